@@ -1,0 +1,213 @@
+//! The cluster configuration minik works from: always complete (defaults applied) and valid.
+//! File formats (minik's own and kind's v1alpha4) are decoded into these types by the
+//! submodules; command-line flags are applied on top by the create command.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// Default pod and service networks, the same as kind's so that docs and habits carry over.
+pub const DEFAULT_POD_SUBNET: &str = "10.244.0.0/16";
+pub const DEFAULT_SERVICE_SUBNET: &str = "10.96.0.0/16";
+pub const DEFAULT_POD_SUBNET_V6: &str = "fd00:10:244::/56";
+pub const DEFAULT_SERVICE_SUBNET_V6: &str = "fd00:10:96::/112";
+pub const DEFAULT_CLUSTER_NAME: &str = "minik";
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClusterConfig {
+    pub name: String,
+    pub nodes: Vec<NodeConfig>,
+    pub networking: Networking,
+    pub feature_gates: BTreeMap<String, bool>,
+    pub runtime_config: BTreeMap<String, String>,
+    /// Merge patches (YAML documents) for the generated kubeadm config, matched by kind/apiVersion.
+    pub kubeadm_config_patches: Vec<String>,
+    pub kubeadm_config_patches_json6902: Vec<Json6902Patch>,
+    /// TOML merge patches for /etc/containerd/config.toml.
+    pub containerd_config_patches: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Role {
+    ControlPlane,
+    Worker,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::ControlPlane => "control-plane",
+            Role::Worker => "worker",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NodeConfig {
+    pub role: Role,
+    /// Per-node image; `None` means the cluster's image.
+    pub image: Option<String>,
+    pub labels: BTreeMap<String, String>,
+    pub extra_mounts: Vec<Mount>,
+    pub extra_port_mappings: Vec<PortMapping>,
+    pub kubeadm_config_patches: Vec<String>,
+    pub kubeadm_config_patches_json6902: Vec<Json6902Patch>,
+}
+
+impl NodeConfig {
+    pub fn new(role: Role) -> Self {
+        NodeConfig {
+            role,
+            image: None,
+            labels: BTreeMap::new(),
+            extra_mounts: Vec::new(),
+            extra_port_mappings: Vec::new(),
+            kubeadm_config_patches: Vec::new(),
+            kubeadm_config_patches_json6902: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MountPropagation {
+    #[default]
+    None,
+    HostToContainer,
+    Bidirectional,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mount {
+    /// Absolute (relative paths are resolved against the config file's folder when loading).
+    pub host_path: PathBuf,
+    pub container_path: String,
+    pub read_only: bool,
+    pub selinux_relabel: bool,
+    pub propagation: MountPropagation,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Protocol {
+    #[default]
+    Tcp,
+    Udp,
+    Sctp,
+}
+
+impl Protocol {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Protocol::Tcp => "tcp",
+            Protocol::Udp => "udp",
+            Protocol::Sctp => "sctp",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PortMapping {
+    pub container_port: u16,
+    /// 0 lets minik pick a free port.
+    pub host_port: u16,
+    pub listen_address: String,
+    pub protocol: Protocol,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum IpFamily {
+    #[default]
+    Ipv4,
+    Ipv6,
+    Dual,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ProxyMode {
+    #[default]
+    Iptables,
+    Ipvs,
+    Nftables,
+    None,
+}
+
+impl ProxyMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProxyMode::Iptables => "iptables",
+            ProxyMode::Ipvs => "ipvs",
+            ProxyMode::Nftables => "nftables",
+            ProxyMode::None => "none",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Networking {
+    pub ip_family: IpFamily,
+    /// Where the API server is published on the host (kubeconfig server address).
+    pub api_server_address: String,
+    /// Host port for the API server; 0 lets minik pick a free one.
+    pub api_server_port: u16,
+    pub pod_subnet: String,
+    pub service_subnet: String,
+    pub disable_default_cni: bool,
+    pub kube_proxy_mode: ProxyMode,
+    /// `None` keeps the host's search domains; `Some(vec![])` removes them.
+    pub dns_search: Option<Vec<String>>,
+}
+
+impl Default for Networking {
+    fn default() -> Self {
+        Networking {
+            ip_family: IpFamily::Ipv4,
+            api_server_address: "127.0.0.1".into(),
+            api_server_port: 0,
+            pod_subnet: DEFAULT_POD_SUBNET.into(),
+            service_subnet: DEFAULT_SERVICE_SUBNET.into(),
+            disable_default_cni: false,
+            kube_proxy_mode: ProxyMode::Iptables,
+            dns_search: None,
+        }
+    }
+}
+
+/// A JSON6902 patch aimed at one generated kubeadm document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Json6902Patch {
+    pub group: String,
+    pub version: String,
+    pub kind: String,
+    /// The patch operations as a YAML or JSON list.
+    pub patch: String,
+}
+
+impl ClusterConfig {
+    /// A cluster of `control_planes` control planes and `workers` workers with defaults.
+    pub fn with_nodes(name: &str, control_planes: usize, workers: usize) -> Self {
+        let mut nodes = vec![NodeConfig::new(Role::ControlPlane); control_planes];
+        nodes.extend(vec![NodeConfig::new(Role::Worker); workers]);
+        ClusterConfig {
+            name: name.to_string(),
+            nodes,
+            networking: Networking::default(),
+            feature_gates: BTreeMap::new(),
+            runtime_config: BTreeMap::new(),
+            kubeadm_config_patches: Vec::new(),
+            kubeadm_config_patches_json6902: Vec::new(),
+            containerd_config_patches: Vec::new(),
+        }
+    }
+
+    pub fn control_planes(&self) -> usize {
+        self.nodes.iter().filter(|n| n.role == Role::ControlPlane).count()
+    }
+
+    pub fn workers(&self) -> usize {
+        self.nodes.iter().filter(|n| n.role == Role::Worker).count()
+    }
+}
+
+impl Default for ClusterConfig {
+    fn default() -> Self {
+        ClusterConfig::with_nodes(DEFAULT_CLUSTER_NAME, 1, 0)
+    }
+}

@@ -1,0 +1,2 @@
+//! Reading, merging and removing minik's entries in kubeconfig files.
+//! (Being written.)

@@ -1,0 +1,13 @@
+//! minik: real Kubernetes clusters on a laptop, as Docker containers.
+//!
+//! Layers, top to bottom: `cli` (clap, thin) → `commands` (one per subcommand, glue) →
+//! `cluster` (create/delete orchestration, one step per file) → domain modules that know nothing
+//! of the terminal (`config`, `kubeadm`, `kubeconfig`, `platform`, `nodeimage`) → `provider`
+//! (the container engine behind a trait; Docker via bollard). `ui` renders `events`.
+
+pub mod config;
+pub mod events;
+pub mod k8s_version;
+pub mod kubeadm;
+pub mod kubeconfig;
+pub mod platform;

@@ -1,0 +1,2 @@
+//! What minik is running on: the Docker endpoint and the environment around it.
+//! (Being written.)

@@ -1,0 +1,217 @@
+#!/usr/bin/env bash
+# Prepares the node image the e2e tests run on, on a machine with Docker and Debian's package
+# mirror but no container registry. Idempotent: every stage is skipped when its cached output
+# (a docker image carrying a hash label) is still current.
+#
+#   1. host tools: debootstrap and busybox-static (apt-get)
+#   2. base image  minik-test/debian:bookworm  (debootstrap + docker import)
+#   3. kubernetes dir  (tests/k8s-standin/make-kubernetes-dir.sh) + a tiny busybox image tar
+#   4. node image  minik/node:test  (minik build node-image --base-image ... --kubernetes-dir ...)
+#
+# Environment:
+#   MINIK                  minik binary (default: target/debug/minik in the repo)
+#   MINIK_TEST_CACHE       work dir (default: <repo>/.minik-test)
+#   MINIK_TEST_NODE_IMAGE  node image tag (default: minik/node:test)
+#   MINIK_TEST_REBUILD=1   ignore the caches and rebuild everything
+#
+# Functions can be used alone: `source tests/e2e/prepare.sh; build_base_image`.
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+CACHE=${MINIK_TEST_CACHE:-$REPO/.minik-test}
+BASE_IMAGE=minik-test/debian:bookworm
+NODE_IMAGE=${MINIK_TEST_NODE_IMAGE:-minik/node:test}
+BUSYBOX_IMAGE=minik.test/busybox:1.0
+SUITE=bookworm
+BASE_LABEL=io.minik.test.base-packages
+NODE_LABEL=io.minik.test.inputs
+
+# Packages baked into the test base image: everything node-image/Dockerfile installs (so the
+# Dockerfile finds them present and needs no network), plus what the tests themselves use.
+BASE_PACKAGES=(
+  systemd containerd runc containernetworking-plugins iptables nftables conntrack socat
+  ethtool iproute2 iputils-ping util-linux mount kmod ca-certificates curl procps pigz
+  fuse-overlayfs libseccomp2 bash tar
+  python3 python3-yaml python3-cryptography openssl
+)
+
+log() { printf '%s prepare: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { printf 'prepare: ERROR: %s\n' "$*" >&2; exit 1; }
+
+CURRENT_STAGE=""
+on_error() {
+  printf 'prepare: ERROR: stage "%s" failed (line %s, exit %s)\n' \
+    "${CURRENT_STAGE:-?}" "$1" "$2" >&2
+}
+
+# stage NAME FUNCTION: runs FUNCTION and prints how long it took.
+stage() {
+  local name=$1 start
+  shift
+  CURRENT_STAGE=$name
+  start=$(date +%s)
+  log "==> $name"
+  "$@"
+  log "<== $name: $(($(date +%s) - start))s"
+  CURRENT_STAGE=""
+}
+
+image_label() { # IMAGE LABEL -> value, empty when the image or label is missing
+  docker image inspect -f "{{ index .Config.Labels \"$2\" }}" "$1" 2>/dev/null | sed 's/^<no value>$//' || true
+}
+
+ensure_host_tools() {
+  command -v docker >/dev/null || die "docker is not installed"
+  docker info >/dev/null 2>&1 || die "cannot talk to the docker daemon"
+  [[ $(id -u) == 0 ]] || die "run as root (debootstrap needs it)"
+  local missing=()
+  command -v debootstrap >/dev/null || missing+=(debootstrap)
+  [[ -x /bin/busybox ]] && /bin/busybox --list 2>/dev/null | grep -qx sh || missing+=(busybox-static)
+  if ((${#missing[@]})); then
+    log "installing ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+  # busybox (the dynamic package) lacks nothing we use, but the image must be static
+  ldd /bin/busybox >/dev/null 2>&1 && die "/bin/busybox is not static; apt-get install busybox-static"
+  return 0
+}
+
+# The Debian mirror the host's apt already uses; empty means "debootstrap's default".
+host_mirror() {
+  local url=""
+  if compgen -G '/etc/apt/sources.list.d/*.sources' >/dev/null; then
+    # deb822: the URIs of a stanza whose Suites hold the release itself (not -security)
+    url=$(awk -v suite="$SUITE" '
+      /^[[:space:]]*$/ { if (uris != "" && ok) { print uris; exit } uris=""; ok=0; next }
+      /^URIs:/   { uris=$2 }
+      /^Suites:/ { for (i = 2; i <= NF; i++) if ($i == suite) ok=1 }
+      END { if (uris != "" && ok) print uris }' /etc/apt/sources.list.d/*.sources | head -n1)
+  fi
+  if [[ -z $url && -f /etc/apt/sources.list ]]; then
+    url=$(awk -v suite="$SUITE" '$1 == "deb" && $0 !~ /\[/ && $3 == suite { print $2; exit }' \
+      /etc/apt/sources.list)
+  fi
+  printf '%s' "$url"
+}
+
+base_hash() {
+  printf '%s\n' "recipe=2" "suite=$SUITE" "${BASE_PACKAGES[@]}" | sha256sum | cut -c1-16
+}
+
+build_base_image() {
+  local hash rootfs mirror include
+  hash=$(base_hash)
+  if [[ ${MINIK_TEST_REBUILD:-} != 1 && $(image_label "$BASE_IMAGE" "$BASE_LABEL") == "$hash" ]]; then
+    log "$BASE_IMAGE is current ($BASE_LABEL=$hash)"
+    return 0
+  fi
+  mkdir -p "$CACHE"
+  rootfs=$(mktemp -d "$CACHE/rootfs.XXXXXX")
+  # shellcheck disable=SC2064
+  trap "rm -rf '$rootfs'" EXIT
+  mirror=$(host_mirror)
+  include=$(IFS=,; echo "${BASE_PACKAGES[*]}")
+  log "debootstrap $SUITE (mirror: ${mirror:-debootstrap default})"
+  if ! debootstrap --variant=minbase --components=main --include="$include" \
+    "$SUITE" "$rootfs" ${mirror:+"$mirror"} >"$CACHE/debootstrap.log" 2>&1; then
+    tail -n 30 "$CACHE/debootstrap.log" >&2
+    die "debootstrap failed (full log: $CACHE/debootstrap.log)"
+  fi
+  # slim it: package caches, docs and man pages are useless in a node
+  chroot "$rootfs" apt-get clean
+  rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/usr/share/doc/* "$rootfs"/usr/share/man/* \
+    "$rootfs"/var/log/*.log "$rootfs"/var/cache/debconf/*-old "$rootfs"/etc/machine-id \
+    "$rootfs"/etc/hostname
+  : >"$rootfs/etc/machine-id"
+  log "docker import $BASE_IMAGE"
+  tar -C "$rootfs" -c . | docker import \
+    -c "LABEL $BASE_LABEL=$hash" -c 'ENV container=docker' -c 'CMD ["/bin/bash"]' \
+    - "$BASE_IMAGE" >/dev/null
+  rm -rf "$rootfs"
+  trap - EXIT
+  log "$BASE_IMAGE: $(docker image inspect -f '{{.Size}}' "$BASE_IMAGE" | awk '{printf "%d MB", $1/1e6}')"
+}
+
+# A tiny image nested-container tests can run: busybox-static and its applet links.
+build_busybox_image() {
+  if docker image inspect "$BUSYBOX_IMAGE" >/dev/null 2>&1; then return 0; fi
+  local dir
+  dir=$(mktemp -d "$CACHE/busybox.XXXXXX")
+  mkdir -p "$dir/bin" "$dir/tmp" "$dir/etc"
+  cp /bin/busybox "$dir/bin/busybox"
+  /bin/busybox --list | while read -r applet; do
+    [[ $applet == busybox ]] || ln -s busybox "$dir/bin/$applet"
+  done
+  tar -C "$dir" -c . | docker import -c 'CMD ["/bin/sh"]' - "$BUSYBOX_IMAGE" >/dev/null
+  rm -rf "$dir"
+}
+
+# Hash of everything the node image is made from.
+inputs_hash() {
+  (
+    cd "$REPO"
+    find node-image tests/k8s-standin tests/e2e/prepare.sh -type f \
+      ! -name '*.pyc' ! -path '*/__pycache__/*' ! -name '*.swp' 2>/dev/null |
+      LC_ALL=C sort | xargs -d '\n' sha256sum
+    docker image inspect -f '{{.Id}}' "$BASE_IMAGE"
+  ) | sha256sum | cut -c1-16
+}
+
+make_kubernetes_dir() {
+  local out=$1 script=$REPO/tests/k8s-standin/make-kubernetes-dir.sh
+  [[ -x $script || -f $script ]] || die "missing $script"
+  rm -rf "$out"
+  mkdir -p "$out"
+  bash "$script" "$out"
+  for f in version bin/kubeadm bin/kubelet bin/kubectl; do
+    [[ -s $out/$f ]] || die "make-kubernetes-dir.sh did not create $out/$f"
+  done
+  mkdir -p "$out/images"
+  local tarball found=""
+  for tarball in "$out"/images/*.tar; do
+    [[ -f $tarball ]] || continue
+    if tar -xOf "$tarball" manifest.json 2>/dev/null | grep -q "\"$BUSYBOX_IMAGE\""; then
+      found=1
+    fi
+  done
+  if [[ -z $found ]]; then
+    build_busybox_image
+    docker save -o "$out/images/minik-test-busybox.tar" "$BUSYBOX_IMAGE"
+  fi
+}
+
+build_node_image() {
+  local hash out=$CACHE/kubernetes minik=${MINIK:-target/debug/minik}
+  hash=$(inputs_hash)
+  if [[ ${MINIK_TEST_REBUILD:-} != 1 && $(image_label "$NODE_IMAGE" "$NODE_LABEL") == "$hash" ]]; then
+    log "$NODE_IMAGE is current ($NODE_LABEL=$hash)"
+    return 0
+  fi
+  [[ $minik == /* ]] || minik=$REPO/$minik
+  [[ -x $minik ]] || die "no minik binary at $minik (run cargo build, or set MINIK)"
+  stage "kubernetes dir" make_kubernetes_dir "$out"
+  CURRENT_STAGE="node image"
+  log "$minik build node-image -> $NODE_IMAGE"
+  "$minik" build node-image --base-image "$BASE_IMAGE" --kubernetes-dir "$out" \
+    --image "$NODE_IMAGE" --label "$NODE_LABEL=$hash" ||
+    die "minik build node-image failed"
+  [[ $(image_label "$NODE_IMAGE" "$NODE_LABEL") == "$hash" ]] ||
+    die "$NODE_IMAGE lacks label $NODE_LABEL=$hash after the build"
+  log "$NODE_IMAGE: $(docker image inspect -f '{{.Size}}' "$NODE_IMAGE" | awk '{printf "%d MB", $1/1e6}')"
+}
+
+main() {
+  trap 'on_error $LINENO $?' ERR
+  local start
+  start=$(date +%s)
+  cd "$REPO"
+  stage "host tools" ensure_host_tools
+  stage "base image" build_base_image
+  stage "node image" build_node_image
+  log "ready: $NODE_IMAGE (total $(($(date +%s) - start))s)"
+}
+
+if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
+  main "$@"
+fi
