@@ -10,9 +10,17 @@ pub enum Event {
     /// A named step started (one status line).
     StepStarted { id: u64, title: String },
     /// Byte or item progress inside a running step.
-    Progress { id: u64, done: u64, total: Option<u64> },
+    Progress {
+        id: u64,
+        done: u64,
+        total: Option<u64>,
+    },
     /// The step ended; `ok == false` means it failed.
-    StepFinished { id: u64, ok: bool, elapsed: Duration },
+    StepFinished {
+        id: u64,
+        ok: bool,
+        elapsed: Duration,
+    },
     /// A line worth showing at normal verbosity.
     Info(String),
     /// Something the user should know about but that does not stop the command.
@@ -51,8 +59,16 @@ impl Events {
     pub fn step(&self, title: impl Into<String>) -> Step {
         static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
         let id = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        self.0.event(Event::StepStarted { id, title: title.into() });
-        Step { events: self.clone(), id, started: Instant::now(), finished: false }
+        self.0.event(Event::StepStarted {
+            id,
+            title: title.into(),
+        });
+        Step {
+            events: self.clone(),
+            id,
+            started: Instant::now(),
+            finished: false,
+        }
     }
 
     pub fn info(&self, line: impl Into<String>) {
@@ -78,7 +94,11 @@ pub struct Step {
 
 impl Step {
     pub fn progress(&self, done: u64, total: Option<u64>) {
-        self.events.0.event(Event::Progress { id: self.id, done, total });
+        self.events.0.event(Event::Progress {
+            id: self.id,
+            done,
+            total,
+        });
     }
 
     pub fn done(mut self) -> Duration {
@@ -88,7 +108,11 @@ impl Step {
     fn finish(&mut self, ok: bool) -> Duration {
         self.finished = true;
         let elapsed = self.started.elapsed();
-        self.events.0.event(Event::StepFinished { id: self.id, ok, elapsed });
+        self.events.0.event(Event::StepFinished {
+            id: self.id,
+            ok,
+            elapsed,
+        });
         elapsed
     }
 }

@@ -18,7 +18,12 @@ pub struct InvalidVersion(pub String);
 
 impl KubeVersion {
     pub const fn new(major: u32, minor: u32, patch: u32) -> Self {
-        KubeVersion { major, minor, patch, pre: String::new() }
+        KubeVersion {
+            major,
+            minor,
+            patch,
+            pre: String::new(),
+        }
     }
 
     /// True when this version is at least `major.minor` (pre-releases of that minor count).
@@ -49,7 +54,12 @@ impl FromStr for KubeVersion {
             }
             p.parse().map_err(|_| bad())
         };
-        let v = KubeVersion { major: next()?, minor: next()?, patch: next()?, pre };
+        let v = KubeVersion {
+            major: next()?,
+            minor: next()?,
+            patch: next()?,
+            pre,
+        };
         if parts.next().is_some() {
             return Err(bad());
         }
@@ -73,7 +83,10 @@ mod tests {
 
     #[test]
     fn parses_releases_and_prereleases() {
-        assert_eq!("v1.35.0".parse::<KubeVersion>().unwrap(), KubeVersion::new(1, 35, 0));
+        assert_eq!(
+            "v1.35.0".parse::<KubeVersion>().unwrap(),
+            KubeVersion::new(1, 35, 0)
+        );
         let rc: KubeVersion = "1.37.0-rc.1".parse().unwrap();
         assert_eq!(rc.pre, "rc.1");
         assert_eq!(rc.to_string(), "v1.37.0-rc.1");

@@ -5,9 +5,16 @@
 //! of the terminal (`config`, `kubeadm`, `kubeconfig`, `platform`, `nodeimage`) → `provider`
 //! (the container engine behind a trait; Docker via bollard). `ui` renders `events`.
 
+pub mod cli;
+pub mod cluster;
+pub mod commands;
 pub mod config;
+pub mod error;
 pub mod events;
 pub mod k8s_version;
 pub mod kubeadm;
 pub mod kubeconfig;
+pub mod nodeimage;
 pub mod platform;
+pub mod provider;
+pub mod ui;

@@ -198,7 +198,10 @@ impl ClusterConfig {
     }
 
     pub fn control_planes(&self) -> usize {
-        self.nodes.iter().filter(|n| n.role == Role::ControlPlane).count()
+        self.nodes
+            .iter()
+            .filter(|n| n.role == Role::ControlPlane)
+            .count()
     }
 
     pub fn workers(&self) -> usize {

@@ -1,0 +1,256 @@
+//! Command-line surface (clap). Only parsing lives here: every command turns its arguments into
+//! options for `commands::*`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "minik",
+    version,
+    about = "Real Kubernetes clusters on your laptop, as Docker containers",
+    long_about = "minik creates and deletes local Kubernetes clusters whose nodes are Docker \
+                  containers running systemd, containerd and kubeadm.\n\n\
+                  Quick start:  minik create --nodes 3 && kubectl get nodes && minik delete",
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct GlobalArgs {
+    /// Show more detail (repeat for even more: -vv)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Print only errors and requested data
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Docker context to use (overrides DOCKER_HOST, DOCKER_CONTEXT and the current context)
+    #[arg(long, global = true, value_name = "NAME")]
+    pub context: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a cluster
+    Create(CreateArgs),
+    /// Delete a cluster and everything it made (containers, volumes, kubeconfig entries)
+    Delete(DeleteArgs),
+    /// Show clusters, nodes or a kubeconfig
+    #[command(subcommand)]
+    Get(GetCommand),
+    /// Write a cluster's kubeconfig entry again
+    #[command(subcommand)]
+    Export(ExportCommand),
+    /// Build images
+    #[command(subcommand)]
+    Build(BuildCommand),
+    /// Check this machine and its container engine, and say how to fix what is wrong
+    Doctor(DoctorArgs),
+    /// Print minik's version
+    Version(OutputArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
+    Completion {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ClusterName {
+    /// Cluster name [default: $MINIK_CLUSTER_NAME or "minik"]
+    #[arg(short = 'n', long, env = "MINIK_CLUSTER_NAME", default_value = "minik")]
+    pub name: String,
+}
+
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    /// Cluster name [default: $MINIK_CLUSTER_NAME or "minik"]
+    #[arg(short = 'n', long, env = "MINIK_CLUSTER_NAME")]
+    pub name: Option<String>,
+    /// Number of nodes in all, control planes included
+    #[arg(long, value_name = "N")]
+    pub nodes: Option<u32>,
+    /// Number of control-plane nodes (more than one adds a load balancer in front of them)
+    #[arg(long, value_name = "M")]
+    pub control_planes: Option<u32>,
+    /// Node image to use
+    #[arg(long)]
+    pub image: Option<String>,
+    /// Kubernetes version, which chooses the node image when --image is not given
+    #[arg(long, value_name = "V")]
+    pub kubernetes_version: Option<String>,
+    /// Cluster config file (minik or kind v1alpha4 format); "-" reads stdin
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// How long to wait for every node to be Ready ("0" returns once the API answers)
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]
+    pub wait: Duration,
+    /// Keep the nodes when creation fails (to debug them)
+    #[arg(long)]
+    pub retain: bool,
+    /// Kubeconfig file to write [default: first of $KUBECONFIG, else ~/.kube/config]
+    #[arg(long, value_name = "PATH")]
+    pub kubeconfig: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct DeleteArgs {
+    /// Cluster name [default: $MINIK_CLUSTER_NAME or "minik"]
+    #[arg(short = 'n', long, env = "MINIK_CLUSTER_NAME", conflicts_with = "all")]
+    pub name: Option<String>,
+    /// Delete every minik cluster
+    #[arg(long)]
+    pub all: bool,
+    /// Kubeconfig file to clean [default: every file in $KUBECONFIG, else ~/.kube/config]
+    #[arg(long, value_name = "PATH")]
+    pub kubeconfig: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum OutputFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Output format
+    #[arg(short = 'o', long = "output", value_enum, default_value_t)]
+    pub output: OutputFormat,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GetCommand {
+    /// List clusters
+    Clusters(OutputArgs),
+    /// List a cluster's nodes
+    Nodes {
+        #[command(flatten)]
+        cluster: ClusterName,
+        #[command(flatten)]
+        out: OutputArgs,
+    },
+    /// Print a cluster's kubeconfig
+    Kubeconfig {
+        #[command(flatten)]
+        cluster: ClusterName,
+        /// Use the address nodes use among themselves instead of the host's
+        #[arg(long)]
+        internal: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// Merge the cluster's entry into a kubeconfig file again
+    Kubeconfig {
+        #[command(flatten)]
+        cluster: ClusterName,
+        /// Kubeconfig file to write [default: first of $KUBECONFIG, else ~/.kube/config]
+        #[arg(long, value_name = "PATH")]
+        kubeconfig: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BuildCommand {
+    /// Build a node image (online from dl.k8s.io, or offline from a local folder)
+    NodeImage(BuildNodeImageArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BuildNodeImageArgs {
+    /// Kubernetes version to download (online mode)
+    #[arg(long, value_name = "V", conflicts_with = "kubernetes_dir")]
+    pub kubernetes_version: Option<String>,
+    /// Base image the node image's Dockerfile starts FROM
+    #[arg(long, value_name = "IMAGE")]
+    pub base_image: Option<String>,
+    /// Offline mode: a folder with version, bin/{kubeadm,kubelet,kubectl} and images/*.tar
+    #[arg(long, value_name = "DIR")]
+    pub kubernetes_dir: Option<PathBuf>,
+    /// Name of the image to create [default: minik/node:<version>]
+    #[arg(long)]
+    pub image: Option<String>,
+    /// Add a label to the image (repeatable)
+    #[arg(long, value_name = "KEY=VALUE", value_parser = parse_key_value)]
+    pub label: Vec<(String, String)>,
+    /// CPU architecture of the binaries (amd64 or arm64) [default: the engine's]
+    #[arg(long)]
+    pub arch: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Node count to check resources for
+    #[arg(long, default_value_t = 3)]
+    pub nodes: u32,
+    #[command(flatten)]
+    pub out: OutputArgs,
+}
+
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    if s.trim() == "0" {
+        return Ok(Duration::ZERO);
+    }
+    humantime::parse_duration(s)
+        .map_err(|e| format!("{e}; use a duration such as 30s, 5m or 1m30s"))
+}
+
+fn parse_key_value(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
+        _ => Err(format!("expected KEY=VALUE, got {s:?}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn create_parses_counts_and_wait() {
+        let cli =
+            Cli::try_parse_from(["minik", "create", "--nodes", "3", "--wait", "90s"]).unwrap();
+        let Command::Create(a) = cli.command else {
+            panic!("not create")
+        };
+        assert_eq!(a.nodes, Some(3));
+        assert_eq!(a.wait, Duration::from_secs(90));
+        let cli = Cli::try_parse_from(["minik", "create", "--wait", "0"]).unwrap();
+        let Command::Create(a) = cli.command else {
+            panic!("not create")
+        };
+        assert_eq!(a.wait, Duration::ZERO);
+    }
+
+    #[test]
+    fn bad_values_are_rejected_by_the_parser() {
+        assert!(Cli::try_parse_from(["minik", "create", "--nodes", "-1"]).is_err());
+        assert!(Cli::try_parse_from(["minik", "create", "--wait", "soon"]).is_err());
+        assert!(Cli::try_parse_from(["minik", "delete", "--all", "--name", "x"]).is_err());
+        assert!(Cli::try_parse_from(["minik", "get", "clusters", "-o", "yaml"]).is_err());
+    }
+
+    #[test]
+    fn global_flags_go_anywhere() {
+        let cli = Cli::try_parse_from(["minik", "get", "clusters", "-q"]).unwrap();
+        assert!(cli.global.quiet);
+        let cli = Cli::try_parse_from(["minik", "-vv", "delete", "--all"]).unwrap();
+        assert_eq!(cli.global.verbose, 2);
+    }
+}

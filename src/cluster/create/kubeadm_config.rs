@@ -1,0 +1,95 @@
+//! Step: each node's kubeadm config, rendered from typed structs and written to
+//! /kind/kubeadm.conf (the path kind's images and tools expect).
+
+use futures_util::future::try_join_all;
+
+use super::{Ctx, PlannedNode};
+use crate::cluster::{node, ClusterError};
+use crate::k8s_version::KubeVersion;
+use crate::kubeadm::{self, NodeKubeadmInput};
+use crate::provider::{NodeRole, Provider, API_SERVER_INTERNAL_PORT};
+
+pub const KUBEADM_CONF: &str = "/kind/kubeadm.conf";
+
+/// The Kubernetes version baked into the node image.
+pub async fn node_version(
+    provider: &dyn Provider,
+    node_name: &str,
+) -> Result<KubeVersion, ClusterError> {
+    let text = node::read_file(provider, node_name, "/kind/version").await?;
+    text.trim().parse().map_err(
+        |e: crate::k8s_version::InvalidVersion| ClusterError::BadOutput {
+            node: node_name.to_string(),
+            what: "/kind/version".into(),
+            reason: e.to_string(),
+        },
+    )
+}
+
+/// Where every node reaches the API: the load balancer when there is one, else the first
+/// control plane, by container name (resolved by the engine's DNS on the minik network).
+pub fn control_plane_endpoint(ctx: &Ctx<'_>) -> String {
+    let host = ctx
+        .nodes
+        .iter()
+        .find(|n| n.role == NodeRole::ExternalLoadBalancer)
+        .unwrap_or(ctx.bootstrap());
+    format!("{}:{API_SERVER_INTERNAL_PORT}", host.name)
+}
+
+/// Render one node's config; `ca_cert_hashes` pins the cluster CA for joins once it exists.
+pub fn render_for(
+    ctx: &Ctx<'_>,
+    n: &PlannedNode,
+    ca_cert_hashes: Vec<String>,
+) -> Result<String, ClusterError> {
+    let info = ctx.info(&n.name).ok_or_else(|| ClusterError::BadOutput {
+        node: n.name.clone(),
+        what: "inspect".into(),
+        reason: "node not found after creation".into(),
+    })?;
+    let mut node_ips: Vec<String> = Vec::new();
+    node_ips.extend(info.ipv4.clone());
+    node_ips.extend(info.ipv6.clone());
+    if node_ips.is_empty() {
+        return Err(ClusterError::BadOutput {
+            node: n.name.clone(),
+            what: "inspect".into(),
+            reason: "the node has no IP address on the minik network".into(),
+        });
+    }
+    let endpoint = control_plane_endpoint(ctx);
+    let input = NodeKubeadmInput {
+        cluster: ctx.config,
+        kubernetes_version: &ctx.version,
+        node_name: &n.name,
+        node_ips,
+        control_plane: n.is_control_plane(),
+        control_plane_endpoint: &endpoint,
+        provider: ctx.provider.name(),
+        node_labels: n.config.labels.clone(),
+        ca_cert_hashes,
+        rootless: false,
+    };
+    let rendered = kubeadm::render(&input)?;
+    Ok(rendered)
+}
+
+pub async fn run(ctx: &mut Ctx<'_>) -> Result<(), ClusterError> {
+    let step = ctx.events.step("Writing configuration 📜");
+    let ctx_ref: &Ctx<'_> = ctx;
+    let writes = ctx_ref
+        .nodes
+        .iter()
+        .filter(|n| n.role != NodeRole::ExternalLoadBalancer)
+        .map(|n| async move {
+            let text = render_for(ctx_ref, n, Vec::new())?;
+            node::write_file(ctx_ref.provider, &n.name, KUBEADM_CONF, &text).await?;
+            Ok::<_, ClusterError>(())
+        });
+    try_join_all(writes)
+        .await
+        .map_err(|e| e.in_step("Writing configuration"))?;
+    step.done();
+    Ok(())
+}

@@ -1,0 +1,83 @@
+//! Step: `kubeadm init` on the first control plane.
+
+use super::Ctx;
+use crate::cluster::{node, ClusterError};
+
+/// Files secondary control planes need so that they join without `--upload-certs`.
+pub const SHARED_PKI: &[&str] = &[
+    "/etc/kubernetes/pki/ca.crt",
+    "/etc/kubernetes/pki/ca.key",
+    "/etc/kubernetes/pki/front-proxy-ca.crt",
+    "/etc/kubernetes/pki/front-proxy-ca.key",
+    "/etc/kubernetes/pki/sa.pub",
+    "/etc/kubernetes/pki/sa.key",
+    "/etc/kubernetes/pki/etcd/ca.crt",
+    "/etc/kubernetes/pki/etcd/ca.key",
+    "/etc/kubernetes/admin.conf",
+];
+
+pub async fn run(ctx: &Ctx<'_>) -> Result<(), ClusterError> {
+    let step = ctx.events.step("Starting control-plane 🕹️");
+    let boot = &ctx.bootstrap().name;
+    let out = node::run_combined(
+        ctx.provider,
+        boot,
+        &[
+            "kubeadm",
+            "init",
+            "--config=/kind/kubeadm.conf",
+            "--skip-token-print",
+            "--v=6",
+        ],
+    )
+    .await
+    .map_err(|e| ClusterError::from(e).in_step("Starting control-plane"))?;
+    ctx.events.debug(out);
+
+    // Secondary control planes get the cluster's CAs and keys before they join.
+    let secondaries: Vec<_> = ctx
+        .nodes
+        .iter()
+        .skip(1)
+        .filter(|n| n.is_control_plane())
+        .collect();
+    if !secondaries.is_empty() {
+        for path in SHARED_PKI {
+            let Ok(content) = node::read_file(ctx.provider, boot, path).await else {
+                // Not every Kubernetes version (or stand-in) writes every file.
+                continue;
+            };
+            for n in &secondaries {
+                node::write_file(ctx.provider, &n.name, path, &content)
+                    .await
+                    .map_err(|e| ClusterError::from(e).in_step("Starting control-plane"))?;
+            }
+        }
+    }
+
+    // A lone node must run workloads: lift the control-plane taint.
+    if ctx
+        .nodes
+        .iter()
+        .filter(|n| n.role != crate::provider::NodeRole::ExternalLoadBalancer)
+        .count()
+        == 1
+    {
+        node::run(
+            ctx.provider,
+            boot,
+            &[
+                "kubectl",
+                "--kubeconfig=/etc/kubernetes/admin.conf",
+                "taint",
+                "nodes",
+                "--all",
+                "node-role.kubernetes.io/control-plane-",
+            ],
+        )
+        .await
+        .map_err(|e| ClusterError::from(e).in_step("Starting control-plane"))?;
+    }
+    step.done();
+    Ok(())
+}

@@ -1,0 +1,163 @@
+//! `minik create`: a list of steps, one per file, run in order. On any failure or Ctrl-C every
+//! container made so far is removed, unless the user asked to keep them (`--retain`).
+
+mod addons;
+mod ensure_image;
+mod export_kubeconfig;
+mod join;
+mod kubeadm_config;
+mod kubeadm_init;
+mod plan;
+mod provision;
+mod wait_ready;
+
+pub use plan::{NodeExtras, PlannedNode};
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use crate::cluster::{naming, ClusterError};
+use crate::config::ClusterConfig;
+use crate::events::Events;
+use crate::k8s_version::KubeVersion;
+use crate::provider::{NodeInfo, Provider};
+
+pub struct CreateOptions {
+    pub config: ClusterConfig,
+    /// The node image for nodes that don't name their own.
+    pub image: String,
+    /// How long to wait for Ready nodes; zero returns once the API answers.
+    pub wait: Duration,
+    pub retain: bool,
+    /// `--kubeconfig`, else the usual `$KUBECONFIG` / ~/.kube/config rules.
+    pub kubeconfig: Option<PathBuf>,
+    /// Platform adjustments for every node (proxy env, devices, mounts).
+    pub extras: NodeExtras,
+}
+
+#[derive(Debug)]
+pub struct CreateOutcome {
+    pub context: String,
+    pub kubeconfig: PathBuf,
+    pub server: String,
+    pub kubernetes_version: KubeVersion,
+    pub nodes: usize,
+    /// False when `--wait` ran out before every node was Ready.
+    pub ready: bool,
+    pub elapsed: Duration,
+}
+
+/// What the steps share once the containers exist.
+pub(crate) struct Ctx<'a> {
+    pub provider: &'a dyn Provider,
+    pub events: &'a Events,
+    pub config: &'a ClusterConfig,
+    pub nodes: Vec<PlannedNode>,
+    pub version: KubeVersion,
+    /// Nodes as the engine reports them (IP addresses, published ports).
+    pub info: Vec<NodeInfo>,
+}
+
+impl Ctx<'_> {
+    pub fn bootstrap(&self) -> &PlannedNode {
+        // The plan always puts the first control plane first.
+        &self.nodes[0]
+    }
+
+    pub fn info(&self, node: &str) -> Option<&NodeInfo> {
+        self.info.iter().find(|n| n.name == node)
+    }
+}
+
+pub async fn create(
+    provider: &dyn Provider,
+    opts: CreateOptions,
+    events: &Events,
+) -> Result<CreateOutcome, ClusterError> {
+    let started = Instant::now();
+    let name = opts.config.name.clone();
+    naming::validate_cluster_name(&name)?;
+    if opts.config.control_planes() == 0 {
+        return Err(ClusterError::Invalid(
+            "a cluster needs at least one control-plane node".into(),
+        ));
+    }
+    if !provider.list_nodes(Some(&name)).await?.is_empty() {
+        return Err(ClusterError::AlreadyExists(name));
+    }
+    events.info(format!("Creating cluster {name:?} ..."));
+
+    let pipeline = run(provider, &opts, events, started);
+    let result = tokio::select! {
+        r = pipeline => r,
+        _ = tokio::signal::ctrl_c() => Err(ClusterError::Interrupted),
+    };
+    if result.is_err() {
+        if opts.retain {
+            events.warn(format!(
+                "keeping the nodes of {name:?} (--retain); remove them with `minik delete --name {name}`"
+            ));
+        } else {
+            cleanup(provider, &name, events).await;
+        }
+    }
+    result
+}
+
+async fn run(
+    provider: &dyn Provider,
+    opts: &CreateOptions,
+    events: &Events,
+    started: Instant,
+) -> Result<CreateOutcome, ClusterError> {
+    let nodes = plan::plan(&opts.config, &opts.image, &opts.extras)?;
+    ensure_image::run(provider, events, &nodes).await?;
+    let info = provision::run(provider, events, &opts.config, &nodes).await?;
+    let version = kubeadm_config::node_version(provider, &nodes[0].name).await?;
+    let mut ctx = Ctx {
+        provider,
+        events,
+        config: &opts.config,
+        nodes,
+        version,
+        info,
+    };
+    kubeadm_config::run(&mut ctx).await?;
+    kubeadm_init::run(&ctx).await?;
+    addons::run(&ctx).await?;
+    join::run(&ctx).await?;
+    let ready = wait_ready::run(&ctx, opts.wait).await?;
+    let exported = export_kubeconfig::run(&ctx, opts.kubeconfig.as_deref()).await?;
+    Ok(CreateOutcome {
+        context: exported.context,
+        kubeconfig: exported.path,
+        server: exported.server,
+        kubernetes_version: ctx.version.clone(),
+        nodes: ctx.nodes.len(),
+        ready,
+        elapsed: started.elapsed(),
+    })
+}
+
+/// Remove everything labelled for the cluster. A container whose creation was in flight when
+/// we were interrupted can appear a moment later, so look again briefly.
+async fn cleanup(provider: &dyn Provider, name: &str, events: &Events) {
+    let step = events.step(format!("Removing the nodes of {name:?}"));
+    for attempt in 0..3 {
+        match provider.list_nodes(Some(name)).await {
+            Ok(nodes) if nodes.is_empty() && attempt > 0 => break,
+            Ok(nodes) => {
+                let names: Vec<String> = nodes.into_iter().map(|n| n.name).collect();
+                if let Err(e) = provider.remove_nodes(&names).await {
+                    events.warn(format!("could not remove every node: {e}"));
+                }
+            }
+            Err(e) => {
+                events.warn(format!("could not list the cluster's nodes: {e}"));
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    step.done();
+}

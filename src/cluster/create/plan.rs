@@ -1,0 +1,210 @@
+//! From a cluster config to the list of containers to make, in creation order.
+
+use std::net::TcpListener;
+
+use crate::cluster::{naming, ClusterError};
+use crate::config::{ClusterConfig, MountPropagation, NodeConfig, Role};
+use crate::provider::{BindMount, NodeRole, PortMapping, API_SERVER_INTERNAL_PORT};
+
+/// Platform adjustments applied to every node container.
+#[derive(Debug, Clone, Default)]
+pub struct NodeExtras {
+    pub env: Vec<(String, String)>,
+    pub devices: Vec<String>,
+    pub mounts: Vec<BindMount>,
+    pub userns_host: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct PlannedNode {
+    pub name: String,
+    pub role: NodeRole,
+    pub image: String,
+    pub config: NodeConfig,
+    pub ports: Vec<PortMapping>,
+    pub mounts: Vec<BindMount>,
+    pub env: Vec<(String, String)>,
+    pub devices: Vec<String>,
+    pub userns_host: bool,
+}
+
+impl PlannedNode {
+    pub fn is_control_plane(&self) -> bool {
+        self.role == NodeRole::ControlPlane
+    }
+}
+
+/// Control planes first (the first one bootstraps the cluster), then workers; the load
+/// balancer, when there is one, last.
+pub fn plan(
+    cfg: &ClusterConfig,
+    default_image: &str,
+    extras: &NodeExtras,
+) -> Result<Vec<PlannedNode>, ClusterError> {
+    let ha = cfg.control_planes() > 1;
+    let mut out = Vec::new();
+    let mut counts = [0usize; 2];
+    let mut ordered: Vec<&NodeConfig> = cfg
+        .nodes
+        .iter()
+        .filter(|n| n.role == Role::ControlPlane)
+        .collect();
+    ordered.extend(cfg.nodes.iter().filter(|n| n.role == Role::Worker));
+    for n in ordered {
+        let (role, slot) = match n.role {
+            Role::ControlPlane => (NodeRole::ControlPlane, 0),
+            Role::Worker => (NodeRole::Worker, 1),
+        };
+        counts[slot] += 1;
+        let name = naming::node_name(&cfg.name, role, counts[slot]);
+        let mut ports: Vec<PortMapping> = Vec::new();
+        for m in &n.extra_port_mappings {
+            ports.push(PortMapping {
+                listen_address: m.listen_address.clone(),
+                host_port: if m.host_port == 0 {
+                    free_port(&m.listen_address)?
+                } else {
+                    m.host_port
+                },
+                container_port: m.container_port,
+                protocol: m.protocol.as_str().to_string(),
+            });
+        }
+        let mut env = extras.env.clone();
+        if role == NodeRole::ControlPlane {
+            // So `kubectl` works in `docker exec` on control planes.
+            env.push(("KUBECONFIG".into(), "/etc/kubernetes/admin.conf".into()));
+            // The API server is published on the first control plane, or on each control
+            // plane behind the load balancer (for direct debugging).
+            let wanted = cfg.networking.api_server_port;
+            let port = if !ha && wanted != 0 {
+                wanted
+            } else {
+                free_port(&cfg.networking.api_server_address)?
+            };
+            ports.push(PortMapping {
+                listen_address: cfg.networking.api_server_address.clone(),
+                host_port: port,
+                container_port: API_SERVER_INTERNAL_PORT,
+                protocol: "tcp".into(),
+            });
+        }
+        if let Some(search) = &cfg.networking.dns_search {
+            env.push(("MINIK_DNS_SEARCH".into(), search.join(" ")));
+        }
+        let mut mounts = extras.mounts.clone();
+        mounts.extend(n.extra_mounts.iter().map(|m| BindMount {
+            host_path: m.host_path.to_string_lossy().into_owned(),
+            container_path: m.container_path.clone(),
+            read_only: m.read_only,
+            selinux_relabel: m.selinux_relabel,
+            propagation: match m.propagation {
+                MountPropagation::None => None,
+                MountPropagation::HostToContainer => Some("rslave".into()),
+                MountPropagation::Bidirectional => Some("rshared".into()),
+            },
+        }));
+        out.push(PlannedNode {
+            name,
+            role,
+            image: n.image.clone().unwrap_or_else(|| default_image.to_string()),
+            config: n.clone(),
+            ports,
+            mounts,
+            env,
+            devices: extras.devices.clone(),
+            userns_host: extras.userns_host,
+        });
+    }
+    if ha {
+        let wanted = cfg.networking.api_server_port;
+        let address = cfg.networking.api_server_address.clone();
+        let port = if wanted != 0 {
+            wanted
+        } else {
+            free_port(&address)?
+        };
+        out.push(PlannedNode {
+            name: naming::load_balancer_name(&cfg.name),
+            role: NodeRole::ExternalLoadBalancer,
+            image: default_image.to_string(),
+            config: NodeConfig::new(Role::ControlPlane),
+            ports: vec![PortMapping {
+                listen_address: address,
+                host_port: port,
+                container_port: API_SERVER_INTERNAL_PORT,
+                protocol: "tcp".into(),
+            }],
+            mounts: Vec::new(),
+            env: extras.env.clone(),
+            devices: Vec::new(),
+            userns_host: extras.userns_host,
+        });
+    }
+    Ok(out)
+}
+
+/// A port free on the host right now. minik chooses it (rather than letting the engine pick)
+/// so that it is written into the container's config and survives restarts.
+fn free_port(address: &str) -> Result<u16, ClusterError> {
+    let addr = if address.contains(':') {
+        format!("[{address}]:0")
+    } else {
+        format!("{address}:0")
+    };
+    let listener = TcpListener::bind(&addr)
+        .or_else(|_| TcpListener::bind("127.0.0.1:0"))
+        .map_err(|e| ClusterError::Invalid(format!("no free port on {address}: {e}")))?;
+    let port = listener
+        .local_addr()
+        .map_err(|e| ClusterError::Invalid(format!("no free port on {address}: {e}")))?
+        .port();
+    Ok(port)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_planes_first_then_workers_then_balancer() {
+        let cfg = ClusterConfig::with_nodes("lab", 3, 2);
+        let nodes = plan(&cfg, "img", &NodeExtras::default()).unwrap();
+        let names: Vec<&str> = nodes.iter().map(|n| n.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "lab-control-plane",
+                "lab-control-plane2",
+                "lab-control-plane3",
+                "lab-worker",
+                "lab-worker2",
+                "lab-external-load-balancer"
+            ]
+        );
+        assert!(nodes
+            .iter()
+            .filter(|n| n.is_control_plane())
+            .all(|n| n.ports.len() == 1));
+    }
+
+    #[test]
+    fn single_node_publishes_the_api_and_has_no_balancer() {
+        let mut cfg = ClusterConfig::with_nodes("one", 1, 0);
+        cfg.networking.api_server_port = 40999;
+        let nodes = plan(&cfg, "img", &NodeExtras::default()).unwrap();
+        assert_eq!(nodes.len(), 1);
+        assert_eq!(nodes[0].ports[0].host_port, 40999);
+        assert_eq!(nodes[0].ports[0].container_port, 6443);
+        assert_eq!(nodes[0].ports[0].listen_address, "127.0.0.1");
+    }
+
+    #[test]
+    fn per_node_image_wins() {
+        let mut cfg = ClusterConfig::with_nodes("x", 1, 1);
+        cfg.nodes[1].image = Some("other".into());
+        let nodes = plan(&cfg, "img", &NodeExtras::default()).unwrap();
+        assert_eq!(nodes[0].image, "img");
+        assert_eq!(nodes[1].image, "other");
+    }
+}

@@ -1,0 +1,111 @@
+//! Step: wait until every node reports Ready, polling the API from inside the cluster.
+
+use std::time::{Duration, Instant};
+
+use super::Ctx;
+use crate::cluster::{node, ClusterError};
+use crate::provider::NodeRole;
+
+const POLL: Duration = Duration::from_millis(500);
+
+/// Returns false (after a warning) when `wait` runs out first; creation still succeeds, as the
+/// cluster usually becomes Ready soon after.
+pub async fn run(ctx: &Ctx<'_>, wait: Duration) -> Result<bool, ClusterError> {
+    if wait.is_zero() {
+        return Ok(true);
+    }
+    let expected: Vec<&str> = ctx
+        .nodes
+        .iter()
+        .filter(|n| n.role != NodeRole::ExternalLoadBalancer)
+        .map(|n| n.name.as_str())
+        .collect();
+    let step = ctx.events.step(format!(
+        "Waiting ≤ {} for {} to be Ready ⏳",
+        humantime::format_duration(wait),
+        if expected.len() == 1 {
+            "the node".to_string()
+        } else {
+            format!("{} nodes", expected.len())
+        }
+    ));
+    let deadline = Instant::now() + wait;
+    loop {
+        let last = match ready_nodes(ctx).await {
+            Ok(ready) if expected.iter().all(|n| ready.iter().any(|r| r == n)) => {
+                step.done();
+                return Ok(true);
+            }
+            Ok(ready) => format!("{} of {} Ready", ready.len(), expected.len()),
+            Err(e) => e.to_string(),
+        };
+        if Instant::now() >= deadline {
+            drop(step);
+            ctx.events.warn(format!("timed out waiting for Ready nodes ({last}); the cluster may still come up: check `kubectl get nodes`"));
+            return Ok(false);
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+async fn ready_nodes(ctx: &Ctx<'_>) -> Result<Vec<String>, ClusterError> {
+    let boot = &ctx.bootstrap().name;
+    let json = node::run(
+        ctx.provider,
+        boot,
+        &[
+            "kubectl",
+            "--kubeconfig=/etc/kubernetes/admin.conf",
+            "get",
+            "nodes",
+            "-o",
+            "json",
+        ],
+    )
+    .await?;
+    parse_ready(&json).map_err(|reason| ClusterError::BadOutput {
+        node: boot.clone(),
+        what: "kubectl get nodes".into(),
+        reason,
+    })
+}
+
+/// Names of the nodes whose Ready condition is True in a NodeList.
+pub fn parse_ready(json: &str) -> Result<Vec<String>, String> {
+    let v: serde_json::Value = serde_json::from_str(json).map_err(|e| e.to_string())?;
+    let items = v
+        .get("items")
+        .and_then(|i| i.as_array())
+        .ok_or("no items in the NodeList")?;
+    Ok(items
+        .iter()
+        .filter(|n| {
+            n.pointer("/status/conditions")
+                .and_then(|c| c.as_array())
+                .is_some_and(|cs| {
+                    cs.iter()
+                        .any(|c| c["type"] == "Ready" && c["status"] == "True")
+                })
+        })
+        .filter_map(|n| {
+            n.pointer("/metadata/name")
+                .and_then(|s| s.as_str())
+                .map(String::from)
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_ready;
+
+    #[test]
+    fn reads_ready_conditions() {
+        let json = r#"{"kind":"NodeList","items":[
+          {"metadata":{"name":"a"},"status":{"conditions":[{"type":"MemoryPressure","status":"False"},{"type":"Ready","status":"True"}]}},
+          {"metadata":{"name":"b"},"status":{"conditions":[{"type":"Ready","status":"False"}]}},
+          {"metadata":{"name":"c"},"status":{}}]}"#;
+        assert_eq!(parse_ready(json).unwrap(), vec!["a"]);
+        assert!(parse_ready("not json").is_err());
+    }
+}

@@ -1,0 +1,40 @@
+//! `minik delete`: remove a cluster's containers with their volumes, then its kubeconfig
+//! entries. Safe to run again: a cluster that is already gone is not an error.
+
+use std::path::{Path, PathBuf};
+
+use super::{kubeconfig, ClusterError};
+use crate::events::Events;
+use crate::provider::Provider;
+
+#[derive(Debug)]
+pub struct Deleted {
+    pub existed: bool,
+    pub nodes: usize,
+    pub kubeconfigs: Vec<PathBuf>,
+}
+
+pub async fn delete(
+    provider: &dyn Provider,
+    cluster: &str,
+    kubeconfig_path: Option<&Path>,
+    events: &Events,
+) -> Result<Deleted, ClusterError> {
+    let nodes = provider.list_nodes(Some(cluster)).await?;
+    let names: Vec<String> = nodes.into_iter().map(|n| n.name).collect();
+    if !names.is_empty() {
+        let step = events.step(format!(
+            "Deleting cluster {cluster:?} ({} containers)",
+            names.len()
+        ));
+        provider.remove_nodes(&names).await?;
+        step.done();
+    }
+    // Entries may outlive their containers (removed by hand): clean them either way.
+    let kubeconfigs = kubeconfig::remove(cluster, kubeconfig_path)?;
+    Ok(Deleted {
+        existed: !names.is_empty(),
+        nodes: names.len(),
+        kubeconfigs,
+    })
+}

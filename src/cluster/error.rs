@@ -1,0 +1,71 @@
+use thiserror::Error;
+
+use crate::provider::ProviderError;
+
+#[derive(Debug, Error)]
+pub enum ClusterError {
+    #[error(transparent)]
+    InvalidName(#[from] super::naming::NameError),
+
+    #[error("a cluster named {0:?} already exists")]
+    AlreadyExists(String),
+
+    #[error("no cluster named {0:?}")]
+    NotFound(String),
+
+    #[error("cluster {name:?} has no running control-plane node")]
+    NoControlPlane { name: String },
+
+    #[error("node image {image} is not available: {reason}")]
+    ImageUnavailable { image: String, reason: String },
+
+    #[error("{0}")]
+    Invalid(String),
+
+    #[error("{step} failed: {source}")]
+    Step {
+        step: String,
+        #[source]
+        source: Box<ClusterError>,
+    },
+
+    #[error("interrupted")]
+    Interrupted,
+
+    #[error(transparent)]
+    Provider(#[from] ProviderError),
+
+    #[error(transparent)]
+    Kubeadm(#[from] crate::kubeadm::KubeadmError),
+
+    #[error(transparent)]
+    Kubeconfig(#[from] crate::kubeconfig::KubeconfigError),
+
+    #[error("unexpected output from {what} on node {node}: {reason}")]
+    BadOutput {
+        node: String,
+        what: String,
+        reason: String,
+    },
+}
+
+impl ClusterError {
+    /// Attach the name of the create step that failed.
+    pub fn in_step(self, step: &str) -> ClusterError {
+        match self {
+            e @ (ClusterError::Step { .. } | ClusterError::Interrupted) => e,
+            e => ClusterError::Step {
+                step: step.to_string(),
+                source: Box::new(e),
+            },
+        }
+    }
+
+    /// The innermost error, past step wrappers.
+    pub fn root(&self) -> &ClusterError {
+        match self {
+            ClusterError::Step { source, .. } => source.root(),
+            e => e,
+        }
+    }
+}

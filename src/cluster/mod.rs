@@ -1,0 +1,77 @@
+//! Cluster lifecycle: create, delete, list. Knows nothing of terminals; reports progress
+//! through [`crate::events::Events`].
+
+pub mod create;
+pub mod delete;
+mod error;
+pub mod kubeconfig;
+pub mod loadbalancer;
+pub mod naming;
+pub mod node;
+
+pub use error::ClusterError;
+
+use std::collections::BTreeMap;
+
+use crate::provider::{NodeInfo, NodeRole, NodeState, Provider};
+
+/// One cluster as seen from its containers.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ClusterSummary {
+    pub name: String,
+    pub nodes: usize,
+    pub control_planes: usize,
+    pub workers: usize,
+    /// `running`, `stopped`, or `degraded` when only some nodes run.
+    pub status: String,
+}
+
+pub async fn list_clusters(provider: &dyn Provider) -> Result<Vec<ClusterSummary>, ClusterError> {
+    let mut by_cluster: BTreeMap<String, Vec<NodeInfo>> = BTreeMap::new();
+    for n in provider.list_nodes(None).await? {
+        by_cluster.entry(n.cluster.clone()).or_default().push(n);
+    }
+    Ok(by_cluster
+        .into_iter()
+        .map(|(name, nodes)| summarize(name, &nodes))
+        .collect())
+}
+
+fn summarize(name: String, nodes: &[NodeInfo]) -> ClusterSummary {
+    let count = |r: NodeRole| nodes.iter().filter(|n| n.role == r).count();
+    let running = nodes
+        .iter()
+        .filter(|n| n.state == NodeState::Running)
+        .count();
+    let status = if running == nodes.len() {
+        "running"
+    } else if running == 0 {
+        "stopped"
+    } else {
+        "degraded"
+    };
+    ClusterSummary {
+        name,
+        nodes: count(NodeRole::ControlPlane) + count(NodeRole::Worker),
+        control_planes: count(NodeRole::ControlPlane),
+        workers: count(NodeRole::Worker),
+        status: status.to_string(),
+    }
+}
+
+/// Names of a cluster's control-plane nodes, sorted (the first one bootstrapped the cluster).
+pub async fn control_plane_nodes(
+    provider: &dyn Provider,
+    cluster: &str,
+) -> Result<Vec<String>, ClusterError> {
+    let mut names: Vec<String> = provider
+        .list_nodes(Some(cluster))
+        .await?
+        .into_iter()
+        .filter(|n| n.role == NodeRole::ControlPlane)
+        .map(|n| n.name)
+        .collect();
+    // `x-control-plane` sorts before `x-control-plane2`.
+    names.sort();
+    Ok(names)
+}

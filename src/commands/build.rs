@@ -1,0 +1,59 @@
+use super::{engine, Ctx};
+use crate::cli::BuildNodeImageArgs;
+use crate::error::Error;
+use crate::nodeimage::{self, download, BuildOptions, Source};
+use crate::provider::Provider;
+
+pub async fn node_image(ctx: &Ctx, args: BuildNodeImageArgs) -> Result<(), Error> {
+    let source = match (&args.kubernetes_dir, &args.kubernetes_version) {
+        (Some(dir), _) => {
+            if !dir.is_dir() {
+                return Err(Error::usage(
+                    format!("--kubernetes-dir {} is not a folder", dir.display()),
+                    "give a folder holding version, bin/{kubeadm,kubelet,kubectl} and images/*.tar",
+                ));
+            }
+            Source::Local { dir: dir.clone() }
+        }
+        (None, v) => Source::Download {
+            version: v
+                .as_deref()
+                .unwrap_or(nodeimage::DEFAULT_KUBERNETES_VERSION)
+                .parse()
+                .map_err(|e: crate::k8s_version::InvalidVersion| {
+                    Error::usage(e.to_string(), "for example: --kubernetes-version v1.36.1")
+                })?,
+        },
+    };
+    let provider = engine::connect(ctx).await?;
+    let arch = match &args.arch {
+        Some(a) => a.clone(),
+        None => {
+            let info = provider.info().await?;
+            let engine_arch = info
+                .get("Architecture")
+                .and_then(|a| a.as_str())
+                .unwrap_or("x86_64");
+            download::kube_arch(engine_arch)
+                .ok_or_else(|| {
+                    Error::usage(
+                        format!("unsupported architecture {engine_arch}"),
+                        "use --arch amd64 or --arch arm64",
+                    )
+                })?
+                .to_string()
+        }
+    };
+    let opts = BuildOptions {
+        source,
+        base_image: args.base_image,
+        image: args.image,
+        labels: args.label,
+        arch,
+    };
+    let image = nodeimage::build(&provider, &opts, &ctx.events).await?;
+    ctx.events.info(format!(
+        "Built {image}. Use it with: minik create --image {image}"
+    ));
+    Ok(())
+}

@@ -1,0 +1,148 @@
+use super::{engine, Ctx};
+use crate::cli::CreateArgs;
+use crate::cluster::create::{create, CreateOptions, NodeExtras};
+use crate::cluster::naming;
+use crate::config::{ClusterConfig, DEFAULT_CLUSTER_NAME};
+use crate::error::Error;
+use crate::k8s_version::KubeVersion;
+use crate::nodeimage;
+
+pub async fn run(ctx: &Ctx, args: CreateArgs) -> Result<(), Error> {
+    // Everything the user typed is checked before anything is made.
+    let config = config_from_args(&args)?;
+    let version: KubeVersion = args
+        .kubernetes_version
+        .as_deref()
+        .unwrap_or(nodeimage::DEFAULT_KUBERNETES_VERSION)
+        .parse()
+        .map_err(|e: crate::k8s_version::InvalidVersion| {
+            Error::usage(e.to_string(), "for example: --kubernetes-version v1.36.1")
+        })?;
+
+    let provider = engine::connect(ctx).await?;
+    let image = match &args.image {
+        Some(i) => i.clone(),
+        None => {
+            let i = nodeimage::default_image(&provider, &version).await?;
+            ctx.events.info(format!(
+                "Using node image {}",
+                i.split('@').next().unwrap_or(&i)
+            ));
+            i
+        }
+    };
+    let opts = CreateOptions {
+        config,
+        image,
+        wait: args.wait,
+        retain: args.retain,
+        kubeconfig: args.kubeconfig.clone(),
+        extras: NodeExtras::default(),
+    };
+    let done = create(&provider, opts, &ctx.events).await?;
+    ctx.events.info(format!(
+        "Cluster {:?} is ready: {} node{}, Kubernetes {}, in {:.0}s",
+        args.name.as_deref().unwrap_or(DEFAULT_CLUSTER_NAME),
+        done.nodes,
+        if done.nodes == 1 { "" } else { "s" },
+        done.kubernetes_version,
+        done.elapsed.as_secs_f64()
+    ));
+    ctx.events.info(format!(
+        "Set kubectl context to {:?} ({} in {})",
+        done.context,
+        done.server,
+        done.kubeconfig.display()
+    ));
+    ctx.events.info(
+        "Try it with:\n\n    kubectl get nodes\n\nDelete it with:  minik delete".to_string()
+            + &args
+                .name
+                .as_ref()
+                .map(|n| format!(" --name {n}"))
+                .unwrap_or_default(),
+    );
+    Ok(())
+}
+
+fn config_from_args(args: &CreateArgs) -> Result<ClusterConfig, Error> {
+    if args.config.is_some() {
+        return Err(Error::usage(
+            "--config is not supported yet",
+            "use --nodes and --control-planes",
+        ));
+    }
+    let name = args
+        .name
+        .clone()
+        .unwrap_or_else(|| DEFAULT_CLUSTER_NAME.to_string());
+    naming::validate_cluster_name(&name).map_err(|e| {
+        Error::usage(
+            e.to_string(),
+            format!("for example: --name {}", naming::suggest_name(&name)),
+        )
+    })?;
+    let control_planes = args.control_planes.unwrap_or(1);
+    let nodes = args.nodes.unwrap_or(control_planes.max(1));
+    if nodes == 0 {
+        return Err(Error::usage(
+            "--nodes must be at least 1",
+            "for example: --nodes 3 (one control plane, two workers)",
+        ));
+    }
+    if control_planes == 0 {
+        return Err(Error::usage(
+            "--control-planes must be at least 1",
+            "for example: --control-planes 3 --nodes 5",
+        ));
+    }
+    if control_planes > nodes {
+        return Err(Error::usage(
+            format!("--control-planes {control_planes} is more than --nodes {nodes}"),
+            "--nodes counts every node, control planes included",
+        ));
+    }
+    Ok(ClusterConfig::with_nodes(
+        &name,
+        control_planes as usize,
+        (nodes - control_planes) as usize,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn args(argv: &[&str]) -> CreateArgs {
+        let mut full = vec!["minik", "create"];
+        full.extend_from_slice(argv);
+        match crate::cli::Cli::try_parse_from(full).unwrap().command {
+            crate::cli::Command::Create(a) => a,
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn nodes_count_control_planes() {
+        let c = config_from_args(&args(&["--nodes", "5", "--control-planes", "3"])).unwrap();
+        assert_eq!((c.control_planes(), c.workers()), (3, 2));
+        let c = config_from_args(&args(&["--nodes", "3"])).unwrap();
+        assert_eq!((c.control_planes(), c.workers()), (1, 2));
+        let c = config_from_args(&args(&[])).unwrap();
+        assert_eq!((c.control_planes(), c.workers()), (1, 0));
+    }
+
+    #[test]
+    fn refuses_impossible_counts_and_bad_names() {
+        for bad in [
+            &["--nodes", "0"][..],
+            &["--control-planes", "0"],
+            &["--nodes", "1", "--control-planes", "2"],
+            &["--name", "Bad_Name"],
+        ] {
+            let e = config_from_args(&args(bad)).unwrap_err();
+            assert_eq!(e.exit_code(), crate::error::EXIT_USAGE, "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,137 @@
+use std::path::Path;
+
+use super::{engine, json, out, Ctx};
+use crate::cli::{OutputArgs, OutputFormat};
+use crate::cluster::{self, ClusterError};
+use crate::error::Error;
+use crate::provider::{NodeRole, Provider};
+
+pub async fn clusters(ctx: &Ctx, args: OutputArgs) -> Result<(), Error> {
+    let provider = engine::connect(ctx).await?;
+    let list = cluster::list_clusters(&provider).await?;
+    match args.output {
+        OutputFormat::Json => json(&list),
+        OutputFormat::Text if list.is_empty() => {
+            ctx.events
+                .info("No clusters. Create one with: minik create");
+            Ok(())
+        }
+        OutputFormat::Text => {
+            let mut rows = vec![vec![
+                "NAME".to_string(),
+                "NODES".into(),
+                "CONTROL-PLANES".into(),
+                "STATUS".into(),
+            ]];
+            for c in &list {
+                rows.push(vec![
+                    c.name.clone(),
+                    c.nodes.to_string(),
+                    c.control_planes.to_string(),
+                    c.status.clone(),
+                ]);
+            }
+            out(&table(&rows))
+        }
+    }
+}
+
+pub async fn nodes(ctx: &Ctx, name: &str, args: OutputArgs) -> Result<(), Error> {
+    let provider = engine::connect(ctx).await?;
+    let nodes: Vec<_> = provider
+        .list_nodes(Some(name))
+        .await?
+        .into_iter()
+        .filter(|n| n.role != NodeRole::ExternalLoadBalancer)
+        .collect();
+    if nodes.is_empty() {
+        return Err(ClusterError::NotFound(name.to_string()).into());
+    }
+    match args.output {
+        OutputFormat::Json => json(&nodes),
+        OutputFormat::Text => {
+            let mut rows = vec![vec![
+                "NAME".to_string(),
+                "ROLE".into(),
+                "STATUS".into(),
+                "IP".into(),
+                "IMAGE".into(),
+            ]];
+            for n in &nodes {
+                rows.push(vec![
+                    n.name.clone(),
+                    n.role.to_string(),
+                    n.state.to_string(),
+                    n.ipv4
+                        .clone()
+                        .or(n.ipv6.clone())
+                        .unwrap_or_else(|| "-".into()),
+                    n.image.split('@').next().unwrap_or(&n.image).to_string(),
+                ]);
+            }
+            out(&table(&rows))
+        }
+    }
+}
+
+pub async fn kubeconfig(ctx: &Ctx, name: &str, internal: bool) -> Result<(), Error> {
+    let provider = engine::connect(ctx).await?;
+    let text = cluster::kubeconfig::get(&provider, name, internal).await?;
+    out(&text)
+}
+
+pub async fn export_kubeconfig(ctx: &Ctx, name: &str, path: Option<&Path>) -> Result<(), Error> {
+    let provider = engine::connect(ctx).await?;
+    let e = cluster::kubeconfig::export(&provider, name, path).await?;
+    ctx.events.info(format!(
+        "Set kubectl context to {:?} in {}",
+        e.context,
+        e.path.display()
+    ));
+    Ok(())
+}
+
+/// Left-aligned columns separated by three spaces, like kubectl.
+pub fn table(rows: &[Vec<String>]) -> String {
+    let cols = rows.iter().map(|r| r.len()).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..cols)
+        .map(|c| {
+            rows.iter()
+                .filter_map(|r| r.get(c))
+                .map(|s| s.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut s = String::new();
+    for r in rows {
+        let line: Vec<String> = r
+            .iter()
+            .enumerate()
+            .map(|(i, cell)| {
+                if i + 1 == r.len() {
+                    cell.clone()
+                } else {
+                    format!("{cell:<w$}", w = widths[i])
+                }
+            })
+            .collect();
+        s.push_str(line.join("   ").trim_end());
+        s.push('\n');
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::table;
+
+    #[test]
+    fn aligns_columns() {
+        let rows = vec![
+            vec!["NAME".to_string(), "NODES".to_string()],
+            vec!["a-long-name".to_string(), "3".to_string()],
+        ];
+        assert_eq!(table(&rows), "NAME          NODES\na-long-name   3\n");
+    }
+}

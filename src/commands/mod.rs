@@ -1,0 +1,78 @@
+//! One function per subcommand: turn parsed arguments into library calls and print results.
+//! Data goes to stdout; progress and errors go to stderr (through the UI layer).
+
+mod build;
+mod create;
+mod delete;
+mod engine;
+mod get;
+mod version;
+
+use std::io::Write;
+use std::sync::Arc;
+
+use crate::cli::{BuildCommand, Cli, Command, ExportCommand, GetCommand};
+use crate::error::Error;
+use crate::events::Events;
+use crate::ui::{Mode, Terminal};
+
+/// What every command gets: how to report progress, and the global flags.
+pub struct Ctx {
+    pub events: Events,
+    pub global: crate::cli::GlobalArgs,
+}
+
+pub async fn run(cli: Cli) -> Result<(), Error> {
+    let mode = Mode::detect(cli.global.quiet);
+    let terminal = Arc::new(Terminal::new(mode, cli.global.verbose));
+    let ctx = Ctx {
+        events: Events::new(terminal),
+        global: cli.global.clone(),
+    };
+    match cli.command {
+        Command::Create(args) => create::run(&ctx, args).await,
+        Command::Delete(args) => delete::run(&ctx, args).await,
+        Command::Get(GetCommand::Clusters(out)) => get::clusters(&ctx, out).await,
+        Command::Get(GetCommand::Nodes { cluster, out }) => {
+            get::nodes(&ctx, &cluster.name, out).await
+        }
+        Command::Get(GetCommand::Kubeconfig { cluster, internal }) => {
+            get::kubeconfig(&ctx, &cluster.name, internal).await
+        }
+        Command::Export(ExportCommand::Kubeconfig {
+            cluster,
+            kubeconfig,
+        }) => get::export_kubeconfig(&ctx, &cluster.name, kubeconfig.as_deref()).await,
+        Command::Build(BuildCommand::NodeImage(args)) => build::node_image(&ctx, args).await,
+        Command::Doctor(_args) => Err(Error::Failed {
+            message: "doctor: not yet".into(),
+            hint: None,
+        }),
+        Command::Version(out) => version::run(out),
+        Command::Completion { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            let mut buf = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "minik", &mut buf);
+            std::io::stdout().write_all(&buf)?;
+            Ok(())
+        }
+    }
+}
+
+/// Print data on stdout.
+pub(crate) fn out(text: &str) -> Result<(), Error> {
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(text.as_bytes())?;
+    if !text.ends_with('\n') {
+        stdout.write_all(b"\n")?;
+    }
+    Ok(())
+}
+
+pub(crate) fn json<T: serde::Serialize>(value: &T) -> Result<(), Error> {
+    let text = serde_json::to_string_pretty(value).map_err(|e| Error::Failed {
+        message: format!("could not encode JSON: {e}"),
+        hint: None,
+    })?;
+    out(&text)
+}

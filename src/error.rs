@@ -1,0 +1,193 @@
+//! The top-level error and the one place that renders errors for humans.
+//!
+//! Exit codes: 0 success; 1 the operation failed; 2 bad input (flags, names, config files);
+//! 3 the container engine is unreachable; 130 interrupted (Ctrl-C).
+
+use crate::cluster::ClusterError;
+use crate::provider::ProviderError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Cluster(#[from] ClusterError),
+
+    #[error(transparent)]
+    Provider(#[from] ProviderError),
+
+    #[error(transparent)]
+    NodeImage(#[from] crate::nodeimage::NodeImageError),
+
+    #[error("{message}")]
+    Usage {
+        message: String,
+        hint: Option<String>,
+    },
+
+    #[error("{message}")]
+    Failed {
+        message: String,
+        hint: Option<String>,
+    },
+
+    #[error("could not write output: {0}")]
+    Output(#[from] std::io::Error),
+}
+
+pub const EXIT_FAILURE: u8 = 1;
+pub const EXIT_USAGE: u8 = 2;
+pub const EXIT_UNREACHABLE: u8 = 3;
+pub const EXIT_INTERRUPTED: u8 = 130;
+
+impl Error {
+    pub fn usage(message: impl Into<String>, hint: impl Into<String>) -> Error {
+        Error::Usage {
+            message: message.into(),
+            hint: Some(hint.into()),
+        }
+    }
+
+    fn provider(&self) -> Option<&ProviderError> {
+        match self {
+            Error::Provider(p) => Some(p),
+            Error::Cluster(c) => match c.root() {
+                ClusterError::Provider(p) => Some(p),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    pub fn exit_code(&self) -> u8 {
+        if let Some(ProviderError::Unreachable { .. }) = self.provider() {
+            return EXIT_UNREACHABLE;
+        }
+        match self {
+            Error::Usage { .. } => EXIT_USAGE,
+            Error::Cluster(c) => match c.root() {
+                ClusterError::InvalidName(_) | ClusterError::Invalid(_) => EXIT_USAGE,
+                ClusterError::AlreadyExists(_) => EXIT_USAGE,
+                ClusterError::Interrupted => EXIT_INTERRUPTED,
+                _ => EXIT_FAILURE,
+            },
+            _ => EXIT_FAILURE,
+        }
+    }
+
+    /// What to do about it, when minik knows.
+    pub fn hint(&self) -> Option<String> {
+        if let Some(p) = self.provider() {
+            return match p {
+                ProviderError::Unreachable { .. } => Some(
+                    "start Docker (or your engine), or point minik at it with --context NAME or \
+                     DOCKER_HOST; `minik doctor` shows where it looked"
+                        .into(),
+                ),
+                ProviderError::BootTimeout { .. } | ProviderError::BootExited { .. } => Some(
+                    "the node's last log lines are above; run `minik doctor`, and retry with \
+                     --retain to inspect the node with `docker logs`"
+                        .into(),
+                ),
+                _ => None,
+            };
+        }
+        match self {
+            Error::Usage { hint, .. } | Error::Failed { hint, .. } => hint.clone(),
+            Error::Cluster(c) => match c.root() {
+                ClusterError::AlreadyExists(name) => Some(format!(
+                    "choose another name with --name, or delete it first: minik delete --name {name}"
+                )),
+                ClusterError::InvalidName(_) => Some(format!(
+                    "for example: --name {}",
+                    crate::cluster::naming::suggest_name(match c.root() {
+                        ClusterError::InvalidName(crate::cluster::naming::NameError::Invalid(n)) => n,
+                        _ => "",
+                    })
+                )),
+                ClusterError::NotFound(_) => Some("list clusters with: minik get clusters".into()),
+                ClusterError::ImageUnavailable { .. } => Some(
+                    "build one with `minik build node-image` (or load it with `docker load`), \
+                     then pass it with --image"
+                        .into(),
+                ),
+                ClusterError::Interrupted => Some("everything it had made was removed".into()),
+                _ => None,
+            },
+            Error::NodeImage(e) => e.hint(),
+            _ => None,
+        }
+    }
+
+    /// Output worth showing under the message (a failed command's output, a node's log).
+    pub fn details(&self) -> Option<String> {
+        match self {
+            Error::NodeImage(e) => e.details(),
+            _ => self.provider().and_then(|p| p.details()),
+        }
+    }
+}
+
+/// The error as the user sees it: a first line that says what went wrong, then any output that
+/// explains it, then what to do.
+pub fn render(err: &Error, color: bool) -> String {
+    let paint = |code: &str, s: &str| {
+        if color {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    };
+    let mut out = format!("{} {err}\n", paint("1;31", "error:"));
+    if let Some(details) = err.details() {
+        let lines: Vec<&str> = details.lines().collect();
+        // The end of a long output is where the cause usually is.
+        let start = lines.len().saturating_sub(25);
+        out.push_str(&paint("2", "  output:\n"));
+        for l in &lines[start..] {
+            out.push_str(&format!("    {l}\n"));
+        }
+    }
+    if let Some(hint) = err.hint() {
+        out.push_str(&format!("{} {hint}\n", paint("36", "hint:")));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_line_names_the_problem() {
+        let e = Error::from(ClusterError::AlreadyExists("lab".into()));
+        let text = render(&e, false);
+        let first = text.lines().next().unwrap();
+        assert_eq!(first, "error: a cluster named \"lab\" already exists");
+        assert!(text.contains("hint: choose another name"));
+        assert_eq!(e.exit_code(), EXIT_USAGE);
+    }
+
+    #[test]
+    fn unreachable_engine_has_its_own_exit_code() {
+        let e = Error::from(
+            ClusterError::from(ProviderError::Unreachable {
+                endpoint: "unix:///nope".into(),
+                reason: "No such file".into(),
+            })
+            .in_step("Preparing nodes"),
+        );
+        assert_eq!(e.exit_code(), EXIT_UNREACHABLE);
+        assert!(render(&e, false).contains("hint: start Docker"));
+    }
+
+    #[test]
+    fn failed_commands_show_their_output() {
+        let e = Error::from(ClusterError::from(ProviderError::ExecFailed {
+            node: "n".into(),
+            command: "kubeadm init".into(),
+            exit_code: 1,
+            output: "line1\n[ERROR] boom".into(),
+        }));
+        let text = render(&e, false);
+        assert!(text.contains("    [ERROR] boom"), "{text}");
+    }
+}

@@ -1,0 +1,133 @@
+//! Node images: which one a cluster uses, and how `minik build node-image` makes one.
+//!
+//! A node image is the base image built from `node-image/` (Debian, systemd, containerd) plus
+//! kubeadm, kubelet and kubectl in /usr/bin, `/kind/version`, `/kind/manifests/*` and the
+//! control-plane, CNI and storage images preloaded into containerd. The layout matches kind's
+//! `kindest/node` images, so either kind of image works in minik.
+
+mod build;
+mod context;
+pub mod download;
+pub mod images;
+
+pub use build::{build, BuildOptions, Source};
+pub use context::build_context;
+
+use crate::k8s_version::KubeVersion;
+use crate::provider::{Provider, ProviderError};
+
+/// The Kubernetes version minik uses when none is asked for.
+pub const DEFAULT_KUBERNETES_VERSION: &str = "v1.36.1";
+
+/// minik's own node image repository (`minik/node:<version>`).
+pub const MINIK_NODE_REPO: &str = "minik/node";
+
+/// kind's published node images, pinned by digest (from kind v0.32.0's release notes), used when
+/// no minik image of that version has been built.
+const KINDEST_NODE_IMAGES: &[(&str, &str)] = &[
+    (
+        "v1.36.1",
+        "sha256:3489c7674813ba5d8b1a9977baea8a6e553784dab7b84759d1014dbd78f7ebd5",
+    ),
+    (
+        "v1.35.5",
+        "sha256:ce977ae6d65918d0b58a5f8b5e940429c2ce42fa3a5619ec2bbc60b949c0ac95",
+    ),
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum NodeImageError {
+    #[error("{0}")]
+    Invalid(String),
+
+    #[error("{what} failed in the build container: {source}")]
+    Step {
+        what: String,
+        #[source]
+        source: ProviderError,
+    },
+
+    #[error(transparent)]
+    Provider(#[from] ProviderError),
+
+    #[error("could not read {path}: {source}")]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl NodeImageError {
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            NodeImageError::Invalid(_) => Some(
+                "offline builds need --base-image IMAGE and --kubernetes-dir DIR holding `version`, \
+                 bin/{kubeadm,kubelet,kubectl} and images/*.tar"
+                    .into(),
+            ),
+            NodeImageError::Step { .. } => {
+                Some("the build container's output is above; rerun with -v for all of it".into())
+            }
+            _ => None,
+        }
+    }
+
+    pub fn details(&self) -> Option<String> {
+        match self {
+            NodeImageError::Step { source, .. } | NodeImageError::Provider(source) => {
+                source.details()
+            }
+            _ => None,
+        }
+    }
+}
+
+/// minik's image name for a version.
+pub fn minik_image(version: &KubeVersion) -> String {
+    format!("{MINIK_NODE_REPO}:{version}")
+}
+
+/// kind's image for a version, pinned by digest when minik knows it.
+pub fn kindest_image(version: &KubeVersion) -> String {
+    let v = version.to_string();
+    match KINDEST_NODE_IMAGES.iter().find(|(k, _)| *k == v) {
+        Some((_, digest)) => format!("kindest/node:{v}@{digest}"),
+        None => format!("kindest/node:{v}"),
+    }
+}
+
+/// The image for a cluster when `--image` is not given: minik's own image of that version
+/// when it has been built here, else kind's published one.
+pub async fn default_image(
+    provider: &dyn Provider,
+    version: &KubeVersion,
+) -> Result<String, ProviderError> {
+    let own = minik_image(version);
+    if provider.image_id(&own).await?.is_some() {
+        return Ok(own);
+    }
+    Ok(kindest_image(version))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_version_parses_and_has_a_pinned_kind_image() {
+        let v: KubeVersion = DEFAULT_KUBERNETES_VERSION.parse().unwrap();
+        assert!(
+            kindest_image(&v).contains("@sha256:"),
+            "{}",
+            kindest_image(&v)
+        );
+        assert_eq!(minik_image(&v), "minik/node:v1.36.1");
+    }
+
+    #[test]
+    fn unknown_versions_use_a_plain_tag() {
+        let v: KubeVersion = "v1.30.2".parse().unwrap();
+        assert_eq!(kindest_image(&v), "kindest/node:v1.30.2");
+    }
+}

@@ -1,0 +1,124 @@
+//! Starting node containers: the privileged-mode probe and waiting for systemd to boot.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use bollard::models::{ContainerCreateBody, HostConfig};
+use bollard::query_parameters::{CreateContainerOptions, LogsOptions, RemoveContainerOptions};
+use futures_util::StreamExt;
+
+use super::{api_error, describe, DockerProvider};
+use crate::provider::{NodeState, Provider, ProviderError, Result};
+
+/// Does the engine let us run `--privileged` containers? Some refuse because their own
+/// capability bounding set is smaller than what privileged mode asks for (hardened CI,
+/// some rootless setups): runc then fails with "unable to apply caps".
+pub async fn probe_privileged(p: &DockerProvider, image: &str) -> Result<bool> {
+    let name = format!("minik-probe-{}", std::process::id());
+    let body = ContainerCreateBody {
+        image: Some(image.to_string()),
+        entrypoint: Some(vec!["/bin/true".to_string()]),
+        cmd: Some(vec![]),
+        labels: Some(HashMap::from([(
+            "io.minik.probe".to_string(),
+            "true".to_string(),
+        )])),
+        host_config: Some(HostConfig {
+            privileged: Some(true),
+            network_mode: Some("none".into()),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let docker = p.client();
+    let remove = || async {
+        let opts = RemoveContainerOptions {
+            force: true,
+            v: true,
+            ..Default::default()
+        };
+        let _ = docker.remove_container(&name, Some(opts)).await;
+    };
+    remove().await;
+    let opts = CreateContainerOptions {
+        name: Some(name.clone()),
+        ..Default::default()
+    };
+    docker
+        .create_container(Some(opts), body)
+        .await
+        .map_err(|e| api_error("container create", &name, e))?;
+    let started = docker.start_container(&name, None).await;
+    remove().await;
+    match started {
+        Ok(()) => Ok(true),
+        Err(e) if refused_privileged(&describe(&e)) => Ok(false),
+        Err(e) => Err(api_error("container start", &name, e)),
+    }
+}
+
+/// The engine's words when runc cannot grant what privileged mode asks for.
+pub fn refused_privileged(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    m.contains("unable to apply caps") || (m.contains("privileged") && m.contains("not permitted"))
+}
+
+pub async fn wait_for_log(
+    p: &DockerProvider,
+    node: &str,
+    needles: &[&str],
+    timeout: Duration,
+) -> Result<()> {
+    let follow = async {
+        // A stream ends when the container stops; a restart (on-failure) starts a new one.
+        loop {
+            let opts = LogsOptions {
+                follow: true,
+                stdout: true,
+                stderr: true,
+                ..Default::default()
+            };
+            let mut stream = p.client().logs(node, Some(opts));
+            let mut pending = String::new();
+            while let Some(chunk) = stream.next().await {
+                let chunk = chunk.map_err(|e| api_error("container logs", node, e))?;
+                pending.push_str(&String::from_utf8_lossy(&chunk.into_bytes()));
+                while let Some(pos) = pending.find('\n') {
+                    let line: String = pending.drain(..=pos).collect();
+                    if needles.iter().all(|n| line.contains(n)) {
+                        return Ok(());
+                    }
+                }
+            }
+            let info = p.inspect_node(node).await?;
+            if info.state != NodeState::Running && info.state != NodeState::Restarting {
+                return Err(ProviderError::BootExited {
+                    node: node.to_string(),
+                    last_logs: p.logs(node, 30).await.unwrap_or_default(),
+                });
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    };
+    match tokio::time::timeout(timeout, follow).await {
+        Ok(r) => r,
+        Err(_) => Err(ProviderError::BootTimeout {
+            node: node.to_string(),
+            seconds: timeout.as_secs(),
+            last_logs: p.logs(node, 30).await.unwrap_or_default(),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::refused_privileged;
+
+    #[test]
+    fn recognises_the_engine_refusing_privileged_mode() {
+        let msg = "OCI runtime create failed: runc create failed: unable to start container \
+                   process: error during container init: unable to apply caps: operation not permitted";
+        assert!(refused_privileged(msg));
+        assert!(!refused_privileged("No such image: minik/node:test"));
+    }
+}

@@ -1,0 +1,132 @@
+//! Running commands in nodes and copying files in and out.
+
+use bollard::container::LogOutput;
+use bollard::exec::{CreateExecOptions, StartExecOptions, StartExecResults};
+use bollard::query_parameters::{DownloadFromContainerOptions, UploadToContainerOptions};
+use bytes::Bytes;
+use futures_util::{StreamExt, TryStreamExt};
+use tokio::io::AsyncWriteExt;
+
+use super::{api_error, DockerProvider};
+use crate::provider::{ExecInput, ExecOutput, ProviderError, Result};
+
+pub async fn exec(
+    p: &DockerProvider,
+    node: &str,
+    cmd: &[String],
+    stdin: ExecInput,
+) -> Result<ExecOutput> {
+    let docker = p.client();
+    let with_stdin = !matches!(stdin, ExecInput::None);
+    let created = docker
+        .create_exec(
+            node,
+            CreateExecOptions::<String> {
+                cmd: Some(cmd.to_vec()),
+                attach_stdin: Some(with_stdin),
+                attach_stdout: Some(true),
+                attach_stderr: Some(true),
+                // Not `privileged`: an exec inherits the node's own powers, and engines that
+                // refuse privileged containers refuse privileged execs too.
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(|e| api_error("exec", node, e))?;
+    let started = docker
+        .start_exec(
+            &created.id,
+            Some(StartExecOptions {
+                detach: false,
+                ..Default::default()
+            }),
+        )
+        .await
+        .map_err(|e| api_error("exec", node, e))?;
+    let StartExecResults::Attached {
+        mut output,
+        mut input,
+    } = started
+    else {
+        return Err(ProviderError::Api {
+            call: "exec",
+            target: node.to_string(),
+            message: "the engine did not attach to the command".into(),
+        });
+    };
+
+    // Feed stdin while collecting output, so a command that writes a lot before reading all its
+    // input cannot deadlock against us.
+    let feed = async move {
+        match stdin {
+            ExecInput::None => {}
+            ExecInput::Bytes(b) => {
+                input.write_all(&b).await?;
+            }
+            ExecInput::Stream(mut s) => {
+                while let Some(chunk) = s.next().await {
+                    input.write_all(&chunk?).await?;
+                }
+            }
+        }
+        // Closing our half tells the command its input has ended.
+        input.shutdown().await?;
+        Ok::<(), std::io::Error>(())
+    };
+    let collect = async {
+        let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+        while let Some(item) = output.next().await {
+            match item.map_err(|e| api_error("exec", node, e))? {
+                LogOutput::StdOut { message } | LogOutput::Console { message } => {
+                    stdout.extend_from_slice(&message)
+                }
+                LogOutput::StdErr { message } => stderr.extend_from_slice(&message),
+                LogOutput::StdIn { .. } => {}
+            }
+        }
+        Ok::<_, ProviderError>((stdout, stderr))
+    };
+    let (fed, collected) = tokio::join!(feed, collect);
+    let (stdout, stderr) = collected?;
+    let inspect = docker
+        .inspect_exec(&created.id)
+        .await
+        .map_err(|e| api_error("exec", node, e))?;
+    // A command that exits without reading all its input breaks the pipe: its exit code is
+    // what matters then, so report the write error only when the command itself succeeded.
+    let exit_code = inspect.exit_code.unwrap_or(-1);
+    if let Err(e) = fed {
+        if exit_code == 0 {
+            return Err(ProviderError::Io(e));
+        }
+    }
+    Ok(ExecOutput {
+        exit_code,
+        stdout,
+        stderr,
+    })
+}
+
+pub async fn copy_tar_to(p: &DockerProvider, node: &str, dir: &str, tar: Bytes) -> Result<()> {
+    let opts = UploadToContainerOptions {
+        path: dir.to_string(),
+        ..Default::default()
+    };
+    p.client()
+        .upload_to_container(node, Some(opts), bollard::body_full(tar))
+        .await
+        .map_err(|e| api_error("container copy", node, e))
+}
+
+pub async fn copy_tar_from(p: &DockerProvider, node: &str, path: &str) -> Result<Bytes> {
+    let opts = DownloadFromContainerOptions {
+        path: path.to_string(),
+    };
+    let chunks: Vec<Bytes> = p
+        .client()
+        .download_from_container(node, Some(opts))
+        .try_collect()
+        .await
+        .map_err(|e| api_error("container copy", node, e))?;
+    Ok(Bytes::from(chunks.concat()))
+}

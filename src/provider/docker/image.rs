@@ -1,0 +1,167 @@
+//! Images: presence, pulls, builds and commits.
+
+use std::collections::{BTreeMap, HashMap};
+
+use bollard::query_parameters::{BuildImageOptions, CommitContainerOptions, CreateImageOptions};
+use bytes::Bytes;
+use futures_util::StreamExt;
+
+use super::{api_error, status_code, DockerProvider};
+use crate::provider::{ProviderError, Result};
+
+pub async fn image_id(p: &DockerProvider, image: &str) -> Result<Option<String>> {
+    match p.client().inspect_image(image).await {
+        Ok(i) => Ok(i.id),
+        Err(e) if status_code(&e) == Some(404) => Ok(None),
+        Err(e) => Err(api_error("image inspect", image, e)),
+    }
+}
+
+pub async fn labels(p: &DockerProvider, image: &str) -> Result<Option<BTreeMap<String, String>>> {
+    match p.client().inspect_image(image).await {
+        Ok(i) => Ok(Some(
+            i.config
+                .and_then(|c| c.labels)
+                .unwrap_or_default()
+                .into_iter()
+                .collect(),
+        )),
+        Err(e) if status_code(&e) == Some(404) => Ok(None),
+        Err(e) => Err(api_error("image inspect", image, e)),
+    }
+}
+
+pub async fn pull(
+    p: &DockerProvider,
+    image: &str,
+    progress: &(dyn Fn(u64, u64) + Send + Sync),
+) -> Result<()> {
+    let opts = CreateImageOptions {
+        from_image: Some(image.to_string()),
+        ..Default::default()
+    };
+    let mut stream = p.client().create_image(Some(opts), None, None);
+    // Per-layer byte counts; the sum is what the progress bar shows.
+    let mut layers: HashMap<String, (u64, u64)> = HashMap::new();
+    while let Some(item) = stream.next().await {
+        let info = item.map_err(|e| api_error("image pull", image, e))?;
+        if let Some(err) = info.error_detail.and_then(|d| d.message) {
+            return Err(ProviderError::Api {
+                call: "image pull",
+                target: image.into(),
+                message: err,
+            });
+        }
+        if let (Some(id), Some(d)) = (info.id, info.progress_detail) {
+            let cur = d.current.unwrap_or(0).max(0) as u64;
+            let total = d.total.unwrap_or(0).max(0) as u64;
+            let entry = layers.entry(id).or_default();
+            *entry = (cur.max(entry.0), total.max(entry.1));
+            let (done, all) = layers
+                .values()
+                .fold((0, 0), |(a, b), (c, t)| (a + c, b + t));
+            progress(done, all);
+        }
+    }
+    Ok(())
+}
+
+/// Build an image from a tar build context, streaming the builder's output lines to `on_line`.
+pub async fn build(
+    p: &DockerProvider,
+    context: Bytes,
+    tag: &str,
+    build_args: &BTreeMap<String, String>,
+    labels: &BTreeMap<String, String>,
+    on_line: &(dyn for<'s> Fn(&'s str) + Send + Sync),
+) -> Result<()> {
+    let opts = BuildImageOptions {
+        t: Some(tag.to_string()),
+        rm: true,
+        forcerm: true,
+        buildargs: Some(
+            build_args
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        ),
+        labels: Some(labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect()),
+        ..Default::default()
+    };
+    let mut stream = p
+        .client()
+        .build_image(opts, None, Some(bollard::body_full(context)));
+    let mut last = Vec::new();
+    while let Some(item) = stream.next().await {
+        let info = item.map_err(|e| api_error("image build", tag, e))?;
+        if let Some(line) = info.stream.as_deref() {
+            for l in line.lines().filter(|l| !l.trim().is_empty()) {
+                on_line(l);
+                last.push(l.to_string());
+                if last.len() > 20 {
+                    last.remove(0);
+                }
+            }
+        }
+        if let Some(err) = info.error_detail.and_then(|d| d.message) {
+            last.push(err);
+            return Err(ProviderError::Api {
+                call: "image build",
+                target: tag.into(),
+                message: last.join("\n"),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Save a container's filesystem as an image, with Dockerfile-style `changes`.
+pub async fn commit(
+    p: &DockerProvider,
+    container: &str,
+    image: &str,
+    changes: &[String],
+) -> Result<()> {
+    let (repo, tag) = split_tag(image);
+    let opts = CommitContainerOptions {
+        container: Some(container.to_string()),
+        repo: Some(repo.to_string()),
+        tag: Some(tag.to_string()),
+        changes: (!changes.is_empty()).then(|| changes.join("\n")),
+        pause: true,
+        ..Default::default()
+    };
+    p.client()
+        .commit_container(opts, bollard::models::ContainerConfig::default())
+        .await
+        .map_err(|e| api_error("container commit", container, e))?;
+    Ok(())
+}
+
+/// `registry:5000/a/b:tag` → (`registry:5000/a/b`, `tag`); no tag means `latest`.
+pub fn split_tag(image: &str) -> (&str, &str) {
+    let image = image.split('@').next().unwrap_or(image);
+    match image.rsplit_once(':') {
+        Some((repo, tag)) if !tag.contains('/') => (repo, tag),
+        _ => (image, "latest"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_tag;
+
+    #[test]
+    fn splits_tags_but_not_registry_ports() {
+        assert_eq!(split_tag("minik/node:v1.35.0"), ("minik/node", "v1.35.0"));
+        assert_eq!(
+            split_tag("localhost:5000/node"),
+            ("localhost:5000/node", "latest")
+        );
+        assert_eq!(
+            split_tag("localhost:5000/node:x"),
+            ("localhost:5000/node", "x")
+        );
+        assert_eq!(split_tag("busybox"), ("busybox", "latest"));
+    }
+}

@@ -1,0 +1,440 @@
+//! The Docker Engine provider: the only module that talks to bollard.
+
+mod boot;
+mod exec;
+mod image;
+mod network;
+pub mod spec;
+
+pub use network::choose_subnet;
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use bollard::errors::Error as BollardError;
+use bollard::models::{ContainerInspectResponse, ContainerStateStatusEnum};
+use bollard::query_parameters::{
+    CreateContainerOptions, ListContainersOptions, LogsOptions, RemoveContainerOptions,
+    StopContainerOptions,
+};
+use bollard::Docker;
+use futures_util::StreamExt;
+use tokio::sync::OnceCell;
+
+use super::{
+    NodeInfo, NodeRole, NodeSpec, NodeState, PortMapping, Provider, ProviderError, Result,
+    API_SERVER_INTERNAL_PORT, LABEL_CLUSTER, LABEL_ROLE,
+};
+
+/// How long to wait for the engine to answer the first request. Docker Desktop's resource
+/// saver can take over ten seconds to wake its VM.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+
+pub struct DockerProvider {
+    docker: Docker,
+    endpoint: String,
+    privileged: OnceCell<bool>,
+}
+
+impl DockerProvider {
+    /// Connect to `host` (a `unix://`, `tcp://`, `https://` or `npipe://` URI), negotiating the
+    /// API version with the engine (this project's CI engine speaks 1.41).
+    pub async fn connect(host: &str) -> Result<DockerProvider> {
+        let unreachable = |reason: String| ProviderError::Unreachable {
+            endpoint: host.to_string(),
+            reason,
+        };
+        let docker = Docker::connect_with_host(host).map_err(|e| unreachable(e.to_string()))?;
+        let docker = tokio::time::timeout(CONNECT_TIMEOUT, docker.negotiate_version())
+            .await
+            .map_err(|_| unreachable(format!("no answer within {}s", CONNECT_TIMEOUT.as_secs())))?
+            .map_err(|e| unreachable(describe(&e)))?;
+        Ok(DockerProvider {
+            docker,
+            endpoint: host.to_string(),
+            privileged: OnceCell::new(),
+        })
+    }
+
+    /// Connect with TLS client material (a docker context or DOCKER_CERT_PATH).
+    pub async fn connect_tls(host: &str, key: &str, cert: &str, ca: &str) -> Result<Self> {
+        let unreachable = |reason: String| ProviderError::Unreachable {
+            endpoint: host.to_string(),
+            reason,
+        };
+        let docker = Docker::connect_with_ssl(
+            host,
+            std::path::Path::new(key),
+            std::path::Path::new(cert),
+            std::path::Path::new(ca),
+            120,
+            bollard::API_DEFAULT_VERSION,
+        )
+        .map_err(|e| unreachable(e.to_string()))?;
+        let docker = tokio::time::timeout(CONNECT_TIMEOUT, docker.negotiate_version())
+            .await
+            .map_err(|_| unreachable(format!("no answer within {}s", CONNECT_TIMEOUT.as_secs())))?
+            .map_err(|e| unreachable(describe(&e)))?;
+        Ok(DockerProvider {
+            docker,
+            endpoint: host.to_string(),
+            privileged: OnceCell::new(),
+        })
+    }
+
+    pub(crate) fn client(&self) -> &Docker {
+        &self.docker
+    }
+}
+
+/// The engine's own message when it sent one, else bollard's description.
+pub(crate) fn describe(e: &BollardError) -> String {
+    match e {
+        BollardError::DockerResponseServerError { message, .. } => message.trim().to_string(),
+        other => other.to_string(),
+    }
+}
+
+pub(crate) fn status_code(e: &BollardError) -> Option<u16> {
+    match e {
+        BollardError::DockerResponseServerError { status_code, .. } => Some(*status_code),
+        _ => None,
+    }
+}
+
+pub(crate) fn api_error(call: &'static str, target: &str, e: BollardError) -> ProviderError {
+    match status_code(&e) {
+        Some(404) if call.starts_with("container") || call == "exec" => {
+            ProviderError::NotFound(target.to_string())
+        }
+        Some(409) if call == "container create" => ProviderError::AlreadyExists(target.to_string()),
+        _ => ProviderError::Api {
+            call,
+            target: target.to_string(),
+            message: describe(&e),
+        },
+    }
+}
+
+#[async_trait]
+impl Provider for DockerProvider {
+    fn name(&self) -> &'static str {
+        "docker"
+    }
+
+    fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    async fn info(&self) -> Result<serde_json::Value> {
+        let info = self
+            .docker
+            .info()
+            .await
+            .map_err(|e| api_error("info", "engine", e))?;
+        serde_json::to_value(info).map_err(|e| ProviderError::Api {
+            call: "info",
+            target: "engine".into(),
+            message: e.to_string(),
+        })
+    }
+
+    async fn version(&self) -> Result<serde_json::Value> {
+        let v = self
+            .docker
+            .version()
+            .await
+            .map_err(|e| api_error("version", "engine", e))?;
+        serde_json::to_value(v).map_err(|e| ProviderError::Api {
+            call: "version",
+            target: "engine".into(),
+            message: e.to_string(),
+        })
+    }
+
+    async fn image_id(&self, image: &str) -> Result<Option<String>> {
+        image::image_id(self, image).await
+    }
+
+    async fn image_labels(&self, image: &str) -> Result<Option<BTreeMap<String, String>>> {
+        image::labels(self, image).await
+    }
+
+    async fn build_image(
+        &self,
+        context: bytes::Bytes,
+        tag: &str,
+        build_args: &BTreeMap<String, String>,
+        labels: &BTreeMap<String, String>,
+        on_line: &(dyn for<'s> Fn(&'s str) + Send + Sync),
+    ) -> Result<()> {
+        image::build(self, context, tag, build_args, labels, on_line).await
+    }
+
+    async fn commit(&self, container: &str, image: &str, changes: &[String]) -> Result<()> {
+        image::commit(self, container, image, changes).await
+    }
+
+    async fn pull_image(
+        &self,
+        image: &str,
+        progress: &(dyn Fn(u64, u64) + Send + Sync),
+    ) -> Result<()> {
+        image::pull(self, image, progress).await
+    }
+
+    async fn ensure_network(&self, name: &str) -> Result<super::NetworkInfo> {
+        network::ensure(self, name).await
+    }
+
+    async fn privileged_allowed(&self, image: &str) -> Result<bool> {
+        self.privileged
+            .get_or_try_init(|| boot::probe_privileged(self, image))
+            .await
+            .copied()
+    }
+
+    async fn create_node(&self, spec: &NodeSpec) -> Result<()> {
+        let body = spec::container_body(spec);
+        let opts = CreateContainerOptions {
+            name: Some(spec.name.clone()),
+            ..Default::default()
+        };
+        self.docker
+            .create_container(Some(opts), body)
+            .await
+            .map_err(|e| api_error("container create", &spec.name, e))?;
+        self.start_node(&spec.name).await
+    }
+
+    async fn wait_for_log(&self, node: &str, needles: &[&str], timeout: Duration) -> Result<()> {
+        boot::wait_for_log(self, node, needles, timeout).await
+    }
+
+    async fn exec(
+        &self,
+        node: &str,
+        cmd: &[String],
+        stdin: super::ExecInput,
+    ) -> Result<super::ExecOutput> {
+        exec::exec(self, node, cmd, stdin).await
+    }
+
+    async fn copy_tar_to(&self, node: &str, dir: &str, tar: bytes::Bytes) -> Result<()> {
+        exec::copy_tar_to(self, node, dir, tar).await
+    }
+
+    async fn copy_tar_from(&self, node: &str, path: &str) -> Result<bytes::Bytes> {
+        exec::copy_tar_from(self, node, path).await
+    }
+
+    async fn list_nodes(&self, cluster: Option<&str>) -> Result<Vec<NodeInfo>> {
+        let label = match cluster {
+            Some(c) => format!("{LABEL_CLUSTER}={c}"),
+            None => LABEL_CLUSTER.to_string(),
+        };
+        let opts = ListContainersOptions {
+            all: true,
+            filters: Some(HashMap::from([("label".to_string(), vec![label])])),
+            ..Default::default()
+        };
+        let list = self
+            .docker
+            .list_containers(Some(opts))
+            .await
+            .map_err(|e| api_error("container list", "minik containers", e))?;
+        let names: Vec<String> = list
+            .iter()
+            .filter_map(|c| {
+                c.names
+                    .as_ref()?
+                    .first()
+                    .map(|n| n.trim_start_matches('/').to_string())
+            })
+            .collect();
+        let inspected =
+            futures_util::future::join_all(names.iter().map(|n| self.inspect_node(n))).await;
+        let mut nodes = Vec::new();
+        for r in inspected {
+            match r {
+                Ok(n) => nodes.push(n),
+                // Removed between list and inspect (a concurrent delete): not ours to report.
+                Err(ProviderError::NotFound(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        nodes.sort_by(|a, b| (&a.cluster, &a.name).cmp(&(&b.cluster, &b.name)));
+        Ok(nodes)
+    }
+
+    async fn inspect_node(&self, node: &str) -> Result<NodeInfo> {
+        let c = self
+            .docker
+            .inspect_container(node, None)
+            .await
+            .map_err(|e| api_error("container inspect", node, e))?;
+        node_info(node, &c)
+    }
+
+    async fn logs(&self, node: &str, tail: usize) -> Result<Vec<String>> {
+        let opts = LogsOptions {
+            stdout: true,
+            stderr: true,
+            tail: tail.to_string(),
+            ..Default::default()
+        };
+        let mut stream = self.docker.logs(node, Some(opts));
+        let mut text = String::new();
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| api_error("container logs", node, e))?;
+            text.push_str(&String::from_utf8_lossy(&chunk.into_bytes()));
+        }
+        Ok(text
+            .lines()
+            .map(|l| l.trim_end_matches('\r').to_string())
+            .collect())
+    }
+
+    async fn start_node(&self, node: &str) -> Result<()> {
+        match self.docker.start_container(node, None).await {
+            Ok(()) => Ok(()),
+            // 304: already running.
+            Err(e) if status_code(&e) == Some(304) => Ok(()),
+            Err(e) => Err(api_error("container start", node, e)),
+        }
+    }
+
+    async fn stop_node(&self, node: &str, timeout: Duration) -> Result<()> {
+        let opts = StopContainerOptions {
+            t: Some(timeout.as_secs() as i32),
+            signal: None,
+        };
+        match self.docker.stop_container(node, Some(opts)).await {
+            Ok(()) => Ok(()),
+            Err(e) if status_code(&e) == Some(304) => Ok(()),
+            Err(e) => Err(api_error("container stop", node, e)),
+        }
+    }
+
+    async fn remove_nodes(&self, nodes: &[String]) -> Result<()> {
+        let results = futures_util::future::join_all(nodes.iter().map(|n| async move {
+            let opts = RemoveContainerOptions {
+                force: true,
+                v: true,
+                ..Default::default()
+            };
+            match self.docker.remove_container(n, Some(opts)).await {
+                Ok(()) => Ok(()),
+                Err(e) if status_code(&e) == Some(404) => Ok(()),
+                Err(e) => Err(api_error("container remove", n, e)),
+            }
+        }))
+        .await;
+        results.into_iter().collect()
+    }
+}
+
+/// Read a NodeInfo out of an inspect document; containers without minik's labels are refused.
+fn node_info(name: &str, c: &ContainerInspectResponse) -> Result<NodeInfo> {
+    let labels: BTreeMap<String, String> = c
+        .config
+        .as_ref()
+        .and_then(|cfg| cfg.labels.clone())
+        .unwrap_or_default()
+        .into_iter()
+        .collect();
+    let not_ours = || ProviderError::Api {
+        call: "container inspect",
+        target: name.to_string(),
+        message: format!("not a minik container (no {LABEL_CLUSTER}/{LABEL_ROLE} labels)"),
+    };
+    let cluster = labels.get(LABEL_CLUSTER).cloned().ok_or_else(not_ours)?;
+    let role = labels
+        .get(LABEL_ROLE)
+        .and_then(|r| NodeRole::parse(r))
+        .ok_or_else(not_ours)?;
+    let state = match c.state.as_ref().and_then(|s| s.status) {
+        Some(ContainerStateStatusEnum::RUNNING) => NodeState::Running,
+        Some(ContainerStateStatusEnum::EXITED) | Some(ContainerStateStatusEnum::DEAD) => {
+            NodeState::Stopped
+        }
+        Some(ContainerStateStatusEnum::PAUSED) => NodeState::Paused,
+        Some(ContainerStateStatusEnum::RESTARTING) => NodeState::Restarting,
+        Some(ContainerStateStatusEnum::CREATED) => NodeState::Created,
+        _ => NodeState::Unknown,
+    };
+    let (mut ipv4, mut ipv6) = (None, None);
+    if let Some(nets) = c
+        .network_settings
+        .as_ref()
+        .and_then(|n| n.networks.as_ref())
+    {
+        // The minik network first; a user may have connected others.
+        let mut ordered: Vec<_> = nets.iter().collect();
+        ordered.sort_by_key(|(n, _)| n.as_str() != super::NETWORK_NAME);
+        for (_, ep) in ordered {
+            if ipv4.is_none() {
+                ipv4 = ep.ip_address.clone().filter(|s| !s.is_empty());
+            }
+            if ipv6.is_none() {
+                ipv6 = ep.global_ipv6_address.clone().filter(|s| !s.is_empty());
+            }
+        }
+    }
+    // Port bindings from the host config survive a stop, unlike the live port list.
+    let mut ports = Vec::new();
+    if let Some(bindings) = c
+        .host_config
+        .as_ref()
+        .and_then(|h| h.port_bindings.as_ref())
+    {
+        for (key, list) in bindings {
+            let (port, proto) = key.split_once('/').unwrap_or((key.as_str(), "tcp"));
+            let Ok(container_port) = port.parse::<u16>() else {
+                continue;
+            };
+            for b in list.iter().flatten() {
+                let host_port = b
+                    .host_port
+                    .as_deref()
+                    .and_then(|p| p.parse().ok())
+                    .unwrap_or(0);
+                ports.push(PortMapping {
+                    listen_address: b.host_ip.clone().unwrap_or_default(),
+                    host_port,
+                    container_port,
+                    protocol: proto.to_string(),
+                });
+            }
+        }
+    }
+    ports.sort_by_key(|p| (p.container_port, p.host_port));
+    let api_server = ports
+        .iter()
+        .find(|p| p.container_port == API_SERVER_INTERNAL_PORT && p.protocol == "tcp")
+        .map(|p| {
+            let host = if p.listen_address.is_empty() || p.listen_address == "0.0.0.0" {
+                "127.0.0.1".to_string()
+            } else {
+                p.listen_address.clone()
+            };
+            (host, p.host_port)
+        });
+    Ok(NodeInfo {
+        name: name.trim_start_matches('/').to_string(),
+        cluster,
+        role,
+        state,
+        image: c
+            .config
+            .as_ref()
+            .and_then(|cfg| cfg.image.clone())
+            .unwrap_or_default(),
+        ipv4,
+        ipv6,
+        api_server,
+        ports,
+        labels,
+    })
+}

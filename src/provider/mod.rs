@@ -1,0 +1,107 @@
+//! The container engine behind one trait. Cluster code talks only to [`Provider`]; the Docker
+//! implementation (bollard) lives in [`docker`]. Cluster membership is recorded only in container
+//! labels, so there are no state files to drift out of sync.
+
+pub mod docker;
+mod error;
+mod types;
+
+pub use error::ProviderError;
+pub use types::*;
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+/// Label holding the cluster name on every container minik makes.
+pub const LABEL_CLUSTER: &str = "io.minik.cluster";
+/// Label holding the node role (`control-plane`, `worker`, `external-load-balancer`).
+pub const LABEL_ROLE: &str = "io.minik.role";
+/// Label on the shared network.
+pub const LABEL_NETWORK: &str = "io.minik.network";
+/// The shared bridge network every cluster's nodes join.
+pub const NETWORK_NAME: &str = "minik";
+/// Port the API server listens on inside the nodes.
+pub const API_SERVER_INTERNAL_PORT: u16 = 6443;
+
+pub type Result<T, E = ProviderError> = std::result::Result<T, E>;
+
+#[async_trait]
+pub trait Provider: Send + Sync {
+    /// Short name used in provider IDs and messages (`docker`).
+    fn name(&self) -> &'static str;
+
+    /// Where the engine was reached (for messages).
+    fn endpoint(&self) -> &str;
+
+    /// The engine's `/info` document, as JSON (platform detection reads it).
+    async fn info(&self) -> Result<serde_json::Value>;
+
+    /// The engine's `/version` document, as JSON.
+    async fn version(&self) -> Result<serde_json::Value>;
+
+    /// The image's ID when it is present locally.
+    async fn image_id(&self, image: &str) -> Result<Option<String>>;
+
+    /// The image's labels when it is present locally.
+    async fn image_labels(&self, image: &str) -> Result<Option<BTreeMap<String, String>>>;
+
+    /// Build an image from a tar build context; `on_line` receives the builder's output.
+    async fn build_image(
+        &self,
+        context: bytes::Bytes,
+        tag: &str,
+        build_args: &BTreeMap<String, String>,
+        labels: &BTreeMap<String, String>,
+        on_line: &(dyn for<'s> Fn(&'s str) + Send + Sync),
+    ) -> Result<()>;
+
+    /// Save a container as an image, applying Dockerfile-style `changes`.
+    async fn commit(&self, container: &str, image: &str, changes: &[String]) -> Result<()>;
+
+    /// Pull an image, reporting (done, total) bytes.
+    async fn pull_image(
+        &self,
+        image: &str,
+        progress: &(dyn Fn(u64, u64) + Send + Sync),
+    ) -> Result<()>;
+
+    /// Create the shared network if it does not exist yet, and describe it.
+    async fn ensure_network(&self, name: &str) -> Result<NetworkInfo>;
+
+    /// Can this engine run privileged containers? Probed once per process with `image`.
+    async fn privileged_allowed(&self, image: &str) -> Result<bool>;
+
+    /// Create and start a container from `spec`. Does not wait for it to boot.
+    async fn create_node(&self, spec: &NodeSpec) -> Result<()>;
+
+    /// Wait until the container's output contains a line with every one of `needles`, or fail
+    /// with its last log lines after `timeout`.
+    async fn wait_for_log(&self, node: &str, needles: &[&str], timeout: Duration) -> Result<()>;
+
+    /// Run a command in a node and capture its output. Never fails on a non-zero exit code:
+    /// callers decide (see [`ExecOutput::check`]).
+    async fn exec(&self, node: &str, cmd: &[String], stdin: ExecInput) -> Result<ExecOutput>;
+
+    /// Unpack a tar archive into `dir` inside the node.
+    async fn copy_tar_to(&self, node: &str, dir: &str, tar: bytes::Bytes) -> Result<()>;
+
+    /// A tar archive of `path` inside the node.
+    async fn copy_tar_from(&self, node: &str, path: &str) -> Result<bytes::Bytes>;
+
+    /// All minik containers, or those of one cluster.
+    async fn list_nodes(&self, cluster: Option<&str>) -> Result<Vec<NodeInfo>>;
+
+    async fn inspect_node(&self, node: &str) -> Result<NodeInfo>;
+
+    /// The container's recent output (entrypoint and systemd console).
+    async fn logs(&self, node: &str, tail: usize) -> Result<Vec<String>>;
+
+    async fn start_node(&self, node: &str) -> Result<()>;
+
+    async fn stop_node(&self, node: &str, timeout: Duration) -> Result<()>;
+
+    /// Remove containers and their anonymous volumes. Missing containers are not an error.
+    async fn remove_nodes(&self, nodes: &[String]) -> Result<()>;
+}

@@ -1,0 +1,141 @@
+//! The [`Reporter`] for a terminal: indicatif spinners when interactive, plain lines otherwise.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::Mode;
+use crate::events::{Event, Reporter};
+
+pub struct Terminal {
+    mode: Mode,
+    verbose: u8,
+    color: bool,
+    multi: MultiProgress,
+    state: Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    titles: HashMap<u64, String>,
+    bars: HashMap<u64, ProgressBar>,
+}
+
+impl Terminal {
+    pub fn new(mode: Mode, verbose: u8) -> Terminal {
+        let target = match mode {
+            Mode::Fancy => ProgressDrawTarget::stderr(),
+            _ => ProgressDrawTarget::hidden(),
+        };
+        Terminal {
+            mode,
+            verbose,
+            color: super::use_color(),
+            multi: MultiProgress::with_draw_target(target),
+            state: Mutex::new(State::default()),
+        }
+    }
+
+    fn paint(&self, code: &str, s: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+
+    /// Print a line without tearing any spinner that is on screen.
+    fn line(&self, s: &str) {
+        if self.mode == Mode::Fancy {
+            let _ = self.multi.println(s);
+        } else {
+            let _ = writeln!(std::io::stderr(), "{s}");
+        }
+    }
+}
+
+fn seconds(d: Duration) -> String {
+    if d.as_secs() >= 60 {
+        format!("{}m{:02}s", d.as_secs() / 60, d.as_secs() % 60)
+    } else {
+        format!("{:.1}s", d.as_secs_f64())
+    }
+}
+
+impl Reporter for Terminal {
+    fn event(&self, event: Event) {
+        let Ok(mut st) = self.state.lock() else {
+            return;
+        };
+        match event {
+            Event::StepStarted { id, title } => {
+                match self.mode {
+                    Mode::Fancy => {
+                        let bar = self.multi.add(ProgressBar::new_spinner());
+                        bar.set_style(
+                            ProgressStyle::with_template(" {spinner:.cyan} {msg} {elapsed:.dim}")
+                                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+                        );
+                        bar.set_message(title.clone());
+                        bar.enable_steady_tick(Duration::from_millis(100));
+                        st.bars.insert(id, bar);
+                    }
+                    Mode::Plain => self.line(&format!(" • {title} ...")),
+                    Mode::Quiet => {}
+                }
+                st.titles.insert(id, title);
+            }
+            Event::Progress { id, done, total } => {
+                if let (Some(bar), Some(total)) = (st.bars.get(&id), total) {
+                    if bar.length() != Some(total) {
+                        bar.set_length(total);
+                        bar.set_style(
+                            ProgressStyle::with_template(
+                                " {spinner:.cyan} {msg} [{bar:30}] {bytes}/{total_bytes} {elapsed:.dim}",
+                            )
+                            .unwrap_or_else(|_| ProgressStyle::default_bar())
+                            .progress_chars("=> "),
+                        );
+                    }
+                    bar.set_position(done);
+                }
+            }
+            Event::StepFinished { id, ok, elapsed } => {
+                let title = st.titles.remove(&id).unwrap_or_default();
+                let mark = if ok {
+                    self.paint("32", "✓")
+                } else {
+                    self.paint("31", "✗")
+                };
+                let text = format!(" {mark} {title} {}", self.paint("2", &seconds(elapsed)));
+                if let Some(bar) = st.bars.remove(&id) {
+                    bar.finish_and_clear();
+                    self.multi.remove(&bar);
+                }
+                if self.mode != Mode::Quiet {
+                    self.line(&text);
+                }
+            }
+            Event::Info(s) => {
+                if self.mode != Mode::Quiet {
+                    self.line(&s);
+                }
+            }
+            Event::Warn(s) => {
+                if self.mode != Mode::Quiet {
+                    self.line(&format!("{} {s}", self.paint("33", "warning:")));
+                }
+            }
+            Event::Debug(s) => {
+                if self.verbose > 0 && self.mode != Mode::Quiet {
+                    for l in s.lines() {
+                        self.line(&self.paint("2", &format!("   {l}")));
+                    }
+                }
+            }
+        }
+    }
+}
