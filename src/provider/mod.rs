@@ -60,6 +60,9 @@ pub trait Provider: Send + Sync {
     /// Save a container as an image, applying Dockerfile-style `changes`.
     async fn commit(&self, container: &str, image: &str, changes: &[String]) -> Result<()>;
 
+    /// `docker save` of the images, as a stream (never a temporary file).
+    fn save_images(&self, images: &[String]) -> ByteStream;
+
     /// Pull an image, reporting (done, total) bytes.
     async fn pull_image(
         &self,

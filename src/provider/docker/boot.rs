@@ -72,10 +72,21 @@ pub async fn wait_for_log(
     let follow = async {
         // A stream ends when the container stops; a restart (on-failure) starts a new one.
         loop {
+            // Only this boot counts: a restarted node's log still holds the previous boot.
+            let started = p
+                .client()
+                .inspect_container(node, None)
+                .await
+                .map_err(|e| api_error("container inspect", node, e))?
+                .state
+                .and_then(|s| s.started_at)
+                .and_then(|t| timestamp(&t));
             let opts = LogsOptions {
                 follow: true,
                 stdout: true,
                 stderr: true,
+                timestamps: true,
+                since: started.map(|t| t.0.saturating_sub(1) as i32).unwrap_or(0),
                 ..Default::default()
             };
             let mut stream = p.client().logs(node, Some(opts));
@@ -85,7 +96,12 @@ pub async fn wait_for_log(
                 pending.push_str(&String::from_utf8_lossy(&chunk.into_bytes()));
                 while let Some(pos) = pending.find('\n') {
                     let line: String = pending.drain(..=pos).collect();
-                    if needles.iter().all(|n| line.contains(n)) {
+                    let (stamp, text) = line.split_once(' ').unwrap_or(("", &line));
+                    let this_boot = match (started, timestamp(stamp)) {
+                        (Some(s), Some(t)) => t >= s,
+                        _ => true,
+                    };
+                    if this_boot && needles.iter().all(|n| text.contains(n)) {
                         return Ok(());
                     }
                 }
@@ -110,9 +126,54 @@ pub async fn wait_for_log(
     }
 }
 
+/// Docker's RFC 3339 UTC timestamps (`2026-11-27T10:40:01.12345Z`) as (Unix seconds, nanos),
+/// so that times with differently trimmed fractions compare correctly.
+fn timestamp(s: &str) -> Option<(i64, u32)> {
+    let s = s.trim().strip_suffix('Z')?;
+    let (date, time) = s.split_once('T')?;
+    let (hms, frac) = time.split_once('.').unwrap_or((time, ""));
+    let d: Vec<i64> = date
+        .split('-')
+        .map(|x| x.parse().ok())
+        .collect::<Option<_>>()?;
+    let t: Vec<i64> = hms
+        .split(':')
+        .map(|x| x.parse().ok())
+        .collect::<Option<_>>()?;
+    if d.len() != 3 || t.len() != 3 {
+        return None;
+    }
+    // Days from the civil date (Howard Hinnant's algorithm).
+    let (y, m, day) = (if d[1] <= 2 { d[0] - 1 } else { d[0] }, d[1], d[2]);
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * ((m + 9) % 12) + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146097 + doe - 719468;
+    let mut nanos = String::from(frac);
+    nanos.truncate(9);
+    while nanos.len() < 9 {
+        nanos.push('0');
+    }
+    Some((
+        days * 86400 + t[0] * 3600 + t[1] * 60 + t[2],
+        nanos.parse().ok()?,
+    ))
+}
+
 #[cfg(test)]
 mod tests {
-    use super::refused_privileged;
+    use super::{refused_privileged, timestamp};
+
+    #[test]
+    fn timestamps_compare_whatever_their_precision() {
+        assert_eq!(timestamp("1970-01-01T00:00:01Z"), Some((1, 0)));
+        assert_eq!(timestamp("2026-11-27T10:40:01Z").unwrap().0, 1_795_776_001);
+        let a = timestamp("2026-11-27T10:40:01.12Z").unwrap();
+        let b = timestamp("2026-11-27T10:40:01.123Z").unwrap();
+        assert!(a < b);
+        assert_eq!(timestamp("garbage"), None);
+    }
 
     #[test]
     fn recognises_the_engine_refusing_privileged_mode() {

@@ -176,6 +176,12 @@ impl Provider for DockerProvider {
         image::commit(self, container, image, changes).await
     }
 
+    fn save_images(&self, images: &[String]) -> super::ByteStream {
+        let names: Vec<&str> = images.iter().map(String::as_str).collect();
+        let stream = self.docker.export_images(&names);
+        Box::pin(stream.map(|r| r.map_err(|e| std::io::Error::other(describe(&e)))))
+    }
+
     async fn pull_image(
         &self,
         image: &str,

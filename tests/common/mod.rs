@@ -1,0 +1,108 @@
+//! Shared helpers for the tests that run against the real Docker engine.
+//! They need `minik/node:test`, which only `tests/e2e/prepare.sh` builds.
+#![allow(dead_code)]
+
+use std::process::{Command, Output};
+
+use minik::provider::docker::DockerProvider;
+use minik::provider::Provider;
+
+pub const TEST_IMAGE: &str = "minik/node:test";
+
+/// The engine the tests use: DOCKER_HOST, else the default socket. A missing engine fails the
+/// test (it is never skipped).
+pub async fn provider() -> DockerProvider {
+    let host =
+        std::env::var("DOCKER_HOST").unwrap_or_else(|_| "unix:///var/run/docker.sock".into());
+    let p = DockerProvider::connect(&host)
+        .await
+        .unwrap_or_else(|e| panic!("these tests need a Docker engine: {e}"));
+    assert!(
+        p.image_id(TEST_IMAGE)
+            .await
+            .expect("inspect test image")
+            .is_some(),
+        "{TEST_IMAGE} is missing: build it with tests/e2e/prepare.sh"
+    );
+    p
+}
+
+/// A name unique to this test run, so tests can run side by side and reruns never collide.
+pub fn unique(prefix: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!(
+        "{prefix}-{:x}{:04x}",
+        std::process::id() % 0xfff,
+        nanos % 0xffff
+    )
+}
+
+/// Run the minik binary with a private HOME/KUBECONFIG unless the caller sets them.
+pub fn minik(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_minik"));
+    cmd.args(args)
+        .env("CI", "true")
+        .env_remove("MINIK_CLUSTER_NAME");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("run minik")
+}
+
+pub fn text(o: &Output) -> String {
+    format!(
+        "exit: {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// Containers, volumes and networks the engine still has for a cluster label value.
+pub fn leftovers(cluster: &str) -> String {
+    let out = Command::new("docker")
+        .args([
+            "ps",
+            "-a",
+            "--filter",
+            &format!("label=io.minik.cluster={cluster}"),
+            "--format",
+            "{{.Names}}",
+        ])
+        .output()
+        .expect("docker ps");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// Remove a cluster's containers whatever happens to the test (a guard, run on drop).
+pub struct Cleanup(pub String);
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        let ids = Command::new("docker")
+            .args([
+                "ps",
+                "-aq",
+                "--filter",
+                &format!("label=io.minik.cluster={}", self.0),
+            ])
+            .output();
+        if let Ok(ids) = ids {
+            let ids: Vec<String> = String::from_utf8_lossy(&ids.stdout)
+                .split_whitespace()
+                .map(String::from)
+                .collect();
+            if !ids.is_empty() {
+                let _ = Command::new("docker")
+                    .arg("rm")
+                    .arg("-f")
+                    .arg("-v")
+                    .args(&ids)
+                    .output();
+            }
+        }
+    }
+}
