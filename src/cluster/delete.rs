@@ -31,7 +31,7 @@ pub async fn delete(
         step.done();
     }
     // Entries may outlive their containers (removed by hand): clean them either way.
-    let kubeconfigs = kubeconfig::remove(cluster, kubeconfig_path)?;
+    let kubeconfigs = kubeconfig::remove(cluster, kubeconfig_path).await?;
     Ok(Deleted {
         existed: !names.is_empty(),
         nodes: names.len(),

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use super::{control_plane_nodes, node, ClusterError};
-use crate::kubeconfig;
+use crate::kubeconfig::{self, KubeconfigEntry, KubeconfigError};
 use crate::provider::{NodeRole, Provider, API_SERVER_INTERNAL_PORT};
 
 pub struct Exported {
@@ -32,7 +32,10 @@ pub async fn server_url(
             name: cluster.to_string(),
         })?;
     if internal {
-        return Ok(format!("https://{}:{API_SERVER_INTERNAL_PORT}", front.name));
+        return Ok(kubeconfig::server_url(
+            &front.name,
+            API_SERVER_INTERNAL_PORT,
+        ));
     }
     let (host, port) = front
         .api_server
@@ -42,12 +45,20 @@ pub async fn server_url(
             what: "published ports".into(),
             reason: "the API server port is not published".into(),
         })?;
-    let host = if host.contains(':') {
-        format!("[{host}]")
-    } else {
-        host
-    };
-    Ok(format!("https://{host}:{port}"))
+    Ok(kubeconfig::server_url(&host, port))
+}
+
+async fn entry(
+    provider: &dyn Provider,
+    cluster: &str,
+    server: &str,
+) -> Result<KubeconfigEntry, ClusterError> {
+    let cps = control_plane_nodes(provider, cluster).await?;
+    let first = cps.first().ok_or_else(|| ClusterError::NoControlPlane {
+        name: cluster.into(),
+    })?;
+    let admin = node::read_file(provider, first, kubeconfig::ADMIN_CONF_PATH).await?;
+    Ok(KubeconfigEntry::from_admin_conf(&admin, cluster, server)?)
 }
 
 /// The kubeconfig text for a cluster, without touching any file.
@@ -56,22 +67,12 @@ pub async fn get(
     cluster: &str,
     internal: bool,
 ) -> Result<String, ClusterError> {
-    let entry = entry(provider, cluster, internal).await?;
-    Ok(kubeconfig::to_yaml(&entry)?)
-}
-
-async fn entry(
-    provider: &dyn Provider,
-    cluster: &str,
-    internal: bool,
-) -> Result<kubeconfig::Config, ClusterError> {
     let server = server_url(provider, cluster, internal).await?;
-    let cps = control_plane_nodes(provider, cluster).await?;
-    let first = cps.first().ok_or_else(|| ClusterError::NoControlPlane {
-        name: cluster.into(),
-    })?;
-    let admin = node::read_file(provider, first, "/etc/kubernetes/admin.conf").await?;
-    Ok(kubeconfig::entry_from_admin(&admin, cluster, &server)?)
+    let entry = entry(provider, cluster, &server).await?;
+    entry
+        .to_config()
+        .to_yaml()
+        .map_err(|e| ClusterError::Invalid(format!("could not encode the kubeconfig: {e}")))
 }
 
 /// Merge the cluster's entry into the kubeconfig file and make it the current context.
@@ -80,18 +81,39 @@ pub async fn export(
     cluster: &str,
     explicit: Option<&Path>,
 ) -> Result<Exported, ClusterError> {
-    let entry = entry(provider, cluster, false).await?;
-    let paths = kubeconfig::resolve(explicit)?;
-    kubeconfig::merge_into_file(&paths.target, &entry, true)?;
+    let server = server_url(provider, cluster, false).await?;
+    let entry = entry(provider, cluster, &server).await?;
+    let explicit = explicit.map(Path::to_path_buf);
+    // Locking and fsync block: keep them off the async workers.
+    let path = blocking(move || {
+        let paths = kubeconfig::kubeconfig_paths(explicit.as_deref())?;
+        kubeconfig::merge_into_file(&paths.merge_target, &entry, true)?;
+        Ok(paths.merge_target)
+    })
+    .await?;
     Ok(Exported {
         context: kubeconfig::minik_context_name(cluster),
-        path: paths.target,
-        server: server_url(provider, cluster, false).await?,
+        path,
+        server,
     })
 }
 
-/// Remove the cluster's entries from every kubeconfig file in play.
-pub fn remove(cluster: &str, explicit: Option<&Path>) -> Result<Vec<PathBuf>, ClusterError> {
-    let paths = kubeconfig::resolve(explicit)?;
-    Ok(kubeconfig::remove_from_files(&paths.all, cluster)?)
+/// Remove the cluster's entries from every kubeconfig file in play; returns the files changed.
+pub async fn remove(cluster: &str, explicit: Option<&Path>) -> Result<Vec<PathBuf>, ClusterError> {
+    let explicit = explicit.map(Path::to_path_buf);
+    let cluster = cluster.to_string();
+    blocking(move || {
+        let paths = kubeconfig::kubeconfig_paths(explicit.as_deref())?;
+        kubeconfig::remove_from_files(&paths.all, &cluster)
+    })
+    .await
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, KubeconfigError> + Send + 'static,
+) -> Result<T, ClusterError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| ClusterError::Invalid(format!("the kubeconfig writer stopped: {e}")))?
+        .map_err(ClusterError::from)
 }

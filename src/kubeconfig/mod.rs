@@ -1,35 +1,59 @@
-//! TEMPORARY interface placeholder (replaced by the real module from wip-kubeconf).
-use std::path::{Path, PathBuf};
+//! Reading, merging and removing minik's entries in kubeconfig files.
+//!
+//! - [`kubeconfig_paths`] / [`select_paths`]: which files, by kubectl's rules.
+//! - [`KubeconfigEntry::from_admin_conf`]: minik's cluster/user/context (`minik-<cluster>`)
+//!   from kubeadm's admin.conf, pointed at the API server's address on the host.
+//! - [`merge_into_file`] / [`remove_from_files`]: locked, atomic edits that keep everything
+//!   else in the files.
+
+use std::path::PathBuf;
+
+mod entry;
+mod file;
+mod paths;
+mod types;
+
+#[cfg(test)]
+mod tests;
+
+pub use entry::{minik_context_name, remove_entry, server_url, KubeconfigEntry, ADMIN_CONF_PATH};
+pub use file::{lock_path, merge_into_file, read_file, remove_from_files};
+pub use paths::{kubeconfig_paths, select_paths, KubeconfigPaths, LIST_SEPARATOR};
+pub use types::{Config, NamedCluster, NamedContext, NamedUser};
 
 #[derive(Debug, thiserror::Error)]
 pub enum KubeconfigError {
-    #[error("{0}")]
-    Other(String),
+    #[error("could not read kubeconfig {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("could not parse kubeconfig {path}: {reason} (fix or move that file; minik left it unchanged)")]
+    Parse { path: PathBuf, reason: String },
+    #[error("could not write kubeconfig {path}: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("could not serialize kubeconfig {path}: {reason}")]
+    Serialize { path: PathBuf, reason: String },
+    #[error("kubeconfig {path} is locked by another program ({lock} exists); if no kubectl or minik is running, the lock is stale: remove it with `rm {lock}` and retry")]
+    Locked { path: PathBuf, lock: PathBuf },
+    #[error("could not lock kubeconfig {path}: could not create {lock}: {source}")]
+    Lock {
+        path: PathBuf,
+        lock: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("kubeadm's kubeconfig {path} on the control plane is not usable: {reason}")]
+    AdminConf { path: PathBuf, reason: String },
+    #[error("cannot tell where the kubeconfig file is: KUBECONFIG is not set and the home directory is unknown (pass --kubeconfig)")]
+    NoHome,
+    #[error("{}", several(.0))]
+    Several(Vec<KubeconfigError>),
 }
-pub struct KubeconfigPaths {
-    pub all: Vec<PathBuf>,
-    pub target: PathBuf,
-}
-pub struct Config;
-pub fn resolve(_explicit: Option<&Path>) -> Result<KubeconfigPaths, KubeconfigError> {
-    unimplemented!()
-}
-pub fn minik_context_name(cluster: &str) -> String {
-    format!("minik-{cluster}")
-}
-pub fn entry_from_admin(
-    _admin: &str,
-    _cluster: &str,
-    _server: &str,
-) -> Result<Config, KubeconfigError> {
-    unimplemented!()
-}
-pub fn to_yaml(_c: &Config) -> Result<String, KubeconfigError> {
-    unimplemented!()
-}
-pub fn merge_into_file(_p: &Path, _c: &Config, _set_current: bool) -> Result<(), KubeconfigError> {
-    unimplemented!()
-}
-pub fn remove_from_files(_p: &[PathBuf], _cluster: &str) -> Result<Vec<PathBuf>, KubeconfigError> {
-    unimplemented!()
+
+fn several(errors: &[KubeconfigError]) -> String {
+    let lines: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+    lines.join("; ")
 }

@@ -55,29 +55,8 @@ pub async fn run(ctx: &Ctx<'_>) -> Result<(), ClusterError> {
         }
     }
 
-    // A lone node must run workloads: lift the control-plane taint.
-    if ctx
-        .nodes
-        .iter()
-        .filter(|n| n.role != crate::provider::NodeRole::ExternalLoadBalancer)
-        .count()
-        == 1
-    {
-        node::run(
-            ctx.provider,
-            boot,
-            &[
-                "kubectl",
-                "--kubeconfig=/etc/kubernetes/admin.conf",
-                "taint",
-                "nodes",
-                "--all",
-                "node-role.kubernetes.io/control-plane-",
-            ],
-        )
-        .await
-        .map_err(|e| ClusterError::from(e).in_step("Starting control-plane"))?;
-    }
+    // A cluster without workers needs schedulable control planes: the kubeadm config
+    // registers them with no taints, so there is nothing to lift here.
     step.done();
     Ok(())
 }
