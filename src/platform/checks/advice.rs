@@ -46,12 +46,13 @@ pub(super) fn uses_wslconfig(env: &Environment) -> bool {
         && (env.host_os == HostOs::Windows || env.wsl.is_some()))
 }
 
-/// Where to change the engine's memory and CPUs, for this runtime.
-pub(super) fn resource_fix(env: &Environment, mem_gb: u64, cpus: u64) -> String {
+/// Where to change the engine's memory and CPUs, for this runtime; `None` when the engine has
+/// the whole machine (native Linux), where nothing can be raised.
+pub(super) fn resource_fix(env: &Environment, mem_gb: u64, cpus: u64) -> Option<String> {
     if env.remote {
-        return format!(
+        return Some(format!(
             "give the engine's machine at least {mem_gb} GB and {cpus} CPUs, or create fewer nodes"
-        );
+        ));
     }
     if uses_wslconfig(env) {
         let restart = if env.flavour.is_docker_desktop() {
@@ -59,12 +60,12 @@ pub(super) fn resource_fix(env: &Environment, mem_gb: u64, cpus: u64) -> String 
         } else {
             ""
         };
-        return format!(
+        return Some(format!(
             "in %UserProfile%\\.wslconfig under [wsl2] set memory={mem_gb}GB and processors={cpus}, \
              then run `wsl --shutdown` in PowerShell{restart}"
-        );
+        ));
     }
-    match env.flavour {
+    let fix = match env.flavour {
         Flavour::DockerDesktop { .. } => format!(
             "Docker Desktop → Settings → Resources → Advanced: set Memory limit to at least {mem_gb} GB \
              and CPU limit to at least {cpus}, then Apply & restart"
@@ -93,8 +94,9 @@ pub(super) fn resource_fix(env: &Environment, mem_gb: u64, cpus: u64) -> String 
             "podman machine stop && podman machine set --cpus {cpus} --memory {} && podman machine start",
             mem_gb * 1024
         ),
-        _ => "this is the whole machine: close memory-hungry programs or create fewer nodes".into(),
-    }
+        _ => return None,
+    };
+    Some(fix)
 }
 
 pub(super) fn recommended_cpus(nodes: usize) -> u64 {

@@ -9,17 +9,20 @@ use crate::platform::info::parse_version;
 
 pub(super) fn engine(env: &Environment) -> Check {
     let e = &env.engine;
-    let mut found = format!("{} {}", env.flavour.label(), e.server_version);
-    if let Some(dd) = &e.desktop_version {
-        found = format!("Docker Desktop {dd} (Engine {})", e.server_version);
-    }
-    if let Some(api) = &e.api_version {
-        found.push_str(&format!(", API {api}"));
+    let mut found = match &e.desktop_version {
+        Some(dd) => format!("Docker Desktop {dd} (Engine {}", e.server_version),
+        None => format!("{} {}", env.flavour.label(), e.server_version),
+    };
+    match (&e.desktop_version, &e.api_version) {
+        (Some(_), Some(api)) => found.push_str(&format!(", API {api})")),
+        (Some(_), None) => found.push(')'),
+        (None, Some(api)) => found.push_str(&format!(" (API {api})")),
+        (None, None) => {}
     }
     found.push_str(&format!(
-        " via {} ({})",
+        " at {} ({})",
         env.endpoint.host,
-        env.endpoint.source.describe()
+        env.endpoint.source.short()
     ));
     let why = "minik creates nodes through this engine";
 

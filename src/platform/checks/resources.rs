@@ -8,6 +8,11 @@ use super::{gib, row, Check, Status};
 use crate::platform::environment::{Environment, InotifySource};
 use crate::platform::host::InotifyLimits;
 
+const WHOLE_MACHINE_MEMORY: &str =
+    "this is all of the machine's memory: close memory-hungry programs or create fewer nodes";
+const WHOLE_MACHINE_CPUS: &str =
+    "these are all of the machine's CPUs: create fewer nodes, or expect a slow start";
+
 pub(super) fn memory(env: &Environment, nodes: usize) -> Check {
     let need = memory_need(nodes);
     let have = env.engine.mem_total;
@@ -30,7 +35,7 @@ pub(super) fn memory(env: &Environment, nodes: usize) -> Check {
                 "{why}; below {} nodes get killed or never become Ready",
                 gib(need.minimum_bytes)
             ),
-            Some(resource_fix(env, rec_gb, cpus)),
+            Some(resource_fix(env, rec_gb, cpus).unwrap_or_else(|| WHOLE_MACHINE_MEMORY.into())),
         );
     }
     if below(have, need.recommended_bytes) {
@@ -40,7 +45,7 @@ pub(super) fn memory(env: &Environment, nodes: usize) -> Check {
             Status::Warn,
             found,
             format!("{why}; the cluster will be tight"),
-            Some(resource_fix(env, rec_gb, cpus)),
+            Some(resource_fix(env, rec_gb, cpus).unwrap_or_else(|| WHOLE_MACHINE_MEMORY.into())),
         );
     }
     row("memory", "Memory", Status::Ok, found, why, None)
@@ -58,7 +63,7 @@ pub(super) fn cpus(env: &Environment, nodes: usize) -> Check {
             Status::Fail,
             found,
             "kubeadm needs at least 2 CPUs for a control plane",
-            Some(resource_fix(env, mem_gb, rec)),
+            Some(resource_fix(env, mem_gb, rec).unwrap_or_else(|| WHOLE_MACHINE_CPUS.into())),
         );
     }
     if have < rec {
@@ -68,7 +73,7 @@ pub(super) fn cpus(env: &Environment, nodes: usize) -> Check {
             Status::Warn,
             found,
             "several nodes on few CPUs start slowly and may time out",
-            Some(resource_fix(env, mem_gb, rec)),
+            Some(resource_fix(env, mem_gb, rec).unwrap_or_else(|| WHOLE_MACHINE_CPUS.into())),
         );
     }
     row(

@@ -70,8 +70,21 @@ impl EndpointSource {
                 "context \"{name}\" (currentContext in {})",
                 config_file.display()
             ),
-            EndpointSource::Default => "the default socket".to_string(),
+            EndpointSource::Default => "the default endpoint".to_string(),
             EndpointSource::Probed { runtime } => format!("the {runtime} socket (probed)"),
+        }
+    }
+
+    /// A few words for tables: `docker context colima`, `DOCKER_HOST`, `default`.
+    pub fn short(&self) -> String {
+        match self {
+            EndpointSource::ContextFlag { name } => format!("--context {name}"),
+            EndpointSource::HostFlag => "--host".to_string(),
+            EndpointSource::DockerHostEnv => "DOCKER_HOST".to_string(),
+            EndpointSource::DockerContextEnv { name } => format!("DOCKER_CONTEXT={name}"),
+            EndpointSource::CurrentContext { name, .. } => format!("docker context {name}"),
+            EndpointSource::Default => "default".to_string(),
+            EndpointSource::Probed { runtime } => format!("found {runtime}"),
         }
     }
 
