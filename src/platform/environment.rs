@@ -177,7 +177,12 @@ impl Environment {
             operating_system: info.operating_system.clone(),
             name: info.name.clone(),
             kernel_version: info.kernel_version.clone(),
-            arch: Arch::parse(&info.architecture),
+            // Some compat APIs omit it; a local engine then has this host's architecture.
+            arch: if info.architecture.is_empty() && !remote {
+                host.arch.clone()
+            } else {
+                Arch::parse(&info.architecture)
+            },
             server_version: info.server_version.clone(),
             api_version: version.as_ref().and_then(|v| v.api_version.clone()),
             desktop_version: version.as_ref().and_then(EngineVersion::desktop_version),

@@ -27,11 +27,11 @@
 //!
 //! # Modules
 //! - [`endpoint`]: the docker CLI's endpoint rules; [`context_store`]: config.json and contexts;
-//!   [`sockets`]: well-known sockets probed when the chosen one is absent; [`unreachable`]: the
+//!   [`sockets`]: well-known sockets probed when the chosen one is absent; [`mod@unreachable`]: the
 //!   "cannot reach the engine" text.
 //! - [`host`]: host facts; [`info`]: `/info` and `/version` fields; [`detect`]: runtime flavour;
 //!   [`environment`]: the combined model; [`proxy`]: proxies and NO_PROXY for nodes.
-//! - [`adjust`]: node container adjustments; [`checks`]: doctor rows and their text rendering.
+//! - [`adjust`]: node container adjustments; [`mod@checks`]: doctor rows and their text rendering.
 
 pub mod adjust;
 pub mod checks;

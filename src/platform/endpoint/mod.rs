@@ -13,7 +13,7 @@
 //! comes from `DOCKER_CERT_PATH` (default: the config folder) when `DOCKER_TLS_VERIFY` or
 //! `DOCKER_CERT_PATH` is set; verification is skipped when `DOCKER_TLS_VERIFY` is empty.
 //!
-//! When the chosen endpoint is a local socket that does not exist, the well-known sockets of other
+//! When the chosen endpoint is a unix socket that does not exist, the well-known sockets of other
 //! runtimes are probed ([`super::sockets`]) and returned as alternatives with the fix to suggest.
 
 use std::path::{Path, PathBuf};
@@ -173,7 +173,10 @@ pub struct Resolution {
 }
 
 impl Resolution {
-    /// Whether the chosen endpoint is a local socket or pipe that is not there.
+    /// Whether the chosen endpoint is a unix socket that is not there. Named pipes are not
+    /// probed (opening one to test it would connect to it); on Windows the connection error
+    /// ("cannot find the file specified") says it, and the provider may then call
+    /// [`super::sockets::probe_well_known`] itself.
     pub fn endpoint_missing(&self, host: &HostFacts) -> bool {
         match &self.endpoint.kind {
             EndpointKind::Unix { path } => !host.fs.exists(path),

@@ -75,6 +75,11 @@ fn docker_desktop_mac_intel_with_the_old_2gb_vm() {
 fn docker_desktop_mac_apple_silicon() {
     let (_, _, mut env) = environment("dd-mac-arm64");
     assert_eq!(env.flavour, dd(DesktopOs::Mac, DesktopBackend::Vm));
+    let json = serde_json::to_value(&env).expect("serializes");
+    assert_eq!(json["flavour"]["kind"], "docker-desktop");
+    assert_eq!(json["flavour"]["os"], "mac");
+    assert_eq!(json["engine"]["arch"], "arm64");
+    assert_eq!(json["endpoint"]["source"]["rule"], "current-context");
     assert_eq!(env.node_image_arch(), Some("arm64"));
     assert!(env.storage.containerd_snapshotter);
     assert_eq!(env.engine.api_version.as_deref(), Some("1.51"));

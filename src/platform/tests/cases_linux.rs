@@ -265,3 +265,17 @@ fn reading_the_real_host_does_not_panic() {
     assert_eq!(host.os, HostOs::current());
     let _ = host.wsl();
 }
+
+#[test]
+fn an_engine_that_omits_architecture_is_not_blocked() {
+    let (case, res, _) = environment("podman-rootless");
+    let mut info = case.info.clone();
+    info.as_object_mut().map(|o| o.remove("Architecture"));
+    let env = Environment::build(&info, case.version.as_ref(), &res.endpoint, &case.host).unwrap();
+    assert_eq!(
+        env.engine.arch,
+        Arch::Amd64,
+        "taken from this host: the engine is local"
+    );
+    assert!(plan_adjustments(&env, &Request::new(1)).problems.is_empty());
+}
