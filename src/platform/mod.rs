@@ -25,6 +25,18 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! # What the caller feeds in
+//! - `/info` as JSON (required); `/version` as JSON (optional: Docker Desktop version, API
+//!   version, Podman detection).
+//! - After building: [`Environment::bridge_mtu`] (`com.docker.network.driver.mtu` of the `bridge`
+//!   network), [`Environment::privileged_refused`] (`Some(true)` when `--privileged` failed with
+//!   "unable to apply caps"), and for VM runtimes optionally
+//!   [`Environment::set_engine_inotify`] with limits measured in a one-shot container.
+//! - [`Request`]: node count, node names and the node network's subnets once known (NO_PROXY),
+//!   pod/service subnets, listen address, MTU override.
+//! - Unix sockets of the chosen endpoint are checked for existence; named pipes are not. On a
+//!   Windows "cannot find the file" error, [`sockets::probe_well_known`] can be called directly.
+//!
 //! # Modules
 //! - [`endpoint`]: the docker CLI's endpoint rules; [`context_store`]: config.json and contexts;
 //!   [`sockets`]: well-known sockets probed when the chosen one is absent; [`mod@unreachable`]: the

@@ -89,9 +89,10 @@ pub(super) fn cpus(env: &Environment, nodes: usize) -> Check {
 pub(super) fn inotify(env: &Environment, nodes: usize) -> Check {
     let r = InotifyLimits::RECOMMENDED;
     let why = format!(
-        "every node's kubelet and containerd watch files; limits are shared by all nodes, and below \
-         {} watches / {} instances {}-node clusters fail with \"too many open files\"",
-        r.max_user_watches, r.max_user_instances, nodes.max(2)
+        "every node's kubelet and containerd watch files and the limits are shared by all {nodes} \
+         node(s); below {} watches / {} instances multi-node clusters fail with \"too many open \
+         files\"",
+        r.max_user_watches, r.max_user_instances
     );
     let wslconfig_hint = uses_wslconfig(env).then(|| {
         format!(

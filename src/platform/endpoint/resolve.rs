@@ -102,7 +102,7 @@ pub fn resolve_endpoint(
         }
     };
     trail.push(format!(
-        "chose {} ({})",
+        "chose {} via {}",
         endpoint.host,
         endpoint.source.describe()
     ));
