@@ -1,2 +1,85 @@
-//! What minik is running on: the Docker endpoint and the environment around it.
-//! (Being written.)
+//! What minik is running on: the engine endpoint and the environment around it.
+//!
+//! Everything here is pure logic over inputs the caller passes in (env map, re-rootable file
+//! system, the engine's `/info` and `/version` JSON). Only [`HostFacts::from_host`] and
+//! [`Environment::from_host`] read the real machine. No Docker client lives here.
+//!
+//! # Flow
+//!
+//! ```no_run
+//! use minik::platform::*;
+//! # fn get_info(_: &Endpoint) -> serde_json::Value { serde_json::Value::Null }
+//! let host = HostFacts::from_host();
+//! let flags = EndpointFlags { host: None, context: None };   // --host / --context
+//! let res = resolve_endpoint(&host, &flags)?;                // DOCKER_HOST, contexts, default
+//! // The provider connects to res.endpoint (bollard), and on failure shows:
+//! //   not_reachable_message(&res, &host, &err.to_string())
+//! let info = get_info(&res.endpoint);                        // GET /info (and /version)
+//! let mut env = Environment::build(&info, None, &res.endpoint, &host)?;
+//! env.bridge_mtu = Some(1500);            // from the `bridge` network's options
+//! env.privileged_refused = Some(false);   // after the first node start
+//! let request = Request::new(3);
+//! let plan = plan_adjustments(&env, &request);               // docker run flags + reasons
+//! let rows = checks(&env, &request);                         // minik doctor
+//! print!("{}", render_text(&rows));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # What the caller feeds in
+//! - `/info` as JSON (required); `/version` as JSON (optional: Docker Desktop version, API
+//!   version, Podman detection).
+//! - After building: [`Environment::bridge_mtu`] (`com.docker.network.driver.mtu` of the `bridge`
+//!   network), [`Environment::privileged_refused`] (`Some(true)` when `--privileged` failed with
+//!   "unable to apply caps"), and for VM runtimes optionally
+//!   [`Environment::set_engine_inotify`] with limits measured in a one-shot container.
+//! - [`Request`]: node count, node names and the node network's subnets once known (NO_PROXY),
+//!   pod/service subnets, listen address, MTU override.
+//! - Unix sockets of the chosen endpoint are checked for existence; named pipes are not. On a
+//!   Windows "cannot find the file" error, [`sockets::probe_well_known`] can be called directly.
+//!
+//! # Modules
+//! - [`endpoint`]: the docker CLI's endpoint rules; [`context_store`]: config.json and contexts;
+//!   [`sockets`]: well-known sockets probed when the chosen one is absent; [`mod@unreachable`]: the
+//!   "cannot reach the engine" text.
+//! - [`host`]: host facts; [`info`]: `/info` and `/version` fields; [`detect`]: runtime flavour;
+//!   [`environment`]: the combined model; [`proxy`]: proxies and NO_PROXY for nodes.
+//! - [`adjust`]: node container adjustments; [`mod@checks`]: doctor rows and their text rendering.
+
+pub mod adjust;
+pub mod checks;
+pub mod context_store;
+pub mod detect;
+pub mod endpoint;
+pub mod environment;
+pub mod host;
+pub mod hostfs;
+pub mod info;
+pub mod proxy;
+pub mod sockets;
+pub mod unreachable;
+
+#[cfg(test)]
+mod tests;
+
+pub use adjust::{
+    plan_adjustments, Adjustments, PrivilegeMode, Problem, Reasoned, Request, RootlessTweaks,
+};
+pub use checks::{
+    checks, checks_unreachable, is_blocking, memory_need, render_text, Check, MemoryNeed, Status,
+};
+pub use context_store::{context_dir_name, TlsFiles};
+pub use detect::{DesktopBackend, DesktopOs, Flavour};
+pub use endpoint::{
+    resolve_endpoint, Endpoint, EndpointError, EndpointFlags, EndpointKind, EndpointSource,
+    Resolution,
+};
+pub use environment::{
+    CgroupInfo, CgroupVersion, EngineSummary, Environment, InotifyReading, InotifySource,
+    LimitSupport, StorageInfo,
+};
+pub use host::{Arch, CgroupProbe, HostFacts, HostOs, InotifyLimits, Wsl};
+pub use hostfs::{EnvMap, HostFs};
+pub use info::InfoError;
+pub use proxy::{node_no_proxy, node_proxy_env, NoProxyInputs, ProxySettings, ProxySource};
+pub use sockets::Candidate;
+pub use unreachable::{not_reachable, not_reachable_message, NotReachable};

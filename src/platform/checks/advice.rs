@@ -1,0 +1,127 @@
+//! Where each runtime keeps its resource settings, and the numbers minik asks for.
+
+use crate::platform::detect::{DesktopBackend, Flavour};
+use crate::platform::environment::Environment;
+use crate::platform::host::{HostOs, InotifyLimits};
+
+const MIB: u64 = 1 << 20;
+
+/// Engine/VM overhead plus the first control plane's extras.
+pub const BASE_MIB: u64 = 2048;
+
+pub const PER_NODE_MIB: u64 = 1024;
+
+/// VM kernels keep ~5–10 % of the configured size for themselves, so "8 GB" reports ~7.7 GiB.
+const SLACK_PERCENT: u64 = 90;
+
+/// Memory the engine should have for `nodes` nodes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MemoryNeed {
+    /// Below this (less slack) nodes will not all start: 1 GiB per node plus 1 GiB.
+    pub minimum_bytes: u64,
+    /// 2 GiB plus 1 GiB per node.
+    pub recommended_bytes: u64,
+}
+
+pub fn memory_need(nodes: usize) -> MemoryNeed {
+    let n = nodes.max(1) as u64;
+    MemoryNeed {
+        minimum_bytes: (1024 + 1024 * n) * MIB,
+        recommended_bytes: (BASE_MIB + PER_NODE_MIB * n) * MIB,
+    }
+}
+
+pub(super) fn below(have: u64, need: u64) -> bool {
+    have.saturating_mul(100) < need.saturating_mul(SLACK_PERCENT)
+}
+
+pub(super) fn uses_wslconfig(env: &Environment) -> bool {
+    matches!(
+        env.flavour,
+        Flavour::DockerDesktop {
+            backend: DesktopBackend::Wsl2,
+            ..
+        } | Flavour::DockerCeInWsl2
+    ) || (env.flavour == Flavour::RancherDesktop
+        && (env.host_os == HostOs::Windows || env.wsl.is_some()))
+}
+
+/// Where to change the engine's memory and CPUs, for this runtime; `None` when the engine has
+/// the whole machine (native Linux), where nothing can be raised.
+pub(super) fn resource_fix(env: &Environment, mem_gb: u64, cpus: u64) -> Option<String> {
+    if env.remote {
+        return Some(format!(
+            "give the engine's machine at least {mem_gb} GB and {cpus} CPUs, or create fewer nodes"
+        ));
+    }
+    if uses_wslconfig(env) {
+        let restart = if env.flavour.is_docker_desktop() {
+            " and restart Docker Desktop"
+        } else {
+            ""
+        };
+        return Some(format!(
+            "in %UserProfile%\\.wslconfig under [wsl2] set memory={mem_gb}GB and processors={cpus}, \
+             then run `wsl --shutdown` in PowerShell{restart}"
+        ));
+    }
+    let fix = match env.flavour {
+        Flavour::DockerDesktop { .. } => format!(
+            "Docker Desktop → Settings → Resources → Advanced: set Memory limit to at least {mem_gb} GB \
+             and CPU limit to at least {cpus}, then Apply & restart"
+        ),
+        Flavour::Colima => {
+            let profile = env
+                .endpoint
+                .host
+                .split("/.colima/")
+                .nth(1)
+                .and_then(|rest| rest.split('/').next())
+                .filter(|p| *p != "default" && !p.ends_with(".sock"))
+                .map(|p| format!(" --profile {p}"))
+                .unwrap_or_default();
+            format!("colima stop{profile} && colima start{profile} --cpu {cpus} --memory {mem_gb}")
+        }
+        Flavour::RancherDesktop => format!(
+            "Rancher Desktop → Preferences → Virtual Machine: set Memory to at least {mem_gb} GB and \
+             CPUs to at least {cpus}"
+        ),
+        Flavour::OrbStack => format!(
+            "OrbStack → Settings → System: raise the memory limit to at least {mem_gb} GB and the CPU \
+             limit to at least {cpus}"
+        ),
+        Flavour::Podman { machine: true, .. } => format!(
+            "podman machine stop && podman machine set --cpus {cpus} --memory {} && podman machine start",
+            mem_gb * 1024
+        ),
+        _ => return None,
+    };
+    Some(fix)
+}
+
+pub(super) fn recommended_cpus(nodes: usize) -> u64 {
+    if nodes >= 3 {
+        4
+    } else {
+        2
+    }
+}
+
+pub(super) fn sysctl_fix(current: InotifyLimits, wsl: bool) -> String {
+    let r = InotifyLimits::RECOMMENDED;
+    let w = current.max_user_watches.max(r.max_user_watches);
+    let i = current.max_user_instances.max(r.max_user_instances);
+    let mut fix = format!(
+        "sudo sysctl -w fs.inotify.max_user_watches={w} fs.inotify.max_user_instances={i}; to keep \
+         it after reboot: printf 'fs.inotify.max_user_watches = {w}\\nfs.inotify.max_user_instances = \
+         {i}\\n' | sudo tee /etc/sysctl.d/99-minik-inotify.conf"
+    );
+    if wsl {
+        fix.push_str(&format!(
+            " (WSL applies /etc/sysctl.d only with systemd enabled; otherwise add under [wsl2] in \
+             %UserProfile%\\.wslconfig: kernelCommandLine = sysctl.fs.inotify.max_user_watches={w} \
+             sysctl.fs.inotify.max_user_instances={i})"
+        ));
+    }
+    fix
+}

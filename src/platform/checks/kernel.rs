@@ -1,0 +1,175 @@
+//! Rows about the kernel side: cgroups, rootless requirements, the WSL kernel.
+
+use super::{row, Check, Status};
+use crate::platform::adjust::rootless_problem;
+use crate::platform::detect::{DesktopBackend, DesktopOs, Flavour};
+use crate::platform::environment::{CgroupVersion, Environment};
+use crate::platform::host::HostFacts;
+use crate::platform::info::parse_version;
+
+pub(super) fn cgroup(env: &Environment) -> Check {
+    let c = &env.cgroup;
+    let mut found = match c.version {
+        CgroupVersion::V2 => "cgroup v2".to_string(),
+        CgroupVersion::Hybrid => {
+            "hybrid: cgroup v1 controllers plus cgroup2 at /sys/fs/cgroup/unified".to_string()
+        }
+        CgroupVersion::V1 => "cgroup v1".to_string(),
+        CgroupVersion::Unknown => "not reported by the engine".to_string(),
+    };
+    if !c.driver.is_empty() {
+        found.push_str(&format!(", driver {}", c.driver));
+    }
+    let missing: Vec<&str> = [(c.limits.cpus, "--cpus"), (c.limits.memory, "--memory")]
+        .into_iter()
+        .filter(|(ok, _)| !ok)
+        .map(|(_, f)| f)
+        .collect();
+    if !missing.is_empty() {
+        found.push_str(&format!("; the engine cannot apply {}", missing.join(", ")));
+    }
+    match c.version {
+        CgroupVersion::V2 => row(
+            "cgroup",
+            "cgroups",
+            Status::Ok,
+            found,
+            "kubelet manages pods through cgroups",
+            None,
+        ),
+        CgroupVersion::Hybrid => row(
+            "cgroup",
+            "cgroups",
+            Status::Ok,
+            found,
+            "nodes mount the v1 controllers afresh and keep cgroup2 at /sys/fs/cgroup/unified",
+            None,
+        ),
+        CgroupVersion::V1 => {
+            let fix = if env.flavour == Flavour::DockerCeInWsl2 || env.wsl.is_some() {
+                "enable systemd in the distro ([boot] systemd=true in /etc/wsl.conf) and add \
+                 kernelCommandLine = cgroup_no_v1=all under [wsl2] in %UserProfile%\\.wslconfig, then \
+                 run `wsl --shutdown`".to_string()
+            } else if env.flavour.runs_in_vm() {
+                format!(
+                    "update {}; current versions use cgroup v2",
+                    env.flavour.label()
+                )
+            } else {
+                "boot with cgroup v2: add systemd.unified_cgroup_hierarchy=1 to GRUB_CMDLINE_LINUX in \
+                 /etc/default/grub, run sudo update-grub and reboot".to_string()
+            };
+            row("cgroup", "cgroups", Status::Warn, found,
+                "cgroup v1 is deprecated by Kubernetes (1.35) and kind; future node images may drop it",
+                Some(fix))
+        }
+        CgroupVersion::Unknown => row(
+            "cgroup",
+            "cgroups",
+            Status::Warn,
+            found,
+            "engines older than Docker 20.10 do not report it and lack cgroup namespaces",
+            Some("upgrade the engine".into()),
+        ),
+    }
+}
+
+pub(super) fn rootless(env: &Environment) -> Check {
+    if !env.rootless {
+        return row(
+            "rootless",
+            "Rootless",
+            Status::Ok,
+            "rootful engine",
+            "rootless engines need cgroup v2 with delegated controllers",
+            None,
+        );
+    }
+    if env.rootless_ready() {
+        return row("rootless", "Rootless", Status::Ok,
+            "rootless engine; cgroup v2 with cpu, memory and pids delegated",
+            "nodes run with KubeletInUserNamespace; host ports below 1024 need \
+             net.ipv4.ip_unprivileged_port_start, and ip_tables/iptable_nat must be loaded on the host",
+            None);
+    }
+    let (message, fix) = rootless_problem(env);
+    let mut found = message;
+    if let Some(d) = &env.cgroup.delegated {
+        found.push_str(&format!(
+            " (delegated now: {})",
+            if d.is_empty() {
+                "none".into()
+            } else {
+                d.join(" ")
+            }
+        ));
+    }
+    row(
+        "rootless",
+        "Rootless",
+        Status::Fail,
+        found,
+        "without them kubelet cannot create pod cgroups and nodes never become Ready",
+        Some(fix),
+    )
+}
+
+fn wsl_kernel_row(kernel: &str, wsl_version: u8) -> Check {
+    if wsl_version == 1 {
+        return row(
+            "wsl-kernel",
+            "WSL kernel",
+            Status::Fail,
+            format!("WSL 1 ({kernel})"),
+            "Docker and Kubernetes need WSL 2's real Linux kernel",
+            Some(
+                "in PowerShell: wsl --set-version <distro> 2 (list distros with wsl -l -v)".into(),
+            ),
+        );
+    }
+    let found = format!("WSL 2 kernel {kernel}");
+    if parse_version(kernel).is_some_and(|v| v < (5, 15, 0)) {
+        return row(
+            "wsl-kernel",
+            "WSL kernel",
+            Status::Warn,
+            found,
+            "kernels before 5.15 lack cgroup v2 features and netfilter modules the nodes use",
+            Some("in PowerShell: wsl --update, then wsl --shutdown".into()),
+        );
+    }
+    row(
+        "wsl-kernel",
+        "WSL kernel",
+        Status::Ok,
+        found,
+        "the nodes run on this kernel",
+        None,
+    )
+}
+
+/// Only when WSL is involved: minik runs in a WSL distro, or Docker Desktop uses the WSL 2 backend.
+pub(super) fn wsl_kernel(env: &Environment) -> Option<Check> {
+    if let Some(w) = &env.wsl {
+        return Some(wsl_kernel_row(
+            env.host_kernel.as_deref().unwrap_or("unknown"),
+            w.version,
+        ));
+    }
+    matches!(
+        env.flavour,
+        Flavour::DockerDesktop {
+            os: DesktopOs::Windows,
+            backend: DesktopBackend::Wsl2
+        }
+    )
+    .then(|| wsl_kernel_row(&env.engine.kernel_version, 2))
+}
+
+pub(super) fn host_wsl_kernel(host: &HostFacts) -> Option<Check> {
+    let w = host.wsl()?;
+    Some(wsl_kernel_row(
+        host.kernel_release.as_deref().unwrap_or("unknown"),
+        w.version,
+    ))
+}

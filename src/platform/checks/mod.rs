@@ -1,0 +1,175 @@
+//! `minik doctor`: one row per platform requirement, each with what was found, why it matters and
+//! the fix. Pure: rows are computed from [`Environment`] and the request.
+//!
+//! Rows, in order: engine, os-type, arch, memory, cpus, cgroup, rootless, userns, storage,
+//! inotify, wsl-kernel (only when WSL is involved), proxy, privileged.
+
+mod advice;
+mod engine;
+mod kernel;
+mod resources;
+
+pub use advice::{memory_need, MemoryNeed, BASE_MIB, PER_NODE_MIB};
+
+use serde::Serialize;
+
+use super::adjust::Request;
+use super::endpoint::Resolution;
+use super::environment::Environment;
+use super::host::HostFacts;
+use super::unreachable::not_reachable;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Ok,
+    Warn,
+    Fail,
+}
+
+impl Status {
+    /// `✓`, `!`, `✗`.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Status::Ok => "✓",
+            Status::Warn => "!",
+            Status::Fail => "✗",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Check {
+    /// Stable id for scripts: `engine`, `memory`, `inotify`, ...
+    pub id: &'static str,
+    pub title: String,
+    pub status: Status,
+    /// What was found, with the numbers.
+    pub found: String,
+    /// Why it matters.
+    pub why: String,
+    /// What to do (for Warn/Fail; sometimes a hint for Ok).
+    pub fix: Option<String>,
+}
+
+pub(crate) fn row(
+    id: &'static str,
+    title: &str,
+    status: Status,
+    found: impl Into<String>,
+    why: impl Into<String>,
+    fix: Option<String>,
+) -> Check {
+    Check {
+        id,
+        title: title.to_string(),
+        status,
+        found: found.into(),
+        why: why.into(),
+        fix,
+    }
+}
+
+/// Every check for a reachable engine.
+pub fn checks(env: &Environment, request: &Request) -> Vec<Check> {
+    let mut out = vec![
+        engine::engine(env),
+        engine::os_type(env),
+        engine::arch(env),
+        resources::memory(env, request.nodes),
+        resources::cpus(env, request.nodes),
+        kernel::cgroup(env),
+        kernel::rootless(env),
+        engine::userns(env),
+        engine::storage(env),
+        resources::inotify(env, request.nodes),
+    ];
+    out.extend(kernel::wsl_kernel(env));
+    out.push(engine::proxy(env));
+    out.push(engine::privileged(env));
+    out
+}
+
+/// The rows when the engine did not answer: the engine row fails with the "not reachable" text.
+pub fn checks_unreachable(resolution: &Resolution, host: &HostFacts, error: &str) -> Vec<Check> {
+    let n = not_reachable(resolution, host, error);
+    let mut out = vec![row(
+        "engine",
+        "Engine reachable",
+        Status::Fail,
+        n.headline,
+        n.looked.join("; "),
+        Some(n.fix),
+    )];
+    out.extend(kernel::host_wsl_kernel(host));
+    out
+}
+
+/// Whether any check failed (so `create` must not go on).
+pub fn is_blocking(checks: &[Check]) -> bool {
+    checks.iter().any(|c| c.status == Status::Fail)
+}
+
+/// Plain-text table: one line per check (`✓ Title   found`), then indented `why:` and `fix:`
+/// lines for warnings and failures. No colours; the UI layer adds them.
+pub fn render_text(checks: &[Check]) -> String {
+    let width = checks
+        .iter()
+        .map(|c| c.title.chars().count())
+        .max()
+        .unwrap_or(0);
+    let mut out = String::new();
+    for c in checks {
+        let pad = width - c.title.chars().count();
+        out.push_str(&format!(
+            "{} {}{}  {}\n",
+            c.status.symbol(),
+            c.title,
+            " ".repeat(pad),
+            c.found
+        ));
+        if c.status != Status::Ok {
+            let indent = " ".repeat(width + 4);
+            out.push_str(&format!("{indent}why: {}\n", c.why));
+            if let Some(fix) = &c.fix {
+                out.push_str(&format!("{indent}fix: {fix}\n"));
+            }
+        }
+    }
+    out
+}
+
+/// `3.8 GiB`.
+pub(crate) fn gib(bytes: u64) -> String {
+    format!("{:.1} GiB", bytes as f64 / (1u64 << 30) as f64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_rows_with_why_and_fix_for_problems_only() {
+        let rows = vec![
+            row("a", "Engine", Status::Ok, "Docker 27", "needed", None),
+            row(
+                "b",
+                "Memory",
+                Status::Fail,
+                "1.9 GiB",
+                "too small",
+                Some("raise it".into()),
+            ),
+        ];
+        let text = render_text(&rows);
+        assert_eq!(
+            text,
+            "✓ Engine  Docker 27\n✗ Memory  1.9 GiB\n          why: too small\n          fix: raise it\n"
+        );
+        assert!(is_blocking(&rows));
+        assert!(!is_blocking(&rows[..1]));
+        let json = serde_json::to_value(&rows[1]).unwrap_or_default();
+        assert_eq!(json["status"], "fail");
+        assert_eq!(json["id"], "b");
+    }
+}

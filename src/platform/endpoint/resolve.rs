@@ -1,0 +1,209 @@
+//! The resolution itself (rules in the parent module's docs).
+
+use std::path::{Path, PathBuf};
+
+use super::{parse_host, Endpoint, EndpointError, EndpointFlags, EndpointSource, Resolution};
+use super::{DEFAULT_NPIPE_HOST, DEFAULT_UNIX_HOST};
+use crate::platform::context_store::{self, ContextLookup, TlsFiles};
+use crate::platform::host::{HostFacts, HostOs};
+use crate::platform::hostfs::env_get;
+use crate::platform::sockets;
+
+/// Applies the docker CLI's rules (see the module docs) to the host's env and files.
+pub fn resolve_endpoint(
+    host: &HostFacts,
+    flags: &EndpointFlags,
+) -> Result<Resolution, EndpointError> {
+    let env = &host.env;
+    let config_dir = host.docker_config_dir();
+    let mut trail = Vec::new();
+    let mut warnings = Vec::new();
+
+    if flags.context.is_some() && flags.host.is_some() {
+        return Err(EndpointError::Conflict);
+    }
+    let docker_host = env_get(env, "DOCKER_HOST");
+    let docker_context = env_get(env, "DOCKER_CONTEXT");
+    trail.push(match docker_host {
+        Some(h) => format!("DOCKER_HOST={h}"),
+        None => "DOCKER_HOST is not set".to_string(),
+    });
+    trail.push(match docker_context {
+        Some(c) => format!("DOCKER_CONTEXT={c}"),
+        None => "DOCKER_CONTEXT is not set".to_string(),
+    });
+
+    let config = match &config_dir {
+        Some(dir) => match context_store::load_docker_config(&host.fs, dir) {
+            Ok(c) => c,
+            Err(w) => {
+                warnings.push(w);
+                None
+            }
+        },
+        None => None,
+    };
+
+    // Pick a context name (or a host) exactly like resolveContextName.
+    let named: Option<(String, EndpointSource, &str)> = if let Some(name) = &flags.context {
+        Some((
+            name.clone(),
+            EndpointSource::ContextFlag { name: name.clone() },
+            "from --context",
+        ))
+    } else if flags.host.is_some() || docker_host.is_some() {
+        None
+    } else if let Some(name) = docker_context {
+        let source = EndpointSource::DockerContextEnv {
+            name: name.to_string(),
+        };
+        Some((name.to_string(), source, "from DOCKER_CONTEXT"))
+    } else {
+        match config
+            .as_ref()
+            .and_then(|c| c.current_context.clone().map(|n| (n, c)))
+        {
+            Some((name, c)) => {
+                trail.push(format!(
+                    "currentContext is \"{name}\" in {}",
+                    c.path.display()
+                ));
+                let source = EndpointSource::CurrentContext {
+                    name: name.clone(),
+                    config_file: c.path.clone(),
+                };
+                Some((name, source, "currentContext in config.json"))
+            }
+            None => {
+                trail.push(match &config_dir {
+                    Some(d) => format!("no currentContext in {}", d.join("config.json").display()),
+                    None => "no docker config folder (HOME is not set)".to_string(),
+                });
+                None
+            }
+        }
+    };
+
+    let endpoint = match named {
+        Some((name, source, from)) if name != "default" => {
+            let dir = config_dir.clone().unwrap_or_default();
+            context_endpoint(host, &dir, &name, source, from)?
+        }
+        Some((_, source, _)) => env_endpoint(host, flags, source)?,
+        None => {
+            let source = if flags.host.is_some() {
+                EndpointSource::HostFlag
+            } else if docker_host.is_some() {
+                EndpointSource::DockerHostEnv
+            } else {
+                EndpointSource::Default
+            };
+            env_endpoint(host, flags, source)?
+        }
+    };
+    trail.push(format!(
+        "chose {} via {}",
+        endpoint.host,
+        endpoint.source.describe()
+    ));
+
+    let mut resolution = Resolution {
+        endpoint,
+        alternatives: Vec::new(),
+        trail,
+        warnings,
+    };
+    if resolution.endpoint_missing(host) {
+        let chosen = resolution.endpoint.unix_path().map(Path::to_path_buf);
+        resolution.alternatives = sockets::probe_well_known(host, chosen.as_deref());
+    }
+    Ok(resolution)
+}
+
+/// The endpoint of a stored context.
+fn context_endpoint(
+    host: &HostFacts,
+    config_dir: &Path,
+    name: &str,
+    source: EndpointSource,
+    from: &str,
+) -> Result<Endpoint, EndpointError> {
+    let meta = match context_store::load_context(&host.fs, config_dir, name) {
+        ContextLookup::Found(meta) => meta,
+        ContextLookup::Missing { meta_path } => {
+            let hint = match source {
+                EndpointSource::DockerContextEnv { .. } => ", or unset DOCKER_CONTEXT",
+                EndpointSource::CurrentContext { .. } => {
+                    ", or switch with `docker context use default`"
+                }
+                _ => "",
+            };
+            return Err(EndpointError::ContextNotFound {
+                name: name.to_string(),
+                from: from.to_string(),
+                meta_path,
+                hint: hint.to_string(),
+            });
+        }
+        ContextLookup::Invalid { meta_path, reason } => {
+            return Err(EndpointError::ContextInvalid {
+                name: name.to_string(),
+                meta_path,
+                reason,
+            })
+        }
+    };
+    let Some(url) = meta.host.clone() else {
+        return Err(EndpointError::NoDockerEndpoint {
+            name: name.to_string(),
+            meta_path: meta.meta_path,
+        });
+    };
+    let tls = (!meta.tls.is_empty()).then(|| meta.tls.clone());
+    let kind =
+        parse_host(&url, tls, meta.skip_tls_verify).map_err(|reason| EndpointError::BadHost {
+            host: url.clone(),
+            from: format!("context \"{name}\""),
+            reason,
+        })?;
+    Ok(Endpoint {
+        source,
+        host: url,
+        kind,
+    })
+}
+
+/// The endpoint of the `default` context: `--host`, `DOCKER_HOST`, or the platform default.
+fn env_endpoint(
+    host: &HostFacts,
+    flags: &EndpointFlags,
+    source: EndpointSource,
+) -> Result<Endpoint, EndpointError> {
+    let env = &host.env;
+    let (url, from) = match (&flags.host, env_get(env, "DOCKER_HOST")) {
+        (Some(h), _) => (h.clone(), "--host"),
+        (None, Some(h)) => (h.to_string(), "DOCKER_HOST"),
+        (None, None) if host.os == HostOs::Windows => (DEFAULT_NPIPE_HOST.to_string(), "default"),
+        (None, None) => (DEFAULT_UNIX_HOST.to_string(), "default"),
+    };
+    let tls_verify = env_get(env, "DOCKER_TLS_VERIFY").is_some();
+    let cert_path = env_get(env, "DOCKER_CERT_PATH").map(PathBuf::from);
+    let tls = if tls_verify || cert_path.is_some() || env_get(env, "DOCKER_TLS").is_some() {
+        let dir = cert_path
+            .or_else(|| host.docker_config_dir())
+            .unwrap_or_default();
+        Some(TlsFiles::in_dir(&host.fs, &dir))
+    } else {
+        None
+    };
+    let kind = parse_host(&url, tls, !tls_verify).map_err(|reason| EndpointError::BadHost {
+        host: url.clone(),
+        from: from.to_string(),
+        reason,
+    })?;
+    Ok(Endpoint {
+        source,
+        host: url,
+        kind,
+    })
+}

@@ -1,0 +1,139 @@
+//! Engine URLs: `unix://`, `npipe://`, `tcp://` (also `http(s)://`), `ssh://`.
+
+use std::path::PathBuf;
+
+use super::EndpointKind;
+use crate::platform::context_store::TlsFiles;
+
+/// Parses an engine URL.
+pub fn parse_host(
+    host: &str,
+    tls: Option<TlsFiles>,
+    skip_verify: bool,
+) -> Result<EndpointKind, String> {
+    let (scheme, rest) = match host.split_once("://") {
+        Some(parts) => parts,
+        // Lenient: a bare absolute path is a unix socket.
+        None if host.starts_with('/') => ("unix", host),
+        None => return Err("expected a URL such as unix:///path or tcp://host:port".into()),
+    };
+    match scheme.to_ascii_lowercase().as_str() {
+        "unix" => {
+            if rest.is_empty() {
+                return Err("the socket path is empty".into());
+            }
+            Ok(EndpointKind::Unix {
+                path: PathBuf::from(rest),
+            })
+        }
+        "npipe" => Ok(EndpointKind::NamedPipe {
+            path: rest.replace('/', "\\"),
+        }),
+        "tcp" | "http" | "https" => {
+            let authority = rest.split('/').next().unwrap_or("");
+            if authority.is_empty() {
+                return Err("the host name is missing".into());
+            }
+            let tls = if scheme.eq_ignore_ascii_case("https") {
+                Some(tls.unwrap_or_default())
+            } else {
+                tls
+            };
+            let has_port = match authority.rsplit_once(':') {
+                Some((_, port)) => !port.contains(']'),
+                None => false,
+            };
+            let host = if has_port {
+                authority.to_string()
+            } else {
+                let port = if tls.is_some() { 2376 } else { 2375 };
+                format!("{authority}:{port}")
+            };
+            Ok(EndpointKind::Tcp {
+                host,
+                tls,
+                skip_verify,
+            })
+        }
+        "ssh" => {
+            let authority = rest.split('/').next().unwrap_or("");
+            let (user, hostport) = match authority.rsplit_once('@') {
+                Some((u, h)) => (Some(u.to_string()), h),
+                None => (None, authority),
+            };
+            let (host, port) = match hostport.rsplit_once(':') {
+                Some((h, p)) => match p.parse::<u16>() {
+                    Ok(port) => (h.to_string(), Some(port)),
+                    Err(_) => return Err(format!("bad ssh port \"{p}\"")),
+                },
+                None => (hostport.to_string(), None),
+            };
+            if host.is_empty() {
+                return Err("the ssh host is missing".into());
+            }
+            Ok(EndpointKind::Ssh { user, host, port })
+        }
+        other => Err(format!("unsupported scheme \"{other}\"")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::platform::endpoint::{Endpoint, EndpointSource};
+
+    #[test]
+    fn parses_the_usual_urls() {
+        assert_eq!(
+            parse_host("unix:///var/run/docker.sock", None, false),
+            Ok(EndpointKind::Unix {
+                path: "/var/run/docker.sock".into()
+            })
+        );
+        assert_eq!(
+            parse_host("npipe:////./pipe/docker_engine", None, false),
+            Ok(EndpointKind::NamedPipe {
+                path: r"\\.\pipe\docker_engine".into()
+            })
+        );
+        assert_eq!(
+            parse_host("tcp://10.0.0.5", None, false),
+            Ok(EndpointKind::Tcp {
+                host: "10.0.0.5:2375".into(),
+                tls: None,
+                skip_verify: false
+            })
+        );
+        assert_eq!(
+            parse_host("ssh://ana@build.lan:2222", None, false),
+            Ok(EndpointKind::Ssh {
+                user: Some("ana".into()),
+                host: "build.lan".into(),
+                port: Some(2222)
+            })
+        );
+        assert!(parse_host("ftp://x", None, false).is_err());
+        assert!(parse_host("localhost:2375", None, false).is_err());
+    }
+
+    #[test]
+    fn tls_changes_the_default_port() {
+        let kind = parse_host("tcp://docker.lan", Some(TlsFiles::default()), false);
+        assert!(matches!(kind, Ok(EndpointKind::Tcp { host, .. }) if host == "docker.lan:2376"));
+    }
+
+    #[test]
+    fn locality() {
+        let ep = |h: &str| Endpoint {
+            source: EndpointSource::DockerHostEnv,
+            host: h.into(),
+            kind: parse_host(h, None, false).unwrap_or(EndpointKind::NamedPipe {
+                path: String::new(),
+            }),
+        };
+        assert!(ep("tcp://127.0.0.1:2375").is_local());
+        assert!(ep("tcp://localhost").is_local());
+        assert!(!ep("tcp://10.1.2.3:2376").is_local());
+        assert!(ep("unix:///run/user/1000/docker.sock").is_local());
+    }
+}

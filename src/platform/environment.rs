@@ -1,0 +1,270 @@
+//! One model of where minik runs: host, endpoint, runtime flavour and engine capabilities.
+//!
+//! Built from the engine's answers (`/info`, optionally `/version`), the resolved endpoint and
+//! [`HostFacts`]. Host probes (cgroup mounts, inotify) are only trusted when the engine shares
+//! this host's kernel; for VM runtimes and remote engines the daemon's own answers are the truth.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::context_store::load_docker_config;
+use super::detect::{classify, Flavour};
+use super::endpoint::Endpoint;
+use super::host::{Arch, HostFacts, HostOs, InotifyLimits, Wsl};
+use super::info::{EngineInfo, EngineVersion, InfoError};
+use super::proxy::{detect_proxy, ProxySettings};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CgroupVersion {
+    V1,
+    V2,
+    /// v1 controllers plus cgroup2 at /sys/fs/cgroup/unified (seen on the host).
+    Hybrid,
+    /// The engine did not say (older than 20.10).
+    Unknown,
+}
+
+/// Which per-container limits the engine can apply (from `/info`, false under driver `none`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct LimitSupport {
+    pub cpus: bool,
+    pub memory: bool,
+    pub pids: bool,
+    pub cpu_shares: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CgroupInfo {
+    pub version: CgroupVersion,
+    /// `cgroupfs`, `systemd`, `none`.
+    pub driver: String,
+    pub limits: LimitSupport,
+    /// Controllers delegated to the user (rootless on this host), if probed.
+    pub delegated: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StorageInfo {
+    pub driver: String,
+    /// `extfs`, `xfs`, `btrfs`, ... from `DriverStatus` "Backing Filesystem".
+    pub backing_fs: Option<String>,
+    /// Docker's containerd image store (`driver-type io.containerd.snapshotter.v1`).
+    pub containerd_snapshotter: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InotifySource {
+    /// Read from this host's /proc (the engine shares its kernel).
+    Host,
+    /// Measured inside the engine (e.g. by a one-shot container), set by the provider.
+    Engine,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct InotifyReading {
+    pub limits: InotifyLimits,
+    pub source: InotifySource,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EngineSummary {
+    /// `linux`; `windows` means Docker Desktop is in Windows-containers mode.
+    pub os_type: String,
+    pub operating_system: String,
+    pub name: String,
+    pub kernel_version: String,
+    pub arch: Arch,
+    pub server_version: String,
+    pub api_version: Option<String>,
+    /// `4.37.1` when the engine is Docker Desktop and `/version` was given.
+    pub desktop_version: Option<String>,
+    pub ncpu: u64,
+    /// Bytes.
+    pub mem_total: u64,
+    pub system_time: Option<String>,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Environment {
+    pub host_os: HostOs,
+    /// The architecture of this minik binary (x86_64 under Rosetta on Apple Silicon).
+    pub host_arch: Arch,
+    pub host_kernel: Option<String>,
+    pub wsl: Option<Wsl>,
+    pub endpoint: Endpoint,
+    /// The engine is on another machine (tcp/ssh to a non-loopback host).
+    pub remote: bool,
+    pub flavour: Flavour,
+    pub engine: EngineSummary,
+    /// `name=rootless` (or Podman's `Rootless: true`).
+    pub rootless: bool,
+    /// `name=userns`: the daemon runs with userns-remap.
+    pub userns_remap: bool,
+    pub selinux: bool,
+    pub cgroup: CgroupInfo,
+    pub storage: StorageInfo,
+    pub proxy: ProxySettings,
+    /// Host limits when the engine shares this kernel; otherwise whatever the provider measured.
+    pub inotify: Option<InotifyReading>,
+    /// MTU of the engine's default `bridge` network (`com.docker.network.driver.mtu`), filled in
+    /// by the provider.
+    pub bridge_mtu: Option<u32>,
+    /// Filled in by the provider: `Some(true)` when the engine refused `--privileged` with
+    /// "unable to apply caps: operation not permitted"; `None` when not tried yet.
+    pub privileged_refused: Option<bool>,
+}
+
+impl Environment {
+    /// Builds the model. `info`/`version` are the raw JSON bodies of `GET /info` and
+    /// `GET /version`.
+    pub fn build(
+        info: &Value,
+        version: Option<&Value>,
+        endpoint: &Endpoint,
+        host: &HostFacts,
+    ) -> Result<Self, InfoError> {
+        let info = EngineInfo::from_json(info)?;
+        let version = version.map(EngineVersion::from_json);
+        let wsl = host.wsl();
+        let flavour = classify(&info, version.as_ref(), host.os, wsl.as_ref(), endpoint);
+        let remote = !endpoint.is_local();
+        let local_kernel = flavour.shares_host_kernel() && !remote && host.os == HostOs::Linux;
+
+        let rootless = info.has_security_option("rootless") || info.rootless_field.unwrap_or(false);
+        let none_driver = info.cgroup_driver == "none";
+        let limits = LimitSupport {
+            cpus: info.cpu_cfs_quota && !none_driver,
+            memory: info.memory_limit && !none_driver,
+            pids: info.pids_limit && !none_driver,
+            cpu_shares: info.cpu_shares && !none_driver,
+        };
+        let probe = host.cgroup.as_ref().filter(|_| local_kernel);
+        let cgroup_version = match info.cgroup_version.as_deref() {
+            Some("2") | Some("v2") => CgroupVersion::V2,
+            Some("1") | Some("v1") if probe.is_some_and(|p| p.is_hybrid()) => CgroupVersion::Hybrid,
+            Some("1") | Some("v1") => CgroupVersion::V1,
+            _ => CgroupVersion::Unknown,
+        };
+        let cgroup = CgroupInfo {
+            version: cgroup_version,
+            driver: info.cgroup_driver.clone(),
+            limits,
+            delegated: probe.and_then(|p| p.delegated.clone()),
+        };
+        let storage = StorageInfo {
+            driver: info.driver.clone(),
+            backing_fs: info.driver_status("Backing Filesystem").map(str::to_string),
+            containerd_snapshotter: info
+                .driver_status("driver-type")
+                .is_some_and(|t| t.contains("io.containerd.snapshotter")),
+        };
+        let docker_config = host
+            .docker_config_dir()
+            .and_then(|dir| load_docker_config(&host.fs, &dir).ok().flatten());
+        let proxy = detect_proxy(&host.env, docker_config.as_ref(), &endpoint.host, &info);
+        let inotify = host
+            .inotify
+            .filter(|_| local_kernel)
+            .map(|limits| InotifyReading {
+                limits,
+                source: InotifySource::Host,
+            });
+        let engine = EngineSummary {
+            os_type: info.os_type.clone(),
+            operating_system: info.operating_system.clone(),
+            name: info.name.clone(),
+            kernel_version: info.kernel_version.clone(),
+            // Some compat APIs omit it; a local engine then has this host's architecture.
+            arch: if info.architecture.is_empty() && !remote {
+                host.arch.clone()
+            } else {
+                Arch::parse(&info.architecture)
+            },
+            server_version: info.server_version.clone(),
+            api_version: version.as_ref().and_then(|v| v.api_version.clone()),
+            desktop_version: version.as_ref().and_then(EngineVersion::desktop_version),
+            ncpu: info.ncpu,
+            mem_total: info.mem_total,
+            system_time: info.system_time.clone(),
+            warnings: info.warnings.clone(),
+        };
+        Ok(Environment {
+            host_os: host.os,
+            host_arch: host.arch.clone(),
+            host_kernel: host.kernel_release.clone(),
+            wsl,
+            endpoint: endpoint.clone(),
+            remote,
+            flavour,
+            engine,
+            rootless,
+            userns_remap: info.has_security_option("userns"),
+            selinux: info.has_security_option("selinux"),
+            cgroup,
+            storage,
+            proxy,
+            inotify,
+            bridge_mtu: None,
+            privileged_refused: None,
+        })
+    }
+
+    /// [`Environment::build`] with the real host's facts ([`HostFacts::from_host`]).
+    pub fn from_host(
+        info: &Value,
+        version: Option<&Value>,
+        endpoint: &Endpoint,
+    ) -> Result<Self, InfoError> {
+        Self::build(info, version, endpoint, &HostFacts::from_host())
+    }
+
+    /// Records inotify limits measured inside the engine (VM runtimes).
+    pub fn set_engine_inotify(&mut self, limits: InotifyLimits) {
+        self.inotify = Some(InotifyReading {
+            limits,
+            source: InotifySource::Engine,
+        });
+    }
+
+    /// Windows-containers mode: nothing minik does can work.
+    pub fn windows_containers(&self) -> bool {
+        self.engine.os_type.eq_ignore_ascii_case("windows")
+    }
+
+    /// The node image architecture to use, if there is one for this engine.
+    pub fn node_image_arch(&self) -> Option<&'static str> {
+        match self.engine.arch {
+            Arch::Amd64 => Some("amd64"),
+            Arch::Arm64 => Some("arm64"),
+            Arch::Other(_) => None,
+        }
+    }
+
+    /// Rootless engines need cgroup v2 with cpu, memory and pids delegated (kind's rule, read from
+    /// the daemon's own `/info` flags so it also holds for VMs and remote engines).
+    pub fn rootless_ready(&self) -> bool {
+        let l = self.cgroup.limits;
+        self.cgroup.version == CgroupVersion::V2 && l.memory && l.pids && l.cpu_shares
+    }
+
+    /// Node IPs can be reached from this host: only for a local, rootful engine on this Linux
+    /// kernel (native Docker or rootful Podman). Everything else is port-forward only.
+    pub fn node_ips_reachable(&self) -> bool {
+        let native = matches!(
+            self.flavour,
+            Flavour::NativeLinux
+                | Flavour::Podman {
+                    rootless: false,
+                    machine: false
+                }
+        );
+        native
+            && !self.rootless
+            && !self.remote
+            && self.host_os == HostOs::Linux
+            && self.wsl.is_none()
+    }
+}

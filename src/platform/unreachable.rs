@@ -1,0 +1,143 @@
+//! The message shown when the engine does not answer: one first line, where minik looked, and
+//! the fix. Pure: it takes the resolution, the host facts and the connection error's text.
+
+use serde::Serialize;
+
+use super::endpoint::{EndpointKind, Resolution};
+use super::host::{HostFacts, HostOs};
+
+/// The parts of the "not reachable" message (also used by the doctor's engine row).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NotReachable {
+    /// One line: "cannot reach the container engine at unix:///var/run/docker.sock: …".
+    pub headline: String,
+    /// Where minik looked, one line each (the rules followed, then engines found elsewhere).
+    pub looked: Vec<String>,
+    pub fix: String,
+}
+
+impl NotReachable {
+    /// The full text: headline, indented lines, then `fix: …`.
+    pub fn render(&self) -> String {
+        let mut out = self.headline.clone();
+        for l in &self.looked {
+            out.push_str("\n  ");
+            out.push_str(l);
+        }
+        out.push_str("\n  fix: ");
+        out.push_str(&self.fix);
+        out
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Cause {
+    Permission,
+    Missing,
+    Refused,
+    Timeout,
+    Other,
+}
+
+fn cause(error: &str, missing_socket: bool) -> Cause {
+    let e = error.to_ascii_lowercase();
+    if e.contains("permission denied") || e.contains("access is denied") {
+        Cause::Permission
+    } else if missing_socket
+        || e.contains("no such file")
+        || e.contains("cannot find the file")
+        || e.contains("not found")
+    {
+        Cause::Missing
+    } else if e.contains("refused") {
+        Cause::Refused
+    } else if e.contains("timed out") || e.contains("timeout") || e.contains("deadline") {
+        Cause::Timeout
+    } else {
+        Cause::Other
+    }
+}
+
+/// Builds the message. `error` is the connection error's text (e.g. from the Docker client).
+pub fn not_reachable(resolution: &Resolution, host: &HostFacts, error: &str) -> NotReachable {
+    let ep = &resolution.endpoint;
+    let missing = resolution.endpoint_missing(host);
+    let detail = if missing {
+        "the socket does not exist".to_string()
+    } else {
+        error.trim().lines().next().unwrap_or("").to_string()
+    };
+    let headline = format!("cannot reach the container engine at {}: {detail}", ep.host);
+    let mut looked: Vec<String> = resolution.trail.clone();
+    looked.extend(resolution.warnings.iter().cloned());
+    for c in &resolution.alternatives {
+        looked.push(format!("found {} at {}", c.runtime, c.endpoint.host));
+    }
+    if missing && resolution.alternatives.is_empty() {
+        looked.push(
+            "no other engine socket found (Docker Desktop, Colima, OrbStack, Rancher \
+                     Desktop, Podman, rootless Docker)"
+                .to_string(),
+        );
+    }
+
+    let fix = if let Some(first) = resolution.alternatives.first() {
+        let mut fix = format!("to use {}: {}", first.runtime, first.fix);
+        if resolution.alternatives.len() > 1 {
+            fix.push_str(" (or another engine listed above)");
+        }
+        fix
+    } else {
+        let remote = matches!(ep.kind, EndpointKind::Tcp { .. } | EndpointKind::Ssh { .. })
+            && !ep.is_local();
+        match (cause(error, missing), host.os) {
+            _ if remote => format!(
+                "check that the engine at {} is running and reachable from here (VPN, firewall, \
+                 TLS files in DOCKER_CERT_PATH), or unset DOCKER_HOST / choose another context",
+                ep.host
+            ),
+            (Cause::Permission, HostOs::Linux) => {
+                "add yourself to the docker group: sudo usermod -aG docker $USER, then log out \
+                 and back in (or run: newgrp docker)"
+                    .to_string()
+            }
+            (Cause::Permission, _) => {
+                "restart the engine; if it persists, check the socket's owner and permissions"
+                    .to_string()
+            }
+            (Cause::Timeout, _) => {
+                "the engine did not answer in time: Docker Desktop may be starting or in Resource \
+                 Saver mode; wait a moment and retry, or restart it"
+                    .to_string()
+            }
+            (_, HostOs::Macos) => {
+                "start your engine: open Docker Desktop (or run colima start, or open OrbStack or \
+                 Rancher Desktop) and wait until it is running"
+                    .to_string()
+            }
+            (_, HostOs::Windows) => {
+                "start Docker Desktop and wait until it says \"Engine running\" (in Linux \
+                 containers mode)"
+                    .to_string()
+            }
+            _ if host.wsl().is_some() => {
+                "start Docker Desktop on Windows and enable Settings → Resources → WSL integration \
+                 for this distro, or start Docker Engine here: sudo service docker start"
+                    .to_string()
+            }
+            _ => "start the engine: sudo systemctl start docker (rootless Docker: systemctl \
+                  --user start docker)"
+                .to_string(),
+        }
+    };
+    NotReachable {
+        headline,
+        looked,
+        fix,
+    }
+}
+
+/// [`not_reachable`] rendered as one text block.
+pub fn not_reachable_message(resolution: &Resolution, host: &HostFacts, error: &str) -> String {
+    not_reachable(resolution, host, error).render()
+}
