@@ -29,6 +29,14 @@ pub enum Error {
         hint: Option<String>,
     },
 
+    /// The engine could not be reached: where minik looked, and what to do.
+    #[error("{headline}")]
+    Unreachable {
+        headline: String,
+        looked: Vec<String>,
+        fix: String,
+    },
+
     #[error("could not write output: {0}")]
     Output(#[from] std::io::Error),
 }
@@ -59,6 +67,9 @@ impl Error {
 
     pub fn exit_code(&self) -> u8 {
         if let Some(ProviderError::Unreachable { .. }) = self.provider() {
+            return EXIT_UNREACHABLE;
+        }
+        if let Error::Unreachable { .. } = self {
             return EXIT_UNREACHABLE;
         }
         match self {
@@ -92,6 +103,7 @@ impl Error {
         }
         match self {
             Error::Usage { hint, .. } | Error::Failed { hint, .. } => hint.clone(),
+            Error::Unreachable { fix, .. } => Some(fix.clone()),
             Error::Cluster(c) => match c.root() {
                 ClusterError::AlreadyExists(name) => Some(format!(
                     "choose another name with --name, or delete it first: minik delete --name {name}"
@@ -121,6 +133,7 @@ impl Error {
     pub fn details(&self) -> Option<String> {
         match self {
             Error::NodeImage(e) => e.details(),
+            Error::Unreachable { looked, .. } if !looked.is_empty() => Some(looked.join("\n")),
             _ => self.provider().and_then(|p| p.details()),
         }
     }
@@ -141,7 +154,12 @@ pub fn render(err: &Error, color: bool) -> String {
         let lines: Vec<&str> = details.lines().collect();
         // The end of a long output is where the cause usually is.
         let start = lines.len().saturating_sub(25);
-        out.push_str(&paint("2", "  output:\n"));
+        let label = if matches!(err, Error::Unreachable { .. }) {
+            "  looked at:\n"
+        } else {
+            "  output:\n"
+        };
+        out.push_str(&paint("2", label));
         for l in &lines[start..] {
             out.push_str(&format!("    {l}\n"));
         }

@@ -193,6 +193,9 @@ pub struct DoctorArgs {
     /// Node count to check resources for
     #[arg(long, default_value_t = 3)]
     pub nodes: u32,
+    /// Node image to test privileged mode with [default: a minik or kind node image found locally]
+    #[arg(long)]
+    pub image: Option<String>,
     #[command(flatten)]
     pub out: OutputArgs,
 }

@@ -6,6 +6,8 @@ use crate::config::{ClusterConfig, DEFAULT_CLUSTER_NAME};
 use crate::error::Error;
 use crate::k8s_version::KubeVersion;
 use crate::nodeimage;
+use crate::platform::{self, Request, Status};
+use crate::provider::{BindMount, NodeRole};
 
 pub async fn run(ctx: &Ctx, args: CreateArgs) -> Result<(), Error> {
     // Everything the user typed is checked before anything is made.
@@ -19,7 +21,9 @@ pub async fn run(ctx: &Ctx, args: CreateArgs) -> Result<(), Error> {
             Error::usage(e.to_string(), "for example: --kubernetes-version v1.36.1")
         })?;
 
-    let provider = engine::connect(ctx).await?;
+    let engine = engine::connect_engine(ctx).await?;
+    let extras = preflight(ctx, &engine, &config).await?;
+    let provider = engine.provider;
     let image = match &args.image {
         Some(i) => i.clone(),
         None => {
@@ -37,7 +41,7 @@ pub async fn run(ctx: &Ctx, args: CreateArgs) -> Result<(), Error> {
         wait: args.wait,
         retain: args.retain,
         kubeconfig: args.kubeconfig.clone(),
-        extras: NodeExtras::default(),
+        extras,
     };
     let done = create(&provider, opts, &ctx.events).await?;
     ctx.events.info(format!(
@@ -63,6 +67,74 @@ pub async fn run(ctx: &Ctx, args: CreateArgs) -> Result<(), Error> {
                 .unwrap_or_default(),
     );
     Ok(())
+}
+
+/// The blocking platform checks (fast, once), their warnings, and the adjustments every node
+/// gets on this platform.
+async fn preflight(
+    ctx: &Ctx,
+    engine: &engine::Engine,
+    config: &ClusterConfig,
+) -> Result<NodeExtras, Error> {
+    let env = engine::environment(engine, None).await?;
+    let nodes = config.nodes.len();
+    let mut request = Request::new(nodes);
+    request.node_names = (1..=config.control_planes())
+        .map(|i| naming::node_name(&config.name, NodeRole::ControlPlane, i))
+        .chain((1..=config.workers()).map(|i| naming::node_name(&config.name, NodeRole::Worker, i)))
+        .collect();
+    request.pod_subnet = config.networking.pod_subnet.clone();
+    request.service_subnet = config.networking.service_subnet.clone();
+    let checks = platform::checks(&env, &request);
+    if platform::is_blocking(&checks) {
+        let failed: Vec<String> = checks
+            .iter()
+            .filter(|c| c.status == Status::Fail)
+            .map(|c| format!("{}: {}", c.title, c.found))
+            .collect();
+        let fixes: Vec<String> = checks
+            .iter()
+            .filter(|c| c.status == Status::Fail)
+            .filter_map(|c| c.fix.clone())
+            .collect();
+        return Err(Error::Failed {
+            message: format!("this machine cannot run the cluster: {}", failed.join("; ")),
+            hint: Some(if fixes.is_empty() {
+                "run `minik doctor` for details".into()
+            } else {
+                fixes.join("; ")
+            }),
+        });
+    }
+    for c in checks
+        .iter()
+        .filter(|c| c.status == Status::Warn && c.id != "privileged")
+    {
+        ctx.events
+            .warn(format!("{}: {} (see `minik doctor`)", c.title, c.found));
+    }
+    let adj = platform::plan_adjustments(&env, &request);
+    for note in adj.notes() {
+        ctx.events.debug(note);
+    }
+    let mut extras = NodeExtras::default();
+    if adj.mount_dev_mapper.is_some() {
+        extras.mounts.push(BindMount {
+            host_path: "/dev/mapper".into(),
+            container_path: "/dev/mapper".into(),
+            read_only: false,
+            selinux_relabel: false,
+            propagation: None,
+        });
+    }
+    if adj.device_fuse.is_some() {
+        extras.devices.push("/dev/fuse".into());
+    }
+    extras.userns_host = adj.userns_host.is_some();
+    if let Some(proxy) = adj.node_proxy_env {
+        extras.env.extend(proxy.value);
+    }
+    Ok(extras)
 }
 
 fn config_from_args(args: &CreateArgs) -> Result<ClusterConfig, Error> {

@@ -4,6 +4,7 @@
 mod build;
 mod create;
 mod delete;
+mod doctor;
 mod engine;
 mod get;
 mod version;
@@ -44,10 +45,7 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
             kubeconfig,
         }) => get::export_kubeconfig(&ctx, &cluster.name, kubeconfig.as_deref()).await,
         Command::Build(BuildCommand::NodeImage(args)) => build::node_image(&ctx, args).await,
-        Command::Doctor(_args) => Err(Error::Failed {
-            message: "doctor: not yet".into(),
-            hint: None,
-        }),
+        Command::Doctor(args) => doctor::run(&ctx, args).await,
         Command::Version(out) => version::run(out),
         Command::Completion { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();

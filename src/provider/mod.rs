@@ -44,6 +44,12 @@ pub trait Provider: Send + Sync {
     /// The image's ID when it is present locally.
     async fn image_id(&self, image: &str) -> Result<Option<String>>;
 
+    /// Local images of a repository (`minik/node`), newest first.
+    async fn local_images(&self, repository: &str) -> Result<Vec<String>>;
+
+    /// The default bridge network's MTU, when the engine sets one.
+    async fn bridge_mtu(&self) -> Result<Option<u32>>;
+
     /// The image's labels when it is present locally.
     async fn image_labels(&self, image: &str) -> Result<Option<BTreeMap<String, String>>>;
 

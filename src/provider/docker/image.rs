@@ -17,6 +17,27 @@ pub async fn image_id(p: &DockerProvider, image: &str) -> Result<Option<String>>
     }
 }
 
+pub async fn local_images(p: &DockerProvider, repository: &str) -> Result<Vec<String>> {
+    let opts = bollard::query_parameters::ListImagesOptions {
+        filters: Some(HashMap::from([(
+            "reference".to_string(),
+            vec![repository.to_string()],
+        )])),
+        ..Default::default()
+    };
+    let mut list = p
+        .client()
+        .list_images(Some(opts))
+        .await
+        .map_err(|e| api_error("image list", repository, e))?;
+    list.sort_by_key(|i| std::cmp::Reverse(i.created));
+    Ok(list
+        .into_iter()
+        .flat_map(|i| i.repo_tags.into_iter())
+        .filter(|t| t.starts_with(&format!("{repository}:")))
+        .collect())
+}
+
 pub async fn labels(p: &DockerProvider, image: &str) -> Result<Option<BTreeMap<String, String>>> {
     match p.client().inspect_image(image).await {
         Ok(i) => Ok(Some(

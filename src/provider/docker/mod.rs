@@ -157,6 +157,14 @@ impl Provider for DockerProvider {
         image::image_id(self, image).await
     }
 
+    async fn local_images(&self, repository: &str) -> Result<Vec<String>> {
+        image::local_images(self, repository).await
+    }
+
+    async fn bridge_mtu(&self) -> Result<Option<u32>> {
+        network::bridge_mtu(self).await
+    }
+
     async fn image_labels(&self, image: &str) -> Result<Option<BTreeMap<String, String>>> {
         image::labels(self, image).await
     }

@@ -75,6 +75,10 @@ pub async fn ensure(p: &DockerProvider, name: &str) -> Result<NetworkInfo> {
     })
 }
 
+pub async fn bridge_mtu(p: &DockerProvider) -> Result<Option<u32>> {
+    Ok(inspect(p, "bridge").await?.and_then(|b| b.mtu))
+}
+
 async fn inspect(p: &DockerProvider, name: &str) -> Result<Option<NetworkInfo>> {
     match p
         .client()
