@@ -10,4 +10,5 @@ pub mod events;
 pub mod k8s_version;
 pub mod kubeadm;
 pub mod kubeconfig;
+pub mod patch;
 pub mod platform;
