@@ -12,9 +12,15 @@ pub(crate) struct Decoder {
     pub map: SourceMap,
 }
 
-/// The last segment of a path, for messages: `nodes[0].role` → `role`, `nodes[0]` → `nodes`.
+/// The last segment of a path, for messages: `nodes[0].role` → `role`, `nodes[0]` → `nodes`,
+/// `featureGates[SomeGate]` → `SomeGate`.
 pub(crate) fn field_name(path: &str) -> &str {
     let last = path.rsplit('.').next().unwrap_or(path);
+    if let Some(key) = last.strip_suffix(']').and_then(|l| l.split_once('[')).map(|(_, k)| k) {
+        if !key.bytes().all(|b| b.is_ascii_digit()) {
+            return key;
+        }
+    }
     last.split('[').next().unwrap_or(last)
 }
 
@@ -29,12 +35,13 @@ impl Decoder {
     }
 
     fn wrong_type(&mut self, node: &Node, path: &str, expected: &str, example: &str) {
+        self.map.mark_failed(path);
         let field = field_name(path);
         let hint = match &node.value {
             Value::Scalar { plain: false, text }
                 if as_int(text).is_some() || as_bool(text).is_some() =>
             {
-                format!("remove the quotes, e.g. {example}")
+                format!("remove the quotes: {field}: {text}")
             }
             _ => format!("for example {example}"),
         };
@@ -139,6 +146,7 @@ impl Decoder {
                 if (min..=max).contains(&n) {
                     Some(n)
                 } else {
+                    self.map.mark_failed(path);
                     self.error(
                         node.at,
                         format!("\"{field}\" is {n}, outside the allowed range {min}..{max}"),
@@ -182,7 +190,11 @@ impl Decoder {
 
     pub fn string_list(&mut self, node: &Node, path: &str, example: &str) -> Vec<String> {
         let items = self.list(node, path, example);
-        items.into_iter().filter_map(|(p, item)| self.string(item, &p, example)).collect()
+        // A bad item becomes "" (its error reported) so that indices keep matching the file's.
+        items
+            .into_iter()
+            .map(|(p, item)| self.string(item, &p, example).unwrap_or_default())
+            .collect()
     }
 
     /// The entries of a free-form mapping (labels, featureGates) with their paths.
@@ -271,6 +283,7 @@ impl Decoder {
         let found =
             allowed.iter().position(|a| *a == text || (fold_case && a.eq_ignore_ascii_case(&text)));
         if found.is_none() {
+            self.map.mark_failed(path);
             let list = allowed.join(", ");
             let message = match closest(&text, allowed) {
                 Some(guess) => format!("invalid {field} \"{text}\", did you mean \"{guess}\"?"),

@@ -118,6 +118,12 @@ impl IntoIterator for ConfigErrors {
 /// The closest of `candidates` to `word`, if it is close enough to be a likely typo.
 pub(crate) fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
     let lower = word.to_ascii_lowercase();
+    // A truncated name (`ClusterConfig` for `ClusterConfiguration`) is a likely slip too.
+    if lower.len() >= 4 {
+        if let Some(c) = candidates.iter().find(|c| c.to_ascii_lowercase().starts_with(&lower)) {
+            return Some(c);
+        }
+    }
     candidates
         .iter()
         .map(|c| (edit_distance(&lower, &c.to_ascii_lowercase()), *c))
@@ -177,6 +183,8 @@ mod tests {
         assert_eq!(closest("extramounts", &known), Some("extraMounts"));
         assert_eq!(closest("rol", &known), Some("role"));
         assert_eq!(closest("completelyDifferent", &known), None);
+        assert_eq!(closest("extraPort", &known), Some("extraPortMappings"));
+        assert_eq!(closest("ext", &known), None);
         assert_eq!(edit_distance("kitten", "sitting"), 3);
     }
 }

@@ -31,12 +31,19 @@ pub fn load(source: &str, origin: &Path) -> Result<ClusterConfig, ConfigErrors> 
 pub struct LoadedConfig {
     pub config: ClusterConfig,
     pub sources: SourceMap,
+    /// Problems found while decoding (defaults stand in for the bad values); reported by
+    /// [`LoadedConfig::validate`] together with everything else.
+    decode_errors: ConfigErrors,
 }
 
 impl Default for LoadedConfig {
     /// The configuration used without a config file.
     fn default() -> Self {
-        LoadedConfig { config: ClusterConfig::default(), sources: SourceMap::defaults() }
+        LoadedConfig {
+            config: ClusterConfig::default(),
+            sources: SourceMap::defaults(),
+            decode_errors: ConfigErrors::default(),
+        }
     }
 }
 
@@ -60,8 +67,10 @@ impl LoadedConfig {
         LoadedConfig::parse(&text, origin)
     }
 
-    /// Decodes `source` (syntax, field names, types, enums) and applies defaults. Semantic checks
-    /// are left to [`LoadedConfig::validate`], so they can run after the overrides.
+    /// Decodes `source` and applies defaults. Fails at once only when the file can't be read as a
+    /// config at all (YAML syntax, empty, wrong apiVersion or kind); problems with fields (unknown
+    /// names, types, enum values) are kept and reported by [`LoadedConfig::validate`] together
+    /// with the semantic checks, which must run after the overrides.
     pub fn parse(source: &str, origin: &Path) -> Result<Self, ConfigErrors> {
         let display = origin.display().to_string();
         let mut d = Decoder::new(SourceMap::new(&display));
@@ -79,8 +88,7 @@ impl LoadedConfig {
         } else {
             v1alpha4::decode_cluster(&mut d, &root, &base)
         };
-        std::mem::take(&mut d.errors).into_result()?;
-        Ok(LoadedConfig { config, sources: d.map })
+        Ok(LoadedConfig { config, sources: d.map, decode_errors: d.errors })
     }
 
     /// Applies command-line flags; later errors about those values name the flag.
@@ -88,9 +96,20 @@ impl LoadedConfig {
         apply_tracked(&mut self.config, overrides, &mut self.sources);
     }
 
-    /// All checks that need nothing but the config and the file system.
+    /// All problems found while decoding, plus every check that needs nothing but the config and
+    /// the file system; all at once, in file order.
     pub fn validate(&self) -> Result<(), ConfigErrors> {
-        validate::validate(&self.config, &self.sources)
+        let mut all = self.decode_errors.clone();
+        if let Err(found) = validate::validate(&self.config, &self.sources) {
+            // A value that failed to decode was replaced by its default; don't judge that again.
+            let spoiled: Vec<_> = self.decode_errors.iter().filter_map(|e| e.location).collect();
+            for e in found {
+                if !e.location.is_some_and(|at| spoiled.contains(&at)) {
+                    all.push(e);
+                }
+            }
+        }
+        all.into_result()
     }
 
     /// Fixed host ports that are already taken; pass [`ports::host_port_in_use`] for the real probe.

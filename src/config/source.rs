@@ -1,7 +1,7 @@
 //! Where each setting came from: a position in the config file, a command-line flag, or a default.
 //! Settings are named by paths such as `nodes[1].extraPortMappings[0].hostPort`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::error::{ConfigError, Location};
 
@@ -18,6 +18,8 @@ pub struct SourceMap {
     spots: BTreeMap<String, Spot>,
     /// Paths whose value a command-line flag replaced, with the flag.
     flags: BTreeMap<String, String>,
+    /// Paths whose value could not be decoded (already reported; the default stands in).
+    failed: BTreeSet<String>,
 }
 
 impl SourceMap {
@@ -38,6 +40,20 @@ impl SourceMap {
 
     pub(crate) fn record(&mut self, path: &str, key: Location, value: Location) {
         self.spots.insert(path.to_string(), Spot { key, value });
+    }
+
+    pub(crate) fn mark_failed(&mut self, path: &str) {
+        self.failed.insert(path.to_string());
+    }
+
+    /// Was the value at `path` reported as undecodable (so checks relying on it should be skipped)?
+    pub(crate) fn failed(&self, path: &str) -> bool {
+        self.failed.contains(path)
+    }
+
+    /// Did the file itself set `path`?
+    pub(crate) fn has(&self, path: &str) -> bool {
+        self.spots.contains_key(path) && self.flag_for(path).is_none()
     }
 
     /// Marks `path` (and everything under it) as set by `flag`.

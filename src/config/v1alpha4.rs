@@ -130,14 +130,13 @@ fn decode_node(d: &mut Decoder, node: &Node, path: &str, base: &Path, listen: &s
             "extraMounts" => {
                 let items =
                     d.list(value, path, "extraMounts: [{hostPath: ./data, containerPath: /data}]");
-                out.extra_mounts =
-                    items.iter().filter_map(|(p, n)| decode_mount(d, n, p, base)).collect();
+                out.extra_mounts = items.iter().map(|(p, n)| decode_mount(d, n, p, base)).collect();
             }
             "extraPortMappings" => {
                 let items =
                     d.list(value, path, "extraPortMappings: [{containerPort: 80, hostPort: 80}]");
                 out.extra_port_mappings =
-                    items.iter().filter_map(|(p, n)| decode_port(d, n, p, listen)).collect();
+                    items.iter().map(|(p, n)| decode_port(d, n, p, listen)).collect();
             }
             "kubeadmConfigPatches" => out.kubeadm_config_patches = patches(d, value, path),
             "kubeadmConfigPatchesJSON6902" => {
@@ -149,7 +148,9 @@ fn decode_node(d: &mut Decoder, node: &Node, path: &str, base: &Path, listen: &s
     out
 }
 
-fn decode_mount(d: &mut Decoder, node: &Node, path: &str, base: &Path) -> Option<Mount> {
+/// Entries that fail to decode are still returned (with stand-in values, the error reported) so
+/// that list indices keep matching the file's.
+fn decode_mount(d: &mut Decoder, node: &Node, path: &str, base: &Path) -> Mount {
     let (mut host, mut container) = (None, None);
     let mut mount = Mount {
         host_path: PathBuf::new(),
@@ -182,24 +183,18 @@ fn decode_mount(d: &mut Decoder, node: &Node, path: &str, base: &Path) -> Option
             format!("every mount needs hostPath and containerPath, e.g. {example}"),
         );
     };
-    match (host.filter(|h| !h.is_empty()), container.filter(|c| !c.is_empty())) {
-        (Some(h), Some(c)) => {
-            mount.host_path = absolute(base, Path::new(&h));
-            mount.container_path = c;
-            Some(mount)
-        }
-        (None, _) => {
-            missing(d, "hostPath", "hostPath: ./data");
-            None
-        }
-        (_, None) => {
-            missing(d, "containerPath", "containerPath: /data");
-            None
-        }
+    match host.filter(|h| !h.is_empty()) {
+        Some(h) => mount.host_path = absolute(base, Path::new(&h)),
+        None => missing(d, "hostPath", "hostPath: ./data"),
     }
+    match container.filter(|c| !c.is_empty()) {
+        Some(c) => mount.container_path = c,
+        None => missing(d, "containerPath", "containerPath: /data"),
+    }
+    mount
 }
 
-fn decode_port(d: &mut Decoder, node: &Node, path: &str, listen: &str) -> Option<PortMapping> {
+fn decode_port(d: &mut Decoder, node: &Node, path: &str, listen: &str) -> PortMapping {
     let (mut container, mut container_given) = (None, false);
     let mut mapping = PortMapping {
         container_port: 0,
@@ -233,22 +228,15 @@ fn decode_port(d: &mut Decoder, node: &Node, path: &str, listen: &str) -> Option
             _ => {}
         }
     }
-    match container {
-        Some(c) => {
-            mapping.container_port = port(c);
-            Some(mapping)
-        }
-        None => {
-            if !container_given {
-                d.error(
-                    node.at,
-                    "extraPortMappings entry has no \"containerPort\"".into(),
-                    "say which port inside the node to publish, e.g. containerPort: 80",
-                );
-            }
-            None
-        }
+    if !container_given {
+        d.error(
+            node.at,
+            "extraPortMappings entry has no \"containerPort\"".into(),
+            "say which port inside the node to publish, e.g. containerPort: 80",
+        );
     }
+    mapping.container_port = container.map_or(0, port);
+    mapping
 }
 
 /// A checked `-1..=65535` value as a port; -1 and 0 both mean "pick one".

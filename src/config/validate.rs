@@ -245,11 +245,22 @@ fn check_networking(config: &ClusterConfig, src: &SourceMap, errors: &mut Config
     }
     let pods = check_subnet("podSubnet", &net.pod_subnet, net.ip_family, src, errors);
     let services = check_subnet("serviceSubnet", &net.service_subnet, net.ip_family, src, errors);
+    // Point at whichever of the two the file set (the service subnet if both).
+    let (at, subject) = if src.has("networking.serviceSubnet") || !src.has("networking.podSubnet") {
+        ("networking.serviceSubnet", "serviceSubnet")
+    } else {
+        ("networking.podSubnet", "podSubnet")
+    };
     for p in &pods {
         if let Some(s) = services.iter().find(|s| s.overlaps(p)) {
+            let message = if subject == "serviceSubnet" {
+                format!("serviceSubnet {s} overlaps podSubnet {p}")
+            } else {
+                format!("podSubnet {p} overlaps serviceSubnet {s}")
+            };
             errors.push(src.error(
-                "networking.serviceSubnet",
-                format!("serviceSubnet {s} overlaps podSubnet {p}"),
+                at,
+                message,
                 "pod and service addresses must not share a range; the defaults are 10.244.0.0/16 and 10.96.0.0/16",
             ));
         }
@@ -264,9 +275,11 @@ fn check_subnet(
     errors: &mut ConfigErrors,
 ) -> Vec<Cidr> {
     let path = format!("networking.{field}");
-    let example = match family {
-        IpFamily::Ipv6 => "fd00:10:244::/56",
-        _ => "10.244.0.0/16",
+    let example = match (family, field) {
+        (IpFamily::Ipv6, "podSubnet") => super::DEFAULT_POD_SUBNET_V6,
+        (IpFamily::Ipv6, _) => super::DEFAULT_SERVICE_SUBNET_V6,
+        (_, "podSubnet") => super::DEFAULT_POD_SUBNET,
+        _ => super::DEFAULT_SERVICE_SUBNET,
     };
     let cidrs = match parse_list(value) {
         Ok(c) => c,
@@ -286,7 +299,8 @@ fn check_subnet(
         IpFamily::Ipv6 => (v4, v6) == (0, 1),
         IpFamily::Dual => cidrs.len() == 1 || (v4, v6) == (1, 1),
     };
-    if !ok {
+    // With an undecodable ipFamily the family is a stand-in, so don't judge the subnets by it.
+    if !ok && !src.failed("networking.ipFamily") {
         let (name, want) = match family {
             IpFamily::Ipv4 => ("ipv4", "exactly one IPv4 CIDR"),
             IpFamily::Ipv6 => ("ipv6", "exactly one IPv6 CIDR"),

@@ -18,8 +18,9 @@ pub fn containerd_config(
     merge_patches: &[String],
     json6902: &[String],
 ) -> Result<String, PatchError> {
-    let mut table: Table =
-        config.parse().map_err(|e| PatchError::new("containerd config", toml_message(&e)))?;
+    let mut table: Table = config
+        .parse()
+        .map_err(|e| PatchError::new("containerd config", toml_message(&e, config)))?;
     let version = config_version(&table);
     let mut changed = false;
     for (i, text) in merge_patches.iter().enumerate() {
@@ -49,14 +50,17 @@ pub fn containerd_config(
 
 /// A TOML merge patch, checked.
 pub(crate) fn parse_toml_patch(text: &str) -> Result<Table, String> {
-    text.parse::<Table>().map_err(|e| toml_message(&e))
+    text.parse::<Table>().map_err(|e| toml_message(&e, text))
 }
 
-fn toml_message(e: &toml::de::Error) -> String {
-    // The error's Display spans several lines with a source excerpt; one line reads better here.
+/// The error on one line, with its line and column in `text` (its Display adds a source excerpt).
+fn toml_message(e: &toml::de::Error, text: &str) -> String {
     let mut msg = e.message().trim().to_string();
     if let Some(span) = e.span() {
-        msg.push_str(&format!(" (at byte {})", span.start));
+        let before = text.get(..span.start).unwrap_or(text);
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        msg.push_str(&format!(" (line {line}, column {column})"));
     }
     msg
 }
