@@ -37,9 +37,10 @@ pub fn containerd_config(
         let ops = parse_json6902(text).map_err(|e| PatchError::new(&context, e))?;
         let mut json = serde_json::to_value(&table).map_err(|e| PatchError::new(&context, e))?;
         json_patch::patch(&mut json, &ops).map_err(|e| PatchError::new(&context, e))?;
-        table = serde_json::from_value(json).map_err(|e| {
+        let patched: Table = serde_json::from_value(json).map_err(|e| {
             PatchError::new(&context, format!("the result is no longer valid TOML: {e}"))
         })?;
+        table = keep_order(patched, &table);
         changed = true;
     }
     if !changed {
@@ -67,6 +68,23 @@ fn toml_message(e: &toml::de::Error, text: &str) -> String {
 
 fn config_version(table: &Table) -> i64 {
     table.get("version").and_then(Value::as_integer).unwrap_or(1)
+}
+
+/// `patched` with its keys in `original`'s order (new keys last, in their own order), so that
+/// the JSON round trip doesn't reshuffle the file.
+fn keep_order(mut patched: Table, original: &Table) -> Table {
+    let mut out = Table::new();
+    for (key, old) in original {
+        if let Some(value) = patched.remove(key) {
+            let value = match (value, old) {
+                (Value::Table(new), Value::Table(old)) => Value::Table(keep_order(new, old)),
+                (value, _) => value,
+            };
+            out.insert(key.clone(), value);
+        }
+    }
+    out.extend(patched);
+    out
 }
 
 fn merge(target: &mut Table, patch: &Table) {

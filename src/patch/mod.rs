@@ -30,3 +30,6 @@ impl PatchError {
         PatchError { context: context.into(), message: message.to_string() }
     }
 }
+
+#[cfg(test)]
+mod golden_tests;
