@@ -16,7 +16,11 @@ pub(crate) struct Decoder {
 /// `featureGates[SomeGate]` → `SomeGate`.
 pub(crate) fn field_name(path: &str) -> &str {
     let last = path.rsplit('.').next().unwrap_or(path);
-    if let Some(key) = last.strip_suffix(']').and_then(|l| l.split_once('[')).map(|(_, k)| k) {
+    if let Some(key) = last
+        .strip_suffix(']')
+        .and_then(|l| l.split_once('['))
+        .map(|(_, k)| k)
+    {
         if !key.bytes().all(|b| b.is_ascii_digit()) {
             return key;
         }
@@ -26,12 +30,16 @@ pub(crate) fn field_name(path: &str) -> &str {
 
 impl Decoder {
     pub fn new(map: SourceMap) -> Self {
-        Decoder { errors: ConfigErrors::default(), map }
+        Decoder {
+            errors: ConfigErrors::default(),
+            map,
+        }
     }
 
     pub fn error(&mut self, at: Location, message: String, hint: impl Into<String>) {
         let origin = self.map.origin().to_string();
-        self.errors.push(ConfigError::new(origin, Some(at), message, hint));
+        self.errors
+            .push(ConfigError::new(origin, Some(at), message, hint));
     }
 
     fn wrong_type(&mut self, node: &Node, path: &str, expected: &str, example: &str) {
@@ -47,7 +55,10 @@ impl Decoder {
         };
         self.error(
             node.at,
-            format!("invalid type for \"{field}\": expected {expected}, found {}", node.describe()),
+            format!(
+                "invalid type for \"{field}\": expected {expected}, found {}",
+                node.describe()
+            ),
             hint,
         );
     }
@@ -105,7 +116,11 @@ impl Decoder {
                 );
                 continue;
             }
-            let child = if path.is_empty() { name.clone() } else { format!("{path}.{name}") };
+            let child = if path.is_empty() {
+                name.clone()
+            } else {
+                format!("{path}.{name}")
+            };
             self.map.record(&child, key.at, value.at);
             out.push((known_name, child, value));
         }
@@ -280,8 +295,9 @@ impl Decoder {
             path,
             &format!("{field}: {}", allowed.first().copied().unwrap_or("")),
         )?;
-        let found =
-            allowed.iter().position(|a| *a == text || (fold_case && a.eq_ignore_ascii_case(&text)));
+        let found = allowed
+            .iter()
+            .position(|a| *a == text || (fold_case && a.eq_ignore_ascii_case(&text)));
         if found.is_none() {
             self.map.mark_failed(path);
             let list = allowed.join(", ");
@@ -340,12 +356,18 @@ mod tests {
 
     #[test]
     fn choices_fold_case_and_suggest() {
-        let (v, errs) = decode("tcp\n", |d, n| d.choice(n, "protocol", &["TCP", "UDP"], true));
+        let (v, errs) = decode("tcp\n", |d, n| {
+            d.choice(n, "protocol", &["TCP", "UDP"], true)
+        });
         assert_eq!((v, errs.len()), (Some(0), 0));
-        let (v, errs) =
-            decode("wroker\n", |d, n| d.choice(n, "role", &["control-plane", "worker"], false));
+        let (v, errs) = decode("wroker\n", |d, n| {
+            d.choice(n, "role", &["control-plane", "worker"], false)
+        });
         assert_eq!(v, None);
-        assert_eq!(errs, ["t.yaml:1:1: invalid role \"wroker\", did you mean \"worker\"?"]);
+        assert_eq!(
+            errs,
+            ["t.yaml:1:1: invalid role \"wroker\", did you mean \"worker\"?"]
+        );
     }
 
     #[test]

@@ -28,13 +28,21 @@ impl ConfigError {
         message: impl Into<String>,
         hint: impl Into<String>,
     ) -> Self {
-        ConfigError { origin: origin.into(), location, message: message.into(), hint: hint.into() }
+        ConfigError {
+            origin: origin.into(),
+            location,
+            message: message.into(),
+            hint: hint.into(),
+        }
     }
 
     /// The first line alone: `<file>:<line>:<col>: <message>`.
     pub fn headline(&self) -> String {
         match self.location {
-            Some(at) => format!("{}:{}:{}: {}", self.origin, at.line, at.column, self.message),
+            Some(at) => format!(
+                "{}:{}:{}: {}",
+                self.origin, at.line, at.column, self.message
+            ),
             None => format!("{}: {}", self.origin, self.message),
         }
     }
@@ -120,7 +128,10 @@ pub(crate) fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str>
     let lower = word.to_ascii_lowercase();
     // A truncated name (`ClusterConfig` for `ClusterConfiguration`) is a likely slip too.
     if lower.len() >= 4 {
-        if let Some(c) = candidates.iter().find(|c| c.to_ascii_lowercase().starts_with(&lower)) {
+        if let Some(c) = candidates
+            .iter()
+            .find(|c| c.to_ascii_lowercase().starts_with(&lower))
+        {
             return Some(c);
         }
     }
@@ -141,7 +152,11 @@ fn edit_distance(a: &str, b: &str) -> usize {
         row[0] = i + 1;
         for (j, cb) in b.iter().enumerate() {
             let above = row[j + 1];
-            row[j + 1] = if ca == *cb { diag } else { 1 + diag.min(above).min(row[j]) };
+            row[j + 1] = if ca == *cb {
+                diag
+            } else {
+                1 + diag.min(above).min(row[j])
+            };
             diag = above;
         }
     }
@@ -154,8 +169,12 @@ mod tests {
 
     #[test]
     fn renders_position_message_and_hint() {
-        let e =
-            ConfigError::new("kind.yaml", Some(Location { line: 3, column: 5 }), "bad", "fix it");
+        let e = ConfigError::new(
+            "kind.yaml",
+            Some(Location { line: 3, column: 5 }),
+            "bad",
+            "fix it",
+        );
         assert_eq!(e.to_string(), "kind.yaml:3:5: bad\n  hint: fix it");
         let flag = ConfigError::new("--name", None, "bad name", "");
         assert_eq!(flag.to_string(), "--name: bad name");
@@ -179,7 +198,10 @@ mod tests {
     #[test]
     fn suggests_close_names_only() {
         let known = ["extraPortMappings", "extraMounts", "labels", "role"];
-        assert_eq!(closest("extraPortMapping", &known), Some("extraPortMappings"));
+        assert_eq!(
+            closest("extraPortMapping", &known),
+            Some("extraPortMappings")
+        );
         assert_eq!(closest("extramounts", &known), Some("extraMounts"));
         assert_eq!(closest("rol", &known), Some("role"));
         assert_eq!(closest("completelyDifferent", &known), None);

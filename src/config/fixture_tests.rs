@@ -32,7 +32,10 @@ fn load_fixture(path: &Path) -> Result<ClusterConfig, ConfigErrors> {
 /// Error headlines with the fixture folder cut from paths, so they read `invalid-x.yaml:3:1: …`.
 fn headlines(errors: &ConfigErrors) -> String {
     let prefix = format!("{}/", dir().display());
-    errors.iter().map(|e| e.headline().replace(&prefix, "") + "\n").collect()
+    errors
+        .iter()
+        .map(|e| e.headline().replace(&prefix, "") + "\n")
+        .collect()
 }
 
 type Check = fn(&ClusterConfig);
@@ -41,15 +44,25 @@ const VALID: &[(&str, Check)] = &[
     ("valid-minimal.yaml", |c| {
         assert_eq!(c, &ClusterConfig::default());
     }),
-    ("valid-multi-node.yaml", |c| assert_eq!((c.control_planes(), c.workers()), (1, 2))),
-    ("valid-ha.yaml", |c| assert_eq!((c.control_planes(), c.workers()), (3, 2))),
+    ("valid-multi-node.yaml", |c| {
+        assert_eq!((c.control_planes(), c.workers()), (1, 2))
+    }),
+    ("valid-ha.yaml", |c| {
+        assert_eq!((c.control_planes(), c.workers()), (3, 2))
+    }),
     ("valid-ingress.yaml", |c| {
         let n = &c.nodes[0];
         assert!(n.kubeadm_config_patches[0].contains("ingress-ready=true"));
-        let ports: Vec<_> =
-            n.extra_port_mappings.iter().map(|p| (p.host_port, p.container_port)).collect();
+        let ports: Vec<_> = n
+            .extra_port_mappings
+            .iter()
+            .map(|p| (p.host_port, p.container_port))
+            .collect();
         assert_eq!(ports, [(80, 80), (443, 443)]);
-        assert!(n.extra_port_mappings.iter().all(|p| p.listen_address == "0.0.0.0"));
+        assert!(n
+            .extra_port_mappings
+            .iter()
+            .all(|p| p.listen_address == "0.0.0.0"));
     }),
     ("valid-extra-mounts.yaml", |c| {
         let m = &c.nodes[0].extra_mounts;
@@ -81,7 +94,11 @@ const VALID: &[(&str, Check)] = &[
     ("valid-networking.yaml", |c| {
         let n = &c.networking;
         assert_eq!(
-            (n.api_server_port, n.pod_subnet.as_str(), n.service_subnet.as_str()),
+            (
+                n.api_server_port,
+                n.pod_subnet.as_str(),
+                n.service_subnet.as_str()
+            ),
             (6443, "10.240.0.0/16", "10.0.0.0/16")
         );
         assert!(n.disable_default_cni);
@@ -110,7 +127,10 @@ const VALID: &[(&str, Check)] = &[
             (8080, "127.0.0.1", Protocol::Udp)
         );
         assert_eq!(c.networking.kube_proxy_mode, ProxyMode::Nftables);
-        assert_eq!(c.networking.dns_search, Some(vec!["corp.example.com".to_string()]));
+        assert_eq!(
+            c.networking.dns_search,
+            Some(vec!["corp.example.com".to_string()])
+        );
         assert_eq!(c.nodes[1].image, None);
     }),
     ("valid-anchors.yaml", |c| {
@@ -122,11 +142,16 @@ const VALID: &[(&str, Check)] = &[
 #[test]
 fn valid_fixtures_load() {
     let files = fixtures("valid-");
-    let names: Vec<String> =
-        files.iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
+    let names: Vec<String> = files
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
     let listed: Vec<&str> = VALID.iter().map(|(n, _)| *n).collect();
     for name in &names {
-        assert!(listed.contains(&name.as_str()), "{name} has no entry in VALID");
+        assert!(
+            listed.contains(&name.as_str()),
+            "{name} has no entry in VALID"
+        );
     }
     for (name, check) in VALID {
         let path = dir().join(name);
@@ -149,7 +174,10 @@ fn invalid_fixtures_fail_as_expected() {
         let got = match load_fixture(&path) {
             Ok(_) => "(loaded without errors)\n".to_string(),
             Err(e) => {
-                assert!(e.iter().all(|e| !e.hint.is_empty()), "{name}: every error needs a hint");
+                assert!(
+                    e.iter().all(|e| !e.hint.is_empty()),
+                    "{name}: every error needs a hint"
+                );
                 headlines(&e)
             }
         };
@@ -184,16 +212,22 @@ fn overrides_fix_or_blame_flags() {
     let path = dir().join("invalid-name.yaml");
     let mut loaded = LoadedConfig::parse(&fs::read_to_string(&path).unwrap(), &path).unwrap();
     assert!(loaded.validate().is_err());
-    loaded.apply_overrides(&Overrides { name: Some("fixed".into()), ..Overrides::default() });
+    loaded
+        .apply_overrides(&Overrides {
+            name: Some("fixed".into()),
+            ..Overrides::default()
+        })
+        .unwrap();
     assert!(loaded.validate().is_ok(), "the flag replaces the bad name");
 
     let path = dir().join("valid-multi-node.yaml");
     let mut loaded = LoadedConfig::parse(&fs::read_to_string(&path).unwrap(), &path).unwrap();
-    loaded.apply_overrides(&Overrides {
+    let o = Overrides {
         control_planes: Some(0),
         name: Some("Bad!".into()),
         ..Overrides::default()
-    });
+    };
+    loaded.apply_overrides(&o).unwrap();
     let errors = loaded.validate().unwrap_err();
     assert_eq!(
         headlines(&errors),
@@ -204,9 +238,17 @@ fn overrides_fix_or_blame_flags() {
 
 #[test]
 fn stdin_and_defaults() {
-    let cfg = load("kind: Cluster\napiVersion: minik.dev/v1alpha1\n", Path::new("-")).unwrap();
+    let cfg = load(
+        "kind: Cluster\napiVersion: minik.dev/v1alpha1\n",
+        Path::new("-"),
+    )
+    .unwrap();
     assert_eq!(cfg, ClusterConfig::default());
     let err = load("kind: Cluster\n", Path::new("-")).unwrap_err();
-    assert!(err.to_string().starts_with("<stdin>:1:1: missing \"apiVersion\"\n  hint: "), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with("<stdin>:1:1: missing \"apiVersion\"\n  hint: "),
+        "{err}"
+    );
     assert!(LoadedConfig::default().validate().is_ok());
 }

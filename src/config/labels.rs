@@ -26,10 +26,16 @@ pub(crate) fn check_label(key: &str, value: &str) -> Result<(), (String, String)
     };
     let key_hint = "a label key is an optional DNS prefix and a name of up to 63 letters, digits, '-', '_' or '.', e.g. example.com/tier or tier".to_string();
     if let Some(problem) = prefix.and_then(subdomain_problem) {
-        return Err((format!("invalid label key \"{key}\": the prefix {problem}"), key_hint));
+        return Err((
+            format!("invalid label key \"{key}\": the prefix {problem}"),
+            key_hint,
+        ));
     }
     if let Some(problem) = name_problem(name) {
-        return Err((format!("invalid label key \"{key}\": the name {problem}"), key_hint));
+        return Err((
+            format!("invalid label key \"{key}\": the name {problem}"),
+            key_hint,
+        ));
     }
     if !value.is_empty() {
         if let Some(problem) = name_problem(value) {
@@ -40,10 +46,13 @@ pub(crate) fn check_label(key: &str, value: &str) -> Result<(), (String, String)
         }
     }
     if let Some(ns) = prefix {
-        let reserved =
-            ["kubernetes.io", "k8s.io"].iter().any(|r| ns == *r || ns.ends_with(&format!(".{r}")));
+        let reserved = ["kubernetes.io", "k8s.io"]
+            .iter()
+            .any(|r| ns == *r || ns.ends_with(&format!(".{r}")));
         let allowed = KUBELET_LABELS.contains(&key)
-            || KUBELET_NAMESPACES.iter().any(|a| ns == *a || ns.ends_with(&format!(".{a}")));
+            || KUBELET_NAMESPACES
+                .iter()
+                .any(|a| ns == *a || ns.ends_with(&format!(".{a}")));
         if reserved && !allowed {
             return Err((
                 format!("the kubelet refuses to set label \"{key}\" on its node"),
@@ -60,7 +69,9 @@ fn subdomain_problem(prefix: &str) -> Option<String> {
     }
     for part in prefix.split('.') {
         let ok = !part.is_empty()
-            && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && part
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
             && !part.starts_with('-')
             && !part.ends_with('-');
         if !ok {
@@ -93,7 +104,10 @@ mod tests {
             ("tier", "frontend"),
             ("ingress-ready", "true"),
             ("example.com/role", ""),
-            ("node.kubernetes.io/exclude-from-external-load-balancers", ""),
+            (
+                "node.kubernetes.io/exclude-from-external-load-balancers",
+                "",
+            ),
             ("topology.kubernetes.io/zone", "a"),
             ("my.kubelet.kubernetes.io/x", "y"),
         ] {

@@ -88,12 +88,17 @@ impl LoadedConfig {
         } else {
             v1alpha4::decode_cluster(&mut d, &root, &base)
         };
-        Ok(LoadedConfig { config, sources: d.map, decode_errors: d.errors })
+        Ok(LoadedConfig {
+            config,
+            sources: d.map,
+            decode_errors: d.errors,
+        })
     }
 
-    /// Applies command-line flags; later errors about those values name the flag.
-    pub fn apply_overrides(&mut self, overrides: &Overrides) {
-        apply_tracked(&mut self.config, overrides, &mut self.sources);
+    /// Applies command-line flags; later errors about those values name the flag. Fails only
+    /// when `--nodes` is fewer than the control planes.
+    pub fn apply_overrides(&mut self, overrides: &Overrides) -> Result<(), ConfigErrors> {
+        apply_tracked(&mut self.config, overrides, &mut self.sources)
     }
 
     /// All problems found while decoding, plus every check that needs nothing but the config and
@@ -102,7 +107,11 @@ impl LoadedConfig {
         let mut all = self.decode_errors.clone();
         if let Err(found) = validate::validate(&self.config, &self.sources) {
             // A value that failed to decode was replaced by its default; don't judge that again.
-            let spoiled: Vec<_> = self.decode_errors.iter().filter_map(|e| e.location).collect();
+            let spoiled: Vec<_> = self
+                .decode_errors
+                .iter()
+                .filter_map(|e| e.location)
+                .collect();
             for e in found {
                 if !e.location.is_some_and(|at| spoiled.contains(&at)) {
                     all.push(e);
@@ -145,7 +154,11 @@ fn document(d: &mut Decoder, source: &str) -> Option<Node> {
     };
     let mut docs = docs.into_iter().filter(|n| n.value != Value::Null);
     let Some(root) = docs.next() else {
-        d.error(Location { line: 1, column: 1 }, "the config file is empty".into(), START_HINT);
+        d.error(
+            Location { line: 1, column: 1 },
+            "the config file is empty".into(),
+            START_HINT,
+        );
         return None;
     };
     if let Some(extra) = docs.next() {
@@ -164,7 +177,10 @@ fn header(d: &mut Decoder, root: &Node) -> Option<String> {
     let Value::Map(entries) = &root.value else {
         d.error(
             root.at,
-            format!("the config must be a mapping of fields, found {}", root.describe()),
+            format!(
+                "the config must be a mapping of fields, found {}",
+                root.describe()
+            ),
             START_HINT,
         );
         return None;
@@ -192,7 +208,10 @@ fn header(d: &mut Decoder, root: &Node) -> Option<String> {
         d.error(
             api.at,
             message,
-            format!("minik reads apiVersion {} and {}", API_VERSIONS[0], API_VERSIONS[1]),
+            format!(
+                "minik reads apiVersion {} and {}",
+                API_VERSIONS[0], API_VERSIONS[1]
+            ),
         );
         return None;
     }

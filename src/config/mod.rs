@@ -29,7 +29,7 @@ mod fixture_tests;
 pub use error::{ConfigError, ConfigErrors, Location};
 pub use load::{load, LoadedConfig, API_VERSIONS, CLUSTER_KIND};
 pub use overrides::{
-    apply_overrides, Overrides, CONTROL_PLANES_FLAG, IMAGE_FLAG, NAME_FLAG, WORKERS_FLAG,
+    apply_overrides, Overrides, CONTROL_PLANES_FLAG, IMAGE_FLAG, NAME_FLAG, NODES_FLAG,
 };
 pub use ports::{check_host_ports, host_port_in_use};
 pub use source::SourceMap;
@@ -232,7 +232,10 @@ impl ClusterConfig {
     }
 
     pub fn control_planes(&self) -> usize {
-        self.nodes.iter().filter(|n| n.role == Role::ControlPlane).count()
+        self.nodes
+            .iter()
+            .filter(|n| n.role == Role::ControlPlane)
+            .count()
     }
 
     pub fn workers(&self) -> usize {

@@ -15,12 +15,16 @@ impl Cidr {
         let Some((addr, prefix)) = text.split_once('/') else {
             return Err("a CIDR needs a prefix length after a slash".into());
         };
-        let addr: IpAddr = addr.parse().map_err(|_| format!("\"{addr}\" is not an IP address"))?;
+        let addr: IpAddr = addr
+            .parse()
+            .map_err(|_| format!("\"{addr}\" is not an IP address"))?;
         let max = if addr.is_ipv4() { 32 } else { 128 };
         let prefix: u8 = match prefix.parse() {
             Ok(p) if p <= max => p,
             _ => {
-                return Err(format!("prefix length \"{prefix}\" must be a number from 0 to {max}"))
+                return Err(format!(
+                    "prefix length \"{prefix}\" must be a number from 0 to {max}"
+                ))
             }
         };
         Ok(Cidr { addr, prefix })
@@ -85,7 +89,10 @@ mod tests {
         assert!(Cidr::parse("10.244.0.0/33").is_err());
         assert!(Cidr::parse("10.300.0.0/16").is_err());
         assert!(Cidr::parse("fd00::/129").is_err());
-        assert_eq!(parse_list("10.244.0.0/16,fd00:10:244::/56").unwrap().len(), 2);
+        assert_eq!(
+            parse_list("10.244.0.0/16,fd00:10:244::/56").unwrap().len(),
+            2
+        );
     }
 
     #[test]

@@ -1,36 +1,42 @@
 //! Command-line flags on top of the config file: a flag, when given, wins over the file, and the
 //! file wins over the defaults.
 
+use super::error::{ConfigError, ConfigErrors};
 use super::source::SourceMap;
 use super::{ClusterConfig, NodeConfig, Role};
 
 /// Values given on the command line; `None` keeps what the file (or the default) says.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Overrides {
-    /// `--name`: the cluster name.
+    /// `--name` (or `MINIK_CLUSTER_NAME`): the cluster name.
     pub name: Option<String>,
     /// `--image`: the node image of every node, replacing per-node `image`s (as kind's `--image`).
     pub image: Option<String>,
     /// `--control-planes`: how many control-plane nodes. Surplus ones are dropped from the end of
-    /// the file's list; missing ones are added with default settings after the last one.
+    /// the file's list; missing ones are added, with default settings, after the last one.
     pub control_planes: Option<usize>,
-    /// `--workers`: how many worker nodes, with the same rules.
-    pub workers: Option<usize>,
+    /// `--nodes`: how many nodes in all, control planes included; the workers make up the rest,
+    /// dropped from the end or added (with default settings) as for control planes.
+    pub nodes: Option<usize>,
 }
 
-/// The flag named in errors about a value it set.
+/// The flags named in errors about values they set.
 pub const NAME_FLAG: &str = "--name";
 pub const IMAGE_FLAG: &str = "--image";
 pub const CONTROL_PLANES_FLAG: &str = "--control-planes";
-pub const WORKERS_FLAG: &str = "--workers";
+pub const NODES_FLAG: &str = "--nodes";
 
 /// The path that stands for the number of nodes (rather than any one node).
 pub(crate) const NODE_COUNT: &str = "nodes[*]";
 
-/// Applies `overrides` to `config` (flags over file over defaults).
-pub fn apply_overrides(mut config: ClusterConfig, overrides: &Overrides) -> ClusterConfig {
-    apply_tracked(&mut config, overrides, &mut SourceMap::defaults());
-    config
+/// Applies `overrides` to `config` (flags over file over defaults). Fails only when `--nodes` is
+/// fewer than the control planes.
+pub fn apply_overrides(
+    mut config: ClusterConfig,
+    overrides: &Overrides,
+) -> Result<ClusterConfig, ConfigErrors> {
+    apply_tracked(&mut config, overrides, &mut SourceMap::defaults())?;
+    Ok(config)
 }
 
 /// Like [`apply_overrides`], also recording in `src` which settings now come from flags.
@@ -38,14 +44,34 @@ pub(crate) fn apply_tracked(
     config: &mut ClusterConfig,
     overrides: &Overrides,
     src: &mut SourceMap,
-) {
+) -> Result<(), ConfigErrors> {
     if let Some(name) = &overrides.name {
         config.name = name.clone();
         src.set_by_flag("name", NAME_FLAG);
     }
+    let control_planes = overrides
+        .control_planes
+        .unwrap_or_else(|| config.control_planes());
+    let workers = match overrides.nodes {
+        Some(n) if n < control_planes => {
+            return Err(ConfigError::new(
+                NODES_FLAG,
+                None,
+                format!("--nodes {n} is fewer than the {control_planes} control-plane nodes"),
+                "--nodes counts every node, control planes included",
+            )
+            .into());
+        }
+        Some(n) => Some(n - control_planes),
+        None => None,
+    };
     for (role, count, flag) in [
-        (Role::ControlPlane, overrides.control_planes, CONTROL_PLANES_FLAG),
-        (Role::Worker, overrides.workers, WORKERS_FLAG),
+        (
+            Role::ControlPlane,
+            overrides.control_planes,
+            CONTROL_PLANES_FLAG,
+        ),
+        (Role::Worker, workers, NODES_FLAG),
     ] {
         if let Some(n) = count {
             let old_index = resize(&mut config.nodes, role, n);
@@ -67,6 +93,7 @@ pub(crate) fn apply_tracked(
             src.set_by_flag(&format!("nodes[{i}].image"), IMAGE_FLAG);
         }
     }
+    Ok(())
 }
 
 /// Makes `nodes` hold `n` nodes of `role`; returns, for each new position, the old one.
@@ -110,14 +137,14 @@ mod tests {
     fn flags_win_and_absent_flags_keep_the_file() {
         let mut file = ClusterConfig::with_nodes("from-file", 1, 2);
         file.nodes[1].labels.insert("keep".into(), "me".into());
-        let same = apply_overrides(file.clone(), &Overrides::default());
+        let same = apply_overrides(file.clone(), &Overrides::default()).unwrap();
         assert_eq!(same, file);
         let o = Overrides {
             name: Some("cli".into()),
             image: Some("img:1".into()),
             ..Overrides::default()
         };
-        let c = apply_overrides(file, &o);
+        let c = apply_overrides(file, &o).unwrap();
         assert_eq!(c.name, "cli");
         assert!(c.nodes.iter().all(|n| n.image.as_deref() == Some("img:1")));
         assert_eq!(c.nodes[1].labels["keep"], "me");
@@ -126,24 +153,76 @@ mod tests {
     #[test]
     fn resizing_keeps_existing_nodes_in_place() {
         let mut file = ClusterConfig::with_nodes("c", 1, 2);
-        file.nodes[2].labels.insert("second".into(), "worker".into());
-        let o = Overrides { control_planes: Some(3), workers: Some(1), ..Overrides::default() };
-        let c = apply_overrides(file, &o);
-        assert_eq!(roles(&c), ["control-plane", "control-plane", "control-plane", "worker"]);
-        assert!(c.nodes[3].labels.is_empty(), "the surplus worker is the last one");
-        let none =
-            apply_overrides(c, &Overrides { control_planes: Some(0), ..Overrides::default() });
-        assert_eq!(roles(&none), ["worker"]);
+        file.nodes[2]
+            .labels
+            .insert("second".into(), "worker".into());
+        let o = Overrides {
+            control_planes: Some(3),
+            nodes: Some(4),
+            ..Overrides::default()
+        };
+        let c = apply_overrides(file, &o).unwrap();
+        assert_eq!(
+            roles(&c),
+            ["control-plane", "control-plane", "control-plane", "worker"]
+        );
+        assert!(
+            c.nodes[3].labels.is_empty(),
+            "the surplus worker is the last one"
+        );
+        // --nodes alone keeps the file's control planes and sizes the workers.
+        let c = apply_overrides(
+            c,
+            &Overrides {
+                nodes: Some(5),
+                ..Overrides::default()
+            },
+        )
+        .unwrap();
+        assert_eq!((c.control_planes(), c.workers()), (3, 2));
+        let none = apply_overrides(
+            c,
+            &Overrides {
+                control_planes: Some(0),
+                ..Overrides::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(roles(&none), ["worker", "worker"]);
+    }
+
+    #[test]
+    fn too_few_nodes_is_an_error() {
+        let file = ClusterConfig::with_nodes("c", 3, 0);
+        let err = apply_overrides(
+            file,
+            &Overrides {
+                nodes: Some(2),
+                ..Overrides::default()
+            },
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "--nodes: --nodes 2 is fewer than the 3 control-plane nodes\n  hint: --nodes counts every node, control planes included"
+        );
     }
 
     #[test]
     fn tracked_overrides_blame_the_flag() {
         let mut c = ClusterConfig::default();
         let mut src = SourceMap::new("c.yaml");
-        let o = Overrides { name: Some("Bad".into()), workers: Some(1), ..Overrides::default() };
-        apply_tracked(&mut c, &o, &mut src);
+        let o = Overrides {
+            name: Some("Bad".into()),
+            nodes: Some(2),
+            ..Overrides::default()
+        };
+        apply_tracked(&mut c, &o, &mut src).unwrap();
         assert_eq!(src.error("name", "x".into(), "").origin, NAME_FLAG);
-        assert_eq!(src.error("nodes[1].labels", "x".into(), "").origin, WORKERS_FLAG);
+        assert_eq!(
+            src.error("nodes[1].labels", "x".into(), "").origin,
+            NODES_FLAG
+        );
         assert_eq!(src.error("nodes[0]", "x".into(), "").origin, "c.yaml");
     }
 }

@@ -25,8 +25,15 @@ pub struct SourceMap {
 impl SourceMap {
     /// `origin` is how errors name the file (`-` becomes `<stdin>`).
     pub fn new(origin: &str) -> Self {
-        let origin = if origin == "-" { "<stdin>".to_string() } else { origin.to_string() };
-        SourceMap { origin, ..SourceMap::default() }
+        let origin = if origin == "-" {
+            "<stdin>".to_string()
+        } else {
+            origin.to_string()
+        };
+        SourceMap {
+            origin,
+            ..SourceMap::default()
+        }
     }
 
     /// For a configuration that did not come from a file.
@@ -110,7 +117,8 @@ impl SourceMap {
 
     /// Where the value at `path` is (or, if the file did not set it, its closest parent).
     pub(crate) fn value_at(&self, path: &str) -> Option<Location> {
-        self.spot(path).map(|(exact, s)| if exact { s.value } else { s.key })
+        self.spot(path)
+            .map(|(exact, s)| if exact { s.value } else { s.key })
     }
 
     /// Where the key of `path` is.

@@ -45,8 +45,13 @@ const NETWORKING_FIELDS: &[&str] = &[
     "kubeProxyMode",
     "dnsSearch",
 ];
-const MOUNT_FIELDS: &[&str] =
-    &["hostPath", "containerPath", "readOnly", "selinuxRelabel", "propagation"];
+const MOUNT_FIELDS: &[&str] = &[
+    "hostPath",
+    "containerPath",
+    "readOnly",
+    "selinuxRelabel",
+    "propagation",
+];
 const PORT_FIELDS: &[&str] = &["containerPort", "hostPort", "listenAddress", "protocol"];
 const JSON6902_FIELDS: &[&str] = &["group", "version", "kind", "patch"];
 
@@ -119,24 +124,40 @@ fn decode_node(d: &mut Decoder, node: &Node, path: &str, base: &Path, listen: &s
         match key {
             "role" => {
                 if let Some(i) = d.choice(value, path, ROLES, false) {
-                    out.role = if i == 0 { Role::ControlPlane } else { Role::Worker };
+                    out.role = if i == 0 {
+                        Role::ControlPlane
+                    } else {
+                        Role::Worker
+                    };
                 }
             }
             "image" => {
-                out.image =
-                    d.string(value, path, "image: kindest/node:v1.35.0").filter(|s| !s.is_empty())
+                out.image = d
+                    .string(value, path, "image: kindest/node:v1.35.0")
+                    .filter(|s| !s.is_empty())
             }
             "labels" => out.labels = d.string_map(value, path, "labels: {tier: frontend}"),
             "extraMounts" => {
-                let items =
-                    d.list(value, path, "extraMounts: [{hostPath: ./data, containerPath: /data}]");
-                out.extra_mounts = items.iter().map(|(p, n)| decode_mount(d, n, p, base)).collect();
+                let items = d.list(
+                    value,
+                    path,
+                    "extraMounts: [{hostPath: ./data, containerPath: /data}]",
+                );
+                out.extra_mounts = items
+                    .iter()
+                    .map(|(p, n)| decode_mount(d, n, p, base))
+                    .collect();
             }
             "extraPortMappings" => {
-                let items =
-                    d.list(value, path, "extraPortMappings: [{containerPort: 80, hostPort: 80}]");
-                out.extra_port_mappings =
-                    items.iter().map(|(p, n)| decode_port(d, n, p, listen)).collect();
+                let items = d.list(
+                    value,
+                    path,
+                    "extraPortMappings: [{containerPort: 80, hostPort: 80}]",
+                );
+                out.extra_port_mappings = items
+                    .iter()
+                    .map(|(p, n)| decode_port(d, n, p, listen))
+                    .collect();
             }
             "kubeadmConfigPatches" => out.kubeadm_config_patches = patches(d, value, path),
             "kubeadmConfigPatchesJSON6902" => {
@@ -212,8 +233,9 @@ fn decode_port(d: &mut Decoder, node: &Node, path: &str, listen: &str) -> PortMa
             // -1 ("let the engine pick") is treated like 0: minik picks, so it survives restarts.
             "hostPort" => mapping.host_port = d.int(value, path, -1, 65535).map_or(0, port),
             "listenAddress" => {
-                if let Some(a) =
-                    d.string(value, path, "listenAddress: 127.0.0.1").filter(|a| !a.is_empty())
+                if let Some(a) = d
+                    .string(value, path, "listenAddress: 127.0.0.1")
+                    .filter(|a| !a.is_empty())
                 {
                     mapping.listen_address = a;
                 }
@@ -257,7 +279,9 @@ fn json6902_patches(d: &mut Decoder, node: &Node, path: &str) -> Vec<Json6902Pat
             patch: String::new(),
         };
         for (key, path, value) in d.fields(item, &p, "a JSON6902 patch", JSON6902_FIELDS) {
-            let text = d.string(value, &path, "kind: ClusterConfiguration").unwrap_or_default();
+            let text = d
+                .string(value, &path, "kind: ClusterConfiguration")
+                .unwrap_or_default();
             match key {
                 "group" => patch.group = text,
                 "version" => patch.version = text,
@@ -305,8 +329,16 @@ fn decode_networking(d: &mut Decoder, node: &Node, path: &str) -> Networking {
         }
     }
     let (pod_default, service_default, address_default) = match net.ip_family {
-        IpFamily::Ipv4 => (DEFAULT_POD_SUBNET.into(), DEFAULT_SERVICE_SUBNET.into(), "127.0.0.1"),
-        IpFamily::Ipv6 => (DEFAULT_POD_SUBNET_V6.into(), DEFAULT_SERVICE_SUBNET_V6.into(), "::1"),
+        IpFamily::Ipv4 => (
+            DEFAULT_POD_SUBNET.into(),
+            DEFAULT_SERVICE_SUBNET.into(),
+            "127.0.0.1",
+        ),
+        IpFamily::Ipv6 => (
+            DEFAULT_POD_SUBNET_V6.into(),
+            DEFAULT_SERVICE_SUBNET_V6.into(),
+            "::1",
+        ),
         IpFamily::Dual => (
             format!("{DEFAULT_POD_SUBNET},{DEFAULT_POD_SUBNET_V6}"),
             format!("{DEFAULT_SERVICE_SUBNET},{DEFAULT_SERVICE_SUBNET_V6}"),
@@ -323,5 +355,8 @@ fn decode_networking(d: &mut Decoder, node: &Node, path: &str) -> Networking {
 /// `path` made absolute against `base`, with `.` components dropped.
 pub(crate) fn absolute(base: &Path, path: &Path) -> PathBuf {
     let joined = base.join(path);
-    joined.components().filter(|c| !matches!(c, Component::CurDir)).collect()
+    joined
+        .components()
+        .filter(|c| !matches!(c, Component::CurDir))
+        .collect()
 }

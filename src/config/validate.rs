@@ -44,7 +44,10 @@ pub fn validate(config: &ClusterConfig, src: &SourceMap) -> Result<(), ConfigErr
             if !mount.container_path.starts_with('/') {
                 errors.push(src.error(
                     &format!("{path}.containerPath"),
-                    format!("containerPath \"{}\" is not an absolute path", mount.container_path),
+                    format!(
+                        "containerPath \"{}\" is not an absolute path",
+                        mount.container_path
+                    ),
                     "paths inside the node start with /, e.g. /data",
                 ));
             }
@@ -56,7 +59,12 @@ pub fn validate(config: &ClusterConfig, src: &SourceMap) -> Result<(), ConfigErr
                 "name an image or leave image out",
             ));
         }
-        check_patches(&format!("nodes[{i}]."), &node.kubeadm_config_patches, src, &mut errors);
+        check_patches(
+            &format!("nodes[{i}]."),
+            &node.kubeadm_config_patches,
+            src,
+            &mut errors,
+        );
         for (j, p) in node.kubeadm_config_patches_json6902.iter().enumerate() {
             check_json6902(
                 &format!("nodes[{i}].kubeadmConfigPatchesJSON6902[{j}]"),
@@ -108,9 +116,13 @@ fn check_name(config: &ClusterConfig, src: &SourceMap, errors: &mut ConfigErrors
     let problem = if name.is_empty() {
         Some("it is empty".to_string())
     } else if name.len() > MAX_NAME_LEN {
-        Some(format!("it is {} characters long, the limit is {MAX_NAME_LEN}", name.len()))
-    } else if let Some(c) =
-        name.chars().find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-'))
+        Some(format!(
+            "it is {} characters long, the limit is {MAX_NAME_LEN}",
+            name.len()
+        ))
+    } else if let Some(c) = name
+        .chars()
+        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-'))
     {
         Some(format!("{c:?} is not allowed"))
     } else if name.starts_with('-') || name.ends_with('-') {
@@ -198,7 +210,10 @@ fn check_ports(config: &ClusterConfig, src: &SourceMap, errors: &mut ConfigError
             if m.listen_address.parse::<IpAddr>().is_err() {
                 errors.push(src.error(
                     &format!("{path}.listenAddress"),
-                    format!("listenAddress \"{}\" is not an IP address", m.listen_address),
+                    format!(
+                        "listenAddress \"{}\" is not an IP address",
+                        m.listen_address
+                    ),
                     "use an address of this machine such as 127.0.0.1, or 0.0.0.0 for all",
                 ));
             }
@@ -210,8 +225,10 @@ fn check_ports(config: &ClusterConfig, src: &SourceMap, errors: &mut ConfigError
                 *p == m.host_port && *pr == m.protocol && addresses_clash(a, &m.listen_address)
             });
             if let Some((other, ..)) = clash {
-                let line =
-                    src.value_at(other).map(|l| format!(" (line {})", l.line)).unwrap_or_default();
+                let line = src
+                    .value_at(other)
+                    .map(|l| format!(" (line {})", l.line))
+                    .unwrap_or_default();
                 let what = if other.starts_with("networking") {
                     "the API server"
                 } else {
@@ -239,12 +256,21 @@ fn check_networking(config: &ClusterConfig, src: &SourceMap, errors: &mut Config
     if net.api_server_address.parse::<IpAddr>().is_err() {
         errors.push(src.error(
             "networking.apiServerAddress",
-            format!("apiServerAddress \"{}\" is not an IP address", net.api_server_address),
+            format!(
+                "apiServerAddress \"{}\" is not an IP address",
+                net.api_server_address
+            ),
             "keep the API server on loopback: 127.0.0.1 (or ::1)",
         ));
     }
     let pods = check_subnet("podSubnet", &net.pod_subnet, net.ip_family, src, errors);
-    let services = check_subnet("serviceSubnet", &net.service_subnet, net.ip_family, src, errors);
+    let services = check_subnet(
+        "serviceSubnet",
+        &net.service_subnet,
+        net.ip_family,
+        src,
+        errors,
+    );
     // Point at whichever of the two the file set (the service subnet if both).
     let (at, subject) = if src.has("networking.serviceSubnet") || !src.has("networking.podSubnet") {
         ("networking.serviceSubnet", "serviceSubnet")
@@ -304,9 +330,10 @@ fn check_subnet(
         let (name, want) = match family {
             IpFamily::Ipv4 => ("ipv4", "exactly one IPv4 CIDR"),
             IpFamily::Ipv6 => ("ipv6", "exactly one IPv6 CIDR"),
-            IpFamily::Dual => {
-                ("dual", "one CIDR, or an IPv4 and an IPv6 CIDR separated by a comma")
-            }
+            IpFamily::Dual => (
+                "dual",
+                "one CIDR, or an IPv4 and an IPv6 CIDR separated by a comma",
+            ),
         };
         errors.push(src.error(
             &path,

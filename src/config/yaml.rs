@@ -72,7 +72,10 @@ pub(crate) fn as_int(text: &str) -> Option<i64> {
 }
 
 fn location(span: &Span) -> Location {
-    Location { line: span.start.line(), column: span.start.col() + 1 }
+    Location {
+        line: span.start.line(),
+        column: span.start.col() + 1,
+    }
 }
 
 fn is_null(text: &str, style: ScalarStyle) -> bool {
@@ -96,7 +99,13 @@ pub(crate) fn parse(src: &str) -> Result<Vec<Node>, (Location, String)> {
     while let Some(next) = parser.next_event() {
         let (event, span) = next.map_err(|e| {
             let m = e.marker();
-            (Location { line: m.line(), column: m.col() + 1 }, e.info().to_string())
+            (
+                Location {
+                    line: m.line(),
+                    column: m.col() + 1,
+                },
+                e.info().to_string(),
+            )
         })?;
         let at = location(&span);
         let (node, anchor) = match event {
@@ -106,12 +115,21 @@ pub(crate) fn parse(src: &str) -> Result<Vec<Node>, (Location, String)> {
                     Value::Null
                 } else {
                     let plain = style == ScalarStyle::Plain && !forced_str;
-                    Value::Scalar { text: text.into_owned(), plain }
+                    Value::Scalar {
+                        text: text.into_owned(),
+                        plain,
+                    }
                 };
                 (Node { value, at }, anchor)
             }
             Event::Alias(id) => match anchors.iter().rev().find(|(a, _)| *a == id) {
-                Some((_, n)) => (Node { value: n.value.clone(), at }, 0),
+                Some((_, n)) => (
+                    Node {
+                        value: n.value.clone(),
+                        at,
+                    },
+                    0,
+                ),
                 None => return Err((at, "alias to an unknown anchor".into())),
             },
             Event::SequenceStart(anchor, _) => {
@@ -123,15 +141,23 @@ pub(crate) fn parse(src: &str) -> Result<Vec<Node>, (Location, String)> {
                 continue;
             }
             Event::SequenceEnd => match stack.pop() {
-                Some(Open::Seq(start, anchor, items)) => {
-                    (Node { value: Value::Seq(items), at: start }, anchor)
-                }
+                Some(Open::Seq(start, anchor, items)) => (
+                    Node {
+                        value: Value::Seq(items),
+                        at: start,
+                    },
+                    anchor,
+                ),
                 _ => return Err((at, "unbalanced sequence".into())),
             },
             Event::MappingEnd => match stack.pop() {
-                Some(Open::Map(start, anchor, entries, None)) => {
-                    (Node { value: Value::Map(entries), at: start }, anchor)
-                }
+                Some(Open::Map(start, anchor, entries, None)) => (
+                    Node {
+                        value: Value::Map(entries),
+                        at: start,
+                    },
+                    anchor,
+                ),
                 _ => return Err((at, "unbalanced mapping".into())),
             },
             Event::StreamStart
@@ -167,26 +193,52 @@ mod tests {
     fn records_positions_of_keys_and_values() {
         let docs = parse("a: 1\nb:\n  - x: 'y'\n").unwrap();
         assert_eq!(docs.len(), 1);
-        let Value::Map(entries) = &docs[0].value else { panic!("not a map") };
+        let Value::Map(entries) = &docs[0].value else {
+            panic!("not a map")
+        };
         assert_eq!(entries[0].0.at, loc(1, 1));
         assert_eq!(entries[0].1.at, loc(1, 4));
         assert_eq!(entries[1].1.at, loc(3, 3));
-        let Value::Seq(items) = &entries[1].1.value else { panic!("not a seq") };
-        let Value::Map(inner) = &items[0].value else { panic!("not a map") };
+        let Value::Seq(items) = &entries[1].1.value else {
+            panic!("not a seq")
+        };
+        let Value::Map(inner) = &items[0].value else {
+            panic!("not a map")
+        };
         assert_eq!(inner[0].1.at, loc(3, 8));
-        assert_eq!(inner[0].1.value, Value::Scalar { text: "y".into(), plain: false });
+        assert_eq!(
+            inner[0].1.value,
+            Value::Scalar {
+                text: "y".into(),
+                plain: false
+            }
+        );
     }
 
     #[test]
     fn nulls_quotes_and_aliases() {
         let docs = parse("a:\nb: ~\nc: \"1\"\nd: &x [1]\ne: *x\nf: !!str 2\n").unwrap();
-        let Value::Map(e) = &docs[0].value else { panic!() };
+        let Value::Map(e) = &docs[0].value else {
+            panic!()
+        };
         assert_eq!(e[0].1.value, Value::Null);
         assert_eq!(e[1].1.value, Value::Null);
-        assert_eq!(e[2].1.value, Value::Scalar { text: "1".into(), plain: false });
+        assert_eq!(
+            e[2].1.value,
+            Value::Scalar {
+                text: "1".into(),
+                plain: false
+            }
+        );
         assert_eq!(e[4].1.value, e[3].1.value);
         assert_eq!(e[4].1.at, loc(5, 4));
-        assert_eq!(e[5].1.value, Value::Scalar { text: "2".into(), plain: false });
+        assert_eq!(
+            e[5].1.value,
+            Value::Scalar {
+                text: "2".into(),
+                plain: false
+            }
+        );
     }
 
     #[test]

@@ -67,7 +67,10 @@ fn toml_message(e: &toml::de::Error, text: &str) -> String {
 }
 
 fn config_version(table: &Table) -> i64 {
-    table.get("version").and_then(Value::as_integer).unwrap_or(1)
+    table
+        .get("version")
+        .and_then(Value::as_integer)
+        .unwrap_or(1)
 }
 
 /// `patched` with its keys in `original`'s order (new keys last, in their own order), so that

@@ -11,8 +11,11 @@ use crate::config::load;
 
 fn cases() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/config/patches");
-    let mut cases: Vec<PathBuf> =
-        fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).filter(|p| p.is_dir()).collect();
+    let mut cases: Vec<PathBuf> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
     cases.sort();
     cases
 }
@@ -29,7 +32,10 @@ fn patches_match_golden_files() {
             .unwrap_or_else(|e| panic!("{}: {e}", config_path.display()));
         let (got, expected) = if case.join("input.yaml").exists() {
             let input = fs::read_to_string(case.join("input.yaml")).unwrap();
-            (kubeadm_config_for_node(&input, &config, &config.nodes[0]), case.join("expected.yaml"))
+            (
+                kubeadm_config_for_node(&input, &config, &config.nodes[0]),
+                case.join("expected.yaml"),
+            )
         } else {
             let input = fs::read_to_string(case.join("input.toml")).unwrap();
             let out = containerd_config(
@@ -46,5 +52,9 @@ fn patches_match_golden_files() {
             failures.push(format!("{}:\n{got}", expected.display()));
         }
     }
-    assert!(failures.is_empty(), "differs from the golden file:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "differs from the golden file:\n{}",
+        failures.join("\n")
+    );
 }

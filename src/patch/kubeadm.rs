@@ -40,8 +40,16 @@ pub fn kubeadm_config_for_node(
 ) -> Result<String, PatchError> {
     let label = |what: &str, i: usize| format!("{what}[{i}]");
     let node_label = |what: &str, i: usize| format!("node {what}[{i}]");
-    let merges = labelled(&cluster.kubeadm_config_patches, "kubeadmConfigPatches", label)
-        .chain(labelled(&node.kubeadm_config_patches, "kubeadmConfigPatches", node_label));
+    let merges = labelled(
+        &cluster.kubeadm_config_patches,
+        "kubeadmConfigPatches",
+        label,
+    )
+    .chain(labelled(
+        &node.kubeadm_config_patches,
+        "kubeadmConfigPatches",
+        node_label,
+    ));
     let json = "kubeadmConfigPatchesJSON6902";
     let json6902 = labelled(&cluster.kubeadm_config_patches_json6902, json, label).chain(labelled(
         &node.kubeadm_config_patches_json6902,
@@ -70,7 +78,10 @@ fn labelled<'a, T>(
     what: &'a str,
     label: impl Fn(&str, usize) -> String + 'a,
 ) -> impl Iterator<Item = (String, &'a T)> + 'a {
-    items.iter().enumerate().map(move |(i, item)| (label(what, i), item))
+    items
+        .iter()
+        .enumerate()
+        .map(move |(i, item)| (label(what, i), item))
 }
 
 /// One document of the stream: the separator line before it (if any), its text, and its parsed
@@ -93,7 +104,12 @@ fn apply(
         .map(|(i, (separator, text))| {
             let value = parse_yaml(&text)
                 .map_err(|e| PatchError::new(format!("generated document {}", i + 1), e))?;
-            Ok(Doc { separator, text, value, patched: false })
+            Ok(Doc {
+                separator,
+                text,
+                value,
+                patched: false,
+            })
         })
         .collect::<Result<Vec<_>, PatchError>>()?;
     let mut parsed = Vec::new();
@@ -162,7 +178,12 @@ fn split_api_version(api: &str) -> (&str, &str) {
 }
 
 fn type_meta(v: &Value) -> (String, String) {
-    let s = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
+    let s = |k: &str| {
+        v.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
     (s("kind"), s("apiVersion"))
 }
 
@@ -202,7 +223,11 @@ pub(crate) fn parse_merge_patches(text: &str) -> Result<Vec<MergePatch>, String>
             return Err(format!("document {} is not a mapping", i + 1));
         }
         let (kind, api_version) = type_meta(&body);
-        out.push(MergePatch { kind, api_version, body });
+        out.push(MergePatch {
+            kind,
+            api_version,
+            body,
+        });
     }
     Ok(out)
 }
@@ -254,8 +279,18 @@ mod tests {
         let v4 = "kubeadm.k8s.io/v1beta4";
         assert!(matches("InitConfiguration", v4, "InitConfiguration", ""));
         assert!(matches("InitConfiguration", v4, "InitConfiguration", v4));
-        assert!(matches("InitConfiguration", v4, "InitConfiguration", "kubeadm.k8s.io/"));
-        assert!(!matches("InitConfiguration", v4, "InitConfiguration", "kubeadm.k8s.io/v1beta3"));
+        assert!(matches(
+            "InitConfiguration",
+            v4,
+            "InitConfiguration",
+            "kubeadm.k8s.io/"
+        ));
+        assert!(!matches(
+            "InitConfiguration",
+            v4,
+            "InitConfiguration",
+            "kubeadm.k8s.io/v1beta3"
+        ));
         assert!(!matches("InitConfiguration", v4, "JoinConfiguration", ""));
         assert!(!matches("InitConfiguration", v4, "", ""));
         assert!(matches(

@@ -49,7 +49,9 @@ fn walk(
         let Some(Value::Object(sub_patch)) = patch.get_mut(&key) else {
             continue;
         };
-        let sub_target = target.entry(key.clone()).or_insert_with(|| Value::Object(Map::new()));
+        let sub_target = target
+            .entry(key.clone())
+            .or_insert_with(|| Value::Object(Map::new()));
         if let Value::Object(sub_target) = sub_target {
             walk(sub_target, sub_patch, v1beta4, any_version);
         }
@@ -65,7 +67,10 @@ fn map_to_args(map: &Map<String, Value>) -> Vec<Value> {
         .map(|name| {
             let mut arg = Map::new();
             arg.insert("name".into(), Value::String(name.clone()));
-            arg.insert("value".into(), map.get(name).cloned().unwrap_or(Value::Null));
+            arg.insert(
+                "value".into(),
+                map.get(name).cloned().unwrap_or(Value::Null),
+            );
             Value::Object(arg)
         })
         .collect()
@@ -87,7 +92,10 @@ fn merge_args(target: &mut Map<String, Value>, key: &str, patch: &Value, any_ver
     for arg in &patch_args {
         let Some(name) = name_of(arg) else { continue };
         let value = arg.get("value").cloned().unwrap_or(Value::Null);
-        match args.iter().position(|a| name_of(a).as_deref() == Some(&name)) {
+        match args
+            .iter()
+            .position(|a| name_of(a).as_deref() == Some(&name))
+        {
             Some(i) if value.is_null() => {
                 args.remove(i);
             }
@@ -154,7 +162,10 @@ mod tests {
                    {"name": "node-labels", "value": "ingress-ready=true"},
                    {"name": "v", "value": "4"}])
         );
-        assert_eq!(p, json!({"kind": "InitConfiguration", "nodeRegistration": {}}));
+        assert_eq!(
+            p,
+            json!({"kind": "InitConfiguration", "nodeRegistration": {}})
+        );
     }
 
     #[test]
@@ -162,7 +173,10 @@ mod tests {
         let target = json!({"apiServer": {"extraArgs": [{"name": "a", "value": "1"}, {"name": "b", "value": "2"}]}});
         let patch = json!({"apiServer": {"extraArgs": [{"name": "a", "value": null}, {"name": "c", "value": null}]}});
         let (t, _) = run(target, patch, V4, V4);
-        assert_eq!(t["apiServer"]["extraArgs"], json!([{"name": "b", "value": "2"}]));
+        assert_eq!(
+            t["apiServer"]["extraArgs"],
+            json!([{"name": "b", "value": "2"}])
+        );
     }
 
     #[test]
@@ -170,12 +184,20 @@ mod tests {
         let target = json!({"apiServer": {"extraArgs": [{"name": "a", "value": "1"}]}});
         let patch = json!({"apiServer": {"extraArgs": {"b": "2"}}});
         let (t, _) = run(target, patch, V4, V4);
-        assert_eq!(t["apiServer"]["extraArgs"], json!([{"name": "a", "value": "1"}]));
+        assert_eq!(
+            t["apiServer"]["extraArgs"],
+            json!([{"name": "a", "value": "1"}])
+        );
     }
 
     #[test]
     fn v1beta3_args_are_left_to_the_plain_merge() {
-        let (t, p) = run(json!({}), json!({"apiServer": {"extraArgs": {"b": "2"}}}), V3, "");
+        let (t, p) = run(
+            json!({}),
+            json!({"apiServer": {"extraArgs": {"b": "2"}}}),
+            V3,
+            "",
+        );
         assert_eq!(p, json!({"apiServer": {"extraArgs": {"b": "2"}}}));
         assert_eq!(t, json!({"apiServer": {}}));
     }
@@ -185,6 +207,9 @@ mod tests {
         let target = json!({"apiServer": {"certSANs": ["localhost", "127.0.0.1"]}});
         let patch = json!({"apiServer": {"certSANs": ["127.0.0.1", "my.host"]}});
         let (t, _) = run(target, patch, V3, "");
-        assert_eq!(t["apiServer"]["certSANs"], json!(["localhost", "127.0.0.1", "my.host"]));
+        assert_eq!(
+            t["apiServer"]["certSANs"],
+            json!(["localhost", "127.0.0.1", "my.host"])
+        );
     }
 }

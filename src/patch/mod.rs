@@ -27,7 +27,10 @@ pub struct PatchError {
 
 impl PatchError {
     pub(crate) fn new(context: impl Into<String>, message: impl ToString) -> Self {
-        PatchError { context: context.into(), message: message.to_string() }
+        PatchError {
+            context: context.into(),
+            message: message.to_string(),
+        }
     }
 }
 
