@@ -89,13 +89,31 @@ enum Open {
     Map(Location, usize, Vec<(Node, Node)>, Option<Node>),
 }
 
+/// The most nodes aliases may add to a document; a config file needs a tiny fraction of this.
+const MAX_EXPANDED: usize = 100_000;
+
+fn size(node: &Node) -> usize {
+    match &node.value {
+        Value::Null | Value::Scalar { .. } => 1,
+        Value::Seq(items) => 1 + items.iter().map(size).sum::<usize>(),
+        Value::Map(entries) => {
+            1 + entries
+                .iter()
+                .map(|(k, v)| size(k) + size(v))
+                .sum::<usize>()
+        }
+    }
+}
+
 /// Parses every document of `src`. A syntax error comes back with its position.
 pub(crate) fn parse(src: &str) -> Result<Vec<Node>, (Location, String)> {
     let mut parser = Parser::new_from_str(src);
     let mut docs = Vec::new();
     let mut stack: Vec<Open> = Vec::new();
-    // Anchored nodes by id, so aliases can be expanded in place.
-    let mut anchors: Vec<(usize, Node)> = Vec::new();
+    // Anchored nodes by id and size, so aliases can be expanded in place.
+    let mut anchors: Vec<(usize, Node, usize)> = Vec::new();
+    // Nodes created by expanding aliases; nested aliases could otherwise grow without bound.
+    let mut expanded = 0usize;
     while let Some(next) = parser.next_event() {
         let (event, span) = next.map_err(|e| {
             let m = e.marker();
@@ -122,14 +140,20 @@ pub(crate) fn parse(src: &str) -> Result<Vec<Node>, (Location, String)> {
                 };
                 (Node { value, at }, anchor)
             }
-            Event::Alias(id) => match anchors.iter().rev().find(|(a, _)| *a == id) {
-                Some((_, n)) => (
-                    Node {
-                        value: n.value.clone(),
-                        at,
-                    },
-                    0,
-                ),
+            Event::Alias(id) => match anchors.iter().rev().find(|(a, _, _)| *a == id) {
+                Some((_, n, size)) => {
+                    expanded = expanded.saturating_add(*size);
+                    if expanded > MAX_EXPANDED {
+                        return Err((at, "aliases expand to too large a document".into()));
+                    }
+                    (
+                        Node {
+                            value: n.value.clone(),
+                            at,
+                        },
+                        0,
+                    )
+                }
                 None => return Err((at, "alias to an unknown anchor".into())),
             },
             Event::SequenceStart(anchor, _) => {
@@ -167,7 +191,7 @@ pub(crate) fn parse(src: &str) -> Result<Vec<Node>, (Location, String)> {
             | Event::Nothing => continue,
         };
         if anchor != 0 {
-            anchors.push((anchor, node.clone()));
+            anchors.push((anchor, node.clone(), size(&node)));
         }
         match stack.last_mut() {
             None => docs.push(node),
@@ -246,6 +270,13 @@ mod tests {
         let (at, msg) = parse("a: [1, 2\nb: 3\n").unwrap_err();
         assert!(at.line >= 1, "{at:?} {msg}");
         assert!(parse("a: *nope\n").is_err());
+        let mut bomb = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            let p = i - 1;
+            bomb.push_str(&format!("a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"));
+        }
+        let (_, msg) = parse(&bomb).unwrap_err();
+        assert!(msg.contains("too large"), "{msg}");
     }
 
     #[test]
