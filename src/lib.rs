@@ -15,6 +15,7 @@ pub mod k8s_version;
 pub mod kubeadm;
 pub mod kubeconfig;
 pub mod nodeimage;
+pub mod patch;
 pub mod platform;
 pub mod provider;
 pub mod ui;

@@ -1,9 +1,39 @@
 //! The cluster configuration minik works from: always complete (defaults applied) and valid.
 //! File formats (minik's own and kind's v1alpha4) are decoded into these types by the
 //! submodules; command-line flags are applied on top by the create command.
+//!
+//! Typical use: [`LoadedConfig::read`] (or [`LoadedConfig::default`] without a file), then
+//! [`LoadedConfig::apply_overrides`], [`LoadedConfig::validate`] and
+//! [`LoadedConfig::check_host_ports`], then use `.config`. [`load`] does read-and-validate in
+//! one call for text already in hand.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+
+mod decode;
+mod error;
+mod labels;
+mod load;
+pub mod minik_v1alpha1;
+mod net;
+mod overrides;
+mod ports;
+mod source;
+pub mod v1alpha4;
+mod validate;
+mod yaml;
+
+#[cfg(test)]
+mod fixture_tests;
+
+pub use error::{ConfigError, ConfigErrors, Location};
+pub use load::{load, LoadedConfig, API_VERSIONS, CLUSTER_KIND};
+pub use overrides::{
+    apply_overrides, Overrides, CONTROL_PLANES_FLAG, IMAGE_FLAG, NAME_FLAG, NODES_FLAG,
+};
+pub use ports::{check_host_ports, host_port_in_use};
+pub use source::SourceMap;
+pub use validate::{validate, MAX_NAME_LEN};
 
 /// Default pod and service networks, the same as kind's so that docs and habits carry over.
 pub const DEFAULT_POD_SUBNET: &str = "10.244.0.0/16";
@@ -24,6 +54,9 @@ pub struct ClusterConfig {
     pub kubeadm_config_patches_json6902: Vec<Json6902Patch>,
     /// TOML merge patches for /etc/containerd/config.toml.
     pub containerd_config_patches: Vec<String>,
+    /// JSON6902 patches (YAML or JSON operation lists) for /etc/containerd/config.toml, applied
+    /// after the merge patches.
+    pub containerd_config_patches_json6902: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -194,6 +227,7 @@ impl ClusterConfig {
             kubeadm_config_patches: Vec::new(),
             kubeadm_config_patches_json6902: Vec::new(),
             containerd_config_patches: Vec::new(),
+            containerd_config_patches_json6902: Vec::new(),
         }
     }
 

@@ -1,0 +1,247 @@
+//! Reading a config file: `apiVersion` and `kind` first, then a strict decode of that version.
+
+use std::io::Read;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+use super::decode::Decoder;
+use super::error::{closest, ConfigError, ConfigErrors, Location};
+use super::overrides::{apply_tracked, Overrides};
+use super::source::SourceMap;
+use super::yaml::{self, Node, Value};
+use super::{minik_v1alpha1, ports, v1alpha4, validate, ClusterConfig, Protocol};
+
+/// The only `kind` of config document.
+pub const CLUSTER_KIND: &str = "Cluster";
+/// The `apiVersion`s minik reads, its own first.
+pub const API_VERSIONS: [&str; 2] = [minik_v1alpha1::API_VERSION, v1alpha4::API_VERSION];
+
+/// Reads and validates a config file's text. `origin` is the file's path (relative `hostPath`s are
+/// resolved against its folder) or `-` for standard input (resolved against the current folder).
+/// For flags on top, use [`LoadedConfig`] instead.
+pub fn load(source: &str, origin: &Path) -> Result<ClusterConfig, ConfigErrors> {
+    let loaded = LoadedConfig::parse(source, origin)?;
+    loaded.validate()?;
+    Ok(loaded.config)
+}
+
+/// A decoded configuration together with where each setting came from, so that checks made
+/// after command-line overrides still point at the right line or flag.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadedConfig {
+    pub config: ClusterConfig,
+    pub sources: SourceMap,
+    /// Problems found while decoding (defaults stand in for the bad values); reported by
+    /// [`LoadedConfig::validate`] together with everything else.
+    decode_errors: ConfigErrors,
+}
+
+impl Default for LoadedConfig {
+    /// The configuration used without a config file.
+    fn default() -> Self {
+        LoadedConfig {
+            config: ClusterConfig::default(),
+            sources: SourceMap::defaults(),
+            decode_errors: ConfigErrors::default(),
+        }
+    }
+}
+
+impl LoadedConfig {
+    /// Reads the file at `origin`, or standard input for `-`, and decodes it.
+    pub fn read(origin: &Path) -> Result<Self, ConfigErrors> {
+        let text = if origin == Path::new("-") {
+            let mut s = String::new();
+            std::io::stdin().read_to_string(&mut s).map(|_| s)
+        } else {
+            std::fs::read_to_string(origin)
+        };
+        let text = text.map_err(|e| {
+            ConfigError::new(
+                origin.display().to_string(),
+                None,
+                format!("cannot read the config file: {e}"),
+                "check the path; use - to read the config from standard input",
+            )
+        })?;
+        LoadedConfig::parse(&text, origin)
+    }
+
+    /// Decodes `source` and applies defaults. Fails at once only when the file can't be read as a
+    /// config at all (YAML syntax, empty, wrong apiVersion or kind); problems with fields (unknown
+    /// names, types, enum values) are kept and reported by [`LoadedConfig::validate`] together
+    /// with the semantic checks, which must run after the overrides.
+    pub fn parse(source: &str, origin: &Path) -> Result<Self, ConfigErrors> {
+        let display = origin.display().to_string();
+        let mut d = Decoder::new(SourceMap::new(&display));
+        let root = match document(&mut d, source) {
+            Some(root) => root,
+            None => return Err(sorted(d.errors)),
+        };
+        d.map.record("", root.at, root.at);
+        let Some(api_version) = header(&mut d, &root) else {
+            return Err(sorted(d.errors));
+        };
+        let base = base_dir(origin);
+        let config = if api_version == minik_v1alpha1::API_VERSION {
+            minik_v1alpha1::decode_cluster(&mut d, &root, &base)
+        } else {
+            v1alpha4::decode_cluster(&mut d, &root, &base)
+        };
+        Ok(LoadedConfig {
+            config,
+            sources: d.map,
+            decode_errors: d.errors,
+        })
+    }
+
+    /// Applies command-line flags; later errors about those values name the flag. Fails only
+    /// when `--nodes` is fewer than the control planes.
+    pub fn apply_overrides(&mut self, overrides: &Overrides) -> Result<(), ConfigErrors> {
+        apply_tracked(&mut self.config, overrides, &mut self.sources)
+    }
+
+    /// All problems found while decoding, plus every check that needs nothing but the config and
+    /// the file system; all at once, in file order.
+    pub fn validate(&self) -> Result<(), ConfigErrors> {
+        let mut all = self.decode_errors.clone();
+        if let Err(found) = validate::validate(&self.config, &self.sources) {
+            // A value that failed to decode was replaced by its default; don't judge that again.
+            let spoiled: Vec<_> = self
+                .decode_errors
+                .iter()
+                .filter_map(|e| e.location)
+                .collect();
+            for e in found {
+                if !e.location.is_some_and(|at| spoiled.contains(&at)) {
+                    all.push(e);
+                }
+            }
+        }
+        all.into_result()
+    }
+
+    /// Fixed host ports that are already taken; pass [`ports::host_port_in_use`] for the real probe.
+    pub fn check_host_ports(
+        &self,
+        port_in_use: &dyn Fn(IpAddr, u16, Protocol) -> bool,
+    ) -> Result<(), ConfigErrors> {
+        ports::check_host_ports(&self.config, &self.sources, port_in_use)
+    }
+}
+
+fn sorted(errors: ConfigErrors) -> ConfigErrors {
+    match errors.into_result() {
+        Ok(()) => ConfigErrors::default(),
+        Err(e) => e,
+    }
+}
+
+const START_HINT: &str = "start the file with \"apiVersion: minik.dev/v1alpha1\" (or kind's \"kind.x-k8s.io/v1alpha4\") and \"kind: Cluster\"";
+
+/// The one non-empty YAML document of the file.
+fn document(d: &mut Decoder, source: &str) -> Option<Node> {
+    let docs = match yaml::parse(source) {
+        Ok(docs) => docs,
+        Err((at, msg)) => {
+            d.error(
+                at,
+                format!("invalid YAML: {msg}"),
+                "check the indentation and quoting here and on the line before",
+            );
+            return None;
+        }
+    };
+    let mut docs = docs.into_iter().filter(|n| n.value != Value::Null);
+    let Some(root) = docs.next() else {
+        d.error(
+            Location { line: 1, column: 1 },
+            "the config file is empty".into(),
+            START_HINT,
+        );
+        return None;
+    };
+    if let Some(extra) = docs.next() {
+        d.error(
+            extra.at,
+            "a second YAML document; a config file holds one Cluster".into(),
+            "remove the --- separator and what follows, or put the other cluster in its own file",
+        );
+        return None;
+    }
+    Some(root)
+}
+
+/// Checks `apiVersion` and `kind`; returns the apiVersion when both are right.
+fn header(d: &mut Decoder, root: &Node) -> Option<String> {
+    let Value::Map(entries) = &root.value else {
+        d.error(
+            root.at,
+            format!(
+                "the config must be a mapping of fields, found {}",
+                root.describe()
+            ),
+            START_HINT,
+        );
+        return None;
+    };
+    let field = |name: &str| {
+        entries
+            .iter()
+            .find(|(k, _)| matches!(&k.value, Value::Scalar { text, .. } if text == name))
+            .map(|(_, v)| v)
+    };
+    let text = |n: &Node| match &n.value {
+        Value::Scalar { text, .. } => Some(text.clone()),
+        _ => None,
+    };
+    let Some(api) = field("apiVersion") else {
+        d.error(root.at, "missing \"apiVersion\"".into(), START_HINT);
+        return None;
+    };
+    let api_text = text(api).unwrap_or_default();
+    if !API_VERSIONS.contains(&api_text.as_str()) {
+        let message = match closest(&api_text, &API_VERSIONS) {
+            Some(guess) => format!("unknown apiVersion \"{api_text}\", did you mean \"{guess}\"?"),
+            None => format!("unknown apiVersion \"{api_text}\""),
+        };
+        d.error(
+            api.at,
+            message,
+            format!(
+                "minik reads apiVersion {} and {}",
+                API_VERSIONS[0], API_VERSIONS[1]
+            ),
+        );
+        return None;
+    }
+    let Some(kind) = field("kind") else {
+        d.error(root.at, "missing \"kind\"".into(), "add \"kind: Cluster\"");
+        return None;
+    };
+    let kind_text = text(kind).unwrap_or_default();
+    if kind_text != CLUSTER_KIND {
+        let guess = closest(&kind_text, &[CLUSTER_KIND])
+            .map(|g| format!(", did you mean \"{g}\"?"))
+            .unwrap_or_default();
+        d.error(
+            kind.at,
+            format!("unknown kind \"{kind_text}\" for apiVersion {api_text}{guess}"),
+            "the kind of a cluster config is Cluster",
+        );
+        return None;
+    }
+    Some(api_text)
+}
+
+/// The folder relative `hostPath`s are resolved against, made absolute.
+fn base_dir(origin: &Path) -> PathBuf {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    if origin == Path::new("-") {
+        return cwd;
+    }
+    match origin.parent() {
+        Some(parent) => cwd.join(parent),
+        None => cwd,
+    }
+}

@@ -1,0 +1,292 @@
+//! A small YAML tree that remembers where every node starts, so that config errors can point at
+//! `file:line:column`. `serde_yaml` only reports positions for its own syntax errors, so the config
+//! file is read with `saphyr-parser` (a YAML 1.2 event parser that gives spans) and decoded by hand.
+
+use saphyr_parser::{Event, Parser, ScalarStyle, Span};
+
+use super::error::Location;
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Value {
+    /// `~`, `null` or nothing at all.
+    Null,
+    /// Any scalar, with its text as written. `plain` is false for quoted and block scalars, which
+    /// are always strings, never numbers or booleans.
+    Scalar {
+        text: String,
+        plain: bool,
+    },
+    Seq(Vec<Node>),
+    Map(Vec<(Node, Node)>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Node {
+    pub value: Value,
+    pub at: Location,
+}
+
+impl Node {
+    /// What the node is, for "expected X, found Y" messages.
+    pub fn describe(&self) -> String {
+        match &self.value {
+            Value::Null => "nothing (null)".into(),
+            Value::Scalar { text, plain } => {
+                let short: String = text.chars().take(40).collect();
+                if *plain && as_bool(text).is_some() {
+                    format!("the boolean {short}")
+                } else if *plain && as_int(text).is_some() {
+                    format!("the number {short}")
+                } else {
+                    format!("the text {short:?}")
+                }
+            }
+            Value::Seq(_) => "a list".into(),
+            Value::Map(_) => "a mapping (key: value pairs)".into(),
+        }
+    }
+}
+
+/// YAML 1.2 core-schema booleans.
+pub(crate) fn as_bool(text: &str) -> Option<bool> {
+    match text {
+        "true" | "True" | "TRUE" => Some(true),
+        "false" | "False" | "FALSE" => Some(false),
+        _ => None,
+    }
+}
+
+/// YAML 1.2 core-schema integers: decimal (with sign), `0x…` and `0o…`.
+pub(crate) fn as_int(text: &str) -> Option<i64> {
+    if let Some(hex) = text.strip_prefix("0x") {
+        return i64::from_str_radix(hex, 16).ok();
+    }
+    if let Some(oct) = text.strip_prefix("0o") {
+        return i64::from_str_radix(oct, 8).ok();
+    }
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
+}
+
+fn location(span: &Span) -> Location {
+    Location {
+        line: span.start.line(),
+        column: span.start.col() + 1,
+    }
+}
+
+fn is_null(text: &str, style: ScalarStyle) -> bool {
+    style == ScalarStyle::Plain && matches!(text, "" | "~" | "null" | "Null" | "NULL")
+}
+
+/// A collection being read: where it started, its anchor id (0 for none) and its content so far.
+enum Open {
+    Seq(Location, usize, Vec<Node>),
+    /// The last field is a key waiting for its value.
+    Map(Location, usize, Vec<(Node, Node)>, Option<Node>),
+}
+
+/// The most nodes aliases may add to a document; a config file needs a tiny fraction of this.
+const MAX_EXPANDED: usize = 100_000;
+
+fn size(node: &Node) -> usize {
+    match &node.value {
+        Value::Null | Value::Scalar { .. } => 1,
+        Value::Seq(items) => 1 + items.iter().map(size).sum::<usize>(),
+        Value::Map(entries) => {
+            1 + entries
+                .iter()
+                .map(|(k, v)| size(k) + size(v))
+                .sum::<usize>()
+        }
+    }
+}
+
+/// Parses every document of `src`. A syntax error comes back with its position.
+pub(crate) fn parse(src: &str) -> Result<Vec<Node>, (Location, String)> {
+    let mut parser = Parser::new_from_str(src);
+    let mut docs = Vec::new();
+    let mut stack: Vec<Open> = Vec::new();
+    // Anchored nodes by id and size, so aliases can be expanded in place.
+    let mut anchors: Vec<(usize, Node, usize)> = Vec::new();
+    // Nodes created by expanding aliases; nested aliases could otherwise grow without bound.
+    let mut expanded = 0usize;
+    while let Some(next) = parser.next_event() {
+        let (event, span) = next.map_err(|e| {
+            let m = e.marker();
+            (
+                Location {
+                    line: m.line(),
+                    column: m.col() + 1,
+                },
+                e.info().to_string(),
+            )
+        })?;
+        let at = location(&span);
+        let (node, anchor) = match event {
+            Event::Scalar(text, style, anchor, tag) => {
+                let forced_str = tag.as_ref().is_some_and(|t| t.suffix == "str");
+                let value = if !forced_str && is_null(&text, style) {
+                    Value::Null
+                } else {
+                    let plain = style == ScalarStyle::Plain && !forced_str;
+                    Value::Scalar {
+                        text: text.into_owned(),
+                        plain,
+                    }
+                };
+                (Node { value, at }, anchor)
+            }
+            Event::Alias(id) => match anchors.iter().rev().find(|(a, _, _)| *a == id) {
+                Some((_, n, size)) => {
+                    expanded = expanded.saturating_add(*size);
+                    if expanded > MAX_EXPANDED {
+                        return Err((at, "aliases expand to too large a document".into()));
+                    }
+                    (
+                        Node {
+                            value: n.value.clone(),
+                            at,
+                        },
+                        0,
+                    )
+                }
+                None => return Err((at, "alias to an unknown anchor".into())),
+            },
+            Event::SequenceStart(anchor, _) => {
+                stack.push(Open::Seq(at, anchor, Vec::new()));
+                continue;
+            }
+            Event::MappingStart(anchor, _) => {
+                stack.push(Open::Map(at, anchor, Vec::new(), None));
+                continue;
+            }
+            Event::SequenceEnd => match stack.pop() {
+                Some(Open::Seq(start, anchor, items)) => (
+                    Node {
+                        value: Value::Seq(items),
+                        at: start,
+                    },
+                    anchor,
+                ),
+                _ => return Err((at, "unbalanced sequence".into())),
+            },
+            Event::MappingEnd => match stack.pop() {
+                Some(Open::Map(start, anchor, entries, None)) => (
+                    Node {
+                        value: Value::Map(entries),
+                        at: start,
+                    },
+                    anchor,
+                ),
+                _ => return Err((at, "unbalanced mapping".into())),
+            },
+            Event::StreamStart
+            | Event::StreamEnd
+            | Event::DocumentStart(_)
+            | Event::DocumentEnd
+            | Event::Nothing => continue,
+        };
+        if anchor != 0 {
+            anchors.push((anchor, node.clone(), size(&node)));
+        }
+        match stack.last_mut() {
+            None => docs.push(node),
+            Some(Open::Seq(_, _, items)) => items.push(node),
+            Some(Open::Map(_, _, entries, pending)) => match pending.take() {
+                None => *pending = Some(node),
+                Some(key) => entries.push((key, node)),
+            },
+        }
+    }
+    Ok(docs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn loc(line: usize, column: usize) -> Location {
+        Location { line, column }
+    }
+
+    #[test]
+    fn records_positions_of_keys_and_values() {
+        let docs = parse("a: 1\nb:\n  - x: 'y'\n").unwrap();
+        assert_eq!(docs.len(), 1);
+        let Value::Map(entries) = &docs[0].value else {
+            panic!("not a map")
+        };
+        assert_eq!(entries[0].0.at, loc(1, 1));
+        assert_eq!(entries[0].1.at, loc(1, 4));
+        assert_eq!(entries[1].1.at, loc(3, 3));
+        let Value::Seq(items) = &entries[1].1.value else {
+            panic!("not a seq")
+        };
+        let Value::Map(inner) = &items[0].value else {
+            panic!("not a map")
+        };
+        assert_eq!(inner[0].1.at, loc(3, 8));
+        assert_eq!(
+            inner[0].1.value,
+            Value::Scalar {
+                text: "y".into(),
+                plain: false
+            }
+        );
+    }
+
+    #[test]
+    fn nulls_quotes_and_aliases() {
+        let docs = parse("a:\nb: ~\nc: \"1\"\nd: &x [1]\ne: *x\nf: !!str 2\n").unwrap();
+        let Value::Map(e) = &docs[0].value else {
+            panic!()
+        };
+        assert_eq!(e[0].1.value, Value::Null);
+        assert_eq!(e[1].1.value, Value::Null);
+        assert_eq!(
+            e[2].1.value,
+            Value::Scalar {
+                text: "1".into(),
+                plain: false
+            }
+        );
+        assert_eq!(e[4].1.value, e[3].1.value);
+        assert_eq!(e[4].1.at, loc(5, 4));
+        assert_eq!(
+            e[5].1.value,
+            Value::Scalar {
+                text: "2".into(),
+                plain: false
+            }
+        );
+    }
+
+    #[test]
+    fn syntax_errors_have_positions() {
+        let (at, msg) = parse("a: [1, 2\nb: 3\n").unwrap_err();
+        assert!(at.line >= 1, "{at:?} {msg}");
+        assert!(parse("a: *nope\n").is_err());
+        let mut bomb = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            let p = i - 1;
+            bomb.push_str(&format!("a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"));
+        }
+        let (_, msg) = parse(&bomb).unwrap_err();
+        assert!(msg.contains("too large"), "{msg}");
+    }
+
+    #[test]
+    fn integers_and_booleans() {
+        assert_eq!(as_int("80"), Some(80));
+        assert_eq!(as_int("-1"), Some(-1));
+        assert_eq!(as_int("0x50"), Some(80));
+        assert_eq!(as_int("8o"), None);
+        assert_eq!(as_int(""), None);
+        assert_eq!(as_bool("True"), Some(true));
+        assert_eq!(as_bool("yes"), None);
+    }
+}
