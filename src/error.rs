@@ -17,6 +17,10 @@ pub enum Error {
     #[error(transparent)]
     NodeImage(#[from] crate::nodeimage::NodeImageError),
 
+    /// A config file (or the flags applied to it) is invalid; every problem is listed.
+    #[error("{0}")]
+    Config(#[from] crate::config::ConfigErrors),
+
     #[error("{message}")]
     Usage {
         message: String,
@@ -73,7 +77,7 @@ impl Error {
             return EXIT_UNREACHABLE;
         }
         match self {
-            Error::Usage { .. } => EXIT_USAGE,
+            Error::Usage { .. } | Error::Config(_) => EXIT_USAGE,
             Error::Cluster(c) => match c.root() {
                 ClusterError::InvalidName(_) | ClusterError::Invalid(_) => EXIT_USAGE,
                 ClusterError::AlreadyExists(_) => EXIT_USAGE,

@@ -204,7 +204,9 @@ fn bad_input_fails_cleanly_and_creates_nothing() {
     let name = unique("bad");
     let _g = Cleanup(name.clone());
 
-    let cases: Vec<(Vec<&str>, Vec<(&str, &str)>, &str)> = vec![
+    // (arguments, extra environment, what the error line must say)
+    type Case<'a> = (Vec<&'a str>, Vec<(&'a str, &'a str)>, &'a str);
+    let cases: Vec<Case> = vec![
         (
             vec![
                 "create", "--name", &name, "--nodes", "0", "--image", TEST_IMAGE,

@@ -41,6 +41,9 @@ pub enum ClusterError {
     #[error(transparent)]
     Kubeconfig(#[from] crate::kubeconfig::KubeconfigError),
 
+    #[error(transparent)]
+    Patch(#[from] crate::patch::PatchError),
+
     #[error("unexpected output from {what} on node {node}: {reason}")]
     BadOutput {
         node: String,

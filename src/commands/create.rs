@@ -2,7 +2,7 @@ use super::{engine, Ctx};
 use crate::cli::CreateArgs;
 use crate::cluster::create::{create, CreateOptions, NodeExtras};
 use crate::cluster::naming;
-use crate::config::{ClusterConfig, DEFAULT_CLUSTER_NAME};
+use crate::config::{self, ClusterConfig, LoadedConfig, Overrides};
 use crate::error::Error;
 use crate::k8s_version::KubeVersion;
 use crate::nodeimage;
@@ -43,10 +43,11 @@ pub async fn run(ctx: &Ctx, args: CreateArgs) -> Result<(), Error> {
         kubeconfig: args.kubeconfig.clone(),
         extras,
     };
+    let cluster_name = opts.config.name.clone();
     let done = create(&provider, opts, &ctx.events).await?;
     ctx.events.info(format!(
         "Cluster {:?} is ready: {} node{}, Kubernetes {}, in {:.0}s",
-        args.name.as_deref().unwrap_or(DEFAULT_CLUSTER_NAME),
+        cluster_name,
         done.nodes,
         if done.nodes == 1 { "" } else { "s" },
         done.kubernetes_version,
@@ -138,47 +139,49 @@ async fn preflight(
 }
 
 fn config_from_args(args: &CreateArgs) -> Result<ClusterConfig, Error> {
-    if args.config.is_some() {
-        return Err(Error::usage(
-            "--config is not supported yet",
-            "use --nodes and --control-planes",
-        ));
+    // Flags are checked first: their own messages say more than a generic config error.
+    if let Some(name) = &args.name {
+        naming::validate_cluster_name(name).map_err(|e| {
+            Error::usage(
+                e.to_string(),
+                format!("for example: --name {}", naming::suggest_name(name)),
+            )
+        })?;
     }
-    let name = args
-        .name
-        .clone()
-        .unwrap_or_else(|| DEFAULT_CLUSTER_NAME.to_string());
-    naming::validate_cluster_name(&name).map_err(|e| {
-        Error::usage(
-            e.to_string(),
-            format!("for example: --name {}", naming::suggest_name(&name)),
-        )
+    match (args.nodes, args.control_planes) {
+        (Some(0), _) => {
+            return Err(Error::usage(
+                "--nodes must be at least 1",
+                "for example: --nodes 3 (one control plane, two workers)",
+            ))
+        }
+        (_, Some(0)) => {
+            return Err(Error::usage(
+                "--control-planes must be at least 1",
+                "for example: --control-planes 3 --nodes 5",
+            ))
+        }
+        (Some(n), Some(cp)) if cp > n => {
+            return Err(Error::usage(
+                format!("--control-planes {cp} is more than --nodes {n}"),
+                "--nodes counts every node, control planes included",
+            ))
+        }
+        _ => {}
+    }
+    let mut loaded = match &args.config {
+        Some(path) => LoadedConfig::read(path)?,
+        None => LoadedConfig::default(),
+    };
+    loaded.apply_overrides(&Overrides {
+        name: args.name.clone(),
+        image: args.image.clone(),
+        control_planes: args.control_planes.map(|n| n as usize),
+        nodes: args.nodes.map(|n| n as usize),
     })?;
-    let control_planes = args.control_planes.unwrap_or(1);
-    let nodes = args.nodes.unwrap_or(control_planes.max(1));
-    if nodes == 0 {
-        return Err(Error::usage(
-            "--nodes must be at least 1",
-            "for example: --nodes 3 (one control plane, two workers)",
-        ));
-    }
-    if control_planes == 0 {
-        return Err(Error::usage(
-            "--control-planes must be at least 1",
-            "for example: --control-planes 3 --nodes 5",
-        ));
-    }
-    if control_planes > nodes {
-        return Err(Error::usage(
-            format!("--control-planes {control_planes} is more than --nodes {nodes}"),
-            "--nodes counts every node, control planes included",
-        ));
-    }
-    Ok(ClusterConfig::with_nodes(
-        &name,
-        control_planes as usize,
-        (nodes - control_planes) as usize,
-    ))
+    loaded.validate()?;
+    loaded.check_host_ports(&config::host_port_in_use)?;
+    Ok(loaded.config)
 }
 
 #[cfg(test)]

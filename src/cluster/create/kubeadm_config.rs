@@ -72,7 +72,9 @@ pub fn render_for(
         rootless: false,
     };
     let rendered = kubeadm::render(&input)?;
-    Ok(rendered)
+    Ok(crate::patch::kubeadm_config_for_node(
+        &rendered, ctx.config, &n.config,
+    )?)
 }
 
 pub async fn run(ctx: &mut Ctx<'_>) -> Result<(), ClusterError> {
@@ -85,11 +87,37 @@ pub async fn run(ctx: &mut Ctx<'_>) -> Result<(), ClusterError> {
         .map(|n| async move {
             let text = render_for(ctx_ref, n, Vec::new())?;
             node::write_file(ctx_ref.provider, &n.name, KUBEADM_CONF, &text).await?;
-            Ok::<_, ClusterError>(())
+            patch_containerd(ctx_ref, &n.name).await
         });
     try_join_all(writes)
         .await
         .map_err(|e| e.in_step("Writing configuration"))?;
     step.done();
+    Ok(())
+}
+
+/// Apply the cluster's containerd patches, restarting containerd only when the file changed.
+async fn patch_containerd(ctx: &Ctx<'_>, node_name: &str) -> Result<(), ClusterError> {
+    let cfg = ctx.config;
+    if cfg.containerd_config_patches.is_empty() && cfg.containerd_config_patches_json6902.is_empty()
+    {
+        return Ok(());
+    }
+    let path = "/etc/containerd/config.toml";
+    let current = node::read_file(ctx.provider, node_name, path).await?;
+    let patched = crate::patch::containerd_config(
+        &current,
+        &cfg.containerd_config_patches,
+        &cfg.containerd_config_patches_json6902,
+    )?;
+    if patched != current {
+        node::write_file(ctx.provider, node_name, path, &patched).await?;
+        node::run(
+            ctx.provider,
+            node_name,
+            &["systemctl", "restart", "containerd"],
+        )
+        .await?;
+    }
     Ok(())
 }
