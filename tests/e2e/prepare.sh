@@ -12,14 +12,14 @@
 #   MINIK                  minik binary (default: target/debug/minik in the repo)
 #   MINIK_TEST_CACHE       work dir (default: <repo>/.minik-test)
 #   MINIK_TEST_NODE_IMAGE  node image tag (default: minik/node:test)
-#   MINIK_TEST_REBUILD=1   ignore the caches and rebuild everything
+#   MINIK_TEST_REBUILD     1: rebuild the node image even if cached; all: the base image too
 #
 # Functions can be used alone: `source tests/e2e/prepare.sh; build_base_image`.
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 CACHE=${MINIK_TEST_CACHE:-$REPO/.minik-test}
-BASE_IMAGE=minik-test/debian:bookworm
+BASE_IMAGE="minik-test/debian:bookworm"
 NODE_IMAGE=${MINIK_TEST_NODE_IMAGE:-minik/node:test}
 BUSYBOX_IMAGE=minik.test/busybox:1.0
 SUITE=bookworm
@@ -33,6 +33,8 @@ BASE_PACKAGES=(
   ethtool iproute2 iputils-ping util-linux mount kmod ca-certificates curl procps pigz
   fuse-overlayfs libseccomp2 bash tar
   python3 python3-yaml python3-cryptography openssl
+  # debootstrap does not resolve virtual packages: name their providers
+  python3-cffi-backend
 )
 
 log() { printf '%s prepare: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
@@ -96,13 +98,13 @@ host_mirror() {
 }
 
 base_hash() {
-  printf '%s\n' "recipe=2" "suite=$SUITE" "${BASE_PACKAGES[@]}" | sha256sum | cut -c1-16
+  printf '%s\n' "recipe=1" "suite=$SUITE" "${BASE_PACKAGES[@]}" | sha256sum | cut -c1-16
 }
 
 build_base_image() {
   local hash rootfs mirror include
   hash=$(base_hash)
-  if [[ ${MINIK_TEST_REBUILD:-} != 1 && $(image_label "$BASE_IMAGE" "$BASE_LABEL") == "$hash" ]]; then
+  if [[ ${MINIK_TEST_REBUILD:-} != all && $(image_label "$BASE_IMAGE" "$BASE_LABEL") == "$hash" ]]; then
     log "$BASE_IMAGE is current ($BASE_LABEL=$hash)"
     return 0
   fi
@@ -115,6 +117,7 @@ build_base_image() {
   log "debootstrap $SUITE (mirror: ${mirror:-debootstrap default})"
   if ! debootstrap --variant=minbase --components=main --include="$include" \
     "$SUITE" "$rootfs" ${mirror:+"$mirror"} >"$CACHE/debootstrap.log" 2>&1; then
+    cp "$rootfs/debootstrap/debootstrap.log" "$CACHE/debootstrap-inner.log" 2>/dev/null || true
     tail -n 30 "$CACHE/debootstrap.log" >&2
     die "debootstrap failed (full log: $CACHE/debootstrap.log)"
   fi
@@ -184,7 +187,7 @@ make_kubernetes_dir() {
 build_node_image() {
   local hash out=$CACHE/kubernetes minik=${MINIK:-target/debug/minik}
   hash=$(inputs_hash)
-  if [[ ${MINIK_TEST_REBUILD:-} != 1 && $(image_label "$NODE_IMAGE" "$NODE_LABEL") == "$hash" ]]; then
+  if [[ -z ${MINIK_TEST_REBUILD:-} && $(image_label "$NODE_IMAGE" "$NODE_LABEL") == "$hash" ]]; then
     log "$NODE_IMAGE is current ($NODE_LABEL=$hash)"
     return 0
   fi
