@@ -102,6 +102,10 @@ pub trait Provider: Send + Sync {
     /// All minik containers, or those of one cluster.
     async fn list_nodes(&self, cluster: Option<&str>) -> Result<Vec<NodeInfo>>;
 
+    /// Names of a cluster's containers straight from the engine's list, including ones still
+    /// being created (which cannot be inspected yet).
+    async fn node_names(&self, cluster: &str) -> Result<Vec<String>>;
+
     async fn inspect_node(&self, node: &str) -> Result<NodeInfo>;
 
     /// The container's recent output (entrypoint and systemd console).

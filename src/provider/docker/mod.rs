@@ -41,11 +41,33 @@ impl DockerProvider {
     /// Connect to `host` (a `unix://`, `tcp://`, `https://` or `npipe://` URI), negotiating the
     /// API version with the engine (this project's CI engine speaks 1.41).
     pub async fn connect(host: &str) -> Result<DockerProvider> {
+        Self::negotiate(host, Docker::connect_with_host(host)).await
+    }
+
+    /// Connect with TLS client material (a docker context or DOCKER_CERT_PATH).
+    pub async fn connect_tls(host: &str, key: &str, cert: &str, ca: &str) -> Result<Self> {
+        use std::path::Path;
+        let client = Docker::connect_with_ssl(
+            host,
+            Path::new(key),
+            Path::new(cert),
+            Path::new(ca),
+            120,
+            bollard::API_DEFAULT_VERSION,
+        );
+        Self::negotiate(host, client).await
+    }
+
+    /// The first request: agree on an API version, which also proves the engine answers.
+    async fn negotiate(
+        host: &str,
+        client: std::result::Result<Docker, BollardError>,
+    ) -> Result<Self> {
         let unreachable = |reason: String| ProviderError::Unreachable {
             endpoint: host.to_string(),
             reason,
         };
-        let docker = Docker::connect_with_host(host).map_err(|e| unreachable(e.to_string()))?;
+        let docker = client.map_err(|e| unreachable(e.to_string()))?;
         let docker = tokio::time::timeout(CONNECT_TIMEOUT, docker.negotiate_version())
             .await
             .map_err(|_| unreachable(format!("no answer within {}s", CONNECT_TIMEOUT.as_secs())))?
@@ -57,30 +79,26 @@ impl DockerProvider {
         })
     }
 
-    /// Connect with TLS client material (a docker context or DOCKER_CERT_PATH).
-    pub async fn connect_tls(host: &str, key: &str, cert: &str, ca: &str) -> Result<Self> {
-        let unreachable = |reason: String| ProviderError::Unreachable {
-            endpoint: host.to_string(),
-            reason,
+    async fn list_names(&self, cluster: Option<&str>) -> Result<Vec<String>> {
+        let opts = ListContainersOptions {
+            all: true,
+            filters: Some(label_filter(cluster)),
+            ..Default::default()
         };
-        let docker = Docker::connect_with_ssl(
-            host,
-            std::path::Path::new(key),
-            std::path::Path::new(cert),
-            std::path::Path::new(ca),
-            120,
-            bollard::API_DEFAULT_VERSION,
-        )
-        .map_err(|e| unreachable(e.to_string()))?;
-        let docker = tokio::time::timeout(CONNECT_TIMEOUT, docker.negotiate_version())
+        let list = self
+            .docker
+            .list_containers(Some(opts))
             .await
-            .map_err(|_| unreachable(format!("no answer within {}s", CONNECT_TIMEOUT.as_secs())))?
-            .map_err(|e| unreachable(describe(&e)))?;
-        Ok(DockerProvider {
-            docker,
-            endpoint: host.to_string(),
-            privileged: OnceCell::new(),
-        })
+            .map_err(|e| api_error("container list", "minik containers", e))?;
+        Ok(list
+            .iter()
+            .filter_map(|c| {
+                c.names
+                    .as_ref()?
+                    .first()
+                    .map(|n| n.trim_start_matches('/').to_string())
+            })
+            .collect())
     }
 
     pub(crate) fn client(&self) -> &Docker {
@@ -244,29 +262,7 @@ impl Provider for DockerProvider {
     }
 
     async fn list_nodes(&self, cluster: Option<&str>) -> Result<Vec<NodeInfo>> {
-        let label = match cluster {
-            Some(c) => format!("{LABEL_CLUSTER}={c}"),
-            None => LABEL_CLUSTER.to_string(),
-        };
-        let opts = ListContainersOptions {
-            all: true,
-            filters: Some(HashMap::from([("label".to_string(), vec![label])])),
-            ..Default::default()
-        };
-        let list = self
-            .docker
-            .list_containers(Some(opts))
-            .await
-            .map_err(|e| api_error("container list", "minik containers", e))?;
-        let names: Vec<String> = list
-            .iter()
-            .filter_map(|c| {
-                c.names
-                    .as_ref()?
-                    .first()
-                    .map(|n| n.trim_start_matches('/').to_string())
-            })
-            .collect();
+        let names = self.list_names(cluster).await?;
         let inspected =
             futures_util::future::join_all(names.iter().map(|n| self.inspect_node(n))).await;
         let mut nodes = Vec::new();
@@ -280,6 +276,10 @@ impl Provider for DockerProvider {
         }
         nodes.sort_by(|a, b| (&a.cluster, &a.name).cmp(&(&b.cluster, &b.name)));
         Ok(nodes)
+    }
+
+    async fn node_names(&self, cluster: &str) -> Result<Vec<String>> {
+        self.list_names(Some(cluster)).await
     }
 
     async fn inspect_node(&self, node: &str) -> Result<NodeInfo> {
@@ -347,6 +347,15 @@ impl Provider for DockerProvider {
         .await;
         results.into_iter().collect()
     }
+}
+
+/// The engine-side filter for minik's containers: every cluster's, or one cluster's.
+pub fn label_filter(cluster: Option<&str>) -> HashMap<String, Vec<String>> {
+    let label = match cluster {
+        Some(c) => format!("{LABEL_CLUSTER}={c}"),
+        None => LABEL_CLUSTER.to_string(),
+    };
+    HashMap::from([("label".to_string(), vec![label])])
 }
 
 /// Read a NodeInfo out of an inspect document; containers without minik's labels are refused.
@@ -451,4 +460,18 @@ fn node_info(name: &str, c: &ContainerInspectResponse) -> Result<NodeInfo> {
         ports,
         labels,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::label_filter;
+
+    #[test]
+    fn filters_by_cluster_label() {
+        assert_eq!(label_filter(None)["label"], vec!["io.minik.cluster"]);
+        assert_eq!(
+            label_filter(Some("lab"))["label"],
+            vec!["io.minik.cluster=lab"]
+        );
+    }
 }
