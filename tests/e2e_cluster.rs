@@ -342,7 +342,7 @@ fn interrupted_create_cleans_up() {
     let kubeconfig = home.path().join("config");
     let name = unique("intr");
     let _g = Cleanup(name.clone());
-    let mut child = Command::new(env!("CARGO_BIN_EXE_minik"))
+    let child = Command::new(env!("CARGO_BIN_EXE_minik"))
         .args([
             "create", "--name", &name, "--nodes", "2", "--image", TEST_IMAGE,
         ])
