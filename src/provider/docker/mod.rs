@@ -1,6 +1,7 @@
 //! The Docker Engine provider: the only module that talks to bollard.
 
 mod boot;
+mod engine_cache;
 mod exec;
 mod image;
 mod network;
@@ -23,8 +24,8 @@ use futures_util::StreamExt;
 use tokio::sync::OnceCell;
 
 use super::{
-    NodeInfo, NodeRole, NodeSpec, NodeState, PortMapping, Provider, ProviderError, Result,
-    API_SERVER_INTERNAL_PORT, LABEL_CLUSTER, LABEL_ROLE,
+    NodeInfo, NodeRole, NodeSpec, NodeState, PortMapping, Privileges, Provider, ProviderError,
+    Result, API_SERVER_INTERNAL_PORT, LABEL_CLUSTER, LABEL_ROLE,
 };
 
 /// How long to wait for the engine to answer the first request. Docker Desktop's resource
@@ -99,6 +100,29 @@ impl DockerProvider {
                     .map(|n| n.trim_start_matches('/').to_string())
             })
             .collect())
+    }
+
+    async fn create_and_start(&self, spec: &NodeSpec) -> Result<()> {
+        let body = spec::container_body(spec);
+        let opts = CreateContainerOptions {
+            name: Some(spec.name.clone()),
+            ..Default::default()
+        };
+        self.docker
+            .create_container(Some(opts), body)
+            .await
+            .map_err(|e| api_error("container create", &spec.name, e))?;
+        self.start_node(&spec.name).await
+    }
+
+    /// The engine's ID from /info, which identifies it across restarts.
+    async fn engine_id(&self) -> Option<String> {
+        self.docker
+            .info()
+            .await
+            .ok()?
+            .id
+            .filter(|id| !id.is_empty())
     }
 
     pub(crate) fn client(&self) -> &Docker {
@@ -222,22 +246,44 @@ impl Provider for DockerProvider {
 
     async fn privileged_allowed(&self, image: &str) -> Result<bool> {
         self.privileged
-            .get_or_try_init(|| boot::probe_privileged(self, image))
+            .get_or_try_init(|| async {
+                let id = self.engine_id().await;
+                if let Some(known) = id.as_deref().and_then(engine_cache::privileged) {
+                    return Ok(known);
+                }
+                let allowed = boot::probe_privileged(self, image).await?;
+                if let Some(id) = &id {
+                    engine_cache::remember_privileged(id, allowed);
+                }
+                Ok(allowed)
+            })
             .await
             .copied()
     }
 
     async fn create_node(&self, spec: &NodeSpec) -> Result<()> {
-        let body = spec::container_body(spec);
-        let opts = CreateContainerOptions {
-            name: Some(spec.name.clone()),
-            ..Default::default()
-        };
-        self.docker
-            .create_container(Some(opts), body)
-            .await
-            .map_err(|e| api_error("container create", &spec.name, e))?;
-        self.start_node(&spec.name).await
+        match self.create_and_start(spec).await {
+            // The engine stopped allowing privileged containers since we learned it did
+            // (cached per engine): recreate this node with explicit capabilities.
+            Err(ProviderError::Api {
+                call: "container start",
+                message,
+                ..
+            }) if spec.privileges == Privileges::Privileged
+                && boot::refused_privileged(&message) =>
+            {
+                if let Some(id) = self.engine_id().await {
+                    engine_cache::remember_privileged(&id, false);
+                }
+                self.remove_nodes(std::slice::from_ref(&spec.name)).await?;
+                let fallback = NodeSpec {
+                    privileges: Privileges::ExplicitCapabilities,
+                    ..spec.clone()
+                };
+                self.create_and_start(&fallback).await
+            }
+            other => other,
+        }
     }
 
     async fn wait_for_log(&self, node: &str, needles: &[&str], timeout: Duration) -> Result<()> {
