@@ -117,6 +117,7 @@ impl Provider for FakeEngine {
         self.nodes.lock().unwrap().push(spec.clone());
         Ok(())
     }
+    async fn settle(&self, _timeout: Duration) {}
     async fn wait_for_log(&self, node: &str, _n: &[&str], _t: Duration) -> Result<()> {
         self.log(format!("booted {node}"));
         Ok(())

@@ -85,6 +85,10 @@ pub trait Provider: Send + Sync {
     /// Create and start a container from `spec`. Does not wait for it to boot.
     async fn create_node(&self, spec: &NodeSpec) -> Result<()>;
 
+    /// Wait (up to `timeout`) until no node creation is under way, including ones whose caller
+    /// gave up (an interrupted create), so that listing afterwards finds every container.
+    async fn settle(&self, timeout: Duration);
+
     /// Wait until the container's output contains a line with every one of `needles`, or fail
     /// with its last log lines after `timeout`.
     async fn wait_for_log(&self, node: &str, needles: &[&str], timeout: Duration) -> Result<()>;

@@ -143,6 +143,9 @@ async fn run(
 /// we were interrupted can appear a moment later, so look again briefly.
 async fn cleanup(provider: &dyn Provider, name: &str, events: &Events) {
     let step = events.step(format!("Removing the nodes of {name:?}"));
+    // Containers whose creation was under way when we were interrupted must exist before
+    // they can be found and removed.
+    provider.settle(Duration::from_secs(60)).await;
     let mut quiet_rounds = 0;
     // Stop after two empty looks in a row (about half a second apart).
     for _ in 0..10 {

@@ -21,7 +21,8 @@ use bollard::query_parameters::{
 };
 use bollard::Docker;
 use futures_util::StreamExt;
-use tokio::sync::OnceCell;
+use std::sync::Arc;
+use tokio::sync::{watch, OnceCell};
 
 use super::{
     NodeInfo, NodeRole, NodeSpec, NodeState, PortMapping, Privileges, Provider, ProviderError,
@@ -32,10 +33,15 @@ use super::{
 /// saver can take over ten seconds to wake its VM.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// Cheap to clone: clones share the connection, what was probed, and the in-flight count.
+#[derive(Clone)]
 pub struct DockerProvider {
     docker: Docker,
     endpoint: String,
-    privileged: OnceCell<bool>,
+    privileged: Arc<OnceCell<bool>>,
+    /// Node creations under way. They run to completion even when the caller gives up on
+    /// them (Ctrl-C), so that cleanup can wait for them and then find every container.
+    creating: Arc<watch::Sender<usize>>,
 }
 
 impl DockerProvider {
@@ -76,7 +82,8 @@ impl DockerProvider {
         Ok(DockerProvider {
             docker,
             endpoint: host.to_string(),
-            privileged: OnceCell::new(),
+            privileged: Arc::new(OnceCell::new()),
+            creating: Arc::new(watch::Sender::new(0)),
         })
     }
 
@@ -100,6 +107,31 @@ impl DockerProvider {
                     .map(|n| n.trim_start_matches('/').to_string())
             })
             .collect())
+    }
+
+    async fn create_node_now(&self, spec: &NodeSpec) -> Result<()> {
+        match self.create_and_start(spec).await {
+            // The engine stopped allowing privileged containers since we learned it did
+            // (cached per engine): recreate this node with explicit capabilities.
+            Err(ProviderError::Api {
+                call: "container start",
+                message,
+                ..
+            }) if spec.privileges == Privileges::Privileged
+                && boot::refused_privileged(&message) =>
+            {
+                if let Some(id) = self.engine_id().await {
+                    engine_cache::remember_privileged(&id, false);
+                }
+                self.remove_nodes(std::slice::from_ref(&spec.name)).await?;
+                let fallback = NodeSpec {
+                    privileges: Privileges::ExplicitCapabilities,
+                    ..spec.clone()
+                };
+                self.create_and_start(&fallback).await
+            }
+            other => other,
+        }
     }
 
     async fn create_and_start(&self, spec: &NodeSpec) -> Result<()> {
@@ -262,28 +294,26 @@ impl Provider for DockerProvider {
     }
 
     async fn create_node(&self, spec: &NodeSpec) -> Result<()> {
-        match self.create_and_start(spec).await {
-            // The engine stopped allowing privileged containers since we learned it did
-            // (cached per engine): recreate this node with explicit capabilities.
-            Err(ProviderError::Api {
-                call: "container start",
-                message,
-                ..
-            }) if spec.privileges == Privileges::Privileged
-                && boot::refused_privileged(&message) =>
-            {
-                if let Some(id) = self.engine_id().await {
-                    engine_cache::remember_privileged(&id, false);
-                }
-                self.remove_nodes(std::slice::from_ref(&spec.name)).await?;
-                let fallback = NodeSpec {
-                    privileges: Privileges::ExplicitCapabilities,
-                    ..spec.clone()
-                };
-                self.create_and_start(&fallback).await
-            }
-            other => other,
-        }
+        // A dropped request would leave the engine creating a container nobody waits for:
+        // run it as its own task so it always finishes, and count it for `settle`.
+        let this = self.clone();
+        let spec = spec.clone();
+        self.creating.send_modify(|n| *n += 1);
+        let task = tokio::spawn(async move {
+            let result = this.create_node_now(&spec).await;
+            this.creating.send_modify(|n| *n -= 1);
+            result
+        });
+        task.await.map_err(|e| ProviderError::Api {
+            call: "container create",
+            target: "node".into(),
+            message: format!("the creating task stopped: {e}"),
+        })?
+    }
+
+    async fn settle(&self, timeout: Duration) {
+        let mut rx = self.creating.subscribe();
+        let _ = tokio::time::timeout(timeout, rx.wait_for(|n| *n == 0)).await;
     }
 
     async fn wait_for_log(&self, node: &str, needles: &[&str], timeout: Duration) -> Result<()> {
