@@ -104,8 +104,14 @@ pub trait Provider: Send + Sync {
 
     async fn inspect_node(&self, node: &str) -> Result<NodeInfo>;
 
+    /// The engine's whole inspect document for a container, as JSON (for log bundles).
+    async fn inspect_json(&self, node: &str) -> Result<serde_json::Value>;
+
     /// The container's recent output (entrypoint and systemd console).
     async fn logs(&self, node: &str, tail: usize) -> Result<Vec<String>>;
+
+    /// The container's whole output since it was created, every boot included, as bytes.
+    async fn all_logs(&self, node: &str) -> Result<Vec<u8>>;
 
     async fn start_node(&self, node: &str) -> Result<()>;
 
