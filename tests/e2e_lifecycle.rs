@@ -201,6 +201,23 @@ fn stop_then_start_with_new_addresses_comes_back_ready() {
     let before = node_ips(&c, &env);
     assert_eq!(cluster_status(&c, &env), "running");
 
+    // A reference to another node's address, as a secondary control plane has (etcd's
+    // --initial-cluster): start must rewrite it when that node's address changes.
+    let cp = format!("{c}-control-plane");
+    let cp_ip = before
+        .iter()
+        .find(|(n, _)| *n == cp)
+        .and_then(|(_, ip)| ip.clone())
+        .expect("control plane address");
+    let worker = format!("{c}-worker");
+    let note = "# e2e: the control plane is at";
+    let o = Command::new("docker")
+        .args(["exec", &worker, "sh", "-c"])
+        .arg(format!("echo '{note} {cp_ip}' >> /kind/kubeadm.conf"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+
     let started = Instant::now();
     let o = minik(&["stop", "--name", &c], &env);
     assert!(o.status.success(), "stop: {}", text(&o));
@@ -236,12 +253,6 @@ fn stop_then_start_with_new_addresses_comes_back_ready() {
 
     // Take the control plane's address with a stranger on the network, and start the workers
     // by hand first, so that addresses change.
-    let cp = format!("{c}-control-plane");
-    let cp_ip = before
-        .iter()
-        .find(|(n, _)| *n == cp)
-        .and_then(|(_, ip)| ip.clone())
-        .expect("control plane address");
     let squatter = format!("{c}-squatter");
     let _squatter = RemoveContainer(squatter.clone());
     let o = Command::new("docker")
@@ -284,6 +295,21 @@ fn stop_then_start_with_new_addresses_comes_back_ready() {
         "the control plane kept its address: {before:?} → {after:?}"
     );
     assert!(stderr.contains("address changed"), "{}", text(&o));
+    let cp_new = after
+        .iter()
+        .find(|(n, _)| *n == cp)
+        .and_then(|(_, ip)| ip.clone())
+        .unwrap();
+    let o = Command::new("docker")
+        .args(["exec", &worker, "grep", note, "/kind/kubeadm.conf"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout).trim(),
+        format!("{note} {cp_new}"),
+        "{}",
+        text(&o)
+    );
     assert_eq!(cluster_status(&c, &env), "running");
 
     // The host's kubectl, through the kubeconfig `create` wrote (same published port).

@@ -242,7 +242,12 @@ pub async fn start(
                 c.node, c.old, c.new
             ));
         }
-        fix_references(provider, &current, &changes, events).await?;
+        let control_planes: Vec<&str> = after
+            .iter()
+            .filter(|n| n.role == NodeRole::ControlPlane)
+            .map(|n| n.name.as_str())
+            .collect();
+        fix_references(provider, &current, &changes, &control_planes, events).await?;
     }
     join_all(
         current
@@ -418,16 +423,23 @@ async fn fix_references(
     provider: &dyn Provider,
     current: &[(String, Vec<String>)],
     changes: &[IpChange],
+    control_planes: &[&str],
     events: &Events,
 ) -> Result<(), ClusterError> {
     let step = events.step("Updating other nodes' addresses 🔧");
     let fixes = current.iter().map(|(name, own)| async move {
         let (map, ambiguous) = replacements_for(name, own, changes);
         for c in ambiguous {
-            events.warn(format!(
+            let line = format!(
                 "{name}: its new address {} was {}'s old one; references to {} on {name} were left as they are",
                 c.old, c.node, c.node
-            ));
+            );
+            // Only control planes are referred to by address (workers never are).
+            if control_planes.contains(&c.node.as_str()) {
+                events.warn(line);
+            } else {
+                events.debug(line);
+            }
         }
         if map.is_empty() {
             return Ok::<_, ClusterError>(());
