@@ -211,9 +211,22 @@ fn stop_then_start_with_new_addresses_comes_back_ready() {
         .expect("control plane address");
     let worker = format!("{c}-worker");
     let note = "# e2e: the control plane is at";
+    let note_w = "# e2e: a worker is at";
     let o = Command::new("docker")
         .args(["exec", &worker, "sh", "-c"])
         .arg(format!("echo '{note} {cp_ip}' >> /kind/kubeadm.conf"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    // And the other way round, on a node that `minik start` itself starts.
+    let worker_ip = before
+        .iter()
+        .find(|(n, _)| *n == worker)
+        .and_then(|(_, ip)| ip.clone())
+        .expect("worker address");
+    let o = Command::new("docker")
+        .args(["exec", &cp, "sh", "-c"])
+        .arg(format!("echo '{note_w} {worker_ip}' >> /kind/kubeadm.conf"))
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", text(&o));
@@ -307,6 +320,21 @@ fn stop_then_start_with_new_addresses_comes_back_ready() {
     assert_eq!(
         String::from_utf8_lossy(&o.stdout).trim(),
         format!("{note} {cp_new}"),
+        "{}",
+        text(&o)
+    );
+    let worker_new = after
+        .iter()
+        .find(|(n, _)| *n == worker)
+        .and_then(|(_, ip)| ip.clone())
+        .unwrap();
+    let o = Command::new("docker")
+        .args(["exec", &cp, "grep", note_w, "/kind/kubeadm.conf"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout).trim(),
+        format!("{note_w} {worker_new}"),
         "{}",
         text(&o)
     );

@@ -203,6 +203,16 @@ pub async fn start(
         )
     }))
     .await;
+    // The files that hold addresses, as the previous boot left them (only old addresses in
+    // them, before the entrypoint rewrites the node's own): rewriting these with every change
+    // at once is never ambiguous, even when nodes swap addresses.
+    let snapshots: Snapshots = join_all(
+        kube_nodes
+            .iter()
+            .filter(|n| n.state == NodeState::Stopped)
+            .map(|n| async move { (n.name.clone(), snapshot(provider, &n.name).await) }),
+    )
+    .await;
 
     let all = &nodes;
     for group in start_order(&nodes) {
@@ -247,7 +257,15 @@ pub async fn start(
             .filter(|n| n.role == NodeRole::ControlPlane)
             .map(|n| n.name.as_str())
             .collect();
-        fix_references(provider, &current, &changes, &control_planes, events).await?;
+        fix_references(
+            provider,
+            &current,
+            &changes,
+            &snapshots,
+            &control_planes,
+            events,
+        )
+        .await?;
     }
     join_all(
         current
@@ -417,56 +435,146 @@ pub fn rewrite_ips(text: &str, map: &BTreeMap<String, String>) -> String {
     out
 }
 
-/// Rewrite other nodes' old addresses on every node, then restart the kubelets whose files
-/// changed (static pods are re-read from disk; kubeadm-flags.env only at kubelet start).
+/// Per stopped node: (path, contents) of the files in [`IP_FILES`] before it started.
+type Snapshots = Vec<(String, Vec<(String, String)>)>;
+
+/// Copy the address-holding files out of a stopped node. Unreadable ones are left out.
+async fn snapshot(provider: &dyn Provider, node: &str) -> Vec<(String, String)> {
+    let mut files = Vec::new();
+    for pattern in IP_FILES {
+        if let Some(dir) = pattern.strip_suffix("/*.yaml") {
+            let Ok(tar) = provider.copy_tar_from(node, dir).await else {
+                continue;
+            };
+            files.extend(
+                files_in_tar(&tar)
+                    .into_iter()
+                    .filter(|(p, _)| p.ends_with(".yaml") && !p.contains("/.."))
+                    .filter_map(|(p, text)| {
+                        // Entries are `manifests/x.yaml`: the directory's own name first.
+                        let rel = p.split_once('/')?.1.to_string();
+                        (!rel.contains('/')).then(|| (format!("{dir}/{rel}"), text))
+                    }),
+            );
+        } else if let Ok(tar) = provider.copy_tar_from(node, pattern).await {
+            files.extend(first_file_in_tar(&tar).map(|t| (pattern.to_string(), t)));
+        }
+    }
+    files
+}
+
+/// Every regular file of a tar archive, as (path, text).
+fn files_in_tar(tar: &[u8]) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut archive = tar::Archive::new(tar);
+    let Ok(entries) = archive.entries() else {
+        return out;
+    };
+    for entry in entries.flatten() {
+        let mut entry = entry;
+        if !entry.header().entry_type().is_file() {
+            continue;
+        }
+        let Ok(path) = entry.path().map(|p| p.to_string_lossy().into_owned()) else {
+            continue;
+        };
+        let mut text = String::new();
+        if entry.read_to_string(&mut text).is_ok() {
+            out.push((path, text));
+        }
+    }
+    out
+}
+
+/// Every change as one old → new map (for files holding old addresses only).
+pub fn full_map(changes: &[IpChange]) -> BTreeMap<String, String> {
+    changes
+        .iter()
+        .map(|c| (c.old.clone(), c.new.clone()))
+        .collect()
+}
+
+/// Rewrite stale addresses on every node, then restart the kubelets whose files changed
+/// (static pods are re-read from disk; kubeadm-flags.env only at kubelet start). A node that
+/// was stopped gets its pre-boot files rewritten with every change at once; a node that was
+/// already running (started by hand) only gets other nodes' unambiguous changes.
 async fn fix_references(
     provider: &dyn Provider,
     current: &[(String, Vec<String>)],
     changes: &[IpChange],
+    snapshots: &Snapshots,
     control_planes: &[&str],
     events: &Events,
 ) -> Result<(), ClusterError> {
-    let step = events.step("Updating other nodes' addresses 🔧");
+    let step = events.step("Updating addresses between nodes 🔧");
     let fixes = current.iter().map(|(name, own)| async move {
-        let (map, ambiguous) = replacements_for(name, own, changes);
-        for c in ambiguous {
-            let line = format!(
-                "{name}: its new address {} was {}'s old one; references to {} on {name} were left as they are",
-                c.old, c.node, c.node
-            );
-            // Only control planes are referred to by address (workers never are).
-            if control_planes.contains(&c.node.as_str()) {
-                events.warn(line);
-            } else {
-                events.debug(line);
+        let rewrites: Vec<(String, String)> = match snapshots.iter().find(|(n, _)| n == name) {
+            Some((_, files)) => {
+                let map = full_map(changes);
+                files
+                    .iter()
+                    .map(|(path, text)| (path.clone(), rewrite_ips(text, &map)))
+                    .collect()
             }
-        }
-        if map.is_empty() {
-            return Ok::<_, ClusterError>(());
-        }
-        let list = format!(
-            "for f in {}; do [ -f \"$f\" ] && echo \"$f\"; done; true",
-            IP_FILES.join(" ")
-        );
-        let files = node::run(provider, name, &["sh", "-c", &list]).await?;
+            None => {
+                running_node_rewrites(provider, name, own, changes, control_planes, events).await?
+            }
+        };
         let mut changed = Vec::new();
-        for file in files.lines().filter(|l| !l.trim().is_empty()) {
-            let text = node::read_file(provider, name, file).await?;
-            let new = rewrite_ips(&text, &map);
+        for (file, new) in rewrites {
+            let text = node::read_file(provider, name, &file).await?;
             if new != text {
-                node::write_file(provider, name, file, &new).await?;
-                changed.push(file.to_string());
+                node::write_file(provider, name, &file, &new).await?;
+                changed.push(file);
             }
         }
         if !changed.is_empty() {
             events.debug(format!("{name}: updated {}", changed.join(", ")));
             node::run(provider, name, &["systemctl", "restart", "kubelet"]).await?;
         }
-        Ok(())
+        Ok::<_, ClusterError>(())
     });
     try_join_all(fixes).await?;
     step.done();
     Ok(())
+}
+
+/// For a node already running: its current files with other nodes' unambiguous changes.
+async fn running_node_rewrites(
+    provider: &dyn Provider,
+    name: &str,
+    own: &[String],
+    changes: &[IpChange],
+    control_planes: &[&str],
+    events: &Events,
+) -> Result<Vec<(String, String)>, ClusterError> {
+    let (map, ambiguous) = replacements_for(name, own, changes);
+    for c in ambiguous {
+        let line = format!(
+            "{name}: its new address {} was {}'s old one; references to {} on {name} were left as they are",
+            c.old, c.node, c.node
+        );
+        // Only control planes are referred to by address (workers never are).
+        if control_planes.contains(&c.node.as_str()) {
+            events.warn(line);
+        } else {
+            events.debug(line);
+        }
+    }
+    if map.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list = format!(
+        "for f in {}; do [ -f \"$f\" ] && echo \"$f\"; done; true",
+        IP_FILES.join(" ")
+    );
+    let files = node::run(provider, name, &["sh", "-c", &list]).await?;
+    let mut out = Vec::new();
+    for file in files.lines().filter(|l| !l.trim().is_empty()) {
+        let text = node::read_file(provider, name, file).await?;
+        out.push((file.to_string(), rewrite_ips(&text, &map)));
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -601,6 +709,49 @@ mod tests {
         let (map, ambiguous) = replacements_for("c", &v(&["172.18.0.4"]), &changes);
         assert_eq!(map.len(), 2);
         assert!(ambiguous.is_empty());
+    }
+
+    #[test]
+    fn pre_boot_files_take_every_change_at_once_even_a_swap() {
+        // Control planes a (.2 → .3) and b (.3 → .2) swapped; b's manifest before its boot
+        // names itself (.3) and a (.2, the state owner).
+        let changes = vec![
+            IpChange {
+                node: "a".into(),
+                old: "172.18.0.2".into(),
+                new: "172.18.0.3".into(),
+            },
+            IpChange {
+                node: "b".into(),
+                old: "172.18.0.3".into(),
+                new: "172.18.0.2".into(),
+            },
+        ];
+        let pre = "--advertise-address=172.18.0.3\nstate-endpoint: 172.18.0.2:6443\n";
+        assert_eq!(
+            rewrite_ips(pre, &full_map(&changes)),
+            "--advertise-address=172.18.0.2\nstate-endpoint: 172.18.0.3:6443\n"
+        );
+    }
+
+    #[test]
+    fn lists_the_files_of_a_tar() {
+        let mut b = tar::Builder::new(Vec::new());
+        for (path, data) in [("manifests/etcd.yaml", "e"), ("manifests/x.yaml", "x")] {
+            let mut h = tar::Header::new_gnu();
+            h.set_size(data.len() as u64);
+            h.set_mode(0o600);
+            h.set_cksum();
+            b.append_data(&mut h, path, data.as_bytes()).unwrap();
+        }
+        let files = files_in_tar(&b.into_inner().unwrap());
+        assert_eq!(
+            files,
+            vec![
+                ("manifests/etcd.yaml".to_string(), "e".to_string()),
+                ("manifests/x.yaml".to_string(), "x".to_string())
+            ]
+        );
     }
 
     #[test]
