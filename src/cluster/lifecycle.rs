@@ -9,9 +9,10 @@
 //! boots. What the entrypoint cannot know is *other* nodes' old addresses (a secondary control
 //! plane's etcd `--initial-cluster`, stand-in state endpoints): `start` reads every node's
 //! previous addresses before starting it (what minik recorded in `/kind/minik-ips` when it
-//! last saw the node running, else the entrypoint's `/kind/old-ipv4` and `old-ipv6`), and
-//! afterwards rewrites references to them on every node in one pass. Running `minik start` on
-//! a running cluster (after a host reboot, say) does the same repair.
+//! last saw the node running, else the entrypoint's `/kind/old-ipv4` and `old-ipv6`) and the
+//! files holding addresses as the previous boot left them, and afterwards rewrites every change
+//! in those files at once (one pass: swapped addresses never chain or clash). Running
+//! `minik start` on a running cluster (after a host reboot, say) repairs what it can tell apart.
 
 use std::collections::BTreeMap;
 use std::io::Read;
