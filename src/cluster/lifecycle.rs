@@ -304,8 +304,9 @@ async fn record_ips(provider: &dyn Provider, node: &str, ips: Vec<String>, event
     }
 }
 
-/// The node's addresses before this start: what minik last saw ([`KNOWN_IPS`]), else what
-/// the entrypoint recorded at the last boot (`/kind/old-ipv4`, `/kind/old-ipv6`). Read from
+/// The node's addresses before this start: what minik last saw ([`KNOWN_IPS`]) and what the
+/// entrypoint recorded at the last boot (`/kind/old-ipv4`, `/kind/old-ipv6`). They differ when
+/// the node was restarted behind minik's back; files may hold either, so both count. Read from
 /// the container's file system, which the engine gives even for a stopped container. Missing
 /// records (a node that never booted) give an empty list.
 async fn previous_ips(provider: &dyn Provider, node: &str, events: &Events) -> Vec<String> {
@@ -320,12 +321,16 @@ async fn previous_ips(provider: &dyn Provider, node: &str, events: &Events) -> V
             }
         }
     };
-    let known = read(KNOWN_IPS).await;
-    if !known.is_empty() {
-        return known;
+    let mut ips = read(KNOWN_IPS).await;
+    for ip in read("/kind/old-ipv4")
+        .await
+        .into_iter()
+        .chain(read("/kind/old-ipv6").await)
+    {
+        if !ips.contains(&ip) {
+            ips.push(ip);
+        }
     }
-    let mut ips = read("/kind/old-ipv4").await;
-    ips.extend(read("/kind/old-ipv6").await);
     ips
 }
 
@@ -487,12 +492,24 @@ fn files_in_tar(tar: &[u8]) -> Vec<(String, String)> {
     out
 }
 
-/// Every change as one old → new map (for files holding old addresses only).
+/// Every change as one old → new map (for files holding old addresses only). An old address
+/// claimed by two nodes with different new ones (possible only after restarts behind minik's
+/// back) is left out rather than guessed.
 pub fn full_map(changes: &[IpChange]) -> BTreeMap<String, String> {
-    changes
-        .iter()
-        .map(|c| (c.old.clone(), c.new.clone()))
-        .collect()
+    let mut map = BTreeMap::new();
+    let mut conflicts = Vec::new();
+    for c in changes {
+        match map.get(&c.old) {
+            Some(new) if new != &c.new => conflicts.push(c.old.clone()),
+            _ => {
+                map.insert(c.old.clone(), c.new.clone());
+            }
+        }
+    }
+    for old in conflicts {
+        map.remove(&old);
+    }
+    map
 }
 
 /// Rewrite stale addresses on every node, then restart the kubelets whose files changed
@@ -641,6 +658,18 @@ mod tests {
     }
 
     #[test]
+    fn every_previous_address_of_a_node_counts() {
+        let before = vec![("a".to_string(), v(&["172.18.0.2", "172.18.0.5"]))];
+        let after = vec![("a".to_string(), v(&["172.18.0.5"]))];
+        let changes = ip_changes(&before, &after);
+        assert_eq!(changes.len(), 1);
+        assert_eq!(
+            (changes[0].old.as_str(), changes[0].new.as_str()),
+            ("172.18.0.2", "172.18.0.5")
+        );
+    }
+
+    #[test]
     fn finds_changed_addresses_per_family() {
         let before = vec![
             ("a".to_string(), v(&["172.18.0.2", "fc00::2"])),
@@ -733,6 +762,25 @@ mod tests {
             rewrite_ips(pre, &full_map(&changes)),
             "--advertise-address=172.18.0.2\nstate-endpoint: 172.18.0.3:6443\n"
         );
+        // Two records for one node (restarted behind minik's back): both old ones move; an
+        // old address two nodes claim differently is not guessed.
+        let mut more = changes.clone();
+        more.push(IpChange {
+            node: "a".into(),
+            old: "172.18.0.9".into(),
+            new: "172.18.0.3".into(),
+        });
+        more.push(IpChange {
+            node: "c".into(),
+            old: "172.18.0.2".into(),
+            new: "172.18.0.7".into(),
+        });
+        let map = full_map(&more);
+        assert_eq!(
+            map.get("172.18.0.9").map(String::as_str),
+            Some("172.18.0.3")
+        );
+        assert_eq!(map.get("172.18.0.2"), None);
     }
 
     #[test]
