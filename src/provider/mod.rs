@@ -112,8 +112,26 @@ pub trait Provider: Send + Sync {
 
     async fn inspect_node(&self, node: &str) -> Result<NodeInfo>;
 
+    /// The engine's whole inspect document for a container, as JSON (for log bundles). Only
+    /// diagnostics use it, so engines (and test doubles) may leave it out.
+    async fn inspect_json(&self, node: &str) -> Result<serde_json::Value> {
+        Err(ProviderError::Api {
+            call: "container inspect",
+            target: node.to_string(),
+            message: format!("the {} engine does not give inspect documents", self.name()),
+        })
+    }
+
     /// The container's recent output (entrypoint and systemd console).
     async fn logs(&self, node: &str, tail: usize) -> Result<Vec<String>>;
+
+    /// The container's whole output since it was created, every boot included, as bytes.
+    /// Defaults to a generous [`Provider::logs`] tail for engines that can't do better.
+    async fn all_logs(&self, node: &str) -> Result<Vec<u8>> {
+        let mut text = self.logs(node, 100_000).await?.join("\n");
+        text.push('\n');
+        Ok(text.into_bytes())
+    }
 
     async fn start_node(&self, node: &str) -> Result<()>;
 

@@ -12,6 +12,8 @@ mod provision;
 mod wait_ready;
 
 pub use plan::{NodeExtras, PlannedNode};
+pub use provision::BOOTED;
+pub(crate) use wait_ready::wait_nodes_ready;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};

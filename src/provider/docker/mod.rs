@@ -367,6 +367,35 @@ impl Provider for DockerProvider {
         node_info(node, &c)
     }
 
+    async fn inspect_json(&self, node: &str) -> Result<serde_json::Value> {
+        let c = self
+            .docker
+            .inspect_container(node, None)
+            .await
+            .map_err(|e| api_error("container inspect", node, e))?;
+        serde_json::to_value(c).map_err(|e| ProviderError::Api {
+            call: "container inspect",
+            target: node.to_string(),
+            message: e.to_string(),
+        })
+    }
+
+    async fn all_logs(&self, node: &str) -> Result<Vec<u8>> {
+        let opts = LogsOptions {
+            stdout: true,
+            stderr: true,
+            tail: "all".to_string(),
+            ..Default::default()
+        };
+        let mut stream = self.docker.logs(node, Some(opts));
+        let mut out = Vec::new();
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| api_error("container logs", node, e))?;
+            out.extend_from_slice(&chunk.into_bytes());
+        }
+        Ok(out)
+    }
+
     async fn logs(&self, node: &str, tail: usize) -> Result<Vec<String>> {
         let opts = LogsOptions {
             stdout: true,
