@@ -7,11 +7,20 @@ mod export_kubeconfig;
 mod join;
 mod kubeadm_config;
 mod kubeadm_init;
+mod loadbalancer;
 mod plan;
 mod provision;
 mod wait_ready;
 
 pub use plan::{NodeExtras, PlannedNode};
+
+// What `minik node add` (crate::cluster::node_ops) reuses to make one node the way create does.
+pub(crate) use join::join as join_node;
+pub(crate) use kubeadm_config::node_version;
+pub(crate) use kubeadm_init::SHARED_PKI;
+pub(crate) use plan::plan as plan_nodes;
+pub(crate) use provision::run as provision_nodes;
+pub(crate) use wait_ready::run as wait_ready;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -112,6 +121,12 @@ async fn run(
 ) -> Result<CreateOutcome, ClusterError> {
     let nodes = plan::plan(&opts.config, &opts.image, &opts.extras)?;
     ensure_image::run(provider, events, &nodes).await?;
+    if let Some(lb) = nodes
+        .iter()
+        .find(|n| n.role == crate::provider::NodeRole::ExternalLoadBalancer)
+    {
+        crate::cluster::loadbalancer::check_image(provider, &opts.config.name, &lb.image).await?;
+    }
     let info = provision::run(provider, events, &opts.config, &nodes).await?;
     let version = kubeadm_config::node_version(provider, &nodes[0].name).await?;
     let mut ctx = Ctx {
@@ -122,6 +137,7 @@ async fn run(
         version,
         info,
     };
+    loadbalancer::run(&ctx).await?;
     kubeadm_config::run(&mut ctx).await?;
     kubeadm_init::run(&ctx).await?;
     addons::run(&ctx).await?;
