@@ -8,6 +8,7 @@ pub mod kubeconfig;
 pub mod loadbalancer;
 pub mod naming;
 pub mod node;
+pub mod node_ops;
 
 pub use error::ClusterError;
 
