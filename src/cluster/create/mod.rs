@@ -149,7 +149,11 @@ async fn run(
         kubeconfig: exported.path,
         server: exported.server,
         kubernetes_version: ctx.version.clone(),
-        nodes: ctx.nodes.len(),
+        nodes: ctx
+            .nodes
+            .iter()
+            .filter(|n| n.role != crate::provider::NodeRole::ExternalLoadBalancer)
+            .count(),
         ready,
         elapsed: started.elapsed(),
     })

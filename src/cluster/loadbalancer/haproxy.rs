@@ -9,6 +9,9 @@ pub const ADMIN_SOCKET: &str = "/run/haproxy-admin.sock";
 /// The backend holding the API servers (its name shows in `show stat`).
 pub const BACKEND: &str = "kube-apiservers";
 
+/// The unchecked fallback server for control plane `x` is named `backup-x`.
+pub const BACKUP_PREFIX: &str = "backup-";
+
 /// What the configuration depends on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Balancer<'a> {
@@ -32,7 +35,6 @@ pub fn render(b: &Balancer<'_>) -> String {
     );
     s.push_str(&format!(
         "global
-  log stdout format raw local0 info
   maxconn 4096
   pidfile {PID_FILE}
   stats socket {ADMIN_SOCKET} mode 600 level admin
@@ -45,11 +47,9 @@ resolvers docker
   hold nx 5s
   hold obsolete 5s
 
+# No traffic log: a server going up or down still shows in the container's output.
 defaults
-  log global
   mode tcp
-  option dontlognull
-  option dontlog-normal
   option redispatch
   retries 3
   timeout connect 3s
@@ -76,12 +76,21 @@ backend {BACKEND}
   # by the clients, not here.
   option httpchk GET /healthz
   http-check expect status 200
-  default-server inter 2s fall 2 rise 1
+  default-server inter 2s downinter 500ms fall 2 rise 1
+  # When no server passes its check (all starting, or the checks lag behind), try them all
+  # rather than refuse connections, as Envoy's panic threshold does for kind: the backups are
+  # the same servers, unchecked, used only then (so they share their addresses).
+  option allbackups
 "
     ));
     for cp in b.control_planes {
         s.push_str(&format!(
             "  server {cp} {cp}:{port} check check-ssl verify none resolvers docker resolve-prefer {family}\n"
+        ));
+    }
+    for cp in b.control_planes {
+        s.push_str(&format!(
+            "  server {BACKUP_PREFIX}{cp} {cp}:{port} backup resolvers docker resolve-prefer {family} resolve-opts allow-dup-ip\n"
         ));
     }
     s
@@ -112,6 +121,7 @@ pub fn servers_in_stat(csv: &str) -> Vec<ServerStat> {
             name: get("svname").to_string(),
             status: get("status").to_string(),
             sessions: get("stot").parse().unwrap_or(0),
+            backup: get("bck") == "1",
         });
     }
     out
@@ -125,6 +135,8 @@ pub struct ServerStat {
     pub status: String,
     /// Connections it has served since the last reload.
     pub sessions: u64,
+    /// A fallback, used only when no checked server is up.
+    pub backup: bool,
 }
 
 #[cfg(test)]
@@ -186,11 +198,12 @@ mod tests {
 
     #[test]
     fn reads_show_stat() {
-        let csv = "# pxname,svname,qcur,qmax,scur,smax,slim,stot,bin,bout,dreq,dresp,ereq,econ,eresp,wretr,wredis,status\n\
-            control-plane,FRONTEND,,,0,1,4096,7,0,0,0,0,0,,,,,OPEN\n\
-            kube-apiservers,lab-control-plane,0,0,0,1,,3,0,0,,0,,0,0,0,0,UP\n\
-            kube-apiservers,lab-control-plane2,0,0,0,1,,4,0,0,,0,,0,0,0,0,DOWN\n\
-            kube-apiservers,BACKEND,0,0,0,1,410,7,0,0,0,0,,0,0,0,0,UP\n";
+        let csv = "# pxname,svname,qcur,qmax,scur,smax,slim,stot,bin,bout,dreq,dresp,ereq,econ,eresp,wretr,wredis,status,weight,act,bck\n\
+            control-plane,FRONTEND,,,0,1,4096,7,0,0,0,0,0,,,,,OPEN,,,\n\
+            kube-apiservers,lab-control-plane,0,0,0,1,,3,0,0,,0,,0,0,0,0,UP,1,1,0\n\
+            kube-apiservers,lab-control-plane2,0,0,0,1,,4,0,0,,0,,0,0,0,0,DOWN,1,1,0\n\
+            kube-apiservers,backup-lab-control-plane,0,0,0,1,,0,0,0,,0,,0,0,0,0,no check,1,0,1\n\
+            kube-apiservers,BACKEND,0,0,0,1,410,7,0,0,0,0,,0,0,0,0,UP,2,2,1\n";
         let s = servers_in_stat(csv);
         assert_eq!(
             s,
@@ -198,12 +211,20 @@ mod tests {
                 ServerStat {
                     name: "lab-control-plane".into(),
                     status: "UP".into(),
-                    sessions: 3
+                    sessions: 3,
+                    backup: false,
                 },
                 ServerStat {
                     name: "lab-control-plane2".into(),
                     status: "DOWN".into(),
-                    sessions: 4
+                    sessions: 4,
+                    backup: false,
+                },
+                ServerStat {
+                    name: "backup-lab-control-plane".into(),
+                    status: "no check".into(),
+                    sessions: 0,
+                    backup: true,
                 },
             ]
         );

@@ -185,7 +185,13 @@ async fn wait_for_servers(
     loop {
         // Right after the signal the old worker may still answer, or none yet: poll.
         let last = match servers(provider, lb).await {
-            Ok(s) if s.iter().map(|s| s.name.as_str()).collect::<BTreeSet<_>>() == wanted => {
+            Ok(s)
+                if s.iter()
+                    .filter(|s| !s.backup)
+                    .map(|s| s.name.as_str())
+                    .collect::<BTreeSet<_>>()
+                    == wanted =>
+            {
                 return Ok(())
             }
             Ok(s) => format!(
