@@ -32,8 +32,11 @@ pub struct GlobalArgs {
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
     /// Docker context to use (overrides DOCKER_HOST, DOCKER_CONTEXT and the current context)
-    #[arg(long, global = true, value_name = "NAME")]
+    #[arg(long, global = true, value_name = "NAME", conflicts_with = "host")]
     pub context: Option<String>,
+    /// Container engine to use, as a URL (overrides DOCKER_HOST and contexts)
+    #[arg(short = 'H', long, global = true, value_name = "URL")]
+    pub host: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

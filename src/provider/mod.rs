@@ -85,6 +85,10 @@ pub trait Provider: Send + Sync {
     /// Create and start a container from `spec`. Does not wait for it to boot.
     async fn create_node(&self, spec: &NodeSpec) -> Result<()>;
 
+    /// Wait (up to `timeout`) until no node creation is under way, including ones whose caller
+    /// gave up (an interrupted create), so that listing afterwards finds every container.
+    async fn settle(&self, timeout: Duration);
+
     /// Wait until the container's output contains a line with every one of `needles`, or fail
     /// with its last log lines after `timeout`.
     async fn wait_for_log(&self, node: &str, needles: &[&str], timeout: Duration) -> Result<()>;
@@ -101,6 +105,10 @@ pub trait Provider: Send + Sync {
 
     /// All minik containers, or those of one cluster.
     async fn list_nodes(&self, cluster: Option<&str>) -> Result<Vec<NodeInfo>>;
+
+    /// Names of a cluster's containers straight from the engine's list, including ones still
+    /// being created (which cannot be inspected yet).
+    async fn node_names(&self, cluster: &str) -> Result<Vec<String>>;
 
     async fn inspect_node(&self, node: &str) -> Result<NodeInfo>;
 
