@@ -245,6 +245,26 @@ fn ha_cluster_from_a_config_file() {
     };
     assert_eq!(reply.trim(), "hello-from-the-worker");
 
+    // A fourth control plane joins and the balancer serves it; deleting it takes it out.
+    let cp4 = format!("{name}-control-plane4");
+    let o = minik(
+        &["node", "add", "--name", &name, "--role", "control-plane"],
+        &env,
+    );
+    assert!(o.status.success(), "node add: {}", text(&o));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !server_status(&lb, &cp4).starts_with("UP") {
+        assert!(Instant::now() < deadline, "haproxy never had {cp4} UP");
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    let o = kubectl(&kubeconfig, &["get", "node", &cp4, "-o", "name"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = minik(&["node", "delete", &cp4, "--name", &name], &env);
+    assert!(o.status.success(), "node delete: {}", text(&o));
+    assert_eq!(server_status(&lb, &cp4), "", "{cp4} is still in haproxy");
+    assert!(!leftovers(&name).contains(&cp4));
+    assert_eq!(std::fs::read_to_string(&kubeconfig).unwrap(), written);
+
     // One control plane stopped: the balancer notices and the API still answers through it.
     // (The stand-in keeps cluster state on the first control plane, so stop another one.)
     let o = docker(&["stop", &cps[2]]);
