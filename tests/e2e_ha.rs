@@ -212,6 +212,27 @@ fn ha_cluster_from_a_config_file() {
         "not every control plane served through the balancer"
     );
 
+    // Each control plane serves the API itself too (on its own published port, for debugging):
+    // /readyz answers on every one, over TLS verified with the cluster's CA.
+    for cp in &cps {
+        let port = published(cp, "6443/tcp");
+        let o = kubectl(
+            &kubeconfig,
+            &[
+                "--server",
+                &format!("https://127.0.0.1:{port}"),
+                "get",
+                "--raw",
+                "/readyz",
+            ],
+        );
+        assert!(
+            o.status.success() && String::from_utf8_lossy(&o.stdout).trim() == "ok",
+            "/readyz on {cp}: {}",
+            text(&o)
+        );
+    }
+
     // The extraMount is in the worker, read-only.
     let o = docker(&["exec", &w1, "cat", "/mnt/e2e/marker"]);
     assert_eq!(String::from_utf8_lossy(&o.stdout), marker, "{}", text(&o));

@@ -437,6 +437,86 @@ mod tests {
         v.iter().map(|s| s.to_string()).collect()
     }
 
+    fn cluster(nodes: &[(&str, NodeRole)]) -> Cluster {
+        let nodes: Vec<NodeInfo> = nodes
+            .iter()
+            .map(|(name, role)| NodeInfo {
+                name: name.to_string(),
+                cluster: "lab".into(),
+                role: *role,
+                state: NodeState::Running,
+                image: "img".into(),
+                ipv4: Some("172.18.0.2".into()),
+                ipv6: None,
+                api_server: None,
+                ports: Vec::new(),
+                labels: Default::default(),
+            })
+            .collect();
+        let mut control_planes: Vec<String> = nodes
+            .iter()
+            .filter(|n| n.role == NodeRole::ControlPlane)
+            .map(|n| n.name.clone())
+            .collect();
+        control_planes.sort();
+        Cluster {
+            name: "lab".into(),
+            nodes,
+            control_planes,
+        }
+    }
+
+    #[test]
+    fn a_control_plane_needs_a_balancer() {
+        let single = cluster(&[
+            ("lab-control-plane", NodeRole::ControlPlane),
+            ("lab-worker", NodeRole::Worker),
+        ]);
+        assert!(check_add(&single, NodeRole::Worker).is_ok());
+        let e = check_add(&single, NodeRole::ControlPlane).unwrap_err();
+        assert!(e.to_string().contains("no load balancer"), "{e}");
+        let ha = cluster(&[
+            ("lab-control-plane", NodeRole::ControlPlane),
+            ("lab-control-plane2", NodeRole::ControlPlane),
+            ("lab-external-load-balancer", NodeRole::ExternalLoadBalancer),
+        ]);
+        assert!(check_add(&ha, NodeRole::ControlPlane).is_ok());
+        assert!(check_add(&ha, NodeRole::ExternalLoadBalancer).is_err());
+        let mut stopped = ha;
+        stopped.nodes[0].state = NodeState::Stopped;
+        assert!(matches!(
+            check_add(&stopped, NodeRole::Worker),
+            Err(ClusterError::NoControlPlane { .. })
+        ));
+    }
+
+    #[test]
+    fn what_may_be_deleted() {
+        let c = cluster(&[
+            ("lab-control-plane", NodeRole::ControlPlane),
+            ("lab-control-plane2", NodeRole::ControlPlane),
+            ("lab-worker", NodeRole::Worker),
+            ("lab-external-load-balancer", NodeRole::ExternalLoadBalancer),
+        ]);
+        assert_eq!(check_delete(&c, "lab-worker").unwrap(), NodeRole::Worker);
+        assert_eq!(
+            check_delete(&c, "lab-control-plane2").unwrap(),
+            NodeRole::ControlPlane
+        );
+        let e = check_delete(&c, "lab-control-plane").unwrap_err();
+        assert!(e.to_string().contains("bootstrapped"), "{e}");
+        let e = check_delete(&c, "lab-external-load-balancer").unwrap_err();
+        assert!(e.to_string().contains("load balancer"), "{e}");
+        let e = check_delete(&c, "lab-worker9").unwrap_err();
+        assert!(
+            e.to_string().contains("lab-control-plane2, lab-worker"),
+            "{e}"
+        );
+        let single = cluster(&[("lab-control-plane", NodeRole::ControlPlane)]);
+        let e = check_delete(&single, "lab-control-plane").unwrap_err();
+        assert!(e.to_string().contains("last control plane"), "{e}");
+    }
+
     #[test]
     fn next_name_is_the_smallest_free_index() {
         let existing = names(&[
