@@ -14,7 +14,8 @@ use std::time::{Duration, Instant};
 
 use crate::cluster::{control_plane_nodes, naming, node, ClusterError};
 use crate::provider::{
-    NodeInfo, NodeRole, NodeSpec, Privileges, Provider, API_SERVER_INTERNAL_PORT, NETWORK_NAME,
+    NodeInfo, NodeRole, NodeSpec, Privileges, Provider, ProviderError, API_SERVER_INTERNAL_PORT,
+    NETWORK_NAME,
 };
 
 pub use haproxy::ServerStat;
@@ -80,42 +81,40 @@ pub async fn check_image(
         devices: Vec::new(),
         userns_host: false,
         entrypoint: Some(entrypoint()),
+        // Exits non-zero without haproxy, so the wait below ends either way.
         command: Some(vec![format!(
             "if command -v haproxy >/dev/null 2>&1; then echo '{PROBE_MARK} found'; \
-             else echo '{PROBE_MARK} missing'; fi"
+             else echo '{PROBE_MARK} missing'; exit 1; fi"
         )]),
         labels: Default::default(),
     };
-    // A leftover from an interrupted run would make the create fail.
-    provider.remove_nodes(std::slice::from_ref(&name)).await?;
-    let result = async {
-        provider.create_node(&spec).await?;
-        provider
-            .wait_for_log(&name, &[PROBE_MARK], Duration::from_secs(30))
-            .await?;
-        provider.logs(&name, 20).await
-    }
-    .await;
+    let found = format!("{PROBE_MARK} found");
+    let missing = format!("{PROBE_MARK} missing");
+    let result = provider.create_node(&spec).await.map(|_| ());
+    let result = match result {
+        Ok(()) => {
+            provider
+                .wait_for_log(&name, &[&found], Duration::from_secs(30))
+                .await
+        }
+        Err(e) => Err(e),
+    };
     let _ = provider.remove_nodes(std::slice::from_ref(&name)).await;
-    let found = match result {
-        Ok(lines) => lines
-            .iter()
-            .any(|l| l.contains(PROBE_MARK) && l.contains("found")),
-        Err(e) => {
-            return Err(ClusterError::Invalid(format!(
-                "the node image {image} cannot run the HA load balancer (more than one \
-                 control plane needs one): the check for haproxy in it failed: {e}"
+    match result {
+        Ok(()) => Ok(()),
+        Err(ProviderError::BootExited { last_logs, .. })
+            if last_logs.iter().any(|l| l.contains(&missing)) =>
+        {
+            Err(ClusterError::Invalid(format!(
+                "the node image {image} has no haproxy, which runs the load balancer in front \
+                 of several control planes (kindest/node images lack it); use a minik node \
+                 image (`minik build node-image`), or a single control plane"
             )))
         }
-    };
-    if found {
-        Ok(())
-    } else {
-        Err(ClusterError::Invalid(format!(
-            "the node image {image} has no haproxy, which runs the load balancer in front of \
-             several control planes (kindest/node images lack it); use a minik node image \
-             (`minik build node-image`), or a single control plane"
-        )))
+        Err(e) => Err(ClusterError::Invalid(format!(
+            "the node image {image} cannot run the HA load balancer (more than one control \
+             plane needs one): the check for haproxy in it failed: {e}"
+        ))),
     }
 }
 
@@ -165,14 +164,21 @@ pub async fn configure_current(provider: &dyn Provider, cluster: &str) -> Result
     configure(provider, cluster, &cps).await
 }
 
-/// The backend servers as haproxy reports them (`show stat` on its admin socket).
-pub async fn servers(provider: &dyn Provider, lb: &str) -> Result<Vec<ServerStat>, ClusterError> {
+/// The backend servers as haproxy reports them (`show stat` on its admin socket); `None` when
+/// the container cannot tell (no `socat` in the image to reach the socket).
+pub async fn servers(
+    provider: &dyn Provider,
+    lb: &str,
+) -> Result<Option<Vec<ServerStat>>, ClusterError> {
     let script = format!(
-        "echo 'show stat' | socat -t 2 - UNIX-CONNECT:{}",
+        "command -v socat >/dev/null 2>&1 || exit 0; \
+         echo 'show stat' | socat -t 2 - UNIX-CONNECT:{}",
         haproxy::ADMIN_SOCKET
     );
     let csv = node::run(provider, lb, &["sh", "-c", &script]).await?;
-    Ok(haproxy::servers_in_stat(&csv))
+    Ok(csv
+        .contains("# pxname")
+        .then(|| haproxy::servers_in_stat(&csv)))
 }
 
 async fn wait_for_servers(
@@ -185,7 +191,9 @@ async fn wait_for_servers(
     loop {
         // Right after the signal the old worker may still answer, or none yet: poll.
         let last = match servers(provider, lb).await {
-            Ok(s)
+            // Nothing to confirm with: haproxy -c accepted the file and the signal was sent.
+            Ok(None) => return Ok(()),
+            Ok(Some(s))
                 if s.iter()
                     .filter(|s| !s.backup)
                     .map(|s| s.name.as_str())
@@ -194,9 +202,10 @@ async fn wait_for_servers(
             {
                 return Ok(())
             }
-            Ok(s) => format!(
+            Ok(Some(s)) => format!(
                 "it serves [{}]",
                 s.iter()
+                    .filter(|s| !s.backup)
                     .map(|s| s.name.as_str())
                     .collect::<Vec<_>>()
                     .join(", ")
