@@ -58,6 +58,9 @@ pub enum Command {
     /// Build images
     #[command(subcommand)]
     Build(BuildCommand),
+    /// Add nodes to a running cluster, or delete them
+    #[command(subcommand)]
+    Node(NodeCommand),
     /// Check this machine and its container engine, and say how to fix what is wrong
     Doctor(DoctorArgs),
     /// Print minik's version
@@ -199,6 +202,45 @@ pub enum ExportCommand {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum NodeCommand {
+    /// Join a new node (named like NAME-worker3) to a running cluster
+    Add(NodeAddArgs),
+    /// Drain a node, delete it from Kubernetes and remove its container and volume
+    Delete(NodeDeleteArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum NodeRoleArg {
+    #[default]
+    Worker,
+    /// Needs a cluster made with several control planes (it has a load balancer)
+    ControlPlane,
+}
+
+#[derive(Debug, Args)]
+pub struct NodeAddArgs {
+    #[command(flatten)]
+    pub cluster: ClusterName,
+    /// Role of the new node
+    #[arg(long, value_enum, default_value_t)]
+    pub role: NodeRoleArg,
+    /// Node image [default: the first control plane's]
+    #[arg(long)]
+    pub image: Option<String>,
+    /// How long to wait for the node to be Ready ("0" returns once it has joined)
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]
+    pub wait: Duration,
+}
+
+#[derive(Debug, Args)]
+pub struct NodeDeleteArgs {
+    /// The node's name (as in `minik get nodes` or `kubectl get nodes`)
+    pub node: String,
+    #[command(flatten)]
+    pub cluster: ClusterName,
+}
+
+#[derive(Debug, Subcommand)]
 pub enum BuildCommand {
     /// Build a node image (online from dl.k8s.io, or offline from a local folder)
     NodeImage(BuildNodeImageArgs),
@@ -309,6 +351,33 @@ mod tests {
         };
         assert_eq!(dir, Some(PathBuf::from("out")));
         assert_eq!(cluster.name, "x");
+    }
+
+    #[test]
+    fn node_add_and_delete_parse() {
+        let cli =
+            Cli::try_parse_from(["minik", "node", "add", "--role", "control-plane", "-n", "x"])
+                .unwrap();
+        let Command::Node(NodeCommand::Add(a)) = cli.command else {
+            panic!("not node add")
+        };
+        assert_eq!(
+            (a.role, a.cluster.name.as_str()),
+            (NodeRoleArg::ControlPlane, "x")
+        );
+        let cli = Cli::try_parse_from(["minik", "node", "add"]).unwrap();
+        let Command::Node(NodeCommand::Add(a)) = cli.command else {
+            panic!("not node add")
+        };
+        assert_eq!(a.role, NodeRoleArg::Worker);
+        assert!(Cli::try_parse_from(["minik", "node", "add", "--role", "balancer"]).is_err());
+        assert!(Cli::try_parse_from(["minik", "node", "delete"]).is_err());
+        let cli =
+            Cli::try_parse_from(["minik", "node", "delete", "x-worker2", "--name", "x"]).unwrap();
+        let Command::Node(NodeCommand::Delete(d)) = cli.command else {
+            panic!("not node delete")
+        };
+        assert_eq!(d.node, "x-worker2");
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod loadbalancer;
 pub mod logs;
 pub mod naming;
 pub mod node;
+pub mod node_ops;
 
 pub use error::ClusterError;
 

@@ -85,8 +85,8 @@ pub async fn run(ctx: &Ctx, args: CreateArgs) -> Result<(), Error> {
 }
 
 /// The blocking platform checks (fast, once), their warnings, and the adjustments every node
-/// gets on this platform.
-async fn preflight(
+/// gets on this platform (also used by `minik node add`).
+pub(super) async fn preflight(
     ctx: &Ctx,
     engine: &engine::Engine,
     config: &ClusterConfig,

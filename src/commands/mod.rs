@@ -9,12 +9,13 @@ mod engine;
 mod get;
 mod lifecycle;
 mod logs;
+mod node;
 mod version;
 
 use std::io::Write;
 use std::sync::Arc;
 
-use crate::cli::{BuildCommand, Cli, Command, ExportCommand, GetCommand};
+use crate::cli::{BuildCommand, Cli, Command, ExportCommand, GetCommand, NodeCommand};
 use crate::error::Error;
 use crate::events::Events;
 use crate::ui::{Mode, Terminal};
@@ -52,6 +53,8 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
             kubeconfig,
         }) => get::export_kubeconfig(&ctx, &cluster.name, kubeconfig.as_deref()).await,
         Command::Build(BuildCommand::NodeImage(args)) => build::node_image(&ctx, args).await,
+        Command::Node(NodeCommand::Add(args)) => node::add(&ctx, args).await,
+        Command::Node(NodeCommand::Delete(args)) => node::delete(&ctx, args).await,
         Command::Doctor(args) => doctor::run(&ctx, args).await,
         Command::Version(out) => version::run(out),
         Command::Completion { shell } => {

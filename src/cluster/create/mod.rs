@@ -7,6 +7,7 @@ mod export_kubeconfig;
 mod join;
 mod kubeadm_config;
 mod kubeadm_init;
+mod loadbalancer;
 mod plan;
 mod provision;
 mod wait_ready;
@@ -14,6 +15,14 @@ mod wait_ready;
 pub use plan::{NodeExtras, PlannedNode};
 pub use provision::BOOTED;
 pub(crate) use wait_ready::wait_nodes_ready;
+
+// What `minik node add` (crate::cluster::node_ops) reuses to make one node the way create does.
+pub(crate) use join::join as join_node;
+pub(crate) use kubeadm_config::node_version;
+pub(crate) use kubeadm_init::SHARED_PKI;
+pub(crate) use plan::plan as plan_nodes;
+pub(crate) use provision::run as provision_nodes;
+pub(crate) use wait_ready::run as wait_ready;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -114,6 +123,12 @@ async fn run(
 ) -> Result<CreateOutcome, ClusterError> {
     let nodes = plan::plan(&opts.config, &opts.image, &opts.extras)?;
     ensure_image::run(provider, events, &nodes).await?;
+    if let Some(lb) = nodes
+        .iter()
+        .find(|n| n.role == crate::provider::NodeRole::ExternalLoadBalancer)
+    {
+        crate::cluster::loadbalancer::check_image(provider, &opts.config.name, &lb.image).await?;
+    }
     let info = provision::run(provider, events, &opts.config, &nodes).await?;
     let version = kubeadm_config::node_version(provider, &nodes[0].name).await?;
     let mut ctx = Ctx {
@@ -124,6 +139,7 @@ async fn run(
         version,
         info,
     };
+    loadbalancer::run(&ctx).await?;
     kubeadm_config::run(&mut ctx).await?;
     kubeadm_init::run(&ctx).await?;
     addons::run(&ctx).await?;
@@ -135,7 +151,11 @@ async fn run(
         kubeconfig: exported.path,
         server: exported.server,
         kubernetes_version: ctx.version.clone(),
-        nodes: ctx.nodes.len(),
+        nodes: ctx
+            .nodes
+            .iter()
+            .filter(|n| n.role != crate::provider::NodeRole::ExternalLoadBalancer)
+            .count(),
         ready,
         elapsed: started.elapsed(),
     })

@@ -1,0 +1,230 @@
+//! The HA load balancer in front of several control planes: haproxy, run from the node image
+//! itself (no other image is needed, so clusters work without a registry), in an ordinary
+//! container whose entrypoint runs haproxy in the foreground instead of systemd.
+//!
+//! Its configuration follows the set of control planes: [`configure`] renders it, checks it
+//! with `haproxy -c`, swaps it in with a rename and has haproxy reload, then waits until haproxy
+//! reports exactly the wanted servers. Create calls it once the containers exist; `minik node
+//! add|delete` call it again when control planes come or go.
+
+pub mod haproxy;
+
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+use crate::cluster::{control_plane_nodes, naming, node, ClusterError};
+use crate::provider::{
+    NodeInfo, NodeRole, NodeSpec, Privileges, Provider, ProviderError, API_SERVER_INTERNAL_PORT,
+    NETWORK_NAME,
+};
+
+pub use haproxy::ServerStat;
+
+/// The line the entrypoint prints when the image has no haproxy.
+const NO_HAPROXY: &str = "minik-lb: haproxy not found";
+const PROBE_MARK: &str = "minik-lb-probe:";
+const RELOAD_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// The load balancer container's entrypoint: a shell running [`command`]'s script.
+pub fn entrypoint() -> Vec<String> {
+    vec!["/bin/sh".to_string(), "-c".to_string()]
+}
+
+/// The script: keep the configuration a restarted container already has (so it comes back
+/// with its control planes), else start from one with no servers, and exec haproxy in
+/// master-worker mode in the foreground (a reload is a signal to the master).
+pub fn command() -> Vec<String> {
+    let bootstrap = haproxy::render(&haproxy::Balancer {
+        control_planes: &[],
+        port: API_SERVER_INTERNAL_PORT,
+        ipv6: false,
+    });
+    let cfg = haproxy::CONFIG_PATH;
+    let script = format!(
+        r#"set -eu
+if ! command -v haproxy >/dev/null 2>&1; then
+  echo "{NO_HAPROXY} in this image; minik's node images include it (minik build node-image)" >&2
+  exit 1
+fi
+if [ ! -s {cfg} ]; then
+  mkdir -p "$(dirname {cfg})"
+  cat > {cfg} <<'MINIK_HAPROXY_CFG'
+{bootstrap}MINIK_HAPROXY_CFG
+fi
+echo "minik-lb: starting haproxy"
+exec haproxy -W -db -f {cfg}
+"#
+    );
+    vec![script]
+}
+
+/// Fail before anything is created when `image` cannot run the load balancer (a kindest/node
+/// image, for instance, has no haproxy): a throwaway container looks for the binary.
+pub async fn check_image(
+    provider: &dyn Provider,
+    cluster: &str,
+    image: &str,
+) -> Result<(), ClusterError> {
+    let name = format!("{cluster}-lb-probe");
+    provider.ensure_network(NETWORK_NAME).await?;
+    let spec = NodeSpec {
+        name: name.clone(),
+        cluster: cluster.to_string(),
+        role: NodeRole::ExternalLoadBalancer,
+        image: image.to_string(),
+        network: NETWORK_NAME.to_string(),
+        privileges: Privileges::None,
+        systemd: false,
+        env: Vec::new(),
+        ports: Vec::new(),
+        mounts: Vec::new(),
+        devices: Vec::new(),
+        userns_host: false,
+        entrypoint: Some(entrypoint()),
+        // Exits non-zero without haproxy, so the wait below ends either way.
+        command: Some(vec![format!(
+            "if command -v haproxy >/dev/null 2>&1; then echo '{PROBE_MARK} found'; \
+             else echo '{PROBE_MARK} missing'; exit 1; fi"
+        )]),
+        labels: Default::default(),
+    };
+    let found = format!("{PROBE_MARK} found");
+    let missing = format!("{PROBE_MARK} missing");
+    let result = provider.create_node(&spec).await.map(|_| ());
+    let result = match result {
+        Ok(()) => {
+            provider
+                .wait_for_log(&name, &[&found], Duration::from_secs(30))
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    let _ = provider.remove_nodes(std::slice::from_ref(&name)).await;
+    match result {
+        Ok(()) => Ok(()),
+        Err(ProviderError::BootExited { last_logs, .. })
+            if last_logs.iter().any(|l| l.contains(&missing)) =>
+        {
+            Err(ClusterError::Invalid(format!(
+                "the node image {image} has no haproxy, which runs the load balancer in front \
+                 of several control planes (kindest/node images lack it); use a minik node \
+                 image (`minik build node-image`), or a single control plane"
+            )))
+        }
+        Err(e) => Err(ClusterError::Invalid(format!(
+            "the node image {image} cannot run the HA load balancer (more than one control \
+             plane needs one): the check for haproxy in it failed: {e}"
+        ))),
+    }
+}
+
+/// The cluster's load balancer container, if it has one.
+pub async fn find(
+    provider: &dyn Provider,
+    cluster: &str,
+) -> Result<Option<NodeInfo>, ClusterError> {
+    Ok(provider
+        .list_nodes(Some(cluster))
+        .await?
+        .into_iter()
+        .find(|n| n.role == NodeRole::ExternalLoadBalancer))
+}
+
+/// Point the balancer at exactly `control_planes` (container names), atomically: the new file
+/// is checked by haproxy itself, renamed over the old one, and haproxy reloads without
+/// dropping established connections. Returns once haproxy serves that set of servers.
+pub async fn configure(
+    provider: &dyn Provider,
+    cluster: &str,
+    control_planes: &[String],
+) -> Result<(), ClusterError> {
+    let lb = naming::load_balancer_name(cluster);
+    let info = provider.inspect_node(&lb).await?;
+    let config = haproxy::render(&haproxy::Balancer {
+        control_planes,
+        port: API_SERVER_INTERNAL_PORT,
+        ipv6: info.ipv4.is_none() && info.ipv6.is_some(),
+    });
+    let cfg = haproxy::CONFIG_PATH;
+    let pid = haproxy::PID_FILE;
+    let script = format!(
+        r#"set -eu
+cat > {cfg}.next
+haproxy -c -q -f {cfg}.next
+mv -f {cfg}.next {cfg}
+kill -USR2 "$(cat {pid})""#
+    );
+    node::run_with_input(provider, &lb, &["sh", "-c", &script], config).await?;
+    wait_for_servers(provider, &lb, control_planes).await
+}
+
+/// [`configure`] with the cluster's current control planes.
+pub async fn configure_current(provider: &dyn Provider, cluster: &str) -> Result<(), ClusterError> {
+    let cps = control_plane_nodes(provider, cluster).await?;
+    configure(provider, cluster, &cps).await
+}
+
+/// The backend servers as haproxy reports them (`show stat` on its admin socket); `None` when
+/// the container cannot tell (no `socat` in the image to reach the socket).
+pub async fn servers(
+    provider: &dyn Provider,
+    lb: &str,
+) -> Result<Option<Vec<ServerStat>>, ClusterError> {
+    let script = format!(
+        "command -v socat >/dev/null 2>&1 || exit 0; \
+         echo 'show stat' | socat -t 2 - UNIX-CONNECT:{}",
+        haproxy::ADMIN_SOCKET
+    );
+    let csv = node::run(provider, lb, &["sh", "-c", &script]).await?;
+    Ok(csv
+        .contains("# pxname")
+        .then(|| haproxy::servers_in_stat(&csv)))
+}
+
+async fn wait_for_servers(
+    provider: &dyn Provider,
+    lb: &str,
+    wanted: &[String],
+) -> Result<(), ClusterError> {
+    let wanted: BTreeSet<&str> = wanted.iter().map(String::as_str).collect();
+    let deadline = Instant::now() + RELOAD_TIMEOUT;
+    loop {
+        // Right after the signal the old worker may still answer, or none yet: poll.
+        let last = match servers(provider, lb).await {
+            // Nothing to confirm with: haproxy -c accepted the file and the signal was sent.
+            Ok(None) => return Ok(()),
+            Ok(Some(s))
+                if s.iter()
+                    .filter(|s| !s.backup)
+                    .map(|s| s.name.as_str())
+                    .collect::<BTreeSet<_>>()
+                    == wanted =>
+            {
+                return Ok(())
+            }
+            Ok(Some(s)) => format!(
+                "it serves [{}]",
+                s.iter()
+                    .filter(|s| !s.backup)
+                    .map(|s| s.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Err(e) => e.to_string(),
+        };
+        if Instant::now() >= deadline {
+            let logs = provider.logs(lb, 10).await.unwrap_or_default();
+            return Err(ClusterError::BadOutput {
+                node: lb.to_string(),
+                what: "haproxy reload".into(),
+                reason: format!(
+                    "haproxy did not take the new configuration within {}s ({last}); its last \
+                     output:\n{}",
+                    RELOAD_TIMEOUT.as_secs(),
+                    logs.join("\n")
+                ),
+            });
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
