@@ -5,6 +5,7 @@ pub mod create;
 pub mod delete;
 mod error;
 pub mod kubeconfig;
+pub mod load;
 pub mod loadbalancer;
 pub mod naming;
 pub mod node;
