@@ -7,12 +7,13 @@ mod delete;
 mod doctor;
 mod engine;
 mod get;
+mod load;
 mod version;
 
 use std::io::Write;
 use std::sync::Arc;
 
-use crate::cli::{BuildCommand, Cli, Command, ExportCommand, GetCommand};
+use crate::cli::{BuildCommand, Cli, Command, ExportCommand, GetCommand, LoadCommand};
 use crate::error::Error;
 use crate::events::Events;
 use crate::ui::{Mode, Terminal};
@@ -45,6 +46,8 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
             kubeconfig,
         }) => get::export_kubeconfig(&ctx, &cluster.name, kubeconfig.as_deref()).await,
         Command::Build(BuildCommand::NodeImage(args)) => build::node_image(&ctx, args).await,
+        Command::Load(LoadCommand::DockerImage(args)) => load::docker_image(&ctx, args).await,
+        Command::Load(LoadCommand::ImageArchive(args)) => load::image_archive(&ctx, args).await,
         Command::Doctor(args) => doctor::run(&ctx, args).await,
         Command::Version(out) => version::run(out),
         Command::Completion { shell } => {
