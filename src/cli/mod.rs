@@ -201,9 +201,8 @@ pub enum LoadCommand {
 
 #[derive(Debug, Args)]
 pub struct LoadTargetArgs {
-    /// Cluster name [default: $MINIK_CLUSTER_NAME or "minik"]
-    #[arg(short = 'n', long, env = "MINIK_CLUSTER_NAME", default_value = "minik")]
-    pub name: String,
+    #[command(flatten)]
+    pub cluster: ClusterName,
     /// Only these nodes (comma-separated container names) [default: all but the load balancer]
     #[arg(long, value_name = "NODE,...", value_delimiter = ',')]
     pub nodes: Vec<String>,
@@ -306,7 +305,7 @@ mod tests {
             panic!("not load docker-image")
         };
         assert_eq!(a.images, vec!["a", "b:1"]);
-        assert_eq!(a.target.name, "lab");
+        assert_eq!(a.target.cluster.name, "lab");
         assert_eq!(a.target.nodes, vec!["x", "y"]);
         assert!(Cli::try_parse_from(["minik", "load", "docker-image"]).is_err());
         assert!(Cli::try_parse_from(["minik", "load", "image-archive"]).is_err());

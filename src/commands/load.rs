@@ -8,7 +8,7 @@ use crate::error::Error;
 pub async fn docker_image(ctx: &Ctx, args: LoadDockerImageArgs) -> Result<(), Error> {
     let provider = engine::connect(ctx).await?;
     let targets = Targets {
-        cluster: &args.target.name,
+        cluster: &args.target.cluster.name,
         nodes: &args.target.nodes,
     };
     load::load_docker_images(&provider, &targets, &args.images, &ctx.events)
@@ -20,7 +20,7 @@ pub async fn docker_image(ctx: &Ctx, args: LoadDockerImageArgs) -> Result<(), Er
 pub async fn image_archive(ctx: &Ctx, args: LoadImageArchiveArgs) -> Result<(), Error> {
     let provider = engine::connect(ctx).await?;
     let targets = Targets {
-        cluster: &args.target.name,
+        cluster: &args.target.cluster.name,
         nodes: &args.target.nodes,
     };
     load::load_image_archives(&provider, &targets, &args.files, &ctx.events)

@@ -12,18 +12,25 @@ use tokio::sync::mpsc;
 
 use crate::provider::ByteStream;
 
-/// Chunks buffered per consumer. Engine chunks are tens of KiB, so this bounds memory to a few
-/// MiB per node while absorbing jitter between nodes.
-pub const CHANNEL_CAPACITY: usize = 64;
+/// Chunks buffered per consumer: with [`BATCH_BYTES`] chunks, at most 8 MiB per node, enough for
+/// nodes to drift apart a little (one unpacking while another still reads) without unbounded
+/// memory.
+pub const CHANNEL_CAPACITY: usize = 32;
 
-/// Split `source` into `n` streams. The returned future does the reading and must be polled
-/// alongside the consumers; it resolves to the bytes read, or to the source's error. On a source
-/// error every stream simply ends, so a consumer such as `ctr import` sees a truncated archive
-/// and fails instead of waiting for more input.
+/// Small engine chunks are gathered into pieces of at least this size before being sent, so each
+/// node's exec gets fewer, larger writes (less work for the engine relaying them).
+pub const BATCH_BYTES: usize = 256 << 10;
+
+/// Split `source` into `n` streams of chunks of at least `batch` bytes (except the last). The
+/// returned future does the reading and must be polled alongside the consumers; it resolves to
+/// the bytes read, or to the source's error. On a source error every stream simply ends, so a
+/// consumer such as `ctr import` sees a truncated archive and fails instead of waiting for more
+/// input.
 pub fn fan_out(
     mut source: ByteStream,
     n: usize,
     capacity: usize,
+    batch: usize,
     on_progress: impl Fn(u64),
 ) -> (Vec<ByteStream>, impl Future<Output = io::Result<u64>>) {
     let mut senders = Vec::with_capacity(n);
@@ -39,10 +46,9 @@ pub fn fan_out(
     let pump = async move {
         let mut read = 0u64;
         while senders.iter().any(Option::is_some) {
-            let Some(chunk) = source.next().await else {
+            let Some(chunk) = next_batch(&mut source, batch).await? else {
                 break;
             };
-            let chunk = chunk?;
             read += chunk.len() as u64;
             for slot in senders.iter_mut() {
                 if let Some(tx) = slot {
@@ -57,6 +63,25 @@ pub fn fan_out(
         Ok(read)
     };
     (streams, pump)
+}
+
+/// The next chunk of at least `batch` bytes (fewer only at the end); `None` at the end.
+async fn next_batch(source: &mut ByteStream, batch: usize) -> io::Result<Option<Bytes>> {
+    let Some(first) = source.next().await.transpose()? else {
+        return Ok(None);
+    };
+    if first.len() >= batch {
+        return Ok(Some(first));
+    }
+    let mut buf = bytes::BytesMut::with_capacity(batch.max(first.len()));
+    buf.extend_from_slice(&first);
+    while buf.len() < batch {
+        match source.next().await.transpose()? {
+            Some(more) => buf.extend_from_slice(&more),
+            None => break,
+        }
+    }
+    Ok(Some(buf.freeze()))
 }
 
 /// A file (or anything readable) as a [`ByteStream`] of `chunk`-sized pieces.
@@ -101,7 +126,7 @@ mod tests {
         let pulled = Arc::new(AtomicUsize::new(0));
         let progress = Arc::new(AtomicUsize::new(0));
         let p = progress.clone();
-        let (streams, pump) = fan_out(counted_source(100, pulled.clone()), 3, 2, move |d| {
+        let (streams, pump) = fan_out(counted_source(100, pulled.clone()), 3, 2, 1, move |d| {
             p.store(d as usize, Ordering::SeqCst)
         });
         let consumers = futures_util::future::join_all(streams.into_iter().map(drain));
@@ -118,7 +143,7 @@ mod tests {
     #[tokio::test]
     async fn a_slow_consumer_holds_the_reader_back() {
         let pulled = Arc::new(AtomicUsize::new(0));
-        let (mut streams, pump) = fan_out(counted_source(100, pulled.clone()), 2, 2, |_| {});
+        let (mut streams, pump) = fan_out(counted_source(100, pulled.clone()), 2, 2, 1, |_| {});
         let slow = streams.pop().unwrap();
         let fast = streams.pop().unwrap();
         let (release_tx, release_rx) = tokio::sync::oneshot::channel::<()>();
@@ -154,7 +179,7 @@ mod tests {
     #[tokio::test]
     async fn one_failing_consumer_does_not_stop_the_others() {
         let pulled = Arc::new(AtomicUsize::new(0));
-        let (streams, pump) = fan_out(counted_source(50, pulled), 3, 1, |_| {});
+        let (streams, pump) = fan_out(counted_source(50, pulled), 3, 1, 1, |_| {});
         let consumers = futures_util::future::join_all(streams.into_iter().enumerate().map(
             |(i, mut s)| async move {
                 if i == 1 {
@@ -175,7 +200,7 @@ mod tests {
     #[tokio::test]
     async fn when_every_consumer_is_gone_the_reader_stops() {
         let pulled = Arc::new(AtomicUsize::new(0));
-        let (streams, pump) = fan_out(counted_source(1000, pulled.clone()), 2, 1, |_| {});
+        let (streams, pump) = fan_out(counted_source(1000, pulled.clone()), 2, 1, 1, |_| {});
         drop(streams);
         assert_eq!(pump.await.unwrap(), 10);
         assert_eq!(pulled.load(Ordering::SeqCst), 1);
@@ -188,13 +213,31 @@ mod tests {
             Err(io::Error::other("docker save broke")),
             Ok(Bytes::from_static(b"never")),
         ]));
-        let (streams, pump) = fan_out(source, 2, 4, |_| {});
+        let (streams, pump) = fan_out(source, 2, 4, 1, |_| {});
         let consumers = futures_util::future::join_all(streams.into_iter().map(drain));
         let (read, got) = tokio::join!(pump, consumers);
         assert_eq!(read.unwrap_err().to_string(), "docker save broke");
         for g in got {
             assert_eq!(g.unwrap(), b"abc");
         }
+    }
+
+    #[tokio::test]
+    async fn small_chunks_are_gathered_into_batches() {
+        let pulled = Arc::new(AtomicUsize::new(0));
+        // 25 chunks of 10 bytes, batches of at least 64: 70, 70, 70, then the 40 left.
+        let (mut streams, pump) = fan_out(counted_source(25, pulled), 1, 8, 64, |_| {});
+        let mut s = streams.pop().unwrap();
+        let consumer = async move {
+            let mut sizes = Vec::new();
+            while let Some(c) = s.next().await {
+                sizes.push(c.unwrap().len());
+            }
+            sizes
+        };
+        let (read, sizes) = tokio::join!(pump, consumer);
+        assert_eq!(read.unwrap(), 250);
+        assert_eq!(sizes, vec![70, 70, 70, 40]);
     }
 
     #[tokio::test]

@@ -14,7 +14,7 @@ mod fanout;
 mod inventory;
 mod reference;
 
-pub use fanout::{fan_out, reader_stream, CHANNEL_CAPACITY};
+pub use fanout::{fan_out, reader_stream, BATCH_BYTES, CHANNEL_CAPACITY};
 pub use inventory::{
     parse_content_ls, parse_images_ls, snapshotter, Action, Inventory, DEFAULT_SNAPSHOTTER,
 };
@@ -425,7 +425,7 @@ async fn stream_to_nodes(
     events: &Events,
 ) -> (std::io::Result<u64>, Vec<Result<(), ProviderError>>) {
     let step = events.step(title);
-    let (streams, pump) = fan_out(source, group.len(), CHANNEL_CAPACITY, |done| {
+    let (streams, pump) = fan_out(source, group.len(), CHANNEL_CAPACITY, BATCH_BYTES, |done| {
         step.progress(done, total)
     });
     let imports = futures_util::future::join_all(group.iter().zip(streams).map(
