@@ -13,6 +13,8 @@
 mod fanout;
 mod inventory;
 mod reference;
+#[cfg(test)]
+mod tests_flow;
 
 pub use fanout::{fan_out, reader_stream, BATCH_BYTES, CHANNEL_CAPACITY};
 pub use inventory::{
@@ -155,6 +157,9 @@ pub async fn load_docker_images(
     images: &[String],
     events: &Events,
 ) -> Result<LoadReport, LoadError> {
+    if images.is_empty() {
+        return Ok(LoadReport::default());
+    }
     // Everything the user named must exist before anything changes.
     let mut wanted: Vec<LocalImage> = Vec::new();
     for name in images {
@@ -593,8 +598,8 @@ fn hex(id: &str) -> &str {
 
 /// `sha256:0123456789ab` (twelve hex digits, as `docker images` shows).
 fn short_id(id: &str) -> String {
-    let h = hex(id);
-    format!("sha256:{}", &h[..h.len().min(12)])
+    let short: String = hex(id).chars().take(12).collect();
+    format!("sha256:{short}")
 }
 
 fn node_list<'a>(nodes: impl Iterator<Item = &'a str>) -> String {
