@@ -334,3 +334,53 @@ fn failed_create_leaves_nothing_behind() {
         "no kubeconfig written for a failed create"
     );
 }
+
+/// Ctrl-C in the middle of a create removes what it had made and exits 130.
+#[test]
+fn interrupted_create_cleans_up() {
+    let home = tempfile::tempdir().unwrap();
+    let kubeconfig = home.path().join("config");
+    let name = unique("intr");
+    let _g = Cleanup(name.clone());
+    let child = Command::new(env!("CARGO_BIN_EXE_minik"))
+        .args([
+            "create", "--name", &name, "--nodes", "2", "--image", TEST_IMAGE,
+        ])
+        .env("KUBECONFIG", &kubeconfig)
+        .env("HOME", home.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Interrupt once its containers exist.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while leftovers(&name).lines().count() < 2 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no containers appeared"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("error: interrupted"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(
+        leftovers(&name),
+        "",
+        "containers left after Ctrl-C: {}",
+        text(&out)
+    );
+    assert!(
+        !kubeconfig.exists(),
+        "no kubeconfig written for an interrupted create"
+    );
+}

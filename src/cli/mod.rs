@@ -32,8 +32,11 @@ pub struct GlobalArgs {
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
     /// Docker context to use (overrides DOCKER_HOST, DOCKER_CONTEXT and the current context)
-    #[arg(long, global = true, value_name = "NAME")]
+    #[arg(long, global = true, value_name = "NAME", conflicts_with = "host")]
     pub context: Option<String>,
+    /// Container engine to use, as a URL (overrides DOCKER_HOST and contexts)
+    #[arg(short = 'H', long, global = true, value_name = "URL")]
+    pub host: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -42,10 +45,14 @@ pub enum Command {
     Create(CreateArgs),
     /// Delete a cluster and everything it made (containers, volumes, kubeconfig entries)
     Delete(DeleteArgs),
+    /// Stop a cluster's nodes cleanly (workers first); `minik start` brings them back
+    Stop(StopArgs),
+    /// Start a stopped cluster and wait for its nodes to be Ready
+    Start(StartArgs),
     /// Show clusters, nodes or a kubeconfig
     #[command(subcommand)]
     Get(GetCommand),
-    /// Write a cluster's kubeconfig entry again
+    /// Write a cluster's kubeconfig entry again, or collect its logs
     #[command(subcommand)]
     Export(ExportCommand),
     /// Build images
@@ -116,6 +123,29 @@ pub struct DeleteArgs {
     pub kubeconfig: Option<PathBuf>,
 }
 
+#[derive(Debug, Args)]
+pub struct StopArgs {
+    /// Cluster name [default: $MINIK_CLUSTER_NAME or "minik"]
+    #[arg(short = 'n', long, env = "MINIK_CLUSTER_NAME", conflicts_with = "all")]
+    pub name: Option<String>,
+    /// Stop every minik cluster
+    #[arg(long)]
+    pub all: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct StartArgs {
+    /// Cluster name [default: $MINIK_CLUSTER_NAME or "minik"]
+    #[arg(short = 'n', long, env = "MINIK_CLUSTER_NAME", conflicts_with = "all")]
+    pub name: Option<String>,
+    /// Start every minik cluster
+    #[arg(long)]
+    pub all: bool,
+    /// How long to wait for every node to be Ready ("0" returns once the nodes have booted)
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]
+    pub wait: Duration,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
 pub enum OutputFormat {
     #[default]
@@ -160,6 +190,14 @@ pub enum ExportCommand {
         /// Kubeconfig file to write [default: first of $KUBECONFIG, else ~/.kube/config]
         #[arg(long, value_name = "PATH")]
         kubeconfig: Option<PathBuf>,
+    },
+    /// Collect every node's logs, journals and config into DIR and DIR.tar.gz
+    Logs {
+        /// Folder to create [default: ./minik-logs-<cluster>-<UTC time>]
+        #[arg(value_name = "DIR")]
+        dir: Option<PathBuf>,
+        #[command(flatten)]
+        cluster: ClusterName,
     },
 }
 
@@ -309,6 +347,30 @@ mod tests {
         assert_eq!(a.target.nodes, vec!["x", "y"]);
         assert!(Cli::try_parse_from(["minik", "load", "docker-image"]).is_err());
         assert!(Cli::try_parse_from(["minik", "load", "image-archive"]).is_err());
+    }
+
+    #[test]
+    fn lifecycle_commands_parse() {
+        let cli = Cli::try_parse_from(["minik", "stop", "--all"]).unwrap();
+        let Command::Stop(a) = cli.command else {
+            panic!("not stop")
+        };
+        assert!(a.all && a.name.is_none());
+        let cli = Cli::try_parse_from(["minik", "start", "-n", "x", "--wait", "90s"]).unwrap();
+        let Command::Start(a) = cli.command else {
+            panic!("not start")
+        };
+        assert_eq!(
+            (a.name.as_deref(), a.wait),
+            (Some("x"), Duration::from_secs(90))
+        );
+        assert!(Cli::try_parse_from(["minik", "start", "--all", "--name", "x"]).is_err());
+        let cli = Cli::try_parse_from(["minik", "export", "logs", "out", "--name", "x"]).unwrap();
+        let Command::Export(ExportCommand::Logs { dir, cluster }) = cli.command else {
+            panic!("not export logs")
+        };
+        assert_eq!(dir, Some(PathBuf::from("out")));
+        assert_eq!(cluster.name, "x");
     }
 
     #[test]

@@ -20,8 +20,7 @@ pub async fn delete(
     kubeconfig_path: Option<&Path>,
     events: &Events,
 ) -> Result<Deleted, ClusterError> {
-    let nodes = provider.list_nodes(Some(cluster)).await?;
-    let names: Vec<String> = nodes.into_iter().map(|n| n.name).collect();
+    let names = provider.node_names(cluster).await?;
     if !names.is_empty() {
         let step = events.step(format!(
             "Deleting cluster {cluster:?} ({} containers)",

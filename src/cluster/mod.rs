@@ -1,12 +1,14 @@
-//! Cluster lifecycle: create, delete, list. Knows nothing of terminals; reports progress
+//! Cluster lifecycle: create, delete, list, stop/start, export logs. Knows nothing of terminals; reports progress
 //! through [`crate::events::Events`].
 
 pub mod create;
 pub mod delete;
 mod error;
 pub mod kubeconfig;
+pub mod lifecycle;
 pub mod load;
 pub mod loadbalancer;
+pub mod logs;
 pub mod naming;
 pub mod node;
 

@@ -44,12 +44,20 @@ pub async fn run(ctx: &Ctx, args: CreateArgs) -> Result<(), Error> {
         extras,
     };
     let cluster_name = opts.config.name.clone();
+    let explicit_kubeconfig = args.kubeconfig.is_some();
     let done = create(&provider, opts, &ctx.events).await?;
-    ctx.events.info(format!(
-        "Cluster {:?} is ready: {} node{}, Kubernetes {}, in {:.0}s",
-        cluster_name,
+    let nodes = format!(
+        "{} node{}",
         done.nodes,
-        if done.nodes == 1 { "" } else { "s" },
+        if done.nodes == 1 { "" } else { "s" }
+    );
+    let state = if done.ready {
+        "ready"
+    } else {
+        "up (not every node is Ready yet)"
+    };
+    ctx.events.info(format!(
+        "Cluster {cluster_name:?} is {state}: {nodes}, Kubernetes {}, in {:.0}s",
         done.kubernetes_version,
         done.elapsed.as_secs_f64()
     ));
@@ -59,14 +67,20 @@ pub async fn run(ctx: &Ctx, args: CreateArgs) -> Result<(), Error> {
         done.server,
         done.kubeconfig.display()
     ));
-    ctx.events.info(
-        "Try it with:\n\n    kubectl get nodes\n\nDelete it with:  minik delete".to_string()
-            + &args
-                .name
-                .as_ref()
-                .map(|n| format!(" --name {n}"))
-                .unwrap_or_default(),
-    );
+    let kubeconfig_flag = if explicit_kubeconfig {
+        format!(" --kubeconfig {}", done.kubeconfig.display())
+    } else {
+        String::new()
+    };
+    let name_flag = if cluster_name == config::DEFAULT_CLUSTER_NAME {
+        String::new()
+    } else {
+        format!(" --name {cluster_name}")
+    };
+    ctx.events.info(format!(
+        "Try it with:\n\n    kubectl get nodes --context {}{kubeconfig_flag}\n\nDelete it with:  minik delete{name_flag}",
+        done.context
+    ));
     Ok(())
 }
 

@@ -43,7 +43,7 @@ pub async fn connect_engine(ctx: &Ctx) -> Result<Engine, Error> {
 pub async fn try_connect(ctx: &Ctx) -> Result<Result<Engine, ConnectFailure>, Error> {
     let host = HostFacts::from_host();
     let flags = EndpointFlags {
-        host: None,
+        host: ctx.global.host.clone(),
         context: ctx.global.context.clone(),
     };
     let resolution = platform::resolve_endpoint(&host, &flags).map_err(|e| Error::Usage {

@@ -7,7 +7,9 @@ mod delete;
 mod doctor;
 mod engine;
 mod get;
+mod lifecycle;
 mod load;
+mod logs;
 mod version;
 
 use std::io::Write;
@@ -34,6 +36,11 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
     match cli.command {
         Command::Create(args) => create::run(&ctx, args).await,
         Command::Delete(args) => delete::run(&ctx, args).await,
+        Command::Stop(args) => lifecycle::stop(&ctx, args).await,
+        Command::Start(args) => lifecycle::start(&ctx, args).await,
+        Command::Export(ExportCommand::Logs { dir, cluster }) => {
+            logs::export(&ctx, &cluster.name, dir).await
+        }
         Command::Get(GetCommand::Clusters(out)) => get::clusters(&ctx, out).await,
         Command::Get(GetCommand::Nodes { cluster, out }) => {
             get::nodes(&ctx, &cluster.name, out).await

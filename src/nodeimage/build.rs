@@ -195,17 +195,9 @@ async fn fill(
     step.done();
 
     let step = events.step(format!("Saving {image}"));
-    let mut changes = vec![
-        r#"ENTRYPOINT ["/usr/local/bin/entrypoint", "/sbin/init"]"#.to_string(),
-        "CMD []".to_string(),
-        // The build's proxy settings must not leak into clusters.
-        r#"ENV HTTP_PROXY="" HTTPS_PROXY="" NO_PROXY="""#.to_string(),
-        format!("LABEL io.minik.kubernetes-version={version}"),
-    ];
-    for (k, v) in &opts.labels {
-        changes.push(format!("LABEL {k}={}", quote(v)));
-    }
-    provider.commit(container, image, &changes).await?;
+    provider
+        .commit(container, image, &commit_changes(version, &opts.labels))
+        .await?;
     step.done();
     Ok(())
 }
@@ -289,6 +281,22 @@ fn read(path: &Path) -> Result<String, NodeImageError> {
         path: path.display().to_string(),
         source: e,
     })
+}
+
+/// Dockerfile-style changes applied when the build container is saved as the node image.
+pub fn commit_changes(version: &KubeVersion, labels: &[(String, String)]) -> Vec<String> {
+    let mut changes = vec![
+        // The build container ran `sleep`; the node image boots systemd through the entrypoint.
+        r#"ENTRYPOINT ["/usr/local/bin/entrypoint", "/sbin/init"]"#.to_string(),
+        "CMD []".to_string(),
+        // The build's proxy settings must not leak into clusters.
+        r#"ENV HTTP_PROXY="" HTTPS_PROXY="" NO_PROXY="""#.to_string(),
+        format!("LABEL io.minik.kubernetes-version={version}"),
+    ];
+    for (k, v) in labels {
+        changes.push(format!("LABEL {k}={}", quote(v)));
+    }
+    changes
 }
 
 fn quote(v: &str) -> String {
@@ -426,7 +434,7 @@ async fn import_local_images(
                 path: t.display().to_string(),
                 source: e,
             })?;
-        let stream = tokio_util_stream(file);
+        let stream = file_stream(file);
         let cmd: Vec<String> = [
             "ctr",
             "-n",
@@ -453,18 +461,69 @@ async fn import_local_images(
     Ok(())
 }
 
-/// A file as a stream of chunks, read as the engine consumes them.
-fn tokio_util_stream(file: tokio::fs::File) -> crate::provider::ByteStream {
+/// A file as a stream of chunks, read as the engine consumes them; ends after an error.
+fn file_stream(file: tokio::fs::File) -> crate::provider::ByteStream {
     use tokio::io::AsyncReadExt;
-    Box::pin(futures_util::stream::unfold(file, |mut f| async move {
-        let mut buf = vec![0u8; 256 * 1024];
-        match f.read(&mut buf).await {
-            Ok(0) => None,
-            Ok(n) => {
-                buf.truncate(n);
-                Some((Ok(bytes::Bytes::from(buf)), f))
+    Box::pin(futures_util::stream::unfold(
+        Some(file),
+        |state| async move {
+            let mut f = state?;
+            let mut buf = vec![0u8; 256 * 1024];
+            match f.read(&mut buf).await {
+                Ok(0) => None,
+                Ok(n) => {
+                    buf.truncate(n);
+                    Some((Ok(bytes::Bytes::from(buf)), Some(f)))
+                }
+                Err(e) => Some((Err(e), None)),
             }
-            Err(e) => Some((Err(e), f)),
-        }
-    }))
+        },
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_committed_image_boots_systemd_and_carries_its_labels() {
+        let v: KubeVersion = "v1.36.1".parse().unwrap();
+        let changes = commit_changes(&v, &[("io.minik.test.inputs".into(), "a\"b".into())]);
+        assert_eq!(
+            changes[0],
+            r#"ENTRYPOINT ["/usr/local/bin/entrypoint", "/sbin/init"]"#
+        );
+        assert!(changes.contains(&"LABEL io.minik.kubernetes-version=v1.36.1".to_string()));
+        assert!(
+            changes.contains(&r#"LABEL io.minik.test.inputs="a\"b""#.to_string()),
+            "{changes:?}"
+        );
+        assert!(changes
+            .iter()
+            .any(|c| c.starts_with(r#"ENV HTTP_PROXY="""#)));
+    }
+
+    #[test]
+    fn offline_builds_check_their_folder_first() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(matches!(
+            local_version(dir.path()),
+            Err(NodeImageError::Read { .. })
+        ));
+        std::fs::write(dir.path().join("version"), "latest\n").unwrap();
+        assert!(matches!(
+            local_version(dir.path()),
+            Err(NodeImageError::Invalid(_))
+        ));
+        std::fs::write(dir.path().join("version"), "v1.35.0\n").unwrap();
+        assert_eq!(local_version(dir.path()).unwrap().to_string(), "v1.35.0");
+    }
+
+    #[test]
+    fn the_build_container_is_plain_and_sleeps() {
+        let spec = builder_spec("b", "minik/base:x");
+        assert!(!spec.systemd);
+        assert_eq!(spec.privileges, Privileges::None);
+        assert_eq!(spec.entrypoint, Some(vec!["sleep".to_string()]));
+    }
 }

@@ -92,6 +92,10 @@ pub trait Provider: Send + Sync {
     /// Create and start a container from `spec`. Does not wait for it to boot.
     async fn create_node(&self, spec: &NodeSpec) -> Result<()>;
 
+    /// Wait (up to `timeout`) until no node creation is under way, including ones whose caller
+    /// gave up (an interrupted create), so that listing afterwards finds every container.
+    async fn settle(&self, timeout: Duration);
+
     /// Wait until the container's output contains a line with every one of `needles`, or fail
     /// with its last log lines after `timeout`.
     async fn wait_for_log(&self, node: &str, needles: &[&str], timeout: Duration) -> Result<()>;
@@ -109,10 +113,32 @@ pub trait Provider: Send + Sync {
     /// All minik containers, or those of one cluster.
     async fn list_nodes(&self, cluster: Option<&str>) -> Result<Vec<NodeInfo>>;
 
+    /// Names of a cluster's containers straight from the engine's list, including ones still
+    /// being created (which cannot be inspected yet).
+    async fn node_names(&self, cluster: &str) -> Result<Vec<String>>;
+
     async fn inspect_node(&self, node: &str) -> Result<NodeInfo>;
+
+    /// The engine's whole inspect document for a container, as JSON (for log bundles). Only
+    /// diagnostics use it, so engines (and test doubles) may leave it out.
+    async fn inspect_json(&self, node: &str) -> Result<serde_json::Value> {
+        Err(ProviderError::Api {
+            call: "container inspect",
+            target: node.to_string(),
+            message: format!("the {} engine does not give inspect documents", self.name()),
+        })
+    }
 
     /// The container's recent output (entrypoint and systemd console).
     async fn logs(&self, node: &str, tail: usize) -> Result<Vec<String>>;
+
+    /// The container's whole output since it was created, every boot included, as bytes.
+    /// Defaults to a generous [`Provider::logs`] tail for engines that can't do better.
+    async fn all_logs(&self, node: &str) -> Result<Vec<u8>> {
+        let mut text = self.logs(node, 100_000).await?.join("\n");
+        text.push('\n');
+        Ok(text.into_bytes())
+    }
 
     async fn start_node(&self, node: &str) -> Result<()>;
 

@@ -111,12 +111,14 @@ impl Reporter for Terminal {
                     self.paint("31", "✗")
                 };
                 let text = format!(" {mark} {title} {}", self.paint("2", &seconds(elapsed)));
+                // Print the final line first, then clear the spinner: the other order leaves
+                // the spinner's last frame on screen.
+                if self.mode != Mode::Quiet {
+                    self.line(&text);
+                }
                 if let Some(bar) = st.bars.remove(&id) {
                     bar.finish_and_clear();
                     self.multi.remove(&bar);
-                }
-                if self.mode != Mode::Quiet {
-                    self.line(&text);
                 }
             }
             Event::Info(s) => {

@@ -12,6 +12,8 @@ mod provision;
 mod wait_ready;
 
 pub use plan::{NodeExtras, PlannedNode};
+pub use provision::BOOTED;
+pub(crate) use wait_ready::wait_nodes_ready;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -143,11 +145,21 @@ async fn run(
 /// we were interrupted can appear a moment later, so look again briefly.
 async fn cleanup(provider: &dyn Provider, name: &str, events: &Events) {
     let step = events.step(format!("Removing the nodes of {name:?}"));
-    for attempt in 0..3 {
-        match provider.list_nodes(Some(name)).await {
-            Ok(nodes) if nodes.is_empty() && attempt > 0 => break,
-            Ok(nodes) => {
-                let names: Vec<String> = nodes.into_iter().map(|n| n.name).collect();
+    // Containers whose creation was under way when we were interrupted must exist before
+    // they can be found and removed.
+    provider.settle(Duration::from_secs(60)).await;
+    let mut quiet_rounds = 0;
+    // Stop after two empty looks in a row (about half a second apart).
+    for _ in 0..10 {
+        match provider.node_names(name).await {
+            Ok(names) if names.is_empty() => {
+                quiet_rounds += 1;
+                if quiet_rounds == 2 {
+                    break;
+                }
+            }
+            Ok(names) => {
+                quiet_rounds = 0;
                 if let Err(e) = provider.remove_nodes(&names).await {
                     events.warn(format!("could not remove every node: {e}"));
                 }
@@ -157,7 +169,7 @@ async fn cleanup(provider: &dyn Provider, name: &str, events: &Events) {
                 return;
             }
         }
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        tokio::time::sleep(Duration::from_millis(250)).await;
     }
     step.done();
 }

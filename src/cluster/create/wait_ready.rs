@@ -4,23 +4,45 @@ use std::time::{Duration, Instant};
 
 use super::Ctx;
 use crate::cluster::{node, ClusterError};
-use crate::provider::NodeRole;
+use crate::events::Events;
+use crate::provider::{NodeRole, Provider};
 
 const POLL: Duration = Duration::from_millis(500);
 
 /// Returns false (after a warning) when `wait` runs out first; creation still succeeds, as the
 /// cluster usually becomes Ready soon after.
 pub async fn run(ctx: &Ctx<'_>, wait: Duration) -> Result<bool, ClusterError> {
-    if wait.is_zero() {
-        return Ok(true);
-    }
     let expected: Vec<&str> = ctx
         .nodes
         .iter()
         .filter(|n| n.role != NodeRole::ExternalLoadBalancer)
         .map(|n| n.name.as_str())
         .collect();
-    let step = ctx.events.step(format!(
+    wait_nodes_ready(
+        ctx.provider,
+        ctx.events,
+        &ctx.bootstrap().name,
+        &expected,
+        wait,
+    )
+    .await
+}
+
+/// Poll `kubectl get nodes` on `bootstrap` (with its admin.conf) until every node in
+/// `expected` is Ready. An API that does not answer yet counts as "not Ready yet". Returns
+/// false (after a warning) when `wait` runs out; a zero `wait` returns at once. Shared by
+/// `create` and `start`.
+pub(crate) async fn wait_nodes_ready(
+    provider: &dyn Provider,
+    events: &Events,
+    bootstrap: &str,
+    expected: &[&str],
+    wait: Duration,
+) -> Result<bool, ClusterError> {
+    if wait.is_zero() {
+        return Ok(true);
+    }
+    let step = events.step(format!(
         "Waiting ≤ {} for {} to be Ready ⏳",
         humantime::format_duration(wait),
         if expected.len() == 1 {
@@ -31,7 +53,7 @@ pub async fn run(ctx: &Ctx<'_>, wait: Duration) -> Result<bool, ClusterError> {
     ));
     let deadline = Instant::now() + wait;
     loop {
-        let last = match ready_nodes(ctx).await {
+        let last = match ready_nodes(provider, bootstrap).await {
             Ok(ready) if expected.iter().all(|n| ready.iter().any(|r| r == n)) => {
                 step.done();
                 return Ok(true);
@@ -41,17 +63,16 @@ pub async fn run(ctx: &Ctx<'_>, wait: Duration) -> Result<bool, ClusterError> {
         };
         if Instant::now() >= deadline {
             drop(step);
-            ctx.events.warn(format!("timed out waiting for Ready nodes ({last}); the cluster may still come up: check `kubectl get nodes`"));
+            events.warn(format!("timed out waiting for Ready nodes ({last}); the cluster may still come up: check `kubectl get nodes`"));
             return Ok(false);
         }
         tokio::time::sleep(POLL).await;
     }
 }
 
-async fn ready_nodes(ctx: &Ctx<'_>) -> Result<Vec<String>, ClusterError> {
-    let boot = &ctx.bootstrap().name;
+async fn ready_nodes(provider: &dyn Provider, boot: &str) -> Result<Vec<String>, ClusterError> {
     let json = node::run(
-        ctx.provider,
+        provider,
         boot,
         &[
             "kubectl",
@@ -64,7 +85,7 @@ async fn ready_nodes(ctx: &Ctx<'_>) -> Result<Vec<String>, ClusterError> {
     )
     .await?;
     parse_ready(&json).map_err(|reason| ClusterError::BadOutput {
-        node: boot.clone(),
+        node: boot.to_string(),
         what: "kubectl get nodes".into(),
         reason,
     })

@@ -123,6 +123,7 @@ impl Provider for Fake {
     async fn create_node(&self, _spec: &NodeSpec) -> PResult<()> {
         unimplemented!()
     }
+    async fn settle(&self, _timeout: Duration) {}
     async fn wait_for_log(&self, _n: &str, _needles: &[&str], _t: Duration) -> PResult<()> {
         unimplemented!()
     }
@@ -177,6 +178,14 @@ impl Provider for Fake {
             node("c-worker", NodeRole::Worker),
             node("c-worker2", NodeRole::Worker),
         ])
+    }
+    async fn node_names(&self, cluster: &str) -> PResult<Vec<String>> {
+        Ok(self
+            .list_nodes(Some(cluster))
+            .await?
+            .into_iter()
+            .map(|n| n.name)
+            .collect())
     }
     async fn inspect_node(&self, _node: &str) -> PResult<NodeInfo> {
         unimplemented!()

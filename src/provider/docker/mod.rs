@@ -1,6 +1,7 @@
 //! The Docker Engine provider: the only module that talks to bollard.
 
 mod boot;
+mod engine_cache;
 mod exec;
 mod image;
 mod network;
@@ -20,58 +21,60 @@ use bollard::query_parameters::{
 };
 use bollard::Docker;
 use futures_util::StreamExt;
-use tokio::sync::OnceCell;
+use std::sync::Arc;
+use tokio::sync::{watch, OnceCell};
 
 use super::{
-    NodeInfo, NodeRole, NodeSpec, NodeState, PortMapping, Provider, ProviderError, Result,
-    API_SERVER_INTERNAL_PORT, LABEL_CLUSTER, LABEL_ROLE,
+    NodeInfo, NodeRole, NodeSpec, NodeState, PortMapping, Privileges, Provider, ProviderError,
+    Result, API_SERVER_INTERNAL_PORT, LABEL_CLUSTER, LABEL_ROLE,
 };
 
 /// How long to wait for the engine to answer the first request. Docker Desktop's resource
 /// saver can take over ten seconds to wake its VM.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// Cheap to clone: clones share the connection, what was probed, and the in-flight count.
+#[derive(Clone)]
 pub struct DockerProvider {
     docker: Docker,
     endpoint: String,
-    privileged: OnceCell<bool>,
+    privileged: Arc<OnceCell<bool>>,
+    /// Node creations under way. They run to completion even when the caller gives up on
+    /// them (Ctrl-C), so that cleanup can wait for them and then find every container.
+    creating: Arc<watch::Sender<usize>>,
 }
 
 impl DockerProvider {
     /// Connect to `host` (a `unix://`, `tcp://`, `https://` or `npipe://` URI), negotiating the
     /// API version with the engine (this project's CI engine speaks 1.41).
     pub async fn connect(host: &str) -> Result<DockerProvider> {
-        let unreachable = |reason: String| ProviderError::Unreachable {
-            endpoint: host.to_string(),
-            reason,
-        };
-        let docker = Docker::connect_with_host(host).map_err(|e| unreachable(e.to_string()))?;
-        let docker = tokio::time::timeout(CONNECT_TIMEOUT, docker.negotiate_version())
-            .await
-            .map_err(|_| unreachable(format!("no answer within {}s", CONNECT_TIMEOUT.as_secs())))?
-            .map_err(|e| unreachable(describe(&e)))?;
-        Ok(DockerProvider {
-            docker,
-            endpoint: host.to_string(),
-            privileged: OnceCell::new(),
-        })
+        Self::negotiate(host, Docker::connect_with_host(host)).await
     }
 
     /// Connect with TLS client material (a docker context or DOCKER_CERT_PATH).
     pub async fn connect_tls(host: &str, key: &str, cert: &str, ca: &str) -> Result<Self> {
+        use std::path::Path;
+        let client = Docker::connect_with_ssl(
+            host,
+            Path::new(key),
+            Path::new(cert),
+            Path::new(ca),
+            120,
+            bollard::API_DEFAULT_VERSION,
+        );
+        Self::negotiate(host, client).await
+    }
+
+    /// The first request: agree on an API version, which also proves the engine answers.
+    async fn negotiate(
+        host: &str,
+        client: std::result::Result<Docker, BollardError>,
+    ) -> Result<Self> {
         let unreachable = |reason: String| ProviderError::Unreachable {
             endpoint: host.to_string(),
             reason,
         };
-        let docker = Docker::connect_with_ssl(
-            host,
-            std::path::Path::new(key),
-            std::path::Path::new(cert),
-            std::path::Path::new(ca),
-            120,
-            bollard::API_DEFAULT_VERSION,
-        )
-        .map_err(|e| unreachable(e.to_string()))?;
+        let docker = client.map_err(|e| unreachable(e.to_string()))?;
         let docker = tokio::time::timeout(CONNECT_TIMEOUT, docker.negotiate_version())
             .await
             .map_err(|_| unreachable(format!("no answer within {}s", CONNECT_TIMEOUT.as_secs())))?
@@ -79,8 +82,79 @@ impl DockerProvider {
         Ok(DockerProvider {
             docker,
             endpoint: host.to_string(),
-            privileged: OnceCell::new(),
+            privileged: Arc::new(OnceCell::new()),
+            creating: Arc::new(watch::Sender::new(0)),
         })
+    }
+
+    async fn list_names(&self, cluster: Option<&str>) -> Result<Vec<String>> {
+        let opts = ListContainersOptions {
+            all: true,
+            filters: Some(label_filter(cluster)),
+            ..Default::default()
+        };
+        let list = self
+            .docker
+            .list_containers(Some(opts))
+            .await
+            .map_err(|e| api_error("container list", "minik containers", e))?;
+        Ok(list
+            .iter()
+            .filter_map(|c| {
+                c.names
+                    .as_ref()?
+                    .first()
+                    .map(|n| n.trim_start_matches('/').to_string())
+            })
+            .collect())
+    }
+
+    async fn create_node_now(&self, spec: &NodeSpec) -> Result<()> {
+        match self.create_and_start(spec).await {
+            // The engine stopped allowing privileged containers since we learned it did
+            // (cached per engine): recreate this node with explicit capabilities.
+            Err(ProviderError::Api {
+                call: "container start",
+                message,
+                ..
+            }) if spec.privileges == Privileges::Privileged
+                && boot::refused_privileged(&message) =>
+            {
+                if let Some(id) = self.engine_id().await {
+                    engine_cache::remember_privileged(&id, false);
+                }
+                self.remove_nodes(std::slice::from_ref(&spec.name)).await?;
+                let fallback = NodeSpec {
+                    privileges: Privileges::ExplicitCapabilities,
+                    ..spec.clone()
+                };
+                self.create_and_start(&fallback).await
+            }
+            other => other,
+        }
+    }
+
+    async fn create_and_start(&self, spec: &NodeSpec) -> Result<()> {
+        let body = spec::container_body(spec);
+        let opts = CreateContainerOptions {
+            name: Some(spec.name.clone()),
+            ..Default::default()
+        };
+        self.docker
+            .create_container(Some(opts), body)
+            .await
+            .map_err(|e| api_error("container create", &spec.name, e))?;
+        self.start_node(&spec.name).await
+    }
+
+    /// The engine's ID from /info, which identifies it across restarts.
+    async fn engine_id(&self) -> Option<String> {
+        self.docker
+            .info()
+            .await
+            .ok()?
+            .id
+            .filter(|id| !id.is_empty())
     }
 
     pub(crate) fn client(&self) -> &Docker {
@@ -208,22 +282,42 @@ impl Provider for DockerProvider {
 
     async fn privileged_allowed(&self, image: &str) -> Result<bool> {
         self.privileged
-            .get_or_try_init(|| boot::probe_privileged(self, image))
+            .get_or_try_init(|| async {
+                let id = self.engine_id().await;
+                if let Some(known) = id.as_deref().and_then(engine_cache::privileged) {
+                    return Ok(known);
+                }
+                let allowed = boot::probe_privileged(self, image).await?;
+                if let Some(id) = &id {
+                    engine_cache::remember_privileged(id, allowed);
+                }
+                Ok(allowed)
+            })
             .await
             .copied()
     }
 
     async fn create_node(&self, spec: &NodeSpec) -> Result<()> {
-        let body = spec::container_body(spec);
-        let opts = CreateContainerOptions {
-            name: Some(spec.name.clone()),
-            ..Default::default()
-        };
-        self.docker
-            .create_container(Some(opts), body)
-            .await
-            .map_err(|e| api_error("container create", &spec.name, e))?;
-        self.start_node(&spec.name).await
+        // A dropped request would leave the engine creating a container nobody waits for:
+        // run it as its own task so it always finishes, and count it for `settle`.
+        let this = self.clone();
+        let spec = spec.clone();
+        self.creating.send_modify(|n| *n += 1);
+        let task = tokio::spawn(async move {
+            let result = this.create_node_now(&spec).await;
+            this.creating.send_modify(|n| *n -= 1);
+            result
+        });
+        task.await.map_err(|e| ProviderError::Api {
+            call: "container create",
+            target: "node".into(),
+            message: format!("the creating task stopped: {e}"),
+        })?
+    }
+
+    async fn settle(&self, timeout: Duration) {
+        let mut rx = self.creating.subscribe();
+        let _ = tokio::time::timeout(timeout, rx.wait_for(|n| *n == 0)).await;
     }
 
     async fn wait_for_log(&self, node: &str, needles: &[&str], timeout: Duration) -> Result<()> {
@@ -248,29 +342,7 @@ impl Provider for DockerProvider {
     }
 
     async fn list_nodes(&self, cluster: Option<&str>) -> Result<Vec<NodeInfo>> {
-        let label = match cluster {
-            Some(c) => format!("{LABEL_CLUSTER}={c}"),
-            None => LABEL_CLUSTER.to_string(),
-        };
-        let opts = ListContainersOptions {
-            all: true,
-            filters: Some(HashMap::from([("label".to_string(), vec![label])])),
-            ..Default::default()
-        };
-        let list = self
-            .docker
-            .list_containers(Some(opts))
-            .await
-            .map_err(|e| api_error("container list", "minik containers", e))?;
-        let names: Vec<String> = list
-            .iter()
-            .filter_map(|c| {
-                c.names
-                    .as_ref()?
-                    .first()
-                    .map(|n| n.trim_start_matches('/').to_string())
-            })
-            .collect();
+        let names = self.list_names(cluster).await?;
         let inspected =
             futures_util::future::join_all(names.iter().map(|n| self.inspect_node(n))).await;
         let mut nodes = Vec::new();
@@ -286,6 +358,10 @@ impl Provider for DockerProvider {
         Ok(nodes)
     }
 
+    async fn node_names(&self, cluster: &str) -> Result<Vec<String>> {
+        self.list_names(Some(cluster)).await
+    }
+
     async fn inspect_node(&self, node: &str) -> Result<NodeInfo> {
         let c = self
             .docker
@@ -293,6 +369,35 @@ impl Provider for DockerProvider {
             .await
             .map_err(|e| api_error("container inspect", node, e))?;
         node_info(node, &c)
+    }
+
+    async fn inspect_json(&self, node: &str) -> Result<serde_json::Value> {
+        let c = self
+            .docker
+            .inspect_container(node, None)
+            .await
+            .map_err(|e| api_error("container inspect", node, e))?;
+        serde_json::to_value(c).map_err(|e| ProviderError::Api {
+            call: "container inspect",
+            target: node.to_string(),
+            message: e.to_string(),
+        })
+    }
+
+    async fn all_logs(&self, node: &str) -> Result<Vec<u8>> {
+        let opts = LogsOptions {
+            stdout: true,
+            stderr: true,
+            tail: "all".to_string(),
+            ..Default::default()
+        };
+        let mut stream = self.docker.logs(node, Some(opts));
+        let mut out = Vec::new();
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| api_error("container logs", node, e))?;
+            out.extend_from_slice(&chunk.into_bytes());
+        }
+        Ok(out)
     }
 
     async fn logs(&self, node: &str, tail: usize) -> Result<Vec<String>> {
@@ -351,6 +456,15 @@ impl Provider for DockerProvider {
         .await;
         results.into_iter().collect()
     }
+}
+
+/// The engine-side filter for minik's containers: every cluster's, or one cluster's.
+pub fn label_filter(cluster: Option<&str>) -> HashMap<String, Vec<String>> {
+    let label = match cluster {
+        Some(c) => format!("{LABEL_CLUSTER}={c}"),
+        None => LABEL_CLUSTER.to_string(),
+    };
+    HashMap::from([("label".to_string(), vec![label])])
 }
 
 /// Read a NodeInfo out of an inspect document; containers without minik's labels are refused.
@@ -455,4 +569,18 @@ fn node_info(name: &str, c: &ContainerInspectResponse) -> Result<NodeInfo> {
         ports,
         labels,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::label_filter;
+
+    #[test]
+    fn filters_by_cluster_label() {
+        assert_eq!(label_filter(None)["label"], vec!["io.minik.cluster"]);
+        assert_eq!(
+            label_filter(Some("lab"))["label"],
+            vec!["io.minik.cluster=lab"]
+        );
+    }
 }

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Build the offline "kubernetes dir" that `minik build node-image --kubernetes-dir OUT` consumes,
+# using the Kubernetes STAND-IN (a test double, never part of the product; see README.md):
+#
+#   OUT/version                        one line, e.g. v1.35.0
+#   OUT/bin/{kubeadm,kubelet,kubectl}  executable copies of standin.py (they dispatch on argv[0])
+#   OUT/images/                        created if missing, left as is (other scripts add tars)
+#
+# Usage: make-kubernetes-dir.sh [--version vX.Y.Z] OUT
+set -euo pipefail
+
+usage() { echo "usage: $0 [--version vX.Y.Z] OUT" >&2; exit 2; }
+
+version=v1.35.0
+out=
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --version) [ $# -ge 2 ] || usage; version=$2; shift 2 ;;
+    --version=*) version=${1#--version=}; shift ;;
+    -h|--help) usage ;;
+    -*) echo "unknown flag: $1" >&2; usage ;;
+    *) [ -z "$out" ] || usage; out=$1; shift ;;
+  esac
+done
+[ -n "$out" ] || usage
+if ! [[ "$version" =~ ^v[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$ ]]; then
+  echo "invalid version \"$version\" (want vMAJOR.MINOR.PATCH)" >&2
+  exit 2
+fi
+
+src="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/standin.py"
+mkdir -p "$out/bin" "$out/images"
+printf '%s\n' "$version" > "$out/version"
+for tool in kubeadm kubelet kubectl; do
+  tmp="$out/bin/.$tool.tmp"
+  sed "s/^VERSION = \"v[^\"]*\"/VERSION = \"$version\"/" "$src" > "$tmp"
+  grep -q "^VERSION = \"$version\"" "$tmp" || { echo "failed to stamp the version into $tool" >&2; exit 1; }
+  chmod 0755 "$tmp"
+  mv -f "$tmp" "$out/bin/$tool"
+done
+echo "kubernetes dir (stand-in $version) written to $out"
