@@ -13,7 +13,7 @@ pub async fn docker_image(ctx: &Ctx, args: LoadDockerImageArgs) -> Result<(), Er
     };
     load::load_docker_images(&provider, &targets, &args.images, &ctx.events)
         .await
-        .map_err(to_error)?;
+        .map_err(|e| to_error(e, targets.cluster))?;
     Ok(())
 }
 
@@ -25,12 +25,12 @@ pub async fn image_archive(ctx: &Ctx, args: LoadImageArchiveArgs) -> Result<(), 
     };
     load::load_image_archives(&provider, &targets, &args.files, &ctx.events)
         .await
-        .map_err(to_error)?;
+        .map_err(|e| to_error(e, targets.cluster))?;
     Ok(())
 }
 
 /// Each load failure with what to do about it.
-fn to_error(e: LoadError) -> Error {
+fn to_error(e: LoadError, cluster: &str) -> Error {
     let message = e.to_string();
     match e {
         LoadError::Cluster(c) => Error::Cluster(c),
@@ -51,7 +51,9 @@ fn to_error(e: LoadError) -> Error {
         ),
         LoadError::NodeNotRunning { .. } => Error::Failed {
             message,
-            hint: Some("start the cluster's nodes first".into()),
+            hint: Some(format!(
+                "start the cluster first: minik start --name {cluster}"
+            )),
         },
         LoadError::Archive { .. } => Error::usage(
             message,
