@@ -61,6 +61,9 @@ pub enum Command {
     /// Add nodes to a running cluster, or delete them
     #[command(subcommand)]
     Node(NodeCommand),
+    /// Copy images into a cluster's nodes (from the local engine, or from archives)
+    #[command(subcommand)]
+    Load(LoadCommand),
     /// Check this machine and its container engine, and say how to fix what is wrong
     Doctor(DoctorArgs),
     /// Print minik's version
@@ -268,6 +271,41 @@ pub struct BuildNodeImageArgs {
     pub arch: Option<String>,
 }
 
+#[derive(Debug, Subcommand)]
+pub enum LoadCommand {
+    /// Copy images from the local engine into the nodes (skips nodes that already have them)
+    DockerImage(LoadDockerImageArgs),
+    /// Import image archives (`docker save` output, OCI archives) into the nodes
+    ImageArchive(LoadImageArchiveArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LoadTargetArgs {
+    #[command(flatten)]
+    pub cluster: ClusterName,
+    /// Only these nodes (comma-separated container names) [default: all but the load balancer]
+    #[arg(long, value_name = "NODE,...", value_delimiter = ',')]
+    pub nodes: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct LoadDockerImageArgs {
+    /// Images present in the local engine (never pulled)
+    #[arg(value_name = "IMAGE", required = true)]
+    pub images: Vec<String>,
+    #[command(flatten)]
+    pub target: LoadTargetArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct LoadImageArchiveArgs {
+    /// Image archive files, loaded in order
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<PathBuf>,
+    #[command(flatten)]
+    pub target: LoadTargetArgs,
+}
+
 #[derive(Debug, Args)]
 pub struct DoctorArgs {
     /// Node count to check resources for
@@ -327,6 +365,30 @@ mod tests {
         assert!(Cli::try_parse_from(["minik", "create", "--wait", "soon"]).is_err());
         assert!(Cli::try_parse_from(["minik", "delete", "--all", "--name", "x"]).is_err());
         assert!(Cli::try_parse_from(["minik", "get", "clusters", "-o", "yaml"]).is_err());
+    }
+
+    #[test]
+    fn load_takes_images_and_a_node_list() {
+        let cli = Cli::try_parse_from([
+            "minik",
+            "load",
+            "docker-image",
+            "a",
+            "b:1",
+            "--name",
+            "lab",
+            "--nodes",
+            "x,y",
+        ])
+        .unwrap();
+        let Command::Load(LoadCommand::DockerImage(a)) = cli.command else {
+            panic!("not load docker-image")
+        };
+        assert_eq!(a.images, vec!["a", "b:1"]);
+        assert_eq!(a.target.cluster.name, "lab");
+        assert_eq!(a.target.nodes, vec!["x", "y"]);
+        assert!(Cli::try_parse_from(["minik", "load", "docker-image"]).is_err());
+        assert!(Cli::try_parse_from(["minik", "load", "image-archive"]).is_err());
     }
 
     #[test]

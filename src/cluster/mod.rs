@@ -6,6 +6,7 @@ pub mod delete;
 mod error;
 pub mod kubeconfig;
 pub mod lifecycle;
+pub mod load;
 pub mod loadbalancer;
 pub mod logs;
 pub mod naming;

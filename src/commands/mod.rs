@@ -8,6 +8,7 @@ mod doctor;
 mod engine;
 mod get;
 mod lifecycle;
+mod load;
 mod logs;
 mod node;
 mod version;
@@ -15,7 +16,7 @@ mod version;
 use std::io::Write;
 use std::sync::Arc;
 
-use crate::cli::{BuildCommand, Cli, Command, ExportCommand, GetCommand, NodeCommand};
+use crate::cli::{BuildCommand, Cli, Command, ExportCommand, GetCommand, LoadCommand, NodeCommand};
 use crate::error::Error;
 use crate::events::Events;
 use crate::ui::{Mode, Terminal};
@@ -55,6 +56,8 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
         Command::Build(BuildCommand::NodeImage(args)) => build::node_image(&ctx, args).await,
         Command::Node(NodeCommand::Add(args)) => node::add(&ctx, args).await,
         Command::Node(NodeCommand::Delete(args)) => node::delete(&ctx, args).await,
+        Command::Load(LoadCommand::DockerImage(args)) => load::docker_image(&ctx, args).await,
+        Command::Load(LoadCommand::ImageArchive(args)) => load::image_archive(&ctx, args).await,
         Command::Doctor(args) => doctor::run(&ctx, args).await,
         Command::Version(out) => version::run(out),
         Command::Completion { shell } => {

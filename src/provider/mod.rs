@@ -44,6 +44,13 @@ pub trait Provider: Send + Sync {
     /// The image's ID when it is present locally.
     async fn image_id(&self, image: &str) -> Result<Option<String>>;
 
+    /// The image's size in bytes as the engine reports it (`docker image inspect`), when it is
+    /// present locally. Progress bars use it as their total; the default knows nothing.
+    async fn image_size(&self, image: &str) -> Result<Option<u64>> {
+        let _ = image;
+        Ok(None)
+    }
+
     /// Local images of a repository (`minik/node`), newest first.
     async fn local_images(&self, repository: &str) -> Result<Vec<String>>;
 

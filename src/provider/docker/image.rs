@@ -17,6 +17,14 @@ pub async fn image_id(p: &DockerProvider, image: &str) -> Result<Option<String>>
     }
 }
 
+pub async fn size(p: &DockerProvider, image: &str) -> Result<Option<u64>> {
+    match p.client().inspect_image(image).await {
+        Ok(i) => Ok(i.size.and_then(|s| u64::try_from(s).ok())),
+        Err(e) if status_code(&e) == Some(404) => Ok(None),
+        Err(e) => Err(api_error("image inspect", image, e)),
+    }
+}
+
 pub async fn local_images(p: &DockerProvider, repository: &str) -> Result<Vec<String>> {
     let opts = bollard::query_parameters::ListImagesOptions {
         filters: Some(HashMap::from([(

@@ -258,6 +258,10 @@ impl Provider for DockerProvider {
         image::commit(self, container, image, changes).await
     }
 
+    async fn image_size(&self, image: &str) -> Result<Option<u64>> {
+        image::size(self, image).await
+    }
+
     fn save_images(&self, images: &[String]) -> super::ByteStream {
         let names: Vec<&str> = images.iter().map(String::as_str).collect();
         let stream = self.docker.export_images(&names);
