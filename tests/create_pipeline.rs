@@ -239,15 +239,41 @@ async fn steps_run_in_order_and_the_kubeconfig_is_written() {
         .unwrap();
     let calls = engine.calls();
 
-    // Every node boots before any kubeadm runs; init precedes every join; the second control
-    // plane joins before the third, and workers join after the control planes.
-    let last_boot = calls.iter().rposition(|c| c.starts_with("booted")).unwrap();
+    // Every container is created before any waiting; kubeadm init runs once the first control
+    // plane has booted (the others may still be booting); every node has booted before it
+    // joins, and every join waits for init. The second control plane joins before the third,
+    // and workers join after the control planes.
+    let last_create = calls
+        .iter()
+        .rposition(|c| c.starts_with("create pipe-"))
+        .unwrap();
+    let first_boot = position(&calls, "booted pipe-control-plane");
+    assert!(last_create < first_boot, "{calls:#?}");
     let init = position(&calls, "pipe-control-plane: kubeadm init");
-    assert!(last_boot < init);
+    assert!(first_boot < init);
+    for node in [
+        "pipe-control-plane2",
+        "pipe-control-plane3",
+        "pipe-worker",
+        "pipe-worker2",
+    ] {
+        assert!(
+            position(&calls, &format!("booted {node}"))
+                < position(&calls, &format!("{node}: kubeadm join"))
+        );
+    }
     let cp2 = position(&calls, "pipe-control-plane2: kubeadm join");
     let cp3 = position(&calls, "pipe-control-plane3: kubeadm join");
     let w1 = position(&calls, "pipe-worker: kubeadm join");
     assert!(init < cp2 && cp2 < cp3 && cp3 < w1, "{calls:#?}");
+    // Secondary control planes get the shared PKI before they join.
+    let pki = calls
+        .iter()
+        .position(|c| {
+            c.starts_with("exec pipe-control-plane2:") && c.contains("/etc/kubernetes/pki/ca.key")
+        })
+        .expect("the CA key is copied to control-plane2");
+    assert!(pki < cp2);
     // The CNI goes in right after init, before joins.
     let cni = position(&calls, "apply -f -");
     assert!(init < cni && cni < cp2);
@@ -263,7 +289,7 @@ async fn steps_run_in_order_and_the_kubeconfig_is_written() {
         .iter()
         .any(|c| c.starts_with("remove") && c != "remove pipe-lb-probe"));
     let lb_config = position(&calls, "exec pipe-external-load-balancer: sh -c");
-    assert!(last_boot < lb_config && lb_config < init, "{calls:#?}");
+    assert!(first_boot < lb_config && lb_config < init, "{calls:#?}");
 
     // Nodes, not containers: the balancer is not counted.
     assert_eq!(done.nodes, 5);

@@ -42,7 +42,11 @@ baseline() { # N: start N node containers in parallel, wait until each reaches m
         --label io.minik.bench=1 "${POWERS[@]}" --security-opt seccomp=unconfined \
         --security-opt apparmor=unconfined --cgroupns private --tmpfs /tmp --tmpfs /run \
         -v /var -v /lib/modules:/lib/modules:ro --init=false "$IMAGE" >/dev/null
-      timeout 60 docker logs -f "bench-base-$i" 2>&1 | grep -q -m1 'Reached target.*Multi-User System'
+      # Short polls: `docker logs -f | grep -q` would wait for the next line after the match.
+      for _ in $(seq 600); do
+        docker logs "bench-base-$i" 2>&1 | grep -q 'Reached target.*Multi-User System' && break
+        sleep 0.1
+      done
     ) &
     pids+=($!)
   done

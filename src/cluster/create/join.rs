@@ -35,6 +35,9 @@ pub async fn run(ctx: &Ctx<'_>) -> Result<(), ClusterError> {
     if !secondaries.is_empty() {
         let step = ctx.events.step("Joining more control-plane nodes 🎮");
         for n in secondaries {
+            super::kubeadm_init::copy_shared_pki(ctx, &n.name)
+                .await
+                .map_err(|e| e.in_step("Joining control-plane nodes"))?;
             join(ctx, n, &hashes)
                 .await
                 .map_err(|e| e.in_step("Joining control-plane nodes"))?;
@@ -54,6 +57,7 @@ pub async fn run(ctx: &Ctx<'_>) -> Result<(), ClusterError> {
 pub async fn join(ctx: &Ctx<'_>, n: &PlannedNode, hashes: &[String]) -> Result<(), ClusterError> {
     let text = render_for(ctx, n, hashes.to_vec())?;
     node::write_file(ctx.provider, &n.name, KUBEADM_CONF, &text).await?;
+    super::kubeadm_config::patch_containerd(ctx, &n.name).await?;
     let out = node::run_combined(
         ctx.provider,
         &n.name,

@@ -1,8 +1,6 @@
 //! Step: each node's kubeadm config, rendered from typed structs and written to
 //! /kind/kubeadm.conf (the path kind's images and tools expect).
 
-use futures_util::future::try_join_all;
-
 use super::{Ctx, PlannedNode};
 use crate::cluster::{node, ClusterError};
 use crate::k8s_version::KubeVersion;
@@ -77,27 +75,24 @@ pub fn render_for(
     )?)
 }
 
-pub async fn run(ctx: &mut Ctx<'_>) -> Result<(), ClusterError> {
+/// The first control plane's config (every other node gets its own when it joins, pinned to
+/// the CA that `kubeadm init` makes), and containerd patches there.
+pub async fn run(ctx: &Ctx<'_>) -> Result<(), ClusterError> {
     let step = ctx.events.step("Writing configuration 📜");
-    let ctx_ref: &Ctx<'_> = ctx;
-    let writes = ctx_ref
-        .nodes
-        .iter()
-        .filter(|n| n.role != NodeRole::ExternalLoadBalancer)
-        .map(|n| async move {
-            let text = render_for(ctx_ref, n, Vec::new())?;
-            node::write_file(ctx_ref.provider, &n.name, KUBEADM_CONF, &text).await?;
-            patch_containerd(ctx_ref, &n.name).await
-        });
-    try_join_all(writes)
-        .await
-        .map_err(|e| e.in_step("Writing configuration"))?;
+    let boot = ctx.bootstrap();
+    async {
+        let text = render_for(ctx, boot, Vec::new())?;
+        node::write_file(ctx.provider, &boot.name, KUBEADM_CONF, &text).await?;
+        patch_containerd(ctx, &boot.name).await
+    }
+    .await
+    .map_err(|e| e.in_step("Writing configuration"))?;
     step.done();
     Ok(())
 }
 
 /// Apply the cluster's containerd patches, restarting containerd only when the file changed.
-async fn patch_containerd(ctx: &Ctx<'_>, node_name: &str) -> Result<(), ClusterError> {
+pub(crate) async fn patch_containerd(ctx: &Ctx<'_>, node_name: &str) -> Result<(), ClusterError> {
     let cfg = ctx.config;
     if cfg.containerd_config_patches.is_empty() && cfg.containerd_config_patches_json6902.is_empty()
     {

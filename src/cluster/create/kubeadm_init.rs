@@ -34,29 +34,22 @@ pub async fn run(ctx: &Ctx<'_>) -> Result<(), ClusterError> {
     .map_err(|e| ClusterError::from(e).in_step("Starting control-plane"))?;
     ctx.events.debug(out);
 
-    // Secondary control planes get the cluster's CAs and keys before they join.
-    let secondaries: Vec<_> = ctx
-        .nodes
-        .iter()
-        .skip(1)
-        .filter(|n| n.is_control_plane())
-        .collect();
-    if !secondaries.is_empty() {
-        for path in SHARED_PKI {
-            let Ok(content) = node::read_file(ctx.provider, boot, path).await else {
-                // Not every Kubernetes version (or stand-in) writes every file.
-                continue;
-            };
-            for n in &secondaries {
-                node::write_file(ctx.provider, &n.name, path, &content)
-                    .await
-                    .map_err(|e| ClusterError::from(e).in_step("Starting control-plane"))?;
-            }
-        }
-    }
-
     // A cluster without workers needs schedulable control planes: the kubeadm config
     // registers them with no taints, so there is nothing to lift here.
     step.done();
+    Ok(())
+}
+
+/// Give a secondary control plane the cluster's CAs and keys before it joins (so that it
+/// joins without `--upload-certs`).
+pub async fn copy_shared_pki(ctx: &Ctx<'_>, node_name: &str) -> Result<(), ClusterError> {
+    let boot = &ctx.bootstrap().name;
+    for path in SHARED_PKI {
+        let Ok(content) = node::read_file(ctx.provider, boot, path).await else {
+            // Not every Kubernetes version (or stand-in) writes every file.
+            continue;
+        };
+        node::write_file(ctx.provider, node_name, path, &content).await?;
+    }
     Ok(())
 }

@@ -129,9 +129,14 @@ async fn run(
     {
         crate::cluster::loadbalancer::check_image(provider, &opts.config.name, &lb.image).await?;
     }
-    let info = provision::run(provider, events, &opts.config, &nodes).await?;
+    // Every container starts at once; work on the first control plane begins as soon as it
+    // has booted, while the others finish booting.
+    let prepared = events.step(format!("Preparing nodes {}", "📦".repeat(nodes.len())));
+    provision::create_all(provider, events, &opts.config, &nodes).await?;
+    provision::wait_booted(provider, &nodes[..1]).await?;
+    let info = provision::inspect_all(provider, &nodes).await?;
     let version = kubeadm_config::node_version(provider, &nodes[0].name).await?;
-    let mut ctx = Ctx {
+    let ctx = Ctx {
         provider,
         events,
         config: &opts.config,
@@ -139,10 +144,18 @@ async fn run(
         version,
         info,
     };
-    loadbalancer::run(&ctx).await?;
-    kubeadm_config::run(&mut ctx).await?;
-    kubeadm_init::run(&ctx).await?;
-    addons::run(&ctx).await?;
+    let rest_booted = async {
+        provision::wait_booted(provider, &ctx.nodes[1..]).await?;
+        prepared.done();
+        Ok::<_, ClusterError>(())
+    };
+    let control_plane = async {
+        loadbalancer::run(&ctx).await?;
+        kubeadm_config::run(&ctx).await?;
+        kubeadm_init::run(&ctx).await?;
+        addons::run(&ctx).await
+    };
+    futures_util::future::try_join(control_plane, rest_booted).await?;
     join::run(&ctx).await?;
     let ready = wait_ready::run(&ctx, opts.wait).await?;
     let exported = export_kubeconfig::run(&ctx, opts.kubeconfig.as_deref()).await?;

@@ -16,6 +16,7 @@ use crate::provider::{NodeInfo, NodeRole, NodeSpec, Privileges, Provider, NETWOR
 pub const BOOTED: &[&str] = &["Reached target", "Multi-User System"];
 const BOOT_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// Create every container and wait until all of them have booted (used by `node add`).
 pub async fn run(
     provider: &dyn Provider,
     events: &Events,
@@ -23,6 +24,21 @@ pub async fn run(
     nodes: &[PlannedNode],
 ) -> Result<Vec<NodeInfo>, ClusterError> {
     let step = events.step(format!("Preparing nodes {}", "📦".repeat(nodes.len())));
+    create_all(provider, events, config, nodes).await?;
+    wait_booted(provider, nodes).await?;
+    let info = inspect_all(provider, nodes).await?;
+    step.done();
+    Ok(info)
+}
+
+/// The network, then every container at once. Does not wait for them to boot, so the caller
+/// can start on the first control plane while the others are still booting.
+pub async fn create_all(
+    provider: &dyn Provider,
+    events: &Events,
+    config: &ClusterConfig,
+    nodes: &[PlannedNode],
+) -> Result<(), ClusterError> {
     provider.ensure_network(NETWORK_NAME).await?;
     let privileged = provider.privileged_allowed(&nodes[0].image).await?;
     if !privileged {
@@ -31,18 +47,34 @@ pub async fn run(
                 .to_string(),
         );
     }
-    let boots = nodes.iter().map(|n| async move {
-        let spec = spec_for(config, n, privileged);
-        provider.create_node(&spec).await?;
-        if spec.systemd {
-            provider.wait_for_log(&n.name, BOOTED, BOOT_TIMEOUT).await?;
-        }
-        Ok::<_, ClusterError>(())
-    });
+    try_join_all(
+        nodes
+            .iter()
+            .map(|n| create_one(provider, config, n, privileged)),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Wait until each node's systemd has reached multi-user (the load balancer has no systemd).
+pub async fn wait_booted(
+    provider: &dyn Provider,
+    nodes: &[PlannedNode],
+) -> Result<(), ClusterError> {
+    let boots = nodes
+        .iter()
+        .filter(|n| n.role != NodeRole::ExternalLoadBalancer)
+        .map(|n| provider.wait_for_log(&n.name, BOOTED, BOOT_TIMEOUT));
     try_join_all(boots).await?;
-    let info = try_join_all(nodes.iter().map(|n| provider.inspect_node(&n.name))).await?;
-    step.done();
-    Ok(info)
+    Ok(())
+}
+
+/// Addresses are assigned when a container starts, before it has booted.
+pub async fn inspect_all(
+    provider: &dyn Provider,
+    nodes: &[PlannedNode],
+) -> Result<Vec<NodeInfo>, ClusterError> {
+    Ok(try_join_all(nodes.iter().map(|n| provider.inspect_node(&n.name))).await?)
 }
 
 pub fn spec_for(config: &ClusterConfig, n: &PlannedNode, privileged: bool) -> NodeSpec {
@@ -68,4 +100,15 @@ pub fn spec_for(config: &ClusterConfig, n: &PlannedNode, privileged: bool) -> No
         entrypoint: (!is_node).then(crate::cluster::loadbalancer::entrypoint),
         labels: Default::default(),
     }
+}
+
+async fn create_one(
+    provider: &dyn Provider,
+    config: &ClusterConfig,
+    n: &PlannedNode,
+    privileged: bool,
+) -> Result<(), ClusterError> {
+    Ok(provider
+        .create_node(&spec_for(config, n, privileged))
+        .await?)
 }
