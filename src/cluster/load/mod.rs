@@ -13,8 +13,6 @@
 mod fanout;
 mod inventory;
 mod reference;
-#[cfg(test)]
-mod tests_flow;
 
 pub use fanout::{fan_out, reader_stream, BATCH_BYTES, CHANNEL_CAPACITY};
 pub use inventory::{

@@ -1,4 +1,5 @@
-//! The whole `docker-image` flow against a fake engine: per-node decisions, one save stream for
+//! The whole `docker-image` flow against a fake engine (a TEST DOUBLE of the container engine,
+//! in memory, used only here): per-node decisions, one save stream for
 //! every node that needs it, and a failing node that does not stop the others.
 
 use std::collections::BTreeMap;
@@ -9,8 +10,13 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use futures_util::StreamExt;
 
-use super::*;
-use crate::provider::{ByteStream, ExecOutput, NetworkInfo, NodeInfo, NodeSpec, Result as PResult};
+use minik::cluster::load::*;
+use minik::cluster::ClusterError;
+use minik::events::Events;
+use minik::provider::{
+    ByteStream, ExecInput, ExecOutput, NetworkInfo, NodeInfo, NodeRole, NodeSpec, NodeState,
+    Provider, Result as PResult,
+};
 
 const ID: &str = "sha256:c0nf1g";
 
