@@ -7,18 +7,32 @@ use crate::cluster::{node, ClusterError};
 const CNI_MANIFEST: &str = "/kind/manifests/default-cni.yaml";
 const STORAGE_MANIFEST: &str = "/kind/manifests/default-storage.yaml";
 
+/// The two are independent, so they are applied at the same time.
 pub async fn run(ctx: &Ctx<'_>) -> Result<(), ClusterError> {
-    if !ctx.config.networking.disable_default_cni {
-        let step = ctx.events.step("Installing CNI 🔌");
-        let manifest = node::read_file(ctx.provider, &ctx.bootstrap().name, CNI_MANIFEST)
-            .await
-            .map_err(|e| ClusterError::from(e).in_step("Installing CNI"))?;
-        let manifest = template_cni(&manifest, &ctx.config.networking.pod_subnet);
-        apply(ctx, manifest)
-            .await
-            .map_err(|e| e.in_step("Installing CNI"))?;
-        step.done();
+    futures_util::future::try_join(cni(ctx), storage(ctx)).await?;
+    Ok(())
+}
+
+async fn cni(ctx: &Ctx<'_>) -> Result<(), ClusterError> {
+    if ctx.config.networking.disable_default_cni {
+        return Ok(());
     }
+    let step = ctx.events.step("Installing CNI 🔌");
+    async {
+        let manifest = node::read_file(ctx.provider, &ctx.bootstrap().name, CNI_MANIFEST).await?;
+        apply(
+            ctx,
+            template_cni(&manifest, &ctx.config.networking.pod_subnet),
+        )
+        .await
+    }
+    .await
+    .map_err(|e| e.in_step("Installing CNI"))?;
+    step.done();
+    Ok(())
+}
+
+async fn storage(ctx: &Ctx<'_>) -> Result<(), ClusterError> {
     let step = ctx.events.step("Installing StorageClass 💾");
     match node::read_file(ctx.provider, &ctx.bootstrap().name, STORAGE_MANIFEST).await {
         Ok(manifest) => apply(ctx, manifest)
