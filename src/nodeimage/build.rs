@@ -9,7 +9,7 @@ use super::{download, images, NodeImageError};
 use crate::cluster::node;
 use crate::events::Events;
 use crate::k8s_version::KubeVersion;
-use crate::provider::{ExecInput, NodeRole, NodeSpec, Privileges, Provider, ProviderError};
+use crate::provider::{ExecInput, NodeRole, NodeSpec, Provider, ProviderError};
 
 /// Where the Kubernetes bits come from.
 #[derive(Debug, Clone)]
@@ -247,23 +247,17 @@ async fn build_base(
 }
 
 fn builder_spec(name: &str, base: &str) -> NodeSpec {
-    NodeSpec {
-        name: name.to_string(),
-        cluster: "minik-build".into(),
-        role: NodeRole::Worker,
-        image: base.to_string(),
-        network: "bridge".into(),
-        privileges: Privileges::None,
-        systemd: false,
-        env: Vec::new(),
-        ports: Vec::new(),
-        mounts: Vec::new(),
-        devices: Vec::new(),
-        userns_host: false,
-        entrypoint: Some(vec!["sleep".into()]),
-        command: Some(vec!["infinity".into()]),
-        labels: BTreeMap::from([("io.minik.build".to_string(), "true".to_string())]),
-    }
+    let mut spec = NodeSpec::plain(
+        name,
+        "minik-build",
+        NodeRole::Worker,
+        base,
+        "bridge",
+        vec!["sleep".into()],
+        vec!["infinity".into()],
+    );
+    spec.labels = BTreeMap::from([("io.minik.build".to_string(), "true".to_string())]);
+    spec
 }
 
 fn local_version(dir: &Path) -> Result<KubeVersion, NodeImageError> {
@@ -523,7 +517,7 @@ mod tests {
     fn the_build_container_is_plain_and_sleeps() {
         let spec = builder_spec("b", "minik/base:x");
         assert!(!spec.systemd);
-        assert_eq!(spec.privileges, Privileges::None);
+        assert_eq!(spec.privileges, crate::provider::Privileges::None);
         assert_eq!(spec.entrypoint, Some(vec!["sleep".to_string()]));
     }
 }

@@ -94,6 +94,38 @@ pub struct NodeSpec {
     pub labels: BTreeMap<String, String>,
 }
 
+impl NodeSpec {
+    /// An ordinary container (no systemd, no extra powers) running `entrypoint` + `command`:
+    /// the image builder, the load balancer and its image check.
+    pub fn plain(
+        name: &str,
+        cluster: &str,
+        role: NodeRole,
+        image: &str,
+        network: &str,
+        entrypoint: Vec<String>,
+        command: Vec<String>,
+    ) -> NodeSpec {
+        NodeSpec {
+            name: name.to_string(),
+            cluster: cluster.to_string(),
+            role,
+            image: image.to_string(),
+            network: network.to_string(),
+            privileges: Privileges::None,
+            systemd: false,
+            env: Vec::new(),
+            ports: Vec::new(),
+            mounts: Vec::new(),
+            devices: Vec::new(),
+            userns_host: false,
+            entrypoint: Some(entrypoint),
+            command: Some(command),
+            labels: BTreeMap::new(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum NodeState {

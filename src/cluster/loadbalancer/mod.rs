@@ -14,8 +14,7 @@ use std::time::{Duration, Instant};
 
 use crate::cluster::{control_plane_nodes, naming, node, ClusterError};
 use crate::provider::{
-    NodeInfo, NodeRole, NodeSpec, Privileges, Provider, ProviderError, API_SERVER_INTERNAL_PORT,
-    NETWORK_NAME,
+    NodeInfo, NodeRole, NodeSpec, Provider, ProviderError, API_SERVER_INTERNAL_PORT, NETWORK_NAME,
 };
 
 pub use haproxy::ServerStat;
@@ -67,27 +66,20 @@ pub async fn check_image(
 ) -> Result<(), ClusterError> {
     let name = format!("{cluster}-lb-probe");
     provider.ensure_network(NETWORK_NAME).await?;
-    let spec = NodeSpec {
-        name: name.clone(),
-        cluster: cluster.to_string(),
-        role: NodeRole::ExternalLoadBalancer,
-        image: image.to_string(),
-        network: NETWORK_NAME.to_string(),
-        privileges: Privileges::None,
-        systemd: false,
-        env: Vec::new(),
-        ports: Vec::new(),
-        mounts: Vec::new(),
-        devices: Vec::new(),
-        userns_host: false,
-        entrypoint: Some(entrypoint()),
-        // Exits non-zero without haproxy, so the wait below ends either way.
-        command: Some(vec![format!(
-            "if command -v haproxy >/dev/null 2>&1; then echo '{PROBE_MARK} found'; \
+    // Exits non-zero without haproxy, so the wait below ends either way.
+    let check = format!(
+        "if command -v haproxy >/dev/null 2>&1; then echo '{PROBE_MARK} found'; \
              else echo '{PROBE_MARK} missing'; exit 1; fi"
-        )]),
-        labels: Default::default(),
-    };
+    );
+    let spec = NodeSpec::plain(
+        &name,
+        cluster,
+        NodeRole::ExternalLoadBalancer,
+        image,
+        NETWORK_NAME,
+        entrypoint(),
+        vec![check],
+    );
     let found = format!("{PROBE_MARK} found");
     let missing = format!("{PROBE_MARK} missing");
     let result = provider.create_node(&spec).await.map(|_| ());
