@@ -220,7 +220,7 @@ async fn add_node(
     let hashes = vec![crate::kubeadm::ca_cert_hash(&ca)?];
     refresh_token(provider, &boot.name).await?;
     if new.is_control_plane() {
-        copy_shared_pki(provider, &boot.name, name).await?;
+        create::copy_shared_pki(provider, &boot.name, name).await?;
     }
     create::join_node(&ctx, &new, &hashes)
         .await
@@ -269,22 +269,6 @@ async fn refresh_token(provider: &dyn Provider, boot: &str) -> Result<(), Cluste
         "kubeadm token delete {id} >/dev/null 2>&1 || true; kubeadm token create {token} --ttl 1h"
     );
     node::run_combined(provider, boot, &["sh", "-c", &script]).await?;
-    Ok(())
-}
-
-/// The cluster's CAs and keys, so that the new control plane joins without `--upload-certs`.
-async fn copy_shared_pki(
-    provider: &dyn Provider,
-    from: &str,
-    to: &str,
-) -> Result<(), ClusterError> {
-    for path in create::SHARED_PKI {
-        // Not every Kubernetes version (or stand-in) writes every file, as in create.
-        let Ok(content) = node::read_file(provider, from, path).await else {
-            continue;
-        };
-        node::write_file(provider, to, path, &content).await?;
-    }
     Ok(())
 }
 

@@ -35,7 +35,7 @@ pub async fn run(ctx: &Ctx<'_>) -> Result<(), ClusterError> {
     if !secondaries.is_empty() {
         let step = ctx.events.step("Joining more control-plane nodes 🎮");
         for n in secondaries {
-            super::kubeadm_init::copy_shared_pki(ctx, &n.name)
+            super::kubeadm_init::copy_shared_pki(ctx.provider, &ctx.bootstrap().name, &n.name)
                 .await
                 .map_err(|e| e.in_step("Joining control-plane nodes"))?;
             join(ctx, n, &hashes)

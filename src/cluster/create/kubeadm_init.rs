@@ -2,6 +2,7 @@
 
 use super::Ctx;
 use crate::cluster::{node, ClusterError};
+use crate::provider::Provider;
 
 /// Files secondary control planes need so that they join without `--upload-certs`.
 pub const SHARED_PKI: &[&str] = &[
@@ -40,16 +41,19 @@ pub async fn run(ctx: &Ctx<'_>) -> Result<(), ClusterError> {
     Ok(())
 }
 
-/// Give a secondary control plane the cluster's CAs and keys before it joins (so that it
-/// joins without `--upload-certs`).
-pub async fn copy_shared_pki(ctx: &Ctx<'_>, node_name: &str) -> Result<(), ClusterError> {
-    let boot = &ctx.bootstrap().name;
+/// Give a secondary control plane the cluster's CAs and keys (copied from the first control
+/// plane, `from`) before it joins, so that it joins without `--upload-certs`.
+pub async fn copy_shared_pki(
+    provider: &dyn Provider,
+    from: &str,
+    to: &str,
+) -> Result<(), ClusterError> {
     for path in SHARED_PKI {
-        let Ok(content) = node::read_file(ctx.provider, boot, path).await else {
-            // Not every Kubernetes version (or stand-in) writes every file.
+        // Not every Kubernetes version (or stand-in) writes every file.
+        let Ok(content) = node::read_file(provider, from, path).await else {
             continue;
         };
-        node::write_file(ctx.provider, node_name, path, &content).await?;
+        node::write_file(provider, to, path, &content).await?;
     }
     Ok(())
 }

@@ -19,7 +19,7 @@ pub(crate) use wait_ready::wait_nodes_ready;
 // What `minik node add` (crate::cluster::node_ops) reuses to make one node the way create does.
 pub(crate) use join::join as join_node;
 pub(crate) use kubeadm_config::node_version;
-pub(crate) use kubeadm_init::SHARED_PKI;
+pub(crate) use kubeadm_init::copy_shared_pki;
 pub(crate) use plan::plan as plan_nodes;
 pub(crate) use provision::run as provision_nodes;
 pub(crate) use wait_ready::run as wait_ready;
