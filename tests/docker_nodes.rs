@@ -49,7 +49,7 @@ async fn three_nodes_boot_run_containers_and_clean_up() {
     let cluster = common::unique("nodes");
     let _guard = common::Cleanup(cluster.clone());
     p.ensure_network(NETWORK_NAME).await.unwrap();
-    let privileged = p.privileged_allowed(common::TEST_IMAGE).await.unwrap();
+    let privileged = p.privileged_allowed(&common::TEST_IMAGE).await.unwrap();
     let names: Vec<String> = (1..=3).map(|i| format!("{cluster}-n{i}")).collect();
 
     // Created in parallel, each waited on until systemd reaches multi-user.

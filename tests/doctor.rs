@@ -7,7 +7,7 @@ use common::{minik, text};
 #[test]
 fn reports_this_machine_and_passes() {
     let o = minik(
-        &["doctor", "-o", "json", "--image", common::TEST_IMAGE],
+        &["doctor", "-o", "json", "--image", &common::TEST_IMAGE],
         &[],
     );
     assert!(o.status.success(), "doctor failed here: {}", text(&o));

@@ -21,7 +21,7 @@ fn three_nodes_kubectl_second_cluster_and_delete() {
 
     let o = minik(
         &[
-            "create", "--name", &a, "--nodes", "3", "--image", TEST_IMAGE,
+            "create", "--name", &a, "--nodes", "3", "--image", &TEST_IMAGE,
         ],
         &env,
     );
@@ -74,7 +74,7 @@ fn three_nodes_kubectl_second_cluster_and_delete() {
         .all(|n| n["state"] == "running"));
 
     // A second cluster beside the first.
-    let o = minik(&["create", "--name", &b, "--image", TEST_IMAGE], &env);
+    let o = minik(&["create", "--name", &b, "--image", &TEST_IMAGE], &env);
     assert!(o.status.success(), "second create: {}", text(&o));
     let o = kubectl(
         &kubeconfig,
@@ -183,13 +183,13 @@ fn bad_input_fails_cleanly_and_creates_nothing() {
     let cases: Vec<Case> = vec![
         (
             vec![
-                "create", "--name", &name, "--nodes", "0", "--image", TEST_IMAGE,
+                "create", "--name", &name, "--nodes", "0", "--image", &TEST_IMAGE,
             ],
             vec![],
             "--nodes must be at least 1",
         ),
         (
-            vec!["create", "--name", "Bad_Name", "--image", TEST_IMAGE],
+            vec!["create", "--name", "Bad_Name", "--image", &TEST_IMAGE],
             vec![],
             "cluster name \"Bad_Name\" is not valid",
         ),
@@ -205,7 +205,7 @@ fn bad_input_fails_cleanly_and_creates_nothing() {
             "minik/does-not-exist:v0",
         ),
         (
-            vec!["create", "--name", &name, "--image", TEST_IMAGE],
+            vec!["create", "--name", &name, "--image", &TEST_IMAGE],
             vec![("DOCKER_HOST", "unix:///nonexistent/docker.sock")],
             "cannot reach the container engine",
         ),
@@ -235,12 +235,12 @@ fn bad_input_fails_cleanly_and_creates_nothing() {
     // A name in use: the first create works, the second is refused and leaves the first alone.
     let o = minik(
         &[
-            "create", "--name", &name, "--image", TEST_IMAGE, "--wait", "0",
+            "create", "--name", &name, "--image", &TEST_IMAGE, "--wait", "0",
         ],
         &env,
     );
     assert!(o.status.success(), "{}", text(&o));
-    let o = minik(&["create", "--name", &name, "--image", TEST_IMAGE], &env);
+    let o = minik(&["create", "--name", &name, "--image", &TEST_IMAGE], &env);
     assert!(!o.status.success());
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
@@ -257,12 +257,13 @@ fn bad_input_fails_cleanly_and_creates_nothing() {
 /// and removes every container it made.
 #[test]
 fn failed_create_leaves_nothing_behind() {
-    let broken = "minik/node:test-broken-kubeadm";
+    let broken = format!("{}-broken-kubeadm", *TEST_IMAGE);
     let dockerfile = format!(
-        "FROM {TEST_IMAGE}\nRUN printf '#!/bin/sh\\necho \"[preflight] simulated failure\" >&2\\nexit 3\\n' > /usr/bin/kubeadm && chmod +x /usr/bin/kubeadm\n"
+        "FROM {}\nRUN printf '#!/bin/sh\\necho \"[preflight] simulated failure\" >&2\\nexit 3\\n' > /usr/bin/kubeadm && chmod +x /usr/bin/kubeadm\n",
+        *TEST_IMAGE
     );
     let mut child = Command::new("docker")
-        .args(["build", "-q", "-t", broken, "-"])
+        .args(["build", "-q", "-t", &broken, "-"])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()
@@ -281,10 +282,10 @@ fn failed_create_leaves_nothing_behind() {
     let name = unique("fail");
     let _g = Cleanup(name.clone());
     let o = minik(
-        &["create", "--name", &name, "--nodes", "2", "--image", broken],
+        &["create", "--name", &name, "--nodes", "2", "--image", &broken],
         &env,
     );
-    let _ = Command::new("docker").args(["rmi", "-f", broken]).output();
+    let _ = Command::new("docker").args(["rmi", "-f", &broken]).output();
     assert!(!o.status.success(), "{}", text(&o));
     let err = String::from_utf8_lossy(&o.stderr);
     let first = err.lines().find(|l| l.starts_with("error:")).unwrap_or("");
@@ -318,7 +319,7 @@ fn interrupted_create_cleans_up() {
     let _g = Cleanup(name.clone());
     let child = Command::new(env!("CARGO_BIN_EXE_minik"))
         .args([
-            "create", "--name", &name, "--nodes", "2", "--image", TEST_IMAGE,
+            "create", "--name", &name, "--nodes", "2", "--image", &TEST_IMAGE,
         ])
         .env("KUBECONFIG", &kubeconfig)
         .env("HOME", home.path())

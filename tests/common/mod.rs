@@ -7,7 +7,11 @@ use std::process::{Command, Output};
 use minik::provider::docker::DockerProvider;
 use minik::provider::Provider;
 
-pub const TEST_IMAGE: &str = "minik/node:test";
+/// The node image the tests use: `MINIK_TEST_NODE_IMAGE` (as tests/e2e/prepare.sh names it),
+/// else `minik/node:test`, so work trees can test their own images side by side.
+pub static TEST_IMAGE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    std::env::var("MINIK_TEST_NODE_IMAGE").unwrap_or_else(|_| "minik/node:test".to_string())
+});
 
 /// The engine the tests use: DOCKER_HOST, else the default socket. A missing engine fails the
 /// test (it is never skipped).
@@ -18,11 +22,12 @@ pub async fn provider() -> DockerProvider {
         .await
         .unwrap_or_else(|e| panic!("these tests need a Docker engine: {e}"));
     assert!(
-        p.image_id(TEST_IMAGE)
+        p.image_id(&TEST_IMAGE)
             .await
             .expect("inspect test image")
             .is_some(),
-        "{TEST_IMAGE} is missing: build it with tests/e2e/prepare.sh"
+        "{} is missing: build it with tests/e2e/prepare.sh",
+        *TEST_IMAGE
     );
     p
 }
@@ -107,10 +112,9 @@ impl Drop for Cleanup {
     }
 }
 
-/// The node image the tests use: `MINIK_TEST_NODE_IMAGE` (as tests/e2e/prepare.sh names it),
-/// else `minik/node:test`.
+/// The node image the tests use (see [`TEST_IMAGE`]).
 pub fn image() -> String {
-    std::env::var("MINIK_TEST_NODE_IMAGE").unwrap_or_else(|_| TEST_IMAGE.to_string())
+    TEST_IMAGE.to_string()
 }
 
 /// The real kubectl on the host, with only the given kubeconfig.
