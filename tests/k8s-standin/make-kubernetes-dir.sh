@@ -3,7 +3,8 @@
 # using the Kubernetes STAND-IN (a test double, never part of the product; see README.md):
 #
 #   OUT/version                        one line, e.g. v1.35.0
-#   OUT/bin/{kubeadm,kubelet,kubectl}  executable copies of standin.py (they dispatch on argv[0])
+#   OUT/bin/{kubeadm,kubelet,kubectl}  executable zips of standin.py and its sibling modules
+#                                      (they dispatch on argv[0])
 #   OUT/images/                        created if missing, left as is (other scripts add tars)
 #
 # Usage: make-kubernetes-dir.sh [--version vX.Y.Z] OUT
@@ -28,13 +29,23 @@ if ! [[ "$version" =~ ^v[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$ ]]; then
   exit 2
 fi
 
-src="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/standin.py"
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 mkdir -p "$out/bin" "$out/images"
 printf '%s\n' "$version" > "$out/version"
+# Each tool is one executable zip (python3 -m zipapp) holding standin.py and its sibling modules,
+# so the stand-in can be split into files and still install as a single binary per tool.
+pkg=$(mktemp -d)
+trap 'rm -rf "$pkg"' EXIT
+for f in "$here"/*.py; do
+  case "$(basename "$f")" in test_*) continue ;; esac
+  cp "$f" "$pkg/"
+done
+sed -i "s/^VERSION = \"v[^\"]*\"/VERSION = \"$version\"/" "$pkg/standin.py"
+grep -q "^VERSION = \"$version\"" "$pkg/standin.py" || { echo "failed to stamp the version" >&2; exit 1; }
+printf 'import sys\nimport standin\nsys.exit(standin.main(sys.argv))\n' > "$pkg/__main__.py"
 for tool in kubeadm kubelet kubectl; do
   tmp="$out/bin/.$tool.tmp"
-  sed "s/^VERSION = \"v[^\"]*\"/VERSION = \"$version\"/" "$src" > "$tmp"
-  grep -q "^VERSION = \"$version\"" "$tmp" || { echo "failed to stamp the version into $tool" >&2; exit 1; }
+  python3 -m zipapp "$pkg" -p '/usr/bin/env python3' -o "$tmp"
   chmod 0755 "$tmp"
   mv -f "$tmp" "$out/bin/$tool"
 done
