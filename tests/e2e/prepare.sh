@@ -4,7 +4,7 @@
 # (a docker image carrying a hash label) is still current.
 #
 #   1. host tools: debootstrap and busybox-static (apt-get)
-#   2. base image  minik-test/debian:bookworm  (debootstrap + docker import)
+#   2. base image  minik-test/debian:trixie  (debootstrap + unstable's containerd/runc + docker import)
 #   3. kubernetes dir  (tests/k8s-standin/make-kubernetes-dir.sh) + a tiny busybox image tar
 #   4. node image  minik/node:test  (minik build node-image --base-image ... --kubernetes-dir ...)
 #
@@ -19,17 +19,22 @@ set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 CACHE=${MINIK_TEST_CACHE:-$REPO/.minik-test}
-BASE_IMAGE="minik-test/debian:bookworm"
+BASE_IMAGE="minik-test/debian:trixie"
 NODE_IMAGE=${MINIK_TEST_NODE_IMAGE:-minik/node:test}
 BUSYBOX_IMAGE=minik.test/busybox:1.0
-SUITE=bookworm
+SUITE=trixie
+# containerd 2 and runc 1.3 come from Debian unstable (trixie has containerd 1.7 and runc 1.1);
+# unstable's runc needs glibc 2.38+, which is why the base is trixie and not bookworm.
+RUNTIME_SUITE=unstable
+RUNTIME_PACKAGES=(containerd runc)
 BASE_LABEL=io.minik.test.base-packages
 NODE_LABEL=io.minik.test.inputs
 
 # Packages baked into the test base image: everything node-image/Dockerfile installs (so the
 # Dockerfile finds them present and needs no network), plus what the tests themselves use.
+# containerd and runc are added afterwards from $RUNTIME_SUITE (RUNTIME_PACKAGES).
 BASE_PACKAGES=(
-  systemd containerd runc containernetworking-plugins iptables nftables conntrack socat
+  systemd containernetworking-plugins iptables nftables conntrack socat
   ethtool iproute2 iputils-ping util-linux mount kmod ca-certificates curl procps pigz
   fuse-overlayfs libseccomp2 bash tar haproxy
   python3 python3-yaml python3-cryptography openssl
@@ -79,26 +84,28 @@ ensure_host_tools() {
   return 0
 }
 
-# The Debian mirror the host's apt already uses; empty means "debootstrap's default".
+# The Debian mirror the host's apt already uses (the stanza of its own release, whatever that
+# is: the base may be a newer suite than the host); empty means "debootstrap's default".
 host_mirror() {
   local url=""
   if compgen -G '/etc/apt/sources.list.d/*.sources' >/dev/null; then
     # deb822: the URIs of a stanza whose Suites hold the release itself (not -security)
-    url=$(awk -v suite="$SUITE" '
+    url=$(awk '
       /^[[:space:]]*$/ { if (uris != "" && ok) { print uris; exit } uris=""; ok=0; next }
       /^URIs:/   { uris=$2 }
-      /^Suites:/ { for (i = 2; i <= NF; i++) if ($i == suite) ok=1 }
+      /^Suites:/ { for (i = 2; i <= NF; i++) if ($i !~ /-/) ok=1 }
       END { if (uris != "" && ok) print uris }' /etc/apt/sources.list.d/*.sources | head -n1)
   fi
   if [[ -z $url && -f /etc/apt/sources.list ]]; then
-    url=$(awk -v suite="$SUITE" '$1 == "deb" && $0 !~ /\[/ && $3 == suite { print $2; exit }' \
+    url=$(awk '$1 == "deb" && $0 !~ /\[/ && $3 !~ /-/ { print $2; exit }' \
       /etc/apt/sources.list)
   fi
   printf '%s' "$url"
 }
 
 base_hash() {
-  printf '%s\n' "recipe=1" "suite=$SUITE" "${BASE_PACKAGES[@]}" | sha256sum | cut -c1-16
+  printf '%s\n' "recipe=2" "suite=$SUITE" "${BASE_PACKAGES[@]}" \
+    "runtime=$RUNTIME_SUITE" "${RUNTIME_PACKAGES[@]}" | sha256sum | cut -c1-16
 }
 
 build_base_image() {
@@ -121,6 +128,7 @@ build_base_image() {
     tail -n 30 "$CACHE/debootstrap.log" >&2
     die "debootstrap failed (full log: $CACHE/debootstrap.log)"
   fi
+  stage "runtime from $RUNTIME_SUITE" install_runtime "$rootfs" "${mirror:-http://deb.debian.org/debian}"
   # slim it: package caches, docs and man pages are useless in a node
   chroot "$rootfs" apt-get clean
   rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/usr/share/doc/* "$rootfs"/usr/share/man/* \
@@ -134,6 +142,26 @@ build_base_image() {
   rm -rf "$rootfs"
   trap - EXIT
   log "$BASE_IMAGE: $(docker image inspect -f '{{.Size}}' "$BASE_IMAGE" | awk '{printf "%d MB", $1/1e6}')"
+}
+
+# install_runtime ROOTFS MIRROR: containerd and runc from $RUNTIME_SUITE into the debootstrapped
+# tree. Only the named packages come from there (pkg/suite); their dependencies stay trixie's.
+# The mirror's unstable Release file can be past its Valid-Until, hence the apt option.
+install_runtime() {
+  local rootfs=$1 mirror=$2 list=$1/etc/apt/sources.list.d/minik-runtime.list p pkgs=()
+  for p in "${RUNTIME_PACKAGES[@]}"; do pkgs+=("$p/$RUNTIME_SUITE"); done
+  echo "deb $mirror $RUNTIME_SUITE main" >"$list"
+  # no daemon may start inside the chroot
+  printf '#!/bin/sh\nexit 101\n' >"$rootfs/usr/sbin/policy-rc.d"
+  chmod 0755 "$rootfs/usr/sbin/policy-rc.d"
+  if ! { chroot "$rootfs" apt-get -o Acquire::Check-Valid-Until=false update &&
+    chroot "$rootfs" env DEBIAN_FRONTEND=noninteractive apt-get install -y \
+      --no-install-recommends "${pkgs[@]}"; } >"$CACHE/runtime-install.log" 2>&1; then
+    tail -n 30 "$CACHE/runtime-install.log" >&2
+    die "installing ${pkgs[*]} failed (full log: $CACHE/runtime-install.log)"
+  fi
+  rm -f "$list" "$rootfs/usr/sbin/policy-rc.d"
+  log "runtime: $(chroot "$rootfs" containerd --version | cut -d' ' -f1-3), $(chroot "$rootfs" runc --version | head -n1)"
 }
 
 # A tiny image nested-container tests can run: busybox-static and its applet links.
