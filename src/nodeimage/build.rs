@@ -11,13 +11,15 @@ use crate::events::Events;
 use crate::k8s_version::KubeVersion;
 use crate::provider::{ExecInput, NodeRole, NodeSpec, Provider, ProviderError};
 
-/// Where the Kubernetes bits come from.
+/// Where the Kubernetes bits and the container runtime come from.
 #[derive(Debug, Clone)]
 pub enum Source {
     /// dl.k8s.io and registry.k8s.io (a user's machine).
     Download { version: KubeVersion },
-    /// A local folder: `version`, `bin/{kubeadm,kubelet,kubectl}`, `images/*.tar`
-    /// and optionally `manifests/*.yaml` overriding the defaults. No network at all.
+    /// A local folder: `version`, `bin/{kubeadm,kubelet,kubectl}`, `images/*.tar`,
+    /// `bin/{containerd,ctr,containerd-shim-runc-v2,runc}` unless the base image has them in
+    /// /usr/local, optionally `bin/crictl`, and optionally `manifests/*.yaml` overriding the
+    /// defaults. No network at all.
     Local { dir: PathBuf },
 }
 
@@ -132,6 +134,10 @@ async fn fill(
         )
         .await?;
     }
+    step.done();
+
+    let step = events.step("Installing containerd, runc and crictl");
+    super::install_runtime::install(provider, container, &opts.source, version, &opts.arch).await?;
     step.done();
 
     let step = events.step("Preloading images into containerd");
@@ -297,7 +303,7 @@ fn quote(v: &str) -> String {
     format!("\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
-async fn run(
+pub(super) async fn run(
     provider: &dyn Provider,
     container: &str,
     what: &str,
@@ -311,7 +317,7 @@ async fn run(
         })
 }
 
-async fn write(
+pub(super) async fn write(
     provider: &dyn Provider,
     container: &str,
     path: &str,
@@ -391,7 +397,7 @@ async fn download_binaries(
 }
 
 async fn start_containerd(provider: &dyn Provider, container: &str) -> Result<(), NodeImageError> {
-    let script = "mkdir -p /run/containerd; (containerd >/var/log/containerd-build.log 2>&1 &); \
+    let script = "mkdir -p /run/containerd; (/usr/local/bin/containerd >/var/log/containerd-build.log 2>&1 &); \
                   for i in $(seq 100); do ctr version >/dev/null 2>&1 && exit 0; sleep 0.1; done; \
                   cat /var/log/containerd-build.log; exit 1";
     run(

@@ -4,8 +4,9 @@
 # (a docker image carrying a hash label) is still current.
 #
 #   1. host tools: debootstrap and busybox-static (apt-get)
-#   2. base image  minik-test/debian:trixie  (debootstrap + unstable's containerd/runc + docker import)
+#   2. base image  minik-test/debian:trixie  (debootstrap + docker import)
 #   3. kubernetes dir  (tests/k8s-standin/make-kubernetes-dir.sh) + a tiny busybox image tar
+#      + containerd and runc from Debian unstable's packages (the product's offline path)
 #   4. node image  minik/node:test  (minik build node-image --base-image ... --kubernetes-dir ...)
 #
 # Environment:
@@ -24,15 +25,16 @@ NODE_IMAGE=${MINIK_TEST_NODE_IMAGE:-minik/node:test}
 BUSYBOX_IMAGE=minik.test/busybox:1.0
 SUITE=trixie
 # containerd 2 and runc 1.3 come from Debian unstable (trixie has containerd 1.7 and runc 1.1);
-# unstable's runc needs glibc 2.38+, which is why the base is trixie and not bookworm.
+# unstable's runc needs glibc 2.38+, which is why the base is trixie and not bookworm. They reach
+# the node image as `minik build node-image --kubernetes-dir` takes them offline: DIR/bin.
 RUNTIME_SUITE=unstable
 RUNTIME_PACKAGES=(containerd runc)
+RUNTIME_BINARIES=(usr/bin/containerd usr/bin/ctr usr/bin/containerd-shim-runc-v2 usr/sbin/runc)
 BASE_LABEL=io.minik.test.base-packages
 NODE_LABEL=io.minik.test.inputs
 
 # Packages baked into the test base image: everything node-image/Dockerfile installs (so the
 # Dockerfile finds them present and needs no network), plus what the tests themselves use.
-# containerd and runc are added afterwards from $RUNTIME_SUITE (RUNTIME_PACKAGES).
 BASE_PACKAGES=(
   systemd containernetworking-plugins iptables nftables conntrack socat
   ethtool iproute2 iputils-ping util-linux mount kmod ca-certificates curl procps pigz
@@ -104,8 +106,7 @@ host_mirror() {
 }
 
 base_hash() {
-  printf '%s\n' "recipe=2" "suite=$SUITE" "${BASE_PACKAGES[@]}" \
-    "runtime=$RUNTIME_SUITE" "${RUNTIME_PACKAGES[@]}" | sha256sum | cut -c1-16
+  printf '%s\n' "recipe=3" "suite=$SUITE" "${BASE_PACKAGES[@]}" | sha256sum | cut -c1-16
 }
 
 build_base_image() {
@@ -128,7 +129,6 @@ build_base_image() {
     tail -n 30 "$CACHE/debootstrap.log" >&2
     die "debootstrap failed (full log: $CACHE/debootstrap.log)"
   fi
-  stage "runtime from $RUNTIME_SUITE" install_runtime "$rootfs" "${mirror:-http://deb.debian.org/debian}"
   # slim it: package caches, docs and man pages are useless in a node
   chroot "$rootfs" apt-get clean
   rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/usr/share/doc/* "$rootfs"/usr/share/man/* \
@@ -144,24 +144,31 @@ build_base_image() {
   log "$BASE_IMAGE: $(docker image inspect -f '{{.Size}}' "$BASE_IMAGE" | awk '{printf "%d MB", $1/1e6}')"
 }
 
-# install_runtime ROOTFS MIRROR: containerd and runc from $RUNTIME_SUITE into the debootstrapped
-# tree. Only the named packages come from there (pkg/suite); their dependencies stay trixie's.
-# The mirror's unstable Release file can be past its Valid-Until, hence the apt option.
-install_runtime() {
-  local rootfs=$1 mirror=$2 list=$1/etc/apt/sources.list.d/minik-runtime.list p pkgs=()
-  for p in "${RUNTIME_PACKAGES[@]}"; do pkgs+=("$p/$RUNTIME_SUITE"); done
-  echo "deb $mirror $RUNTIME_SUITE main" >"$list"
-  # no daemon may start inside the chroot
-  printf '#!/bin/sh\nexit 101\n' >"$rootfs/usr/sbin/policy-rc.d"
-  chmod 0755 "$rootfs/usr/sbin/policy-rc.d"
-  if ! { chroot "$rootfs" apt-get -o Acquire::Check-Valid-Until=false update &&
-    chroot "$rootfs" env DEBIAN_FRONTEND=noninteractive apt-get install -y \
-      --no-install-recommends "${pkgs[@]}"; } >"$CACHE/runtime-install.log" 2>&1; then
-    tail -n 30 "$CACHE/runtime-install.log" >&2
-    die "installing ${pkgs[*]} failed (full log: $CACHE/runtime-install.log)"
+# runtime_binaries OUT: containerd and runc binaries from $RUNTIME_SUITE's packages into OUT/bin.
+# The packages are fetched once (apt-get download in a container of the base image, so the
+# host's apt stays untouched) and kept in $CACHE/runtime-debs. The mirror's unstable Release file
+# can be past its Valid-Until, hence the apt option.
+runtime_binaries() {
+  local out=$1 debs=$CACHE/runtime-debs mirror tree p
+  if ! compgen -G "$debs/*.deb" >/dev/null; then
+    mirror=$(host_mirror)
+    mkdir -p "$debs.part"
+    docker run --rm -v "$debs.part:/out" -w /out --entrypoint sh "$BASE_IMAGE" -c "
+      echo 'deb ${mirror:-http://deb.debian.org/debian} $RUNTIME_SUITE main' >/etc/apt/sources.list.d/runtime.list &&
+      apt-get -qq -o Acquire::Check-Valid-Until=false update &&
+      apt-get -qq download ${RUNTIME_PACKAGES[*]/%//$RUNTIME_SUITE}" >"$CACHE/runtime-debs.log" 2>&1 ||
+      { tail -n 20 "$CACHE/runtime-debs.log" >&2; die "downloading ${RUNTIME_PACKAGES[*]} from $RUNTIME_SUITE failed"; }
+    rm -rf "$debs"
+    mv "$debs.part" "$debs"
   fi
-  rm -f "$list" "$rootfs/usr/sbin/policy-rc.d"
-  log "runtime: $(chroot "$rootfs" containerd --version | cut -d' ' -f1-3), $(chroot "$rootfs" runc --version | head -n1)"
+  tree=$(mktemp -d "$CACHE/runtime.XXXXXX")
+  for p in "$debs"/*.deb; do dpkg-deb -x "$p" "$tree"; done
+  for p in "${RUNTIME_BINARIES[@]}"; do
+    [[ -x $tree/$p ]] || die "$p is not in $(ls "$debs")"
+    cp "$tree/$p" "$out/bin/"
+  done
+  rm -rf "$tree"
+  log "runtime: $(ls "$debs" | tr '\n' ' ')"
 }
 
 # A tiny image nested-container tests can run: busybox-static and its applet links.
@@ -198,6 +205,7 @@ make_kubernetes_dir() {
   for f in version bin/kubeadm bin/kubelet bin/kubectl; do
     [[ -s $out/$f ]] || die "make-kubernetes-dir.sh did not create $out/$f"
   done
+  runtime_binaries "$out"
   mkdir -p "$out/images"
   local tarball found=""
   for tarball in "$out"/images/*.tar; do
