@@ -7,10 +7,36 @@ mod common;
 
 use common::*;
 
-fn write_config(dir: &std::path::Path, yaml: &str) -> String {
-    let path = dir.join("cluster.yaml");
-    std::fs::write(&path, yaml).unwrap();
-    path.to_str().unwrap().to_string()
+/// A private HOME and KUBECONFIG, and `yaml` written as the cluster config in it.
+struct Env {
+    home: tempfile::TempDir,
+    config: String,
+}
+
+impl Env {
+    fn new(yaml: &str) -> Env {
+        let home = tempfile::tempdir().unwrap();
+        let path = home.path().join("cluster.yaml");
+        std::fs::write(&path, yaml).unwrap();
+        let config = path.to_str().unwrap().to_string();
+        Env { home, config }
+    }
+
+    fn kubeconfig(&self) -> std::path::PathBuf {
+        self.home.path().join("config")
+    }
+
+    fn create(&self) -> std::process::Output {
+        let kc = self.kubeconfig();
+        let env = [
+            ("KUBECONFIG", kc.to_str().unwrap()),
+            ("HOME", self.home.path().to_str().unwrap()),
+        ];
+        minik(
+            &["create", "--config", &self.config, "--image", &TEST_IMAGE],
+            &env,
+        )
+    }
 }
 
 fn node_sh(node: &str, script: &str) -> String {
@@ -63,82 +89,62 @@ fn the_node_image_runs_containerd_2_and_runc_1_3() {
     assert!(spec["process"].get("rlimits").is_none());
 }
 
-/// kind's documented local-registry recipe, as a kind user writes it (config version 2 keys).
+/// kind's documented local-registry recipe, as a kind user writes it (config version 2 keys),
+/// on a control plane (patched before kubeadm init) and a worker (patched before it joins).
 #[test]
 fn kinds_local_registry_recipe_gives_a_working_cri() {
-    let home = tempfile::tempdir().unwrap();
-    let kc = home.path().join("config");
-    let env = [
-        ("KUBECONFIG", kc.to_str().unwrap()),
-        ("HOME", home.path().to_str().unwrap()),
-    ];
     let name = unique("reg");
     let _g = Cleanup(name.clone());
-    let config = write_config(
-        home.path(),
-        &format!(
-            "kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nname: {name}\n\
-             containerdConfigPatches:\n- |-\n  [plugins.\"io.containerd.grpc.v1.cri\".registry.mirrors.\"localhost:5001\"]\n    endpoint = [\"http://kind-registry:5000\"]\n"
-        ),
-    );
-    let o = minik(
-        &["create", "--config", &config, "--image", &TEST_IMAGE],
-        &env,
-    );
+    let env = Env::new(&format!(
+        "kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nname: {name}\n\
+         nodes:\n- role: control-plane\n- role: worker\n\
+         containerdConfigPatches:\n- |-\n  [plugins.\"io.containerd.grpc.v1.cri\".registry.mirrors.\"localhost:5001\"]\n    endpoint = [\"http://kind-registry:5000\"]\n"
+    ));
+    let o = env.create();
     assert!(o.status.success(), "create: {}", text(&o));
     assert!(
         text(&o).contains("certs.d/localhost:5001/hosts.toml"),
         "the user is told where the mirror went: {}",
         text(&o)
     );
-    let node = format!("{name}-control-plane");
-    let hosts = node_sh(
-        &node,
-        "cat /etc/containerd/certs.d/localhost:5001/hosts.toml",
-    );
-    assert!(
-        hosts.contains("[host.\"http://kind-registry:5000\"]"),
-        "{hosts}"
-    );
-    let plugins = node_sh(&node, "ctr plugins ls");
-    let cri = plugins
-        .lines()
-        .find(|l| {
-            l.starts_with("io.containerd.grpc.v1 ") && l.split_whitespace().nth(1) == Some("cri")
-        })
-        .unwrap_or_else(|| panic!("no CRI plugin: {plugins}"));
-    assert!(cri.trim_end().ends_with("ok"), "{cri}");
-    // containerd itself reads the registry hosts from certs.d and holds no mirrors
-    let dump = node_sh(&node, "containerd config dump");
-    assert!(
-        dump.contains("config_path = '/etc/containerd/certs.d'"),
-        "{dump}"
-    );
-    assert!(!dump.contains("kind-registry"), "{dump}");
+    for node in [format!("{name}-control-plane"), format!("{name}-worker")] {
+        let hosts = node_sh(
+            &node,
+            "cat /etc/containerd/certs.d/localhost:5001/hosts.toml",
+        );
+        assert!(
+            hosts.contains("[host.\"http://kind-registry:5000\"]"),
+            "{node}: {hosts}"
+        );
+        let plugins = node_sh(&node, "ctr plugins ls");
+        let cri = plugins
+            .lines()
+            .find(|l| {
+                l.starts_with("io.containerd.grpc.v1 ")
+                    && l.split_whitespace().nth(1) == Some("cri")
+            })
+            .unwrap_or_else(|| panic!("{node}: no CRI plugin: {plugins}"));
+        assert!(cri.trim_end().ends_with("ok"), "{node}: {cri}");
+        // containerd itself reads the registry hosts from certs.d and holds no mirrors
+        let dump = node_sh(&node, "containerd config dump");
+        assert!(
+            dump.contains("config_path = '/etc/containerd/certs.d'"),
+            "{node}: {dump}"
+        );
+        assert!(!dump.contains("kind-registry"), "{node}: {dump}");
+    }
 }
 
 fn create_fails_at_the_patch_step(patch: &str, want: &[&str]) {
-    let home = tempfile::tempdir().unwrap();
-    let kc = home.path().join("config");
-    let env = [
-        ("KUBECONFIG", kc.to_str().unwrap()),
-        ("HOME", home.path().to_str().unwrap()),
-    ];
     let name = unique("badctd");
     let _g = Cleanup(name.clone());
     let indented: String = patch.lines().map(|l| format!("  {l}\n")).collect();
-    let config = write_config(
-        home.path(),
-        &format!(
-            "kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nname: {name}\n\
-             containerdConfigPatches:\n- |-\n{indented}"
-        ),
-    );
+    let env = Env::new(&format!(
+        "kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nname: {name}\n\
+         containerdConfigPatches:\n- |-\n{indented}"
+    ));
     let started = std::time::Instant::now();
-    let o = minik(
-        &["create", "--config", &config, "--image", &TEST_IMAGE],
-        &env,
-    );
+    let o = env.create();
     assert!(!o.status.success(), "{}", text(&o));
     let err = String::from_utf8_lossy(&o.stderr);
     let first = err.lines().find(|l| l.starts_with("error:")).unwrap_or("");
@@ -163,7 +169,10 @@ fn create_fails_at_the_patch_step(patch: &str, want: &[&str]) {
         "",
         "containers left after a failed create"
     );
-    assert!(!kc.exists(), "no kubeconfig written for a failed create");
+    assert!(
+        !env.kubeconfig().exists(),
+        "no kubeconfig written for a failed create"
+    );
 }
 
 /// Valid TOML that containerd cannot load: refused before it replaces the live config.
@@ -190,25 +199,13 @@ fn a_patch_that_breaks_the_cri_plugin_fails_create_with_containerds_reason() {
 /// Not TOML at all: refused with the TOML parser's message before anything is created.
 #[test]
 fn a_patch_that_is_not_toml_creates_nothing() {
-    let home = tempfile::tempdir().unwrap();
-    let kc = home.path().join("config");
-    let env = [
-        ("KUBECONFIG", kc.to_str().unwrap()),
-        ("HOME", home.path().to_str().unwrap()),
-    ];
     let name = unique("tomlbad");
     let _g = Cleanup(name.clone());
-    let config = write_config(
-        home.path(),
-        &format!(
-            "kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nname: {name}\n\
-             containerdConfigPatches:\n- |-\n  [plugins.\"io.containerd.grpc.v1.cri\".registry\n    config_path = \"/x\"\n"
-        ),
-    );
-    let o = minik(
-        &["create", "--config", &config, "--image", &TEST_IMAGE],
-        &env,
-    );
+    let env = Env::new(&format!(
+        "kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nname: {name}\n\
+         containerdConfigPatches:\n- |-\n  [plugins.\"io.containerd.grpc.v1.cri\".registry\n    config_path = \"/x\"\n"
+    ));
+    let o = env.create();
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
@@ -220,5 +217,5 @@ fn a_patch_that_is_not_toml_creates_nothing() {
         "{err}"
     );
     assert_eq!(leftovers(&name), "");
-    assert!(!kc.exists());
+    assert!(!env.kubeconfig().exists());
 }

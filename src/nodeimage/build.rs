@@ -336,33 +336,36 @@ async fn copy_binaries(
     container: &str,
     dir: &Path,
 ) -> Result<(), NodeImageError> {
+    let files: Vec<(PathBuf, String)> = download::BINARIES
+        .iter()
+        .map(|b| (dir.join("bin").join(b), b.to_string()))
+        .collect();
+    let bytes = executables_tar(&files)?;
+    provider
+        .copy_tar_to(container, "/usr/bin", bytes.into())
+        .await?;
+    Ok(())
+}
+
+/// A tar of local files as root-owned executables, each at its path inside the archive.
+pub(super) fn executables_tar(files: &[(PathBuf, String)]) -> Result<Vec<u8>, NodeImageError> {
+    let read_err = |path: &Path, e| NodeImageError::Read {
+        path: path.display().to_string(),
+        source: e,
+    };
     let mut tar = tar::Builder::new(Vec::new());
-    for b in download::BINARIES {
-        let path = dir.join("bin").join(b);
-        let data = std::fs::read(&path).map_err(|e| NodeImageError::Read {
-            path: path.display().to_string(),
-            source: e,
-        })?;
+    for (path, name) in files {
+        let data = std::fs::read(path).map_err(|e| read_err(path, e))?;
         let mut header = tar::Header::new_gnu();
         header.set_size(data.len() as u64);
         header.set_mode(0o755);
         header.set_uid(0);
         header.set_gid(0);
         header.set_cksum();
-        tar.append_data(&mut header, b, &data[..])
-            .map_err(|e| NodeImageError::Read {
-                path: path.display().to_string(),
-                source: e,
-            })?;
+        tar.append_data(&mut header, name, &data[..])
+            .map_err(|e| read_err(path, e))?;
     }
-    let bytes = tar.into_inner().map_err(|e| NodeImageError::Read {
-        path: dir.display().to_string(),
-        source: e,
-    })?;
-    provider
-        .copy_tar_to(container, "/usr/bin", bytes.into())
-        .await?;
-    Ok(())
+    tar.into_inner().map_err(|e| read_err(Path::new("."), e))
 }
 
 async fn download_binaries(

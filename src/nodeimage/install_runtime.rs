@@ -1,9 +1,9 @@
 //! Build step: containerd, runc and crictl into the build container, checked, and the pods'
 //! base OCI spec generated from the installed containerd.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use super::build::{run, write, Source};
+use super::build::{executables_tar, run, write, Source};
 use super::runtime::{self, INSTALL_PATHS};
 use super::NodeImageError;
 use crate::k8s_version::KubeVersion;
@@ -82,27 +82,17 @@ async fn copy_local(
     container: &str,
     dir: &Path,
 ) -> Result<(), NodeImageError> {
-    let mut tar = tar::Builder::new(Vec::new());
-    let read_err = |path: &Path, e| NodeImageError::Read {
-        path: path.display().to_string(),
-        source: e,
-    };
-    for (name, dest) in INSTALL_PATHS {
-        let path = dir.join("bin").join(name);
-        if !path.is_file() {
-            continue;
-        }
-        let data = std::fs::read(&path).map_err(|e| read_err(&path, e))?;
-        let mut header = tar::Header::new_gnu();
-        header.set_size(data.len() as u64);
-        header.set_mode(0o755);
-        header.set_uid(0);
-        header.set_gid(0);
-        header.set_cksum();
-        tar.append_data(&mut header, dest.trim_start_matches('/'), &data[..])
-            .map_err(|e| read_err(&path, e))?;
-    }
-    let bytes = tar.into_inner().map_err(|e| read_err(dir, e))?;
+    let files: Vec<(PathBuf, String)> = INSTALL_PATHS
+        .iter()
+        .map(|(name, dest)| {
+            (
+                dir.join("bin").join(name),
+                dest.trim_start_matches('/').to_string(),
+            )
+        })
+        .filter(|(path, _)| path.is_file())
+        .collect();
+    let bytes = executables_tar(&files)?;
     provider.copy_tar_to(container, "/", bytes.into()).await?;
     Ok(())
 }
