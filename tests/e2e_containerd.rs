@@ -132,6 +132,13 @@ fn kinds_local_registry_recipe_gives_a_working_cri() {
             "{node}: {dump}"
         );
         assert!(!dump.contains("kind-registry"), "{node}: {dump}");
+        // every key of the node's config (and of the translated patch) means something to
+        // this containerd: it warns about the ones that don't
+        let unknown = node_sh(
+            &node,
+            "journalctl -u containerd -o cat --no-pager | grep 'unknown key' || true",
+        );
+        assert_eq!(unknown, "", "{node}");
     }
 }
 
