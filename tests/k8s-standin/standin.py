@@ -40,6 +40,9 @@ import uuid
 
 import yaml
 
+import standin_etcd
+import standin_validate
+
 x509 = hashes = serialization = ec = rsa = padding = ExtendedKeyUsageOID = NameOID = None
 
 
@@ -786,20 +789,26 @@ class KubeadmConfig:
 
     # -- decoding ---------------------------------------------------------------------------
     @classmethod
-    def load(cls, path):
+    def load(cls, path, strict=False, allow_experimental=False):
         try:
             text = read_file(path)
         except FileNotFoundError:
             raise Fail(f'unable to read config from "{path}" : open {path}: no such file or '
                        f'directory')
-        return cls.parse(text, path)
+        return cls.parse(text, path, strict, allow_experimental)
 
     @classmethod
-    def parse(cls, text, path="<config>"):
+    def parse(cls, text, path="<config>", strict=False, allow_experimental=False):
+        """strict: `kubeadm config validate` (duplicate fields are errors, not warnings)."""
         try:
             raw = [d for d in yaml.safe_load_all(text) if d is not None]
         except yaml.YAMLError as e:
             raise Fail(f"error converting YAML to JSON: {e}")
+        for dup in standin_validate.duplicate_fields(text):
+            if strict:
+                raise Fail(f'error decoding "{path}": strict decoding error: yaml: unmarshal '
+                           f'errors:\n  {dup}')
+            warn(f"[config] WARNING: strict decoding error: {dup}")
         docs, errors = {}, []
         for d in raw:
             if not isinstance(d, dict):
@@ -817,6 +826,10 @@ class KubeadmConfig:
                                f'instead and run \'kubeadm config migrate --old-config old.yaml '
                                f'--new-config new.yaml\', which will write the new, similar spec '
                                f'using a newer API version.')
+                matrix = standin_validate.check_api_version(api, kind, VERSION,
+                                                            allow_experimental)
+                if matrix:
+                    raise Fail(matrix)
                 if ver not in KUBEADM_VERSIONS or kind not in KUBEADM_KINDS:
                     raise Fail(f'no kind "{kind}" is registered for version "{api}" in scheme '
                                f'"k8s.io/kubernetes/cmd/kubeadm/app/apis/kubeadm/scheme/scheme.go:31"')
@@ -2156,6 +2169,9 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
         path = url.path.rstrip("/") or "/"
         try:
             user = self.authenticate()
+            etcd = getattr(self.server, "etcd", None)
+            if etcd is not None and standin_etcd.route(self, etcd, method, path, body, user):
+                return
             if self.server.upstream:
                 if path in PUBLIC_PATHS:
                     return self.send(*self.local_public(path))
@@ -2360,37 +2376,49 @@ class KubeApiServer:
         endpoint = join_host_port(adv, port)
         owner = (dig(self.pod, "metadata", "annotations", default={}) or {}).get(
             STATE_ENDPOINT_ANNOTATION)
-        api = upstream = None
-        if owner:
+        api = upstream = etcd = None
+        if self.etcd_pod is not None:
+            # Stacked etcd: every member holds the state (standin_etcd.py).
+            store = LocalStore(STATE_FILE)
+            etcd = standin_etcd.attach(sys.modules[__name__], f, self.etcd_pod, store, port)
+            api = self.make_api(store, endpoint)
+            owner = None
+        elif owner:
             cert = f.get("kubelet-client-certificate", pki_path("apiserver-kubelet-client", "crt"))
             key = f.get("kubelet-client-key", pki_path("apiserver-kubelet-client", "key"))
             upstream = Upstream(owner, read_file(f.get("client-ca-file"), True),
                                 read_file(cert, True), read_file(key, True))
         else:
-            signer = node_cidr = None
-            if self.kcm_pod is not None:
-                _, kf, _ = pod_command_flags(self.kcm_pod)
-                if kf.get("cluster-signing-cert-file") and kf.get("cluster-signing-key-file"):
-                    signer = (kf["cluster-signing-cert-file"], kf["cluster-signing-key-file"])
-                if kf.get("allocate-node-cidrs") == "true" and kf.get("cluster-cidr"):
-                    cidrs = kf["cluster-cidr"].split(",")
-                    masks = [int(kf.get("node-cidr-mask-size-ipv6" if ":" in c else
-                                        "node-cidr-mask-size-ipv4",
-                                        kf.get("node-cidr-mask-size", "64" if ":" in c else "24")))
-                             for c in cidrs]
-                    node_cidr = (cidrs, masks)
-            store = LocalStore(STATE_FILE)
-            api = Api(store, self.version, endpoint,
-                      f.get("service-cluster-ip-range", "10.96.0.0/12").split(","), signer,
-                      node_cidr)
+            api = self.make_api(LocalStore(STATE_FILE), endpoint)
         try:
             self.server = ApiHTTPServer((bind, port), ctx, api, upstream, self.version)
         except OSError as e:
             raise Fail(f"kube-apiserver: failed to listen on {join_host_port(bind, port)}: {e}")
+        self.server.etcd = self.etcd = etcd
+        if etcd is not None:
+            etcd.start()
         threading.Thread(target=self.server.serve_forever, name="apiserver", daemon=True).start()
         mode = f"forwarding state to {owner}" if owner else f"state in {P(STATE_FILE)}"
         klog(0, f"kube-apiserver serving on https://{join_host_port(bind, port)} "
                 f"(advertise {endpoint}, {self.version}, {mode})")
+
+    def make_api(self, store, endpoint):
+        f = self.flags
+        signer = node_cidr = None
+        if self.kcm_pod is not None:
+            _, kf, _ = pod_command_flags(self.kcm_pod)
+            if kf.get("cluster-signing-cert-file") and kf.get("cluster-signing-key-file"):
+                signer = (kf["cluster-signing-cert-file"], kf["cluster-signing-key-file"])
+            if kf.get("allocate-node-cidrs") == "true" and kf.get("cluster-cidr"):
+                cidrs = kf["cluster-cidr"].split(",")
+                masks = [int(kf.get("node-cidr-mask-size-ipv6" if ":" in c else
+                                    "node-cidr-mask-size-ipv4",
+                                    kf.get("node-cidr-mask-size", "64" if ":" in c else "24")))
+                         for c in cidrs]
+                node_cidr = (cidrs, masks)
+        return Api(store, self.version, endpoint,
+                   f.get("service-cluster-ip-range", "10.96.0.0/12").split(","), signer,
+                   node_cidr)
 
     def reload_tls_if_changed(self):
         """The real apiserver reloads its serving certificate when the files change."""
@@ -2403,6 +2431,8 @@ class KubeApiServer:
                 log_error(str(e))
 
     def stop(self):
+        if getattr(self, "etcd", None) is not None:
+            self.etcd.stop()
         if self.server:
             self.server.shutdown()
             self.server.server_close()
@@ -3558,9 +3588,6 @@ def kubeadm_init(flags):
           'configuration for the kubelets in the cluster')
     upsert(client, f"{ks}/configmaps", configmap("kubelet-config", "kube-system",
                                                  {"kubelet": yaml_dump(kubelet_cfg)}))
-    # Stand-in only: where joining control planes find the state owner (see README).
-    upsert(client, f"{ks}/configmaps", configmap("standin-etcd", "kube-system",
-                                                 {"endpoint": cp.local_endpoint}))
     print("[upload-certs] Skipping phase. Please see --upload-certs")
     if "mark-control-plane" not in skip:
         mark_control_plane(client, cp.node, nr["taints"], timeout)
@@ -3810,23 +3837,8 @@ def kubeadm_join(flags, pos):
         print(f'[certs] Valid certificates and keys now exist in "{PKI}"')
         phase_kubeconfigs(cp, ca, joining=True)
         admin = ApiClient.from_kubeconfig(ADMIN_CONF)
-        try:
-            owner = admin.get("/api/v1/namespaces/kube-system/configmaps/standin-etcd")
-            state_endpoint = owner["data"]["endpoint"]
-        except (ApiError, ConnError, KeyError) as e:
-            raise Fail(f"(stand-in) cannot find the state owner (kube-system/standin-etcd): {e}")
-        etcd_initial = None
-        try:
-            pods = admin.get("/api/v1/namespaces/kube-system/pods?labelSelector=component%3Detcd")
-            members = [f'{p["spec"]["nodeName"]}=https://' + split_host_port(
-                p["metadata"]["annotations"]["kubeadm.kubernetes.io/etcd.advertise-client-urls"]
-                .split("//", 1)[1])[0] + ":2380" for p in pods.get("items", [])]
-            ip = join_host_port(adv, 2380)
-            etcd_initial = ",".join(members + [f"{node}=https://{ip}"])
-            print("[etcd] Announced new etcd member joining to the existing etcd cluster")
-        except (ApiError, ConnError, KeyError, IndexError):
-            pass
-        phase_manifests(cp, state_endpoint=state_endpoint, etcd_initial=etcd_initial)
+        etcd_initial = standin_etcd_join(admin, node, adv, port)
+        phase_manifests(cp, etcd_initial=etcd_initial)
 
     try:
         kubelet_cfg = yaml.safe_load(tok.get(
@@ -3898,12 +3910,72 @@ Run 'kubectl get nodes' on the control-plane to see this node join the cluster.
     return 0
 
 
+def standin_etcd_join(admin, node, adv, port):
+    """kubeadm's control-plane-join/etcd phase: find the members from the etcd mirror pods'
+    advertise-client-urls annotations and add this node as a member; fails like kubeadm when
+    the cluster cannot take it. Returns etcd's --initial-cluster for the new member."""
+    try:
+        pods = admin.get("/api/v1/namespaces/kube-system/pods?labelSelector=component%3Detcd")
+        endpoints = [p["metadata"]["annotations"]["kubeadm.kubernetes.io/etcd.advertise-client-urls"]
+                     for p in pods.get("items", [])]
+        if not endpoints:
+            raise Fail("error execution phase control-plane-join/etcd: etcd cluster is not "
+                       "healthy: no etcd endpoints found in the etcd static pods")
+        peer = f"https://{join_host_port(adv, 2380)}"
+        client = f"https://{join_host_port(adv, 2379)}"
+        out = admin.call("POST", standin_etcd.PREFIX + "/members",
+                         {"name": node, "peerURLs": [peer], "clientURL": client,
+                          "apiPort": port}, timeout=30)
+    except (ApiError, ConnError) as e:
+        raise Fail(f"error execution phase control-plane-join/etcd: error creating local etcd "
+                   f"static pod manifest file: etcdserver: could not add member {node}: {e}")
+    print("[etcd] Announced new etcd member joining to the existing etcd cluster")
+    return ",".join(f'{m["name"]}={m["peerURLs"][0]}' for m in out["members"])
+
+
+def node_name_of_kubelet():
+    """The node name kubeadm reset works on (the etcd member's name equals it)."""
+    try:
+        pod = yaml.safe_load(read_file(f"{MANIFESTS}/etcd.yaml"))
+    except (OSError, yaml.YAMLError):
+        return None
+    return pod_command_flags(pod)[1].get("name")
+
+
+def standin_etcd_leave(node):
+    """kubeadm reset's remove-etcd-member phase: only with the cluster config, which kubeadm
+    reads with the Node object (reset.go newResetData -> FetchInitConfigurationFromCluster ->
+    getNodeRegistration: Nodes().Get); without it, kubeadm's warning and the member stays."""
+    if not exists(f"{MANIFESTS}/etcd.yaml"):
+        return
+    try:
+        admin = ApiClient.from_kubeconfig(ADMIN_CONF, timeout=10)
+        admin.get("/api/v1/namespaces/kube-system/configmaps/kubeadm-config")
+        try:
+            admin.get(f"/api/v1/nodes/{node}")
+        except ApiError as e:
+            raise Fail(f"failed to get node registration: failed to get corresponding node: {e}")
+    except (ApiError, ConnError, Fail, OSError) as e:
+        warn(f"[reset] Unable to fetch the kubeadm-config ConfigMap from cluster: {e}")
+        warn("[reset] No kubeadm config, using etcd pod spec to get data directory")
+        return
+    try:
+        admin.call("DELETE", f"{standin_etcd.PREFIX}/members/{node}")
+        print("[reset] Deleted contents of the etcd data directory: /var/lib/etcd")
+    except (ApiError, ConnError) as e:
+        warn(f"[reset] Failed to remove etcd member: {e}, please manually remove this etcd "
+             f"member using etcdctl")
+
+
 def kubeadm_reset(flags):
     if not flags.on("force"):
         sys.stdout.write("[reset] Are you sure you want to proceed? [y/N]: ")
         sys.stdout.flush()
         if sys.stdin.readline().strip().lower() not in ("y", "yes"):
             raise Fail("aborted reset operation")
+    node = node_name_of_kubelet()
+    if node:
+        standin_etcd_leave(node)
     print("[reset] Stopping the kubelet service")
     try:
         systemctl("stop", "kubelet")
@@ -4058,7 +4130,8 @@ def kubeadm_main(argv):
     if cmd == "config" and pos[1:2] == ["validate"]:
         if not flags.one("config"):
             raise Fail("the --config flag is mandatory")
-        cfg = KubeadmConfig.load(flags.one("config"))
+        cfg = KubeadmConfig.load(flags.one("config"), strict=True,
+                                 allow_experimental=flags.on("allow-experimental-api"))
         if "InitConfiguration" in cfg.docs or "ClusterConfiguration" in cfg.docs:
             validate_init(cfg)
         if "JoinConfiguration" in cfg.docs:
