@@ -1,0 +1,119 @@
+"""Stacked etcd in the stand-in (a test double; see README.md and standin_etcd.py): members,
+quorum and the reset order, failing where real etcd and kubeadm fail.
+Run from this directory:  python3 -m unittest -v test_standin_etcd
+"""
+
+import json
+import unittest
+
+import yaml
+
+from test_standin import Node, free_port, init_config, join_config, wait_for
+
+SHARED = ("ca.crt", "ca.key", "sa.key", "sa.pub", "front-proxy-ca.crt", "front-proxy-ca.key",
+          "etcd/ca.crt", "etcd/ca.key")
+
+
+class EtcdTest(unittest.TestCase):
+    """Three control planes on loopback; the tests run in order against one cluster."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.cps = [Node("kind-control-plane", "127.0.0.1", free_port())] + [
+            Node(f"kind-control-plane{i}", f"127.0.0.{i + 8}", free_port()) for i in (2, 3, 4)]
+        cls.cp1 = cls.cps[0]
+        cls.cp1.write("/kind/kubeadm.conf", init_config(cls.cp1))
+        cls.cp1.run("kubeadm", "init", "--config=/kind/kubeadm.conf", "--skip-token-print")
+        for n in cls.cps[1:3]:
+            cls.join(n)
+
+    @classmethod
+    def tearDownClass(cls):
+        for n in cls.cps:
+            n.cleanup()
+
+    @classmethod
+    def join(cls, n, check=True):
+        for f in SHARED:
+            n.write(f"/etc/kubernetes/pki/{f}", cls.cp1.read(f"/etc/kubernetes/pki/{f}"))
+        n.write("/etc/kubernetes/admin.conf", cls.cp1.read("/etc/kubernetes/admin.conf"))
+        n.write("/kind/kubeadm.conf", join_config(n, f"127.0.0.1:{cls.cp1.port}", unsafe=True,
+                                                  control_plane=True))
+        direct = yaml.safe_load(cls.cp1.read("/etc/kubernetes/admin.conf"))
+        direct["clusters"][0]["cluster"]["server"] = f"https://{n.ip}:{n.port}"
+        n.write("/etc/kubernetes/direct.conf", yaml.safe_dump(direct))
+        return n.run("kubeadm", "join", "--config", "/kind/kubeadm.conf", check=check)
+
+    def via(self, n, *args, check=True):
+        """kubectl against n's own API server."""
+        return n.run("kubectl", "--kubeconfig=/etc/kubernetes/direct.conf"
+                     if n is not self.cp1 else "--kubeconfig=/etc/kubernetes/admin.conf",
+                     *args, check=check)
+
+    def members(self, n):
+        out = json.loads(self.via(n, "get", "--raw", "/standin-etcd/members").stdout)
+        return sorted((m["name"], bool(m.get("isLearner"))) for m in out["members"])
+
+    def voters(self, n, names):
+        return wait_for(lambda: self.members(n) == [(x, False) for x in sorted(names)],
+                        20, what=f"etcd voters {names}")
+
+    def test_01_join_adds_members(self):
+        self.voters(self.cp1, [n.name for n in self.cps[:3]])
+        manifest = self.cps[2].read("/etc/kubernetes/manifests/etcd.yaml")
+        self.assertIn("--initial-cluster-state=existing", manifest)
+        self.assertIn(f"kind-control-plane=https://127.0.0.1:2380", manifest)
+
+    def test_02_first_control_plane_down_minority(self):
+        """Any one of three may go, the first included: another member leads."""
+        cp2 = self.cps[1]
+        self.cp1.stop()
+        wait_for(lambda: self.via(cp2, "get", "--raw", "/readyz").stdout.strip() == "ok", 20,
+                 what="readyz on cp2 with cp1 down")
+        wait_for(lambda: self.via(cp2, "label", "node", "kind-control-plane2", "w=1",
+                                  "--overwrite").returncode == 0, 20, what="a write via cp2")
+        self.cp1.restart_kubelet()
+        wait_for(lambda: self.via(self.cp1, "get", "--raw", "/livez").stdout.strip() == "ok", 30,
+                 what=f"cp1 back: {self.cp1.kubelet_log()[-3000:]}")
+        wait_for(lambda: json.loads(self.via(self.cp1, "get", "node", "kind-control-plane2",
+                                             "-o", "json").stdout)["metadata"]["labels"]
+                 .get("w") == "1", 20, what="cp1 caught up after its restart")
+
+    def test_03_reset_with_the_node_removes_the_member(self):
+        cp4 = self.cps[3]
+        self.join(cp4)
+        self.voters(self.cp1, [n.name for n in self.cps])
+        p = cp4.run("kubeadm", "reset", "-f")
+        self.assertNotIn("Unable to fetch", p.stderr)
+        self.voters(self.cp1, [n.name for n in self.cps[:3]])
+        self.cp1.kubectl("delete", "node", cp4.name)
+
+    def test_04_reset_after_the_node_is_gone_keeps_the_member(self):
+        """minik's old order (delete the Node, then reset): kubeadm cannot read the node
+        registration, warns, and etcd keeps a dead member."""
+        cp3 = self.cps[2]
+        self.cp1.kubectl("delete", "node", cp3.name)
+        p = cp3.run("kubeadm", "reset", "-f")
+        self.assertIn("Unable to fetch the kubeadm-config ConfigMap from cluster", p.stderr)
+        self.assertIn("failed to get corresponding node", p.stderr)
+        self.voters(self.cp1, [n.name for n in self.cps[:3]])
+
+    def test_05_no_quorum_refuses_writes_and_readyz(self):
+        """With that dead member, losing one more of three leaves no quorum."""
+        cp2 = self.cps[1]
+        self.cp1.stop()
+        wait_for(lambda: "etcd failed" in self.via(cp2, "get", "--raw", "/readyz",
+                                                   check=False).stderr, 20,
+                 what="readyz to fail without quorum")
+        p = self.via(cp2, "label", "node", "kind-control-plane2", "w=2", "--overwrite",
+                     check=False)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("etcdserver: request timed out", p.stderr)
+        # A control plane cannot join a cluster without quorum either.
+        self.cp1.restart_kubelet()
+        wait_for(lambda: self.via(cp2, "get", "--raw", "/readyz").stdout.strip() == "ok", 20,
+                 what="quorum back with cp1")
+
+
+if __name__ == "__main__":
+    unittest.main()
