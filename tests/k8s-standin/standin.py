@@ -41,6 +41,7 @@ import uuid
 import yaml
 
 import standin_etcd
+import standin_startup
 import standin_validate
 
 x509 = hashes = serialization = ec = rsa = padding = ExtendedKeyUsageOID = NameOID = None
@@ -2850,11 +2851,15 @@ def kubelet_main(argv):
     if "version" in flags:
         print(f"Kubernetes {VERSION}")
         return 0
+    err = standin_startup.check_flags(flags)
+    if err:
+        log_error(f'"command failed" err="{err}"')
+        return 1
     cfg_path = flags.get("config")
     config = {}
     if cfg_path:
         try:
-            config = yaml.safe_load(read_file(cfg_path)) or {}
+            config = yaml.safe_load(read_file(cfg_path))
         except FileNotFoundError:
             log_error(f'"command failed" err="failed to load kubelet config file, path: '
                       f'{cfg_path}, error: failed to load Kubelet config file {cfg_path}, error '
@@ -2864,6 +2869,17 @@ def kubelet_main(argv):
         except yaml.YAMLError as e:
             log_error(f'"command failed" err="failed to load kubelet config file: {e}"')
             return 1
+        err = standin_startup.check_config(config, cfg_path)
+        if err:
+            log_error(f'"command failed" err="{err}"')
+            return 1
+    err = (standin_startup.check_swap(config, P) or
+           standin_startup.check_runtime(P(flags.get("container-runtime-endpoint", "").
+                                           removeprefix("unix://") or
+                                           "/run/containerd/containerd.sock")))
+    if err:
+        log_error(f'"command failed" err="{err}"')
+        return 1
     if config.get("cgroupDriver", "systemd") not in ("systemd", "cgroupfs"):
         log_error(f'"command failed" err="invalid cgroupDriver {config.get("cgroupDriver")!r}"')
         return 1
