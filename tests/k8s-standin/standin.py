@@ -40,7 +40,9 @@ import uuid
 
 import yaml
 
+import standin_components
 import standin_etcd
+import standin_schema
 import standin_startup
 import standin_validate
 
@@ -1875,6 +1877,11 @@ class Api:
                         res, [ev["object"]], req.q("includeObject", "Metadata"))} for ev in events)
                 return "watch", events
             return self.respond(req, res, objs, single=False)
+        if verb in ("create", "update") or (verb == "patch" and sub is None):
+            strict = req.q("fieldValidation") == "Strict" and \
+                standin_schema.strict_error(res.kind, res.version, req.json_body())
+            if strict:  # checked on what the client sent, as the real decoder does
+                raise api_error(400, "BadRequest", strict)
         if verb == "create":
             obj = req.json_body()
             self.authorize(user, verb, res, sub, ns, None, obj)
@@ -2518,6 +2525,7 @@ class Kubelet:
         self.apiserver, self.apiserver_key, self.apiserver_error = None, None, None
         self.retry_at = 0.0
         self.pods = {}  # static pod name -> {"phase":..., "message":...}
+        self.components = {}  # kube-controller-manager, kube-scheduler (standin_components)
         self.mirrors = {}  # mirror pod name -> last posted JSON
         self.last_logged = {}
         self.runtime_version = containerd_version()
@@ -2619,6 +2627,7 @@ class Kubelet:
                 self.log_change("apiserver", f"static pod kube-apiserver failed: {e}")
         if self.apiserver:
             self.apiserver.reload_tls_if_changed()
+        comp_status = self.sync_components(manifests)
         # Record per-pod status (mirror pods, and kubeadm's error messages).
         pods = {}
         for binary, (pod, _) in manifests.items():
@@ -2626,6 +2635,8 @@ class Kubelet:
             if binary == "kube-apiserver":
                 st = ("Running", "") if self.apiserver else ("Pending", self.apiserver_error or
                                                              "starting")
+            elif binary in comp_status:
+                st = comp_status[binary]
             elif binary == "etcd" and self.apiserver_error and \
                     self.apiserver_error.startswith("etcd:"):
                 st = ("Pending", self.apiserver_error)
@@ -2641,6 +2652,24 @@ class Kubelet:
             except OSError:
                 pass
         self.pods = pods
+
+    def sync_components(self, manifests):
+        """Run the controller manager and scheduler manifests as API clients."""
+        out = {}
+        for binary in standin_components.HEALTH:
+            pod = (manifests.get(binary) or (None,))[0]
+            comp = self.components.get(binary)
+            if comp is not None and comp.pod != pod:
+                comp.stop()
+                del self.components[binary]
+                comp = None
+            if pod is None:
+                continue
+            if comp is None:
+                comp = self.components[binary] = standin_components.ClientComponent(
+                    sys.modules[__name__], binary, pod)
+            out[binary] = comp.sync(time.time())
+        return out
 
     # -- node status ----------------------------------------------------------------------
     def api_client(self):
@@ -3175,7 +3204,7 @@ def phase_kubeconfigs(cp, ca, joining=False):
         write_kubeconfig_file(cp, ca, "super-admin.conf", "kubernetes-super-admin",
                               ["system:masters"], cp.cp_url)
         write_kubeconfig_file(cp, ca, "kubelet.conf", f"system:node:{cp.node}", ["system:nodes"],
-                              cp.cp_url)
+                              standin_components.kubelet_server(VERSION, cp))
     write_kubeconfig_file(cp, ca, "controller-manager.conf", "system:kube-controller-manager", [],
                           cp.local_url)
     write_kubeconfig_file(cp, ca, "scheduler.conf", "system:kube-scheduler", [], cp.local_url)
@@ -3593,6 +3622,8 @@ def kubeadm_init(flags):
     wait_kubelet_healthy(kubelet_cfg, timeout)
     ca_data = cert_pem(ca[0])
     wait_apiserver(cp, ca_data, timeout)
+    if standin_components.waits_for_all_components(VERSION):
+        standin_components.wait_for_components(sys.modules[__name__], timeout)
 
     client = ApiClient.from_kubeconfig(ADMIN_CONF)
     ks = "/api/v1/namespaces/kube-system"
@@ -3883,9 +3914,10 @@ def kubeadm_join(flags, pos):
             "status", "certificate"), timeout, 0.5, f"certificate for CSR {name}")
     except ApiError as e:
         raise Fail(f"error execution phase kubelet-start: TLS bootstrap failed: {e}")
+    server = standin_components.kubelet_server(VERSION, cp) if control_plane else \
+        f"https://{endpoint}"
     write_file(KUBELET_CONF, yaml_dump(make_kubeconfig(
-        "kubernetes", f"https://{endpoint}", ca_data, "default-auth", unb64(done),
-        key_pem(key))), 0o600)
+        "kubernetes", server, ca_data, "default-auth", unb64(done), key_pem(key))), 0o600)
     remove_path(BOOTSTRAP_KUBELET_CONF)
     phase_kubelet_start(kubelet_cfg, nr)
     wait_kubelet_healthy(kubelet_cfg, timeout)
@@ -3896,6 +3928,8 @@ def kubeadm_join(flags, pos):
 
     if control_plane:
         wait_apiserver(cp, ca_data, timeout)
+        if standin_components.waits_for_all_components(VERSION):
+            standin_components.wait_for_components(sys.modules[__name__], timeout)
         if "control-plane-join/mark-control-plane" not in skip:
             mark_control_plane(admin, node, nr["taints"], timeout)
         print("""
@@ -4583,8 +4617,10 @@ class Kubectl:
             name = meta.get("name", "")
             verb = "creating" if create else "applying"
             try:
+                strict = "" if self.flags.one("validate") in ("false", "ignore") else \
+                    "?fieldValidation=Strict"
                 if create:
-                    made = self.client.call("POST", self.path(res, ns), doc)
+                    made = self.client.call("POST", self.path(res, ns) + strict, doc)
                     print(f"{res.display}/{made['metadata']['name']} created")
                     continue
                 if not name:
@@ -4599,7 +4635,7 @@ class Kubectl:
                 except ApiError as e:
                     if e.code != 404:
                         raise
-                    self.client.call("POST", self.path(res, ns), want)
+                    self.client.call("POST", self.path(res, ns) + strict, want)
                     print(f"{res.display}/{name} "
                           f"{'serverside-applied' if self.flags.on('server-side') else 'created'}")
                     continue
@@ -4613,7 +4649,7 @@ class Kubectl:
                 if new == cur:
                     print(f"{res.display}/{name} unchanged")
                     continue
-                self.client.call("PUT", self.path(res, ns, name), new)
+                self.client.call("PUT", self.path(res, ns, name) + strict, new)
                 print(f"{res.display}/{name} "
                       f"{'serverside-applied' if self.flags.on('server-side') else 'configured'}")
             except ApiError as e:

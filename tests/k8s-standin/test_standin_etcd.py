@@ -4,9 +4,12 @@ Run from this directory:  python3 -m unittest -v test_standin_etcd
 """
 
 import json
+import textwrap
 import unittest
 
 import yaml
+
+import standin_components
 
 from test_standin import Node, free_port, init_config, join_config, wait_for
 
@@ -64,6 +67,19 @@ class EtcdTest(unittest.TestCase):
         self.assertIn("--initial-cluster-state=existing", manifest)
         self.assertIn(f"kind-control-plane=https://127.0.0.1:2380", manifest)
 
+    def test_01b_control_plane_kubelets_use_their_local_api(self):
+        """ControlPlaneKubeletLocalMode (1.33+): kubelet.conf names the node's own API server,
+        at init and at join --control-plane; the endpoint before 1.33."""
+        for n in self.cps[:3]:
+            conf = yaml.safe_load(n.read("/etc/kubernetes/kubelet.conf"))
+            self.assertEqual(conf["clusters"][0]["cluster"]["server"],
+                             f"https://{n.ip}:{n.port}", n.name)
+
+        class CP:
+            local_url, cp_url = "https://10.0.0.2:6443", "https://lb:6443"
+        self.assertEqual(standin_components.kubelet_server("v1.32.9", CP), CP.cp_url)
+        self.assertEqual(standin_components.kubelet_server("v1.33.0", CP), CP.local_url)
+
     def test_02_first_control_plane_down_minority(self):
         """Any one of three may go, the first included: another member leads."""
         cp2 = self.cps[1]
@@ -113,6 +129,52 @@ class EtcdTest(unittest.TestCase):
         self.cp1.restart_kubelet()
         wait_for(lambda: self.via(cp2, "get", "--raw", "/readyz").stdout.strip() == "ok", 20,
                  what="quorum back with cp1")
+
+
+    def test_06_apply_is_strict_about_fields(self):
+        """kubectl asks for fieldValidation=Strict: a mis-indented manifest fails."""
+        bad = textwrap.dedent("""\
+            apiVersion: apps/v1
+            kind: DaemonSet
+            metadata: {name: bad, namespace: kube-system}
+            spec:
+              selector: {matchLabels: {app: bad}}
+              template:
+                metadata: {labels: {app: bad}}
+                spec:
+                  containers:
+                  - name: c
+                    image: busybox
+                  imagePullPolicy: IfNotPresent
+            """)
+        self.cp1.write("/tmp/bad.yaml", bad)
+        p = self.cp1.kubectl("apply", "-f", self.cp1.path("/tmp/bad.yaml"), check=False)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn('DaemonSet in version "v1" cannot be handled as a DaemonSet: strict '
+                      'decoding error: unknown field "spec.template.spec.imagePullPolicy"', p.stderr)
+        good = bad.replace("      imagePullPolicy:", "        imagePullPolicy:")
+        self.cp1.write("/tmp/good.yaml", good)
+        self.cp1.kubectl("apply", "-f", self.cp1.path("/tmp/good.yaml"))
+
+    def test_07_controller_manager_and_scheduler_are_api_clients(self):
+        """They dial the API with their own kubeconfigs; a broken one shows in the mirror pod
+        (and 1.34+ kubeadm init/join wait for both: every init above passed that wait)."""
+        status = lambda: json.loads(self.cp1.read("/var/lib/standin/static-pods.json"))
+        wait_for(lambda: status()["kube-scheduler"]["phase"] == "Running", 20,
+                 what="scheduler running")
+        conf = yaml.safe_load(self.cp1.read("/etc/kubernetes/scheduler.conf"))
+        good = yaml.safe_dump(conf)
+        conf["clusters"][0]["cluster"]["server"] = "https://127.0.0.1:1"
+        self.cp1.write("/etc/kubernetes/scheduler.conf", yaml.safe_dump(conf))
+        try:
+            st = wait_for(lambda: status()["kube-scheduler"]["phase"] == "Pending" and
+                          status()["kube-scheduler"], 20, what="scheduler failing")
+            self.assertIn("failed to reach the API server with /etc/kubernetes/scheduler.conf",
+                          st["message"])
+        finally:
+            self.cp1.write("/etc/kubernetes/scheduler.conf", good)
+        wait_for(lambda: status()["kube-scheduler"]["phase"] == "Running", 20,
+                 what="scheduler back")
 
 
 if __name__ == "__main__":
