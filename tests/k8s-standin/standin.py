@@ -2152,7 +2152,8 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
         else:
             auth = self.headers.get("Authorization", "")
             if auth.startswith("Bearer "):
-                if self.server.upstream:
+                etcd = getattr(self.server, "etcd", None)
+                if self.server.upstream or (etcd is not None and not etcd.is_leader()):
                     return None  # passed through untouched; the state owner authenticates it
                 user = self.server.api.token_user(auth[7:].strip())
                 if user is None:
@@ -2180,6 +2181,11 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
             etcd = getattr(self.server, "etcd", None)
             if etcd is not None and standin_etcd.route(self, etcd, method, path, body, user):
                 return
+            if user is None and not self.server.upstream:  # a token, served from this copy
+                user = self.server.api.token_user(
+                    self.headers.get("Authorization", "")[7:].strip())
+                if user is None:
+                    raise api_error(401, "Unauthorized", "Unauthorized")
             if self.server.upstream:
                 if path in PUBLIC_PATHS:
                     return self.send(*self.local_public(path))

@@ -125,8 +125,19 @@ class EtcdTest(unittest.TestCase):
                      check=False)
         self.assertNotEqual(p.returncode, 0)
         self.assertIn("etcdserver: request timed out", p.stderr)
-        # A control plane cannot join a cluster without quorum either.
-        self.cp1.restart_kubelet()
+        # Nor can a control plane join (discovered through cp2): kubeadm cannot add its member.
+        cp4 = self.cps[3]
+        for f in SHARED:
+            cp4.write(f"/etc/kubernetes/pki/{f}", self.cp1.read(f"/etc/kubernetes/pki/{f}"))
+        cp4.write("/etc/kubernetes/admin.conf", self.cp1.read("/etc/kubernetes/admin.conf"))
+        cp4.write("/kind/kubeadm.conf", join_config(cp4, f"{cp2.ip}:{cp2.port}", unsafe=True,
+                                                    control_plane=True))
+        try:
+            p = cp4.run("kubeadm", "join", "--config", "/kind/kubeadm.conf", check=False)
+            self.assertNotEqual(p.returncode, 0, p.stdout)
+            self.assertIn("could not add member kind-control-plane4", p.stderr)
+        finally:
+            self.cp1.restart_kubelet()
         wait_for(lambda: self.via(cp2, "get", "--raw", "/readyz").stdout.strip() == "ok", 20,
                  what="quorum back with cp1")
 
