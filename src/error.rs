@@ -126,6 +126,12 @@ impl Error {
                         .into(),
                 ),
                 ClusterError::Interrupted => Some("everything it had made was removed".into()),
+                ClusterError::HaAddressesChanged { cluster, .. } => Some(format!(
+                    "stacked etcd keeps its members' peer addresses in its own data, which no \
+                     file rewrite reaches, so a cluster with several control planes cannot \
+                     follow new addresses (single-control-plane clusters can). Its containers \
+                     are running; recreate it: minik delete --name {cluster}, then minik create"
+                )),
                 _ => None,
             },
             Error::NodeImage(e) => e.hint(),

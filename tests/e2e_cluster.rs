@@ -58,15 +58,8 @@ fn three_nodes_kubectl_second_cluster_and_delete() {
             format!("{a}-worker2")
         ]
     );
-    let o = kubectl(&kubeconfig, &["get", "nodes"]);
-    assert!(
-        String::from_utf8_lossy(&o.stdout)
-            .matches(" Ready ")
-            .count()
-            == 3,
-        "{}",
-        text(&o)
-    );
+    // Each Node carries its container's address (the kubelet's --node-ip that minik set).
+    common::assert_internal_ips_match_containers(&kubeconfig);
 
     // minik's own view agrees.
     let o = minik(&["get", "nodes", "--name", &a, "-o", "json"], &env);

@@ -29,6 +29,12 @@ pub enum ClusterError {
         source: Box<ClusterError>,
     },
 
+    #[error(
+        "the control planes of HA cluster {cluster:?} came back with other addresses ({changes}); \
+         their etcd members know each other only by the old ones"
+    )]
+    HaAddressesChanged { cluster: String, changes: String },
+
     #[error("interrupted")]
     Interrupted,
 

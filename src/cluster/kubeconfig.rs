@@ -1,9 +1,9 @@
-//! A cluster's kubeconfig: read from its first control plane, pointed at the address the host
+//! A cluster's kubeconfig: read from a running control plane, pointed at the address the host
 //! (or the nodes, with `internal`) reaches the API on, and merged into the user's files.
 
 use std::path::{Path, PathBuf};
 
-use super::{control_plane_nodes, node, ClusterError};
+use super::{node, ClusterError};
 use crate::kubeconfig::{self, KubeconfigEntry, KubeconfigError};
 use crate::provider::{NodeRole, Provider, API_SERVER_INTERNAL_PORT};
 
@@ -53,11 +53,15 @@ async fn entry(
     cluster: &str,
     server: &str,
 ) -> Result<KubeconfigEntry, ClusterError> {
-    let cps = control_plane_nodes(provider, cluster).await?;
-    let first = cps.first().ok_or_else(|| ClusterError::NoControlPlane {
-        name: cluster.into(),
-    })?;
-    let admin = node::read_file(provider, first, kubeconfig::ADMIN_CONF_PATH).await?;
+    // Every control plane holds an admin.conf for the same CA and endpoint: take a running one.
+    let nodes = provider.list_nodes(Some(cluster)).await?;
+    let first = super::control_plane::candidates(&nodes, None)
+        .first()
+        .map(|s| s.to_string())
+        .ok_or_else(|| ClusterError::NoControlPlane {
+            name: cluster.into(),
+        })?;
+    let admin = node::read_file(provider, &first, kubeconfig::ADMIN_CONF_PATH).await?;
     Ok(KubeconfigEntry::from_admin_conf(&admin, cluster, server)?)
 }
 

@@ -259,6 +259,7 @@ pub async fn start(
             .filter(|n| n.role == NodeRole::ControlPlane)
             .map(|n| n.name.as_str())
             .collect();
+        check_ha_addresses(cluster, &control_planes, &changes)?;
         fix_references(
             provider,
             &current,
@@ -278,16 +279,21 @@ pub async fn start(
 
     let mut ready = true;
     if !opts.wait.is_zero() {
-        let bootstrap = super::control_plane_nodes(provider, cluster)
-            .await?
-            .into_iter()
-            .next()
-            .ok_or_else(|| ClusterError::NoControlPlane {
+        let control_planes = super::control_plane::candidates(&after, None);
+        if control_planes.is_empty() {
+            return Err(ClusterError::NoControlPlane {
                 name: cluster.to_string(),
-            })?;
+            });
+        }
         let expected: Vec<&str> = kube_nodes.iter().map(|n| n.name.as_str()).collect();
-        ready = super::create::wait_nodes_ready(provider, events, &bootstrap, &expected, opts.wait)
-            .await?;
+        ready = super::create::wait_nodes_ready(
+            provider,
+            events,
+            &control_planes,
+            &expected,
+            opts.wait,
+        )
+        .await?;
     }
     Ok(Started {
         nodes: kube_nodes.len(),
@@ -303,6 +309,29 @@ async fn record_ips(provider: &dyn Provider, node: &str, ips: Vec<String>, event
     if let Err(e) = node::write_file(provider, node, KNOWN_IPS, &text).await {
         events.debug(format!("{node}: could not record its addresses: {e}"));
     }
+}
+
+/// An HA cluster cannot follow a control plane to a new address: each etcd member keeps the
+/// others' peer URLs in its data directory (fixed when the member joined), where no file
+/// rewrite reaches, so the members never find each other and the API never answers. Say so
+/// instead of waiting for it. Addresses stay unrecorded, so the next start says it again.
+pub fn check_ha_addresses(
+    cluster: &str,
+    control_planes: &[&str],
+    changes: &[IpChange],
+) -> Result<(), ClusterError> {
+    let moved: Vec<String> = changes
+        .iter()
+        .filter(|c| control_planes.contains(&c.node.as_str()))
+        .map(|c| format!("{} {} → {}", c.node, c.old, c.new))
+        .collect();
+    if control_planes.len() < 2 || moved.is_empty() {
+        return Ok(());
+    }
+    Err(ClusterError::HaAddressesChanged {
+        cluster: cluster.to_string(),
+        changes: moved.join(", "),
+    })
 }
 
 /// The node's addresses before this start: what minik last saw ([`KNOWN_IPS`]) and what the
@@ -600,6 +629,30 @@ async fn running_node_rewrites(
 mod tests {
     use super::*;
     use crate::provider::NodeState;
+
+    #[test]
+    fn ha_control_planes_cannot_move() {
+        let change = |node: &str| IpChange {
+            node: node.into(),
+            old: "172.18.0.3".into(),
+            new: "172.18.0.9".into(),
+        };
+        let ha = ["lab-control-plane", "lab-control-plane2"];
+        let e = check_ha_addresses("lab", &ha, &[change("lab-control-plane2")]).unwrap_err();
+        let msg = e.to_string();
+        assert!(
+            msg.contains("lab-control-plane2 172.18.0.3 → 172.18.0.9") && msg.contains("etcd"),
+            "{msg}"
+        );
+        // Workers may move; so may a lone control plane (its etcd has one member).
+        assert!(check_ha_addresses("lab", &ha, &[change("lab-worker")]).is_ok());
+        assert!(check_ha_addresses(
+            "lab",
+            &["lab-control-plane"],
+            &[change("lab-control-plane")]
+        )
+        .is_ok());
+    }
 
     fn node(name: &str, role: NodeRole) -> NodeInfo {
         NodeInfo {

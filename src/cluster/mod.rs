@@ -1,6 +1,7 @@
 //! Cluster lifecycle: create, delete, list, stop/start, export logs. Knows nothing of terminals; reports progress
 //! through [`crate::events::Events`].
 
+pub mod control_plane;
 pub mod create;
 pub mod delete;
 mod error;

@@ -1,19 +1,17 @@
 //! `minik node add|delete`: grow or shrink a running cluster. A new node is made by create's
 //! own steps (plan, provision, kubeadm config, join), so it gets the same container settings;
 //! the kubeconfig does not change (it points at the load balancer or the first control plane,
-//! and neither changes).
+//! and neither changes). Commands in the cluster run on any control plane whose API answers.
 
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
+use super::control_plane::{self, kubectl};
 use super::create::{self, Ctx, NodeExtras, PlannedNode};
 use super::{control_plane_nodes, loadbalancer, naming, node, ClusterError};
 use crate::config::{ClusterConfig, NodeConfig, Role};
 use crate::events::Events;
-use crate::provider::{NodeInfo, NodeRole, NodeState, Provider};
-
-/// The command every in-cluster kubectl runs with.
-const KUBECTL: &[&str] = &["kubectl", "--kubeconfig=/etc/kubernetes/admin.conf"];
+use crate::provider::{NodeInfo, NodeRole, Provider};
 
 pub struct AddOptions {
     pub cluster: String,
@@ -68,11 +66,25 @@ impl Cluster {
         })
     }
 
-    pub fn bootstrap(&self) -> Result<&NodeInfo, ClusterError> {
-        self.control_planes
-            .first()
-            .and_then(|n| self.node(n))
-            .filter(|n| n.state == NodeState::Running)
+    /// Fails unless some control plane other than `except` runs.
+    pub fn any_running(&self, except: Option<&str>) -> Result<(), ClusterError> {
+        if control_plane::candidates(&self.nodes, except).is_empty() {
+            return Err(ClusterError::NoControlPlane {
+                name: self.name.clone(),
+            });
+        }
+        Ok(())
+    }
+
+    /// A control plane other than `except` whose API answers, to run commands on.
+    pub async fn answering(
+        &self,
+        provider: &dyn Provider,
+        except: Option<&str>,
+    ) -> Result<&NodeInfo, ClusterError> {
+        let candidates = control_plane::candidates(&self.nodes, except);
+        let name = control_plane::answering(provider, &self.name, &candidates).await?;
+        self.node(&name)
             .ok_or_else(|| ClusterError::NoControlPlane {
                 name: self.name.clone(),
             })
@@ -125,7 +137,7 @@ pub fn check_add(cluster: &Cluster, role: NodeRole) -> Result<(), ClusterError> 
             ))
         }
     }
-    cluster.bootstrap()?;
+    cluster.any_running(None)?;
     Ok(())
 }
 
@@ -175,7 +187,7 @@ async fn add_node(
     name: &str,
     events: &Events,
 ) -> Result<bool, ClusterError> {
-    let boot = cluster.bootstrap()?;
+    let boot = cluster.answering(provider, None).await?;
     let image = opts.image.clone().unwrap_or_else(|| boot.image.clone());
 
     // Plan the node as create plans a one-node cluster of that role, then give it its name.
@@ -196,7 +208,8 @@ async fn add_node(
         create::provision_nodes(provider, events, &config, std::slice::from_ref(&new)).await?;
     let version = create::node_version(provider, &boot.name).await?;
 
-    // The context create's join uses: the first control plane, the new node, the balancer.
+    // The context create's join uses: a control plane, the new node, the balancer (which is
+    // the API endpoint whenever there is more than one control plane).
     let mut nodes = vec![existing_node(&boot.name, NodeRole::ControlPlane, &image)];
     nodes.push(new.clone());
     if let Some(lb) = cluster.load_balancer() {
@@ -306,22 +319,15 @@ pub fn check_delete(cluster: &Cluster, node_name: &str) -> Result<NodeRole, Clus
                 cluster.name, cluster.name
             )))
         }
-        NodeRole::ControlPlane
-            if cluster.control_planes.first().map(String::as_str) == Some(node_name) =>
-        {
-            Err(ClusterError::Invalid(format!(
-                "{node_name:?} bootstrapped cluster {:?}: minik runs the cluster's commands on \
-                 it, so it cannot be deleted while the cluster lives; delete another control \
-                 plane, or the cluster",
-                cluster.name
-            )))
-        }
         role => Ok(role),
     }
 }
 
-/// Drain the node, delete it from Kubernetes, take it out of the load balancer and remove its
-/// container with its volume.
+/// Drain the node, take it out of the cluster and remove its container with its volume.
+/// A control plane is reset before its Node object goes, as kubeadm documents: `kubeadm reset`
+/// removes the node's etcd member only when it can still read the Node (for the cluster
+/// configuration), and a dead member left behind costs the cluster its quorum at the next
+/// failure.
 pub async fn delete(
     provider: &dyn Provider,
     cluster_name: &str,
@@ -330,7 +336,11 @@ pub async fn delete(
 ) -> Result<Deleted, ClusterError> {
     let cluster = Cluster::read(provider, cluster_name).await?;
     let role = check_delete(&cluster, node_name)?;
-    let boot = cluster.bootstrap()?.name.clone();
+    let boot = cluster
+        .answering(provider, Some(node_name))
+        .await?
+        .name
+        .clone();
 
     let step = events.step(format!("Draining {node_name}"));
     let drain = [
@@ -349,6 +359,12 @@ pub async fn delete(
     }
     step.done();
 
+    if role == NodeRole::ControlPlane {
+        let step = events.step(format!("Resetting {node_name} (kubeadm reset)"));
+        reset(provider, node_name, events).await;
+        step.done();
+    }
+
     let step = events.step(format!("Deleting {node_name} from Kubernetes"));
     let del = ["delete", "node", node_name, "--ignore-not-found"];
     let out = kubectl(provider, &boot, &del).await?;
@@ -359,29 +375,29 @@ pub async fn delete(
     }
     step.done();
 
-    remove(provider, &cluster, node_name, role).await?;
+    unplug(provider, &cluster, node_name, role).await?;
     Ok(Deleted {
         name: node_name.to_string(),
         role,
     })
 }
 
-async fn kubectl(
-    provider: &dyn Provider,
-    on: &str,
-    args: &[&str],
-) -> Result<crate::provider::ExecOutput, ClusterError> {
-    let cmd: Vec<String> = KUBECTL.iter().chain(args).map(|s| s.to_string()).collect();
-    Ok(provider
-        .exec(on, &cmd, crate::provider::ExecInput::None)
-        .await?)
+/// `kubeadm reset -f` on the node: for a control plane it removes the node's etcd member.
+/// Best effort: kubeadm reports what it could not clean up as warnings, and the container goes
+/// anyway.
+async fn reset(provider: &dyn Provider, node_name: &str, events: &Events) {
+    match node::run_combined(provider, node_name, &["kubeadm", "reset", "-f"]).await {
+        Ok(out) => events.debug(out),
+        Err(e) => events.warn(format!("kubeadm reset on {node_name} failed: {e}")),
+    }
 }
 
 fn is_not_found(output: &str) -> bool {
     output.contains("NotFound") || output.contains("not found")
 }
 
-/// Take a node out of the engine (and, for a control plane, out of etcd and the balancer).
+/// Take a node that failed to join out again: reset it (a control plane may already be an
+/// etcd member), forget its Node object, then [`unplug`] it.
 async fn remove(
     provider: &dyn Provider,
     cluster: &Cluster,
@@ -389,25 +405,34 @@ async fn remove(
     role: NodeRole,
 ) -> Result<(), ClusterError> {
     if role == NodeRole::ControlPlane {
-        // Real kubeadm removes the node's etcd member here; the rest is best effort.
         let _ = node::run_combined(provider, node_name, &["kubeadm", "reset", "-f"]).await;
+    }
+    if let Ok(cp) = cluster.answering(provider, Some(node_name)).await {
+        let _ = kubectl(
+            provider,
+            &cp.name,
+            &["delete", "node", node_name, "--ignore-not-found"],
+        )
+        .await;
+    }
+    unplug(provider, cluster, node_name, role).await
+}
+
+/// Out of the load balancer (a control plane) and out of the engine.
+async fn unplug(
+    provider: &dyn Provider,
+    cluster: &Cluster,
+    node_name: &str,
+    role: NodeRole,
+) -> Result<(), ClusterError> {
+    if role == NodeRole::ControlPlane && cluster.load_balancer().is_some() {
         let remaining: Vec<String> = cluster
             .control_planes
             .iter()
             .filter(|n| *n != node_name)
             .cloned()
             .collect();
-        if cluster.load_balancer().is_some() {
-            loadbalancer::configure(provider, &cluster.name, &remaining).await?;
-        }
-    } else if let Ok(boot) = cluster.bootstrap() {
-        // A node that failed to join may still have registered: forget it.
-        let _ = kubectl(
-            provider,
-            &boot.name,
-            &["delete", "node", node_name, "--ignore-not-found"],
-        )
-        .await;
+        loadbalancer::configure(provider, &cluster.name, &remaining).await?;
     }
     provider.remove_nodes(&[node_name.to_string()]).await?;
     Ok(())
@@ -416,6 +441,7 @@ async fn remove(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::provider::NodeState;
 
     fn names(v: &[&str]) -> Vec<String> {
         v.iter().map(|s| s.to_string()).collect()
@@ -468,6 +494,9 @@ mod tests {
         assert!(check_add(&ha, NodeRole::ExternalLoadBalancer).is_err());
         let mut stopped = ha;
         stopped.nodes[0].state = NodeState::Stopped;
+        // Another control plane still runs: it takes the cluster's commands.
+        assert!(check_add(&stopped, NodeRole::Worker).is_ok());
+        stopped.nodes[1].state = NodeState::Stopped;
         assert!(matches!(
             check_add(&stopped, NodeRole::Worker),
             Err(ClusterError::NoControlPlane { .. })
@@ -487,8 +516,11 @@ mod tests {
             check_delete(&c, "lab-control-plane2").unwrap(),
             NodeRole::ControlPlane
         );
-        let e = check_delete(&c, "lab-control-plane").unwrap_err();
-        assert!(e.to_string().contains("bootstrapped"), "{e}");
+        // The first control plane is one like the others once the cluster runs.
+        assert_eq!(
+            check_delete(&c, "lab-control-plane").unwrap(),
+            NodeRole::ControlPlane
+        );
         let e = check_delete(&c, "lab-external-load-balancer").unwrap_err();
         assert!(e.to_string().contains("load balancer"), "{e}");
         let e = check_delete(&c, "lab-worker9").unwrap_err();

@@ -154,3 +154,42 @@ pub fn ready_nodes(json: &[u8]) -> Vec<String> {
     names.sort();
     names
 }
+
+/// Each Node's InternalIP addresses (as the API reports them, from the kubelet's --node-ip)
+/// equal the addresses the engine gave its container: what a user sees wrong when minik's
+/// address handling regresses.
+#[allow(dead_code)]
+pub fn assert_internal_ips_match_containers(kubeconfig: &std::path::Path) {
+    let o = kubectl(kubeconfig, &["get", "nodes", "-o", "json"]);
+    assert!(o.status.success(), "kubectl: {}", text(&o));
+    let list: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let items = list["items"].as_array().unwrap();
+    assert!(!items.is_empty(), "no nodes");
+    for n in items {
+        let name = n["metadata"]["name"].as_str().unwrap();
+        let mut reported: Vec<String> = n["status"]["addresses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| a["type"] == "InternalIP")
+            .map(|a| a["address"].as_str().unwrap().to_string())
+            .collect();
+        let o = docker(&[
+            "inspect",
+            "-f",
+            "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{.GlobalIPv6Address}} {{end}}",
+            name,
+        ]);
+        assert!(o.status.success(), "docker inspect {name}: {}", text(&o));
+        let mut engine: Vec<String> = String::from_utf8_lossy(&o.stdout)
+            .split_whitespace()
+            .map(String::from)
+            .collect();
+        reported.sort();
+        engine.sort();
+        assert_eq!(
+            reported, engine,
+            "{name}: InternalIP vs the container's addresses"
+        );
+    }
+}

@@ -40,6 +40,12 @@ import uuid
 
 import yaml
 
+import standin_components
+import standin_etcd
+import standin_schema
+import standin_startup
+import standin_validate
+
 x509 = hashes = serialization = ec = rsa = padding = ExtendedKeyUsageOID = NameOID = None
 
 
@@ -786,20 +792,26 @@ class KubeadmConfig:
 
     # -- decoding ---------------------------------------------------------------------------
     @classmethod
-    def load(cls, path):
+    def load(cls, path, strict=False, allow_experimental=False):
         try:
             text = read_file(path)
         except FileNotFoundError:
             raise Fail(f'unable to read config from "{path}" : open {path}: no such file or '
                        f'directory')
-        return cls.parse(text, path)
+        return cls.parse(text, path, strict, allow_experimental)
 
     @classmethod
-    def parse(cls, text, path="<config>"):
+    def parse(cls, text, path="<config>", strict=False, allow_experimental=False):
+        """strict: `kubeadm config validate` (duplicate fields are errors, not warnings)."""
         try:
             raw = [d for d in yaml.safe_load_all(text) if d is not None]
         except yaml.YAMLError as e:
             raise Fail(f"error converting YAML to JSON: {e}")
+        for dup in standin_validate.duplicate_fields(text):
+            if strict:
+                raise Fail(f'error decoding "{path}": strict decoding error: yaml: unmarshal '
+                           f'errors:\n  {dup}')
+            warn(f"[config] WARNING: strict decoding error: {dup}")
         docs, errors = {}, []
         for d in raw:
             if not isinstance(d, dict):
@@ -817,6 +829,10 @@ class KubeadmConfig:
                                f'instead and run \'kubeadm config migrate --old-config old.yaml '
                                f'--new-config new.yaml\', which will write the new, similar spec '
                                f'using a newer API version.')
+                matrix = standin_validate.check_api_version(api, kind, VERSION,
+                                                            allow_experimental)
+                if matrix:
+                    raise Fail(matrix)
                 if ver not in KUBEADM_VERSIONS or kind not in KUBEADM_KINDS:
                     raise Fail(f'no kind "{kind}" is registered for version "{api}" in scheme '
                                f'"k8s.io/kubernetes/cmd/kubeadm/app/apis/kubeadm/scheme/scheme.go:31"')
@@ -1861,6 +1877,11 @@ class Api:
                         res, [ev["object"]], req.q("includeObject", "Metadata"))} for ev in events)
                 return "watch", events
             return self.respond(req, res, objs, single=False)
+        if verb in ("create", "update") or (verb == "patch" and sub is None):
+            strict = req.q("fieldValidation") == "Strict" and \
+                standin_schema.strict_error(res.kind, res.version, req.json_body())
+            if strict:  # checked on what the client sent, as the real decoder does
+                raise api_error(400, "BadRequest", strict)
         if verb == "create":
             obj = req.json_body()
             self.authorize(user, verb, res, sub, ns, None, obj)
@@ -2131,7 +2152,8 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
         else:
             auth = self.headers.get("Authorization", "")
             if auth.startswith("Bearer "):
-                if self.server.upstream:
+                etcd = getattr(self.server, "etcd", None)
+                if self.server.upstream or (etcd is not None and not etcd.is_leader()):
                     return None  # passed through untouched; the state owner authenticates it
                 user = self.server.api.token_user(auth[7:].strip())
                 if user is None:
@@ -2156,6 +2178,14 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
         path = url.path.rstrip("/") or "/"
         try:
             user = self.authenticate()
+            etcd = getattr(self.server, "etcd", None)
+            if etcd is not None and standin_etcd.route(self, etcd, method, path, body, user):
+                return
+            if user is None and not self.server.upstream:  # a token, served from this copy
+                user = self.server.api.token_user(
+                    self.headers.get("Authorization", "")[7:].strip())
+                if user is None:
+                    raise api_error(401, "Unauthorized", "Unauthorized")
             if self.server.upstream:
                 if path in PUBLIC_PATHS:
                     return self.send(*self.local_public(path))
@@ -2360,37 +2390,49 @@ class KubeApiServer:
         endpoint = join_host_port(adv, port)
         owner = (dig(self.pod, "metadata", "annotations", default={}) or {}).get(
             STATE_ENDPOINT_ANNOTATION)
-        api = upstream = None
-        if owner:
+        api = upstream = etcd = None
+        if self.etcd_pod is not None:
+            # Stacked etcd: every member holds the state (standin_etcd.py).
+            store = LocalStore(STATE_FILE)
+            etcd = standin_etcd.attach(sys.modules[__name__], f, self.etcd_pod, store, port)
+            api = self.make_api(store, endpoint)
+            owner = None
+        elif owner:
             cert = f.get("kubelet-client-certificate", pki_path("apiserver-kubelet-client", "crt"))
             key = f.get("kubelet-client-key", pki_path("apiserver-kubelet-client", "key"))
             upstream = Upstream(owner, read_file(f.get("client-ca-file"), True),
                                 read_file(cert, True), read_file(key, True))
         else:
-            signer = node_cidr = None
-            if self.kcm_pod is not None:
-                _, kf, _ = pod_command_flags(self.kcm_pod)
-                if kf.get("cluster-signing-cert-file") and kf.get("cluster-signing-key-file"):
-                    signer = (kf["cluster-signing-cert-file"], kf["cluster-signing-key-file"])
-                if kf.get("allocate-node-cidrs") == "true" and kf.get("cluster-cidr"):
-                    cidrs = kf["cluster-cidr"].split(",")
-                    masks = [int(kf.get("node-cidr-mask-size-ipv6" if ":" in c else
-                                        "node-cidr-mask-size-ipv4",
-                                        kf.get("node-cidr-mask-size", "64" if ":" in c else "24")))
-                             for c in cidrs]
-                    node_cidr = (cidrs, masks)
-            store = LocalStore(STATE_FILE)
-            api = Api(store, self.version, endpoint,
-                      f.get("service-cluster-ip-range", "10.96.0.0/12").split(","), signer,
-                      node_cidr)
+            api = self.make_api(LocalStore(STATE_FILE), endpoint)
         try:
             self.server = ApiHTTPServer((bind, port), ctx, api, upstream, self.version)
         except OSError as e:
             raise Fail(f"kube-apiserver: failed to listen on {join_host_port(bind, port)}: {e}")
+        self.server.etcd = self.etcd = etcd
+        if etcd is not None:
+            etcd.start()
         threading.Thread(target=self.server.serve_forever, name="apiserver", daemon=True).start()
         mode = f"forwarding state to {owner}" if owner else f"state in {P(STATE_FILE)}"
         klog(0, f"kube-apiserver serving on https://{join_host_port(bind, port)} "
                 f"(advertise {endpoint}, {self.version}, {mode})")
+
+    def make_api(self, store, endpoint):
+        f = self.flags
+        signer = node_cidr = None
+        if self.kcm_pod is not None:
+            _, kf, _ = pod_command_flags(self.kcm_pod)
+            if kf.get("cluster-signing-cert-file") and kf.get("cluster-signing-key-file"):
+                signer = (kf["cluster-signing-cert-file"], kf["cluster-signing-key-file"])
+            if kf.get("allocate-node-cidrs") == "true" and kf.get("cluster-cidr"):
+                cidrs = kf["cluster-cidr"].split(",")
+                masks = [int(kf.get("node-cidr-mask-size-ipv6" if ":" in c else
+                                    "node-cidr-mask-size-ipv4",
+                                    kf.get("node-cidr-mask-size", "64" if ":" in c else "24")))
+                         for c in cidrs]
+                node_cidr = (cidrs, masks)
+        return Api(store, self.version, endpoint,
+                   f.get("service-cluster-ip-range", "10.96.0.0/12").split(","), signer,
+                   node_cidr)
 
     def reload_tls_if_changed(self):
         """The real apiserver reloads its serving certificate when the files change."""
@@ -2403,6 +2445,8 @@ class KubeApiServer:
                 log_error(str(e))
 
     def stop(self):
+        if getattr(self, "etcd", None) is not None:
+            self.etcd.stop()
         if self.server:
             self.server.shutdown()
             self.server.server_close()
@@ -2487,6 +2531,7 @@ class Kubelet:
         self.apiserver, self.apiserver_key, self.apiserver_error = None, None, None
         self.retry_at = 0.0
         self.pods = {}  # static pod name -> {"phase":..., "message":...}
+        self.components = {}  # kube-controller-manager, kube-scheduler (standin_components)
         self.mirrors = {}  # mirror pod name -> last posted JSON
         self.last_logged = {}
         self.runtime_version = containerd_version()
@@ -2588,6 +2633,7 @@ class Kubelet:
                 self.log_change("apiserver", f"static pod kube-apiserver failed: {e}")
         if self.apiserver:
             self.apiserver.reload_tls_if_changed()
+        comp_status = self.sync_components(manifests)
         # Record per-pod status (mirror pods, and kubeadm's error messages).
         pods = {}
         for binary, (pod, _) in manifests.items():
@@ -2595,6 +2641,8 @@ class Kubelet:
             if binary == "kube-apiserver":
                 st = ("Running", "") if self.apiserver else ("Pending", self.apiserver_error or
                                                              "starting")
+            elif binary in comp_status:
+                st = comp_status[binary]
             elif binary == "etcd" and self.apiserver_error and \
                     self.apiserver_error.startswith("etcd:"):
                 st = ("Pending", self.apiserver_error)
@@ -2610,6 +2658,24 @@ class Kubelet:
             except OSError:
                 pass
         self.pods = pods
+
+    def sync_components(self, manifests):
+        """Run the controller manager and scheduler manifests as API clients."""
+        out = {}
+        for binary in standin_components.HEALTH:
+            pod = (manifests.get(binary) or (None,))[0]
+            comp = self.components.get(binary)
+            if comp is not None and comp.pod != pod:
+                comp.stop()
+                del self.components[binary]
+                comp = None
+            if pod is None:
+                continue
+            if comp is None:
+                comp = self.components[binary] = standin_components.ClientComponent(
+                    sys.modules[__name__], binary, pod)
+            out[binary] = comp.sync(time.time())
+        return out
 
     # -- node status ----------------------------------------------------------------------
     def api_client(self):
@@ -2820,11 +2886,15 @@ def kubelet_main(argv):
     if "version" in flags:
         print(f"Kubernetes {VERSION}")
         return 0
+    err = standin_startup.check_flags(flags)
+    if err:
+        log_error(f'"command failed" err="{err}"')
+        return 1
     cfg_path = flags.get("config")
     config = {}
     if cfg_path:
         try:
-            config = yaml.safe_load(read_file(cfg_path)) or {}
+            config = yaml.safe_load(read_file(cfg_path))
         except FileNotFoundError:
             log_error(f'"command failed" err="failed to load kubelet config file, path: '
                       f'{cfg_path}, error: failed to load Kubelet config file {cfg_path}, error '
@@ -2834,6 +2904,17 @@ def kubelet_main(argv):
         except yaml.YAMLError as e:
             log_error(f'"command failed" err="failed to load kubelet config file: {e}"')
             return 1
+        err = standin_startup.check_config(config, cfg_path)
+        if err:
+            log_error(f'"command failed" err="{err}"')
+            return 1
+    err = (standin_startup.check_swap(config, P) or
+           standin_startup.check_runtime(P(flags.get("container-runtime-endpoint", "").
+                                           removeprefix("unix://") or
+                                           "/run/containerd/containerd.sock")))
+    if err:
+        log_error(f'"command failed" err="{err}"')
+        return 1
     if config.get("cgroupDriver", "systemd") not in ("systemd", "cgroupfs"):
         log_error(f'"command failed" err="invalid cgroupDriver {config.get("cgroupDriver")!r}"')
         return 1
@@ -3129,7 +3210,7 @@ def phase_kubeconfigs(cp, ca, joining=False):
         write_kubeconfig_file(cp, ca, "super-admin.conf", "kubernetes-super-admin",
                               ["system:masters"], cp.cp_url)
         write_kubeconfig_file(cp, ca, "kubelet.conf", f"system:node:{cp.node}", ["system:nodes"],
-                              cp.cp_url)
+                              standin_components.kubelet_server(VERSION, cp))
     write_kubeconfig_file(cp, ca, "controller-manager.conf", "system:kube-controller-manager", [],
                           cp.local_url)
     write_kubeconfig_file(cp, ca, "scheduler.conf", "system:kube-scheduler", [], cp.local_url)
@@ -3547,6 +3628,8 @@ def kubeadm_init(flags):
     wait_kubelet_healthy(kubelet_cfg, timeout)
     ca_data = cert_pem(ca[0])
     wait_apiserver(cp, ca_data, timeout)
+    if standin_components.waits_for_all_components(VERSION):
+        standin_components.wait_for_components(sys.modules[__name__], timeout)
 
     client = ApiClient.from_kubeconfig(ADMIN_CONF)
     ks = "/api/v1/namespaces/kube-system"
@@ -3558,9 +3641,6 @@ def kubeadm_init(flags):
           'configuration for the kubelets in the cluster')
     upsert(client, f"{ks}/configmaps", configmap("kubelet-config", "kube-system",
                                                  {"kubelet": yaml_dump(kubelet_cfg)}))
-    # Stand-in only: where joining control planes find the state owner (see README).
-    upsert(client, f"{ks}/configmaps", configmap("standin-etcd", "kube-system",
-                                                 {"endpoint": cp.local_endpoint}))
     print("[upload-certs] Skipping phase. Please see --upload-certs")
     if "mark-control-plane" not in skip:
         mark_control_plane(client, cp.node, nr["taints"], timeout)
@@ -3810,23 +3890,8 @@ def kubeadm_join(flags, pos):
         print(f'[certs] Valid certificates and keys now exist in "{PKI}"')
         phase_kubeconfigs(cp, ca, joining=True)
         admin = ApiClient.from_kubeconfig(ADMIN_CONF)
-        try:
-            owner = admin.get("/api/v1/namespaces/kube-system/configmaps/standin-etcd")
-            state_endpoint = owner["data"]["endpoint"]
-        except (ApiError, ConnError, KeyError) as e:
-            raise Fail(f"(stand-in) cannot find the state owner (kube-system/standin-etcd): {e}")
-        etcd_initial = None
-        try:
-            pods = admin.get("/api/v1/namespaces/kube-system/pods?labelSelector=component%3Detcd")
-            members = [f'{p["spec"]["nodeName"]}=https://' + split_host_port(
-                p["metadata"]["annotations"]["kubeadm.kubernetes.io/etcd.advertise-client-urls"]
-                .split("//", 1)[1])[0] + ":2380" for p in pods.get("items", [])]
-            ip = join_host_port(adv, 2380)
-            etcd_initial = ",".join(members + [f"{node}=https://{ip}"])
-            print("[etcd] Announced new etcd member joining to the existing etcd cluster")
-        except (ApiError, ConnError, KeyError, IndexError):
-            pass
-        phase_manifests(cp, state_endpoint=state_endpoint, etcd_initial=etcd_initial)
+        etcd_initial = standin_etcd_join(admin, node, adv, port)
+        phase_manifests(cp, etcd_initial=etcd_initial)
 
     try:
         kubelet_cfg = yaml.safe_load(tok.get(
@@ -3855,9 +3920,10 @@ def kubeadm_join(flags, pos):
             "status", "certificate"), timeout, 0.5, f"certificate for CSR {name}")
     except ApiError as e:
         raise Fail(f"error execution phase kubelet-start: TLS bootstrap failed: {e}")
+    server = standin_components.kubelet_server(VERSION, cp) if control_plane else \
+        f"https://{endpoint}"
     write_file(KUBELET_CONF, yaml_dump(make_kubeconfig(
-        "kubernetes", f"https://{endpoint}", ca_data, "default-auth", unb64(done),
-        key_pem(key))), 0o600)
+        "kubernetes", server, ca_data, "default-auth", unb64(done), key_pem(key))), 0o600)
     remove_path(BOOTSTRAP_KUBELET_CONF)
     phase_kubelet_start(kubelet_cfg, nr)
     wait_kubelet_healthy(kubelet_cfg, timeout)
@@ -3868,6 +3934,8 @@ def kubeadm_join(flags, pos):
 
     if control_plane:
         wait_apiserver(cp, ca_data, timeout)
+        if standin_components.waits_for_all_components(VERSION):
+            standin_components.wait_for_components(sys.modules[__name__], timeout)
         if "control-plane-join/mark-control-plane" not in skip:
             mark_control_plane(admin, node, nr["taints"], timeout)
         print("""
@@ -3898,12 +3966,72 @@ Run 'kubectl get nodes' on the control-plane to see this node join the cluster.
     return 0
 
 
+def standin_etcd_join(admin, node, adv, port):
+    """kubeadm's control-plane-join/etcd phase: find the members from the etcd mirror pods'
+    advertise-client-urls annotations and add this node as a member; fails like kubeadm when
+    the cluster cannot take it. Returns etcd's --initial-cluster for the new member."""
+    try:
+        pods = admin.get("/api/v1/namespaces/kube-system/pods?labelSelector=component%3Detcd")
+        endpoints = [p["metadata"]["annotations"]["kubeadm.kubernetes.io/etcd.advertise-client-urls"]
+                     for p in pods.get("items", [])]
+        if not endpoints:
+            raise Fail("error execution phase control-plane-join/etcd: etcd cluster is not "
+                       "healthy: no etcd endpoints found in the etcd static pods")
+        peer = f"https://{join_host_port(adv, 2380)}"
+        client = f"https://{join_host_port(adv, 2379)}"
+        out = admin.call("POST", standin_etcd.PREFIX + "/members",
+                         {"name": node, "peerURLs": [peer], "clientURL": client,
+                          "apiPort": port}, timeout=30)
+    except (ApiError, ConnError) as e:
+        raise Fail(f"error execution phase control-plane-join/etcd: error creating local etcd "
+                   f"static pod manifest file: etcdserver: could not add member {node}: {e}")
+    print("[etcd] Announced new etcd member joining to the existing etcd cluster")
+    return ",".join(f'{m["name"]}={m["peerURLs"][0]}' for m in out["members"])
+
+
+def node_name_of_kubelet():
+    """The node name kubeadm reset works on (the etcd member's name equals it)."""
+    try:
+        pod = yaml.safe_load(read_file(f"{MANIFESTS}/etcd.yaml"))
+    except (OSError, yaml.YAMLError):
+        return None
+    return pod_command_flags(pod)[1].get("name")
+
+
+def standin_etcd_leave(node):
+    """kubeadm reset's remove-etcd-member phase: only with the cluster config, which kubeadm
+    reads with the Node object (reset.go newResetData -> FetchInitConfigurationFromCluster ->
+    getNodeRegistration: Nodes().Get); without it, kubeadm's warning and the member stays."""
+    if not exists(f"{MANIFESTS}/etcd.yaml"):
+        return
+    try:
+        admin = ApiClient.from_kubeconfig(ADMIN_CONF, timeout=10)
+        admin.get("/api/v1/namespaces/kube-system/configmaps/kubeadm-config")
+        try:
+            admin.get(f"/api/v1/nodes/{node}")
+        except ApiError as e:
+            raise Fail(f"failed to get node registration: failed to get corresponding node: {e}")
+    except (ApiError, ConnError, Fail, OSError) as e:
+        warn(f"[reset] Unable to fetch the kubeadm-config ConfigMap from cluster: {e}")
+        warn("[reset] No kubeadm config, using etcd pod spec to get data directory")
+        return
+    try:
+        admin.call("DELETE", f"{standin_etcd.PREFIX}/members/{node}")
+        print("[reset] Deleted contents of the etcd data directory: /var/lib/etcd")
+    except (ApiError, ConnError) as e:
+        warn(f"[reset] Failed to remove etcd member: {e}, please manually remove this etcd "
+             f"member using etcdctl")
+
+
 def kubeadm_reset(flags):
     if not flags.on("force"):
         sys.stdout.write("[reset] Are you sure you want to proceed? [y/N]: ")
         sys.stdout.flush()
         if sys.stdin.readline().strip().lower() not in ("y", "yes"):
             raise Fail("aborted reset operation")
+    node = node_name_of_kubelet()
+    if node:
+        standin_etcd_leave(node)
     print("[reset] Stopping the kubelet service")
     try:
         systemctl("stop", "kubelet")
@@ -4058,7 +4186,8 @@ def kubeadm_main(argv):
     if cmd == "config" and pos[1:2] == ["validate"]:
         if not flags.one("config"):
             raise Fail("the --config flag is mandatory")
-        cfg = KubeadmConfig.load(flags.one("config"))
+        cfg = KubeadmConfig.load(flags.one("config"), strict=True,
+                                 allow_experimental=flags.on("allow-experimental-api"))
         if "InitConfiguration" in cfg.docs or "ClusterConfiguration" in cfg.docs:
             validate_init(cfg)
         if "JoinConfiguration" in cfg.docs:
@@ -4494,8 +4623,10 @@ class Kubectl:
             name = meta.get("name", "")
             verb = "creating" if create else "applying"
             try:
+                strict = "" if self.flags.one("validate") in ("false", "ignore") else \
+                    "?fieldValidation=Strict"
                 if create:
-                    made = self.client.call("POST", self.path(res, ns), doc)
+                    made = self.client.call("POST", self.path(res, ns) + strict, doc)
                     print(f"{res.display}/{made['metadata']['name']} created")
                     continue
                 if not name:
@@ -4510,7 +4641,7 @@ class Kubectl:
                 except ApiError as e:
                     if e.code != 404:
                         raise
-                    self.client.call("POST", self.path(res, ns), want)
+                    self.client.call("POST", self.path(res, ns) + strict, want)
                     print(f"{res.display}/{name} "
                           f"{'serverside-applied' if self.flags.on('server-side') else 'created'}")
                     continue
@@ -4524,7 +4655,7 @@ class Kubectl:
                 if new == cur:
                     print(f"{res.display}/{name} unchanged")
                     continue
-                self.client.call("PUT", self.path(res, ns, name), new)
+                self.client.call("PUT", self.path(res, ns, name) + strict, new)
                 print(f"{res.display}/{name} "
                       f"{'serverside-applied' if self.flags.on('server-side') else 'configured'}")
             except ApiError as e:

@@ -366,7 +366,8 @@ class ConfigTest(unittest.TestCase):
         self.assertTrue(any(i.startswith("registry.k8s.io/pause:") for i in images))
 
     def test_kubelet_refuses_restricted_node_labels(self):
-        self.node.write("/var/lib/kubelet/config.yaml", "kind: KubeletConfiguration\n")
+        self.node.write("/var/lib/kubelet/config.yaml", "apiVersion: kubelet.config.k8s.io/"
+                        "v1beta1\nkind: KubeletConfiguration\n")
         p = self.node.run("kubelet", "--config=/var/lib/kubelet/config.yaml",
                           "--node-labels=node-role.kubernetes.io/worker=", check=False,
                           timeout=20)

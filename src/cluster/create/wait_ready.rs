@@ -21,21 +21,22 @@ pub async fn run(ctx: &Ctx<'_>, wait: Duration) -> Result<bool, ClusterError> {
     wait_nodes_ready(
         ctx.provider,
         ctx.events,
-        &ctx.bootstrap().name,
+        &[ctx.bootstrap().name.as_str()],
         &expected,
         wait,
     )
     .await
 }
 
-/// Poll `kubectl get nodes` on `bootstrap` (with its admin.conf) until every node in
-/// `expected` is Ready. An API that does not answer yet counts as "not Ready yet". Returns
+/// Poll `kubectl get nodes` (with the admin.conf) on the first of `control_planes` that
+/// answers until every node in `expected` is Ready. An API that does not answer yet counts as
+/// "not Ready yet". Returns
 /// false (after a warning) when `wait` runs out; a zero `wait` returns at once. Shared by
 /// `create` and `start`.
 pub(crate) async fn wait_nodes_ready(
     provider: &dyn Provider,
     events: &Events,
-    bootstrap: &str,
+    control_planes: &[&str],
     expected: &[&str],
     wait: Duration,
 ) -> Result<bool, ClusterError> {
@@ -53,7 +54,7 @@ pub(crate) async fn wait_nodes_ready(
     ));
     let deadline = Instant::now() + wait;
     loop {
-        let last = match ready_nodes(provider, bootstrap).await {
+        let last = match ready_nodes_on_any(provider, control_planes).await {
             Ok(ready) if expected.iter().all(|n| ready.iter().any(|r| r == n)) => {
                 step.done();
                 return Ok(true);
@@ -68,6 +69,20 @@ pub(crate) async fn wait_nodes_ready(
         }
         tokio::time::sleep(POLL).await;
     }
+}
+
+async fn ready_nodes_on_any(
+    provider: &dyn Provider,
+    control_planes: &[&str],
+) -> Result<Vec<String>, ClusterError> {
+    let mut last = ClusterError::Invalid("no control plane to ask".into());
+    for cp in control_planes {
+        match ready_nodes(provider, cp).await {
+            Ok(ready) => return Ok(ready),
+            Err(e) => last = e,
+        }
+    }
+    Err(last)
 }
 
 async fn ready_nodes(provider: &dyn Provider, boot: &str) -> Result<Vec<String>, ClusterError> {
