@@ -153,7 +153,13 @@ pub fn render(err: &Error, color: bool) -> String {
             s.to_string()
         }
     };
-    let mut out = format!("{} {err}\n", paint("1;31", "error:"));
+    let clean = |text: &str| {
+        text.lines()
+            .map(crate::text::clean_line)
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let mut out = format!("{} {}\n", paint("1;31", "error:"), clean(&err.to_string()));
     if let Some(details) = err.details() {
         let lines: Vec<&str> = details.lines().collect();
         // The end of a long output is where the cause usually is.
@@ -165,11 +171,11 @@ pub fn render(err: &Error, color: bool) -> String {
         };
         out.push_str(&paint("2", label));
         for l in &lines[start..] {
-            out.push_str(&format!("    {l}\n"));
+            out.push_str(&format!("    {}\n", crate::text::clean_line(l)));
         }
     }
     if let Some(hint) = err.hint() {
-        out.push_str(&format!("{} {hint}\n", paint("36", "hint:")));
+        out.push_str(&format!("{} {}\n", paint("36", "hint:"), clean(&hint)));
     }
     out
 }

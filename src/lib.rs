@@ -18,4 +18,5 @@ pub mod nodeimage;
 pub mod patch;
 pub mod platform;
 pub mod provider;
+pub mod text;
 pub mod ui;

@@ -7,10 +7,10 @@ pub enum ClusterError {
     #[error(transparent)]
     InvalidName(#[from] super::naming::NameError),
 
-    #[error("a cluster named {0:?} already exists")]
+    #[error("a cluster named {} already exists", crate::text::quoted(.0))]
     AlreadyExists(String),
 
-    #[error("no cluster named {0:?}")]
+    #[error("no cluster named {}", crate::text::quoted(.0))]
     NotFound(String),
 
     #[error("cluster {name:?} has no running control-plane node")]

@@ -34,6 +34,8 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
         events: Events::new(terminal),
         global: cli.global.clone(),
     };
+    // Bad input is refused before the engine is contacted (exit 2, never "unreachable").
+    check_names(&cli.command)?;
     match cli.command {
         Command::Create(args) => create::run(&ctx, args).await,
         Command::Delete(args) => delete::run(&ctx, args).await,
@@ -68,6 +70,52 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
             Ok(())
         }
     }
+}
+
+/// The cluster and node names a command was given, checked as create checks them.
+fn check_names(command: &Command) -> Result<(), Error> {
+    use crate::cluster::naming;
+    let given = |n: &Option<String>| n.clone();
+    let (cluster, nodes): (Option<String>, Vec<&String>) = match command {
+        Command::Create(a) => (given(&a.name), vec![]),
+        Command::Delete(a) => (given(&a.name), vec![]),
+        Command::Stop(a) => (given(&a.name), vec![]),
+        Command::Start(a) => (given(&a.name), vec![]),
+        Command::Get(GetCommand::Nodes { cluster, .. })
+        | Command::Get(GetCommand::Kubeconfig { cluster, .. })
+        | Command::Export(ExportCommand::Kubeconfig { cluster, .. })
+        | Command::Export(ExportCommand::Logs { cluster, .. }) => {
+            (Some(cluster.name.clone()), vec![])
+        }
+        Command::Node(NodeCommand::Add(a)) => (Some(a.cluster.name.clone()), vec![]),
+        Command::Node(NodeCommand::Delete(a)) => (Some(a.cluster.name.clone()), vec![&a.node]),
+        Command::Load(LoadCommand::DockerImage(a)) => (
+            Some(a.target.cluster.name.clone()),
+            a.target.nodes.iter().collect(),
+        ),
+        Command::Load(LoadCommand::ImageArchive(a)) => (
+            Some(a.target.cluster.name.clone()),
+            a.target.nodes.iter().collect(),
+        ),
+        _ => (None, vec![]),
+    };
+    if let Some(name) = cluster {
+        naming::validate_cluster_name(&name).map_err(|e| {
+            Error::usage(
+                e.to_string(),
+                format!("for example: --name {}", naming::suggest_name(&name)),
+            )
+        })?;
+    }
+    for node in nodes {
+        naming::validate_node_name(node).map_err(|e| {
+            Error::usage(
+                e,
+                "node names are as `minik get nodes` lists them, e.g. minik-worker2",
+            )
+        })?;
+    }
+    Ok(())
 }
 
 /// Print data on stdout.
