@@ -10,6 +10,12 @@ pub enum ClusterError {
     #[error("a cluster named {} already exists", crate::text::quoted(.0))]
     AlreadyExists(String),
 
+    #[error(
+        "a previous create of cluster {} did not finish: its nodes are still there",
+        crate::text::quoted(.0)
+    )]
+    Incomplete(String),
+
     #[error("no cluster named {}", crate::text::quoted(.0))]
     NotFound(String),
 
@@ -29,8 +35,8 @@ pub enum ClusterError {
         source: Box<ClusterError>,
     },
 
-    #[error("interrupted")]
-    Interrupted,
+    #[error("interrupted by {}", .0.name())]
+    Interrupted(crate::signals::Signal),
 
     #[error(transparent)]
     Provider(#[from] ProviderError),
@@ -56,7 +62,7 @@ impl ClusterError {
     /// Attach the name of the create step that failed.
     pub fn in_step(self, step: &str) -> ClusterError {
         match self {
-            e @ (ClusterError::Step { .. } | ClusterError::Interrupted) => e,
+            e @ (ClusterError::Step { .. } | ClusterError::Interrupted(_)) => e,
             e => ClusterError::Step {
                 step: step.to_string(),
                 source: Box::new(e),

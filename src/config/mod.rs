@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 mod decode;
+mod emit;
 mod error;
 mod labels;
 mod load;
@@ -29,6 +30,7 @@ mod fixture_tests;
 #[cfg(test)]
 mod kind_corpus_tests;
 
+pub use emit::{node_for_role, to_yaml};
 pub use error::{ConfigError, ConfigErrors, Location};
 pub use load::{load, LoadedConfig, API_VERSIONS, CLUSTER_KIND, MAX_CONFIG_BYTES};
 pub use overrides::{
