@@ -72,8 +72,8 @@ fn first_control_plane(nodes: &[NodeInfo]) -> Option<&NodeInfo> {
 /// its state (no [`LABEL_STATE`]) count as complete.
 pub async fn incomplete(provider: &dyn Provider, nodes: &[NodeInfo]) -> Result<bool, ClusterError> {
     let Some(first) = first_control_plane(nodes) else {
-        // Control planes are made first: a cluster without one stopped very early.
-        return Ok(true);
+        // Not a cluster create made (an image build's container, say): nothing to judge by.
+        return Ok(false);
     };
     if !first.labels.contains_key(LABEL_STATE) {
         return Ok(false);
