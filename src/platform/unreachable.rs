@@ -84,7 +84,10 @@ pub fn not_reachable(resolution: &Resolution, host: &HostFacts, error: &str) -> 
         );
     }
 
-    let fix = if let Some(first) = resolution.alternatives.first() {
+    let why = cause(error, missing);
+    // Another engine is no answer to a socket this user may not open or a failed handshake.
+    let own_fault = matches!(why, Cause::Permission | Cause::Tls);
+    let fix = if let Some(first) = resolution.alternatives.first().filter(|_| !own_fault) {
         let mut fix = format!("to use {}: {}", first.runtime, first.fix);
         if resolution.alternatives.len() > 1 {
             fix.push_str(" (or another engine listed above)");
@@ -93,7 +96,7 @@ pub fn not_reachable(resolution: &Resolution, host: &HostFacts, error: &str) -> 
     } else {
         let remote = matches!(ep.kind, EndpointKind::Tcp { .. } | EndpointKind::Ssh { .. })
             && !ep.is_local();
-        match (cause(error, missing), host.os) {
+        match (why, host.os) {
             (Cause::Tls, _) => format!(
                 "the TLS handshake with {} failed: check DOCKER_CERT_PATH (or the context's TLS \
                  files) holds this engine's ca.pem, cert.pem and key.pem, and that its \
