@@ -29,6 +29,8 @@ mod yaml;
 mod fixture_tests;
 #[cfg(test)]
 mod kind_corpus_tests;
+#[cfg(test)]
+mod prop_tests;
 
 pub use emit::{node_for_role, to_yaml};
 pub use error::{ConfigError, ConfigErrors, Location};
