@@ -12,14 +12,12 @@ pub const MAX_SHOWN: usize = 120;
 pub fn quoted(value: &str) -> String {
     let mut out = String::with_capacity(value.len().min(MAX_SHOWN) + 2);
     out.push('"');
-    let mut shown = 0;
-    for (i, c) in value.char_indices() {
+    for (shown, (i, c)) in value.char_indices().enumerate() {
         if shown == MAX_SHOWN {
             out.push('"');
             let _ = write!(out, "... ({} more bytes)", value.len() - i);
             return out;
         }
-        shown += 1;
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),

@@ -102,7 +102,7 @@ fn check_authority(authority: &str) -> Result<(), String> {
             Some((_, p)) if p.contains(':') => {
                 return Err("put an IPv6 address in brackets: tcp://[::1]:2375".into())
             }
-            Some((h, _)) if h.is_empty() => return Err("the host name is missing".into()),
+            Some(("", _)) => return Err("the host name is missing".into()),
             Some((_, p)) => Some(p),
             None => None,
         }
