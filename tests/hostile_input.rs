@@ -327,3 +327,40 @@ fn connection_failures_name_their_real_cause() {
         r.stderr()
     );
 }
+
+#[test]
+fn a_signal_ends_a_waiting_command_with_its_exit_code() {
+    // An engine that accepts connections and never answers keeps `get clusters` waiting.
+    let dir = tempfile::tempdir().unwrap();
+    let sock = dir.path().join("silent.sock");
+    let listener = std::os::unix::net::UnixListener::bind(&sock).unwrap();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for c in listener.incoming() {
+            held.push(c);
+        }
+    });
+    for (signal, code) in [("TERM", 143), ("HUP", 129), ("INT", 130)] {
+        let child = Command::new(env!("CARGO_BIN_EXE_minik"))
+            .args([
+                "get",
+                "clusters",
+                "-H",
+                &format!("unix://{}", sock.display()),
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(400));
+        let sent = Command::new("kill")
+            .args([&format!("-{signal}"), &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(code), "{signal}: {err}");
+        assert!(err.contains("error: interrupted by"), "{err}");
+    }
+}
