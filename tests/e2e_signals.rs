@@ -2,6 +2,7 @@
 //! 3-node create clean up as Ctrl-C does: nothing labelled for the cluster remains, no kubeconfig
 //! entry is written, and minik exits 128 + the signal's number. Some trials send a second signal
 //! during the cleanup, which must not cut it short.
+#![cfg(unix)]
 
 mod common;
 

@@ -4,6 +4,7 @@
 //! is contacted; connection failures keep the operating system's reason and say it once.
 //! The engine is pointed at a socket that doesn't exist (`-H unix:///…`), so no test here needs
 //! Docker, and exit 3 ("engine unreachable") proves the input itself was accepted.
+#![cfg(unix)]
 
 use std::io::Write;
 use std::os::unix::process::CommandExt;
