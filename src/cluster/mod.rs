@@ -8,12 +8,11 @@ pub mod kubeconfig;
 pub mod lifecycle;
 pub mod load;
 pub mod loadbalancer;
-// Not in alphabetical order: kept apart from the list other branches extend.
-pub mod state;
 pub mod logs;
 pub mod naming;
 pub mod node;
 pub mod node_ops;
+pub mod state;
 
 pub use error::ClusterError;
 
