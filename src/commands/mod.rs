@@ -104,12 +104,11 @@ async fn run_other(ctx: &Ctx, command: Command) -> Result<(), Error> {
 /// The cluster and node names a command was given, checked as create checks them.
 fn check_names(command: &Command) -> Result<(), Error> {
     use crate::cluster::naming;
-    let given = |n: &Option<String>| n.clone();
     let (cluster, nodes): (Option<String>, Vec<&String>) = match command {
-        Command::Create(a) => (given(&a.name), vec![]),
-        Command::Delete(a) => (given(&a.name), vec![]),
-        Command::Stop(a) => (given(&a.name), vec![]),
-        Command::Start(a) => (given(&a.name), vec![]),
+        Command::Create(a) => (a.name.clone(), vec![]),
+        Command::Delete(a) => (a.name.clone(), vec![]),
+        Command::Stop(a) => (a.name.clone(), vec![]),
+        Command::Start(a) => (a.name.clone(), vec![]),
         Command::Get(GetCommand::Nodes { cluster, .. })
         | Command::Get(GetCommand::ClusterConfig { cluster })
         | Command::Get(GetCommand::Kubeconfig { cluster, .. })
