@@ -1,7 +1,8 @@
 //! The top-level error and the one place that renders errors for humans.
 //!
 //! Exit codes: 0 success; 1 the operation failed; 2 bad input (flags, names, config files);
-//! 3 the container engine is unreachable; 130 interrupted (Ctrl-C).
+//! 3 the container engine is unreachable; 129, 130, 143 interrupted by SIGHUP, Ctrl-C
+//! (SIGINT, Ctrl-Break), SIGTERM: 128 + the signal's number, as shells report it.
 
 use crate::cluster::ClusterError;
 use crate::provider::ProviderError;
@@ -41,6 +42,10 @@ pub enum Error {
         fix: String,
     },
 
+    /// A signal ended a command that had nothing to undo.
+    #[error("interrupted by {}", .0.name())]
+    Interrupted(crate::signals::Signal),
+
     #[error("could not write output: {0}")]
     Output(#[from] std::io::Error),
 }
@@ -48,7 +53,6 @@ pub enum Error {
 pub const EXIT_FAILURE: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
 pub const EXIT_UNREACHABLE: u8 = 3;
-pub const EXIT_INTERRUPTED: u8 = 130;
 
 impl Error {
     pub fn usage(message: impl Into<String>, hint: impl Into<String>) -> Error {
@@ -78,10 +82,12 @@ impl Error {
         }
         match self {
             Error::Usage { .. } | Error::Config(_) => EXIT_USAGE,
+            Error::Interrupted(s) => s.exit_code(),
+            Error::NodeImage(crate::nodeimage::NodeImageError::Interrupted(s)) => s.exit_code(),
             Error::Cluster(c) => match c.root() {
                 ClusterError::InvalidName(_) | ClusterError::Invalid(_) => EXIT_USAGE,
-                ClusterError::AlreadyExists(_) => EXIT_USAGE,
-                ClusterError::Interrupted => EXIT_INTERRUPTED,
+                ClusterError::AlreadyExists(_) | ClusterError::Incomplete(_) => EXIT_USAGE,
+                ClusterError::Interrupted(s) => s.exit_code(),
                 _ => EXIT_FAILURE,
             },
             _ => EXIT_FAILURE,
@@ -119,13 +125,16 @@ impl Error {
                         _ => "",
                     })
                 )),
+                ClusterError::Incomplete(name) => Some(format!(
+                    "remove what it left with `minik delete --name {name}`, then create it again"
+                )),
                 ClusterError::NotFound(_) => Some("list clusters with: minik get clusters".into()),
                 ClusterError::ImageUnavailable { .. } => Some(
                     "build one with `minik build node-image` (or load it with `docker load`), \
                      then pass it with --image"
                         .into(),
                 ),
-                ClusterError::Interrupted => Some("everything it had made was removed".into()),
+                ClusterError::Interrupted(_) => Some("everything it had made was removed".into()),
                 ClusterError::HaAddressesChanged { cluster, .. } => Some(format!(
                     "stacked etcd keeps its members' peer addresses in its own data, which no \
                      file rewrite reaches, so a cluster with several control planes cannot \
@@ -159,7 +168,13 @@ pub fn render(err: &Error, color: bool) -> String {
             s.to_string()
         }
     };
-    let mut out = format!("{} {err}\n", paint("1;31", "error:"));
+    let clean = |text: &str| {
+        text.lines()
+            .map(crate::text::clean_line)
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let mut out = format!("{} {}\n", paint("1;31", "error:"), clean(&err.to_string()));
     if let Some(details) = err.details() {
         let lines: Vec<&str> = details.lines().collect();
         // The end of a long output is where the cause usually is.
@@ -171,11 +186,11 @@ pub fn render(err: &Error, color: bool) -> String {
         };
         out.push_str(&paint("2", label));
         for l in &lines[start..] {
-            out.push_str(&format!("    {l}\n"));
+            out.push_str(&format!("    {}\n", crate::text::clean_line(l)));
         }
     }
     if let Some(hint) = err.hint() {
-        out.push_str(&format!("{} {hint}\n", paint("36", "hint:")));
+        out.push_str(&format!("{} {}\n", paint("36", "hint:"), clean(&hint)));
     }
     out
 }

@@ -18,4 +18,6 @@ pub mod nodeimage;
 pub mod patch;
 pub mod platform;
 pub mod provider;
+pub mod signals;
+pub mod text;
 pub mod ui;

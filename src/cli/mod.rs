@@ -174,6 +174,12 @@ pub enum GetCommand {
         #[command(flatten)]
         out: OutputArgs,
     },
+    /// Print the configuration a cluster was made from (kind v1alpha4 YAML; `minik node add`
+    /// makes nodes from it)
+    ClusterConfig {
+        #[command(flatten)]
+        cluster: ClusterName,
+    },
     /// Print a cluster's kubeconfig
     Kubeconfig {
         #[command(flatten)]

@@ -7,10 +7,16 @@ pub enum ClusterError {
     #[error(transparent)]
     InvalidName(#[from] super::naming::NameError),
 
-    #[error("a cluster named {0:?} already exists")]
+    #[error("a cluster named {} already exists", crate::text::quoted(.0))]
     AlreadyExists(String),
 
-    #[error("no cluster named {0:?}")]
+    #[error(
+        "a previous create of cluster {} did not finish: its nodes are still there",
+        crate::text::quoted(.0)
+    )]
+    Incomplete(String),
+
+    #[error("no cluster named {}", crate::text::quoted(.0))]
     NotFound(String),
 
     #[error("cluster {name:?} has no running control-plane node")]
@@ -35,8 +41,8 @@ pub enum ClusterError {
     )]
     HaAddressesChanged { cluster: String, changes: String },
 
-    #[error("interrupted")]
-    Interrupted,
+    #[error("interrupted by {}", .0.name())]
+    Interrupted(crate::signals::Signal),
 
     #[error(transparent)]
     Provider(#[from] ProviderError),
@@ -62,7 +68,7 @@ impl ClusterError {
     /// Attach the name of the create step that failed.
     pub fn in_step(self, step: &str) -> ClusterError {
         match self {
-            e @ (ClusterError::Step { .. } | ClusterError::Interrupted) => e,
+            e @ (ClusterError::Step { .. } | ClusterError::Interrupted(_)) => e,
             e => ClusterError::Step {
                 step: step.to_string(),
                 source: Box::new(e),

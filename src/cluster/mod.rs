@@ -14,6 +14,7 @@ pub mod naming;
 pub mod node;
 pub mod node_ops;
 pub mod runtime;
+pub mod state;
 
 pub use error::ClusterError;
 
@@ -28,7 +29,8 @@ pub struct ClusterSummary {
     pub nodes: usize,
     pub control_planes: usize,
     pub workers: usize,
-    /// `running`, `stopped`, or `degraded` when only some nodes run.
+    /// `running`, `stopped`, `degraded` when only some nodes run, or `incomplete (...)` when its
+    /// create never finished.
     pub status: String,
 }
 
@@ -37,10 +39,15 @@ pub async fn list_clusters(provider: &dyn Provider) -> Result<Vec<ClusterSummary
     for n in provider.list_nodes(None).await? {
         by_cluster.entry(n.cluster.clone()).or_default().push(n);
     }
-    Ok(by_cluster
-        .into_iter()
-        .map(|(name, nodes)| summarize(name, &nodes))
-        .collect())
+    let summaries = by_cluster.into_iter().map(|(name, nodes)| async move {
+        let mut summary = summarize(name, &nodes);
+        // A create that never finished (minik killed): say so, `minik delete` removes it.
+        if state::incomplete(provider, &nodes).await.unwrap_or(false) {
+            summary.status = "incomplete (create did not finish)".into();
+        }
+        summary
+    });
+    Ok(futures_util::future::join_all(summaries).await)
 }
 
 fn summarize(name: String, nodes: &[NodeInfo]) -> ClusterSummary {

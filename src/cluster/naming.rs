@@ -12,14 +12,18 @@ pub const MAX_CLUSTER_NAME: usize = 63 - LONGEST_SUFFIX.len();
 pub enum NameError {
     #[error("cluster name is empty")]
     Empty,
-    #[error("cluster name {name:?} is {len} characters long; the limit is {max}")]
+    #[error(
+        "cluster name {} is {len} characters long; the limit is {max}",
+        crate::text::quoted(name)
+    )]
     TooLong {
         name: String,
         len: usize,
         max: usize,
     },
     #[error(
-        "cluster name {0:?} is not valid: use lowercase letters, digits and '-', starting and ending with a letter or digit"
+        "cluster name {} is not valid: use lowercase letters, digits and '-', starting and ending with a letter or digit",
+        crate::text::quoted(.0)
     )]
     Invalid(String),
 }
@@ -41,6 +45,26 @@ pub fn validate_cluster_name(name: &str) -> Result<(), NameError> {
         return Err(NameError::Invalid(name.to_string()));
     }
     Ok(())
+}
+
+/// A node (container) name: a DNS label, as every node name minik makes is.
+pub fn validate_node_name(name: &str) -> Result<(), String> {
+    let ok = !name.is_empty()
+        && name.len() <= 63
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !name.starts_with('-')
+        && !name.ends_with('-');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "node name {} is not valid: node names are lowercase letters, digits and '-', at \
+             most 63 characters",
+            crate::text::quoted(name)
+        ))
+    }
 }
 
 /// A suggestion for a name that failed validation (lowercased, bad characters replaced).

@@ -160,7 +160,7 @@ pub async fn add(
     let pipeline = add_node(provider, &cluster, &opts, &name, events);
     let result = tokio::select! {
         r = pipeline => r,
-        _ = tokio::signal::ctrl_c() => Err(ClusterError::Interrupted),
+        s = crate::signals::interrupted() => Err(ClusterError::Interrupted(s)),
     };
     match result {
         Ok(ready) => Ok(Added {
@@ -195,8 +195,38 @@ async fn add_node(
         NodeRole::ControlPlane => Role::ControlPlane,
         _ => Role::Worker,
     };
-    let mut config = ClusterConfig::with_nodes(&cluster.name, 0, 0);
-    config.nodes = vec![NodeConfig::new(role)];
+    // From the configuration kept with the cluster, so the node gets what the config file gave
+    // its role (labels, mounts, port mappings, kubeadm patches); clusters made before minik
+    // kept it get a plain node.
+    let stored = match crate::cluster::state::load(provider, &boot.name).await? {
+        Some(text) => Some(
+            crate::config::load(&text, std::path::Path::new("/")).map_err(|e| {
+                ClusterError::Invalid(format!(
+                    "the configuration kept with cluster {} no longer holds on this machine: {e}",
+                    crate::text::quoted(&cluster.name)
+                ))
+            })?,
+        ),
+        None => None,
+    };
+    let mut config = stored
+        .clone()
+        .unwrap_or_else(|| ClusterConfig::with_nodes(&cluster.name, 0, 0));
+    let mut node_config = crate::config::node_for_role(&config, role);
+    if opts.image.is_some() {
+        // --image wins over the image the config gave the role.
+        node_config.image = None;
+    }
+    for p in &mut node_config.extra_port_mappings {
+        if p.host_port != 0 {
+            events.warn(format!(
+                "host port {} is taken by the node that has it already; {name} gets a free one",
+                p.host_port
+            ));
+            p.host_port = 0;
+        }
+    }
+    config.nodes = vec![node_config];
     if let Some((address, _)) = &boot.api_server {
         // A control plane publishes its API port for debugging on the cluster's address.
         config.networking.api_server_address = address.clone();
@@ -240,6 +270,10 @@ async fn add_node(
         .map_err(|e| e.in_step("Joining the node"))?;
     step.done();
 
+    if let (true, Some(stored)) = (new.is_control_plane(), &stored) {
+        // Every control plane keeps the configuration, so it outlives the first one.
+        crate::cluster::state::save(provider, std::slice::from_ref(&new.name), stored).await?;
+    }
     if new.is_control_plane() {
         let step = events.step("Configuring the external load balancer ⚖️");
         loadbalancer::configure_current(provider, &cluster.name)

@@ -175,6 +175,20 @@ fn config_from_args(args: &CreateArgs) -> Result<ClusterConfig, Error> {
                 "for example: --control-planes 3 --nodes 5",
             ))
         }
+        (Some(n), _) | (_, Some(n)) if n as usize > config::MAX_NODES => {
+            let flag = if args.nodes == Some(n) {
+                "--nodes"
+            } else {
+                "--control-planes"
+            };
+            return Err(Error::usage(
+                format!(
+                    "{flag} {n} is more than {}, the most minik makes",
+                    config::MAX_NODES
+                ),
+                format!("{}; use a smaller number", config::MAX_NODES_WHY),
+            ));
+        }
         (Some(n), Some(cp)) if cp > n => {
             return Err(Error::usage(
                 format!("--control-planes {cp} is more than --nodes {n}"),

@@ -48,8 +48,21 @@ pub async fn try_connect(ctx: &Ctx) -> Result<Result<Engine, ConnectFailure>, Er
     };
     let resolution = platform::resolve_endpoint(&host, &flags).map_err(|e| Error::Usage {
         message: e.to_string(),
-        hint: Some("list contexts with `docker context ls`".into()),
+        hint: Some(if flags.host.is_some() {
+            "for example: -H unix:///var/run/docker.sock or -H tcp://127.0.0.1:2375".into()
+        } else {
+            "list contexts with `docker context ls`".into()
+        }),
     })?;
+    if matches!(resolution.endpoint.kind, EndpointKind::NamedPipe { .. }) && !cfg!(windows) {
+        return Err(Error::usage(
+            format!(
+                "{} is a Windows named pipe, which this system does not have",
+                crate::text::quoted(&resolution.endpoint.host)
+            ),
+            "use unix:///path/to/docker.sock or tcp://host:port",
+        ));
+    }
     for w in &resolution.warnings {
         ctx.events.warn(w.clone());
     }
@@ -86,7 +99,11 @@ pub async fn try_connect(ctx: &Ctx) -> Result<Result<Engine, ConnectFailure>, Er
         Err(e) => Err(ConnectFailure {
             resolution,
             host,
-            error: e.to_string(),
+            // The headline names the endpoint already: keep only the cause.
+            error: match e {
+                crate::provider::ProviderError::Unreachable { reason, .. } => reason,
+                other => other.to_string(),
+            },
         }),
     })
 }

@@ -36,6 +36,24 @@ pub async fn clusters(ctx: &Ctx, args: OutputArgs) -> Result<(), Error> {
     }
 }
 
+pub async fn cluster_config(ctx: &Ctx, name: &str) -> Result<(), Error> {
+    let provider = engine::connect(ctx).await?;
+    match cluster::state::stored_config(&provider, name).await? {
+        Some(text) => out(&text),
+        None => Err(Error::Failed {
+            message: format!(
+                "cluster {} has no stored configuration",
+                crate::text::quoted(name)
+            ),
+            hint: Some(
+                "it was made by an older minik, or its create did not finish \
+                 (see `minik get clusters`)"
+                    .into(),
+            ),
+        }),
+    }
+}
+
 pub async fn nodes(ctx: &Ctx, name: &str, args: OutputArgs) -> Result<(), Error> {
     let provider = engine::connect(ctx).await?;
     let nodes: Vec<_> = provider

@@ -34,31 +34,62 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
         events: Events::new(terminal),
         global: cli.global.clone(),
     };
+    // Bad input is refused before the engine is contacted (exit 2, never "unreachable").
+    check_names(&cli.command)?;
+    // From here on a signal never kills minik outright: what it was making is undone first.
+    crate::signals::install(ctx.events.clone()).map_err(|e| Error::Failed {
+        message: format!("could not take over the signals: {e}"),
+        hint: None,
+    })?;
     match cli.command {
+        // These undo their own work when a signal comes.
         Command::Create(args) => create::run(&ctx, args).await,
-        Command::Delete(args) => delete::run(&ctx, args).await,
-        Command::Stop(args) => lifecycle::stop(&ctx, args).await,
-        Command::Start(args) => lifecycle::start(&ctx, args).await,
+        Command::Node(NodeCommand::Add(args)) => node::add(&ctx, args).await,
+        Command::Build(BuildCommand::NodeImage(args)) => build::node_image(&ctx, args).await,
+        other => or_interrupted(run_other(&ctx, other)).await,
+    }
+}
+
+/// Ends `work` at the first signal; for commands with nothing half-made to undo.
+async fn or_interrupted(
+    work: impl std::future::Future<Output = Result<(), Error>>,
+) -> Result<(), Error> {
+    tokio::select! {
+        biased;
+        s = crate::signals::interrupted() => Err(Error::Interrupted(s)),
+        r = work => r,
+    }
+}
+
+async fn run_other(ctx: &Ctx, command: Command) -> Result<(), Error> {
+    match command {
+        Command::Create(args) => create::run(ctx, args).await,
+        Command::Delete(args) => delete::run(ctx, args).await,
+        Command::Stop(args) => lifecycle::stop(ctx, args).await,
+        Command::Start(args) => lifecycle::start(ctx, args).await,
         Command::Export(ExportCommand::Logs { dir, cluster }) => {
-            logs::export(&ctx, &cluster.name, dir).await
+            logs::export(ctx, &cluster.name, dir).await
         }
-        Command::Get(GetCommand::Clusters(out)) => get::clusters(&ctx, out).await,
+        Command::Get(GetCommand::Clusters(out)) => get::clusters(ctx, out).await,
         Command::Get(GetCommand::Nodes { cluster, out }) => {
-            get::nodes(&ctx, &cluster.name, out).await
+            get::nodes(ctx, &cluster.name, out).await
+        }
+        Command::Get(GetCommand::ClusterConfig { cluster }) => {
+            get::cluster_config(ctx, &cluster.name).await
         }
         Command::Get(GetCommand::Kubeconfig { cluster, internal }) => {
-            get::kubeconfig(&ctx, &cluster.name, internal).await
+            get::kubeconfig(ctx, &cluster.name, internal).await
         }
         Command::Export(ExportCommand::Kubeconfig {
             cluster,
             kubeconfig,
-        }) => get::export_kubeconfig(&ctx, &cluster.name, kubeconfig.as_deref()).await,
-        Command::Build(BuildCommand::NodeImage(args)) => build::node_image(&ctx, args).await,
-        Command::Node(NodeCommand::Add(args)) => node::add(&ctx, args).await,
-        Command::Node(NodeCommand::Delete(args)) => node::delete(&ctx, args).await,
-        Command::Load(LoadCommand::DockerImage(args)) => load::docker_image(&ctx, args).await,
-        Command::Load(LoadCommand::ImageArchive(args)) => load::image_archive(&ctx, args).await,
-        Command::Doctor(args) => doctor::run(&ctx, args).await,
+        }) => get::export_kubeconfig(ctx, &cluster.name, kubeconfig.as_deref()).await,
+        Command::Build(BuildCommand::NodeImage(args)) => build::node_image(ctx, args).await,
+        Command::Node(NodeCommand::Add(args)) => node::add(ctx, args).await,
+        Command::Node(NodeCommand::Delete(args)) => node::delete(ctx, args).await,
+        Command::Load(LoadCommand::DockerImage(args)) => load::docker_image(ctx, args).await,
+        Command::Load(LoadCommand::ImageArchive(args)) => load::image_archive(ctx, args).await,
+        Command::Doctor(args) => doctor::run(ctx, args).await,
         Command::Version(out) => version::run(out),
         Command::Completion { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
@@ -68,6 +99,52 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
             Ok(())
         }
     }
+}
+
+/// The cluster and node names a command was given, checked as create checks them.
+fn check_names(command: &Command) -> Result<(), Error> {
+    use crate::cluster::naming;
+    let (cluster, nodes): (Option<String>, Vec<&String>) = match command {
+        Command::Create(a) => (a.name.clone(), vec![]),
+        Command::Delete(a) => (a.name.clone(), vec![]),
+        Command::Stop(a) => (a.name.clone(), vec![]),
+        Command::Start(a) => (a.name.clone(), vec![]),
+        Command::Get(GetCommand::Nodes { cluster, .. })
+        | Command::Get(GetCommand::ClusterConfig { cluster })
+        | Command::Get(GetCommand::Kubeconfig { cluster, .. })
+        | Command::Export(ExportCommand::Kubeconfig { cluster, .. })
+        | Command::Export(ExportCommand::Logs { cluster, .. }) => {
+            (Some(cluster.name.clone()), vec![])
+        }
+        Command::Node(NodeCommand::Add(a)) => (Some(a.cluster.name.clone()), vec![]),
+        Command::Node(NodeCommand::Delete(a)) => (Some(a.cluster.name.clone()), vec![&a.node]),
+        Command::Load(LoadCommand::DockerImage(a)) => (
+            Some(a.target.cluster.name.clone()),
+            a.target.nodes.iter().collect(),
+        ),
+        Command::Load(LoadCommand::ImageArchive(a)) => (
+            Some(a.target.cluster.name.clone()),
+            a.target.nodes.iter().collect(),
+        ),
+        _ => (None, vec![]),
+    };
+    if let Some(name) = cluster {
+        naming::validate_cluster_name(&name).map_err(|e| {
+            Error::usage(
+                e.to_string(),
+                format!("for example: --name {}", naming::suggest_name(&name)),
+            )
+        })?;
+    }
+    for node in nodes {
+        naming::validate_node_name(node).map_err(|e| {
+            Error::usage(
+                e,
+                "node names are as `minik get nodes` lists them, e.g. minik-worker2",
+            )
+        })?;
+    }
+    Ok(())
 }
 
 /// Print data on stdout.

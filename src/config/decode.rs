@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use super::error::{closest, ConfigError, ConfigErrors, Location};
 use super::source::SourceMap;
 use super::yaml::{as_bool, as_int, Node, Value};
+use crate::text::quoted;
 
 pub(crate) struct Decoder {
     pub errors: ConfigErrors,
@@ -56,7 +57,8 @@ impl Decoder {
         self.error(
             node.at,
             format!(
-                "invalid type for \"{field}\": expected {expected}, found {}",
+                "invalid type for {}: expected {expected}, found {}",
+                quoted(field),
                 node.describe()
             ),
             hint,
@@ -96,12 +98,12 @@ impl Decoder {
                 match closest(name, known) {
                     Some(guess) => self.error(
                         key.at,
-                        format!("unknown field \"{name}\", did you mean \"{guess}\"?"),
+                        format!("unknown field {}, did you mean \"{guess}\"?", quoted(name)),
                         format!("the fields of {what} are: {list}"),
                     ),
                     None => self.error(
                         key.at,
-                        format!("unknown field \"{name}\" in {what}"),
+                        format!("unknown field {} in {what}", quoted(name)),
                         format!("the fields of {what} are: {list}"),
                     ),
                 }
@@ -111,7 +113,7 @@ impl Decoder {
                 let line = first.at.line;
                 self.error(
                     key.at,
-                    format!("field \"{name}\" is set twice (first on line {line})"),
+                    format!("field {} is set twice (first on line {line})", quoted(name)),
                     "keep one of them",
                 );
                 continue;
@@ -237,7 +239,7 @@ impl Decoder {
             if let Some(line) = seen.insert(name, key.at.line) {
                 self.error(
                     key.at,
-                    format!("key \"{name}\" is set twice (first on line {line})"),
+                    format!("key {} is set twice (first on line {line})", quoted(name)),
                     "keep one of them",
                 );
                 continue;
@@ -295,6 +297,10 @@ impl Decoder {
             path,
             &format!("{field}: {}", allowed.first().copied().unwrap_or("")),
         )?;
+        // kind's fields of this kind are Go strings whose "" means "use the default".
+        if text.is_empty() {
+            return None;
+        }
         let found = allowed
             .iter()
             .position(|a| *a == text || (fold_case && a.eq_ignore_ascii_case(&text)));
@@ -302,8 +308,11 @@ impl Decoder {
             self.map.mark_failed(path);
             let list = allowed.join(", ");
             let message = match closest(&text, allowed) {
-                Some(guess) => format!("invalid {field} \"{text}\", did you mean \"{guess}\"?"),
-                None => format!("invalid {field} \"{text}\""),
+                Some(guess) => format!(
+                    "invalid {field} {}, did you mean \"{guess}\"?",
+                    quoted(&text)
+                ),
+                None => format!("invalid {field} {}", quoted(&text)),
             };
             self.error(node.at, message, format!("{field} must be one of: {list}"));
         }

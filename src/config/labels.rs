@@ -27,20 +27,30 @@ pub(crate) fn check_label(key: &str, value: &str) -> Result<(), (String, String)
     let key_hint = "a label key is an optional DNS prefix and a name of up to 63 letters, digits, '-', '_' or '.', e.g. example.com/tier or tier".to_string();
     if let Some(problem) = prefix.and_then(subdomain_problem) {
         return Err((
-            format!("invalid label key \"{key}\": the prefix {problem}"),
+            format!(
+                "invalid label key {}: the prefix {problem}",
+                crate::text::quoted(key)
+            ),
             key_hint,
         ));
     }
     if let Some(problem) = name_problem(name) {
         return Err((
-            format!("invalid label key \"{key}\": the name {problem}"),
+            format!(
+                "invalid label key {}: the name {problem}",
+                crate::text::quoted(key)
+            ),
             key_hint,
         ));
     }
     if !value.is_empty() {
         if let Some(problem) = name_problem(value) {
             return Err((
-                format!("invalid value for label \"{key}\": \"{value}\" {problem}"),
+                format!(
+                    "invalid value for label {}: {} {problem}",
+                    crate::text::quoted(key),
+                    crate::text::quoted(value)
+                ),
                 "a label value is empty or up to 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit".into(),
             ));
         }
@@ -55,7 +65,10 @@ pub(crate) fn check_label(key: &str, value: &str) -> Result<(), (String, String)
                 .any(|a| ns == *a || ns.ends_with(&format!(".{a}")));
         if reserved && !allowed {
             return Err((
-                format!("the kubelet refuses to set label \"{key}\" on its node"),
+                format!(
+                    "the kubelet refuses to set label {} on its node",
+                    crate::text::quoted(key)
+                ),
                 "kubernetes.io and k8s.io labels are reserved (node-role.kubernetes.io included); use your own prefix such as example.com/role, or add it after creation with kubectl label node".into(),
             ));
         }
@@ -75,7 +88,10 @@ fn subdomain_problem(prefix: &str) -> Option<String> {
             && !part.starts_with('-')
             && !part.ends_with('-');
         if !ok {
-            return Some(format!("\"{prefix}\" is not a lowercase DNS name"));
+            return Some(format!(
+                "{} is not a lowercase DNS name",
+                crate::text::quoted(prefix)
+            ));
         }
     }
     None

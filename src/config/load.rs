@@ -9,7 +9,12 @@ use super::error::{closest, ConfigError, ConfigErrors, Location};
 use super::overrides::{apply_tracked, Overrides};
 use super::source::SourceMap;
 use super::yaml::{self, Node, Value};
-use super::{minik_v1alpha1, ports, v1alpha4, validate, ClusterConfig, Protocol};
+use super::{minik_v1alpha1, ports, text, v1alpha4, validate, ClusterConfig, Protocol};
+use crate::text::quoted;
+
+/// The largest config file minik reads. kind's biggest examples are a few kilobytes; a megabyte
+/// leaves room for long patches and still parses in well under a second.
+pub const MAX_CONFIG_BYTES: u64 = 1 << 20;
 
 /// The only `kind` of config document.
 pub const CLUSTER_KIND: &str = "Cluster";
@@ -48,22 +53,42 @@ impl Default for LoadedConfig {
 }
 
 impl LoadedConfig {
-    /// Reads the file at `origin`, or standard input for `-`, and decodes it.
+    /// Reads the file at `origin`, or standard input for `-`, and decodes it. At most
+    /// [`MAX_CONFIG_BYTES`] are read, so an endless input (`/dev/zero`, a pipe) ends with an error.
     pub fn read(origin: &Path) -> Result<Self, ConfigErrors> {
-        let text = if origin == Path::new("-") {
-            let mut s = String::new();
-            std::io::stdin().read_to_string(&mut s).map(|_| s)
-        } else {
-            std::fs::read_to_string(origin)
-        };
-        let text = text.map_err(|e| {
+        let display = origin.display().to_string();
+        let cannot = |e: String| {
             ConfigError::new(
-                origin.display().to_string(),
+                display.clone(),
                 None,
                 format!("cannot read the config file: {e}"),
                 "check the path; use - to read the config from standard input",
             )
-        })?;
+        };
+        let mut bytes = Vec::new();
+        let read = if origin == Path::new("-") {
+            std::io::stdin()
+                .lock()
+                .take(MAX_CONFIG_BYTES + 1)
+                .read_to_end(&mut bytes)
+        } else {
+            std::fs::File::open(origin)
+                .and_then(|f| f.take(MAX_CONFIG_BYTES + 1).read_to_end(&mut bytes))
+        };
+        read.map_err(|e| cannot(e.to_string()))?;
+        if bytes.len() as u64 > MAX_CONFIG_BYTES {
+            return Err(ConfigError::new(
+                display,
+                None,
+                format!(
+                    "the config file is larger than {} MiB, the most minik reads",
+                    MAX_CONFIG_BYTES >> 20
+                ),
+                "a cluster config is a few kilobytes; check that this is the right file",
+            )
+            .into());
+        }
+        let text = text::decode(&bytes).map_err(|e| ConfigErrors(vec![cannot(e)]))?;
         LoadedConfig::parse(&text, origin)
     }
 
@@ -73,6 +98,7 @@ impl LoadedConfig {
     /// with the semantic checks, which must run after the overrides.
     pub fn parse(source: &str, origin: &Path) -> Result<Self, ConfigErrors> {
         let display = origin.display().to_string();
+        let source = source.strip_prefix('\u{feff}').unwrap_or(source);
         let mut d = Decoder::new(SourceMap::new(&display));
         let root = match document(&mut d, source) {
             Some(root) => root,
@@ -88,6 +114,19 @@ impl LoadedConfig {
         } else {
             v1alpha4::decode_cluster(&mut d, &root, &base)
         };
+        if config.nodes.len() > super::MAX_NODES {
+            let at = d.map.value_at("nodes").unwrap_or(root.at);
+            d.error(
+                at,
+                format!(
+                    "{} nodes; the most minik makes is {}",
+                    config.nodes.len(),
+                    super::MAX_NODES
+                ),
+                super::MAX_NODES_WHY,
+            );
+            return Err(sorted(d.errors));
+        }
         Ok(LoadedConfig {
             config,
             sources: d.map,
@@ -199,11 +238,21 @@ fn header(d: &mut Decoder, root: &Node) -> Option<String> {
         d.error(root.at, "missing \"apiVersion\"".into(), START_HINT);
         return None;
     };
-    let api_text = text(api).unwrap_or_default();
+    let Some(api_text) = text(api) else {
+        d.error(
+            api.at,
+            format!("apiVersion must be text, found {}", api.describe()),
+            START_HINT,
+        );
+        return None;
+    };
     if !API_VERSIONS.contains(&api_text.as_str()) {
         let message = match closest(&api_text, &API_VERSIONS) {
-            Some(guess) => format!("unknown apiVersion \"{api_text}\", did you mean \"{guess}\"?"),
-            None => format!("unknown apiVersion \"{api_text}\""),
+            Some(guess) => format!(
+                "unknown apiVersion {}, did you mean \"{guess}\"?",
+                quoted(&api_text)
+            ),
+            None => format!("unknown apiVersion {}", quoted(&api_text)),
         };
         d.error(
             api.at,
@@ -219,14 +268,24 @@ fn header(d: &mut Decoder, root: &Node) -> Option<String> {
         d.error(root.at, "missing \"kind\"".into(), "add \"kind: Cluster\"");
         return None;
     };
-    let kind_text = text(kind).unwrap_or_default();
+    let Some(kind_text) = text(kind) else {
+        d.error(
+            kind.at,
+            format!("kind must be text, found {}", kind.describe()),
+            "add \"kind: Cluster\"",
+        );
+        return None;
+    };
     if kind_text != CLUSTER_KIND {
         let guess = closest(&kind_text, &[CLUSTER_KIND])
             .map(|g| format!(", did you mean \"{g}\"?"))
             .unwrap_or_default();
         d.error(
             kind.at,
-            format!("unknown kind \"{kind_text}\" for apiVersion {api_text}{guess}"),
+            format!(
+                "unknown kind {} for apiVersion {api_text}{guess}",
+                quoted(&kind_text)
+            ),
             "the kind of a cluster config is Cluster",
         );
         return None;

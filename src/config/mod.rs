@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 mod decode;
+mod emit;
 mod error;
 mod labels;
 mod load;
@@ -19,21 +20,37 @@ mod net;
 mod overrides;
 mod ports;
 mod source;
+mod text;
 pub mod v1alpha4;
 mod validate;
 mod yaml;
 
 #[cfg(test)]
 mod fixture_tests;
+#[cfg(test)]
+mod kind_corpus_tests;
+#[cfg(test)]
+mod prop_tests;
 
+pub use emit::{node_for_role, to_yaml};
 pub use error::{ConfigError, ConfigErrors, Location};
-pub use load::{load, LoadedConfig, API_VERSIONS, CLUSTER_KIND};
+pub use load::{load, LoadedConfig, API_VERSIONS, CLUSTER_KIND, MAX_CONFIG_BYTES};
 pub use overrides::{
     apply_overrides, Overrides, CONTROL_PLANES_FLAG, IMAGE_FLAG, NAME_FLAG, NODES_FLAG,
 };
 pub use ports::{check_host_ports, host_port_in_use};
 pub use source::SourceMap;
 pub use validate::{validate, MAX_NAME_LEN};
+pub use yaml::MAX_DEPTH;
+
+/// The most nodes a cluster may have, from a config file or flags. Each node is a whole machine
+/// (systemd, containerd, a kubelet) taking a few hundred megabytes of memory, so a laptop runs a
+/// few dozen at most; the cap turns a typo such as `--nodes 99999` into a clear error.
+pub const MAX_NODES: usize = 100;
+
+/// Why [`MAX_NODES`] exists, for error hints.
+pub const MAX_NODES_WHY: &str = "each node is a whole machine (systemd, containerd, a kubelet) \
+     using a few hundred MB of memory, so a laptop runs a few dozen at most";
 
 /// Default pod and service networks, the same as kind's so that docs and habits carry over.
 pub const DEFAULT_POD_SUBNET: &str = "10.244.0.0/16";

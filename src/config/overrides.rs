@@ -49,6 +49,23 @@ pub(crate) fn apply_tracked(
         config.name = name.clone();
         src.set_by_flag("name", NAME_FLAG);
     }
+    for (count, flag) in [
+        (overrides.control_planes, CONTROL_PLANES_FLAG),
+        (overrides.nodes, NODES_FLAG),
+    ] {
+        if let Some(n) = count.filter(|n| *n > super::MAX_NODES) {
+            return Err(ConfigError::new(
+                flag,
+                None,
+                format!(
+                    "{flag} {n} is more than {}, the most minik makes",
+                    super::MAX_NODES
+                ),
+                format!("{}; use a smaller number", super::MAX_NODES_WHY),
+            )
+            .into());
+        }
+    }
     let control_planes = overrides
         .control_planes
         .unwrap_or_else(|| config.control_planes());

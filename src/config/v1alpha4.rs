@@ -78,7 +78,11 @@ pub(crate) fn decode_cluster(d: &mut Decoder, root: &Node, base_dir: &Path) -> C
         let (path, node) = (path.as_str(), *node);
         match *key {
             "name" => {
-                if let Some(name) = d.string(node, path, "name: workshop") {
+                // As for kind, an empty name means the default.
+                if let Some(name) = d
+                    .string(node, path, "name: workshop")
+                    .filter(|n| !n.is_empty())
+                {
                     cfg.name = name;
                 }
             }

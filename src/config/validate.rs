@@ -37,7 +37,7 @@ pub fn validate(config: &ClusterConfig, src: &SourceMap) -> Result<(), ConfigErr
             if !mount.host_path.exists() {
                 errors.push(src.error(
                     &format!("{path}.hostPath"),
-                    format!("hostPath {} does not exist", mount.host_path.display()),
+                    format!("hostPath {} does not exist", crate::text::quoted(&mount.host_path.display().to_string())),
                     "create it first (mkdir -p); a relative hostPath is resolved against the config file's folder",
                 ));
             }
@@ -133,7 +133,7 @@ fn check_name(config: &ClusterConfig, src: &SourceMap, errors: &mut ConfigErrors
     if let Some(problem) = problem {
         errors.push(src.error(
             "name",
-            format!("invalid cluster name \"{name}\": {problem}"),
+            format!("invalid cluster name {}: {problem}", crate::text::quoted(name)),
             format!("use lowercase letters, digits and '-' (a DNS label), at most {MAX_NAME_LEN} characters, e.g. workshop-1"),
         ));
     }
@@ -175,9 +175,15 @@ fn check_kind(path: &str, kind: &str, src: &SourceMap, errors: &mut ConfigErrors
     let message = match (kind.is_empty(), closest(kind, KUBEADM_KINDS)) {
         (true, _) => "kubeadm patch has no \"kind\", so it would match nothing".to_string(),
         (false, Some(guess)) => {
-            format!("kubeadm patch kind \"{kind}\" matches nothing, did you mean \"{guess}\"?")
+            format!(
+                "kubeadm patch kind {} matches nothing, did you mean \"{guess}\"?",
+                crate::text::quoted(kind)
+            )
         }
-        (false, None) => format!("kubeadm patch kind \"{kind}\" matches nothing"),
+        (false, None) => format!(
+            "kubeadm patch kind {} matches nothing",
+            crate::text::quoted(kind)
+        ),
     };
     errors.push(src.error(
         path,

@@ -32,13 +32,12 @@ impl Node {
         match &self.value {
             Value::Null => "nothing (null)".into(),
             Value::Scalar { text, plain } => {
-                let short: String = text.chars().take(40).collect();
                 if *plain && as_bool(text).is_some() {
-                    format!("the boolean {short}")
+                    format!("the boolean {text}")
                 } else if *plain && as_int(text).is_some() {
-                    format!("the number {short}")
+                    format!("the number {text}")
                 } else {
-                    format!("the text {short:?}")
+                    format!("the text {}", crate::text::quoted(text))
                 }
             }
             Value::Seq(_) => "a list".into(),
@@ -91,6 +90,50 @@ enum Open {
 
 /// The most nodes aliases may add to a document; a config file needs a tiny fraction of this.
 const MAX_EXPANDED: usize = 100_000;
+
+/// The deepest nesting of lists and mappings read. kind's deepest field (a JSON 6902 patch value
+/// inside a node) sits a handful of levels down; the limit keeps every later walk of the tree
+/// (clone, drop, decode) far from the stack's end.
+pub const MAX_DEPTH: usize = 64;
+
+/// Applies YAML merge keys (`<<: *base`, `<<: [*a, *b]`), as kind's reader (go-yaml) does: the
+/// mapping's own keys win, then earlier merged mappings over later ones.
+fn merge_keys(entries: Vec<(Node, Node)>) -> Result<Vec<(Node, Node)>, (Location, String)> {
+    let is_merge =
+        |k: &Node| matches!(&k.value, Value::Scalar { text, plain: true } if text == "<<");
+    if !entries.iter().any(|(k, _)| is_merge(k)) {
+        return Ok(entries);
+    }
+    let (merges, mut own): (Vec<_>, Vec<_>) = entries.into_iter().partition(|(k, _)| is_merge(k));
+    let same_key = |a: &Node, b: &Node| match (&a.value, &b.value) {
+        (Value::Scalar { text: x, .. }, Value::Scalar { text: y, .. }) => x == y,
+        (x, y) => x == y,
+    };
+    for (key, value) in merges {
+        let sources = match value.value {
+            Value::Map(m) => vec![m],
+            Value::Seq(items) => {
+                let mut maps = Vec::new();
+                for item in items {
+                    match item.value {
+                        Value::Map(m) => maps.push(m),
+                        _ => return Err((item.at, MERGE_TYPE.into())),
+                    }
+                }
+                maps
+            }
+            _ => return Err((key.at, MERGE_TYPE.into())),
+        };
+        for (k, v) in sources.into_iter().flatten() {
+            if !own.iter().any(|(o, _)| same_key(o, &k)) {
+                own.push((k, v));
+            }
+        }
+    }
+    Ok(own)
+}
+
+const MERGE_TYPE: &str = "a merge key (<<) takes a mapping or a list of mappings";
 
 fn size(node: &Node) -> usize {
     match &node.value {
@@ -156,6 +199,12 @@ pub(crate) fn parse(src: &str) -> Result<Vec<Node>, (Location, String)> {
                 }
                 None => return Err((at, "alias to an unknown anchor".into())),
             },
+            Event::SequenceStart(..) | Event::MappingStart(..) if stack.len() >= MAX_DEPTH => {
+                return Err((
+                    at,
+                    format!("lists and mappings nested more than {MAX_DEPTH} deep"),
+                ));
+            }
             Event::SequenceStart(anchor, _) => {
                 stack.push(Open::Seq(at, anchor, Vec::new()));
                 continue;
@@ -177,7 +226,7 @@ pub(crate) fn parse(src: &str) -> Result<Vec<Node>, (Location, String)> {
             Event::MappingEnd => match stack.pop() {
                 Some(Open::Map(start, anchor, entries, None)) => (
                     Node {
-                        value: Value::Map(entries),
+                        value: Value::Map(merge_keys(entries)?),
                         at: start,
                     },
                     anchor,
@@ -277,6 +326,55 @@ mod tests {
         }
         let (_, msg) = parse(&bomb).unwrap_err();
         assert!(msg.contains("too large"), "{msg}");
+    }
+
+    #[test]
+    fn deep_nesting_stops_early_with_a_position() {
+        let deep = format!("nodes:\n{}x\n", "- ".repeat(100_000));
+        let started = std::time::Instant::now();
+        let (at, msg) = parse(&deep).unwrap_err();
+        assert!(started.elapsed().as_millis() < 1000);
+        assert!(msg.contains("nested more than 64"), "{msg}");
+        assert_eq!(at.line, 2);
+        let flow = format!("a: {}", "[".repeat(100_000));
+        // saphyr-parser has its own limit on flow nesting; either way an error, no overflow.
+        assert!(parse(&flow).is_err());
+        let ok = format!("a: {}1{}", "[".repeat(60), "]".repeat(60));
+        assert!(parse(&ok).is_ok());
+    }
+
+    #[test]
+    fn merge_keys_as_go_yaml_reads_them() {
+        let docs =
+            parse("b: &b {x: 1, y: 2}\nc: &c {z: 3, y: 9}\nm:\n  <<: [*b, *c]\n  x: 0\n").unwrap();
+        let Value::Map(top) = &docs[0].value else {
+            panic!()
+        };
+        let Value::Map(m) = &top[2].1.value else {
+            panic!()
+        };
+        let pairs: Vec<(String, String)> = m
+            .iter()
+            .map(|(k, v)| match (&k.value, &v.value) {
+                (Value::Scalar { text: k, .. }, Value::Scalar { text: v, .. }) => {
+                    (k.clone(), v.clone())
+                }
+                _ => panic!(),
+            })
+            .collect();
+        let want = [("x", "0"), ("y", "2"), ("z", "3")];
+        assert_eq!(pairs.len(), 3);
+        for (k, v) in want {
+            assert!(pairs.contains(&(k.into(), v.into())), "{pairs:?}");
+        }
+        let (at, msg) = parse("a:\n  <<: 1\n").unwrap_err();
+        assert_eq!((at.line, msg.as_str()), (2, MERGE_TYPE));
+        // A quoted "<<" is an ordinary key.
+        let docs = parse("'<<': 1\n").unwrap();
+        let Value::Map(top) = &docs[0].value else {
+            panic!()
+        };
+        assert_eq!(top.len(), 1);
     }
 
     #[test]

@@ -139,17 +139,43 @@ where
     Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
 }
 
+/// The YAML error with its line and column, which libyaml's syntax errors leave out of the text.
+fn positioned(e: serde_yaml::Error, source: &str) -> String {
+    let text = e.to_string();
+    if text.contains(" line ") {
+        return text;
+    }
+    if let Some(at) = e.location() {
+        return format!("{text} at line {} column {}", at.line(), at.column());
+    }
+    // serde_yaml names no place for a second document: it starts at the second marker line.
+    let marker = source
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.starts_with("---") || l.starts_with("..."))
+        .map(|(i, _)| i + 1)
+        .find(|&line| {
+            source
+                .lines()
+                .take(line - 1)
+                .any(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        })
+        .unwrap_or(1);
+    format!("{text} at line {marker} column 1")
+}
+
 impl Config {
     /// Parse kubeconfig text. Empty text, or text with only comments, is an empty config.
     /// The error is a plain description; callers add the file name.
     pub fn parse(text: &str) -> Result<Config, String> {
-        let doc: Value = serde_yaml::from_str(text).map_err(|e| e.to_string())?;
+        let doc: Value = serde_yaml::from_str(text).map_err(|e| positioned(e, text))?;
         match &doc {
             Value::Null => return Ok(Config::default()),
             Value::Mapping(_) => {}
-            _ => return Err("the top level is not a mapping of fields".to_string()),
+            _ => return Err("the top level is not a mapping of fields, at line 1 column 1".into()),
         }
-        let mut config: Config = serde_yaml::from_value(doc.clone()).map_err(|e| e.to_string())?;
+        // Decoded from the text again (not from `doc`), so type errors keep their line and column.
+        let mut config: Config = serde_yaml::from_str(text).map_err(|e| positioned(e, text))?;
         config.key_order = KeyOrder::of(&doc);
         remember_entry_orders(&doc, "clusters", &mut config.clusters, |e| &mut e.key_order);
         remember_entry_orders(&doc, "contexts", &mut config.contexts, |e| &mut e.key_order);

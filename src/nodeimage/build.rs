@@ -78,7 +78,10 @@ pub async fn build(
         .await?;
     step.done();
 
-    let result = fill(provider, opts, events, &container, &version, &image).await;
+    let result = tokio::select! {
+        r = fill(provider, opts, events, &container, &version, &image) => r,
+        s = crate::signals::interrupted() => Err(NodeImageError::Interrupted(s)),
+    };
     // The build container is scratch space: remove it whatever happened.
     let removed = provider
         .remove_nodes(std::slice::from_ref(&container))

@@ -52,6 +52,10 @@ pub enum NodeImageError {
     #[error(transparent)]
     Provider(#[from] ProviderError),
 
+    /// A signal arrived; the build container was removed.
+    #[error("interrupted by {}", .0.name())]
+    Interrupted(crate::signals::Signal),
+
     #[error("could not read {path}: {source}")]
     Read {
         path: String,

@@ -36,6 +36,7 @@ enum Cause {
     Missing,
     Refused,
     Timeout,
+    Tls,
     Other,
 }
 
@@ -49,6 +50,8 @@ fn cause(error: &str, missing_socket: bool) -> Cause {
         || e.contains("not found")
     {
         Cause::Missing
+    } else if e.contains("certificate") || e.contains("tls") || e.contains("ssl") {
+        Cause::Tls
     } else if e.contains("refused") {
         Cause::Refused
     } else if e.contains("timed out") || e.contains("timeout") || e.contains("deadline") {
@@ -81,7 +84,10 @@ pub fn not_reachable(resolution: &Resolution, host: &HostFacts, error: &str) -> 
         );
     }
 
-    let fix = if let Some(first) = resolution.alternatives.first() {
+    let why = cause(error, missing);
+    // Another engine is no answer to a socket this user may not open or a failed handshake.
+    let own_fault = matches!(why, Cause::Permission | Cause::Tls);
+    let fix = if let Some(first) = resolution.alternatives.first().filter(|_| !own_fault) {
         let mut fix = format!("to use {}: {}", first.runtime, first.fix);
         if resolution.alternatives.len() > 1 {
             fix.push_str(" (or another engine listed above)");
@@ -90,15 +96,37 @@ pub fn not_reachable(resolution: &Resolution, host: &HostFacts, error: &str) -> 
     } else {
         let remote = matches!(ep.kind, EndpointKind::Tcp { .. } | EndpointKind::Ssh { .. })
             && !ep.is_local();
-        match (cause(error, missing), host.os) {
+        match (why, host.os) {
+            (Cause::Tls, _) => format!(
+                "the TLS handshake with {} failed: check DOCKER_CERT_PATH (or the context's TLS \
+                 files) holds this engine's ca.pem, cert.pem and key.pem, and that its \
+                 certificate names the host you connect to",
+                ep.host
+            ),
             _ if remote => format!(
                 "check that the engine at {} is running and reachable from here (VPN, firewall, \
                  TLS files in DOCKER_CERT_PATH), or unset DOCKER_HOST / choose another context",
                 ep.host
             ),
             (Cause::Permission, HostOs::Linux) => {
-                "add yourself to the docker group: sudo usermod -aG docker $USER, then log out \
-                 and back in (or run: newgrp docker)"
+                "you may not open this socket: add yourself to the docker group (sudo usermod \
+                 -aG docker $USER, then log out and back in, or run: newgrp docker); with \
+                 rootless Docker use its socket: DOCKER_HOST=unix://$XDG_RUNTIME_DIR/docker.sock"
+                    .to_string()
+            }
+            (Cause::Permission, HostOs::Windows) => {
+                "you may not open Docker Desktop's pipe: add your user to the docker-users group \
+                 (Computer Management → Local Users and Groups), sign out and back in"
+                    .to_string()
+            }
+            (Cause::Permission, HostOs::Macos) => {
+                "you may not open this socket: restart Docker Desktop (it recreates the socket \
+                 for your user); if it persists, check the socket's owner with ls -l"
+                    .to_string()
+            }
+            (Cause::Refused, HostOs::Linux) if host.wsl().is_none() => {
+                "the socket exists but no engine answers on it: start it with sudo systemctl \
+                 start docker (rootless Docker: systemctl --user start docker)"
                     .to_string()
             }
             (Cause::Permission, _) => {

@@ -93,7 +93,11 @@ pub async fn create(
             "a cluster needs at least one control-plane node".into(),
         ));
     }
-    if !provider.list_nodes(Some(&name)).await?.is_empty() {
+    let existing = provider.list_nodes(Some(&name)).await?;
+    if !existing.is_empty() {
+        if crate::cluster::state::incomplete(provider, &existing).await? {
+            return Err(ClusterError::Incomplete(name));
+        }
         return Err(ClusterError::AlreadyExists(name));
     }
     events.info(format!("Creating cluster {name:?} ..."));
@@ -101,7 +105,7 @@ pub async fn create(
     let pipeline = run(provider, &opts, events, started);
     let result = tokio::select! {
         r = pipeline => r,
-        _ = tokio::signal::ctrl_c() => Err(ClusterError::Interrupted),
+        s = crate::signals::interrupted() => Err(ClusterError::Interrupted(s)),
     };
     if result.is_err() {
         if opts.retain {
@@ -110,6 +114,13 @@ pub async fn create(
             ));
         } else {
             cleanup(provider, &name, events).await;
+            // The kubeconfig is written just before the end; an interruption after it must
+            // not leave an entry pointing at removed nodes.
+            if let Err(e) =
+                crate::cluster::kubeconfig::remove(&name, opts.kubeconfig.as_deref()).await
+            {
+                events.warn(format!("could not remove the kubeconfig entry: {e}"));
+            }
         }
     }
     result
@@ -159,6 +170,16 @@ async fn run(
     join::run(&ctx).await?;
     let ready = wait_ready::run(&ctx, opts.wait).await?;
     let exported = export_kubeconfig::run(&ctx, opts.kubeconfig.as_deref()).await?;
+    // Last: keeping the configuration with the cluster also marks it as complete.
+    let control_planes: Vec<String> = ctx
+        .nodes
+        .iter()
+        .filter(|n| n.role == crate::provider::NodeRole::ControlPlane)
+        .map(|n| n.name.clone())
+        .collect();
+    crate::cluster::state::save(provider, &control_planes, &opts.config)
+        .await
+        .map_err(|e| e.in_step("Saving the cluster's configuration"))?;
     Ok(CreateOutcome {
         context: exported.context,
         kubeconfig: exported.path,

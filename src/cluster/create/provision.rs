@@ -103,7 +103,11 @@ pub fn spec_for(config: &ClusterConfig, n: &PlannedNode, privileged: bool) -> No
         userns_host: n.userns_host,
         command: (!is_node).then(crate::cluster::loadbalancer::command),
         entrypoint: (!is_node).then(crate::cluster::loadbalancer::entrypoint),
-        labels: Default::default(),
+        labels: if is_node {
+            crate::cluster::state::node_labels()
+        } else {
+            Default::default()
+        },
     }
 }
 

@@ -39,6 +39,7 @@ pub fn parse_host(
             } else {
                 tls
             };
+            check_authority(authority)?;
             let has_port = match authority.rsplit_once(':') {
                 Some((_, port)) => !port.contains(']'),
                 None => false,
@@ -74,6 +75,44 @@ pub fn parse_host(
             Ok(EndpointKind::Ssh { user, host, port })
         }
         other => Err(format!("unsupported scheme \"{other}\"")),
+    }
+}
+
+/// `host`, `host:port`, `[v6]` or `[v6]:port`, with a port from 1 to 65535.
+fn check_authority(authority: &str) -> Result<(), String> {
+    let port = if let Some(v6) = authority.strip_prefix('[') {
+        let Some((addr, rest)) = v6.split_once(']') else {
+            return Err("an IPv6 address in brackets is missing its ']'".into());
+        };
+        if addr.parse::<std::net::Ipv6Addr>().is_err() {
+            return Err(format!(
+                "{} is not an IPv6 address",
+                crate::text::quoted(addr)
+            ));
+        }
+        match rest {
+            "" => None,
+            r => match r.strip_prefix(':') {
+                Some(p) => Some(p),
+                None => return Err("expected :PORT after the IPv6 address".into()),
+            },
+        }
+    } else {
+        match authority.split_once(':') {
+            Some((_, p)) if p.contains(':') => {
+                return Err("put an IPv6 address in brackets: tcp://[::1]:2375".into())
+            }
+            Some(("", _)) => return Err("the host name is missing".into()),
+            Some((_, p)) => Some(p),
+            None => None,
+        }
+    };
+    match port {
+        Some(p) if !matches!(p.parse::<u16>(), Ok(n) if n > 0) => Err(format!(
+            "port {} is not a number from 1 to 65535",
+            crate::text::quoted(p)
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -113,6 +152,16 @@ mod tests {
             })
         );
         assert!(parse_host("ftp://x", None, false).is_err());
+        for bad in [
+            "tcp://h:99999",
+            "tcp://[::1",
+            "tcp://h:",
+            "tcp://::1:2375",
+            "tcp://[x]:1",
+        ] {
+            assert!(parse_host(bad, None, false).is_err(), "{bad}");
+        }
+        assert!(parse_host("tcp://[::1]:2375", None, false).is_ok());
         assert!(parse_host("localhost:2375", None, false).is_err());
     }
 

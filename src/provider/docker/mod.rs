@@ -78,7 +78,7 @@ impl DockerProvider {
         let docker = tokio::time::timeout(CONNECT_TIMEOUT, docker.negotiate_version())
             .await
             .map_err(|_| unreachable(format!("no answer within {}s", CONNECT_TIMEOUT.as_secs())))?
-            .map_err(|e| unreachable(describe(&e)))?;
+            .map_err(|e| unreachable(connect_cause(&e)))?;
         Ok(DockerProvider {
             docker,
             endpoint: host.to_string(),
@@ -167,6 +167,22 @@ pub(crate) fn describe(e: &BollardError) -> String {
     match e {
         BollardError::DockerResponseServerError { message, .. } => message.trim().to_string(),
         other => other.to_string(),
+    }
+}
+
+/// Why a connection failed, from the innermost error: the operating system's own words
+/// ("Permission denied (os error 13)") rather than the HTTP client's wrapper around them.
+pub(crate) fn connect_cause(e: &BollardError) -> String {
+    let mut innermost: &dyn std::error::Error = e;
+    while let Some(next) = innermost.source() {
+        innermost = next;
+    }
+    let inner = innermost.to_string();
+    let outer = describe(e);
+    if inner.is_empty() || outer.contains(&inner) {
+        outer
+    } else {
+        inner
     }
 }
 
