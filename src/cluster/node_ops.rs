@@ -213,6 +213,7 @@ async fn add_node(
         nodes,
         version,
         info,
+        extras: &opts.extras,
     };
 
     let step = events.step(format!("Joining {name} {}", role_icon(opts.role)));

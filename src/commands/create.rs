@@ -146,6 +146,8 @@ pub(super) async fn preflight(
         extras.devices.push("/dev/fuse".into());
     }
     extras.userns_host = adj.userns_host.is_some();
+    extras.rootless = adj.rootless.is_some();
+    extras.cgroup_v1_host = adj.allow_cgroup_v1.is_some();
     if let Some(proxy) = adj.node_proxy_env {
         extras.env.extend(proxy.value);
     }

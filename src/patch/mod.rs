@@ -11,7 +11,7 @@ mod kubeadm;
 mod kubeadm_merge;
 
 pub use containerd::containerd_config;
-pub use kubeadm::{kubeadm_config, kubeadm_config_for_node, KUBEADM_KINDS};
+pub use kubeadm::{kubeadm_config, kubeadm_config_for_node, PatchedConfig, KUBEADM_KINDS};
 
 pub(crate) use containerd::parse_toml_patch;
 pub(crate) use kubeadm::{parse_json6902, parse_merge_patches};

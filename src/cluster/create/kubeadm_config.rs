@@ -67,12 +67,28 @@ pub fn render_for(
         provider: ctx.provider.name(),
         node_labels: n.config.labels.clone(),
         ca_cert_hashes,
-        rootless: false,
+        rootless: ctx.extras.rootless,
+        cgroup_v1_host: ctx.extras.cgroup_v1_host,
     };
     let rendered = kubeadm::render(&input)?;
-    Ok(crate::patch::kubeadm_config_for_node(
-        &rendered, ctx.config, &n.config,
-    )?)
+    let patched = crate::patch::kubeadm_config_for_node(&rendered, ctx.config, &n.config)?;
+    // The cluster's patches are the same on every node: report them once, for the first
+    // control plane; a node's own patches for that node.
+    let first = n.name == ctx.bootstrap().name;
+    for label in patched
+        .unmatched
+        .iter()
+        .filter(|l| first || l.starts_with("node "))
+    {
+        ctx.events.warn(format!(
+            "{label} matches no document of the kubeadm config for {} (Kubernetes {}, {}); \
+             check its kind and apiVersion",
+            n.name,
+            ctx.version,
+            kubeadm::kubeadm_api_version(&ctx.version).unwrap_or("kubeadm.k8s.io/?"),
+        ));
+    }
+    Ok(patched.text)
 }
 
 /// The first control plane's config (every other node gets its own when it joins, pinned to

@@ -67,6 +67,8 @@ pub(crate) struct Ctx<'a> {
     pub version: KubeVersion,
     /// Nodes as the engine reports them (IP addresses, published ports).
     pub info: Vec<NodeInfo>,
+    /// Platform facts the kubeadm config depends on (rootless, host cgroup mode).
+    pub extras: &'a NodeExtras,
 }
 
 impl Ctx<'_> {
@@ -143,6 +145,7 @@ async fn run(
         nodes,
         version,
         info,
+        extras: &opts.extras,
     };
     let rest_booted = async {
         provision::wait_booted(provider, &ctx.nodes[1..]).await?;

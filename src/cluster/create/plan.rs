@@ -13,6 +13,12 @@ pub struct NodeExtras {
     pub devices: Vec<String>,
     pub mounts: Vec<BindMount>,
     pub userns_host: bool,
+    /// The engine is rootless: kubelet needs `KubeletInUserNamespace`, kube-proxy must leave
+    /// the conntrack sysctls alone.
+    pub rootless: bool,
+    /// The engine's host is not known to be pure cgroup v2 (v1, hybrid, or unreported): the
+    /// kubelet treats it as v1, which 1.35+ refuses unless told otherwise.
+    pub cgroup_v1_host: bool,
 }
 
 #[derive(Debug, Clone)]
