@@ -28,6 +28,8 @@ struct FakeEngine {
     calls: Mutex<Vec<String>>,
     /// A command (space-joined argv prefix) that fails with exit code 1.
     fail_on: Option<String>,
+    /// `kubectl get nodes` reports no node Ready (a cluster without a CNI).
+    never_ready: bool,
 }
 
 impl FakeEngine {
@@ -150,7 +152,7 @@ impl Provider for FakeEngine {
                     .lock()
                     .unwrap()
                     .iter()
-                    .filter(|n| n.systemd)
+                    .filter(|n| n.systemd && !self.never_ready)
                     .map(|n| serde_json::json!({"metadata": {"name": n.name}, "status": {"conditions": [{"type": "Ready", "status": "True"}]}}))
                     .collect();
                 ok(&serde_json::json!({"kind": "NodeList", "items": items}).to_string())
@@ -299,6 +301,86 @@ async fn steps_run_in_order_and_the_kubeconfig_is_written() {
         written.contains("name: minik-pipe") && written.contains("current-context: minik-pipe"),
         "{written}"
     );
+}
+
+/// Records every event, to check what the user is told.
+#[derive(Default)]
+struct Recorder(Mutex<Vec<minik::events::Event>>);
+
+impl minik::events::Reporter for Recorder {
+    fn event(&self, event: minik::events::Event) {
+        self.0.lock().unwrap().push(event);
+    }
+}
+
+const EXCLUDE_LB: &str =
+    "label nodes --all node.kubernetes.io/exclude-from-external-load-balancers-";
+
+#[tokio::test]
+async fn without_workers_the_control_planes_may_back_load_balancers() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = FakeEngine::default();
+    create(
+        &engine,
+        options(1, 0, &dir.path().join("a"), false),
+        &Events::silent(),
+    )
+    .await
+    .unwrap();
+    let calls = engine.calls();
+    // After init (kubeadm adds the label), on the first control plane.
+    let label = position(
+        &calls,
+        &format!(
+            "exec pipe-control-plane: kubectl --kubeconfig=/etc/kubernetes/admin.conf {EXCLUDE_LB}"
+        ),
+    );
+    assert!(position(&calls, "kubeadm init") < label, "{calls:#?}");
+
+    // With workers, the control planes keep kubeadm's label.
+    let engine = FakeEngine::default();
+    create(
+        &engine,
+        options(1, 1, &dir.path().join("b"), false),
+        &Events::silent(),
+    )
+    .await
+    .unwrap();
+    assert!(!engine.calls().iter().any(|c| c.contains(EXCLUDE_LB)));
+}
+
+#[tokio::test]
+async fn disabled_default_cni_returns_once_the_api_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = FakeEngine {
+        never_ready: true,
+        ..FakeEngine::default()
+    };
+    let mut opts = options(1, 1, &dir.path().join("config"), false);
+    opts.config.networking.disable_default_cni = true;
+    opts.wait = Duration::from_secs(300);
+    let recorder = std::sync::Arc::new(Recorder::default());
+    let started = std::time::Instant::now();
+    let done = create(&engine, opts, &Events::new(recorder.clone()))
+        .await
+        .unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "it waited for Ready"
+    );
+    assert!(!done.ready, "no CNI, no Ready node");
+    let events = recorder.0.lock().unwrap();
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, minik::events::Event::Info(l)
+            if l.contains("disableDefaultCNI") && l.contains("install a CNI"))),
+        "{events:#?}"
+    );
+    assert!(!engine
+        .calls()
+        .iter()
+        .any(|c| c.contains("apply -f -") && c.contains("cni")));
 }
 
 #[tokio::test]

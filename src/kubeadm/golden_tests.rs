@@ -252,7 +252,11 @@ fn fail_cgroup_v1_is_turned_off_on_v1_hosts_where_the_field_exists() {
     // Before v1.31 the field does not exist (kubelets then run on v1 anyway).
     assert!(kubelet("v1.30.14", true).get("failCgroupV1").is_none());
     for v in ["v1.31.0", "v1.35.0", "v1.36.1"] {
-        assert_eq!(kubelet(v, true)["failCgroupV1"].as_bool(), Some(false), "{v}");
+        assert_eq!(
+            kubelet(v, true)["failCgroupV1"].as_bool(),
+            Some(false),
+            "{v}"
+        );
         assert!(kubelet(v, false).get("failCgroupV1").is_none(), "{v}");
     }
 }

@@ -41,6 +41,34 @@ pub async fn run(ctx: &Ctx<'_>) -> Result<(), ClusterError> {
     Ok(())
 }
 
+/// The label kubeadm puts on control planes so that cloud load balancers skip them.
+pub const EXCLUDE_LB_LABEL: &str = "node.kubernetes.io/exclude-from-external-load-balancers";
+
+/// With no workers the control planes run every workload, so they must also back
+/// LoadBalancer Services (MetalLB, cloud-provider-kind skip labelled nodes): drop kubeadm's
+/// exclusion label, as kind does for clusters without workers. `nodes` empty means all.
+pub async fn include_in_load_balancers(
+    provider: &dyn Provider,
+    via: &str,
+    nodes: &[&str],
+) -> Result<(), ClusterError> {
+    let remove = format!("{EXCLUDE_LB_LABEL}-");
+    let mut cmd = vec![
+        "kubectl",
+        "--kubeconfig=/etc/kubernetes/admin.conf",
+        "label",
+        "nodes",
+    ];
+    if nodes.is_empty() {
+        cmd.push("--all");
+    } else {
+        cmd.extend_from_slice(nodes);
+    }
+    cmd.push(&remove);
+    node::run(provider, via, &cmd).await?;
+    Ok(())
+}
+
 /// Give a secondary control plane the cluster's CAs and keys (copied from the first control
 /// plane, `from`) before it joins, so that it joins without `--upload-certs`.
 pub async fn copy_shared_pki(

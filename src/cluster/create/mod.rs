@@ -19,7 +19,7 @@ pub(crate) use wait_ready::wait_nodes_ready;
 // What `minik node add` (crate::cluster::node_ops) reuses to make one node the way create does.
 pub(crate) use join::join as join_node;
 pub(crate) use kubeadm_config::node_version;
-pub(crate) use kubeadm_init::copy_shared_pki;
+pub(crate) use kubeadm_init::{copy_shared_pki, include_in_load_balancers};
 pub(crate) use plan::plan as plan_nodes;
 pub(crate) use provision::run as provision_nodes;
 pub(crate) use wait_ready::run as wait_ready;
@@ -160,6 +160,9 @@ async fn run(
     };
     futures_util::future::try_join(control_plane, rest_booted).await?;
     join::run(&ctx).await?;
+    if ctx.config.workers() == 0 {
+        kubeadm_init::include_in_load_balancers(provider, &ctx.bootstrap().name, &[]).await?;
+    }
     let ready = wait_ready::run(&ctx, opts.wait).await?;
     let exported = export_kubeconfig::run(&ctx, opts.kubeconfig.as_deref()).await?;
     Ok(CreateOutcome {

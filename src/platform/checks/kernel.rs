@@ -52,11 +52,16 @@ pub(super) fn cgroup(env: &Environment) -> Check {
                  /etc/default/grub, run sudo update-grub and reboot".to_string()
             };
             // The kubelet asks whether /sys/fs/cgroup is a cgroup2 mount, so hybrid is v1 to it.
-            row("cgroup", "cgroups", Status::Warn, found,
+            row(
+                "cgroup",
+                "cgroups",
+                Status::Warn,
+                found,
                 "the kubelet treats v1 and hybrid hosts as cgroup v1, which Kubernetes 1.35+ \
                  refuses by default: minik sets failCgroupV1: false so clusters start, but v1 is \
                  in maintenance mode upstream and a future Kubernetes may drop it",
-                Some(fix))
+                Some(fix),
+            )
         }
         CgroupVersion::Unknown => row(
             "cgroup",

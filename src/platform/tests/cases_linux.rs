@@ -41,7 +41,11 @@ fn docker_ce_inside_wsl2_without_systemd() {
     assert!(check(&rows, "cgroup").found.contains("cannot apply --cpus"));
 
     let plan = plan_adjustments(&env, &Request::new(3));
-    assert!(plan.allow_cgroup_v1.as_deref().unwrap_or("").contains("hybrid"));
+    assert!(plan
+        .allow_cgroup_v1
+        .as_deref()
+        .unwrap_or("")
+        .contains("hybrid"));
     assert!(!plan.resource_limits.value.cpus);
     assert!(plan.resource_limits.reason.contains("--cpus"));
     assert!(!plan.node_ips_reachable.value);
