@@ -124,6 +124,15 @@ fn cases() -> Vec<Case> {
     dual.node_ips = vec!["172.18.0.2", "fc00:f853:ccd:e793::2"];
     cases.push(dual);
 
+    // IPv6 first: the advertise address must be of the primary service family.
+    let mut dual6 = Case::control_plane("dual-stack-ipv6-first", "v1.36.1");
+    let net = &mut dual6.cluster.networking;
+    net.ip_family = IpFamily::Dual;
+    net.pod_subnet = format!("{DEFAULT_POD_SUBNET_V6},{DEFAULT_POD_SUBNET}");
+    net.service_subnet = format!("{DEFAULT_SERVICE_SUBNET_V6},{DEFAULT_SERVICE_SUBNET}");
+    dual6.node_ips = vec!["fc00:f853:ccd:e793::2", "172.18.0.2"];
+    cases.push(dual6);
+
     let mut rootless = Case::control_plane("rootless-proxy-none", "v1.34.1");
     rootless.cluster.networking.kube_proxy_mode = ProxyMode::None;
     rootless.rootless = true;

@@ -36,7 +36,8 @@ pub struct NodeKubeadmInput<'a> {
     pub kubernetes_version: &'a KubeVersion,
     pub node_name: &'a str,
     /// The node's address(es) on the minik network; the first is the advertise address, all
-    /// of them (comma-joined) become the kubelet's `--node-ip` (dual stack: IPv4 first).
+    /// of them (comma-joined) become the kubelet's `--node-ip` (dual stack: the family of the
+    /// first service subnet first, as kind orders them).
     pub node_ips: Vec<String>,
     pub control_plane: bool,
     /// `host:port` every node uses to reach the API (the load balancer or first control plane).
