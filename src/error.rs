@@ -78,6 +78,8 @@ impl Error {
         }
         match self {
             Error::Usage { .. } | Error::Config(_) => EXIT_USAGE,
+            // --kubernetes-version names a version no image exists for.
+            Error::NodeImage(crate::nodeimage::NodeImageError::Unpublished(_)) => EXIT_USAGE,
             Error::Cluster(c) => match c.root() {
                 ClusterError::InvalidName(_) | ClusterError::Invalid(_) => EXIT_USAGE,
                 ClusterError::AlreadyExists(_) => EXIT_USAGE,
