@@ -30,6 +30,8 @@ struct FakeEngine {
     fail_on: Option<String>,
     /// `kubectl get nodes` reports no node Ready (a cluster without a CNI).
     never_ready: bool,
+    /// The node image has no haproxy (as kindest/node): the balancer probe says so.
+    no_haproxy: bool,
 }
 
 impl FakeEngine {
@@ -121,6 +123,12 @@ impl Provider for FakeEngine {
     }
     async fn settle(&self, _timeout: Duration) {}
     async fn wait_for_log(&self, node: &str, _n: &[&str], _t: Duration) -> Result<()> {
+        if self.no_haproxy && node.ends_with("-lb-probe") {
+            return Err(ProviderError::BootExited {
+                node: node.into(),
+                last_logs: vec!["minik-lb-probe: missing".into()],
+            });
+        }
         self.log(format!("booted {node}"));
         Ok(())
     }
@@ -381,6 +389,75 @@ async fn disabled_default_cni_returns_once_the_api_answers() {
         .calls()
         .iter()
         .any(|c| c.contains("apply -f -") && c.contains("cni")));
+}
+
+#[tokio::test]
+async fn ha_without_haproxy_in_the_node_image_runs_the_dedicated_balancer() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = FakeEngine {
+        no_haproxy: true,
+        ..FakeEngine::default()
+    };
+    let recorder = std::sync::Arc::new(Recorder::default());
+    create(
+        &engine,
+        options(3, 0, &dir.path().join("config"), false),
+        &Events::new(recorder.clone()),
+    )
+    .await
+    .unwrap();
+    let specs = engine.nodes.lock().unwrap().clone();
+    let lb = specs
+        .iter()
+        .find(|n| n.name == "pipe-external-load-balancer")
+        .unwrap();
+    assert_eq!(lb.image, minik::cluster::loadbalancer::DEDICATED_IMAGE);
+    // The image's own entrypoint runs haproxy; minik's shell script is not used (no shell).
+    assert_eq!((lb.entrypoint.clone(), lb.command.clone()), (None, None));
+    assert!(specs
+        .iter()
+        .filter(|n| n.name != lb.name)
+        .all(|n| n.image == "minik/node:test"));
+    let calls = engine.calls();
+    // Configured with plain commands, checked by haproxy, reloaded through PID 1; before init.
+    let write = position(&calls, "exec pipe-external-load-balancer: cp /dev/stdin");
+    let check = position(&calls, "exec pipe-external-load-balancer: haproxy -c -q -f");
+    let reload = position(&calls, "exec pipe-external-load-balancer: kill -s USR2 1");
+    assert!(write < check && check < reload && reload < position(&calls, "kubeadm init"));
+    assert!(!calls
+        .iter()
+        .any(|c| c.starts_with("exec pipe-external-load-balancer: sh")));
+    let events = recorder.0.lock().unwrap();
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, minik::events::Event::Info(l)
+            if l.contains("no haproxy") && l.contains("kindest/haproxy"))),
+        "{events:#?}"
+    );
+
+    // A node image with haproxy keeps the balancer on it, and says so.
+    let engine = FakeEngine::default();
+    let recorder = std::sync::Arc::new(Recorder::default());
+    create(
+        &engine,
+        options(2, 0, &dir.path().join("config2"), false),
+        &Events::new(recorder.clone()),
+    )
+    .await
+    .unwrap();
+    let specs = engine.nodes.lock().unwrap().clone();
+    let lb = specs
+        .iter()
+        .find(|n| n.name == "pipe-external-load-balancer")
+        .unwrap();
+    assert_eq!(lb.image, "minik/node:test");
+    assert!(lb.entrypoint.is_some());
+    let events = recorder.0.lock().unwrap();
+    assert!(events
+        .iter()
+        .any(|e| matches!(e, minik::events::Event::Info(l)
+        if l.contains("haproxy from the node image"))));
 }
 
 #[tokio::test]

@@ -123,14 +123,9 @@ async fn run(
     events: &Events,
     started: Instant,
 ) -> Result<CreateOutcome, ClusterError> {
-    let nodes = plan::plan(&opts.config, &opts.image, &opts.extras)?;
+    let mut nodes = plan::plan(&opts.config, &opts.image, &opts.extras)?;
     ensure_image::run(provider, events, &nodes).await?;
-    if let Some(lb) = nodes
-        .iter()
-        .find(|n| n.role == crate::provider::NodeRole::ExternalLoadBalancer)
-    {
-        crate::cluster::loadbalancer::check_image(provider, &opts.config.name, &lb.image).await?;
-    }
+    loadbalancer::choose_image(provider, events, &opts.config.name, &mut nodes).await?;
     // Every container starts at once; work on the first control plane begins as soon as it
     // has booted, while the others finish booting.
     let prepared = events.step(format!("Preparing nodes {}", "📦".repeat(nodes.len())));
