@@ -427,7 +427,7 @@ async fn ha_without_haproxy_in_the_node_image_runs_the_dedicated_balancer() {
     assert!(!calls
         .iter()
         .any(|c| c.starts_with("exec pipe-external-load-balancer: sh")));
-    let events = recorder.0.lock().unwrap();
+    let events = recorder.0.lock().unwrap().clone();
     assert!(
         events
             .iter()
