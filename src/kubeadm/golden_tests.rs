@@ -52,6 +52,27 @@ impl Case {
         }
     }
 
+    /// A dual-stack control plane; `v6_first` puts IPv6 first in the subnets and addresses.
+    fn dual_stack(name: &str, version: &str, v6_first: bool) -> Case {
+        let mut case = Case::control_plane(name, version);
+        let pair = |v4: &str, v6: &str| {
+            if v6_first {
+                format!("{v6},{v4}")
+            } else {
+                format!("{v4},{v6}")
+            }
+        };
+        let net = &mut case.cluster.networking;
+        net.ip_family = IpFamily::Dual;
+        net.pod_subnet = pair(DEFAULT_POD_SUBNET, DEFAULT_POD_SUBNET_V6);
+        net.service_subnet = pair(DEFAULT_SERVICE_SUBNET, DEFAULT_SERVICE_SUBNET_V6);
+        case.node_ips = vec!["172.18.0.2", "fc00:f853:ccd:e793::2"];
+        if v6_first {
+            case.node_ips.reverse();
+        }
+        case
+    }
+
     fn input(&self) -> NodeKubeadmInput<'_> {
         NodeKubeadmInput {
             cluster: &self.cluster,
@@ -116,22 +137,9 @@ fn cases() -> Vec<Case> {
     ipv6.node_ips = vec!["fc00:f853:ccd:e793::2"];
     cases.push(ipv6);
 
-    let mut dual = Case::control_plane("dual-stack", "v1.35.0");
-    let net = &mut dual.cluster.networking;
-    net.ip_family = IpFamily::Dual;
-    net.pod_subnet = format!("{DEFAULT_POD_SUBNET},{DEFAULT_POD_SUBNET_V6}");
-    net.service_subnet = format!("{DEFAULT_SERVICE_SUBNET},{DEFAULT_SERVICE_SUBNET_V6}");
-    dual.node_ips = vec!["172.18.0.2", "fc00:f853:ccd:e793::2"];
-    cases.push(dual);
-
+    cases.push(Case::dual_stack("dual-stack", "v1.35.0", false));
     // IPv6 first: the advertise address must be of the primary service family.
-    let mut dual6 = Case::control_plane("dual-stack-ipv6-first", "v1.36.1");
-    let net = &mut dual6.cluster.networking;
-    net.ip_family = IpFamily::Dual;
-    net.pod_subnet = format!("{DEFAULT_POD_SUBNET_V6},{DEFAULT_POD_SUBNET}");
-    net.service_subnet = format!("{DEFAULT_SERVICE_SUBNET_V6},{DEFAULT_SERVICE_SUBNET}");
-    dual6.node_ips = vec!["fc00:f853:ccd:e793::2", "172.18.0.2"];
-    cases.push(dual6);
+    cases.push(Case::dual_stack("dual-stack-ipv6-first", "v1.36.1", true));
 
     let mut rootless = Case::control_plane("rootless-proxy-none", "v1.34.1");
     rootless.cluster.networking.kube_proxy_mode = ProxyMode::None;
