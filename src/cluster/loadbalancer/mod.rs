@@ -145,6 +145,12 @@ pub async fn choose_image(
     let _ = provider.remove_nodes(std::slice::from_ref(&name)).await;
     match result {
         Ok(()) => Ok(BalancerImage::NodeImage(image.to_string())),
+        // The probe exits right after its one line, so its exit can be seen first.
+        Err(ProviderError::BootExited { last_logs, .. })
+            if last_logs.iter().any(|l| l.contains(&found)) =>
+        {
+            Ok(BalancerImage::NodeImage(image.to_string()))
+        }
         Err(ProviderError::BootExited { last_logs, .. })
             if last_logs.iter().any(|l| l.contains(&missing)) =>
         {
