@@ -84,6 +84,8 @@ impl Error {
             Error::Usage { .. } | Error::Config(_) => EXIT_USAGE,
             Error::Interrupted(s) => s.exit_code(),
             Error::NodeImage(crate::nodeimage::NodeImageError::Interrupted(s)) => s.exit_code(),
+            // --kubernetes-version names a version no image exists for.
+            Error::NodeImage(crate::nodeimage::NodeImageError::Unpublished(_)) => EXIT_USAGE,
             Error::Cluster(c) => match c.root() {
                 ClusterError::InvalidName(_) | ClusterError::Invalid(_) => EXIT_USAGE,
                 ClusterError::AlreadyExists(_) | ClusterError::Incomplete(_) => EXIT_USAGE,

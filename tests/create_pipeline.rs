@@ -28,6 +28,10 @@ struct FakeEngine {
     calls: Mutex<Vec<String>>,
     /// A command (space-joined argv prefix) that fails with exit code 1.
     fail_on: Option<String>,
+    /// `kubectl get nodes` reports no node Ready (a cluster without a CNI).
+    never_ready: bool,
+    /// The node image has no haproxy (as kindest/node): the balancer probe says so.
+    no_haproxy: bool,
 }
 
 impl FakeEngine {
@@ -119,6 +123,12 @@ impl Provider for FakeEngine {
     }
     async fn settle(&self, _timeout: Duration) {}
     async fn wait_for_log(&self, node: &str, _n: &[&str], _t: Duration) -> Result<()> {
+        if self.no_haproxy && node.ends_with("-lb-probe") {
+            return Err(ProviderError::BootExited {
+                node: node.into(),
+                last_logs: vec!["minik-lb-probe: missing".into()],
+            });
+        }
         self.log(format!("booted {node}"));
         Ok(())
     }
@@ -155,7 +165,7 @@ impl Provider for FakeEngine {
                     .lock()
                     .unwrap()
                     .iter()
-                    .filter(|n| n.systemd)
+                    .filter(|n| n.systemd && !self.never_ready)
                     .map(|n| serde_json::json!({"metadata": {"name": n.name}, "status": {"conditions": [{"type": "Ready", "status": "True"}]}}))
                     .collect();
                 ok(&serde_json::json!({"kind": "NodeList", "items": items}).to_string())
@@ -304,6 +314,155 @@ async fn steps_run_in_order_and_the_kubeconfig_is_written() {
         written.contains("name: minik-pipe") && written.contains("current-context: minik-pipe"),
         "{written}"
     );
+}
+
+/// Records every event, to check what the user is told.
+#[derive(Default)]
+struct Recorder(Mutex<Vec<minik::events::Event>>);
+
+impl minik::events::Reporter for Recorder {
+    fn event(&self, event: minik::events::Event) {
+        self.0.lock().unwrap().push(event);
+    }
+}
+
+const EXCLUDE_LB: &str =
+    "label nodes --all node.kubernetes.io/exclude-from-external-load-balancers-";
+
+#[tokio::test]
+async fn without_workers_the_control_planes_may_back_load_balancers() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = FakeEngine::default();
+    create(
+        &engine,
+        options(1, 0, &dir.path().join("a"), false),
+        &Events::silent(),
+    )
+    .await
+    .unwrap();
+    let calls = engine.calls();
+    // After init (kubeadm adds the label), on the first control plane.
+    let label = position(
+        &calls,
+        &format!(
+            "exec pipe-control-plane: kubectl --kubeconfig=/etc/kubernetes/admin.conf {EXCLUDE_LB}"
+        ),
+    );
+    assert!(position(&calls, "kubeadm init") < label, "{calls:#?}");
+
+    // With workers, the control planes keep kubeadm's label.
+    let engine = FakeEngine::default();
+    create(
+        &engine,
+        options(1, 1, &dir.path().join("b"), false),
+        &Events::silent(),
+    )
+    .await
+    .unwrap();
+    assert!(!engine.calls().iter().any(|c| c.contains(EXCLUDE_LB)));
+}
+
+#[tokio::test]
+async fn disabled_default_cni_returns_once_the_api_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = FakeEngine {
+        never_ready: true,
+        ..FakeEngine::default()
+    };
+    let mut opts = options(1, 1, &dir.path().join("config"), false);
+    opts.config.networking.disable_default_cni = true;
+    opts.wait = Duration::from_secs(300);
+    let recorder = std::sync::Arc::new(Recorder::default());
+    let started = std::time::Instant::now();
+    let done = create(&engine, opts, &Events::new(recorder.clone()))
+        .await
+        .unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "it waited for Ready"
+    );
+    assert!(!done.ready, "no CNI, no Ready node");
+    let events = recorder.0.lock().unwrap();
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, minik::events::Event::Info(l)
+            if l.contains("disableDefaultCNI") && l.contains("install a CNI"))),
+        "{events:#?}"
+    );
+    assert!(!engine
+        .calls()
+        .iter()
+        .any(|c| c.contains("apply -f -") && c.contains("cni")));
+}
+
+#[tokio::test]
+async fn ha_without_haproxy_in_the_node_image_runs_the_dedicated_balancer() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = FakeEngine {
+        no_haproxy: true,
+        ..FakeEngine::default()
+    };
+    let recorder = std::sync::Arc::new(Recorder::default());
+    create(
+        &engine,
+        options(3, 0, &dir.path().join("config"), false),
+        &Events::new(recorder.clone()),
+    )
+    .await
+    .unwrap();
+    let specs = engine.nodes.lock().unwrap().clone();
+    let lb = specs
+        .iter()
+        .find(|n| n.name == "pipe-external-load-balancer")
+        .unwrap();
+    assert_eq!(lb.image, minik::cluster::loadbalancer::DEDICATED_IMAGE);
+    // The image's own entrypoint runs haproxy; minik's shell script is not used (no shell).
+    assert_eq!((lb.entrypoint.clone(), lb.command.clone()), (None, None));
+    assert!(specs
+        .iter()
+        .filter(|n| n.name != lb.name)
+        .all(|n| n.image == "minik/node:test"));
+    let calls = engine.calls();
+    // Configured with plain commands, checked by haproxy, reloaded through PID 1; before init.
+    let write = position(&calls, "exec pipe-external-load-balancer: cp /dev/stdin");
+    let check = position(&calls, "exec pipe-external-load-balancer: haproxy -c -q -f");
+    let reload = position(&calls, "exec pipe-external-load-balancer: kill -s USR2 1");
+    assert!(write < check && check < reload && reload < position(&calls, "kubeadm init"));
+    assert!(!calls
+        .iter()
+        .any(|c| c.starts_with("exec pipe-external-load-balancer: sh")));
+    let events = recorder.0.lock().unwrap().clone();
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, minik::events::Event::Info(l)
+            if l.contains("no haproxy") && l.contains("kindest/haproxy"))),
+        "{events:#?}"
+    );
+
+    // A node image with haproxy keeps the balancer on it, and says so.
+    let engine = FakeEngine::default();
+    let recorder = std::sync::Arc::new(Recorder::default());
+    create(
+        &engine,
+        options(2, 0, &dir.path().join("config2"), false),
+        &Events::new(recorder.clone()),
+    )
+    .await
+    .unwrap();
+    let specs = engine.nodes.lock().unwrap().clone();
+    let lb = specs
+        .iter()
+        .find(|n| n.name == "pipe-external-load-balancer")
+        .unwrap();
+    assert_eq!(lb.image, "minik/node:test");
+    assert!(lb.entrypoint.is_some());
+    let events = recorder.0.lock().unwrap();
+    assert!(events
+        .iter()
+        .any(|e| matches!(e, minik::events::Event::Info(l)
+        if l.contains("haproxy from the node image"))));
 }
 
 #[tokio::test]

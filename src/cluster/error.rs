@@ -56,6 +56,16 @@ pub enum ClusterError {
     #[error(transparent)]
     Patch(#[from] crate::patch::PatchError),
 
+    /// A failure on a node whose kubelet logged errors: they usually say why (kubeadm itself
+    /// only reports that the kubelet never became healthy).
+    #[error("{source}\nthe kubelet on {node} logged:\n{log}")]
+    WithKubeletLog {
+        node: String,
+        log: String,
+        #[source]
+        source: Box<ClusterError>,
+    },
+
     #[error("unexpected output from {what} on node {node}: {reason}")]
     BadOutput {
         node: String,
@@ -79,7 +89,9 @@ impl ClusterError {
     /// The innermost error, past step wrappers.
     pub fn root(&self) -> &ClusterError {
         match self {
-            ClusterError::Step { source, .. } => source.root(),
+            ClusterError::Step { source, .. } | ClusterError::WithKubeletLog { source, .. } => {
+                source.root()
+            }
             e => e,
         }
     }

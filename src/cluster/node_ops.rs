@@ -256,6 +256,7 @@ async fn add_node(
         nodes,
         version,
         info,
+        extras: &opts.extras,
     };
 
     let step = events.step(format!("Joining {name} {}", role_icon(opts.role)));
@@ -268,6 +269,10 @@ async fn add_node(
     create::join_node(&ctx, &new, &hashes)
         .await
         .map_err(|e| e.in_step("Joining the node"))?;
+    let no_workers = !cluster.nodes.iter().any(|n| n.role == NodeRole::Worker);
+    if new.is_control_plane() && no_workers {
+        create::include_in_load_balancers(provider, &boot.name, &[name]).await?;
+    }
     step.done();
 
     if let (true, Some(stored)) = (new.is_control_plane(), &stored) {

@@ -7,11 +7,11 @@ use crate::error::Error;
 use crate::k8s_version::KubeVersion;
 use crate::nodeimage;
 use crate::platform::{self, Request, Status};
-use crate::provider::{BindMount, NodeRole};
+use crate::provider::{BindMount, NodeRole, Provider, NETWORK_NAME};
 
 pub async fn run(ctx: &Ctx, args: CreateArgs) -> Result<(), Error> {
     // Everything the user typed is checked before anything is made.
-    let config = config_from_args(&args)?;
+    let loaded = config_from_args(&args)?;
     let version: KubeVersion = args
         .kubernetes_version
         .as_deref()
@@ -22,6 +22,12 @@ pub async fn run(ctx: &Ctx, args: CreateArgs) -> Result<(), Error> {
         })?;
 
     let engine = engine::connect_engine(ctx).await?;
+    // The node network exists once any cluster was made: its range must not hold pods or
+    // services (a new network picks a free range by itself).
+    if let Some(subnets) = engine.provider.network_subnets(NETWORK_NAME).await? {
+        loaded.check_node_network(NETWORK_NAME, &subnets)?;
+    }
+    let config = loaded.config;
     let extras = preflight(ctx, &engine, &config).await?;
     let provider = engine.provider;
     let image = match &args.image {
@@ -146,13 +152,15 @@ pub(super) async fn preflight(
         extras.devices.push("/dev/fuse".into());
     }
     extras.userns_host = adj.userns_host.is_some();
+    extras.rootless = adj.rootless.is_some();
+    extras.cgroup_v1_host = adj.allow_cgroup_v1.is_some();
     if let Some(proxy) = adj.node_proxy_env {
         extras.env.extend(proxy.value);
     }
     Ok(extras)
 }
 
-fn config_from_args(args: &CreateArgs) -> Result<ClusterConfig, Error> {
+fn config_from_args(args: &CreateArgs) -> Result<LoadedConfig, Error> {
     // Flags are checked first: their own messages say more than a generic config error.
     if let Some(name) = &args.name {
         naming::validate_cluster_name(name).map_err(|e| {
@@ -209,7 +217,7 @@ fn config_from_args(args: &CreateArgs) -> Result<ClusterConfig, Error> {
     })?;
     loaded.validate()?;
     loaded.check_host_ports(&config::host_port_in_use)?;
-    Ok(loaded.config)
+    Ok(loaded)
 }
 
 #[cfg(test)]
@@ -228,11 +236,13 @@ mod tests {
 
     #[test]
     fn nodes_count_control_planes() {
-        let c = config_from_args(&args(&["--nodes", "5", "--control-planes", "3"])).unwrap();
+        let c = config_from_args(&args(&["--nodes", "5", "--control-planes", "3"]))
+            .unwrap()
+            .config;
         assert_eq!((c.control_planes(), c.workers()), (3, 2));
-        let c = config_from_args(&args(&["--nodes", "3"])).unwrap();
+        let c = config_from_args(&args(&["--nodes", "3"])).unwrap().config;
         assert_eq!((c.control_planes(), c.workers()), (1, 2));
-        let c = config_from_args(&args(&[])).unwrap();
+        let c = config_from_args(&args(&[])).unwrap().config;
         assert_eq!((c.control_planes(), c.workers()), (1, 0));
     }
 

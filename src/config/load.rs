@@ -160,6 +160,15 @@ impl LoadedConfig {
         all.into_result()
     }
 
+    /// The pod and service subnets against the engine's node network (`subnets` of `network`).
+    pub fn check_node_network(
+        &self,
+        network: &str,
+        subnets: &[String],
+    ) -> Result<(), ConfigErrors> {
+        super::validate::check_node_network(&self.config, &self.sources, network, subnets)
+    }
+
     /// Fixed host ports that are already taken; pass [`ports::host_port_in_use`] for the real probe.
     pub fn check_host_ports(
         &self,
@@ -302,5 +311,29 @@ fn base_dir(origin: &Path) -> PathBuf {
     match origin.parent() {
         Some(parent) => cwd.join(parent),
         None => cwd,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subnets_inside_the_node_network_are_refused_with_their_line() {
+        let text = "kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnetworking:\n  podSubnet: 172.18.128.0/17\n";
+        let loaded = LoadedConfig::parse(text, Path::new("c.yaml")).unwrap();
+        let err = loaded
+            .check_node_network("minik", &["172.18.0.0/16".into(), "fc00:f853::/64".into()])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("c.yaml:4:14: podSubnet 172.18.128.0/17 overlaps the node network minik (172.18.0.0/16)"),
+            "{err}"
+        );
+        assert!(!err.contains("serviceSubnet"), "{err}");
+        // Disjoint ranges pass.
+        loaded
+            .check_node_network("minik", &["172.30.0.0/16".into()])
+            .unwrap();
     }
 }

@@ -277,6 +277,7 @@ fn check_networking(config: &ClusterConfig, src: &SourceMap, errors: &mut Config
         src,
         errors,
     );
+    check_sizes(&pods, &services, src, errors);
     // Point at whichever of the two the file set (the service subnet if both).
     let (at, subject) = if src.has("networking.serviceSubnet") || !src.has("networking.podSubnet") {
         ("networking.serviceSubnet", "serviceSubnet")
@@ -297,6 +298,85 @@ fn check_networking(config: &ClusterConfig, src: &SourceMap, errors: &mut Config
             ));
         }
     }
+}
+
+/// kubeadm's own limits (cmd/kubeadm/app/apis/kubeadm/validation/validation.go,
+/// ValidateServiceSubnetSize and ValidatePodSubnetNodeMask), checked here so that a bad
+/// subnet fails before any container exists, not minutes later inside `kubeadm init`:
+/// a service range has at most 20 host bits (/12 IPv4, /108 IPv6), and the pod range holds
+/// at least one node range (/24 IPv4, /64 IPv6, the controller manager's defaults) and at
+/// most 2^16 of them.
+fn check_sizes(pods: &[Cidr], services: &[Cidr], src: &SourceMap, errors: &mut ConfigErrors) {
+    const MAX_SERVICE_HOST_BITS: u8 = 20;
+    const MAX_NODE_MASK_DIFF: u8 = 16;
+    for s in services {
+        let bits = if s.is_ipv4() { 32 } else { 128 };
+        if bits - s.prefix > MAX_SERVICE_HOST_BITS {
+            errors.push(src.error(
+                "networking.serviceSubnet",
+                format!(
+                    "serviceSubnet {s} is too large; for {bits}-bit addresses, the mask must be >= {}",
+                    bits - MAX_SERVICE_HOST_BITS
+                ),
+                "kubeadm refuses larger service ranges; the defaults are 10.96.0.0/16 and fd00:10:96::/112",
+            ));
+        }
+    }
+    for p in pods {
+        let node_mask = if p.is_ipv4() { 24 } else { 64 };
+        let problem = if p.prefix > node_mask {
+            Some(format!(
+                "podSubnet {p} is smaller than one node's pod range (/{node_mask}): the mask must be <= {node_mask}"
+            ))
+        } else if node_mask - p.prefix > MAX_NODE_MASK_DIFF {
+            Some(format!(
+                "podSubnet {p} is too large: its mask and the node mask /{node_mask} may differ by at most {MAX_NODE_MASK_DIFF}, so the mask must be >= {}",
+                node_mask - MAX_NODE_MASK_DIFF
+            ))
+        } else {
+            None
+        };
+        if let Some(message) = problem {
+            errors.push(src.error(
+                "networking.podSubnet",
+                message,
+                "each node gets a /24 (IPv6: /64) of the pod range; the defaults are 10.244.0.0/16 and fd00:10:244::/56",
+            ));
+        }
+    }
+}
+
+/// The pod and service ranges against the node network's subnets (known once the engine's
+/// network exists): routes to one would shadow the other.
+pub(crate) fn check_node_network(
+    config: &ClusterConfig,
+    src: &SourceMap,
+    network: &str,
+    node_subnets: &[String],
+) -> Result<(), ConfigErrors> {
+    let mut errors = ConfigErrors::default();
+    let nodes: Vec<Cidr> = node_subnets
+        .iter()
+        .filter_map(|s| Cidr::parse(s).ok())
+        .collect();
+    let net = &config.networking;
+    for (field, value) in [
+        ("podSubnet", &net.pod_subnet),
+        ("serviceSubnet", &net.service_subnet),
+    ] {
+        for c in super::net::parse_list(value).unwrap_or_default() {
+            if let Some(n) = nodes.iter().find(|n| n.overlaps(&c)) {
+                errors.push(src.error(
+                    &format!("networking.{field}"),
+                    format!("{field} {c} overlaps the node network {network} ({n})"),
+                    format!(
+                        "pick a {field} outside {n}, or remove the {network} network when no cluster uses it (docker network rm {network})"
+                    ),
+                ));
+            }
+        }
+    }
+    errors.into_result()
 }
 
 fn check_subnet(

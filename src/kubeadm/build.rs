@@ -256,6 +256,11 @@ impl Plan<'_> {
             cgroup_driver: "systemd",
             cgroup_root: "/kubelet",
             fail_swap_on: false,
+            // The kubelet decides "v1" by /sys/fs/cgroup not being cgroup2, so hybrid hosts
+            // count; the field exists from v1.31 and is true by default from v1.35.
+            fail_cgroup_v1: (self.input.cgroup_v1_host
+                && self.input.kubernetes_version.at_least(1, 31))
+            .then_some(false),
             address: self.ipv6.then_some("::"),
             healthz_bind_address: self.ipv6.then_some("::"),
             image_gc_high_threshold_percent: 100,

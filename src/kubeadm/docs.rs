@@ -186,6 +186,8 @@ pub(super) struct KubeletConfiguration {
     pub cgroup_driver: &'static str,
     pub cgroup_root: &'static str,
     pub fail_swap_on: bool,
+    #[serde(rename = "failCgroupV1", skip_serializing_if = "Option::is_none")]
+    pub fail_cgroup_v1: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]

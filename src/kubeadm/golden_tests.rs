@@ -32,6 +32,7 @@ struct Case {
     labels: BTreeMap<String, String>,
     ca_cert_hashes: Vec<String>,
     rootless: bool,
+    cgroup_v1_host: bool,
 }
 
 impl Case {
@@ -47,7 +48,29 @@ impl Case {
             labels: BTreeMap::new(),
             ca_cert_hashes: Vec::new(),
             rootless: false,
+            cgroup_v1_host: false,
         }
+    }
+
+    /// A dual-stack control plane; `v6_first` puts IPv6 first in the subnets and addresses.
+    fn dual_stack(name: &str, version: &str, v6_first: bool) -> Case {
+        let mut case = Case::control_plane(name, version);
+        let pair = |v4: &str, v6: &str| {
+            if v6_first {
+                format!("{v6},{v4}")
+            } else {
+                format!("{v4},{v6}")
+            }
+        };
+        let net = &mut case.cluster.networking;
+        net.ip_family = IpFamily::Dual;
+        net.pod_subnet = pair(DEFAULT_POD_SUBNET, DEFAULT_POD_SUBNET_V6);
+        net.service_subnet = pair(DEFAULT_SERVICE_SUBNET, DEFAULT_SERVICE_SUBNET_V6);
+        case.node_ips = vec!["172.18.0.2", "fc00:f853:ccd:e793::2"];
+        if v6_first {
+            case.node_ips.reverse();
+        }
+        case
     }
 
     fn input(&self) -> NodeKubeadmInput<'_> {
@@ -62,6 +85,7 @@ impl Case {
             node_labels: self.labels.clone(),
             ca_cert_hashes: self.ca_cert_hashes.clone(),
             rootless: self.rootless,
+            cgroup_v1_host: self.cgroup_v1_host,
         }
     }
 }
@@ -113,13 +137,9 @@ fn cases() -> Vec<Case> {
     ipv6.node_ips = vec!["fc00:f853:ccd:e793::2"];
     cases.push(ipv6);
 
-    let mut dual = Case::control_plane("dual-stack", "v1.35.0");
-    let net = &mut dual.cluster.networking;
-    net.ip_family = IpFamily::Dual;
-    net.pod_subnet = format!("{DEFAULT_POD_SUBNET},{DEFAULT_POD_SUBNET_V6}");
-    net.service_subnet = format!("{DEFAULT_SERVICE_SUBNET},{DEFAULT_SERVICE_SUBNET_V6}");
-    dual.node_ips = vec!["172.18.0.2", "fc00:f853:ccd:e793::2"];
-    cases.push(dual);
+    cases.push(Case::dual_stack("dual-stack", "v1.35.0", false));
+    // IPv6 first: the advertise address must be of the primary service family.
+    cases.push(Case::dual_stack("dual-stack-ipv6-first", "v1.36.1", true));
 
     let mut rootless = Case::control_plane("rootless-proxy-none", "v1.34.1");
     rootless.cluster.networking.kube_proxy_mode = ProxyMode::None;
@@ -130,6 +150,11 @@ fn cases() -> Vec<Case> {
     rootless_nft.cluster.networking.kube_proxy_mode = ProxyMode::Nftables;
     rootless_nft.rootless = true;
     cases.push(rootless_nft);
+
+    // A v1 or hybrid host: kubelets of 1.31+ get failCgroupV1: false.
+    let mut v1_host = Case::control_plane("cgroup-v1-host", "v1.36.1");
+    v1_host.cgroup_v1_host = true;
+    cases.push(v1_host);
 
     let mut nft = Case::control_plane("nftables-v1.30", "v1.30.14");
     nft.cluster.networking.kube_proxy_mode = ProxyMode::Nftables;
@@ -223,7 +248,7 @@ fn extra_args_are_maps_in_v1beta3_and_name_value_lists_in_v1beta4() {
     let args = &docs_of(&old)[1]["nodeRegistration"]["kubeletExtraArgs"];
     assert_eq!(args["node-ip"].as_str(), Some("172.18.0.2"));
 
-    let new = render(&Case::control_plane("new", "v1.31.0").input()).unwrap();
+    let new = render(&Case::control_plane("new", "v1.36.0").input()).unwrap();
     let args = &docs_of(&new)[1]["nodeRegistration"]["kubeletExtraArgs"];
     let node_ip = args
         .as_sequence()
@@ -232,6 +257,25 @@ fn extra_args_are_maps_in_v1beta3_and_name_value_lists_in_v1beta4() {
         .find(|a| a["name"].as_str() == Some("node-ip"))
         .unwrap();
     assert_eq!(node_ip["value"].as_str(), Some("172.18.0.2"));
+}
+
+#[test]
+fn fail_cgroup_v1_is_turned_off_on_v1_hosts_where_the_field_exists() {
+    let kubelet = |version: &str, v1_host: bool| {
+        let mut case = Case::control_plane("c", version);
+        case.cgroup_v1_host = v1_host;
+        docs_of(&render(&case.input()).unwrap())[3].clone()
+    };
+    // Before v1.31 the field does not exist (kubelets then run on v1 anyway).
+    assert!(kubelet("v1.30.14", true).get("failCgroupV1").is_none());
+    for v in ["v1.31.0", "v1.35.0", "v1.36.1"] {
+        assert_eq!(
+            kubelet(v, true)["failCgroupV1"].as_bool(),
+            Some(false),
+            "{v}"
+        );
+        assert!(kubelet(v, false).get("failCgroupV1").is_none(), "{v}");
+    }
 }
 
 #[test]

@@ -36,7 +36,8 @@ pub struct NodeKubeadmInput<'a> {
     pub kubernetes_version: &'a KubeVersion,
     pub node_name: &'a str,
     /// The node's address(es) on the minik network; the first is the advertise address, all
-    /// of them (comma-joined) become the kubelet's `--node-ip` (dual stack: IPv4 first).
+    /// of them (comma-joined) become the kubelet's `--node-ip` (dual stack: the family of the
+    /// first service subnet first, as kind orders them).
     pub node_ips: Vec<String>,
     pub control_plane: bool,
     /// `host:port` every node uses to reach the API (the load balancer or first control plane).
@@ -48,6 +49,10 @@ pub struct NodeKubeadmInput<'a> {
     pub ca_cert_hashes: Vec<String>,
     /// Is the host engine rootless (kubelet feature gates and kube-proxy conntrack settings).
     pub rootless: bool,
+    /// The host's /sys/fs/cgroup is not a cgroup2 mount (v1 or hybrid): the kubelet must be
+    /// told not to refuse it (`failCgroupV1: false`, a field since v1.31, defaulting to true
+    /// from v1.35).
+    pub cgroup_v1_host: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -66,12 +71,13 @@ pub enum KubeadmError {
     CaCert(String),
 }
 
-/// The kubeadm config API for a Kubernetes version: `v1beta3` for v1.28–v1.30, `v1beta4` from
-/// v1.31 (where it became kubeadm's default).
+/// The kubeadm config API for a Kubernetes version, as kind chooses it (so kind configs' patches,
+/// which match documents by apiVersion, apply to the same documents): `v1beta3` for v1.28–v1.35,
+/// `v1beta4` from v1.36, where kubeadm removed v1beta3 (kind's kubeadm/config.go, Config()).
 pub fn kubeadm_api_version(v: &KubeVersion) -> Result<&'static str, KubeadmError> {
     if v.major != 1 || !v.at_least(1, 28) {
         Err(KubeadmError::UnsupportedVersion(v.clone()))
-    } else if v.at_least(1, 31) {
+    } else if v.at_least(1, 36) {
         Ok("kubeadm.k8s.io/v1beta4")
     } else {
         Ok("kubeadm.k8s.io/v1beta3")
@@ -115,7 +121,9 @@ mod tests {
         for (k8s, api) in [
             ("v1.28.0", "kubeadm.k8s.io/v1beta3"),
             ("v1.30.14", "kubeadm.k8s.io/v1beta3"),
-            ("v1.31.0-rc.1", "kubeadm.k8s.io/v1beta4"),
+            ("v1.31.0-rc.1", "kubeadm.k8s.io/v1beta3"),
+            ("v1.35.5", "kubeadm.k8s.io/v1beta3"),
+            ("v1.36.0-rc.0", "kubeadm.k8s.io/v1beta4"),
             ("v1.36.1", "kubeadm.k8s.io/v1beta4"),
         ] {
             assert_eq!(kubeadm_api_version(&v(k8s)).unwrap(), api, "{k8s}");

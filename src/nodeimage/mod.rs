@@ -11,9 +11,11 @@ pub mod download;
 pub mod images;
 mod install_runtime;
 pub mod runtime;
+mod kindest;
 
 pub use build::{build, BuildOptions, Source};
 pub use context::build_context;
+pub use kindest::{kindest_image, Unpublished};
 
 use crate::k8s_version::KubeVersion;
 use crate::provider::{Provider, ProviderError};
@@ -23,19 +25,6 @@ pub const DEFAULT_KUBERNETES_VERSION: &str = "v1.36.1";
 
 /// minik's own node image repository (`minik/node:<version>`).
 pub const MINIK_NODE_REPO: &str = "minik/node";
-
-/// kind's published node images, pinned by digest (from kind v0.32.0's release notes), used when
-/// no minik image of that version has been built.
-const KINDEST_NODE_IMAGES: &[(&str, &str)] = &[
-    (
-        "v1.36.1",
-        "sha256:3489c7674813ba5d8b1a9977baea8a6e553784dab7b84759d1014dbd78f7ebd5",
-    ),
-    (
-        "v1.35.5",
-        "sha256:ce977ae6d65918d0b58a5f8b5e940429c2ce42fa3a5619ec2bbc60b949c0ac95",
-    ),
-];
 
 #[derive(Debug, thiserror::Error)]
 pub enum NodeImageError {
@@ -55,6 +44,8 @@ pub enum NodeImageError {
     /// A signal arrived; the build container was removed.
     #[error("interrupted by {}", .0.name())]
     Interrupted(crate::signals::Signal),
+    #[error(transparent)]
+    Unpublished(#[from] Unpublished),
 
     #[error("could not read {path}: {source}")]
     Read {
@@ -76,6 +67,7 @@ impl NodeImageError {
             NodeImageError::Step { .. } => {
                 Some("the build container's output is above; rerun with -v for all of it".into())
             }
+            NodeImageError::Unpublished(u) => Some(u.hint.clone()),
             _ => None,
         }
     }
@@ -95,26 +87,17 @@ pub fn minik_image(version: &KubeVersion) -> String {
     format!("{MINIK_NODE_REPO}:{version}")
 }
 
-/// kind's image for a version, pinned by digest when minik knows it.
-pub fn kindest_image(version: &KubeVersion) -> String {
-    let v = version.to_string();
-    match KINDEST_NODE_IMAGES.iter().find(|(k, _)| *k == v) {
-        Some((_, digest)) => format!("kindest/node:{v}@{digest}"),
-        None => format!("kindest/node:{v}"),
-    }
-}
-
 /// The image for a cluster when `--image` is not given: minik's own image of that version
-/// when it has been built here, else kind's published one.
+/// when it has been built here, else kind's published one (refused when kind has none).
 pub async fn default_image(
     provider: &dyn Provider,
     version: &KubeVersion,
-) -> Result<String, ProviderError> {
+) -> Result<String, NodeImageError> {
     let own = minik_image(version);
     if provider.image_id(&own).await?.is_some() {
         return Ok(own);
     }
-    Ok(kindest_image(version))
+    Ok(kindest_image(version)?)
 }
 
 #[cfg(test)]
@@ -124,17 +107,8 @@ mod tests {
     #[test]
     fn default_version_parses_and_has_a_pinned_kind_image() {
         let v: KubeVersion = DEFAULT_KUBERNETES_VERSION.parse().unwrap();
-        assert!(
-            kindest_image(&v).contains("@sha256:"),
-            "{}",
-            kindest_image(&v)
-        );
+        let image = kindest_image(&v).unwrap();
+        assert!(image.contains("@sha256:"), "{image}");
         assert_eq!(minik_image(&v), "minik/node:v1.36.1");
-    }
-
-    #[test]
-    fn unknown_versions_use_a_plain_tag() {
-        let v: KubeVersion = "v1.30.2".parse().unwrap();
-        assert_eq!(kindest_image(&v), "kindest/node:v1.30.2");
     }
 }

@@ -32,12 +32,21 @@ pub(crate) struct MergePatch {
     pub body: Value,
 }
 
+/// A patched kubeadm config and the patches that matched none of its documents (kind applies
+/// those silently; they are nearly always a wrong `apiVersion` or `kind`, so minik warns).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PatchedConfig {
+    pub text: String,
+    /// Labels like `kubeadmConfigPatches[0]` (`node ...` for a node's own patches).
+    pub unmatched: Vec<String>,
+}
+
 /// Applies the cluster's kubeadm patches and then `node`'s (as kind does) to `config`.
 pub fn kubeadm_config_for_node(
     config: &str,
     cluster: &ClusterConfig,
     node: &NodeConfig,
-) -> Result<String, PatchError> {
+) -> Result<PatchedConfig, PatchError> {
     let label = |what: &str, i: usize| format!("{what}[{i}]");
     let node_label = |what: &str, i: usize| format!("node {what}[{i}]");
     let merges = labelled(
@@ -71,6 +80,7 @@ pub fn kubeadm_config(
         labelled(merge_patches, "kubeadmConfigPatches", label).collect(),
         labelled(json6902, "kubeadmConfigPatchesJSON6902", label).collect(),
     )
+    .map(|p| p.text)
 }
 
 fn labelled<'a, T>(
@@ -97,7 +107,7 @@ fn apply(
     config: &str,
     merges: Vec<(String, &String)>,
     json6902: Vec<(String, &Json6902Patch)>,
-) -> Result<String, PatchError> {
+) -> Result<PatchedConfig, PatchError> {
     let mut docs = split(config)
         .into_iter()
         .enumerate()
@@ -115,9 +125,16 @@ fn apply(
     let mut parsed = Vec::new();
     for (label, text) in merges {
         let patches = parse_merge_patches(text).map_err(|e| PatchError::new(&label, e))?;
-        parsed.extend(patches);
+        parsed.extend(patches.into_iter().map(|p| (label.clone(), p)));
     }
-    for patch in &parsed {
+    let mut unmatched: Vec<String> = Vec::new();
+    let mut note_unmatched = |label: &str, hit: bool| {
+        if !hit && !unmatched.iter().any(|l| l == label) {
+            unmatched.push(label.to_string());
+        }
+    };
+    for (label, patch) in &parsed {
+        let mut hit = false;
         for doc in docs.iter_mut() {
             let (kind, api) = type_meta(&doc.value);
             if matches(&kind, &api, &patch.kind, &patch.api_version) {
@@ -125,8 +142,10 @@ fn apply(
                 merge_kubeadm_fields(&mut doc.value, &mut body, &api, &patch.api_version);
                 json_patch::merge(&mut doc.value, &body);
                 doc.patched = true;
+                hit = true;
             }
         }
+        note_unmatched(label, hit);
     }
     for (label, p) in json6902 {
         let ops = parse_json6902(&p.patch).map_err(|e| PatchError::new(&label, e))?;
@@ -135,14 +154,17 @@ fn apply(
         } else {
             format!("{}/{}", p.group, p.version)
         };
+        let mut hit = false;
         for doc in docs.iter_mut() {
             let (kind, doc_api) = type_meta(&doc.value);
             if matches(&kind, &doc_api, &p.kind, &api) {
                 json_patch::patch(&mut doc.value, &ops)
                     .map_err(|e| PatchError::new(format!("{label} on {kind}"), e))?;
                 doc.patched = true;
+                hit = true;
             }
         }
+        note_unmatched(&label, hit);
     }
     let mut out = String::with_capacity(config.len());
     for doc in docs {
@@ -156,7 +178,10 @@ fn apply(
             out.push_str(&doc.text);
         }
     }
-    Ok(out)
+    Ok(PatchedConfig {
+        text: out,
+        unmatched,
+    })
 }
 
 /// kind's rule: kinds must be equal; a patch without apiVersion matches any version; otherwise
@@ -223,6 +248,7 @@ pub(crate) fn parse_merge_patches(text: &str) -> Result<Vec<MergePatch>, String>
             return Err(format!("document {} is not a mapping", i + 1));
         }
         let (kind, api_version) = type_meta(&body);
+        let body = without_kind_metadata(body);
         out.push(MergePatch {
             kind,
             api_version,
@@ -230,6 +256,22 @@ pub(crate) fn parse_merge_patches(text: &str) -> Result<Vec<MergePatch>, String>
         });
     }
     Ok(out)
+}
+
+/// kind's generated documents carry `metadata: {name: config}` and kind removes it after
+/// patching, so patches written for kind often repeat it; kubeadm's types have no such field.
+/// Drop exactly that (other metadata is the user's business and is kept).
+fn without_kind_metadata(mut body: Value) -> Value {
+    if let Some(obj) = body.as_object_mut() {
+        let kind_era = obj
+            .get("metadata")
+            .and_then(Value::as_object)
+            .is_some_and(|m| m.len() == 1 && m.get("name") == Some(&Value::from("config")));
+        if kind_era {
+            obj.remove("metadata");
+        }
+    }
+    body
 }
 
 /// A JSON6902 patch: a YAML or JSON list of operations.
@@ -309,6 +351,47 @@ mod tests {
         assert_eq!(docs[2].0.as_deref(), Some("--- # c\n"));
         let same = kubeadm_config(stream, &[], &[]).unwrap();
         assert_eq!(same, stream);
+    }
+
+    #[test]
+    fn patches_that_match_nothing_are_reported_by_label() {
+        let config = "apiVersion: kubeadm.k8s.io/v1beta3\nkind: ClusterConfiguration\n";
+        let mut cluster = ClusterConfig::with_nodes("c", 1, 0);
+        cluster.kubeadm_config_patches = vec![
+            "kind: ClusterConfiguration\nclusterName: x\n".into(),
+            "apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\n".into(),
+        ];
+        cluster.kubeadm_config_patches_json6902 = vec![Json6902Patch {
+            group: "kubeadm.k8s.io".into(),
+            version: "v1beta3".into(),
+            kind: "InitConfiguration".into(),
+            patch: "[]".into(),
+        }];
+        let mut node = cluster.nodes[0].clone();
+        node.kubeadm_config_patches = vec!["kind: Nope\n".into()];
+        let out = kubeadm_config_for_node(config, &cluster, &node).unwrap();
+        assert!(out.text.contains("clusterName: x"), "{}", out.text);
+        assert_eq!(
+            out.unmatched,
+            [
+                "kubeadmConfigPatches[1]",
+                "node kubeadmConfigPatches[0]",
+                "kubeadmConfigPatchesJSON6902[0]"
+            ]
+        );
+    }
+
+    #[test]
+    fn kind_era_metadata_is_dropped_from_merge_patches() {
+        let config = "apiVersion: kubeadm.k8s.io/v1beta3\nkind: ClusterConfiguration\n";
+        let patch = "kind: ClusterConfiguration\nmetadata:\n  name: config\nclusterName: x\n";
+        let out = kubeadm_config(config, &[patch.into()], &[]).unwrap();
+        assert!(!out.contains("metadata"), "{out}");
+        assert!(out.contains("clusterName: x"), "{out}");
+        // Anything else under metadata is not kind's and stays.
+        let patch = "kind: ClusterConfiguration\nmetadata:\n  name: other\n";
+        let out = kubeadm_config(config, &[patch.into()], &[]).unwrap();
+        assert!(out.contains("name: other"), "{out}");
     }
 
     #[test]

@@ -13,7 +13,7 @@ mod kubeadm_merge;
 mod registry_hosts;
 
 pub use containerd::{containerd_config, PatchedContainerd};
-pub use kubeadm::{kubeadm_config, kubeadm_config_for_node, KUBEADM_KINDS};
+pub use kubeadm::{kubeadm_config, kubeadm_config_for_node, PatchedConfig, KUBEADM_KINDS};
 pub use registry_hosts::HostsFile;
 
 pub(crate) use containerd::parse_toml_patch;

@@ -90,6 +90,8 @@ pub struct Adjustments {
     /// `--device /dev/fuse`.
     pub device_fuse: Option<String>,
     pub rootless: Option<Reasoned<RootlessTweaks>>,
+    /// The kubelet would see cgroup v1: tell it to run anyway (`failCgroupV1: false`).
+    pub allow_cgroup_v1: Option<String>,
     /// Which of `--cpus`, `--memory`, `--pids-limit` the engine can apply; leave the others off.
     pub resource_limits: Reasoned<LimitSupport>,
     /// MTU for the node network (`com.docker.network.driver.mtu`).
@@ -120,6 +122,7 @@ impl Adjustments {
             .cloned()
             .collect();
         out.extend(self.rootless.as_ref().map(|r| r.reason.clone()));
+        out.extend(self.allow_cgroup_v1.clone());
         out.push(self.resource_limits.reason.clone());
         out.extend(self.network_mtu.as_ref().map(|r| r.reason.clone()));
         out.extend(self.node_proxy_env.as_ref().map(|r| r.reason.clone()));
@@ -172,6 +175,21 @@ pub fn plan_adjustments(env: &Environment, requested: &Request) -> Adjustments {
              conntrack sysctls alone",
         )
     });
+
+    // The kubelet asks "is /sys/fs/cgroup a cgroup2 mount?", so hybrid hosts count as v1; an
+    // engine that does not say is older than cgroup v2 support.
+    let allow_cgroup_v1 = match env.cgroup.version {
+        CgroupVersion::V2 => None,
+        v => Some(format!(
+            "the engine's host uses cgroup {}: kubelets get failCgroupV1: false (from v1.35 \
+             they refuse cgroup v1 by default)",
+            match v {
+                CgroupVersion::V1 => "v1",
+                CgroupVersion::Hybrid => "v1 controllers (hybrid)",
+                _ => "v1 (the engine does not report its cgroup version)",
+            }
+        )),
+    };
 
     let limits = env.cgroup.limits;
     let mut missing = Vec::new();
@@ -294,6 +312,7 @@ pub fn plan_adjustments(env: &Environment, requested: &Request) -> Adjustments {
         userns_host,
         device_fuse,
         rootless,
+        allow_cgroup_v1,
         resource_limits,
         network_mtu,
         node_proxy_env,

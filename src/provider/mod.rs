@@ -86,6 +86,11 @@ pub trait Provider: Send + Sync {
     /// Create the shared network if it does not exist yet, and describe it.
     async fn ensure_network(&self, name: &str) -> Result<NetworkInfo>;
 
+    /// The subnets of an existing network, `None` when there is no such network (read-only).
+    async fn network_subnets(&self, _name: &str) -> Result<Option<Vec<String>>> {
+        Ok(None)
+    }
+
     /// Can this engine run privileged containers? Probed once per process with `image`.
     async fn privileged_allowed(&self, image: &str) -> Result<bool>;
 

@@ -2918,6 +2918,15 @@ def kubelet_main(argv):
     if config.get("cgroupDriver", "systemd") not in ("systemd", "cgroupfs"):
         log_error(f'"command failed" err="invalid cgroupDriver {config.get("cgroupDriver")!r}"')
         return 1
+    # What stops a real kubelet at start-up on this host (cgroup v1, user namespace).
+    import standin_kubelet_checks
+    refused = standin_kubelet_checks.startup_error(
+        VERSION, config, flags, mountinfo_path=P("/proc/self/mountinfo"),
+        uid_map_path=P("/proc/self/uid_map"), sysctl_dir=P("/proc/sys"))
+    if refused:
+        for line in refused:
+            log_error(line)
+        return 1
     bad = forbidden_node_labels(parse_labels(flags.get("node-labels")))
     if bad:
         log_error(f'"command failed" err="unknown \'kubernetes.io\' or \'k8s.io\' labels '

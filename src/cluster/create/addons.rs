@@ -20,11 +20,9 @@ async fn cni(ctx: &Ctx<'_>) -> Result<(), ClusterError> {
     let step = ctx.events.step("Installing CNI 🔌");
     async {
         let manifest = node::read_file(ctx.provider, &ctx.bootstrap().name, CNI_MANIFEST).await?;
-        apply(
-            ctx,
-            template_cni(&manifest, &ctx.config.networking.pod_subnet),
-        )
-        .await
+        let manifest = template_cni(&manifest, &ctx.config.networking.pod_subnet);
+        let endpoint = super::kubeadm_config::control_plane_endpoint(ctx);
+        apply(ctx, with_control_plane_endpoint(&manifest, &endpoint)?).await
     }
     .await
     .map_err(|e| e.in_step("Installing CNI"))?;
@@ -53,6 +51,31 @@ pub fn template_cni(manifest: &str, pod_subnet: &str) -> String {
         .replace("{{.PodSubnet}}", pod_subnet)
 }
 
+/// The marker kind's (and minik's) CNI manifests carry when they want the API endpoint.
+const PATCH_MARKER: &str = "would you kindly patch this file";
+
+/// Give the CNI DaemonSet `CONTROL_PLANE_ENDPOINT` (`host:port` of the API inside the cluster
+/// network) when the manifest asks for it, as kind does: kindnetd then talks to the API
+/// directly instead of through the service VIP, which only kube-proxy makes work (and nothing
+/// does with `kubeProxyMode: none`).
+pub fn with_control_plane_endpoint(manifest: &str, endpoint: &str) -> Result<String, ClusterError> {
+    if !manifest.contains(PATCH_MARKER) {
+        return Ok(manifest.to_string());
+    }
+    let ops = format!(
+        "- op: add\n  path: /spec/template/spec/containers/0/env/-\n  value:\n    name: \
+         CONTROL_PLANE_ENDPOINT\n    value: \"{endpoint}\"\n"
+    );
+    let patch = crate::config::Json6902Patch {
+        group: "apps".into(),
+        version: "v1".into(),
+        kind: "DaemonSet".into(),
+        patch: ops,
+    };
+    crate::patch::kubeadm_config(manifest, &[], &[patch])
+        .map_err(|e| ClusterError::Invalid(format!("the node image's CNI manifest: {e}")))
+}
+
 async fn apply(ctx: &Ctx<'_>, manifest: String) -> Result<(), ClusterError> {
     let out = node::run_with_input(
         ctx.provider,
@@ -73,7 +96,44 @@ async fn apply(ctx: &Ctx<'_>, manifest: String) -> Result<(), ClusterError> {
 
 #[cfg(test)]
 mod tests {
-    use super::template_cni;
+    use super::{template_cni, with_control_plane_endpoint};
+
+    fn env_of(manifest: &str) -> Vec<(String, String)> {
+        let ds = serde_yaml::Deserializer::from_str(manifest)
+            .map(|d| <serde_yaml::Value as serde::Deserialize>::deserialize(d).unwrap())
+            .find(|d| d["kind"].as_str() == Some("DaemonSet"))
+            .unwrap();
+        ds["spec"]["template"]["spec"]["containers"][0]["env"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                let s = |k: &str| e[k].as_str().unwrap_or_default().to_string();
+                (s("name"), s("value"))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn minik_manifest_gets_the_endpoint_and_only_requests() {
+        let shipped = include_str!("../../../node-image/manifests/default-cni.yaml");
+        let out = with_control_plane_endpoint(shipped, "lab-external-load-balancer:6443").unwrap();
+        let env = env_of(&out);
+        assert!(env.contains(&(
+            "CONTROL_PLANE_ENDPOINT".into(),
+            "lab-external-load-balancer:6443".into()
+        )));
+        assert!(env.iter().any(|(k, _)| k == "POD_SUBNET"), "{env:?}");
+        assert!(!shipped.contains("limits:"), "kindnet keeps requests only");
+        // The ServiceAccount and RBAC documents are passed through.
+        assert!(out.contains("kind: ClusterRoleBinding"));
+    }
+
+    #[test]
+    fn manifests_without_the_marker_are_left_alone() {
+        let m = "apiVersion: apps/v1\nkind: DaemonSet\nspec: {}\n";
+        assert_eq!(with_control_plane_endpoint(m, "x:6443").unwrap(), m);
+    }
 
     #[test]
     fn substitutes_both_spellings_of_the_marker() {

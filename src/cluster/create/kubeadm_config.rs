@@ -35,6 +35,20 @@ pub fn control_plane_endpoint(ctx: &Ctx<'_>) -> String {
     format!("{}:{API_SERVER_INTERNAL_PORT}", host.name)
 }
 
+/// The node's addresses, the family of the first service subnet first (kind's rule): the
+/// first one becomes the API server's advertise address, and the API server refuses an
+/// advertise address whose family differs from its primary service range.
+pub fn order_by_service_family(
+    ipv4: Option<String>,
+    ipv6: Option<String>,
+    service_subnet: &str,
+) -> Vec<String> {
+    let first = service_subnet.split(',').next().unwrap_or("").trim();
+    let v6_first = first.contains(':');
+    let (a, b) = if v6_first { (ipv6, ipv4) } else { (ipv4, ipv6) };
+    a.into_iter().chain(b).collect()
+}
+
 /// Render one node's config; `ca_cert_hashes` pins the cluster CA for joins once it exists.
 pub fn render_for(
     ctx: &Ctx<'_>,
@@ -46,9 +60,11 @@ pub fn render_for(
         what: "inspect".into(),
         reason: "node not found after creation".into(),
     })?;
-    let mut node_ips: Vec<String> = Vec::new();
-    node_ips.extend(info.ipv4.clone());
-    node_ips.extend(info.ipv6.clone());
+    let node_ips = order_by_service_family(
+        info.ipv4.clone(),
+        info.ipv6.clone(),
+        &ctx.config.networking.service_subnet,
+    );
     if node_ips.is_empty() {
         return Err(ClusterError::BadOutput {
             node: n.name.clone(),
@@ -67,12 +83,28 @@ pub fn render_for(
         provider: ctx.provider.name(),
         node_labels: n.config.labels.clone(),
         ca_cert_hashes,
-        rootless: false,
+        rootless: ctx.extras.rootless,
+        cgroup_v1_host: ctx.extras.cgroup_v1_host,
     };
     let rendered = kubeadm::render(&input)?;
-    Ok(crate::patch::kubeadm_config_for_node(
-        &rendered, ctx.config, &n.config,
-    )?)
+    let patched = crate::patch::kubeadm_config_for_node(&rendered, ctx.config, &n.config)?;
+    // The cluster's patches are the same on every node: report them once, for the first
+    // control plane; a node's own patches for that node.
+    let first = n.name == ctx.bootstrap().name;
+    for label in patched
+        .unmatched
+        .iter()
+        .filter(|l| first || l.starts_with("node "))
+    {
+        ctx.events.warn(format!(
+            "{label} matches no document of the kubeadm config for {} (Kubernetes {}, {}); \
+             check its kind and apiVersion",
+            n.name,
+            ctx.version,
+            kubeadm::kubeadm_api_version(&ctx.version).unwrap_or("kubeadm.k8s.io/?"),
+        ));
+    }
+    Ok(patched.text)
 }
 
 /// The first control plane's config (every other node gets its own when it joins, pinned to
@@ -155,4 +187,32 @@ pub(crate) async fn patch_containerd(ctx: &Ctx<'_>, node_name: &str) -> Result<(
         )
         .await?;
     runtime::check(ctx.provider, node_name).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::order_by_service_family;
+
+    #[test]
+    fn dual_stack_addresses_follow_the_first_service_subnet() {
+        let v4 = || Some("172.18.0.2".to_string());
+        let v6 = || Some("fc00:f853::2".to_string());
+        assert_eq!(
+            order_by_service_family(v4(), v6(), "10.96.0.0/16,fd00:10:96::/112"),
+            ["172.18.0.2", "fc00:f853::2"]
+        );
+        assert_eq!(
+            order_by_service_family(v4(), v6(), "fd00:10:96::/112, 10.96.0.0/16"),
+            ["fc00:f853::2", "172.18.0.2"]
+        );
+        // Single stack: whatever address there is.
+        assert_eq!(
+            order_by_service_family(None, v6(), "fd00:10:96::/112"),
+            ["fc00:f853::2"]
+        );
+        assert_eq!(
+            order_by_service_family(v4(), None, "fd00:10:96::/112"),
+            ["172.18.0.2"]
+        );
+    }
 }

@@ -1,9 +1,34 @@
 //! Step: point the external load balancer at the control planes, once every container exists
 //! (before `kubeadm init`: the API is reached through it from then on).
 
-use super::Ctx;
+use super::{ensure_image, Ctx, PlannedNode};
+use crate::cluster::loadbalancer::BalancerImage;
 use crate::cluster::{loadbalancer, ClusterError};
-use crate::provider::NodeRole;
+use crate::events::Events;
+use crate::provider::{NodeRole, Provider};
+
+/// Before any container exists: run the balancer from the node image when it has haproxy,
+/// else from the dedicated image (made present here), and say which.
+pub async fn choose_image(
+    provider: &dyn Provider,
+    events: &Events,
+    cluster: &str,
+    nodes: &mut [PlannedNode],
+) -> Result<(), ClusterError> {
+    let Some(lb) = nodes
+        .iter_mut()
+        .find(|n| n.role == NodeRole::ExternalLoadBalancer)
+    else {
+        return Ok(());
+    };
+    let choice = loadbalancer::choose_image(provider, cluster, &lb.image).await?;
+    events.info(choice.describe());
+    if choice == BalancerImage::Dedicated {
+        lb.image = choice.image().to_string();
+        ensure_image::run(provider, events, std::slice::from_ref(lb)).await?;
+    }
+    Ok(())
+}
 
 pub async fn run(ctx: &Ctx<'_>) -> Result<(), ClusterError> {
     if !ctx

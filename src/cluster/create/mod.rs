@@ -19,7 +19,7 @@ pub(crate) use wait_ready::wait_nodes_ready;
 // What `minik node add` (crate::cluster::node_ops) reuses to make one node the way create does.
 pub(crate) use join::join as join_node;
 pub(crate) use kubeadm_config::node_version;
-pub(crate) use kubeadm_init::copy_shared_pki;
+pub(crate) use kubeadm_init::{copy_shared_pki, include_in_load_balancers};
 pub(crate) use plan::plan as plan_nodes;
 pub(crate) use provision::run as provision_nodes;
 pub(crate) use wait_ready::run as wait_ready;
@@ -67,6 +67,8 @@ pub(crate) struct Ctx<'a> {
     pub version: KubeVersion,
     /// Nodes as the engine reports them (IP addresses, published ports).
     pub info: Vec<NodeInfo>,
+    /// Platform facts the kubeadm config depends on (rootless, host cgroup mode).
+    pub extras: &'a NodeExtras,
 }
 
 impl Ctx<'_> {
@@ -132,14 +134,9 @@ async fn run(
     events: &Events,
     started: Instant,
 ) -> Result<CreateOutcome, ClusterError> {
-    let nodes = plan::plan(&opts.config, &opts.image, &opts.extras)?;
+    let mut nodes = plan::plan(&opts.config, &opts.image, &opts.extras)?;
     ensure_image::run(provider, events, &nodes).await?;
-    if let Some(lb) = nodes
-        .iter()
-        .find(|n| n.role == crate::provider::NodeRole::ExternalLoadBalancer)
-    {
-        crate::cluster::loadbalancer::check_image(provider, &opts.config.name, &lb.image).await?;
-    }
+    loadbalancer::choose_image(provider, events, &opts.config.name, &mut nodes).await?;
     // Every container starts at once; work on the first control plane begins as soon as it
     // has booted, while the others finish booting.
     let prepared = events.step(format!("Preparing nodes {}", "📦".repeat(nodes.len())));
@@ -154,6 +151,7 @@ async fn run(
         nodes,
         version,
         info,
+        extras: &opts.extras,
     };
     let rest_booted = async {
         provision::wait_booted(provider, &ctx.nodes[1..]).await?;
@@ -168,6 +166,9 @@ async fn run(
     };
     futures_util::future::try_join(control_plane, rest_booted).await?;
     join::run(&ctx).await?;
+    if ctx.config.workers() == 0 {
+        kubeadm_init::include_in_load_balancers(provider, &ctx.bootstrap().name, &[]).await?;
+    }
     let ready = wait_ready::run(&ctx, opts.wait).await?;
     let exported = export_kubeconfig::run(&ctx, opts.kubeconfig.as_deref()).await?;
     // Last: keeping the configuration with the cluster also marks it as complete.

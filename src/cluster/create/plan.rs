@@ -13,6 +13,12 @@ pub struct NodeExtras {
     pub devices: Vec<String>,
     pub mounts: Vec<BindMount>,
     pub userns_host: bool,
+    /// The engine is rootless: kubelet needs `KubeletInUserNamespace`, kube-proxy must leave
+    /// the conntrack sysctls alone.
+    pub rootless: bool,
+    /// The engine's host is not known to be pure cgroup v2 (v1, hybrid, or unreported): the
+    /// kubelet treats it as v1, which 1.35+ refuses unless told otherwise.
+    pub cgroup_v1_host: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -90,7 +96,10 @@ pub fn plan(
             });
         }
         if let Some(search) = &cfg.networking.dns_search {
-            env.push(("MINIK_DNS_SEARCH".into(), search.join(" ")));
+            // minik's entrypoint reads MINIK_DNS_SEARCH, kindest/node's KIND_DNS_SEARCH.
+            for var in ["MINIK_DNS_SEARCH", "KIND_DNS_SEARCH"] {
+                env.push((var.into(), search.join(" ")));
+            }
         }
         let mut mounts = extras.mounts.clone();
         mounts.extend(n.extra_mounts.iter().map(|m| BindMount {
@@ -197,6 +206,28 @@ mod tests {
         assert_eq!(nodes[0].ports[0].host_port, 40999);
         assert_eq!(nodes[0].ports[0].container_port, 6443);
         assert_eq!(nodes[0].ports[0].listen_address, "127.0.0.1");
+    }
+
+    #[test]
+    fn dns_search_reaches_both_entrypoints() {
+        let mut cfg = ClusterConfig::with_nodes("d", 1, 1);
+        cfg.networking.dns_search = Some(vec!["corp.example".into(), "lab".into()]);
+        for n in plan(&cfg, "img", &NodeExtras::default()).unwrap() {
+            for var in ["MINIK_DNS_SEARCH", "KIND_DNS_SEARCH"] {
+                assert!(
+                    n.env
+                        .iter()
+                        .any(|(k, v)| k == var && v == "corp.example lab"),
+                    "{var} on {}: {:?}",
+                    n.name,
+                    n.env
+                );
+            }
+        }
+        // Unset: neither variable, so each entrypoint keeps the engine's search list.
+        let cfg = ClusterConfig::with_nodes("d", 1, 0);
+        let nodes = plan(&cfg, "img", &NodeExtras::default()).unwrap();
+        assert!(!nodes[0].env.iter().any(|(k, _)| k.ends_with("DNS_SEARCH")));
     }
 
     #[test]

@@ -84,6 +84,9 @@ pub async fn inspect_all(
 
 pub fn spec_for(config: &ClusterConfig, n: &PlannedNode, privileged: bool) -> NodeSpec {
     let is_node = n.role != NodeRole::ExternalLoadBalancer;
+    let own_balancer = !is_node
+        && crate::cluster::loadbalancer::BalancerImage::of_container_image(&n.image)
+            != crate::cluster::loadbalancer::BalancerImage::Dedicated;
     NodeSpec {
         name: n.name.clone(),
         cluster: config.name.clone(),
@@ -101,8 +104,10 @@ pub fn spec_for(config: &ClusterConfig, n: &PlannedNode, privileged: bool) -> No
         mounts: n.mounts.clone(),
         devices: n.devices.clone(),
         userns_host: n.userns_host,
-        command: (!is_node).then(crate::cluster::loadbalancer::command),
-        entrypoint: (!is_node).then(crate::cluster::loadbalancer::entrypoint),
+        // The node image runs haproxy through minik's script; the dedicated image has its own
+        // entrypoint (haproxy on a starter config) and no shell.
+        command: own_balancer.then(crate::cluster::loadbalancer::command),
+        entrypoint: own_balancer.then(crate::cluster::loadbalancer::entrypoint),
         labels: if is_node {
             crate::cluster::state::node_labels()
         } else {

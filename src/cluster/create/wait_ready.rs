@@ -18,6 +18,9 @@ pub async fn run(ctx: &Ctx<'_>, wait: Duration) -> Result<bool, ClusterError> {
         .filter(|n| n.role != NodeRole::ExternalLoadBalancer)
         .map(|n| n.name.as_str())
         .collect();
+    if ctx.config.networking.disable_default_cni && !wait.is_zero() {
+        return api_answers(ctx, &expected, wait).await;
+    }
     wait_nodes_ready(
         ctx.provider,
         ctx.events,
@@ -26,6 +29,33 @@ pub async fn run(ctx: &Ctx<'_>, wait: Duration) -> Result<bool, ClusterError> {
         wait,
     )
     .await
+}
+
+/// Without a CNI no node can become Ready, so waiting for it only burns `wait`: say so, and
+/// return as soon as the API answers (true only if the nodes happen to be Ready already).
+async fn api_answers(
+    ctx: &Ctx<'_>,
+    expected: &[&str],
+    wait: Duration,
+) -> Result<bool, ClusterError> {
+    ctx.events.info(
+        "networking.disableDefaultCNI is set: nodes stay NotReady until you install a CNI \
+         (for example with `kubectl apply -f <your CNI's manifest>`); not waiting for Ready",
+    );
+    let deadline = Instant::now() + wait;
+    loop {
+        match ready_nodes(ctx.provider, &ctx.bootstrap().name).await {
+            Ok(ready) => return Ok(expected.iter().all(|n| ready.iter().any(|r| r == n))),
+            Err(e) if Instant::now() >= deadline => {
+                ctx.events.warn(format!(
+                    "the API did not answer within {}: {e}",
+                    humantime::format_duration(wait)
+                ));
+                return Ok(false);
+            }
+            Err(_) => tokio::time::sleep(POLL).await,
+        }
+    }
 }
 
 /// Poll `kubectl get nodes` (with the admin.conf) on the first of `control_planes` that

@@ -1,6 +1,7 @@
 //! The HA load balancer in front of several control planes: haproxy, run from the node image
-//! itself (no other image is needed, so clusters work without a registry), in an ordinary
-//! container whose entrypoint runs haproxy in the foreground instead of systemd.
+//! itself when it has haproxy (minik's images do, so HA works offline), in an ordinary
+//! container whose entrypoint runs haproxy in the foreground instead of systemd. kindest/node
+//! images have none; then kind's own haproxy image, [`DEDICATED_IMAGE`], runs it.
 //!
 //! Its configuration follows the set of control planes: [`configure`] renders it, checks it
 //! with `haproxy -c`, swaps it in with a rename and has haproxy reload, then waits until haproxy
@@ -18,6 +19,54 @@ use crate::provider::{
 };
 
 pub use haproxy::ServerStat;
+
+/// kind's load-balancer image of its last haproxy-based release (kind v0.31.0,
+/// pkg/cluster/internal/loadbalancer/const.go): distroless haproxy 2.2 with `cp`, `mkdir` and
+/// `kill`, no shell. kind pins it by tag only and no published digest could be found, so it is
+/// pinned by that tag.
+pub const DEDICATED_IMAGE: &str = "docker.io/kindest/haproxy:v20251211-v0.29.0-alpha-100-g82a92c5d";
+
+/// Which image runs the balancer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BalancerImage {
+    /// haproxy from the node image (minik's images; works without a registry).
+    NodeImage(String),
+    /// [`DEDICATED_IMAGE`], when the node image has no haproxy.
+    Dedicated,
+}
+
+impl BalancerImage {
+    pub fn image(&self) -> &str {
+        match self {
+            BalancerImage::NodeImage(i) => i,
+            BalancerImage::Dedicated => DEDICATED_IMAGE,
+        }
+    }
+
+    /// Is a running balancer container of `image` the dedicated one?
+    pub fn of_container_image(image: &str) -> BalancerImage {
+        let repo = image.split(['@', ':']).next().unwrap_or(image);
+        if repo.trim_start_matches("docker.io/") == "kindest/haproxy" {
+            BalancerImage::Dedicated
+        } else {
+            BalancerImage::NodeImage(image.to_string())
+        }
+    }
+
+    /// One line for the user.
+    pub fn describe(&self) -> String {
+        match self {
+            BalancerImage::NodeImage(i) => format!(
+                "the load balancer runs haproxy from the node image ({})",
+                i.split('@').next().unwrap_or(i)
+            ),
+            BalancerImage::Dedicated => format!(
+                "the node image has no haproxy: the load balancer runs {DEDICATED_IMAGE} \
+                 (pulled once; build a minik node image to run HA clusters offline)"
+            ),
+        }
+    }
+}
 
 /// The line the entrypoint prints when the image has no haproxy.
 const NO_HAPROXY: &str = "minik-lb: haproxy not found";
@@ -37,6 +86,7 @@ pub fn command() -> Vec<String> {
         control_planes: &[],
         port: API_SERVER_INTERNAL_PORT,
         ipv6: false,
+        admin: true,
     });
     let cfg = haproxy::CONFIG_PATH;
     let script = format!(
@@ -57,13 +107,14 @@ exec haproxy -W -db -f {cfg}
     vec![script]
 }
 
-/// Fail before anything is created when `image` cannot run the load balancer (a kindest/node
-/// image, for instance, has no haproxy): a throwaway container looks for the binary.
-pub async fn check_image(
+/// Which image runs the load balancer, decided before anything is created: a throwaway
+/// container looks for haproxy in the node image; without it (kindest/node) the dedicated
+/// image is used.
+pub async fn choose_image(
     provider: &dyn Provider,
     cluster: &str,
     image: &str,
-) -> Result<(), ClusterError> {
+) -> Result<BalancerImage, ClusterError> {
     let name = format!("{cluster}-lb-probe");
     provider.ensure_network(NETWORK_NAME).await?;
     // Exits non-zero without haproxy, so the wait below ends either way.
@@ -93,15 +144,17 @@ pub async fn check_image(
     };
     let _ = provider.remove_nodes(std::slice::from_ref(&name)).await;
     match result {
-        Ok(()) => Ok(()),
+        Ok(()) => Ok(BalancerImage::NodeImage(image.to_string())),
+        // The probe exits right after its one line, so its exit can be seen first.
+        Err(ProviderError::BootExited { last_logs, .. })
+            if last_logs.iter().any(|l| l.contains(&found)) =>
+        {
+            Ok(BalancerImage::NodeImage(image.to_string()))
+        }
         Err(ProviderError::BootExited { last_logs, .. })
             if last_logs.iter().any(|l| l.contains(&missing)) =>
         {
-            Err(ClusterError::Invalid(format!(
-                "the node image {image} has no haproxy, which runs the load balancer in front \
-                 of several control planes (kindest/node images lack it); use a minik node \
-                 image (`minik build node-image`), or a single control plane"
-            )))
+            Ok(BalancerImage::Dedicated)
         }
         Err(e) => Err(ClusterError::Invalid(format!(
             "the node image {image} cannot run the HA load balancer (more than one control \
@@ -132,12 +185,25 @@ pub async fn configure(
 ) -> Result<(), ClusterError> {
     let lb = naming::load_balancer_name(cluster);
     let info = provider.inspect_node(&lb).await?;
+    let dedicated = BalancerImage::of_container_image(&info.image) == BalancerImage::Dedicated;
     let config = haproxy::render(&haproxy::Balancer {
         control_planes,
         port: API_SERVER_INTERNAL_PORT,
         ipv6: info.ipv4.is_none() && info.ipv6.is_some(),
+        admin: !dedicated,
     });
     let cfg = haproxy::CONFIG_PATH;
+    if dedicated {
+        // No shell there: each step is its own command. haproxy checks the file before it
+        // replaces the running one; PID 1 is the haproxy master, which reloads on USR2.
+        let next = format!("{cfg}.next");
+        node::run_with_input(provider, &lb, &["cp", "/dev/stdin", &next], config).await?;
+        node::run(provider, &lb, &["haproxy", "-c", "-q", "-f", &next]).await?;
+        node::run(provider, &lb, &["cp", &next, cfg]).await?;
+        node::run(provider, &lb, &["kill", "-s", "USR2", "1"]).await?;
+        // Nothing to confirm with (no admin socket): haproxy accepted the file.
+        return Ok(());
+    }
     let pid = haproxy::PID_FILE;
     let script = format!(
         r#"set -eu
@@ -218,5 +284,31 @@ async fn wait_for_servers(
             });
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn running_balancers_are_recognised_by_their_image() {
+        for dedicated in [
+            DEDICATED_IMAGE,
+            "kindest/haproxy:v20230606-42a2262b",
+            "kindest/haproxy@sha256:0000",
+        ] {
+            assert_eq!(
+                BalancerImage::of_container_image(dedicated),
+                BalancerImage::Dedicated,
+                "{dedicated}"
+            );
+        }
+        let own = BalancerImage::of_container_image("minik/node:v1.36.1");
+        assert_eq!(own, BalancerImage::NodeImage("minik/node:v1.36.1".into()));
+        assert_eq!(own.image(), "minik/node:v1.36.1");
+        assert!(BalancerImage::Dedicated
+            .describe()
+            .contains(DEDICATED_IMAGE));
     }
 }

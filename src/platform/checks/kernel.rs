@@ -37,15 +37,7 @@ pub(super) fn cgroup(env: &Environment) -> Check {
             "kubelet manages pods through cgroups",
             None,
         ),
-        CgroupVersion::Hybrid => row(
-            "cgroup",
-            "cgroups",
-            Status::Ok,
-            found,
-            "nodes mount the v1 controllers afresh and keep cgroup2 at /sys/fs/cgroup/unified",
-            None,
-        ),
-        CgroupVersion::V1 => {
+        CgroupVersion::Hybrid | CgroupVersion::V1 => {
             let fix = if env.flavour == Flavour::DockerCeInWsl2 || env.wsl.is_some() {
                 "enable systemd in the distro ([boot] systemd=true in /etc/wsl.conf) and add \
                  kernelCommandLine = cgroup_no_v1=all under [wsl2] in %UserProfile%\\.wslconfig, then \
@@ -59,9 +51,17 @@ pub(super) fn cgroup(env: &Environment) -> Check {
                 "boot with cgroup v2: add systemd.unified_cgroup_hierarchy=1 to GRUB_CMDLINE_LINUX in \
                  /etc/default/grub, run sudo update-grub and reboot".to_string()
             };
-            row("cgroup", "cgroups", Status::Warn, found,
-                "cgroup v1 is deprecated by Kubernetes (1.35) and kind; future node images may drop it",
-                Some(fix))
+            // The kubelet asks whether /sys/fs/cgroup is a cgroup2 mount, so hybrid is v1 to it.
+            row(
+                "cgroup",
+                "cgroups",
+                Status::Warn,
+                found,
+                "the kubelet treats v1 and hybrid hosts as cgroup v1, which Kubernetes 1.35+ \
+                 refuses by default: minik sets failCgroupV1: false so clusters start, but v1 is \
+                 in maintenance mode upstream and a future Kubernetes may drop it",
+                Some(fix),
+            )
         }
         CgroupVersion::Unknown => row(
             "cgroup",

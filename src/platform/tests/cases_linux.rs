@@ -34,10 +34,18 @@ fn docker_ce_inside_wsl2_without_systemd() {
         fix.contains("/etc/sysctl.d/99-minik-inotify.conf") && fix.contains(".wslconfig"),
         "{fix}"
     );
-    assert_eq!(check(&rows, "cgroup").status, Status::Ok, "hybrid is fine");
+    // The kubelet sees hybrid as v1: doctor says so, and create tells kubelets to allow it.
+    let cg = check(&rows, "cgroup");
+    assert_eq!(cg.status, Status::Warn, "hybrid counts as v1 for kubelets");
+    assert!(cg.why.contains("failCgroupV1: false"), "{}", cg.why);
     assert!(check(&rows, "cgroup").found.contains("cannot apply --cpus"));
 
     let plan = plan_adjustments(&env, &Request::new(3));
+    assert!(plan
+        .allow_cgroup_v1
+        .as_deref()
+        .unwrap_or("")
+        .contains("hybrid"));
     assert!(!plan.resource_limits.value.cpus);
     assert!(plan.resource_limits.reason.contains("--cpus"));
     assert!(!plan.node_ips_reachable.value);
@@ -239,7 +247,7 @@ fn this_machine_hybrid_cgroups_fuse_overlayfs_and_refused_privileged() {
 
     let rows = checks(&env, &Request::new(1));
     assert_eq!(check(&rows, "privileged").status, Status::Warn);
-    assert_eq!(check(&rows, "cgroup").status, Status::Ok);
+    assert_eq!(check(&rows, "cgroup").status, Status::Warn);
     assert_eq!(check(&rows, "engine").status, Status::Ok);
     assert_eq!(check(&rows, "inotify").status, Status::Warn);
     assert_eq!(

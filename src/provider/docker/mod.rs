@@ -296,6 +296,10 @@ impl Provider for DockerProvider {
         network::ensure(self, name).await
     }
 
+    async fn network_subnets(&self, name: &str) -> Result<Option<Vec<String>>> {
+        Ok(network::inspect(self, name).await?.map(|n| n.subnets))
+    }
+
     async fn privileged_allowed(&self, image: &str) -> Result<bool> {
         self.privileged
             .get_or_try_init(|| async {

@@ -79,7 +79,7 @@ pub async fn bridge_mtu(p: &DockerProvider) -> Result<Option<u32>> {
     Ok(inspect(p, "bridge").await?.and_then(|b| b.mtu))
 }
 
-async fn inspect(p: &DockerProvider, name: &str) -> Result<Option<NetworkInfo>> {
+pub(super) async fn inspect(p: &DockerProvider, name: &str) -> Result<Option<NetworkInfo>> {
     match p
         .client()
         .inspect_network(name, None::<InspectNetworkOptions>)
