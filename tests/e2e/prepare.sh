@@ -38,7 +38,7 @@ NODE_LABEL=io.minik.test.inputs
 BASE_PACKAGES=(
   systemd containernetworking-plugins iptables nftables conntrack socat
   ethtool iproute2 iputils-ping util-linux mount kmod ca-certificates curl procps pigz
-  fuse-overlayfs libseccomp2 bash tar haproxy
+  fuse-overlayfs libseccomp2 bash tar haproxy nfs-common open-iscsi e2fsprogs
   python3 python3-yaml python3-cryptography openssl
   # debootstrap does not resolve virtual packages: name their providers
   python3-cffi-backend
