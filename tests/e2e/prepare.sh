@@ -4,7 +4,7 @@
 # (a docker image carrying a hash label) is still current.
 #
 #   1. host tools: debootstrap and busybox-static (apt-get)
-#   2. base image  minik-test/debian:trixie  (debootstrap + docker import)
+#   2. base image  minik-test/debian:trixie-<recipe hash>  (debootstrap + docker import)
 #   3. kubernetes dir  (tests/k8s-standin/make-kubernetes-dir.sh) + a tiny busybox image tar
 #      + containerd and runc from Debian unstable's packages (the product's offline path)
 #   4. node image  minik/node:test  (minik build node-image --base-image ... --kubernetes-dir ...)
@@ -20,7 +20,6 @@ set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 CACHE=${MINIK_TEST_CACHE:-$REPO/.minik-test}
-BASE_IMAGE="minik-test/debian:trixie"
 NODE_IMAGE=${MINIK_TEST_NODE_IMAGE:-minik/node:test}
 BUSYBOX_IMAGE=minik.test/busybox:1.0
 SUITE=trixie
@@ -108,6 +107,9 @@ host_mirror() {
 base_hash() {
   printf '%s\n' "recipe=3" "suite=$SUITE" "${BASE_PACKAGES[@]}" | sha256sum | cut -c1-16
 }
+# The tag names the recipe, so work trees with different package lists never rebuild each
+# other's base.
+BASE_IMAGE="minik-test/debian:$SUITE-$(base_hash)"
 
 build_base_image() {
   local hash rootfs mirror include
