@@ -40,6 +40,8 @@ import uuid
 
 import yaml
 
+import standin_pods
+
 x509 = hashes = serialization = ec = rsa = padding = ExtendedKeyUsageOID = NameOID = None
 
 
@@ -2502,6 +2504,7 @@ class Kubelet:
     # -- main loop -------------------------------------------------------------------------
     def run(self):
         self.start_healthz()
+        self.pod_runner = standin_pods.attach(self, ROOT)  # pods on containerd, controllers
         next_status = 0.0
         while not self.stop.is_set():
             try:
@@ -2633,7 +2636,9 @@ class Kubelet:
                             f'interfaces')
         sock = self.flags.get("container-runtime-endpoint", "unix://" + CONTAINERD_SOCK)
         sock = sock.removeprefix("unix://")
-        if not ROOT and not os.path.exists(sock):
+        if getattr(self, "pod_runner", None) and self.pod_runner.worker:
+            problems += self.pod_runner.runtime_problems()  # CRI Status, as the real kubelet
+        elif not ROOT and not os.path.exists(sock):
             problems.append(f"container runtime is down: rpc error: code = Unavailable desc = "
                             f"connection error: dial unix {sock}: connect: no such file or "
                             f"directory")
@@ -2763,6 +2768,10 @@ class Kubelet:
                           "state": {"running": {}} if running else
                           {"waiting": {"reason": "CrashLoopBackOff", "message": st["message"]}}}
                           for c in containers]}
+            cri_status = getattr(self, "pod_runner", None) and \
+                self.pod_runner.static_status.get(name)
+            if cri_status and running:  # the real container state, once the stand-in's is ok
+                status = cri_status
             want[meta["name"]] = {"apiVersion": "v1", "kind": "Pod", "metadata": meta,
                                   "spec": dict(pod.get("spec") or {}, nodeName=self.node_name),
                                   "status": status}
