@@ -3434,7 +3434,12 @@ def addons(client, cfg, skip):
             "spec": {"replicas": 2, "selector": {"matchLabels": {"k8s-app": "kube-dns"}},
                      "template": {"metadata": {"labels": {"k8s-app": "kube-dns"}}, "spec": {
                          "serviceAccountName": "coredns", "priorityClassName":
-                             "system-cluster-critical", "containers": [{
+                             "system-cluster-critical", "dnsPolicy": "Default",
+                         "nodeSelector": {"kubernetes.io/os": "linux"},
+                         "tolerations": [{"key": "CriticalAddonsOnly", "operator": "Exists"},
+                                         {"key": "node-role.kubernetes.io/control-plane",
+                                          "effect": "NoSchedule"}],
+                         "containers": [{
                                  "name": "coredns", "image": f"{repo}/coredns/coredns:"
                                                              f"{COREDNS_VERSION}",
                                  "args": ["-conf", "/etc/coredns/Corefile"]}]}}}})
@@ -3472,11 +3477,17 @@ def addons(client, cfg, skip):
             "spec": {"selector": {"matchLabels": {"k8s-app": "kube-proxy"}},
                      "template": {"metadata": {"labels": {"k8s-app": "kube-proxy"}}, "spec": {
                          "serviceAccountName": "kube-proxy", "hostNetwork": True,
+                         "priorityClassName": "system-node-critical",
+                         "nodeSelector": {"kubernetes.io/os": "linux"},
+                         "tolerations": [{"operator": "Exists"}],
                          "containers": [{"name": "kube-proxy",
                                          "image": f"{repo}/kube-proxy:{cfg.kubernetes_version()}",
                                          "command": ["/usr/local/bin/kube-proxy",
                                                      "--config=/var/lib/kube-proxy/config.conf",
-                                                     "--hostname-override=$(NODE_NAME)"]}]}}}})
+                                                     "--hostname-override=$(NODE_NAME)"],
+                                         "env": [{"name": "NODE_NAME", "valueFrom": {
+                                             "fieldRef": {"fieldPath": "spec.nodeName"}}}],
+                                         "securityContext": {"privileged": True}}]}}}})
         print("[addons] Applied essential addon: kube-proxy")
 
 

@@ -205,12 +205,18 @@ class PodWorker:
                    "searches": [f"{ns}.svc.{domain}", f"svc.{domain}", domain],
                    "options": ["ndots:5"]}
         cfg = {"metadata": {"name": name, "uid": uid, "namespace": ns, "attempt": 0},
-               "hostname": self.node_name if hostnet else (spec.get("hostname") or name)[:63],
+               # kubelet sets a hostname only for pods with their own UTS namespace
+               **({} if hostnet else {"hostname": (spec.get("hostname") or name)[:63]}),
                "log_directory": f"{LOG_ROOT}/{ns}_{name}_{uid}",
                "labels": labels, "annotations": dict(meta.get("annotations") or {}),
                "linux": {"cgroup_parent": cgroup_parent(pod, uid,
                                                         self.config.get("cgroupRoot", "/kubelet")),
-                         "security_context": {"namespace_options": {
+                         "security_context": {
+                             # kubelet: privileged sandbox iff a container is privileged
+                             "privileged": any(
+                                 (c.get("securityContext") or {}).get("privileged")
+                                 for c in spec.get("containers") or []),
+                             "namespace_options": {
                              "network": cri_mod.NAMESPACE_NODE if hostnet else
                              cri_mod.NAMESPACE_POD,
                              "pid": cri_mod.NAMESPACE_NODE if spec.get("hostPID") else
