@@ -21,7 +21,13 @@ fn three_nodes_kubectl_second_cluster_and_delete() {
 
     let o = minik(
         &[
-            "create", "--name", &a, "--nodes", "3", "--image", &TEST_IMAGE,
+            "create",
+            "--name",
+            &a,
+            "--nodes",
+            "3",
+            "--image",
+            &TEST_IMAGE,
         ],
         &env,
     );
@@ -183,7 +189,13 @@ fn bad_input_fails_cleanly_and_creates_nothing() {
     let cases: Vec<Case> = vec![
         (
             vec![
-                "create", "--name", &name, "--nodes", "0", "--image", &TEST_IMAGE,
+                "create",
+                "--name",
+                &name,
+                "--nodes",
+                "0",
+                "--image",
+                &TEST_IMAGE,
             ],
             vec![],
             "--nodes must be at least 1",
@@ -235,7 +247,13 @@ fn bad_input_fails_cleanly_and_creates_nothing() {
     // A name in use: the first create works, the second is refused and leaves the first alone.
     let o = minik(
         &[
-            "create", "--name", &name, "--image", &TEST_IMAGE, "--wait", "0",
+            "create",
+            "--name",
+            &name,
+            "--image",
+            &TEST_IMAGE,
+            "--wait",
+            "0",
         ],
         &env,
     );
@@ -282,7 +300,9 @@ fn failed_create_leaves_nothing_behind() {
     let name = unique("fail");
     let _g = Cleanup(name.clone());
     let o = minik(
-        &["create", "--name", &name, "--nodes", "2", "--image", &broken],
+        &[
+            "create", "--name", &name, "--nodes", "2", "--image", &broken,
+        ],
         &env,
     );
     let _ = Command::new("docker").args(["rmi", "-f", &broken]).output();
@@ -319,7 +339,13 @@ fn interrupted_create_cleans_up() {
     let _g = Cleanup(name.clone());
     let child = Command::new(env!("CARGO_BIN_EXE_minik"))
         .args([
-            "create", "--name", &name, "--nodes", "2", "--image", &TEST_IMAGE,
+            "create",
+            "--name",
+            &name,
+            "--nodes",
+            "2",
+            "--image",
+            &TEST_IMAGE,
         ])
         .env("KUBECONFIG", &kubeconfig)
         .env("HOME", home.path())

@@ -53,7 +53,15 @@ fn cluster_status(c: &str, env: &[(&str, &str)]) -> String {
 
 fn create3(c: &str, env: &[(&str, &str)]) {
     let o = minik(
-        &["create", "--name", c, "--nodes", "3", "--image", &TEST_IMAGE],
+        &[
+            "create",
+            "--name",
+            c,
+            "--nodes",
+            "3",
+            "--image",
+            &TEST_IMAGE,
+        ],
         env,
     );
     assert!(o.status.success(), "create: {}", text(&o));

@@ -59,7 +59,15 @@ fn load_docker_image_and_archive_into_three_nodes() {
 
     let o = minik(
         &[
-            "create", "--name", &cluster, "--nodes", "3", "--image", &TEST_IMAGE, "--wait", "0",
+            "create",
+            "--name",
+            &cluster,
+            "--nodes",
+            "3",
+            "--image",
+            &TEST_IMAGE,
+            "--wait",
+            "0",
         ],
         &env,
     );

@@ -70,7 +70,11 @@ fn ipv4(s: &str) -> u32 {
 fn in_cidr(ip: &str, cidr: &str) -> bool {
     let (net, bits) = cidr.split_once('/').unwrap_or((cidr, "32"));
     let bits: u32 = bits.parse().unwrap_or(32);
-    let mask = if bits == 0 { 0 } else { u32::MAX << (32 - bits) };
+    let mask = if bits == 0 {
+        0
+    } else {
+        u32::MAX << (32 - bits)
+    };
     ipv4(ip) & mask == ipv4(net) & mask
 }
 
@@ -103,9 +107,7 @@ struct RemoveImage(String);
 
 impl Drop for RemoveImage {
     fn drop(&mut self) {
-        let _ = Command::new("docker")
-            .args(["rmi", "-f", &self.0])
-            .output();
+        let _ = Command::new("docker").args(["rmi", "-f", &self.0]).output();
     }
 }
 
@@ -120,7 +122,15 @@ fn pods_run_on_the_nodes_containerd() {
     let cluster = unique("e2epods");
     let _guard = Cleanup(cluster.clone());
     let o = minik(
-        &["create", "--name", &cluster, "--nodes", "3", "--image", &TEST_IMAGE],
+        &[
+            "create",
+            "--name",
+            &cluster,
+            "--nodes",
+            "3",
+            "--image",
+            &TEST_IMAGE,
+        ],
         &env,
     );
     assert!(o.status.success(), "create: {}", text(&o));
@@ -155,7 +165,11 @@ fn pods_run_on_the_nodes_containerd() {
         if p["spec"]["hostNetwork"] != true {
             let ip = p["status"]["podIP"].as_str().unwrap_or("");
             let cidr = cidr_of(node);
-            assert!(in_cidr(ip, &cidr), "{} has {ip}, not in {node}'s {cidr}", p["metadata"]["name"]);
+            assert!(
+                in_cidr(ip, &cidr),
+                "{} has {ip}, not in {node}'s {cidr}",
+                p["metadata"]["name"]
+            );
         }
     }
     for n in [&cp, &w1, &w2] {
@@ -163,7 +177,10 @@ fn pods_run_on_the_nodes_containerd() {
         for want in names {
             assert!(
                 pods.iter().any(|p| p["spec"]["nodeName"] == n.as_str()
-                    && p["metadata"]["name"].as_str().unwrap_or("").starts_with(want)),
+                    && p["metadata"]["name"]
+                        .as_str()
+                        .unwrap_or("")
+                        .starts_with(want)),
                 "no {want} pod on {n}"
             );
         }
@@ -179,10 +196,23 @@ fn pods_run_on_the_nodes_containerd() {
     let server = pod_running(&kc, "server");
     let server_ip = server["status"]["podIP"].as_str().unwrap().to_string();
     assert!(in_cidr(&server_ip, &cidr_of(&w1)), "server {server_ip}");
-    apply(&kc, dir, "client", &pod_yaml("client", &w2, busybox, "IfNotPresent",
-        &format!("until wget -qO- http://{server_ip}:8080/; do sleep 1; done; exec sleep 3600")));
+    apply(
+        &kc,
+        dir,
+        "client",
+        &pod_yaml(
+            "client",
+            &w2,
+            busybox,
+            "IfNotPresent",
+            &format!("until wget -qO- http://{server_ip}:8080/; do sleep 1; done; exec sleep 3600"),
+        ),
+    );
     let client = pod_running(&kc, "client");
-    assert!(in_cidr(client["status"]["podIP"].as_str().unwrap(), &cidr_of(&w2)));
+    assert!(in_cidr(
+        client["status"]["podIP"].as_str().unwrap(),
+        &cidr_of(&w2)
+    ));
     let uid = client["metadata"]["uid"].as_str().unwrap().to_string();
     let log = format!("/var/log/pods/default_client_{uid}/client/0.log");
     wait_for("the client's log to show the server's page", 60, || {
@@ -217,9 +247,18 @@ fn pods_run_on_the_nodes_containerd() {
     // Images that were never loaded: Pending with the kubelet's reasons, never Running.
     for (name, policy, reasons) in [
         ("missing-never", "Never", &["ErrImageNeverPull"][..]),
-        ("missing-pull", "IfNotPresent", &["ErrImagePull", "ImagePullBackOff"][..]),
+        (
+            "missing-pull",
+            "IfNotPresent",
+            &["ErrImagePull", "ImagePullBackOff"][..],
+        ),
     ] {
-        apply(&kc, dir, name, &pod_yaml(name, &w1, "minik.e2e/not-loaded:v1", policy, "true"));
+        apply(
+            &kc,
+            dir,
+            name,
+            &pod_yaml(name, &w1, "minik.e2e/not-loaded:v1", policy, "true"),
+        );
         let why = wait_for(&format!("{name} waiting on its image"), 60, || {
             let p = get_json(&kc, &["get", "pod", name]);
             let reason = p["status"]["containerStatuses"][0]["state"]["waiting"]["reason"]

@@ -36,40 +36,33 @@ test_image_names() {
 }
 
 add_test_images() {
-  local out=$1 ctx names role tags=() image
+  local out=$1 ctx names image entry
   ctx=$(mktemp -d "$CACHE/test-images.XXXXXX")
   cp "$TEST_IMAGES_DIR"/placeholder "$TEST_IMAGES_DIR"/kindnetd "$ctx/"
   names=$(test_image_names "$out" | sort -u)
   [[ $names == *pause* && $names == *kindnetd* ]] || die "test image names incomplete: $names"
-  for role in pause kindnetd coredns placeholder; do
-    tags=()
-    while read -r image; do
-      [[ -n $image ]] || continue
-      case $image in
-        */pause:*) [[ $role == pause ]] ;;
-        */kindnetd:*) [[ $role == kindnetd ]] ;;
-        */coredns:*) [[ $role == coredns ]] ;;
-        *) [[ $role == placeholder ]] ;;
-      esac && tags+=(-t "$image")
-    done <<<"$names"
-    ((${#tags[@]})) || continue
-    local entry='"/bin/placeholder"'
-    case $role in
-      pause) entry='"/pause"' ;; kindnetd) entry='"/bin/kindnetd"' ;; coredns) entry='"/coredns"' ;;
+  while read -r image; do
+    [[ -n $image ]] || continue
+    case $image in
+      */pause:*) entry='"/pause"' ;;
+      */kindnetd:*) entry='"/bin/kindnetd"' ;;
+      */coredns:*) entry='"/coredns"' ;;
+      *) entry='"/bin/placeholder"' ;;
     esac
-    # One shared layer (busybox + scripts) for every image; only the entrypoint differs.
-    docker build -q "${tags[@]}" -f - "$ctx" >/dev/null <<DOCKERFILE
+    # Every image shares one layer (busybox + scripts); each has its own config (name label,
+    # entrypoint), so containerd reports each container's image by its own name.
+    docker build -q -t "$image" -f - "$ctx" >/dev/null <<DOCKERFILE
 FROM $BUSYBOX_IMAGE
 COPY placeholder kindnetd /bin/
 RUN for n in pause coredns; do ln -s /bin/placeholder /\$n; done && \
     mkdir -p /usr/local/bin && for n in kube-apiserver kube-controller-manager kube-scheduler \
       kube-proxy etcd local-path-provisioner; do ln -s /bin/placeholder /usr/local/bin/\$n; done
 ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-LABEL io.minik.test.placeholder=$role
+LABEL io.minik.test.placeholder-for=$image
 ENTRYPOINT [$entry]
 DOCKERFILE
-    log "test image ($role): ${tags[*]//-t /}"
-  done
+  done <<<"$names"
+  log "test images: $(echo $names)"
   # shellcheck disable=SC2046
   docker save -o "$out/images/minik-test-k8s-images.tar" $(echo "$names")
   rm -rf "$ctx"
