@@ -141,6 +141,11 @@ impl Provider for FakeEngine {
         }
         match line.as_str() {
             "cat /kind/version" => ok("v1.35.0\n"),
+            // containerd 2's CRI plugins as `ctr plugins ls` lists them when serving
+            "ctr plugins ls" => ok("TYPE ID PLATFORMS STATUS\n\
+                 io.containerd.cri.v1 images - ok\n\
+                 io.containerd.cri.v1 runtime linux/amd64 ok\n\
+                 io.containerd.grpc.v1 cri - ok\n"),
             "cat /etc/kubernetes/pki/ca.crt" => ok(CA),
             "cat /etc/kubernetes/admin.conf" => ok(ADMIN),
             l if l.starts_with("cat /kind/manifests/") => ok("kind: ConfigMap\n"),

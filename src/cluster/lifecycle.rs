@@ -229,6 +229,7 @@ pub async fn start(
                 provider
                     .wait_for_log(name, super::create::BOOTED, BOOT_TIMEOUT)
                     .await?;
+                super::runtime::check(provider, name).await?;
             }
             Ok::<_, ClusterError>(())
         });

@@ -12,6 +12,7 @@ pub mod logs;
 pub mod naming;
 pub mod node;
 pub mod node_ops;
+pub mod runtime;
 
 pub use error::ClusterError;
 

@@ -92,7 +92,7 @@ pub fn validate(config: &ClusterConfig, src: &SourceMap) -> Result<(), ConfigErr
             errors.push(src.error(
                 &format!("containerdConfigPatches[{j}]"),
                 format!("containerd patch is not valid TOML: {e}"),
-                "a containerd patch is a TOML fragment, e.g. [plugins.\"io.containerd.grpc.v1.cri\".registry]",
+                "a containerd patch is a TOML fragment, e.g. [plugins.\"io.containerd.cri.v1.images\".registry]",
             ));
         }
     }

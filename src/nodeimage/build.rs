@@ -11,13 +11,15 @@ use crate::events::Events;
 use crate::k8s_version::KubeVersion;
 use crate::provider::{ExecInput, NodeRole, NodeSpec, Provider, ProviderError};
 
-/// Where the Kubernetes bits come from.
+/// Where the Kubernetes bits and the container runtime come from.
 #[derive(Debug, Clone)]
 pub enum Source {
     /// dl.k8s.io and registry.k8s.io (a user's machine).
     Download { version: KubeVersion },
-    /// A local folder: `version`, `bin/{kubeadm,kubelet,kubectl}`, `images/*.tar`
-    /// and optionally `manifests/*.yaml` overriding the defaults. No network at all.
+    /// A local folder: `version`, `bin/{kubeadm,kubelet,kubectl}`, `images/*.tar`,
+    /// `bin/{containerd,ctr,containerd-shim-runc-v2,runc}` unless the base image has them in
+    /// /usr/local, optionally `bin/crictl`, and optionally `manifests/*.yaml` overriding the
+    /// defaults. No network at all.
     Local { dir: PathBuf },
 }
 
@@ -132,6 +134,10 @@ async fn fill(
         )
         .await?;
     }
+    step.done();
+
+    let step = events.step("Installing containerd, runc and crictl");
+    super::install_runtime::install(provider, container, &opts.source, version, &opts.arch).await?;
     step.done();
 
     let step = events.step("Preloading images into containerd");
@@ -297,7 +303,7 @@ fn quote(v: &str) -> String {
     format!("\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
-async fn run(
+pub(super) async fn run(
     provider: &dyn Provider,
     container: &str,
     what: &str,
@@ -311,7 +317,7 @@ async fn run(
         })
 }
 
-async fn write(
+pub(super) async fn write(
     provider: &dyn Provider,
     container: &str,
     path: &str,
@@ -330,33 +336,36 @@ async fn copy_binaries(
     container: &str,
     dir: &Path,
 ) -> Result<(), NodeImageError> {
+    let files: Vec<(PathBuf, String)> = download::BINARIES
+        .iter()
+        .map(|b| (dir.join("bin").join(b), b.to_string()))
+        .collect();
+    let bytes = executables_tar(&files)?;
+    provider
+        .copy_tar_to(container, "/usr/bin", bytes.into())
+        .await?;
+    Ok(())
+}
+
+/// A tar of local files as root-owned executables, each at its path inside the archive.
+pub(super) fn executables_tar(files: &[(PathBuf, String)]) -> Result<Vec<u8>, NodeImageError> {
+    let read_err = |path: &Path, e| NodeImageError::Read {
+        path: path.display().to_string(),
+        source: e,
+    };
     let mut tar = tar::Builder::new(Vec::new());
-    for b in download::BINARIES {
-        let path = dir.join("bin").join(b);
-        let data = std::fs::read(&path).map_err(|e| NodeImageError::Read {
-            path: path.display().to_string(),
-            source: e,
-        })?;
+    for (path, name) in files {
+        let data = std::fs::read(path).map_err(|e| read_err(path, e))?;
         let mut header = tar::Header::new_gnu();
         header.set_size(data.len() as u64);
         header.set_mode(0o755);
         header.set_uid(0);
         header.set_gid(0);
         header.set_cksum();
-        tar.append_data(&mut header, b, &data[..])
-            .map_err(|e| NodeImageError::Read {
-                path: path.display().to_string(),
-                source: e,
-            })?;
+        tar.append_data(&mut header, name, &data[..])
+            .map_err(|e| read_err(path, e))?;
     }
-    let bytes = tar.into_inner().map_err(|e| NodeImageError::Read {
-        path: dir.display().to_string(),
-        source: e,
-    })?;
-    provider
-        .copy_tar_to(container, "/usr/bin", bytes.into())
-        .await?;
-    Ok(())
+    tar.into_inner().map_err(|e| read_err(Path::new("."), e))
 }
 
 async fn download_binaries(
@@ -391,7 +400,7 @@ async fn download_binaries(
 }
 
 async fn start_containerd(provider: &dyn Provider, container: &str) -> Result<(), NodeImageError> {
-    let script = "mkdir -p /run/containerd; (containerd >/var/log/containerd-build.log 2>&1 &); \
+    let script = "mkdir -p /run/containerd; (/usr/local/bin/containerd >/var/log/containerd-build.log 2>&1 &); \
                   for i in $(seq 100); do ctr version >/dev/null 2>&1 && exit 0; sleep 0.1; done; \
                   cat /var/log/containerd-build.log; exit 1";
     run(

@@ -1,7 +1,7 @@
 //! Node images: which one a cluster uses, and how `minik build node-image` makes one.
 //!
-//! A node image is the base image built from `node-image/` (Debian, systemd, containerd) plus
-//! kubeadm, kubelet and kubectl in /usr/bin, `/kind/version`, `/kind/manifests/*` and the
+//! A node image is the base image built from `node-image/` (Debian, systemd) plus containerd,
+//! runc and crictl in /usr/local, kubeadm, kubelet and kubectl in /usr/bin, `/kind/version`, `/kind/manifests/*` and the
 //! control-plane, CNI and storage images preloaded into containerd. The layout matches kind's
 //! `kindest/node` images, so either kind of image works in minik.
 
@@ -9,6 +9,8 @@ mod build;
 mod context;
 pub mod download;
 pub mod images;
+mod install_runtime;
+pub mod runtime;
 
 pub use build::{build, BuildOptions, Source};
 pub use context::build_context;
@@ -63,7 +65,8 @@ impl NodeImageError {
         match self {
             NodeImageError::Invalid(_) => Some(
                 "offline builds need --base-image IMAGE and --kubernetes-dir DIR holding `version`, \
-                 bin/{kubeadm,kubelet,kubectl} and images/*.tar"
+                 bin/{kubeadm,kubelet,kubectl}, bin/{containerd,ctr,containerd-shim-runc-v2,runc} \
+                 (and crictl) and images/*.tar"
                     .into(),
             ),
             NodeImageError::Step { .. } => {

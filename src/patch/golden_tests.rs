@@ -1,7 +1,8 @@
 //! Golden tests over tests/fixtures/config/patches/<case>/: `config.yaml` is a cluster config
 //! whose patches (cluster-level, then its first node's) are applied to `input.yaml` (a kubeadm
 //! config) or `input.toml` (a containerd config); the result must equal `expected.yaml` /
-//! `expected.toml`. `MINIK_BLESS=1` rewrites the expected files; review the diff.
+//! `expected.toml`. A containerd case's hosts files go to `expected-certs.d/<host>/hosts.toml`.
+//! `MINIK_BLESS=1` rewrites the expected files; review the diff.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -42,8 +43,21 @@ fn patches_match_golden_files() {
                 &input,
                 &config.containerd_config_patches,
                 &config.containerd_config_patches_json6902,
-            );
-            (out, case.join("expected.toml"))
+            )
+            .unwrap_or_else(|e| panic!("{}: {e}", case.display()));
+            for h in &out.hosts {
+                let path = case
+                    .join("expected-certs.d")
+                    .join(&h.dir)
+                    .join("hosts.toml");
+                if bless {
+                    fs::create_dir_all(path.parent().unwrap()).unwrap();
+                    fs::write(&path, &h.text).unwrap();
+                } else if fs::read_to_string(&path).ok().as_deref() != Some(h.text.as_str()) {
+                    failures.push(format!("{}:\n{}", path.display(), h.text));
+                }
+            }
+            (Ok(out.config), case.join("expected.toml"))
         };
         let got = got.unwrap_or_else(|e| panic!("{}: {e}", case.display()));
         if bless {

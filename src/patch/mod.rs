@@ -4,14 +4,17 @@
 //!   each aimed at documents by `kind` and `apiVersion`; see [`kubeadm_config`].
 //! - containerd's `config.toml`: TOML merge patches and JSON6902 patches; see [`containerd_config`].
 //!
-//! Everything here is a pure function from strings to a string.
+//! Everything here is a pure function from strings to strings.
 
 mod containerd;
+mod containerd_v2;
 mod kubeadm;
 mod kubeadm_merge;
+mod registry_hosts;
 
-pub use containerd::containerd_config;
+pub use containerd::{containerd_config, PatchedContainerd};
 pub use kubeadm::{kubeadm_config, kubeadm_config_for_node, KUBEADM_KINDS};
+pub use registry_hosts::HostsFile;
 
 pub(crate) use containerd::parse_toml_patch;
 pub(crate) use kubeadm::{parse_json6902, parse_merge_patches};

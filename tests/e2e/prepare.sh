@@ -4,8 +4,9 @@
 # (a docker image carrying a hash label) is still current.
 #
 #   1. host tools: debootstrap and busybox-static (apt-get)
-#   2. base image  minik-test/debian:bookworm  (debootstrap + docker import)
+#   2. base image  minik-test/debian:trixie  (debootstrap + docker import)
 #   3. kubernetes dir  (tests/k8s-standin/make-kubernetes-dir.sh) + a tiny busybox image tar
+#      + containerd and runc from Debian unstable's packages (the product's offline path)
 #   4. node image  minik/node:test  (minik build node-image --base-image ... --kubernetes-dir ...)
 #
 # Environment:
@@ -19,17 +20,23 @@ set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 CACHE=${MINIK_TEST_CACHE:-$REPO/.minik-test}
-BASE_IMAGE="minik-test/debian:bookworm"
+BASE_IMAGE="minik-test/debian:trixie"
 NODE_IMAGE=${MINIK_TEST_NODE_IMAGE:-minik/node:test}
 BUSYBOX_IMAGE=minik.test/busybox:1.0
-SUITE=bookworm
+SUITE=trixie
+# containerd 2 and runc 1.3 come from Debian unstable (trixie has containerd 1.7 and runc 1.1);
+# unstable's runc needs glibc 2.38+, which is why the base is trixie and not bookworm. They reach
+# the node image as `minik build node-image --kubernetes-dir` takes them offline: DIR/bin.
+RUNTIME_SUITE=unstable
+RUNTIME_PACKAGES=(containerd runc)
+RUNTIME_BINARIES=(usr/bin/containerd usr/bin/ctr usr/bin/containerd-shim-runc-v2 usr/sbin/runc)
 BASE_LABEL=io.minik.test.base-packages
 NODE_LABEL=io.minik.test.inputs
 
 # Packages baked into the test base image: everything node-image/Dockerfile installs (so the
 # Dockerfile finds them present and needs no network), plus what the tests themselves use.
 BASE_PACKAGES=(
-  systemd containerd runc containernetworking-plugins iptables nftables conntrack socat
+  systemd containernetworking-plugins iptables nftables conntrack socat
   ethtool iproute2 iputils-ping util-linux mount kmod ca-certificates curl procps pigz
   fuse-overlayfs libseccomp2 bash tar haproxy
   python3 python3-yaml python3-cryptography openssl
@@ -82,26 +89,27 @@ ensure_host_tools() {
   return 0
 }
 
-# The Debian mirror the host's apt already uses; empty means "debootstrap's default".
+# The Debian mirror the host's apt already uses (the stanza of its own release, whatever that
+# is: the base may be a newer suite than the host); empty means "debootstrap's default".
 host_mirror() {
   local url=""
   if compgen -G '/etc/apt/sources.list.d/*.sources' >/dev/null; then
     # deb822: the URIs of a stanza whose Suites hold the release itself (not -security)
-    url=$(awk -v suite="$SUITE" '
+    url=$(awk '
       /^[[:space:]]*$/ { if (uris != "" && ok) { print uris; exit } uris=""; ok=0; next }
       /^URIs:/   { uris=$2 }
-      /^Suites:/ { for (i = 2; i <= NF; i++) if ($i == suite) ok=1 }
+      /^Suites:/ { for (i = 2; i <= NF; i++) if ($i !~ /-/) ok=1 }
       END { if (uris != "" && ok) print uris }' /etc/apt/sources.list.d/*.sources | head -n1)
   fi
   if [[ -z $url && -f /etc/apt/sources.list ]]; then
-    url=$(awk -v suite="$SUITE" '$1 == "deb" && $0 !~ /\[/ && $3 == suite { print $2; exit }' \
+    url=$(awk '$1 == "deb" && $0 !~ /\[/ && $3 !~ /-/ { print $2; exit }' \
       /etc/apt/sources.list)
   fi
   printf '%s' "$url"
 }
 
 base_hash() {
-  printf '%s\n' "recipe=1" "suite=$SUITE" "${BASE_PACKAGES[@]}" | sha256sum | cut -c1-16
+  printf '%s\n' "recipe=3" "suite=$SUITE" "${BASE_PACKAGES[@]}" | sha256sum | cut -c1-16
 }
 
 build_base_image() {
@@ -137,6 +145,33 @@ build_base_image() {
   rm -rf "$rootfs"
   trap - EXIT
   log "$BASE_IMAGE: $(docker image inspect -f '{{.Size}}' "$BASE_IMAGE" | awk '{printf "%d MB", $1/1e6}')"
+}
+
+# runtime_binaries OUT: containerd and runc binaries from $RUNTIME_SUITE's packages into OUT/bin.
+# The packages are fetched once (apt-get download in a container of the base image, so the
+# host's apt stays untouched) and kept in $CACHE/runtime-debs. The mirror's unstable Release file
+# can be past its Valid-Until, hence the apt option.
+runtime_binaries() {
+  local out=$1 debs=$CACHE/runtime-debs mirror tree p
+  if ! compgen -G "$debs/*.deb" >/dev/null; then
+    mirror=$(host_mirror)
+    mkdir -p "$debs.part"
+    docker run --rm -v "$debs.part:/out" -w /out --entrypoint sh "$BASE_IMAGE" -c "
+      echo 'deb ${mirror:-http://deb.debian.org/debian} $RUNTIME_SUITE main' >/etc/apt/sources.list.d/runtime.list &&
+      apt-get -qq -o Acquire::Check-Valid-Until=false update &&
+      apt-get -qq download ${RUNTIME_PACKAGES[*]/%//$RUNTIME_SUITE}" >"$CACHE/runtime-debs.log" 2>&1 ||
+      { tail -n 20 "$CACHE/runtime-debs.log" >&2; die "downloading ${RUNTIME_PACKAGES[*]} from $RUNTIME_SUITE failed"; }
+    rm -rf "$debs"
+    mv "$debs.part" "$debs"
+  fi
+  tree=$(mktemp -d "$CACHE/runtime.XXXXXX")
+  for p in "$debs"/*.deb; do dpkg-deb -x "$p" "$tree"; done
+  for p in "${RUNTIME_BINARIES[@]}"; do
+    [[ -x $tree/$p ]] || die "$p is not in $(ls "$debs")"
+    cp "$tree/$p" "$out/bin/"
+  done
+  rm -rf "$tree"
+  log "runtime: $(ls "$debs" | tr '\n' ' ')"
 }
 
 # A tiny image nested-container tests can run: busybox-static and its applet links.
@@ -175,6 +210,7 @@ make_kubernetes_dir() {
   for f in version bin/kubeadm bin/kubelet bin/kubectl; do
     [[ -s $out/$f ]] || die "make-kubernetes-dir.sh did not create $out/$f"
   done
+  runtime_binaries "$out"
   mkdir -p "$out/images"
   local tarball found=""
   for tarball in "$out"/images/*.tar; do

@@ -2,10 +2,10 @@
 //! /kind/kubeadm.conf (the path kind's images and tools expect).
 
 use super::{Ctx, PlannedNode};
-use crate::cluster::{node, ClusterError};
+use crate::cluster::{node, runtime, ClusterError};
 use crate::k8s_version::KubeVersion;
 use crate::kubeadm::{self, NodeKubeadmInput};
-use crate::provider::{NodeRole, Provider, API_SERVER_INTERNAL_PORT};
+use crate::provider::{ExecInput, NodeRole, Provider, API_SERVER_INTERNAL_PORT};
 
 pub const KUBEADM_CONF: &str = "/kind/kubeadm.conf";
 
@@ -91,7 +91,10 @@ pub async fn run(ctx: &Ctx<'_>) -> Result<(), ClusterError> {
     Ok(())
 }
 
-/// Apply the cluster's containerd patches, restarting containerd only when the file changed.
+/// Apply the cluster's containerd patches, restarting containerd only when something changed.
+/// containerd checks the result before it replaces the live config (`containerd config dump`
+/// reads it as containerd will), and its CRI plugin must serve again after the restart: a patch
+/// containerd refuses fails here, with containerd's words, before kubeadm runs.
 pub(crate) async fn patch_containerd(ctx: &Ctx<'_>, node_name: &str) -> Result<(), ClusterError> {
     let cfg = ctx.config;
     if cfg.containerd_config_patches.is_empty() && cfg.containerd_config_patches_json6902.is_empty()
@@ -105,14 +108,51 @@ pub(crate) async fn patch_containerd(ctx: &Ctx<'_>, node_name: &str) -> Result<(
         &cfg.containerd_config_patches,
         &cfg.containerd_config_patches_json6902,
     )?;
-    if patched != current {
-        node::write_file(ctx.provider, node_name, path, &patched).await?;
-        node::run(
-            ctx.provider,
+    // Every node gets the same notes: say them once.
+    if node_name == ctx.bootstrap().name {
+        for n in &patched.notes {
+            ctx.events.info(format!("   Note: {n}"));
+        }
+    }
+    if patched.config == current && patched.hosts.is_empty() {
+        return Ok(());
+    }
+    let candidate = format!("{path}.minik-new");
+    node::write_file(ctx.provider, node_name, &candidate, &patched.config).await?;
+    let dump = vec![
+        "containerd".to_string(),
+        "--config".into(),
+        candidate.clone(),
+        "config".into(),
+        "dump".into(),
+    ];
+    let out = ctx.provider.exec(node_name, &dump, ExecInput::None).await?;
+    if out.exit_code != 0 {
+        let errors = runtime::containerd_errors(&String::from_utf8_lossy(&out.stderr));
+        let why = errors
+            .first()
+            .cloned()
+            .unwrap_or_else(|| out.combined().trim().to_string());
+        return Err(ClusterError::Invalid(format!(
+            "containerd refuses the patched config on node {node_name}: {why}"
+        )));
+    }
+    for h in &patched.hosts {
+        node::write_file(ctx.provider, node_name, &h.path(), &h.text).await?;
+    }
+    node::run(ctx.provider, node_name, &["mv", &candidate, path]).await?;
+    // A failed restart is reported by the check below, with containerd's reason.
+    let _ = ctx
+        .provider
+        .exec(
             node_name,
-            &["systemctl", "restart", "containerd"],
+            &[
+                "systemctl".to_string(),
+                "restart".into(),
+                "containerd".into(),
+            ],
+            ExecInput::None,
         )
         .await?;
-    }
-    Ok(())
+    runtime::check(ctx.provider, node_name).await
 }

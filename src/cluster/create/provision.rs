@@ -1,5 +1,5 @@
 //! Step: the network and the node containers, created in parallel, each booted to systemd's
-//! multi-user target before anything runs in it.
+//! multi-user target before anything runs in it, with containerd's CRI serving.
 
 use std::time::Duration;
 
@@ -61,10 +61,15 @@ pub async fn wait_booted(
     provider: &dyn Provider,
     nodes: &[PlannedNode],
 ) -> Result<(), ClusterError> {
+    // Booted means containerd.service has started (or failed): systemd reaches multi-user only
+    // after the units it wants, and containerd's unit reports ready once its plugins loaded.
     let boots = nodes
         .iter()
         .filter(|n| n.role != NodeRole::ExternalLoadBalancer)
-        .map(|n| provider.wait_for_log(&n.name, BOOTED, BOOT_TIMEOUT));
+        .map(|n| async move {
+            provider.wait_for_log(&n.name, BOOTED, BOOT_TIMEOUT).await?;
+            crate::cluster::runtime::check(provider, &n.name).await
+        });
     try_join_all(boots).await?;
     Ok(())
 }

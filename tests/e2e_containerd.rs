@@ -1,0 +1,221 @@
+//! containerd in the nodes, end to end on Docker: the node image's runtime, containerd patches
+//! (kind's local-registry recipe translated to certs.d), and patches containerd refuses failing
+//! create at the step that applies them, with containerd's own words, leaving nothing behind.
+//! Everything is read from the node's real containerd (`ctr`, `containerd config dump`, files).
+
+mod common;
+
+use common::*;
+
+/// A private HOME and KUBECONFIG, and `yaml` written as the cluster config in it.
+struct Env {
+    home: tempfile::TempDir,
+    config: String,
+}
+
+impl Env {
+    fn new(yaml: &str) -> Env {
+        let home = tempfile::tempdir().unwrap();
+        let path = home.path().join("cluster.yaml");
+        std::fs::write(&path, yaml).unwrap();
+        let config = path.to_str().unwrap().to_string();
+        Env { home, config }
+    }
+
+    fn kubeconfig(&self) -> std::path::PathBuf {
+        self.home.path().join("config")
+    }
+
+    fn create(&self) -> std::process::Output {
+        let kc = self.kubeconfig();
+        let env = [
+            ("KUBECONFIG", kc.to_str().unwrap()),
+            ("HOME", self.home.path().to_str().unwrap()),
+        ];
+        minik(
+            &["create", "--config", &self.config, "--image", &TEST_IMAGE],
+            &env,
+        )
+    }
+}
+
+fn node_sh(node: &str, script: &str) -> String {
+    let o = docker(&["exec", node, "sh", "-c", script]);
+    assert!(o.status.success(), "{script}: {}", text(&o));
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn the_node_image_runs_containerd_2_and_runc_1_3() {
+    let o = docker(&[
+        "run",
+        "--rm",
+        "--entrypoint",
+        "containerd",
+        &TEST_IMAGE,
+        "--version",
+    ]);
+    let v = String::from_utf8_lossy(&o.stdout);
+    assert!(v.contains("containerd/v2 "), "{}", text(&o));
+    let o = docker(&[
+        "run",
+        "--rm",
+        "--entrypoint",
+        "runc",
+        &TEST_IMAGE,
+        "--version",
+    ]);
+    let v = String::from_utf8_lossy(&o.stdout);
+    let minor: u32 = v
+        .strip_prefix("runc version 1.")
+        .and_then(|r| r.split('.').next())
+        .and_then(|m| m.parse().ok())
+        .unwrap_or_else(|| panic!("runc --version: {v}"));
+    assert!(minor >= 3, "runc 1.3+ expected: {v}");
+    // the pods' base spec is generated from this containerd at build time
+    let o = docker(&[
+        "run",
+        "--rm",
+        "--entrypoint",
+        "cat",
+        &TEST_IMAGE,
+        "/etc/containerd/cri-base.json",
+    ]);
+    let spec: serde_json::Value = serde_json::from_slice(&o.stdout).expect("cri-base.json");
+    assert_eq!(
+        spec["hooks"]["createContainer"][0]["path"],
+        "/kind/bin/mount-product-files.sh"
+    );
+    assert!(spec["process"].get("rlimits").is_none());
+}
+
+/// kind's documented local-registry recipe, as a kind user writes it (config version 2 keys),
+/// on a control plane (patched before kubeadm init) and a worker (patched before it joins).
+#[test]
+fn kinds_local_registry_recipe_gives_a_working_cri() {
+    let name = unique("reg");
+    let _g = Cleanup(name.clone());
+    let env = Env::new(&format!(
+        "kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nname: {name}\n\
+         nodes:\n- role: control-plane\n- role: worker\n\
+         containerdConfigPatches:\n- |-\n  [plugins.\"io.containerd.grpc.v1.cri\".registry.mirrors.\"localhost:5001\"]\n    endpoint = [\"http://kind-registry:5000\"]\n"
+    ));
+    let o = env.create();
+    assert!(o.status.success(), "create: {}", text(&o));
+    assert!(
+        text(&o).contains("certs.d/localhost:5001/hosts.toml"),
+        "the user is told where the mirror went: {}",
+        text(&o)
+    );
+    for node in [format!("{name}-control-plane"), format!("{name}-worker")] {
+        let hosts = node_sh(
+            &node,
+            "cat /etc/containerd/certs.d/localhost:5001/hosts.toml",
+        );
+        assert!(
+            hosts.contains("[host.\"http://kind-registry:5000\"]"),
+            "{node}: {hosts}"
+        );
+        let plugins = node_sh(&node, "ctr plugins ls");
+        let cri = plugins
+            .lines()
+            .find(|l| {
+                l.starts_with("io.containerd.grpc.v1 ")
+                    && l.split_whitespace().nth(1) == Some("cri")
+            })
+            .unwrap_or_else(|| panic!("{node}: no CRI plugin: {plugins}"));
+        assert!(cri.trim_end().ends_with("ok"), "{node}: {cri}");
+        // containerd itself reads the registry hosts from certs.d and holds no mirrors
+        let dump = node_sh(&node, "containerd config dump");
+        assert!(
+            dump.contains("config_path = '/etc/containerd/certs.d'"),
+            "{node}: {dump}"
+        );
+        assert!(!dump.contains("kind-registry"), "{node}: {dump}");
+    }
+}
+
+fn create_fails_at_the_patch_step(patch: &str, want: &[&str]) {
+    let name = unique("badctd");
+    let _g = Cleanup(name.clone());
+    let indented: String = patch.lines().map(|l| format!("  {l}\n")).collect();
+    let env = Env::new(&format!(
+        "kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nname: {name}\n\
+         containerdConfigPatches:\n- |-\n{indented}"
+    ));
+    let started = std::time::Instant::now();
+    let o = env.create();
+    assert!(!o.status.success(), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    let first = err.lines().find(|l| l.starts_with("error:")).unwrap_or("");
+    assert!(
+        first.contains("Writing configuration failed"),
+        "{}",
+        text(&o)
+    );
+    for w in want {
+        assert!(
+            first.contains(w),
+            "{w:?} missing from {first:?}\n{}",
+            text(&o)
+        );
+    }
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(90),
+        "fails fast, not at a kubeadm timeout"
+    );
+    assert_eq!(
+        leftovers(&name),
+        "",
+        "containers left after a failed create"
+    );
+    assert!(
+        !env.kubeconfig().exists(),
+        "no kubeconfig written for a failed create"
+    );
+}
+
+/// Valid TOML that containerd cannot load: refused before it replaces the live config.
+#[test]
+fn a_patch_containerd_cannot_read_fails_create_with_its_message() {
+    create_fails_at_the_patch_step(
+        "[plugins.\"io.containerd.cri.v1.images\"]\n  snapshotter = 1",
+        &[
+            "containerd refuses the patched config",
+            "cannot decode TOML integer",
+        ],
+    );
+}
+
+/// A config containerd loads but whose CRI plugin it refuses: caught by the runtime check.
+#[test]
+fn a_patch_that_breaks_the_cri_plugin_fails_create_with_containerds_reason() {
+    create_fails_at_the_patch_step(
+        "[plugins.\"io.containerd.cri.v1.runtime\".containerd]\n  default_runtime_name = \"nope\"",
+        &["CRI plugin is not serving", "nope"],
+    );
+}
+
+/// Not TOML at all: refused with the TOML parser's message before anything is created.
+#[test]
+fn a_patch_that_is_not_toml_creates_nothing() {
+    let name = unique("tomlbad");
+    let _g = Cleanup(name.clone());
+    let env = Env::new(&format!(
+        "kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nname: {name}\n\
+         containerdConfigPatches:\n- |-\n  [plugins.\"io.containerd.grpc.v1.cri\".registry\n    config_path = \"/x\"\n"
+    ));
+    let o = env.create();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("cluster.yaml:6:3"),
+        "names where the patch is: {err}"
+    );
+    assert!(
+        err.contains("not valid TOML") && err.contains("line 1"),
+        "{err}"
+    );
+    assert_eq!(leftovers(&name), "");
+    assert!(!env.kubeconfig().exists());
+}
