@@ -20,7 +20,10 @@ use std::time::Duration;
 use tonic::transport::{Channel, Endpoint, Uri};
 
 #[derive(Parser)]
-#[command(name = "minik-test-cri", about = "CRI v1 client for minik's tests (JSON output)")]
+#[command(
+    name = "minik-test-cri",
+    about = "CRI v1 client for minik's tests (JSON output)"
+)]
 struct Cli {
     /// CRI endpoint (unix socket)
     #[arg(
@@ -167,7 +170,10 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             .into_inner()),
         Cmd::Status | Cmd::Info => {
             let verbose = matches!(cli.cmd, Cmd::Info);
-            out(&rt.status(cri::StatusRequest { verbose }).await?.into_inner())
+            out(&rt
+                .status(cri::StatusRequest { verbose })
+                .await?
+                .into_inner())
         }
         Cmd::Images => out(&img
             .list_images(cri::ListImagesRequest { filter: None })
