@@ -134,6 +134,7 @@ def runtime_problems(status):
                    f"message:{rt.get('message', '')}")
     net = conds.get("NetworkReady")
     if not net or not net.get("status"):
+        net = net or {}
         out.append("container runtime network not ready: NetworkReady=false "
-                   f"reason:{(net or {}).get('reason', '')} message:{(net or {}).get('message', '')}")
+                   f"reason:{net.get('reason', '')} message:{net.get('message', '')}")
     return out
