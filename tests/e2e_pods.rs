@@ -3,7 +3,8 @@
 //! containers in the right node's containerd; pod addresses from each node's pod CIDR; a pod on
 //! one worker reaches a pod on the other; an image loaded with `minik load` (short name,
 //! imagePullPolicy Never) runs and its output lands in the kubelet's log file; a missing image
-//! stays Pending with the kubelet's reason; after `minik stop`/`minik start` pods run again.
+//! stays Pending with the kubelet's reason; a deleted Deployment pod leaves containerd and is
+//! replaced; after `minik stop`/`minik start` pods run again.
 
 mod common;
 
@@ -274,6 +275,44 @@ fn pods_run_on_the_nodes_containerd() {
         });
         assert!(reasons.contains(&why.as_str()));
     }
+
+    // A deleted Deployment pod: its sandbox and container leave containerd, and a new pod runs.
+    let old = pods
+        .iter()
+        .find(|p| {
+            p["metadata"]["name"]
+                .as_str()
+                .unwrap_or("")
+                .starts_with("coredns-")
+        })
+        .expect("a coredns pod");
+    let old_name = old["metadata"]["name"].as_str().unwrap();
+    let old_node = old["spec"]["nodeName"].as_str().unwrap();
+    let old_id = old["status"]["containerStatuses"][0]["containerID"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("containerd://")
+        .to_string();
+    let o = kubectl(&kc, &["delete", "pod", "-n", "kube-system", old_name]);
+    assert!(o.status.success(), "delete pod: {}", text(&o));
+    wait_for(
+        "the deleted pod's container to leave containerd",
+        60,
+        || {
+            let ids = node_exec(old_node, "ctr -n k8s.io containers ls -q");
+            (!ids.lines().any(|l| l == old_id)).then_some(()).ok_or(ids)
+        },
+    );
+    wait_for("a replacement coredns pod Running", 120, || {
+        let list = get_json(
+            &kc,
+            &["get", "pods", "-n", "kube-system", "-l", "k8s-app=kube-dns"],
+        );
+        let items = list["items"].as_array().cloned().unwrap_or_default();
+        let running = items.iter().filter(|p| phase(p) == "Running").count();
+        let gone = items.iter().all(|p| p["metadata"]["name"] != old_name);
+        (running == 2 && gone).then_some(()).ok_or(list.to_string())
+    });
 
     // Stop and start the cluster: the pods come back Running.
     let o = minik(&["stop", "--name", &cluster], &env);
