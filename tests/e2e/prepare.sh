@@ -43,6 +43,9 @@ BASE_PACKAGES=(
   python3-cffi-backend
 )
 
+# shellcheck source=tests/e2e/test-images.sh
+source "$REPO/tests/e2e/test-images.sh"
+
 log() { printf '%s prepare: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf 'prepare: ERROR: %s\n' "$*" >&2; exit 1; }
 
@@ -191,7 +194,8 @@ build_busybox_image() {
 inputs_hash() {
   (
     cd "$REPO"
-    find node-image tests/k8s-standin tests/e2e/prepare.sh -type f \
+    find node-image tests/k8s-standin tests/e2e/prepare.sh tests/e2e/test-images* \
+      tests/cri-client/src tests/cri-client/Cargo.* -type f \
       ! -name '*.pyc' ! -path '*/__pycache__/*' ! -name '*.swp' 2>/dev/null |
       LC_ALL=C sort | xargs -d '\n' sha256sum
     docker image inspect -f '{{.Id}}' "$BASE_IMAGE"
@@ -203,7 +207,8 @@ make_kubernetes_dir() {
   [[ -x $script || -f $script ]] || die "missing $script"
   rm -rf "$out"
   mkdir -p "$out"
-  bash "$script" "$out"
+  build_cri_client # test-images.sh
+  bash "$script" --cri-client "$CRI_CLIENT" "$out"
   for f in version bin/kubeadm bin/kubelet bin/kubectl; do
     [[ -s $out/$f ]] || die "make-kubernetes-dir.sh did not create $out/$f"
   done
@@ -220,6 +225,7 @@ make_kubernetes_dir() {
     build_busybox_image
     docker save -o "$out/images/minik-test-busybox.tar" "$BUSYBOX_IMAGE"
   fi
+  add_test_images "$out" # test-images.sh
 }
 
 build_node_image() {

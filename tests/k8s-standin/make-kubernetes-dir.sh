@@ -7,17 +7,22 @@
 #                                      (they dispatch on argv[0])
 #   OUT/images/                        created if missing, left as is (other scripts add tars)
 #
-# Usage: make-kubernetes-dir.sh [--version vX.Y.Z] OUT
+# --cri-client PATH puts the test CRI client (tests/cri-client) into the kubelet's zip; the
+# stand-in kubelet extracts it in the node and drives containerd with it.
+#
+# Usage: make-kubernetes-dir.sh [--version vX.Y.Z] [--cri-client PATH] OUT
 set -euo pipefail
 
-usage() { echo "usage: $0 [--version vX.Y.Z] OUT" >&2; exit 2; }
+usage() { echo "usage: $0 [--version vX.Y.Z] [--cri-client PATH] OUT" >&2; exit 2; }
 
 version=v1.35.0
 out=
+cri_client=
 while [ $# -gt 0 ]; do
   case "$1" in
     --version) [ $# -ge 2 ] || usage; version=$2; shift 2 ;;
     --version=*) version=${1#--version=}; shift ;;
+    --cri-client) [ $# -ge 2 ] || usage; cri_client=$2; shift 2 ;;
     -h|--help) usage ;;
     -*) echo "unknown flag: $1" >&2; usage ;;
     *) [ -z "$out" ] || usage; out=$1; shift ;;
@@ -43,9 +48,14 @@ done
 sed -i "s/^VERSION = \"v[^\"]*\"/VERSION = \"$version\"/" "$pkg/standin.py"
 grep -q "^VERSION = \"$version\"" "$pkg/standin.py" || { echo "failed to stamp the version" >&2; exit 1; }
 printf 'import sys\nimport standin\nsys.exit(standin.main(sys.argv))\n' > "$pkg/__main__.py"
+[ -z "$cri_client" ] || [ -x "$cri_client" ] || { echo "no executable $cri_client" >&2; exit 1; }
 for tool in kubeadm kubelet kubectl; do
   tmp="$out/bin/.$tool.tmp"
+  if [ "$tool" = kubelet ] && [ -n "$cri_client" ]; then
+    cp "$cri_client" "$pkg/minik-test-cri"
+  fi
   python3 -m zipapp "$pkg" -p '/usr/bin/env python3' -o "$tmp"
+  rm -f "$pkg/minik-test-cri"
   chmod 0755 "$tmp"
   mv -f "$tmp" "$out/bin/$tool"
 done

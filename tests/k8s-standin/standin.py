@@ -45,6 +45,7 @@ import standin_etcd
 import standin_schema
 import standin_startup
 import standin_validate
+import standin_pods
 
 x509 = hashes = serialization = ec = rsa = padding = ExtendedKeyUsageOID = NameOID = None
 
@@ -2547,6 +2548,7 @@ class Kubelet:
     # -- main loop -------------------------------------------------------------------------
     def run(self):
         self.start_healthz()
+        self.pod_runner = standin_pods.attach(self, ROOT)  # pods on containerd, controllers
         next_status = 0.0
         while not self.stop.is_set():
             try:
@@ -2699,7 +2701,9 @@ class Kubelet:
                             f'interfaces')
         sock = self.flags.get("container-runtime-endpoint", "unix://" + CONTAINERD_SOCK)
         sock = sock.removeprefix("unix://")
-        if not ROOT and not os.path.exists(sock):
+        if getattr(self, "pod_runner", None) and self.pod_runner.worker:
+            problems += self.pod_runner.runtime_problems()  # CRI Status, as the real kubelet
+        elif not ROOT and not os.path.exists(sock):
             problems.append(f"container runtime is down: rpc error: code = Unavailable desc = "
                             f"connection error: dial unix {sock}: connect: no such file or "
                             f"directory")
@@ -2829,6 +2833,10 @@ class Kubelet:
                           "state": {"running": {}} if running else
                           {"waiting": {"reason": "CrashLoopBackOff", "message": st["message"]}}}
                           for c in containers]}
+            cri_status = getattr(self, "pod_runner", None) and \
+                self.pod_runner.static_status.get(name)
+            if cri_status and running:  # the real container state, once the stand-in's is ok
+                status = cri_status
             want[meta["name"]] = {"apiVersion": "v1", "kind": "Pod", "metadata": meta,
                                   "spec": dict(pod.get("spec") or {}, nodeName=self.node_name),
                                   "status": status}
@@ -3515,7 +3523,12 @@ def addons(client, cfg, skip):
             "spec": {"replicas": 2, "selector": {"matchLabels": {"k8s-app": "kube-dns"}},
                      "template": {"metadata": {"labels": {"k8s-app": "kube-dns"}}, "spec": {
                          "serviceAccountName": "coredns", "priorityClassName":
-                             "system-cluster-critical", "containers": [{
+                             "system-cluster-critical", "dnsPolicy": "Default",
+                         "nodeSelector": {"kubernetes.io/os": "linux"},
+                         "tolerations": [{"key": "CriticalAddonsOnly", "operator": "Exists"},
+                                         {"key": "node-role.kubernetes.io/control-plane",
+                                          "effect": "NoSchedule"}],
+                         "containers": [{
                                  "name": "coredns", "image": f"{repo}/coredns/coredns:"
                                                              f"{COREDNS_VERSION}",
                                  "args": ["-conf", "/etc/coredns/Corefile"]}]}}}})
@@ -3553,11 +3566,17 @@ def addons(client, cfg, skip):
             "spec": {"selector": {"matchLabels": {"k8s-app": "kube-proxy"}},
                      "template": {"metadata": {"labels": {"k8s-app": "kube-proxy"}}, "spec": {
                          "serviceAccountName": "kube-proxy", "hostNetwork": True,
+                         "priorityClassName": "system-node-critical",
+                         "nodeSelector": {"kubernetes.io/os": "linux"},
+                         "tolerations": [{"operator": "Exists"}],
                          "containers": [{"name": "kube-proxy",
                                          "image": f"{repo}/kube-proxy:{cfg.kubernetes_version()}",
                                          "command": ["/usr/local/bin/kube-proxy",
                                                      "--config=/var/lib/kube-proxy/config.conf",
-                                                     "--hostname-override=$(NODE_NAME)"]}]}}}})
+                                                     "--hostname-override=$(NODE_NAME)"],
+                                         "env": [{"name": "NODE_NAME", "valueFrom": {
+                                             "fieldRef": {"fieldPath": "spec.nodeName"}}}],
+                                         "securityContext": {"privileged": True}}]}}}})
         print("[addons] Applied essential addon: kube-proxy")
 
 

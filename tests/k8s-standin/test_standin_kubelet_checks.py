@@ -15,6 +15,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import standin_kubelet_checks as checks  # noqa: E402
 
+# A config the kubelet accepts apart from what each test is about (the kubelet refuses a file
+# without its apiVersion and kind before it looks at anything else).
+KUBELET_CONFIG = "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\n"
+
 # /proc/self/mountinfo lines: this machine's hybrid layout, and a pure cgroup v2 host.
 HYBRID = ("31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755\n"
           "32 31 0:29 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu\n"
@@ -130,13 +134,13 @@ class KubeletProcessTest(unittest.TestCase):
 
     def test_kubelet_exits_on_a_hybrid_host(self):
         host = make_host(self, HYBRID)
-        p = self.run_kubelet(host, "kind: KubeletConfiguration\n")
+        p = self.run_kubelet(host, KUBELET_CONFIG)
         self.assertEqual(p.returncode, 1, p.stderr)
         self.assertIn("kubelet is configured to not run on a host using cgroup v1", p.stderr)
 
     def test_kubelet_exits_in_a_user_namespace_without_the_gate(self):
         host = make_host(self, UNIFIED, uid_map=ROOTLESS_UID_MAP)
-        p = self.run_kubelet(host, "kind: KubeletConfiguration\n")
+        p = self.run_kubelet(host, KUBELET_CONFIG)
         self.assertEqual(p.returncode, 1, p.stderr)
         self.assertIn("enable KubeletInUserNamespace", p.stderr)
 

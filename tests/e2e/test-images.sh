@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# TEST ONLY. Sourced by prepare.sh. Builds what the Kubernetes stand-in needs to run pods on the
+# test nodes' real containerd:
+#   build_cri_client        tests/cri-client (minik-test-cri, a CRI client; Debian has no crictl)
+#   add_test_images OUT     tiny busybox images tagged with the REAL image names the product
+#                           preloads (sandbox image, kubeadm's images, the manifests' images),
+#                           saved to OUT/images/ so `minik build node-image` imports them into
+#                           containerd's k8s.io namespace. They are placeholders: the stand-in
+#                           does the control plane's work in Python; kindnetd's stand-in writes
+#                           the CNI config and routes (test-images/kindnetd).
+# Needs: docker, cargo, minik.test/busybox:1.0 (prepare.sh build_busybox_image).
+
+TEST_IMAGES_DIR=$REPO/tests/e2e/test-images
+
+build_cri_client() {
+  if ! command -v protoc >/dev/null; then # the k8s-cri crate compiles CRI's proto at build time
+    log "installing protobuf-compiler"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      protobuf-compiler >/dev/null
+  fi
+  (cd "$REPO/tests/cri-client" && cargo build --release --locked --quiet)
+  CRI_CLIENT=$REPO/tests/cri-client/target/release/minik-test-cri
+  [[ -x $CRI_CLIENT ]] || die "no $CRI_CLIENT after cargo build"
+}
+
+# The images a node needs, by role: kubeadm's list (from the stand-in's own kubeadm), the
+# containerd sandbox image, and the images the node-image manifests name.
+test_image_names() {
+  local out=$1
+  "$out/bin/kubeadm" config images list
+  sed -nE "s/^[[:space:]]*(sandbox_image|sandbox)[[:space:]]*=[[:space:]]*[\"']([^\"']+)[\"'].*/\2/p" \
+    "$REPO"/node-image/files/etc/containerd/config.toml
+  grep -hoE '(image:|--helper-image)?[[:space:]]*[a-z0-9.-]+\.[a-z]+/[^[:space:]"]+:[^[:space:]"]+' \
+    "$REPO"/node-image/manifests/*.yaml | awk '{print $NF}' | sed 's/^image://'
+}
+
+add_test_images() {
+  local out=$1 ctx names image entry
+  ctx=$(mktemp -d "$CACHE/test-images.XXXXXX")
+  cp "$TEST_IMAGES_DIR"/placeholder "$TEST_IMAGES_DIR"/kindnetd "$ctx/"
+  names=$(test_image_names "$out" | sort -u)
+  [[ $names == *pause* && $names == *kindnetd* ]] || die "test image names incomplete: $names"
+  while read -r image; do
+    [[ -n $image ]] || continue
+    case $image in
+      */pause:*) entry='"/pause"' ;;
+      */kindnetd:*) entry='"/bin/kindnetd"' ;;
+      */coredns:*) entry='"/coredns"' ;;
+      *) entry='"/bin/placeholder"' ;;
+    esac
+    # Every image shares one layer (busybox + scripts); each has its own config (name label,
+    # entrypoint), so containerd reports each container's image by its own name.
+    docker build -q -t "$image" -f - "$ctx" >/dev/null <<DOCKERFILE
+FROM $BUSYBOX_IMAGE
+COPY placeholder kindnetd /bin/
+RUN for n in pause coredns; do ln -s /bin/placeholder /\$n; done && \
+    mkdir -p /usr/local/bin && for n in kube-apiserver kube-controller-manager kube-scheduler \
+      kube-proxy etcd local-path-provisioner; do ln -s /bin/placeholder /usr/local/bin/\$n; done
+ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+LABEL io.minik.test.placeholder-for=$image
+ENTRYPOINT [$entry]
+DOCKERFILE
+  done <<<"$names"
+  log "test images: $(echo $names)"
+  # shellcheck disable=SC2046
+  docker save -o "$out/images/minik-test-k8s-images.tar" $(echo "$names")
+  rm -rf "$ctx"
+}
