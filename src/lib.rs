@@ -5,6 +5,7 @@
 //! of the terminal (`config`, `kubeadm`, `kubeconfig`, `platform`, `nodeimage`) → `provider`
 //! (the container engine behind a trait; Docker via bollard). `ui` renders `events`.
 
+pub mod archive;
 pub mod cli;
 pub mod cluster;
 pub mod commands;

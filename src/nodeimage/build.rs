@@ -1,15 +1,20 @@
 //! `minik build node-image`: base image from the embedded Dockerfile, then a build container
 //! that receives the Kubernetes binaries and preloaded images, committed as the node image.
 
+mod offline;
+mod online;
+
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use super::context::{build_context, context_digest, DEFAULT_CNI, DEFAULT_STORAGE};
-use super::{download, images, NodeImageError};
+use super::{images, NodeImageError};
 use crate::cluster::node;
 use crate::events::Events;
 use crate::k8s_version::KubeVersion;
-use crate::provider::{ExecInput, NodeRole, NodeSpec, Provider, ProviderError};
+use crate::provider::{NodeRole, NodeSpec, Provider};
+
+pub(super) use offline::executables_tar;
 
 /// Where the Kubernetes bits and the container runtime come from.
 #[derive(Debug, Clone)]
@@ -44,19 +49,8 @@ pub async fn build(
 ) -> Result<String, NodeImageError> {
     let version = match &opts.source {
         Source::Download { version } => version.clone(),
-        Source::Local { dir } => local_version(dir)?,
+        Source::Local { dir } => offline::check(dir)?,
     };
-    if let Source::Local { dir } = &opts.source {
-        for b in download::BINARIES {
-            let p = dir.join("bin").join(b);
-            if !p.is_file() {
-                return Err(NodeImageError::Invalid(format!(
-                    "{} is missing",
-                    p.display()
-                )));
-            }
-        }
-    }
     let image = opts
         .image
         .clone()
@@ -100,27 +94,20 @@ async fn fill(
     image: &str,
 ) -> Result<(), NodeImageError> {
     let step = events.step(format!("Installing kubeadm, kubelet and kubectl {version}"));
-    match &opts.source {
-        Source::Local { dir } => copy_binaries(provider, container, dir).await?,
-        Source::Download { version } => {
-            download_binaries(provider, container, version, &opts.arch).await?
-        }
-    }
-    let mut manifests = vec![
+    let manifests = vec![
         ("default-cni.yaml".to_string(), DEFAULT_CNI.to_string()),
         (
             "default-storage.yaml".to_string(),
             DEFAULT_STORAGE.to_string(),
         ),
     ];
-    if let Source::Local { dir } = &opts.source {
-        for (name, text) in manifests.iter_mut() {
-            let p = dir.join("manifests").join(&*name);
-            if p.is_file() {
-                *text = read(&p)?;
-            }
+    let manifests = match &opts.source {
+        Source::Local { dir } => offline::kubernetes(provider, container, dir, manifests).await?,
+        Source::Download { version } => {
+            online::kubernetes(provider, container, version, &opts.arch).await?;
+            manifests
         }
-    }
+    };
     write(
         provider,
         container,
@@ -146,43 +133,9 @@ async fn fill(
     let step = events.step("Preloading images into containerd");
     start_containerd(provider, container).await?;
     match &opts.source {
-        Source::Local { dir } => import_local_images(provider, container, dir, events).await?,
+        Source::Local { dir } => offline::images(provider, container, dir, events).await?,
         Source::Download { version } => {
-            let listed = run(
-                provider,
-                container,
-                "listing kubeadm's images",
-                &[
-                    "kubeadm",
-                    "config",
-                    "images",
-                    "list",
-                    "--kubernetes-version",
-                    &version.to_string(),
-                ],
-            )
-            .await?;
-            let texts: Vec<&str> = manifests.iter().map(|(_, t)| t.as_str()).collect();
-            for img in images::preload_list(&listed, &texts) {
-                events.debug(format!("fetching {img}"));
-                let platform = format!("linux/{}", opts.arch);
-                run(
-                    provider,
-                    container,
-                    &format!("fetching {img}"),
-                    &[
-                        "ctr",
-                        "-n",
-                        "k8s.io",
-                        "content",
-                        "fetch",
-                        "--platform",
-                        &platform,
-                        &img,
-                    ],
-                )
-                .await?;
-            }
+            online::images(provider, container, version, &opts.arch, &manifests, events).await?
         }
     }
     // Pin everything preloaded so kubelet's image GC never removes it.
@@ -269,23 +222,6 @@ fn builder_spec(name: &str, base: &str) -> NodeSpec {
     spec
 }
 
-fn local_version(dir: &Path) -> Result<KubeVersion, NodeImageError> {
-    let path = dir.join("version");
-    let text = read(&path)?;
-    text.trim()
-        .parse()
-        .map_err(|e: crate::k8s_version::InvalidVersion| {
-            NodeImageError::Invalid(format!("{}: {e}", path.display()))
-        })
-}
-
-fn read(path: &Path) -> Result<String, NodeImageError> {
-    std::fs::read_to_string(path).map_err(|e| NodeImageError::Read {
-        path: path.display().to_string(),
-        source: e,
-    })
-}
-
 /// Dockerfile-style changes applied when the build container is saved as the node image.
 pub fn commit_changes(version: &KubeVersion, labels: &[(String, String)]) -> Vec<String> {
     let mut changes = vec![
@@ -334,74 +270,6 @@ pub(super) async fn write(
         })
 }
 
-async fn copy_binaries(
-    provider: &dyn Provider,
-    container: &str,
-    dir: &Path,
-) -> Result<(), NodeImageError> {
-    let files: Vec<(PathBuf, String)> = download::BINARIES
-        .iter()
-        .map(|b| (dir.join("bin").join(b), b.to_string()))
-        .collect();
-    let bytes = executables_tar(&files)?;
-    provider
-        .copy_tar_to(container, "/usr/bin", bytes.into())
-        .await?;
-    Ok(())
-}
-
-/// A tar of local files as root-owned executables, each at its path inside the archive.
-pub(super) fn executables_tar(files: &[(PathBuf, String)]) -> Result<Vec<u8>, NodeImageError> {
-    let read_err = |path: &Path, e| NodeImageError::Read {
-        path: path.display().to_string(),
-        source: e,
-    };
-    let mut tar = tar::Builder::new(Vec::new());
-    for (path, name) in files {
-        let data = std::fs::read(path).map_err(|e| read_err(path, e))?;
-        let mut header = tar::Header::new_gnu();
-        header.set_size(data.len() as u64);
-        header.set_mode(0o755);
-        header.set_uid(0);
-        header.set_gid(0);
-        header.set_cksum();
-        tar.append_data(&mut header, name, &data[..])
-            .map_err(|e| read_err(path, e))?;
-    }
-    tar.into_inner().map_err(|e| read_err(Path::new("."), e))
-}
-
-async fn download_binaries(
-    provider: &dyn Provider,
-    container: &str,
-    version: &KubeVersion,
-    arch: &str,
-) -> Result<(), NodeImageError> {
-    let fetches = download::BINARIES.iter().map(|b| async move {
-        let url = download::checksum_url(version, arch, b);
-        let text = run(
-            provider,
-            container,
-            &format!("downloading {url}"),
-            &["curl", "-fsSL", "--retry", "4", &url],
-        )
-        .await?;
-        let sha = download::parse_checksum(&text)
-            .map_err(|e| NodeImageError::Invalid(format!("{url}: {e}")))?;
-        let script = download::fetch_script(version, arch, b, &sha);
-        run(
-            provider,
-            container,
-            &format!("downloading and verifying {b}"),
-            &["sh", "-c", &script],
-        )
-        .await?;
-        Ok::<(), NodeImageError>(())
-    });
-    futures_util::future::try_join_all(fetches).await?;
-    Ok(())
-}
-
 async fn start_containerd(provider: &dyn Provider, container: &str) -> Result<(), NodeImageError> {
     let script = "mkdir -p /run/containerd; (/usr/local/bin/containerd >/var/log/containerd-build.log 2>&1 &); \
                   for i in $(seq 100); do ctr version >/dev/null 2>&1 && exit 0; sleep 0.1; done; \
@@ -414,77 +282,6 @@ async fn start_containerd(provider: &dyn Provider, container: &str) -> Result<()
     )
     .await?;
     Ok(())
-}
-
-/// Stream each image archive straight into containerd (no copy inside the container).
-async fn import_local_images(
-    provider: &dyn Provider,
-    container: &str,
-    dir: &Path,
-    events: &Events,
-) -> Result<(), NodeImageError> {
-    let images_dir = dir.join("images");
-    let Ok(entries) = std::fs::read_dir(&images_dir) else {
-        return Ok(());
-    };
-    let mut tars: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "tar"))
-        .collect();
-    tars.sort();
-    for t in tars {
-        events.debug(format!("importing {}", t.display()));
-        let file = tokio::fs::File::open(&t)
-            .await
-            .map_err(|e| NodeImageError::Read {
-                path: t.display().to_string(),
-                source: e,
-            })?;
-        let stream = file_stream(file);
-        let cmd: Vec<String> = [
-            "ctr",
-            "-n",
-            "k8s.io",
-            "images",
-            "import",
-            "--all-platforms",
-            "--no-unpack",
-            "--digests",
-            "-",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        provider
-            .exec(container, &cmd, ExecInput::Stream(stream))
-            .await?
-            .check(container, &cmd)
-            .map_err(|source: ProviderError| NodeImageError::Step {
-                what: format!("importing {}", t.display()),
-                source,
-            })?;
-    }
-    Ok(())
-}
-
-/// A file as a stream of chunks, read as the engine consumes them; ends after an error.
-fn file_stream(file: tokio::fs::File) -> crate::provider::ByteStream {
-    use tokio::io::AsyncReadExt;
-    Box::pin(futures_util::stream::unfold(
-        Some(file),
-        |state| async move {
-            let mut f = state?;
-            let mut buf = vec![0u8; 256 * 1024];
-            match f.read(&mut buf).await {
-                Ok(0) => None,
-                Ok(n) => {
-                    buf.truncate(n);
-                    Some((Ok(bytes::Bytes::from(buf)), Some(f)))
-                }
-                Err(e) => Some((Err(e), None)),
-            }
-        },
-    ))
 }
 
 #[cfg(test)]
@@ -507,22 +304,6 @@ mod tests {
         assert!(changes
             .iter()
             .any(|c| c.starts_with(r#"ENV HTTP_PROXY="""#)));
-    }
-
-    #[test]
-    fn offline_builds_check_their_folder_first() {
-        let dir = tempfile::tempdir().unwrap();
-        assert!(matches!(
-            local_version(dir.path()),
-            Err(NodeImageError::Read { .. })
-        ));
-        std::fs::write(dir.path().join("version"), "latest\n").unwrap();
-        assert!(matches!(
-            local_version(dir.path()),
-            Err(NodeImageError::Invalid(_))
-        ));
-        std::fs::write(dir.path().join("version"), "v1.35.0\n").unwrap();
-        assert_eq!(local_version(dir.path()).unwrap().to_string(), "v1.35.0");
     }
 
     #[test]

@@ -3,6 +3,8 @@
 
 use include_dir::{include_dir, Dir, DirEntry};
 
+use crate::archive;
+
 static NODE_IMAGE: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/node-image");
 
 /// The manifests written to /kind/manifests in every node image.
@@ -12,19 +14,15 @@ pub static DEFAULT_STORAGE: &str = include_str!("../../node-image/manifests/defa
 /// A tar of the Dockerfile and `files/`. Scripts get the executable bit (git does not
 /// always carry it, and the Dockerfile relies on it for nothing but clarity).
 pub fn build_context() -> std::io::Result<Vec<u8>> {
-    let mut builder = tar::Builder::new(Vec::new());
+    let mut builder = archive::Builder::new();
     let mut files = Vec::new();
     collect(&NODE_IMAGE, &mut files);
     files.sort_by_key(|f| f.0);
     for (path, contents) in files {
-        let mut header = tar::Header::new_gnu();
-        header.set_size(contents.len() as u64);
-        header.set_mode(if is_executable(path) { 0o755 } else { 0o644 });
-        header.set_mtime(0);
-        header.set_cksum();
-        builder.append_data(&mut header, path, contents)?;
+        let mode = if is_executable(path) { 0o755 } else { 0o644 };
+        builder.file(path, contents, mode)?;
     }
-    builder.into_inner()
+    builder.finish()
 }
 
 /// A short content hash of the context, used to reuse an already-built base image.
@@ -67,17 +65,14 @@ mod tests {
     #[test]
     fn context_has_the_dockerfile_and_an_executable_entrypoint() {
         let tar = build_context().unwrap();
-        let mut archive = tar::Archive::new(&tar[..]);
         let mut seen_dockerfile = false;
         let mut entrypoint_mode = None;
-        for e in archive.entries().unwrap() {
-            let e = e.unwrap();
-            let path = e.path().unwrap().to_string_lossy().into_owned();
+        for (path, mode) in archive::modes(&tar).unwrap() {
             if path == "Dockerfile" {
                 seen_dockerfile = true;
             }
             if path == "files/usr/local/bin/entrypoint" {
-                entrypoint_mode = Some(e.header().mode().unwrap());
+                entrypoint_mode = Some(mode);
             }
         }
         assert!(seen_dockerfile);
