@@ -11,6 +11,7 @@ pub mod commands;
 pub mod config;
 pub mod error;
 pub mod events;
+pub mod hint;
 pub mod k8s_version;
 pub mod kubeadm;
 pub mod kubeconfig;

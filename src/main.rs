@@ -17,7 +17,7 @@ fn main() -> ExitCode {
     match runtime.block_on(minik::commands::run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprint!("{}", minik::error::render(&e, minik::ui::use_color()));
+            eprint!("{}", minik::ui::render_error(&e, minik::ui::use_color()));
             ExitCode::from(e.exit_code())
         }
     }

@@ -10,6 +10,7 @@
 //! platform is present; importing all platforms then fails (`content digest … not found`), so
 //! minik never asks for all platforms and names the host's platform explicitly on such engines.
 
+mod error_class;
 mod fanout;
 mod inventory;
 mod reference;
@@ -51,7 +52,11 @@ pub enum LoadError {
     },
 
     #[error("node {node:?} is not running (it is {state})")]
-    NodeNotRunning { node: String, state: NodeState },
+    NodeNotRunning {
+        node: String,
+        state: NodeState,
+        cluster: String,
+    },
 
     #[error("cannot read image archive {path}: {reason}")]
     Archive { path: PathBuf, reason: String },
@@ -565,6 +570,7 @@ async fn target_nodes(
         return Err(LoadError::NodeNotRunning {
             node: n.name.clone(),
             state: n.state,
+            cluster: targets.cluster.to_string(),
         });
     }
     Ok(chosen.into_iter().map(|n| n.name).collect())
