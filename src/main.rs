@@ -2,6 +2,8 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+// The one exit point: it prints only what ui rendered (and a runtime that cannot start).
+#[allow(clippy::print_stderr)]
 fn main() -> ExitCode {
     let cli = minik::cli::Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
