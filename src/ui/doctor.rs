@@ -33,21 +33,11 @@ pub fn doctor_text(checks: &[Check]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::platform::checks::row;
+    use crate::platform::checks::sample_rows;
 
     #[test]
     fn renders_rows_with_why_and_fix_for_problems_only() {
-        let rows = vec![
-            row("a", "Engine", Status::Ok, "Docker 27", "needed", None),
-            row(
-                "b",
-                "Memory",
-                Status::Fail,
-                "1.9 GiB",
-                "too small",
-                Some("raise it".into()),
-            ),
-        ];
+        let rows = sample_rows();
         assert_eq!(
             doctor_text(&rows),
             "✓ Engine  Docker 27\n✗ Memory  1.9 GiB\n          why: too small\n          fix: raise it\n"

@@ -115,23 +115,29 @@ pub(crate) fn gib(bytes: u64) -> String {
     format!("{:.1} GiB", bytes as f64 / (1u64 << 30) as f64)
 }
 
+/// An ok row and a failed one, for tests of the rows and of their rendering.
+#[cfg(test)]
+pub(crate) fn sample_rows() -> Vec<Check> {
+    vec![
+        row("a", "Engine", Status::Ok, "Docker 27", "needed", None),
+        row(
+            "b",
+            "Memory",
+            Status::Fail,
+            "1.9 GiB",
+            "too small",
+            Some("raise it".into()),
+        ),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn a_failed_row_blocks_and_serialises_its_status() {
-        let rows = vec![
-            row("a", "Engine", Status::Ok, "Docker 27", "needed", None),
-            row(
-                "b",
-                "Memory",
-                Status::Fail,
-                "1.9 GiB",
-                "too small",
-                Some("raise it".into()),
-            ),
-        ];
+        let rows = sample_rows();
         assert!(is_blocking(&rows));
         assert!(!is_blocking(&rows[..1]));
         let json = serde_json::to_value(&rows[1]).unwrap_or_default();
