@@ -1,6 +1,5 @@
 use thiserror::Error;
 
-use super::naming;
 use crate::hint::Hint;
 use crate::provider::ProviderError;
 
@@ -207,13 +206,7 @@ impl Hint for ClusterError {
             ClusterError::AlreadyExists(name) => Some(format!(
                 "choose another name with --name, or delete it first: minik delete --name {name}"
             )),
-            ClusterError::InvalidName(e) => Some(format!(
-                "for example: --name {}",
-                naming::suggest_name(match e {
-                    naming::NameError::Invalid(n, _) => n,
-                    _ => "",
-                })
-            )),
+            ClusterError::InvalidName(e) => e.hint(),
             ClusterError::Incomplete(name) => Some(format!(
                 "remove what it left with `minik delete --name {name}`, then create it again"
             )),

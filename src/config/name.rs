@@ -39,6 +39,14 @@ pub enum BadPart {
 }
 
 impl NameError {
+    /// The name that was refused ("" when it was empty).
+    pub fn name(&self) -> &str {
+        match self {
+            NameError::Empty => "",
+            NameError::TooLong { name, .. } | NameError::Invalid(name, _) => name,
+        }
+    }
+
     /// The problem alone, for messages that name the cluster themselves (config files).
     pub fn problem(&self) -> String {
         match self {
@@ -51,6 +59,12 @@ impl NameError {
                 "it must start and end with a letter or digit".into()
             }
         }
+    }
+}
+
+impl crate::hint::Hint for NameError {
+    fn hint(&self) -> Option<String> {
+        Some(format!("for example: --name {}", suggest_name(self.name())))
     }
 }
 
@@ -109,5 +123,16 @@ mod tests {
             problem(&"a".repeat(41)),
             "it is 41 characters long, the limit is 40"
         );
+    }
+
+    #[test]
+    fn the_hint_suggests_a_valid_name() {
+        use crate::hint::Hint;
+        let hint = |n: &str| validate_cluster_name(n).unwrap_err().hint();
+        assert_eq!(
+            hint("My_Lab").as_deref(),
+            Some("for example: --name my-lab")
+        );
+        assert_eq!(hint("").as_deref(), Some("for example: --name minik"));
     }
 }
