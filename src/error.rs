@@ -1,10 +1,14 @@
-//! The top-level error and the one place that renders errors for humans.
+//! The top-level error: which class each failure is, as an exit code. `ui::render_error`
+//! shows it; each wrapped error carries its own hint (see [`crate::hint`]).
 //!
 //! Exit codes: 0 success; 1 the operation failed; 2 bad input (flags, names, config files);
 //! 3 the container engine is unreachable; 129, 130, 143 interrupted by SIGHUP, Ctrl-C
 //! (SIGINT, Ctrl-Break), SIGTERM: 128 + the signal's number, as shells report it.
 
+use crate::cluster::load::LoadError;
 use crate::cluster::ClusterError;
+use crate::hint::Hint;
+use crate::nodeimage::NodeImageError;
 use crate::provider::ProviderError;
 
 #[derive(Debug, thiserror::Error)]
@@ -16,7 +20,11 @@ pub enum Error {
     Provider(#[from] ProviderError),
 
     #[error(transparent)]
-    NodeImage(#[from] crate::nodeimage::NodeImageError),
+    NodeImage(#[from] NodeImageError),
+
+    /// A load failure of its own (cluster and engine errors become `Cluster` and `Provider`).
+    #[error(transparent)]
+    Load(LoadError),
 
     /// A config file (or the flags applied to it) is invalid; every problem is listed.
     #[error("{0}")]
@@ -77,76 +85,24 @@ impl Error {
         if let Some(ProviderError::Unreachable { .. }) = self.provider() {
             return EXIT_UNREACHABLE;
         }
-        if let Error::Unreachable { .. } = self {
-            return EXIT_UNREACHABLE;
-        }
-        match self {
-            Error::Usage { .. } | Error::Config(_) => EXIT_USAGE,
-            Error::Interrupted(s) => s.exit_code(),
-            Error::NodeImage(crate::nodeimage::NodeImageError::Interrupted(s)) => s.exit_code(),
-            // --kubernetes-version names a version no image exists for.
-            Error::NodeImage(crate::nodeimage::NodeImageError::Unpublished(_)) => EXIT_USAGE,
+        let bad_input = match self {
+            Error::Unreachable { .. } => return EXIT_UNREACHABLE,
+            Error::Interrupted(s) | Error::NodeImage(NodeImageError::Interrupted(s)) => {
+                return s.exit_code()
+            }
             Error::Cluster(c) => match c.root() {
-                ClusterError::InvalidName(_) | ClusterError::Invalid(_) => EXIT_USAGE,
-                ClusterError::AlreadyExists(_) | ClusterError::Incomplete(_) => EXIT_USAGE,
-                ClusterError::Interrupted(s) => s.exit_code(),
-                _ => EXIT_FAILURE,
+                ClusterError::Interrupted(s) => return s.exit_code(),
+                _ => c.is_bad_input(),
             },
-            _ => EXIT_FAILURE,
-        }
-    }
-
-    /// What to do about it, when minik knows.
-    pub fn hint(&self) -> Option<String> {
-        if let Some(p) = self.provider() {
-            return match p {
-                ProviderError::Unreachable { .. } => Some(
-                    "start Docker (or your engine), or point minik at it with --context NAME or \
-                     DOCKER_HOST; `minik doctor` shows where it looked"
-                        .into(),
-                ),
-                ProviderError::BootTimeout { .. } | ProviderError::BootExited { .. } => Some(
-                    "the node's last log lines are above; run `minik doctor`, and retry with \
-                     --retain to inspect the node with `docker logs`"
-                        .into(),
-                ),
-                _ => None,
-            };
-        }
-        match self {
-            Error::Usage { hint, .. } | Error::Failed { hint, .. } => hint.clone(),
-            Error::Unreachable { fix, .. } => Some(fix.clone()),
-            Error::Cluster(c) => match c.root() {
-                ClusterError::AlreadyExists(name) => Some(format!(
-                    "choose another name with --name, or delete it first: minik delete --name {name}"
-                )),
-                ClusterError::InvalidName(_) => Some(format!(
-                    "for example: --name {}",
-                    crate::cluster::naming::suggest_name(match c.root() {
-                        ClusterError::InvalidName(crate::cluster::naming::NameError::Invalid(n)) => n,
-                        _ => "",
-                    })
-                )),
-                ClusterError::Incomplete(name) => Some(format!(
-                    "remove what it left with `minik delete --name {name}`, then create it again"
-                )),
-                ClusterError::NotFound(_) => Some("list clusters with: minik get clusters".into()),
-                ClusterError::ImageUnavailable { .. } => Some(
-                    "build one with `minik build node-image` (or load it with `docker load`), \
-                     then pass it with --image"
-                        .into(),
-                ),
-                ClusterError::Interrupted(_) => Some("everything it had made was removed".into()),
-                ClusterError::HaAddressesChanged { cluster, .. } => Some(format!(
-                    "stacked etcd keeps its members' peer addresses in its own data, which no \
-                     file rewrite reaches, so a cluster with several control planes cannot \
-                     follow new addresses (single-control-plane clusters can). Its containers \
-                     are running; recreate it: minik delete --name {cluster}, then minik create"
-                )),
-                _ => None,
-            },
-            Error::NodeImage(e) => e.hint(),
-            _ => None,
+            Error::Usage { .. } | Error::Config(_) => true,
+            Error::NodeImage(e) => e.is_bad_input(),
+            Error::Load(e) => e.is_bad_input(),
+            Error::Provider(_) | Error::Failed { .. } | Error::Output(_) => false,
+        };
+        if bad_input {
+            EXIT_USAGE
+        } else {
+            EXIT_FAILURE
         }
     }
 
@@ -160,59 +116,68 @@ impl Error {
     }
 }
 
-/// The error as the user sees it: a first line that says what went wrong, then any output that
-/// explains it, then what to do.
-pub fn render(err: &Error, color: bool) -> String {
-    let paint = |code: &str, s: &str| {
-        if color {
-            format!("\x1b[{code}m{s}\x1b[0m")
-        } else {
-            s.to_string()
-        }
-    };
-    let clean = |text: &str| {
-        text.lines()
-            .map(crate::text::clean_line)
-            .collect::<Vec<_>>()
-            .join("\n")
-    };
-    let mut out = format!("{} {}\n", paint("1;31", "error:"), clean(&err.to_string()));
-    if let Some(details) = err.details() {
-        let lines: Vec<&str> = details.lines().collect();
-        // The end of a long output is where the cause usually is.
-        let start = lines.len().saturating_sub(25);
-        let label = if matches!(err, Error::Unreachable { .. }) {
-            "  looked at:\n"
-        } else {
-            "  output:\n"
-        };
-        out.push_str(&paint("2", label));
-        for l in &lines[start..] {
-            out.push_str(&format!("    {}\n", crate::text::clean_line(l)));
+impl From<LoadError> for Error {
+    fn from(e: LoadError) -> Error {
+        match e {
+            LoadError::Cluster(c) => Error::Cluster(c),
+            LoadError::Provider(p) => Error::Provider(p),
+            e => Error::Load(e),
         }
     }
-    if let Some(hint) = err.hint() {
-        out.push_str(&format!("{} {}\n", paint("36", "hint:"), clean(&hint)));
+}
+
+impl Hint for Error {
+    fn hint(&self) -> Option<String> {
+        match self {
+            Error::Usage { hint, .. } | Error::Failed { hint, .. } => hint.clone(),
+            Error::Unreachable { fix, .. } => Some(fix.clone()),
+            Error::Cluster(c) => c.hint(),
+            Error::Provider(p) => p.hint(),
+            Error::NodeImage(e) => e.hint(),
+            Error::Load(e) => e.hint(),
+            Error::Config(_) | Error::Interrupted(_) | Error::Output(_) => None,
+        }
     }
-    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::signals::Signal;
 
     #[test]
-    fn the_first_line_names_the_problem() {
+    fn bad_input_exits_2() {
         let e = Error::from(ClusterError::AlreadyExists("lab".into()));
-        let text = render(&e, false);
-        let first = text.lines().next().unwrap();
-        assert_eq!(first, "error: a cluster named \"lab\" already exists");
-        assert!(text.contains("hint: choose another name"));
+        assert_eq!(e.exit_code(), EXIT_USAGE);
+        assert!(e
+            .hint()
+            .is_some_and(|h| h.starts_with("choose another name")));
+        let e = Error::from(ClusterError::Refused("no".into()).in_step("Adding a node"));
+        assert_eq!(e.exit_code(), EXIT_USAGE);
+        assert_eq!(Error::usage("bad flag", "fix it").exit_code(), EXIT_USAGE);
+        let e = Error::from(LoadError::ImageId("sha256:ab".into()));
         assert_eq!(e.exit_code(), EXIT_USAGE);
     }
 
     #[test]
-    fn unreachable_engine_has_its_own_exit_code() {
+    fn failures_on_the_way_exit_1() {
+        let e = Error::from(
+            ClusterError::NoFreePort {
+                address: "127.0.0.1".into(),
+                source: std::io::Error::other("in use"),
+            }
+            .in_step("Preparing nodes"),
+        );
+        assert_eq!(e.exit_code(), EXIT_FAILURE);
+        let e = Error::from(ClusterError::KubeconfigWriter("panicked".into()));
+        assert_eq!(e.exit_code(), EXIT_FAILURE);
+        let e = Error::from(LoadError::ImageNotPresent("app:dev".into()));
+        assert_eq!(e.exit_code(), EXIT_FAILURE);
+        assert!(e.hint().is_some_and(|h| h.contains("minik never pulls")));
+    }
+
+    #[test]
+    fn unreachable_engine_exits_3_with_its_hint() {
         let e = Error::from(
             ClusterError::from(ProviderError::Unreachable {
                 endpoint: "unix:///nope".into(),
@@ -221,18 +186,18 @@ mod tests {
             .in_step("Preparing nodes"),
         );
         assert_eq!(e.exit_code(), EXIT_UNREACHABLE);
-        assert!(render(&e, false).contains("hint: start Docker"));
+        assert!(e.hint().is_some_and(|h| h.starts_with("start Docker")));
+        let e = Error::from(LoadError::Provider(ProviderError::Unreachable {
+            endpoint: "unix:///nope".into(),
+            reason: "No such file".into(),
+        }));
+        assert_eq!(e.exit_code(), EXIT_UNREACHABLE);
     }
 
     #[test]
-    fn failed_commands_show_their_output() {
-        let e = Error::from(ClusterError::from(ProviderError::ExecFailed {
-            node: "n".into(),
-            command: "kubeadm init".into(),
-            exit_code: 1,
-            output: "line1\n[ERROR] boom".into(),
-        }));
-        let text = render(&e, false);
-        assert!(text.contains("    [ERROR] boom"), "{text}");
+    fn a_signal_exits_128_plus_its_number() {
+        let e = Error::from(ClusterError::Interrupted(Signal::Terminate).in_step("Preparing"));
+        assert_eq!(e.exit_code(), 143);
+        assert_eq!(Error::Interrupted(Signal::Interrupt).exit_code(), 130);
     }
 }

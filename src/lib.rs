@@ -3,7 +3,9 @@
 //! Layers, top to bottom: `cli` (clap, thin) → `commands` (one per subcommand, glue) →
 //! `cluster` (create/delete orchestration, one step per file) → domain modules that know nothing
 //! of the terminal (`config`, `kubeadm`, `kubeconfig`, `platform`, `nodeimage`) → `provider`
-//! (the container engine behind a trait; Docker via bollard). `ui` renders `events`.
+//! (the container engine behind a trait; Docker via bollard). `ui` renders `events` and errors
+//! and is the only module that prints or styles text; each error enum carries its own hints
+//! (`hint`). docs/architecture.md has the rule for each layer.
 
 pub mod archive;
 pub mod cli;
@@ -12,6 +14,7 @@ pub mod commands;
 pub mod config;
 pub mod error;
 pub mod events;
+pub mod hint;
 pub mod k8s_version;
 pub mod kubeadm;
 pub mod kubeconfig;

@@ -3,6 +3,8 @@
 //! entry is written, and minik exits 128 + the signal's number. Some trials send a second signal
 //! during the cleanup, which must not cut it short.
 #![cfg(unix)]
+// The seed and each trial are printed so a failing run can be replayed.
+#![allow(clippy::print_stderr)]
 
 mod common;
 

@@ -1,5 +1,6 @@
 use thiserror::Error;
 
+use crate::hint::Hint;
 use crate::provider::ProviderError;
 
 #[derive(Debug, Error)]
@@ -25,8 +26,73 @@ pub enum ClusterError {
     #[error("node image {image} is not available: {reason}")]
     ImageUnavailable { image: String, reason: String },
 
+    // Bad input: what was asked cannot be done as asked (exit 2).
+    #[error("a cluster needs at least one control-plane node")]
+    NoControlPlaneConfigured,
+
+    /// The node add or delete asked for does not fit the cluster (its message says why).
     #[error("{0}")]
-    Invalid(String),
+    Refused(String),
+
+    #[error(
+        "{path} already exists{}; name another folder",
+        if *.not_empty { " and is not empty" } else { "" }
+    )]
+    DestinationExists { path: String, not_empty: bool },
+
+    /// The config's containerdConfigPatches give a config containerd cannot load.
+    #[error("containerd refuses the patched config on node {node}: {why}")]
+    ContainerdPatchRefused { node: String, why: String },
+
+    // Failures: the input was fine, something on the way was not (exit 1).
+    #[error("no free port on {address}: {source}")]
+    NoFreePort {
+        address: String,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("could not pack {path}: {source}")]
+    Pack {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("could not encode the kubeconfig: {0}")]
+    KubeconfigEncode(String),
+
+    #[error("the kubeconfig writer stopped: {0}")]
+    KubeconfigWriter(String),
+
+    /// containerd or its CRI plugin is not serving on a node (the message has containerd's why).
+    #[error("{0}")]
+    NodeRuntime(String),
+
+    #[error(
+        "the node image {image} cannot run the HA load balancer (more than one control plane \
+         needs one): the check for haproxy in it failed: {reason}"
+    )]
+    BalancerImage { image: String, reason: String },
+
+    #[error("the node image's CNI manifest: {0}")]
+    CniManifest(String),
+
+    #[error("no control plane to ask")]
+    NoControlPlaneToAsk,
+
+    #[error(
+        "the configuration kept with cluster {} no longer holds on this machine: {reason}",
+        crate::text::quoted(.cluster)
+    )]
+    StoredConfig { cluster: String, reason: String },
 
     #[error("{step} failed: {source}")]
     Step {
@@ -86,6 +152,42 @@ impl ClusterError {
         }
     }
 
+    /// Whether the user asked for something that cannot be done as asked (exit 2), rather
+    /// than something failing on the way. A name already in use counts as bad input.
+    pub fn is_bad_input(&self) -> bool {
+        match self.root() {
+            ClusterError::InvalidName(_)
+            | ClusterError::AlreadyExists(_)
+            | ClusterError::Incomplete(_)
+            | ClusterError::NoControlPlaneConfigured
+            | ClusterError::Refused(_)
+            | ClusterError::DestinationExists { .. }
+            | ClusterError::ContainerdPatchRefused { .. } => true,
+            ClusterError::NotFound(_)
+            | ClusterError::NoControlPlane { .. }
+            | ClusterError::ImageUnavailable { .. }
+            | ClusterError::NoFreePort { .. }
+            | ClusterError::Write { .. }
+            | ClusterError::Pack { .. }
+            | ClusterError::KubeconfigEncode(_)
+            | ClusterError::KubeconfigWriter(_)
+            | ClusterError::NodeRuntime(_)
+            | ClusterError::BalancerImage { .. }
+            | ClusterError::CniManifest(_)
+            | ClusterError::NoControlPlaneToAsk
+            | ClusterError::StoredConfig { .. }
+            | ClusterError::Step { .. }
+            | ClusterError::HaAddressesChanged { .. }
+            | ClusterError::Interrupted(_)
+            | ClusterError::Provider(_)
+            | ClusterError::Kubeadm(_)
+            | ClusterError::Kubeconfig(_)
+            | ClusterError::Patch(_)
+            | ClusterError::WithKubeletLog { .. }
+            | ClusterError::BadOutput { .. } => false,
+        }
+    }
+
     /// The innermost error, past step wrappers.
     pub fn root(&self) -> &ClusterError {
         match self {
@@ -94,5 +196,113 @@ impl ClusterError {
             }
             e => e,
         }
+    }
+}
+
+impl Hint for ClusterError {
+    fn hint(&self) -> Option<String> {
+        match self.root() {
+            ClusterError::Provider(p) => p.hint(),
+            ClusterError::AlreadyExists(name) => Some(format!(
+                "choose another name with --name, or delete it first: minik delete --name {name}"
+            )),
+            ClusterError::InvalidName(e) => e.hint(),
+            ClusterError::Incomplete(name) => Some(format!(
+                "remove what it left with `minik delete --name {name}`, then create it again"
+            )),
+            ClusterError::NotFound(_) => Some("list clusters with: minik get clusters".into()),
+            ClusterError::ImageUnavailable { .. } => Some(
+                "build one with `minik build node-image` (or load it with `docker load`), \
+                 then pass it with --image"
+                    .into(),
+            ),
+            ClusterError::Interrupted(_) => Some("everything it had made was removed".into()),
+            ClusterError::HaAddressesChanged { cluster, .. } => Some(format!(
+                "stacked etcd keeps its members' peer addresses in its own data, which no \
+                 file rewrite reaches, so a cluster with several control planes cannot \
+                 follow new addresses (single-control-plane clusters can). Its containers \
+                 are running; recreate it: minik delete --name {cluster}, then minik create"
+            )),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn io() -> std::io::Error {
+        std::io::Error::other("boom")
+    }
+
+    #[test]
+    fn usage_variants_are_bad_input_even_inside_a_step() {
+        let usage = [
+            ClusterError::NoControlPlaneConfigured,
+            ClusterError::Refused("no".into()),
+            ClusterError::AlreadyExists("lab".into()),
+            ClusterError::DestinationExists {
+                path: "out".into(),
+                not_empty: true,
+            },
+            ClusterError::ContainerdPatchRefused {
+                node: "n".into(),
+                why: "bad".into(),
+            },
+        ];
+        for e in usage {
+            assert!(e.in_step("Writing configuration").is_bad_input());
+        }
+    }
+
+    #[test]
+    fn failures_on_the_way_are_not_bad_input() {
+        let failures = [
+            ClusterError::NoFreePort {
+                address: "127.0.0.1".into(),
+                source: io(),
+            },
+            ClusterError::Write {
+                path: "logs".into(),
+                source: io(),
+            },
+            ClusterError::KubeconfigWriter("panicked".into()),
+            ClusterError::KubeconfigEncode("bad".into()),
+            ClusterError::NodeRuntime("containerd is not running".into()),
+            ClusterError::StoredConfig {
+                cluster: "lab".into(),
+                reason: "gone".into(),
+            },
+        ];
+        for e in failures {
+            let text = e.to_string();
+            assert!(!e.in_step("Preparing nodes").is_bad_input(), "{text}");
+        }
+    }
+
+    #[test]
+    fn messages_are_unchanged() {
+        let e = ClusterError::NoFreePort {
+            address: "127.0.0.1".into(),
+            source: io(),
+        };
+        assert_eq!(e.to_string(), "no free port on 127.0.0.1: boom");
+        let e = ClusterError::DestinationExists {
+            path: "out".into(),
+            not_empty: true,
+        };
+        assert_eq!(
+            e.to_string(),
+            "out already exists and is not empty; name another folder"
+        );
+        let e = ClusterError::DestinationExists {
+            path: "out.tar.gz".into(),
+            not_empty: false,
+        };
+        assert_eq!(
+            e.to_string(),
+            "out.tar.gz already exists; name another folder"
+        );
     }
 }

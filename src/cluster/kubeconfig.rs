@@ -76,7 +76,7 @@ pub async fn get(
     entry
         .to_config()
         .to_yaml()
-        .map_err(|e| ClusterError::Invalid(format!("could not encode the kubeconfig: {e}")))
+        .map_err(|e| ClusterError::KubeconfigEncode(e.to_string()))
 }
 
 /// Merge the cluster's entry into the kubeconfig file and make it the current context.
@@ -118,6 +118,6 @@ async fn blocking<T: Send + 'static>(
 ) -> Result<T, ClusterError> {
     tokio::task::spawn_blocking(f)
         .await
-        .map_err(|e| ClusterError::Invalid(format!("the kubeconfig writer stopped: {e}")))?
+        .map_err(|e| ClusterError::KubeconfigWriter(e.to_string()))?
         .map_err(ClusterError::from)
 }

@@ -3,49 +3,9 @@
 
 use crate::provider::NodeRole;
 
-/// The longest suffix minik appends to a cluster name.
-const LONGEST_SUFFIX: &str = "-external-load-balancer";
-/// Longest cluster name whose every node name still fits a 63-character DNS label.
-pub const MAX_CLUSTER_NAME: usize = 63 - LONGEST_SUFFIX.len();
-
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum NameError {
-    #[error("cluster name is empty")]
-    Empty,
-    #[error(
-        "cluster name {} is {len} characters long; the limit is {max}",
-        crate::text::quoted(name)
-    )]
-    TooLong {
-        name: String,
-        len: usize,
-        max: usize,
-    },
-    #[error(
-        "cluster name {} is not valid: use lowercase letters, digits and '-', starting and ending with a letter or digit",
-        crate::text::quoted(.0)
-    )]
-    Invalid(String),
-}
-
-pub fn validate_cluster_name(name: &str) -> Result<(), NameError> {
-    if name.is_empty() {
-        return Err(NameError::Empty);
-    }
-    if name.len() > MAX_CLUSTER_NAME {
-        return Err(NameError::TooLong {
-            name: name.to_string(),
-            len: name.len(),
-            max: MAX_CLUSTER_NAME,
-        });
-    }
-    let ok_char = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-';
-    let alnum = |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
-    if !name.chars().all(ok_char) || !alnum(name.chars().next()) || !alnum(name.chars().last()) {
-        return Err(NameError::Invalid(name.to_string()));
-    }
-    Ok(())
-}
+pub use crate::config::name::{
+    suggest_name, validate_cluster_name, BadPart, NameError, MAX_CLUSTER_NAME,
+};
 
 /// A node (container) name: a DNS label, as every node name minik makes is.
 pub fn validate_node_name(name: &str) -> Result<(), String> {
@@ -64,23 +24,6 @@ pub fn validate_node_name(name: &str) -> Result<(), String> {
              most 63 characters",
             crate::text::quoted(name)
         ))
-    }
-}
-
-/// A suggestion for a name that failed validation (lowercased, bad characters replaced).
-pub fn suggest_name(name: &str) -> String {
-    let mut s: String = name
-        .to_ascii_lowercase()
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-        .collect();
-    s = s.trim_matches('-').to_string();
-    s.truncate(MAX_CLUSTER_NAME);
-    let s = s.trim_end_matches('-').to_string();
-    if s.is_empty() {
-        crate::config::DEFAULT_CLUSTER_NAME.to_string()
-    } else {
-        s
     }
 }
 
@@ -114,19 +57,19 @@ mod tests {
         assert_eq!(validate_cluster_name(""), Err(NameError::Empty));
         assert!(matches!(
             validate_cluster_name("Bad_Name"),
-            Err(NameError::Invalid(_))
+            Err(NameError::Invalid(..))
         ));
         assert!(matches!(
             validate_cluster_name("-lead"),
-            Err(NameError::Invalid(_))
+            Err(NameError::Invalid(..))
         ));
         assert!(matches!(
             validate_cluster_name("trail-"),
-            Err(NameError::Invalid(_))
+            Err(NameError::Invalid(..))
         ));
         assert!(matches!(
             validate_cluster_name("dot.ted"),
-            Err(NameError::Invalid(_))
+            Err(NameError::Invalid(..))
         ));
         let long = "a".repeat(MAX_CLUSTER_NAME + 1);
         assert!(matches!(

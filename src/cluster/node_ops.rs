@@ -122,7 +122,7 @@ pub fn check_add(cluster: &Cluster, role: NodeRole) -> Result<(), ClusterError> 
     match role {
         NodeRole::Worker => {}
         NodeRole::ControlPlane if cluster.load_balancer().is_none() => {
-            return Err(ClusterError::Invalid(format!(
+            return Err(ClusterError::Refused(format!(
                 "cluster {:?} has a single control plane and no load balancer: its nodes and \
                  kubeconfig reach the API at that control plane, so another one cannot be added. \
                  Create the cluster with more than one control plane (for example \
@@ -132,7 +132,7 @@ pub fn check_add(cluster: &Cluster, role: NodeRole) -> Result<(), ClusterError> 
         }
         NodeRole::ControlPlane => {}
         NodeRole::ExternalLoadBalancer => {
-            return Err(ClusterError::Invalid(
+            return Err(ClusterError::Refused(
                 "only control-plane and worker nodes can be added".into(),
             ))
         }
@@ -201,10 +201,10 @@ async fn add_node(
     let stored = match crate::cluster::state::load(provider, &boot.name).await? {
         Some(text) => Some(
             crate::config::load(&text, std::path::Path::new("/")).map_err(|e| {
-                ClusterError::Invalid(format!(
-                    "the configuration kept with cluster {} no longer holds on this machine: {e}",
-                    crate::text::quoted(&cluster.name)
-                ))
+                ClusterError::StoredConfig {
+                    cluster: cluster.name.clone(),
+                    reason: e.to_string(),
+                }
             })?,
         ),
         None => None,
@@ -339,20 +339,20 @@ pub fn check_delete(cluster: &Cluster, node_name: &str) -> Result<NodeRole, Clus
             .filter(|n| n.role != NodeRole::ExternalLoadBalancer)
             .map(|n| n.name.as_str())
             .collect();
-        return Err(ClusterError::Invalid(format!(
+        return Err(ClusterError::Refused(format!(
             "cluster {:?} has no node {node_name:?}; its nodes are: {}",
             cluster.name,
             names.join(", ")
         )));
     };
     match target.role {
-        NodeRole::ExternalLoadBalancer => Err(ClusterError::Invalid(format!(
+        NodeRole::ExternalLoadBalancer => Err(ClusterError::Refused(format!(
             "{node_name:?} is the cluster's load balancer, not a node; `minik delete --name {}` \
              removes the whole cluster",
             cluster.name
         ))),
         NodeRole::ControlPlane if cluster.control_planes.len() <= 1 => {
-            Err(ClusterError::Invalid(format!(
+            Err(ClusterError::Refused(format!(
                 "{node_name:?} is the last control plane of cluster {:?}; delete the cluster \
                  instead (`minik delete --name {}`)",
                 cluster.name, cluster.name

@@ -190,7 +190,7 @@ pub async fn check(provider: &dyn Provider, name: &str) -> Result<(), ClusterErr
             .first()
             .cloned()
             .unwrap_or_else(|| out.combined().trim().to_string());
-        return Err(ClusterError::Invalid(format!(
+        return Err(ClusterError::NodeRuntime(format!(
             "containerd is not running on node {name}: {why}"
         )));
     }
@@ -199,7 +199,7 @@ pub async fn check(provider: &dyn Provider, name: &str) -> Result<(), ClusterErr
         return Ok(());
     }
     let errors = journal(provider, name).await;
-    Err(ClusterError::Invalid(failure(name, &state, &errors)))
+    Err(ClusterError::NodeRuntime(failure(name, &state, &errors)))
 }
 
 #[cfg(test)]

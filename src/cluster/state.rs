@@ -45,7 +45,10 @@ fn tar_of(path: &str, data: &[u8]) -> Result<bytes::Bytes, ClusterError> {
     header.set_size(data.len() as u64);
     header.set_mode(0o644);
     header.set_entry_type(tar::EntryType::Regular);
-    let io = |e: std::io::Error| ClusterError::Invalid(format!("could not pack {path}: {e}"));
+    let io = |source| ClusterError::Pack {
+        path: path.to_string(),
+        source,
+    };
     b.append_data(&mut header, path, data).map_err(io)?;
     // The folder entry first would be tidier; the engine makes missing parents itself.
     Ok(bytes::Bytes::from(b.into_inner().map_err(io)?))

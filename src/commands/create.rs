@@ -163,12 +163,8 @@ pub(super) async fn preflight(
 fn config_from_args(args: &CreateArgs) -> Result<LoadedConfig, Error> {
     // Flags are checked first: their own messages say more than a generic config error.
     if let Some(name) = &args.name {
-        naming::validate_cluster_name(name).map_err(|e| {
-            Error::usage(
-                e.to_string(),
-                format!("for example: --name {}", naming::suggest_name(name)),
-            )
-        })?;
+        // Bad input with its own hint (a valid name to use instead).
+        naming::validate_cluster_name(name).map_err(crate::cluster::ClusterError::from)?;
     }
     match (args.nodes, args.control_planes) {
         (Some(0), _) => {

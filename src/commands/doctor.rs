@@ -19,7 +19,7 @@ pub async fn run(ctx: &Ctx, args: DoctorArgs) -> Result<(), Error> {
     };
     match args.out.output {
         OutputFormat::Json => json(&checks)?,
-        OutputFormat::Text => out(&platform::render_text(&checks))?,
+        OutputFormat::Text => out(&crate::ui::doctor_text(&checks))?,
     }
     if platform::is_blocking(&checks) {
         let failed: Vec<&str> = checks

@@ -5,6 +5,7 @@ use crate::cli::{OutputArgs, OutputFormat};
 use crate::cluster::{self, ClusterError};
 use crate::error::Error;
 use crate::provider::{NodeRole, Provider};
+use crate::ui::table;
 
 pub async fn clusters(ctx: &Ctx, args: OutputArgs) -> Result<(), Error> {
     let provider = engine::connect(ctx).await?;
@@ -107,49 +108,4 @@ pub async fn export_kubeconfig(ctx: &Ctx, name: &str, path: Option<&Path>) -> Re
         e.path.display()
     ));
     Ok(())
-}
-
-/// Left-aligned columns separated by three spaces, like kubectl.
-pub fn table(rows: &[Vec<String>]) -> String {
-    let cols = rows.iter().map(|r| r.len()).max().unwrap_or(0);
-    let widths: Vec<usize> = (0..cols)
-        .map(|c| {
-            rows.iter()
-                .filter_map(|r| r.get(c))
-                .map(|s| s.chars().count())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let mut s = String::new();
-    for r in rows {
-        let line: Vec<String> = r
-            .iter()
-            .enumerate()
-            .map(|(i, cell)| {
-                if i + 1 == r.len() {
-                    cell.clone()
-                } else {
-                    format!("{cell:<w$}", w = widths[i])
-                }
-            })
-            .collect();
-        s.push_str(line.join("   ").trim_end());
-        s.push('\n');
-    }
-    s
-}
-
-#[cfg(test)]
-mod tests {
-    use super::table;
-
-    #[test]
-    fn aligns_columns() {
-        let rows = vec![
-            vec!["NAME".to_string(), "NODES".to_string()],
-            vec!["a-long-name".to_string(), "3".to_string()],
-        ];
-        assert_eq!(table(&rows), "NAME          NODES\na-long-name   3\n");
-    }
 }

@@ -129,12 +129,8 @@ fn check_names(command: &Command) -> Result<(), Error> {
         _ => (None, vec![]),
     };
     if let Some(name) = cluster {
-        naming::validate_cluster_name(&name).map_err(|e| {
-            Error::usage(
-                e.to_string(),
-                format!("for example: --name {}", naming::suggest_name(&name)),
-            )
-        })?;
+        // Bad input with its own hint (a valid name to use instead).
+        naming::validate_cluster_name(&name).map_err(crate::cluster::ClusterError::from)?;
     }
     for node in nodes {
         naming::validate_node_name(node).map_err(|e| {

@@ -16,6 +16,7 @@ mod error;
 mod labels;
 mod load;
 pub mod minik_v1alpha1;
+pub mod name;
 mod net;
 mod overrides;
 mod ports;
@@ -40,7 +41,7 @@ pub use overrides::{
 };
 pub use ports::{check_host_ports, host_port_in_use};
 pub use source::SourceMap;
-pub use validate::{validate, MAX_NAME_LEN};
+pub use validate::validate;
 pub use yaml::MAX_DEPTH;
 
 /// The most nodes a cluster may have, from a config file or flags. Each node is a whole machine

@@ -11,9 +11,6 @@ use super::source::SourceMap;
 use super::{ClusterConfig, IpFamily, Protocol};
 use crate::patch::{parse_json6902, parse_merge_patches, parse_toml_patch, KUBEADM_KINDS};
 
-/// Longest cluster name: node names add `-control-plane2` and must stay valid host names.
-pub const MAX_NAME_LEN: usize = 40;
-
 /// Checks everything that needs no probing of the host (host ports: see `check_host_ports`).
 pub fn validate(config: &ClusterConfig, src: &SourceMap) -> Result<(), ConfigErrors> {
     let mut errors = ConfigErrors::default();
@@ -113,28 +110,11 @@ const JSON6902_HINT: &str =
 
 fn check_name(config: &ClusterConfig, src: &SourceMap, errors: &mut ConfigErrors) {
     let name = &config.name;
-    let problem = if name.is_empty() {
-        Some("it is empty".to_string())
-    } else if name.len() > MAX_NAME_LEN {
-        Some(format!(
-            "it is {} characters long, the limit is {MAX_NAME_LEN}",
-            name.len()
-        ))
-    } else if let Some(c) = name
-        .chars()
-        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-'))
-    {
-        Some(format!("{c:?} is not allowed"))
-    } else if name.starts_with('-') || name.ends_with('-') {
-        Some("it must start and end with a letter or digit".to_string())
-    } else {
-        None
-    };
-    if let Some(problem) = problem {
+    if let Err(e) = super::name::validate_cluster_name(name) {
         errors.push(src.error(
             "name",
-            format!("invalid cluster name {}: {problem}", crate::text::quoted(name)),
-            format!("use lowercase letters, digits and '-' (a DNS label), at most {MAX_NAME_LEN} characters, e.g. workshop-1"),
+            format!("invalid cluster name {}: {}", crate::text::quoted(name), e.problem()),
+            format!("use lowercase letters, digits and '-' (a DNS label), at most {} characters, e.g. workshop-1", super::name::MAX_CLUSTER_NAME),
         ));
     }
 }

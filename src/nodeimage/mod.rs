@@ -56,7 +56,23 @@ pub enum NodeImageError {
 }
 
 impl NodeImageError {
-    pub fn hint(&self) -> Option<String> {
+    /// Only a version no image exists for is bad input (`--kubernetes-version`).
+    pub fn is_bad_input(&self) -> bool {
+        matches!(self, NodeImageError::Unpublished(_))
+    }
+
+    pub fn details(&self) -> Option<String> {
+        match self {
+            NodeImageError::Step { source, .. } | NodeImageError::Provider(source) => {
+                source.details()
+            }
+            _ => None,
+        }
+    }
+}
+
+impl crate::hint::Hint for NodeImageError {
+    fn hint(&self) -> Option<String> {
         match self {
             NodeImageError::Invalid(_) => Some(
                 "offline builds need --base-image IMAGE and --kubernetes-dir DIR holding `version`, \
@@ -68,15 +84,6 @@ impl NodeImageError {
                 Some("the build container's output is above; rerun with -v for all of it".into())
             }
             NodeImageError::Unpublished(u) => Some(u.hint.clone()),
-            _ => None,
-        }
-    }
-
-    pub fn details(&self) -> Option<String> {
-        match self {
-            NodeImageError::Step { source, .. } | NodeImageError::Provider(source) => {
-                source.details()
-            }
             _ => None,
         }
     }

@@ -21,7 +21,7 @@
 //! let request = Request::new(3);
 //! let plan = plan_adjustments(&env, &request);               // docker run flags + reasons
 //! let rows = checks(&env, &request);                         // minik doctor
-//! print!("{}", render_text(&rows));
+//! print!("{}", minik::ui::doctor_text(&rows));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
@@ -64,9 +64,7 @@ mod tests;
 pub use adjust::{
     plan_adjustments, Adjustments, PrivilegeMode, Problem, Reasoned, Request, RootlessTweaks,
 };
-pub use checks::{
-    checks, checks_unreachable, is_blocking, memory_need, render_text, Check, MemoryNeed, Status,
-};
+pub use checks::{checks, checks_unreachable, is_blocking, memory_need, Check, MemoryNeed, Status};
 pub use context_store::{context_dir_name, TlsFiles};
 pub use detect::{DesktopBackend, DesktopOs, Flavour};
 pub use endpoint::{

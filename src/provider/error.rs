@@ -60,3 +60,21 @@ impl ProviderError {
         }
     }
 }
+
+impl crate::hint::Hint for ProviderError {
+    fn hint(&self) -> Option<String> {
+        match self {
+            ProviderError::Unreachable { .. } => Some(
+                "start Docker (or your engine), or point minik at it with --context NAME or \
+                 DOCKER_HOST; `minik doctor` shows where it looked"
+                    .into(),
+            ),
+            ProviderError::BootTimeout { .. } | ProviderError::BootExited { .. } => Some(
+                "the node's last log lines are above; run `minik doctor`, and retry with \
+                 --retain to inspect the node with `docker logs`"
+                    .into(),
+            ),
+            _ => None,
+        }
+    }
+}

@@ -1,9 +1,18 @@
-//! Terminal output: renders progress events and prints results and errors.
-//! stdout carries data (tables, JSON, kubeconfigs); stderr carries progress and errors.
+//! Terminal output, and the only module that styles it: renders progress events, errors,
+//! tables and doctor rows. stdout carries data (tables, JSON, kubeconfigs); stderr carries
+//! progress and errors. Colours come from [`style`], on `console`.
 
+mod doctor;
+mod error;
 mod status;
+mod style;
+mod table;
 
+pub use doctor::doctor_text;
+pub use error::render_error;
 pub use status::Terminal;
+pub use style::Paint;
+pub use table::table;
 
 use std::io::IsTerminal;
 

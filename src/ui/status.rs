@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use super::style::Paint;
 use super::Mode;
 use crate::events::{Event, Reporter};
 
@@ -39,12 +40,8 @@ impl Terminal {
         }
     }
 
-    fn paint(&self, code: &str, s: &str) -> String {
-        if self.color {
-            format!("\x1b[{code}m{s}\x1b[0m")
-        } else {
-            s.to_string()
-        }
+    fn paint(&self, paint: Paint, s: &str) -> String {
+        paint.apply(s, self.color)
     }
 
     /// Print a line without tearing any spinner that is on screen.
@@ -106,11 +103,14 @@ impl Reporter for Terminal {
             Event::StepFinished { id, ok, elapsed } => {
                 let title = st.titles.remove(&id).unwrap_or_default();
                 let mark = if ok {
-                    self.paint("32", "✓")
+                    self.paint(Paint::Ok, "✓")
                 } else {
-                    self.paint("31", "✗")
+                    self.paint(Paint::Failed, "✗")
                 };
-                let text = format!(" {mark} {title} {}", self.paint("2", &seconds(elapsed)));
+                let text = format!(
+                    " {mark} {title} {}",
+                    self.paint(Paint::Dim, &seconds(elapsed))
+                );
                 // Print the final line first, then clear the spinner: the other order leaves
                 // the spinner's last frame on screen.
                 if self.mode != Mode::Quiet {
@@ -128,13 +128,13 @@ impl Reporter for Terminal {
             }
             Event::Warn(s) => {
                 if self.mode != Mode::Quiet {
-                    self.line(&format!("{} {s}", self.paint("33", "warning:")));
+                    self.line(&format!("{} {s}", self.paint(Paint::Warning, "warning:")));
                 }
             }
             Event::Debug(s) => {
                 if self.verbose > 0 && self.mode != Mode::Quiet {
                     for l in s.lines() {
-                        self.line(&self.paint("2", &format!("   {l}")));
+                        self.line(&self.paint(Paint::Dim, &format!("   {l}")));
                     }
                 }
             }

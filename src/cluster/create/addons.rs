@@ -73,7 +73,7 @@ pub fn with_control_plane_endpoint(manifest: &str, endpoint: &str) -> Result<Str
         patch: ops,
     };
     crate::patch::kubeadm_config(manifest, &[], &[patch])
-        .map_err(|e| ClusterError::Invalid(format!("the node image's CNI manifest: {e}")))
+        .map_err(|e| ClusterError::CniManifest(e.to_string()))
 }
 
 async fn apply(ctx: &Ctx<'_>, manifest: String) -> Result<(), ClusterError> {

@@ -165,9 +165,10 @@ pub(crate) async fn patch_containerd(ctx: &Ctx<'_>, node_name: &str) -> Result<(
             .first()
             .cloned()
             .unwrap_or_else(|| out.combined().trim().to_string());
-        return Err(ClusterError::Invalid(format!(
-            "containerd refuses the patched config on node {node_name}: {why}"
-        )));
+        return Err(ClusterError::ContainerdPatchRefused {
+            node: node_name.to_string(),
+            why,
+        });
     }
     for h in &patched.hosts {
         node::write_file(ctx.provider, node_name, &h.path(), &h.text).await?;

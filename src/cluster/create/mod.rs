@@ -91,9 +91,7 @@ pub async fn create(
     let name = opts.config.name.clone();
     naming::validate_cluster_name(&name)?;
     if opts.config.control_planes() == 0 {
-        return Err(ClusterError::Invalid(
-            "a cluster needs at least one control-plane node".into(),
-        ));
+        return Err(ClusterError::NoControlPlaneConfigured);
     }
     let existing = provider.list_nodes(Some(&name)).await?;
     if !existing.is_empty() {

@@ -163,10 +163,16 @@ fn free_port(address: &str) -> Result<u16, ClusterError> {
     };
     let listener = TcpListener::bind(&addr)
         .or_else(|_| TcpListener::bind("127.0.0.1:0"))
-        .map_err(|e| ClusterError::Invalid(format!("no free port on {address}: {e}")))?;
+        .map_err(|source| ClusterError::NoFreePort {
+            address: address.to_string(),
+            source,
+        })?;
     let port = listener
         .local_addr()
-        .map_err(|e| ClusterError::Invalid(format!("no free port on {address}: {e}")))?
+        .map_err(|source| ClusterError::NoFreePort {
+            address: address.to_string(),
+            source,
+        })?
         .port();
     Ok(port)
 }

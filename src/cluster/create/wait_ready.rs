@@ -105,7 +105,7 @@ async fn ready_nodes_on_any(
     provider: &dyn Provider,
     control_planes: &[&str],
 ) -> Result<Vec<String>, ClusterError> {
-    let mut last = ClusterError::Invalid("no control plane to ask".into());
+    let mut last = ClusterError::NoControlPlaneToAsk;
     for cp in control_planes {
         match ready_nodes(provider, cp).await {
             Ok(ready) => return Ok(ready),

@@ -23,7 +23,11 @@ pub enum LoadError {
     },
 
     #[error("node {node:?} is not running (it is {state})")]
-    NodeNotRunning { node: String, state: NodeState },
+    NodeNotRunning {
+        node: String,
+        state: NodeState,
+        cluster: String,
+    },
 
     #[error("cannot read image archive {path}: {reason}")]
     Archive { path: PathBuf, reason: String },

@@ -12,6 +12,7 @@
 
 mod docker_image;
 mod error;
+mod error_class;
 mod fanout;
 mod image_archive;
 mod import;
@@ -102,6 +103,7 @@ pub(super) async fn target_nodes(
         return Err(LoadError::NodeNotRunning {
             node: n.name.clone(),
             state: n.state,
+            cluster: targets.cluster.to_string(),
         });
     }
     Ok(chosen.into_iter().map(|n| n.name).collect())

@@ -156,10 +156,10 @@ pub async fn choose_image(
         {
             Ok(BalancerImage::Dedicated)
         }
-        Err(e) => Err(ClusterError::Invalid(format!(
-            "the node image {image} cannot run the HA load balancer (more than one control \
-             plane needs one): the check for haproxy in it failed: {e}"
-        ))),
+        Err(e) => Err(ClusterError::BalancerImage {
+            image: image.to_string(),
+            reason: e.to_string(),
+        }),
     }
 }
 

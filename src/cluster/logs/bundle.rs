@@ -33,24 +33,27 @@ pub fn archive_path(dir: &Path) -> PathBuf {
 }
 
 pub(super) fn io_error(path: &Path, e: std::io::Error) -> ClusterError {
-    ClusterError::Invalid(format!("cannot write {}: {e}", path.display()))
+    ClusterError::Write {
+        path: path.display().to_string(),
+        source: e,
+    }
 }
 
 /// Refuse to mix a new bundle with an old one.
 pub(super) async fn prepare_dir(dir: &Path, archive: &Path) -> Result<(), ClusterError> {
     if let Ok(mut entries) = tokio::fs::read_dir(dir).await {
         if entries.next_entry().await.ok().flatten().is_some() {
-            return Err(ClusterError::Invalid(format!(
-                "{} already exists and is not empty; name another folder",
-                dir.display()
-            )));
+            return Err(ClusterError::DestinationExists {
+                path: dir.display().to_string(),
+                not_empty: true,
+            });
         }
     }
     if tokio::fs::try_exists(archive).await.unwrap_or(false) {
-        return Err(ClusterError::Invalid(format!(
-            "{} already exists; name another folder",
-            archive.display()
-        )));
+        return Err(ClusterError::DestinationExists {
+            path: archive.display().to_string(),
+            not_empty: false,
+        });
     }
     tokio::fs::create_dir_all(dir)
         .await

@@ -110,38 +110,25 @@ pub fn is_blocking(checks: &[Check]) -> bool {
     checks.iter().any(|c| c.status == Status::Fail)
 }
 
-/// Plain-text table: one line per check (`✓ Title   found`), then indented `why:` and `fix:`
-/// lines for warnings and failures. No colours; the UI layer adds them.
-pub fn render_text(checks: &[Check]) -> String {
-    let width = checks
-        .iter()
-        .map(|c| c.title.chars().count())
-        .max()
-        .unwrap_or(0);
-    let mut out = String::new();
-    for c in checks {
-        let pad = width - c.title.chars().count();
-        out.push_str(&format!(
-            "{} {}{}  {}\n",
-            c.status.symbol(),
-            c.title,
-            " ".repeat(pad),
-            c.found
-        ));
-        if c.status != Status::Ok {
-            let indent = " ".repeat(width + 4);
-            out.push_str(&format!("{indent}why: {}\n", c.why));
-            if let Some(fix) = &c.fix {
-                out.push_str(&format!("{indent}fix: {fix}\n"));
-            }
-        }
-    }
-    out
-}
-
 /// `3.8 GiB`.
 pub(crate) fn gib(bytes: u64) -> String {
     format!("{:.1} GiB", bytes as f64 / (1u64 << 30) as f64)
+}
+
+/// An ok row and a failed one, for tests of the rows and of their rendering.
+#[cfg(test)]
+pub(crate) fn sample_rows() -> Vec<Check> {
+    vec![
+        row("a", "Engine", Status::Ok, "Docker 27", "needed", None),
+        row(
+            "b",
+            "Memory",
+            Status::Fail,
+            "1.9 GiB",
+            "too small",
+            Some("raise it".into()),
+        ),
+    ]
 }
 
 #[cfg(test)]
@@ -149,23 +136,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn renders_rows_with_why_and_fix_for_problems_only() {
-        let rows = vec![
-            row("a", "Engine", Status::Ok, "Docker 27", "needed", None),
-            row(
-                "b",
-                "Memory",
-                Status::Fail,
-                "1.9 GiB",
-                "too small",
-                Some("raise it".into()),
-            ),
-        ];
-        let text = render_text(&rows);
-        assert_eq!(
-            text,
-            "✓ Engine  Docker 27\n✗ Memory  1.9 GiB\n          why: too small\n          fix: raise it\n"
-        );
+    fn a_failed_row_blocks_and_serialises_its_status() {
+        let rows = sample_rows();
         assert!(is_blocking(&rows));
         assert!(!is_blocking(&rows[..1]));
         let json = serde_json::to_value(&rows[1]).unwrap_or_default();

@@ -85,7 +85,7 @@ fn docker_desktop_mac_apple_silicon() {
     assert_eq!(env.engine.api_version.as_deref(), Some("1.51"));
 
     let rows = checks(&env, &Request::new(3));
-    assert!(!is_blocking(&rows), "{}", render_text(&rows));
+    assert!(!is_blocking(&rows), "{}", crate::ui::doctor_text(&rows));
     assert_eq!(
         check(&rows, "memory").status,
         Status::Ok,
@@ -235,7 +235,7 @@ fn orbstack_chosen_by_docker_context_over_current_context() {
     assert_eq!(env.flavour, Flavour::OrbStack);
     assert!(env.flavour.runs_in_vm());
     let rows = checks(&env, &Request::new(3));
-    assert!(!is_blocking(&rows), "{}", render_text(&rows));
+    assert!(!is_blocking(&rows), "{}", crate::ui::doctor_text(&rows));
     assert_eq!(check(&rows, "memory").status, Status::Ok);
 
     // With the engine's inotify measured low, the row still passes: minik raises it in the VM.

@@ -96,7 +96,7 @@ fn podman_rootless_on_fedora() {
         "Podman 5.2.3 is not 'Docker < 20.10'"
     );
     assert_eq!(check(&rows, "rootless").status, Status::Ok);
-    assert!(!is_blocking(&rows), "{}", render_text(&rows));
+    assert!(!is_blocking(&rows), "{}", crate::ui::doctor_text(&rows));
 }
 
 #[test]
@@ -223,7 +223,7 @@ fn btrfs_driver_with_selinux_and_userns_remap() {
     let rows = checks(&env, &Request::new(1));
     assert_eq!(check(&rows, "storage").status, Status::Ok);
     assert!(check(&rows, "userns").found.contains("--userns=host"));
-    assert!(!is_blocking(&rows), "{}", render_text(&rows));
+    assert!(!is_blocking(&rows), "{}", crate::ui::doctor_text(&rows));
 }
 
 #[test]
@@ -255,8 +255,8 @@ fn this_machine_hybrid_cgroups_fuse_overlayfs_and_refused_privileged() {
         Status::Ok,
         "2 CPUs for one node"
     );
-    assert!(!is_blocking(&rows), "{}", render_text(&rows));
-    let text = render_text(&rows);
+    assert!(!is_blocking(&rows), "{}", crate::ui::doctor_text(&rows));
+    let text = crate::ui::doctor_text(&rows);
     assert!(
         text.lines()
             .next()

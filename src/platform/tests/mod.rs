@@ -22,7 +22,7 @@ fn print_all_cases() {
         println!(
             "=== {name}: {}\n{}",
             env.flavour.label(),
-            crate::platform::render_text(&crate::platform::checks(&env, &req))
+            crate::ui::doctor_text(&crate::platform::checks(&env, &req))
         );
         for n in crate::platform::plan_adjustments(&env, &req).notes() {
             println!("  - {n}");
