@@ -17,5 +17,5 @@ fi
 cargo build --locked
 tests/e2e/prepare.sh
 python3 -m unittest discover -s tests/k8s-standin -p 'test_*.py'
-# Docker-heavy tests share two cores: run test binaries' tests two at a time.
+# Docker-heavy tests share two cores: two tests at a time (the docker binary holds them all).
 cargo test --locked -- --test-threads=2 "$@"

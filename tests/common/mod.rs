@@ -1,6 +1,13 @@
-//! Shared helpers for the tests that run against the real Docker engine.
-//! They need `minik/node:test`, which only `tests/e2e/prepare.sh` builds.
+//! Shared helpers for the integration tests (both binaries, tests/offline and tests/docker).
+//! The engine helpers need `minik/node:test`, which only `tests/e2e/prepare.sh` builds;
+//! [`fake`] is the in-memory engine of the flow tests, [`cluster`] the e2e cluster fixture.
 #![allow(dead_code)]
+
+pub mod cluster;
+pub mod fake;
+
+#[allow(unused_imports)] // only the docker binary makes clusters
+pub use cluster::TestCluster;
 
 use std::process::{Command, Output};
 

@@ -4,23 +4,17 @@
 //! and `node add` gives a new worker what the config gave workers: labels (read back with the
 //! real kubectl) and an extra mount (read back from the engine and from the node's own files).
 
-mod common;
+use crate::common;
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{docker, image, kubectl, leftovers, minik, text, unique, Cleanup};
+use common::{docker, image, kubectl, leftovers, minik, text, TestCluster};
 
 #[test]
 fn a_killed_create_shows_as_incomplete_until_deleted() {
-    let home = tempfile::tempdir().unwrap();
-    let kubeconfig = home.path().join("config");
-    let env = [
-        ("KUBECONFIG", kubeconfig.to_str().unwrap()),
-        ("HOME", home.path().to_str().unwrap()),
-    ];
-    let name = unique("killed");
-    let _g = Cleanup(name.clone());
+    let tc = TestCluster::new("killed");
+    let (name, env) = (tc.name.clone(), tc.env());
     let child = Command::new(env!("CARGO_BIN_EXE_minik"))
         .args([
             "create",
@@ -89,18 +83,12 @@ fn a_killed_create_shows_as_incomplete_until_deleted() {
 
 #[test]
 fn node_add_gives_a_worker_what_the_config_gave_workers() {
-    let home = tempfile::tempdir().unwrap();
-    let kubeconfig = home.path().join("config");
-    let shared = home.path().join("shared");
+    let tc = TestCluster::new("stored");
+    let (name, kubeconfig, env) = (tc.name.clone(), tc.kubeconfig.clone(), tc.env());
+    let shared = tc.home().join("shared");
     std::fs::create_dir(&shared).unwrap();
     std::fs::write(shared.join("hello.txt"), "from the host\n").unwrap();
-    let env = [
-        ("KUBECONFIG", kubeconfig.to_str().unwrap()),
-        ("HOME", home.path().to_str().unwrap()),
-    ];
-    let name = unique("stored");
-    let _g = Cleanup(name.clone());
-    let config = home.path().join("cluster.yaml");
+    let config = tc.home().join("cluster.yaml");
     std::fs::write(
         &config,
         format!(

@@ -3,39 +3,32 @@
 //! create at the step that applies them, with containerd's own words, leaving nothing behind.
 //! Everything is read from the node's real containerd (`ctr`, `containerd config dump`, files).
 
-mod common;
+use crate::common;
 
 use common::*;
 
-/// A private HOME and KUBECONFIG, and `yaml` written as the cluster config in it.
+/// A test cluster, and `yaml(its name)` written as its config in its private HOME.
 struct Env {
-    home: tempfile::TempDir,
+    tc: TestCluster,
     config: String,
 }
 
 impl Env {
-    fn new(yaml: &str) -> Env {
-        let home = tempfile::tempdir().unwrap();
-        let path = home.path().join("cluster.yaml");
-        std::fs::write(&path, yaml).unwrap();
+    fn new(prefix: &str, yaml: impl FnOnce(&str) -> String) -> Env {
+        let tc = TestCluster::new(prefix);
+        let path = tc.home().join("cluster.yaml");
+        std::fs::write(&path, yaml(&tc.name)).unwrap();
         let config = path.to_str().unwrap().to_string();
-        Env { home, config }
+        Env { tc, config }
     }
 
     fn kubeconfig(&self) -> std::path::PathBuf {
-        self.home.path().join("config")
+        self.tc.kubeconfig.clone()
     }
 
     fn create(&self) -> std::process::Output {
-        let kc = self.kubeconfig();
-        let env = [
-            ("KUBECONFIG", kc.to_str().unwrap()),
-            ("HOME", self.home.path().to_str().unwrap()),
-        ];
-        minik(
-            &["create", "--config", &self.config, "--image", &TEST_IMAGE],
-            &env,
-        )
+        self.tc
+            .minik(&["create", "--config", &self.config, "--image", &TEST_IMAGE])
     }
 }
 
@@ -93,13 +86,14 @@ fn the_node_image_runs_containerd_2_and_runc_1_3() {
 /// on a control plane (patched before kubeadm init) and a worker (patched before it joins).
 #[test]
 fn kinds_local_registry_recipe_gives_a_working_cri() {
-    let name = unique("reg");
-    let _g = Cleanup(name.clone());
-    let env = Env::new(&format!(
-        "kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nname: {name}\n\
-         nodes:\n- role: control-plane\n- role: worker\n\
-         containerdConfigPatches:\n- |-\n  [plugins.\"io.containerd.grpc.v1.cri\".registry.mirrors.\"localhost:5001\"]\n    endpoint = [\"http://kind-registry:5000\"]\n"
-    ));
+    let env = Env::new("reg", |name| {
+        format!(
+            "kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nname: {name}\n\
+             nodes:\n- role: control-plane\n- role: worker\n\
+             containerdConfigPatches:\n- |-\n  [plugins.\"io.containerd.grpc.v1.cri\".registry.mirrors.\"localhost:5001\"]\n    endpoint = [\"http://kind-registry:5000\"]\n"
+        )
+    });
+    let name = env.tc.name.clone();
     let o = env.create();
     assert!(o.status.success(), "create: {}", text(&o));
     assert!(
@@ -143,13 +137,14 @@ fn kinds_local_registry_recipe_gives_a_working_cri() {
 }
 
 fn create_fails_at_the_patch_step(patch: &str, want: &[&str]) {
-    let name = unique("badctd");
-    let _g = Cleanup(name.clone());
     let indented: String = patch.lines().map(|l| format!("  {l}\n")).collect();
-    let env = Env::new(&format!(
-        "kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nname: {name}\n\
-         containerdConfigPatches:\n- |-\n{indented}"
-    ));
+    let env = Env::new("badctd", |name| {
+        format!(
+            "kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nname: {name}\n\
+             containerdConfigPatches:\n- |-\n{indented}"
+        )
+    });
+    let name = env.tc.name.clone();
     let started = std::time::Instant::now();
     let o = env.create();
     assert!(!o.status.success(), "{}", text(&o));
@@ -206,12 +201,13 @@ fn a_patch_that_breaks_the_cri_plugin_fails_create_with_containerds_reason() {
 /// Not TOML at all: refused with the TOML parser's message before anything is created.
 #[test]
 fn a_patch_that_is_not_toml_creates_nothing() {
-    let name = unique("tomlbad");
-    let _g = Cleanup(name.clone());
-    let env = Env::new(&format!(
-        "kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nname: {name}\n\
-         containerdConfigPatches:\n- |-\n  [plugins.\"io.containerd.grpc.v1.cri\".registry\n    config_path = \"/x\"\n"
-    ));
+    let env = Env::new("tomlbad", |name| {
+        format!(
+            "kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nname: {name}\n\
+             containerdConfigPatches:\n- |-\n  [plugins.\"io.containerd.grpc.v1.cri\".registry\n    config_path = \"/x\"\n"
+        )
+    });
+    let name = env.tc.name.clone();
     let o = env.create();
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     let err = String::from_utf8_lossy(&o.stderr);

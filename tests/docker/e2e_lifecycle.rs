@@ -3,13 +3,13 @@
 //! with node addresses that change in between, checked with the real kubectl on the host.
 //! The two tests take turns (two cores: one 3-node cluster at a time).
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use common::{kubectl, leftovers, minik, ready_nodes, text, unique, Cleanup, TEST_IMAGE};
+use common::{kubectl, leftovers, minik, ready_nodes, text, unique, TestCluster, TEST_IMAGE};
 use minik::cluster::logs::{archive_entries, archive_file};
 
 static ONE_CLUSTER_AT_A_TIME: Mutex<()> = Mutex::new(());
@@ -83,17 +83,11 @@ fn export_logs_of_a_three_node_cluster() {
     let _turn = ONE_CLUSTER_AT_A_TIME
         .lock()
         .unwrap_or_else(|e| e.into_inner());
-    let home = tempfile::tempdir().unwrap();
-    let kubeconfig = home.path().join("config");
-    let env = [
-        ("KUBECONFIG", kubeconfig.to_str().unwrap()),
-        ("HOME", home.path().to_str().unwrap()),
-    ];
-    let c = unique("e2elogs");
-    let _guard = Cleanup(c.clone());
+    let tc = TestCluster::new("e2elogs");
+    let (c, env) = (tc.name.clone(), tc.env());
     create3(&c, &env);
 
-    let dir = home.path().join("bundle");
+    let dir = tc.home().join("bundle");
     let started = Instant::now();
     let o = minik(
         &["export", "logs", dir.to_str().unwrap(), "--name", &c],
@@ -104,7 +98,7 @@ fn export_logs_of_a_three_node_cluster() {
         "export logs (3 nodes): {:.1}s",
         started.elapsed().as_secs_f64()
     );
-    let archive = home.path().join("bundle.tar.gz");
+    let archive = tc.home().join("bundle.tar.gz");
     assert_eq!(
         String::from_utf8_lossy(&o.stdout).trim(),
         archive.to_str().unwrap(),
@@ -168,14 +162,8 @@ fn stop_then_start_with_new_addresses_comes_back_ready() {
     let _turn = ONE_CLUSTER_AT_A_TIME
         .lock()
         .unwrap_or_else(|e| e.into_inner());
-    let home = tempfile::tempdir().unwrap();
-    let kubeconfig = home.path().join("config");
-    let env = [
-        ("KUBECONFIG", kubeconfig.to_str().unwrap()),
-        ("HOME", home.path().to_str().unwrap()),
-    ];
-    let c = unique("e2elife");
-    let _guard = Cleanup(c.clone());
+    let tc = TestCluster::new("e2elife");
+    let (c, kubeconfig, env) = (tc.name.clone(), tc.kubeconfig.clone(), tc.env());
     create3(&c, &env);
     let server_before = std::fs::read_to_string(&kubeconfig).unwrap();
     let before = node_ips(&c, &env);
@@ -231,7 +219,7 @@ fn stop_then_start_with_new_addresses_comes_back_ready() {
         &[
             "export",
             "logs",
-            home.path().join("stopped").to_str().unwrap(),
+            tc.home().join("stopped").to_str().unwrap(),
             "--name",
             &c,
         ],

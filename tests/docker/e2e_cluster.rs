@@ -2,22 +2,17 @@
 //! the minik binary creates clusters, the real kubectl on the host talks to them through the
 //! kubeconfig minik wrote, and delete leaves nothing behind.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 
-use common::{kubectl, leftovers, minik, ready_nodes, text, unique, Cleanup, TEST_IMAGE};
+use common::{kubectl, leftovers, minik, ready_nodes, text, TestCluster, TEST_IMAGE};
 
 #[test]
 fn three_nodes_kubectl_second_cluster_and_delete() {
-    let home = tempfile::tempdir().unwrap();
-    let kubeconfig = home.path().join("config");
-    let kc = kubeconfig.to_str().unwrap();
-    let env = [("KUBECONFIG", kc), ("HOME", home.path().to_str().unwrap())];
-    let a = unique("e2e");
-    let b = unique("e2eb");
-    let _ga = Cleanup(a.clone());
-    let _gb = Cleanup(b.clone());
+    let mut tc = TestCluster::new("e2e");
+    let b = tc.another("e2eb");
+    let (a, kubeconfig, env) = (tc.name.clone(), tc.kubeconfig.clone(), tc.env());
 
     let o = minik(
         &[
@@ -170,12 +165,8 @@ fn three_nodes_kubectl_second_cluster_and_delete() {
 /// Bad input: a clear first line, a non-zero exit, and nothing created.
 #[test]
 fn bad_input_fails_cleanly_and_creates_nothing() {
-    let home = tempfile::tempdir().unwrap();
-    let kubeconfig = home.path().join("config");
-    let kc = kubeconfig.to_str().unwrap();
-    let env = [("KUBECONFIG", kc), ("HOME", home.path().to_str().unwrap())];
-    let name = unique("bad");
-    let _g = Cleanup(name.clone());
+    let tc = TestCluster::new("bad");
+    let (name, kubeconfig, env) = (tc.name.clone(), tc.kubeconfig.clone(), tc.env());
 
     // (arguments, extra environment, what the error line must say)
     type Case<'a> = (Vec<&'a str>, Vec<(&'a str, &'a str)>, &'a str);
@@ -286,12 +277,8 @@ fn failed_create_leaves_nothing_behind() {
         "docker build of the broken image failed"
     );
 
-    let home = tempfile::tempdir().unwrap();
-    let kubeconfig = home.path().join("config");
-    let kc = kubeconfig.to_str().unwrap();
-    let env = [("KUBECONFIG", kc), ("HOME", home.path().to_str().unwrap())];
-    let name = unique("fail");
-    let _g = Cleanup(name.clone());
+    let tc = TestCluster::new("fail");
+    let (name, kubeconfig, env) = (tc.name.clone(), tc.kubeconfig.clone(), tc.env());
     let o = minik(
         &[
             "create", "--name", &name, "--nodes", "2", "--image", &broken,
@@ -326,10 +313,8 @@ fn failed_create_leaves_nothing_behind() {
 /// Ctrl-C in the middle of a create removes what it had made and exits 130.
 #[test]
 fn interrupted_create_cleans_up() {
-    let home = tempfile::tempdir().unwrap();
-    let kubeconfig = home.path().join("config");
-    let name = unique("intr");
-    let _g = Cleanup(name.clone());
+    let tc = TestCluster::new("intr");
+    let (name, kubeconfig) = (tc.name.clone(), tc.kubeconfig.clone());
     let child = Command::new(env!("CARGO_BIN_EXE_minik"))
         .args([
             "create",
@@ -341,7 +326,7 @@ fn interrupted_create_cleans_up() {
             &TEST_IMAGE,
         ])
         .env("KUBECONFIG", &kubeconfig)
-        .env("HOME", home.path())
+        .env("HOME", tc.home())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()

@@ -1,153 +1,48 @@
-//! The create pipeline's orchestration, without Docker: a TEST DOUBLE provider records every
-//! call and answers node commands from a script. It checks the order of the steps, that a
+//! The create pipeline's orchestration, without Docker: the shared TEST DOUBLE engine
+//! (tests/common/fake.rs) records every call, and the nodes answer commands from a script. It checks the order of the steps, that a
 //! failure removes every container made (or keeps them with --retain), and the kubeconfig.
-//! The real engine is exercised by docker_nodes.rs and e2e_cluster.rs.
+//! The real engine is exercised by tests/docker (docker_nodes, e2e_cluster).
 
-use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use bytes::Bytes;
 use minik::cluster::create::{create, CreateOptions, NodeExtras};
 use minik::cluster::ClusterError;
 use minik::config::ClusterConfig;
 use minik::events::Events;
-use minik::provider::{
-    ByteStream, ExecInput, ExecOutput, NetworkInfo, NodeInfo, NodeSpec, NodeState, Provider,
-    ProviderError, Result,
-};
+use minik::provider::{ExecInput, ExecOutput, ProviderError, Result};
 
-const CA: &str = include_str!("../src/kubeadm/testdata/ca-rsa.crt");
-const ADMIN: &str = include_str!("fixtures/kubeconfig/admin.conf");
+use crate::common::fake::{self, Script};
 
-/// Test double: an engine that keeps containers in memory and runs no commands.
+const CA: &str = include_str!("../../src/kubeadm/testdata/ca-rsa.crt");
+const ADMIN: &str = include_str!("../fixtures/kubeconfig/admin.conf");
+
+/// What the nodes of a cluster being made answer: kubeadm, kubectl and containerd as a
+/// healthy cluster would, with one scripted failure.
 #[derive(Default)]
-struct FakeEngine {
-    nodes: Mutex<Vec<NodeSpec>>,
-    calls: Mutex<Vec<String>>,
+struct Kubeadm {
     /// A command (space-joined argv prefix) that fails with exit code 1.
     fail_on: Option<String>,
     /// `kubectl get nodes` reports no node Ready (a cluster without a CNI).
     never_ready: bool,
-    /// The node image has no haproxy (as kindest/node): the balancer probe says so.
-    no_haproxy: bool,
 }
 
-impl FakeEngine {
-    fn log(&self, s: String) {
-        self.calls.lock().unwrap().push(s);
-    }
-    fn calls(&self) -> Vec<String> {
-        self.calls.lock().unwrap().clone()
-    }
-    fn info(&self, spec: &NodeSpec, i: usize) -> NodeInfo {
-        NodeInfo {
-            name: spec.name.clone(),
-            cluster: spec.cluster.clone(),
-            role: spec.role,
-            state: NodeState::Running,
-            image: spec.image.clone(),
-            ipv4: Some(format!("172.30.0.{}", i + 2)),
-            ipv6: None,
-            api_server: spec
-                .ports
-                .iter()
-                .find(|p| p.container_port == 6443)
-                .map(|p| (p.listen_address.clone(), p.host_port)),
-            ports: spec.ports.clone(),
-            labels: BTreeMap::new(),
-        }
-    }
-}
+type FakeEngine = fake::FakeEngine<Kubeadm>;
 
 #[async_trait]
-impl Provider for FakeEngine {
-    fn name(&self) -> &'static str {
-        "docker"
-    }
-    fn endpoint(&self) -> &str {
-        "fake://"
-    }
-    async fn info(&self) -> Result<serde_json::Value> {
-        Ok(serde_json::json!({}))
-    }
-    async fn version(&self) -> Result<serde_json::Value> {
-        Ok(serde_json::json!({}))
-    }
-    async fn image_id(&self, _image: &str) -> Result<Option<String>> {
-        Ok(Some("sha256:fake".into()))
-    }
-    async fn local_images(&self, _repository: &str) -> Result<Vec<String>> {
-        Ok(vec![])
-    }
-    async fn bridge_mtu(&self) -> Result<Option<u32>> {
-        Ok(None)
-    }
-    async fn image_labels(&self, _image: &str) -> Result<Option<BTreeMap<String, String>>> {
-        Ok(None)
-    }
-    async fn build_image(
+impl Script for Kubeadm {
+    async fn exec(
         &self,
-        _c: Bytes,
-        _t: &str,
-        _a: &BTreeMap<String, String>,
-        _l: &BTreeMap<String, String>,
-        _o: &(dyn for<'s> Fn(&'s str) + Send + Sync),
-    ) -> Result<()> {
-        unreachable!("create never builds images")
-    }
-    async fn commit(&self, _c: &str, _i: &str, _ch: &[String]) -> Result<()> {
-        unreachable!("create never commits")
-    }
-    fn save_images(&self, _images: &[String]) -> ByteStream {
-        unreachable!("create never saves images")
-    }
-    async fn pull_image(&self, _i: &str, _p: &(dyn Fn(u64, u64) + Send + Sync)) -> Result<()> {
-        Ok(())
-    }
-    async fn ensure_network(&self, name: &str) -> Result<NetworkInfo> {
-        Ok(NetworkInfo {
-            name: name.into(),
-            subnets: vec!["172.30.0.0/16".into()],
-            mtu: None,
-        })
-    }
-    async fn privileged_allowed(&self, _image: &str) -> Result<bool> {
-        Ok(false)
-    }
-    async fn create_node(&self, spec: &NodeSpec) -> Result<()> {
-        self.log(format!("create {}", spec.name));
-        self.nodes.lock().unwrap().push(spec.clone());
-        Ok(())
-    }
-    async fn settle(&self, _timeout: Duration) {}
-    async fn wait_for_log(&self, node: &str, _n: &[&str], _t: Duration) -> Result<()> {
-        if self.no_haproxy && node.ends_with("-lb-probe") {
-            return Err(ProviderError::BootExited {
-                node: node.into(),
-                last_logs: vec!["minik-lb-probe: missing".into()],
-            });
-        }
-        self.log(format!("booted {node}"));
-        Ok(())
-    }
-    async fn exec(&self, node: &str, cmd: &[String], _stdin: ExecInput) -> Result<ExecOutput> {
+        engine: &FakeEngine,
+        _node: &str,
+        cmd: &[String],
+        _stdin: ExecInput,
+    ) -> Result<ExecOutput> {
         let line = cmd.join(" ");
-        self.log(format!("exec {node}: {line}"));
-        let ok = |s: &str| {
-            Ok(ExecOutput {
-                exit_code: 0,
-                stdout: s.as_bytes().to_vec(),
-                stderr: vec![],
-            })
-        };
+        let ok = |s: &str| Ok(fake::ok(s));
         if self.fail_on.as_deref().is_some_and(|f| line.starts_with(f)) {
-            return Ok(ExecOutput {
-                exit_code: 1,
-                stdout: vec![],
-                stderr: b"scripted failure".to_vec(),
-            });
+            return Ok(fake::failed("scripted failure"));
         }
         match line.as_str() {
             "cat /kind/version" => ok("v1.35.0\n"),
@@ -160,7 +55,7 @@ impl Provider for FakeEngine {
             "cat /etc/kubernetes/admin.conf" => ok(ADMIN),
             l if l.starts_with("cat /kind/manifests/") => ok("kind: ConfigMap\n"),
             l if l.contains("get nodes -o json") => {
-                let items: Vec<serde_json::Value> = self
+                let items: Vec<serde_json::Value> = engine
                     .nodes
                     .lock()
                     .unwrap()
@@ -173,52 +68,10 @@ impl Provider for FakeEngine {
             _ => ok(""),
         }
     }
-    async fn copy_tar_to(&self, _n: &str, _d: &str, _t: Bytes) -> Result<()> {
-        Ok(())
-    }
-    async fn copy_tar_from(&self, _n: &str, _p: &str) -> Result<Bytes> {
-        Ok(Bytes::new())
-    }
-    async fn list_nodes(&self, cluster: Option<&str>) -> Result<Vec<NodeInfo>> {
-        let nodes = self.nodes.lock().unwrap();
-        Ok(nodes
-            .iter()
-            .enumerate()
-            .filter(|(_, n)| cluster.is_none_or(|c| n.cluster == c))
-            .map(|(i, n)| self.info(n, i))
-            .collect())
-    }
-    async fn node_names(&self, cluster: &str) -> Result<Vec<String>> {
-        Ok(self
-            .list_nodes(Some(cluster))
-            .await?
-            .into_iter()
-            .map(|n| n.name)
-            .collect())
-    }
-    async fn inspect_node(&self, node: &str) -> Result<NodeInfo> {
-        let all = self.list_nodes(None).await?;
-        all.into_iter()
-            .find(|n| n.name == node)
-            .ok_or_else(|| ProviderError::NotFound(node.into()))
-    }
-    async fn logs(&self, _n: &str, _t: usize) -> Result<Vec<String>> {
-        Ok(vec![])
-    }
-    async fn start_node(&self, _n: &str) -> Result<()> {
-        Ok(())
-    }
-    async fn stop_node(&self, _n: &str, _t: Duration) -> Result<()> {
-        Ok(())
-    }
-    async fn remove_nodes(&self, names: &[String]) -> Result<()> {
-        self.log(format!("remove {}", names.join(",")));
-        self.nodes
-            .lock()
-            .unwrap()
-            .retain(|n| !names.contains(&n.name));
-        Ok(())
-    }
+}
+
+fn engine(script: Kubeadm) -> FakeEngine {
+    FakeEngine::new(script)
 }
 
 fn options(
@@ -365,10 +218,10 @@ async fn without_workers_the_control_planes_may_back_load_balancers() {
 #[tokio::test]
 async fn disabled_default_cni_returns_once_the_api_answers() {
     let dir = tempfile::tempdir().unwrap();
-    let engine = FakeEngine {
+    let engine = engine(Kubeadm {
         never_ready: true,
-        ..FakeEngine::default()
-    };
+        ..Kubeadm::default()
+    });
     let mut opts = options(1, 1, &dir.path().join("config"), false);
     opts.config.networking.disable_default_cni = true;
     opts.wait = Duration::from_secs(300);
@@ -469,10 +322,10 @@ async fn ha_without_haproxy_in_the_node_image_runs_the_dedicated_balancer() {
 async fn a_failed_join_removes_every_container() {
     let dir = tempfile::tempdir().unwrap();
     let kc = dir.path().join("config");
-    let engine = FakeEngine {
+    let engine = engine(Kubeadm {
         fail_on: Some("kubeadm join".into()),
         ..Default::default()
-    };
+    });
     let err = create(&engine, options(1, 2, &kc, false), &Events::silent())
         .await
         .unwrap_err();
@@ -496,10 +349,10 @@ async fn a_failed_join_removes_every_container() {
 async fn retain_keeps_the_nodes_of_a_failed_create() {
     let dir = tempfile::tempdir().unwrap();
     let kc = dir.path().join("config");
-    let engine = FakeEngine {
+    let engine = engine(Kubeadm {
         fail_on: Some("kubeadm init".into()),
         ..Default::default()
-    };
+    });
     let err = create(&engine, options(1, 1, &kc, true), &Events::silent())
         .await
         .unwrap_err();

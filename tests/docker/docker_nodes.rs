@@ -2,7 +2,7 @@
 //! parallel boot systemd, run containerd with nested containers, reach each other by name,
 //! survive a stop/start with their /var, stop fast, and leave nothing behind.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

@@ -6,12 +6,12 @@
 // The seed and each trial are printed so a failing run can be replayed.
 #![allow(clippy::print_stderr)]
 
-mod common;
+use crate::common;
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{leftovers, minik, text, unique, Cleanup, TEST_IMAGE};
+use common::{leftovers, minik, text, TestCluster, TEST_IMAGE};
 
 /// A small deterministic generator (xorshift), seeded from the clock and printed, so a failing
 /// run can be replayed with MINIK_TEST_SEED.
@@ -67,16 +67,14 @@ fn kill(pid: u32, signal: &str) {
 fn trials(signal: &str, code: i32, count: usize, rng: &mut Rng, duration: &mut f64) {
     let mut done = 0;
     while done < count {
-        let home = tempfile::tempdir().unwrap();
-        let kubeconfig = home.path().join("config");
-        let name = unique("sig");
-        let _g = Cleanup(name.clone());
+        let tc = TestCluster::new("sig");
+        let (name, kubeconfig) = (tc.name.clone(), tc.kubeconfig.clone());
         let started = Instant::now();
         let child = Command::new(env!("CARGO_BIN_EXE_minik"))
             .args(["create", "--name", &name, "--nodes", "3", "--wait", "0"])
             .args(["--image", &TEST_IMAGE])
             .env("KUBECONFIG", &kubeconfig)
-            .env("HOME", home.path())
+            .env("HOME", tc.home())
             .env("CI", "true")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

@@ -1,12 +1,12 @@
 //! End to end: `minik node add` and `minik node delete` on a running cluster (real Docker
 //! engine, test node image, real kubectl on the host).
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::Command;
 
-use common::{image, kubectl, leftovers, minik, ready_nodes, text, unique, Cleanup};
+use common::{image, kubectl, leftovers, minik, ready_nodes, text, TestCluster};
 
 fn ready_nodes_of(kubeconfig: &Path) -> Vec<String> {
     let o = kubectl(kubeconfig, &["get", "nodes", "-o", "json"]);
@@ -33,12 +33,8 @@ fn var_volume(container: &str) -> String {
 
 #[test]
 fn node_add_then_delete() {
-    let home = tempfile::tempdir().unwrap();
-    let kubeconfig = home.path().join("config");
-    let kc = kubeconfig.to_str().unwrap();
-    let env = [("KUBECONFIG", kc), ("HOME", home.path().to_str().unwrap())];
-    let name = unique("e2enode");
-    let _guard = Cleanup(name.clone());
+    let tc = TestCluster::new("e2enode");
+    let (name, kubeconfig, env) = (tc.name.clone(), tc.kubeconfig.clone(), tc.env());
     let (cp, w1, w2, w3) = (
         format!("{name}-control-plane"),
         format!("{name}-worker"),

@@ -2,9 +2,9 @@
 //! The engine's host has cgroup v1 controllers (hybrid), which kubelets of 1.35+ refuse unless
 //! told `failCgroupV1: false`; the test image's kubelet (stand-in v1.35.0) refuses the same way.
 
-mod common;
+use crate::common;
 
-use common::{docker, kubectl, leftovers, minik, text, unique, Cleanup, TEST_IMAGE};
+use common::{docker, kubectl, leftovers, minik, text, TestCluster, TEST_IMAGE};
 
 fn node_file(node: &str, path: &str) -> String {
     let o = docker(&["exec", node, "cat", path]);
@@ -14,14 +14,12 @@ fn node_file(node: &str, path: &str) -> String {
 
 #[test]
 fn cgroup_v1_host_runs_135_kubelets_only_with_fail_cgroup_v1_off() {
-    let home = tempfile::tempdir().unwrap();
-    let kubeconfig = home.path().join("config");
-    let kc = kubeconfig.to_str().unwrap();
-    let env = [("KUBECONFIG", kc), ("HOME", home.path().to_str().unwrap())];
+    let mut tc = TestCluster::new("cgv1");
+    let failing = tc.another("cgv1f");
+    let (kubeconfig, env) = (tc.kubeconfig.clone(), tc.env());
 
     // 1. A plain create comes up: minik tells the kubelet to run on this v1/hybrid host.
-    let name = unique("cgv1");
-    let _g = Cleanup(name.clone());
+    let name = tc.name.clone();
     let o = minik(&["create", "--name", &name, "--image", &TEST_IMAGE], &env);
     assert!(o.status.success(), "create: {}", text(&o));
     let cp = format!("{name}-control-plane");
@@ -86,9 +84,8 @@ fn cgroup_v1_host_runs_135_kubelets_only_with_fail_cgroup_v1_off() {
 
     // 2. The same image with failCgroupV1 removed by a kind-style patch (1.35 defaults it to
     // true): the kubelet exits and create fails naming the kubelet's own message.
-    let name = unique("cgv1f");
-    let _g2 = Cleanup(name.clone());
-    let config = home.path().join("kind.yaml");
+    let name = failing;
+    let config = tc.home().join("kind.yaml");
     std::fs::write(
         &config,
         "kind: Cluster\n\

@@ -3,7 +3,7 @@
 //! through the load balancer, every control plane serves through it, it survives a stopped
 //! control plane (the first one), and the config file's port mapping, mount and labels are all in effect.
 
-mod common;
+use crate::common;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -11,7 +11,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-use common::{docker, image, kubectl, leftovers, minik, text, unique, Cleanup};
+use common::{docker, image, kubectl, leftovers, minik, text, TestCluster};
 
 /// The host port a container port is published on (`docker port`).
 fn published(container: &str, port: &str) -> u16 {
@@ -98,12 +98,8 @@ fn server_status(lb: &str, server: &str) -> String {
 
 #[test]
 fn ha_cluster_from_a_config_file() {
-    let home = tempfile::tempdir().unwrap();
-    let kubeconfig = home.path().join("config");
-    let kc = kubeconfig.to_str().unwrap();
-    let env = [("KUBECONFIG", kc), ("HOME", home.path().to_str().unwrap())];
-    let name = unique("e2eha");
-    let _guard = Cleanup(name.clone());
+    let tc = TestCluster::new("e2eha");
+    let (name, kubeconfig, env) = (tc.name.clone(), tc.kubeconfig.clone(), tc.env());
 
     // The config file, with a host folder to mount.
     let shared = tempfile::tempdir().unwrap();
@@ -113,7 +109,7 @@ fn ha_cluster_from_a_config_file() {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/config/e2e-ha.yaml"),
     )
     .unwrap();
-    let config = home.path().join("cluster.yaml");
+    let config = tc.home().join("cluster.yaml");
     std::fs::write(
         &config,
         template.replace("@HOST_DIR@", shared.path().to_str().unwrap()),
@@ -355,14 +351,8 @@ fn ha_cluster_from_a_config_file() {
 /// An image without haproxy cannot run the balancer: refused before any node is created.
 #[test]
 fn ha_without_haproxy_in_the_image_turns_to_the_dedicated_balancer() {
-    let home = tempfile::tempdir().unwrap();
-    let kubeconfig = home.path().join("config");
-    let env = [
-        ("KUBECONFIG", kubeconfig.to_str().unwrap()),
-        ("HOME", home.path().to_str().unwrap()),
-    ];
-    let name = unique("e2enolb");
-    let _guard = Cleanup(name.clone());
+    let tc = TestCluster::new("e2enolb");
+    let (name, env) = (tc.name.clone(), tc.env());
     // The busybox image prepare.sh builds has a shell but no haproxy (or systemd).
     let o = minik(
         &[

@@ -2,11 +2,11 @@
 //! every node of a 3-node cluster; loading again imports nothing; a new tag of the same image is
 //! only tagged; a missing image fails clearly; an archive from `docker save` loads too.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 
-use common::{docker, minik, text, unique, Cleanup, TEST_IMAGE};
+use common::{docker, minik, text, TestCluster, TEST_IMAGE};
 
 /// The references containerd in `node` holds in the k8s.io namespace.
 fn node_images(node: &str) -> Vec<String> {
@@ -31,14 +31,8 @@ impl Drop for RemoveImages {
 
 #[test]
 fn load_docker_image_and_archive_into_three_nodes() {
-    let home = tempfile::tempdir().unwrap();
-    let kubeconfig = home.path().join("config");
-    let env = [
-        ("KUBECONFIG", kubeconfig.to_str().unwrap()),
-        ("HOME", home.path().to_str().unwrap()),
-    ];
-    let cluster = unique("e2eload");
-    let _guard = Cleanup(cluster.clone());
+    let tc = TestCluster::new("e2eload");
+    let (cluster, env) = (tc.name.clone(), tc.env());
     let repo = format!("minik.e2e/{cluster}");
     let v1 = format!("{repo}:v1");
     let v2 = format!("{repo}:v2");

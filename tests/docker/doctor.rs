@@ -1,6 +1,6 @@
 //! `minik doctor` against the real engine on this machine, and against no engine at all.
 
-mod common;
+use crate::common;
 
 use common::{minik, text};
 

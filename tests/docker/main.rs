@@ -1,0 +1,19 @@
+//! Every test that needs the real Docker engine and `minik/node:test` (tests/e2e/prepare.sh
+//! builds it), in one binary so the library is linked once. They fail, never skip, without an
+//! engine. Run them with `cargo test --test docker`; one group with `cargo test --test docker
+//! e2e_nodes::`. A new group is one file here and one `mod` line below.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod docker_nodes;
+mod doctor;
+mod e2e_cluster;
+mod e2e_containerd;
+mod e2e_ha;
+mod e2e_lifecycle;
+mod e2e_load;
+mod e2e_nodes;
+mod e2e_parity;
+mod e2e_signals;
+mod e2e_state;
