@@ -6,7 +6,7 @@
 //! stays Pending with the kubelet's reason; a deleted Deployment pod leaves containerd and is
 //! replaced; after `minik stop`/`minik start` pods run again.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::Command;
