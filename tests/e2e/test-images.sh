@@ -19,8 +19,8 @@ build_cri_client() {
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
       protobuf-compiler >/dev/null
   fi
-  (cd "$REPO/tests/cri-client" && cargo build --release --locked --quiet)
-  CRI_CLIENT=$REPO/tests/cri-client/target/release/minik-test-cri
+  (cd "$REPO/tests/cri-client" && cargo build --profile tool --locked --quiet)
+  CRI_CLIENT=$REPO/tests/cri-client/target/tool/minik-test-cri
   [[ -x $CRI_CLIENT ]] || die "no $CRI_CLIENT after cargo build"
 }
 
