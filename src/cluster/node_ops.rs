@@ -8,21 +8,19 @@ use std::time::{Duration, Instant};
 
 use super::control_plane::{self, kubectl};
 use super::create::{self, Ctx, NodeExtras, PlannedNode};
+use super::engine::Engine;
 use super::{control_plane_nodes, loadbalancer, naming, node, ClusterError};
 use crate::config::{ClusterConfig, NodeConfig, Role};
+use crate::error::Error;
 use crate::events::Events;
 use crate::provider::{NodeInfo, NodeRole, Provider};
 
-pub struct AddOptions {
-    pub cluster: String,
-    /// `ControlPlane` or `Worker`.
-    pub role: NodeRole,
-    /// The node image; `None` uses the first control plane's.
-    pub image: Option<String>,
+struct AddOptions {
+    role: NodeRole,
+    image: Option<String>,
     /// Platform adjustments, as create computes them.
-    pub extras: NodeExtras,
-    /// How long to wait for the node to be Ready; zero returns once it has joined.
-    pub wait: Duration,
+    extras: NodeExtras,
+    wait: Duration,
 }
 
 #[derive(Debug)]
@@ -141,23 +139,50 @@ pub fn check_add(cluster: &Cluster, role: NodeRole) -> Result<(), ClusterError> 
     Ok(())
 }
 
+/// What `minik node add` asks for.
+#[derive(Debug)]
+pub struct AddRequest {
+    pub cluster: String,
+    /// `ControlPlane` or `Worker`.
+    pub role: NodeRole,
+    /// The node image; `None` uses the first control plane's.
+    pub image: Option<String>,
+    /// How long to wait for the node to be Ready; zero returns once it has joined.
+    pub wait: Duration,
+}
+
+/// `minik node add`: refuse what cannot work before the platform checks (which may be slower),
+/// give the node the settings create gives every node here (proxy, devices, mounts), add it.
+pub async fn add(engine: &Engine, req: AddRequest, events: &Events) -> Result<Added, Error> {
+    let cluster = Cluster::read(&engine.provider, &req.cluster).await?;
+    check_add(&cluster, req.role)?;
+    let grown = cluster.config_with_one_more(req.role);
+    let extras = create::node_settings(engine, &grown, events).await?;
+    let opts = AddOptions {
+        role: req.role,
+        image: req.image,
+        extras,
+        wait: req.wait,
+    };
+    Ok(add_to(&engine.provider, &cluster, opts, events).await?)
+}
+
 /// Join one new node to a running cluster. On failure or Ctrl-C the new node is removed again
 /// (from Kubernetes, the load balancer and the engine).
-pub async fn add(
+async fn add_to(
     provider: &dyn Provider,
+    cluster: &Cluster,
     opts: AddOptions,
     events: &Events,
 ) -> Result<Added, ClusterError> {
     let started = Instant::now();
-    let cluster = Cluster::read(provider, &opts.cluster).await?;
-    check_add(&cluster, opts.role)?;
     let existing: Vec<String> = cluster.nodes.iter().map(|n| n.name.clone()).collect();
     let name = next_node_name(&cluster.name, opts.role, &existing);
     events.info(format!(
         "Adding {} node {name:?} to cluster {:?} ...",
         opts.role, cluster.name
     ));
-    let pipeline = add_node(provider, &cluster, &opts, &name, events);
+    let pipeline = add_node(provider, cluster, &opts, &name, events);
     let result = tokio::select! {
         r = pipeline => r,
         s = crate::signals::interrupted() => Err(ClusterError::Interrupted(s)),
@@ -171,7 +196,7 @@ pub async fn add(
         }),
         Err(e) => {
             let step = events.step(format!("Removing the new node {name:?}"));
-            if let Err(undo) = remove(provider, &cluster, &name, opts.role).await {
+            if let Err(undo) = remove(provider, cluster, &name, opts.role).await {
                 events.warn(format!("could not remove {name:?} completely: {undo}"));
             }
             step.done();

@@ -10,8 +10,8 @@ mod context;
 pub mod download;
 pub mod images;
 mod install_runtime;
-pub mod runtime;
 mod kindest;
+pub mod runtime;
 
 pub use build::{build, BuildOptions, Source};
 pub use context::build_context;

@@ -8,11 +8,15 @@ mod join;
 mod kubeadm_config;
 mod kubeadm_init;
 mod loadbalancer;
+mod node_settings;
 mod plan;
+mod prepare;
 mod provision;
 mod wait_ready;
 
+pub use node_settings::node_settings;
 pub use plan::{NodeExtras, PlannedNode};
+pub use prepare::{CheckedRequest, CreateRequest};
 pub use provision::BOOTED;
 pub(crate) use wait_ready::wait_nodes_ready;
 

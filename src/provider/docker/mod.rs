@@ -1,6 +1,7 @@
 //! The Docker Engine provider: the only module that talks to bollard.
 
 mod boot;
+mod connect;
 mod engine_cache;
 mod exec;
 mod image;
@@ -29,10 +30,6 @@ use super::{
     Result, API_SERVER_INTERNAL_PORT, LABEL_CLUSTER, LABEL_ROLE,
 };
 
-/// How long to wait for the engine to answer the first request. Docker Desktop's resource
-/// saver can take over ten seconds to wake its VM.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
-
 /// Cheap to clone: clones share the connection, what was probed, and the in-flight count.
 #[derive(Clone)]
 pub struct DockerProvider {
@@ -45,48 +42,6 @@ pub struct DockerProvider {
 }
 
 impl DockerProvider {
-    /// Connect to `host` (a `unix://`, `tcp://`, `https://` or `npipe://` URI), negotiating the
-    /// API version with the engine (this project's CI engine speaks 1.41).
-    pub async fn connect(host: &str) -> Result<DockerProvider> {
-        Self::negotiate(host, Docker::connect_with_host(host)).await
-    }
-
-    /// Connect with TLS client material (a docker context or DOCKER_CERT_PATH).
-    pub async fn connect_tls(host: &str, key: &str, cert: &str, ca: &str) -> Result<Self> {
-        use std::path::Path;
-        let client = Docker::connect_with_ssl(
-            host,
-            Path::new(key),
-            Path::new(cert),
-            Path::new(ca),
-            120,
-            bollard::API_DEFAULT_VERSION,
-        );
-        Self::negotiate(host, client).await
-    }
-
-    /// The first request: agree on an API version, which also proves the engine answers.
-    async fn negotiate(
-        host: &str,
-        client: std::result::Result<Docker, BollardError>,
-    ) -> Result<Self> {
-        let unreachable = |reason: String| ProviderError::Unreachable {
-            endpoint: host.to_string(),
-            reason,
-        };
-        let docker = client.map_err(|e| unreachable(e.to_string()))?;
-        let docker = tokio::time::timeout(CONNECT_TIMEOUT, docker.negotiate_version())
-            .await
-            .map_err(|_| unreachable(format!("no answer within {}s", CONNECT_TIMEOUT.as_secs())))?
-            .map_err(|e| unreachable(connect_cause(&e)))?;
-        Ok(DockerProvider {
-            docker,
-            endpoint: host.to_string(),
-            privileged: Arc::new(OnceCell::new()),
-            creating: Arc::new(watch::Sender::new(0)),
-        })
-    }
-
     async fn list_names(&self, cluster: Option<&str>) -> Result<Vec<String>> {
         let opts = ListContainersOptions {
             all: true,
@@ -167,22 +122,6 @@ pub(crate) fn describe(e: &BollardError) -> String {
     match e {
         BollardError::DockerResponseServerError { message, .. } => message.trim().to_string(),
         other => other.to_string(),
-    }
-}
-
-/// Why a connection failed, from the innermost error: the operating system's own words
-/// ("Permission denied (os error 13)") rather than the HTTP client's wrapper around them.
-pub(crate) fn connect_cause(e: &BollardError) -> String {
-    let mut innermost: &dyn std::error::Error = e;
-    while let Some(next) = innermost.source() {
-        innermost = next;
-    }
-    let inner = innermost.to_string();
-    let outer = describe(e);
-    if inner.is_empty() || outer.contains(&inner) {
-        outer
-    } else {
-        inner
     }
 }
 
