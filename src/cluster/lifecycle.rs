@@ -7,8 +7,8 @@
 //! entrypoint rewrites its *own* old address (kubelet `--node-ip`, static pod manifests,
 //! kubeconfigs, /kind/kubeadm.conf) and re-issues the API server certificate before systemd
 //! boots. What the entrypoint cannot know is *other* nodes' old addresses (a secondary control
-//! plane's etcd `--initial-cluster`, stand-in state endpoints): `start` reads every node's
-//! previous addresses before starting it (what minik recorded in `/kind/minik-ips` when it
+//! plane's etcd `--initial-cluster`, peers named in manifests and kubeconfigs): `start` reads
+//! every node's previous addresses before starting it (what minik recorded in `/kind/minik-ips` when it
 //! last saw the node running, else the entrypoint's `/kind/old-ipv4` and `old-ipv6`) and the
 //! files holding addresses as the previous boot left them, and afterwards rewrites every change
 //! in those files at once (one pass: swapped addresses never chain or clash). Running
@@ -20,6 +20,9 @@ use std::time::{Duration, Instant};
 
 use futures_util::future::{join_all, try_join_all};
 
+// Until the log export reads through the node utilities itself.
+pub(crate) use super::node::first_file_in_tar;
+use super::node::roles;
 use super::{node, ClusterError};
 use crate::events::Events;
 use crate::provider::{NodeInfo, NodeRole, NodeState, Provider};
@@ -130,9 +133,8 @@ pub async fn stop(
         .filter(|n| n.state != NodeState::Stopped)
         .count();
     join_all(
-        nodes
-            .iter()
-            .filter(|n| n.state == NodeState::Running && n.role != NodeRole::ExternalLoadBalancer)
+        roles::kubernetes_nodes(&nodes)
+            .filter(|n| n.state == NodeState::Running)
             .map(|n| {
                 let ips: Vec<String> = n.ipv4.iter().chain(n.ipv6.iter()).cloned().collect();
                 record_ips(provider, &n.name, ips, events)
@@ -191,10 +193,7 @@ pub async fn start(
 ) -> Result<Started, ClusterError> {
     let started = Instant::now();
     let nodes = cluster_nodes(provider, cluster).await?;
-    let kube_nodes: Vec<&NodeInfo> = nodes
-        .iter()
-        .filter(|n| n.role != NodeRole::ExternalLoadBalancer)
-        .collect();
+    let kube_nodes: Vec<&NodeInfo> = roles::kubernetes_nodes(&nodes).collect();
 
     // Addresses of the previous boot, read from the stopped containers' file systems.
     let previous: Vec<(String, Vec<String>)> = join_all(kube_nodes.iter().map(|n| async move {
@@ -238,9 +237,7 @@ pub async fn start(
     }
 
     let after = provider.list_nodes(Some(cluster)).await?;
-    let current: Vec<(String, Vec<String>)> = after
-        .iter()
-        .filter(|n| n.role != NodeRole::ExternalLoadBalancer)
+    let current: Vec<(String, Vec<String>)> = roles::kubernetes_nodes(&after)
         .map(|n| {
             let ips = n.ipv4.iter().chain(n.ipv6.iter()).cloned().collect();
             (n.name.clone(), ips)
@@ -254,9 +251,7 @@ pub async fn start(
                 c.node, c.old, c.new
             ));
         }
-        let control_planes: Vec<&str> = after
-            .iter()
-            .filter(|n| n.role == NodeRole::ControlPlane)
+        let control_planes: Vec<&str> = roles::control_planes(&after)
             .map(|n| n.name.as_str())
             .collect();
         check_ha_addresses(cluster, &control_planes, &changes)?;
@@ -341,8 +336,8 @@ pub fn check_ha_addresses(
 /// records (a node that never booted) give an empty list.
 async fn previous_ips(provider: &dyn Provider, node: &str, events: &Events) -> Vec<String> {
     let read = |path: &'static str| async move {
-        match provider.copy_tar_from(node, path).await {
-            Ok(tar) => first_file_in_tar(&tar)
+        match node::read_file_stopped(provider, node, path).await {
+            Ok(text) => text
                 .map(|t| t.split_whitespace().map(String::from).collect::<Vec<_>>())
                 .unwrap_or_default(),
             Err(e) => {
@@ -362,20 +357,6 @@ async fn previous_ips(provider: &dyn Provider, node: &str, events: &Events) -> V
         }
     }
     ips
-}
-
-/// The contents of the first regular file in a tar archive.
-pub fn first_file_in_tar(tar: &[u8]) -> Option<String> {
-    let mut archive = tar::Archive::new(tar);
-    for entry in archive.entries().ok()? {
-        let mut entry = entry.ok()?;
-        if entry.header().entry_type().is_file() {
-            let mut s = String::new();
-            entry.read_to_string(&mut s).ok()?;
-            return Some(s);
-        }
-    }
-    None
 }
 
 /// Nodes whose address of one family differs between `before` and `after`. Addresses are
@@ -492,8 +473,8 @@ async fn snapshot(provider: &dyn Provider, node: &str) -> Vec<(String, String)> 
                         (!rel.contains('/')).then(|| (format!("{dir}/{rel}"), text))
                     }),
             );
-        } else if let Ok(tar) = provider.copy_tar_from(node, pattern).await {
-            files.extend(first_file_in_tar(&tar).map(|t| (pattern.to_string(), t)));
+        } else if let Ok(Some(text)) = node::read_file_stopped(provider, node, pattern).await {
+            files.push((pattern.to_string(), text));
         }
     }
     files
@@ -867,7 +848,10 @@ mod tests {
         b.append_data(&mut h, "old-ipv4", &b"172.18.0.2\n"[..])
             .unwrap();
         let bytes = b.into_inner().unwrap();
-        assert_eq!(first_file_in_tar(&bytes).as_deref(), Some("172.18.0.2\n"));
-        assert_eq!(first_file_in_tar(b"garbage"), None);
+        assert_eq!(
+            node::first_file_in_tar(&bytes).as_deref(),
+            Some("172.18.0.2\n")
+        );
+        assert_eq!(node::first_file_in_tar(b"garbage"), None);
     }
 }

@@ -78,12 +78,9 @@ pub async fn control_plane_nodes(
     provider: &dyn Provider,
     cluster: &str,
 ) -> Result<Vec<String>, ClusterError> {
-    let mut names: Vec<String> = provider
-        .list_nodes(Some(cluster))
-        .await?
-        .into_iter()
-        .filter(|n| n.role == NodeRole::ControlPlane)
-        .map(|n| n.name)
+    let nodes = provider.list_nodes(Some(cluster)).await?;
+    let mut names: Vec<String> = node::roles::control_planes(&nodes)
+        .map(|n| n.name.clone())
         .collect();
     // `x-control-plane` sorts before `x-control-plane2`.
     names.sort();

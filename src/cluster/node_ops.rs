@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use super::control_plane::{self, kubectl};
 use super::create::{self, Ctx, NodeExtras, PlannedNode};
 use super::engine::Engine;
+use super::node::roles;
 use super::{control_plane_nodes, loadbalancer, naming, node, ClusterError};
 use crate::config::{ClusterConfig, NodeConfig, Role};
 use crate::error::Error;
@@ -93,9 +94,7 @@ impl Cluster {
     }
 
     pub fn load_balancer(&self) -> Option<&NodeInfo> {
-        self.nodes
-            .iter()
-            .find(|n| n.role == NodeRole::ExternalLoadBalancer)
+        roles::load_balancer(&self.nodes)
     }
 
     fn count(&self, role: NodeRole) -> usize {
@@ -261,7 +260,7 @@ async fn add_node(
     new.name = name.to_string();
     let info =
         create::provision_nodes(provider, events, &config, std::slice::from_ref(&new)).await?;
-    let version = create::node_version(provider, &boot.name).await?;
+    let version = node::version(provider, &boot.name).await?;
 
     // The context create's join uses: a control plane, the new node, the balancer (which is
     // the API endpoint whenever there is more than one control plane).
@@ -289,12 +288,12 @@ async fn add_node(
     let hashes = vec![crate::kubeadm::ca_cert_hash(&ca)?];
     refresh_token(provider, &boot.name).await?;
     if new.is_control_plane() {
-        create::copy_shared_pki(provider, &boot.name, name).await?;
+        node::copy_shared_pki(provider, &boot.name, name).await?;
     }
     create::join_node(&ctx, &new, &hashes)
         .await
         .map_err(|e| e.in_step("Joining the node"))?;
-    let no_workers = !cluster.nodes.iter().any(|n| n.role == NodeRole::Worker);
+    let no_workers = roles::workers(&cluster.nodes).next().is_none();
     if new.is_control_plane() && no_workers {
         create::include_in_load_balancers(provider, &boot.name, &[name]).await?;
     }
@@ -358,10 +357,7 @@ pub struct Deleted {
 /// Check that `node` may be deleted, and say what it is.
 pub fn check_delete(cluster: &Cluster, node_name: &str) -> Result<NodeRole, ClusterError> {
     let Some(target) = cluster.node(node_name) else {
-        let names: Vec<&str> = cluster
-            .nodes
-            .iter()
-            .filter(|n| n.role != NodeRole::ExternalLoadBalancer)
+        let names: Vec<&str> = roles::kubernetes_nodes(&cluster.nodes)
             .map(|n| n.name.as_str())
             .collect();
         return Err(ClusterError::Invalid(format!(
