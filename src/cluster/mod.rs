@@ -79,10 +79,15 @@ pub async fn control_plane_nodes(
     cluster: &str,
 ) -> Result<Vec<String>, ClusterError> {
     let nodes = provider.list_nodes(Some(cluster)).await?;
-    let mut names: Vec<String> = node::roles::control_planes(&nodes)
+    Ok(control_plane_names(&nodes))
+}
+
+/// Names of the control planes among `nodes`, sorted (the first one bootstrapped the cluster).
+pub fn control_plane_names(nodes: &[NodeInfo]) -> Vec<String> {
+    let mut names: Vec<String> = node::roles::control_planes(nodes)
         .map(|n| n.name.clone())
         .collect();
     // `x-control-plane` sorts before `x-control-plane2`.
     names.sort();
-    Ok(names)
+    names
 }

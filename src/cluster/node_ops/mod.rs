@@ -9,9 +9,9 @@ mod node_delete;
 pub use node_add::{add, check_add, next_node_name, AddRequest, Added};
 pub use node_delete::{check_delete, delete, Deleted};
 
-use crate::cluster::control_plane::{self};
+use crate::cluster::control_plane;
 use crate::cluster::node::roles;
-use crate::cluster::{control_plane_nodes, ClusterError};
+use crate::cluster::{control_plane_names, ClusterError};
 use crate::config::ClusterConfig;
 use crate::provider::{NodeInfo, NodeRole, Provider};
 
@@ -29,11 +29,11 @@ impl Cluster {
         if nodes.is_empty() {
             return Err(ClusterError::NotFound(name.to_string()));
         }
-        let control_planes = control_plane_nodes(provider, name).await?;
+        // One listing answers both: the nodes and which of them are control planes.
         Ok(Cluster {
             name: name.to_string(),
+            control_planes: control_plane_names(&nodes),
             nodes,
-            control_planes,
         })
     }
 
@@ -111,12 +111,7 @@ mod tests {
                 labels: Default::default(),
             })
             .collect();
-        let mut control_planes: Vec<String> = nodes
-            .iter()
-            .filter(|n| n.role == NodeRole::ControlPlane)
-            .map(|n| n.name.clone())
-            .collect();
-        control_planes.sort();
+        let control_planes = control_plane_names(&nodes);
         Cluster {
             name: "lab".into(),
             nodes,
