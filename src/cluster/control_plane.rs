@@ -4,18 +4,15 @@
 
 use futures_util::future::join_all;
 
+pub use super::node::kubectl;
 use super::ClusterError;
-use crate::provider::{ExecInput, ExecOutput, NodeInfo, NodeRole, NodeState, Provider};
-
-/// The command every in-cluster kubectl starts with.
-pub const KUBECTL: &[&str] = &["kubectl", "--kubeconfig=/etc/kubernetes/admin.conf"];
+use crate::provider::{NodeInfo, NodeState, Provider};
 
 /// Running control planes in the order to try them (the first control plane first), leaving
 /// out `except`.
 pub fn candidates<'a>(nodes: &'a [NodeInfo], except: Option<&str>) -> Vec<&'a str> {
-    let mut names: Vec<&str> = nodes
-        .iter()
-        .filter(|n| n.role == NodeRole::ControlPlane && n.state == NodeState::Running)
+    let mut names: Vec<&str> = super::node::roles::control_planes(nodes)
+        .filter(|n| n.state == NodeState::Running)
         .map(|n| n.name.as_str())
         .filter(|n| Some(*n) != except)
         .collect();
@@ -51,19 +48,10 @@ pub async fn answering(
         })
 }
 
-/// Run kubectl with the admin kubeconfig on `on`.
-pub async fn kubectl(
-    provider: &dyn Provider,
-    on: &str,
-    args: &[&str],
-) -> Result<ExecOutput, ClusterError> {
-    let cmd: Vec<String> = KUBECTL.iter().chain(args).map(|s| s.to_string()).collect();
-    Ok(provider.exec(on, &cmd, ExecInput::None).await?)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::provider::NodeRole;
 
     fn node(name: &str, role: NodeRole, state: NodeState) -> NodeInfo {
         NodeInfo {

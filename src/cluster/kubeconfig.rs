@@ -1,11 +1,12 @@
 //! A cluster's kubeconfig: read from a running control plane, pointed at the address the host
 //! (or the nodes, with `internal`) reaches the API on, and merged into the user's files.
 
+use crate::cluster::node::roles;
 use std::path::{Path, PathBuf};
 
 use super::{node, ClusterError};
 use crate::kubeconfig::{self, KubeconfigEntry, KubeconfigError};
-use crate::provider::{NodeRole, Provider, API_SERVER_INTERNAL_PORT};
+use crate::provider::{Provider, API_SERVER_INTERNAL_PORT};
 
 pub struct Exported {
     pub context: String,
@@ -24,10 +25,8 @@ pub async fn server_url(
     if nodes.is_empty() {
         return Err(ClusterError::NotFound(cluster.to_string()));
     }
-    let front = nodes
-        .iter()
-        .find(|n| n.role == NodeRole::ExternalLoadBalancer)
-        .or_else(|| nodes.iter().find(|n| n.role == NodeRole::ControlPlane))
+    let front = roles::load_balancer(&nodes)
+        .or_else(|| roles::control_planes(&nodes).next())
         .ok_or_else(|| ClusterError::NoControlPlane {
             name: cluster.to_string(),
         })?;

@@ -4,6 +4,7 @@
 pub mod control_plane;
 pub mod create;
 pub mod delete;
+pub mod engine;
 mod error;
 pub mod kubeconfig;
 pub mod lifecycle;
@@ -77,14 +78,16 @@ pub async fn control_plane_nodes(
     provider: &dyn Provider,
     cluster: &str,
 ) -> Result<Vec<String>, ClusterError> {
-    let mut names: Vec<String> = provider
-        .list_nodes(Some(cluster))
-        .await?
-        .into_iter()
-        .filter(|n| n.role == NodeRole::ControlPlane)
-        .map(|n| n.name)
+    let nodes = provider.list_nodes(Some(cluster)).await?;
+    Ok(control_plane_names(&nodes))
+}
+
+/// Names of the control planes among `nodes`, sorted (the first one bootstrapped the cluster).
+pub fn control_plane_names(nodes: &[NodeInfo]) -> Vec<String> {
+    let mut names: Vec<String> = node::roles::control_planes(nodes)
+        .map(|n| n.name.clone())
         .collect();
     // `x-control-plane` sorts before `x-control-plane2`.
     names.sort();
-    Ok(names)
+    names
 }

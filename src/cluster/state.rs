@@ -8,11 +8,12 @@
 //! creation, and the engine's archive API reads files of stopped containers too, so `get
 //! clusters` sees a stopped cluster's state without starting it.
 
+use crate::cluster::node::roles;
 use std::collections::BTreeMap;
 
 use crate::cluster::ClusterError;
 use crate::config::ClusterConfig;
-use crate::provider::{NodeInfo, NodeRole, Provider, ProviderError};
+use crate::provider::{NodeInfo, Provider, ProviderError};
 
 /// On a node whose create writes [`CONFIG_PATH`] at the end; its value is that path.
 pub const LABEL_STATE: &str = "io.minik.config-file";
@@ -56,8 +57,8 @@ fn tar_of(path: &str, data: &[u8]) -> Result<bytes::Bytes, ClusterError> {
 
 /// The configuration kept on `node`, or `None` when it has none.
 pub async fn load(provider: &dyn Provider, node: &str) -> Result<Option<String>, ClusterError> {
-    match provider.copy_tar_from(node, CONFIG_PATH).await {
-        Ok(tar) => Ok(crate::cluster::lifecycle::first_file_in_tar(&tar)),
+    match crate::cluster::node::read_file_stopped(provider, node, CONFIG_PATH).await {
+        Ok(text) => Ok(text),
         Err(ProviderError::NotFound(_)) => Ok(None),
         Err(e) => Err(e.into()),
     }
@@ -65,10 +66,7 @@ pub async fn load(provider: &dyn Provider, node: &str) -> Result<Option<String>,
 
 /// The node that bootstrapped the cluster: the first control plane by name.
 fn first_control_plane(nodes: &[NodeInfo]) -> Option<&NodeInfo> {
-    nodes
-        .iter()
-        .filter(|n| n.role == NodeRole::ControlPlane)
-        .min_by(|a, b| a.name.cmp(&b.name))
+    roles::control_planes(nodes).min_by(|a, b| a.name.cmp(&b.name))
 }
 
 /// Did the create of the cluster made of `nodes` never finish? Clusters made before minik kept

@@ -13,7 +13,7 @@ pub async fn run(ctx: &Ctx, args: DoctorArgs) -> Result<(), Error> {
                 Some(i) => Some(i.clone()),
                 None => first_local_node_image(&engine.provider).await?,
             };
-            let env = engine::environment(&engine, image.as_deref()).await?;
+            let env = engine.environment(image.as_deref()).await?;
             platform::checks(&env, &Request::new(args.nodes as usize))
         }
     };

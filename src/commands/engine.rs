@@ -1,23 +1,16 @@
-//! Reaching the container engine the way the docker CLI would, and knowing what it runs on.
+//! The global endpoint flags (-H, --context) to a connected engine.
 
 use super::Ctx;
+use crate::cluster::engine::{self, ConnectFailure, Engine};
 use crate::error::Error;
-use crate::platform::{self, EndpointFlags, EndpointKind, Environment, HostFacts, Resolution};
+use crate::platform::EndpointFlags;
 use crate::provider::docker::DockerProvider;
-use crate::provider::Provider;
 
-/// A connected engine plus how it was found.
-pub struct Engine {
-    pub provider: DockerProvider,
-    pub resolution: Resolution,
-    pub host: HostFacts,
-}
-
-/// Why connecting failed, with enough to explain it (doctor turns it into check rows).
-pub struct ConnectFailure {
-    pub resolution: Resolution,
-    pub host: HostFacts,
-    pub error: String,
+fn flags(ctx: &Ctx) -> EndpointFlags {
+    EndpointFlags {
+        host: ctx.global.host.clone(),
+        context: ctx.global.context.clone(),
+    }
 }
 
 pub async fn connect(ctx: &Ctx) -> Result<DockerProvider, Error> {
@@ -25,107 +18,9 @@ pub async fn connect(ctx: &Ctx) -> Result<DockerProvider, Error> {
 }
 
 pub async fn connect_engine(ctx: &Ctx) -> Result<Engine, Error> {
-    match try_connect(ctx).await? {
-        Ok(engine) => Ok(engine),
-        Err(f) => {
-            let nr = platform::not_reachable(&f.resolution, &f.host, &f.error);
-            Err(Error::Unreachable {
-                headline: nr.headline,
-                looked: nr.looked,
-                fix: nr.fix,
-            })
-        }
-    }
+    engine::connect(&flags(ctx), &ctx.events).await
 }
 
-/// Resolve the endpoint (errors here are the user's: a context that doesn't exist), then
-/// connect; a connection failure comes back as data.
 pub async fn try_connect(ctx: &Ctx) -> Result<Result<Engine, ConnectFailure>, Error> {
-    let host = HostFacts::from_host();
-    let flags = EndpointFlags {
-        host: ctx.global.host.clone(),
-        context: ctx.global.context.clone(),
-    };
-    let resolution = platform::resolve_endpoint(&host, &flags).map_err(|e| Error::Usage {
-        message: e.to_string(),
-        hint: Some(if flags.host.is_some() {
-            "for example: -H unix:///var/run/docker.sock or -H tcp://127.0.0.1:2375".into()
-        } else {
-            "list contexts with `docker context ls`".into()
-        }),
-    })?;
-    if matches!(resolution.endpoint.kind, EndpointKind::NamedPipe { .. }) && !cfg!(windows) {
-        return Err(Error::usage(
-            format!(
-                "{} is a Windows named pipe, which this system does not have",
-                crate::text::quoted(&resolution.endpoint.host)
-            ),
-            "use unix:///path/to/docker.sock or tcp://host:port",
-        ));
-    }
-    for w in &resolution.warnings {
-        ctx.events.warn(w.clone());
-    }
-    let ep = &resolution.endpoint;
-    let connected = match &ep.kind {
-        EndpointKind::Unix { path } => DockerProvider::connect(&format!("unix://{}", path.display())).await,
-        EndpointKind::NamedPipe { path } => DockerProvider::connect(&format!("npipe://{path}")).await,
-        EndpointKind::Tcp { host: addr, tls: Some(tls), .. } => match (&tls.key, &tls.cert, &tls.ca) {
-            (Some(key), Some(cert), Some(ca)) => {
-                DockerProvider::connect_tls(
-                    &format!("https://{addr}"),
-                    &key.to_string_lossy(),
-                    &cert.to_string_lossy(),
-                    &ca.to_string_lossy(),
-                )
-                .await
-            }
-            _ => DockerProvider::connect(&format!("https://{addr}")).await,
-        },
-        EndpointKind::Tcp { host: addr, tls: None, .. } => DockerProvider::connect(&format!("tcp://{addr}")).await,
-        EndpointKind::Ssh { .. } => {
-            return Err(Error::usage(
-                format!("{} is an ssh:// engine, which minik does not support yet", ep.host),
-                "forward the remote socket (ssh -L /tmp/docker.sock:/var/run/docker.sock HOST) and set DOCKER_HOST=unix:///tmp/docker.sock",
-            ))
-        }
-    };
-    Ok(match connected {
-        Ok(provider) => Ok(Engine {
-            provider,
-            resolution,
-            host,
-        }),
-        Err(e) => Err(ConnectFailure {
-            resolution,
-            host,
-            // The headline names the endpoint already: keep only the cause.
-            error: match e {
-                crate::provider::ProviderError::Unreachable { reason, .. } => reason,
-                other => other.to_string(),
-            },
-        }),
-    })
-}
-
-/// Everything minik knows about the engine and host, including whether privileged containers
-/// are allowed (probed with `probe_image` when given).
-pub async fn environment(engine: &Engine, probe_image: Option<&str>) -> Result<Environment, Error> {
-    let info = engine.provider.info().await?;
-    let version = engine.provider.version().await.ok();
-    let mut env = Environment::build(
-        &info,
-        version.as_ref(),
-        &engine.resolution.endpoint,
-        &engine.host,
-    )
-    .map_err(|e| Error::Failed {
-        message: format!("could not read the engine's /info: {e}"),
-        hint: None,
-    })?;
-    env.bridge_mtu = engine.provider.bridge_mtu().await.ok().flatten();
-    if let Some(image) = probe_image {
-        env.privileged_refused = Some(!engine.provider.privileged_allowed(image).await?);
-    }
-    Ok(env)
+    engine::try_connect(&flags(ctx), &ctx.events).await
 }

@@ -2,7 +2,7 @@
 
 use super::{engine, Ctx};
 use crate::cli::{NodeAddArgs, NodeDeleteArgs, NodeRoleArg};
-use crate::cluster::node_ops::{self, AddOptions, Cluster};
+use crate::cluster::node_ops::{self, AddRequest};
 use crate::error::Error;
 use crate::provider::NodeRole;
 
@@ -13,24 +13,13 @@ pub async fn add(ctx: &Ctx, args: NodeAddArgs) -> Result<(), Error> {
     };
     let name = args.cluster.name;
     let engine = engine::connect_engine(ctx).await?;
-    // Refuse what cannot work before the platform checks (which may be slower).
-    let cluster = Cluster::read(&engine.provider, &name).await?;
-    node_ops::check_add(&cluster, role)?;
-    // The same platform adjustments create gives every node (proxy, devices, mounts).
-    let extras =
-        super::create::preflight(ctx, &engine, &cluster.config_with_one_more(role)).await?;
-    let added = node_ops::add(
-        &engine.provider,
-        AddOptions {
-            cluster: name.clone(),
-            role,
-            image: args.image,
-            extras,
-            wait: args.wait,
-        },
-        &ctx.events,
-    )
-    .await?;
+    let request = AddRequest {
+        cluster: name.clone(),
+        role,
+        image: args.image,
+        wait: args.wait,
+    };
+    let added = node_ops::add(&engine, request, &ctx.events).await?;
     ctx.events.info(format!(
         "Added {} node {:?} to cluster {:?}{} in {:.0}s",
         added.role,

@@ -125,7 +125,7 @@ pub trait Provider: Send + Sync {
     async fn inspect_node(&self, node: &str) -> Result<NodeInfo>;
 
     /// The engine's whole inspect document for a container, as JSON (for log bundles). Only
-    /// diagnostics use it, so engines (and test doubles) may leave it out.
+    /// diagnostics use it, so an engine that cannot give it may leave it out.
     async fn inspect_json(&self, node: &str) -> Result<serde_json::Value> {
         Err(ProviderError::Api {
             call: "container inspect",

@@ -77,16 +77,10 @@ pub fn with_control_plane_endpoint(manifest: &str, endpoint: &str) -> Result<Str
 }
 
 async fn apply(ctx: &Ctx<'_>, manifest: String) -> Result<(), ClusterError> {
-    let out = node::run_with_input(
+    let out = node::kubectl_with_input(
         ctx.provider,
         &ctx.bootstrap().name,
-        &[
-            "kubectl",
-            "--kubeconfig=/etc/kubernetes/admin.conf",
-            "apply",
-            "-f",
-            "-",
-        ],
+        &["apply", "-f", "-"],
         manifest,
     )
     .await?;

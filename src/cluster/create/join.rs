@@ -1,41 +1,27 @@
 //! Steps: extra control planes join one at a time (concurrent control-plane joins are not
 //! safe with stacked etcd), then every worker at once.
 
+use crate::cluster::node::roles;
 use futures_util::future::try_join_all;
 
 use super::kubeadm_config::{render_for, KUBEADM_CONF};
 use super::{Ctx, PlannedNode};
 use crate::cluster::{node, ClusterError};
-use crate::provider::NodeRole;
 
 pub async fn run(ctx: &Ctx<'_>) -> Result<(), ClusterError> {
-    let secondaries: Vec<&PlannedNode> = ctx
-        .nodes
-        .iter()
-        .skip(1)
-        .filter(|n| n.is_control_plane())
-        .collect();
-    let workers: Vec<&PlannedNode> = ctx
-        .nodes
-        .iter()
-        .filter(|n| n.role == NodeRole::Worker)
-        .collect();
+    let secondaries: Vec<&PlannedNode> = roles::control_planes(&ctx.nodes).skip(1).collect();
+    let workers: Vec<&PlannedNode> = roles::workers(&ctx.nodes).collect();
     if secondaries.is_empty() && workers.is_empty() {
         return Ok(());
     }
     // Pin the CA now that it exists, so joins verify whom they talk to.
-    let ca = node::read_file(
-        ctx.provider,
-        &ctx.bootstrap().name,
-        "/etc/kubernetes/pki/ca.crt",
-    )
-    .await?;
+    let ca = node::read_file(ctx.provider, &ctx.bootstrap().name, node::paths::CA_CERT).await?;
     let hashes = vec![crate::kubeadm::ca_cert_hash(&ca)?];
 
     if !secondaries.is_empty() {
         let step = ctx.events.step("Joining more control-plane nodes 🎮");
         for n in secondaries {
-            super::kubeadm_init::copy_shared_pki(ctx.provider, &ctx.bootstrap().name, &n.name)
+            node::copy_shared_pki(ctx.provider, &ctx.bootstrap().name, &n.name)
                 .await
                 .map_err(|e| e.in_step("Joining control-plane nodes"))?;
             join(ctx, n, &hashes)

@@ -2,36 +2,17 @@
 //! /kind/kubeadm.conf (the path kind's images and tools expect).
 
 use super::{Ctx, PlannedNode};
+use crate::cluster::node::roles;
 use crate::cluster::{node, runtime, ClusterError};
-use crate::k8s_version::KubeVersion;
 use crate::kubeadm::{self, NodeKubeadmInput};
-use crate::provider::{ExecInput, NodeRole, Provider, API_SERVER_INTERNAL_PORT};
+use crate::provider::{ExecInput, API_SERVER_INTERNAL_PORT};
 
 pub const KUBEADM_CONF: &str = "/kind/kubeadm.conf";
-
-/// The Kubernetes version baked into the node image.
-pub async fn node_version(
-    provider: &dyn Provider,
-    node_name: &str,
-) -> Result<KubeVersion, ClusterError> {
-    let text = node::read_file(provider, node_name, "/kind/version").await?;
-    text.trim().parse().map_err(
-        |e: crate::k8s_version::InvalidVersion| ClusterError::BadOutput {
-            node: node_name.to_string(),
-            what: "/kind/version".into(),
-            reason: e.to_string(),
-        },
-    )
-}
 
 /// Where every node reaches the API: the load balancer when there is one, else the first
 /// control plane, by container name (resolved by the engine's DNS on the minik network).
 pub fn control_plane_endpoint(ctx: &Ctx<'_>) -> String {
-    let host = ctx
-        .nodes
-        .iter()
-        .find(|n| n.role == NodeRole::ExternalLoadBalancer)
-        .unwrap_or(ctx.bootstrap());
+    let host = roles::load_balancer(&ctx.nodes).unwrap_or(ctx.bootstrap());
     format!("{}:{API_SERVER_INTERNAL_PORT}", host.name)
 }
 

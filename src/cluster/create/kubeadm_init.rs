@@ -4,19 +4,6 @@ use super::Ctx;
 use crate::cluster::{node, ClusterError};
 use crate::provider::Provider;
 
-/// Files secondary control planes need so that they join without `--upload-certs`.
-pub const SHARED_PKI: &[&str] = &[
-    "/etc/kubernetes/pki/ca.crt",
-    "/etc/kubernetes/pki/ca.key",
-    "/etc/kubernetes/pki/front-proxy-ca.crt",
-    "/etc/kubernetes/pki/front-proxy-ca.key",
-    "/etc/kubernetes/pki/sa.pub",
-    "/etc/kubernetes/pki/sa.key",
-    "/etc/kubernetes/pki/etcd/ca.crt",
-    "/etc/kubernetes/pki/etcd/ca.key",
-    "/etc/kubernetes/admin.conf",
-];
-
 pub async fn run(ctx: &Ctx<'_>) -> Result<(), ClusterError> {
     let step = ctx.events.step("Starting control-plane 🕹️");
     let boot = &ctx.bootstrap().name;
@@ -119,36 +106,14 @@ pub async fn include_in_load_balancers(
     nodes: &[&str],
 ) -> Result<(), ClusterError> {
     let remove = format!("{EXCLUDE_LB_LABEL}-");
-    let mut cmd = vec![
-        "kubectl",
-        "--kubeconfig=/etc/kubernetes/admin.conf",
-        "label",
-        "nodes",
-    ];
+    let mut cmd = vec!["label", "nodes"];
     if nodes.is_empty() {
         cmd.push("--all");
     } else {
         cmd.extend_from_slice(nodes);
     }
     cmd.push(&remove);
-    node::run(provider, via, &cmd).await?;
-    Ok(())
-}
-
-/// Give a secondary control plane the cluster's CAs and keys (copied from the first control
-/// plane, `from`) before it joins, so that it joins without `--upload-certs`.
-pub async fn copy_shared_pki(
-    provider: &dyn Provider,
-    from: &str,
-    to: &str,
-) -> Result<(), ClusterError> {
-    for path in SHARED_PKI {
-        // Not every Kubernetes version (or stand-in) writes every file.
-        let Ok(content) = node::read_file(provider, from, path).await else {
-            continue;
-        };
-        node::write_file(provider, to, path, &content).await?;
-    }
+    node::kubectl_output(provider, via, &cmd).await?;
     Ok(())
 }
 

@@ -3,6 +3,7 @@
 
 use super::{ensure_image, Ctx, PlannedNode};
 use crate::cluster::loadbalancer::BalancerImage;
+use crate::cluster::node::roles;
 use crate::cluster::{loadbalancer, ClusterError};
 use crate::events::Events;
 use crate::provider::{NodeRole, Provider};
@@ -31,11 +32,7 @@ pub async fn choose_image(
 }
 
 pub async fn run(ctx: &Ctx<'_>) -> Result<(), ClusterError> {
-    if !ctx
-        .nodes
-        .iter()
-        .any(|n| n.role == NodeRole::ExternalLoadBalancer)
-    {
+    if roles::load_balancer(&ctx.nodes).is_none() {
         return Ok(());
     }
     let step = ctx.events.step("Configuring the external load balancer ⚖️");

@@ -8,18 +8,21 @@ mod join;
 mod kubeadm_config;
 mod kubeadm_init;
 mod loadbalancer;
+mod node_settings;
 mod plan;
+mod prepare;
 mod provision;
 mod wait_ready;
 
+pub use node_settings::node_settings;
 pub use plan::{NodeExtras, PlannedNode};
+pub use prepare::{CheckedRequest, CreateRequest};
 pub use provision::BOOTED;
 pub(crate) use wait_ready::wait_nodes_ready;
 
 // What `minik node add` (crate::cluster::node_ops) reuses to make one node the way create does.
 pub(crate) use join::join as join_node;
-pub(crate) use kubeadm_config::node_version;
-pub(crate) use kubeadm_init::{copy_shared_pki, include_in_load_balancers};
+pub(crate) use kubeadm_init::include_in_load_balancers;
 pub(crate) use plan::plan as plan_nodes;
 pub(crate) use provision::run as provision_nodes;
 pub(crate) use wait_ready::run as wait_ready;
@@ -141,7 +144,7 @@ async fn run(
     provision::create_all(provider, events, &opts.config, &nodes).await?;
     provision::wait_booted(provider, &nodes[..1]).await?;
     let info = provision::inspect_all(provider, &nodes).await?;
-    let version = kubeadm_config::node_version(provider, &nodes[0].name).await?;
+    let version = crate::cluster::node::version(provider, &nodes[0].name).await?;
     let ctx = Ctx {
         provider,
         events,
@@ -170,10 +173,7 @@ async fn run(
     let ready = wait_ready::run(&ctx, opts.wait).await?;
     let exported = export_kubeconfig::run(&ctx, opts.kubeconfig.as_deref()).await?;
     // Last: keeping the configuration with the cluster also marks it as complete.
-    let control_planes: Vec<String> = ctx
-        .nodes
-        .iter()
-        .filter(|n| n.role == crate::provider::NodeRole::ControlPlane)
+    let control_planes: Vec<String> = crate::cluster::node::roles::control_planes(&ctx.nodes)
         .map(|n| n.name.clone())
         .collect();
     crate::cluster::state::save(provider, &control_planes, &opts.config)

@@ -1,6 +1,7 @@
 //! Step: the network and the node containers, created in parallel, each booted to systemd's
 //! multi-user target before anything runs in it, with containerd's CRI serving.
 
+use crate::cluster::node::roles;
 use std::time::Duration;
 
 use futures_util::future::try_join_all;
@@ -63,13 +64,10 @@ pub async fn wait_booted(
 ) -> Result<(), ClusterError> {
     // Booted means containerd.service has started (or failed): systemd reaches multi-user only
     // after the units it wants, and containerd's unit reports ready once its plugins loaded.
-    let boots = nodes
-        .iter()
-        .filter(|n| n.role != NodeRole::ExternalLoadBalancer)
-        .map(|n| async move {
-            provider.wait_for_log(&n.name, BOOTED, BOOT_TIMEOUT).await?;
-            crate::cluster::runtime::check(provider, &n.name).await
-        });
+    let boots = roles::kubernetes_nodes(nodes).map(|n| async move {
+        provider.wait_for_log(&n.name, BOOTED, BOOT_TIMEOUT).await?;
+        crate::cluster::runtime::check(provider, &n.name).await
+    });
     try_join_all(boots).await?;
     Ok(())
 }

@@ -1,21 +1,19 @@
 //! Step: wait until every node reports Ready, polling the API from inside the cluster.
 
+use crate::cluster::node::roles;
 use std::time::{Duration, Instant};
 
 use super::Ctx;
 use crate::cluster::{node, ClusterError};
 use crate::events::Events;
-use crate::provider::{NodeRole, Provider};
+use crate::provider::Provider;
 
 const POLL: Duration = Duration::from_millis(500);
 
 /// Returns false (after a warning) when `wait` runs out first; creation still succeeds, as the
 /// cluster usually becomes Ready soon after.
 pub async fn run(ctx: &Ctx<'_>, wait: Duration) -> Result<bool, ClusterError> {
-    let expected: Vec<&str> = ctx
-        .nodes
-        .iter()
-        .filter(|n| n.role != NodeRole::ExternalLoadBalancer)
+    let expected: Vec<&str> = roles::kubernetes_nodes(&ctx.nodes)
         .map(|n| n.name.as_str())
         .collect();
     if ctx.config.networking.disable_default_cni && !wait.is_zero() {
@@ -116,19 +114,7 @@ async fn ready_nodes_on_any(
 }
 
 async fn ready_nodes(provider: &dyn Provider, boot: &str) -> Result<Vec<String>, ClusterError> {
-    let json = node::run(
-        provider,
-        boot,
-        &[
-            "kubectl",
-            "--kubeconfig=/etc/kubernetes/admin.conf",
-            "get",
-            "nodes",
-            "-o",
-            "json",
-        ],
-    )
-    .await?;
+    let json = node::kubectl_output(provider, boot, &["get", "nodes", "-o", "json"]).await?;
     parse_ready(&json).map_err(|reason| ClusterError::BadOutput {
         node: boot.to_string(),
         what: "kubectl get nodes".into(),

@@ -10,6 +10,7 @@
 
 pub mod haproxy;
 
+use crate::cluster::node::roles;
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
@@ -168,11 +169,8 @@ pub async fn find(
     provider: &dyn Provider,
     cluster: &str,
 ) -> Result<Option<NodeInfo>, ClusterError> {
-    Ok(provider
-        .list_nodes(Some(cluster))
-        .await?
-        .into_iter()
-        .find(|n| n.role == NodeRole::ExternalLoadBalancer))
+    let nodes = provider.list_nodes(Some(cluster)).await?;
+    Ok(roles::load_balancer(&nodes).cloned())
 }
 
 /// Point the balancer at exactly `control_planes` (container names), atomically: the new file

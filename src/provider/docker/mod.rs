@@ -1,20 +1,25 @@
 //! The Docker Engine provider: the only module that talks to bollard.
 
 mod boot;
+mod connect;
 mod engine_cache;
+mod error;
 mod exec;
 mod image;
+mod inspect;
 mod network;
 pub mod spec;
 
+pub use inspect::label_filter;
 pub use network::choose_subnet;
 
-use std::collections::{BTreeMap, HashMap};
+pub(crate) use error::{api_error, describe, status_code};
+use inspect::node_info;
+
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use bollard::errors::Error as BollardError;
-use bollard::models::{ContainerInspectResponse, ContainerStateStatusEnum};
 use bollard::query_parameters::{
     CreateContainerOptions, ListContainersOptions, LogsOptions, RemoveContainerOptions,
     StopContainerOptions,
@@ -24,14 +29,7 @@ use futures_util::StreamExt;
 use std::sync::Arc;
 use tokio::sync::{watch, OnceCell};
 
-use super::{
-    NodeInfo, NodeRole, NodeSpec, NodeState, PortMapping, Privileges, Provider, ProviderError,
-    Result, API_SERVER_INTERNAL_PORT, LABEL_CLUSTER, LABEL_ROLE,
-};
-
-/// How long to wait for the engine to answer the first request. Docker Desktop's resource
-/// saver can take over ten seconds to wake its VM.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+use super::{NodeInfo, NodeSpec, Privileges, Provider, ProviderError, Result};
 
 /// Cheap to clone: clones share the connection, what was probed, and the in-flight count.
 #[derive(Clone)]
@@ -45,48 +43,6 @@ pub struct DockerProvider {
 }
 
 impl DockerProvider {
-    /// Connect to `host` (a `unix://`, `tcp://`, `https://` or `npipe://` URI), negotiating the
-    /// API version with the engine (this project's CI engine speaks 1.41).
-    pub async fn connect(host: &str) -> Result<DockerProvider> {
-        Self::negotiate(host, Docker::connect_with_host(host)).await
-    }
-
-    /// Connect with TLS client material (a docker context or DOCKER_CERT_PATH).
-    pub async fn connect_tls(host: &str, key: &str, cert: &str, ca: &str) -> Result<Self> {
-        use std::path::Path;
-        let client = Docker::connect_with_ssl(
-            host,
-            Path::new(key),
-            Path::new(cert),
-            Path::new(ca),
-            120,
-            bollard::API_DEFAULT_VERSION,
-        );
-        Self::negotiate(host, client).await
-    }
-
-    /// The first request: agree on an API version, which also proves the engine answers.
-    async fn negotiate(
-        host: &str,
-        client: std::result::Result<Docker, BollardError>,
-    ) -> Result<Self> {
-        let unreachable = |reason: String| ProviderError::Unreachable {
-            endpoint: host.to_string(),
-            reason,
-        };
-        let docker = client.map_err(|e| unreachable(e.to_string()))?;
-        let docker = tokio::time::timeout(CONNECT_TIMEOUT, docker.negotiate_version())
-            .await
-            .map_err(|_| unreachable(format!("no answer within {}s", CONNECT_TIMEOUT.as_secs())))?
-            .map_err(|e| unreachable(connect_cause(&e)))?;
-        Ok(DockerProvider {
-            docker,
-            endpoint: host.to_string(),
-            privileged: Arc::new(OnceCell::new()),
-            creating: Arc::new(watch::Sender::new(0)),
-        })
-    }
-
     async fn list_names(&self, cluster: Option<&str>) -> Result<Vec<String>> {
         let opts = ListContainersOptions {
             all: true,
@@ -159,51 +115,6 @@ impl DockerProvider {
 
     pub(crate) fn client(&self) -> &Docker {
         &self.docker
-    }
-}
-
-/// The engine's own message when it sent one, else bollard's description.
-pub(crate) fn describe(e: &BollardError) -> String {
-    match e {
-        BollardError::DockerResponseServerError { message, .. } => message.trim().to_string(),
-        other => other.to_string(),
-    }
-}
-
-/// Why a connection failed, from the innermost error: the operating system's own words
-/// ("Permission denied (os error 13)") rather than the HTTP client's wrapper around them.
-pub(crate) fn connect_cause(e: &BollardError) -> String {
-    let mut innermost: &dyn std::error::Error = e;
-    while let Some(next) = innermost.source() {
-        innermost = next;
-    }
-    let inner = innermost.to_string();
-    let outer = describe(e);
-    if inner.is_empty() || outer.contains(&inner) {
-        outer
-    } else {
-        inner
-    }
-}
-
-pub(crate) fn status_code(e: &BollardError) -> Option<u16> {
-    match e {
-        BollardError::DockerResponseServerError { status_code, .. } => Some(*status_code),
-        _ => None,
-    }
-}
-
-pub(crate) fn api_error(call: &'static str, target: &str, e: BollardError) -> ProviderError {
-    match status_code(&e) {
-        Some(404) if call.starts_with("container") || call == "exec" => {
-            ProviderError::NotFound(target.to_string())
-        }
-        Some(409) if call == "container create" => ProviderError::AlreadyExists(target.to_string()),
-        _ => ProviderError::Api {
-            call,
-            target: target.to_string(),
-            message: describe(&e),
-        },
     }
 }
 
@@ -475,132 +386,5 @@ impl Provider for DockerProvider {
         }))
         .await;
         results.into_iter().collect()
-    }
-}
-
-/// The engine-side filter for minik's containers: every cluster's, or one cluster's.
-pub fn label_filter(cluster: Option<&str>) -> HashMap<String, Vec<String>> {
-    let label = match cluster {
-        Some(c) => format!("{LABEL_CLUSTER}={c}"),
-        None => LABEL_CLUSTER.to_string(),
-    };
-    HashMap::from([("label".to_string(), vec![label])])
-}
-
-/// Read a NodeInfo out of an inspect document; containers without minik's labels are refused.
-fn node_info(name: &str, c: &ContainerInspectResponse) -> Result<NodeInfo> {
-    let labels: BTreeMap<String, String> = c
-        .config
-        .as_ref()
-        .and_then(|cfg| cfg.labels.clone())
-        .unwrap_or_default()
-        .into_iter()
-        .collect();
-    let not_ours = || ProviderError::Api {
-        call: "container inspect",
-        target: name.to_string(),
-        message: format!("not a minik container (no {LABEL_CLUSTER}/{LABEL_ROLE} labels)"),
-    };
-    let cluster = labels.get(LABEL_CLUSTER).cloned().ok_or_else(not_ours)?;
-    let role = labels
-        .get(LABEL_ROLE)
-        .and_then(|r| NodeRole::parse(r))
-        .ok_or_else(not_ours)?;
-    let state = match c.state.as_ref().and_then(|s| s.status) {
-        Some(ContainerStateStatusEnum::RUNNING) => NodeState::Running,
-        Some(ContainerStateStatusEnum::EXITED) | Some(ContainerStateStatusEnum::DEAD) => {
-            NodeState::Stopped
-        }
-        Some(ContainerStateStatusEnum::PAUSED) => NodeState::Paused,
-        Some(ContainerStateStatusEnum::RESTARTING) => NodeState::Restarting,
-        Some(ContainerStateStatusEnum::CREATED) => NodeState::Created,
-        _ => NodeState::Unknown,
-    };
-    let (mut ipv4, mut ipv6) = (None, None);
-    if let Some(nets) = c
-        .network_settings
-        .as_ref()
-        .and_then(|n| n.networks.as_ref())
-    {
-        // The minik network first; a user may have connected others.
-        let mut ordered: Vec<_> = nets.iter().collect();
-        ordered.sort_by_key(|(n, _)| n.as_str() != super::NETWORK_NAME);
-        for (_, ep) in ordered {
-            if ipv4.is_none() {
-                ipv4 = ep.ip_address.clone().filter(|s| !s.is_empty());
-            }
-            if ipv6.is_none() {
-                ipv6 = ep.global_ipv6_address.clone().filter(|s| !s.is_empty());
-            }
-        }
-    }
-    // Port bindings from the host config survive a stop, unlike the live port list.
-    let mut ports = Vec::new();
-    if let Some(bindings) = c
-        .host_config
-        .as_ref()
-        .and_then(|h| h.port_bindings.as_ref())
-    {
-        for (key, list) in bindings {
-            let (port, proto) = key.split_once('/').unwrap_or((key.as_str(), "tcp"));
-            let Ok(container_port) = port.parse::<u16>() else {
-                continue;
-            };
-            for b in list.iter().flatten() {
-                let host_port = b
-                    .host_port
-                    .as_deref()
-                    .and_then(|p| p.parse().ok())
-                    .unwrap_or(0);
-                ports.push(PortMapping {
-                    listen_address: b.host_ip.clone().unwrap_or_default(),
-                    host_port,
-                    container_port,
-                    protocol: proto.to_string(),
-                });
-            }
-        }
-    }
-    ports.sort_by_key(|p| (p.container_port, p.host_port));
-    let api_server = ports
-        .iter()
-        .find(|p| p.container_port == API_SERVER_INTERNAL_PORT && p.protocol == "tcp")
-        .map(|p| {
-            let host = if p.listen_address.is_empty() || p.listen_address == "0.0.0.0" {
-                "127.0.0.1".to_string()
-            } else {
-                p.listen_address.clone()
-            };
-            (host, p.host_port)
-        });
-    Ok(NodeInfo {
-        name: name.trim_start_matches('/').to_string(),
-        cluster,
-        role,
-        state,
-        image: c
-            .config
-            .as_ref()
-            .and_then(|cfg| cfg.image.clone())
-            .unwrap_or_default(),
-        ipv4,
-        ipv6,
-        api_server,
-        ports,
-        labels,
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::label_filter;
-
-    #[test]
-    fn filters_by_cluster_label() {
-        assert_eq!(label_filter(None)["label"], vec!["io.minik.cluster"]);
-        assert_eq!(
-            label_filter(Some("lab"))["label"],
-            vec!["io.minik.cluster=lab"]
-        );
     }
 }

@@ -166,7 +166,10 @@ mod tests {
             network: "minik".into(),
             privileges,
             systemd: true,
-            env: vec![("KUBECONFIG".into(), "/etc/kubernetes/admin.conf".into())],
+            env: vec![(
+                "KUBECONFIG".into(),
+                crate::kubeconfig::ADMIN_CONF_PATH.into(),
+            )],
             ports: vec![PortMapping {
                 listen_address: "127.0.0.1".into(),
                 host_port: 40123,

@@ -1,35 +1,97 @@
-//! `minik stop` and `minik start`: shut a cluster's containers down cleanly and bring them back.
-//!
-//! Stop goes workers → control planes → load balancer, so nothing loses its API server while
-//! it still runs; start goes the other way. Within a group, nodes go in parallel.
-//!
-//! A started container may get another IP address on the `minik` network. Each node's
-//! entrypoint rewrites its *own* old address (kubelet `--node-ip`, static pod manifests,
-//! kubeconfigs, /kind/kubeadm.conf) and re-issues the API server certificate before systemd
-//! boots. What the entrypoint cannot know is *other* nodes' old addresses (a secondary control
-//! plane's etcd `--initial-cluster`, stand-in state endpoints): `start` reads every node's
-//! previous addresses before starting it (what minik recorded in `/kind/minik-ips` when it
-//! last saw the node running, else the entrypoint's `/kind/old-ipv4` and `old-ipv6`) and the
-//! files holding addresses as the previous boot left them, and afterwards rewrites every change
-//! in those files at once (one pass: swapped addresses never chain or clash). Running
-//! `minik start` on a running cluster (after a host reboot, say) repairs what it can tell apart.
+//! Start's address repair. A started node may get another address; its entrypoint rewrites
+//! the node's own old address, and this rewrites every other node's: addresses are read before
+//! the start (what minik recorded, what the entrypoint recorded, and the files holding them as
+//! the previous boot left them), compared with the new ones afterwards, and every change is
+//! rewritten at once.
 
 use std::collections::BTreeMap;
-use std::io::Read;
-use std::time::{Duration, Instant};
 
 use futures_util::future::{join_all, try_join_all};
 
-use super::{node, ClusterError};
+use crate::cluster::node::roles;
+use crate::cluster::{node, ClusterError};
 use crate::events::Events;
-use crate::provider::{NodeInfo, NodeRole, NodeState, Provider};
+use crate::provider::{NodeInfo, NodeState, Provider};
 
-/// How long a node gets to shut down after its stop signal (SIGRTMIN+3: systemd's halt)
-/// before the engine kills it.
-pub const STOP_TIMEOUT: Duration = Duration::from_secs(30);
+/// What the previous boot left: each node's addresses, and the files holding them.
+pub(super) struct PreviousBoot {
+    ips: Vec<(String, Vec<String>)>,
+    snapshots: Snapshots,
+}
 
-/// How long a started node gets to boot systemd (the entrypoint may re-issue a certificate).
-const BOOT_TIMEOUT: Duration = Duration::from_secs(120);
+impl PreviousBoot {
+    /// Read from the containers' file systems before they start.
+    pub(super) async fn read(
+        provider: &dyn Provider,
+        kube_nodes: &[&NodeInfo],
+        events: &Events,
+    ) -> PreviousBoot {
+        let ips = join_all(kube_nodes.iter().map(|n| async move {
+            (
+                n.name.clone(),
+                previous_ips(provider, &n.name, events).await,
+            )
+        }))
+        .await;
+        // The files that hold addresses, as the previous boot left them (only old addresses in
+        // them, before the entrypoint rewrites the node's own): rewriting these with every
+        // change at once is never ambiguous, even when nodes swap addresses.
+        let snapshots = join_all(
+            kube_nodes
+                .iter()
+                .filter(|n| n.state == NodeState::Stopped)
+                .map(|n| async move { (n.name.clone(), snapshot(provider, &n.name).await) }),
+        )
+        .await;
+        PreviousBoot { ips, snapshots }
+    }
+
+    /// Once the nodes (`after`) have started: report every changed address, refuse what an
+    /// HA cluster cannot follow, rewrite the rest, and record the addresses for next time.
+    pub(super) async fn repair(
+        &self,
+        provider: &dyn Provider,
+        cluster: &str,
+        after: &[NodeInfo],
+        events: &Events,
+    ) -> Result<Vec<IpChange>, ClusterError> {
+        let current: Vec<(String, Vec<String>)> = roles::kubernetes_nodes(after)
+            .map(|n| {
+                let ips = n.ipv4.iter().chain(n.ipv6.iter()).cloned().collect();
+                (n.name.clone(), ips)
+            })
+            .collect();
+        let changes = ip_changes(&self.ips, &current);
+        if !changes.is_empty() {
+            for c in &changes {
+                events.info(format!(
+                    "   {}: address changed from {} to {}",
+                    c.node, c.old, c.new
+                ));
+            }
+            let control_planes: Vec<&str> = roles::control_planes(after)
+                .map(|n| n.name.as_str())
+                .collect();
+            check_ha_addresses(cluster, &control_planes, &changes)?;
+            fix_references(
+                provider,
+                &current,
+                &changes,
+                &self.snapshots,
+                &control_planes,
+                events,
+            )
+            .await?;
+        }
+        join_all(
+            current
+                .iter()
+                .map(|(name, ips)| record_ips(provider, name, ips.clone(), events)),
+        )
+        .await;
+        Ok(changes)
+    }
+}
 
 /// Where minik records a node's addresses as it last saw them running (written by `stop`
 /// before stopping and by `start` once done), so that a node someone started by hand in
@@ -48,124 +110,6 @@ const IP_FILES: &[&str] = &[
     "/var/lib/kubelet/kubeadm-flags.env",
 ];
 
-/// One group of nodes handled together.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Group {
-    /// For messages: `workers`, `control planes`, `load balancer`, ...
-    pub label: &'static str,
-    pub nodes: Vec<String>,
-}
-
-fn names(nodes: &[NodeInfo], roles: &[NodeRole]) -> Vec<String> {
-    nodes
-        .iter()
-        .filter(|n| roles.contains(&n.role))
-        .map(|n| n.name.clone())
-        .collect()
-}
-
-fn groups(parts: Vec<(&'static str, Vec<String>)>) -> Vec<Group> {
-    parts
-        .into_iter()
-        .filter(|(_, nodes)| !nodes.is_empty())
-        .map(|(label, nodes)| Group { label, nodes })
-        .collect()
-}
-
-/// Workers first, then control planes, then the load balancer.
-pub fn stop_order(nodes: &[NodeInfo]) -> Vec<Group> {
-    groups(vec![
-        ("workers", names(nodes, &[NodeRole::Worker])),
-        ("control planes", names(nodes, &[NodeRole::ControlPlane])),
-        (
-            "load balancer",
-            names(nodes, &[NodeRole::ExternalLoadBalancer]),
-        ),
-    ])
-}
-
-/// Control planes and the load balancer first, then workers.
-pub fn start_order(nodes: &[NodeInfo]) -> Vec<Group> {
-    groups(vec![
-        (
-            "control planes",
-            names(
-                nodes,
-                &[NodeRole::ControlPlane, NodeRole::ExternalLoadBalancer],
-            ),
-        ),
-        ("workers", names(nodes, &[NodeRole::Worker])),
-    ])
-}
-
-#[derive(Debug)]
-pub struct Stopped {
-    /// Containers that were running and are now stopped.
-    pub stopped: usize,
-    pub nodes: usize,
-    pub elapsed: Duration,
-}
-
-async fn cluster_nodes(
-    provider: &dyn Provider,
-    cluster: &str,
-) -> Result<Vec<NodeInfo>, ClusterError> {
-    super::naming::validate_cluster_name(cluster)?;
-    let nodes = provider.list_nodes(Some(cluster)).await?;
-    if nodes.is_empty() {
-        return Err(ClusterError::NotFound(cluster.to_string()));
-    }
-    Ok(nodes)
-}
-
-pub async fn stop(
-    provider: &dyn Provider,
-    cluster: &str,
-    events: &Events,
-) -> Result<Stopped, ClusterError> {
-    let started = Instant::now();
-    let nodes = cluster_nodes(provider, cluster).await?;
-    let running = nodes
-        .iter()
-        .filter(|n| n.state != NodeState::Stopped)
-        .count();
-    join_all(
-        nodes
-            .iter()
-            .filter(|n| n.state == NodeState::Running && n.role != NodeRole::ExternalLoadBalancer)
-            .map(|n| {
-                let ips: Vec<String> = n.ipv4.iter().chain(n.ipv6.iter()).cloned().collect();
-                record_ips(provider, &n.name, ips, events)
-            }),
-    )
-    .await;
-    for group in stop_order(&nodes) {
-        let step = events.step(format!(
-            "Stopping {} ({}) 🛑",
-            group.label,
-            group.nodes.join(", ")
-        ));
-        try_join_all(
-            group
-                .nodes
-                .iter()
-                .map(|n| provider.stop_node(n, STOP_TIMEOUT)),
-        )
-        .await?;
-        step.done();
-    }
-    Ok(Stopped {
-        stopped: running,
-        nodes: nodes.len(),
-        elapsed: started.elapsed(),
-    })
-}
-
-pub struct StartOptions {
-    /// How long to wait for every node to be Ready; zero returns once the nodes have booted.
-    pub wait: Duration,
-}
-
 /// A node whose address differs from the one it had at its previous boot.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct IpChange {
@@ -174,136 +118,12 @@ pub struct IpChange {
     pub new: String,
 }
 
-#[derive(Debug)]
-pub struct Started {
-    pub nodes: usize,
-    pub ip_changes: Vec<IpChange>,
-    /// False when `wait` ran out before every node was Ready.
-    pub ready: bool,
-    pub elapsed: Duration,
-}
-
-pub async fn start(
+pub(super) async fn record_ips(
     provider: &dyn Provider,
-    cluster: &str,
-    opts: &StartOptions,
+    node: &str,
+    ips: Vec<String>,
     events: &Events,
-) -> Result<Started, ClusterError> {
-    let started = Instant::now();
-    let nodes = cluster_nodes(provider, cluster).await?;
-    let kube_nodes: Vec<&NodeInfo> = nodes
-        .iter()
-        .filter(|n| n.role != NodeRole::ExternalLoadBalancer)
-        .collect();
-
-    // Addresses of the previous boot, read from the stopped containers' file systems.
-    let previous: Vec<(String, Vec<String>)> = join_all(kube_nodes.iter().map(|n| async move {
-        (
-            n.name.clone(),
-            previous_ips(provider, &n.name, events).await,
-        )
-    }))
-    .await;
-    // The files that hold addresses, as the previous boot left them (only old addresses in
-    // them, before the entrypoint rewrites the node's own): rewriting these with every change
-    // at once is never ambiguous, even when nodes swap addresses.
-    let snapshots: Snapshots = join_all(
-        kube_nodes
-            .iter()
-            .filter(|n| n.state == NodeState::Stopped)
-            .map(|n| async move { (n.name.clone(), snapshot(provider, &n.name).await) }),
-    )
-    .await;
-
-    let all = &nodes;
-    for group in start_order(&nodes) {
-        let step = events.step(format!(
-            "Starting {} ({}) 🚀",
-            group.label,
-            group.nodes.join(", ")
-        ));
-        let boots = group.nodes.iter().map(|name| async move {
-            provider.start_node(name).await?;
-            let role = all.iter().find(|n| &n.name == name).map(|n| n.role);
-            if role != Some(NodeRole::ExternalLoadBalancer) {
-                provider
-                    .wait_for_log(name, super::create::BOOTED, BOOT_TIMEOUT)
-                    .await?;
-                super::runtime::check(provider, name).await?;
-            }
-            Ok::<_, ClusterError>(())
-        });
-        try_join_all(boots).await?;
-        step.done();
-    }
-
-    let after = provider.list_nodes(Some(cluster)).await?;
-    let current: Vec<(String, Vec<String>)> = after
-        .iter()
-        .filter(|n| n.role != NodeRole::ExternalLoadBalancer)
-        .map(|n| {
-            let ips = n.ipv4.iter().chain(n.ipv6.iter()).cloned().collect();
-            (n.name.clone(), ips)
-        })
-        .collect();
-    let changes = ip_changes(&previous, &current);
-    if !changes.is_empty() {
-        for c in &changes {
-            events.info(format!(
-                "   {}: address changed from {} to {}",
-                c.node, c.old, c.new
-            ));
-        }
-        let control_planes: Vec<&str> = after
-            .iter()
-            .filter(|n| n.role == NodeRole::ControlPlane)
-            .map(|n| n.name.as_str())
-            .collect();
-        check_ha_addresses(cluster, &control_planes, &changes)?;
-        fix_references(
-            provider,
-            &current,
-            &changes,
-            &snapshots,
-            &control_planes,
-            events,
-        )
-        .await?;
-    }
-    join_all(
-        current
-            .iter()
-            .map(|(name, ips)| record_ips(provider, name, ips.clone(), events)),
-    )
-    .await;
-
-    let mut ready = true;
-    if !opts.wait.is_zero() {
-        let control_planes = super::control_plane::candidates(&after, None);
-        if control_planes.is_empty() {
-            return Err(ClusterError::NoControlPlane {
-                name: cluster.to_string(),
-            });
-        }
-        let expected: Vec<&str> = kube_nodes.iter().map(|n| n.name.as_str()).collect();
-        ready = super::create::wait_nodes_ready(
-            provider,
-            events,
-            &control_planes,
-            &expected,
-            opts.wait,
-        )
-        .await?;
-    }
-    Ok(Started {
-        nodes: kube_nodes.len(),
-        ip_changes: changes,
-        ready,
-        elapsed: started.elapsed(),
-    })
-}
-
-async fn record_ips(provider: &dyn Provider, node: &str, ips: Vec<String>, events: &Events) {
+) {
     let mut text = ips.join("\n");
     text.push('\n');
     if let Err(e) = node::write_file(provider, node, KNOWN_IPS, &text).await {
@@ -341,8 +161,8 @@ pub fn check_ha_addresses(
 /// records (a node that never booted) give an empty list.
 async fn previous_ips(provider: &dyn Provider, node: &str, events: &Events) -> Vec<String> {
     let read = |path: &'static str| async move {
-        match provider.copy_tar_from(node, path).await {
-            Ok(tar) => first_file_in_tar(&tar)
+        match node::read_file_stopped(provider, node, path).await {
+            Ok(text) => text
                 .map(|t| t.split_whitespace().map(String::from).collect::<Vec<_>>())
                 .unwrap_or_default(),
             Err(e) => {
@@ -362,20 +182,6 @@ async fn previous_ips(provider: &dyn Provider, node: &str, events: &Events) -> V
         }
     }
     ips
-}
-
-/// The contents of the first regular file in a tar archive.
-pub fn first_file_in_tar(tar: &[u8]) -> Option<String> {
-    let mut archive = tar::Archive::new(tar);
-    for entry in archive.entries().ok()? {
-        let mut entry = entry.ok()?;
-        if entry.header().entry_type().is_file() {
-            let mut s = String::new();
-            entry.read_to_string(&mut s).ok()?;
-            return Some(s);
-        }
-    }
-    None
 }
 
 /// Nodes whose address of one family differs between `before` and `after`. Addresses are
@@ -483,7 +289,7 @@ async fn snapshot(provider: &dyn Provider, node: &str) -> Vec<(String, String)> 
                 continue;
             };
             files.extend(
-                files_in_tar(&tar)
+                crate::archive::text_files(&tar)
                     .into_iter()
                     .filter(|(p, _)| p.ends_with(".yaml") && !p.contains("/.."))
                     .filter_map(|(p, text)| {
@@ -492,34 +298,11 @@ async fn snapshot(provider: &dyn Provider, node: &str) -> Vec<(String, String)> 
                         (!rel.contains('/')).then(|| (format!("{dir}/{rel}"), text))
                     }),
             );
-        } else if let Ok(tar) = provider.copy_tar_from(node, pattern).await {
-            files.extend(first_file_in_tar(&tar).map(|t| (pattern.to_string(), t)));
+        } else if let Ok(Some(text)) = node::read_file_stopped(provider, node, pattern).await {
+            files.push((pattern.to_string(), text));
         }
     }
     files
-}
-
-/// Every regular file of a tar archive, as (path, text).
-fn files_in_tar(tar: &[u8]) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    let mut archive = tar::Archive::new(tar);
-    let Ok(entries) = archive.entries() else {
-        return out;
-    };
-    for entry in entries.flatten() {
-        let mut entry = entry;
-        if !entry.header().entry_type().is_file() {
-            continue;
-        }
-        let Ok(path) = entry.path().map(|p| p.to_string_lossy().into_owned()) else {
-            continue;
-        };
-        let mut text = String::new();
-        if entry.read_to_string(&mut text).is_ok() {
-            out.push((path, text));
-        }
-    }
-    out
 }
 
 /// Every change as one old → new map (for files holding old addresses only). An old address
@@ -628,7 +411,6 @@ async fn running_node_rewrites(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::provider::NodeState;
 
     #[test]
     fn ha_control_planes_cannot_move() {
@@ -652,59 +434,6 @@ mod tests {
             &[change("lab-control-plane")]
         )
         .is_ok());
-    }
-
-    fn node(name: &str, role: NodeRole) -> NodeInfo {
-        NodeInfo {
-            name: name.into(),
-            cluster: "c".into(),
-            role,
-            state: NodeState::Running,
-            image: "i".into(),
-            ipv4: None,
-            ipv6: None,
-            api_server: None,
-            ports: vec![],
-            labels: Default::default(),
-        }
-    }
-
-    fn ha() -> Vec<NodeInfo> {
-        vec![
-            node("c-control-plane", NodeRole::ControlPlane),
-            node("c-control-plane2", NodeRole::ControlPlane),
-            node("c-external-load-balancer", NodeRole::ExternalLoadBalancer),
-            node("c-worker", NodeRole::Worker),
-            node("c-worker2", NodeRole::Worker),
-        ]
-    }
-
-    #[test]
-    fn stop_goes_workers_then_control_planes_then_load_balancer() {
-        let order = stop_order(&ha());
-        let labels: Vec<_> = order.iter().map(|g| g.label).collect();
-        assert_eq!(labels, ["workers", "control planes", "load balancer"]);
-        assert_eq!(order[0].nodes, ["c-worker", "c-worker2"]);
-        assert_eq!(order[1].nodes, ["c-control-plane", "c-control-plane2"]);
-        assert_eq!(order[2].nodes, ["c-external-load-balancer"]);
-    }
-
-    #[test]
-    fn start_goes_control_planes_and_load_balancer_then_workers() {
-        let order = start_order(&ha());
-        assert_eq!(
-            order[0].nodes,
-            [
-                "c-control-plane",
-                "c-control-plane2",
-                "c-external-load-balancer"
-            ]
-        );
-        assert_eq!(order[1].nodes, ["c-worker", "c-worker2"]);
-        // A single-node cluster has one group, never an empty one.
-        let single = start_order(&[node("s-control-plane", NodeRole::ControlPlane)]);
-        assert_eq!(single.len(), 1);
-        assert_eq!(stop_order(&[]).len(), 0);
     }
 
     fn v(ips: &[&str]) -> Vec<String> {
@@ -847,7 +576,7 @@ mod tests {
             h.set_cksum();
             b.append_data(&mut h, path, data.as_bytes()).unwrap();
         }
-        let files = files_in_tar(&b.into_inner().unwrap());
+        let files = crate::archive::text_files(&b.into_inner().unwrap());
         assert_eq!(
             files,
             vec![
@@ -867,7 +596,10 @@ mod tests {
         b.append_data(&mut h, "old-ipv4", &b"172.18.0.2\n"[..])
             .unwrap();
         let bytes = b.into_inner().unwrap();
-        assert_eq!(first_file_in_tar(&bytes).as_deref(), Some("172.18.0.2\n"));
-        assert_eq!(first_file_in_tar(b"garbage"), None);
+        assert_eq!(
+            crate::archive::first_file(&bytes).as_deref(),
+            Some("172.18.0.2\n")
+        );
+        assert_eq!(crate::archive::first_file(b"garbage"), None);
     }
 }

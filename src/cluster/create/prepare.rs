@@ -1,0 +1,190 @@
+//! The create request: what the user asked for, checked before anything is made, then turned
+//! into the options create runs with (config, platform settings, node image).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::{node_settings, CreateOptions};
+use crate::cluster::engine::Engine;
+use crate::cluster::naming;
+use crate::config::{self, LoadedConfig, Overrides};
+use crate::error::Error;
+use crate::events::Events;
+use crate::k8s_version::{InvalidVersion, KubeVersion};
+use crate::nodeimage;
+use crate::provider::{Provider, NETWORK_NAME};
+
+/// What `minik create` was asked for: the flags, each overriding the config file.
+#[derive(Debug, Default, Clone)]
+pub struct CreateRequest {
+    pub name: Option<String>,
+    pub nodes: Option<u32>,
+    pub control_planes: Option<u32>,
+    pub image: Option<String>,
+    pub kubernetes_version: Option<String>,
+    pub config: Option<PathBuf>,
+    pub wait: Duration,
+    pub retain: bool,
+    pub kubeconfig: Option<PathBuf>,
+}
+
+/// A request whose input is valid: nothing the user typed can fail from here on.
+pub struct CheckedRequest {
+    request: CreateRequest,
+    loaded: LoadedConfig,
+    version: KubeVersion,
+}
+
+impl CreateRequest {
+    /// Everything the user typed is checked before anything is made.
+    pub fn check(self) -> Result<CheckedRequest, Error> {
+        let loaded = self.config()?;
+        let version: KubeVersion = self
+            .kubernetes_version
+            .as_deref()
+            .unwrap_or(nodeimage::DEFAULT_KUBERNETES_VERSION)
+            .parse()
+            .map_err(|e: InvalidVersion| {
+                Error::usage(e.to_string(), "for example: --kubernetes-version v1.36.1")
+            })?;
+        Ok(CheckedRequest {
+            request: self,
+            loaded,
+            version,
+        })
+    }
+
+    fn config(&self) -> Result<LoadedConfig, Error> {
+        // Flags are checked first: their own messages say more than a generic config error.
+        if let Some(name) = &self.name {
+            // Bad input with its own hint (a valid name to use instead).
+            naming::validate_cluster_name(name).map_err(crate::cluster::ClusterError::from)?;
+        }
+        match (self.nodes, self.control_planes) {
+            (Some(0), _) => {
+                return Err(Error::usage(
+                    "--nodes must be at least 1",
+                    "for example: --nodes 3 (one control plane, two workers)",
+                ))
+            }
+            (_, Some(0)) => {
+                return Err(Error::usage(
+                    "--control-planes must be at least 1",
+                    "for example: --control-planes 3 --nodes 5",
+                ))
+            }
+            (Some(n), _) | (_, Some(n)) if n as usize > config::MAX_NODES => {
+                let flag = if self.nodes == Some(n) {
+                    "--nodes"
+                } else {
+                    "--control-planes"
+                };
+                return Err(Error::usage(
+                    format!(
+                        "{flag} {n} is more than {}, the most minik makes",
+                        config::MAX_NODES
+                    ),
+                    format!("{}; use a smaller number", config::MAX_NODES_WHY),
+                ));
+            }
+            (Some(n), Some(cp)) if cp > n => {
+                return Err(Error::usage(
+                    format!("--control-planes {cp} is more than --nodes {n}"),
+                    "--nodes counts every node, control planes included",
+                ))
+            }
+            _ => {}
+        }
+        let mut loaded = match &self.config {
+            Some(path) => LoadedConfig::read(path)?,
+            None => LoadedConfig::default(),
+        };
+        loaded.apply_overrides(&Overrides {
+            name: self.name.clone(),
+            image: self.image.clone(),
+            control_planes: self.control_planes.map(|n| n as usize),
+            nodes: self.nodes.map(|n| n as usize),
+        })?;
+        loaded.validate()?;
+        loaded.check_host_ports(&config::host_port_in_use)?;
+        Ok(loaded)
+    }
+}
+
+impl CheckedRequest {
+    /// The options create runs with on `engine`: the platform checks passed and turned into
+    /// node settings, and the node image chosen.
+    pub async fn prepare(self, engine: &Engine, events: &Events) -> Result<CreateOptions, Error> {
+        let CheckedRequest {
+            request,
+            loaded,
+            version,
+        } = self;
+        // The node network exists once any cluster was made: its range must not hold pods or
+        // services (a new network picks a free range by itself).
+        if let Some(subnets) = engine.provider.network_subnets(NETWORK_NAME).await? {
+            loaded.check_node_network(NETWORK_NAME, &subnets)?;
+        }
+        let config = loaded.config;
+        let extras = node_settings(engine, &config, events).await?;
+        let image = match request.image {
+            Some(i) => i,
+            None => {
+                let i = nodeimage::default_image(&engine.provider, &version).await?;
+                events.info(format!(
+                    "Using node image {}",
+                    i.split('@').next().unwrap_or(&i)
+                ));
+                i
+            }
+        };
+        Ok(CreateOptions {
+            config,
+            image,
+            wait: request.wait,
+            retain: request.retain,
+            kubeconfig: request.kubeconfig,
+            extras,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(nodes: Option<u32>, control_planes: Option<u32>) -> CreateRequest {
+        CreateRequest {
+            nodes,
+            control_planes,
+            ..CreateRequest::default()
+        }
+    }
+
+    #[test]
+    fn nodes_count_control_planes() {
+        let c = request(Some(5), Some(3)).config().unwrap().config;
+        assert_eq!((c.control_planes(), c.workers()), (3, 2));
+        let c = request(Some(3), None).config().unwrap().config;
+        assert_eq!((c.control_planes(), c.workers()), (1, 2));
+        let c = request(None, None).config().unwrap().config;
+        assert_eq!((c.control_planes(), c.workers()), (1, 0));
+    }
+
+    #[test]
+    fn refuses_impossible_counts_and_bad_names() {
+        let bad_name = CreateRequest {
+            name: Some("Bad_Name".into()),
+            ..CreateRequest::default()
+        };
+        for bad in [
+            request(Some(0), None),
+            request(None, Some(0)),
+            request(Some(1), Some(2)),
+            bad_name,
+        ] {
+            let e = bad.clone().check().err().unwrap();
+            assert_eq!(e.exit_code(), crate::error::EXIT_USAGE, "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,112 @@
+//! Reaching the container engine the way the docker CLI would, and knowing what it runs on.
+
+use crate::error::Error;
+use crate::events::Events;
+use crate::platform::{self, EndpointFlags, EndpointKind, Environment, HostFacts, Resolution};
+use crate::provider::docker::DockerProvider;
+use crate::provider::{Provider, ProviderError};
+
+/// A connected engine plus how it was found.
+pub struct Engine {
+    pub provider: DockerProvider,
+    pub resolution: Resolution,
+    pub host: HostFacts,
+}
+
+/// Why connecting failed, with enough to explain it (doctor turns it into check rows).
+pub struct ConnectFailure {
+    pub resolution: Resolution,
+    pub host: HostFacts,
+    pub error: String,
+}
+
+/// Connect, or explain where minik looked and what to do.
+pub async fn connect(flags: &EndpointFlags, events: &Events) -> Result<Engine, Error> {
+    match try_connect(flags, events).await? {
+        Ok(engine) => Ok(engine),
+        Err(f) => {
+            let nr = platform::not_reachable(&f.resolution, &f.host, &f.error);
+            Err(Error::Unreachable {
+                headline: nr.headline,
+                looked: nr.looked,
+                fix: nr.fix,
+            })
+        }
+    }
+}
+
+/// Resolve the endpoint (errors here are the user's: a context that doesn't exist), then
+/// connect; a connection failure comes back as data.
+pub async fn try_connect(
+    flags: &EndpointFlags,
+    events: &Events,
+) -> Result<Result<Engine, ConnectFailure>, Error> {
+    let host = HostFacts::from_host();
+    let resolution = platform::resolve_endpoint(&host, flags).map_err(|e| Error::Usage {
+        message: e.to_string(),
+        hint: Some(if flags.host.is_some() {
+            "for example: -H unix:///var/run/docker.sock or -H tcp://127.0.0.1:2375".into()
+        } else {
+            "list contexts with `docker context ls`".into()
+        }),
+    })?;
+    let ep = &resolution.endpoint;
+    if matches!(ep.kind, EndpointKind::NamedPipe { .. }) && !cfg!(windows) {
+        return Err(Error::usage(
+            format!(
+                "{} is a Windows named pipe, which this system does not have",
+                crate::text::quoted(&ep.host)
+            ),
+            "use unix:///path/to/docker.sock or tcp://host:port",
+        ));
+    }
+    for w in &resolution.warnings {
+        events.warn(w.clone());
+    }
+    if matches!(ep.kind, EndpointKind::Ssh { .. }) {
+        return Err(Error::usage(
+            format!("{} is an ssh:// engine, which minik does not support yet", ep.host),
+            "forward the remote socket (ssh -L /tmp/docker.sock:/var/run/docker.sock HOST) and set DOCKER_HOST=unix:///tmp/docker.sock",
+        ));
+    }
+    Ok(match DockerProvider::connect_endpoint(ep).await {
+        Ok(provider) => Ok(Engine {
+            provider,
+            resolution,
+            host,
+        }),
+        Err(e) => Err(ConnectFailure {
+            resolution,
+            host,
+            // The headline names the endpoint already: keep only the cause.
+            error: match e {
+                ProviderError::Unreachable { reason, .. } => reason,
+                other => other.to_string(),
+            },
+        }),
+    })
+}
+
+impl Engine {
+    /// Everything minik knows about the engine and host, including whether privileged
+    /// containers are allowed (probed with `probe_image` when given).
+    pub async fn environment(&self, probe_image: Option<&str>) -> Result<Environment, Error> {
+        let info = self.provider.info().await?;
+        let version = self.provider.version().await.ok();
+        let mut env = Environment::build(
+            &info,
+            version.as_ref(),
+            &self.resolution.endpoint,
+            &self.host,
+        )
+        .map_err(|e| Error::Failed {
+            message: format!("could not read the engine's /info: {e}"),
+            hint: None,
+        })?;
+        env.bridge_mtu = self.provider.bridge_mtu().await.ok().flatten();
+        if let Some(image) = probe_image {
+            env.privileged_refused = Some(!self.provider.privileged_allowed(image).await?);
+        }
+        Ok(env)
+    }
+}

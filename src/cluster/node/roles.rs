@@ -1,0 +1,77 @@
+//! Picking nodes by role, for engine facts ([`NodeInfo`]) and create's plan alike, so each
+//! rule ("the nodes that run Kubernetes", "the load balancer") is written once.
+
+use crate::cluster::create::PlannedNode;
+use crate::provider::{NodeInfo, NodeRole};
+
+/// Anything that is a node of some role.
+pub trait HasRole {
+    fn role(&self) -> NodeRole;
+}
+
+impl HasRole for NodeInfo {
+    fn role(&self) -> NodeRole {
+        self.role
+    }
+}
+
+impl HasRole for PlannedNode {
+    fn role(&self) -> NodeRole {
+        self.role
+    }
+}
+
+/// The external load balancer, if the cluster has one.
+pub fn load_balancer<T: HasRole>(nodes: &[T]) -> Option<&T> {
+    nodes
+        .iter()
+        .find(|n| n.role() == NodeRole::ExternalLoadBalancer)
+}
+
+/// The control planes, in the order given.
+pub fn control_planes<T: HasRole>(nodes: &[T]) -> impl Iterator<Item = &T> {
+    nodes.iter().filter(|n| n.role() == NodeRole::ControlPlane)
+}
+
+/// The workers, in the order given.
+pub fn workers<T: HasRole>(nodes: &[T]) -> impl Iterator<Item = &T> {
+    nodes.iter().filter(|n| n.role() == NodeRole::Worker)
+}
+
+/// The nodes that run Kubernetes: every node but the load balancer.
+pub fn kubernetes_nodes<T: HasRole>(nodes: &[T]) -> impl Iterator<Item = &T> {
+    nodes
+        .iter()
+        .filter(|n| n.role() != NodeRole::ExternalLoadBalancer)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct N(NodeRole);
+    impl HasRole for N {
+        fn role(&self) -> NodeRole {
+            self.0
+        }
+    }
+
+    #[test]
+    fn selects_by_role() {
+        use NodeRole::*;
+        let nodes = [
+            N(ControlPlane),
+            N(Worker),
+            N(ExternalLoadBalancer),
+            N(ControlPlane),
+        ];
+        assert_eq!(control_planes(&nodes).count(), 2);
+        assert_eq!(workers(&nodes).count(), 1);
+        assert_eq!(kubernetes_nodes(&nodes).count(), 3);
+        assert_eq!(
+            load_balancer(&nodes).map(|n| n.role()),
+            Some(ExternalLoadBalancer)
+        );
+        assert!(load_balancer(&nodes[..2]).is_none());
+    }
+}
