@@ -318,17 +318,33 @@ async fn ha_without_haproxy_in_the_node_image_runs_the_dedicated_balancer() {
         if l.contains("haproxy from the node image"))));
 }
 
-#[tokio::test]
-async fn a_failed_join_removes_every_container() {
+/// Creates cluster "pipe" (one control plane, `workers` workers) whose nodes fail the
+/// command `step`; returns the temp dir, the kubeconfig path, the engine and the error.
+async fn failed_create(
+    step: &str,
+    workers: usize,
+    retain: bool,
+) -> (
+    tempfile::TempDir,
+    std::path::PathBuf,
+    FakeEngine,
+    ClusterError,
+) {
     let dir = tempfile::tempdir().unwrap();
     let kc = dir.path().join("config");
     let engine = engine(Kubeadm {
-        fail_on: Some("kubeadm join".into()),
+        fail_on: Some(step.into()),
         ..Default::default()
     });
-    let err = create(&engine, options(1, 2, &kc, false), &Events::silent())
+    let err = create(&engine, options(1, workers, &kc, retain), &Events::silent())
         .await
         .unwrap_err();
+    (dir, kc, engine, err)
+}
+
+#[tokio::test]
+async fn a_failed_join_removes_every_container() {
+    let (_dir, kc, engine, err) = failed_create("kubeadm join", 2, false).await;
     assert!(
         err.to_string().starts_with("Joining worker nodes failed"),
         "{err}"
@@ -347,15 +363,7 @@ async fn a_failed_join_removes_every_container() {
 
 #[tokio::test]
 async fn retain_keeps_the_nodes_of_a_failed_create() {
-    let dir = tempfile::tempdir().unwrap();
-    let kc = dir.path().join("config");
-    let engine = engine(Kubeadm {
-        fail_on: Some("kubeadm init".into()),
-        ..Default::default()
-    });
-    let err = create(&engine, options(1, 1, &kc, true), &Events::silent())
-        .await
-        .unwrap_err();
+    let (_dir, _kc, engine, err) = failed_create("kubeadm init", 1, true).await;
     assert!(
         err.to_string().starts_with("Starting control-plane failed"),
         "{err}"
