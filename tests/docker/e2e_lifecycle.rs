@@ -9,7 +9,7 @@ use std::process::Command;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use common::{kubectl, leftovers, minik, ready_nodes, text, unique, TestCluster, TEST_IMAGE};
+use common::{create, kubectl, leftovers, minik, ready_nodes, text, unique, TestCluster};
 use minik::cluster::logs::{archive_entries, archive_file};
 
 static ONE_CLUSTER_AT_A_TIME: Mutex<()> = Mutex::new(());
@@ -52,18 +52,7 @@ fn cluster_status(c: &str, env: &[(&str, &str)]) -> String {
 }
 
 fn create3(c: &str, env: &[(&str, &str)]) {
-    let o = minik(
-        &[
-            "create",
-            "--name",
-            c,
-            "--nodes",
-            "3",
-            "--image",
-            &TEST_IMAGE,
-        ],
-        env,
-    );
+    let o = create(c, &["--nodes", "3"], env);
     assert!(o.status.success(), "create: {}", text(&o));
 }
 
