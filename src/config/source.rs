@@ -133,10 +133,7 @@ impl SourceMap {
         message: String,
         hint: impl Into<String>,
     ) -> ConfigError {
-        match self.flag_for(path) {
-            Some(flag) => ConfigError::new(flag, None, message, hint),
-            None => ConfigError::new(self.origin.clone(), self.value_at(path), message, hint),
-        }
+        self.error_pointing(path, self.value_at(path), message, hint)
     }
 
     /// Like [`SourceMap::error`] but pointing at the key rather than the value.
@@ -146,9 +143,20 @@ impl SourceMap {
         message: String,
         hint: impl Into<String>,
     ) -> ConfigError {
+        self.error_pointing(path, self.key_at(path), message, hint)
+    }
+
+    /// The flag that set `path` if any, else the file at `at`.
+    fn error_pointing(
+        &self,
+        path: &str,
+        at: Option<Location>,
+        message: String,
+        hint: impl Into<String>,
+    ) -> ConfigError {
         match self.flag_for(path) {
             Some(flag) => ConfigError::new(flag, None, message, hint),
-            None => ConfigError::new(self.origin.clone(), self.key_at(path), message, hint),
+            None => ConfigError::new(self.origin.clone(), at, message, hint),
         }
     }
 }

@@ -258,6 +258,13 @@ pub(crate) fn parse(src: &str) -> Result<Vec<Node>, (Location, String)> {
 mod tests {
     use super::*;
 
+    fn quoted_scalar(text: &str) -> Value {
+        Value::Scalar {
+            text: text.into(),
+            plain: false,
+        }
+    }
+
     fn loc(line: usize, column: usize) -> Location {
         Location { line, column }
     }
@@ -279,13 +286,7 @@ mod tests {
             panic!("not a map")
         };
         assert_eq!(inner[0].1.at, loc(3, 8));
-        assert_eq!(
-            inner[0].1.value,
-            Value::Scalar {
-                text: "y".into(),
-                plain: false
-            }
-        );
+        assert_eq!(inner[0].1.value, quoted_scalar("y"));
     }
 
     #[test]
@@ -296,22 +297,10 @@ mod tests {
         };
         assert_eq!(e[0].1.value, Value::Null);
         assert_eq!(e[1].1.value, Value::Null);
-        assert_eq!(
-            e[2].1.value,
-            Value::Scalar {
-                text: "1".into(),
-                plain: false
-            }
-        );
+        assert_eq!(e[2].1.value, quoted_scalar("1"));
         assert_eq!(e[4].1.value, e[3].1.value);
         assert_eq!(e[4].1.at, loc(5, 4));
-        assert_eq!(
-            e[5].1.value,
-            Value::Scalar {
-                text: "2".into(),
-                plain: false
-            }
-        );
+        assert_eq!(e[5].1.value, quoted_scalar("2"));
     }
 
     #[test]

@@ -64,6 +64,13 @@ pub fn minik(args: &[&str], env: &[(&str, &str)]) -> Output {
     cmd.output().expect("run minik")
 }
 
+/// `minik create --name <name> --image <test image> <extra>` with `env`.
+pub fn create(name: &str, extra: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut args = vec!["create", "--name", name, "--image", &TEST_IMAGE];
+    args.extend_from_slice(extra);
+    minik(&args, env)
+}
+
 pub fn text(o: &Output) -> String {
     format!(
         "exit: {:?}\n--- stdout\n{}\n--- stderr\n{}",

@@ -6,7 +6,7 @@ use crate::common;
 
 use std::process::Command;
 
-use common::{kubectl, leftovers, minik, ready_nodes, text, TestCluster, TEST_IMAGE};
+use common::{create, kubectl, leftovers, minik, ready_nodes, text, TestCluster, TEST_IMAGE};
 
 #[test]
 fn three_nodes_kubectl_second_cluster_and_delete() {
@@ -14,18 +14,7 @@ fn three_nodes_kubectl_second_cluster_and_delete() {
     let b = tc.another("e2eb");
     let (a, kubeconfig, env) = (tc.name.clone(), tc.kubeconfig.clone(), tc.env());
 
-    let o = minik(
-        &[
-            "create",
-            "--name",
-            &a,
-            "--nodes",
-            "3",
-            "--image",
-            &TEST_IMAGE,
-        ],
-        &env,
-    );
+    let o = create(&a, &["--nodes", "3"], &env);
     assert!(o.status.success(), "create: {}", text(&o));
 
     // The kubeconfig minik wrote: the CA is embedded and kubectl verifies the server with it.
@@ -68,7 +57,7 @@ fn three_nodes_kubectl_second_cluster_and_delete() {
         .all(|n| n["state"] == "running"));
 
     // A second cluster beside the first.
-    let o = minik(&["create", "--name", &b, "--image", &TEST_IMAGE], &env);
+    let o = create(&b, &[], &env);
     assert!(o.status.success(), "second create: {}", text(&o));
     let o = kubectl(
         &kubeconfig,
@@ -229,20 +218,9 @@ fn bad_input_fails_cleanly_and_creates_nothing() {
     assert_eq!(leftovers("Bad_Name"), "");
 
     // A name in use: the first create works, the second is refused and leaves the first alone.
-    let o = minik(
-        &[
-            "create",
-            "--name",
-            &name,
-            "--image",
-            &TEST_IMAGE,
-            "--wait",
-            "0",
-        ],
-        &env,
-    );
+    let o = create(&name, &["--wait", "0"], &env);
     assert!(o.status.success(), "{}", text(&o));
-    let o = minik(&["create", "--name", &name, "--image", &TEST_IMAGE], &env);
+    let o = create(&name, &[], &env);
     assert!(!o.status.success());
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(

@@ -11,7 +11,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-use common::{docker, image, kubectl, leftovers, minik, text, TestCluster};
+use common::{create, docker, kubectl, leftovers, minik, text, TestCluster};
 
 /// The host port a container port is published on (`docker port`).
 fn published(container: &str, port: &str) -> u16 {
@@ -117,18 +117,7 @@ fn ha_cluster_from_a_config_file() {
     .unwrap();
 
     let started = Instant::now();
-    let o = minik(
-        &[
-            "create",
-            "--name",
-            &name,
-            "--config",
-            config.to_str().unwrap(),
-            "--image",
-            &image(),
-        ],
-        &env,
-    );
+    let o = create(&name, &["--config", config.to_str().unwrap()], &env);
     assert!(o.status.success(), "create: {}", text(&o));
     eprintln!("HA create took {:.0}s", started.elapsed().as_secs_f64());
     let stderr = String::from_utf8_lossy(&o.stderr);

@@ -9,7 +9,7 @@ use std::process::Command;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use common::{kubectl, leftovers, minik, ready_nodes, text, unique, TestCluster, TEST_IMAGE};
+use common::{create, kubectl, leftovers, minik, ready_nodes, text, unique, TestCluster};
 use minik::cluster::logs::{archive_entries, archive_file};
 
 static ONE_CLUSTER_AT_A_TIME: Mutex<()> = Mutex::new(());
@@ -20,6 +20,14 @@ fn node_names(c: &str) -> Vec<String> {
         format!("{c}-worker"),
         format!("{c}-worker2"),
     ]
+}
+
+/// The address of `node` in a [`node_ips`] list.
+fn ip_of(ips: &[(String, Option<String>)], node: &str) -> String {
+    ips.iter()
+        .find(|(n, _)| n == node)
+        .and_then(|(_, ip)| ip.clone())
+        .unwrap_or_else(|| panic!("no address for {node}: {ips:?}"))
 }
 
 /// Name → IPv4 from `minik get nodes -o json`.
@@ -52,18 +60,7 @@ fn cluster_status(c: &str, env: &[(&str, &str)]) -> String {
 }
 
 fn create3(c: &str, env: &[(&str, &str)]) {
-    let o = minik(
-        &[
-            "create",
-            "--name",
-            c,
-            "--nodes",
-            "3",
-            "--image",
-            &TEST_IMAGE,
-        ],
-        env,
-    );
+    let o = create(c, &["--nodes", "3"], env);
     assert!(o.status.success(), "create: {}", text(&o));
 }
 
@@ -172,32 +169,21 @@ fn stop_then_start_with_new_addresses_comes_back_ready() {
     // A reference to another node's address, as a secondary control plane has (etcd's
     // --initial-cluster): start must rewrite it when that node's address changes.
     let cp = format!("{c}-control-plane");
-    let cp_ip = before
-        .iter()
-        .find(|(n, _)| *n == cp)
-        .and_then(|(_, ip)| ip.clone())
-        .expect("control plane address");
+    let cp_ip = ip_of(&before, &cp);
     let worker = format!("{c}-worker");
     let note = "# e2e: the control plane is at";
     let note_w = "# e2e: a worker is at";
-    let o = Command::new("docker")
-        .args(["exec", &worker, "sh", "-c"])
-        .arg(format!("echo '{note} {cp_ip}' >> /kind/kubeadm.conf"))
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", text(&o));
-    // And the other way round, on a node that `minik start` itself starts.
-    let worker_ip = before
-        .iter()
-        .find(|(n, _)| *n == worker)
-        .and_then(|(_, ip)| ip.clone())
-        .expect("worker address");
-    let o = Command::new("docker")
-        .args(["exec", &cp, "sh", "-c"])
-        .arg(format!("echo '{note_w} {worker_ip}' >> /kind/kubeadm.conf"))
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", text(&o));
+    // And the other way round (the worker's address on the control plane), on a node that
+    // `minik start` itself starts.
+    for (node, reader, marker) in [(&cp, &worker, note), (&worker, &cp, note_w)] {
+        let ip = ip_of(&before, node);
+        let o = Command::new("docker")
+            .args(["exec", reader, "sh", "-c"])
+            .arg(format!("echo '{marker} {ip}' >> /kind/kubeadm.conf"))
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", text(&o));
+    }
 
     let started = Instant::now();
     let o = minik(&["stop", "--name", &c], &env);
@@ -277,36 +263,20 @@ fn stop_then_start_with_new_addresses_comes_back_ready() {
         "the control plane kept its address: {before:?} → {after:?}"
     );
     assert!(stderr.contains("address changed"), "{}", text(&o));
-    let cp_new = after
-        .iter()
-        .find(|(n, _)| *n == cp)
-        .and_then(|(_, ip)| ip.clone())
-        .unwrap();
-    let o = Command::new("docker")
-        .args(["exec", &worker, "grep", note, "/kind/kubeadm.conf"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        String::from_utf8_lossy(&o.stdout).trim(),
-        format!("{note} {cp_new}"),
-        "{}",
-        text(&o)
-    );
-    let worker_new = after
-        .iter()
-        .find(|(n, _)| *n == worker)
-        .and_then(|(_, ip)| ip.clone())
-        .unwrap();
-    let o = Command::new("docker")
-        .args(["exec", &cp, "grep", note_w, "/kind/kubeadm.conf"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        String::from_utf8_lossy(&o.stdout).trim(),
-        format!("{note_w} {worker_new}"),
-        "{}",
-        text(&o)
-    );
+    // Each node's note in the other's kubeadm.conf now carries the node's new address.
+    for (moved, reader, marker) in [(&cp, &worker, note), (&worker, &cp, note_w)] {
+        let new_ip = ip_of(&after, moved);
+        let o = Command::new("docker")
+            .args(["exec", reader, "grep", marker, "/kind/kubeadm.conf"])
+            .output()
+            .unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&o.stdout).trim(),
+            format!("{marker} {new_ip}"),
+            "{}",
+            text(&o)
+        );
+    }
     assert_eq!(cluster_status(&c, &env), "running");
 
     // The host's kubectl, through the kubeconfig `create` wrote (same published port).

@@ -6,7 +6,7 @@ use crate::common;
 
 use std::process::Command;
 
-use common::{docker, minik, text, TestCluster, TEST_IMAGE};
+use common::{create, docker, minik, text, TestCluster};
 
 /// The references containerd in `node` holds in the k8s.io namespace.
 fn node_images(node: &str) -> Vec<String> {
@@ -51,20 +51,7 @@ fn load_docker_image_and_archive_into_three_nodes() {
         assert!(o.status.success(), "docker build: {}", text(&o));
     }
 
-    let o = minik(
-        &[
-            "create",
-            "--name",
-            &cluster,
-            "--nodes",
-            "3",
-            "--image",
-            &TEST_IMAGE,
-            "--wait",
-            "0",
-        ],
-        &env,
-    );
+    let o = create(&cluster, &["--nodes", "3", "--wait", "0"], &env);
     assert!(o.status.success(), "create: {}", text(&o));
     let nodes = [
         format!("{cluster}-control-plane"),

@@ -6,7 +6,7 @@ use crate::common;
 use std::path::Path;
 use std::process::Command;
 
-use common::{image, kubectl, leftovers, minik, ready_nodes, text, TestCluster};
+use common::{create, kubectl, leftovers, minik, ready_nodes, text, TestCluster};
 
 fn ready_nodes_of(kubeconfig: &Path) -> Vec<String> {
     let o = kubectl(kubeconfig, &["get", "nodes", "-o", "json"]);
@@ -42,18 +42,7 @@ fn node_add_then_delete() {
         format!("{name}-worker3"),
     );
 
-    let o = minik(
-        &[
-            "create",
-            "--name",
-            &name,
-            "--nodes",
-            "3",
-            "--image",
-            &image(),
-        ],
-        &env,
-    );
+    let o = create(&name, &["--nodes", "3"], &env);
     assert!(o.status.success(), "create: {}", text(&o));
     assert_eq!(
         ready_nodes_of(&kubeconfig),

@@ -4,7 +4,7 @@
 
 use crate::common;
 
-use common::{docker, kubectl, leftovers, minik, text, TestCluster, TEST_IMAGE};
+use common::{create, docker, kubectl, leftovers, minik, text, TestCluster};
 
 fn node_file(node: &str, path: &str) -> String {
     let o = docker(&["exec", node, "cat", path]);
@@ -20,7 +20,7 @@ fn cgroup_v1_host_runs_135_kubelets_only_with_fail_cgroup_v1_off() {
 
     // 1. A plain create comes up: minik tells the kubelet to run on this v1/hybrid host.
     let name = tc.name.clone();
-    let o = minik(&["create", "--name", &name, "--image", &TEST_IMAGE], &env);
+    let o = create(&name, &[], &env);
     assert!(o.status.success(), "create: {}", text(&o));
     let cp = format!("{name}-control-plane");
     // The condition is real: inside the node /sys/fs/cgroup is not a cgroup2 mount.
@@ -97,18 +97,7 @@ fn cgroup_v1_host_runs_135_kubelets_only_with_fail_cgroup_v1_off() {
            patch: |\n    - op: remove\n      path: /failCgroupV1\n",
     )
     .unwrap();
-    let o = minik(
-        &[
-            "create",
-            "--name",
-            &name,
-            "--image",
-            &TEST_IMAGE,
-            "--config",
-            config.to_str().unwrap(),
-        ],
-        &env,
-    );
+    let o = create(&name, &["--config", config.to_str().unwrap()], &env);
     assert!(!o.status.success(), "{}", text(&o));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(

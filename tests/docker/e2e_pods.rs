@@ -12,7 +12,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{docker, kubectl, minik, text, unique, Cleanup, TEST_IMAGE};
+use common::{create, docker, kubectl, minik, text, unique, Cleanup};
 use serde_json::Value;
 
 fn get_json(kubeconfig: &Path, args: &[&str]) -> Value {
@@ -122,18 +122,7 @@ fn pods_run_on_the_nodes_containerd() {
     ];
     let cluster = unique("e2epods");
     let _guard = Cleanup(cluster.clone());
-    let o = minik(
-        &[
-            "create",
-            "--name",
-            &cluster,
-            "--nodes",
-            "3",
-            "--image",
-            &TEST_IMAGE,
-        ],
-        &env,
-    );
+    let o = create(&cluster, &["--nodes", "3"], &env);
     assert!(o.status.success(), "create: {}", text(&o));
     let cp = format!("{cluster}-control-plane");
     let (w1, w2) = (format!("{cluster}-worker"), format!("{cluster}-worker2"));

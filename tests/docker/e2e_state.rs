@@ -9,7 +9,7 @@ use crate::common;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{docker, image, kubectl, leftovers, minik, text, TestCluster};
+use common::{create, docker, image, kubectl, leftovers, minik, text, TestCluster};
 
 #[test]
 fn a_killed_create_shows_as_incomplete_until_deleted() {
@@ -66,7 +66,7 @@ fn a_killed_create_shows_as_incomplete_until_deleted() {
         .unwrap_or_default();
     assert!(row.contains("incomplete"), "{}", text(&o));
 
-    let o = minik(&["create", "--name", &name, "--image", &image()], &env);
+    let o = create(&name, &[], &env);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("did not finish"), "{}", text(&o));
@@ -99,18 +99,9 @@ fn node_add_gives_a_worker_what_the_config_gave_workers() {
         ),
     )
     .unwrap();
-    let o = minik(
-        &[
-            "create",
-            "--name",
-            &name,
-            "--config",
-            config.to_str().unwrap(),
-            "--image",
-            &image(),
-            "--wait",
-            "60s",
-        ],
+    let o = create(
+        &name,
+        &["--config", config.to_str().unwrap(), "--wait", "60s"],
         &env,
     );
     assert!(o.status.success(), "create: {}", text(&o));

@@ -11,7 +11,7 @@ use minik::cluster::create::{create, CreateOptions, NodeExtras};
 use minik::cluster::ClusterError;
 use minik::config::ClusterConfig;
 use minik::events::Events;
-use minik::provider::{ExecInput, ExecOutput, ProviderError, Result};
+use minik::provider::{ExecInput, ExecOutput, NodeSpec, ProviderError, Result};
 
 use crate::common::fake::{self, Script};
 
@@ -249,6 +249,32 @@ async fn disabled_default_cni_returns_once_the_api_answers() {
         .any(|c| c.contains("apply -f -") && c.contains("cni")));
 }
 
+/// Creates cluster "pipe" with `cps` control planes and no worker; returns what the user was
+/// told and the containers made.
+async fn create_recorded(
+    engine: &FakeEngine,
+    cps: usize,
+    kubeconfig: &std::path::Path,
+) -> (Vec<minik::events::Event>, Vec<NodeSpec>) {
+    let recorder = std::sync::Arc::new(Recorder::default());
+    create(
+        engine,
+        options(cps, 0, kubeconfig, false),
+        &Events::new(recorder.clone()),
+    )
+    .await
+    .unwrap();
+    let events = recorder.0.lock().unwrap().clone();
+    (events, engine.nodes.lock().unwrap().clone())
+}
+
+fn balancer(specs: &[NodeSpec]) -> &NodeSpec {
+    specs
+        .iter()
+        .find(|n| n.name == "pipe-external-load-balancer")
+        .unwrap()
+}
+
 #[tokio::test]
 async fn ha_without_haproxy_in_the_node_image_runs_the_dedicated_balancer() {
     let dir = tempfile::tempdir().unwrap();
@@ -256,19 +282,8 @@ async fn ha_without_haproxy_in_the_node_image_runs_the_dedicated_balancer() {
         no_haproxy: true,
         ..FakeEngine::default()
     };
-    let recorder = std::sync::Arc::new(Recorder::default());
-    create(
-        &engine,
-        options(3, 0, &dir.path().join("config"), false),
-        &Events::new(recorder.clone()),
-    )
-    .await
-    .unwrap();
-    let specs = engine.nodes.lock().unwrap().clone();
-    let lb = specs
-        .iter()
-        .find(|n| n.name == "pipe-external-load-balancer")
-        .unwrap();
+    let (events, specs) = create_recorded(&engine, 3, &dir.path().join("config")).await;
+    let lb = balancer(&specs);
     assert_eq!(lb.image, minik::cluster::loadbalancer::DEDICATED_IMAGE);
     // The image's own entrypoint runs haproxy; minik's shell script is not used (no shell).
     assert_eq!((lb.entrypoint.clone(), lb.command.clone()), (None, None));
@@ -285,7 +300,6 @@ async fn ha_without_haproxy_in_the_node_image_runs_the_dedicated_balancer() {
     assert!(!calls
         .iter()
         .any(|c| c.starts_with("exec pipe-external-load-balancer: sh")));
-    let events = recorder.0.lock().unwrap().clone();
     assert!(
         events
             .iter()
@@ -296,39 +310,43 @@ async fn ha_without_haproxy_in_the_node_image_runs_the_dedicated_balancer() {
 
     // A node image with haproxy keeps the balancer on it, and says so.
     let engine = FakeEngine::default();
-    let recorder = std::sync::Arc::new(Recorder::default());
-    create(
-        &engine,
-        options(2, 0, &dir.path().join("config2"), false),
-        &Events::new(recorder.clone()),
-    )
-    .await
-    .unwrap();
-    let specs = engine.nodes.lock().unwrap().clone();
-    let lb = specs
-        .iter()
-        .find(|n| n.name == "pipe-external-load-balancer")
-        .unwrap();
+    let (events, specs) = create_recorded(&engine, 2, &dir.path().join("config2")).await;
+    let lb = balancer(&specs);
     assert_eq!(lb.image, "minik/node:test");
     assert!(lb.entrypoint.is_some());
-    let events = recorder.0.lock().unwrap();
     assert!(events
         .iter()
         .any(|e| matches!(e, minik::events::Event::Info(l)
         if l.contains("haproxy from the node image"))));
 }
 
-#[tokio::test]
-async fn a_failed_join_removes_every_container() {
+/// Creates cluster "pipe" (one control plane, `workers` workers) whose nodes fail the
+/// command `step`; returns the temp dir, the kubeconfig path, the engine and the error.
+async fn failed_create(
+    step: &str,
+    workers: usize,
+    retain: bool,
+) -> (
+    tempfile::TempDir,
+    std::path::PathBuf,
+    FakeEngine,
+    ClusterError,
+) {
     let dir = tempfile::tempdir().unwrap();
     let kc = dir.path().join("config");
     let engine = engine(Kubeadm {
-        fail_on: Some("kubeadm join".into()),
+        fail_on: Some(step.into()),
         ..Default::default()
     });
-    let err = create(&engine, options(1, 2, &kc, false), &Events::silent())
+    let err = create(&engine, options(1, workers, &kc, retain), &Events::silent())
         .await
         .unwrap_err();
+    (dir, kc, engine, err)
+}
+
+#[tokio::test]
+async fn a_failed_join_removes_every_container() {
+    let (_dir, kc, engine, err) = failed_create("kubeadm join", 2, false).await;
     assert!(
         err.to_string().starts_with("Joining worker nodes failed"),
         "{err}"
@@ -347,15 +365,7 @@ async fn a_failed_join_removes_every_container() {
 
 #[tokio::test]
 async fn retain_keeps_the_nodes_of_a_failed_create() {
-    let dir = tempfile::tempdir().unwrap();
-    let kc = dir.path().join("config");
-    let engine = engine(Kubeadm {
-        fail_on: Some("kubeadm init".into()),
-        ..Default::default()
-    });
-    let err = create(&engine, options(1, 1, &kc, true), &Events::silent())
-        .await
-        .unwrap_err();
+    let (_dir, _kc, engine, err) = failed_create("kubeadm init", 1, true).await;
     assert!(
         err.to_string().starts_with("Starting control-plane failed"),
         "{err}"

@@ -233,21 +233,16 @@ sha256:l0\t2MB\t2 minutes\t
     #[test]
     fn the_same_id_under_the_same_name_is_present() {
         let inv = inventory();
-        // Classic store: the ID is the config digest.
-        assert_eq!(
-            inv.decide("sha256:c1", "docker.io/library/app:latest"),
-            Action::Present
-        );
-        // Containerd image store: the ID is the target digest itself.
-        assert_eq!(
-            inv.decide("sha256:i1", "registry.k8s.io/pause:3.10"),
-            Action::Present
-        );
-        // An index's manifests' configs count too.
-        assert_eq!(
-            inv.decide("sha256:c2", "registry.k8s.io/pause:3.10"),
-            Action::Present
-        );
+        for (id, name) in [
+            // Classic store: the ID is the config digest.
+            ("sha256:c1", "docker.io/library/app:latest"),
+            // Containerd image store: the ID is the target digest itself.
+            ("sha256:i1", "registry.k8s.io/pause:3.10"),
+            // An index's manifests' configs count too.
+            ("sha256:c2", "registry.k8s.io/pause:3.10"),
+        ] {
+            assert_eq!(inv.decide(id, name), Action::Present, "{id} {name}");
+        }
     }
 
     #[test]
@@ -264,14 +259,12 @@ sha256:l0\t2MB\t2 minutes\t
     #[test]
     fn a_new_id_is_imported_even_when_the_name_exists() {
         let inv = inventory();
-        assert_eq!(
-            inv.decide("sha256:c9", "docker.io/library/app:latest"),
-            Action::Import
-        );
-        assert_eq!(
-            inv.decide("sha256:c9", "docker.io/library/new:latest"),
-            Action::Import
-        );
+        for name in [
+            "docker.io/library/app:latest",
+            "docker.io/library/new:latest",
+        ] {
+            assert_eq!(inv.decide("sha256:c9", name), Action::Import, "{name}");
+        }
         assert_eq!(
             Inventory::default().decide("sha256:c1", "x"),
             Action::Import

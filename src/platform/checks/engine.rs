@@ -172,32 +172,26 @@ pub(super) fn storage(env: &Environment) -> Check {
         found.push_str(" (containerd image store)");
     }
     let backing = s.backing_fs.as_deref().unwrap_or("");
-    match s.driver.as_str() {
-        "vfs" => {
-            let fix = if env.rootless {
-                "use a kernel ≥ 5.11 (native overlayfs for rootless) or install fuse-overlayfs, \
-                 then restart the engine"
-            } else {
-                "set \"storage-driver\": \"overlay2\" in /etc/docker/daemon.json and restart \
-                 Docker (existing images are not carried over)"
-            };
-            return row("storage", "Storage driver", Status::Warn, found,
-                "vfs copies every image layer in full: node creation is slow and uses many GB of disk",
-                Some(fix.into()));
-        }
-        "btrfs" | "zfs" | "devicemapper" => {
-            return row(
-                "storage",
-                "Storage driver",
-                Status::Ok,
-                found,
-                "minik mounts /dev/mapper into the nodes so kubelet can read disk stats",
-                None,
-            );
-        }
-        _ => {}
+    if s.driver == "vfs" {
+        let fix = if env.rootless {
+            "use a kernel ≥ 5.11 (native overlayfs for rootless) or install fuse-overlayfs, \
+             then restart the engine"
+        } else {
+            "set \"storage-driver\": \"overlay2\" in /etc/docker/daemon.json and restart \
+             Docker (existing images are not carried over)"
+        };
+        return row(
+            "storage",
+            "Storage driver",
+            Status::Warn,
+            found,
+            "vfs copies every image layer in full: node creation is slow and uses many GB of disk",
+            Some(fix.into()),
+        );
     }
-    if matches!(backing, "btrfs" | "zfs" | "xfs") && !env.rootless {
+    if matches!(s.driver.as_str(), "btrfs" | "zfs" | "devicemapper")
+        || (matches!(backing, "btrfs" | "zfs" | "xfs") && !env.rootless)
+    {
         return row(
             "storage",
             "Storage driver",

@@ -25,28 +25,21 @@ pub(super) fn memory(env: &Environment, nodes: usize) -> Check {
     );
     let why = "every node runs systemd, containerd and kubelet; the control plane adds etcd and \
                the API server";
+    let short = |status, why: String| {
+        let fix = resource_fix(env, rec_gb, cpus).unwrap_or_else(|| WHOLE_MACHINE_MEMORY.into());
+        row("memory", "Memory", status, found.clone(), why, Some(fix))
+    };
     if below(have, need.minimum_bytes) {
-        return row(
-            "memory",
-            "Memory",
+        return short(
             Status::Fail,
-            found,
             format!(
                 "{why}; below {} nodes get killed or never become Ready",
                 gib(need.minimum_bytes)
             ),
-            Some(resource_fix(env, rec_gb, cpus).unwrap_or_else(|| WHOLE_MACHINE_MEMORY.into())),
         );
     }
     if below(have, need.recommended_bytes) {
-        return row(
-            "memory",
-            "Memory",
-            Status::Warn,
-            found,
-            format!("{why}; the cluster will be tight"),
-            Some(resource_fix(env, rec_gb, cpus).unwrap_or_else(|| WHOLE_MACHINE_MEMORY.into())),
-        );
+        return short(Status::Warn, format!("{why}; the cluster will be tight"));
     }
     row("memory", "Memory", Status::Ok, found, why, None)
 }
@@ -56,24 +49,20 @@ pub(super) fn cpus(env: &Environment, nodes: usize) -> Check {
     let rec = recommended_cpus(nodes);
     let found = format!("{have} CPU(s) in the engine; {nodes} node(s) want {rec}");
     let mem_gb = memory_need(nodes).recommended_bytes.div_ceil(1 << 30);
+    let short = |status, why: &str| {
+        let fix = resource_fix(env, mem_gb, rec).unwrap_or_else(|| WHOLE_MACHINE_CPUS.into());
+        row("cpus", "CPUs", status, found.clone(), why, Some(fix))
+    };
     if have < 2 {
-        return row(
-            "cpus",
-            "CPUs",
+        return short(
             Status::Fail,
-            found,
             "kubeadm needs at least 2 CPUs for a control plane",
-            Some(resource_fix(env, mem_gb, rec).unwrap_or_else(|| WHOLE_MACHINE_CPUS.into())),
         );
     }
     if have < rec {
-        return row(
-            "cpus",
-            "CPUs",
+        return short(
             Status::Warn,
-            found,
             "several nodes on few CPUs start slowly and may time out",
-            Some(resource_fix(env, mem_gb, rec).unwrap_or_else(|| WHOLE_MACHINE_CPUS.into())),
         );
     }
     row(

@@ -160,17 +160,13 @@ fn context_endpoint(
         });
     };
     let tls = (!meta.tls.is_empty()).then(|| meta.tls.clone());
-    let kind =
-        parse_host(&url, tls, meta.skip_tls_verify).map_err(|reason| EndpointError::BadHost {
-            host: url.clone(),
-            from: format!("context \"{name}\""),
-            reason,
-        })?;
-    Ok(Endpoint {
+    endpoint(
         source,
-        host: url,
-        kind,
-    })
+        url,
+        tls,
+        meta.skip_tls_verify,
+        format!("context \"{name}\""),
+    )
 }
 
 /// The endpoint of the `default` context: `--host`, `DOCKER_HOST`, or the platform default.
@@ -196,9 +192,20 @@ fn env_endpoint(
     } else {
         None
     };
-    let kind = parse_host(&url, tls, !tls_verify).map_err(|reason| EndpointError::BadHost {
+    endpoint(source, url, tls, !tls_verify, from.to_string())
+}
+
+/// The endpoint at `url`; `from` names where the URL came from when it does not parse.
+fn endpoint(
+    source: EndpointSource,
+    url: String,
+    tls: Option<TlsFiles>,
+    skip_verify: bool,
+    from: String,
+) -> Result<Endpoint, EndpointError> {
+    let kind = parse_host(&url, tls, skip_verify).map_err(|reason| EndpointError::BadHost {
         host: url.clone(),
-        from: from.to_string(),
+        from,
         reason,
     })?;
     Ok(Endpoint {

@@ -52,6 +52,13 @@ impl Fake {
             uid: Some(1000),
         }
     }
+
+    /// A Linux host whose HOME is [`HOME`], with `env` set as well.
+    pub fn linux(&self, env: &[(&str, &str)]) -> HostFacts {
+        let mut all = vec![("HOME", HOME)];
+        all.extend_from_slice(env);
+        self.host(HostOs::Linux, &all)
+    }
 }
 
 fn meta(name: &str, host: &str, skip: bool) -> String {
@@ -92,10 +99,7 @@ fn resolve(host: &HostFacts, flags: EndpointFlags) -> Resolution {
 #[test]
 fn current_context_is_used_when_nothing_else_is_set() {
     let f = with_contexts();
-    let r = resolve(
-        &f.host(HostOs::Linux, &[("HOME", HOME)]),
-        EndpointFlags::default(),
-    );
+    let r = resolve(&f.linux(&[]), EndpointFlags::default());
     assert_eq!(r.endpoint.source.context_name(), Some("colima"));
     assert_eq!(
         r.endpoint.kind,
@@ -108,14 +112,10 @@ fn current_context_is_used_when_nothing_else_is_set() {
 #[test]
 fn docker_host_beats_docker_context_and_current_context() {
     let f = with_contexts();
-    let host = f.host(
-        HostOs::Linux,
-        &[
-            ("HOME", HOME),
-            ("DOCKER_HOST", "tcp://10.0.0.9:2375"),
-            ("DOCKER_CONTEXT", "remote"),
-        ],
-    );
+    let host = f.linux(&[
+        ("DOCKER_HOST", "tcp://10.0.0.9:2375"),
+        ("DOCKER_CONTEXT", "remote"),
+    ]);
     let r = resolve(&host, EndpointFlags::default());
     assert_eq!(r.endpoint.source, EndpointSource::DockerHostEnv);
     assert_eq!(r.endpoint.host, "tcp://10.0.0.9:2375");
@@ -125,10 +125,7 @@ fn docker_host_beats_docker_context_and_current_context() {
 #[test]
 fn docker_context_beats_current_context() {
     let f = with_contexts();
-    let host = f.host(
-        HostOs::Linux,
-        &[("HOME", HOME), ("DOCKER_CONTEXT", "remote")],
-    );
+    let host = f.linux(&[("DOCKER_CONTEXT", "remote")]);
     let r = resolve(&host, EndpointFlags::default());
     assert_eq!(
         r.endpoint.source,
@@ -141,14 +138,10 @@ fn docker_context_beats_current_context() {
 #[test]
 fn context_flag_beats_docker_host_and_host_flag_beats_docker_context() {
     let f = with_contexts();
-    let host = f.host(
-        HostOs::Linux,
-        &[
-            ("HOME", HOME),
-            ("DOCKER_HOST", "tcp://10.0.0.9:2375"),
-            ("DOCKER_CONTEXT", "remote"),
-        ],
-    );
+    let host = f.linux(&[
+        ("DOCKER_HOST", "tcp://10.0.0.9:2375"),
+        ("DOCKER_CONTEXT", "remote"),
+    ]);
     let flags = EndpointFlags {
         context: Some("colima".into()),
         host: None,
@@ -179,10 +172,7 @@ fn context_flag_beats_docker_host_and_host_flag_beats_docker_context() {
 #[test]
 fn a_missing_context_is_a_clear_error() {
     let f = with_contexts();
-    let host = f.host(
-        HostOs::Linux,
-        &[("HOME", HOME), ("DOCKER_CONTEXT", "desktop-linux")],
-    );
+    let host = f.linux(&[("DOCKER_CONTEXT", "desktop-linux")]);
     let err = resolve_endpoint(&host, &EndpointFlags::default()).expect_err("missing");
     let text = err.to_string();
     assert!(matches!(err, EndpointError::ContextNotFound { .. }));
@@ -207,10 +197,7 @@ fn tls_context_with_skip_verify() {
     for file in ["ca.pem", "cert.pem", "key.pem"] {
         f.write(&format!("{tls}/{file}"), "-----BEGIN-----");
     }
-    let host = f.host(
-        HostOs::Linux,
-        &[("HOME", HOME), ("DOCKER_CONTEXT", "remote")],
-    );
+    let host = f.linux(&[("DOCKER_CONTEXT", "remote")]);
     let r = resolve(&host, EndpointFlags::default());
     let files = TlsFiles {
         ca: Some(PathBuf::from(format!("{tls}/ca.pem"))),
@@ -235,7 +222,7 @@ fn meta_keys_are_matched_case_insensitively() {
         "odd",
         r#"{"name":"odd","endpoints":{"docker":{"host":"tcp://h:1234","skipTLSVerify":true}}}"#,
     );
-    let host = f.host(HostOs::Linux, &[("HOME", HOME), ("DOCKER_CONTEXT", "odd")]);
+    let host = f.linux(&[("DOCKER_CONTEXT", "odd")]);
     let r = resolve(&host, EndpointFlags::default());
     assert_eq!(
         r.endpoint.kind,
@@ -253,15 +240,11 @@ fn docker_tls_verify_and_cert_path_for_docker_host() {
     f.write("/certs/ca.pem", "x");
     f.write("/certs/cert.pem", "x");
     f.write("/certs/key.pem", "x");
-    let host = f.host(
-        HostOs::Linux,
-        &[
-            ("HOME", HOME),
-            ("DOCKER_HOST", "tcp://build.lan"),
-            ("DOCKER_TLS_VERIFY", "1"),
-            ("DOCKER_CERT_PATH", "/certs"),
-        ],
-    );
+    let host = f.linux(&[
+        ("DOCKER_HOST", "tcp://build.lan"),
+        ("DOCKER_TLS_VERIFY", "1"),
+        ("DOCKER_CERT_PATH", "/certs"),
+    ]);
     let r = resolve(&host, EndpointFlags::default());
     let EndpointKind::Tcp {
         host: h,
@@ -306,10 +289,7 @@ fn docker_config_moves_the_config_folder() {
         context_dir_name("colima")
     );
     f.write(&dir_meta, &meta("colima", "unix:///x/colima.sock", false));
-    let host = f.host(
-        HostOs::Linux,
-        &[("HOME", HOME), ("DOCKER_CONFIG", "/etc/dc")],
-    );
+    let host = f.linux(&[("DOCKER_CONFIG", "/etc/dc")]);
     let r = resolve(&host, EndpointFlags::default());
     assert_eq!(r.endpoint.host, "unix:///x/colima.sock");
 }
@@ -318,10 +298,7 @@ fn docker_config_moves_the_config_folder() {
 fn broken_config_json_is_a_warning_not_an_error() {
     let f = Fake::new();
     f.write(&format!("{HOME}/.docker/config.json"), "{not json");
-    let r = resolve(
-        &f.host(HostOs::Linux, &[("HOME", HOME)]),
-        EndpointFlags::default(),
-    );
+    let r = resolve(&f.linux(&[]), EndpointFlags::default());
     assert_eq!(r.endpoint.source, EndpointSource::Default);
     assert_eq!(r.warnings.len(), 1);
     assert!(r.warnings[0].contains("config.json"));
@@ -330,10 +307,7 @@ fn broken_config_json_is_a_warning_not_an_error() {
 #[test]
 fn the_default_context_and_the_windows_default() {
     let f = with_contexts();
-    let host = f.host(
-        HostOs::Linux,
-        &[("HOME", HOME), ("DOCKER_CONTEXT", "default")],
-    );
+    let host = f.linux(&[("DOCKER_CONTEXT", "default")]);
     let r = resolve(&host, EndpointFlags::default());
     assert_eq!(r.endpoint.host, "unix:///var/run/docker.sock");
     assert_eq!(
@@ -355,10 +329,7 @@ fn the_default_context_and_the_windows_default() {
 fn a_context_without_a_docker_endpoint() {
     let f = Fake::new();
     f.context(HOME, "k8s-only", r#"{"Name":"k8s-only","Endpoints":{}}"#);
-    let host = f.host(
-        HostOs::Linux,
-        &[("HOME", HOME), ("DOCKER_CONTEXT", "k8s-only")],
-    );
+    let host = f.linux(&[("DOCKER_CONTEXT", "k8s-only")]);
     let err = resolve_endpoint(&host, &EndpointFlags::default()).expect_err("no endpoint");
     assert!(matches!(err, EndpointError::NoDockerEndpoint { .. }));
 }
