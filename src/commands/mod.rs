@@ -10,6 +10,7 @@ mod get;
 mod lifecycle;
 mod load;
 mod logs;
+mod names;
 mod node;
 mod version;
 
@@ -35,7 +36,7 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
         global: cli.global.clone(),
     };
     // Bad input is refused before the engine is contacted (exit 2, never "unreachable").
-    check_names(&cli.command)?;
+    names::check(&cli.command)?;
     // From here on a signal never kills minik outright: what it was making is undone first.
     crate::signals::install(ctx.events.clone()).map_err(|e| Error::Failed {
         message: format!("could not take over the signals: {e}"),
@@ -99,48 +100,6 @@ async fn run_other(ctx: &Ctx, command: Command) -> Result<(), Error> {
             Ok(())
         }
     }
-}
-
-/// The cluster and node names a command was given, checked as create checks them.
-fn check_names(command: &Command) -> Result<(), Error> {
-    use crate::cluster::naming;
-    let (cluster, nodes): (Option<String>, Vec<&String>) = match command {
-        Command::Create(a) => (a.name.clone(), vec![]),
-        Command::Delete(a) => (a.name.clone(), vec![]),
-        Command::Stop(a) => (a.name.clone(), vec![]),
-        Command::Start(a) => (a.name.clone(), vec![]),
-        Command::Get(GetCommand::Nodes { cluster, .. })
-        | Command::Get(GetCommand::ClusterConfig { cluster })
-        | Command::Get(GetCommand::Kubeconfig { cluster, .. })
-        | Command::Export(ExportCommand::Kubeconfig { cluster, .. })
-        | Command::Export(ExportCommand::Logs { cluster, .. }) => {
-            (Some(cluster.name.clone()), vec![])
-        }
-        Command::Node(NodeCommand::Add(a)) => (Some(a.cluster.name.clone()), vec![]),
-        Command::Node(NodeCommand::Delete(a)) => (Some(a.cluster.name.clone()), vec![&a.node]),
-        Command::Load(LoadCommand::DockerImage(a)) => (
-            Some(a.target.cluster.name.clone()),
-            a.target.nodes.iter().collect(),
-        ),
-        Command::Load(LoadCommand::ImageArchive(a)) => (
-            Some(a.target.cluster.name.clone()),
-            a.target.nodes.iter().collect(),
-        ),
-        _ => (None, vec![]),
-    };
-    if let Some(name) = cluster {
-        // Bad input with its own hint (a valid name to use instead).
-        naming::validate_cluster_name(&name).map_err(crate::cluster::ClusterError::from)?;
-    }
-    for node in nodes {
-        naming::validate_node_name(node).map_err(|e| {
-            Error::usage(
-                e,
-                "node names are as `minik get nodes` lists them, e.g. minik-worker2",
-            )
-        })?;
-    }
-    Ok(())
 }
 
 /// Print data on stdout.
