@@ -101,6 +101,30 @@ fn kinds_local_registry_recipe_gives_a_working_cri() {
         "the user is told where the mirror went: {}",
         text(&o)
     );
+    // The runtime really runs the cluster: every kube-system pod comes to Running per the real
+    // kubectl, its containers started by the nodes' containerd through CRI.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        let o = env
+            .tc
+            .kubectl(&["get", "pods", "-n", "kube-system", "-o", "json"]);
+        assert!(o.status.success(), "kubectl: {}", text(&o));
+        let pods: serde_json::Value = serde_json::from_slice(&o.stdout).expect("PodList JSON");
+        let items = pods["items"].as_array().cloned().unwrap_or_default();
+        let waiting: Vec<String> = items
+            .iter()
+            .filter(|p| p["status"]["phase"] != "Running")
+            .map(|p| format!("{}: {}", p["metadata"]["name"], p["status"]))
+            .collect();
+        if !items.is_empty() && waiting.is_empty() {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "kube-system pods not Running: {waiting:?}"
+        );
+        std::thread::sleep(std::time::Duration::from_secs(2));
+    }
     for node in [format!("{name}-control-plane"), format!("{name}-worker")] {
         let hosts = node_sh(
             &node,
