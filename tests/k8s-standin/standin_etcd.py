@@ -31,6 +31,10 @@ PREFIX = "/standin-etcd"
 MEMBERS_KEY = "etcd/members//members"  # inside the replicated state, so it travels with it
 
 
+# Revisions per leadership term (see Etcd.new_term).
+TERM = 10**9
+
+
 def member_id(name, peer_url):
     return str(int.from_bytes(hashlib.sha256(f"{name} {peer_url}".encode()).digest()[:8], "big"))
 
@@ -136,13 +140,26 @@ class Etcd:
         self.dirty.set()
 
     def loop(self):
+        leading = False
         while not self.stopped.is_set():
             self.probe()
-            if self.is_leader():
+            now_leading = self.is_leader()
+            if now_leading and not leading:
+                self.new_term()
+            leading = now_leading
+            if leading:
                 self.push()
                 self.promote()
             self.dirty.wait(1.0)
             self.dirty.clear()
+
+    def new_term(self):
+        """A new leader starts a term (Raft's, folded into the revision's high digits), so its
+        state outranks every copy from an older term: a member that was down may have kept
+        more changes than the new leader had, but older ones, and must not win them back."""
+        with self.store.lock:
+            self.store.rv = (self.store.rv // TERM + 1) * TERM
+            self.store.save()
 
     def probe(self):
         live = {self.name: self.store.rv}
