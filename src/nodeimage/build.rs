@@ -211,7 +211,9 @@ async fn build_base(
 fn builder_spec(name: &str, base: &str) -> NodeSpec {
     let mut spec = NodeSpec::plain(
         name,
-        "minik-build",
+        // no cluster: the node image committed from this container must not carry the
+        // labels that mark a container as a cluster's node
+        "",
         NodeRole::Worker,
         base,
         "bridge",
@@ -312,5 +314,17 @@ mod tests {
         assert!(!spec.systemd);
         assert_eq!(spec.privileges, crate::provider::Privileges::None);
         assert_eq!(spec.entrypoint, Some(vec!["sleep".to_string()]));
+        // the image committed from it inherits its labels: none may claim a cluster
+        let labels = crate::provider::docker::spec::container_body(&spec)
+            .labels
+            .unwrap_or_default();
+        assert!(
+            !labels.contains_key(crate::provider::LABEL_CLUSTER),
+            "{labels:?}"
+        );
+        assert!(
+            !labels.contains_key(crate::provider::LABEL_ROLE),
+            "{labels:?}"
+        );
     }
 }

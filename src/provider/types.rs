@@ -74,6 +74,7 @@ pub struct BindMount {
 #[derive(Debug, Clone, PartialEq)]
 pub struct NodeSpec {
     pub name: String,
+    /// The owning cluster; empty for a container no cluster owns (the node-image build).
     pub cluster: String,
     pub role: NodeRole,
     pub image: String,

@@ -19,8 +19,13 @@ pub fn container_body(spec: &NodeSpec) -> ContainerCreateBody {
         .iter()
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    labels.insert(LABEL_CLUSTER.into(), spec.cluster.clone());
-    labels.insert(LABEL_ROLE.into(), spec.role.as_str().into());
+    // A container of no cluster (the node-image build's scratch container) carries no
+    // ownership labels: an image committed from it would hand them to every container made
+    // from that image, and a cluster nobody created would show up in `minik get clusters`.
+    if !spec.cluster.is_empty() {
+        labels.insert(LABEL_CLUSTER.into(), spec.cluster.clone());
+        labels.insert(LABEL_ROLE.into(), spec.role.as_str().into());
+    }
 
     let env: Vec<String> = spec.env.iter().map(|(k, v)| format!("{k}={v}")).collect();
 
