@@ -63,12 +63,6 @@ pub async fn try_connect(
     for w in &resolution.warnings {
         events.warn(w.clone());
     }
-    if matches!(ep.kind, EndpointKind::Ssh { .. }) {
-        return Err(Error::usage(
-            format!("{} is an ssh:// engine, which minik does not support yet", ep.host),
-            "forward the remote socket (ssh -L /tmp/docker.sock:/var/run/docker.sock HOST) and set DOCKER_HOST=unix:///tmp/docker.sock",
-        ));
-    }
     Ok(match DockerProvider::connect_endpoint(ep).await {
         Ok(provider) => Ok(Engine {
             provider,

@@ -42,7 +42,8 @@
 //!   [`sockets`]: well-known sockets probed when the chosen one is absent; [`mod@unreachable`]: the
 //!   "cannot reach the engine" text.
 //! - [`host`]: host facts; [`info`]: `/info` and `/version` fields; [`detect`]: runtime flavour;
-//!   [`environment`]: the combined model; [`proxy`]: proxies and NO_PROXY for nodes.
+//!   [`environment`]: the combined model; [`proxy`]: proxies and NO_PROXY for nodes;
+//!   [`remote`]: where the API server is reachable when the engine is on another machine.
 //! - [`adjust`]: node container adjustments; [`mod@checks`]: doctor rows and their text rendering.
 
 pub mod adjust;
@@ -55,6 +56,7 @@ pub mod host;
 pub mod hostfs;
 pub mod info;
 pub mod proxy;
+pub mod remote;
 pub mod sockets;
 pub mod unreachable;
 

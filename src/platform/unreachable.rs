@@ -93,6 +93,8 @@ pub fn not_reachable(resolution: &Resolution, host: &HostFacts, error: &str) -> 
             fix.push_str(" (or another engine listed above)");
         }
         fix
+    } else if let EndpointKind::Ssh { .. } = &ep.kind {
+        ssh_fix(&ep.host, error)
     } else {
         let remote = matches!(ep.kind, EndpointKind::Tcp { .. } | EndpointKind::Ssh { .. })
             && !ep.is_local();
@@ -162,6 +164,32 @@ pub fn not_reachable(resolution: &Resolution, host: &HostFacts, error: &str) -> 
         headline,
         looked,
         fix,
+    }
+}
+
+/// The fix for an `ssh://` engine, from the provider's reason (which names what failed).
+fn ssh_fix(url: &str, error: &str) -> String {
+    let login = url.trim_start_matches("ssh://");
+    if error.contains("ssh authentication") {
+        format!(
+            "make `ssh {login} docker version` work without a prompt: your key in ssh-agent \
+             (ssh-add) or IdentityFile in ~/.ssh/config, and the host key in known_hosts (connect \
+             once with ssh to accept it)"
+        )
+    } else if error.contains("has no docker command") {
+        "install Docker on that machine, or put `docker` on the PATH of a non-interactive ssh \
+         session there (check with `ssh HOST docker version`)"
+            .to_string()
+    } else if error.contains("ssh could not connect") {
+        "check the host name and port (and your ~/.ssh/config for it), and that an ssh server \
+         runs there and is reachable from here"
+            .to_string()
+    } else if error.contains("ssh client is not installed") {
+        "install the OpenSSH client (ssh), which minik runs to reach ssh:// engines".to_string()
+    } else {
+        format!(
+            "check that Docker runs on that machine and that `ssh {login} docker version` works"
+        )
     }
 }
 

@@ -172,3 +172,32 @@ fn not_reachable_fixes_by_cause() {
     assert_eq!(rows[0].status, Status::Fail);
     assert!(is_blocking(&rows));
 }
+
+#[test]
+fn ssh_engines_get_the_fix_for_what_ssh_said() {
+    let host = Fake::new().host(HostOs::Linux, &[("DOCKER_HOST", "ssh://ana@box.lan")]);
+    let r = resolve_endpoint(&host, &EndpointFlags::default()).expect("resolves");
+    let cases = [
+        (
+            "ssh authentication to ana@box.lan failed: Permission denied (publickey).",
+            "ssh-agent",
+        ),
+        (
+            "ana@box.lan has no docker command: sh: 1: docker: not found",
+            "install Docker",
+        ),
+        (
+            "ssh could not connect to ana@box.lan: Connection refused",
+            "ssh server runs there",
+        ),
+        (
+            "the ssh client is not installed (install OpenSSH)",
+            "OpenSSH client",
+        ),
+    ];
+    for (error, fix) in cases {
+        let n = not_reachable(&r, &host, error);
+        assert!(n.headline.ends_with(error), "{}", n.headline);
+        assert!(n.fix.contains(fix), "{error}: {}", n.fix);
+    }
+}

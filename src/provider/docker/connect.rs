@@ -5,11 +5,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bollard::errors::Error as BollardError;
-use bollard::Docker;
+use bollard::{BollardRequest, Docker};
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
 use tokio::sync::{watch, OnceCell};
 
+use super::ssh::{SshConnector, SshTarget};
 use super::{describe, DockerProvider};
-use crate::platform::{Endpoint, EndpointKind};
+use crate::platform::{remote, Endpoint, EndpointKind};
 use crate::provider::{ProviderError, Result};
 
 /// How long to wait for the engine to answer the first request. Docker Desktop's resource
@@ -19,10 +22,31 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Seconds bollard waits for an answer on a TLS connection (its own default for plain ones).
 const TLS_TIMEOUT_SECS: u64 = 120;
 
+/// Seconds bollard waits for an answer over ssh (as over a local socket).
+const SSH_TIMEOUT_SECS: u64 = 120;
+
+/// How long a failed connection's `ssh` may take to exit with its reason.
+const SSH_EXIT_WAIT: Duration = Duration::from_secs(5);
+
 impl DockerProvider {
-    /// Connect the way the docker CLI would for `endpoint`. SSH endpoints are not supported:
-    /// callers refuse them first, with advice.
+    /// Connect the way the docker CLI would for `endpoint`.
     pub async fn connect_endpoint(endpoint: &Endpoint) -> Result<DockerProvider> {
+        let mut provider = Self::connect_kind(endpoint).await?;
+        if let EndpointKind::Tcp { host, .. } = &endpoint.kind {
+            let name = host.rsplit_once(':').map_or(host.as_str(), |(h, _)| h);
+            if !remote::is_local_host(name) {
+                provider.engine_host = Some(name.trim_matches(['[', ']']).to_string());
+            }
+        }
+        Ok(provider)
+    }
+
+    /// The engine host (see [`DockerProvider::engine_host`]): `None` while it is this machine.
+    pub fn engine_host(&self) -> Option<&str> {
+        self.engine_host.as_deref()
+    }
+
+    async fn connect_kind(endpoint: &Endpoint) -> Result<DockerProvider> {
         match &endpoint.kind {
             EndpointKind::Unix { path } => {
                 Self::connect(&format!("unix://{}", path.display())).await
@@ -50,10 +74,48 @@ impl DockerProvider {
             EndpointKind::Tcp {
                 host, tls: None, ..
             } => Self::connect(&format!("tcp://{host}")).await,
-            EndpointKind::Ssh { .. } => Err(ProviderError::Unreachable {
-                endpoint: endpoint.host.clone(),
-                reason: "ssh:// endpoints are not supported".into(),
-            }),
+            EndpointKind::Ssh { user, host, port } => {
+                let target = SshTarget {
+                    user: user.clone(),
+                    host: host.clone(),
+                    port: *port,
+                };
+                let mut provider = Self::connect_ssh(&endpoint.host, target.clone()).await?;
+                let host = super::ssh::resolved_host(&target).await;
+                provider.engine_host = (!remote::is_local_host(&host)).then_some(host);
+                Ok(provider)
+            }
+        }
+    }
+
+    /// Connect through `ssh … docker system dial-stdio` (see [`super::ssh`]). When the engine
+    /// does not answer, the reason is ssh's: unreachable host, refused key, no docker there.
+    async fn connect_ssh(url: &str, target: SshTarget) -> Result<DockerProvider> {
+        let connector = SshConnector::new(target);
+        let client = Arc::new(Client::builder(TokioExecutor::new()).build(connector.clone()));
+        let transport = move |req: BollardRequest| {
+            let client = Arc::clone(&client);
+            async move { client.request(req).await.map_err(BollardError::from) }
+        };
+        // The address only fills the Host header: every connection goes through ssh.
+        let docker = Docker::connect_with_custom_transport(
+            transport,
+            Some("http://docker.ssh"),
+            SSH_TIMEOUT_SECS,
+            bollard::API_DEFAULT_VERSION,
+        );
+        match Self::negotiate(url, docker).await {
+            Err(ProviderError::Unreachable { endpoint, reason }) => {
+                let reason = match connector.failure(SSH_EXIT_WAIT).await {
+                    Some(failure) => failure.describe(connector.target()),
+                    None if reason.contains("No such file") => {
+                        "the ssh client is not installed (install OpenSSH)".to_string()
+                    }
+                    None => reason,
+                };
+                Err(ProviderError::Unreachable { endpoint, reason })
+            }
+            other => other,
         }
     }
 
@@ -80,6 +142,7 @@ impl DockerProvider {
         Ok(DockerProvider {
             docker,
             endpoint: host.to_string(),
+            engine_host: None,
             privileged: Arc::new(OnceCell::new()),
             creating: Arc::new(watch::Sender::new(0)),
         })

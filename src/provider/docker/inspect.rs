@@ -20,7 +20,13 @@ pub fn label_filter(cluster: Option<&str>) -> HashMap<String, Vec<String>> {
 }
 
 /// Read a NodeInfo out of an inspect document; containers without minik's labels are refused.
-pub(super) fn node_info(name: &str, c: &ContainerInspectResponse) -> Result<NodeInfo> {
+/// `engine_host` names the engine's machine when it is not this one (for an API server
+/// published on all its addresses).
+pub(super) fn node_info(
+    name: &str,
+    c: &ContainerInspectResponse,
+    engine_host: Option<&str>,
+) -> Result<NodeInfo> {
     let labels: BTreeMap<String, String> = c
         .config
         .as_ref()
@@ -98,11 +104,7 @@ pub(super) fn node_info(name: &str, c: &ContainerInspectResponse) -> Result<Node
         .iter()
         .find(|p| p.container_port == API_SERVER_INTERNAL_PORT && p.protocol == "tcp")
         .map(|p| {
-            let host = if p.listen_address.is_empty() || p.listen_address == "0.0.0.0" {
-                "127.0.0.1".to_string()
-            } else {
-                p.listen_address.clone()
-            };
+            let host = crate::platform::remote::kubeconfig_host(&p.listen_address, engine_host);
             (host, p.host_port)
         });
     Ok(NodeInfo {

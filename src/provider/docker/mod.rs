@@ -9,6 +9,7 @@ mod image;
 mod inspect;
 mod network;
 pub mod spec;
+mod ssh;
 
 pub use inspect::label_filter;
 pub use network::choose_subnet;
@@ -36,6 +37,9 @@ use super::{NodeInfo, NodeSpec, Privileges, Provider, ProviderError, Result};
 pub struct DockerProvider {
     docker: Docker,
     endpoint: String,
+    /// The engine's host as this machine names it, when that is another machine (`ssh://` and
+    /// `tcp://` engines): an API published on all its addresses is reached by this name.
+    engine_host: Option<String>,
     privileged: Arc<OnceCell<bool>>,
     /// Node creations under way. They run to completion even when the caller gives up on
     /// them (Ctrl-C), so that cleanup can wait for them and then find every container.
@@ -299,7 +303,7 @@ impl Provider for DockerProvider {
             .inspect_container(node, None)
             .await
             .map_err(|e| api_error("container inspect", node, e))?;
-        node_info(node, &c)
+        node_info(node, &c, self.engine_host.as_deref())
     }
 
     async fn inspect_json(&self, node: &str) -> Result<serde_json::Value> {
