@@ -111,6 +111,10 @@ pub struct CreateArgs {
     /// Kubeconfig file to write [default: first of $KUBECONFIG, else ~/.kube/config]
     #[arg(long, value_name = "PATH")]
     pub kubeconfig: Option<PathBuf>,
+    /// Address of the engine's host to publish the API server on (networking.apiServerAddress):
+    /// 0.0.0.0 for every address, needed when the engine is on another machine
+    #[arg(long, value_name = "IP")]
+    pub api_address: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -185,8 +189,12 @@ pub enum GetCommand {
         #[command(flatten)]
         cluster: ClusterName,
         /// Use the address nodes use among themselves instead of the host's
-        #[arg(long)]
+        #[arg(long, conflicts_with = "server")]
         internal: bool,
+        /// Server address for someone else (https://HOST[:PORT], the port defaulting to the
+        /// published one), for handing the cluster out
+        #[arg(long, value_name = "URL")]
+        server: Option<String>,
     },
 }
 

@@ -47,7 +47,7 @@ pub async fn server_url(
     Ok(kubeconfig::server_url(&host, port))
 }
 
-async fn entry(
+pub(crate) async fn entry(
     provider: &dyn Provider,
     cluster: &str,
     server: &str,

@@ -6,6 +6,7 @@ pub mod create;
 pub mod delete;
 pub mod engine;
 mod error;
+pub mod handout;
 pub mod kubeconfig;
 pub mod lifecycle;
 pub mod load;

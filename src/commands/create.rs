@@ -18,6 +18,7 @@ pub async fn run(ctx: &Ctx, args: CreateArgs) -> Result<(), Error> {
         wait: args.wait,
         retain: args.retain,
         kubeconfig: args.kubeconfig,
+        api_address: args.api_address,
     }
     .check()?;
     let engine = engine::connect_engine(ctx).await?;

@@ -93,9 +93,28 @@ pub async fn nodes(ctx: &Ctx, name: &str, args: OutputArgs) -> Result<(), Error>
     }
 }
 
-pub async fn kubeconfig(ctx: &Ctx, name: &str, internal: bool) -> Result<(), Error> {
+pub async fn kubeconfig(
+    ctx: &Ctx,
+    name: &str,
+    internal: bool,
+    server: Option<&str>,
+) -> Result<(), Error> {
+    let target = match server {
+        Some(url) => Some(cluster::handout::parse_server(url).map_err(|e| {
+            Error::usage(
+                format!("--server: {e}"),
+                "for example: --server https://workshop.example.org:7443",
+            )
+        })?),
+        None => None,
+    };
     let provider = engine::connect(ctx).await?;
-    let text = cluster::kubeconfig::get(&provider, name, internal).await?;
+    let text = match target {
+        Some((host, port)) => {
+            cluster::handout::kubeconfig_for(&provider, name, &host, port).await?
+        }
+        None => cluster::kubeconfig::get(&provider, name, internal).await?,
+    };
     out(&text)
 }
 

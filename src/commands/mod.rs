@@ -78,9 +78,11 @@ async fn run_other(ctx: &Ctx, command: Command) -> Result<(), Error> {
         Command::Get(GetCommand::ClusterConfig { cluster }) => {
             get::cluster_config(ctx, &cluster.name).await
         }
-        Command::Get(GetCommand::Kubeconfig { cluster, internal }) => {
-            get::kubeconfig(ctx, &cluster.name, internal).await
-        }
+        Command::Get(GetCommand::Kubeconfig {
+            cluster,
+            internal,
+            server,
+        }) => get::kubeconfig(ctx, &cluster.name, internal, server.as_deref()).await,
         Command::Export(ExportCommand::Kubeconfig {
             cluster,
             kubeconfig,

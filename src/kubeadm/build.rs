@@ -111,6 +111,7 @@ impl Plan<'_> {
         sans.extend(input.node_ips.iter().cloned());
         sans.push(endpoint_host(input.control_plane_endpoint).to_string());
         sans.push(input.cluster.networking.api_server_address.clone());
+        sans.extend(input.extra_cert_sans.iter().cloned());
         let mut unique: Vec<String> = Vec::with_capacity(sans.len());
         for san in sans {
             if !san.is_empty() && !unique.contains(&san) {

@@ -86,6 +86,7 @@ impl Case {
             ca_cert_hashes: self.ca_cert_hashes.clone(),
             rootless: self.rootless,
             cgroup_v1_host: self.cgroup_v1_host,
+            extra_cert_sans: Vec::new(),
         }
     }
 }
@@ -312,4 +313,33 @@ fn bad_inputs_are_errors() {
         render(&case.input()),
         Err(KubeadmError::Render(_))
     ));
+}
+
+/// A cluster published for a remote engine: the certificate names the published address and the
+/// engine host the kubeconfig reaches it by.
+#[test]
+fn certificate_names_the_published_address_and_engine_host() {
+    let mut case = Case::control_plane("remote", MINORS[MINORS.len() - 1]);
+    case.cluster.networking.api_server_address = "203.0.113.7".into();
+    let mut input = case.input();
+    input.extra_cert_sans = vec!["workshop.example.org".into()];
+    let rendered = render(&input).unwrap();
+    let sans: Vec<&str> = rendered
+        .lines()
+        .skip_while(|l| !l.contains("certSANs:"))
+        .skip(1)
+        .take_while(|l| l.trim_start().starts_with("- "))
+        .map(|l| l.trim_start().trim_start_matches("- ").trim_matches('"'))
+        .collect();
+    for want in [
+        "203.0.113.7",
+        "workshop.example.org",
+        "127.0.0.1",
+        "localhost",
+    ] {
+        assert!(
+            sans.contains(&want),
+            "{want} missing from certSANs {sans:?}"
+        );
+    }
 }

@@ -14,11 +14,13 @@ use crate::k8s_version::KubeVersion;
 
 mod build;
 mod cahash;
+mod cert_names;
 mod docs;
 #[cfg(test)]
 mod golden_tests;
 
 pub use cahash::ca_cert_hash;
+pub use cert_names::{cert_names, covers, API_SERVER_CERT_PATH};
 
 /// The fixed-format bootstrap token every node uses; local clusters need no secret here.
 pub const BOOTSTRAP_TOKEN: &str = "abcdef.0123456789abcdef";
@@ -53,6 +55,8 @@ pub struct NodeKubeadmInput<'a> {
     /// told not to refuse it (`failCgroupV1: false`, a field since v1.31, defaulting to true
     /// from v1.35).
     pub cgroup_v1_host: bool,
+    /// More names for the API server's certificate (a remote engine's host name).
+    pub extra_cert_sans: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -69,6 +73,8 @@ pub enum KubeadmError {
     Render(String),
     #[error("could not compute the cluster CA's hash for kubeadm join: {0}")]
     CaCert(String),
+    #[error("could not read the API server's certificate: {0}")]
+    ApiCert(String),
 }
 
 /// The kubeadm config API for a Kubernetes version, as kind chooses it (so kind configs' patches,

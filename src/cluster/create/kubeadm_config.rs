@@ -66,6 +66,7 @@ pub fn render_for(
         ca_cert_hashes,
         rootless: ctx.extras.rootless,
         cgroup_v1_host: ctx.extras.cgroup_v1_host,
+        extra_cert_sans: ctx.extras.cert_sans.clone(),
     };
     let rendered = kubeadm::render(&input)?;
     let patched = crate::patch::kubeadm_config_for_node(&rendered, ctx.config, &n.config)?;

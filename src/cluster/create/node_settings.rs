@@ -57,7 +57,13 @@ pub async fn node_settings(
     for note in adj.notes() {
         events.debug(note);
     }
-    Ok(NodeExtras::from(adj))
+    let address = &config.networking.api_server_address;
+    let engine_host = engine.provider.engine_host();
+    platform::remote::check_api_address(address, engine_host)
+        .map_err(|e| Error::usage(e.to_string(), e.hint()))?;
+    let mut extras = NodeExtras::from(adj);
+    extras.cert_sans = platform::remote::extra_cert_sans(address, engine_host);
+    Ok(extras)
 }
 
 impl From<Adjustments> for NodeExtras {

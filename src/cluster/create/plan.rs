@@ -19,6 +19,8 @@ pub struct NodeExtras {
     /// The engine's host is not known to be pure cgroup v2 (v1, hybrid, or unreported): the
     /// kubelet treats it as v1, which 1.35+ refuses unless told otherwise.
     pub cgroup_v1_host: bool,
+    /// Names the API server's certificate needs for a remote engine (its host's name).
+    pub cert_sans: Vec<String>,
 }
 
 #[derive(Debug, Clone)]

@@ -26,6 +26,8 @@ pub struct CreateRequest {
     pub wait: Duration,
     pub retain: bool,
     pub kubeconfig: Option<PathBuf>,
+    /// `--api-address`: networking.apiServerAddress.
+    pub api_address: Option<String>,
 }
 
 /// A request whose input is valid: nothing the user typed can fail from here on.
@@ -105,6 +107,18 @@ impl CreateRequest {
             control_planes: self.control_planes.map(|n| n as usize),
             nodes: self.nodes.map(|n| n as usize),
         })?;
+        if let Some(address) = &self.api_address {
+            if address.parse::<std::net::IpAddr>().is_err() {
+                return Err(Error::usage(
+                    format!(
+                        "--api-address {} is not an IP address",
+                        crate::text::quoted(address)
+                    ),
+                    "for example: --api-address 0.0.0.0 (every address of the engine's host)",
+                ));
+            }
+            loaded.config.networking.api_server_address = address.clone();
+        }
         loaded.validate()?;
         loaded.check_host_ports(&config::host_port_in_use)?;
         Ok(loaded)

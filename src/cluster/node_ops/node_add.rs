@@ -179,9 +179,14 @@ async fn add_node(
         }
     }
     config.nodes = vec![node_config];
-    if let Some((address, _)) = &boot.api_server {
-        // A control plane publishes its API port for debugging on the cluster's address.
-        config.networking.api_server_address = address.clone();
+    let api_port = boot
+        .ports
+        .iter()
+        .find(|p| p.container_port == crate::provider::API_SERVER_INTERNAL_PORT);
+    if let Some(p) = api_port.filter(|p| !p.listen_address.is_empty()) {
+        // A control plane publishes its API port for debugging on the cluster's address (the
+        // address itself: a remote engine's 0.0.0.0 reads back as the engine host's name).
+        config.networking.api_server_address = p.listen_address.clone();
     }
     let mut planned = create::plan_nodes(&config, &image, &opts.extras)?;
     let mut new = planned.remove(0);
