@@ -16,5 +16,6 @@ mod e2e_load;
 mod e2e_nodes;
 mod e2e_parity;
 mod e2e_pods;
+mod e2e_remote;
 mod e2e_signals;
 mod e2e_state;
