@@ -112,6 +112,22 @@ fn create_load_delete(tc: &TestCluster, endpoint: &[&str], env: &[(&str, String)
     assert_eq!(common::leftovers(name), "", "containers left after delete");
 }
 
+/// A docker context named `remote` in the fixture's HOME, made by the docker CLI itself.
+fn context(tc: &TestCluster, docker_endpoint: &str) -> String {
+    let config = tc.home().join(".docker");
+    let o = docker(&[
+        "--config",
+        config.to_str().unwrap(),
+        "context",
+        "create",
+        "remote",
+        "--docker",
+        docker_endpoint,
+    ]);
+    assert!(o.status.success(), "docker context create: {}", text(&o));
+    "remote".to_string()
+}
+
 #[test]
 fn ssh_engine_makes_loads_and_deletes_a_cluster() {
     let server = SshServer::start();
@@ -124,6 +140,14 @@ fn ssh_engine_makes_loads_and_deletes_a_cluster() {
     env_host.push(("DOCKER_HOST", "ssh://root@127.0.0.1".into()));
     let o = run_minik(&tc, &["get", "clusters"], &env_host);
     assert!(o.status.success(), "get clusters: {}", text(&o));
+    // And by a docker context with an ssh endpoint.
+    let host = "host=ssh://root@127.0.0.1".to_string();
+    let o = run_minik(
+        &tc,
+        &["get", "clusters", "--context", &context(&tc, &host)],
+        &env,
+    );
+    assert!(o.status.success(), "get clusters --context: {}", text(&o));
     assert_eq!(
         server.lingering_clients(),
         Vec::<String>::new(),
@@ -141,6 +165,19 @@ fn tls_engine_makes_loads_and_deletes_a_cluster() {
         ("DOCKER_CERT_PATH", proxy.cert_path()),
     ];
     create_load_delete(&tc, &[], &env);
+
+    // A docker context holding the TLS material reaches it too.
+    let certs = proxy.cert_path();
+    let docker = format!(
+        "host=tcp://127.0.0.1:{},ca={certs}/ca.pem,cert={certs}/cert.pem,key={certs}/key.pem",
+        proxy.port
+    );
+    let o = run_minik(
+        &tc,
+        &["get", "clusters", "--context", &context(&tc, &docker)],
+        &[],
+    );
+    assert!(o.status.success(), "get clusters --context: {}", text(&o));
 
     // Without the client certificate the proxy refuses the handshake: unreachable, exit 3.
     let plain = [("DOCKER_HOST", format!("tcp://127.0.0.1:{}", proxy.port))];
