@@ -19,9 +19,9 @@ async fn cni(ctx: &Ctx<'_>) -> Result<(), ClusterError> {
     }
     let step = ctx.events.step("Installing CNI 🔌");
     async {
-        let manifest = node::read_file(ctx.provider, &ctx.bootstrap().name, CNI_MANIFEST).await?;
+        let manifest = node::read_file(ctx.provider, ctx.bootstrap().name(), CNI_MANIFEST).await?;
         let manifest = template_cni(&manifest, &ctx.config.networking.pod_subnet);
-        let endpoint = super::kubeadm_config::control_plane_endpoint(ctx);
+        let endpoint = ctx.setup().control_plane_endpoint();
         apply(ctx, with_control_plane_endpoint(&manifest, &endpoint)?).await
     }
     .await
@@ -32,7 +32,7 @@ async fn cni(ctx: &Ctx<'_>) -> Result<(), ClusterError> {
 
 async fn storage(ctx: &Ctx<'_>) -> Result<(), ClusterError> {
     let step = ctx.events.step("Installing StorageClass 💾");
-    match node::read_file(ctx.provider, &ctx.bootstrap().name, STORAGE_MANIFEST).await {
+    match node::read_file(ctx.provider, ctx.bootstrap().name(), STORAGE_MANIFEST).await {
         Ok(manifest) => apply(ctx, manifest)
             .await
             .map_err(|e| e.in_step("Installing StorageClass"))?,
@@ -79,7 +79,7 @@ pub fn with_control_plane_endpoint(manifest: &str, endpoint: &str) -> Result<Str
 async fn apply(ctx: &Ctx<'_>, manifest: String) -> Result<(), ClusterError> {
     let out = node::kubectl_with_input(
         ctx.provider,
-        &ctx.bootstrap().name,
+        ctx.bootstrap().name(),
         &["apply", "-f", "-"],
         manifest,
     )

@@ -6,7 +6,7 @@ use crate::provider::Provider;
 
 pub async fn run(ctx: &Ctx<'_>) -> Result<(), ClusterError> {
     let step = ctx.events.step("Starting control-plane 🕹️");
-    let boot = &ctx.bootstrap().name;
+    let boot = ctx.bootstrap().name();
     let out = node::run_combined(
         ctx.provider,
         boot,

@@ -40,7 +40,7 @@ pub async fn run(ctx: &Ctx<'_>) -> Result<(), ClusterError> {
         .nodes
         .iter()
         .filter(|n| n.is_control_plane())
-        .map(|n| n.name.clone())
+        .map(|n| n.name().to_string())
         .collect();
     loadbalancer::configure(ctx.provider, &ctx.config.name, &control_planes)
         .await
