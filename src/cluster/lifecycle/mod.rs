@@ -14,9 +14,10 @@
 //! in those files at once (one pass: swapped addresses never chain or clash). Running
 //! `minik start` on a running cluster (after a host reboot, say) repairs what it can tell apart.
 
+mod ip_map;
 mod readdress;
 
-pub use readdress::IpChange;
+pub use ip_map::IpChange;
 use readdress::PreviousBoot;
 
 use std::time::{Duration, Instant};
