@@ -1,5 +1,6 @@
 //! Images: presence, pulls, builds and commits.
 
+use crate::provider::EngineCall;
 use std::collections::{BTreeMap, HashMap};
 
 use bollard::query_parameters::{BuildImageOptions, CommitContainerOptions, CreateImageOptions};
@@ -13,7 +14,7 @@ pub async fn image_id(p: &DockerProvider, image: &str) -> Result<Option<String>>
     match p.client().inspect_image(image).await {
         Ok(i) => Ok(i.id),
         Err(e) if status_code(&e) == Some(404) => Ok(None),
-        Err(e) => Err(api_error("image inspect", image, e)),
+        Err(e) => Err(api_error(EngineCall::ImageInspect, image, e)),
     }
 }
 
@@ -21,7 +22,7 @@ pub async fn size(p: &DockerProvider, image: &str) -> Result<Option<u64>> {
     match p.client().inspect_image(image).await {
         Ok(i) => Ok(i.size.and_then(|s| u64::try_from(s).ok())),
         Err(e) if status_code(&e) == Some(404) => Ok(None),
-        Err(e) => Err(api_error("image inspect", image, e)),
+        Err(e) => Err(api_error(EngineCall::ImageInspect, image, e)),
     }
 }
 
@@ -37,7 +38,7 @@ pub async fn local_images(p: &DockerProvider, repository: &str) -> Result<Vec<St
         .client()
         .list_images(Some(opts))
         .await
-        .map_err(|e| api_error("image list", repository, e))?;
+        .map_err(|e| api_error(EngineCall::ImageList, repository, e))?;
     list.sort_by_key(|i| std::cmp::Reverse(i.created));
     Ok(list
         .into_iter()
@@ -56,7 +57,7 @@ pub async fn labels(p: &DockerProvider, image: &str) -> Result<Option<BTreeMap<S
                 .collect(),
         )),
         Err(e) if status_code(&e) == Some(404) => Ok(None),
-        Err(e) => Err(api_error("image inspect", image, e)),
+        Err(e) => Err(api_error(EngineCall::ImageInspect, image, e)),
     }
 }
 
@@ -73,10 +74,10 @@ pub async fn pull(
     // Per-layer byte counts; the sum is what the progress bar shows.
     let mut layers: HashMap<String, (u64, u64)> = HashMap::new();
     while let Some(item) = stream.next().await {
-        let info = item.map_err(|e| api_error("image pull", image, e))?;
+        let info = item.map_err(|e| api_error(EngineCall::ImagePull, image, e))?;
         if let Some(err) = info.error_detail.and_then(|d| d.message) {
             return Err(ProviderError::Api {
-                call: "image pull",
+                call: EngineCall::ImagePull,
                 target: image.into(),
                 message: err,
             });
@@ -122,7 +123,7 @@ pub async fn build(
         .build_image(opts, None, Some(bollard::body_full(context)));
     let mut last = Vec::new();
     while let Some(item) = stream.next().await {
-        let info = item.map_err(|e| api_error("image build", tag, e))?;
+        let info = item.map_err(|e| api_error(EngineCall::ImageBuild, tag, e))?;
         if let Some(line) = info.stream.as_deref() {
             for l in line.lines().filter(|l| !l.trim().is_empty()) {
                 on_line(l);
@@ -135,7 +136,7 @@ pub async fn build(
         if let Some(err) = info.error_detail.and_then(|d| d.message) {
             last.push(err);
             return Err(ProviderError::Api {
-                call: "image build",
+                call: EngineCall::ImageBuild,
                 target: tag.into(),
                 message: last.join("\n"),
             });
@@ -163,7 +164,7 @@ pub async fn commit(
     p.client()
         .commit_container(opts, bollard::models::ContainerConfig::default())
         .await
-        .map_err(|e| api_error("container commit", container, e))?;
+        .map_err(|e| api_error(EngineCall::ContainerCommit, container, e))?;
     Ok(())
 }
 
