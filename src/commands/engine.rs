@@ -18,9 +18,9 @@ pub async fn connect(ctx: &Ctx) -> Result<DockerProvider, Error> {
 }
 
 pub async fn connect_engine(ctx: &Ctx) -> Result<Engine, Error> {
-    engine::connect(&flags(ctx), &ctx.events).await
+    Ok(engine::connect(&flags(ctx), &ctx.events).await?)
 }
 
 pub async fn try_connect(ctx: &Ctx) -> Result<Result<Engine, ConnectFailure>, Error> {
-    engine::try_connect(&flags(ctx), &ctx.events).await
+    Ok(engine::try_connect(&flags(ctx), &ctx.events).await?)
 }

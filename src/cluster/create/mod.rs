@@ -3,6 +3,7 @@
 
 mod addons;
 mod ensure_image;
+mod error;
 mod export_kubeconfig;
 mod join;
 mod kubeadm_config;
@@ -14,6 +15,7 @@ mod prepare;
 mod provision;
 mod wait_ready;
 
+pub use error::PrepareError;
 pub use node_settings::node_settings;
 pub use plan::{NodeExtras, PlannedNode};
 pub use prepare::{CheckedRequest, CreateRequest};

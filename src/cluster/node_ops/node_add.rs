@@ -6,12 +6,11 @@ use std::time::{Duration, Instant};
 
 use super::node_delete::remove;
 use super::Cluster;
-use crate::cluster::create::{self, NodeExtras, NodeSetup};
+use crate::cluster::create::{self, NodeExtras, NodeSetup, PrepareError};
 use crate::cluster::engine::Engine;
 use crate::cluster::node::roles;
 use crate::cluster::{loadbalancer, naming, node, ClusterError};
 use crate::config::{ClusterConfig, Role};
-use crate::error::Error;
 use crate::events::Events;
 use crate::provider::{NodeRole, Provider};
 
@@ -80,7 +79,7 @@ pub struct AddRequest {
 
 /// `minik node add`: refuse what cannot work before the platform checks (which may be slower),
 /// give the node the settings create gives every node here (proxy, devices, mounts), add it.
-pub async fn add(engine: &Engine, req: AddRequest, events: &Events) -> Result<Added, Error> {
+pub async fn add(engine: &Engine, req: AddRequest, events: &Events) -> Result<Added, PrepareError> {
     let cluster = Cluster::read(&engine.provider, &req.cluster).await?;
     check_add(&cluster, req.role)?;
     let grown = cluster.config_with_one_more(req.role);
