@@ -6,7 +6,7 @@ use crate::cluster;
 use crate::error::Error;
 use crate::ui::{clusters_table, nodes_table};
 
-pub async fn clusters(ctx: &Ctx, args: OutputArgs) -> Result<(), Error> {
+pub(super) async fn clusters(ctx: &Ctx, args: OutputArgs) -> Result<(), Error> {
     let provider = engine::connect(ctx).await?;
     let list = cluster::list_clusters(&provider).await?;
     match args.output {
@@ -20,7 +20,7 @@ pub async fn clusters(ctx: &Ctx, args: OutputArgs) -> Result<(), Error> {
     }
 }
 
-pub async fn cluster_config(ctx: &Ctx, name: &str) -> Result<(), Error> {
+pub(super) async fn cluster_config(ctx: &Ctx, name: &str) -> Result<(), Error> {
     let provider = engine::connect(ctx).await?;
     match cluster::state::stored_config(&provider, name).await? {
         Some(text) => out(&text),
@@ -38,7 +38,7 @@ pub async fn cluster_config(ctx: &Ctx, name: &str) -> Result<(), Error> {
     }
 }
 
-pub async fn nodes(ctx: &Ctx, name: &str, args: OutputArgs) -> Result<(), Error> {
+pub(super) async fn nodes(ctx: &Ctx, name: &str, args: OutputArgs) -> Result<(), Error> {
     let provider = engine::connect(ctx).await?;
     let nodes = cluster::Cluster::read(&provider, name)
         .await?
@@ -49,13 +49,17 @@ pub async fn nodes(ctx: &Ctx, name: &str, args: OutputArgs) -> Result<(), Error>
     }
 }
 
-pub async fn kubeconfig(ctx: &Ctx, name: &str, internal: bool) -> Result<(), Error> {
+pub(super) async fn kubeconfig(ctx: &Ctx, name: &str, internal: bool) -> Result<(), Error> {
     let provider = engine::connect(ctx).await?;
     let text = cluster::kubeconfig::get(&provider, name, internal).await?;
     out(&text)
 }
 
-pub async fn export_kubeconfig(ctx: &Ctx, name: &str, path: Option<&Path>) -> Result<(), Error> {
+pub(super) async fn export_kubeconfig(
+    ctx: &Ctx,
+    name: &str,
+    path: Option<&Path>,
+) -> Result<(), Error> {
     let provider = engine::connect(ctx).await?;
     let e = cluster::kubeconfig::export(&provider, name, path).await?;
     ctx.events.info(format!(

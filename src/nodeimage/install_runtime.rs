@@ -12,7 +12,7 @@ use crate::provider::Provider;
 /// Everything a node needs to run containers; crictl is optional offline.
 const REQUIRED: &[&str] = &["containerd", "ctr", "containerd-shim-runc-v2", "runc"];
 
-pub async fn install(
+pub(super) async fn install(
     provider: &dyn Provider,
     container: &str,
     source: &Source,

@@ -8,7 +8,7 @@ const CNI_MANIFEST: &str = "/kind/manifests/default-cni.yaml";
 const STORAGE_MANIFEST: &str = "/kind/manifests/default-storage.yaml";
 
 /// The two are independent, so they are applied at the same time.
-pub async fn run(ctx: &Ctx<'_>) -> Result<(), ClusterError> {
+pub(super) async fn run(ctx: &Ctx<'_>) -> Result<(), ClusterError> {
     futures_util::future::try_join(cni(ctx), storage(ctx)).await?;
     Ok(())
 }
@@ -45,7 +45,7 @@ async fn storage(ctx: &Ctx<'_>) -> Result<(), ClusterError> {
 }
 
 /// Fill in the pod subnet where the manifest asks for it (kind's `{{ .PodSubnet }}` marker).
-pub fn template_cni(manifest: &str, pod_subnet: &str) -> String {
+pub(super) fn template_cni(manifest: &str, pod_subnet: &str) -> String {
     manifest
         .replace("{{ .PodSubnet }}", pod_subnet)
         .replace("{{.PodSubnet}}", pod_subnet)
@@ -58,7 +58,10 @@ const PATCH_MARKER: &str = "would you kindly patch this file";
 /// network) when the manifest asks for it, as kind does: kindnetd then talks to the API
 /// directly instead of through the service VIP, which only kube-proxy makes work (and nothing
 /// does with `kubeProxyMode: none`).
-pub fn with_control_plane_endpoint(manifest: &str, endpoint: &str) -> Result<String, ClusterError> {
+pub(super) fn with_control_plane_endpoint(
+    manifest: &str,
+    endpoint: &str,
+) -> Result<String, ClusterError> {
     if !manifest.contains(PATCH_MARKER) {
         return Ok(manifest.to_string());
     }

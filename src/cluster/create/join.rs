@@ -8,7 +8,7 @@ use super::kubeadm_config::{render_for, NodeSetup, KUBEADM_CONF};
 use super::{Ctx, Node};
 use crate::cluster::{node, ClusterError};
 
-pub async fn run(ctx: &Ctx<'_>) -> Result<(), ClusterError> {
+pub(super) async fn run(ctx: &Ctx<'_>) -> Result<(), ClusterError> {
     let secondaries: Vec<&Node> = roles::control_planes(&ctx.nodes).skip(1).collect();
     let workers: Vec<&Node> = roles::workers(&ctx.nodes).collect();
     if secondaries.is_empty() && workers.is_empty() {

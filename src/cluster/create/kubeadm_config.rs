@@ -9,7 +9,7 @@ use crate::k8s_version::KubeVersion;
 use crate::kubeadm::{self, NodeKubeadmInput};
 use crate::provider::{ExecInput, Provider, API_SERVER_INTERNAL_PORT};
 
-pub const KUBEADM_CONF: &str = "/kind/kubeadm.conf";
+pub(super) const KUBEADM_CONF: &str = "/kind/kubeadm.conf";
 
 /// What writing one node's kubeadm config (and joining it) needs to know of the cluster:
 /// create takes it from its own steps ([`Ctx::setup`]), `node add` from the running cluster.
@@ -29,7 +29,7 @@ pub(crate) struct NodeSetup<'a> {
 impl NodeSetup<'_> {
     /// Where every node reaches the API, by container name (resolved by the engine's DNS on
     /// the minik network).
-    pub fn control_plane_endpoint(&self) -> String {
+    pub(crate) fn control_plane_endpoint(&self) -> String {
         format!("{}:{API_SERVER_INTERNAL_PORT}", self.endpoint)
     }
 }
@@ -37,7 +37,7 @@ impl NodeSetup<'_> {
 /// The node's addresses, the family of the first service subnet first (kind's rule): the
 /// first one becomes the API server's advertise address, and the API server refuses an
 /// advertise address whose family differs from its primary service range.
-pub fn order_by_service_family(
+pub(super) fn order_by_service_family(
     ipv4: Option<String>,
     ipv6: Option<String>,
     service_subnet: &str,
@@ -104,7 +104,7 @@ pub(crate) fn render_for(
 
 /// The first control plane's config (every other node gets its own when it joins, pinned to
 /// the CA that `kubeadm init` makes), and containerd patches there.
-pub async fn run(ctx: &Ctx<'_>) -> Result<(), ClusterError> {
+pub(super) async fn run(ctx: &Ctx<'_>) -> Result<(), ClusterError> {
     let step = ctx.events.step("Writing configuration 📜");
     let boot = ctx.bootstrap();
     let setup = ctx.setup();

@@ -74,11 +74,11 @@ pub(crate) struct Node {
 }
 
 impl Node {
-    pub fn name(&self) -> &str {
+    pub(crate) fn name(&self) -> &str {
         &self.planned.name
     }
 
-    pub fn is_control_plane(&self) -> bool {
+    pub(crate) fn is_control_plane(&self) -> bool {
         self.planned.is_control_plane()
     }
 }
@@ -96,13 +96,13 @@ pub(crate) struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    pub fn bootstrap(&self) -> &Node {
+    pub(crate) fn bootstrap(&self) -> &Node {
         // The plan always puts the first control plane first.
         &self.nodes[0]
     }
 
     /// What writing a node's kubeadm config and joining it needs, taken from this create.
-    pub fn setup(&self) -> NodeSetup<'_> {
+    pub(crate) fn setup(&self) -> NodeSetup<'_> {
         let endpoint = roles::load_balancer(&self.nodes).unwrap_or(self.bootstrap());
         NodeSetup {
             provider: self.provider,

@@ -18,7 +18,7 @@ pub const BOOTED: &[&str] = &["Reached target", "Multi-User System"];
 const BOOT_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Create every container and wait until all of them have booted (used by `node add`).
-pub async fn run(
+pub(crate) async fn run(
     provider: &dyn Provider,
     events: &Events,
     config: &ClusterConfig,
@@ -34,7 +34,7 @@ pub async fn run(
 
 /// The network, then every container at once. Does not wait for them to boot, so the caller
 /// can start on the first control plane while the others are still booting.
-pub async fn create_all(
+pub(super) async fn create_all(
     provider: &dyn Provider,
     events: &Events,
     config: &ClusterConfig,
@@ -58,7 +58,7 @@ pub async fn create_all(
 }
 
 /// Wait until each node's systemd has reached multi-user (the load balancer has no systemd).
-pub async fn wait_booted<N: HasRole + Sync>(
+pub(super) async fn wait_booted<N: HasRole + Sync>(
     provider: &dyn Provider,
     nodes: &[N],
 ) -> Result<(), ClusterError> {
@@ -76,7 +76,7 @@ pub async fn wait_booted<N: HasRole + Sync>(
 
 /// Each planned node with the engine's facts about it. Addresses are assigned when a
 /// container starts, before it has booted.
-pub async fn inspect_all(
+pub(super) async fn inspect_all(
     provider: &dyn Provider,
     nodes: Vec<PlannedNode>,
 ) -> Result<Vec<Node>, ClusterError> {
@@ -88,7 +88,7 @@ pub async fn inspect_all(
         .collect())
 }
 
-pub fn spec_for(config: &ClusterConfig, n: &PlannedNode, privileged: bool) -> NodeSpec {
+pub(super) fn spec_for(config: &ClusterConfig, n: &PlannedNode, privileged: bool) -> NodeSpec {
     let is_node = n.role != NodeRole::ExternalLoadBalancer;
     let own_balancer = !is_node
         && crate::cluster::loadbalancer::BalancerImage::of_container_image(&n.image)

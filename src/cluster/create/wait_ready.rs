@@ -117,7 +117,7 @@ async fn ready_nodes(provider: &dyn Provider, boot: &str) -> Result<Vec<String>,
 }
 
 /// Names of the nodes whose Ready condition is True in a NodeList.
-pub fn parse_ready(json: &str) -> Result<Vec<String>, String> {
+pub(super) fn parse_ready(json: &str) -> Result<Vec<String>, String> {
     let v: serde_json::Value = serde_json::from_str(json).map_err(|e| e.to_string())?;
     let items = v
         .get("items")

@@ -14,7 +14,7 @@ pub struct IpChange {
 
 /// Nodes whose address of one family differs between `before` and `after`. Addresses are
 /// matched by family (IPv4 with IPv4); a node with no record before is not a change.
-pub fn ip_changes(
+pub(super) fn ip_changes(
     before: &[(String, Vec<String>)],
     after: &[(String, Vec<String>)],
 ) -> Vec<IpChange> {
@@ -42,7 +42,7 @@ pub fn ip_changes(
 /// The old → new replacements to apply on `node`: other nodes' changes only (the entrypoint
 /// already rewrote the node's own address), minus those that would be ambiguous because the
 /// node's own new address equals another node's old one (the text cannot tell them apart).
-pub fn replacements_for(
+pub(super) fn replacements_for(
     node: &str,
     own_ips: &[String],
     changes: &[IpChange],
@@ -62,7 +62,7 @@ pub fn replacements_for(
 /// Replace whole addresses in one pass (so that swapped addresses don't chain): an address
 /// matches only when not preceded or followed by more of an address (digits, dots, and for
 /// IPv6 hex digits and colons), so `10.0.0.1` leaves `10.0.0.12` alone.
-pub fn rewrite_ips(text: &str, map: &BTreeMap<String, String>) -> String {
+pub(super) fn rewrite_ips(text: &str, map: &BTreeMap<String, String>) -> String {
     if map.is_empty() {
         return text.to_string();
     }
@@ -108,7 +108,7 @@ pub fn rewrite_ips(text: &str, map: &BTreeMap<String, String>) -> String {
 /// Every change as one old → new map (for files holding old addresses only). An old address
 /// claimed by two nodes with different new ones (possible only after restarts behind minik's
 /// back) is left out rather than guessed.
-pub fn full_map(changes: &[IpChange]) -> BTreeMap<String, String> {
+pub(super) fn full_map(changes: &[IpChange]) -> BTreeMap<String, String> {
     let mut map = BTreeMap::new();
     let mut conflicts = Vec::new();
     for c in changes {

@@ -127,7 +127,7 @@ pub(super) async fn record_ips(
 /// others' peer URLs in its data directory (fixed when the member joined), where no file
 /// rewrite reaches, so the members never find each other and the API never answers. Say so
 /// instead of waiting for it. Addresses stay unrecorded, so the next start says it again.
-pub fn check_ha_addresses(
+pub(super) fn check_ha_addresses(
     cluster: &str,
     control_planes: &[&str],
     changes: &[IpChange],

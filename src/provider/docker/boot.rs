@@ -14,7 +14,7 @@ use crate::provider::{NodeState, Provider, ProviderError, Result};
 /// Does the engine let us run `--privileged` containers? Some refuse because their own
 /// capability bounding set is smaller than what privileged mode asks for (hardened CI,
 /// some rootless setups): runc then fails with "unable to apply caps".
-pub async fn probe_privileged(p: &DockerProvider, image: &str) -> Result<bool> {
+pub(super) async fn probe_privileged(p: &DockerProvider, image: &str) -> Result<bool> {
     let name = format!("minik-probe-{}", std::process::id());
     let body = ContainerCreateBody {
         image: Some(image.to_string()),
@@ -59,12 +59,12 @@ pub async fn probe_privileged(p: &DockerProvider, image: &str) -> Result<bool> {
 }
 
 /// The engine's words when runc cannot grant what privileged mode asks for.
-pub fn refused_privileged(message: &str) -> bool {
+pub(super) fn refused_privileged(message: &str) -> bool {
     let m = message.to_ascii_lowercase();
     m.contains("unable to apply caps") || (m.contains("privileged") && m.contains("not permitted"))
 }
 
-pub async fn wait_for_log(
+pub(super) async fn wait_for_log(
     p: &DockerProvider,
     node: &str,
     needles: &[&str],

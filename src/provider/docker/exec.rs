@@ -11,7 +11,7 @@ use tokio::io::AsyncWriteExt;
 use super::{api_error, DockerProvider};
 use crate::provider::{ExecInput, ExecOutput, ProviderError, Result};
 
-pub async fn exec(
+pub(super) async fn exec(
     p: &DockerProvider,
     node: &str,
     cmd: &[String],
@@ -108,7 +108,12 @@ pub async fn exec(
     })
 }
 
-pub async fn copy_tar_to(p: &DockerProvider, node: &str, dir: &str, tar: Bytes) -> Result<()> {
+pub(super) async fn copy_tar_to(
+    p: &DockerProvider,
+    node: &str,
+    dir: &str,
+    tar: Bytes,
+) -> Result<()> {
     let opts = UploadToContainerOptions {
         path: dir.to_string(),
         ..Default::default()
@@ -119,7 +124,7 @@ pub async fn copy_tar_to(p: &DockerProvider, node: &str, dir: &str, tar: Bytes) 
         .map_err(|e| api_error(EngineCall::ContainerCopy, node, e))
 }
 
-pub async fn copy_tar_from(p: &DockerProvider, node: &str, path: &str) -> Result<Bytes> {
+pub(super) async fn copy_tar_from(p: &DockerProvider, node: &str, path: &str) -> Result<Bytes> {
     let opts = DownloadFromContainerOptions {
         path: path.to_string(),
     };

@@ -10,7 +10,7 @@ use futures_util::StreamExt;
 use super::{api_error, status_code, DockerProvider};
 use crate::provider::{ProviderError, Result};
 
-pub async fn image_id(p: &DockerProvider, image: &str) -> Result<Option<String>> {
+pub(super) async fn image_id(p: &DockerProvider, image: &str) -> Result<Option<String>> {
     match p.client().inspect_image(image).await {
         Ok(i) => Ok(i.id),
         Err(e) if status_code(&e) == Some(404) => Ok(None),
@@ -18,7 +18,7 @@ pub async fn image_id(p: &DockerProvider, image: &str) -> Result<Option<String>>
     }
 }
 
-pub async fn size(p: &DockerProvider, image: &str) -> Result<Option<u64>> {
+pub(super) async fn size(p: &DockerProvider, image: &str) -> Result<Option<u64>> {
     match p.client().inspect_image(image).await {
         Ok(i) => Ok(i.size.and_then(|s| u64::try_from(s).ok())),
         Err(e) if status_code(&e) == Some(404) => Ok(None),
@@ -26,7 +26,7 @@ pub async fn size(p: &DockerProvider, image: &str) -> Result<Option<u64>> {
     }
 }
 
-pub async fn local_images(p: &DockerProvider, repository: &str) -> Result<Vec<String>> {
+pub(super) async fn local_images(p: &DockerProvider, repository: &str) -> Result<Vec<String>> {
     let opts = bollard::query_parameters::ListImagesOptions {
         filters: Some(HashMap::from([(
             "reference".to_string(),
@@ -47,7 +47,10 @@ pub async fn local_images(p: &DockerProvider, repository: &str) -> Result<Vec<St
         .collect())
 }
 
-pub async fn labels(p: &DockerProvider, image: &str) -> Result<Option<BTreeMap<String, String>>> {
+pub(super) async fn labels(
+    p: &DockerProvider,
+    image: &str,
+) -> Result<Option<BTreeMap<String, String>>> {
     match p.client().inspect_image(image).await {
         Ok(i) => Ok(Some(
             i.config
@@ -61,7 +64,7 @@ pub async fn labels(p: &DockerProvider, image: &str) -> Result<Option<BTreeMap<S
     }
 }
 
-pub async fn pull(
+pub(super) async fn pull(
     p: &DockerProvider,
     image: &str,
     progress: &(dyn Fn(u64, u64) + Send + Sync),
@@ -97,7 +100,7 @@ pub async fn pull(
 }
 
 /// Build an image from a tar build context, streaming the builder's output lines to `on_line`.
-pub async fn build(
+pub(super) async fn build(
     p: &DockerProvider,
     context: Bytes,
     tag: &str,
@@ -146,7 +149,7 @@ pub async fn build(
 }
 
 /// Save a container's filesystem as an image, with Dockerfile-style `changes`.
-pub async fn commit(
+pub(super) async fn commit(
     p: &DockerProvider,
     container: &str,
     image: &str,
@@ -169,7 +172,7 @@ pub async fn commit(
 }
 
 /// `registry:5000/a/b:tag` → (`registry:5000/a/b`, `tag`); no tag means `latest`.
-pub fn split_tag(image: &str) -> (&str, &str) {
+pub(super) fn split_tag(image: &str) -> (&str, &str) {
     let image = image.split('@').next().unwrap_or(image);
     match image.rsplit_once(':') {
         Some((repo, tag)) if !tag.contains('/') => (repo, tag),

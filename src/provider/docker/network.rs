@@ -12,7 +12,7 @@ use crate::provider::{NetworkInfo, ProviderError, Result, LABEL_NETWORK};
 
 const MTU_OPTION: &str = "com.docker.network.driver.mtu";
 
-pub async fn ensure(p: &DockerProvider, name: &str) -> Result<NetworkInfo> {
+pub(super) async fn ensure(p: &DockerProvider, name: &str) -> Result<NetworkInfo> {
     if let Some(info) = inspect(p, name).await? {
         return Ok(info);
     }
@@ -76,7 +76,7 @@ pub async fn ensure(p: &DockerProvider, name: &str) -> Result<NetworkInfo> {
     })
 }
 
-pub async fn bridge_mtu(p: &DockerProvider) -> Result<Option<u32>> {
+pub(super) async fn bridge_mtu(p: &DockerProvider) -> Result<Option<u32>> {
     Ok(inspect(p, "bridge").await?.and_then(|b| b.mtu))
 }
 
