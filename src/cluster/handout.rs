@@ -7,7 +7,7 @@
 use serde_yaml::Value;
 
 use super::kubeconfig::{entry, server_url};
-use super::{control_plane, node, ClusterError};
+use super::{control_plane, node, Cluster, ClusterError};
 use crate::kubeadm;
 use crate::kubeconfig;
 use crate::provider::Provider;
@@ -61,28 +61,28 @@ pub async fn kubeconfig_for(
     host: &str,
     port: Option<u16>,
 ) -> Result<String, ClusterError> {
+    let cluster = Cluster::read(provider, cluster).await?;
     let port = match port {
         Some(p) => p,
         None => {
-            let published = server_url(provider, cluster, false).await?;
+            let published = server_url(&cluster, false)?;
             published
                 .rsplit_once(':')
                 .and_then(|(_, p)| p.parse().ok())
                 .ok_or_else(|| ClusterError::BadOutput {
-                    node: cluster.to_string(),
+                    node: cluster.name.clone(),
                     what: "published ports".into(),
                     reason: format!("no port in {published}"),
                 })?
         }
     };
     let server = kubeconfig::server_url(host, port);
-    let mut entry = entry(provider, cluster, &server).await?;
-    let nodes = provider.list_nodes(Some(cluster)).await?;
-    let first = control_plane::candidates(&nodes, None)
+    let mut entry = entry(provider, &cluster, &server).await?;
+    let first = control_plane::candidates(&cluster.nodes, None)
         .first()
         .map(|s| s.to_string())
         .ok_or_else(|| ClusterError::NoControlPlane {
-            name: cluster.into(),
+            name: cluster.name.clone(),
         })?;
     let pem = node::read_file(provider, &first, kubeadm::API_SERVER_CERT_PATH).await?;
     let names = kubeadm::cert_names(&pem)?;

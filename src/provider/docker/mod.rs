@@ -14,6 +14,7 @@ mod ssh;
 pub use inspect::label_filter;
 pub use network::choose_subnet;
 
+use crate::provider::EngineCall;
 pub(crate) use error::{api_error, describe, status_code};
 use inspect::node_info;
 
@@ -57,7 +58,7 @@ impl DockerProvider {
             .docker
             .list_containers(Some(opts))
             .await
-            .map_err(|e| api_error("container list", "minik containers", e))?;
+            .map_err(|e| api_error(EngineCall::ContainerList, "minik containers", e))?;
         Ok(list
             .iter()
             .filter_map(|c| {
@@ -74,7 +75,7 @@ impl DockerProvider {
             // The engine stopped allowing privileged containers since we learned it did
             // (cached per engine): recreate this node with explicit capabilities.
             Err(ProviderError::Api {
-                call: "container start",
+                call: EngineCall::ContainerStart,
                 message,
                 ..
             }) if spec.privileges == Privileges::Privileged
@@ -103,7 +104,7 @@ impl DockerProvider {
         self.docker
             .create_container(Some(opts), body)
             .await
-            .map_err(|e| api_error("container create", &spec.name, e))?;
+            .map_err(|e| api_error(EngineCall::ContainerCreate, &spec.name, e))?;
         self.start_node(&spec.name).await
     }
 
@@ -137,9 +138,9 @@ impl Provider for DockerProvider {
             .docker
             .info()
             .await
-            .map_err(|e| api_error("info", "engine", e))?;
+            .map_err(|e| api_error(EngineCall::Info, "engine", e))?;
         serde_json::to_value(info).map_err(|e| ProviderError::Api {
-            call: "info",
+            call: EngineCall::Info,
             target: "engine".into(),
             message: e.to_string(),
         })
@@ -150,9 +151,9 @@ impl Provider for DockerProvider {
             .docker
             .version()
             .await
-            .map_err(|e| api_error("version", "engine", e))?;
+            .map_err(|e| api_error(EngineCall::Version, "engine", e))?;
         serde_json::to_value(v).map_err(|e| ProviderError::Api {
-            call: "version",
+            call: EngineCall::Version,
             target: "engine".into(),
             message: e.to_string(),
         })
@@ -244,7 +245,7 @@ impl Provider for DockerProvider {
             result
         });
         task.await.map_err(|e| ProviderError::Api {
-            call: "container create",
+            call: EngineCall::ContainerCreate,
             target: "node".into(),
             message: format!("the creating task stopped: {e}"),
         })?
@@ -302,7 +303,7 @@ impl Provider for DockerProvider {
             .docker
             .inspect_container(node, None)
             .await
-            .map_err(|e| api_error("container inspect", node, e))?;
+            .map_err(|e| api_error(EngineCall::ContainerInspect, node, e))?;
         node_info(node, &c, self.engine_host.as_deref())
     }
 
@@ -311,9 +312,9 @@ impl Provider for DockerProvider {
             .docker
             .inspect_container(node, None)
             .await
-            .map_err(|e| api_error("container inspect", node, e))?;
+            .map_err(|e| api_error(EngineCall::ContainerInspect, node, e))?;
         serde_json::to_value(c).map_err(|e| ProviderError::Api {
-            call: "container inspect",
+            call: EngineCall::ContainerInspect,
             target: node.to_string(),
             message: e.to_string(),
         })
@@ -329,7 +330,7 @@ impl Provider for DockerProvider {
         let mut stream = self.docker.logs(node, Some(opts));
         let mut out = Vec::new();
         while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(|e| api_error("container logs", node, e))?;
+            let chunk = chunk.map_err(|e| api_error(EngineCall::ContainerLogs, node, e))?;
             out.extend_from_slice(&chunk.into_bytes());
         }
         Ok(out)
@@ -345,7 +346,7 @@ impl Provider for DockerProvider {
         let mut stream = self.docker.logs(node, Some(opts));
         let mut text = String::new();
         while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(|e| api_error("container logs", node, e))?;
+            let chunk = chunk.map_err(|e| api_error(EngineCall::ContainerLogs, node, e))?;
             text.push_str(&String::from_utf8_lossy(&chunk.into_bytes()));
         }
         Ok(text
@@ -359,7 +360,7 @@ impl Provider for DockerProvider {
             Ok(()) => Ok(()),
             // 304: already running.
             Err(e) if status_code(&e) == Some(304) => Ok(()),
-            Err(e) => Err(api_error("container start", node, e)),
+            Err(e) => Err(api_error(EngineCall::ContainerStart, node, e)),
         }
     }
 
@@ -371,7 +372,7 @@ impl Provider for DockerProvider {
         match self.docker.stop_container(node, Some(opts)).await {
             Ok(()) => Ok(()),
             Err(e) if status_code(&e) == Some(304) => Ok(()),
-            Err(e) => Err(api_error("container stop", node, e)),
+            Err(e) => Err(api_error(EngineCall::ContainerStop, node, e)),
         }
     }
 
@@ -385,7 +386,7 @@ impl Provider for DockerProvider {
             match self.docker.remove_container(n, Some(opts)).await {
                 Ok(()) => Ok(()),
                 Err(e) if status_code(&e) == Some(404) => Ok(()),
-                Err(e) => Err(api_error("container remove", n, e)),
+                Err(e) => Err(api_error(EngineCall::ContainerRemove, n, e)),
             }
         }))
         .await;

@@ -9,7 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// A port nothing listens on right now.
-pub fn free_port() -> u16 {
+pub(super) fn free_port() -> u16 {
     let l = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
     l.local_addr().expect("local addr").port()
 }
@@ -69,13 +69,13 @@ impl Drop for Daemon {
 /// ssh config of [`SshServer::bin_dir`]'s `ssh`, a wrapper that adds `-F <that config>`:
 /// OpenSSH reads `~/.ssh` from the password database, not `$HOME`, and the user's own ssh setup
 /// must stay untouched.
-pub struct SshServer {
+pub(super) struct SshServer {
     _daemon: Daemon,
-    pub dir: tempfile::TempDir,
+    pub(super) dir: tempfile::TempDir,
 }
 
 impl SshServer {
-    pub fn start() -> SshServer {
+    pub(super) fn start() -> SshServer {
         let dir = tempfile::tempdir().expect("temp dir");
         let d = dir.path();
         for key in ["host_key", "id", "wrong"] {
@@ -137,13 +137,13 @@ impl SshServer {
     }
 
     /// Put first on minik's PATH.
-    pub fn bin_dir(&self) -> PathBuf {
+    pub(super) fn bin_dir(&self) -> PathBuf {
         self.dir.path().join("bin")
     }
 
     /// `ssh` processes of this server's config still running a few seconds after minik exited
     /// (a child whose minik is gone sees its stdin close and ends within a round trip).
-    pub fn lingering_clients(&self) -> Vec<String> {
+    pub(super) fn lingering_clients(&self) -> Vec<String> {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             let live = self.live_clients();
@@ -172,14 +172,14 @@ impl SshServer {
 /// stunnel on a loopback port, verifying client certificates against a CA made here, passing
 /// the plain stream on to the engine's socket. `cert_path` holds the client's ca.pem, cert.pem
 /// and key.pem, as DOCKER_CERT_PATH wants them.
-pub struct TlsProxy {
+pub(super) struct TlsProxy {
     _daemon: Daemon,
-    pub port: u16,
+    pub(super) port: u16,
     dir: tempfile::TempDir,
 }
 
 impl TlsProxy {
-    pub fn start() -> TlsProxy {
+    pub(super) fn start() -> TlsProxy {
         let dir = tempfile::tempdir().expect("temp dir");
         let d = dir.path();
         let ec = [
@@ -261,7 +261,7 @@ impl TlsProxy {
         }
     }
 
-    pub fn cert_path(&self) -> String {
+    pub(super) fn cert_path(&self) -> String {
         self.dir.path().join("client-certs").display().to_string()
     }
 }

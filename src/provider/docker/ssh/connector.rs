@@ -32,7 +32,7 @@ const STDERR_KEEP: usize = 4096;
 
 /// Opens connections by starting `ssh`; remembers how the last failed child ended.
 #[derive(Clone)]
-pub struct SshConnector {
+pub(crate) struct SshConnector {
     target: Arc<SshTarget>,
     last_failure: Arc<watch::Sender<Option<SshFailure>>>,
     /// Connections still in their handshake. sshd's default `MaxStartups 10:30:100` drops new
@@ -42,7 +42,7 @@ pub struct SshConnector {
 }
 
 impl SshConnector {
-    pub fn new(target: SshTarget) -> Self {
+    pub(crate) fn new(target: SshTarget) -> Self {
         SshConnector {
             target: Arc::new(target),
             last_failure: Arc::new(watch::Sender::new(None)),
@@ -50,13 +50,13 @@ impl SshConnector {
         }
     }
 
-    pub fn target(&self) -> &SshTarget {
+    pub(crate) fn target(&self) -> &SshTarget {
         &self.target
     }
 
     /// How the last failed child ended, waiting up to `wait` for one to end (a connection is seen
     /// closed a moment before ssh has written its reason and exited).
-    pub async fn failure(&self, wait: Duration) -> Option<SshFailure> {
+    pub(crate) async fn failure(&self, wait: Duration) -> Option<SshFailure> {
         let mut rx = self.last_failure.subscribe();
         let found = tokio::time::timeout(wait, rx.wait_for(Option::is_some)).await;
         match found {
@@ -181,7 +181,7 @@ impl tower_service::Service<hyper::Uri> for SshConnector {
 
 /// One HTTP connection: the child's stdout to read, its stdin to write. Dropping it tells the
 /// watcher to kill the child.
-pub struct SshStream {
+pub(crate) struct SshStream {
     /// `None` once the write half is shut down.
     stdin: Option<TokioIo<ChildStdin>>,
     stdout: TokioIo<ChildStdout>,

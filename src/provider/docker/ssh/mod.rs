@@ -10,7 +10,7 @@
 
 mod connector;
 
-pub use connector::SshConnector;
+pub(crate) use connector::SshConnector;
 
 use std::process::Stdio;
 
@@ -22,7 +22,7 @@ const SSH_CONNECT_TIMEOUT_SECS: u32 = 20;
 
 /// Where to ssh to, from `ssh://[user@]host[:port]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SshTarget {
+pub(crate) struct SshTarget {
     pub user: Option<String>,
     pub host: String,
     pub port: Option<u16>,
@@ -32,7 +32,7 @@ impl SshTarget {
     /// The `ssh` arguments, as the docker CLI builds them. `BatchMode` because several
     /// connections open at once under a progress display: a prompt (unknown host key, key
     /// passphrase without an agent) would hang or interleave, so it fails with ssh's own reason.
-    pub fn args(&self) -> Vec<String> {
+    pub(crate) fn args(&self) -> Vec<String> {
         let mut args: Vec<String> = [
             "-o",
             "BatchMode=yes",
@@ -60,7 +60,7 @@ impl SshTarget {
 
 /// The name ssh really connects to: `HostName` from the user's ssh config when `host` is an
 /// alias (`ssh -G` evaluates the config without connecting), else `host` itself.
-pub async fn resolved_host(target: &SshTarget) -> String {
+pub(crate) async fn resolved_host(target: &SshTarget) -> String {
     let mut cmd = Command::new("ssh");
     cmd.arg("-G").kill_on_drop(true).stdin(Stdio::null());
     if let Some(port) = target.port {
@@ -86,7 +86,7 @@ fn hostname_of(config: &str) -> Option<String> {
 
 /// How an `ssh` child ended when it ended badly.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SshFailure {
+pub(crate) struct SshFailure {
     /// `None` when killed by a signal.
     pub code: Option<i32>,
     pub stderr: String,
@@ -94,7 +94,7 @@ pub struct SshFailure {
 
 /// Why the connection failed, in the user's terms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SshProblem {
+pub(crate) enum SshProblem {
     /// The host did not answer (DNS, refused, timed out, no route).
     Unreachable,
     /// The host answered but would not let us in (key, host key).
@@ -108,7 +108,7 @@ pub enum SshProblem {
 impl SshFailure {
     /// ssh exits 255 for its own errors (connection, authentication); otherwise the status is the
     /// remote command's, 127 meaning "command not found".
-    pub fn problem(&self) -> SshProblem {
+    pub(crate) fn problem(&self) -> SshProblem {
         let err = self.stderr.to_ascii_lowercase();
         let has = |words: &[&str]| words.iter().any(|w| err.contains(w));
         if self.code == Some(127) || has(&["command not found", "docker: not found"]) {
@@ -131,7 +131,7 @@ impl SshFailure {
     }
 
     /// One line: what failed, with ssh's own last words.
-    pub fn describe(&self, target: &SshTarget) -> String {
+    pub(crate) fn describe(&self, target: &SshTarget) -> String {
         let who = match &target.user {
             Some(u) => format!("{u}@{}", target.host),
             None => target.host.clone(),
