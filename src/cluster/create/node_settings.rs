@@ -17,6 +17,10 @@ pub async fn node_settings(
     config: &ClusterConfig,
     events: &Events,
 ) -> Result<NodeExtras, PrepareError> {
+    let address = &config.networking.api_server_address;
+    let engine_host = engine.provider.engine_host();
+    platform::remote::check_api_address(address, engine_host)
+        .map_err(|e| PrepareError::usage(e.to_string(), e.hint()))?;
     let env = engine.environment(None).await?;
     let mut request = Request::new(config.nodes.len());
     request.node_names = (1..=config.control_planes())
@@ -56,10 +60,6 @@ pub async fn node_settings(
     for note in adj.notes() {
         events.debug(note);
     }
-    let address = &config.networking.api_server_address;
-    let engine_host = engine.provider.engine_host();
-    platform::remote::check_api_address(address, engine_host)
-        .map_err(|e| PrepareError::usage(e.to_string(), e.hint()))?;
     let mut extras = NodeExtras::from(adj);
     extras.cert_sans = platform::remote::extra_cert_sans(address, engine_host);
     Ok(extras)
