@@ -2,7 +2,8 @@
 //! used, loaded and deleted through `ssh://root@127.0.0.1` (a real sshd, key-only) and through
 //! `tcp://127.0.0.1:PORT` with TLS client certificates (stunnel in front of the engine's
 //! socket); a wrong key, a host without docker and a closed port each fail with one clear line
-//! and exit code 3.
+//! and exit code 3; an engine reached by a non-loopback address of this machine counts as remote,
+//! and create refuses to publish its API on that host's 127.0.0.1.
 
 mod servers;
 
@@ -135,7 +136,7 @@ fn ssh_engine_makes_loads_and_deletes_a_cluster() {
     let env = ssh_env(&server);
     create_load_delete(&tc, &["--host", "ssh://root@127.0.0.1"], &env);
 
-    // The same cluster is reachable by DOCKER_HOST too, and every ssh child is gone.
+    // The engine is reachable by DOCKER_HOST too.
     let mut env_host = env.clone();
     env_host.push(("DOCKER_HOST", "ssh://root@127.0.0.1".into()));
     let o = run_minik(&tc, &["get", "clusters"], &env_host);
@@ -148,6 +149,31 @@ fn ssh_engine_makes_loads_and_deletes_a_cluster() {
         &env,
     );
     assert!(o.status.success(), "get clusters --context: {}", text(&o));
+
+    // An engine on another host: its 127.0.0.1 would be no use here, so create refuses it
+    // before making anything (bad input, exit 2) and says how to publish the API instead.
+    let image = common::image();
+    let args = [
+        "create",
+        "--name",
+        &tc.name,
+        "--image",
+        &image,
+        "--host",
+        "ssh://root@far",
+    ];
+    let o = run_minik(&tc, &args, &env);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    let want = format!(
+        "error: the engine runs on {}, so an API server on its 127.0.0.1 would be unreachable \
+         from here",
+        server.far_address
+    );
+    assert_eq!(stderr.lines().next(), Some(want.as_str()), "{stderr}");
+    assert!(stderr.contains("--api-address 0.0.0.0"), "{stderr}");
+    assert_eq!(common::leftovers(&tc.name), "", "create made something");
+
     assert_eq!(
         server.lingering_clients(),
         Vec::<String>::new(),

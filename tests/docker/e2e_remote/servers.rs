@@ -63,15 +63,30 @@ impl Drop for Daemon {
     }
 }
 
+/// An address of this machine that is not loopback: the one its default route leaves from
+/// (connecting a UDP socket sends nothing).
+fn non_loopback_address() -> String {
+    let socket = std::net::UdpSocket::bind("0.0.0.0:0").expect("bind a UDP socket");
+    socket
+        .connect("203.0.113.1:9")
+        .expect("these tests need a default route (for an address that is not loopback)");
+    let ip = socket.local_addr().expect("local address").ip();
+    assert!(!ip.is_loopback(), "{ip} is loopback");
+    ip.to_string()
+}
+
 /// An sshd whose root login takes the test's key only. `ssh://root@127.0.0.1` reaches the
 /// engine; `ssh://root@nodocker` is a session where `docker` is not on the PATH;
-/// `ssh://root@wrongkey` offers a key the server does not know. Those aliases live in the
+/// `ssh://root@wrongkey` offers a key the server does not know; `ssh://root@far` reaches it by
+/// an address of this machine that is not loopback, so to minik
+/// the engine is on another host ([`SshServer::far_address`]). Those aliases live in the
 /// ssh config of [`SshServer::bin_dir`]'s `ssh`, a wrapper that adds `-F <that config>`:
 /// OpenSSH reads `~/.ssh` from the password database, not `$HOME`, and the user's own ssh setup
 /// must stay untouched.
 pub(super) struct SshServer {
     _daemon: Daemon,
     pub(super) dir: tempfile::TempDir,
+    pub(super) far_address: String,
 }
 
 impl SshServer {
@@ -87,9 +102,11 @@ impl SshServer {
         }
         std::fs::copy(d.join("id.pub"), d.join("authorized_keys")).unwrap();
         let (port, nodocker_port) = (free_port(), free_port());
+        let far_address = non_loopback_address();
         let p = |name: &str| d.join(name).display().to_string();
         let sshd_config = format!(
-            "Port {port}\nPort {nodocker_port}\nListenAddress 127.0.0.1\nHostKey {}\n\
+            "Port {port}\nPort {nodocker_port}\nListenAddress 127.0.0.1\n\
+             ListenAddress {far_address}\nHostKey {}\n\
              PidFile {}\nAuthorizedKeysFile {}\nPasswordAuthentication no\n\
              KbdInteractiveAuthentication no\nPubkeyAuthentication yes\n\
              PermitRootLogin prohibit-password\nUsePAM no\nStrictModes no\nLogLevel ERROR\n\
@@ -109,12 +126,16 @@ impl SshServer {
             port,
         );
         let host_key = std::fs::read_to_string(d.join("host_key.pub")).unwrap();
-        let known = format!("[127.0.0.1]:{port} {host_key}[127.0.0.1]:{nodocker_port} {host_key}");
+        let known = format!(
+            "[127.0.0.1]:{port} {host_key}[127.0.0.1]:{nodocker_port} {host_key}\
+             [{far_address}]:{port} {host_key}"
+        );
         std::fs::write(d.join("known_hosts"), known).unwrap();
         let ssh_config = format!(
             "Host 127.0.0.1\n  Port {port}\n  IdentityFile {id}\n\
              Host nodocker\n  HostName 127.0.0.1\n  Port {nodocker_port}\n  IdentityFile {id}\n\
              Host wrongkey\n  HostName 127.0.0.1\n  Port {port}\n  IdentityFile {wrong}\n\
+             Host far\n  HostName {far_address}\n  Port {port}\n  IdentityFile {id}\n\
              Host *\n  IdentitiesOnly yes\n  UserKnownHostsFile {known}\n  \
              StrictHostKeyChecking yes\n",
             id = p("id"),
@@ -133,6 +154,7 @@ impl SshServer {
         SshServer {
             _daemon: daemon,
             dir,
+            far_address,
         }
     }
 
