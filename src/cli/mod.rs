@@ -191,8 +191,8 @@ pub enum GetCommand {
         /// Use the address nodes use among themselves instead of the host's
         #[arg(long, conflicts_with = "server")]
         internal: bool,
-        /// Server address for someone else (https://HOST[:PORT], the port defaulting to the
-        /// published one), for handing the cluster out
+        /// Server address for someone else, for handing the cluster out: https://HOST:PORT, or
+        /// https://HOST for the published port
         #[arg(long, value_name = "URL")]
         server: Option<String>,
     },

@@ -1,5 +1,7 @@
 //! Reaching the engine: from a resolved endpoint to a bollard client that has agreed on an API
-//! version. Only this file knows bollard's URL schemes and which TLS files it wants.
+//! version. Only this file knows bollard's URL schemes and which TLS files it wants; `ssh://`
+//! engines go through bollard's custom transport, a hyper client whose connections are
+//! [`super::ssh`] children.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -41,7 +43,9 @@ impl DockerProvider {
         Ok(provider)
     }
 
-    /// The engine host (see [`DockerProvider::engine_host`]): `None` while it is this machine.
+    /// The engine's host as this machine names it when it is another machine (`ssh://` and
+    /// `tcp://` engines; for an ssh alias, the `HostName` ssh resolves it to); `None` when the
+    /// engine runs here.
     pub fn engine_host(&self) -> Option<&str> {
         self.engine_host.as_deref()
     }
