@@ -21,6 +21,15 @@ pub fn is_local_host(host: &str) -> bool {
     host.eq_ignore_ascii_case("localhost") || is_loopback(host.trim_matches(['[', ']']))
 }
 
+/// The engine host of a `tcp://` engine (`host:port`, `[v6]:port`), unless it is this machine.
+pub fn tcp_engine_host(authority: &str) -> Option<String> {
+    let name = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(v6),
+        None => authority.rsplit_once(':').map_or(authority, |(h, _)| h),
+    };
+    (!name.is_empty() && !is_local_host(name)).then(|| name.to_string())
+}
+
 /// The API server would be published where nobody here can reach it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
@@ -114,6 +123,20 @@ mod tests {
         );
         assert!(extra_cert_sans("203.0.113.7", Some("box.lan")).is_empty());
         assert!(extra_cert_sans("0.0.0.0", None).is_empty());
+    }
+
+    #[test]
+    fn tcp_engines_name_their_host() {
+        let cases = [
+            ("big.example.org:2376", Some("big.example.org")),
+            ("[2001:db8::1]:2376", Some("2001:db8::1")),
+            ("127.0.0.1:2375", None),
+            ("localhost:2376", None),
+            ("[::1]:2376", None),
+        ];
+        for (authority, want) in cases {
+            assert_eq!(tcp_engine_host(authority).as_deref(), want, "{authority}");
+        }
     }
 
     #[test]

@@ -35,10 +35,7 @@ impl DockerProvider {
     pub async fn connect_endpoint(endpoint: &Endpoint) -> Result<DockerProvider> {
         let mut provider = Self::connect_kind(endpoint).await?;
         if let EndpointKind::Tcp { host, .. } = &endpoint.kind {
-            let name = host.rsplit_once(':').map_or(host.as_str(), |(h, _)| h);
-            if !remote::is_local_host(name) {
-                provider.engine_host = Some(name.trim_matches(['[', ']']).to_string());
-            }
+            provider.engine_host = remote::tcp_engine_host(host);
         }
         Ok(provider)
     }
