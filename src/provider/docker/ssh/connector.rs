@@ -66,16 +66,18 @@ impl SshConnector {
     }
 
     fn spawn(&self, handshake: OwnedSemaphorePermit) -> io::Result<SshStream> {
-        let mut child = Command::new("ssh")
+        let mut command = Command::new("ssh");
+        command
             .args(self.target.args())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
-            // Its own process group: Ctrl-C in the terminal goes to minik, which still needs
-            // the connections to clean up; minik ends the children itself.
-            .process_group(0)
-            .kill_on_drop(true)
-            .spawn()?;
+            .kill_on_drop(true);
+        // Its own process group: Ctrl-C in the terminal goes to minik, which still needs the
+        // connections to clean up; minik ends the children itself.
+        #[cfg(unix)]
+        command.process_group(0);
+        let mut child = command.spawn()?;
         let (stdin, stdout) = match (child.stdin.take(), child.stdout.take()) {
             (Some(i), Some(o)) => (i, o),
             _ => return Err(io::Error::other("ssh started without pipes")),
