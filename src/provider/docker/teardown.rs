@@ -63,3 +63,34 @@ pub(super) fn unkillable(e: ProviderError, node: &str, action: &'static str) -> 
         other => other,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hint::Hint;
+
+    fn api(message: &str) -> ProviderError {
+        ProviderError::Api {
+            call: EngineCall::ContainerRemove,
+            target: "lab-worker".into(),
+            message: message.into(),
+        }
+    }
+
+    #[test]
+    fn a_second_stuck_kill_names_the_node_and_the_manual_fix() {
+        let stuck = "cannot remove - tried to kill container, but did not receive an exit event";
+        let e = unkillable(api(stuck), "lab-worker", "removed");
+        assert!(matches!(e, ProviderError::Unkillable { .. }), "{e:?}");
+        assert!(e
+            .to_string()
+            .starts_with("node lab-worker could not be removed: its processes did not exit"));
+        let hint = e.hint().unwrap_or_default();
+        assert!(hint.contains("echo THAWED > $f"), "{hint}");
+        assert!(hint.contains("'{{.Id}}' lab-worker"), "{hint}");
+        assert!(hint.ends_with("docker rm -f lab-worker`"), "{hint}");
+        // Any other failure is reported as the engine said it.
+        let other = unkillable(api("removal already in progress"), "lab-worker", "removed");
+        assert!(matches!(other, ProviderError::Api { .. }), "{other:?}");
+    }
+}
