@@ -64,12 +64,16 @@ pub fn check_api_address(address: &str, engine_host: Option<&str>) -> Result<(),
 }
 
 /// The host a kubeconfig on this machine uses for an API published on `listen_address`: the
-/// address itself, or for "every address" the engine host (this machine: 127.0.0.1).
+/// address itself, or for "every address" the engine host (this machine: its loopback address
+/// of the same family).
 pub fn kubeconfig_host(listen_address: &str, engine_host: Option<&str>) -> String {
-    if is_unspecified(listen_address) {
-        engine_host.unwrap_or("127.0.0.1").to_string()
-    } else {
-        listen_address.to_string()
+    if !is_unspecified(listen_address) {
+        return listen_address.to_string();
+    }
+    match engine_host {
+        Some(host) => host.to_string(),
+        None if listen_address.contains(':') => "::1".to_string(),
+        None => "127.0.0.1".to_string(),
     }
 }
 
@@ -108,6 +112,7 @@ mod tests {
         assert_eq!(kubeconfig_host("::", Some("box.lan")), "box.lan");
         assert_eq!(kubeconfig_host("203.0.113.7", remote), "203.0.113.7");
         assert_eq!(kubeconfig_host("0.0.0.0", None), "127.0.0.1");
+        assert_eq!(kubeconfig_host("::", None), "::1");
         assert_eq!(kubeconfig_host("127.0.0.1", None), "127.0.0.1");
     }
 
