@@ -26,6 +26,10 @@ pub enum Error {
     #[error(transparent)]
     Load(LoadError),
 
+    /// A bundle file, or serving or fetching one (a damaged bundle is a failure, not bad input).
+    #[error(transparent)]
+    Bundle(#[from] crate::bundle::BundleError),
+
     /// A config file (or the flags applied to it) is invalid; every problem is listed.
     #[error("{0}")]
     Config(#[from] crate::config::ConfigErrors),
@@ -73,6 +77,7 @@ impl Error {
     fn provider(&self) -> Option<&ProviderError> {
         match self {
             Error::Provider(p) => Some(p),
+            Error::Bundle(b) => b.provider(),
             Error::Cluster(c) => match c.root() {
                 ClusterError::Provider(p) => Some(p),
                 _ => None,
@@ -97,6 +102,7 @@ impl Error {
             Error::Usage { .. } | Error::Config(_) => true,
             Error::NodeImage(e) => e.is_bad_input(),
             Error::Load(e) => e.is_bad_input(),
+            Error::Bundle(e) => e.is_bad_input(),
             Error::Provider(_) | Error::Failed { .. } | Error::Output(_) => false,
         };
         if bad_input {
@@ -135,6 +141,7 @@ impl Hint for Error {
             Error::Provider(p) => p.hint(),
             Error::NodeImage(e) => e.hint(),
             Error::Load(e) => e.hint(),
+            Error::Bundle(e) => e.hint(),
             Error::Config(_) | Error::Interrupted(_) | Error::Output(_) => None,
         }
     }

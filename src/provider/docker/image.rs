@@ -1,8 +1,11 @@
-//! Images: presence, pulls, builds and commits.
+//! Images: presence, pulls, builds, commits, loads and removals.
 
 use std::collections::{BTreeMap, HashMap};
 
-use bollard::query_parameters::{BuildImageOptions, CommitContainerOptions, CreateImageOptions};
+use bollard::query_parameters::{
+    BuildImageOptions, CommitContainerOptions, CreateImageOptions, ImportImageOptions,
+    RemoveImageOptions,
+};
 use bytes::Bytes;
 use futures_util::StreamExt;
 
@@ -93,6 +96,39 @@ pub async fn pull(
         }
     }
     Ok(())
+}
+
+/// `docker load` from a stream; an error item aborts the upload (nothing gets tagged).
+pub async fn load(p: &DockerProvider, source: crate::provider::ByteStream) -> Result<()> {
+    let opts = ImportImageOptions {
+        quiet: true,
+        ..Default::default()
+    };
+    let mut stream = p.client().import_image_stream(opts, source, None);
+    while let Some(item) = stream.next().await {
+        let info = item.map_err(|e| api_error("image load", "an image archive", e))?;
+        if let Some(err) = info.error_detail.and_then(|d| d.message) {
+            return Err(ProviderError::Api {
+                call: "image load",
+                target: "an image archive".into(),
+                message: err,
+            });
+        }
+    }
+    Ok(())
+}
+
+pub async fn remove(p: &DockerProvider, image: &str) -> Result<()> {
+    let opts = RemoveImageOptions {
+        force: false,
+        noprune: false,
+        ..Default::default()
+    };
+    match p.client().remove_image(image, Some(opts), None).await {
+        Ok(_) => Ok(()),
+        Err(e) if status_code(&e) == Some(404) => Ok(()),
+        Err(e) => Err(api_error("image remove", image, e)),
+    }
 }
 
 /// Build an image from a tar build context, streaming the builder's output lines to `on_line`.
