@@ -195,3 +195,79 @@ fn describe(e: &dyn std::error::Error) -> String {
     }
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::http::HeaderMap;
+    use axum::routing::get;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    #[test]
+    fn urls_get_the_bundle_path() {
+        let u = |s: &str| bundle_url(s).map(|u| u.to_string());
+        assert_eq!(
+            u("http://10.0.0.5:8370").unwrap(),
+            "http://10.0.0.5:8370/bundle.minik"
+        );
+        assert_eq!(
+            u("10.0.0.5:8370/").unwrap(),
+            "http://10.0.0.5:8370/bundle.minik"
+        );
+        assert_eq!(u("http://h/x.minik").unwrap(), "http://h/x.minik");
+        assert!(u("https://h").unwrap_err().contains("only http://"));
+        assert_eq!(
+            partial_path(Path::new("a/b.minik")),
+            PathBuf::from("a/b.minik.partial")
+        );
+    }
+
+    /// A server that drops the first download halfway (an error in its body), then answers
+    /// range requests with ServeFile: the download must resume and end byte-identical.
+    #[tokio::test]
+    async fn a_dropped_connection_is_resumed_with_a_range_request() {
+        let dir = tempfile::tempdir().unwrap();
+        let source = dir.path().join("served.minik");
+        let data: Vec<u8> = (0..3_000_000u32).map(|i| (i * 7 % 251) as u8).collect();
+        std::fs::write(&source, &data).unwrap();
+        let ranges = Arc::new(AtomicUsize::new(0));
+        let (data2, file, seen) = (data.clone(), source.clone(), ranges.clone());
+        let app = axum::Router::new().route(
+            "/bundle.minik",
+            get(move |headers: HeaderMap, req: axum::extract::Request| {
+                let (data, file, seen) = (data2.clone(), file.clone(), seen.clone());
+                async move {
+                    use tower::ServiceExt;
+                    if headers.contains_key(header::RANGE) {
+                        seen.fetch_add(1, Ordering::SeqCst);
+                        let served = tower_http::services::ServeFile::new(file)
+                            .oneshot(req)
+                            .await;
+                        return axum::response::IntoResponse::into_response(served.unwrap());
+                    }
+                    let half = Bytes::from(data[..data.len() / 2].to_vec());
+                    let body = futures_util::stream::iter([
+                        Ok(half),
+                        Err(std::io::Error::other("cable pulled")),
+                    ]);
+                    axum::response::Response::builder()
+                        .header(header::CONTENT_LENGTH, data.len())
+                        .body(Body::from_stream(body))
+                        .unwrap()
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        let out = dir.path().join("got.minik");
+        let url = bundle_url(&format!("127.0.0.1:{port}")).unwrap();
+        let total = download(&url, &out, &Events::silent()).await.unwrap();
+        assert_eq!(total, data.len() as u64);
+        assert!(std::fs::read(&out).unwrap() == data, "resumed file differs");
+        assert_eq!(ranges.load(Ordering::SeqCst), 1);
+        assert!(!partial_path(&out).exists());
+    }
+}

@@ -113,11 +113,13 @@ fn node_images(node: &str) -> String {
 
 #[test]
 fn a_served_bundle_makes_a_three_node_cluster_with_no_image_present() {
+    // Declared before the cluster so they are removed after its containers (which use them).
+    let id = common::unique("b");
+    let node_image = format!("minik/node:bundle-{id}");
+    let app = format!("minik.e2e/bundle-app:{id}");
+    let _images = RemoveImages(vec![node_image.clone(), app.clone()]);
     let tc = TestCluster::new("e2ebundle");
     let cluster = tc.name.clone();
-    let node_image = format!("minik/node:bundle-{cluster}");
-    let app = format!("minik.e2e/bundle-app:{cluster}");
-    let _images = RemoveImages(vec![node_image.clone(), app.clone()]);
     build(
         &node_image,
         &format!(
