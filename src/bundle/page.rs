@@ -61,8 +61,10 @@ fn human(bytes: u64) -> String {
     let b = bytes as f64;
     if b >= 1e9 {
         format!("{:.1} GB", b / 1e9)
+    } else if b >= 1e6 {
+        format!("{:.0} MB", b / 1e6)
     } else {
-        format!("{:.0} MB", (b / 1e6).max(1.0))
+        format!("{:.0} kB", (b / 1e3).ceil())
     }
 }
 
@@ -117,6 +119,7 @@ mod tests {
         assert!(page.contains("minik/node:v1.36.1"));
         assert!(page.contains("2.0 GB"));
         assert!(!page.contains("No minik yet"));
+        assert_eq!(human(18), "1 kB");
         let page = render(&manifest(true), "h");
         assert!(page.contains("<a href=\"/minik/minik-linux-amd64\">minik-linux-amd64</a> (30 MB)"));
     }
