@@ -1,10 +1,12 @@
 //! `minik bundle load`: every image part streamed into the engine (`docker load`) while its
-//! SHA-256 is computed, with the last chunk held back until the part checks out. A cut-off or
+//! SHA-256 is computed, with its last mebibyte held back until the part checks out. A cut-off or
 //! altered part gets an error item instead, which aborts the upload: the engine sees a broken
 //! request, not an archive's end, and tags nothing. Afterwards any name that this load made
 //! appear is removed anyway (from this part and from the parts before it), so a refused bundle
 //! leaves the engine as it was. Images already present under every name at the saved ID are
 //! skipped, so loading twice (`bundle fetch`, then `create --bundle`) costs nothing.
+
+use std::collections::VecDeque;
 
 use bytes::{Bytes, BytesMut};
 use tokio::io::AsyncReadExt;
@@ -16,8 +18,12 @@ use super::BundleError;
 use crate::events::{Events, Step};
 use crate::provider::{ByteStream, Provider};
 
-/// Read from the bundle in pieces this big (the held-back piece is one of them).
+/// Read from the bundle in pieces this big.
 const CHUNK: usize = 1 << 20;
+/// At least this much of a part's end is held back until it checks out: more than the tar's
+/// end-of-archive blocks and the `manifest.json` and `repositories` entries `docker save` puts
+/// last, so the engine has seen neither the archive's end nor any tag before the check.
+const HOLD: usize = 1 << 20;
 /// Pieces in flight to the engine.
 const IN_FLIGHT: usize = 4;
 
@@ -114,7 +120,7 @@ async fn load_part(
     let upload = provider.load_images(source);
     let feed = async move {
         let mut verifier = Verifier::new(part);
-        let mut held: Option<Bytes> = None;
+        let mut held = HoldBack::new(HOLD);
         loop {
             let mut buf = BytesMut::with_capacity(CHUNK);
             let n = match reader.read_buf(&mut buf).await {
@@ -134,17 +140,19 @@ async fn load_part(
             }
             verifier.update(&buf);
             step.progress(verifier.seen(), Some(part.size));
-            if let Some(previous) = held.replace(buf.freeze()) {
+            for ready in held.push(buf.freeze()) {
                 // A closed channel means the engine gave up; its error is reported.
-                if tx.send(Ok(previous)).await.is_err() {
+                if tx.send(Ok(ready)).await.is_err() {
                     return Ok(());
                 }
             }
         }
         match verifier.finish() {
             Ok(()) => {
-                if let Some(last) = held {
-                    let _ = tx.send(Ok(last)).await;
+                for rest in held.rest {
+                    if tx.send(Ok(rest)).await.is_err() {
+                        break;
+                    }
                 }
                 Ok(())
             }
@@ -171,5 +179,59 @@ async fn undo(provider: &dyn Provider, added: &[String], events: &Events) {
                 "could not remove {name}, loaded from a refused bundle: {e}"
             )),
         }
+    }
+}
+
+/// Chunks on their way to the engine, the last `hold` bytes kept back.
+struct HoldBack {
+    hold: usize,
+    rest: VecDeque<Bytes>,
+    len: usize,
+}
+
+impl HoldBack {
+    fn new(hold: usize) -> HoldBack {
+        HoldBack {
+            hold,
+            rest: VecDeque::new(),
+            len: 0,
+        }
+    }
+
+    /// Take `chunk`; the chunks that may go now (those the last `hold` bytes do not need).
+    fn push(&mut self, chunk: Bytes) -> Vec<Bytes> {
+        self.len += chunk.len();
+        self.rest.push_back(chunk);
+        let mut ready = Vec::new();
+        while let Some(first) = self.rest.front() {
+            if self.len - first.len() < self.hold {
+                break;
+            }
+            self.len -= first.len();
+            ready.extend(self.rest.pop_front());
+        }
+        ready
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn at_least_the_last_hold_bytes_wait_for_the_check() {
+        let mut h = HoldBack::new(10);
+        let sent: usize = [4usize, 4, 4, 4, 4, 1]
+            .iter()
+            .flat_map(|&n| h.push(Bytes::from(vec![0u8; n])))
+            .map(|b| b.len())
+            .sum();
+        let held: usize = h.rest.iter().map(Bytes::len).sum();
+        assert_eq!(sent + held, 21);
+        assert!(held >= 10, "held {held}");
+        assert!(held < 10 + 4, "held {held}: more than needed");
+        // A part smaller than the hold is held whole.
+        let mut h = HoldBack::new(10);
+        assert!(h.push(Bytes::from_static(b"tiny")).is_empty());
     }
 }
