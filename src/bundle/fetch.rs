@@ -156,12 +156,19 @@ pub async fn download(url: &Uri, out: &Path, events: &Events) -> Result<u64, Bun
         };
         fruitless = if have > before { 0 } else { fruitless + 1 };
         if fruitless >= ATTEMPTS {
+            drop(file);
+            // An empty partial file is no progress worth keeping.
+            if have == 0 {
+                let _ = tokio::fs::remove_file(&partial).await;
+            }
             return Err(failed(why));
         }
+        let wait = Duration::from_millis(500 * u64::from(fruitless + 1));
         events.warn(format!(
-            "download interrupted at {have} bytes ({why}); resuming"
+            "download stopped at {have} bytes ({why}); trying again in {:.1}s",
+            wait.as_secs_f64()
         ));
-        tokio::time::sleep(Duration::from_millis(500 * u64::from(fruitless + 1))).await;
+        tokio::time::sleep(wait).await;
     };
     file.get_mut().sync_all().await.map_err(local)?;
     drop(file);

@@ -21,7 +21,7 @@ pub use error::BundleError;
 pub use format::{Manifest, Part, PartKind};
 pub use load::{load, Loaded};
 pub use read::{Bundle, Verifier};
-pub use serve::{serve, verify};
+pub use serve::{lan_address, serve, verify};
 
 use std::path::Path;
 

@@ -4,12 +4,13 @@
 //! bundle carries; and `/`, a page with the one command attendees run. Every part is checked
 //! once before serving starts, so a damaged bundle is never handed to a whole room.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::extract::{Path as UrlPath, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::extract::{ConnectInfo, Path as UrlPath, Request, State};
+use axum::http::{header, HeaderMap, Method, StatusCode};
+use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
@@ -76,11 +77,47 @@ pub async fn serve(
         .route("/manifest.json", get(manifest))
         .route("/minik/{file}", get(release_file))
         .route_service(BUNDLE_PATH, ServeFile::new(&bundle.path))
-        .with_state(Arc::new(bundle));
+        .with_state(Arc::new(bundle))
+        .layer(middleware::from_fn_with_state(
+            events.clone(),
+            log_downloads,
+        ));
     on_ready(bound);
-    axum::serve(listener, app)
-        .await
-        .map_err(|e| BundleError::Serve(e.to_string()))
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .await
+    .map_err(|e| BundleError::Serve(e.to_string()))
+}
+
+/// One line per download (and per resumed download) for the organiser.
+async fn log_downloads(
+    State(events): State<Events>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if request.uri().path() == BUNDLE_PATH && request.method() == Method::GET {
+        let range = request
+            .headers()
+            .get(header::RANGE)
+            .and_then(|r| r.to_str().ok())
+            .map(|r| format!(", resuming from {}", r.trim_start_matches("bytes=")))
+            .unwrap_or_default();
+        events.info(format!("{} is downloading the bundle{range}", peer.ip()));
+    }
+    next.run(request).await
+}
+
+/// The address other machines most likely reach this one at: the source address of the route
+/// to an outside address (connecting a UDP socket sends nothing). `None` without such a route.
+pub fn lan_address() -> Option<IpAddr> {
+    let socket = std::net::UdpSocket::bind("0.0.0.0:0").ok()?;
+    // TEST-NET-1: never answers, but the default route picks the room's interface.
+    socket.connect("192.0.2.1:9").ok()?;
+    let ip = socket.local_addr().ok()?.ip();
+    (!ip.is_unspecified() && !ip.is_loopback()).then_some(ip)
 }
 
 async fn index(State(bundle): State<Arc<Bundle>>, headers: HeaderMap) -> Html<String> {

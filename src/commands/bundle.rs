@@ -59,7 +59,10 @@ pub async fn serve(ctx: &Ctx, args: BundleServeArgs) -> Result<(), Error> {
     let events = ctx.events.clone();
     bundle::serve(bundle, address, &ctx.events, move |bound| {
         let shown = if bound.ip().is_unspecified() {
-            format!("http://THIS-LAPTOP'S-ADDRESS:{}", bound.port())
+            match bundle::lan_address() {
+                Some(ip) => format!("http://{}", std::net::SocketAddr::new(ip, bound.port())),
+                None => format!("http://THIS-LAPTOP'S-ADDRESS:{}", bound.port()),
+            }
         } else {
             format!("http://{bound}")
         };
