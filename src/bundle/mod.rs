@@ -9,6 +9,7 @@
 mod create;
 mod error;
 pub mod fetch;
+mod for_create;
 pub mod format;
 mod load;
 pub mod page;
@@ -18,6 +19,7 @@ mod write;
 
 pub use create::{create, CreateBundle};
 pub use error::BundleError;
+pub use for_create::FromBundle;
 pub use format::{Manifest, Part, PartKind};
 pub use load::{load, Loaded};
 pub use read::{Bundle, Verifier};

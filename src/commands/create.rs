@@ -1,7 +1,7 @@
 //! `minik create`: the flags to a create request, one library call, the summary.
 
-use super::bundle::FromBundle;
 use super::{engine, Ctx};
+use crate::bundle::FromBundle;
 use crate::cli::CreateArgs;
 use crate::cluster::create::{create, CreateOutcome, CreateRequest};
 use crate::config;
@@ -32,13 +32,24 @@ pub async fn run(ctx: &Ctx, args: CreateArgs) -> Result<(), Error> {
     .check()?;
     let engine = engine::connect_engine(ctx).await?;
     if let Some(b) = &from_bundle {
-        super::or_interrupted(async { b.load(ctx, &engine.provider).await.map(drop) }).await?;
+        super::or_interrupted(async {
+            b.load(&ctx.events, &engine.provider)
+                .await
+                .map(drop)
+                .map_err(Error::from)
+        })
+        .await?;
     }
     let opts = request.prepare(&engine, &ctx.events).await?;
     let cluster_name = opts.config.name.clone();
     let done = create(&engine.provider, opts, &ctx.events).await?;
     if let Some(b) = &from_bundle {
-        super::or_interrupted(b.load_into_nodes(ctx, &engine.provider, &cluster_name)).await?;
+        super::or_interrupted(async {
+            b.load_into_nodes(&ctx.events, &engine.provider, &cluster_name)
+                .await
+                .map_err(Error::from)
+        })
+        .await?;
     }
     report(ctx, &cluster_name, explicit_kubeconfig, &done);
     Ok(())
