@@ -5,6 +5,7 @@
 //! 3 the container engine is unreachable; 129, 130, 143 interrupted by SIGHUP, Ctrl-C
 //! (SIGINT, Ctrl-Break), SIGTERM: 128 + the signal's number, as shells report it.
 
+use crate::bundle::BundleError;
 use crate::cluster::create::PrepareError;
 use crate::cluster::engine::EngineError;
 use crate::cluster::load::LoadError;
@@ -30,7 +31,7 @@ pub enum Error {
 
     /// A bundle file, or serving or fetching one (a damaged bundle is a failure, not bad input).
     #[error(transparent)]
-    Bundle(#[from] crate::bundle::BundleError),
+    Bundle(BundleError),
 
     /// A config file (or the flags applied to it) is invalid; every problem is listed.
     #[error("{0}")]
@@ -168,6 +169,21 @@ impl From<PrepareError> for Error {
             PrepareError::Cluster(c) => Error::Cluster(c),
             PrepareError::Provider(p) => Error::Provider(p),
             PrepareError::NodeImage(n) => Error::NodeImage(n),
+        }
+    }
+}
+
+impl From<BundleError> for Error {
+    fn from(e: BundleError) -> Error {
+        match e {
+            BundleError::Usage { message, hint } => Error::Usage {
+                message,
+                hint: Some(hint),
+            },
+            BundleError::Config(c) => Error::Config(c),
+            BundleError::Cluster(c) => Error::Cluster(c),
+            BundleError::Provider(p) => Error::Provider(p),
+            e => Error::Bundle(e),
         }
     }
 }

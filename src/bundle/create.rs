@@ -10,7 +10,6 @@ use super::write::{self, Planned, Source};
 use super::BundleError;
 use crate::cluster::loadbalancer::{self, BalancerImage};
 use crate::config::LoadedConfig;
-use crate::error::Error;
 use crate::events::Events;
 use crate::k8s_version::{InvalidVersion, KubeVersion};
 use crate::nodeimage;
@@ -34,21 +33,21 @@ pub async fn create(
     provider: &dyn Provider,
     req: &CreateBundle,
     events: &Events,
-) -> Result<Manifest, Error> {
+) -> Result<Manifest, BundleError> {
     let version: Option<KubeVersion> = req
         .kubernetes_version
         .as_deref()
         .map(str::parse)
         .transpose()
-        .map_err(|e: InvalidVersion| {
-            Error::usage(e.to_string(), "for example: --kubernetes-version v1.36.1")
+        .map_err(|e: InvalidVersion| BundleError::Usage {
+            message: e.to_string(),
+            hint: "for example: --kubernetes-version v1.36.1".into(),
         })?;
     if req.output.is_dir() {
         return Err(BundleError::BadInput {
             path: req.output.clone(),
             reason: "is a folder; name the bundle file to write, e.g. -o room.minik".into(),
-        }
-        .into());
+        });
     }
     let (config_text, config) = match &req.config {
         Some(path) => {
@@ -70,12 +69,16 @@ pub async fn create(
     let node_image = match &req.node_image {
         Some(i) => i.clone(),
         None => {
-            let v = match &version {
-                Some(v) => v.clone(),
-                None => nodeimage::DEFAULT_KUBERNETES_VERSION
-                    .parse()
-                    .map_err(|e: InvalidVersion| Error::usage(e.to_string(), ""))?,
-            };
+            let v =
+                match &version {
+                    Some(v) => v.clone(),
+                    None => nodeimage::DEFAULT_KUBERNETES_VERSION.parse().map_err(
+                        |e: InvalidVersion| BundleError::Usage {
+                            message: e.to_string(),
+                            hint: "choose one with --kubernetes-version".into(),
+                        },
+                    )?,
+                };
             nodeimage::minik_image(&v)
         }
     };
@@ -142,15 +145,15 @@ pub async fn create(
         });
     }
     let version = version.map(|v| v.to_string());
-    Ok(write::write(provider, parts, version, &req.output, events).await?)
+    write::write(provider, parts, version, &req.output, events).await
 }
 
 /// The image's ID; an image that is not here is refused (minik never pulls).
-async fn present(provider: &dyn Provider, image: &str) -> Result<String, Error> {
+async fn present(provider: &dyn Provider, image: &str) -> Result<String, BundleError> {
     provider
         .image_id(image)
         .await?
-        .ok_or_else(|| crate::cluster::load::LoadError::ImageNotPresent(image.into()).into())
+        .ok_or_else(|| BundleError::ImageNotPresent(image.into()))
 }
 
 /// The regular files of `dir` (not its subfolders), by name.

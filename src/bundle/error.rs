@@ -53,6 +53,21 @@ pub enum BundleError {
     #[error("downloading {url} failed: {reason}")]
     Download { url: String, reason: String },
 
+    #[error("image {0:?} is not present locally")]
+    ImageNotPresent(String),
+
+    /// A flag's value is wrong (`--kubernetes-version`).
+    #[error("{message}")]
+    Usage { message: String, hint: String },
+
+    /// The config file to carry is invalid; every problem is listed.
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigErrors),
+
+    /// The load balancer probe (which image runs an HA cluster's balancer) failed.
+    #[error(transparent)]
+    Cluster(#[from] crate::cluster::ClusterError),
+
     #[error(transparent)]
     Provider(#[from] ProviderError),
 }
@@ -63,13 +78,17 @@ impl BundleError {
         match self {
             BundleError::Unreadable { .. }
             | BundleError::NotABundle { .. }
-            | BundleError::BadInput { .. } => true,
+            | BundleError::BadInput { .. }
+            | BundleError::Usage { .. }
+            | BundleError::Config(_) => true,
+            BundleError::Cluster(c) => c.is_bad_input(),
             BundleError::Truncated { .. }
             | BundleError::Corrupt { .. }
             | BundleError::Write { .. }
             | BundleError::Load { .. }
             | BundleError::Serve(_)
             | BundleError::Download { .. }
+            | BundleError::ImageNotPresent(_)
             | BundleError::Provider(_) => false,
         }
     }
@@ -77,6 +96,10 @@ impl BundleError {
     pub fn provider(&self) -> Option<&ProviderError> {
         match self {
             BundleError::Provider(p) | BundleError::Load { source: p, .. } => Some(p),
+            BundleError::Cluster(c) => match c.root() {
+                crate::cluster::ClusterError::Provider(p) => Some(p),
+                _ => None,
+            },
             _ => None,
         }
     }
@@ -100,6 +123,11 @@ impl Hint for BundleError {
                  same command again to resume"
                     .into(),
             ),
+            BundleError::ImageNotPresent(name) => Some(format!(
+                "minik never pulls: `docker pull {name}` or `docker build -t {name} .` it first"
+            )),
+            BundleError::Usage { hint, .. } => Some(hint.clone()),
+            BundleError::Cluster(c) => c.hint(),
             BundleError::Provider(p) | BundleError::Load { source: p, .. } => p.hint(),
             _ => None,
         }

@@ -21,7 +21,7 @@ use crate::provider::{ByteStream, Provider};
 const CHUNK: usize = 1 << 20;
 
 /// Where a part's bytes come from.
-pub enum Source {
+pub(crate) enum Source {
     /// `docker save` of these names (one image), with its ID and the engine's size estimate.
     Image {
         names: Vec<String>,
@@ -33,14 +33,14 @@ pub enum Source {
 }
 
 /// One part to write: its entry name, kind and source.
-pub struct Planned {
+pub(crate) struct Planned {
     pub name: String,
     pub kind: PartKind,
     pub source: Source,
 }
 
 /// Write `parts` into a new bundle at `out`; returns its manifest.
-pub async fn write(
+pub(crate) async fn write(
     provider: &dyn Provider,
     parts: Vec<Planned>,
     kubernetes_version: Option<String>,

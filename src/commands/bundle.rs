@@ -5,7 +5,7 @@ use crate::bundle::{self, Bundle, CreateBundle, Loaded, PartKind};
 use crate::cli::{BundleCreateArgs, BundleFetchArgs, BundleServeArgs};
 use crate::error::Error;
 
-pub async fn create(ctx: &Ctx, args: BundleCreateArgs) -> Result<(), Error> {
+pub(super) async fn create(ctx: &Ctx, args: BundleCreateArgs) -> Result<(), Error> {
     let provider = engine::connect(ctx).await?;
     let request = CreateBundle {
         output: args.output,
@@ -44,7 +44,7 @@ pub async fn create(ctx: &Ctx, args: BundleCreateArgs) -> Result<(), Error> {
     Ok(())
 }
 
-pub async fn load(ctx: &Ctx, file: std::path::PathBuf) -> Result<(), Error> {
+pub(super) async fn load(ctx: &Ctx, file: std::path::PathBuf) -> Result<(), Error> {
     // A file that is not a bundle is refused before the engine is contacted.
     let bundle = Bundle::open(&file).await?;
     let provider = engine::connect(ctx).await?;
@@ -53,7 +53,7 @@ pub async fn load(ctx: &Ctx, file: std::path::PathBuf) -> Result<(), Error> {
     Ok(())
 }
 
-pub async fn serve(ctx: &Ctx, args: BundleServeArgs) -> Result<(), Error> {
+pub(super) async fn serve(ctx: &Ctx, args: BundleServeArgs) -> Result<(), Error> {
     let bundle = Bundle::open(&args.file).await?;
     let address = std::net::SocketAddr::new(args.address, args.port);
     let events = ctx.events.clone();
@@ -77,7 +77,7 @@ pub async fn serve(ctx: &Ctx, args: BundleServeArgs) -> Result<(), Error> {
     Ok(())
 }
 
-pub async fn fetch(ctx: &Ctx, args: BundleFetchArgs) -> Result<(), Error> {
+pub(super) async fn fetch(ctx: &Ctx, args: BundleFetchArgs) -> Result<(), Error> {
     // The engine is checked first, so nobody downloads gigabytes to learn it is not running.
     let provider = if args.no_load {
         None

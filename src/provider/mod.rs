@@ -82,7 +82,7 @@ pub trait Provider: Send + Sync {
     async fn load_images(&self, source: ByteStream) -> Result<()> {
         drop(source);
         Err(ProviderError::Api {
-            call: "image load",
+            call: EngineCall::ImageLoad,
             target: "an image archive".into(),
             message: format!("the {} engine cannot load images", self.name()),
         })
@@ -92,7 +92,7 @@ pub trait Provider: Send + Sync {
     /// loses this one). A missing name is not an error.
     async fn remove_image(&self, image: &str) -> Result<()> {
         Err(ProviderError::Api {
-            call: "image remove",
+            call: EngineCall::ImageRemove,
             target: image.into(),
             message: format!("the {} engine cannot remove images", self.name()),
         })

@@ -103,17 +103,17 @@ pub(super) async fn pull(
 }
 
 /// `docker load` from a stream; an error item aborts the upload (nothing gets tagged).
-pub async fn load(p: &DockerProvider, source: crate::provider::ByteStream) -> Result<()> {
+pub(super) async fn load(p: &DockerProvider, source: crate::provider::ByteStream) -> Result<()> {
     let opts = ImportImageOptions {
         quiet: true,
         ..Default::default()
     };
     let mut stream = p.client().import_image_stream(opts, source, None);
     while let Some(item) = stream.next().await {
-        let info = item.map_err(|e| api_error("image load", "an image archive", e))?;
+        let info = item.map_err(|e| api_error(EngineCall::ImageLoad, "an image archive", e))?;
         if let Some(err) = info.error_detail.and_then(|d| d.message) {
             return Err(ProviderError::Api {
-                call: "image load",
+                call: EngineCall::ImageLoad,
                 target: "an image archive".into(),
                 message: err,
             });
@@ -122,7 +122,7 @@ pub async fn load(p: &DockerProvider, source: crate::provider::ByteStream) -> Re
     Ok(())
 }
 
-pub async fn remove(p: &DockerProvider, image: &str) -> Result<()> {
+pub(super) async fn remove(p: &DockerProvider, image: &str) -> Result<()> {
     let opts = RemoveImageOptions {
         force: false,
         noprune: false,
@@ -131,7 +131,7 @@ pub async fn remove(p: &DockerProvider, image: &str) -> Result<()> {
     match p.client().remove_image(image, Some(opts), None).await {
         Ok(_) => Ok(()),
         Err(e) if status_code(&e) == Some(404) => Ok(()),
-        Err(e) => Err(api_error("image remove", image, e)),
+        Err(e) => Err(api_error(EngineCall::ImageRemove, image, e)),
     }
 }
 
