@@ -11,6 +11,7 @@ mod doctor;
 mod e2e_bundle;
 mod e2e_cluster;
 mod e2e_containerd;
+mod e2e_frozen;
 mod e2e_ha;
 mod e2e_lifecycle;
 mod e2e_load;
