@@ -6,6 +6,7 @@ pub mod create;
 pub mod delete;
 pub mod engine;
 mod error;
+pub mod init;
 pub mod kubeconfig;
 pub mod lifecycle;
 pub mod load;
@@ -16,6 +17,7 @@ pub mod node;
 pub mod node_ops;
 pub mod runtime;
 pub mod state;
+pub mod workshop;
 
 pub use error::ClusterError;
 

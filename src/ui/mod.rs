@@ -4,15 +4,18 @@
 
 mod doctor;
 mod error;
+pub mod init;
 mod status;
 mod style;
 mod table;
+mod workshop;
 
 pub use doctor::doctor_text;
 pub use error::render_error;
 pub use status::Terminal;
 pub use style::Paint;
 pub use table::table;
+pub use workshop::workshop_text;
 
 use std::io::IsTerminal;
 
