@@ -345,8 +345,8 @@ pub struct DoctorArgs {
 
 #[derive(Debug, Args)]
 pub struct InitArgs {
-    /// Cluster name [default: $MINIK_CLUSTER_NAME or "minik"]
-    #[arg(short = 'n', long, env = "MINIK_CLUSTER_NAME")]
+    /// Cluster name [default: $MINIK_CLUSTER_NAME or "minik"; asked on a terminal]
+    #[arg(short = 'n', long)]
     pub name: Option<String>,
     /// Nodes in all, control planes included [default: what this machine holds, at most 3]
     #[arg(long, value_name = "N")]
