@@ -329,8 +329,8 @@ pub struct DoctorArgs {
     /// With --workshop: control planes in the planned cluster
     #[arg(long, value_name = "M", default_value_t = 1, requires = "workshop")]
     pub control_planes: u32,
-    /// With --workshop: a host port the cluster publishes ([ADDRESS:]HOST[:CONTAINER], repeatable)
-    /// [default: 80 and 443 on 127.0.0.1]
+    /// With --workshop: a port the cluster publishes, as `minik init --port` takes it (PORT,
+    /// HOST:CONTAINER or ADDRESS:HOST:CONTAINER; repeatable) [default: 80 and 443 on 127.0.0.1]
     #[arg(long = "port", value_name = "PORT", requires = "workshop")]
     pub ports: Vec<String>,
     /// With --workshop: the workshop's cluster config (its nodes and ports are the plan)

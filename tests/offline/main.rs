@@ -9,4 +9,5 @@ mod common;
 mod cli_snapshots;
 mod create_pipeline;
 mod hostile_input;
+mod init_file;
 mod load_flow;
