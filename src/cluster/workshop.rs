@@ -94,6 +94,32 @@ pub async fn report(
     Ok(finish(request.plan, m, checks))
 }
 
+/// The plan a workshop's config file describes: its nodes, and every fixed host port it
+/// publishes (port mappings and a fixed API server port).
+pub fn plan_of_config(c: &crate::config::ClusterConfig) -> WorkshopPlan {
+    let mut ports: Vec<PlannedPort> = c
+        .nodes
+        .iter()
+        .flat_map(|n| &n.extra_port_mappings)
+        .filter(|m| m.host_port != 0)
+        .map(|m| PlannedPort {
+            address: m.listen_address.clone(),
+            port: m.host_port,
+        })
+        .collect();
+    if c.networking.api_server_port != 0 {
+        ports.push(PlannedPort {
+            address: c.networking.api_server_address.clone(),
+            port: c.networking.api_server_port,
+        });
+    }
+    WorkshopPlan {
+        nodes: c.nodes.len(),
+        control_planes: c.control_planes(),
+        ports,
+    }
+}
+
 fn finish(plan: WorkshopPlan, machine: Machine, checks: Vec<Check>) -> WorkshopReport {
     WorkshopReport {
         ready: !checks.iter().any(|c| c.status == Status::Fail),
@@ -178,4 +204,38 @@ fn free_space(path: &Path) -> Option<DiskSpace> {
             free_bytes: free,
         })
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cluster::init::{to_config, Answers, PublishPort};
+
+    #[test]
+    fn a_config_file_is_the_plan() {
+        let mut config = to_config(&Answers {
+            name: "lab".into(),
+            nodes: 3,
+            control_planes: 1,
+            image: None,
+            ports: vec![PublishPort::same(80), "8443:443".parse().unwrap()],
+            mount: None,
+        });
+        config.networking.api_server_port = 6443;
+        config.nodes[1].extra_port_mappings = vec![crate::config::PortMapping {
+            container_port: 30000,
+            host_port: 0,
+            listen_address: "0.0.0.0".into(),
+            protocol: Protocol::Tcp,
+        }];
+        let plan = plan_of_config(&config);
+        assert_eq!((plan.nodes, plan.control_planes), (3, 1));
+        let ports: Vec<String> = plan
+            .ports
+            .iter()
+            .map(|p| format!("{}:{}", p.address, p.port))
+            .collect();
+        // Port 0 is minik's pick at create time: nothing to check ahead.
+        assert_eq!(ports, ["127.0.0.1:80", "127.0.0.1:8443", "127.0.0.1:6443"]);
+    }
 }

@@ -78,7 +78,7 @@ fn workshop_plan(args: &DoctorArgs) -> Result<WorkshopPlan, Error> {
     if let Some(path) = &args.config {
         let loaded = LoadedConfig::read(path)?;
         loaded.validate()?;
-        return Ok(plan_of_config(&loaded.config));
+        return Ok(workshop::plan_of_config(&loaded.config));
     }
     let ports = if args.ports.is_empty() {
         vec![PublishPort::same(80), PublishPort::same(443)]
@@ -101,30 +101,6 @@ fn workshop_plan(args: &DoctorArgs) -> Result<WorkshopPlan, Error> {
             })
             .collect(),
     })
-}
-
-fn plan_of_config(c: &crate::config::ClusterConfig) -> WorkshopPlan {
-    let mut ports: Vec<PlannedPort> = c
-        .nodes
-        .iter()
-        .flat_map(|n| &n.extra_port_mappings)
-        .filter(|m| m.host_port != 0)
-        .map(|m| PlannedPort {
-            address: m.listen_address.clone(),
-            port: m.host_port,
-        })
-        .collect();
-    if c.networking.api_server_port != 0 {
-        ports.push(PlannedPort {
-            address: c.networking.api_server_address.clone(),
-            port: c.networking.api_server_port,
-        });
-    }
-    WorkshopPlan {
-        nodes: c.nodes.len(),
-        control_planes: c.control_planes(),
-        ports,
-    }
 }
 
 async fn first_local_node_image(p: &dyn Provider) -> Result<Option<String>, Error> {
