@@ -120,7 +120,7 @@ pub fn ask(given: &Given, offer: &Offer, doctor: &str) -> Result<Option<Reply>, 
             }
         }
     };
-    let mut answers = Answers {
+    let answers = Answers {
         name,
         nodes: nodes.max(control_planes),
         control_planes,
@@ -128,7 +128,6 @@ pub fn ask(given: &Given, offer: &Offer, doctor: &str) -> Result<Option<Reply>, 
         ports,
         mount,
     };
-    answers.nodes = answers.nodes.max(answers.control_planes);
     let output = match &given.output {
         Some(o) => o.clone(),
         None => {
