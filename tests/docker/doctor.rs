@@ -158,3 +158,20 @@ fn the_workshop_screen_passes_here_and_fails_on_a_taken_port() {
         "{screen}"
     );
 }
+
+#[test]
+fn no_engine_is_not_ready_with_the_reason_in_json() {
+    let o = minik(
+        &["doctor", "--workshop", "-o", "json"],
+        &[("DOCKER_HOST", "unix:///nonexistent/docker.sock")],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(report["ready"], false);
+    assert_eq!(report["machine"]["runtime"], "unreachable");
+    assert_eq!(report["checks"][0]["id"], "engine");
+    assert_eq!(report["checks"][0]["status"], "fail");
+    assert!(report["checks"][0]["fix"]
+        .as_str()
+        .is_some_and(|f| !f.is_empty()));
+}
