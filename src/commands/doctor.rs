@@ -11,7 +11,7 @@ use crate::platform::checks::workshop::{PlannedPort, WorkshopPlan};
 use crate::platform::{self, Request, Status};
 use crate::provider::Provider;
 
-pub async fn run(ctx: &Ctx, args: DoctorArgs) -> Result<(), Error> {
+pub(super) async fn run(ctx: &Ctx, args: DoctorArgs) -> Result<(), Error> {
     if args.workshop {
         return run_workshop(ctx, args).await;
     }

@@ -14,7 +14,7 @@ use crate::cluster::init::{
 use crate::config::host_port_in_use;
 use crate::error::Error;
 
-pub async fn run(ctx: &Ctx, args: InitArgs) -> Result<(), Error> {
+pub(super) async fn run(ctx: &Ctx, args: InitArgs) -> Result<(), Error> {
     let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
     let given = given(&args)?;
     let look = init::look(engine::try_connect(ctx).await?).await?;

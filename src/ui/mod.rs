@@ -14,7 +14,7 @@ pub use doctor::doctor_text;
 pub use error::render_error;
 pub use status::Terminal;
 pub use style::Paint;
-pub use table::table;
+pub use table::{clusters_table, nodes_table, table};
 pub use workshop::workshop_text;
 
 use std::io::IsTerminal;
