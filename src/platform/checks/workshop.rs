@@ -92,6 +92,8 @@ pub fn workshop_checks(
     if env.rootless {
         out.push(kernel::rootless(env));
     }
+    // Only when it is a problem: vfs copies every layer, which the disk row does not count.
+    out.extend(Some(engine::storage(env)).filter(|c| c.status != Status::Ok));
     out.extend(kernel::wsl_kernel(env));
     out.push(engine::proxy(env));
     out.push(vpn_dns(env, facts));
