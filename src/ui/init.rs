@@ -155,7 +155,7 @@ pub fn ask(given: &Given, offer: &Offer, doctor: &str) -> Result<Option<Reply>, 
     let create = match given.create {
         Some(c) => c,
         None => Confirm::with_theme(&theme)
-            .with_prompt("Write it and create the cluster now?")
+            .with_prompt("Create the cluster now? (the file is written either way)")
             .default(offer.can_create)
             .interact_on(&term)
             .map_err(prompt_error)?,

@@ -112,7 +112,7 @@ fn the_last_enter_creates_the_cluster() {
     );
     s.set_expect_timeout(Some(Duration::from_secs(600)));
     enter_through(&mut s, &["Cluster name", "Nodes in all", "Control planes"]);
-    enter_through(&mut s, &["Write the config to", "create the cluster now?"]);
+    enter_through(&mut s, &["Write the config to", "Create the cluster now?"]);
     s.expect(format!("Cluster {:?} is ready", fixture.name).as_str())
         .expect("the cluster is made");
     s.expect(Eof).expect("init ends");
