@@ -5,6 +5,7 @@
 //! 3 the container engine is unreachable; 129, 130, 143 interrupted by SIGHUP, Ctrl-C
 //! (SIGINT, Ctrl-Break), SIGTERM: 128 + the signal's number, as shells report it.
 
+use crate::bundle::BundleError;
 use crate::cluster::create::PrepareError;
 use crate::cluster::engine::EngineError;
 use crate::cluster::load::LoadError;
@@ -27,6 +28,10 @@ pub enum Error {
     /// A load failure of its own (cluster and engine errors become `Cluster` and `Provider`).
     #[error(transparent)]
     Load(LoadError),
+
+    /// A bundle file, or serving or fetching one (a damaged bundle is a failure, not bad input).
+    #[error(transparent)]
+    Bundle(BundleError),
 
     /// A config file (or the flags applied to it) is invalid; every problem is listed.
     #[error("{0}")]
@@ -75,6 +80,7 @@ impl Error {
     fn provider(&self) -> Option<&ProviderError> {
         match self {
             Error::Provider(p) => Some(p),
+            Error::Bundle(b) => b.provider(),
             Error::Cluster(c) => match c.root() {
                 ClusterError::Provider(p) => Some(p),
                 _ => None,
@@ -99,6 +105,7 @@ impl Error {
             Error::Usage { .. } | Error::Config(_) => true,
             Error::NodeImage(e) => e.is_bad_input(),
             Error::Load(e) => e.is_bad_input(),
+            Error::Bundle(e) => e.is_bad_input(),
             Error::Provider(_) | Error::Failed { .. } | Error::Output(_) => false,
         };
         if bad_input {
@@ -166,6 +173,21 @@ impl From<PrepareError> for Error {
     }
 }
 
+impl From<BundleError> for Error {
+    fn from(e: BundleError) -> Error {
+        match e {
+            BundleError::Usage { message, hint } => Error::Usage {
+                message,
+                hint: Some(hint),
+            },
+            BundleError::Config(c) => Error::Config(c),
+            BundleError::Cluster(c) => Error::Cluster(c),
+            BundleError::Provider(p) => Error::Provider(p),
+            e => Error::Bundle(e),
+        }
+    }
+}
+
 impl From<LoadError> for Error {
     fn from(e: LoadError) -> Error {
         match e {
@@ -185,6 +207,7 @@ impl Hint for Error {
             Error::Provider(p) => p.hint(),
             Error::NodeImage(e) => e.hint(),
             Error::Load(e) => e.hint(),
+            Error::Bundle(e) => e.hint(),
             Error::Config(_) | Error::Interrupted(_) | Error::Output(_) => None,
         }
     }

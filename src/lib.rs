@@ -8,6 +8,7 @@
 //! (`hint`). docs/architecture.md has the rule for each layer.
 
 pub mod archive;
+pub mod bundle;
 pub mod cli;
 pub mod cluster;
 pub mod commands;

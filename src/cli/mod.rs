@@ -66,6 +66,9 @@ pub enum Command {
     /// Copy images into a cluster's nodes (from the local engine, or from archives)
     #[command(subcommand)]
     Load(LoadCommand),
+    /// Put everything a workshop room needs in one file, and serve, fetch or load it
+    #[command(subcommand)]
+    Bundle(BundleCommand),
     /// Check this machine and its container engine, and say how to fix what is wrong
     Doctor(DoctorArgs),
     /// Print minik's version
@@ -113,6 +116,74 @@ pub struct CreateArgs {
     /// Kubeconfig file to write [default: first of $KUBECONFIG, else ~/.kube/config]
     #[arg(long, value_name = "PATH")]
     pub kubeconfig: Option<PathBuf>,
+    /// Make the cluster from a bundle (`minik bundle create`): its images are loaded (checked),
+    /// its config and node image used, its workshop images put on every node; no network needed
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["config", "image", "kubernetes_version"])]
+    pub bundle: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BundleCommand {
+    /// Write a bundle: node image, load balancer image if needed, workshop images, config
+    Create(BundleCreateArgs),
+    /// Load a bundle's images into the engine, checking every part on the way
+    Load {
+        /// The bundle file
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+    /// Serve a bundle to the room over HTTP (resumable downloads, and a page with the command)
+    Serve(BundleServeArgs),
+    /// Download a served bundle (resuming after a dropped connection), check it and load it
+    Fetch(BundleFetchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BundleCreateArgs {
+    /// The bundle file to write
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: PathBuf,
+    /// Kubernetes version, which chooses the node image (minik/node:V) when --node-image is not given
+    #[arg(long, value_name = "V", conflicts_with = "node_image")]
+    pub kubernetes_version: Option<String>,
+    /// Node image to carry [default: minik/node:<default version>]
+    #[arg(long, value_name = "IMAGE")]
+    pub node_image: Option<String>,
+    /// Cluster config file to carry (its node images, and a load balancer image if needed, go in too)
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// A workshop image to carry and load into every node (repeatable; never pulled)
+    #[arg(long = "image", value_name = "IMAGE")]
+    pub images: Vec<String>,
+    /// Also carry minik release files (every file of DIR), handed out by `bundle serve`
+    #[arg(long, value_name = "DIR")]
+    pub with_minik: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct BundleServeArgs {
+    /// The bundle file
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Address to listen on (0.0.0.0: every network of this machine)
+    #[arg(long, value_name = "ADDR", default_value = "0.0.0.0")]
+    pub address: std::net::IpAddr,
+    /// Port to listen on
+    #[arg(long, value_name = "P", default_value_t = 8370)]
+    pub port: u16,
+}
+
+#[derive(Debug, Args)]
+pub struct BundleFetchArgs {
+    /// Where `minik bundle serve` runs: http://HOST:PORT
+    #[arg(value_name = "URL")]
+    pub url: String,
+    /// Where to save the bundle
+    #[arg(short = 'o', long, value_name = "FILE", default_value = "bundle.minik")]
+    pub output: PathBuf,
+    /// Only download and check it; load it later (`minik bundle load`, `minik create --bundle`)
+    #[arg(long)]
+    pub no_load: bool,
 }
 
 #[derive(Debug, Args)]

@@ -1,6 +1,7 @@
 //! `minik create`: the flags to a create request, one library call, the summary.
 
 use super::{engine, Ctx};
+use crate::bundle::FromBundle;
 use crate::cli::CreateArgs;
 use crate::cluster::create::{create, CreateOutcome, CreateRequest};
 use crate::config;
@@ -8,22 +9,48 @@ use crate::error::Error;
 
 pub(super) async fn run(ctx: &Ctx, args: CreateArgs) -> Result<(), Error> {
     let explicit_kubeconfig = args.kubeconfig.is_some();
+    // --bundle: its node image and config stand in for --image and --config.
+    let from_bundle = match &args.bundle {
+        Some(path) => Some(FromBundle::open(path).await?),
+        None => None,
+    };
+    let (image, config) = match &from_bundle {
+        Some(b) => (b.node_image.clone(), b.config_path()),
+        None => (args.image, args.config),
+    };
     let request = CreateRequest {
         name: args.name,
         nodes: args.nodes,
         control_planes: args.control_planes,
-        image: args.image,
+        image,
         kubernetes_version: args.kubernetes_version,
-        config: args.config,
+        config,
         wait: args.wait,
         retain: args.retain,
         kubeconfig: args.kubeconfig,
     }
     .check()?;
     let engine = engine::connect_engine(ctx).await?;
+    if let Some(b) = &from_bundle {
+        super::or_interrupted(async {
+            b.load(&ctx.events, &engine.provider)
+                .await
+                .map(drop)
+                .map_err(Error::from)
+        })
+        .await?;
+    }
     let opts = request.prepare(&engine, &ctx.events).await?;
     let cluster_name = opts.config.name.clone();
     let done = create(&engine.provider, opts, &ctx.events).await?;
+    if let Some(b) = &from_bundle {
+        super::or_interrupted(async {
+            b.load_into_nodes(&ctx.events, &engine.provider, &cluster_name)
+                .await
+                .map_err(Error::from)
+        })
+        .await?;
+    }
     report(ctx, &cluster_name, explicit_kubeconfig, &done);
     Ok(())
 }

@@ -78,6 +78,7 @@ pub(super) async fn run(ctx: &Ctx, args: InitArgs) -> Result<(), Error> {
             image: None,
             kubernetes_version: None,
             config: Some(reply.output.clone()),
+            bundle: None,
             wait: Duration::from_secs(300),
             retain: false,
             kubeconfig: None,

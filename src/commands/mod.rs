@@ -2,6 +2,7 @@
 //! Data goes to stdout; progress and errors go to stderr (through the UI layer).
 
 mod build;
+mod bundle;
 mod create;
 mod delete;
 mod doctor;
@@ -20,7 +21,9 @@ pub(crate) use output::{json, out};
 
 use std::sync::Arc;
 
-use crate::cli::{BuildCommand, Cli, Command, ExportCommand, GetCommand, LoadCommand, NodeCommand};
+use crate::cli::{
+    BuildCommand, BundleCommand, Cli, Command, ExportCommand, GetCommand, LoadCommand, NodeCommand,
+};
 use crate::error::Error;
 use crate::events::Events;
 use crate::ui::{Mode, Terminal};
@@ -104,6 +107,10 @@ async fn run_other(ctx: &Ctx, command: Command) -> Result<(), Error> {
         Command::Node(NodeCommand::Delete(args)) => node::delete(ctx, args).await,
         Command::Load(LoadCommand::DockerImage(args)) => load::docker_image(ctx, args).await,
         Command::Load(LoadCommand::ImageArchive(args)) => load::image_archive(ctx, args).await,
+        Command::Bundle(BundleCommand::Create(args)) => bundle::create(ctx, args).await,
+        Command::Bundle(BundleCommand::Load { file }) => bundle::load(ctx, file).await,
+        Command::Bundle(BundleCommand::Serve(args)) => bundle::serve(ctx, args).await,
+        Command::Bundle(BundleCommand::Fetch(args)) => bundle::fetch(ctx, args).await,
         Command::Doctor(args) => doctor::run(ctx, args).await,
         Command::Version(out) => version::run(out),
         Command::Completion { shell } => output::completion(shell),

@@ -76,6 +76,28 @@ pub trait Provider: Send + Sync {
     /// `docker save` of the images, as a stream (never a temporary file).
     fn save_images(&self, images: &[String]) -> ByteStream;
 
+    /// `docker load` of an archive stream. An error item in `source` aborts the upload, so the
+    /// engine sees a broken request and tags nothing (bundles hold back their last chunk until
+    /// its part is verified). The default engine cannot load.
+    async fn load_images(&self, source: ByteStream) -> Result<()> {
+        drop(source);
+        Err(ProviderError::Api {
+            call: EngineCall::ImageLoad,
+            target: "an image archive".into(),
+            message: format!("the {} engine cannot load images", self.name()),
+        })
+    }
+
+    /// Remove one image name (`docker rmi NAME`, never forced: an image with other names only
+    /// loses this one). A missing name is not an error.
+    async fn remove_image(&self, image: &str) -> Result<()> {
+        Err(ProviderError::Api {
+            call: EngineCall::ImageRemove,
+            target: image.into(),
+            message: format!("the {} engine cannot remove images", self.name()),
+        })
+    }
+
     /// Pull an image, reporting (done, total) bytes.
     async fn pull_image(
         &self,

@@ -91,7 +91,7 @@ impl Reporter for Terminal {
                         bar.set_length(total);
                         bar.set_style(
                             ProgressStyle::with_template(
-                                " {spinner:.cyan} {msg} [{bar:30}] {bytes}/{total_bytes} {elapsed:.dim}",
+                                " {spinner:.cyan} {msg} [{bar:30}] {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta} {elapsed:.dim}",
                             )
                             .unwrap_or_else(|_| ProgressStyle::default_bar())
                             .progress_chars("=> "),

@@ -6,6 +6,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod bundle_flow;
 mod cli_snapshots;
 mod create_pipeline;
 mod hostile_input;

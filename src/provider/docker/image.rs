@@ -1,9 +1,12 @@
-//! Images: presence, pulls, builds and commits.
+//! Images: presence, pulls, builds, commits, loads and removals.
 
 use crate::provider::EngineCall;
 use std::collections::{BTreeMap, HashMap};
 
-use bollard::query_parameters::{BuildImageOptions, CommitContainerOptions, CreateImageOptions};
+use bollard::query_parameters::{
+    BuildImageOptions, CommitContainerOptions, CreateImageOptions, ImportImageOptions,
+    RemoveImageOptions,
+};
 use bytes::Bytes;
 use futures_util::StreamExt;
 
@@ -97,6 +100,39 @@ pub(super) async fn pull(
         }
     }
     Ok(())
+}
+
+/// `docker load` from a stream; an error item aborts the upload (nothing gets tagged).
+pub(super) async fn load(p: &DockerProvider, source: crate::provider::ByteStream) -> Result<()> {
+    let opts = ImportImageOptions {
+        quiet: true,
+        ..Default::default()
+    };
+    let mut stream = p.client().import_image_stream(opts, source, None);
+    while let Some(item) = stream.next().await {
+        let info = item.map_err(|e| api_error(EngineCall::ImageLoad, "an image archive", e))?;
+        if let Some(err) = info.error_detail.and_then(|d| d.message) {
+            return Err(ProviderError::Api {
+                call: EngineCall::ImageLoad,
+                target: "an image archive".into(),
+                message: err,
+            });
+        }
+    }
+    Ok(())
+}
+
+pub(super) async fn remove(p: &DockerProvider, image: &str) -> Result<()> {
+    let opts = RemoveImageOptions {
+        force: false,
+        noprune: false,
+        ..Default::default()
+    };
+    match p.client().remove_image(image, Some(opts), None).await {
+        Ok(_) => Ok(()),
+        Err(e) if status_code(&e) == Some(404) => Ok(()),
+        Err(e) => Err(api_error(EngineCall::ImageRemove, image, e)),
+    }
 }
 
 /// Build an image from a tar build context, streaming the builder's output lines to `on_line`.

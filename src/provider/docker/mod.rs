@@ -196,6 +196,14 @@ impl Provider for DockerProvider {
         Box::pin(stream.map(|r| r.map_err(|e| std::io::Error::other(describe(&e)))))
     }
 
+    async fn load_images(&self, source: super::ByteStream) -> Result<()> {
+        image::load(self, source).await
+    }
+
+    async fn remove_image(&self, image: &str) -> Result<()> {
+        image::remove(self, image).await
+    }
+
     async fn pull_image(
         &self,
         image: &str,

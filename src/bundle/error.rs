@@ -1,0 +1,161 @@
+//! What can go wrong with a bundle, worded for the user (the first line names the file or the
+//! part), its exit class and its hint.
+//!
+//! Classes: a path that cannot be used (missing, not a bundle, an unusable `--with-minik` folder)
+//! is bad input (exit 2): the user named the wrong thing. A bundle whose part is damaged or cut
+//! off is not the user's typing: the file was hurt on the way (a copy, a download, a disk), so it
+//! is a failure (exit 1), like any other input that broke in transit; its hint says to fetch or
+//! copy it again.
+
+use std::path::PathBuf;
+
+use crate::hint::Hint;
+use crate::provider::ProviderError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum BundleError {
+    #[error("cannot read bundle {path}: {reason}")]
+    Unreadable { path: PathBuf, reason: String },
+
+    #[error("{path} is not a minik bundle: {reason}")]
+    NotABundle { path: PathBuf, reason: String },
+
+    #[error("bundle {path} is cut off: part {part} needs {needed} bytes more than the file has")]
+    Truncated {
+        path: PathBuf,
+        part: String,
+        needed: u64,
+    },
+
+    #[error("bundle {path} is damaged: part {part} {reason}")]
+    Corrupt {
+        path: PathBuf,
+        part: String,
+        reason: String,
+    },
+
+    #[error("cannot write bundle {path}: {reason}")]
+    Write { path: PathBuf, reason: String },
+
+    #[error("cannot use {path}: {reason}")]
+    BadInput { path: PathBuf, reason: String },
+
+    #[error("the engine refused part {part} of the bundle: {source}")]
+    Load {
+        part: String,
+        #[source]
+        source: ProviderError,
+    },
+
+    #[error("serving the bundle failed: {0}")]
+    Serve(String),
+
+    #[error("downloading {url} failed: {reason}")]
+    Download { url: String, reason: String },
+
+    #[error("image {0:?} is not present locally")]
+    ImageNotPresent(String),
+
+    /// A flag's value is wrong (`--kubernetes-version`).
+    #[error("{message}")]
+    Usage { message: String, hint: String },
+
+    /// The config file to carry is invalid; every problem is listed.
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigErrors),
+
+    /// The load balancer probe (which image runs an HA cluster's balancer) failed.
+    #[error(transparent)]
+    Cluster(#[from] crate::cluster::ClusterError),
+
+    #[error(transparent)]
+    Provider(#[from] ProviderError),
+}
+
+impl BundleError {
+    /// A path the user gave cannot be used (exit 2); damaged bundles are failures (exit 1).
+    pub fn is_bad_input(&self) -> bool {
+        match self {
+            BundleError::Unreadable { .. }
+            | BundleError::NotABundle { .. }
+            | BundleError::BadInput { .. }
+            | BundleError::Usage { .. }
+            | BundleError::Config(_) => true,
+            BundleError::Cluster(c) => c.is_bad_input(),
+            BundleError::Truncated { .. }
+            | BundleError::Corrupt { .. }
+            | BundleError::Write { .. }
+            | BundleError::Load { .. }
+            | BundleError::Serve(_)
+            | BundleError::Download { .. }
+            | BundleError::ImageNotPresent(_)
+            | BundleError::Provider(_) => false,
+        }
+    }
+
+    pub fn provider(&self) -> Option<&ProviderError> {
+        match self {
+            BundleError::Provider(p) | BundleError::Load { source: p, .. } => Some(p),
+            BundleError::Cluster(c) => match c.root() {
+                crate::cluster::ClusterError::Provider(p) => Some(p),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+}
+
+impl Hint for BundleError {
+    fn hint(&self) -> Option<String> {
+        match self {
+            BundleError::Truncated { path, .. } | BundleError::Corrupt { path, .. } => {
+                Some(format!(
+                "nothing from it was left in the engine; copy or fetch {} again (`minik bundle \
+                 fetch` resumes, then checks every part)",
+                path.display()
+            ))
+            }
+            BundleError::NotABundle { .. } => {
+                Some("make one with `minik bundle create -o room.minik`".into())
+            }
+            BundleError::Download { .. } => Some(
+                "check that `minik bundle serve` still runs and the address is right; run the \
+                 same command again to resume"
+                    .into(),
+            ),
+            BundleError::ImageNotPresent(name) => Some(format!(
+                "minik never pulls: `docker pull {name}` or `docker build -t {name} .` it first"
+            )),
+            BundleError::Usage { hint, .. } => Some(hint.clone()),
+            BundleError::Cluster(c) => c.hint(),
+            BundleError::Provider(p) | BundleError::Load { source: p, .. } => p.hint(),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn damage_names_the_part_and_is_not_bad_input() {
+        let e = BundleError::Corrupt {
+            path: "room.minik".into(),
+            part: "images/2-image.tar".into(),
+            reason: "has SHA-256 ab, the manifest says cd".into(),
+        };
+        assert_eq!(
+            e.to_string(),
+            "bundle room.minik is damaged: part images/2-image.tar has SHA-256 ab, the manifest \
+             says cd"
+        );
+        assert!(!e.is_bad_input());
+        assert!(e.hint().is_some_and(|h| h.contains("again")));
+        let e = BundleError::NotABundle {
+            path: "x.png".into(),
+            reason: "no manifest.json".into(),
+        };
+        assert!(e.is_bad_input());
+    }
+}

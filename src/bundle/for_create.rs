@@ -1,0 +1,91 @@
+//! `minik create --bundle FILE`: the bundle opened and its config checked before anything
+//! else, its images loaded into the engine once the engine is reached, and its workshop images
+//! put on the nodes after create.
+
+use std::path::{Path, PathBuf};
+
+use super::format::PartKind;
+use super::{load, Bundle, BundleError, Loaded};
+use crate::cluster::load::{load_docker_images, LoadError, Targets};
+use crate::events::Events;
+use crate::provider::Provider;
+
+/// A bundle made ready for `minik create --bundle`.
+pub struct FromBundle {
+    bundle: Bundle,
+    pub node_image: Option<String>,
+    /// The bundle's config, written beside the bundle (so relative host paths in it mean the
+    /// bundle's folder) for create to read; removed when dropped.
+    config: Option<tempfile::NamedTempFile>,
+}
+
+impl FromBundle {
+    pub async fn open(path: &Path) -> Result<FromBundle, BundleError> {
+        let bundle = Bundle::open(path).await?;
+        let unwritable = |e: std::io::Error| BundleError::Write {
+            path: path.to_path_buf(),
+            reason: format!("cannot write its config for create: {e}"),
+        };
+        let node_image = bundle
+            .manifest
+            .node_image()
+            .and_then(|p| p.images.first().cloned());
+        let config = match bundle.manifest.config().and_then(|p| bundle.index_of(p)) {
+            Some(i) => {
+                let text = bundle.read_part(i).await?;
+                let dir = path
+                    .parent()
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .unwrap_or(Path::new("."));
+                let mut file = tempfile::Builder::new()
+                    .prefix(".minik-bundle-config-")
+                    .suffix(".yaml")
+                    .tempfile_in(dir)
+                    .or_else(|_| tempfile::NamedTempFile::new())
+                    .map_err(unwritable)?;
+                std::io::Write::write_all(&mut file, &text).map_err(unwritable)?;
+                Some(file)
+            }
+            None => None,
+        };
+        Ok(FromBundle {
+            bundle,
+            node_image,
+            config,
+        })
+    }
+
+    pub fn config_path(&self) -> Option<PathBuf> {
+        self.config.as_ref().map(|f| f.path().to_path_buf())
+    }
+
+    /// Every image into the engine (checked), before create looks for them.
+    pub async fn load(
+        &self,
+        events: &Events,
+        provider: &dyn Provider,
+    ) -> Result<Loaded, BundleError> {
+        load(provider, &self.bundle, events).await
+    }
+
+    /// The workshop's images onto every node of `cluster`.
+    pub async fn load_into_nodes(
+        &self,
+        events: &Events,
+        provider: &dyn Provider,
+        cluster: &str,
+    ) -> Result<(), LoadError> {
+        let images: Vec<String> = self
+            .bundle
+            .manifest
+            .of_kind(PartKind::Image)
+            .flat_map(|p| p.images.iter().cloned())
+            .collect();
+        let targets = Targets {
+            cluster,
+            nodes: &[],
+        };
+        load_docker_images(provider, &targets, &images, events).await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,237 @@
+//! `minik bundle load`: every image part streamed into the engine (`docker load`) while its
+//! SHA-256 is computed, with its last mebibyte held back until the part checks out. A cut-off or
+//! altered part gets an error item instead, which aborts the upload: the engine sees a broken
+//! request, not an archive's end, and tags nothing. Afterwards any name that this load made
+//! appear is removed anyway (from this part and from the parts before it), so a refused bundle
+//! leaves the engine as it was. Images already present under every name at the saved ID are
+//! skipped, so loading twice (`bundle fetch`, then `create --bundle`) costs nothing.
+
+use std::collections::VecDeque;
+
+use bytes::{Bytes, BytesMut};
+use tokio::io::AsyncReadExt;
+use tokio::sync::mpsc;
+
+use super::format::{Part, PartKind};
+use super::read::{Bundle, Verifier};
+use super::BundleError;
+use crate::events::{Events, Step};
+use crate::provider::{ByteStream, Provider};
+
+/// Read from the bundle in pieces this big.
+const CHUNK: usize = 1 << 20;
+/// At least this much of a part's end is held back until it checks out: more than the tar's
+/// end-of-archive blocks and the `manifest.json` and `repositories` entries `docker save` puts
+/// last, so the engine has seen neither the archive's end nor any tag before the check.
+const HOLD: usize = 1 << 20;
+/// Pieces in flight to the engine.
+const IN_FLIGHT: usize = 4;
+
+/// What a bundle holds, once loaded into the engine.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Loaded {
+    /// The node image clusters are made from.
+    pub node_image: Option<String>,
+    /// The workshop's own images (for the nodes).
+    pub images: Vec<String>,
+    /// The config file's text, when the bundle has one.
+    #[serde(skip)]
+    pub config: Option<String>,
+    /// Image parts loaded now, and those already present.
+    pub loaded: usize,
+    pub present: usize,
+}
+
+/// Load every image of `bundle` into the engine (verified), and read its config.
+pub async fn load(
+    provider: &dyn Provider,
+    bundle: &Bundle,
+    events: &Events,
+) -> Result<Loaded, BundleError> {
+    let m = &bundle.manifest;
+    let mut out = Loaded {
+        node_image: m.node_image().and_then(|p| p.images.first().cloned()),
+        images: m
+            .of_kind(PartKind::Image)
+            .flat_map(|p| p.images.iter().cloned())
+            .collect(),
+        ..Loaded::default()
+    };
+    // The config is small: a damaged one is refused before any image moves.
+    if let Some(i) = m.config().and_then(|p| bundle.index_of(p)) {
+        let text = bundle.read_part(i).await?;
+        out.config = Some(
+            String::from_utf8(text)
+                .map_err(|_| bundle.corrupt(&m.parts[i], "is not UTF-8 text".into()))?,
+        );
+    }
+    let mut added: Vec<String> = Vec::new();
+    for (i, part) in m.parts.iter().enumerate() {
+        if !part.kind.is_image() {
+            continue;
+        }
+        let mut before = Vec::new();
+        for name in &part.images {
+            before.push(provider.image_id(name).await?);
+        }
+        if part.image_id.is_some() && before.iter().all(|b| *b == part.image_id) {
+            events.info(format!(
+                "{} already present in the engine",
+                part.images.join(", ")
+            ));
+            out.present += 1;
+            continue;
+        }
+        let step = events.step(format!(
+            "Loading {} from the bundle",
+            part.images.join(", ")
+        ));
+        let result = load_part(provider, bundle, i, &step).await;
+        // Names this part made appear count as added whether or not it succeeded.
+        for (name, was) in part.images.iter().zip(&before) {
+            if was.is_none() && provider.image_id(name).await.ok().flatten().is_some() {
+                added.push(name.clone());
+            }
+        }
+        if let Err(e) = result {
+            drop(step);
+            undo(provider, &added, events).await;
+            return Err(e);
+        }
+        step.done();
+        out.loaded += 1;
+    }
+    Ok(out)
+}
+
+/// Stream part `i` into the engine, verified, holding back its last chunk until it checks out.
+async fn load_part(
+    provider: &dyn Provider,
+    bundle: &Bundle,
+    i: usize,
+    step: &Step,
+) -> Result<(), BundleError> {
+    let part: &Part = &bundle.manifest.parts[i];
+    let mut reader = bundle.part_reader(i).await?;
+    let (tx, rx) = mpsc::channel::<std::io::Result<Bytes>>(IN_FLIGHT);
+    let source: ByteStream = Box::pin(futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    }));
+    let upload = provider.load_images(source);
+    let feed = async move {
+        let mut verifier = Verifier::new(part);
+        let mut held = HoldBack::new(HOLD);
+        loop {
+            let mut buf = BytesMut::with_capacity(CHUNK);
+            let n = match reader.read_buf(&mut buf).await {
+                Ok(n) => n,
+                Err(e) => {
+                    let _ = tx
+                        .send(Err(std::io::Error::other("bundle unreadable")))
+                        .await;
+                    return Err(BundleError::Unreadable {
+                        path: bundle.path.clone(),
+                        reason: e.to_string(),
+                    });
+                }
+            };
+            if n == 0 {
+                break;
+            }
+            verifier.update(&buf);
+            step.progress(verifier.seen(), Some(part.size));
+            for ready in held.push(buf.freeze()) {
+                // A closed channel means the engine gave up; its error is reported.
+                if tx.send(Ok(ready)).await.is_err() {
+                    return Ok(());
+                }
+            }
+        }
+        match verifier.finish() {
+            Ok(()) => {
+                for rest in held.rest {
+                    if tx.send(Ok(rest)).await.is_err() {
+                        break;
+                    }
+                }
+                Ok(())
+            }
+            Err(reason) => {
+                let _ = tx.send(Err(std::io::Error::other(reason.clone()))).await;
+                Err(bundle.corrupt(part, reason))
+            }
+        }
+    };
+    let (fed, loaded) = tokio::join!(feed, upload);
+    fed?;
+    loaded.map_err(|source| BundleError::Load {
+        part: part.name.clone(),
+        source,
+    })
+}
+
+/// Remove names this load added, so a refused bundle leaves nothing behind.
+async fn undo(provider: &dyn Provider, added: &[String], events: &Events) {
+    for name in added {
+        match provider.remove_image(name).await {
+            Ok(()) => events.debug(format!("removed {name}, loaded from a refused bundle")),
+            Err(e) => events.warn(format!(
+                "could not remove {name}, loaded from a refused bundle: {e}"
+            )),
+        }
+    }
+}
+
+/// Chunks on their way to the engine, the last `hold` bytes kept back.
+struct HoldBack {
+    hold: usize,
+    rest: VecDeque<Bytes>,
+    len: usize,
+}
+
+impl HoldBack {
+    fn new(hold: usize) -> HoldBack {
+        HoldBack {
+            hold,
+            rest: VecDeque::new(),
+            len: 0,
+        }
+    }
+
+    /// Take `chunk`; the chunks that may go now (those the last `hold` bytes do not need).
+    fn push(&mut self, chunk: Bytes) -> Vec<Bytes> {
+        self.len += chunk.len();
+        self.rest.push_back(chunk);
+        let mut ready = Vec::new();
+        while let Some(first) = self.rest.front() {
+            if self.len - first.len() < self.hold {
+                break;
+            }
+            self.len -= first.len();
+            ready.extend(self.rest.pop_front());
+        }
+        ready
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn at_least_the_last_hold_bytes_wait_for_the_check() {
+        let mut h = HoldBack::new(10);
+        let sent: usize = [4usize, 4, 4, 4, 4, 1]
+            .iter()
+            .flat_map(|&n| h.push(Bytes::from(vec![0u8; n])))
+            .map(|b| b.len())
+            .sum();
+        let held: usize = h.rest.iter().map(Bytes::len).sum();
+        assert_eq!(sent + held, 21);
+        assert!(held >= 10, "held {held}");
+        assert!(held < 10 + 4, "held {held}: more than needed");
+        // A part smaller than the hold is held whole.
+        let mut h = HoldBack::new(10);
+        assert!(h.push(Bytes::from_static(b"tiny")).is_empty());
+    }
+}

@@ -1,0 +1,64 @@
+//! Bundles: everything a workshop room needs in one file (`minik bundle create`), so attendees
+//! make clusters with no registry and no internet: the node image, the load balancer's image
+//! when needed, the workshop's images, the config, minik release files, and a manifest with
+//! every part's size and SHA-256. The file is a plain tar ([`format`]); it is written by
+//! streaming from the engine ([`write`]), loaded by streaming into it with every part verified
+//! on the way ([`load`]), served to the room over HTTP with range requests ([`serve`]) and
+//! downloaded with resume ([`fetch`]). docs/bundles.md is the user's guide.
+
+mod create;
+mod error;
+pub mod fetch;
+mod for_create;
+pub mod format;
+mod load;
+pub mod page;
+mod read;
+mod serve;
+mod write;
+
+pub use create::{create, CreateBundle};
+pub use error::BundleError;
+pub use for_create::FromBundle;
+pub use format::{Manifest, Part, PartKind};
+pub use load::{load, Loaded};
+pub use read::{Bundle, Verifier};
+pub use serve::{lan_address, serve, verify};
+
+use std::path::Path;
+
+use crate::events::Events;
+use crate::provider::Provider;
+
+/// `minik bundle load`: open `path` and load its images into the engine, verified.
+pub async fn load_file(
+    provider: &dyn Provider,
+    path: &Path,
+    events: &Events,
+) -> Result<Loaded, BundleError> {
+    let bundle = Bundle::open(path).await?;
+    load(provider, &bundle, events).await
+}
+
+/// `minik bundle fetch`: download from a `bundle serve` (resuming), then load it into the
+/// engine when one is given.
+pub async fn fetch_and_load(
+    provider: Option<&dyn Provider>,
+    url: &str,
+    out: &Path,
+    events: &Events,
+) -> Result<Option<Loaded>, BundleError> {
+    let uri = fetch::bundle_url(url).map_err(|reason| BundleError::BadInput {
+        path: url.into(),
+        reason,
+    })?;
+    fetch::download(&uri, out, events).await?;
+    let bundle = Bundle::open(out).await?;
+    match provider {
+        Some(p) => Ok(Some(load(p, &bundle, events).await?)),
+        None => {
+            verify(&bundle, events).await?;
+            Ok(None)
+        }
+    }
+}

@@ -1,0 +1,230 @@
+//! Reading a bundle: the manifest first, checked against the file's length before any part is
+//! touched (a cut-off download is refused at once, naming the first part it cuts), then each
+//! part on demand, its header checked against the manifest.
+
+use std::io::SeekFrom;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+use tokio::io::{AsyncReadExt, AsyncSeekExt};
+
+use super::format::{self, Manifest, Part, BLOCK, MANIFEST_NAME, MANIFEST_SLOT};
+use super::BundleError;
+
+/// An opened bundle: its manifest and where each part starts.
+#[derive(Debug, Clone)]
+pub struct Bundle {
+    pub path: PathBuf,
+    pub manifest: Manifest,
+    offsets: Vec<u64>,
+}
+
+impl Bundle {
+    pub async fn open(path: &Path) -> Result<Bundle, BundleError> {
+        let unreadable = |e: std::io::Error| BundleError::Unreadable {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        };
+        let not_bundle = |reason: String| BundleError::NotABundle {
+            path: path.to_path_buf(),
+            reason,
+        };
+        let mut file = tokio::fs::File::open(path).await.map_err(unreadable)?;
+        let meta = file.metadata().await.map_err(unreadable)?;
+        if !meta.is_file() {
+            return Err(not_bundle("not a file".into()));
+        }
+        let mut head = vec![0u8; (BLOCK + MANIFEST_SLOT) as usize];
+        if meta.len() < head.len() as u64 {
+            return Err(not_bundle("too short to hold a manifest".into()));
+        }
+        file.read_exact(&mut head).await.map_err(unreadable)?;
+        match format::read_header(&head[..BLOCK as usize]) {
+            Some((name, size)) if name == MANIFEST_NAME && size == MANIFEST_SLOT => {}
+            _ => {
+                return Err(not_bundle(format!(
+                    "it does not start with {MANIFEST_NAME}"
+                )))
+            }
+        }
+        let manifest = Manifest::from_slot(&head[BLOCK as usize..])
+            .map_err(|e| not_bundle(format!("its {MANIFEST_NAME} cannot be read: {e}")))?;
+        if manifest.format != format::FORMAT {
+            return Err(not_bundle(format!(
+                "it is format {} (made by minik {}); this minik reads format {}",
+                manifest.format,
+                manifest.minik_version,
+                format::FORMAT
+            )));
+        }
+        let (offsets, _) = manifest.layout();
+        for (part, at) in manifest.parts.iter().zip(&offsets) {
+            let end = at + BLOCK + part.size;
+            if end > meta.len() {
+                return Err(BundleError::Truncated {
+                    path: path.to_path_buf(),
+                    part: part.name.clone(),
+                    needed: end - meta.len(),
+                });
+            }
+        }
+        Ok(Bundle {
+            path: path.to_path_buf(),
+            manifest,
+            offsets,
+        })
+    }
+
+    /// The bytes of part `i` (exactly its size), after its header was checked; the caller
+    /// verifies the hash as it reads (see [`Verifier`]).
+    pub async fn part_reader(
+        &self,
+        i: usize,
+    ) -> Result<tokio::io::Take<tokio::fs::File>, BundleError> {
+        let part = &self.manifest.parts[i];
+        let unreadable = |e: std::io::Error| BundleError::Unreadable {
+            path: self.path.clone(),
+            reason: e.to_string(),
+        };
+        let mut file = tokio::fs::File::open(&self.path)
+            .await
+            .map_err(unreadable)?;
+        file.seek(SeekFrom::Start(self.offsets[i]))
+            .await
+            .map_err(unreadable)?;
+        let mut header = [0u8; BLOCK as usize];
+        file.read_exact(&mut header).await.map_err(unreadable)?;
+        match format::read_header(&header) {
+            Some((name, size)) if name == part.name && size == part.size => {}
+            found => {
+                return Err(self.corrupt(
+                    part,
+                    match found {
+                        Some((name, size)) => format!(
+                            "has header {name:?} ({size} bytes), the manifest says {:?} ({} bytes)",
+                            part.name, part.size
+                        ),
+                        None => "has a damaged tar header".into(),
+                    },
+                ))
+            }
+        }
+        Ok(file.take(part.size))
+    }
+
+    /// A small part read whole and verified (the config file).
+    pub async fn read_part(&self, i: usize) -> Result<Vec<u8>, BundleError> {
+        let mut reader = self.part_reader(i).await?;
+        let mut data = Vec::new();
+        reader
+            .read_to_end(&mut data)
+            .await
+            .map_err(|e| BundleError::Unreadable {
+                path: self.path.clone(),
+                reason: e.to_string(),
+            })?;
+        let mut v = Verifier::new(&self.manifest.parts[i]);
+        v.update(&data);
+        v.finish()
+            .map_err(|reason| self.corrupt(&self.manifest.parts[i], reason))?;
+        Ok(data)
+    }
+
+    pub fn index_of(&self, part: &Part) -> Option<usize> {
+        self.manifest.parts.iter().position(|p| p.name == part.name)
+    }
+
+    /// Where part `i`'s bytes start in the file (after its header).
+    pub fn data_offset(&self, i: usize) -> u64 {
+        self.offsets[i] + BLOCK
+    }
+
+    pub fn corrupt(&self, part: &Part, reason: String) -> BundleError {
+        BundleError::Corrupt {
+            path: self.path.clone(),
+            part: part.name.clone(),
+            reason,
+        }
+    }
+}
+
+/// Checks a part's bytes against the manifest as they stream past.
+pub struct Verifier {
+    hasher: Sha256,
+    seen: u64,
+    size: u64,
+    sha256: String,
+}
+
+impl Verifier {
+    pub fn new(part: &Part) -> Verifier {
+        Verifier {
+            hasher: Sha256::new(),
+            seen: 0,
+            size: part.size,
+            sha256: part.sha256.clone(),
+        }
+    }
+
+    pub fn update(&mut self, bytes: &[u8]) {
+        self.hasher.update(bytes);
+        self.seen += bytes.len() as u64;
+    }
+
+    pub fn seen(&self) -> u64 {
+        self.seen
+    }
+
+    /// `Err(reason)` (words that follow "part NAME") when the bytes are not the manifest's.
+    pub fn finish(self) -> Result<(), String> {
+        if self.seen != self.size {
+            return Err(format!(
+                "is cut off: {} of its {} bytes are there",
+                self.seen, self.size
+            ));
+        }
+        let got = format::hex(&self.hasher.finalize());
+        if got != self.sha256 {
+            return Err(format!(
+                "was altered: its SHA-256 is {got}, the manifest says {}",
+                self.sha256
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bundle::format::PartKind;
+
+    fn part(data: &[u8]) -> Part {
+        Part {
+            name: "images/1-node.tar".into(),
+            kind: PartKind::NodeImage,
+            size: data.len() as u64,
+            sha256: format::hex(&Sha256::digest(data)),
+            images: vec![],
+            image_id: None,
+        }
+    }
+
+    #[test]
+    fn the_verifier_tells_cut_off_from_altered() {
+        let p = part(b"hello world");
+        let mut v = Verifier::new(&p);
+        v.update(b"hello ");
+        v.update(b"world");
+        assert_eq!(v.finish(), Ok(()));
+        let mut v = Verifier::new(&p);
+        v.update(b"hello");
+        assert!(v
+            .finish()
+            .unwrap_err()
+            .starts_with("is cut off: 5 of its 11"));
+        let mut v = Verifier::new(&p);
+        v.update(b"hello World");
+        assert!(v.finish().unwrap_err().starts_with("was altered"));
+    }
+}

@@ -1,0 +1,183 @@
+//! Writing a bundle: every part streamed from its source (the engine's `docker save`, a file)
+//! straight into the destination's temporary file, hashed on the way; the part's tar header is
+//! filled in once its size is known, the manifest last (see [`super::format`]). The temporary
+//! file sits next to the destination and is renamed over it only when complete, so a failure or
+//! Ctrl-C leaves no half-written bundle (it is deleted when dropped).
+
+use std::io::SeekFrom;
+use std::path::{Path, PathBuf};
+
+use futures_util::StreamExt;
+use sha2::{Digest, Sha256};
+use tokio::io::{AsyncSeekExt, AsyncWriteExt, BufWriter};
+
+use super::format::{self, Manifest, Part, PartKind, BLOCK, MANIFEST_NAME, MANIFEST_SLOT};
+use super::BundleError;
+use crate::cluster::load::reader_stream;
+use crate::events::Events;
+use crate::provider::{ByteStream, Provider};
+
+/// Reads from files and writes to the bundle in pieces this big.
+const CHUNK: usize = 1 << 20;
+
+/// Where a part's bytes come from.
+pub(crate) enum Source {
+    /// `docker save` of these names (one image), with its ID and the engine's size estimate.
+    Image {
+        names: Vec<String>,
+        id: String,
+        size: Option<u64>,
+    },
+    Bytes(Vec<u8>),
+    File(PathBuf),
+}
+
+/// One part to write: its entry name, kind and source.
+pub(crate) struct Planned {
+    pub name: String,
+    pub kind: PartKind,
+    pub source: Source,
+}
+
+/// Write `parts` into a new bundle at `out`; returns its manifest.
+pub(crate) async fn write(
+    provider: &dyn Provider,
+    parts: Vec<Planned>,
+    kubernetes_version: Option<String>,
+    out: &Path,
+    events: &Events,
+) -> Result<Manifest, BundleError> {
+    let failed = |e: std::io::Error| BundleError::Write {
+        path: out.to_path_buf(),
+        reason: e.to_string(),
+    };
+    let dir = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let tmp = tempfile::Builder::new()
+        .prefix(".minik-bundle-")
+        .suffix(".partial")
+        .tempfile_in(dir)
+        .map_err(failed)?;
+    let std_file = tmp.as_file().try_clone().map_err(failed)?;
+    let mut file = BufWriter::with_capacity(CHUNK, tokio::fs::File::from_std(std_file));
+    file.write_all(&vec![0u8; (BLOCK + MANIFEST_SLOT) as usize])
+        .await
+        .map_err(failed)?;
+    let mut at = BLOCK + MANIFEST_SLOT;
+    let mut written = Vec::new();
+    for planned in parts {
+        let header = format::header(&planned.name, 0).ok_or_else(|| BundleError::BadInput {
+            path: PathBuf::from(&planned.name),
+            reason: "the name is too long for a bundle entry (at most 100 bytes)".into(),
+        })?;
+        file.write_all(&header).await.map_err(failed)?;
+        let (mut stream, total, images, image_id, title) = open(provider, &planned).await?;
+        let step = events.step(title);
+        let mut hasher = Sha256::new();
+        let mut size = 0u64;
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| BundleError::Write {
+                path: out.to_path_buf(),
+                reason: format!("reading {} failed: {e}", planned.name),
+            })?;
+            hasher.update(&chunk);
+            file.write_all(&chunk).await.map_err(failed)?;
+            size += chunk.len() as u64;
+            step.progress(size, total.map(|t| t.max(size)));
+        }
+        let pad = (format::padded(size) - size) as usize;
+        file.write_all(&vec![0u8; pad]).await.map_err(failed)?;
+        // Back to the placeholder: the size is known now.
+        let header = format::header(&planned.name, size).ok_or_else(|| BundleError::Write {
+            path: out.to_path_buf(),
+            reason: format!("no tar header for {}", planned.name),
+        })?;
+        file.seek(SeekFrom::Start(at)).await.map_err(failed)?;
+        file.write_all(&header).await.map_err(failed)?;
+        file.seek(SeekFrom::End(0)).await.map_err(failed)?;
+        at += BLOCK + format::padded(size);
+        written.push(Part {
+            name: planned.name,
+            kind: planned.kind,
+            size,
+            sha256: format::hex(&hasher.finalize()),
+            images,
+            image_id,
+        });
+        step.done();
+    }
+    file.write_all(&[0u8; 2 * BLOCK as usize])
+        .await
+        .map_err(failed)?;
+    let manifest = Manifest {
+        format: format::FORMAT,
+        minik_version: env!("CARGO_PKG_VERSION").to_string(),
+        kubernetes_version,
+        parts: written,
+    };
+    let slot = manifest.to_slot().ok_or_else(|| BundleError::Write {
+        path: out.to_path_buf(),
+        reason: "too many parts for the manifest".into(),
+    })?;
+    let header =
+        format::header(MANIFEST_NAME, MANIFEST_SLOT).ok_or_else(|| BundleError::Write {
+            path: out.to_path_buf(),
+            reason: "no tar header for the manifest".into(),
+        })?;
+    file.seek(SeekFrom::Start(0)).await.map_err(failed)?;
+    file.write_all(&header).await.map_err(failed)?;
+    file.write_all(&slot).await.map_err(failed)?;
+    file.flush().await.map_err(failed)?;
+    file.get_mut().sync_all().await.map_err(failed)?;
+    drop(file);
+    // Readable by others: the organiser copies it to USB sticks or serves it.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))
+            .map_err(failed)?;
+    }
+    tmp.persist(out).map_err(|e| failed(e.error))?;
+    Ok(manifest)
+}
+
+type Opened = (ByteStream, Option<u64>, Vec<String>, Option<String>, String);
+
+async fn open(provider: &dyn Provider, planned: &Planned) -> Result<Opened, BundleError> {
+    Ok(match &planned.source {
+        Source::Image { names, id, size } => (
+            provider.save_images(names),
+            *size,
+            names.clone(),
+            Some(id.clone()),
+            format!("Saving {} into the bundle", names.join(", ")),
+        ),
+        Source::Bytes(b) => (
+            Box::pin(futures_util::stream::iter([Ok(bytes::Bytes::from(
+                b.clone(),
+            ))])),
+            Some(b.len() as u64),
+            Vec::new(),
+            None,
+            format!("Adding {}", planned.name),
+        ),
+        Source::File(path) => {
+            let bad = |e: std::io::Error| BundleError::BadInput {
+                path: path.clone(),
+                reason: e.to_string(),
+            };
+            let f = tokio::fs::File::open(path).await.map_err(bad)?;
+            let len = f.metadata().await.map_err(bad)?.len();
+            (
+                reader_stream(f, CHUNK),
+                Some(len),
+                Vec::new(),
+                None,
+                format!("Adding {}", path.display()),
+            )
+        }
+    })
+}

@@ -1,0 +1,328 @@
+//! `minik bundle` end to end on the real engine: a bundle of a node image and a locally built
+//! app image is served on loopback, fetched and loaded after both images were removed, and a
+//! 3-node cluster is made from it with the app image on every node. Damaged bundles (one byte
+//! altered, the file cut short) are refused naming the part and leave no image behind, and a
+//! fetch resumes a partial download with a range request.
+//!
+//! The node image is a copy of the test image with a label of its own (a distinct image ID), so
+//! removing it never touches the test image other tests use.
+
+use crate::common;
+
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{docker, text, TestCluster, TEST_IMAGE};
+
+/// Removes the test's local images whatever happens.
+struct RemoveImages(Vec<String>);
+
+impl Drop for RemoveImages {
+    fn drop(&mut self) {
+        let _ = Command::new("docker").arg("rmi").args(&self.0).output();
+    }
+}
+
+/// A running `minik bundle serve`, stopped when dropped.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn build(tag: &str, dockerfile: &str) {
+    let mut child = Command::new("docker")
+        .args(["build", "-q", "-t", tag, "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("docker build");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(dockerfile.as_bytes())
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success(), "docker build {tag}: {}", text(&o));
+}
+
+fn present(image: &str) -> bool {
+    docker(&["image", "inspect", image]).status.success()
+}
+
+fn remove(images: &[&str]) {
+    for i in images {
+        let o = docker(&["rmi", i]);
+        assert!(o.status.success(), "docker rmi {i}: {}", text(&o));
+        assert!(!present(i), "{i} still present");
+    }
+}
+
+/// Start `minik bundle serve FILE` on a free loopback port; its URL once it answers.
+fn serve(tc: &TestCluster, file: &Path) -> (Server, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_minik"));
+    cmd.args(["bundle", "serve", "--address", "127.0.0.1", "--port"])
+        .arg(port.to_string())
+        .arg(file)
+        .env("CI", "true")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    for (k, v) in tc.env() {
+        cmd.env(k, v);
+    }
+    let server = Server(cmd.spawn().expect("minik bundle serve"));
+    let url = format!("http://127.0.0.1:{port}");
+    let started = Instant::now();
+    while http_get(port, "/").is_none() {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "bundle serve never answered on {url}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    (server, url)
+}
+
+/// A plain HTTP/1.0 GET on loopback: the response's text, `None` when nothing listens.
+fn http_get(port: u16, path: &str) -> Option<String> {
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    write!(s, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\n\r\n").ok()?;
+    let mut out = String::new();
+    s.read_to_string(&mut out).ok()?;
+    Some(out)
+}
+
+/// The references containerd in `node` holds in the k8s.io namespace.
+fn node_images(node: &str) -> String {
+    let o = docker(&["exec", node, "ctr", "-n", "k8s.io", "images", "ls", "-q"]);
+    assert!(o.status.success(), "ctr images ls on {node}: {}", text(&o));
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn a_served_bundle_makes_a_three_node_cluster_with_no_image_present() {
+    // Declared before the cluster so they are removed after its containers (which use them).
+    let id = common::unique("b");
+    let node_image = format!("minik/node:bundle-{id}");
+    let app = format!("minik.e2e/bundle-app:{id}");
+    let _images = RemoveImages(vec![node_image.clone(), app.clone()]);
+    let tc = TestCluster::new("e2ebundle");
+    let cluster = tc.name.clone();
+    build(
+        &node_image,
+        &format!(
+            "FROM {}\nLABEL io.minik.test.bundle={cluster}\n",
+            *TEST_IMAGE
+        ),
+    );
+    build(
+        &app,
+        &format!("FROM minik.test/busybox:1.0\nRUN echo '{cluster}' > /app\n"),
+    );
+
+    let room = tc.home().join("room");
+    std::fs::create_dir(&room).unwrap();
+    let bundle = room.join("room.minik");
+    let o = tc.minik(&[
+        "bundle",
+        "create",
+        "-o",
+        bundle.to_str().unwrap(),
+        "--node-image",
+        &node_image,
+        "--image",
+        &app,
+    ]);
+    assert!(o.status.success(), "bundle create: {}", text(&o));
+    remove(&[&node_image, &app]);
+
+    let (_server, url) = serve(&tc, &bundle);
+    let port: u16 = url.rsplit(':').next().unwrap().parse().unwrap();
+    let page = http_get(port, "/").unwrap();
+    assert!(
+        page.contains(&format!(
+            "minik bundle fetch {url} &amp;&amp; minik create --bundle"
+        )),
+        "{page}"
+    );
+
+    let attendee = tc.home().join("attendee");
+    std::fs::create_dir(&attendee).unwrap();
+    let fetched = attendee.join("bundle.minik");
+    let o = tc.minik(&["bundle", "fetch", &url, "-o", fetched.to_str().unwrap()]);
+    assert!(o.status.success(), "bundle fetch: {}", text(&o));
+    assert!(present(&node_image) && present(&app), "{}", text(&o));
+
+    let o = tc.minik(&[
+        "create",
+        "--bundle",
+        fetched.to_str().unwrap(),
+        "--name",
+        &cluster,
+        "--nodes",
+        "3",
+    ]);
+    assert!(o.status.success(), "create --bundle: {}", text(&o));
+    let normalized = minik::cluster::load::normalize(&app);
+    for node in [
+        format!("{cluster}-control-plane"),
+        format!("{cluster}-worker"),
+        format!("{cluster}-worker2"),
+    ] {
+        let images = node_images(&node);
+        assert!(
+            images.lines().any(|l| l == normalized),
+            "{app} not on {node}:\n{images}"
+        );
+    }
+    let o = tc.kubectl(&["get", "nodes", "-o", "json"]);
+    assert!(o.status.success(), "kubectl: {}", text(&o));
+    assert_eq!(common::ready_nodes(&o.stdout).len(), 3, "{}", text(&o));
+}
+
+/// Two small images in a bundle (the first as its "node image": the bundle does not care).
+fn small_bundle(tc: &TestCluster) -> (RemoveImages, [String; 2], PathBuf) {
+    let first = format!("minik.e2e/bundle-first:{}", tc.name);
+    let second = format!("minik.e2e/bundle-second:{}", tc.name);
+    let guard = RemoveImages(vec![first.clone(), second.clone()]);
+    for (tag, content) in [(&first, "first"), (&second, "second")] {
+        build(
+            tag,
+            &format!(
+                "FROM minik.test/busybox:1.0\nRUN echo '{content} {}' > /x\n",
+                tc.name
+            ),
+        );
+    }
+    let file = tc.home().join("small.minik");
+    let o = tc.minik(&[
+        "bundle",
+        "create",
+        "-o",
+        file.to_str().unwrap(),
+        "--node-image",
+        &first,
+        "--image",
+        &second,
+    ]);
+    assert!(o.status.success(), "bundle create: {}", text(&o));
+    remove(&[&first, &second]);
+    (guard, [first, second], file)
+}
+
+/// Where a part's data starts, from the manifest at the file's start.
+fn part_offset(file: &Path, index: usize) -> (u64, u64, String) {
+    let mut f = std::fs::File::open(file).unwrap();
+    let mut head = vec![0u8; 512 + 65536];
+    f.read_exact(&mut head).unwrap();
+    let m: serde_json::Value = serde_json::from_slice(&head[512..]).unwrap();
+    let parts = m["parts"].as_array().unwrap();
+    let mut at = 512 + 65536;
+    for p in &parts[..index] {
+        at += 512 + p["size"].as_u64().unwrap().div_ceil(512) * 512;
+    }
+    let p = &parts[index];
+    (
+        at + 512,
+        p["size"].as_u64().unwrap(),
+        p["name"].as_str().unwrap().to_string(),
+    )
+}
+
+#[test]
+fn damaged_bundles_are_refused_naming_the_part_and_leave_nothing() {
+    let tc = TestCluster::new("e2ebundlebad");
+    let (_guard, [first, second], file) = small_bundle(&tc);
+
+    // One byte altered in the second image: the first loads, the second is refused on its
+    // last chunk, and the first is taken out again.
+    let altered = tc.home().join("altered.minik");
+    std::fs::copy(&file, &altered).unwrap();
+    let (at, size, part) = part_offset(&altered, 1);
+    let mut f = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&altered)
+        .unwrap();
+    f.seek(SeekFrom::Start(at + size - 700)).unwrap();
+    let mut b = [0u8; 1];
+    f.read_exact(&mut b).unwrap();
+    f.seek(SeekFrom::Start(at + size - 700)).unwrap();
+    f.write_all(&[b[0] ^ 0x55]).unwrap();
+    drop(f);
+    let o = tc.minik(&["bundle", "load", altered.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains(&format!("part {part} was altered")),
+        "{}",
+        text(&o)
+    );
+    assert!(!present(&first) && !present(&second), "{}", text(&o));
+
+    // Cut off inside the first image: refused before anything is loaded.
+    let cut = tc.home().join("cut.minik");
+    let (at, size, part) = part_offset(&file, 0);
+    let bytes = std::fs::read(&file).unwrap();
+    std::fs::write(&cut, &bytes[..(at + size / 2) as usize]).unwrap();
+    let o = tc.minik(&["bundle", "load", cut.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains(&format!("part {part} needs")),
+        "{}",
+        text(&o)
+    );
+    assert!(!present(&first) && !present(&second), "{}", text(&o));
+
+    // Not a bundle at all: the user named the wrong file (bad input).
+    let o = tc.minik(&["bundle", "load", "/etc/hostname"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(!present(&first) && !present(&second));
+
+    // The intact file still loads.
+    let o = tc.minik(&["bundle", "load", file.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(present(&first) && present(&second));
+}
+
+#[test]
+fn fetch_resumes_a_partial_download() {
+    let tc = TestCluster::new("e2ebundleresume");
+    let (_guard, _images, file) = small_bundle(&tc);
+    let (_server, url) = serve(&tc, &file);
+    let whole = std::fs::read(&file).unwrap();
+    let out = tc.home().join("got.minik");
+    // What a dropped connection leaves behind: the first part of the file.
+    std::fs::write(tc.home().join("got.minik.partial"), &whole[..100_000]).unwrap();
+    let o = tc.minik(&[
+        "bundle",
+        "fetch",
+        &url,
+        "-o",
+        out.to_str().unwrap(),
+        "--no-load",
+    ]);
+    assert!(o.status.success(), "fetch: {}", text(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("Resuming"),
+        "{}",
+        text(&o)
+    );
+    assert!(
+        std::fs::read(&out).unwrap() == whole,
+        "the resumed file differs"
+    );
+    assert!(!tc.home().join("got.minik.partial").exists());
+}
