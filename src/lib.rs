@@ -24,4 +24,5 @@ pub mod platform;
 pub mod provider;
 pub mod signals;
 pub mod text;
+pub mod tour;
 pub mod ui;

@@ -12,6 +12,7 @@ mod load;
 mod logs;
 mod names;
 mod node;
+mod tour;
 mod version;
 
 use std::io::Write;
@@ -47,6 +48,8 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
         Command::Create(args) => create::run(&ctx, args).await,
         Command::Node(NodeCommand::Add(args)) => node::add(&ctx, args).await,
         Command::Build(BuildCommand::NodeImage(args)) => build::node_image(&ctx, args).await,
+        // Removes what it made (its namespace) when a signal comes.
+        Command::Tour(args) => tour::run(&ctx, args).await,
         other => or_interrupted(run_other(&ctx, other)).await,
     }
 }
@@ -91,6 +94,7 @@ async fn run_other(ctx: &Ctx, command: Command) -> Result<(), Error> {
         Command::Load(LoadCommand::DockerImage(args)) => load::docker_image(ctx, args).await,
         Command::Load(LoadCommand::ImageArchive(args)) => load::image_archive(ctx, args).await,
         Command::Doctor(args) => doctor::run(ctx, args).await,
+        Command::Tour(args) => tour::run(ctx, args).await,
         Command::Version(out) => version::run(out),
         Command::Completion { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();

@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-mod decode;
+pub(crate) mod decode;
 mod emit;
 mod error;
 mod labels;
@@ -24,7 +24,7 @@ mod source;
 mod text;
 pub mod v1alpha4;
 mod validate;
-mod yaml;
+pub(crate) mod yaml;
 
 #[cfg(test)]
 mod fixture_tests;
