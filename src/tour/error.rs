@@ -29,6 +29,10 @@ pub enum TourError {
     #[error("no Running pod matches {selector} in namespace {namespace}")]
     NothingToPick { selector: String, namespace: String },
 
+    /// The lab's namespace exists and no tour made it: the tour would delete it at the end.
+    #[error("namespace {} already exists, and the tour deletes its namespace when it ends", quoted(.0))]
+    NamespaceInUse(String),
+
     #[error("there is no step {} in this lab", quoted(.id))]
     UnknownStep { id: String, known: Vec<String> },
 }
@@ -54,7 +58,10 @@ impl TourError {
 
     /// Bad input (a step id that is not in the lab) rather than a failure on the way.
     pub fn is_bad_input(&self) -> bool {
-        matches!(self, TourError::UnknownStep { .. })
+        matches!(
+            self,
+            TourError::UnknownStep { .. } | TourError::NamespaceInUse(_)
+        )
     }
 }
 
@@ -73,6 +80,11 @@ impl Hint for TourError {
                  with minik tour --restart"
                     .into(),
             ),
+            TourError::NamespaceInUse(ns) => Some(format!(
+                "a tour never takes over a namespace it did not make: if {ns} is left from an \
+                 earlier tour, delete it (kubectl delete namespace {ns}); a lab file can name \
+                 another (namespace: ...)"
+            )),
             TourError::UnknownStep { known, .. } => Some(format!(
                 "the steps are: {} (minik tour --list)",
                 known.join(", ")

@@ -11,6 +11,7 @@ pub mod command;
 mod error;
 mod fields;
 pub mod lab;
+mod lab_check;
 pub mod lab_file;
 mod messages;
 pub mod progress;

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
 use super::access::Access;
@@ -72,6 +73,9 @@ pub struct Tour<'a> {
     progress_file: Option<PathBuf>,
     /// Cleanup commands owed (placeholders filled), run when the tour ends.
     owed: Mutex<Vec<Vec<String>>>,
+    /// Whether the namespace is the tour's to delete: not when it was there before the tour
+    /// (someone else's), which the tour refuses to use.
+    owns_namespace: AtomicBool,
 }
 
 /// How a run ended.
@@ -119,6 +123,7 @@ impl<'a> Tour<'a> {
             workers,
             progress_file,
             owed: Mutex::new(Vec::new()),
+            owns_namespace: AtomicBool::new(false),
         }
     }
 
@@ -171,6 +176,12 @@ impl<'a> Tour<'a> {
             }
         }
         let saved = self.progress_file.as_deref().and_then(progress::load);
+        // A namespace that exists while no tour of this lab is under way is someone else's:
+        // the tour deletes its namespace when it ends, so it never takes over another one.
+        if saved.is_none() && self.namespace_exists().await? {
+            return Err(TourError::NamespaceInUse(self.lab.namespace.clone()));
+        }
+        self.owns_namespace.store(true, Ordering::SeqCst);
         if let Some(p) = &saved {
             // Owed by a run that was killed before it could clean up.
             if let Ok(mut o) = self.owed.lock() {
@@ -218,6 +229,20 @@ impl<'a> Tour<'a> {
             let _ = progress::remove(path);
         }
         Ok(())
+    }
+
+    async fn namespace_exists(&self) -> Result<bool, TourError> {
+        let args = [
+            "get",
+            "namespace",
+            &self.lab.namespace,
+            "-o",
+            "name",
+            "--ignore-not-found",
+        ]
+        .map(String::from);
+        let out = self.access.kubectl(&args, None).await?;
+        Ok(out.exit_code == 0 && !out.stdout_text().trim().is_empty())
     }
 
     /// Makes again what the earlier steps made (their namespace was deleted when the last run
@@ -281,6 +306,10 @@ impl<'a> Tour<'a> {
             }
         }
         let ns = self.lab.namespace.clone();
+        if !self.owns_namespace.load(Ordering::SeqCst) {
+            progress.done();
+            return Ok(());
+        }
         let delete: Vec<String> = [
             "delete",
             "namespace",
