@@ -1,10 +1,10 @@
 //! `minik tour --yes` end to end on one 3-node cluster (shared to keep CI time low): every step
 //! the test cluster can show passes, in English (JSON report) and in Korean (text); a tour
 //! interrupted with a real SIGINT removes its namespace and resumes at the same step; an
-//! organiser's lab whose check fails says what it expected and what it found, and a namespace the
-//! tour did not make is never taken over. The steps the
-//! test cluster cannot show (Services, volumes) are covered against recorded API responses in
-//! src/tour/check/tests.rs.
+//! organiser's lab whose check fails says what it expected and what it found; a namespace the
+//! tour did not make is never taken over. The steps the test cluster cannot show (Services,
+//! volumes; the drained worker is shown here too) are covered on API responses shaped as a real
+//! cluster returns them, in src/tour/check/tests.rs.
 
 use crate::common;
 
