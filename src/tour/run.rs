@@ -199,11 +199,10 @@ impl<'a> Tour<'a> {
         };
         if start > 0 {
             let step = &self.lab.steps[start];
+            let n = format!("{}/{}", start + 1, self.lab.steps.len());
             guide.note(&format!(
-                "{} {}/{}: {}",
-                self.m().resuming,
-                start + 1,
-                self.lab.steps.len(),
+                "{}: {}",
+                self.m().resuming.replace("{n}", &n),
                 step.title.get(self.lang)
             ));
             self.restore(&self.lab.steps[..start]).await?;

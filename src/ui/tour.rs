@@ -58,6 +58,8 @@ impl TourGuide {
 
     /// The closing line of a tour that ran to its end or was stopped.
     pub fn finish(&self, summary: &Summary) {
+        // A question left unanswered (a signal came) hid the cursor.
+        let _ = console::Term::stderr().show_cursor();
         let line = if summary.finished {
             self.m.done
         } else {
