@@ -224,7 +224,7 @@ fn decode_step(d: &mut Decoder, node: &Node, path: &str) -> Option<Step> {
             "needsWorkers" => step.needs_workers = d.int(value, &p, 0, 100).unwrap_or(0) as u32,
             "replay" => step.replay = d.bool(value, &p).unwrap_or(false),
             "cleanup" => {
-                for (ip, item) in d.list(value, &p, "cleanup: [kubectl uncordon {worker}]") {
+                for (ip, item) in d.list(value, &p, "cleanup: [\"kubectl uncordon {worker}\"]") {
                     if let Some(c) = kubectl(d, item, &ip) {
                         step.cleanup.push(c);
                     }

@@ -127,6 +127,12 @@ impl<'a> Tour<'a> {
         }
     }
 
+    /// Keeps progress in `file` instead of the user's state folder.
+    pub fn with_progress_file(mut self, file: Option<PathBuf>) -> Self {
+        self.progress_file = file;
+        self
+    }
+
     pub(super) fn m(&self) -> &'static Messages {
         messages::of(self.lang)
     }
@@ -338,3 +344,7 @@ impl<'a> Tour<'a> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+#[path = "run_tests.rs"]
+mod tests;
