@@ -5,6 +5,7 @@
 use std::io::{IsTerminal, Write};
 
 use super::style::Paint;
+use crate::text::clean_line;
 use crate::tour::{Choice, Guide, Messages, Presented, Status, StepReport, Summary};
 
 pub struct TourGuide {
@@ -47,10 +48,10 @@ impl TourGuide {
                 "  {} {}: {}\n  {} {}: {}\n",
                 self.paint(Paint::Failed, "✗"),
                 self.m.expected,
-                crate::text::clean_line(&o.expected),
+                clean_line(&o.expected),
                 " ",
                 self.m.found,
-                crate::text::clean_line(&o.found)
+                clean_line(&o.found)
             ));
         }
         s
@@ -89,19 +90,28 @@ impl Guide for TourGuide {
             self.m.step,
             p.number,
             p.total,
-            self.paint(Paint::Ok, &p.title)
+            self.paint(Paint::Ok, &clean_line(&p.title))
         ));
-        self.out(p.text.trim_end());
+        // A lab file's text is shown, never interpreted: no escape sequences reach the terminal.
+        for line in p.text.trim_end().lines() {
+            self.out(&clean_line(line));
+        }
         if let Some(cmd) = &p.command {
             self.out(&format!("\n{}:", self.m.try_this));
             for line in cmd.lines() {
-                self.out(&format!("    {}", self.paint(Paint::Hint, line)));
+                self.out(&format!(
+                    "    {}",
+                    self.paint(Paint::Hint, &clean_line(line))
+                ));
             }
         }
         if !p.more.is_empty() {
             self.out(&format!("{}:", self.m.also));
             for line in &p.more {
-                self.out(&format!("    {}", self.paint(Paint::Dim, line)));
+                self.out(&format!(
+                    "    {}",
+                    self.paint(Paint::Dim, &clean_line(line))
+                ));
             }
         }
     }
@@ -145,7 +155,7 @@ impl Guide for TourGuide {
         for line in output.trim_end().lines() {
             self.out(&format!(
                 "    {}",
-                self.paint(Paint::Dim, &crate::text::clean_line(line))
+                self.paint(Paint::Dim, &clean_line(line))
             ));
         }
     }
@@ -166,7 +176,7 @@ impl Guide for TourGuide {
                     self.paint(Paint::Dim, &format!("$ {}", view.heading))
                 ));
                 for line in &view.lines {
-                    self.out(&format!("  {}", crate::text::clean_line(line)));
+                    self.out(&format!("  {}", clean_line(line)));
                 }
             }
         }
@@ -182,6 +192,6 @@ impl Guide for TourGuide {
     }
 
     fn note(&self, text: &str) {
-        self.out(text);
+        self.out(&clean_line(text));
     }
 }
