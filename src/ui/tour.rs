@@ -185,7 +185,7 @@ impl Guide for TourGuide {
             .as_deref()
             .map(|n| format!(" ({n})"))
             .unwrap_or_default();
-        self.out(&format!("\n{mark} {word}: {}{note}", r.title));
+        self.out(&format!("\n{mark} {word}: {}{note}", clean_line(&r.title)));
         if r.status == Status::Failed {
             self.out(self.failures(&r.checks).trim_end());
         }
