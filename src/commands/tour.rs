@@ -75,6 +75,7 @@ pub async fn run(ctx: &Ctx, args: TourArgs) -> Result<(), Error> {
     if args.list {
         return list(&lab, lang, args.out.output);
     }
+    tour::check_skips(&lab, &args.skip).map_err(to_error)?;
     if !args.yes && !can_ask() {
         return Err(Error::usage(
             "minik tour asks what to do after each step, and there is no terminal to ask on",

@@ -27,7 +27,7 @@ pub use access::{Access, Cluster};
 pub use error::TourError;
 pub use lab::{Lab, Lang};
 pub use messages::{of as messages, Messages};
-pub use run::{Choice, Guide, Options, Presented, Summary, Tour};
+pub use run::{check_skips, Choice, Guide, Options, Presented, Summary, Tour};
 pub use step::{Status, StepReport};
 pub use views::Shown;
 

@@ -87,6 +87,20 @@ pub struct Summary {
     pub steps: Vec<StepReport>,
 }
 
+/// Every id in `skip` names a step of `lab`.
+pub fn check_skips(lab: &Lab, skip: &[String]) -> Result<(), TourError> {
+    match skip
+        .iter()
+        .find(|id| !lab.steps.iter().any(|s| &s.id == *id))
+    {
+        Some(id) => Err(TourError::UnknownStep {
+            id: id.clone(),
+            known: lab.steps.iter().map(|s| s.id.clone()).collect(),
+        }),
+        None => Ok(()),
+    }
+}
+
 impl Summary {
     pub fn new(lab: &Lab, lang: Lang) -> Self {
         Summary {
@@ -173,14 +187,7 @@ impl<'a> Tour<'a> {
         opts: &Options,
         summary: &mut Summary,
     ) -> Result<(), TourError> {
-        for id in &opts.skip {
-            if !self.lab.steps.iter().any(|s| &s.id == id) {
-                return Err(TourError::UnknownStep {
-                    id: id.clone(),
-                    known: self.lab.steps.iter().map(|s| s.id.clone()).collect(),
-                });
-            }
-        }
+        check_skips(self.lab, &opts.skip)?;
         let saved = self.progress_file.as_deref().and_then(progress::load);
         // A namespace that exists while no tour of this lab is under way is someone else's:
         // the tour deletes its namespace when it ends, so it never takes over another one.

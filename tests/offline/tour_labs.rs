@@ -88,8 +88,18 @@ fn the_builtin_tour_lists_in_english_and_korean() {
 }
 
 #[test]
-fn without_a_terminal_the_tour_needs_yes() {
+fn bad_flags_are_refused_before_the_engine() {
     let (code, text) = run(&["tour", "--name", "lab", "-H", NOWHERE]);
     assert_eq!(code, Some(2), "{text}");
     assert!(text.contains("--yes"), "{text}");
+    let (code, text) = run(&["tour", "--yes", "--skip", "volumes", "-H", NOWHERE]);
+    assert_eq!(code, Some(2), "{text}");
+    assert!(
+        text.contains("error: there is no step \"volumes\" in this lab"),
+        "{text}"
+    );
+    assert!(
+        text.contains("hint: the steps are: nodes, control-plane"),
+        "{text}"
+    );
 }
