@@ -5,11 +5,14 @@
 //! 3 the container engine is unreachable; 129, 130, 143 interrupted by SIGHUP, Ctrl-C
 //! (SIGINT, Ctrl-Break), SIGTERM: 128 + the signal's number, as shells report it.
 
+use crate::cluster::create::PrepareError;
+use crate::cluster::engine::EngineError;
 use crate::cluster::load::LoadError;
 use crate::cluster::ClusterError;
 use crate::hint::Hint;
 use crate::nodeimage::NodeImageError;
 use crate::provider::ProviderError;
+use crate::tour::TourError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -116,6 +119,65 @@ impl Error {
     }
 }
 
+/// The library's errors that are not kept whole: each variant becomes the top-level one that
+/// renders and exits the same way.
+impl From<EngineError> for Error {
+    fn from(e: EngineError) -> Error {
+        match e {
+            EngineError::Endpoint { message, hint } => Error::Usage {
+                message,
+                hint: Some(hint),
+            },
+            EngineError::Unreachable {
+                headline,
+                looked,
+                fix,
+            } => Error::Unreachable {
+                headline,
+                looked,
+                fix,
+            },
+            EngineError::Info(reason) => Error::Failed {
+                message: format!("could not read the engine's /info: {reason}"),
+                hint: None,
+            },
+            EngineError::Provider(p) => Error::Provider(p),
+        }
+    }
+}
+
+impl From<PrepareError> for Error {
+    fn from(e: PrepareError) -> Error {
+        let message = e.to_string();
+        match e {
+            PrepareError::Usage { message, hint } => Error::Usage {
+                message,
+                hint: Some(hint),
+            },
+            PrepareError::PlatformRefused { fixes, .. } => Error::Failed {
+                message,
+                hint: Some(fixes),
+            },
+            PrepareError::Config(c) => Error::Config(c),
+            PrepareError::Engine(e) => Error::from(e),
+            PrepareError::Cluster(c) => Error::Cluster(c),
+            PrepareError::Provider(p) => Error::Provider(p),
+            PrepareError::NodeImage(n) => Error::NodeImage(n),
+        }
+    }
+}
+
+impl From<TourError> for Error {
+    fn from(e: TourError) -> Error {
+        let (message, hint) = (e.to_string(), e.hint());
+        match e {
+            TourError::Cluster(c) => Error::Cluster(c),
+            e if e.is_bad_input() => Error::Usage { message, hint },
+            _ => Error::Failed { message, hint },
+        }
+    }
+}
+
 impl From<LoadError> for Error {
     fn from(e: LoadError) -> Error {
         match e {
@@ -157,6 +219,40 @@ mod tests {
         assert_eq!(Error::usage("bad flag", "fix it").exit_code(), EXIT_USAGE);
         let e = Error::from(LoadError::ImageId("sha256:ab".into()));
         assert_eq!(e.exit_code(), EXIT_USAGE);
+    }
+
+    #[test]
+    fn library_errors_keep_their_class_through_the_mapping() {
+        let endpoint = EngineError::Endpoint {
+            message: "bad -H".into(),
+            hint: "for example".into(),
+        };
+        let e = Error::from(PrepareError::from(endpoint));
+        assert_eq!(e.exit_code(), EXIT_USAGE);
+        assert_eq!(e.hint().as_deref(), Some("for example"));
+        let unreachable = EngineError::Unreachable {
+            headline: "no engine".into(),
+            looked: vec!["unix:///var/run/docker.sock".into()],
+            fix: "start it".into(),
+        };
+        assert_eq!(Error::from(unreachable).exit_code(), EXIT_UNREACHABLE);
+        let refused = PrepareError::PlatformRefused {
+            problems: "cgroups: none".into(),
+            fixes: "run `minik doctor` for details".into(),
+        };
+        let e = Error::from(refused);
+        assert_eq!(e.exit_code(), EXIT_FAILURE);
+        assert_eq!(
+            e.to_string(),
+            "this machine cannot run the cluster: cgroups: none"
+        );
+        let missing = NodeImageError::MissingFile("/k8s/bin/kubeadm".into());
+        assert_eq!(Error::from(missing).exit_code(), EXIT_USAGE);
+        let checksum = NodeImageError::Checksum {
+            url: "https://dl.k8s.io/x.sha256".into(),
+            reason: "empty".into(),
+        };
+        assert_eq!(Error::from(checksum).exit_code(), EXIT_FAILURE);
     }
 
     #[test]

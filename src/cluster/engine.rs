@@ -1,10 +1,31 @@
 //! Reaching the container engine the way the docker CLI would, and knowing what it runs on.
 
-use crate::error::Error;
 use crate::events::Events;
 use crate::platform::{self, EndpointFlags, EndpointKind, Environment, HostFacts, Resolution};
 use crate::provider::docker::DockerProvider;
 use crate::provider::{Provider, ProviderError};
+
+/// What reaching the engine can fail with; `crate::error` maps it to an exit code.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// The endpoint that -H, --context or the environment names cannot be used: bad input.
+    #[error("{message}")]
+    Endpoint { message: String, hint: String },
+
+    /// Nothing answered at the endpoint: where minik looked, and what to do.
+    #[error("{headline}")]
+    Unreachable {
+        headline: String,
+        looked: Vec<String>,
+        fix: String,
+    },
+
+    #[error("could not read the engine's /info: {0}")]
+    Info(String),
+
+    #[error(transparent)]
+    Provider(#[from] ProviderError),
+}
 
 /// A connected engine plus how it was found.
 pub struct Engine {
@@ -21,12 +42,12 @@ pub struct ConnectFailure {
 }
 
 /// Connect, or explain where minik looked and what to do.
-pub async fn connect(flags: &EndpointFlags, events: &Events) -> Result<Engine, Error> {
+pub async fn connect(flags: &EndpointFlags, events: &Events) -> Result<Engine, EngineError> {
     match try_connect(flags, events).await? {
         Ok(engine) => Ok(engine),
         Err(f) => {
             let nr = platform::not_reachable(&f.resolution, &f.host, &f.error);
-            Err(Error::Unreachable {
+            Err(EngineError::Unreachable {
                 headline: nr.headline,
                 looked: nr.looked,
                 fix: nr.fix,
@@ -40,34 +61,35 @@ pub async fn connect(flags: &EndpointFlags, events: &Events) -> Result<Engine, E
 pub async fn try_connect(
     flags: &EndpointFlags,
     events: &Events,
-) -> Result<Result<Engine, ConnectFailure>, Error> {
+) -> Result<Result<Engine, ConnectFailure>, EngineError> {
     let host = HostFacts::from_host();
-    let resolution = platform::resolve_endpoint(&host, flags).map_err(|e| Error::Usage {
-        message: e.to_string(),
-        hint: Some(if flags.host.is_some() {
-            "for example: -H unix:///var/run/docker.sock or -H tcp://127.0.0.1:2375".into()
-        } else {
-            "list contexts with `docker context ls`".into()
-        }),
-    })?;
+    let resolution =
+        platform::resolve_endpoint(&host, flags).map_err(|e| EngineError::Endpoint {
+            message: e.to_string(),
+            hint: if flags.host.is_some() {
+                "for example: -H unix:///var/run/docker.sock or -H tcp://127.0.0.1:2375".into()
+            } else {
+                "list contexts with `docker context ls`".into()
+            },
+        })?;
     let ep = &resolution.endpoint;
     if matches!(ep.kind, EndpointKind::NamedPipe { .. }) && !cfg!(windows) {
-        return Err(Error::usage(
-            format!(
+        return Err(EngineError::Endpoint {
+            message: format!(
                 "{} is a Windows named pipe, which this system does not have",
                 crate::text::quoted(&ep.host)
             ),
-            "use unix:///path/to/docker.sock or tcp://host:port",
-        ));
+            hint: "use unix:///path/to/docker.sock or tcp://host:port".into(),
+        });
     }
     for w in &resolution.warnings {
         events.warn(w.clone());
     }
     if matches!(ep.kind, EndpointKind::Ssh { .. }) {
-        return Err(Error::usage(
-            format!("{} is an ssh:// engine, which minik does not support yet", ep.host),
-            "forward the remote socket (ssh -L /tmp/docker.sock:/var/run/docker.sock HOST) and set DOCKER_HOST=unix:///tmp/docker.sock",
-        ));
+        return Err(EngineError::Endpoint {
+            message: format!("{} is an ssh:// engine, which minik does not support yet", ep.host),
+            hint: "forward the remote socket (ssh -L /tmp/docker.sock:/var/run/docker.sock HOST) and set DOCKER_HOST=unix:///tmp/docker.sock".into(),
+        });
     }
     Ok(match DockerProvider::connect_endpoint(ep).await {
         Ok(provider) => Ok(Engine {
@@ -90,7 +112,7 @@ pub async fn try_connect(
 impl Engine {
     /// Everything minik knows about the engine and host, including whether privileged
     /// containers are allowed (probed with `probe_image` when given).
-    pub async fn environment(&self, probe_image: Option<&str>) -> Result<Environment, Error> {
+    pub async fn environment(&self, probe_image: Option<&str>) -> Result<Environment, EngineError> {
         let info = self.provider.info().await?;
         let version = self.provider.version().await.ok();
         let mut env = Environment::build(
@@ -99,10 +121,7 @@ impl Engine {
             &self.resolution.endpoint,
             &self.host,
         )
-        .map_err(|e| Error::Failed {
-            message: format!("could not read the engine's /info: {e}"),
-            hint: None,
-        })?;
+        .map_err(|e| EngineError::Info(e.to_string()))?;
         env.bridge_mtu = self.provider.bridge_mtu().await.ok().flatten();
         if let Some(image) = probe_image {
             env.privileged_refused = Some(!self.provider.privileged_allowed(image).await?);

@@ -4,7 +4,7 @@
 use crate::cluster::node::roles;
 use std::path::{Path, PathBuf};
 
-use super::{node, ClusterError};
+use super::{node, Cluster, ClusterError};
 use crate::kubeconfig::{self, KubeconfigEntry, KubeconfigError};
 use crate::provider::{Provider, API_SERVER_INTERNAL_PORT};
 
@@ -16,19 +16,12 @@ pub struct Exported {
 
 /// The server URL for a cluster: the load balancer's (or lone control plane's) published port,
 /// or its name on the minik network when `internal`.
-pub async fn server_url(
-    provider: &dyn Provider,
-    cluster: &str,
-    internal: bool,
-) -> Result<String, ClusterError> {
-    let nodes = provider.list_nodes(Some(cluster)).await?;
-    if nodes.is_empty() {
-        return Err(ClusterError::NotFound(cluster.to_string()));
-    }
-    let front = roles::load_balancer(&nodes)
-        .or_else(|| roles::control_planes(&nodes).next())
+fn server_url(cluster: &Cluster, internal: bool) -> Result<String, ClusterError> {
+    let nodes = &cluster.nodes;
+    let front = roles::load_balancer(nodes)
+        .or_else(|| roles::control_planes(nodes).next())
         .ok_or_else(|| ClusterError::NoControlPlane {
-            name: cluster.to_string(),
+            name: cluster.name.clone(),
         })?;
     if internal {
         return Ok(kubeconfig::server_url(
@@ -49,19 +42,22 @@ pub async fn server_url(
 
 async fn entry(
     provider: &dyn Provider,
-    cluster: &str,
+    cluster: &Cluster,
     server: &str,
 ) -> Result<KubeconfigEntry, ClusterError> {
     // Every control plane holds an admin.conf for the same CA and endpoint: take a running one.
-    let nodes = provider.list_nodes(Some(cluster)).await?;
-    let first = super::control_plane::candidates(&nodes, None)
+    let first = super::control_plane::candidates(&cluster.nodes, None)
         .first()
         .map(|s| s.to_string())
         .ok_or_else(|| ClusterError::NoControlPlane {
-            name: cluster.into(),
+            name: cluster.name.clone(),
         })?;
     let admin = node::read_file(provider, &first, kubeconfig::ADMIN_CONF_PATH).await?;
-    Ok(KubeconfigEntry::from_admin_conf(&admin, cluster, server)?)
+    Ok(KubeconfigEntry::from_admin_conf(
+        &admin,
+        &cluster.name,
+        server,
+    )?)
 }
 
 /// The kubeconfig text for a cluster, without touching any file.
@@ -70,8 +66,9 @@ pub async fn get(
     cluster: &str,
     internal: bool,
 ) -> Result<String, ClusterError> {
-    let server = server_url(provider, cluster, internal).await?;
-    let entry = entry(provider, cluster, &server).await?;
+    let cluster = Cluster::read(provider, cluster).await?;
+    let server = server_url(&cluster, internal)?;
+    let entry = entry(provider, &cluster, &server).await?;
     entry
         .to_config()
         .to_yaml()
@@ -84,8 +81,9 @@ pub async fn export(
     cluster: &str,
     explicit: Option<&Path>,
 ) -> Result<Exported, ClusterError> {
-    let server = server_url(provider, cluster, false).await?;
-    let entry = entry(provider, cluster, &server).await?;
+    let read = Cluster::read(provider, cluster).await?;
+    let server = server_url(&read, false)?;
+    let entry = entry(provider, &read, &server).await?;
     let explicit = explicit.map(Path::to_path_buf);
     // Locking and fsync block: keep them off the async workers.
     let path = blocking(move || {

@@ -14,10 +14,12 @@ pub mod logs;
 pub mod naming;
 pub mod node;
 pub mod node_ops;
+mod read;
 pub mod runtime;
 pub mod state;
 
 pub use error::ClusterError;
+pub use read::Cluster;
 
 use std::collections::BTreeMap;
 

@@ -87,11 +87,8 @@ pub async fn stored_config(
     provider: &dyn Provider,
     name: &str,
 ) -> Result<Option<String>, ClusterError> {
-    let nodes = provider.list_nodes(Some(name)).await?;
-    if nodes.is_empty() {
-        return Err(ClusterError::NotFound(name.to_string()));
-    }
-    match first_control_plane(&nodes) {
+    let cluster = crate::cluster::Cluster::read(provider, name).await?;
+    match first_control_plane(&cluster.nodes) {
         Some(first) => load(provider, &first.name).await,
         None => Ok(None),
     }

@@ -4,7 +4,7 @@ use crate::error::Error;
 use crate::nodeimage::{self, download, BuildOptions, Source};
 use crate::provider::Provider;
 
-pub async fn node_image(ctx: &Ctx, args: BuildNodeImageArgs) -> Result<(), Error> {
+pub(super) async fn node_image(ctx: &Ctx, args: BuildNodeImageArgs) -> Result<(), Error> {
     let source = match (&args.kubernetes_dir, &args.kubernetes_version) {
         (Some(dir), _) => {
             if !dir.is_dir() {

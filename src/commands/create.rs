@@ -6,7 +6,7 @@ use crate::cluster::create::{create, CreateOutcome, CreateRequest};
 use crate::config;
 use crate::error::Error;
 
-pub async fn run(ctx: &Ctx, args: CreateArgs) -> Result<(), Error> {
+pub(super) async fn run(ctx: &Ctx, args: CreateArgs) -> Result<(), Error> {
     let explicit_kubeconfig = args.kubeconfig.is_some();
     let request = CreateRequest {
         name: args.name,

@@ -4,7 +4,7 @@ use crate::cluster::{self, delete::delete};
 use crate::config::DEFAULT_CLUSTER_NAME;
 use crate::error::Error;
 
-pub async fn run(ctx: &Ctx, args: DeleteArgs) -> Result<(), Error> {
+pub(super) async fn run(ctx: &Ctx, args: DeleteArgs) -> Result<(), Error> {
     let provider = engine::connect(ctx).await?;
     let names: Vec<String> = if args.all {
         cluster::list_clusters(&provider)

@@ -4,7 +4,7 @@ use crate::error::Error;
 use crate::platform::{self, Request, Status};
 use crate::provider::Provider;
 
-pub async fn run(ctx: &Ctx, args: DoctorArgs) -> Result<(), Error> {
+pub(super) async fn run(ctx: &Ctx, args: DoctorArgs) -> Result<(), Error> {
     let checks = match engine::try_connect(ctx).await? {
         Err(f) => platform::checks_unreachable(&f.resolution, &f.host, &f.error),
         Ok(engine) => {

@@ -13,14 +13,14 @@ fn flags(ctx: &Ctx) -> EndpointFlags {
     }
 }
 
-pub async fn connect(ctx: &Ctx) -> Result<DockerProvider, Error> {
+pub(super) async fn connect(ctx: &Ctx) -> Result<DockerProvider, Error> {
     Ok(connect_engine(ctx).await?.provider)
 }
 
-pub async fn connect_engine(ctx: &Ctx) -> Result<Engine, Error> {
-    engine::connect(&flags(ctx), &ctx.events).await
+pub(super) async fn connect_engine(ctx: &Ctx) -> Result<Engine, Error> {
+    Ok(engine::connect(&flags(ctx), &ctx.events).await?)
 }
 
-pub async fn try_connect(ctx: &Ctx) -> Result<Result<Engine, ConnectFailure>, Error> {
-    engine::try_connect(&flags(ctx), &ctx.events).await
+pub(super) async fn try_connect(ctx: &Ctx) -> Result<Result<Engine, ConnectFailure>, Error> {
+    Ok(engine::try_connect(&flags(ctx), &ctx.events).await?)
 }

@@ -2,12 +2,11 @@ use std::path::Path;
 
 use super::{engine, json, out, Ctx};
 use crate::cli::{OutputArgs, OutputFormat};
-use crate::cluster::{self, ClusterError};
+use crate::cluster;
 use crate::error::Error;
-use crate::provider::{NodeRole, Provider};
-use crate::ui::table;
+use crate::ui::{clusters_table, nodes_table};
 
-pub async fn clusters(ctx: &Ctx, args: OutputArgs) -> Result<(), Error> {
+pub(super) async fn clusters(ctx: &Ctx, args: OutputArgs) -> Result<(), Error> {
     let provider = engine::connect(ctx).await?;
     let list = cluster::list_clusters(&provider).await?;
     match args.output {
@@ -17,27 +16,11 @@ pub async fn clusters(ctx: &Ctx, args: OutputArgs) -> Result<(), Error> {
                 .info("No clusters. Create one with: minik create");
             Ok(())
         }
-        OutputFormat::Text => {
-            let mut rows = vec![vec![
-                "NAME".to_string(),
-                "NODES".into(),
-                "CONTROL-PLANES".into(),
-                "STATUS".into(),
-            ]];
-            for c in &list {
-                rows.push(vec![
-                    c.name.clone(),
-                    c.nodes.to_string(),
-                    c.control_planes.to_string(),
-                    c.status.clone(),
-                ]);
-            }
-            out(&table(&rows))
-        }
+        OutputFormat::Text => out(&clusters_table(&list)),
     }
 }
 
-pub async fn cluster_config(ctx: &Ctx, name: &str) -> Result<(), Error> {
+pub(super) async fn cluster_config(ctx: &Ctx, name: &str) -> Result<(), Error> {
     let provider = engine::connect(ctx).await?;
     match cluster::state::stored_config(&provider, name).await? {
         Some(text) => out(&text),
@@ -55,51 +38,28 @@ pub async fn cluster_config(ctx: &Ctx, name: &str) -> Result<(), Error> {
     }
 }
 
-pub async fn nodes(ctx: &Ctx, name: &str, args: OutputArgs) -> Result<(), Error> {
+pub(super) async fn nodes(ctx: &Ctx, name: &str, args: OutputArgs) -> Result<(), Error> {
     let provider = engine::connect(ctx).await?;
-    let nodes: Vec<_> = provider
-        .list_nodes(Some(name))
+    let nodes = cluster::Cluster::read(&provider, name)
         .await?
-        .into_iter()
-        .filter(|n| n.role != NodeRole::ExternalLoadBalancer)
-        .collect();
-    if nodes.is_empty() {
-        return Err(ClusterError::NotFound(name.to_string()).into());
-    }
+        .kubernetes_nodes()?;
     match args.output {
         OutputFormat::Json => json(&nodes),
-        OutputFormat::Text => {
-            let mut rows = vec![vec![
-                "NAME".to_string(),
-                "ROLE".into(),
-                "STATUS".into(),
-                "IP".into(),
-                "IMAGE".into(),
-            ]];
-            for n in &nodes {
-                rows.push(vec![
-                    n.name.clone(),
-                    n.role.to_string(),
-                    n.state.to_string(),
-                    n.ipv4
-                        .clone()
-                        .or(n.ipv6.clone())
-                        .unwrap_or_else(|| "-".into()),
-                    n.image.split('@').next().unwrap_or(&n.image).to_string(),
-                ]);
-            }
-            out(&table(&rows))
-        }
+        OutputFormat::Text => out(&nodes_table(&nodes)),
     }
 }
 
-pub async fn kubeconfig(ctx: &Ctx, name: &str, internal: bool) -> Result<(), Error> {
+pub(super) async fn kubeconfig(ctx: &Ctx, name: &str, internal: bool) -> Result<(), Error> {
     let provider = engine::connect(ctx).await?;
     let text = cluster::kubeconfig::get(&provider, name, internal).await?;
     out(&text)
 }
 
-pub async fn export_kubeconfig(ctx: &Ctx, name: &str, path: Option<&Path>) -> Result<(), Error> {
+pub(super) async fn export_kubeconfig(
+    ctx: &Ctx,
+    name: &str,
+    path: Option<&Path>,
+) -> Result<(), Error> {
     let provider = engine::connect(ctx).await?;
     let e = cluster::kubeconfig::export(&provider, name, path).await?;
     ctx.events.info(format!(

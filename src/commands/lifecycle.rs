@@ -26,7 +26,7 @@ async fn targets(
     }
 }
 
-pub async fn stop(ctx: &Ctx, args: StopArgs) -> Result<(), Error> {
+pub(super) async fn stop(ctx: &Ctx, args: StopArgs) -> Result<(), Error> {
     let provider = engine::connect(ctx).await?;
     let names = targets(&provider, args.all, args.name).await?;
     if names.is_empty() {
@@ -43,7 +43,7 @@ pub async fn stop(ctx: &Ctx, args: StopArgs) -> Result<(), Error> {
     Ok(())
 }
 
-pub async fn start(ctx: &Ctx, args: StartArgs) -> Result<(), Error> {
+pub(super) async fn start(ctx: &Ctx, args: StartArgs) -> Result<(), Error> {
     let provider = engine::connect(ctx).await?;
     let names = targets(&provider, args.all, args.name).await?;
     if names.is_empty() {

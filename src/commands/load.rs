@@ -5,7 +5,7 @@ use crate::cli::{LoadDockerImageArgs, LoadImageArchiveArgs};
 use crate::cluster::load::{self, Targets};
 use crate::error::Error;
 
-pub async fn docker_image(ctx: &Ctx, args: LoadDockerImageArgs) -> Result<(), Error> {
+pub(super) async fn docker_image(ctx: &Ctx, args: LoadDockerImageArgs) -> Result<(), Error> {
     let provider = engine::connect(ctx).await?;
     let targets = Targets {
         cluster: &args.target.cluster.name,
@@ -15,7 +15,7 @@ pub async fn docker_image(ctx: &Ctx, args: LoadDockerImageArgs) -> Result<(), Er
     Ok(())
 }
 
-pub async fn image_archive(ctx: &Ctx, args: LoadImageArchiveArgs) -> Result<(), Error> {
+pub(super) async fn image_archive(ctx: &Ctx, args: LoadImageArchiveArgs) -> Result<(), Error> {
     let provider = engine::connect(ctx).await?;
     let targets = Targets {
         cluster: &args.target.cluster.name,

@@ -7,7 +7,7 @@ use super::{engine, out, Ctx};
 use crate::cluster::logs;
 use crate::error::Error;
 
-pub async fn export(ctx: &Ctx, name: &str, dir: Option<PathBuf>) -> Result<(), Error> {
+pub(super) async fn export(ctx: &Ctx, name: &str, dir: Option<PathBuf>) -> Result<(), Error> {
     let provider = engine::connect(ctx).await?;
     let dir = dir.unwrap_or_else(|| logs::default_dir(name, SystemTime::now()));
     let e = logs::export(&provider, name, &dir, &ctx.events).await?;

@@ -12,10 +12,12 @@ mod load;
 mod logs;
 mod names;
 mod node;
+mod output;
 mod tour;
 mod version;
 
-use std::io::Write;
+pub(crate) use output::{json, out};
+
 use std::sync::Arc;
 
 use crate::cli::{BuildCommand, Cli, Command, ExportCommand, GetCommand, LoadCommand, NodeCommand};
@@ -96,30 +98,6 @@ async fn run_other(ctx: &Ctx, command: Command) -> Result<(), Error> {
         Command::Doctor(args) => doctor::run(ctx, args).await,
         Command::Tour(args) => tour::run(ctx, args).await,
         Command::Version(out) => version::run(out),
-        Command::Completion { shell } => {
-            let mut cmd = <Cli as clap::CommandFactory>::command();
-            let mut buf = Vec::new();
-            clap_complete::generate(shell, &mut cmd, "minik", &mut buf);
-            std::io::stdout().write_all(&buf)?;
-            Ok(())
-        }
+        Command::Completion { shell } => output::completion(shell),
     }
-}
-
-/// Print data on stdout.
-pub(crate) fn out(text: &str) -> Result<(), Error> {
-    let mut stdout = std::io::stdout().lock();
-    stdout.write_all(text.as_bytes())?;
-    if !text.ends_with('\n') {
-        stdout.write_all(b"\n")?;
-    }
-    Ok(())
-}
-
-pub(crate) fn json<T: serde::Serialize>(value: &T) -> Result<(), Error> {
-    let text = serde_json::to_string_pretty(value).map_err(|e| Error::Failed {
-        message: format!("could not encode JSON: {e}"),
-        hint: None,
-    })?;
-    out(&text)
 }

@@ -6,7 +6,7 @@ use crate::cluster::node_ops::{self, AddRequest};
 use crate::error::Error;
 use crate::provider::NodeRole;
 
-pub async fn add(ctx: &Ctx, args: NodeAddArgs) -> Result<(), Error> {
+pub(super) async fn add(ctx: &Ctx, args: NodeAddArgs) -> Result<(), Error> {
     let role = match args.role {
         NodeRoleArg::Worker => NodeRole::Worker,
         NodeRoleArg::ControlPlane => NodeRole::ControlPlane,
@@ -31,7 +31,7 @@ pub async fn add(ctx: &Ctx, args: NodeAddArgs) -> Result<(), Error> {
     Ok(())
 }
 
-pub async fn delete(ctx: &Ctx, args: NodeDeleteArgs) -> Result<(), Error> {
+pub(super) async fn delete(ctx: &Ctx, args: NodeDeleteArgs) -> Result<(), Error> {
     let provider = engine::connect(ctx).await?;
     let name = args.cluster.name;
     let d = node_ops::delete(&provider, &name, &args.node, &ctx.events).await?;

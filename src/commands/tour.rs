@@ -4,8 +4,7 @@
 use super::{engine, json, out, Ctx};
 use crate::cli::{LangArg, OutputFormat, TourArgs};
 use crate::error::Error;
-use crate::hint::Hint;
-use crate::tour::{self, Lab, Lang, Options, Summary, Tour, TourError};
+use crate::tour::{self, Lab, Lang, Options, Summary, Tour};
 use crate::ui::{can_ask, TourGuide};
 
 fn lab(args: &TourArgs) -> Result<Lab, Error> {
@@ -13,20 +12,6 @@ fn lab(args: &TourArgs) -> Result<Lab, Error> {
         Some(path) => tour::read_lab(path)?,
         None => tour::builtin(tour::DEFAULT_LAB)?,
     })
-}
-
-fn to_error(e: TourError) -> Error {
-    match e {
-        TourError::Cluster(c) => Error::Cluster(c),
-        e if e.is_bad_input() => Error::Usage {
-            message: e.to_string(),
-            hint: e.hint(),
-        },
-        e => Error::Failed {
-            message: e.to_string(),
-            hint: e.hint(),
-        },
-    }
 }
 
 #[derive(serde::Serialize)]
@@ -65,7 +50,7 @@ fn list(lab: &Lab, lang: Lang, format: OutputFormat) -> Result<(), Error> {
     out(&text)
 }
 
-pub async fn run(ctx: &Ctx, args: TourArgs) -> Result<(), Error> {
+pub(super) async fn run(ctx: &Ctx, args: TourArgs) -> Result<(), Error> {
     let lab = lab(&args)?;
     let flag = args.lang.map(|l| match l {
         LangArg::En => Lang::En,
@@ -75,7 +60,7 @@ pub async fn run(ctx: &Ctx, args: TourArgs) -> Result<(), Error> {
     if args.list {
         return list(&lab, lang, args.out.output);
     }
-    tour::check_skips(&lab, &args.skip).map_err(to_error)?;
+    tour::check_skips(&lab, &args.skip)?;
     if !args.yes && !can_ask() {
         return Err(Error::usage(
             "minik tour asks what to do after each step, and there is no terminal to ask on",
@@ -84,8 +69,8 @@ pub async fn run(ctx: &Ctx, args: TourArgs) -> Result<(), Error> {
     }
     let as_json = args.out.output == OutputFormat::Json;
     let provider = engine::connect(ctx).await?;
-    let cluster = tour::Cluster::connect(&provider, &args.cluster.name).await?;
-    let workers = cluster.workers().into_iter().map(String::from).collect();
+    let cluster = tour::ClusterAccess::connect(&provider, &args.cluster.name).await?;
+    let workers = cluster.workers.clone();
     let tour = Tour::new(
         &cluster,
         &lab,
@@ -116,7 +101,7 @@ pub async fn run(ctx: &Ctx, args: TourArgs) -> Result<(), Error> {
     }
     match ended {
         Err(signal) => Err(Error::Interrupted(signal)),
-        Ok(Err(e)) => Err(to_error(e)),
+        Ok(Err(e)) => Err(e.into()),
         Ok(Ok(())) => Ok(cleaned?),
     }
 }

@@ -1,7 +1,7 @@
 use crate::cli::{OutputArgs, OutputFormat};
 use crate::error::Error;
 
-pub fn run(args: OutputArgs) -> Result<(), Error> {
+pub(super) fn run(args: OutputArgs) -> Result<(), Error> {
     let version = env!("CARGO_PKG_VERSION");
     let arch = std::env::consts::ARCH;
     let os = std::env::consts::OS;

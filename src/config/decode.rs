@@ -30,14 +30,14 @@ pub(crate) fn field_name(path: &str) -> &str {
 }
 
 impl Decoder {
-    pub fn new(map: SourceMap) -> Self {
+    pub(crate) fn new(map: SourceMap) -> Self {
         Decoder {
             errors: ConfigErrors::default(),
             map,
         }
     }
 
-    pub fn error(&mut self, at: Location, message: String, hint: impl Into<String>) {
+    pub(crate) fn error(&mut self, at: Location, message: String, hint: impl Into<String>) {
         let origin = self.map.origin().to_string();
         self.errors
             .push(ConfigError::new(origin, Some(at), message, hint));
@@ -67,7 +67,7 @@ impl Decoder {
 
     /// The fields of a mapping, checked against `known`. `what` names the mapping in hints ("a node").
     /// Unknown and repeated keys are reported and skipped; null means an empty mapping.
-    pub fn fields<'n>(
+    pub(crate) fn fields<'n>(
         &mut self,
         node: &'n Node,
         path: &str,
@@ -130,7 +130,7 @@ impl Decoder {
     }
 
     /// Any scalar as text (as YAML decoders do for string fields); null is "not set".
-    pub fn string(&mut self, node: &Node, path: &str, example: &str) -> Option<String> {
+    pub(crate) fn string(&mut self, node: &Node, path: &str, example: &str) -> Option<String> {
         match &node.value {
             Value::Null => None,
             Value::Scalar { text, .. } => Some(text.clone()),
@@ -141,7 +141,7 @@ impl Decoder {
         }
     }
 
-    pub fn bool(&mut self, node: &Node, path: &str) -> Option<bool> {
+    pub(crate) fn bool(&mut self, node: &Node, path: &str) -> Option<bool> {
         match &node.value {
             Value::Null => None,
             Value::Scalar { text, plain: true } if as_bool(text).is_some() => as_bool(text),
@@ -154,7 +154,7 @@ impl Decoder {
     }
 
     /// An integer within `min..=max`.
-    pub fn int(&mut self, node: &Node, path: &str, min: i64, max: i64) -> Option<i64> {
+    pub(crate) fn int(&mut self, node: &Node, path: &str, min: i64, max: i64) -> Option<i64> {
         let field = field_name(path);
         match &node.value {
             Value::Null => None,
@@ -181,7 +181,7 @@ impl Decoder {
     }
 
     /// The items of a list with their paths; null is an empty list.
-    pub fn list<'n>(
+    pub(crate) fn list<'n>(
         &mut self,
         node: &'n Node,
         path: &str,
@@ -205,7 +205,7 @@ impl Decoder {
         }
     }
 
-    pub fn string_list(&mut self, node: &Node, path: &str, example: &str) -> Vec<String> {
+    pub(crate) fn string_list(&mut self, node: &Node, path: &str, example: &str) -> Vec<String> {
         let items = self.list(node, path, example);
         // A bad item becomes "" (its error reported) so that indices keep matching the file's.
         items
@@ -251,7 +251,7 @@ impl Decoder {
         out
     }
 
-    pub fn string_map(
+    pub(crate) fn string_map(
         &mut self,
         node: &Node,
         path: &str,
@@ -272,7 +272,7 @@ impl Decoder {
         out
     }
 
-    pub fn bool_map(&mut self, node: &Node, path: &str) -> BTreeMap<String, bool> {
+    pub(crate) fn bool_map(&mut self, node: &Node, path: &str) -> BTreeMap<String, bool> {
         let entries = self.entries(node, path, "featureGates: {SomeGate: true}");
         let mut out = BTreeMap::new();
         for (k, p, v) in entries {
@@ -284,7 +284,7 @@ impl Decoder {
     }
 
     /// One of `allowed` (compared ignoring case when `fold_case`); returns its index.
-    pub fn choice(
+    pub(crate) fn choice(
         &mut self,
         node: &Node,
         path: &str,

@@ -24,6 +24,7 @@ mod source;
 mod text;
 pub mod v1alpha4;
 mod validate;
+mod validate_network;
 pub(crate) mod yaml;
 
 #[cfg(test)]

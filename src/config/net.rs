@@ -10,7 +10,7 @@ pub(crate) struct Cidr {
 }
 
 impl Cidr {
-    pub fn parse(text: &str) -> Result<Cidr, String> {
+    pub(super) fn parse(text: &str) -> Result<Cidr, String> {
         let text = text.trim();
         let Some((addr, prefix)) = text.split_once('/') else {
             return Err("a CIDR needs a prefix length after a slash".into());
@@ -30,7 +30,7 @@ impl Cidr {
         Ok(Cidr { addr, prefix })
     }
 
-    pub fn is_ipv4(&self) -> bool {
+    pub(super) fn is_ipv4(&self) -> bool {
         self.addr.is_ipv4()
     }
 
@@ -53,7 +53,7 @@ impl Cidr {
     }
 
     /// True when the two ranges share any address.
-    pub fn overlaps(&self, other: &Cidr) -> bool {
+    pub(super) fn overlaps(&self, other: &Cidr) -> bool {
         if self.is_ipv4() != other.is_ipv4() {
             return false;
         }

@@ -28,7 +28,7 @@ pub(crate) struct Node {
 
 impl Node {
     /// What the node is, for "expected X, found Y" messages.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match &self.value {
             Value::Null => "nothing (null)".into(),
             Value::Scalar { text, plain } => {

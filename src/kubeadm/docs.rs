@@ -23,18 +23,18 @@ pub(super) struct ExtraArgs {
 }
 
 impl ExtraArgs {
-    pub fn new(style: ArgStyle) -> Self {
+    pub(super) fn new(style: ArgStyle) -> Self {
         ExtraArgs {
             style,
             args: BTreeMap::new(),
         }
     }
 
-    pub fn set(&mut self, name: &str, value: impl Into<String>) {
+    pub(super) fn set(&mut self, name: &str, value: impl Into<String>) {
         self.args.insert(name.to_string(), value.into());
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(super) fn is_empty(&self) -> bool {
         self.args.is_empty()
     }
 }

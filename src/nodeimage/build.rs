@@ -225,7 +225,7 @@ fn builder_spec(name: &str, base: &str) -> NodeSpec {
 }
 
 /// Dockerfile-style changes applied when the build container is saved as the node image.
-pub fn commit_changes(version: &KubeVersion, labels: &[(String, String)]) -> Vec<String> {
+pub(super) fn commit_changes(version: &KubeVersion, labels: &[(String, String)]) -> Vec<String> {
     let mut changes = vec![
         // The build container ran `sleep`; the node image boots systemd through the entrypoint.
         r#"ENTRYPOINT ["/usr/local/bin/entrypoint", "/sbin/init"]"#.to_string(),

@@ -8,8 +8,9 @@ use crate::archive;
 static NODE_IMAGE: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/node-image");
 
 /// The manifests written to /kind/manifests in every node image.
-pub static DEFAULT_CNI: &str = include_str!("../../node-image/manifests/default-cni.yaml");
-pub static DEFAULT_STORAGE: &str = include_str!("../../node-image/manifests/default-storage.yaml");
+pub(super) static DEFAULT_CNI: &str = include_str!("../../node-image/manifests/default-cni.yaml");
+pub(super) static DEFAULT_STORAGE: &str =
+    include_str!("../../node-image/manifests/default-storage.yaml");
 
 /// A tar of the Dockerfile and `files/`. Scripts get the executable bit (git does not
 /// always carry it, and the Dockerfile relies on it for nothing but clarity).
@@ -26,7 +27,7 @@ pub fn build_context() -> std::io::Result<Vec<u8>> {
 }
 
 /// A short content hash of the context, used to reuse an already-built base image.
-pub fn context_digest() -> String {
+pub(super) fn context_digest() -> String {
     use sha2::{Digest, Sha256};
     let mut files = Vec::new();
     collect(&NODE_IMAGE, &mut files);

@@ -12,7 +12,7 @@ use crate::provider::Provider;
 /// Everything a node needs to run containers; crictl is optional offline.
 const REQUIRED: &[&str] = &["containerd", "ctr", "containerd-shim-runc-v2", "runc"];
 
-pub async fn install(
+pub(super) async fn install(
     provider: &dyn Provider,
     container: &str,
     source: &Source,
@@ -44,12 +44,13 @@ pub async fn install(
     .await?;
     if !missing.trim().is_empty() {
         let missing: Vec<&str> = missing.split_whitespace().collect();
-        return Err(NodeImageError::Invalid(format!(
-            "the image would lack {}: offline builds need DIR/bin/{{{}}} (crictl too when \
-             available), e.g. from containerd's and runc's release downloads",
-            missing.join(", "),
-            REQUIRED.join(",")
-        )));
+        if let Source::Download { .. } = source {
+            return Err(NodeImageError::DownloadIncomplete(missing.join(", ")));
+        }
+        return Err(NodeImageError::MissingRuntime {
+            missing: missing.join(", "),
+            required: REQUIRED.join(","),
+        });
     }
     let out = run(
         provider,
@@ -58,13 +59,9 @@ pub async fn install(
         &["/usr/local/bin/containerd", "--version"],
     )
     .await?;
-    let found = runtime::containerd_version(&out).ok_or_else(|| {
-        NodeImageError::Invalid(format!(
-            "cannot read containerd's version from {:?}",
-            out.trim()
-        ))
-    })?;
-    runtime::check_pairing(version, found).map_err(NodeImageError::Invalid)?;
+    let found = runtime::containerd_version(&out)
+        .ok_or_else(|| NodeImageError::ContainerdVersion(out.trim().to_string()))?;
+    runtime::check_pairing(version, found).map_err(NodeImageError::RuntimeMismatch)?;
     let spec = run(
         provider,
         container,
@@ -72,7 +69,7 @@ pub async fn install(
         &["/usr/local/bin/ctr", "oci", "spec"],
     )
     .await?;
-    let base = runtime::cri_base(&spec).map_err(NodeImageError::Invalid)?;
+    let base = runtime::cri_base(&spec).map_err(NodeImageError::CriBase)?;
     write(provider, container, "/etc/containerd/cri-base.json", &base).await
 }
 
@@ -111,8 +108,12 @@ async fn download(
             &["curl", "-fsSL", "--retry", "4", &r.checksum_url],
         )
         .await?;
-        let sha = runtime::checksum_for(&text, &r.checksum_name)
-            .map_err(|e| NodeImageError::Invalid(format!("{}: {e}", r.checksum_url)))?;
+        let sha = runtime::checksum_for(&text, &r.checksum_name).map_err(|reason| {
+            NodeImageError::Checksum {
+                url: r.checksum_url.to_string(),
+                reason: reason.to_string(),
+            }
+        })?;
         run(
             provider,
             container,

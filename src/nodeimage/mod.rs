@@ -28,8 +28,39 @@ pub const MINIK_NODE_REPO: &str = "minik/node";
 
 #[derive(Debug, thiserror::Error)]
 pub enum NodeImageError {
+    /// `--kubernetes-dir` lacks a file an offline build needs.
+    #[error("{0} is missing")]
+    MissingFile(String),
+
+    /// `--kubernetes-dir`'s `version` file does not hold a Kubernetes version.
+    #[error("{path}: {reason}")]
+    BadVersionFile { path: String, reason: String },
+
+    /// The runtime binaries an offline build was given are incomplete.
+    #[error(
+        "the image would lack {missing}: offline builds need DIR/bin/{{{required}}} (crictl too \
+         when available), e.g. from containerd's and runc's release downloads"
+    )]
+    MissingRuntime { missing: String, required: String },
+
+    /// The runtime downloads did not leave every binary in place.
+    #[error("the downloaded runtime lacks {0}")]
+    DownloadIncomplete(String),
+
+    /// The containerd an offline build was given cannot run this Kubernetes version.
     #[error("{0}")]
-    Invalid(String),
+    RuntimeMismatch(String),
+
+    #[error("cannot read containerd's version from {0:?}")]
+    ContainerdVersion(String),
+
+    /// containerd's default OCI spec could not be turned into the pods' base spec.
+    #[error("{0}")]
+    CriBase(String),
+
+    /// A downloaded checksum file did not hold the checksum.
+    #[error("{url}: {reason}")]
+    Checksum { url: String, reason: String },
 
     #[error("{what} failed in the build container: {source}")]
     Step {
@@ -56,9 +87,17 @@ pub enum NodeImageError {
 }
 
 impl NodeImageError {
-    /// Only a version no image exists for is bad input (`--kubernetes-version`).
+    /// Bad input: a version no image exists for (`--kubernetes-version`), or an offline
+    /// build's `--kubernetes-dir` that lacks what the image needs.
     pub fn is_bad_input(&self) -> bool {
-        matches!(self, NodeImageError::Unpublished(_))
+        matches!(
+            self,
+            NodeImageError::Unpublished(_)
+                | NodeImageError::MissingFile(_)
+                | NodeImageError::BadVersionFile { .. }
+                | NodeImageError::MissingRuntime { .. }
+                | NodeImageError::RuntimeMismatch(_)
+        )
     }
 
     pub fn details(&self) -> Option<String> {
@@ -74,7 +113,9 @@ impl NodeImageError {
 impl crate::hint::Hint for NodeImageError {
     fn hint(&self) -> Option<String> {
         match self {
-            NodeImageError::Invalid(_) => Some(
+            NodeImageError::MissingFile(_)
+            | NodeImageError::BadVersionFile { .. }
+            | NodeImageError::MissingRuntime { .. } => Some(
                 "offline builds need --base-image IMAGE and --kubernetes-dir DIR holding `version`, \
                  bin/{kubeadm,kubelet,kubectl}, bin/{containerd,ctr,containerd-shim-runc-v2,runc} \
                  (and crictl) and images/*.tar"

@@ -17,9 +17,9 @@
 
 use toml::{Table, Value};
 
-pub const GRPC_CRI: &str = "io.containerd.grpc.v1.cri";
-pub const CRI_IMAGES: &str = "io.containerd.cri.v1.images";
-pub const CRI_RUNTIME: &str = "io.containerd.cri.v1.runtime";
+pub(super) const GRPC_CRI: &str = "io.containerd.grpc.v1.cri";
+pub(super) const CRI_IMAGES: &str = "io.containerd.cri.v1.images";
+pub(super) const CRI_RUNTIME: &str = "io.containerd.cri.v1.runtime";
 
 const TO_IMAGES: &[&str] = &[
     "registry",
@@ -44,7 +44,7 @@ const STAYS_IN_GRPC: &[&str] = &[
 ];
 
 /// True when `patch` sets CRI keys that config version 3 reads elsewhere.
-pub fn has_v2_cri_keys(patch: &Table) -> bool {
+pub(super) fn has_v2_cri_keys(patch: &Table) -> bool {
     cri_table(patch).is_some_and(|cri| cri.keys().any(|k| !STAYS_IN_GRPC.contains(&k.as_str())))
 }
 
@@ -53,7 +53,7 @@ fn cri_table(patch: &Table) -> Option<&Table> {
 }
 
 /// `patch` with its v2 CRI keys moved to their v3 plugins (and its `version` key dropped).
-pub fn migrate_patch(mut patch: Table) -> Table {
+pub(super) fn migrate_patch(mut patch: Table) -> Table {
     patch.remove("version");
     let Some(Value::Table(plugins)) = patch.get_mut("plugins") else {
         return patch;

@@ -17,7 +17,7 @@ use toml::{Table, Value};
 use super::containerd_v2::{CRI_IMAGES, GRPC_CRI};
 
 /// Where hosts files go; minik's node config points `config_path` here.
-pub const CERTS_D: &str = "/etc/containerd/certs.d";
+pub(super) const CERTS_D: &str = "/etc/containerd/certs.d";
 
 /// One `certs.d/<dir>/hosts.toml` to write on the node.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,7 +44,7 @@ struct Tls {
 /// Removes `mirrors` and `configs.*.tls` from every registry table of `config` (v2 and v3
 /// locations), sets `config_path` where it was missing, and returns the hosts files that say the
 /// same thing. Nothing to translate: `config` is untouched and the list is empty.
-pub fn extract(config: &mut Table) -> Result<Vec<HostsFile>, String> {
+pub(super) fn extract(config: &mut Table) -> Result<Vec<HostsFile>, String> {
     let mut mirrors: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut tls: BTreeMap<String, Tls> = BTreeMap::new();
     let Some(Value::Table(plugins)) = config.get_mut("plugins") else {

@@ -8,7 +8,7 @@ pub enum ProviderError {
 
     #[error("the container engine refused `{call}` for {target}: {message}")]
     Api {
-        call: &'static str,
+        call: EngineCall,
         target: String,
         message: String,
     },
@@ -45,6 +45,80 @@ pub enum ProviderError {
 
     #[error("{0}")]
     Io(#[from] std::io::Error),
+}
+
+/// The engine call that failed, named in the error as the engine's API names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EngineCall {
+    ContainerCommit,
+    ContainerCopy,
+    ContainerCreate,
+    ContainerInspect,
+    ContainerList,
+    ContainerLogs,
+    ContainerRemove,
+    ContainerStart,
+    ContainerStop,
+    Exec,
+    ImageBuild,
+    ImageInspect,
+    ImageList,
+    ImagePull,
+    Info,
+    NetworkCreate,
+    NetworkInspect,
+    NetworkList,
+    Version,
+}
+
+impl EngineCall {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EngineCall::ContainerCommit => "container commit",
+            EngineCall::ContainerCopy => "container copy",
+            EngineCall::ContainerCreate => "container create",
+            EngineCall::ContainerInspect => "container inspect",
+            EngineCall::ContainerList => "container list",
+            EngineCall::ContainerLogs => "container logs",
+            EngineCall::ContainerRemove => "container remove",
+            EngineCall::ContainerStart => "container start",
+            EngineCall::ContainerStop => "container stop",
+            EngineCall::Exec => "exec",
+            EngineCall::ImageBuild => "image build",
+            EngineCall::ImageInspect => "image inspect",
+            EngineCall::ImageList => "image list",
+            EngineCall::ImagePull => "image pull",
+            EngineCall::Info => "info",
+            EngineCall::NetworkCreate => "network create",
+            EngineCall::NetworkInspect => "network inspect",
+            EngineCall::NetworkList => "network list",
+            EngineCall::Version => "version",
+        }
+    }
+
+    /// A call about one container (or an exec in it), whose "not found" means that container
+    /// does not exist.
+    pub fn is_about_a_container(self) -> bool {
+        matches!(
+            self,
+            EngineCall::ContainerCommit
+                | EngineCall::ContainerCopy
+                | EngineCall::ContainerCreate
+                | EngineCall::ContainerInspect
+                | EngineCall::ContainerList
+                | EngineCall::ContainerLogs
+                | EngineCall::ContainerRemove
+                | EngineCall::ContainerStart
+                | EngineCall::ContainerStop
+                | EngineCall::Exec
+        )
+    }
+}
+
+impl std::fmt::Display for EngineCall {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 impl ProviderError {

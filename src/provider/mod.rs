@@ -6,7 +6,7 @@ pub mod docker;
 mod error;
 mod types;
 
-pub use error::ProviderError;
+pub use error::{EngineCall, ProviderError};
 pub use types::*;
 
 use std::collections::BTreeMap;
@@ -128,7 +128,7 @@ pub trait Provider: Send + Sync {
     /// diagnostics use it, so an engine that cannot give it may leave it out.
     async fn inspect_json(&self, node: &str) -> Result<serde_json::Value> {
         Err(ProviderError::Api {
-            call: "container inspect",
+            call: EngineCall::ContainerInspect,
             target: node.to_string(),
             message: format!("the {} engine does not give inspect documents", self.name()),
         })

@@ -2,10 +2,9 @@
 //! admin kubeconfig, so the tour works whatever the host's kubeconfig says), and commands run
 //! on a node for what the API does not show (containerd's containers, the node's services).
 
-use crate::cluster::control_plane::{answering, candidates};
 use crate::cluster::node::paths::ADMIN_CONF;
-use crate::cluster::ClusterError;
-use crate::provider::{ExecInput, ExecOutput, NodeInfo, NodeRole, NodeState, Provider};
+use crate::cluster::{Cluster, ClusterError};
+use crate::provider::{ExecInput, ExecOutput, NodeRole, NodeState, Provider};
 
 #[async_trait::async_trait]
 pub trait Access: Send + Sync {
@@ -19,47 +18,38 @@ pub trait Access: Send + Sync {
     async fn on_node(&self, node: &str, argv: &[&str]) -> Result<ExecOutput, ClusterError>;
 }
 
-/// A running cluster as the engine shows it.
-pub struct Cluster<'p> {
+/// A running cluster, reached through one of its control planes.
+pub struct ClusterAccess<'p> {
     provider: &'p dyn Provider,
     pub name: String,
-    /// Where kubectl runs.
+    /// Where kubectl runs: a control plane whose API answers.
     pub control_plane: String,
-    /// Running Kubernetes nodes (no load balancer), sorted by name.
-    pub nodes: Vec<NodeInfo>,
+    /// Running workers, sorted by name.
+    pub workers: Vec<String>,
 }
 
-impl<'p> Cluster<'p> {
+impl<'p> ClusterAccess<'p> {
     pub async fn connect(provider: &'p dyn Provider, name: &str) -> Result<Self, ClusterError> {
-        let mut nodes = provider.list_nodes(Some(name)).await?;
-        if nodes.is_empty() {
-            return Err(ClusterError::NotFound(name.to_string()));
-        }
-        let control_plane = answering(provider, name, &candidates(&nodes, None)).await?;
-        nodes.retain(|n| {
-            n.state == NodeState::Running
-                && matches!(n.role, NodeRole::ControlPlane | NodeRole::Worker)
-        });
-        nodes.sort_by(|a, b| a.name.cmp(&b.name));
-        Ok(Cluster {
+        let cluster = Cluster::read(provider, name).await?;
+        let control_plane = cluster.answering(provider, None).await?.name.clone();
+        let mut workers: Vec<String> = cluster
+            .kubernetes_nodes()?
+            .into_iter()
+            .filter(|n| n.role == NodeRole::Worker && n.state == NodeState::Running)
+            .map(|n| n.name)
+            .collect();
+        workers.sort();
+        Ok(ClusterAccess {
             provider,
             name: name.to_string(),
             control_plane,
-            nodes,
+            workers,
         })
-    }
-
-    pub fn workers(&self) -> Vec<&str> {
-        self.nodes
-            .iter()
-            .filter(|n| n.role == NodeRole::Worker)
-            .map(|n| n.name.as_str())
-            .collect()
     }
 }
 
 #[async_trait::async_trait]
-impl Access for Cluster<'_> {
+impl Access for ClusterAccess<'_> {
     async fn kubectl(
         &self,
         args: &[String],

@@ -13,10 +13,10 @@ enum Segment {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Path(Vec<Segment>);
+pub(super) struct Path(Vec<Segment>);
 
 impl Path {
-    pub fn parse(text: &str) -> Result<Path, String> {
+    pub(super) fn parse(text: &str) -> Result<Path, String> {
         let bad = |why: &str| format!("invalid field path \"{text}\": {why}");
         let text_ = text.strip_prefix('.').unwrap_or(text);
         if text_.is_empty() {
@@ -56,7 +56,7 @@ impl Path {
     }
 
     /// The value at this path, if there is one.
-    pub fn get<'v>(&self, mut v: &'v Value) -> Option<&'v Value> {
+    pub(super) fn get<'v>(&self, mut v: &'v Value) -> Option<&'v Value> {
         for s in &self.0 {
             v = match s {
                 Segment::Key(k) => v.get(k)?,
@@ -71,13 +71,13 @@ impl Path {
     }
 
     /// The value at this path as text (`None` when missing or null).
-    pub fn text(&self, v: &Value) -> Option<String> {
+    pub(super) fn text(&self, v: &Value) -> Option<String> {
         self.get(v).and_then(text)
     }
 }
 
 /// A JSON value as a check compares it: strings as they are, numbers and booleans as written.
-pub fn text(v: &Value) -> Option<String> {
+pub(super) fn text(v: &Value) -> Option<String> {
     match v {
         Value::Null => None,
         Value::String(s) => Some(s.clone()),

@@ -23,7 +23,7 @@ use std::path::Path;
 
 use include_dir::{include_dir, Dir};
 
-pub use access::{Access, Cluster};
+pub use access::{Access, ClusterAccess};
 pub use error::TourError;
 pub use lab::{Lab, Lang};
 pub use messages::{of as messages, Messages};

@@ -18,7 +18,7 @@ pub struct Shown {
 }
 
 /// `kubectl get ARGS -o json`, or an empty list when kubectl fails.
-pub async fn get_json(access: &dyn Access, args: &[&str]) -> Result<Value, ClusterError> {
+pub(super) async fn get_json(access: &dyn Access, args: &[&str]) -> Result<Value, ClusterError> {
     let mut all: Vec<String> = vec!["get".into()];
     all.extend(args.iter().map(|s| s.to_string()));
     all.extend(["-o".into(), "json".into()]);
@@ -47,7 +47,7 @@ fn role_word(m: &Messages, r: Option<Role>) -> &'static str {
     }
 }
 
-pub async fn show(
+pub(super) async fn show(
     access: &dyn Access,
     view: View,
     namespace: &str,
@@ -75,7 +75,7 @@ pub async fn show(
     }
 }
 
-pub fn nodes_lines(nodes: &Value, m: &Messages) -> Vec<String> {
+pub(super) fn nodes_lines(nodes: &Value, m: &Messages) -> Vec<String> {
     list(nodes)
         .into_iter()
         .map(|n| {
@@ -101,7 +101,7 @@ pub fn nodes_lines(nodes: &Value, m: &Messages) -> Vec<String> {
         .collect()
 }
 
-pub fn pod_lines(pods: &Value, nodes: &Value, m: &Messages) -> Vec<String> {
+pub(super) fn pod_lines(pods: &Value, nodes: &Value, m: &Messages) -> Vec<String> {
     list(pods)
         .into_iter()
         .map(|p| {

@@ -13,7 +13,7 @@ pub use doctor::doctor_text;
 pub use error::render_error;
 pub use status::Terminal;
 pub use style::Paint;
-pub use table::table;
+pub use table::{clusters_table, nodes_table, table};
 pub use tour::{can_ask, TourGuide};
 
 use std::io::IsTerminal;

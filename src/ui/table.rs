@@ -1,4 +1,51 @@
-//! Tables on stdout, in kubectl's look: left-aligned columns separated by three spaces.
+//! Tables on stdout, in kubectl's look: left-aligned columns separated by three spaces; and
+//! the tables `minik get` prints.
+
+use crate::cluster::ClusterSummary;
+use crate::provider::NodeInfo;
+
+/// `minik get clusters`.
+pub fn clusters_table(list: &[ClusterSummary]) -> String {
+    let mut rows = vec![vec![
+        "NAME".to_string(),
+        "NODES".into(),
+        "CONTROL-PLANES".into(),
+        "STATUS".into(),
+    ]];
+    for c in list {
+        rows.push(vec![
+            c.name.clone(),
+            c.nodes.to_string(),
+            c.control_planes.to_string(),
+            c.status.clone(),
+        ]);
+    }
+    table(&rows)
+}
+
+/// `minik get nodes`.
+pub fn nodes_table(nodes: &[NodeInfo]) -> String {
+    let mut rows = vec![vec![
+        "NAME".to_string(),
+        "ROLE".into(),
+        "STATUS".into(),
+        "IP".into(),
+        "IMAGE".into(),
+    ]];
+    for n in nodes {
+        rows.push(vec![
+            n.name.clone(),
+            n.role.to_string(),
+            n.state.to_string(),
+            n.ipv4
+                .clone()
+                .or(n.ipv6.clone())
+                .unwrap_or_else(|| "-".into()),
+            n.image.split('@').next().unwrap_or(&n.image).to_string(),
+        ]);
+    }
+    table(&rows)
+}
 
 pub fn table(rows: &[Vec<String>]) -> String {
     let cols = rows.iter().map(|r| r.len()).max().unwrap_or(0);

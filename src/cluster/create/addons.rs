@@ -8,7 +8,7 @@ const CNI_MANIFEST: &str = "/kind/manifests/default-cni.yaml";
 const STORAGE_MANIFEST: &str = "/kind/manifests/default-storage.yaml";
 
 /// The two are independent, so they are applied at the same time.
-pub async fn run(ctx: &Ctx<'_>) -> Result<(), ClusterError> {
+pub(super) async fn run(ctx: &Ctx<'_>) -> Result<(), ClusterError> {
     futures_util::future::try_join(cni(ctx), storage(ctx)).await?;
     Ok(())
 }
@@ -19,9 +19,9 @@ async fn cni(ctx: &Ctx<'_>) -> Result<(), ClusterError> {
     }
     let step = ctx.events.step("Installing CNI 🔌");
     async {
-        let manifest = node::read_file(ctx.provider, &ctx.bootstrap().name, CNI_MANIFEST).await?;
+        let manifest = node::read_file(ctx.provider, ctx.bootstrap().name(), CNI_MANIFEST).await?;
         let manifest = template_cni(&manifest, &ctx.config.networking.pod_subnet);
-        let endpoint = super::kubeadm_config::control_plane_endpoint(ctx);
+        let endpoint = ctx.setup().control_plane_endpoint();
         apply(ctx, with_control_plane_endpoint(&manifest, &endpoint)?).await
     }
     .await
@@ -32,7 +32,7 @@ async fn cni(ctx: &Ctx<'_>) -> Result<(), ClusterError> {
 
 async fn storage(ctx: &Ctx<'_>) -> Result<(), ClusterError> {
     let step = ctx.events.step("Installing StorageClass 💾");
-    match node::read_file(ctx.provider, &ctx.bootstrap().name, STORAGE_MANIFEST).await {
+    match node::read_file(ctx.provider, ctx.bootstrap().name(), STORAGE_MANIFEST).await {
         Ok(manifest) => apply(ctx, manifest)
             .await
             .map_err(|e| e.in_step("Installing StorageClass"))?,
@@ -45,7 +45,7 @@ async fn storage(ctx: &Ctx<'_>) -> Result<(), ClusterError> {
 }
 
 /// Fill in the pod subnet where the manifest asks for it (kind's `{{ .PodSubnet }}` marker).
-pub fn template_cni(manifest: &str, pod_subnet: &str) -> String {
+pub(super) fn template_cni(manifest: &str, pod_subnet: &str) -> String {
     manifest
         .replace("{{ .PodSubnet }}", pod_subnet)
         .replace("{{.PodSubnet}}", pod_subnet)
@@ -58,7 +58,10 @@ const PATCH_MARKER: &str = "would you kindly patch this file";
 /// network) when the manifest asks for it, as kind does: kindnetd then talks to the API
 /// directly instead of through the service VIP, which only kube-proxy makes work (and nothing
 /// does with `kubeProxyMode: none`).
-pub fn with_control_plane_endpoint(manifest: &str, endpoint: &str) -> Result<String, ClusterError> {
+pub(super) fn with_control_plane_endpoint(
+    manifest: &str,
+    endpoint: &str,
+) -> Result<String, ClusterError> {
     if !manifest.contains(PATCH_MARKER) {
         return Ok(manifest.to_string());
     }
@@ -79,7 +82,7 @@ pub fn with_control_plane_endpoint(manifest: &str, endpoint: &str) -> Result<Str
 async fn apply(ctx: &Ctx<'_>, manifest: String) -> Result<(), ClusterError> {
     let out = node::kubectl_with_input(
         ctx.provider,
-        &ctx.bootstrap().name,
+        ctx.bootstrap().name(),
         &["apply", "-f", "-"],
         manifest,
     )

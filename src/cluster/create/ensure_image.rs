@@ -7,7 +7,7 @@ use crate::cluster::ClusterError;
 use crate::events::Events;
 use crate::provider::Provider;
 
-pub async fn run(
+pub(super) async fn run(
     provider: &dyn Provider,
     events: &Events,
     nodes: &[PlannedNode],

@@ -7,7 +7,7 @@ use super::Ctx;
 use crate::cluster::kubeconfig::{export, Exported};
 use crate::cluster::ClusterError;
 
-pub async fn run(ctx: &Ctx<'_>, explicit: Option<&Path>) -> Result<Exported, ClusterError> {
+pub(super) async fn run(ctx: &Ctx<'_>, explicit: Option<&Path>) -> Result<Exported, ClusterError> {
     export(ctx.provider, &ctx.config.name, explicit)
         .await
         .map_err(|e| e.in_step("Writing kubeconfig"))

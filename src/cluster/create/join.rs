@@ -4,27 +4,26 @@
 use crate::cluster::node::roles;
 use futures_util::future::try_join_all;
 
-use super::kubeadm_config::{render_for, KUBEADM_CONF};
-use super::{Ctx, PlannedNode};
+use super::kubeadm_config::{render_for, NodeSetup, KUBEADM_CONF};
+use super::{Ctx, Node};
 use crate::cluster::{node, ClusterError};
 
-pub async fn run(ctx: &Ctx<'_>) -> Result<(), ClusterError> {
-    let secondaries: Vec<&PlannedNode> = roles::control_planes(&ctx.nodes).skip(1).collect();
-    let workers: Vec<&PlannedNode> = roles::workers(&ctx.nodes).collect();
+pub(super) async fn run(ctx: &Ctx<'_>) -> Result<(), ClusterError> {
+    let secondaries: Vec<&Node> = roles::control_planes(&ctx.nodes).skip(1).collect();
+    let workers: Vec<&Node> = roles::workers(&ctx.nodes).collect();
     if secondaries.is_empty() && workers.is_empty() {
         return Ok(());
     }
-    // Pin the CA now that it exists, so joins verify whom they talk to.
-    let ca = node::read_file(ctx.provider, &ctx.bootstrap().name, node::paths::CA_CERT).await?;
-    let hashes = vec![crate::kubeadm::ca_cert_hash(&ca)?];
+    let setup = ctx.setup();
+    let hashes = ca_cert_hashes(&setup).await?;
 
     if !secondaries.is_empty() {
         let step = ctx.events.step("Joining more control-plane nodes 🎮");
         for n in secondaries {
-            node::copy_shared_pki(ctx.provider, &ctx.bootstrap().name, &n.name)
+            node::copy_shared_pki(ctx.provider, setup.bootstrap, n.name())
                 .await
                 .map_err(|e| e.in_step("Joining control-plane nodes"))?;
-            join(ctx, n, &hashes)
+            join(&setup, n, &hashes)
                 .await
                 .map_err(|e| e.in_step("Joining control-plane nodes"))?;
         }
@@ -32,7 +31,7 @@ pub async fn run(ctx: &Ctx<'_>) -> Result<(), ClusterError> {
     }
     if !workers.is_empty() {
         let step = ctx.events.step("Joining worker nodes 🚜");
-        try_join_all(workers.iter().map(|n| join(ctx, n, &hashes)))
+        try_join_all(workers.iter().map(|n| join(&setup, n, &hashes)))
             .await
             .map_err(|e| e.in_step("Joining worker nodes"))?;
         step.done();
@@ -40,13 +39,24 @@ pub async fn run(ctx: &Ctx<'_>) -> Result<(), ClusterError> {
     Ok(())
 }
 
-pub async fn join(ctx: &Ctx<'_>, n: &PlannedNode, hashes: &[String]) -> Result<(), ClusterError> {
+/// Pin the cluster CA (once it exists), so joins verify whom they talk to.
+pub(crate) async fn ca_cert_hashes(setup: &NodeSetup<'_>) -> Result<Vec<String>, ClusterError> {
+    let ca = node::read_file(setup.provider, setup.bootstrap, node::paths::CA_CERT).await?;
+    Ok(vec![crate::kubeadm::ca_cert_hash(&ca)?])
+}
+
+/// Write `n`'s kubeadm config (pinned to `hashes`), patch its containerd, `kubeadm join`.
+pub(crate) async fn join(
+    ctx: &NodeSetup<'_>,
+    n: &Node,
+    hashes: &[String],
+) -> Result<(), ClusterError> {
     let text = render_for(ctx, n, hashes.to_vec())?;
-    node::write_file(ctx.provider, &n.name, KUBEADM_CONF, &text).await?;
-    super::kubeadm_config::patch_containerd(ctx, &n.name).await?;
+    node::write_file(ctx.provider, n.name(), KUBEADM_CONF, &text).await?;
+    super::kubeadm_config::patch_containerd(ctx, n.name()).await?;
     let out = node::run_combined(
         ctx.provider,
-        &n.name,
+        n.name(),
         &["kubeadm", "join", "--config=/kind/kubeadm.conf", "--v=6"],
     )
     .await?;

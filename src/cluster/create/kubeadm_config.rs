@@ -1,25 +1,43 @@
 //! Step: each node's kubeadm config, rendered from typed structs and written to
 //! /kind/kubeadm.conf (the path kind's images and tools expect).
 
-use super::{Ctx, PlannedNode};
-use crate::cluster::node::roles;
+use super::{Ctx, Node, NodeExtras};
 use crate::cluster::{node, runtime, ClusterError};
+use crate::config::ClusterConfig;
+use crate::events::Events;
+use crate::k8s_version::KubeVersion;
 use crate::kubeadm::{self, NodeKubeadmInput};
-use crate::provider::{ExecInput, API_SERVER_INTERNAL_PORT};
+use crate::provider::{ExecInput, Provider, API_SERVER_INTERNAL_PORT};
 
-pub const KUBEADM_CONF: &str = "/kind/kubeadm.conf";
+pub(super) const KUBEADM_CONF: &str = "/kind/kubeadm.conf";
 
-/// Where every node reaches the API: the load balancer when there is one, else the first
-/// control plane, by container name (resolved by the engine's DNS on the minik network).
-pub fn control_plane_endpoint(ctx: &Ctx<'_>) -> String {
-    let host = roles::load_balancer(&ctx.nodes).unwrap_or(ctx.bootstrap());
-    format!("{}:{API_SERVER_INTERNAL_PORT}", host.name)
+/// What writing one node's kubeadm config (and joining it) needs to know of the cluster:
+/// create takes it from its own steps ([`Ctx::setup`]), `node add` from the running cluster.
+pub(crate) struct NodeSetup<'a> {
+    pub provider: &'a dyn Provider,
+    pub events: &'a Events,
+    pub config: &'a ClusterConfig,
+    pub version: &'a KubeVersion,
+    pub extras: &'a NodeExtras,
+    /// The first control plane: it holds the CA, and cluster-wide notes are said for it only.
+    pub bootstrap: &'a str,
+    /// The container every node reaches the API at: the load balancer when there is one,
+    /// else the first control plane.
+    pub endpoint: &'a str,
+}
+
+impl NodeSetup<'_> {
+    /// Where every node reaches the API, by container name (resolved by the engine's DNS on
+    /// the minik network).
+    pub(crate) fn control_plane_endpoint(&self) -> String {
+        format!("{}:{API_SERVER_INTERNAL_PORT}", self.endpoint)
+    }
 }
 
 /// The node's addresses, the family of the first service subnet first (kind's rule): the
 /// first one becomes the API server's advertise address, and the API server refuses an
 /// advertise address whose family differs from its primary service range.
-pub fn order_by_service_family(
+pub(super) fn order_by_service_family(
     ipv4: Option<String>,
     ipv6: Option<String>,
     service_subnet: &str,
@@ -31,19 +49,15 @@ pub fn order_by_service_family(
 }
 
 /// Render one node's config; `ca_cert_hashes` pins the cluster CA for joins once it exists.
-pub fn render_for(
-    ctx: &Ctx<'_>,
-    n: &PlannedNode,
+pub(crate) fn render_for(
+    ctx: &NodeSetup<'_>,
+    node: &Node,
     ca_cert_hashes: Vec<String>,
 ) -> Result<String, ClusterError> {
-    let info = ctx.info(&n.name).ok_or_else(|| ClusterError::BadOutput {
-        node: n.name.clone(),
-        what: "inspect".into(),
-        reason: "node not found after creation".into(),
-    })?;
+    let n = &node.planned;
     let node_ips = order_by_service_family(
-        info.ipv4.clone(),
-        info.ipv6.clone(),
+        node.info.ipv4.clone(),
+        node.info.ipv6.clone(),
         &ctx.config.networking.service_subnet,
     );
     if node_ips.is_empty() {
@@ -53,10 +67,10 @@ pub fn render_for(
             reason: "the node has no IP address on the minik network".into(),
         });
     }
-    let endpoint = control_plane_endpoint(ctx);
+    let endpoint = ctx.control_plane_endpoint();
     let input = NodeKubeadmInput {
         cluster: ctx.config,
-        kubernetes_version: &ctx.version,
+        kubernetes_version: ctx.version,
         node_name: &n.name,
         node_ips,
         control_plane: n.is_control_plane(),
@@ -71,7 +85,7 @@ pub fn render_for(
     let patched = crate::patch::kubeadm_config_for_node(&rendered, ctx.config, &n.config)?;
     // The cluster's patches are the same on every node: report them once, for the first
     // control plane; a node's own patches for that node.
-    let first = n.name == ctx.bootstrap().name;
+    let first = n.name == ctx.bootstrap;
     for label in patched
         .unmatched
         .iter()
@@ -82,7 +96,7 @@ pub fn render_for(
              check its kind and apiVersion",
             n.name,
             ctx.version,
-            kubeadm::kubeadm_api_version(&ctx.version).unwrap_or("kubeadm.k8s.io/?"),
+            kubeadm::kubeadm_api_version(ctx.version).unwrap_or("kubeadm.k8s.io/?"),
         ));
     }
     Ok(patched.text)
@@ -90,13 +104,14 @@ pub fn render_for(
 
 /// The first control plane's config (every other node gets its own when it joins, pinned to
 /// the CA that `kubeadm init` makes), and containerd patches there.
-pub async fn run(ctx: &Ctx<'_>) -> Result<(), ClusterError> {
+pub(super) async fn run(ctx: &Ctx<'_>) -> Result<(), ClusterError> {
     let step = ctx.events.step("Writing configuration 📜");
     let boot = ctx.bootstrap();
+    let setup = ctx.setup();
     async {
-        let text = render_for(ctx, boot, Vec::new())?;
-        node::write_file(ctx.provider, &boot.name, KUBEADM_CONF, &text).await?;
-        patch_containerd(ctx, &boot.name).await
+        let text = render_for(&setup, boot, Vec::new())?;
+        node::write_file(ctx.provider, boot.name(), KUBEADM_CONF, &text).await?;
+        patch_containerd(&setup, boot.name()).await
     }
     .await
     .map_err(|e| e.in_step("Writing configuration"))?;
@@ -108,7 +123,10 @@ pub async fn run(ctx: &Ctx<'_>) -> Result<(), ClusterError> {
 /// containerd checks the result before it replaces the live config (`containerd config dump`
 /// reads it as containerd will), and its CRI plugin must serve again after the restart: a patch
 /// containerd refuses fails here, with containerd's words, before kubeadm runs.
-pub(crate) async fn patch_containerd(ctx: &Ctx<'_>, node_name: &str) -> Result<(), ClusterError> {
+pub(crate) async fn patch_containerd(
+    ctx: &NodeSetup<'_>,
+    node_name: &str,
+) -> Result<(), ClusterError> {
     let cfg = ctx.config;
     if cfg.containerd_config_patches.is_empty() && cfg.containerd_config_patches_json6902.is_empty()
     {
@@ -122,7 +140,7 @@ pub(crate) async fn patch_containerd(ctx: &Ctx<'_>, node_name: &str) -> Result<(
         &cfg.containerd_config_patches_json6902,
     )?;
     // Every node gets the same notes: say them once.
-    if node_name == ctx.bootstrap().name {
+    if node_name == ctx.bootstrap {
         for n in &patched.notes {
             ctx.events.info(format!("   Note: {n}"));
         }

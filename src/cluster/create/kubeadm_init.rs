@@ -4,9 +4,9 @@ use super::Ctx;
 use crate::cluster::{node, ClusterError};
 use crate::provider::Provider;
 
-pub async fn run(ctx: &Ctx<'_>) -> Result<(), ClusterError> {
+pub(super) async fn run(ctx: &Ctx<'_>) -> Result<(), ClusterError> {
     let step = ctx.events.step("Starting control-plane 🕹️");
-    let boot = &ctx.bootstrap().name;
+    let boot = ctx.bootstrap().name();
     let out = node::run_combined(
         ctx.provider,
         boot,
@@ -35,7 +35,7 @@ pub async fn run(ctx: &Ctx<'_>) -> Result<(), ClusterError> {
 }
 
 /// Attach the kubelet's last distinct error lines on `node` to `err`, when it logged any.
-pub async fn with_kubelet_errors(
+pub(super) async fn with_kubelet_errors(
     provider: &dyn Provider,
     node: &str,
     err: ClusterError,
@@ -69,7 +69,7 @@ pub async fn with_kubelet_errors(
 
 /// The last `max` distinct klog error lines (`E1201 10:00:00.000000 ... file.go:1] msg`), by
 /// message, oldest first.
-pub fn kubelet_errors(journal: &str, max: usize) -> Vec<String> {
+pub(super) fn kubelet_errors(journal: &str, max: usize) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for line in journal.lines().rev() {
         let mut chars = line.chars();
@@ -95,12 +95,12 @@ pub fn kubelet_errors(journal: &str, max: usize) -> Vec<String> {
 }
 
 /// The label kubeadm puts on control planes so that cloud load balancers skip them.
-pub const EXCLUDE_LB_LABEL: &str = "node.kubernetes.io/exclude-from-external-load-balancers";
+pub(super) const EXCLUDE_LB_LABEL: &str = "node.kubernetes.io/exclude-from-external-load-balancers";
 
 /// With no workers the control planes run every workload, so they must also back
 /// LoadBalancer Services (MetalLB, cloud-provider-kind skip labelled nodes): drop kubeadm's
 /// exclusion label, as kind does for clusters without workers. `nodes` empty means all.
-pub async fn include_in_load_balancers(
+pub(crate) async fn include_in_load_balancers(
     provider: &dyn Provider,
     via: &str,
     nodes: &[&str],

@@ -10,7 +10,7 @@ use crate::provider::{NodeRole, Provider};
 
 /// Before any container exists: run the balancer from the node image when it has haproxy,
 /// else from the dedicated image (made present here), and say which.
-pub async fn choose_image(
+pub(super) async fn choose_image(
     provider: &dyn Provider,
     events: &Events,
     cluster: &str,
@@ -31,7 +31,7 @@ pub async fn choose_image(
     Ok(())
 }
 
-pub async fn run(ctx: &Ctx<'_>) -> Result<(), ClusterError> {
+pub(super) async fn run(ctx: &Ctx<'_>) -> Result<(), ClusterError> {
     if roles::load_balancer(&ctx.nodes).is_none() {
         return Ok(());
     }
@@ -40,7 +40,7 @@ pub async fn run(ctx: &Ctx<'_>) -> Result<(), ClusterError> {
         .nodes
         .iter()
         .filter(|n| n.is_control_plane())
-        .map(|n| n.name.clone())
+        .map(|n| n.name().to_string())
         .collect();
     loadbalancer::configure(ctx.provider, &ctx.config.name, &control_planes)
         .await

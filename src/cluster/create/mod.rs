@@ -3,6 +3,7 @@
 
 mod addons;
 mod ensure_image;
+mod error;
 mod export_kubeconfig;
 mod join;
 mod kubeadm_config;
@@ -14,6 +15,7 @@ mod prepare;
 mod provision;
 mod wait_ready;
 
+pub use error::PrepareError;
 pub use node_settings::node_settings;
 pub use plan::{NodeExtras, PlannedNode};
 pub use prepare::{CheckedRequest, CreateRequest};
@@ -21,7 +23,8 @@ pub use provision::BOOTED;
 pub(crate) use wait_ready::wait_nodes_ready;
 
 // What `minik node add` (crate::cluster::node_ops) reuses to make one node the way create does.
-pub(crate) use join::join as join_node;
+pub(crate) use join::{ca_cert_hashes, join as join_node};
+pub(crate) use kubeadm_config::NodeSetup;
 pub(crate) use kubeadm_init::include_in_load_balancers;
 pub(crate) use plan::plan as plan_nodes;
 pub(crate) use provision::run as provision_nodes;
@@ -30,6 +33,7 @@ pub(crate) use wait_ready::run as wait_ready;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use crate::cluster::node::roles;
 use crate::cluster::{naming, ClusterError};
 use crate::config::ClusterConfig;
 use crate::events::Events;
@@ -61,27 +65,54 @@ pub struct CreateOutcome {
     pub elapsed: Duration,
 }
 
+/// A node once its container exists: what the plan asked for and what the engine made of it.
+#[derive(Debug, Clone)]
+pub(crate) struct Node {
+    pub planned: PlannedNode,
+    /// As the engine reports it (IP addresses, published ports).
+    pub info: NodeInfo,
+}
+
+impl Node {
+    pub(crate) fn name(&self) -> &str {
+        &self.planned.name
+    }
+
+    pub(crate) fn is_control_plane(&self) -> bool {
+        self.planned.is_control_plane()
+    }
+}
+
 /// What the steps share once the containers exist.
 pub(crate) struct Ctx<'a> {
     pub provider: &'a dyn Provider,
     pub events: &'a Events,
     pub config: &'a ClusterConfig,
-    pub nodes: Vec<PlannedNode>,
+    /// In plan order: the first control plane first.
+    pub nodes: Vec<Node>,
     pub version: KubeVersion,
-    /// Nodes as the engine reports them (IP addresses, published ports).
-    pub info: Vec<NodeInfo>,
     /// Platform facts the kubeadm config depends on (rootless, host cgroup mode).
     pub extras: &'a NodeExtras,
 }
 
 impl Ctx<'_> {
-    pub fn bootstrap(&self) -> &PlannedNode {
+    pub(crate) fn bootstrap(&self) -> &Node {
         // The plan always puts the first control plane first.
         &self.nodes[0]
     }
 
-    pub fn info(&self, node: &str) -> Option<&NodeInfo> {
-        self.info.iter().find(|n| n.name == node)
+    /// What writing a node's kubeadm config and joining it needs, taken from this create.
+    pub(crate) fn setup(&self) -> NodeSetup<'_> {
+        let endpoint = roles::load_balancer(&self.nodes).unwrap_or(self.bootstrap());
+        NodeSetup {
+            provider: self.provider,
+            events: self.events,
+            config: self.config,
+            version: &self.version,
+            extras: self.extras,
+            bootstrap: self.bootstrap().name(),
+            endpoint: endpoint.name(),
+        }
     }
 }
 
@@ -143,15 +174,13 @@ async fn run(
     let prepared = events.step(format!("Preparing nodes {}", "📦".repeat(nodes.len())));
     provision::create_all(provider, events, &opts.config, &nodes).await?;
     provision::wait_booted(provider, &nodes[..1]).await?;
-    let info = provision::inspect_all(provider, &nodes).await?;
     let version = crate::cluster::node::version(provider, &nodes[0].name).await?;
     let ctx = Ctx {
         provider,
         events,
         config: &opts.config,
-        nodes,
+        nodes: provision::inspect_all(provider, nodes).await?,
         version,
-        info,
         extras: &opts.extras,
     };
     let rest_booted = async {
@@ -168,13 +197,16 @@ async fn run(
     futures_util::future::try_join(control_plane, rest_booted).await?;
     join::run(&ctx).await?;
     if ctx.config.workers() == 0 {
-        kubeadm_init::include_in_load_balancers(provider, &ctx.bootstrap().name, &[]).await?;
+        kubeadm_init::include_in_load_balancers(provider, ctx.bootstrap().name(), &[]).await?;
     }
-    let ready = wait_ready::run(&ctx, opts.wait).await?;
+    let expected: Vec<&str> = roles::kubernetes_nodes(&ctx.nodes)
+        .map(Node::name)
+        .collect();
+    let ready = wait_ready::run(&ctx.setup(), &expected, opts.wait).await?;
     let exported = export_kubeconfig::run(&ctx, opts.kubeconfig.as_deref()).await?;
     // Last: keeping the configuration with the cluster also marks it as complete.
-    let control_planes: Vec<String> = crate::cluster::node::roles::control_planes(&ctx.nodes)
-        .map(|n| n.name.clone())
+    let control_planes: Vec<String> = roles::control_planes(&ctx.nodes)
+        .map(|n| n.name().to_string())
         .collect();
     crate::cluster::state::save(provider, &control_planes, &opts.config)
         .await
@@ -184,11 +216,7 @@ async fn run(
         kubeconfig: exported.path,
         server: exported.server,
         kubernetes_version: ctx.version.clone(),
-        nodes: ctx
-            .nodes
-            .iter()
-            .filter(|n| n.role != crate::provider::NodeRole::ExternalLoadBalancer)
-            .count(),
+        nodes: roles::kubernetes_nodes(&ctx.nodes).count(),
         ready,
         elapsed: started.elapsed(),
     })

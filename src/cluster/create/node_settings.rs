@@ -2,11 +2,10 @@
 //! warnings are shown, and the adjustments this platform needs become settings every node gets
 //! (shared by create and `minik node add`).
 
-use super::NodeExtras;
+use super::{NodeExtras, PrepareError};
 use crate::cluster::engine::Engine;
 use crate::cluster::naming;
 use crate::config::ClusterConfig;
-use crate::error::Error;
 use crate::events::Events;
 use crate::platform::{self, Adjustments, Request, Status};
 use crate::provider::{BindMount, NodeRole};
@@ -17,7 +16,7 @@ pub async fn node_settings(
     engine: &Engine,
     config: &ClusterConfig,
     events: &Events,
-) -> Result<NodeExtras, Error> {
+) -> Result<NodeExtras, PrepareError> {
     let env = engine.environment(None).await?;
     let mut request = Request::new(config.nodes.len());
     request.node_names = (1..=config.control_planes())
@@ -38,13 +37,13 @@ pub async fn node_settings(
             .filter(|c| c.status == Status::Fail)
             .filter_map(|c| c.fix.clone())
             .collect();
-        return Err(Error::Failed {
-            message: format!("this machine cannot run the cluster: {}", failed.join("; ")),
-            hint: Some(if fixes.is_empty() {
+        return Err(PrepareError::PlatformRefused {
+            problems: failed.join("; "),
+            fixes: if fixes.is_empty() {
                 "run `minik doctor` for details".into()
             } else {
                 fixes.join("; ")
-            }),
+            },
         });
     }
     for c in checks

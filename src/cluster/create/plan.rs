@@ -42,7 +42,7 @@ impl PlannedNode {
 
 /// Control planes first (the first one bootstraps the cluster), then workers; the load
 /// balancer, when there is one, last.
-pub fn plan(
+pub(crate) fn plan(
     cfg: &ClusterConfig,
     default_image: &str,
     extras: &NodeExtras,

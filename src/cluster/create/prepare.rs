@@ -4,11 +4,10 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::{node_settings, CreateOptions};
+use super::{node_settings, CreateOptions, PrepareError};
 use crate::cluster::engine::Engine;
 use crate::cluster::naming;
 use crate::config::{self, LoadedConfig, Overrides};
-use crate::error::Error;
 use crate::events::Events;
 use crate::k8s_version::{InvalidVersion, KubeVersion};
 use crate::nodeimage;
@@ -37,7 +36,7 @@ pub struct CheckedRequest {
 
 impl CreateRequest {
     /// Everything the user typed is checked before anything is made.
-    pub fn check(self) -> Result<CheckedRequest, Error> {
+    pub fn check(self) -> Result<CheckedRequest, PrepareError> {
         let loaded = self.config()?;
         let version: KubeVersion = self
             .kubernetes_version
@@ -45,7 +44,7 @@ impl CreateRequest {
             .unwrap_or(nodeimage::DEFAULT_KUBERNETES_VERSION)
             .parse()
             .map_err(|e: InvalidVersion| {
-                Error::usage(e.to_string(), "for example: --kubernetes-version v1.36.1")
+                PrepareError::usage(e.to_string(), "for example: --kubernetes-version v1.36.1")
             })?;
         Ok(CheckedRequest {
             request: self,
@@ -54,7 +53,7 @@ impl CreateRequest {
         })
     }
 
-    fn config(&self) -> Result<LoadedConfig, Error> {
+    fn config(&self) -> Result<LoadedConfig, PrepareError> {
         // Flags are checked first: their own messages say more than a generic config error.
         if let Some(name) = &self.name {
             // Bad input with its own hint (a valid name to use instead).
@@ -62,13 +61,13 @@ impl CreateRequest {
         }
         match (self.nodes, self.control_planes) {
             (Some(0), _) => {
-                return Err(Error::usage(
+                return Err(PrepareError::usage(
                     "--nodes must be at least 1",
                     "for example: --nodes 3 (one control plane, two workers)",
                 ))
             }
             (_, Some(0)) => {
-                return Err(Error::usage(
+                return Err(PrepareError::usage(
                     "--control-planes must be at least 1",
                     "for example: --control-planes 3 --nodes 5",
                 ))
@@ -79,7 +78,7 @@ impl CreateRequest {
                 } else {
                     "--control-planes"
                 };
-                return Err(Error::usage(
+                return Err(PrepareError::usage(
                     format!(
                         "{flag} {n} is more than {}, the most minik makes",
                         config::MAX_NODES
@@ -88,7 +87,7 @@ impl CreateRequest {
                 ));
             }
             (Some(n), Some(cp)) if cp > n => {
-                return Err(Error::usage(
+                return Err(PrepareError::usage(
                     format!("--control-planes {cp} is more than --nodes {n}"),
                     "--nodes counts every node, control planes included",
                 ))
@@ -114,7 +113,11 @@ impl CreateRequest {
 impl CheckedRequest {
     /// The options create runs with on `engine`: the platform checks passed and turned into
     /// node settings, and the node image chosen.
-    pub async fn prepare(self, engine: &Engine, events: &Events) -> Result<CreateOptions, Error> {
+    pub async fn prepare(
+        self,
+        engine: &Engine,
+        events: &Events,
+    ) -> Result<CreateOptions, PrepareError> {
         let CheckedRequest {
             request,
             loaded,
@@ -183,7 +186,7 @@ mod tests {
             request(Some(1), Some(2)),
             bad_name,
         ] {
-            let e = bad.clone().check().err().unwrap();
+            let e = crate::error::Error::from(bad.clone().check().err().unwrap());
             assert_eq!(e.exit_code(), crate::error::EXIT_USAGE, "{bad:?}");
         }
     }

@@ -1,16 +1,16 @@
 //! Step: the network and the node containers, created in parallel, each booted to systemd's
 //! multi-user target before anything runs in it, with containerd's CRI serving.
 
-use crate::cluster::node::roles;
+use crate::cluster::node::roles::{self, HasRole};
 use std::time::Duration;
 
 use futures_util::future::try_join_all;
 
-use super::PlannedNode;
+use super::{Node, PlannedNode};
 use crate::cluster::ClusterError;
 use crate::config::ClusterConfig;
 use crate::events::Events;
-use crate::provider::{NodeInfo, NodeRole, NodeSpec, Privileges, Provider, NETWORK_NAME};
+use crate::provider::{NodeRole, NodeSpec, Privileges, Provider, NETWORK_NAME};
 
 /// systemd prints this when the node has booted; nothing may exec into a node before it (on
 /// cgroup v2, systemd must first move its processes out of the root cgroup).
@@ -18,23 +18,23 @@ pub const BOOTED: &[&str] = &["Reached target", "Multi-User System"];
 const BOOT_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Create every container and wait until all of them have booted (used by `node add`).
-pub async fn run(
+pub(crate) async fn run(
     provider: &dyn Provider,
     events: &Events,
     config: &ClusterConfig,
-    nodes: &[PlannedNode],
-) -> Result<Vec<NodeInfo>, ClusterError> {
+    nodes: Vec<PlannedNode>,
+) -> Result<Vec<Node>, ClusterError> {
     let step = events.step(format!("Preparing nodes {}", "📦".repeat(nodes.len())));
-    create_all(provider, events, config, nodes).await?;
-    wait_booted(provider, nodes).await?;
-    let info = inspect_all(provider, nodes).await?;
+    create_all(provider, events, config, &nodes).await?;
+    wait_booted(provider, &nodes).await?;
+    let made = inspect_all(provider, nodes).await?;
     step.done();
-    Ok(info)
+    Ok(made)
 }
 
 /// The network, then every container at once. Does not wait for them to boot, so the caller
 /// can start on the first control plane while the others are still booting.
-pub async fn create_all(
+pub(super) async fn create_all(
     provider: &dyn Provider,
     events: &Events,
     config: &ClusterConfig,
@@ -58,29 +58,37 @@ pub async fn create_all(
 }
 
 /// Wait until each node's systemd has reached multi-user (the load balancer has no systemd).
-pub async fn wait_booted(
+pub(super) async fn wait_booted<N: HasRole + Sync>(
     provider: &dyn Provider,
-    nodes: &[PlannedNode],
+    nodes: &[N],
 ) -> Result<(), ClusterError> {
     // Booted means containerd.service has started (or failed): systemd reaches multi-user only
     // after the units it wants, and containerd's unit reports ready once its plugins loaded.
     let boots = roles::kubernetes_nodes(nodes).map(|n| async move {
-        provider.wait_for_log(&n.name, BOOTED, BOOT_TIMEOUT).await?;
-        crate::cluster::runtime::check(provider, &n.name).await
+        provider
+            .wait_for_log(n.name(), BOOTED, BOOT_TIMEOUT)
+            .await?;
+        crate::cluster::runtime::check(provider, n.name()).await
     });
     try_join_all(boots).await?;
     Ok(())
 }
 
-/// Addresses are assigned when a container starts, before it has booted.
-pub async fn inspect_all(
+/// Each planned node with the engine's facts about it. Addresses are assigned when a
+/// container starts, before it has booted.
+pub(super) async fn inspect_all(
     provider: &dyn Provider,
-    nodes: &[PlannedNode],
-) -> Result<Vec<NodeInfo>, ClusterError> {
-    Ok(try_join_all(nodes.iter().map(|n| provider.inspect_node(&n.name))).await?)
+    nodes: Vec<PlannedNode>,
+) -> Result<Vec<Node>, ClusterError> {
+    let infos = try_join_all(nodes.iter().map(|n| provider.inspect_node(&n.name))).await?;
+    Ok(nodes
+        .into_iter()
+        .zip(infos)
+        .map(|(planned, info)| Node { planned, info })
+        .collect())
 }
 
-pub fn spec_for(config: &ClusterConfig, n: &PlannedNode, privileged: bool) -> NodeSpec {
+pub(super) fn spec_for(config: &ClusterConfig, n: &PlannedNode, privileged: bool) -> NodeSpec {
     let is_node = n.role != NodeRole::ExternalLoadBalancer;
     let own_balancer = !is_node
         && crate::cluster::loadbalancer::BalancerImage::of_container_image(&n.image)

@@ -1,38 +1,32 @@
 //! Step: wait until every node reports Ready, polling the API from inside the cluster.
 
-use crate::cluster::node::roles;
 use std::time::{Duration, Instant};
 
-use super::Ctx;
+use super::NodeSetup;
 use crate::cluster::{node, ClusterError};
 use crate::events::Events;
 use crate::provider::Provider;
 
 const POLL: Duration = Duration::from_millis(500);
 
-/// Returns false (after a warning) when `wait` runs out first; creation still succeeds, as the
-/// cluster usually becomes Ready soon after.
-pub async fn run(ctx: &Ctx<'_>, wait: Duration) -> Result<bool, ClusterError> {
-    let expected: Vec<&str> = roles::kubernetes_nodes(&ctx.nodes)
-        .map(|n| n.name.as_str())
-        .collect();
+/// Wait for the `expected` nodes, asking the bootstrap control plane. Returns false (after a
+/// warning) when `wait` runs out first; creation still succeeds, as the cluster usually
+/// becomes Ready soon after.
+pub(crate) async fn run(
+    ctx: &NodeSetup<'_>,
+    expected: &[&str],
+    wait: Duration,
+) -> Result<bool, ClusterError> {
     if ctx.config.networking.disable_default_cni && !wait.is_zero() {
-        return api_answers(ctx, &expected, wait).await;
+        return api_answers(ctx, expected, wait).await;
     }
-    wait_nodes_ready(
-        ctx.provider,
-        ctx.events,
-        &[ctx.bootstrap().name.as_str()],
-        &expected,
-        wait,
-    )
-    .await
+    wait_nodes_ready(ctx.provider, ctx.events, &[ctx.bootstrap], expected, wait).await
 }
 
 /// Without a CNI no node can become Ready, so waiting for it only burns `wait`: say so, and
 /// return as soon as the API answers (true only if the nodes happen to be Ready already).
 async fn api_answers(
-    ctx: &Ctx<'_>,
+    ctx: &NodeSetup<'_>,
     expected: &[&str],
     wait: Duration,
 ) -> Result<bool, ClusterError> {
@@ -42,7 +36,7 @@ async fn api_answers(
     );
     let deadline = Instant::now() + wait;
     loop {
-        match ready_nodes(ctx.provider, &ctx.bootstrap().name).await {
+        match ready_nodes(ctx.provider, ctx.bootstrap).await {
             Ok(ready) => return Ok(expected.iter().all(|n| ready.iter().any(|r| r == n))),
             Err(e) if Instant::now() >= deadline => {
                 ctx.events.warn(format!(
@@ -123,7 +117,7 @@ async fn ready_nodes(provider: &dyn Provider, boot: &str) -> Result<Vec<String>,
 }
 
 /// Names of the nodes whose Ready condition is True in a NodeList.
-pub fn parse_ready(json: &str) -> Result<Vec<String>, String> {
+pub(super) fn parse_ready(json: &str) -> Result<Vec<String>, String> {
     let v: serde_json::Value = serde_json::from_str(json).map_err(|e| e.to_string())?;
     let items = v
         .get("items")

@@ -14,9 +14,10 @@
 //! in those files at once (one pass: swapped addresses never chain or clash). Running
 //! `minik start` on a running cluster (after a host reboot, say) repairs what it can tell apart.
 
+mod ip_map;
 mod readdress;
 
-pub use readdress::IpChange;
+pub use ip_map::IpChange;
 use readdress::PreviousBoot;
 
 use std::time::{Duration, Instant};
@@ -24,11 +25,9 @@ use std::time::{Duration, Instant};
 use futures_util::future::{join_all, try_join_all};
 
 use crate::cluster::node::roles;
-use crate::cluster::ClusterError;
+use crate::cluster::{Cluster, ClusterError};
 use crate::events::Events;
 use crate::provider::{NodeInfo, NodeRole, NodeState, Provider};
-
-// Until the log export reads through the node utilities itself.
 
 /// How long a node gets to shut down after its stop signal (SIGRTMIN+3: systemd's halt)
 /// before the engine kills it.
@@ -95,16 +94,13 @@ pub struct Stopped {
     pub elapsed: Duration,
 }
 
+/// The cluster's nodes, from one listing (a bad name is bad input, not "not found").
 async fn cluster_nodes(
     provider: &dyn Provider,
     cluster: &str,
 ) -> Result<Vec<NodeInfo>, ClusterError> {
     super::naming::validate_cluster_name(cluster)?;
-    let nodes = provider.list_nodes(Some(cluster)).await?;
-    if nodes.is_empty() {
-        return Err(ClusterError::NotFound(cluster.to_string()));
-    }
-    Ok(nodes)
+    Ok(Cluster::read(provider, cluster).await?.nodes)
 }
 
 pub async fn stop(
@@ -197,6 +193,7 @@ pub async fn start(
         step.done();
     }
 
+    // Listed again: starting gave the containers their (possibly new) addresses.
     let after = provider.list_nodes(Some(cluster)).await?;
     let changes = previous.repair(provider, cluster, &after, events).await?;
 

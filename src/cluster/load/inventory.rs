@@ -10,7 +10,8 @@
 use std::collections::BTreeMap;
 
 /// Shell script run in the node; its sections are split by [`Inventory::parse`].
-pub const PROBE_SCRIPT: &str = "echo '@@config'; cat /etc/containerd/config.toml 2>/dev/null; \
+pub(super) const PROBE_SCRIPT: &str =
+    "echo '@@config'; cat /etc/containerd/config.toml 2>/dev/null; \
      echo '@@images'; ctr -n k8s.io images ls || exit 1; \
      echo '@@content'; ctr -n k8s.io content ls || exit 1";
 

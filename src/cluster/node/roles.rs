@@ -1,23 +1,39 @@
 //! Picking nodes by role, for engine facts ([`NodeInfo`]) and create's plan alike, so each
 //! rule ("the nodes that run Kubernetes", "the load balancer") is written once.
 
-use crate::cluster::create::PlannedNode;
+use crate::cluster::create::{Node, PlannedNode};
 use crate::provider::{NodeInfo, NodeRole};
 
-/// Anything that is a node of some role.
+/// Anything that is a named node of some role.
 pub trait HasRole {
     fn role(&self) -> NodeRole;
+    fn name(&self) -> &str;
 }
 
 impl HasRole for NodeInfo {
     fn role(&self) -> NodeRole {
         self.role
     }
+    fn name(&self) -> &str {
+        &self.name
+    }
 }
 
 impl HasRole for PlannedNode {
     fn role(&self) -> NodeRole {
         self.role
+    }
+    fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+impl HasRole for Node {
+    fn role(&self) -> NodeRole {
+        self.planned.role
+    }
+    fn name(&self) -> &str {
+        &self.planned.name
     }
 }
 
@@ -53,6 +69,9 @@ mod tests {
     impl HasRole for N {
         fn role(&self) -> NodeRole {
             self.0
+        }
+        fn name(&self) -> &str {
+            "n"
         }
     }
 

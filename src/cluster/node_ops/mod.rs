@@ -9,87 +9,13 @@ mod node_delete;
 pub use node_add::{add, check_add, next_node_name, AddRequest, Added};
 pub use node_delete::{check_delete, delete, Deleted};
 
-use crate::cluster::control_plane;
-use crate::cluster::node::roles;
-use crate::cluster::{control_plane_names, ClusterError};
-use crate::config::ClusterConfig;
-use crate::provider::{NodeInfo, NodeRole, Provider};
-
-/// What is known about a running cluster before changing it.
-pub struct Cluster {
-    pub name: String,
-    pub nodes: Vec<NodeInfo>,
-    /// Control-plane names, sorted: the first one bootstrapped the cluster.
-    pub control_planes: Vec<String>,
-}
-
-impl Cluster {
-    pub async fn read(provider: &dyn Provider, name: &str) -> Result<Cluster, ClusterError> {
-        let nodes = provider.list_nodes(Some(name)).await?;
-        if nodes.is_empty() {
-            return Err(ClusterError::NotFound(name.to_string()));
-        }
-        // One listing answers both: the nodes and which of them are control planes.
-        Ok(Cluster {
-            name: name.to_string(),
-            control_planes: control_plane_names(&nodes),
-            nodes,
-        })
-    }
-
-    /// Fails unless some control plane other than `except` runs.
-    pub fn any_running(&self, except: Option<&str>) -> Result<(), ClusterError> {
-        if control_plane::candidates(&self.nodes, except).is_empty() {
-            return Err(ClusterError::NoControlPlane {
-                name: self.name.clone(),
-            });
-        }
-        Ok(())
-    }
-
-    /// A control plane other than `except` whose API answers, to run commands on.
-    pub async fn answering(
-        &self,
-        provider: &dyn Provider,
-        except: Option<&str>,
-    ) -> Result<&NodeInfo, ClusterError> {
-        let candidates = control_plane::candidates(&self.nodes, except);
-        let name = control_plane::answering(provider, &self.name, &candidates).await?;
-        self.node(&name)
-            .ok_or_else(|| ClusterError::NoControlPlane {
-                name: self.name.clone(),
-            })
-    }
-
-    pub fn node(&self, name: &str) -> Option<&NodeInfo> {
-        self.nodes.iter().find(|n| n.name == name)
-    }
-
-    pub fn load_balancer(&self) -> Option<&NodeInfo> {
-        roles::load_balancer(&self.nodes)
-    }
-
-    fn count(&self, role: NodeRole) -> usize {
-        self.nodes.iter().filter(|n| n.role == role).count()
-    }
-
-    /// The cluster's shape with one more node of `role` (platform checks and NO_PROXY want
-    /// every node).
-    pub fn config_with_one_more(&self, role: NodeRole) -> ClusterConfig {
-        let cp = usize::from(role == NodeRole::ControlPlane);
-        let w = usize::from(role == NodeRole::Worker);
-        ClusterConfig::with_nodes(
-            &self.name,
-            self.count(NodeRole::ControlPlane) + cp,
-            self.count(NodeRole::Worker) + w,
-        )
-    }
-}
+pub use crate::cluster::Cluster;
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::provider::NodeState;
+    use crate::cluster::{control_plane_names, ClusterError};
+    use crate::provider::{NodeInfo, NodeRole, NodeState};
 
     fn names(v: &[&str]) -> Vec<String> {
         v.iter().map(|s| s.to_string()).collect()

@@ -6,12 +6,11 @@ use std::time::{Duration, Instant};
 
 use super::node_delete::remove;
 use super::Cluster;
-use crate::cluster::create::{self, Ctx, NodeExtras, PlannedNode};
+use crate::cluster::create::{self, NodeExtras, NodeSetup, PrepareError};
 use crate::cluster::engine::Engine;
 use crate::cluster::node::roles;
 use crate::cluster::{loadbalancer, naming, node, ClusterError};
-use crate::config::{ClusterConfig, NodeConfig, Role};
-use crate::error::Error;
+use crate::config::{ClusterConfig, Role};
 use crate::events::Events;
 use crate::provider::{NodeRole, Provider};
 
@@ -80,7 +79,7 @@ pub struct AddRequest {
 
 /// `minik node add`: refuse what cannot work before the platform checks (which may be slower),
 /// give the node the settings create gives every node here (proxy, devices, mounts), add it.
-pub async fn add(engine: &Engine, req: AddRequest, events: &Events) -> Result<Added, Error> {
+pub async fn add(engine: &Engine, req: AddRequest, events: &Events) -> Result<Added, PrepareError> {
     let cluster = Cluster::read(&engine.provider, &req.cluster).await?;
     check_add(&cluster, req.role)?;
     let grown = cluster.config_with_one_more(req.role);
@@ -184,41 +183,31 @@ async fn add_node(
         config.networking.api_server_address = address.clone();
     }
     let mut planned = create::plan_nodes(&config, &image, &opts.extras)?;
-    let mut new = planned.remove(0);
-    new.name = name.to_string();
-    let info =
-        create::provision_nodes(provider, events, &config, std::slice::from_ref(&new)).await?;
+    planned.truncate(1);
+    planned[0].name = name.to_string();
+    let made = create::provision_nodes(provider, events, &config, planned).await?;
+    let new = &made[0];
     let version = node::version(provider, &boot.name).await?;
 
-    // The context create's join uses: a control plane, the new node, the balancer (which is
-    // the API endpoint whenever there is more than one control plane).
-    let mut nodes = vec![existing_node(&boot.name, NodeRole::ControlPlane, &image)];
-    nodes.push(new.clone());
-    if let Some(lb) = cluster.load_balancer() {
-        nodes.push(existing_node(
-            &lb.name,
-            NodeRole::ExternalLoadBalancer,
-            &image,
-        ));
-    }
-    let ctx = Ctx {
+    // Every node reaches the API at the balancer whenever there is more than one control plane.
+    let endpoint = cluster.load_balancer().map_or(&boot.name, |lb| &lb.name);
+    let setup = NodeSetup {
         provider,
         events,
         config: &config,
-        nodes,
-        version,
-        info,
+        version: &version,
         extras: &opts.extras,
+        bootstrap: &boot.name,
+        endpoint,
     };
 
     let step = events.step(format!("Joining {name} {}", role_icon(opts.role)));
-    let ca = node::read_file(provider, &boot.name, "/etc/kubernetes/pki/ca.crt").await?;
-    let hashes = vec![crate::kubeadm::ca_cert_hash(&ca)?];
+    let hashes = create::ca_cert_hashes(&setup).await?;
     refresh_token(provider, &boot.name).await?;
     if new.is_control_plane() {
         node::copy_shared_pki(provider, &boot.name, name).await?;
     }
-    create::join_node(&ctx, &new, &hashes)
+    create::join_node(&setup, new, &hashes)
         .await
         .map_err(|e| e.in_step("Joining the node"))?;
     let no_workers = roles::workers(&cluster.nodes).next().is_none();
@@ -229,7 +218,7 @@ async fn add_node(
 
     if let (true, Some(stored)) = (new.is_control_plane(), &stored) {
         // Every control plane keeps the configuration, so it outlives the first one.
-        crate::cluster::state::save(provider, std::slice::from_ref(&new.name), stored).await?;
+        crate::cluster::state::save(provider, &[name.to_string()], stored).await?;
     }
     if new.is_control_plane() {
         let step = events.step("Configuring the external load balancer ⚖️");
@@ -238,7 +227,7 @@ async fn add_node(
             .map_err(|e| e.in_step("Configuring the external load balancer"))?;
         step.done();
     }
-    create::wait_ready(&ctx, opts.wait).await
+    create::wait_ready(&setup, &[boot.name.as_str(), name], opts.wait).await
 }
 
 fn role_icon(role: NodeRole) -> &'static str {
@@ -246,21 +235,6 @@ fn role_icon(role: NodeRole) -> &'static str {
         "🎮"
     } else {
         "🚜"
-    }
-}
-
-/// A node that already exists, as far as create's steps need to know it.
-fn existing_node(name: &str, role: NodeRole, image: &str) -> PlannedNode {
-    PlannedNode {
-        name: name.to_string(),
-        role,
-        image: image.to_string(),
-        config: NodeConfig::new(Role::ControlPlane),
-        ports: Vec::new(),
-        mounts: Vec::new(),
-        env: Vec::new(),
-        devices: Vec::new(),
-        userns_host: false,
     }
 }
 

@@ -19,10 +19,7 @@ pub(super) fn check(dir: &Path) -> Result<KubeVersion, NodeImageError> {
     for b in download::BINARIES {
         let p = dir.join("bin").join(b);
         if !p.is_file() {
-            return Err(NodeImageError::Invalid(format!(
-                "{} is missing",
-                p.display()
-            )));
+            return Err(NodeImageError::MissingFile(p.display().to_string()));
         }
     }
     Ok(version)
@@ -33,9 +30,12 @@ pub(super) fn local_version(dir: &Path) -> Result<KubeVersion, NodeImageError> {
     let text = read(&path)?;
     text.trim()
         .parse()
-        .map_err(|e: crate::k8s_version::InvalidVersion| {
-            NodeImageError::Invalid(format!("{}: {e}", path.display()))
-        })
+        .map_err(
+            |e: crate::k8s_version::InvalidVersion| NodeImageError::BadVersionFile {
+                path: path.display().to_string(),
+                reason: e.to_string(),
+            },
+        )
 }
 
 fn read(path: &Path) -> Result<String, NodeImageError> {
@@ -153,7 +153,7 @@ mod tests {
         std::fs::write(dir.path().join("version"), "latest\n").unwrap();
         assert!(matches!(
             local_version(dir.path()),
-            Err(NodeImageError::Invalid(_))
+            Err(NodeImageError::BadVersionFile { .. })
         ));
         std::fs::write(dir.path().join("version"), "v1.35.0\n").unwrap();
         assert_eq!(local_version(dir.path()).unwrap().to_string(), "v1.35.0");

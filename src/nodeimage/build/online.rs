@@ -23,8 +23,10 @@ pub(super) async fn kubernetes(
             &["curl", "-fsSL", "--retry", "4", &url],
         )
         .await?;
-        let sha = download::parse_checksum(&text)
-            .map_err(|e| NodeImageError::Invalid(format!("{url}: {e}")))?;
+        let sha = download::parse_checksum(&text).map_err(|reason| NodeImageError::Checksum {
+            url: url.to_string(),
+            reason: reason.to_string(),
+        })?;
         let script = download::fetch_script(version, arch, b, &sha);
         run(
             provider,

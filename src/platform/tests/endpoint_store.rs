@@ -6,30 +6,30 @@ use tempfile::TempDir;
 
 use crate::platform::*;
 
-pub struct Fake {
+pub(super) struct Fake {
     pub dir: TempDir,
 }
 
 impl Fake {
-    pub fn new() -> Self {
+    pub(super) fn new() -> Self {
         Fake {
             dir: tempfile::tempdir().expect("tempdir"),
         }
     }
 
-    pub fn root(&self) -> &Path {
+    pub(super) fn root(&self) -> &Path {
         self.dir.path()
     }
 
     /// Writes a file at a host path (under the fake root).
-    pub fn write(&self, host_path: &str, content: &str) -> PathBuf {
+    pub(super) fn write(&self, host_path: &str, content: &str) -> PathBuf {
         let p = HostFs::rooted(self.root()).map(Path::new(host_path));
         std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
         std::fs::write(&p, content).expect("write");
         p
     }
 
-    pub fn context(&self, home: &str, name: &str, meta: &str) {
+    pub(super) fn context(&self, home: &str, name: &str, meta: &str) {
         let hash = context_dir_name(name);
         self.write(
             &format!("{home}/.docker/contexts/meta/{hash}/meta.json"),
@@ -37,7 +37,7 @@ impl Fake {
         );
     }
 
-    pub fn host(&self, os: HostOs, env: &[(&str, &str)]) -> HostFacts {
+    pub(super) fn host(&self, os: HostOs, env: &[(&str, &str)]) -> HostFacts {
         HostFacts {
             os,
             arch: Arch::Amd64,
@@ -54,7 +54,7 @@ impl Fake {
     }
 
     /// A Linux host whose HOME is [`HOME`], with `env` set as well.
-    pub fn linux(&self, env: &[(&str, &str)]) -> HostFacts {
+    pub(super) fn linux(&self, env: &[(&str, &str)]) -> HostFacts {
         let mut all = vec![("HOME", HOME)];
         all.extend_from_slice(env);
         self.host(HostOs::Linux, &all)

@@ -49,14 +49,14 @@ struct HostJson {
     engine: EngineJson,
 }
 
-pub struct Case {
+pub(super) struct Case {
     pub info: Value,
     pub version: Option<Value>,
     pub host: HostFacts,
     engine: EngineJson,
 }
 
-pub fn dir(name: &str) -> PathBuf {
+pub(super) fn dir(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/platform")
         .join(name)
@@ -67,7 +67,7 @@ fn read_json(path: PathBuf) -> Option<Value> {
     Some(serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display())))
 }
 
-pub fn load(name: &str) -> Case {
+pub(super) fn load(name: &str) -> Case {
     let d = dir(name);
     let info = read_json(d.join("info.json")).expect("info.json");
     let version = read_json(d.join("version.json"));
@@ -102,7 +102,7 @@ pub fn load(name: &str) -> Case {
 
 /// Resolves the endpoint on the fake machine, builds the environment and fills in what the
 /// provider would measure.
-pub fn environment(name: &str) -> (Case, Resolution, Environment) {
+pub(super) fn environment(name: &str) -> (Case, Resolution, Environment) {
     let case = load(name);
     let res = resolve_endpoint(&case.host, &EndpointFlags::default()).expect("endpoint");
     let mut env = Environment::build(&case.info, case.version.as_ref(), &res.endpoint, &case.host)
@@ -116,7 +116,10 @@ pub fn environment(name: &str) -> (Case, Resolution, Environment) {
 }
 
 /// The check with this id.
-pub fn check<'a>(rows: &'a [crate::platform::Check], id: &str) -> &'a crate::platform::Check {
+pub(super) fn check<'a>(
+    rows: &'a [crate::platform::Check],
+    id: &str,
+) -> &'a crate::platform::Check {
     rows.iter()
         .find(|c| c.id == id)
         .unwrap_or_else(|| panic!("no check {id}"))

@@ -1,5 +1,6 @@
 //! Starting node containers: the privileged-mode probe and waiting for systemd to boot.
 
+use crate::provider::EngineCall;
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -13,7 +14,7 @@ use crate::provider::{NodeState, Provider, ProviderError, Result};
 /// Does the engine let us run `--privileged` containers? Some refuse because their own
 /// capability bounding set is smaller than what privileged mode asks for (hardened CI,
 /// some rootless setups): runc then fails with "unable to apply caps".
-pub async fn probe_privileged(p: &DockerProvider, image: &str) -> Result<bool> {
+pub(super) async fn probe_privileged(p: &DockerProvider, image: &str) -> Result<bool> {
     let name = format!("minik-probe-{}", std::process::id());
     let body = ContainerCreateBody {
         image: Some(image.to_string()),
@@ -47,23 +48,23 @@ pub async fn probe_privileged(p: &DockerProvider, image: &str) -> Result<bool> {
     docker
         .create_container(Some(opts), body)
         .await
-        .map_err(|e| api_error("container create", &name, e))?;
+        .map_err(|e| api_error(EngineCall::ContainerCreate, &name, e))?;
     let started = docker.start_container(&name, None).await;
     remove().await;
     match started {
         Ok(()) => Ok(true),
         Err(e) if refused_privileged(&describe(&e)) => Ok(false),
-        Err(e) => Err(api_error("container start", &name, e)),
+        Err(e) => Err(api_error(EngineCall::ContainerStart, &name, e)),
     }
 }
 
 /// The engine's words when runc cannot grant what privileged mode asks for.
-pub fn refused_privileged(message: &str) -> bool {
+pub(super) fn refused_privileged(message: &str) -> bool {
     let m = message.to_ascii_lowercase();
     m.contains("unable to apply caps") || (m.contains("privileged") && m.contains("not permitted"))
 }
 
-pub async fn wait_for_log(
+pub(super) async fn wait_for_log(
     p: &DockerProvider,
     node: &str,
     needles: &[&str],
@@ -77,7 +78,7 @@ pub async fn wait_for_log(
                 .client()
                 .inspect_container(node, None)
                 .await
-                .map_err(|e| api_error("container inspect", node, e))?
+                .map_err(|e| api_error(EngineCall::ContainerInspect, node, e))?
                 .state
                 .and_then(|s| s.started_at)
                 .and_then(|t| timestamp(&t));
@@ -92,7 +93,7 @@ pub async fn wait_for_log(
             let mut stream = p.client().logs(node, Some(opts));
             let mut pending = String::new();
             while let Some(chunk) = stream.next().await {
-                let chunk = chunk.map_err(|e| api_error("container logs", node, e))?;
+                let chunk = chunk.map_err(|e| api_error(EngineCall::ContainerLogs, node, e))?;
                 pending.push_str(&String::from_utf8_lossy(&chunk.into_bytes()));
                 while let Some(pos) = pending.find('\n') {
                     let line: String = pending.drain(..=pos).collect();

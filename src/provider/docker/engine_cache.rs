@@ -23,12 +23,12 @@ fn read() -> Cache {
         .unwrap_or_default()
 }
 
-pub fn privileged(engine_id: &str) -> Option<bool> {
+pub(super) fn privileged(engine_id: &str) -> Option<bool> {
     read().privileged.get(engine_id).copied()
 }
 
 /// Best effort: a cache that can't be written only costs the next run a probe.
-pub fn remember_privileged(engine_id: &str, allowed: bool) {
+pub(super) fn remember_privileged(engine_id: &str, allowed: bool) {
     let Some(path) = path() else { return };
     let mut cache = read();
     if cache.privileged.get(engine_id) == Some(&allowed) {

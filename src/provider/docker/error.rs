@@ -3,7 +3,7 @@
 
 use bollard::errors::Error as BollardError;
 
-use crate::provider::ProviderError;
+use crate::provider::{EngineCall, ProviderError};
 
 /// The engine's own message when it sent one, else bollard's description.
 pub(crate) fn describe(e: &BollardError) -> String {
@@ -20,12 +20,12 @@ pub(crate) fn status_code(e: &BollardError) -> Option<u16> {
     }
 }
 
-pub(crate) fn api_error(call: &'static str, target: &str, e: BollardError) -> ProviderError {
+pub(crate) fn api_error(call: EngineCall, target: &str, e: BollardError) -> ProviderError {
     match status_code(&e) {
-        Some(404) if call.starts_with("container") || call == "exec" => {
-            ProviderError::NotFound(target.to_string())
+        Some(404) if call.is_about_a_container() => ProviderError::NotFound(target.to_string()),
+        Some(409) if call == EngineCall::ContainerCreate => {
+            ProviderError::AlreadyExists(target.to_string())
         }
-        Some(409) if call == "container create" => ProviderError::AlreadyExists(target.to_string()),
         _ => ProviderError::Api {
             call,
             target: target.to_string(),

@@ -1,5 +1,6 @@
 //! Running commands in nodes and copying files in and out.
 
+use crate::provider::EngineCall;
 use bollard::container::LogOutput;
 use bollard::exec::{CreateExecOptions, StartExecOptions, StartExecResults};
 use bollard::query_parameters::{DownloadFromContainerOptions, UploadToContainerOptions};
@@ -10,7 +11,7 @@ use tokio::io::AsyncWriteExt;
 use super::{api_error, DockerProvider};
 use crate::provider::{ExecInput, ExecOutput, ProviderError, Result};
 
-pub async fn exec(
+pub(super) async fn exec(
     p: &DockerProvider,
     node: &str,
     cmd: &[String],
@@ -32,7 +33,7 @@ pub async fn exec(
             },
         )
         .await
-        .map_err(|e| api_error("exec", node, e))?;
+        .map_err(|e| api_error(EngineCall::Exec, node, e))?;
     let started = docker
         .start_exec(
             &created.id,
@@ -42,14 +43,14 @@ pub async fn exec(
             }),
         )
         .await
-        .map_err(|e| api_error("exec", node, e))?;
+        .map_err(|e| api_error(EngineCall::Exec, node, e))?;
     let StartExecResults::Attached {
         mut output,
         mut input,
     } = started
     else {
         return Err(ProviderError::Api {
-            call: "exec",
+            call: EngineCall::Exec,
             target: node.to_string(),
             message: "the engine did not attach to the command".into(),
         });
@@ -76,7 +77,7 @@ pub async fn exec(
     let collect = async {
         let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
         while let Some(item) = output.next().await {
-            match item.map_err(|e| api_error("exec", node, e))? {
+            match item.map_err(|e| api_error(EngineCall::Exec, node, e))? {
                 LogOutput::StdOut { message } | LogOutput::Console { message } => {
                     stdout.extend_from_slice(&message)
                 }
@@ -91,7 +92,7 @@ pub async fn exec(
     let inspect = docker
         .inspect_exec(&created.id)
         .await
-        .map_err(|e| api_error("exec", node, e))?;
+        .map_err(|e| api_error(EngineCall::Exec, node, e))?;
     // A command that exits without reading all its input breaks the pipe: its exit code is
     // what matters then, so report the write error only when the command itself succeeded.
     let exit_code = inspect.exit_code.unwrap_or(-1);
@@ -107,7 +108,12 @@ pub async fn exec(
     })
 }
 
-pub async fn copy_tar_to(p: &DockerProvider, node: &str, dir: &str, tar: Bytes) -> Result<()> {
+pub(super) async fn copy_tar_to(
+    p: &DockerProvider,
+    node: &str,
+    dir: &str,
+    tar: Bytes,
+) -> Result<()> {
     let opts = UploadToContainerOptions {
         path: dir.to_string(),
         ..Default::default()
@@ -115,10 +121,10 @@ pub async fn copy_tar_to(p: &DockerProvider, node: &str, dir: &str, tar: Bytes) 
     p.client()
         .upload_to_container(node, Some(opts), bollard::body_full(tar))
         .await
-        .map_err(|e| api_error("container copy", node, e))
+        .map_err(|e| api_error(EngineCall::ContainerCopy, node, e))
 }
 
-pub async fn copy_tar_from(p: &DockerProvider, node: &str, path: &str) -> Result<Bytes> {
+pub(super) async fn copy_tar_from(p: &DockerProvider, node: &str, path: &str) -> Result<Bytes> {
     let opts = DownloadFromContainerOptions {
         path: path.to_string(),
     };
@@ -127,6 +133,6 @@ pub async fn copy_tar_from(p: &DockerProvider, node: &str, path: &str) -> Result
         .download_from_container(node, Some(opts))
         .try_collect()
         .await
-        .map_err(|e| api_error("container copy", node, e))?;
+        .map_err(|e| api_error(EngineCall::ContainerCopy, node, e))?;
     Ok(Bytes::from(chunks.concat()))
 }

@@ -1,5 +1,6 @@
 //! Images: presence, pulls, builds and commits.
 
+use crate::provider::EngineCall;
 use std::collections::{BTreeMap, HashMap};
 
 use bollard::query_parameters::{BuildImageOptions, CommitContainerOptions, CreateImageOptions};
@@ -9,23 +10,23 @@ use futures_util::StreamExt;
 use super::{api_error, status_code, DockerProvider};
 use crate::provider::{ProviderError, Result};
 
-pub async fn image_id(p: &DockerProvider, image: &str) -> Result<Option<String>> {
+pub(super) async fn image_id(p: &DockerProvider, image: &str) -> Result<Option<String>> {
     match p.client().inspect_image(image).await {
         Ok(i) => Ok(i.id),
         Err(e) if status_code(&e) == Some(404) => Ok(None),
-        Err(e) => Err(api_error("image inspect", image, e)),
+        Err(e) => Err(api_error(EngineCall::ImageInspect, image, e)),
     }
 }
 
-pub async fn size(p: &DockerProvider, image: &str) -> Result<Option<u64>> {
+pub(super) async fn size(p: &DockerProvider, image: &str) -> Result<Option<u64>> {
     match p.client().inspect_image(image).await {
         Ok(i) => Ok(i.size.and_then(|s| u64::try_from(s).ok())),
         Err(e) if status_code(&e) == Some(404) => Ok(None),
-        Err(e) => Err(api_error("image inspect", image, e)),
+        Err(e) => Err(api_error(EngineCall::ImageInspect, image, e)),
     }
 }
 
-pub async fn local_images(p: &DockerProvider, repository: &str) -> Result<Vec<String>> {
+pub(super) async fn local_images(p: &DockerProvider, repository: &str) -> Result<Vec<String>> {
     let opts = bollard::query_parameters::ListImagesOptions {
         filters: Some(HashMap::from([(
             "reference".to_string(),
@@ -37,7 +38,7 @@ pub async fn local_images(p: &DockerProvider, repository: &str) -> Result<Vec<St
         .client()
         .list_images(Some(opts))
         .await
-        .map_err(|e| api_error("image list", repository, e))?;
+        .map_err(|e| api_error(EngineCall::ImageList, repository, e))?;
     list.sort_by_key(|i| std::cmp::Reverse(i.created));
     Ok(list
         .into_iter()
@@ -46,7 +47,10 @@ pub async fn local_images(p: &DockerProvider, repository: &str) -> Result<Vec<St
         .collect())
 }
 
-pub async fn labels(p: &DockerProvider, image: &str) -> Result<Option<BTreeMap<String, String>>> {
+pub(super) async fn labels(
+    p: &DockerProvider,
+    image: &str,
+) -> Result<Option<BTreeMap<String, String>>> {
     match p.client().inspect_image(image).await {
         Ok(i) => Ok(Some(
             i.config
@@ -56,11 +60,11 @@ pub async fn labels(p: &DockerProvider, image: &str) -> Result<Option<BTreeMap<S
                 .collect(),
         )),
         Err(e) if status_code(&e) == Some(404) => Ok(None),
-        Err(e) => Err(api_error("image inspect", image, e)),
+        Err(e) => Err(api_error(EngineCall::ImageInspect, image, e)),
     }
 }
 
-pub async fn pull(
+pub(super) async fn pull(
     p: &DockerProvider,
     image: &str,
     progress: &(dyn Fn(u64, u64) + Send + Sync),
@@ -73,10 +77,10 @@ pub async fn pull(
     // Per-layer byte counts; the sum is what the progress bar shows.
     let mut layers: HashMap<String, (u64, u64)> = HashMap::new();
     while let Some(item) = stream.next().await {
-        let info = item.map_err(|e| api_error("image pull", image, e))?;
+        let info = item.map_err(|e| api_error(EngineCall::ImagePull, image, e))?;
         if let Some(err) = info.error_detail.and_then(|d| d.message) {
             return Err(ProviderError::Api {
-                call: "image pull",
+                call: EngineCall::ImagePull,
                 target: image.into(),
                 message: err,
             });
@@ -96,7 +100,7 @@ pub async fn pull(
 }
 
 /// Build an image from a tar build context, streaming the builder's output lines to `on_line`.
-pub async fn build(
+pub(super) async fn build(
     p: &DockerProvider,
     context: Bytes,
     tag: &str,
@@ -122,7 +126,7 @@ pub async fn build(
         .build_image(opts, None, Some(bollard::body_full(context)));
     let mut last = Vec::new();
     while let Some(item) = stream.next().await {
-        let info = item.map_err(|e| api_error("image build", tag, e))?;
+        let info = item.map_err(|e| api_error(EngineCall::ImageBuild, tag, e))?;
         if let Some(line) = info.stream.as_deref() {
             for l in line.lines().filter(|l| !l.trim().is_empty()) {
                 on_line(l);
@@ -135,7 +139,7 @@ pub async fn build(
         if let Some(err) = info.error_detail.and_then(|d| d.message) {
             last.push(err);
             return Err(ProviderError::Api {
-                call: "image build",
+                call: EngineCall::ImageBuild,
                 target: tag.into(),
                 message: last.join("\n"),
             });
@@ -145,7 +149,7 @@ pub async fn build(
 }
 
 /// Save a container's filesystem as an image, with Dockerfile-style `changes`.
-pub async fn commit(
+pub(super) async fn commit(
     p: &DockerProvider,
     container: &str,
     image: &str,
@@ -163,12 +167,12 @@ pub async fn commit(
     p.client()
         .commit_container(opts, bollard::models::ContainerConfig::default())
         .await
-        .map_err(|e| api_error("container commit", container, e))?;
+        .map_err(|e| api_error(EngineCall::ContainerCommit, container, e))?;
     Ok(())
 }
 
 /// `registry:5000/a/b:tag` → (`registry:5000/a/b`, `tag`); no tag means `latest`.
-pub fn split_tag(image: &str) -> (&str, &str) {
+pub(super) fn split_tag(image: &str) -> (&str, &str) {
     let image = image.split('@').next().unwrap_or(image);
     match image.rsplit_once(':') {
         Some((repo, tag)) if !tag.contains('/') => (repo, tag),

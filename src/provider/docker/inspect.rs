@@ -1,6 +1,7 @@
 //! The engine's view of minik's containers: which ones to list, and what a node is, read from
 //! an inspect document.
 
+use crate::provider::EngineCall;
 use std::collections::{BTreeMap, HashMap};
 
 use bollard::models::{ContainerInspectResponse, ContainerStateStatusEnum};
@@ -29,7 +30,7 @@ pub(super) fn node_info(name: &str, c: &ContainerInspectResponse) -> Result<Node
         .into_iter()
         .collect();
     let not_ours = || ProviderError::Api {
-        call: "container inspect",
+        call: EngineCall::ContainerInspect,
         target: name.to_string(),
         message: format!("not a minik container (no {LABEL_CLUSTER}/{LABEL_ROLE} labels)"),
     };

@@ -13,6 +13,7 @@ pub mod spec;
 pub use inspect::label_filter;
 pub use network::choose_subnet;
 
+use crate::provider::EngineCall;
 pub(crate) use error::{api_error, describe, status_code};
 use inspect::node_info;
 
@@ -53,7 +54,7 @@ impl DockerProvider {
             .docker
             .list_containers(Some(opts))
             .await
-            .map_err(|e| api_error("container list", "minik containers", e))?;
+            .map_err(|e| api_error(EngineCall::ContainerList, "minik containers", e))?;
         Ok(list
             .iter()
             .filter_map(|c| {
@@ -70,7 +71,7 @@ impl DockerProvider {
             // The engine stopped allowing privileged containers since we learned it did
             // (cached per engine): recreate this node with explicit capabilities.
             Err(ProviderError::Api {
-                call: "container start",
+                call: EngineCall::ContainerStart,
                 message,
                 ..
             }) if spec.privileges == Privileges::Privileged
@@ -99,7 +100,7 @@ impl DockerProvider {
         self.docker
             .create_container(Some(opts), body)
             .await
-            .map_err(|e| api_error("container create", &spec.name, e))?;
+            .map_err(|e| api_error(EngineCall::ContainerCreate, &spec.name, e))?;
         self.start_node(&spec.name).await
     }
 
@@ -133,9 +134,9 @@ impl Provider for DockerProvider {
             .docker
             .info()
             .await
-            .map_err(|e| api_error("info", "engine", e))?;
+            .map_err(|e| api_error(EngineCall::Info, "engine", e))?;
         serde_json::to_value(info).map_err(|e| ProviderError::Api {
-            call: "info",
+            call: EngineCall::Info,
             target: "engine".into(),
             message: e.to_string(),
         })
@@ -146,9 +147,9 @@ impl Provider for DockerProvider {
             .docker
             .version()
             .await
-            .map_err(|e| api_error("version", "engine", e))?;
+            .map_err(|e| api_error(EngineCall::Version, "engine", e))?;
         serde_json::to_value(v).map_err(|e| ProviderError::Api {
-            call: "version",
+            call: EngineCall::Version,
             target: "engine".into(),
             message: e.to_string(),
         })
@@ -240,7 +241,7 @@ impl Provider for DockerProvider {
             result
         });
         task.await.map_err(|e| ProviderError::Api {
-            call: "container create",
+            call: EngineCall::ContainerCreate,
             target: "node".into(),
             message: format!("the creating task stopped: {e}"),
         })?
@@ -298,7 +299,7 @@ impl Provider for DockerProvider {
             .docker
             .inspect_container(node, None)
             .await
-            .map_err(|e| api_error("container inspect", node, e))?;
+            .map_err(|e| api_error(EngineCall::ContainerInspect, node, e))?;
         node_info(node, &c)
     }
 
@@ -307,9 +308,9 @@ impl Provider for DockerProvider {
             .docker
             .inspect_container(node, None)
             .await
-            .map_err(|e| api_error("container inspect", node, e))?;
+            .map_err(|e| api_error(EngineCall::ContainerInspect, node, e))?;
         serde_json::to_value(c).map_err(|e| ProviderError::Api {
-            call: "container inspect",
+            call: EngineCall::ContainerInspect,
             target: node.to_string(),
             message: e.to_string(),
         })
@@ -325,7 +326,7 @@ impl Provider for DockerProvider {
         let mut stream = self.docker.logs(node, Some(opts));
         let mut out = Vec::new();
         while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(|e| api_error("container logs", node, e))?;
+            let chunk = chunk.map_err(|e| api_error(EngineCall::ContainerLogs, node, e))?;
             out.extend_from_slice(&chunk.into_bytes());
         }
         Ok(out)
@@ -341,7 +342,7 @@ impl Provider for DockerProvider {
         let mut stream = self.docker.logs(node, Some(opts));
         let mut text = String::new();
         while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(|e| api_error("container logs", node, e))?;
+            let chunk = chunk.map_err(|e| api_error(EngineCall::ContainerLogs, node, e))?;
             text.push_str(&String::from_utf8_lossy(&chunk.into_bytes()));
         }
         Ok(text
@@ -355,7 +356,7 @@ impl Provider for DockerProvider {
             Ok(()) => Ok(()),
             // 304: already running.
             Err(e) if status_code(&e) == Some(304) => Ok(()),
-            Err(e) => Err(api_error("container start", node, e)),
+            Err(e) => Err(api_error(EngineCall::ContainerStart, node, e)),
         }
     }
 
@@ -367,7 +368,7 @@ impl Provider for DockerProvider {
         match self.docker.stop_container(node, Some(opts)).await {
             Ok(()) => Ok(()),
             Err(e) if status_code(&e) == Some(304) => Ok(()),
-            Err(e) => Err(api_error("container stop", node, e)),
+            Err(e) => Err(api_error(EngineCall::ContainerStop, node, e)),
         }
     }
 
@@ -381,7 +382,7 @@ impl Provider for DockerProvider {
             match self.docker.remove_container(n, Some(opts)).await {
                 Ok(()) => Ok(()),
                 Err(e) if status_code(&e) == Some(404) => Ok(()),
-                Err(e) => Err(api_error("container remove", n, e)),
+                Err(e) => Err(api_error(EngineCall::ContainerRemove, n, e)),
             }
         }))
         .await;

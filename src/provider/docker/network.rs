@@ -1,5 +1,6 @@
 //! The shared `minik` bridge network.
 
+use crate::provider::EngineCall;
 use std::collections::HashMap;
 use std::net::Ipv4Addr;
 
@@ -11,7 +12,7 @@ use crate::provider::{NetworkInfo, ProviderError, Result, LABEL_NETWORK};
 
 const MTU_OPTION: &str = "com.docker.network.driver.mtu";
 
-pub async fn ensure(p: &DockerProvider, name: &str) -> Result<NetworkInfo> {
+pub(super) async fn ensure(p: &DockerProvider, name: &str) -> Result<NetworkInfo> {
     if let Some(info) = inspect(p, name).await? {
         return Ok(info);
     }
@@ -19,7 +20,7 @@ pub async fn ensure(p: &DockerProvider, name: &str) -> Result<NetworkInfo> {
     let existing = docker
         .list_networks(None::<ListNetworksOptions>)
         .await
-        .map_err(|e| api_error("network list", name, e))?;
+        .map_err(|e| api_error(EngineCall::NetworkList, name, e))?;
     let mut taken: Vec<String> = existing
         .iter()
         .flat_map(|n| n.ipam.iter().flat_map(|i| i.config.iter().flatten()))
@@ -65,17 +66,17 @@ pub async fn ensure(p: &DockerProvider, name: &str) -> Result<NetworkInfo> {
             Err(e) if status_code(&e) == Some(409) => break,
             // The subnet is used by something the engine knows and we did not see: next one.
             Err(e) if describe(&e).contains("overlap") => taken.push(subnet),
-            Err(e) => return Err(api_error("network create", name, e)),
+            Err(e) => return Err(api_error(EngineCall::NetworkCreate, name, e)),
         }
     }
     inspect(p, name).await?.ok_or_else(|| ProviderError::Api {
-        call: "network create",
+        call: EngineCall::NetworkCreate,
         target: name.to_string(),
         message: "no free private subnet found; set default-address-pools in daemon.json".into(),
     })
 }
 
-pub async fn bridge_mtu(p: &DockerProvider) -> Result<Option<u32>> {
+pub(super) async fn bridge_mtu(p: &DockerProvider) -> Result<Option<u32>> {
     Ok(inspect(p, "bridge").await?.and_then(|b| b.mtu))
 }
 
@@ -102,7 +103,7 @@ pub(super) async fn inspect(p: &DockerProvider, name: &str) -> Result<Option<Net
         })),
         Ok(_) => Ok(None),
         Err(e) if status_code(&e) == Some(404) => Ok(None),
-        Err(e) => Err(api_error("network inspect", name, e)),
+        Err(e) => Err(api_error(EngineCall::NetworkInspect, name, e)),
     }
 }
 
