@@ -247,7 +247,13 @@ fn tour_runs_in_both_languages_resumes_and_cleans_up() {
     assert!(!namespaces(&kc).contains("minik-failing"));
 
     // A namespace of that name that no tour made is someone else's: refused, and left alone.
-    let o = kubectl(&kc, &["create", "namespace", "minik-tour"]);
+    let ns = home.path().join("ns.yaml");
+    std::fs::write(
+        &ns,
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: minik-tour\n",
+    )
+    .unwrap();
+    let o = kubectl(&kc, &["apply", "-f", ns.to_str().unwrap()]);
     assert!(o.status.success(), "{}", text(&o));
     let o = minik(&["tour", "-n", &cluster, "--yes"], &env);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
