@@ -115,10 +115,21 @@ impl Tour<'_> {
                 .iter()
                 .chain(&step.cleanup)
                 .any(|c| c.0.iter().any(|a| a.contains(&needle)))
-                || step
-                    .checks
-                    .iter()
-                    .any(|c| format!("{c:?}").contains(&needle))
+                || step.checks.iter().any(|c| {
+                    let avoids = match &c.expect {
+                        super::lab::Expect::Avoids(n) => Some(n),
+                        _ => None,
+                    };
+                    [
+                        c.namespace.as_ref(),
+                        c.name.as_ref(),
+                        c.selector.as_ref(),
+                        avoids,
+                    ]
+                    .into_iter()
+                    .flatten()
+                    .any(|t| t.contains(&needle))
+                })
         };
         if uses("worker") {
             vars.insert("worker", self.busiest_worker().await?);
