@@ -20,6 +20,8 @@ pub struct Messages {
     pub found: &'static str,
     pub skipped: &'static str,
     pub not_here: &'static str,
+    /// `{need}` workers needed, `{have}` there, `{nodes}` for `minik create --nodes`.
+    pub needs_workers: &'static str,
     /// `{n}` is the step's number out of the total (`6/10`).
     pub resuming: &'static str,
     pub restoring: &'static str,
@@ -52,6 +54,8 @@ const EN: Messages = Messages {
     found: "found",
     skipped: "Skipped",
     not_here: "Not on this cluster",
+    needs_workers: "needs {need} workers, this cluster has {have} \
+                    (minik create --nodes {nodes} makes a cluster with enough)",
     resuming: "Resuming at step {n}",
     restoring: "Restoring what the earlier steps made",
     cleaning: "Removing what the tour made",
@@ -83,6 +87,8 @@ const KO: Messages = Messages {
     found: "실제 상태",
     skipped: "건너뜀",
     not_here: "이 클러스터에서는 할 수 없음",
+    needs_workers: "워커 노드가 {need}개 필요한데 이 클러스터에는 {have}개뿐입니다 \
+                    (minik create --nodes {nodes}로 만든 클러스터에서 해 볼 수 있습니다)",
     resuming: "{n} 단계부터 이어서 진행합니다",
     restoring: "앞 단계에서 만든 것을 다시 만드는 중",
     cleaning: "투어가 만든 것을 지우는 중",

@@ -220,3 +220,44 @@ async fn a_namespace_the_tour_did_not_make_is_left_alone() {
         .iter()
         .any(|l| l.starts_with("delete")));
 }
+
+#[tokio::test]
+async fn a_step_needing_more_workers_says_so_and_the_tour_goes_on() {
+    let lab = lab_file::parse(LAB, "t.yaml").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let events = Events::silent();
+    let cluster = FakeCluster::default();
+    cluster.pods.store(1, Ordering::SeqCst);
+    let t = Tour::new(
+        &cluster,
+        &lab,
+        Lang::Ko,
+        &events,
+        "lab",
+        "lab-control-plane",
+        vec![],
+    )
+    .with_progress_file(Some(dir.path().join("lab.t.json")));
+    let mut summary = Summary::new(&lab, Lang::Ko);
+    let opts = Options {
+        unattended: true,
+        ..Options::default()
+    };
+    t.run(&Quiet, &opts, &mut summary).await.unwrap();
+    let drain = &summary.steps[1];
+    assert_eq!(drain.status, Status::NotApplicable);
+    assert_eq!(
+        drain.note.as_deref(),
+        Some(
+            "워커 노드가 1개 필요한데 이 클러스터에는 0개뿐입니다 \
+             (minik create --nodes 2로 만든 클러스터에서 해 볼 수 있습니다)"
+        )
+    );
+    assert_eq!(summary.steps[2].status, Status::Passed);
+    assert!(!cluster
+        .ran
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|l| l.starts_with("drain")));
+}

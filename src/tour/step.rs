@@ -93,13 +93,12 @@ impl Tour<'_> {
         let m = self.m();
         if (step.needs_workers as usize) > self.workers.len() {
             let mut r = self.report(step, Status::NotApplicable, started);
-            r.note = Some(format!(
-                "{}: needs {} workers, this cluster has {} (minik create --nodes {} makes enough)",
-                m.not_here,
-                step.needs_workers,
-                self.workers.len(),
-                step.needs_workers + 1
-            ));
+            r.note = Some(
+                m.needs_workers
+                    .replace("{need}", &step.needs_workers.to_string())
+                    .replace("{have}", &self.workers.len().to_string())
+                    .replace("{nodes}", &(step.needs_workers + 1).to_string()),
+            );
             return Ok(r);
         }
         if opts.skip.contains(&step.id) {
