@@ -43,6 +43,16 @@ pub enum ProviderError {
         output: String,
     },
 
+    /// Killed, but its processes never exited, even after minik thawed its frozen cgroups.
+    #[error(
+        "node {node} could not be {action}: its processes did not exit when killed ({message})"
+    )]
+    Unkillable {
+        node: String,
+        action: &'static str,
+        message: String,
+    },
+
     #[error("{0}")]
     Io(#[from] std::io::Error),
 }
@@ -130,6 +140,12 @@ impl ProviderError {
             ProviderError::ExecFailed { output, .. } if !output.trim().is_empty() => {
                 Some(output.clone())
             }
+            ProviderError::Unkillable { node, .. } => Some(format!(
+                "a cgroup inside it is probably still frozen; as root on the engine's host run \
+                 `for f in $(find /sys/fs/cgroup/freezer -path \"*$(docker inspect -f \
+                 '{{{{.Id}}}}' {node})*\" -name freezer.state); do echo THAWED > $f; done; \
+                 docker rm -f {node}`"
+            )),
             _ => None,
         }
     }
@@ -148,6 +164,12 @@ impl crate::hint::Hint for ProviderError {
                  --retain to inspect the node with `docker logs`"
                     .into(),
             ),
+            ProviderError::Unkillable { node, .. } => Some(format!(
+                "a cgroup inside it is probably still frozen; as root on the engine's host run \
+                 `for f in $(find /sys/fs/cgroup/freezer -path \"*$(docker inspect -f \
+                 '{{{{.Id}}}}' {node})*\" -name freezer.state); do echo THAWED > $f; done; \
+                 docker rm -f {node}`"
+            )),
             _ => None,
         }
     }

@@ -10,6 +10,7 @@ mod docker_nodes;
 mod doctor;
 mod e2e_cluster;
 mod e2e_containerd;
+mod e2e_frozen;
 mod e2e_ha;
 mod e2e_lifecycle;
 mod e2e_load;

@@ -9,6 +9,8 @@ mod image;
 mod inspect;
 mod network;
 pub mod spec;
+mod teardown;
+mod thaw;
 
 pub use inspect::label_filter;
 pub use network::choose_subnet;
@@ -16,15 +18,13 @@ pub use network::choose_subnet;
 use crate::provider::EngineCall;
 pub(crate) use error::{api_error, describe, status_code};
 use inspect::node_info;
+use teardown::unkillable;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use bollard::query_parameters::{
-    CreateContainerOptions, ListContainersOptions, LogsOptions, RemoveContainerOptions,
-    StopContainerOptions,
-};
+use bollard::query_parameters::{CreateContainerOptions, ListContainersOptions, LogsOptions};
 use bollard::Docker;
 use futures_util::StreamExt;
 use std::sync::Arc;
@@ -361,31 +361,22 @@ impl Provider for DockerProvider {
     }
 
     async fn stop_node(&self, node: &str, timeout: Duration) -> Result<()> {
-        let opts = StopContainerOptions {
-            t: Some(timeout.as_secs() as i32),
-            signal: None,
-        };
-        match self.docker.stop_container(node, Some(opts)).await {
-            Ok(()) => Ok(()),
-            Err(e) if status_code(&e) == Some(304) => Ok(()),
-            Err(e) => Err(api_error(EngineCall::ContainerStop, node, e)),
+        // Frozen tasks ignore the kill that ends a stop (see `thaw`).
+        thaw::inside(self, node).await;
+        match self.stop_once(node, timeout).await {
+            Err(ProviderError::Api { message, .. }) if thaw::did_not_exit(&message) => {
+                thaw::from_host(self, node).await;
+                self.stop_once(node, timeout)
+                    .await
+                    .map_err(|e| unkillable(e, node, "stopped"))
+            }
+            other => other,
         }
     }
 
     async fn remove_nodes(&self, nodes: &[String]) -> Result<()> {
-        let results = futures_util::future::join_all(nodes.iter().map(|n| async move {
-            let opts = RemoveContainerOptions {
-                force: true,
-                v: true,
-                ..Default::default()
-            };
-            match self.docker.remove_container(n, Some(opts)).await {
-                Ok(()) => Ok(()),
-                Err(e) if status_code(&e) == Some(404) => Ok(()),
-                Err(e) => Err(api_error(EngineCall::ContainerRemove, n, e)),
-            }
-        }))
-        .await;
+        let results =
+            futures_util::future::join_all(nodes.iter().map(|n| self.remove_node(n))).await;
         results.into_iter().collect()
     }
 }
