@@ -158,6 +158,7 @@ fn tour_runs_in_both_languages_resumes_and_cleans_up() {
     assert!(!progress.exists(), "progress kept after a finished tour");
 
     // Korean, as text.
+    let started = Instant::now();
     let o = minik(
         &[
             "tour", "-n", &cluster, "--yes", "--lang", "ko", "--skip", SKIP,
@@ -165,6 +166,10 @@ fn tour_runs_in_both_languages_resumes_and_cleans_up() {
         &env,
     );
     assert!(o.status.success(), "tour ko: {}", text(&o));
+    eprintln!(
+        "tour --yes (ko, 8 steps) took {:.1}s",
+        started.elapsed().as_secs_f64()
+    );
     let out = String::from_utf8_lossy(&o.stdout);
     for want in [
         "단계 1/10: 노드와 역할",
@@ -213,6 +218,7 @@ fn tour_runs_in_both_languages_resumes_and_cleans_up() {
     let saved: Value = serde_json::from_slice(&std::fs::read(&progress).unwrap()).unwrap();
     assert_eq!(saved["step"], "scale");
 
+    let started = Instant::now();
     let o = minik(
         &[
             "tour", "-n", &cluster, "--yes", "--skip", SKIP, "-o", "json",
@@ -220,6 +226,10 @@ fn tour_runs_in_both_languages_resumes_and_cleans_up() {
         &[env[0], env[1], env[2], ("LANG", "C")],
     );
     assert!(o.status.success(), "resumed tour: {}", text(&o));
+    eprintln!(
+        "resumed tour (restore, then 3 steps) took {:.1}s",
+        started.elapsed().as_secs_f64()
+    );
     let report: Value = serde_json::from_slice(&o.stdout).unwrap();
     let ids: Vec<String> = statuses(&report).into_iter().map(|(id, _)| id).collect();
     assert_eq!(
