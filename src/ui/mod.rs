@@ -7,12 +7,14 @@ mod error;
 mod status;
 mod style;
 mod table;
+mod tour;
 
 pub use doctor::doctor_text;
 pub use error::render_error;
 pub use status::Terminal;
 pub use style::Paint;
 pub use table::{clusters_table, nodes_table, table};
+pub use tour::{can_ask, TourGuide};
 
 use std::io::IsTerminal;
 

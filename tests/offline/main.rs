@@ -11,3 +11,4 @@ mod cli_snapshots;
 mod create_pipeline;
 mod hostile_input;
 mod load_flow;
+mod tour_labs;
