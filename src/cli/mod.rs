@@ -71,6 +71,8 @@ pub enum Command {
     Bundle(BundleCommand),
     /// Check this machine and its container engine, and say how to fix what is wrong
     Doctor(DoctorArgs),
+    /// Learn Kubernetes on your cluster: a guided tour, step by step (English, Korean)
+    Tour(TourArgs),
     /// Print minik's version
     Version(OutputArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
@@ -455,6 +457,40 @@ pub struct InitArgs {
     pub no_create: bool,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LangArg {
+    /// English
+    En,
+    /// Korean (한국어)
+    Ko,
+}
+
+#[derive(Debug, Args)]
+pub struct TourArgs {
+    #[command(flatten)]
+    pub cluster: ClusterName,
+    /// Language [default: from the locale (LC_ALL, LC_MESSAGES, LANG), else en]
+    #[arg(long, value_enum)]
+    pub lang: Option<LangArg>,
+    /// Run a lab file (an organiser's steps) instead of the built-in tour
+    #[arg(long, value_name = "FILE")]
+    pub lab: Option<PathBuf>,
+    /// Run every step without asking (to check a room's clusters, or in scripts)
+    #[arg(short = 'y', long)]
+    pub yes: bool,
+    /// Print the steps and their commands, change nothing
+    #[arg(long)]
+    pub list: bool,
+    /// Start again at the first step instead of where the last tour stopped
+    #[arg(long)]
+    pub restart: bool,
+    /// Steps to skip (comma-separated ids, as --list shows them)
+    #[arg(long, value_name = "STEP,...", value_delimiter = ',')]
+    pub skip: Vec<String>,
+    #[command(flatten)]
+    pub out: OutputArgs,
+}
+
 fn parse_duration(s: &str) -> Result<Duration, String> {
     if s.trim() == "0" {
         return Ok(Duration::ZERO);
@@ -577,6 +613,30 @@ mod tests {
             panic!("not node delete")
         };
         assert_eq!(d.node, "x-worker2");
+    }
+
+    #[test]
+    fn tour_parses_its_flags() {
+        let cli = Cli::try_parse_from([
+            "minik",
+            "tour",
+            "--lang",
+            "ko",
+            "--yes",
+            "--skip",
+            "service,volume",
+            "-o",
+            "json",
+        ])
+        .unwrap();
+        let Command::Tour(t) = cli.command else {
+            panic!("not tour")
+        };
+        assert_eq!(t.lang, Some(LangArg::Ko));
+        assert!(t.yes && !t.list);
+        assert_eq!(t.skip, vec!["service", "volume"]);
+        assert_eq!(t.out.output, OutputFormat::Json);
+        assert!(Cli::try_parse_from(["minik", "tour", "--lang", "fr"]).is_err());
     }
 
     #[test]

@@ -15,6 +15,7 @@ mod logs;
 mod names;
 mod node;
 mod output;
+mod tour;
 mod version;
 
 pub(crate) use output::{json, out};
@@ -55,6 +56,8 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
         Command::Create(args) => create::run(&ctx, args).await,
         Command::Node(NodeCommand::Add(args)) => node::add(&ctx, args).await,
         Command::Build(BuildCommand::NodeImage(args)) => build::node_image(&ctx, args).await,
+        // Removes what it made (its namespace) when a signal comes.
+        Command::Tour(args) => tour::run(&ctx, args).await,
         other => or_interrupted(run_other(&ctx, other)).await,
     }
 }
@@ -112,6 +115,7 @@ async fn run_other(ctx: &Ctx, command: Command) -> Result<(), Error> {
         Command::Bundle(BundleCommand::Serve(args)) => bundle::serve(ctx, args).await,
         Command::Bundle(BundleCommand::Fetch(args)) => bundle::fetch(ctx, args).await,
         Command::Doctor(args) => doctor::run(ctx, args).await,
+        Command::Tour(args) => tour::run(ctx, args).await,
         Command::Version(out) => version::run(out),
         Command::Completion { shell } => output::completion(shell),
     }

@@ -8,6 +8,7 @@ pub mod init;
 mod status;
 mod style;
 mod table;
+mod tour;
 mod workshop;
 
 pub use doctor::doctor_text;
@@ -15,6 +16,7 @@ pub use error::render_error;
 pub use status::Terminal;
 pub use style::Paint;
 pub use table::{clusters_table, nodes_table, table};
+pub use tour::{can_ask, TourGuide};
 pub use workshop::workshop_text;
 
 use std::io::IsTerminal;

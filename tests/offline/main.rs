@@ -12,3 +12,4 @@ mod create_pipeline;
 mod hostile_input;
 mod init_file;
 mod load_flow;
+mod tour_labs;
