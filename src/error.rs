@@ -13,6 +13,7 @@ use crate::cluster::ClusterError;
 use crate::hint::Hint;
 use crate::nodeimage::NodeImageError;
 use crate::provider::ProviderError;
+use crate::tour::TourError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -184,6 +185,17 @@ impl From<BundleError> for Error {
             BundleError::Cluster(c) => Error::Cluster(c),
             BundleError::Provider(p) => Error::Provider(p),
             e => Error::Bundle(e),
+        }
+    }
+}
+
+impl From<TourError> for Error {
+    fn from(e: TourError) -> Error {
+        let (message, hint) = (e.to_string(), e.hint());
+        match e {
+            TourError::Cluster(c) => Error::Cluster(c),
+            e if e.is_bad_input() => Error::Usage { message, hint },
+            _ => Error::Failed { message, hint },
         }
     }
 }

@@ -25,4 +25,5 @@ pub mod platform;
 pub mod provider;
 pub mod signals;
 pub mod text;
+pub mod tour;
 pub mod ui;

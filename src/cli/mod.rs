@@ -41,6 +41,8 @@ pub struct GlobalArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Write a cluster config by answering a few questions (checks this machine first)
+    Init(InitArgs),
     /// Create a cluster
     Create(CreateArgs),
     /// Delete a cluster and everything it made (containers, volumes, kubeconfig entries)
@@ -69,6 +71,8 @@ pub enum Command {
     Bundle(BundleCommand),
     /// Check this machine and its container engine, and say how to fix what is wrong
     Doctor(DoctorArgs),
+    /// Learn Kubernetes on your cluster: a guided tour, step by step (English, Korean)
+    Tour(TourArgs),
     /// Print minik's version
     Version(OutputArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
@@ -399,6 +403,98 @@ pub struct DoctorArgs {
     /// Node image to test privileged mode with [default: a minik or kind node image found locally]
     #[arg(long)]
     pub image: Option<String>,
+    /// One pass/fail screen for a workshop attendee: the planned cluster's CPUs, memory, disk and
+    /// ports, inotify, proxy and VPN; exit code 0 only when the laptop is ready
+    #[arg(long)]
+    pub workshop: bool,
+    /// With --workshop: control planes in the planned cluster
+    #[arg(long, value_name = "M", default_value_t = 1, requires = "workshop")]
+    pub control_planes: u32,
+    /// With --workshop: a port the cluster publishes, as `minik init --port` takes it (PORT,
+    /// HOST:CONTAINER or ADDRESS:HOST:CONTAINER; repeatable) [default: 80 and 443 on 127.0.0.1]
+    #[arg(long = "port", value_name = "PORT", requires = "workshop")]
+    pub ports: Vec<String>,
+    /// With --workshop: the workshop's cluster config (its nodes and ports are the plan)
+    #[arg(long, value_name = "FILE", requires = "workshop", conflicts_with_all = ["ports", "control_planes"])]
+    pub config: Option<PathBuf>,
+    /// With --workshop: the bundle file the workshop hands out (loading it takes its size on disk)
+    #[arg(long, value_name = "FILE", requires = "workshop")]
+    pub bundle: Option<PathBuf>,
+    #[command(flatten)]
+    pub out: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Cluster name [default: $MINIK_CLUSTER_NAME or "minik"; asked on a terminal]
+    #[arg(short = 'n', long)]
+    pub name: Option<String>,
+    /// Nodes in all, control planes included [default: what this machine holds, at most 3]
+    #[arg(long, value_name = "N")]
+    pub nodes: Option<u32>,
+    /// Control-plane nodes [default: 1]
+    #[arg(long, value_name = "M")]
+    pub control_planes: Option<u32>,
+    /// Kubernetes version (a node image of it found locally, else minik's download)
+    #[arg(long, value_name = "V", conflicts_with = "image")]
+    pub kubernetes_version: Option<String>,
+    /// Node image [default: one found locally]
+    #[arg(long)]
+    pub image: Option<String>,
+    /// Publish a port for an ingress: PORT, HOST:CONTAINER or ADDRESS:HOST:CONTAINER (repeatable)
+    /// [default: 80 and 443 on 127.0.0.1]
+    #[arg(long = "port", value_name = "PORT", conflicts_with = "no_ports")]
+    pub ports: Vec<String>,
+    /// Publish no ports
+    #[arg(long)]
+    pub no_ports: bool,
+    /// A folder of this machine to mount at /shared in every node
+    #[arg(long, value_name = "DIR")]
+    pub mount: Option<PathBuf>,
+    /// The config file to write [default: minik.yaml, or a free name next to it]
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Replace the config file if it exists
+    #[arg(long)]
+    pub force: bool,
+    /// Create the cluster once the file is written (asked on a terminal; not done without one)
+    #[arg(long, conflicts_with = "no_create")]
+    pub create: bool,
+    /// Only write the file
+    #[arg(long)]
+    pub no_create: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LangArg {
+    /// English
+    En,
+    /// Korean (한국어)
+    Ko,
+}
+
+#[derive(Debug, Args)]
+pub struct TourArgs {
+    #[command(flatten)]
+    pub cluster: ClusterName,
+    /// Language [default: from the locale (LC_ALL, LC_MESSAGES, LANG), else en]
+    #[arg(long, value_enum)]
+    pub lang: Option<LangArg>,
+    /// Run a lab file (an organiser's steps) instead of the built-in tour
+    #[arg(long, value_name = "FILE")]
+    pub lab: Option<PathBuf>,
+    /// Run every step without asking (to check a room's clusters, or in scripts)
+    #[arg(short = 'y', long)]
+    pub yes: bool,
+    /// Print the steps and their commands, change nothing
+    #[arg(long)]
+    pub list: bool,
+    /// Start again at the first step instead of where the last tour stopped
+    #[arg(long)]
+    pub restart: bool,
+    /// Steps to skip (comma-separated ids, as --list shows them)
+    #[arg(long, value_name = "STEP,...", value_delimiter = ',')]
+    pub skip: Vec<String>,
     #[command(flatten)]
     pub out: OutputArgs,
 }
@@ -525,6 +621,30 @@ mod tests {
             panic!("not node delete")
         };
         assert_eq!(d.node, "x-worker2");
+    }
+
+    #[test]
+    fn tour_parses_its_flags() {
+        let cli = Cli::try_parse_from([
+            "minik",
+            "tour",
+            "--lang",
+            "ko",
+            "--yes",
+            "--skip",
+            "service,volume",
+            "-o",
+            "json",
+        ])
+        .unwrap();
+        let Command::Tour(t) = cli.command else {
+            panic!("not tour")
+        };
+        assert_eq!(t.lang, Some(LangArg::Ko));
+        assert!(t.yes && !t.list);
+        assert_eq!(t.skip, vec!["service", "volume"]);
+        assert_eq!(t.out.output, OutputFormat::Json);
+        assert!(Cli::try_parse_from(["minik", "tour", "--lang", "fr"]).is_err());
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod delete;
 pub mod engine;
 mod error;
 pub mod handout;
+pub mod init;
 pub mod kubeconfig;
 pub mod lifecycle;
 pub mod load;
@@ -18,6 +19,7 @@ pub mod node_ops;
 mod read;
 pub mod runtime;
 pub mod state;
+pub mod workshop;
 
 pub use error::ClusterError;
 pub use read::Cluster;

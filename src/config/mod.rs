@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-mod decode;
+pub(crate) mod decode;
 mod emit;
 mod error;
 mod labels;
@@ -25,7 +25,7 @@ mod text;
 pub mod v1alpha4;
 mod validate;
 mod validate_network;
-mod yaml;
+pub(crate) mod yaml;
 
 #[cfg(test)]
 mod fixture_tests;

@@ -4,15 +4,20 @@
 
 mod doctor;
 mod error;
+pub mod init;
 mod status;
 mod style;
 mod table;
+mod tour;
+mod workshop;
 
 pub use doctor::doctor_text;
 pub use error::render_error;
 pub use status::Terminal;
 pub use style::Paint;
 pub use table::{clusters_table, nodes_table, table};
+pub use tour::{can_ask, TourGuide};
+pub use workshop::workshop_text;
 
 use std::io::IsTerminal;
 

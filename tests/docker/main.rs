@@ -21,3 +21,5 @@ mod e2e_pods;
 mod e2e_remote;
 mod e2e_signals;
 mod e2e_state;
+mod e2e_tour;
+mod init;

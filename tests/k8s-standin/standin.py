@@ -4393,7 +4393,8 @@ KUBECTL_VALUE_FLAGS = {"kubeconfig", "namespace", "output", "filename", "selecto
                        "field-selector", "context", "request-timeout", "timeout", "for", "patch",
                        "type", "raw", "grace-period", "v", "server", "cluster", "user", "token",
                        "sort-by", "chunk-size", "field-manager", "label-columns", "cascade",
-                       "pod-selector", "template", "dry-run", "validate", "certificate-authority"}
+                       "pod-selector", "template", "dry-run", "validate", "certificate-authority",
+                       "replicas"}
 KUBECTL_BOOL_FLAGS = {"all-namespaces", "all", "overwrite", "ignore-daemonsets",
                       "delete-emptydir-data", "delete-local-data", "force", "ignore-not-found",
                       "show-labels", "no-headers", "client", "wait", "server-side",
@@ -4941,6 +4942,44 @@ class Kubectl:
                 print(f"{res.display}/{name} patched{' (no change)' if same else ''}")
         return 0
 
+    def scale(self, args):
+        """kubectl scale TYPE NAME|TYPE/NAME --replicas=N: the scale subresource's effect (the
+        desired count in spec.replicas), printed as the real kubectl does."""
+        replicas = self.flags.one("replicas")
+        if replicas is None:
+            raise Fail("required flag(s) \"replicas\" not set")
+        try:
+            count = int(replicas)
+        except ValueError:
+            raise Fail(f'invalid argument "{replicas}" for "--replicas" flag: strconv.ParseInt: '
+                       f'parsing "{replicas}": invalid syntax')
+        if count < 0:
+            raise Fail("The --replicas=COUNT flag is required, and COUNT must be greater than or "
+                       "equal to 0")
+        for res, names in self.targets(args):
+            if res.plural not in ("deployments", "replicasets", "statefulsets",
+                                  "replicationcontrollers"):
+                raise Fail(f'no objects passed to scale {res.display} "{res.plural}" is not '
+                           f'scalable')
+            if not names:
+                raise Fail("resource(s) were provided, but no name was specified")
+            for name in names:
+                self.client.call("PATCH", self.path(res, self.ns_for(res), name),
+                                 {"spec": {"replicas": count}},
+                                 content_type="application/merge-patch+json")
+                print(f"{res.display}/{name} scaled")
+        return 0
+
+    def create_namespace(self, args):
+        """kubectl create namespace NAME (the generator form; `create -f` is apply's path)."""
+        if len(args) != 1:
+            raise Fail("exactly one NAME is required, got %d" % len(args))
+        res = self.resolve("namespaces")
+        self.client.call("POST", self.path(res, None),
+                         {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": args[0]}})
+        print(f"namespace/{args[0]} created")
+        return 0
+
     def version(self):
         client = version_info(VERSION)
         out = self.flags.one("output", "")
@@ -4981,8 +5020,8 @@ def print_api_error(e):
     sys.stderr.write(f"Error from server ({e.reason or 'Unknown'}): {e}\n")
 
 
-KUBECTL_COMMANDS = ("get, apply -f, create -f, delete, label, annotate, taint, cordon, uncordon, "
-                    "drain, wait, patch, version, cluster-info")
+KUBECTL_COMMANDS = ("get, apply -f, create -f, create namespace, delete, label, annotate, taint, "
+                    "cordon, uncordon, drain, wait, patch, scale, version, cluster-info")
 
 
 def kubectl_main(argv):
@@ -4996,13 +5035,15 @@ def kubectl_main(argv):
         k.flags = flags
         return Kubectl.version(k)
     if cmd not in ("get", "apply", "create", "delete", "label", "annotate", "taint", "cordon",
-                   "uncordon", "drain", "wait", "patch", "version", "cluster-info"):
+                   "uncordon", "drain", "wait", "patch", "scale", "version", "cluster-info"):
         raise Fail(f'unknown command "{cmd}" for "kubectl" (the stand-in supports: '
                    f'{KUBECTL_COMMANDS})')
     k = Kubectl(flags)
     try:
         if cmd == "get":
             return k.get(args)
+        if cmd == "create" and args[:1] in (["namespace"], ["ns"]):
+            return k.create_namespace(args[1:])
         if cmd in ("apply", "create"):
             return k.apply(create=cmd == "create")
         if cmd == "delete":
@@ -5021,6 +5062,8 @@ def kubectl_main(argv):
             return k.wait(args)
         if cmd == "patch":
             return k.patch(args)
+        if cmd == "scale":
+            return k.scale(args)
         if cmd == "version":
             return k.version()
         return k.cluster_info()

@@ -650,6 +650,32 @@ class ClusterTest(unittest.TestCase):
         self.assertIn("Kubernetes control plane is running at https://127.0.0.1:",
                       cp.kubectl("cluster-info").stdout)
         self.assertEqual(cp.kubectl("get", "--raw", "/readyz").stdout, "ok\n")
+        # What minik's tour has learners type: create namespace, then scale a Deployment.
+        self.assertEqual(cp.kubectl("create", "namespace", "tour").stdout,
+                         "namespace/tour created\n")
+        self.assertIn("(AlreadyExists)",
+                      cp.kubectl("create", "namespace", "tour", check=False).stderr)
+        cp.kubectl("apply", "-n", "tour", "-f", "-", stdin=textwrap.dedent("""\
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: {name: hello}
+            spec:
+              replicas: 1
+              selector: {matchLabels: {app: hello}}
+              template:
+                metadata: {labels: {app: hello}}
+                spec: {containers: [{name: hello, image: example.test/hello:1}]}
+            """))
+        self.assertEqual(cp.kubectl("scale", "-n", "tour", "deployment", "hello",
+                                    "--replicas=3").stdout, "deployment.apps/hello scaled\n")
+        got = json.loads(cp.kubectl("get", "-n", "tour", "deployment/hello", "-o", "json").stdout)
+        self.assertEqual(got["spec"]["replicas"], 3)
+        missing = cp.kubectl("scale", "-n", "tour", "deployment", "hello", check=False)
+        self.assertEqual(missing.returncode, 1)
+        self.assertIn('"replicas" not set', missing.stderr)
+        self.assertIn("not scalable", cp.kubectl("scale", "configmap", "x", "--replicas=1",
+                                                 check=False).stderr)
+        cp.kubectl("delete", "namespace", "tour")
 
     def test_04_real_kubectl_over_verified_tls(self):
         kc = self.host_kubeconfig(f"https://localhost:{self.cp.port}")

@@ -1,0 +1,107 @@
+//! `minik tour`: the built-in lab or an organiser's, on a cluster, asked step by step on a
+//! terminal or run unattended with --yes; what it made is removed however it ends.
+
+use super::{engine, json, out, Ctx};
+use crate::cli::{LangArg, OutputFormat, TourArgs};
+use crate::error::Error;
+use crate::tour::{self, Lab, Lang, Options, Summary, Tour};
+use crate::ui::{can_ask, TourGuide};
+
+fn lab(args: &TourArgs) -> Result<Lab, Error> {
+    Ok(match &args.lab {
+        Some(path) => tour::read_lab(path)?,
+        None => tour::builtin(tour::DEFAULT_LAB)?,
+    })
+}
+
+#[derive(serde::Serialize)]
+struct Listed {
+    id: String,
+    title: String,
+    command: Option<String>,
+    #[serde(rename = "needsWorkers")]
+    needs_workers: u32,
+}
+
+fn list(lab: &Lab, lang: Lang, format: OutputFormat) -> Result<(), Error> {
+    let steps: Vec<Listed> = lab
+        .steps
+        .iter()
+        .map(|s| Listed {
+            id: s.id.clone(),
+            title: s.title.get(lang).to_string(),
+            command: s
+                .command
+                .as_ref()
+                .map(|c| tour::command::display(&c.0, None)),
+            needs_workers: s.needs_workers,
+        })
+        .collect();
+    if format == OutputFormat::Json {
+        return json(&steps);
+    }
+    let mut text = format!("{}\n", lab.title.get(lang));
+    for (i, s) in steps.iter().enumerate() {
+        text.push_str(&format!("{:>3}. {:<14} {}\n", i + 1, s.id, s.title));
+        if let Some(c) = &s.command {
+            text.push_str(&format!("{:>20}{c}\n", ""));
+        }
+    }
+    out(&text)
+}
+
+pub(super) async fn run(ctx: &Ctx, args: TourArgs) -> Result<(), Error> {
+    let lab = lab(&args)?;
+    let flag = args.lang.map(|l| match l {
+        LangArg::En => Lang::En,
+        LangArg::Ko => Lang::Ko,
+    });
+    let lang = tour::language(flag, |k| std::env::var(k).ok());
+    if args.list {
+        return list(&lab, lang, args.out.output);
+    }
+    tour::check_skips(&lab, &args.skip)?;
+    if !args.yes && !can_ask() {
+        return Err(Error::usage(
+            "minik tour asks what to do after each step, and there is no terminal to ask on",
+            "run it in a terminal; --yes runs every step without asking, --list prints the steps",
+        ));
+    }
+    let as_json = args.out.output == OutputFormat::Json;
+    let provider = engine::connect(ctx).await?;
+    let cluster = tour::ClusterAccess::connect(&provider, &args.cluster.name).await?;
+    let workers = cluster.workers.clone();
+    let tour = Tour::new(
+        &cluster,
+        &lab,
+        lang,
+        &ctx.events,
+        &cluster.name,
+        &cluster.control_plane,
+        workers,
+    );
+    let guide = TourGuide::new(tour::messages(lang), !as_json);
+    let opts = Options {
+        unattended: args.yes,
+        restart: args.restart,
+        skip: args.skip.clone(),
+    };
+    let mut summary = Summary::new(&lab, lang);
+    let ended = tokio::select! {
+        biased;
+        s = crate::signals::interrupted() => Err(s),
+        r = tour.run(&guide, &opts, &mut summary) => Ok(r),
+    };
+    // However the tour ended, what it made goes (a second signal only reports progress).
+    let cleaned = tour.clean_up().await;
+    if as_json {
+        json(&summary)?;
+    } else if !matches!(ended, Ok(Err(_))) {
+        guide.finish(&summary);
+    }
+    match ended {
+        Err(signal) => Err(Error::Interrupted(signal)),
+        Ok(Err(e)) => Err(e.into()),
+        Ok(Ok(())) => Ok(cleaned?),
+    }
+}

@@ -1,0 +1,94 @@
+//! Why a tour could not go on, each with what to do about it.
+
+use super::check::Outcome;
+use super::lab::{Lang, Step};
+use crate::cluster::ClusterError;
+use crate::hint::Hint;
+use crate::text::quoted;
+
+#[derive(Debug, thiserror::Error)]
+pub enum TourError {
+    #[error(transparent)]
+    Cluster(#[from] ClusterError),
+
+    /// A step's checks did not hold in time (unattended runs stop there).
+    #[error("step {} ({title}) did not happen: expected {expected}; found {found}", quoted(.step))]
+    StepFailed {
+        step: String,
+        title: String,
+        expected: String,
+        found: String,
+    },
+
+    /// What an earlier step made could not be made again on resuming.
+    #[error("could not make again what step {} made: expected {}; found {}", quoted(.step),
+        .failed.first().map(|o| o.expected.as_str()).unwrap_or("?"),
+        .failed.first().map(|o| o.found.as_str()).unwrap_or("?"))]
+    Restore { step: String, failed: Vec<Outcome> },
+
+    #[error("no Running pod matches {selector} in namespace {namespace}")]
+    NothingToPick { selector: String, namespace: String },
+
+    /// The lab's namespace exists and no tour made it: the tour would delete it at the end.
+    #[error("namespace {} already exists, and the tour deletes its namespace when it ends", quoted(.0))]
+    NamespaceInUse(String),
+
+    #[error("there is no step {} in this lab", quoted(.id))]
+    UnknownStep { id: String, known: Vec<String> },
+}
+
+impl TourError {
+    pub(super) fn step_failed(step: &Step, lang: Lang, checks: Option<Vec<Outcome>>) -> Self {
+        let failed = checks
+            .unwrap_or_default()
+            .into_iter()
+            .find(|o| !o.ok)
+            .unwrap_or(Outcome {
+                ok: false,
+                expected: "its checks to pass".into(),
+                found: "they did not".into(),
+            });
+        TourError::StepFailed {
+            step: step.id.clone(),
+            title: step.title.get(lang).to_string(),
+            expected: failed.expected,
+            found: failed.found,
+        }
+    }
+
+    /// Bad input (a step id that is not in the lab) rather than a failure on the way.
+    pub fn is_bad_input(&self) -> bool {
+        matches!(
+            self,
+            TourError::UnknownStep { .. } | TourError::NamespaceInUse(_)
+        )
+    }
+}
+
+impl Hint for TourError {
+    fn hint(&self) -> Option<String> {
+        match self {
+            TourError::Cluster(c) => c.hint(),
+            TourError::StepFailed { .. } => Some(
+                "look at the objects with kubectl; minik tour resumes at this step, \
+                 --skip STEP passes it"
+                    .into(),
+            ),
+            TourError::Restore { .. } => Some("start over with minik tour --restart".into()),
+            TourError::NothingToPick { .. } => Some(
+                "the earlier steps' pods are not Running: see kubectl get pods -A, or start over \
+                 with minik tour --restart"
+                    .into(),
+            ),
+            TourError::NamespaceInUse(ns) => Some(format!(
+                "a tour never takes over a namespace it did not make: if {ns} is left from an \
+                 earlier tour, delete it (kubectl delete namespace {ns}); a lab file can name \
+                 another (namespace: ...)"
+            )),
+            TourError::UnknownStep { known, .. } => Some(format!(
+                "the steps are: {} (minik tour --list)",
+                known.join(", ")
+            )),
+        }
+    }
+}

@@ -1,0 +1,131 @@
+//! Reading one check of a lab file: which objects, and exactly one assertion about them, each
+//! problem reported at its position.
+
+use super::lab::{Check, Expect, ROLES};
+use crate::config::decode::Decoder;
+use crate::config::yaml::Node;
+
+const CHECK_FIELDS: [&str; 13] = [
+    "kind",
+    "namespace",
+    "name",
+    "selector",
+    "where",
+    "exists",
+    "count",
+    "atLeast",
+    "field",
+    "equals",
+    "equalsField",
+    "runningOn",
+    "avoids",
+];
+/// The assertions; a check has exactly one (`equals`/`equalsField` go with `field`).
+const ASSERTIONS: [&str; 6] = ["exists", "count", "atLeast", "field", "runningOn", "avoids"];
+
+pub(super) fn decode(d: &mut Decoder, node: &Node, path: &str) -> Option<Check> {
+    let fields = d.fields(node, path, "a check", &CHECK_FIELDS);
+    let mut kind = None;
+    let mut check = Check {
+        kind: String::new(),
+        namespace: None,
+        name: None,
+        selector: None,
+        filter: Vec::new(),
+        expect: Expect::Exists(true),
+        at: node.at,
+    };
+    let mut assertions: Vec<(&str, &Node, String)> = Vec::new();
+    let (mut equals, mut equals_field) = (None, None);
+    for (field, p, value) in fields {
+        match field {
+            "kind" => kind = d.string(value, &p, "kind: pods"),
+            "namespace" => check.namespace = d.string(value, &p, "namespace: kube-system"),
+            "name" => check.name = d.string(value, &p, "name: hello"),
+            "selector" => check.selector = d.string(value, &p, "selector: app=hello"),
+            "where" => {
+                let map = d.string_map(value, &p, "where: {status.phase: Running}");
+                for (k, v) in map {
+                    if let Err(e) = super::fields::Path::parse(&k) {
+                        d.error(value.at, e, "paths look like status.phase or spec.nodeName");
+                    }
+                    check.filter.push((k, v));
+                }
+            }
+            "equals" => equals = Some((value, p)),
+            "equalsField" => equals_field = Some((value, p)),
+            a => assertions.push((a, value, p)),
+        }
+    }
+    check.kind = match kind {
+        Some(k) if !k.is_empty() => k,
+        _ => {
+            d.error(
+                node.at,
+                "the check names no kind of object".into(),
+                "add kind: with what kubectl get takes, e.g. kind: pods",
+            );
+            return None;
+        }
+    };
+    let [(assertion, value, ref p)] = assertions[..] else {
+        let (at, found) = match assertions.get(1) {
+            Some((a, v, _)) => (v.at, format!("both {} and {a}", assertions[0].0)),
+            None => (node.at, "none".to_string()),
+        };
+        d.error(
+            at,
+            format!("a check asserts exactly one thing, this one has {found}"),
+            format!("use one of: {}", ASSERTIONS.join(", ")),
+        );
+        return None;
+    };
+    check.expect = match assertion {
+        "exists" => Expect::Exists(d.bool(value, p)?),
+        "count" => Expect::Count(d.int(value, p, 0, 10_000)? as u64),
+        "atLeast" => Expect::AtLeast(d.int(value, p, 0, 10_000)? as u64),
+        "runningOn" => {
+            let names: Vec<&str> = ROLES.iter().map(|(n, _)| *n).collect();
+            Expect::RunningOn(ROLES[d.choice(value, p, &names, false)?].1)
+        }
+        "avoids" => Expect::Avoids(d.string(value, p, "avoids: \"{worker}\"")?),
+        _ => {
+            let path = d.string(value, p, "field: status.phase")?;
+            if let Err(e) = super::fields::Path::parse(&path) {
+                d.error(value.at, e, "paths look like status.readyReplicas");
+                return None;
+            }
+            match (equals.take(), equals_field.take()) {
+                (Some((v, ep)), None) => Expect::FieldEquals {
+                    path,
+                    value: d.string(v, &ep, "equals: \"3\"")?,
+                },
+                (None, Some((v, ep))) => {
+                    let other = d.string(v, &ep, "equalsField: status.replicas")?;
+                    if let Err(e) = super::fields::Path::parse(&other) {
+                        d.error(v.at, e, "paths look like status.replicas");
+                        return None;
+                    }
+                    Expect::FieldEqualsField { path, other }
+                }
+                _ => {
+                    d.error(
+                        value.at,
+                        "field needs exactly one of equals and equalsField".into(),
+                        "for example field: status.phase with equals: Running",
+                    );
+                    return None;
+                }
+            }
+        }
+    };
+    if let Some((v, _)) = equals.or(equals_field) {
+        d.error(
+            v.at,
+            "equals and equalsField go with field".into(),
+            "add field: with the path to compare, or remove this",
+        );
+        return None;
+    }
+    Some(check)
+}

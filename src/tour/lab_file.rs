@@ -1,0 +1,326 @@
+//! Reading a lab file strictly, with the cluster config's machinery: every unknown field, bad
+//! value or bad check is reported at `file:line:column` with how to fix it, all at once.
+
+use std::time::Duration;
+
+use super::command;
+use super::lab::{Expect, Kubectl, Lab, Step, Text, VIEWS};
+use crate::config::decode::Decoder;
+use crate::config::yaml::{self, Node, Value};
+use crate::config::{ConfigError, ConfigErrors, Location, SourceMap};
+use crate::text::quoted;
+
+pub const API_VERSION: &str = "minik.dev/v1alpha1";
+pub const KIND: &str = "Lab";
+/// The largest lab file read; the built-in one is a few dozen kilobytes.
+pub const MAX_LAB_BYTES: usize = 1 << 20;
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
+
+const LAB_FIELDS: [&str; 6] = ["apiVersion", "kind", "id", "title", "namespace", "steps"];
+const STEP_FIELDS: [&str; 13] = [
+    "id",
+    "title",
+    "text",
+    "try",
+    "manifest",
+    "show",
+    "more",
+    "pick",
+    "needsWorkers",
+    "replay",
+    "cleanup",
+    "timeout",
+    "checks",
+];
+/// Parses and validates a lab. `origin` names the file in errors.
+pub fn parse(source: &str, origin: &str) -> Result<Lab, ConfigErrors> {
+    let mut d = Decoder::new(SourceMap::new(origin));
+    if source.len() > MAX_LAB_BYTES {
+        d.error(
+            Location { line: 1, column: 1 },
+            format!("the lab file is larger than {MAX_LAB_BYTES} bytes"),
+            "split it into several labs",
+        );
+        return Err(sorted(d.errors));
+    }
+    let source = source.strip_prefix('\u{feff}').unwrap_or(source);
+    let root = match yaml::parse(source) {
+        Ok(docs) => docs.into_iter().find(|n| n.value != Value::Null),
+        Err((at, msg)) => {
+            d.error(
+                at,
+                format!("invalid YAML: {msg}"),
+                "check the indentation and quoting here and on the line before",
+            );
+            return Err(sorted(d.errors));
+        }
+    };
+    let Some(root) = root else {
+        d.error(
+            Location { line: 1, column: 1 },
+            "the lab file is empty".into(),
+            format!("start it with \"apiVersion: {API_VERSION}\" and \"kind: {KIND}\""),
+        );
+        return Err(sorted(d.errors));
+    };
+    let lab = decode_lab(&mut d, &root);
+    match (d.errors.into_result(), lab) {
+        (Ok(()), Some(lab)) => Ok(lab),
+        (Err(e), _) => Err(e),
+        (Ok(()), None) => Err(ConfigError::new(origin, None, "the lab has no steps", "").into()),
+    }
+}
+
+fn sorted(e: ConfigErrors) -> ConfigErrors {
+    e.into_result().err().unwrap_or_default()
+}
+
+fn decode_lab(d: &mut Decoder, root: &Node) -> Option<Lab> {
+    let mut lab = Lab {
+        id: String::new(),
+        title: Text::default(),
+        namespace: "minik-tour".into(),
+        steps: Vec::new(),
+    };
+    let mut header = (false, false);
+    let mut steps_at = None;
+    for (field, path, value) in d.fields(root, "", "a lab", &LAB_FIELDS) {
+        match field {
+            "apiVersion" => {
+                header.0 = true;
+                d.choice(value, &path, &[API_VERSION], false);
+            }
+            "kind" => {
+                header.1 = true;
+                d.choice(value, &path, &[KIND], false);
+            }
+            "id" => lab.id = name(d, value, &path).unwrap_or_default(),
+            "title" => lab.title = text(d, value, &path),
+            "namespace" => {
+                if let Some(ns) = name(d, value, &path) {
+                    lab.namespace = ns;
+                }
+            }
+            _ => {
+                steps_at = Some(value.at);
+                for (p, item) in d.list(value, &path, "steps: [{id: nodes, ...}]") {
+                    if let Some(step) = decode_step(d, item, &p) {
+                        if lab.steps.iter().any(|s| s.id == step.id) {
+                            d.error(
+                                item.at,
+                                format!("step id {} is used twice", quoted(&step.id)),
+                                "give every step its own id (progress is kept by id)",
+                            );
+                        }
+                        lab.steps.push(step);
+                    }
+                }
+            }
+        }
+    }
+    if !header.0 || !header.1 {
+        d.error(
+            root.at,
+            "a lab starts with apiVersion and kind".into(),
+            format!("add \"apiVersion: {API_VERSION}\" and \"kind: {KIND}\""),
+        );
+    }
+    if lab.id.is_empty() {
+        d.error(
+            root.at,
+            "the lab has no id".into(),
+            "add for example id: my-lab",
+        );
+    }
+    if lab.steps.is_empty() {
+        d.error(
+            steps_at.unwrap_or(root.at),
+            "the lab has no steps".into(),
+            "add steps: with at least one step",
+        );
+    }
+    Some(lab)
+}
+
+/// An id or namespace: lowercase letters, digits and `-`, as Kubernetes names are.
+fn name(d: &mut Decoder, node: &Node, path: &str) -> Option<String> {
+    let s = d.string(node, path, "id: my-lab")?;
+    let ok = !s.is_empty()
+        && s.len() <= 63
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-');
+    if !ok {
+        d.error(
+            node.at,
+            format!("invalid name {}", quoted(&s)),
+            "use lowercase letters, digits and '-' (at most 63), as Kubernetes names",
+        );
+        return None;
+    }
+    Some(s)
+}
+
+/// `{en: ..., ko: ...}`, or plain text (English).
+fn text(d: &mut Decoder, node: &Node, path: &str) -> Text {
+    if let Value::Scalar { text, .. } = &node.value {
+        return Text([("en".to_string(), text.clone())].into());
+    }
+    let langs: Vec<&'static str> = super::lab::Lang::ALL.iter().map(|l| l.code()).collect();
+    let mut out = Text::default();
+    for (lang, p, value) in d.fields(node, path, "a text (one entry per language)", &langs) {
+        if let Some(s) = d.string(value, &p, "en: Nodes") {
+            out.0.insert(lang.to_string(), s);
+        }
+    }
+    if out.0.is_empty() {
+        d.error(
+            node.at,
+            "a text needs at least one language".into(),
+            "for example en: Nodes",
+        );
+    }
+    out
+}
+
+fn decode_step(d: &mut Decoder, node: &Node, path: &str) -> Option<Step> {
+    let mut step = Step {
+        id: String::new(),
+        title: Text::default(),
+        text: Text::default(),
+        command: None,
+        manifest: None,
+        show: Vec::new(),
+        more: Vec::new(),
+        pick: None,
+        needs_workers: 0,
+        replay: false,
+        cleanup: Vec::new(),
+        timeout: DEFAULT_TIMEOUT,
+        checks: Vec::new(),
+    };
+    let mut command_at = None;
+    for (field, p, value) in d.fields(node, path, "a step", &STEP_FIELDS) {
+        match field {
+            "id" => step.id = name(d, value, &p).unwrap_or_default(),
+            "title" => step.title = text(d, value, &p),
+            "text" => step.text = text(d, value, &p),
+            "try" => {
+                command_at = Some(value.at);
+                step.command = kubectl(d, value, &p);
+            }
+            "manifest" => step.manifest = d.string(value, &p, "manifest: |"),
+            "show" => {
+                let names: Vec<&str> = VIEWS.iter().map(|(n, _)| *n).collect();
+                for (ip, item) in d.list(value, &p, "show: [nodes]") {
+                    if let Some(i) = d.choice(item, &ip, &names, false) {
+                        step.show.push(VIEWS[i].1);
+                    }
+                }
+            }
+            "more" => step.more = d.string_list(value, &p, "more: [kubectl get pods -A]"),
+            "pick" => step.pick = d.string(value, &p, "pick: app=hello"),
+            "needsWorkers" => step.needs_workers = d.int(value, &p, 0, 100).unwrap_or(0) as u32,
+            "replay" => step.replay = d.bool(value, &p).unwrap_or(false),
+            "cleanup" => {
+                for (ip, item) in d.list(value, &p, "cleanup: [\"kubectl uncordon {worker}\"]") {
+                    if let Some(c) = kubectl(d, item, &ip) {
+                        step.cleanup.push(c);
+                    }
+                }
+            }
+            "timeout" => {
+                let s = d.string(value, &p, "timeout: 90s").unwrap_or_default();
+                match humantime::parse_duration(&s) {
+                    Ok(t) if t <= Duration::from_secs(3600) => step.timeout = t,
+                    _ => d.error(
+                        value.at,
+                        format!("invalid timeout {}", quoted(&s)),
+                        "use a duration up to an hour, such as 90s or 2m",
+                    ),
+                }
+            }
+            _ => {
+                for (ip, item) in d.list(value, &p, "checks: [{kind: nodes, atLeast: 1}]") {
+                    if let Some(c) = super::lab_check::decode(d, item, &ip) {
+                        step.checks.push(c);
+                    }
+                }
+            }
+        }
+    }
+    if step.id.is_empty() {
+        d.error(
+            node.at,
+            "the step has no id".into(),
+            "add for example id: nodes",
+        );
+        return None;
+    }
+    let reads_stdin = step.command.as_ref().is_some_and(command::reads_stdin);
+    match (&step.manifest, reads_stdin) {
+        (Some(_), false) => d.error(
+            command_at.unwrap_or(node.at),
+            "the step has a manifest but its command does not read it".into(),
+            "use try: kubectl apply -n {namespace} -f -",
+        ),
+        (None, true) => d.error(
+            command_at.unwrap_or(node.at),
+            "the command reads a manifest (-f -) but the step has none".into(),
+            "add manifest: | with the YAML to apply",
+        ),
+        _ => {}
+    }
+    let all = placeholders_of(&step);
+    if let Some(p) = all
+        .iter()
+        .find(|p| !command::PLACEHOLDERS.contains(&p.as_str()))
+    {
+        d.error(
+            node.at,
+            format!("unknown placeholder {}", quoted(&format!("{{{p}}}"))),
+            format!(
+                "the placeholders are: {}",
+                command::PLACEHOLDERS.map(|p| format!("{{{p}}}")).join(", ")
+            ),
+        );
+    }
+    if all.iter().any(|p| p == "pod") && step.pick.is_none() {
+        d.error(
+            node.at,
+            "the step uses {pod} but picks none".into(),
+            "add pick: with a label selector, e.g. pick: app=hello",
+        );
+    }
+    if all.iter().any(|p| p == "worker") {
+        step.needs_workers = step.needs_workers.max(1);
+    }
+    Some(step)
+}
+
+fn placeholders_of(step: &Step) -> Vec<String> {
+    let mut texts: Vec<&str> = Vec::new();
+    for c in step.command.iter().chain(&step.cleanup) {
+        texts.extend(c.0.iter().map(String::as_str));
+    }
+    texts.extend(step.manifest.as_deref());
+    for c in &step.checks {
+        texts.extend(c.name.as_deref());
+        if let Expect::Avoids(n) = &c.expect {
+            texts.push(n);
+        }
+    }
+    texts.into_iter().flat_map(command::placeholders).collect()
+}
+
+fn kubectl(d: &mut Decoder, node: &Node, path: &str) -> Option<Kubectl> {
+    let line = d.string(node, path, "try: kubectl get nodes")?;
+    match command::parse(&line) {
+        Ok(c) => Some(c),
+        Err((message, hint)) => {
+            d.error(node.at, message, hint);
+            None
+        }
+    }
+}

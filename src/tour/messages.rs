@@ -1,0 +1,111 @@
+//! The tour's own words (prompts, headings, results) in each language; the steps' words come
+//! from the lab. Korean follows the terms of the built-in lab (노드, 파드, 컨트롤 플레인, ...).
+
+use super::lab::Lang;
+
+pub struct Messages {
+    pub step: &'static str,
+    pub try_this: &'static str,
+    pub also: &'static str,
+    pub on_your_cluster: &'static str,
+    pub choose: &'static str,
+    pub choice_check: &'static str,
+    pub choice_run: &'static str,
+    pub choice_skip: &'static str,
+    pub choice_quit: &'static str,
+    pub checking: &'static str,
+    pub passed: &'static str,
+    pub not_yet: &'static str,
+    pub expected: &'static str,
+    pub found: &'static str,
+    pub skipped: &'static str,
+    pub not_here: &'static str,
+    /// `{need}` workers needed, `{have}` there, `{nodes}` for `minik create --nodes`.
+    pub needs_workers: &'static str,
+    /// `{n}` is the step's number out of the total (`6/10`).
+    pub resuming: &'static str,
+    pub restoring: &'static str,
+    pub cleaning: &'static str,
+    pub done: &'static str,
+    pub stopped: &'static str,
+    pub role_control_plane: &'static str,
+    pub role_worker: &'static str,
+    pub in_containerd: &'static str,
+    pub not_in_containerd: &'static str,
+    pub static_pod_files: &'static str,
+    pub services: &'static str,
+    pub no_pods: &'static str,
+}
+
+const EN: Messages = Messages {
+    step: "Step",
+    try_this: "Try it",
+    also: "Also worth a look",
+    on_your_cluster: "On your cluster",
+    choose: "Next",
+    choice_check: "I ran it: check",
+    choice_run: "Run it for me",
+    choice_skip: "Skip this step",
+    choice_quit: "Stop here (minik tour resumes at this step)",
+    checking: "Checking",
+    passed: "Done",
+    not_yet: "Not yet",
+    expected: "expected",
+    found: "found",
+    skipped: "Skipped",
+    not_here: "Not on this cluster",
+    needs_workers: "needs {need} workers, this cluster has {have} \
+                    (minik create --nodes {nodes} makes a cluster with enough)",
+    resuming: "Resuming at step {n}",
+    restoring: "Restoring what the earlier steps made",
+    cleaning: "Removing what the tour made",
+    done: "Tour complete: every step done. Its namespace is gone; your cluster is as before.",
+    stopped: "Tour stopped. Run minik tour again to continue from this step.",
+    role_control_plane: "control plane",
+    role_worker: "worker",
+    in_containerd: "running in containerd as",
+    not_in_containerd: "not found in containerd",
+    static_pod_files: "static pod manifests",
+    services: "services",
+    no_pods: "no pods yet",
+};
+
+const KO: Messages = Messages {
+    step: "단계",
+    try_this: "직접 해 보기",
+    also: "더 살펴보기",
+    on_your_cluster: "내 클러스터에서는",
+    choose: "다음",
+    choice_check: "실행했어요: 확인하기",
+    choice_run: "대신 실행해 주세요",
+    choice_skip: "이 단계 건너뛰기",
+    choice_quit: "여기서 멈추기 (다음에 minik tour를 실행하면 이 단계부터 이어집니다)",
+    checking: "확인하는 중",
+    passed: "완료",
+    not_yet: "아직 아닙니다",
+    expected: "기대한 상태",
+    found: "실제 상태",
+    skipped: "건너뜀",
+    not_here: "이 클러스터에서는 할 수 없음",
+    needs_workers: "워커 노드가 {need}개 필요한데 이 클러스터에는 {have}개뿐입니다 \
+                    (minik create --nodes {nodes}로 만든 클러스터에서 해 볼 수 있습니다)",
+    resuming: "{n} 단계부터 이어서 진행합니다",
+    restoring: "앞 단계에서 만든 것을 다시 만드는 중",
+    cleaning: "투어가 만든 것을 지우는 중",
+    done: "투어를 모두 마쳤습니다. 투어용 네임스페이스는 지워졌고, 클러스터는 원래 상태로 돌아왔습니다.",
+    stopped: "투어를 멈췄습니다. minik tour를 다시 실행하면 이 단계부터 이어집니다.",
+    role_control_plane: "컨트롤 플레인",
+    role_worker: "워커",
+    in_containerd: "containerd에서 실행 중인 컨테이너:",
+    not_in_containerd: "containerd에서 찾지 못함",
+    static_pod_files: "스태틱 파드 매니페스트",
+    services: "서비스",
+    no_pods: "아직 파드가 없습니다",
+};
+
+pub fn of(lang: Lang) -> &'static Messages {
+    match lang {
+        Lang::En => &EN,
+        Lang::Ko => &KO,
+    }
+}

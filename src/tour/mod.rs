@@ -1,0 +1,94 @@
+//! `minik tour`: Kubernetes' core ideas walked through on the learner's own cluster. A lab (the
+//! built-in one, or an organiser's file) is data: each step's text in English and Korean, the
+//! kubectl command to try, the cluster's real objects to show, and declarative checks that
+//! minik evaluates itself. Everything a tour changes lives in its own namespace (deleted when
+//! the tour ends) or is undone by the step's cleanup; progress is kept per cluster, so a tour
+//! resumes where it stopped.
+
+mod access;
+pub mod check;
+pub mod command;
+mod error;
+mod fields;
+pub mod lab;
+mod lab_check;
+pub mod lab_file;
+mod messages;
+pub mod progress;
+mod run;
+mod step;
+mod views;
+
+use std::path::Path;
+
+use include_dir::{include_dir, Dir};
+
+pub use access::{Access, ClusterAccess};
+pub use error::TourError;
+pub use lab::{Lab, Lang};
+pub use messages::{of as messages, Messages};
+pub use run::{check_skips, Choice, Guide, Options, Presented, Summary, Tour};
+pub use step::{Status, StepReport};
+pub use views::Shown;
+
+use crate::config::{ConfigError, ConfigErrors};
+
+/// The labs shipped inside minik.
+static LABS: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/src/tour/labs");
+
+/// The lab `minik tour` runs without `--lab`.
+pub const DEFAULT_LAB: &str = "basics";
+
+/// A built-in lab by id.
+pub fn builtin(id: &str) -> Result<Lab, ConfigErrors> {
+    let name = format!("{id}.yaml");
+    let file = LABS.get_file(&name).ok_or_else(|| {
+        ConfigErrors::from(ConfigError::new(
+            id,
+            None,
+            "no such built-in lab",
+            format!("the built-in labs are: {DEFAULT_LAB}"),
+        ))
+    })?;
+    let text = file.contents_utf8().unwrap_or_default();
+    lab_file::parse(text, &format!("(built-in) {name}"))
+}
+
+/// Reads an organiser's lab file.
+pub fn read_lab(path: &Path) -> Result<Lab, ConfigErrors> {
+    let origin = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| {
+        ConfigErrors::from(ConfigError::new(
+            &origin,
+            None,
+            format!("cannot read the lab file: {e}"),
+            "check the path",
+        ))
+    })?;
+    let text = String::from_utf8(bytes).map_err(|_| {
+        ConfigErrors::from(ConfigError::new(
+            &origin,
+            None,
+            "the lab file is not UTF-8 text",
+            "",
+        ))
+    })?;
+    lab_file::parse(&text, &origin)
+}
+
+/// The tour's language: `flag`, else the locale (`LC_ALL`, `LC_MESSAGES`, `LANG`, the first one
+/// set, as POSIX orders them), else English.
+pub fn language(flag: Option<Lang>, env: impl Fn(&str) -> Option<String>) -> Lang {
+    if let Some(l) = flag {
+        return l;
+    }
+    ["LC_ALL", "LC_MESSAGES", "LANG"]
+        .iter()
+        .filter_map(|k| env(k))
+        .find(|v| !v.is_empty())
+        .and_then(|v| Lang::from_locale(&v))
+        .unwrap_or(Lang::En)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,357 @@
+//! A tour through a lab on one cluster: resume where the learner stopped (making again what the
+//! earlier steps made, since the tour's changes never outlive a run), one step after another,
+//! and on the way out, whatever happened, remove what the tour made.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+
+use super::access::Access;
+use super::check::Outcome;
+use super::lab::{Lab, Lang, Step};
+use super::messages::{self, Messages};
+use super::progress::{self, Progress};
+use super::step::{Status, StepReport};
+use super::TourError;
+use crate::cluster::ClusterError;
+use crate::events::Events;
+
+/// What the learner chose after a step's text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Choice {
+    /// "I ran it": check that it happened.
+    Check,
+    /// Run the command for me, then check.
+    Run,
+    Skip,
+    Quit,
+}
+
+/// A step as put in front of the learner (placeholders filled, language chosen).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Presented {
+    pub number: usize,
+    pub total: usize,
+    pub id: String,
+    pub title: String,
+    pub text: String,
+    pub command: Option<String>,
+    pub more: Vec<String>,
+}
+
+/// The learner's side of the tour: the UI renders and asks; [`Unattended`] answers for `--yes`.
+#[async_trait::async_trait]
+pub trait Guide: Send + Sync {
+    fn present(&self, step: &Presented);
+    /// What to do, after `failed` checks when the last attempt did not pass.
+    async fn choose(&self, step: &Presented, failed: Option<&[Outcome]>) -> Choice;
+    /// What running `command` for the learner printed.
+    fn command_output(&self, command: &str, output: &str);
+    fn report(&self, report: &StepReport);
+    fn note(&self, text: &str);
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Every step run by minik, no questions; a step that does not pass ends the tour.
+    pub unattended: bool,
+    /// Start at the first step whatever the saved progress says.
+    pub restart: bool,
+    /// Step ids to skip.
+    pub skip: Vec<String>,
+}
+
+pub struct Tour<'a> {
+    pub(super) access: &'a dyn Access,
+    pub(super) lab: &'a Lab,
+    pub(super) lang: Lang,
+    pub(super) events: &'a Events,
+    /// `{namespace}`, `{cluster}`, `{controlPlane}`.
+    pub(super) vars: BTreeMap<&'static str, String>,
+    pub(super) workers: Vec<String>,
+    progress_file: Option<PathBuf>,
+    /// Cleanup commands owed (placeholders filled), run when the tour ends.
+    owed: Mutex<Vec<Vec<String>>>,
+    /// Whether the namespace is the tour's to delete: not when it was there before the tour
+    /// (someone else's), which the tour refuses to use.
+    owns_namespace: AtomicBool,
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Summary {
+    pub lab: String,
+    pub lang: Lang,
+    pub finished: bool,
+    pub steps: Vec<StepReport>,
+}
+
+/// Every id in `skip` names a step of `lab`.
+pub fn check_skips(lab: &Lab, skip: &[String]) -> Result<(), TourError> {
+    match skip
+        .iter()
+        .find(|id| !lab.steps.iter().any(|s| &s.id == *id))
+    {
+        Some(id) => Err(TourError::UnknownStep {
+            id: id.clone(),
+            known: lab.steps.iter().map(|s| s.id.clone()).collect(),
+        }),
+        None => Ok(()),
+    }
+}
+
+impl Summary {
+    pub fn new(lab: &Lab, lang: Lang) -> Self {
+        Summary {
+            lab: lab.id.clone(),
+            lang,
+            finished: false,
+            steps: Vec::new(),
+        }
+    }
+}
+
+impl<'a> Tour<'a> {
+    pub fn new(
+        access: &'a dyn Access,
+        lab: &'a Lab,
+        lang: Lang,
+        events: &'a Events,
+        cluster: &str,
+        control_plane: &str,
+        workers: Vec<String>,
+    ) -> Self {
+        let vars = BTreeMap::from([
+            ("namespace", lab.namespace.clone()),
+            ("cluster", cluster.to_string()),
+            ("controlPlane", control_plane.to_string()),
+        ]);
+        let progress_file = progress::dir().map(|d| progress::file(&d, cluster, &lab.id));
+        Tour {
+            access,
+            lab,
+            lang,
+            events,
+            vars,
+            workers,
+            progress_file,
+            owed: Mutex::new(Vec::new()),
+            owns_namespace: AtomicBool::new(false),
+        }
+    }
+
+    /// Keeps progress in `file` instead of the user's state folder.
+    pub fn with_progress_file(mut self, file: Option<PathBuf>) -> Self {
+        self.progress_file = file;
+        self
+    }
+
+    pub(super) fn m(&self) -> &'static Messages {
+        messages::of(self.lang)
+    }
+
+    fn save(&self, step: &str) {
+        let Some(path) = &self.progress_file else {
+            return;
+        };
+        let cleanup = self.owed.lock().map(|o| o.clone()).unwrap_or_default();
+        let p = Progress {
+            step: step.to_string(),
+            cleanup,
+        };
+        if let Err(e) = progress::save(path, &p) {
+            self.events.warn(format!(
+                "could not remember the tour's progress in {}: {e}",
+                path.display()
+            ));
+        }
+    }
+
+    /// Records cleanup commands the tour now owes (and saves them, in case minik is killed).
+    pub(super) fn owe(&self, step: &str, commands: Vec<Vec<String>>) {
+        if commands.is_empty() {
+            return;
+        }
+        if let Ok(mut o) = self.owed.lock() {
+            o.extend(commands);
+        }
+        self.save(step);
+    }
+
+    /// Runs the tour from the saved step (or the first), each step's report added to `summary`
+    /// as it ends (so a tour ended by a failure or a signal still reports the steps it did).
+    pub async fn run(
+        &self,
+        guide: &dyn Guide,
+        opts: &Options,
+        summary: &mut Summary,
+    ) -> Result<(), TourError> {
+        check_skips(self.lab, &opts.skip)?;
+        let saved = self.progress_file.as_deref().and_then(progress::load);
+        // A namespace that exists while no tour of this lab is under way is someone else's:
+        // the tour deletes its namespace when it ends, so it never takes over another one.
+        if saved.is_none() && self.namespace_exists().await? {
+            return Err(TourError::NamespaceInUse(self.lab.namespace.clone()));
+        }
+        self.owns_namespace.store(true, Ordering::SeqCst);
+        if let Some(p) = &saved {
+            // Owed by a run that was killed before it could clean up.
+            if let Ok(mut o) = self.owed.lock() {
+                o.extend(p.cleanup.iter().cloned());
+            }
+        }
+        let start = match (&saved, opts.restart) {
+            (Some(p), false) => self
+                .lab
+                .steps
+                .iter()
+                .position(|s| s.id == p.step)
+                .unwrap_or(0),
+            _ => 0,
+        };
+        if start > 0 {
+            let step = &self.lab.steps[start];
+            let n = format!("{}/{}", start + 1, self.lab.steps.len());
+            guide.note(&format!(
+                "{}: {}",
+                self.m().resuming.replace("{n}", &n),
+                step.title.get(self.lang)
+            ));
+            self.restore(&self.lab.steps[..start]).await?;
+        }
+        for i in start..self.lab.steps.len() {
+            let step = &self.lab.steps[i];
+            self.save(&step.id);
+            let report = self.step(i, guide, opts).await?;
+            guide.report(&report);
+            let status = report.status;
+            summary.steps.push(report);
+            match status {
+                Status::Stopped => return Ok(()),
+                Status::Failed => {
+                    let failed = summary.steps.last().map(|r| r.checks.clone());
+                    return Err(TourError::step_failed(step, self.lang, failed));
+                }
+                _ => {}
+            }
+        }
+        summary.finished = true;
+        if let Some(path) = &self.progress_file {
+            let _ = progress::remove(path);
+        }
+        Ok(())
+    }
+
+    async fn namespace_exists(&self) -> Result<bool, TourError> {
+        let args = [
+            "get",
+            "namespace",
+            &self.lab.namespace,
+            "-o",
+            "name",
+            "--ignore-not-found",
+        ]
+        .map(String::from);
+        let out = self.access.kubectl(&args, None).await?;
+        Ok(out.exit_code == 0 && !out.stdout_text().trim().is_empty())
+    }
+
+    /// Makes again what the earlier steps made (their namespace was deleted when the last run
+    /// ended), quietly: the learner already did these.
+    async fn restore(&self, done: &[Step]) -> Result<(), TourError> {
+        let replays: Vec<&Step> = done
+            .iter()
+            .filter(|s| s.replay && s.needs_workers as usize <= self.workers.len())
+            .collect();
+        if replays.is_empty() {
+            return Ok(());
+        }
+        let progress = self.events.step(self.m().restoring);
+        for step in replays {
+            self.replay(step).await?;
+        }
+        progress.done();
+        Ok(())
+    }
+
+    /// Runs a step's command without asking and waits for its checks.
+    pub(super) async fn replay(&self, step: &Step) -> Result<(), TourError> {
+        let vars = self.vars.clone();
+        if let Some(cmd) = &step.command {
+            let args: Vec<String> = cmd
+                .0
+                .iter()
+                .map(|a| super::command::fill(a, &vars))
+                .collect();
+            let manifest = step
+                .manifest
+                .as_deref()
+                .map(|m| super::command::fill(m, &vars));
+            // An AlreadyExists from a create is fine: the checks decide.
+            self.access.kubectl(&args, manifest.as_deref()).await?;
+        }
+        let outcomes = self.wait(step, &vars, step.timeout).await?;
+        if outcomes.iter().all(|o| o.ok) {
+            Ok(())
+        } else {
+            Err(TourError::Restore {
+                step: step.id.clone(),
+                failed: outcomes.into_iter().filter(|o| !o.ok).collect(),
+            })
+        }
+    }
+
+    /// Removes what the tour made: cleanup owed (a worker to uncordon), then its namespace.
+    /// Called however the tour ends; progress (the step to resume at) is kept.
+    pub async fn clean_up(&self) -> Result<(), ClusterError> {
+        let progress = self.events.step(self.m().cleaning);
+        let owed = self.owed.lock().map(|o| o.clone()).unwrap_or_default();
+        for args in &owed {
+            let out = self.access.kubectl(args, None).await?;
+            if out.exit_code != 0 {
+                self.events.warn(format!(
+                    "kubectl {} failed: {}",
+                    args.join(" "),
+                    out.combined().trim()
+                ));
+            }
+        }
+        let ns = self.lab.namespace.clone();
+        if !self.owns_namespace.load(Ordering::SeqCst) {
+            progress.done();
+            return Ok(());
+        }
+        let delete: Vec<String> = [
+            "delete",
+            "namespace",
+            &ns,
+            "--ignore-not-found",
+            "--timeout=180s",
+        ]
+        .map(String::from)
+        .to_vec();
+        let out = self.access.kubectl(&delete, None).await?;
+        if out.exit_code != 0 {
+            self.events.warn(format!(
+                "could not delete the tour's namespace {ns}: {}; delete it with kubectl delete namespace {ns}",
+                out.combined().trim()
+            ));
+        }
+        if let Ok(mut o) = self.owed.lock() {
+            o.clear();
+        }
+        if let Some(path) = &self.progress_file {
+            if let Some(mut p) = progress::load(path) {
+                p.cleanup.clear();
+                let _ = progress::save(path, &p);
+            }
+        }
+        progress.done();
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+#[path = "run_tests.rs"]
+mod tests;

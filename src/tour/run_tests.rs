@@ -1,0 +1,263 @@
+//! The runner on an in-memory cluster (a test double answering kubectl): a failed unattended
+//! step keeps its place and the cleanup it owes; cleanup undoes the step and deletes the
+//! namespace; a resumed tour makes the earlier steps' objects again and starts at the saved
+//! step; a namespace the tour did not make is refused and left alone.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use super::*;
+use crate::provider::ExecOutput;
+use crate::tour::check::Outcome;
+use crate::tour::lab_file;
+
+/// TEST DOUBLE: a cluster with one worker `w1`, the namespace `t` (or not) and `pods` pods in it.
+#[derive(Default)]
+struct FakeCluster {
+    ran: Mutex<Vec<String>>,
+    namespace: AtomicBool,
+    pods: AtomicUsize,
+}
+
+fn reply(stdout: String) -> ExecOutput {
+    ExecOutput {
+        exit_code: 0,
+        stdout: stdout.into_bytes(),
+        stderr: Vec::new(),
+    }
+}
+
+#[async_trait::async_trait]
+impl Access for FakeCluster {
+    async fn kubectl(
+        &self,
+        args: &[String],
+        _input: Option<&str>,
+    ) -> Result<ExecOutput, ClusterError> {
+        let line = args.join(" ");
+        self.ran.lock().unwrap().push(line.clone());
+        let exists = self.namespace.load(Ordering::SeqCst);
+        let out = if line.starts_with("get namespace t ") {
+            reply(if exists {
+                "namespace/t\n".into()
+            } else {
+                String::new()
+            })
+        } else if line == "create namespace t" {
+            self.namespace.store(true, Ordering::SeqCst);
+            reply("namespace/t created\n".into())
+        } else if line.starts_with("delete namespace t") {
+            self.namespace.store(false, Ordering::SeqCst);
+            reply(String::new())
+        } else if line.starts_with("get namespaces") {
+            let items = if exists {
+                r#"[{"metadata":{"name":"t"}}]"#
+            } else {
+                "[]"
+            };
+            reply(format!(r#"{{"items":{items}}}"#))
+        } else if line.starts_with("get pods -n t") {
+            let n = if exists {
+                self.pods.load(Ordering::SeqCst)
+            } else {
+                0
+            };
+            let pod = r#"{"metadata":{"name":"p"},"spec":{"nodeName":"w1"},"status":{"phase":"Running"}}"#;
+            reply(format!(r#"{{"items":[{}]}}"#, vec![pod; n].join(",")))
+        } else {
+            reply(r#"{"items":[]}"#.into())
+        };
+        Ok(out)
+    }
+
+    async fn on_node(&self, _node: &str, _argv: &[&str]) -> Result<ExecOutput, ClusterError> {
+        Ok(reply(String::new()))
+    }
+}
+
+/// TEST DOUBLE: the learner's side, answering nothing (the runs are unattended).
+struct Quiet;
+
+#[async_trait::async_trait]
+impl Guide for Quiet {
+    fn present(&self, _: &Presented) {}
+    async fn choose(&self, _: &Presented, _: Option<&[Outcome]>) -> Choice {
+        Choice::Quit
+    }
+    fn command_output(&self, _: &str, _: &str) {}
+    fn report(&self, _: &StepReport) {}
+    fn note(&self, _: &str) {}
+}
+
+const LAB: &str = r#"
+apiVersion: minik.dev/v1alpha1
+kind: Lab
+id: t
+namespace: t
+steps:
+  - id: ns
+    title: Namespace
+    try: kubectl create namespace {namespace}
+    replay: true
+    timeout: 1s
+    checks: [{kind: namespaces, name: "{namespace}", exists: true}]
+  - id: drain
+    title: Drain
+    try: kubectl drain {worker}
+    cleanup:
+      - kubectl uncordon {worker}
+    timeout: 1s
+    checks: [{kind: namespaces, name: "{namespace}", exists: true}]
+  - id: last
+    title: Last
+    try: kubectl get pods -n {namespace}
+    timeout: 1s
+    checks: [{kind: pods, namespace: "{namespace}", atLeast: 1}]
+"#;
+
+fn tour<'a>(cluster: &'a FakeCluster, lab: &'a Lab, events: &'a Events, file: &Path) -> Tour<'a> {
+    Tour::new(
+        cluster,
+        lab,
+        Lang::En,
+        events,
+        "lab",
+        "lab-control-plane",
+        vec!["w1".into()],
+    )
+    .with_progress_file(Some(file.to_path_buf()))
+}
+
+use std::path::Path;
+
+#[tokio::test]
+async fn fails_in_place_cleans_up_and_resumes_where_it_stopped() {
+    let lab = lab_file::parse(LAB, "t.yaml").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("lab.t.json");
+    let events = Events::silent();
+    let cluster = FakeCluster::default();
+    let opts = Options {
+        unattended: true,
+        ..Options::default()
+    };
+
+    // No pods: the last step fails; its place and the owed uncordon are kept.
+    let t = tour(&cluster, &lab, &events, &file);
+    let mut summary = Summary::new(&lab, Lang::En);
+    let err = t.run(&Quiet, &opts, &mut summary).await.unwrap_err();
+    assert!(
+        err.to_string().starts_with(
+            "step \"last\" (Last) did not happen: expected at least 1 pods in t; found none"
+        ),
+        "{err}"
+    );
+    let saved = progress::load(&file).unwrap();
+    assert_eq!(saved.step, "last");
+    assert_eq!(
+        saved.cleanup,
+        vec![vec!["uncordon".to_string(), "w1".to_string()]]
+    );
+    t.clean_up().await.unwrap();
+    let ran = cluster.ran.lock().unwrap().clone();
+    assert!(ran.contains(&"drain w1".to_string()), "{ran:?}");
+    let uncordon = ran.iter().position(|l| l == "uncordon w1").unwrap();
+    let delete = ran
+        .iter()
+        .position(|l| l.starts_with("delete namespace t"))
+        .unwrap();
+    assert!(uncordon < delete, "{ran:?}");
+    assert!(!cluster.namespace.load(Ordering::SeqCst));
+    assert_eq!(
+        progress::load(&file).unwrap().cleanup,
+        Vec::<Vec<String>>::new()
+    );
+
+    // With a pod: resumed at "last", after making the namespace again (ns replays, drain not).
+    cluster.pods.store(1, Ordering::SeqCst);
+    cluster.ran.lock().unwrap().clear();
+    let t = tour(&cluster, &lab, &events, &file);
+    let mut summary = Summary::new(&lab, Lang::En);
+    t.run(&Quiet, &opts, &mut summary).await.unwrap();
+    let ids: Vec<&str> = summary.steps.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(ids, ["last"]);
+    assert!(summary.finished);
+    let ran = cluster.ran.lock().unwrap().clone();
+    let create = ran.iter().position(|l| l == "create namespace t").unwrap();
+    let last = ran.iter().position(|l| l == "get pods -n t").unwrap();
+    assert!(create < last, "{ran:?}");
+    assert!(!ran.iter().any(|l| l.starts_with("drain")), "{ran:?}");
+    assert!(!file.exists());
+    t.clean_up().await.unwrap();
+    assert!(!cluster.namespace.load(Ordering::SeqCst));
+}
+
+#[tokio::test]
+async fn a_namespace_the_tour_did_not_make_is_left_alone() {
+    let lab = lab_file::parse(LAB, "t.yaml").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("lab.t.json");
+    let events = Events::silent();
+    let cluster = FakeCluster::default();
+    cluster.namespace.store(true, Ordering::SeqCst);
+    let t = tour(&cluster, &lab, &events, &file);
+    let mut summary = Summary::new(&lab, Lang::En);
+    let err = t
+        .run(&Quiet, &Options::default(), &mut summary)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, TourError::NamespaceInUse(ref ns) if ns == "t"),
+        "{err}"
+    );
+    assert!(err.is_bad_input());
+    t.clean_up().await.unwrap();
+    assert!(cluster.namespace.load(Ordering::SeqCst));
+    assert!(!cluster
+        .ran
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|l| l.starts_with("delete")));
+}
+
+#[tokio::test]
+async fn a_step_needing_more_workers_says_so_and_the_tour_goes_on() {
+    let lab = lab_file::parse(LAB, "t.yaml").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let events = Events::silent();
+    let cluster = FakeCluster::default();
+    cluster.pods.store(1, Ordering::SeqCst);
+    let t = Tour::new(
+        &cluster,
+        &lab,
+        Lang::Ko,
+        &events,
+        "lab",
+        "lab-control-plane",
+        vec![],
+    )
+    .with_progress_file(Some(dir.path().join("lab.t.json")));
+    let mut summary = Summary::new(&lab, Lang::Ko);
+    let opts = Options {
+        unattended: true,
+        ..Options::default()
+    };
+    t.run(&Quiet, &opts, &mut summary).await.unwrap();
+    let drain = &summary.steps[1];
+    assert_eq!(drain.status, Status::NotApplicable);
+    assert_eq!(
+        drain.note.as_deref(),
+        Some(
+            "워커 노드가 1개 필요한데 이 클러스터에는 0개뿐입니다 \
+             (minik create --nodes 2로 만든 클러스터에서 해 볼 수 있습니다)"
+        )
+    );
+    assert_eq!(summary.steps[2].status, Status::Passed);
+    assert!(!cluster
+        .ran
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|l| l.starts_with("drain")));
+}

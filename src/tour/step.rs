@@ -1,0 +1,332 @@
+//! One step of a tour: fill in its placeholders (the pod to delete, the worker to drain), put it
+//! in front of the learner, run its command when asked, and wait until its checks hold.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use super::check::{evaluate, Outcome};
+use super::command::{display, fill};
+use super::lab::{Check, Step};
+use super::run::{Choice, Guide, Options, Presented, Tour};
+use super::views::{get_json, show, Shown};
+use super::TourError;
+
+/// How long "I ran it: check" waits at most for things to settle.
+const CHECK_PATIENCE: Duration = Duration::from_secs(30);
+const POLL: Duration = Duration::from_secs(1);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    Passed,
+    Failed,
+    Skipped,
+    /// The cluster cannot show it (too few workers).
+    NotApplicable,
+    /// The learner stopped here.
+    Stopped,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct StepReport {
+    pub id: String,
+    pub title: String,
+    pub status: Status,
+    pub seconds: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub command: Option<String>,
+    pub checks: Vec<Outcome>,
+    pub shown: Vec<Shown>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+fn fill_check(c: &Check, vars: &BTreeMap<&str, String>) -> Check {
+    let f = |o: &Option<String>| o.as_deref().map(|s| fill(s, vars));
+    let mut c = c.clone();
+    c.namespace = f(&c.namespace);
+    c.name = f(&c.name);
+    c.selector = f(&c.selector);
+    if let super::lab::Expect::Avoids(n) = &c.expect {
+        c.expect = super::lab::Expect::Avoids(fill(n, vars));
+    }
+    c
+}
+
+/// A kind, a namespace and a selector for kubectl get.
+type ListKey = (String, Option<String>, Option<String>);
+
+/// What to list for a check: its kind and namespace, and its selector only when the evaluator
+/// cannot apply it itself (set-based selectors), so that checks share one list.
+fn list_key(c: &Check) -> ListKey {
+    let selector = c
+        .selector
+        .clone()
+        .filter(|s| s.contains('(') || s.contains(" in ") || s.contains(" notin "));
+    (c.kind.clone(), c.namespace.clone(), selector)
+}
+
+impl Tour<'_> {
+    fn report(&self, step: &Step, status: Status, started: Instant) -> StepReport {
+        StepReport {
+            id: step.id.clone(),
+            title: step.title.get(self.lang).to_string(),
+            status,
+            seconds: (started.elapsed().as_secs_f64() * 10.0).round() / 10.0,
+            command: None,
+            checks: Vec::new(),
+            shown: Vec::new(),
+            note: None,
+        }
+    }
+
+    pub(super) async fn step(
+        &self,
+        i: usize,
+        guide: &dyn Guide,
+        opts: &Options,
+    ) -> Result<StepReport, TourError> {
+        let step = &self.lab.steps[i];
+        let started = Instant::now();
+        let m = self.m();
+        if (step.needs_workers as usize) > self.workers.len() {
+            let mut r = self.report(step, Status::NotApplicable, started);
+            r.note = Some(
+                m.needs_workers
+                    .replace("{need}", &step.needs_workers.to_string())
+                    .replace("{have}", &self.workers.len().to_string())
+                    .replace("{nodes}", &(step.needs_workers + 1).to_string()),
+            );
+            return Ok(r);
+        }
+        if opts.skip.contains(&step.id) {
+            if step.replay {
+                self.replay(step).await?;
+            }
+            return Ok(self.report(step, Status::Skipped, started));
+        }
+        let mut vars = self.vars.clone();
+        let uses = |p: &str| {
+            let needle = format!("{{{p}}}");
+            step.command
+                .iter()
+                .chain(&step.cleanup)
+                .any(|c| c.0.iter().any(|a| a.contains(&needle)))
+                || step.checks.iter().any(|c| {
+                    let avoids = match &c.expect {
+                        super::lab::Expect::Avoids(n) => Some(n),
+                        _ => None,
+                    };
+                    [
+                        c.namespace.as_ref(),
+                        c.name.as_ref(),
+                        c.selector.as_ref(),
+                        avoids,
+                    ]
+                    .into_iter()
+                    .flatten()
+                    .any(|t| t.contains(&needle))
+                })
+        };
+        if uses("worker") {
+            vars.insert("worker", self.busiest_worker().await?);
+        }
+        if let Some(selector) = &step.pick {
+            vars.insert("pod", self.pick(selector, step.timeout).await?);
+        }
+        let args: Option<Vec<String>> = step
+            .command
+            .as_ref()
+            .map(|c| c.0.iter().map(|a| fill(a, &vars)).collect());
+        let manifest = step.manifest.as_deref().map(|s| fill(s, &vars));
+        let presented = Presented {
+            number: i + 1,
+            total: self.lab.steps.len(),
+            id: step.id.clone(),
+            title: step.title.get(self.lang).to_string(),
+            text: fill(step.text.get(self.lang), &vars),
+            command: args.as_ref().map(|a| display(a, manifest.as_deref())),
+            more: step.more.iter().map(|s| fill(s, &vars)).collect(),
+        };
+        guide.present(&presented);
+        self.owe(
+            &step.id,
+            step.cleanup
+                .iter()
+                .map(|c| c.0.iter().map(|a| fill(a, &vars)).collect())
+                .collect(),
+        );
+        let mut failed: Option<Vec<Outcome>> = None;
+        loop {
+            let choice = if opts.unattended {
+                Choice::Run
+            } else {
+                guide.choose(&presented, failed.as_deref()).await
+            };
+            let patience = match choice {
+                Choice::Quit => return Ok(self.report(step, Status::Stopped, started)),
+                Choice::Skip => {
+                    if step.replay {
+                        self.replay(step).await?;
+                    }
+                    return Ok(self.report(step, Status::Skipped, started));
+                }
+                Choice::Run => {
+                    if let Some(args) = &args {
+                        let out = self.access.kubectl(args, manifest.as_deref()).await?;
+                        guide.command_output(&display(args, None), &out.combined());
+                    }
+                    step.timeout
+                }
+                Choice::Check => step.timeout.min(CHECK_PATIENCE),
+            };
+            let outcomes = self.wait(step, &vars, patience).await?;
+            if outcomes.iter().all(|o| o.ok) || opts.unattended {
+                let ok = outcomes.iter().all(|o| o.ok);
+                let mut r = self.report(
+                    step,
+                    if ok { Status::Passed } else { Status::Failed },
+                    started,
+                );
+                r.command = presented.command.clone();
+                r.checks = outcomes;
+                if ok {
+                    for view in &step.show {
+                        r.shown
+                            .push(show(self.access, *view, &self.lab.namespace, m).await?);
+                    }
+                }
+                return Ok(r);
+            }
+            failed = Some(outcomes);
+        }
+    }
+
+    /// Evaluates the step's checks until all hold or `patience` runs out; the last outcomes.
+    pub(super) async fn wait(
+        &self,
+        step: &Step,
+        vars: &BTreeMap<&str, String>,
+        patience: Duration,
+    ) -> Result<Vec<Outcome>, TourError> {
+        let deadline = Instant::now() + patience;
+        let spinner = self.events.step(format!(
+            "{}: {}",
+            self.m().checking,
+            step.title.get(self.lang)
+        ));
+        loop {
+            let outcomes = self.evaluate(&step.checks, vars).await?;
+            if outcomes.iter().all(|o| o.ok) || Instant::now() >= deadline {
+                spinner.done();
+                return Ok(outcomes);
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
+    /// Evaluates `checks`, reading each kind of object once (kubectl in a node is not free).
+    async fn evaluate(
+        &self,
+        checks: &[Check],
+        vars: &BTreeMap<&str, String>,
+    ) -> Result<Vec<Outcome>, TourError> {
+        let checks: Vec<Check> = checks.iter().map(|c| fill_check(c, vars)).collect();
+        let mut lists: BTreeMap<ListKey, Result<Value, String>> = BTreeMap::new();
+        let wants_roles = checks
+            .iter()
+            .any(|c| matches!(c.expect, super::lab::Expect::RunningOn(_)));
+        let mut keys: Vec<_> = checks.iter().map(list_key).collect();
+        if wants_roles {
+            keys.push(("nodes".into(), None, None));
+        }
+        for key in keys {
+            if lists.contains_key(&key) {
+                continue;
+            }
+            let (kind, ns, selector) = &key;
+            let mut args: Vec<String> = vec!["get".into(), kind.clone()];
+            match ns {
+                Some(ns) => args.extend(["-n".into(), ns.clone()]),
+                None => args.push("-A".into()),
+            }
+            if let Some(sel) = selector {
+                args.extend(["-l".into(), sel.clone()]);
+            }
+            args.extend(["-o".into(), "json".into()]);
+            let got = self.access.kubectl(&args, None).await?;
+            let list = if got.exit_code == 0 {
+                Ok(serde_json::from_slice(&got.stdout).unwrap_or(Value::Null))
+            } else {
+                Err(got.combined().trim().to_string())
+            };
+            lists.insert(key, list);
+        }
+        let nodes = lists
+            .get(&("nodes".to_string(), None, None))
+            .and_then(|l| l.as_ref().ok())
+            .cloned()
+            .unwrap_or(Value::Null);
+        Ok(checks
+            .iter()
+            .map(|c| match &lists[&list_key(c)] {
+                Ok(list) => evaluate(c, list, &nodes),
+                Err(e) => Outcome {
+                    ok: false,
+                    expected: super::check::describe(c),
+                    found: format!("kubectl failed: {e}"),
+                },
+            })
+            .collect())
+    }
+
+    /// A Running pod of the tour's namespace that `selector` matches (the first by name).
+    async fn pick(&self, selector: &str, patience: Duration) -> Result<String, TourError> {
+        let deadline = Instant::now() + patience;
+        let ns = self.lab.namespace.clone();
+        loop {
+            let pods = get_json(self.access, &["pods", "-n", &ns, "-l", selector]).await?;
+            let mut names: Vec<&str> = pods["items"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|p| p["status"]["phase"] == "Running")
+                .filter(|p| p["metadata"]["deletionTimestamp"].is_null())
+                .filter_map(|p| p["metadata"]["name"].as_str())
+                .collect();
+            names.sort();
+            if let Some(first) = names.first() {
+                return Ok(first.to_string());
+            }
+            if Instant::now() >= deadline {
+                return Err(TourError::NothingToPick {
+                    selector: selector.to_string(),
+                    namespace: ns,
+                });
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
+    /// The worker running the most pods of the tour's namespace (the last by name on a tie),
+    /// so that draining it moves something.
+    async fn busiest_worker(&self) -> Result<String, TourError> {
+        let pods = get_json(self.access, &["pods", "-n", &self.lab.namespace]).await?;
+        let count = |w: &str| {
+            pods["items"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|p| p["spec"]["nodeName"] == w)
+                .count()
+        };
+        Ok(self
+            .workers
+            .iter()
+            .max_by_key(|w| (count(w), w.to_string()))
+            .cloned()
+            .unwrap_or_default())
+    }
+}

@@ -1,0 +1,277 @@
+//! `minik tour --yes` end to end on one 3-node cluster (shared to keep CI time low): every step
+//! the test cluster can show passes, in English (JSON report) and in Korean (text); a tour
+//! interrupted with a real SIGINT removes its namespace and resumes at the same step; an
+//! organiser's lab whose check fails says what it expected and what it found; a namespace the
+//! tour did not make is never taken over. The steps the test cluster cannot show (Services,
+//! volumes; the drained worker is shown here too) are covered on API responses shaped as a real
+//! cluster returns them, in src/tour/check/tests.rs.
+
+use crate::common;
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use common::{create, docker, kubectl, minik, text, unique, Cleanup};
+use serde_json::Value;
+
+/// The Deployment's image as a real cluster pulls it; here a local busybox image under that
+/// name (nothing can be pulled), loaded into the nodes like any local image.
+const IMAGE: &str = "registry.k8s.io/e2e-test-images/agnhost:2.53";
+/// What the stand-in cluster cannot show: no EndpointSlice controller, no volume provisioner.
+const SKIP: &str = "service,volume";
+
+struct RemoveImage(&'static str);
+
+impl Drop for RemoveImage {
+    fn drop(&mut self) {
+        let _ = docker(&["rmi", "-f", self.0]);
+    }
+}
+
+fn build_image() -> RemoveImage {
+    let mut child = Command::new("docker")
+        .args(["build", "-q", "-t", IMAGE, "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("docker build");
+    let dockerfile = "FROM minik.test/busybox:1.0\nENTRYPOINT [\"/bin/sh\", \"-c\", \
+                      \"trap 'exit 0' TERM; while :; do sleep 1; done\", \"agnhost\"]\n";
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), dockerfile.as_bytes()).unwrap();
+    drop(child.stdin.take());
+    assert!(child.wait().unwrap().success(), "docker build {IMAGE}");
+    RemoveImage(IMAGE)
+}
+
+fn namespaces(kc: &Path) -> String {
+    let o = kubectl(kc, &["get", "namespaces", "-o", "name"]);
+    assert!(o.status.success(), "{}", text(&o));
+    String::from_utf8_lossy(&o.stdout).to_string()
+}
+
+/// After a tour: its namespace is gone and no node is left cordoned.
+fn assert_cleaned_up(kc: &Path) {
+    assert!(
+        !namespaces(kc).contains("namespace/minik-tour"),
+        "{}",
+        namespaces(kc)
+    );
+    let o = kubectl(kc, &["get", "nodes", "-o", "json"]);
+    let nodes: Value = serde_json::from_slice(&o.stdout).unwrap();
+    for n in nodes["items"].as_array().unwrap() {
+        assert!(
+            n["spec"]["unschedulable"].is_null(),
+            "still cordoned: {}",
+            n["metadata"]["name"]
+        );
+    }
+}
+
+fn statuses(report: &Value) -> Vec<(String, String)> {
+    report["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["id"].as_str().unwrap().into(),
+                s["status"].as_str().unwrap().into(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn tour_runs_in_both_languages_resumes_and_cleans_up() {
+    let home = tempfile::tempdir().unwrap();
+    let kc = home.path().join("config");
+    let state = home.path().join("state");
+    let env = [
+        ("KUBECONFIG", kc.to_str().unwrap()),
+        ("HOME", home.path().to_str().unwrap()),
+        ("XDG_STATE_HOME", state.to_str().unwrap()),
+    ];
+    let cluster = unique("e2etour");
+    let _guard = Cleanup(cluster.clone());
+    let _image = build_image();
+    let o = create(&cluster, &["--nodes", "3"], &env);
+    assert!(o.status.success(), "create: {}", text(&o));
+    let o = minik(&["load", "docker-image", IMAGE, "--name", &cluster], &env);
+    assert!(o.status.success(), "load: {}", text(&o));
+    let progress = state.join(format!("minik/tour/{cluster}.basics.json"));
+
+    // English, unattended, each step's result as JSON.
+    let started = Instant::now();
+    let o = minik(
+        &[
+            "tour", "-n", &cluster, "--yes", "--lang", "en", "--skip", SKIP, "-o", "json",
+        ],
+        &env,
+    );
+    let took = started.elapsed();
+    assert!(o.status.success(), "tour en: {}", text(&o));
+    eprintln!("tour --yes (en, 8 steps) took {:.1}s", took.as_secs_f64());
+    let report: Value = serde_json::from_slice(&o.stdout).expect("JSON report");
+    assert_eq!(report["finished"], true);
+    assert_eq!(report["lang"], "en");
+    let want: Vec<(String, String)> = [
+        ("nodes", "passed"),
+        ("control-plane", "passed"),
+        ("node-agents", "passed"),
+        ("namespace", "passed"),
+        ("deployment", "passed"),
+        ("scale", "passed"),
+        ("self-healing", "passed"),
+        ("worker-away", "passed"),
+        ("service", "skipped"),
+        ("volume", "skipped"),
+    ]
+    .iter()
+    .map(|(a, b)| (a.to_string(), b.to_string()))
+    .collect();
+    assert_eq!(statuses(&report), want);
+    // The control plane's static pods, each with its container found in containerd.
+    let cp = &report["steps"][1]["shown"][0]["lines"];
+    let lines: Vec<&str> = cp
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    for component in [
+        "kube-apiserver",
+        "etcd",
+        "kube-scheduler",
+        "kube-controller-manager",
+    ] {
+        assert!(
+            lines.iter().any(|l| l.contains(&format!(
+                "{component}-{cluster}-control-plane Running: running in containerd as"
+            ))),
+            "{component} not shown in containerd: {lines:#?}"
+        );
+    }
+    assert!(lines[0].contains("kube-apiserver.yaml"), "{lines:#?}");
+    assert_cleaned_up(&kc);
+    assert!(!progress.exists(), "progress kept after a finished tour");
+
+    // Korean, as text.
+    let started = Instant::now();
+    let o = minik(
+        &[
+            "tour", "-n", &cluster, "--yes", "--lang", "ko", "--skip", SKIP,
+        ],
+        &env,
+    );
+    assert!(o.status.success(), "tour ko: {}", text(&o));
+    eprintln!(
+        "tour --yes (ko, 8 steps) took {:.1}s",
+        started.elapsed().as_secs_f64()
+    );
+    let out = String::from_utf8_lossy(&o.stdout);
+    for want in [
+        "단계 1/10: 노드와 역할",
+        "단계 2/10: 컨트롤 플레인",
+        "containerd에서 실행 중인 컨테이너:",
+        "✓ 완료: 자가 치유",
+        "✓ 완료: 워커 노드가 빠질 때",
+        "투어를 모두 마쳤습니다",
+    ] {
+        assert!(out.contains(want), "no {want:?} in:\n{out}");
+    }
+    assert!(!out.contains("Step "), "English in the Korean tour:\n{out}");
+    assert_cleaned_up(&kc);
+
+    // Interrupted with Ctrl-C (SIGINT) as step 6 starts: its changes go, and it resumes there.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_minik"))
+        .args([
+            "tour", "-n", &cluster, "--yes", "--lang", "en", "--skip", SKIP,
+        ])
+        .envs(env)
+        .env("CI", "true")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut seen = String::new();
+    for line in lines {
+        let line = line.unwrap();
+        seen.push_str(&line);
+        seen.push('\n');
+        if line.contains("Step 6/10: Scaling") {
+            // SAFETY: kill(2) on our own child's pid.
+            assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
+        }
+    }
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(130),
+        "{seen}\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(seen.contains("Step 6/10"), "{seen}");
+    assert_cleaned_up(&kc);
+    let saved: Value = serde_json::from_slice(&std::fs::read(&progress).unwrap()).unwrap();
+    assert_eq!(saved["step"], "scale");
+
+    let started = Instant::now();
+    let o = minik(
+        &[
+            "tour", "-n", &cluster, "--yes", "--skip", SKIP, "-o", "json",
+        ],
+        &[env[0], env[1], env[2], ("LANG", "C")],
+    );
+    assert!(o.status.success(), "resumed tour: {}", text(&o));
+    eprintln!(
+        "resumed tour (restore, then 3 steps) took {:.1}s",
+        started.elapsed().as_secs_f64()
+    );
+    let report: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let ids: Vec<String> = statuses(&report).into_iter().map(|(id, _)| id).collect();
+    assert_eq!(
+        ids,
+        ["scale", "self-healing", "worker-away", "service", "volume"]
+    );
+    assert_eq!(report["steps"][0]["status"], "passed");
+    assert_cleaned_up(&kc);
+    assert!(!progress.exists());
+
+    // An organiser's lab whose check cannot pass says what it expected and found.
+    let lab = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/tour/labs/failing.yaml"
+    );
+    let o = minik(&["tour", "-n", &cluster, "--yes", "--lab", lab], &env);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    let want = format!(
+        "error: step \"api-server-on-a-worker\" (The API server on a worker) did not happen: \
+         expected pods component=kube-apiserver in kube-system Running on a worker node; found 1: \
+         kube-apiserver-{cluster}-control-plane Running on {cluster}-control-plane (control-plane)"
+    );
+    assert!(err.contains(&want), "{err}");
+    assert!(!namespaces(&kc).contains("minik-failing"));
+
+    // A namespace of that name that no tour made is someone else's: refused, and left alone.
+    let ns = home.path().join("ns.yaml");
+    std::fs::write(
+        &ns,
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: minik-tour\n",
+    )
+    .unwrap();
+    let o = kubectl(&kc, &["apply", "-f", ns.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = minik(&["tour", "-n", &cluster, "--yes"], &env);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stderr)
+            .contains("namespace \"minik-tour\" already exists, and the tour deletes"),
+        "{}",
+        text(&o)
+    );
+    assert!(namespaces(&kc).contains("namespace/minik-tour"));
+}

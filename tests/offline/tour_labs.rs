@@ -1,0 +1,105 @@
+//! `minik tour` without an engine: organisers' lab files refused with every problem at
+//! `file:line:col` (tests/fixtures/tour/labs), the built-in tour listed in both languages, and
+//! no terminal without --yes refused before the engine. Golden files in tests/golden/tour;
+//! `MINIK_UPDATE_GOLDEN=1 cargo test --test offline tour_labs` rewrites them for review.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+const NOWHERE: &str = "unix:///nonexistent/minik-test.sock";
+
+fn run(args: &[&str]) -> (Option<i32>, String) {
+    let home = tempfile::tempdir().unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_minik"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("HOME", home.path())
+        .env("CI", "true")
+        .env("NO_COLOR", "1")
+        .env("LANG", "C.UTF-8")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env_remove("DOCKER_HOST")
+        .env_remove("MINIK_CLUSTER_NAME")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run minik");
+    let text = format!(
+        "$ minik {}\nexit: {}\n--- stdout\n{}--- stderr\n{}",
+        args.join(" "),
+        o.status.code().map_or("signal".into(), |c| c.to_string()),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    (o.status.code(), text)
+}
+
+fn golden(name: &str, actual: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/golden/tour/{name}.txt"));
+    if std::env::var_os("MINIK_UPDATE_GOLDEN").is_some_and(|v| v == "1") {
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let want = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert!(
+        want == actual,
+        "{name} differs:\n{}\n(after reviewing, MINIK_UPDATE_GOLDEN=1 cargo test --test offline \
+         tour_labs rewrites it)",
+        pretty_assertions::StrComparison::new(&want, actual)
+    );
+}
+
+#[test]
+fn bad_lab_files_are_refused_with_positions() {
+    for (name, file) in [
+        (
+            "unknown-field",
+            "tests/fixtures/tour/labs/unknown-field.yaml",
+        ),
+        ("bad-checks", "tests/fixtures/tour/labs/bad-checks.yaml"),
+    ] {
+        let (code, text) = run(&["tour", "--lab", file, "-H", NOWHERE]);
+        assert_eq!(code, Some(2), "{text}");
+        assert!(text.contains(&format!("{file}:")), "{text}");
+        golden(&format!("lab-{name}"), &text);
+    }
+    let (code, text) = run(&["tour", "--lab", "tests/fixtures/tour/labs/none.yaml"]);
+    assert_eq!(code, Some(2), "{text}");
+}
+
+#[test]
+fn the_builtin_tour_lists_in_english_and_korean() {
+    let (code, text) = run(&["tour", "--list"]);
+    assert_eq!(code, Some(0), "{text}");
+    golden("list-en", &text);
+    let (code, text) = run(&["tour", "--list", "--lang", "ko", "-o", "json"]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("\"title\": \"컨트롤 플레인\""), "{text}");
+    golden("list-ko-json", &text);
+    // A Korean locale picks Korean without the flag.
+    let o = Command::new(env!("CARGO_BIN_EXE_minik"))
+        .args(["tour", "--list"])
+        .env("LANG", "ko_KR.UTF-8")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&o.stdout).contains("노드와 역할"));
+}
+
+#[test]
+fn bad_flags_are_refused_before_the_engine() {
+    let (code, text) = run(&["tour", "--name", "lab", "-H", NOWHERE]);
+    assert_eq!(code, Some(2), "{text}");
+    assert!(text.contains("--yes"), "{text}");
+    let (code, text) = run(&["tour", "--yes", "--skip", "volumes", "-H", NOWHERE]);
+    assert_eq!(code, Some(2), "{text}");
+    assert!(
+        text.contains("error: there is no step \"volumes\" in this lab"),
+        "{text}"
+    );
+    assert!(
+        text.contains("hint: the steps are: nodes, control-plane"),
+        "{text}"
+    );
+}
