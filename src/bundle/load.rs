@@ -17,6 +17,7 @@ use super::read::{Bundle, Verifier};
 use super::BundleError;
 use crate::events::{Events, Step};
 use crate::provider::{ByteStream, Provider};
+use crate::signals::Signal;
 
 /// Read from the bundle in pieces this big.
 const CHUNK: usize = 1 << 20;
@@ -42,11 +43,23 @@ pub struct Loaded {
     pub present: usize,
 }
 
-/// Load every image of `bundle` into the engine (verified), and read its config.
+/// Load every image of `bundle` into the engine (verified), and read its config. A signal
+/// (Ctrl-C, SIGTERM, SIGHUP) ends the load like a refused part does: nothing this run added
+/// stays.
 pub async fn load(
     provider: &dyn Provider,
     bundle: &Bundle,
     events: &Events,
+) -> Result<Loaded, BundleError> {
+    load_until(provider, bundle, events, crate::signals::interrupted()).await
+}
+
+/// [`load`], ended early when `stop` resolves.
+pub async fn load_until(
+    provider: &dyn Provider,
+    bundle: &Bundle,
+    events: &Events,
+    stop: impl std::future::Future<Output = Signal>,
 ) -> Result<Loaded, BundleError> {
     let m = &bundle.manifest;
     let mut out = Loaded {
@@ -65,16 +78,53 @@ pub async fn load(
                 .map_err(|_| bundle.corrupt(&m.parts[i], "is not UTF-8 text".into()))?,
         );
     }
-    let mut added: Vec<String> = Vec::new();
-    for (i, part) in m.parts.iter().enumerate() {
+    // Which names exist before anything moves: only the others are removed when the load is
+    // refused or interrupted, whichever part was under way.
+    let mut absent = Vec::new();
+    for name in m
+        .parts
+        .iter()
+        .filter(|p| p.kind.is_image())
+        .flat_map(|p| &p.images)
+    {
+        if provider.image_id(name).await?.is_none() {
+            absent.push(name.clone());
+        }
+    }
+    let result = tokio::select! {
+        biased;
+        s = stop => Err(BundleError::Interrupted(s)),
+        r = load_images(provider, bundle, events, &mut out) => r,
+    };
+    if let Err(e) = result {
+        let mut added = Vec::new();
+        for name in absent {
+            if provider.image_id(&name).await.ok().flatten().is_some() {
+                added.push(name);
+            }
+        }
+        undo(provider, &added, events).await;
+        return Err(e);
+    }
+    Ok(out)
+}
+
+/// Every image part not already present, one after the other.
+async fn load_images(
+    provider: &dyn Provider,
+    bundle: &Bundle,
+    events: &Events,
+    out: &mut Loaded,
+) -> Result<(), BundleError> {
+    for (i, part) in bundle.manifest.parts.iter().enumerate() {
         if !part.kind.is_image() {
             continue;
         }
-        let mut before = Vec::new();
+        let mut present = true;
         for name in &part.images {
-            before.push(provider.image_id(name).await?);
+            present &= part.image_id.is_some() && provider.image_id(name).await? == part.image_id;
         }
-        if part.image_id.is_some() && before.iter().all(|b| *b == part.image_id) {
+        if present {
             events.info(format!(
                 "{} already present in the engine",
                 part.images.join(", ")
@@ -86,22 +136,11 @@ pub async fn load(
             "Loading {} from the bundle",
             part.images.join(", ")
         ));
-        let result = load_part(provider, bundle, i, &step).await;
-        // Names this part made appear count as added whether or not it succeeded.
-        for (name, was) in part.images.iter().zip(&before) {
-            if was.is_none() && provider.image_id(name).await.ok().flatten().is_some() {
-                added.push(name.clone());
-            }
-        }
-        if let Err(e) = result {
-            drop(step);
-            undo(provider, &added, events).await;
-            return Err(e);
-        }
+        load_part(provider, bundle, i, &step).await?;
         step.done();
         out.loaded += 1;
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Stream part `i` into the engine, verified, holding back its last chunk until it checks out.
@@ -170,13 +209,13 @@ async fn load_part(
     })
 }
 
-/// Remove names this load added, so a refused bundle leaves nothing behind.
+/// Remove names this load added, so a refused or interrupted load leaves nothing behind.
 async fn undo(provider: &dyn Provider, added: &[String], events: &Events) {
     for name in added {
         match provider.remove_image(name).await {
-            Ok(()) => events.debug(format!("removed {name}, loaded from a refused bundle")),
+            Ok(()) => events.debug(format!("removed {name}, loaded by an unfinished load")),
             Err(e) => events.warn(format!(
-                "could not remove {name}, loaded from a refused bundle: {e}"
+                "could not remove {name}, loaded by an unfinished load: {e}"
             )),
         }
     }

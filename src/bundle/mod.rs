@@ -21,7 +21,7 @@ pub use create::{create, CreateBundle};
 pub use error::BundleError;
 pub use for_create::FromBundle;
 pub use format::{Manifest, Part, PartKind};
-pub use load::{load, Loaded};
+pub use load::{load, load_until, Loaded};
 pub use read::{Bundle, Verifier};
 pub use serve::{lan_address, serve, verify};
 
@@ -52,7 +52,12 @@ pub async fn fetch_and_load(
         path: url.into(),
         reason,
     })?;
-    fetch::download(&uri, out, events).await?;
+    // The partial file stays on a signal: the next fetch resumes it.
+    tokio::select! {
+        biased;
+        s = crate::signals::interrupted() => return Err(BundleError::Interrupted(s)),
+        r = fetch::download(&uri, out, events) => { r?; }
+    }
     let bundle = Bundle::open(out).await?;
     match provider {
         Some(p) => Ok(Some(load(p, &bundle, events).await?)),
