@@ -7,6 +7,7 @@
 //! skipped, so loading twice (`bundle fetch`, then `create --bundle`) costs nothing.
 
 use std::collections::VecDeque;
+use std::path::Path;
 
 use bytes::{Bytes, BytesMut};
 use tokio::io::AsyncReadExt;
@@ -38,6 +39,8 @@ pub struct Loaded {
     /// The config file's text, when the bundle has one.
     #[serde(skip)]
     pub config: Option<String>,
+    /// The ids of the tour labs it brought, kept for `minik tour --lab ID`.
+    pub labs: Vec<String>,
     /// Image parts loaded now, and those already present.
     pub loaded: usize,
     pub present: usize,
@@ -46,19 +49,29 @@ pub struct Loaded {
 /// Load every image of `bundle` into the engine (verified), and read its config. A signal
 /// (Ctrl-C, SIGTERM, SIGHUP) ends the load like a refused part does: nothing this run added
 /// stays.
+/// Its tour labs are kept in the user's state folder once every image is in.
 pub async fn load(
     provider: &dyn Provider,
     bundle: &Bundle,
     events: &Events,
 ) -> Result<Loaded, BundleError> {
-    load_until(provider, bundle, events, crate::signals::interrupted()).await
+    let labs = crate::tour::installed::dir();
+    load_until(
+        provider,
+        bundle,
+        events,
+        labs.as_deref(),
+        crate::signals::interrupted(),
+    )
+    .await
 }
 
-/// [`load`], ended early when `stop` resolves.
+/// [`load`], keeping labs in `labs`, ended early when `stop` resolves.
 pub async fn load_until(
     provider: &dyn Provider,
     bundle: &Bundle,
     events: &Events,
+    labs: Option<&Path>,
     stop: impl std::future::Future<Output = Signal>,
 ) -> Result<Loaded, BundleError> {
     let m = &bundle.manifest;
@@ -77,6 +90,13 @@ pub async fn load_until(
             String::from_utf8(text)
                 .map_err(|_| bundle.corrupt(&m.parts[i], "is not UTF-8 text".into()))?,
         );
+    }
+    // Labs are small too: each verified and read as `minik tour` would, before any image moves.
+    let mut lab_texts = Vec::new();
+    for (i, part) in m.parts.iter().enumerate() {
+        if part.kind == PartKind::Lab {
+            lab_texts.push(read_lab(bundle, i).await?);
+        }
     }
     // Which names exist before anything moves: only the others are removed when the load is
     // refused or interrupted, whichever part was under way.
@@ -106,7 +126,32 @@ pub async fn load_until(
         undo(provider, &added, events).await;
         return Err(e);
     }
+    if !lab_texts.is_empty() {
+        let Some(dir) = labs else {
+            return Err(BundleError::Write {
+                path: bundle.path.clone(),
+                reason: "no state folder to keep its labs in (is HOME set?)".into(),
+            });
+        };
+        for (id, text) in lab_texts {
+            crate::tour::installed::install(dir, &id, &text).map_err(|e| BundleError::Write {
+                path: dir.to_path_buf(),
+                reason: format!("cannot keep lab {id}: {e}"),
+            })?;
+            out.labs.push(id);
+        }
+    }
     Ok(out)
+}
+
+/// Lab part `i`, verified and parsed: its id and text.
+async fn read_lab(bundle: &Bundle, i: usize) -> Result<(String, String), BundleError> {
+    let part = &bundle.manifest.parts[i];
+    let text = String::from_utf8(bundle.read_part(i).await?)
+        .map_err(|_| bundle.corrupt(part, "is not UTF-8 text".into()))?;
+    let origin = format!("{} ({})", bundle.path.display(), part.name);
+    let lab = crate::tour::lab_file::parse(&text, &origin)?;
+    Ok((lab.id, text))
 }
 
 /// Every image part not already present, one after the other.

@@ -33,7 +33,12 @@ pub(super) async fn run(ctx: &Ctx, args: CreateArgs) -> Result<(), Error> {
     let engine = engine::connect_engine(ctx).await?;
     if let Some(b) = &from_bundle {
         // The load watches for signals itself, to remove what it added before exiting.
-        b.load(&ctx.events, &engine.provider).await?;
+        let loaded = b.load(&ctx.events, &engine.provider).await?;
+        for id in &loaded.labs {
+            ctx.events.info(format!(
+                "Lab {id} is ready: run it with  minik tour --lab {id}"
+            ));
+        }
     }
     let opts = request.prepare(&engine, &ctx.events).await?;
     let cluster_name = opts.config.name.clone();
