@@ -1,6 +1,6 @@
 //! Bundles: everything a workshop room needs in one file (`minik bundle create`), so attendees
 //! make clusters with no registry and no internet: the node image, the load balancer's image
-//! when needed, the workshop's images, the config, minik release files, and a manifest with
+//! when needed, the workshop's images, the config, tour labs, minik release files, and a manifest with
 //! every part's size and SHA-256. The file is a plain tar ([`format`]); it is written by
 //! streaming from the engine ([`write`]), loaded by streaming into it with every part verified
 //! on the way ([`load`]), served to the room over HTTP with range requests ([`serve`]) and

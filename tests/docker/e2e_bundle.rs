@@ -3,7 +3,7 @@
 //! 3-node cluster is made from it with the app image on every node. Damaged bundles (one byte
 //! altered, the file cut short) are refused naming the part and leave no image behind, and a
 //! fetch resumes a partial download with a range request. A load ended by Ctrl-C removes the
-//! images it had loaded.
+//! images it had loaded. A bundled tour lab is kept only from a load that succeeds.
 //!
 //! The node image is a copy of the test image with a label of its own (a distinct image ID), so
 //! removing it never touches the test image other tests use.
@@ -208,6 +208,14 @@ fn small_bundle(tc: &TestCluster) -> (RemoveImages, [String; 2], PathBuf) {
         );
     }
     let file = tc.home().join("small.minik");
+    // A tour lab rides along: the built-in one under another id.
+    let basics = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/src/tour/labs/basics.yaml"
+    ))
+    .unwrap();
+    let lab = tc.home().join("day1.yaml");
+    std::fs::write(&lab, basics.replacen("id: basics", "id: day1", 1)).unwrap();
     let o = tc.minik(&[
         "bundle",
         "create",
@@ -217,6 +225,8 @@ fn small_bundle(tc: &TestCluster) -> (RemoveImages, [String; 2], PathBuf) {
         &first,
         "--image",
         &second,
+        "--lab",
+        lab.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "bundle create: {}", text(&o));
     remove(&[&first, &second]);
@@ -292,10 +302,21 @@ fn damaged_bundles_are_refused_naming_the_part_and_leave_nothing() {
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(!present(&first) && !present(&second));
 
-    // The intact file still loads.
+    // No lab was kept from the refused loads.
+    let o = tc.minik(&["tour", "--lab", "day1", "--list"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+
+    // The intact file still loads, and its lab becomes `minik tour --lab day1`.
     let o = tc.minik(&["bundle", "load", file.to_str().unwrap()]);
     assert!(o.status.success(), "{}", text(&o));
     assert!(present(&first) && present(&second));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("minik tour --lab day1"),
+        "{}",
+        text(&o)
+    );
+    let o = tc.minik(&["tour", "--lab", "day1", "--list"]);
+    assert!(o.status.success(), "{}", text(&o));
 }
 
 #[test]
