@@ -6,6 +6,7 @@ pub mod create;
 pub mod delete;
 pub mod engine;
 mod error;
+pub mod init;
 pub mod kubeconfig;
 pub mod lifecycle;
 pub mod load;
@@ -17,6 +18,7 @@ pub mod node_ops;
 mod read;
 pub mod runtime;
 pub mod state;
+pub mod workshop;
 
 pub use error::ClusterError;
 pub use read::Cluster;

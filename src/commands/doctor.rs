@@ -1,10 +1,20 @@
+//! `minik doctor`: every check for this machine and its engine; with `--workshop`, the
+//! attendee's pass/fail screen for the planned cluster.
+
 use super::{engine, json, out, Ctx};
 use crate::cli::{DoctorArgs, OutputFormat};
+use crate::cluster::init::PublishPort;
+use crate::cluster::workshop::{self, WorkshopRequest};
+use crate::config::LoadedConfig;
 use crate::error::Error;
+use crate::platform::checks::workshop::{PlannedPort, WorkshopPlan};
 use crate::platform::{self, Request, Status};
 use crate::provider::Provider;
 
 pub(super) async fn run(ctx: &Ctx, args: DoctorArgs) -> Result<(), Error> {
+    if args.workshop {
+        return run_workshop(ctx, args).await;
+    }
     let checks = match engine::try_connect(ctx).await? {
         Err(f) => platform::checks_unreachable(&f.resolution, &f.host, &f.error),
         Ok(engine) => {
@@ -35,11 +45,64 @@ pub(super) async fn run(ctx: &Ctx, args: DoctorArgs) -> Result<(), Error> {
     Ok(())
 }
 
-async fn first_local_node_image(p: &dyn Provider) -> Result<Option<String>, Error> {
-    for repo in ["minik/node", "kindest/node"] {
-        if let Some(i) = p.local_images(repo).await?.into_iter().next() {
-            return Ok(Some(i));
-        }
+async fn run_workshop(ctx: &Ctx, args: DoctorArgs) -> Result<(), Error> {
+    let plan = workshop_plan(&args)?;
+    let found = engine::try_connect(ctx).await?;
+    let report = workshop::report(
+        found,
+        WorkshopRequest {
+            plan,
+            image: args.image,
+            bundle: args.bundle,
+        },
+    )
+    .await?;
+    match args.out.output {
+        OutputFormat::Json => json(&report)?,
+        OutputFormat::Text => out(&crate::ui::workshop_text(&report))?,
     }
-    Ok(None)
+    if !report.ready {
+        return Err(Error::Failed {
+            message: "this laptop is not ready for the workshop".into(),
+            hint: Some(
+                "fix each FAIL item as its fix line says, then run `minik doctor --workshop` again"
+                    .into(),
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// The planned cluster: the workshop's config file when given, else the flags.
+fn workshop_plan(args: &DoctorArgs) -> Result<WorkshopPlan, Error> {
+    if let Some(path) = &args.config {
+        let loaded = LoadedConfig::read(path)?;
+        loaded.validate()?;
+        return Ok(workshop::plan_of_config(&loaded.config));
+    }
+    let ports = if args.ports.is_empty() {
+        vec![PublishPort::same(80), PublishPort::same(443)]
+    } else {
+        args.ports
+            .iter()
+            .map(|p| p.parse::<PublishPort>())
+            .collect::<Result<_, _>>()
+            .map_err(|e| Error::usage(e, "for example: --port 80 --port 443"))?
+    };
+    let control_planes = args.control_planes.max(1);
+    Ok(WorkshopPlan {
+        nodes: args.nodes.max(control_planes) as usize,
+        control_planes: control_planes as usize,
+        ports: ports
+            .into_iter()
+            .map(|p| PlannedPort {
+                address: p.listen,
+                port: p.host,
+            })
+            .collect(),
+    })
+}
+
+async fn first_local_node_image(p: &dyn Provider) -> Result<Option<String>, Error> {
+    Ok(workshop::local_node_images(p).await?.into_iter().next())
 }

@@ -8,6 +8,7 @@ mod delete;
 mod doctor;
 mod engine;
 mod get;
+mod init;
 mod lifecycle;
 mod load;
 mod logs;
@@ -43,12 +44,14 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
     };
     // Bad input is refused before the engine is contacted (exit 2, never "unreachable").
     names::check(&cli.command)?;
-    // From here on a signal never kills minik outright: what it was making is undone first.
-    crate::signals::install(ctx.events.clone()).map_err(|e| Error::Failed {
-        message: format!("could not take over the signals: {e}"),
-        hint: None,
-    })?;
-    match cli.command {
+    // init's questions leave Ctrl-C to the terminal (nothing is made yet); it takes the signals
+    // over before it creates anything.
+    let command = match cli.command {
+        Command::Init(args) => return init::run(&ctx, args).await,
+        other => other,
+    };
+    take_over_signals(&ctx)?;
+    match command {
         // These undo their own work when a signal comes.
         Command::Create(args) => create::run(&ctx, args).await,
         Command::Node(NodeCommand::Add(args)) => node::add(&ctx, args).await,
@@ -60,6 +63,14 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
         Command::Bundle(BundleCommand::Fetch(args)) => bundle::fetch(&ctx, args).await,
         other => or_interrupted(run_other(&ctx, other)).await,
     }
+}
+
+/// From here on a signal never kills minik outright: what it was making is undone first.
+fn take_over_signals(ctx: &Ctx) -> Result<(), Error> {
+    crate::signals::install(ctx.events.clone()).map_err(|e| Error::Failed {
+        message: format!("could not take over the signals: {e}"),
+        hint: None,
+    })
 }
 
 /// Ends `work` at the first signal; for commands with nothing half-made to undo.
@@ -76,6 +87,7 @@ async fn or_interrupted(
 async fn run_other(ctx: &Ctx, command: Command) -> Result<(), Error> {
     match command {
         Command::Create(args) => create::run(ctx, args).await,
+        Command::Init(args) => init::run(ctx, args).await,
         Command::Delete(args) => delete::run(ctx, args).await,
         Command::Stop(args) => lifecycle::stop(ctx, args).await,
         Command::Start(args) => lifecycle::start(ctx, args).await,

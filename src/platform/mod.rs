@@ -64,7 +64,9 @@ mod tests;
 pub use adjust::{
     plan_adjustments, Adjustments, PrivilegeMode, Problem, Reasoned, Request, RootlessTweaks,
 };
-pub use checks::{checks, checks_unreachable, is_blocking, memory_need, Check, MemoryNeed, Status};
+pub use checks::{
+    checks, checks_unreachable, is_blocking, memory_need, most_nodes, Check, MemoryNeed, Status,
+};
 pub use context_store::{context_dir_name, TlsFiles};
 pub use detect::{DesktopBackend, DesktopOs, Flavour};
 pub use endpoint::{

@@ -4,10 +4,12 @@
 
 mod doctor;
 mod error;
+pub mod init;
 mod status;
 mod style;
 mod table;
 mod tour;
+mod workshop;
 
 pub use doctor::doctor_text;
 pub use error::render_error;
@@ -15,6 +17,7 @@ pub use status::Terminal;
 pub use style::Paint;
 pub use table::{clusters_table, nodes_table, table};
 pub use tour::{can_ask, TourGuide};
+pub use workshop::workshop_text;
 
 use std::io::IsTerminal;
 

@@ -93,3 +93,85 @@ fn an_unreachable_engine_is_explained() {
     );
     assert_eq!(o.status.code(), Some(3), "{}", text(&o));
 }
+
+#[test]
+fn the_workshop_screen_passes_here_and_fails_on_a_taken_port() {
+    let o = minik(
+        &[
+            "doctor",
+            "--workshop",
+            "--nodes",
+            "2",
+            "-o",
+            "json",
+            "--port",
+            "127.0.0.1:0",
+        ],
+        &[],
+    );
+    // Port 0 is refused as input before anything runs.
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+
+    let o = minik(&["doctor", "--workshop", "--nodes", "2", "-o", "json"], &[]);
+    assert!(o.status.success(), "this machine is ready: {}", text(&o));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(report["ready"], true, "{report}");
+    assert_eq!(report["plan"]["nodes"], 2);
+    assert_eq!(report["plan"]["ports"][0]["port"], 80);
+    assert_eq!(report["machine"]["runtime"], "Docker Engine (Linux)");
+    let ids: Vec<&str> = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    for id in [
+        "engine", "cpus", "memory", "disk", "ports", "inotify", "proxy", "vpn-dns",
+    ] {
+        assert!(ids.contains(&id), "{id} missing: {ids:?}");
+    }
+    let disk = &report["checks"][ids.iter().position(|i| *i == "disk").unwrap()];
+    assert!(
+        disk["found"].as_str().unwrap().contains("GiB free at /"),
+        "{disk}"
+    );
+
+    // Something listens on the planned port: FAIL, NOT READY, exit 1.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let o = minik(
+        &["doctor", "--workshop", "--nodes", "1", "--port", &port],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let screen = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        screen.lines().any(|l| l.starts_with("FAIL  Ports")
+            && l.contains(&format!("127.0.0.1:{port} already in use"))),
+        "{screen}"
+    );
+    assert!(screen.contains("NOT READY"), "{screen}");
+    assert!(
+        screen
+            .lines()
+            .any(|l| l.trim_start().starts_with("fix: stop what listens there")),
+        "{screen}"
+    );
+}
+
+#[test]
+fn no_engine_is_not_ready_with_the_reason_in_json() {
+    let o = minik(
+        &["doctor", "--workshop", "-o", "json"],
+        &[("DOCKER_HOST", "unix:///nonexistent/docker.sock")],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(report["ready"], false);
+    assert_eq!(report["machine"]["runtime"], "unreachable");
+    assert_eq!(report["checks"][0]["id"], "engine");
+    assert_eq!(report["checks"][0]["status"], "fail");
+    assert!(report["checks"][0]["fix"]
+        .as_str()
+        .is_some_and(|f| !f.is_empty()));
+}

@@ -21,3 +21,4 @@ mod e2e_pods;
 mod e2e_signals;
 mod e2e_state;
 mod e2e_tour;
+mod init;

@@ -157,6 +157,19 @@ fn bad_input_refused_without_an_engine() {
             ],
         ),
         ("unsupported-url", &["get", "clusters", "-H", "ftp://x"]),
+        (
+            "init-control-planes",
+            &[
+                "init",
+                "--nodes",
+                "1",
+                "--control-planes",
+                "2",
+                "-H",
+                NOWHERE,
+            ],
+        ),
+        ("init-bad-port", &["init", "--port", "http", "-H", NOWHERE]),
         ("completion-shell", &["completion", "nosh"]),
     ];
     let mut made = Vec::new();

@@ -10,5 +10,6 @@ mod bundle_flow;
 mod cli_snapshots;
 mod create_pipeline;
 mod hostile_input;
+mod init_file;
 mod load_flow;
 mod tour_labs;

@@ -99,7 +99,21 @@ pub(super) fn resource_fix(env: &Environment, mem_gb: u64, cpus: u64) -> Option<
     Some(fix)
 }
 
-pub(super) fn recommended_cpus(nodes: usize) -> u64 {
+/// The most nodes an engine with `ncpu` CPUs and `mem_bytes` of memory holds without a doctor
+/// warning (the same rules as the memory and CPU rows), at least 1 and at most `cap`.
+pub fn most_nodes(ncpu: u64, mem_bytes: u64, cap: usize) -> usize {
+    (1..=cap.max(1))
+        .take_while(|&n| {
+            n == 1
+                || (!below(mem_bytes, memory_need(n).recommended_bytes)
+                    && ncpu >= recommended_cpus(n))
+        })
+        .last()
+        .unwrap_or(1)
+}
+
+/// CPUs the engine should have for `nodes` nodes (several nodes start in parallel).
+pub fn recommended_cpus(nodes: usize) -> u64 {
     if nodes >= 3 {
         4
     } else {
@@ -124,4 +138,22 @@ pub(super) fn sysctl_fix(current: InotifyLimits, wsl: bool) -> String {
         ));
     }
     fix
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GIB: u64 = 1 << 30;
+
+    #[test]
+    fn most_nodes_follows_the_memory_and_cpu_rows() {
+        // 2 CPUs: three nodes want 4, so two at most however much memory there is.
+        assert_eq!(most_nodes(2, 24 * GIB, 10), 2);
+        // 8 GB Docker Desktop (7.7 GiB seen), 4 CPUs: 6 nodes want 8 GiB, within the 10 % slack.
+        assert_eq!(most_nodes(4, 7_700 * (1 << 20), 10), 6);
+        assert_eq!(most_nodes(16, 64 * GIB, 10), 10);
+        // A machine too small for even one node still gets one: the doctor says why.
+        assert_eq!(most_nodes(1, GIB, 10), 1);
+    }
 }

@@ -2,14 +2,16 @@
 //! the fix. Pure: rows are computed from [`Environment`] and the request.
 //!
 //! Rows, in order: engine, os-type, arch, memory, cpus, cgroup, rootless, userns, storage,
-//! inotify, wsl-kernel (only when WSL is involved), proxy, privileged.
+//! inotify, wsl-kernel (only when WSL is involved), proxy, privileged. [`workshop`] picks and adds
+//! the rows a workshop attendee reads out.
 
 mod advice;
 mod engine;
 mod kernel;
 mod resources;
+pub mod workshop;
 
-pub use advice::{memory_need, MemoryNeed, BASE_MIB, PER_NODE_MIB};
+pub use advice::{memory_need, most_nodes, recommended_cpus, MemoryNeed, BASE_MIB, PER_NODE_MIB};
 
 use serde::Serialize;
 

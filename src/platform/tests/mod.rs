@@ -5,6 +5,7 @@ mod cases_linux;
 mod endpoint_store;
 mod fixtures;
 mod probing;
+mod workshop;
 
 #[test]
 #[ignore = "prints every case for review"]

@@ -1,0 +1,82 @@
+//! Which Kubernetes versions `minik init` offers: node images already in the engine first (a
+//! workshop room has no bandwidth for downloads), then versions a bundle carries, then minik's
+//! default, which `minik create` downloads.
+
+use crate::k8s_version::KubeVersion;
+use crate::nodeimage::{minik_image, DEFAULT_KUBERNETES_VERSION};
+
+/// A node image in the engine, with the Kubernetes version it carries when known (from its tag,
+/// or the `io.minik.kubernetes-version` label minik's builds set).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalImage {
+    pub reference: String,
+    pub version: Option<String>,
+}
+
+impl LocalImage {
+    /// The version from the tag (`minik/node:v1.36.1`) or else from the label.
+    pub fn new(reference: &str, label: Option<&str>) -> Self {
+        let tag = reference.rsplit_once(':').map(|(_, t)| t).unwrap_or("");
+        let version = tag
+            .parse::<KubeVersion>()
+            .ok()
+            .or_else(|| label.and_then(|l| l.parse().ok()))
+            .map(|v| v.to_string());
+        LocalImage {
+            reference: reference.to_string(),
+            version,
+        }
+    }
+}
+
+/// One line of the version question.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionChoice {
+    pub label: String,
+    /// The image the config names; `None` leaves the choice to `minik create` (its default).
+    pub image: Option<String>,
+}
+
+/// The choices, and which one Enter picks: the local image of minik's default version, else the
+/// newest local image, else a bundle's version, else the default download.
+///
+/// `bundle_versions` is the hook for bundles (`minik bundle load` makes `minik/node:<version>`
+/// images): the versions a bundle on hand carries, offered as that image.
+pub fn version_choices(
+    local: &[LocalImage],
+    bundle_versions: &[String],
+) -> (Vec<VersionChoice>, usize) {
+    let mut choices: Vec<VersionChoice> = local
+        .iter()
+        .map(|i| VersionChoice {
+            label: match &i.version {
+                Some(v) => format!("{v}  ({}, already here)", i.reference),
+                None => format!("{}  (already here)", i.reference),
+            },
+            image: Some(i.reference.clone()),
+        })
+        .collect();
+    let have = |v: &str| local.iter().any(|i| i.version.as_deref() == Some(v));
+    for v in bundle_versions {
+        let Ok(parsed) = v.parse::<KubeVersion>() else {
+            continue;
+        };
+        if have(&parsed.to_string()) {
+            continue;
+        }
+        choices.push(VersionChoice {
+            label: format!("{parsed}  (from the bundle)"),
+            image: Some(minik_image(&parsed)),
+        });
+    }
+    let default_here = local
+        .iter()
+        .position(|i| i.version.as_deref() == Some(DEFAULT_KUBERNETES_VERSION));
+    if default_here.is_none() {
+        choices.push(VersionChoice {
+            label: format!("{DEFAULT_KUBERNETES_VERSION}  (minik's default; downloaded when the cluster is made)"),
+            image: None,
+        });
+    }
+    (choices, default_here.unwrap_or(0))
+}

@@ -1,0 +1,241 @@
+//! `minik doctor --workshop`: measures what the workshop rows need (free disk, ports, VPN
+//! interfaces, the node image's size) on this machine and its engine, then hands the facts to the
+//! pure rows in [`crate::platform::checks::workshop`]. The result is one report an attendee reads
+//! out and an organiser collects as JSON.
+
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::engine::{ConnectFailure, Engine};
+use crate::config::{host_port_in_use, Protocol};
+use crate::error::Error;
+use crate::platform::checks::workshop::{
+    nameservers, vpn_interfaces, workshop_checks, DiskSpace, PlannedPort, WorkshopFacts,
+    WorkshopPlan, IMAGE_ESTIMATE_BYTES,
+};
+use crate::platform::{self, Check, Environment, HostFacts, HostOs, Status};
+use crate::provider::Provider;
+
+/// Everything `doctor --workshop` says, in the shape `-o json` prints.
+#[derive(Debug, Clone, Serialize)]
+pub struct WorkshopReport {
+    /// No row failed: this laptop can make the planned cluster.
+    pub ready: bool,
+    pub plan: WorkshopPlan,
+    pub machine: Machine,
+    pub checks: Vec<Check>,
+}
+
+/// Who is reporting, for an organiser collecting many reports.
+#[derive(Debug, Clone, Serialize)]
+pub struct Machine {
+    pub os: HostOs,
+    pub arch: String,
+    /// `Docker Desktop (macOS)`, `Colima`, ... or `unreachable`.
+    pub runtime: String,
+    pub engine: String,
+    pub minik_version: &'static str,
+}
+
+/// What to check against: the plan, plus the node image and bundle the workshop uses.
+#[derive(Debug, Clone)]
+pub struct WorkshopRequest {
+    pub plan: WorkshopPlan,
+    /// The node image the cluster will use, when it is already known.
+    pub image: Option<String>,
+    /// The bundle file handed out (its size is what loading it takes).
+    pub bundle: Option<PathBuf>,
+}
+
+/// Checks this machine for the plan. `found` is the outcome of connecting to the engine.
+pub async fn report(
+    found: Result<Engine, ConnectFailure>,
+    request: WorkshopRequest,
+) -> Result<WorkshopReport, Error> {
+    let engine = match found {
+        Err(f) => {
+            let checks = platform::checks_unreachable(&f.resolution, &f.host, &f.error);
+            return Ok(finish(
+                request.plan,
+                machine(&f.host, "unreachable", &f.resolution.endpoint.host),
+                checks,
+            ));
+        }
+        Ok(e) => e,
+    };
+    let image = match request.image {
+        Some(i) => engine.provider.image_id(&i).await?.map(|_| i),
+        None => local_node_images(&engine.provider)
+            .await?
+            .into_iter()
+            .next(),
+    };
+    let env = engine.environment(image.as_deref()).await?;
+    let image_bytes_to_load = match (&image, &request.bundle) {
+        (Some(_), _) => 0,
+        (None, Some(b)) => std::fs::metadata(b)
+            .map(|m| m.len())
+            .unwrap_or(IMAGE_ESTIMATE_BYTES),
+        (None, None) => IMAGE_ESTIMATE_BYTES,
+    };
+    let info = engine.provider.info().await?;
+    let root_dir = info.get("DockerRootDir").and_then(|v| v.as_str());
+    let facts = measure(
+        &engine.host,
+        &env,
+        &request.plan,
+        root_dir,
+        image_bytes_to_load,
+    );
+    let checks = workshop_checks(&env, &request.plan, &facts);
+    let m = machine(&engine.host, env.flavour.label(), &env.endpoint.host);
+    Ok(finish(request.plan, m, checks))
+}
+
+/// The plan a workshop's config file describes: its nodes, and every fixed host port it
+/// publishes (port mappings and a fixed API server port).
+pub fn plan_of_config(c: &crate::config::ClusterConfig) -> WorkshopPlan {
+    let mut ports: Vec<PlannedPort> = c
+        .nodes
+        .iter()
+        .flat_map(|n| &n.extra_port_mappings)
+        .filter(|m| m.host_port != 0)
+        .map(|m| PlannedPort {
+            address: m.listen_address.clone(),
+            port: m.host_port,
+        })
+        .collect();
+    if c.networking.api_server_port != 0 {
+        ports.push(PlannedPort {
+            address: c.networking.api_server_address.clone(),
+            port: c.networking.api_server_port,
+        });
+    }
+    WorkshopPlan {
+        nodes: c.nodes.len(),
+        control_planes: c.control_planes(),
+        ports,
+    }
+}
+
+fn finish(plan: WorkshopPlan, machine: Machine, checks: Vec<Check>) -> WorkshopReport {
+    WorkshopReport {
+        ready: !checks.iter().any(|c| c.status == Status::Fail),
+        plan,
+        machine,
+        checks,
+    }
+}
+
+fn machine(host: &HostFacts, runtime: &str, endpoint: &str) -> Machine {
+    Machine {
+        os: host.os,
+        arch: host.arch.as_str().to_string(),
+        runtime: runtime.to_string(),
+        engine: endpoint.to_string(),
+        minik_version: env!("CARGO_PKG_VERSION"),
+    }
+}
+
+/// minik's and kind's node images in the engine, newest first.
+pub async fn local_node_images(p: &dyn Provider) -> Result<Vec<String>, Error> {
+    let mut out = Vec::new();
+    for repo in [crate::nodeimage::MINIK_NODE_REPO, "kindest/node"] {
+        out.extend(p.local_images(repo).await?);
+    }
+    Ok(out)
+}
+
+/// The host-side facts. Free disk is measured where the engine keeps its data when it shares
+/// this machine's disk (`DockerRootDir`), else in the home folder, where VM runtimes keep their
+/// disk images; a remote engine's disk cannot be seen from here.
+fn measure(
+    host: &HostFacts,
+    env: &Environment,
+    plan: &WorkshopPlan,
+    docker_root: Option<&str>,
+    image_bytes_to_load: u64,
+) -> WorkshopFacts {
+    let fs = &host.fs;
+    let disk_path = if env.remote {
+        None
+    } else if env.flavour.shares_host_kernel() && host.os == HostOs::Linux {
+        docker_root.map(PathBuf::from).or_else(|| host.home())
+    } else {
+        host.home()
+    };
+    let disk = disk_path.and_then(|p| free_space(&p));
+    let ports_in_use = plan
+        .ports
+        .iter()
+        .filter(|p| {
+            p.address
+                .parse::<IpAddr>()
+                .is_ok_and(|a| host_port_in_use(a, p.port, Protocol::Tcp))
+        })
+        .cloned()
+        .collect::<Vec<PlannedPort>>();
+    let linux = host.os == HostOs::Linux;
+    WorkshopFacts {
+        disk,
+        image_bytes_to_load,
+        ports_in_use,
+        unprivileged_port_start: fs
+            .read_opt(Path::new("/proc/sys/net/ipv4/ip_unprivileged_port_start"))
+            .and_then(|s| s.trim().parse().ok()),
+        vpn_interfaces: linux.then(|| vpn_interfaces(&fs.dir_names(Path::new("/sys/class/net")))),
+        nameservers: if host.os == HostOs::Windows {
+            None
+        } else {
+            fs.read_opt(Path::new("/etc/resolv.conf"))
+                .map(|t| nameservers(&t))
+        },
+    }
+}
+
+/// Free bytes on the disk holding `path`, or its nearest existing parent (the engine's data
+/// folder may not be readable by this user, its parent is).
+fn free_space(path: &Path) -> Option<DiskSpace> {
+    path.ancestors().find_map(|p| {
+        fs4::available_space(p).ok().map(|free| DiskSpace {
+            path: p.display().to_string(),
+            free_bytes: free,
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cluster::init::{to_config, Answers, PublishPort};
+
+    #[test]
+    fn a_config_file_is_the_plan() {
+        let mut config = to_config(&Answers {
+            name: "lab".into(),
+            nodes: 3,
+            control_planes: 1,
+            image: None,
+            ports: vec![PublishPort::same(80), "8443:443".parse().unwrap()],
+            mount: None,
+        });
+        config.networking.api_server_port = 6443;
+        config.nodes[1].extra_port_mappings = vec![crate::config::PortMapping {
+            container_port: 30000,
+            host_port: 0,
+            listen_address: "0.0.0.0".into(),
+            protocol: Protocol::Tcp,
+        }];
+        let plan = plan_of_config(&config);
+        assert_eq!((plan.nodes, plan.control_planes), (3, 1));
+        let ports: Vec<String> = plan
+            .ports
+            .iter()
+            .map(|p| format!("{}:{}", p.address, p.port))
+            .collect();
+        // Port 0 is minik's pick at create time: nothing to check ahead.
+        assert_eq!(ports, ["127.0.0.1:80", "127.0.0.1:8443", "127.0.0.1:6443"]);
+    }
+}
