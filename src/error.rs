@@ -184,6 +184,7 @@ impl From<BundleError> for Error {
             BundleError::Config(c) => Error::Config(c),
             BundleError::Cluster(c) => Error::Cluster(c),
             BundleError::Provider(p) => Error::Provider(p),
+            BundleError::Interrupted(s) => Error::Interrupted(s),
             e => Error::Bundle(e),
         }
     }

@@ -27,6 +27,8 @@ pub struct CreateBundle {
     pub images: Vec<String>,
     /// A folder of minik release files to hand out.
     pub with_minik: Option<PathBuf>,
+    /// Tour lab files, checked as `minik tour` reads them.
+    pub labs: Vec<PathBuf>,
 }
 
 pub async fn create(
@@ -61,6 +63,7 @@ pub async fn create(
         }
         None => (None, None),
     };
+    let labs = read_labs(&req.labs)?;
     let minik_files = match &req.with_minik {
         Some(dir) => release_files(dir)?,
         None => Vec::new(),
@@ -137,6 +140,13 @@ pub async fn create(
             source: Source::Bytes(text.into_bytes()),
         });
     }
+    for (id, text) in labs {
+        parts.push(Planned {
+            name: format!("labs/{id}.yaml"),
+            kind: PartKind::Lab,
+            source: Source::Bytes(text.into_bytes()),
+        });
+    }
     for (file_name, path) in minik_files {
         parts.push(Planned {
             name: format!("minik/{file_name}"),
@@ -154,6 +164,31 @@ async fn present(provider: &dyn Provider, image: &str) -> Result<String, BundleE
         .image_id(image)
         .await?
         .ok_or_else(|| BundleError::ImageNotPresent(image.into()))
+}
+
+/// Each lab's id and text, every one checked as `minik tour` would (file:line:column errors);
+/// two labs of one id are refused, since loading keeps labs by id.
+fn read_labs(paths: &[PathBuf]) -> Result<Vec<(String, String)>, BundleError> {
+    let mut labs: Vec<(String, String)> = Vec::new();
+    for path in paths {
+        let lab = crate::tour::read_lab(path)?;
+        if labs.iter().any(|(id, _)| *id == lab.id) {
+            return Err(BundleError::BadInput {
+                path: path.clone(),
+                reason: format!(
+                    "another --lab has the id {}; give each lab its own id",
+                    lab.id
+                ),
+            });
+        }
+        // read_lab read it as UTF-8 a moment ago.
+        let text = std::fs::read_to_string(path).map_err(|e| BundleError::BadInput {
+            path: path.clone(),
+            reason: e.to_string(),
+        })?;
+        labs.push((lab.id, text));
+    }
+    Ok(labs)
 }
 
 /// The regular files of `dir` (not its subfolders), by name.

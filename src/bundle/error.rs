@@ -70,6 +70,10 @@ pub enum BundleError {
 
     #[error(transparent)]
     Provider(#[from] ProviderError),
+
+    /// A signal ended the load; what it had added was removed.
+    #[error("interrupted by {}", .0.name())]
+    Interrupted(crate::signals::Signal),
 }
 
 impl BundleError {
@@ -89,6 +93,7 @@ impl BundleError {
             | BundleError::Serve(_)
             | BundleError::Download { .. }
             | BundleError::ImageNotPresent(_)
+            | BundleError::Interrupted(_)
             | BundleError::Provider(_) => false,
         }
     }

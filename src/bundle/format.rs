@@ -67,6 +67,8 @@ pub enum PartKind {
     Config,
     /// A minik release file for attendees (`--with-minik`).
     Minik,
+    /// A `minik tour` lab (`--lab`), kept for `minik tour --lab ID` when loaded.
+    Lab,
 }
 
 impl PartKind {

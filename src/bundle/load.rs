@@ -7,6 +7,7 @@
 //! skipped, so loading twice (`bundle fetch`, then `create --bundle`) costs nothing.
 
 use std::collections::VecDeque;
+use std::path::Path;
 
 use bytes::{Bytes, BytesMut};
 use tokio::io::AsyncReadExt;
@@ -17,6 +18,7 @@ use super::read::{Bundle, Verifier};
 use super::BundleError;
 use crate::events::{Events, Step};
 use crate::provider::{ByteStream, Provider};
+use crate::signals::Signal;
 
 /// Read from the bundle in pieces this big.
 const CHUNK: usize = 1 << 20;
@@ -37,16 +39,40 @@ pub struct Loaded {
     /// The config file's text, when the bundle has one.
     #[serde(skip)]
     pub config: Option<String>,
+    /// The ids of the tour labs it brought, kept for `minik tour --lab ID`.
+    pub labs: Vec<String>,
     /// Image parts loaded now, and those already present.
     pub loaded: usize,
     pub present: usize,
 }
 
-/// Load every image of `bundle` into the engine (verified), and read its config.
+/// Load every image of `bundle` into the engine (verified), and read its config. A signal
+/// (Ctrl-C, SIGTERM, SIGHUP) ends the load like a refused part does: nothing this run added
+/// stays.
+/// Its tour labs are kept in the user's state folder once every image is in.
 pub async fn load(
     provider: &dyn Provider,
     bundle: &Bundle,
     events: &Events,
+) -> Result<Loaded, BundleError> {
+    let labs = crate::tour::installed::dir();
+    load_until(
+        provider,
+        bundle,
+        events,
+        labs.as_deref(),
+        crate::signals::interrupted(),
+    )
+    .await
+}
+
+/// [`load`], keeping labs in `labs`, ended early when `stop` resolves.
+pub async fn load_until(
+    provider: &dyn Provider,
+    bundle: &Bundle,
+    events: &Events,
+    labs: Option<&Path>,
+    stop: impl std::future::Future<Output = Signal>,
 ) -> Result<Loaded, BundleError> {
     let m = &bundle.manifest;
     let mut out = Loaded {
@@ -65,16 +91,85 @@ pub async fn load(
                 .map_err(|_| bundle.corrupt(&m.parts[i], "is not UTF-8 text".into()))?,
         );
     }
-    let mut added: Vec<String> = Vec::new();
+    // Labs are small too: each verified and read as `minik tour` would, before any image moves.
+    let mut lab_texts = Vec::new();
     for (i, part) in m.parts.iter().enumerate() {
+        if part.kind == PartKind::Lab {
+            lab_texts.push(read_lab(bundle, i).await?);
+        }
+    }
+    // Which names exist before anything moves: only the others are removed when the load is
+    // refused or interrupted, whichever part was under way.
+    let mut absent = Vec::new();
+    for name in m
+        .parts
+        .iter()
+        .filter(|p| p.kind.is_image())
+        .flat_map(|p| &p.images)
+    {
+        if provider.image_id(name).await?.is_none() {
+            absent.push(name.clone());
+        }
+    }
+    let result = tokio::select! {
+        biased;
+        s = stop => Err(BundleError::Interrupted(s)),
+        r = load_images(provider, bundle, events, &mut out) => r,
+    };
+    if let Err(e) = result {
+        let mut added = Vec::new();
+        for name in absent {
+            if provider.image_id(&name).await.ok().flatten().is_some() {
+                added.push(name);
+            }
+        }
+        undo(provider, &added, events).await;
+        return Err(e);
+    }
+    if !lab_texts.is_empty() {
+        let Some(dir) = labs else {
+            return Err(BundleError::Write {
+                path: bundle.path.clone(),
+                reason: "no state folder to keep its labs in (is HOME set?)".into(),
+            });
+        };
+        for (id, text) in lab_texts {
+            crate::tour::installed::install(dir, &id, &text).map_err(|e| BundleError::Write {
+                path: dir.to_path_buf(),
+                reason: format!("cannot keep lab {id}: {e}"),
+            })?;
+            out.labs.push(id);
+        }
+    }
+    Ok(out)
+}
+
+/// Lab part `i`, verified and parsed: its id and text.
+async fn read_lab(bundle: &Bundle, i: usize) -> Result<(String, String), BundleError> {
+    let part = &bundle.manifest.parts[i];
+    let text = String::from_utf8(bundle.read_part(i).await?)
+        .map_err(|_| bundle.corrupt(part, "is not UTF-8 text".into()))?;
+    let origin = format!("{} ({})", bundle.path.display(), part.name);
+    let lab = crate::tour::lab_file::parse(&text, &origin)?;
+    Ok((lab.id, text))
+}
+
+/// Every image part not already present, one after the other.
+async fn load_images(
+    provider: &dyn Provider,
+    bundle: &Bundle,
+    events: &Events,
+    out: &mut Loaded,
+) -> Result<(), BundleError> {
+    for (i, part) in bundle.manifest.parts.iter().enumerate() {
         if !part.kind.is_image() {
             continue;
         }
-        let mut before = Vec::new();
+        let mut present = true;
         for name in &part.images {
-            before.push(provider.image_id(name).await?);
+            present &= part.image_id.is_some() && provider.image_id(name).await? == part.image_id;
         }
-        if part.image_id.is_some() && before.iter().all(|b| *b == part.image_id) {
+        if present {
             events.info(format!(
                 "{} already present in the engine",
                 part.images.join(", ")
@@ -86,22 +181,11 @@ pub async fn load(
             "Loading {} from the bundle",
             part.images.join(", ")
         ));
-        let result = load_part(provider, bundle, i, &step).await;
-        // Names this part made appear count as added whether or not it succeeded.
-        for (name, was) in part.images.iter().zip(&before) {
-            if was.is_none() && provider.image_id(name).await.ok().flatten().is_some() {
-                added.push(name.clone());
-            }
-        }
-        if let Err(e) = result {
-            drop(step);
-            undo(provider, &added, events).await;
-            return Err(e);
-        }
+        load_part(provider, bundle, i, &step).await?;
         step.done();
         out.loaded += 1;
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Stream part `i` into the engine, verified, holding back its last chunk until it checks out.
@@ -170,13 +254,13 @@ async fn load_part(
     })
 }
 
-/// Remove names this load added, so a refused bundle leaves nothing behind.
+/// Remove names this load added, so a refused or interrupted load leaves nothing behind.
 async fn undo(provider: &dyn Provider, added: &[String], events: &Events) {
     for name in added {
         match provider.remove_image(name).await {
-            Ok(()) => events.debug(format!("removed {name}, loaded from a refused bundle")),
+            Ok(()) => events.debug(format!("removed {name}, loaded by an unfinished load")),
             Err(e) => events.warn(format!(
-                "could not remove {name}, loaded from a refused bundle: {e}"
+                "could not remove {name}, loaded by an unfinished load: {e}"
             )),
         }
     }

@@ -1,6 +1,6 @@
 //! Bundles: everything a workshop room needs in one file (`minik bundle create`), so attendees
 //! make clusters with no registry and no internet: the node image, the load balancer's image
-//! when needed, the workshop's images, the config, minik release files, and a manifest with
+//! when needed, the workshop's images, the config, tour labs, minik release files, and a manifest with
 //! every part's size and SHA-256. The file is a plain tar ([`format`]); it is written by
 //! streaming from the engine ([`write`]), loaded by streaming into it with every part verified
 //! on the way ([`load`]), served to the room over HTTP with range requests ([`serve`]) and
@@ -21,7 +21,7 @@ pub use create::{create, CreateBundle};
 pub use error::BundleError;
 pub use for_create::FromBundle;
 pub use format::{Manifest, Part, PartKind};
-pub use load::{load, Loaded};
+pub use load::{load, load_until, Loaded};
 pub use read::{Bundle, Verifier};
 pub use serve::{lan_address, serve, verify};
 
@@ -52,7 +52,12 @@ pub async fn fetch_and_load(
         path: url.into(),
         reason,
     })?;
-    fetch::download(&uri, out, events).await?;
+    // The partial file stays on a signal: the next fetch resumes it.
+    tokio::select! {
+        biased;
+        s = crate::signals::interrupted() => return Err(BundleError::Interrupted(s)),
+        r = fetch::download(&uri, out, events) => { r?; }
+    }
     let bundle = Bundle::open(out).await?;
     match provider {
         Some(p) => Ok(Some(load(p, &bundle, events).await?)),

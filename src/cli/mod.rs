@@ -164,6 +164,9 @@ pub struct BundleCreateArgs {
     /// Also carry minik release files (every file of DIR), handed out by `bundle serve`
     #[arg(long, value_name = "DIR")]
     pub with_minik: Option<PathBuf>,
+    /// A tour lab file to carry (repeatable); loading the bundle makes it `minik tour --lab ID`
+    #[arg(long = "lab", value_name = "FILE")]
+    pub labs: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -480,8 +483,8 @@ pub struct TourArgs {
     /// Language [default: from the locale (LC_ALL, LC_MESSAGES, LANG), else en]
     #[arg(long, value_enum)]
     pub lang: Option<LangArg>,
-    /// Run a lab file (an organiser's steps) instead of the built-in tour
-    #[arg(long, value_name = "FILE")]
+    /// Run a lab instead of the built-in tour: a lab file, or the id of a lab a bundle brought
+    #[arg(long, value_name = "FILE|ID")]
     pub lab: Option<PathBuf>,
     /// Run every step without asking (to check a room's clusters, or in scripts)
     #[arg(short = 'y', long)]

@@ -14,6 +14,7 @@ pub(super) async fn create(ctx: &Ctx, args: BundleCreateArgs) -> Result<(), Erro
         config: args.config,
         images: args.images,
         with_minik: args.with_minik,
+        labs: args.labs,
     };
     let manifest = bundle::create(&provider, &request, &ctx.events).await?;
     let size = manifest.file_size();
@@ -23,7 +24,7 @@ pub(super) async fn create(ctx: &Ctx, args: BundleCreateArgs) -> Result<(), Erro
         .flat_map(|p| p.images.iter().map(String::as_str))
         .collect();
     ctx.events.info(format!(
-        "Wrote {} ({:.1} MB): {}{}{}",
+        "Wrote {} ({:.1} MB): {}{}{}{}",
         request.output.display(),
         size as f64 / 1e6,
         images.join(", "),
@@ -35,6 +36,10 @@ pub(super) async fn create(ctx: &Ctx, args: BundleCreateArgs) -> Result<(), Erro
         match manifest.of_kind(PartKind::Minik).count() {
             0 => String::new(),
             n => format!(", {n} minik release file{}", if n == 1 { "" } else { "s" }),
+        },
+        match manifest.of_kind(PartKind::Lab).count() {
+            0 => String::new(),
+            n => format!(", {n} lab{}", if n == 1 { "" } else { "s" }),
         }
     ));
     ctx.events.info(format!(
@@ -113,4 +118,9 @@ fn summary(ctx: &Ctx, file: &std::path::Path, loaded: &Loaded) {
         loaded.present,
         file.display()
     ));
+    for id in &loaded.labs {
+        ctx.events.info(format!(
+            "Lab {id} is ready: run it with  minik tour --lab {id}"
+        ));
+    }
 }

@@ -33,13 +33,13 @@ pub(super) async fn run(ctx: &Ctx, args: CreateArgs) -> Result<(), Error> {
     .check()?;
     let engine = engine::connect_engine(ctx).await?;
     if let Some(b) = &from_bundle {
-        super::or_interrupted(async {
-            b.load(&ctx.events, &engine.provider)
-                .await
-                .map(drop)
-                .map_err(Error::from)
-        })
-        .await?;
+        // The load watches for signals itself, to remove what it added before exiting.
+        let loaded = b.load(&ctx.events, &engine.provider).await?;
+        for id in &loaded.labs {
+            ctx.events.info(format!(
+                "Lab {id} is ready: run it with  minik tour --lab {id}"
+            ));
+        }
     }
     let opts = request.prepare(&engine, &ctx.events).await?;
     let cluster_name = opts.config.name.clone();

@@ -58,6 +58,9 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
         Command::Build(BuildCommand::NodeImage(args)) => build::node_image(&ctx, args).await,
         // Removes what it made (its namespace) when a signal comes.
         Command::Tour(args) => tour::run(&ctx, args).await,
+        // Remove the images this run loaded when a signal comes (the load watches for it).
+        Command::Bundle(BundleCommand::Load { file }) => bundle::load(&ctx, file).await,
+        Command::Bundle(BundleCommand::Fetch(args)) => bundle::fetch(&ctx, args).await,
         other => or_interrupted(run_other(&ctx, other)).await,
     }
 }

@@ -9,7 +9,7 @@ use crate::ui::{can_ask, TourGuide};
 
 fn lab(args: &TourArgs) -> Result<Lab, Error> {
     Ok(match &args.lab {
-        Some(path) => tour::read_lab(path)?,
+        Some(arg) => tour::find_lab(arg, tour::installed::dir().as_deref())?,
         None => tour::builtin(tour::DEFAULT_LAB)?,
     })
 }

@@ -10,6 +10,7 @@ pub mod check;
 pub mod command;
 mod error;
 mod fields;
+pub mod installed;
 pub mod lab;
 mod lab_check;
 pub mod lab_file;
@@ -74,6 +75,34 @@ pub fn read_lab(path: &Path) -> Result<Lab, ConfigErrors> {
         ))
     })?;
     lab_file::parse(&text, &origin)
+}
+
+/// What `--lab` names: a lab file when `arg` is one, else a lab kept from a bundle (in `labs`,
+/// see [`installed`]) or a built-in lab, by id.
+pub fn find_lab(arg: &Path, labs: Option<&Path>) -> Result<Lab, ConfigErrors> {
+    let id = arg.to_str().filter(|s| {
+        !arg.exists() && !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    });
+    let Some(id) = id else {
+        return read_lab(arg);
+    };
+    if let Some(file) = labs.map(|d| installed::path(d, id)).filter(|f| f.is_file()) {
+        return read_lab(&file);
+    }
+    if LABS.get_file(format!("{id}.yaml")).is_some() {
+        return builtin(id);
+    }
+    let mut known = vec![format!("{DEFAULT_LAB} (built-in)")];
+    known.extend(labs.map(installed::ids).unwrap_or_default());
+    Err(ConfigErrors::from(ConfigError::new(
+        id,
+        None,
+        "no lab file or lab of that name",
+        format!(
+            "name a lab file, or one of: {} (labs come with `minik bundle load`)",
+            known.join(", ")
+        ),
+    )))
 }
 
 /// The tour's language: `flag`, else the locale (`LC_ALL`, `LC_MESSAGES`, `LANG`, the first one

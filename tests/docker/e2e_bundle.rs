@@ -2,7 +2,8 @@
 //! app image is served on loopback, fetched and loaded after both images were removed, and a
 //! 3-node cluster is made from it with the app image on every node. Damaged bundles (one byte
 //! altered, the file cut short) are refused naming the part and leave no image behind, and a
-//! fetch resumes a partial download with a range request.
+//! fetch resumes a partial download with a range request. A load ended by Ctrl-C removes the
+//! images it had loaded. A bundled tour lab is kept only from a load that succeeds.
 //!
 //! The node image is a copy of the test image with a label of its own (a distinct image ID), so
 //! removing it never touches the test image other tests use.
@@ -207,6 +208,14 @@ fn small_bundle(tc: &TestCluster) -> (RemoveImages, [String; 2], PathBuf) {
         );
     }
     let file = tc.home().join("small.minik");
+    // A tour lab rides along: the built-in one under another id.
+    let basics = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/src/tour/labs/basics.yaml"
+    ))
+    .unwrap();
+    let lab = tc.home().join("day1.yaml");
+    std::fs::write(&lab, basics.replacen("id: basics", "id: day1", 1)).unwrap();
     let o = tc.minik(&[
         "bundle",
         "create",
@@ -216,6 +225,8 @@ fn small_bundle(tc: &TestCluster) -> (RemoveImages, [String; 2], PathBuf) {
         &first,
         "--image",
         &second,
+        "--lab",
+        lab.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "bundle create: {}", text(&o));
     remove(&[&first, &second]);
@@ -291,10 +302,21 @@ fn damaged_bundles_are_refused_naming_the_part_and_leave_nothing() {
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(!present(&first) && !present(&second));
 
-    // The intact file still loads.
+    // No lab was kept from the refused loads.
+    let o = tc.minik(&["tour", "--lab", "day1", "--list"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+
+    // The intact file still loads, and its lab becomes `minik tour --lab day1`.
     let o = tc.minik(&["bundle", "load", file.to_str().unwrap()]);
     assert!(o.status.success(), "{}", text(&o));
     assert!(present(&first) && present(&second));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("minik tour --lab day1"),
+        "{}",
+        text(&o)
+    );
+    let o = tc.minik(&["tour", "--lab", "day1", "--list"]);
+    assert!(o.status.success(), "{}", text(&o));
 }
 
 #[test]
@@ -325,4 +347,69 @@ fn fetch_resumes_a_partial_download() {
         "the resumed file differs"
     );
     assert!(!tc.home().join("got.minik.partial").exists());
+}
+
+#[test]
+fn an_interrupted_load_removes_what_it_loaded() {
+    let tc = TestCluster::new("e2ebundleint");
+    // A small first part, then a big one (a labelled copy of the node image: a few hundred MB
+    // to stream), so the signal lands while the second part is under way.
+    let small = format!("minik.e2e/bundle-small:{}", tc.name);
+    let big = format!("minik/node:bundle-{}", tc.name);
+    let _guard = RemoveImages(vec![small.clone(), big.clone()]);
+    build(
+        &small,
+        &format!("FROM minik.test/busybox:1.0\nRUN echo '{}' > /x\n", tc.name),
+    );
+    build(
+        &big,
+        &format!(
+            "FROM {}\nLABEL io.minik.test.bundle={}\n",
+            *TEST_IMAGE, tc.name
+        ),
+    );
+    let file = tc.home().join("int.minik");
+    let o = tc.minik(&[
+        "bundle",
+        "create",
+        "-o",
+        file.to_str().unwrap(),
+        "--node-image",
+        &small,
+        "--image",
+        &big,
+    ]);
+    assert!(o.status.success(), "bundle create: {}", text(&o));
+    remove(&[&small, &big]);
+
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_minik"));
+    cmd.args(["bundle", "load"])
+        .arg(&file)
+        .env("CI", "true")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in tc.env() {
+        cmd.env(k, v);
+    }
+    let child = cmd.spawn().expect("minik bundle load");
+    let started = Instant::now();
+    while !present(&small) {
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "the first part never loaded"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(130), "{}", text(&o));
+    assert!(
+        !present(&small) && !present(&big),
+        "an image outlived the interrupted load: {}",
+        text(&o)
+    );
 }

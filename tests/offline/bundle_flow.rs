@@ -1,7 +1,9 @@
 //! `minik bundle create` and `create --bundle`'s preparation against the shared fake engine (a
 //! TEST DOUBLE of the container engine, in memory: tests/common/fake.rs): what goes into the
 //! file for an HA config (the balancer's image only when the node image cannot run it), that
-//! the config comes back out for create, and that a damaged config is refused by name.
+//! the config comes back out for create, and that a damaged config is refused by name; that
+//! tour labs are checked when carried, kept for `minik tour --lab ID` when loaded, and refused
+//! by part name when altered.
 
 use std::io::{Read, Seek, SeekFrom, Write};
 
@@ -11,6 +13,7 @@ use minik::bundle::{self, CreateBundle, FromBundle, PartKind};
 use minik::cluster::loadbalancer::DEDICATED_IMAGE;
 use minik::events::Events;
 use minik::provider::{ExecInput, ExecOutput, Result as PResult};
+use minik::tour;
 
 use crate::common::fake::{self, ok, Script};
 
@@ -145,4 +148,126 @@ async fn create_from_a_bundle_gets_its_config_and_a_damaged_one_is_refused_by_na
         .unwrap();
     assert!(err.to_string().contains("is not present locally"), "{err}");
     assert!(!other.output.exists());
+}
+
+/// The built-in lab as an organiser's file with id `day1`.
+fn lab_file(dir: &std::path::Path) -> std::path::PathBuf {
+    let basics = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/src/tour/labs/basics.yaml"
+    ))
+    .unwrap();
+    let path = dir.join("day1.yaml");
+    std::fs::write(&path, basics.replacen("id: basics", "id: day1", 1)).unwrap();
+    path
+}
+
+fn flip_byte(file: &std::path::Path, at: u64) {
+    let mut f = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(file)
+        .unwrap();
+    let mut b = [0u8];
+    f.seek(SeekFrom::Start(at)).unwrap();
+    f.read_exact(&mut b).unwrap();
+    f.seek(SeekFrom::Start(at)).unwrap();
+    f.write_all(&[b[0] ^ 1]).unwrap();
+}
+
+#[tokio::test]
+async fn a_bundle_carries_labs_and_loading_it_makes_them_tour_labs() {
+    let dir = tempfile::tempdir().unwrap();
+    let lab = lab_file(dir.path());
+    let req = CreateBundle {
+        labs: vec![lab.clone()],
+        ..request(dir.path())
+    };
+    // Every image is present at the saved ID (the fake engine's), so loading moves no image.
+    let engine = fake::FakeEngine::<Nothing>::default();
+    let m = bundle::create(&engine, &req, &Events::silent())
+        .await
+        .unwrap();
+    let part = m.parts.iter().find(|p| p.kind == PartKind::Lab).unwrap();
+    assert_eq!(part.name, "labs/day1.yaml");
+    assert_eq!(part.size, std::fs::metadata(&lab).unwrap().len());
+    assert_eq!(part.sha256.len(), 64);
+
+    let labs = dir.path().join("state/labs");
+    let opened = bundle::Bundle::open(&req.output).await.unwrap();
+    let loaded = bundle::load_until(
+        &engine,
+        &opened,
+        &Events::silent(),
+        Some(&labs),
+        std::future::pending(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(loaded.labs, ["day1"]);
+    assert_eq!(
+        std::fs::read(labs.join("day1.yaml")).unwrap(),
+        std::fs::read(&lab).unwrap()
+    );
+    // `minik tour --lab day1` finds it by id; an unknown id names the labs there are.
+    let found = tour::find_lab(std::path::Path::new("day1"), Some(&labs)).unwrap();
+    assert_eq!(found.id, "day1");
+    let err = tour::find_lab(std::path::Path::new("day9"), Some(&labs))
+        .err()
+        .unwrap();
+    assert!(err.to_string().contains("basics (built-in), day1"), "{err}");
+
+    // One byte of the lab changed: refused naming the part, and nothing is kept.
+    let (offsets, _) = m.layout();
+    let i = m
+        .parts
+        .iter()
+        .position(|p| p.kind == PartKind::Lab)
+        .unwrap();
+    flip_byte(&req.output, offsets[i] + 512 + 40);
+    let fresh = dir.path().join("state2/labs");
+    let opened = bundle::Bundle::open(&req.output).await.unwrap();
+    let err = bundle::load_until(
+        &engine,
+        &opened,
+        &Events::silent(),
+        Some(&fresh),
+        std::future::pending(),
+    )
+    .await
+    .err()
+    .unwrap();
+    assert!(
+        err.to_string()
+            .contains("is damaged: part labs/day1.yaml was altered"),
+        "{err}"
+    );
+    assert!(!err.is_bad_input());
+    assert!(!fresh.exists(), "a lab of a damaged bundle was kept");
+}
+
+#[tokio::test]
+async fn a_bad_lab_is_refused_at_create_with_its_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let lab = lab_file(dir.path());
+    let text = std::fs::read_to_string(&lab).unwrap();
+    std::fs::write(&lab, text.replacen("namespace:", "namespcae:", 1)).unwrap();
+    let req = CreateBundle {
+        labs: vec![lab.clone()],
+        ..request(dir.path())
+    };
+    let engine = fake::FakeEngine::<Nothing>::default();
+    let err = bundle::create(&engine, &req, &Events::silent())
+        .await
+        .err()
+        .unwrap();
+    assert!(err.is_bad_input());
+    let line = text
+        .lines()
+        .position(|l| l.starts_with("namespace:"))
+        .unwrap()
+        + 1;
+    let shown = minik::error::Error::from(err).to_string();
+    assert!(shown.contains(&format!("day1.yaml:{line}:1")), "{shown}");
+    assert!(!req.output.exists());
 }
