@@ -9,7 +9,7 @@ use dialoguer::theme::ColorfulTheme;
 use dialoguer::{Confirm, Input, Select};
 
 use crate::cluster::init::{
-    parse_ports, ports_text, render, Answers, Given, Offer, Reply, MOUNT_CONTAINER_PATH,
+    folder, parse_ports, ports_text, render, Answers, Given, Offer, Reply, MOUNT_CONTAINER_PATH,
 };
 use crate::error::Error;
 
@@ -180,16 +180,6 @@ fn none_or(s: &str, check: impl Fn(&str) -> Result<(), String>) -> Result<(), St
         Ok(())
     } else {
         check(s)
-    }
-}
-
-/// An existing folder, made absolute (node mounts need absolute paths).
-pub fn folder(s: &str) -> Result<PathBuf, String> {
-    let p = std::path::absolute(s.trim()).map_err(|e| format!("{s}: {e}"))?;
-    if p.is_dir() {
-        Ok(p)
-    } else {
-        Err(format!("{} is not a folder on this machine", p.display()))
     }
 }
 

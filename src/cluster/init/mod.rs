@@ -3,10 +3,12 @@
 //! machine can hold comes from the doctor's own rules ([`crate::platform::most_nodes`]); the
 //! file is minik's `minik.dev/v1alpha1` format, which `minik create --config` reads.
 
+mod flags;
 mod flow;
 mod render;
 mod versions;
 
+pub use flags::{folder, offer, write, Flags};
 pub use flow::{look, Given, Look, Offer, Reply};
 pub use render::render;
 pub use versions::{version_choices, LocalImage, VersionChoice};
