@@ -23,7 +23,7 @@ pub use for_create::FromBundle;
 pub use format::{Manifest, Part, PartKind};
 pub use load::{load, load_until, Loaded};
 pub use read::{Bundle, Verifier};
-pub use serve::{lan_address, serve, verify};
+pub use serve::{advertised_url, lan_address, serve, verify};
 
 use std::path::Path;
 

@@ -120,6 +120,19 @@ pub fn lan_address() -> Option<IpAddr> {
     (!ip.is_unspecified() && !ip.is_loopback()).then_some(ip)
 }
 
+/// The address to tell the room: this machine's LAN address when listening on every address,
+/// else the address it listens on.
+pub fn advertised_url(bound: SocketAddr) -> String {
+    if bound.ip().is_unspecified() {
+        match lan_address() {
+            Some(ip) => format!("http://{}", SocketAddr::new(ip, bound.port())),
+            None => format!("http://THIS-LAPTOP'S-ADDRESS:{}", bound.port()),
+        }
+    } else {
+        format!("http://{bound}")
+    }
+}
+
 async fn index(State(bundle): State<Arc<Bundle>>, headers: HeaderMap) -> Html<String> {
     let host = headers
         .get(header::HOST)

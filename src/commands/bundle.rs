@@ -1,9 +1,12 @@
 //! `minik bundle create|load|serve|fetch`: flags in, one library call, a summary out.
 
+use std::path::{Path, PathBuf};
+
 use super::{engine, Ctx};
-use crate::bundle::{self, Bundle, CreateBundle, Loaded, PartKind};
+use crate::bundle::{self, Bundle, CreateBundle, Loaded};
 use crate::cli::{BundleCreateArgs, BundleFetchArgs, BundleServeArgs};
 use crate::error::Error;
+use crate::ui::{bundle_loaded, bundle_serving, bundle_written};
 
 pub(super) async fn create(ctx: &Ctx, args: BundleCreateArgs) -> Result<(), Error> {
     let provider = engine::connect(ctx).await?;
@@ -17,39 +20,15 @@ pub(super) async fn create(ctx: &Ctx, args: BundleCreateArgs) -> Result<(), Erro
         labs: args.labs,
     };
     let manifest = bundle::create(&provider, &request, &ctx.events).await?;
-    let size = manifest.file_size();
-    let images: Vec<&str> = manifest
-        .parts
-        .iter()
-        .flat_map(|p| p.images.iter().map(String::as_str))
-        .collect();
+    let file = request.output.display();
+    ctx.events.info(bundle_written(&request.output, &manifest));
     ctx.events.info(format!(
-        "Wrote {} ({:.1} MB): {}{}{}{}",
-        request.output.display(),
-        size as f64 / 1e6,
-        images.join(", "),
-        if manifest.config().is_some() {
-            ", the config"
-        } else {
-            ""
-        },
-        match manifest.of_kind(PartKind::Minik).count() {
-            0 => String::new(),
-            n => format!(", {n} minik release file{}", if n == 1 { "" } else { "s" }),
-        },
-        match manifest.of_kind(PartKind::Lab).count() {
-            0 => String::new(),
-            n => format!(", {n} lab{}", if n == 1 { "" } else { "s" }),
-        }
-    ));
-    ctx.events.info(format!(
-        "Serve it to the room with:  minik bundle serve {}",
-        request.output.display()
+        "Serve it to the room with:  minik bundle serve {file}"
     ));
     Ok(())
 }
 
-pub(super) async fn load(ctx: &Ctx, file: std::path::PathBuf) -> Result<(), Error> {
+pub(super) async fn load(ctx: &Ctx, file: PathBuf) -> Result<(), Error> {
     // A file that is not a bundle is refused before the engine is contacted.
     let bundle = Bundle::open(&file).await?;
     let provider = engine::connect(ctx).await?;
@@ -63,20 +42,8 @@ pub(super) async fn serve(ctx: &Ctx, args: BundleServeArgs) -> Result<(), Error>
     let address = std::net::SocketAddr::new(args.address, args.port);
     let events = ctx.events.clone();
     bundle::serve(bundle, address, &ctx.events, move |bound| {
-        let shown = if bound.ip().is_unspecified() {
-            match bundle::lan_address() {
-                Some(ip) => format!("http://{}", std::net::SocketAddr::new(ip, bound.port())),
-                None => format!("http://THIS-LAPTOP'S-ADDRESS:{}", bound.port()),
-            }
-        } else {
-            format!("http://{bound}")
-        };
-        events.info(format!(
-            "Serving {} on {bound}; attendees open {shown} in a browser, or run:\n\n    \
-             minik bundle fetch {shown} && minik create --bundle bundle.minik\n\n\
-             Stop with Ctrl-C.",
-            args.file.display()
-        ));
+        let shown = bundle::advertised_url(bound);
+        events.info(bundle_serving(&args.file, bound, &shown));
     })
     .await?;
     Ok(())
@@ -89,15 +56,10 @@ pub(super) async fn fetch(ctx: &Ctx, args: BundleFetchArgs) -> Result<(), Error>
     } else {
         Some(engine::connect(ctx).await?)
     };
-    let loaded = bundle::fetch_and_load(
-        provider
-            .as_ref()
-            .map(|p| p as &dyn crate::provider::Provider),
-        &args.url,
-        &args.output,
-        &ctx.events,
-    )
-    .await?;
+    let provider = provider
+        .as_ref()
+        .map(|p| p as &dyn crate::provider::Provider);
+    let loaded = bundle::fetch_and_load(provider, &args.url, &args.output, &ctx.events).await?;
     match loaded {
         Some(l) => summary(ctx, &args.output, &l),
         None => ctx.events.info(format!(
@@ -108,19 +70,8 @@ pub(super) async fn fetch(ctx: &Ctx, args: BundleFetchArgs) -> Result<(), Error>
     Ok(())
 }
 
-fn summary(ctx: &Ctx, file: &std::path::Path, loaded: &Loaded) {
-    ctx.events.info(format!(
-        "Loaded {}: {} image{} loaded, {} already present. Make a cluster with:  minik create \
-         --bundle {}",
-        file.display(),
-        loaded.loaded,
-        if loaded.loaded == 1 { "" } else { "s" },
-        loaded.present,
-        file.display()
-    ));
-    for id in &loaded.labs {
-        ctx.events.info(format!(
-            "Lab {id} is ready: run it with  minik tour --lab {id}"
-        ));
+fn summary(ctx: &Ctx, file: &Path, loaded: &Loaded) {
+    for line in bundle_loaded(file, loaded) {
+        ctx.events.info(line);
     }
 }

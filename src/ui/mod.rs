@@ -2,6 +2,7 @@
 //! tables and doctor rows. stdout carries data (tables, JSON, kubeconfigs); stderr carries
 //! progress and errors. Colours come from [`style`], on `console`.
 
+mod bundle;
 mod doctor;
 mod error;
 pub mod init;
@@ -11,6 +12,7 @@ mod table;
 mod tour;
 mod workshop;
 
+pub use bundle::{bundle_loaded, bundle_serving, bundle_written};
 pub use doctor::doctor_text;
 pub use error::render_error;
 pub use status::Terminal;
