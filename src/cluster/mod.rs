@@ -4,6 +4,7 @@
 pub mod control_plane;
 pub mod create;
 pub mod delete;
+pub mod doctor;
 pub mod engine;
 mod error;
 pub mod handout;

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::engine::{ConnectFailure, Engine};
+use super::init::PublishPort;
 use crate::config::{host_port_in_use, Protocol};
 use crate::error::Error;
 use crate::platform::checks::workshop::{
@@ -92,6 +93,56 @@ pub async fn report(
     let checks = workshop_checks(&env, &request.plan, &facts);
     let m = machine(&engine.host, env.flavour.label(), &env.endpoint.host);
     Ok(finish(request.plan, m, checks))
+}
+
+/// The planned cluster: the workshop's config file when given, else the flags (`ports` as
+/// `minik init --port` takes them; none means 80 and 443 on 127.0.0.1).
+pub fn plan(
+    config: Option<&Path>,
+    nodes: u32,
+    control_planes: u32,
+    ports: &[String],
+) -> Result<WorkshopPlan, Error> {
+    if let Some(path) = config {
+        let loaded = crate::config::LoadedConfig::read(path)?;
+        loaded.validate()?;
+        return Ok(plan_of_config(&loaded.config));
+    }
+    let ports = if ports.is_empty() {
+        vec![PublishPort::same(80), PublishPort::same(443)]
+    } else {
+        ports
+            .iter()
+            .map(|p| p.parse::<PublishPort>())
+            .collect::<Result<_, _>>()
+            .map_err(|e| Error::usage(e, "for example: --port 80 --port 443"))?
+    };
+    let control_planes = control_planes.max(1);
+    Ok(WorkshopPlan {
+        nodes: nodes.max(control_planes) as usize,
+        control_planes: control_planes as usize,
+        ports: ports
+            .into_iter()
+            .map(|p| PlannedPort {
+                address: p.listen,
+                port: p.host,
+            })
+            .collect(),
+    })
+}
+
+/// A failure unless the report says this laptop is ready.
+pub fn verdict(report: &WorkshopReport) -> Result<(), Error> {
+    if report.ready {
+        return Ok(());
+    }
+    Err(Error::Failed {
+        message: "this laptop is not ready for the workshop".into(),
+        hint: Some(
+            "fix each FAIL item as its fix line says, then run `minik doctor --workshop` again"
+                .into(),
+        ),
+    })
 }
 
 /// The plan a workshop's config file describes: its nodes, and every fixed host port it

@@ -1,0 +1,47 @@
+//! `minik doctor`: every check for this machine and its engine, and the verdict on them (a
+//! failed row fails the command), so the command only prints. `--workshop`'s pass/fail report
+//! is [`super::workshop`].
+
+use super::engine::{ConnectFailure, Engine};
+use super::workshop;
+use crate::error::Error;
+use crate::platform::{self, Check, Request, Status};
+
+/// Every check, for a cluster of `nodes`. Privileged mode is probed with `image`, else with a
+/// node image already here, if there is one; `found` is the outcome of connecting to the engine.
+pub async fn checks(
+    found: Result<Engine, ConnectFailure>,
+    image: Option<String>,
+    nodes: u32,
+) -> Result<Vec<Check>, Error> {
+    Ok(match found {
+        Err(f) => platform::checks_unreachable(&f.resolution, &f.host, &f.error),
+        Ok(engine) => {
+            let image = match image {
+                Some(i) => Some(i),
+                None => workshop::local_node_images(&engine.provider)
+                    .await?
+                    .into_iter()
+                    .next(),
+            };
+            let env = engine.environment(image.as_deref()).await?;
+            platform::checks(&env, &Request::new(nodes as usize))
+        }
+    })
+}
+
+/// A failure naming the failed checks, when one would stop a cluster being made.
+pub fn verdict(checks: &[Check]) -> Result<(), Error> {
+    if !platform::is_blocking(checks) {
+        return Ok(());
+    }
+    let failed: Vec<&str> = checks
+        .iter()
+        .filter(|c| c.status == Status::Fail)
+        .map(|c| c.title.as_str())
+        .collect();
+    Err(Error::Failed {
+        message: format!("{} check(s) failed: {}", failed.len(), failed.join(", ")),
+        hint: Some("each failed row above says how to fix it".into()),
+    })
+}
