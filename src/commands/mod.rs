@@ -5,6 +5,7 @@ mod build;
 mod bundle;
 mod create;
 mod delete;
+mod dispatch;
 mod doctor;
 mod engine;
 mod get;
@@ -22,9 +23,7 @@ pub(crate) use output::{json, out};
 
 use std::sync::Arc;
 
-use crate::cli::{
-    BuildCommand, BundleCommand, Cli, Command, ExportCommand, GetCommand, LoadCommand, NodeCommand,
-};
+use crate::cli::{BuildCommand, BundleCommand, Cli, Command, NodeCommand};
 use crate::error::Error;
 use crate::events::Events;
 use crate::ui::{Mode, Terminal};
@@ -61,7 +60,7 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
         // Remove the images this run loaded when a signal comes (the load watches for it).
         Command::Bundle(BundleCommand::Load { file }) => bundle::load(&ctx, file).await,
         Command::Bundle(BundleCommand::Fetch(args)) => bundle::fetch(&ctx, args).await,
-        other => or_interrupted(run_other(&ctx, other)).await,
+        other => or_interrupted(dispatch::run_other(&ctx, other)).await,
     }
 }
 
@@ -81,47 +80,5 @@ async fn or_interrupted(
         biased;
         s = crate::signals::interrupted() => Err(Error::Interrupted(s)),
         r = work => r,
-    }
-}
-
-async fn run_other(ctx: &Ctx, command: Command) -> Result<(), Error> {
-    match command {
-        Command::Create(args) => create::run(ctx, args).await,
-        Command::Init(args) => init::run(ctx, args).await,
-        Command::Delete(args) => delete::run(ctx, args).await,
-        Command::Stop(args) => lifecycle::stop(ctx, args).await,
-        Command::Start(args) => lifecycle::start(ctx, args).await,
-        Command::Export(ExportCommand::Logs { dir, cluster }) => {
-            logs::export(ctx, &cluster.name, dir).await
-        }
-        Command::Get(GetCommand::Clusters(out)) => get::clusters(ctx, out).await,
-        Command::Get(GetCommand::Nodes { cluster, out }) => {
-            get::nodes(ctx, &cluster.name, out).await
-        }
-        Command::Get(GetCommand::ClusterConfig { cluster }) => {
-            get::cluster_config(ctx, &cluster.name).await
-        }
-        Command::Get(GetCommand::Kubeconfig {
-            cluster,
-            internal,
-            server,
-        }) => get::kubeconfig(ctx, &cluster.name, internal, server.as_deref()).await,
-        Command::Export(ExportCommand::Kubeconfig {
-            cluster,
-            kubeconfig,
-        }) => get::export_kubeconfig(ctx, &cluster.name, kubeconfig.as_deref()).await,
-        Command::Build(BuildCommand::NodeImage(args)) => build::node_image(ctx, args).await,
-        Command::Node(NodeCommand::Add(args)) => node::add(ctx, args).await,
-        Command::Node(NodeCommand::Delete(args)) => node::delete(ctx, args).await,
-        Command::Load(LoadCommand::DockerImage(args)) => load::docker_image(ctx, args).await,
-        Command::Load(LoadCommand::ImageArchive(args)) => load::image_archive(ctx, args).await,
-        Command::Bundle(BundleCommand::Create(args)) => bundle::create(ctx, args).await,
-        Command::Bundle(BundleCommand::Load { file }) => bundle::load(ctx, file).await,
-        Command::Bundle(BundleCommand::Serve(args)) => bundle::serve(ctx, args).await,
-        Command::Bundle(BundleCommand::Fetch(args)) => bundle::fetch(ctx, args).await,
-        Command::Doctor(args) => doctor::run(ctx, args).await,
-        Command::Tour(args) => tour::run(ctx, args).await,
-        Command::Version(out) => version::run(out),
-        Command::Completion { shell } => output::completion(shell),
     }
 }
