@@ -5,7 +5,7 @@ use super::{engine, json, out, Ctx};
 use crate::cli::{LangArg, OutputFormat, TourArgs};
 use crate::error::Error;
 use crate::tour::{self, Lab, Lang, Options, Summary, Tour};
-use crate::ui::{can_ask, TourGuide};
+use crate::ui::{can_ask, steps_text, TourGuide};
 
 fn lab(args: &TourArgs) -> Result<Lab, Error> {
     Ok(match &args.lab {
@@ -14,40 +14,12 @@ fn lab(args: &TourArgs) -> Result<Lab, Error> {
     })
 }
 
-#[derive(serde::Serialize)]
-struct Listed {
-    id: String,
-    title: String,
-    command: Option<String>,
-    #[serde(rename = "needsWorkers")]
-    needs_workers: u32,
-}
-
 fn list(lab: &Lab, lang: Lang, format: OutputFormat) -> Result<(), Error> {
-    let steps: Vec<Listed> = lab
-        .steps
-        .iter()
-        .map(|s| Listed {
-            id: s.id.clone(),
-            title: s.title.get(lang).to_string(),
-            command: s
-                .command
-                .as_ref()
-                .map(|c| tour::command::display(&c.0, None)),
-            needs_workers: s.needs_workers,
-        })
-        .collect();
-    if format == OutputFormat::Json {
-        return json(&steps);
+    let steps = lab.listing(lang);
+    match format {
+        OutputFormat::Json => json(&steps),
+        OutputFormat::Text => out(&steps_text(lab.title.get(lang), &steps)),
     }
-    let mut text = format!("{}\n", lab.title.get(lang));
-    for (i, s) in steps.iter().enumerate() {
-        text.push_str(&format!("{:>3}. {:<14} {}\n", i + 1, s.id, s.title));
-        if let Some(c) = &s.command {
-            text.push_str(&format!("{:>20}{c}\n", ""));
-        }
-    }
-    out(&text)
 }
 
 pub(super) async fn run(ctx: &Ctx, args: TourArgs) -> Result<(), Error> {

@@ -175,6 +175,34 @@ pub struct Lab {
     pub steps: Vec<Step>,
 }
 
+/// One step as `minik tour --list` shows it (and prints it as JSON).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ListedStep {
+    pub id: String,
+    pub title: String,
+    pub command: Option<String>,
+    #[serde(rename = "needsWorkers")]
+    pub needs_workers: u32,
+}
+
+impl Lab {
+    /// Every step in `lang`, with the command it runs as a person would type it.
+    pub fn listing(&self, lang: Lang) -> Vec<ListedStep> {
+        self.steps
+            .iter()
+            .map(|s| ListedStep {
+                id: s.id.clone(),
+                title: s.title.get(lang).to_string(),
+                command: s
+                    .command
+                    .as_ref()
+                    .map(|c| crate::tour::command::display(&c.0, None)),
+                needs_workers: s.needs_workers,
+            })
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

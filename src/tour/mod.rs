@@ -26,7 +26,7 @@ use include_dir::{include_dir, Dir};
 
 pub use access::{Access, ClusterAccess};
 pub use error::TourError;
-pub use lab::{Lab, Lang};
+pub use lab::{Lab, Lang, ListedStep};
 pub use messages::{of as messages, Messages};
 pub use run::{check_skips, Choice, Guide, Options, Presented, Summary, Tour};
 pub use step::{Status, StepReport};

@@ -18,7 +18,7 @@ pub use error::render_error;
 pub use status::Terminal;
 pub use style::Paint;
 pub use table::{clusters_table, nodes_table, table};
-pub use tour::{can_ask, TourGuide};
+pub use tour::{can_ask, steps_text, TourGuide};
 pub use workshop::workshop_text;
 
 use std::io::IsTerminal;

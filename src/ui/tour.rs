@@ -6,7 +6,7 @@ use std::io::{IsTerminal, Write};
 
 use super::style::Paint;
 use crate::text::clean_line;
-use crate::tour::{Choice, Guide, Messages, Presented, Status, StepReport, Summary};
+use crate::tour::{Choice, Guide, ListedStep, Messages, Presented, Status, StepReport, Summary};
 
 pub struct TourGuide {
     m: &'static Messages,
@@ -18,6 +18,18 @@ pub struct TourGuide {
 /// Can the tour ask questions (both ends a terminal)?
 pub fn can_ask() -> bool {
     std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
+}
+
+/// `minik tour --list`: the lab's title, then each step numbered, with its command under it.
+pub fn steps_text(title: &str, steps: &[ListedStep]) -> String {
+    let mut text = format!("{title}\n");
+    for (i, s) in steps.iter().enumerate() {
+        text.push_str(&format!("{:>3}. {:<14} {}\n", i + 1, s.id, s.title));
+        if let Some(c) = &s.command {
+            text.push_str(&format!("{:>20}{c}\n", ""));
+        }
+    }
+    text
 }
 
 impl TourGuide {
