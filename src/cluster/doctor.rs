@@ -45,3 +45,26 @@ pub fn verdict(checks: &[Check]) -> Result<(), Error> {
         hint: Some("each failed row above says how to fix it".into()),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::EXIT_FAILURE;
+
+    fn check(title: &str, status: Status) -> Check {
+        crate::platform::checks::row("x", title, status, "", "", None)
+    }
+
+    #[test]
+    fn only_a_failed_check_fails_the_command() {
+        assert!(verdict(&[check("Memory", Status::Ok), check("Disk", Status::Warn)]).is_ok());
+        let e = verdict(&[
+            check("Memory", Status::Fail),
+            check("Disk", Status::Ok),
+            check("inotify", Status::Fail),
+        ])
+        .unwrap_err();
+        assert_eq!(e.exit_code(), EXIT_FAILURE);
+        assert_eq!(e.to_string(), "2 check(s) failed: Memory, inotify");
+    }
+}

@@ -263,6 +263,19 @@ mod tests {
     use crate::cluster::init::{to_config, Answers, PublishPort};
 
     #[test]
+    fn flags_plan_80_and_443_and_fit_the_control_planes() {
+        let p = plan(None, 1, 3, &[]).unwrap();
+        assert_eq!((p.nodes, p.control_planes), (3, 3));
+        let ports: Vec<u16> = p.ports.iter().map(|p| p.port).collect();
+        assert_eq!(ports, vec![80, 443]);
+        let p = plan(None, 2, 0, &["8080:80".into()]).unwrap();
+        assert_eq!((p.nodes, p.control_planes), (2, 1));
+        assert_eq!(p.ports[0].port, 8080);
+        let e = plan(None, 1, 1, &["x".into()]).unwrap_err();
+        assert_eq!(e.exit_code(), crate::error::EXIT_USAGE);
+    }
+
+    #[test]
     fn a_config_file_is_the_plan() {
         let mut config = to_config(&Answers {
             name: "lab".into(),

@@ -62,3 +62,36 @@ pub fn bundle_serving(file: &Path, bound: SocketAddr, shown: &str) -> String {
         file.display()
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_load_names_the_next_commands() {
+        let loaded = Loaded {
+            labs: vec!["day1".into()],
+            loaded: 1,
+            present: 2,
+            ..Loaded::default()
+        };
+        let lines = bundle_loaded(Path::new("b.minik"), &loaded);
+        assert_eq!(
+            lines,
+            vec![
+                "Loaded b.minik: 1 image loaded, 2 already present. Make a cluster with:  minik \
+                 create --bundle b.minik",
+                "Lab day1 is ready: run it with  minik tour --lab day1",
+            ]
+        );
+        let serving = bundle_serving(
+            Path::new("b.minik"),
+            "0.0.0.0:8370".parse().unwrap(),
+            "http://10.0.0.2:8370",
+        );
+        assert!(
+            serving.contains("minik bundle fetch http://10.0.0.2:8370 && minik create"),
+            "{serving}"
+        );
+    }
+}

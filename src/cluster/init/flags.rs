@@ -177,3 +177,101 @@ pub fn write(reply: &Reply, force: bool) -> Result<(), Error> {
     tmp.persist(out).map_err(|e| failed(e.error))?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::EXIT_USAGE;
+
+    fn usage_message(f: Flags) -> String {
+        let e = f.given().unwrap_err();
+        assert_eq!(e.exit_code(), EXIT_USAGE, "{e}");
+        e.to_string()
+    }
+
+    #[test]
+    fn flags_become_answers() {
+        let g = Flags {
+            nodes: Some(3),
+            image: Some("minik/node:x".into()),
+            no_ports: true,
+            no_create: true,
+            ..Flags::default()
+        }
+        .given()
+        .unwrap();
+        assert_eq!(g.nodes, Some(3));
+        assert_eq!(g.image, Some(Some("minik/node:x".into())));
+        assert_eq!(g.ports, Some(Vec::new()));
+        assert_eq!(g.create, Some(false));
+        let g = Flags::default().given().unwrap();
+        assert_eq!((g.ports, g.create, g.mount), (None, None, None));
+    }
+
+    #[test]
+    fn bad_flags_are_bad_input() {
+        let name = usage_message(Flags {
+            name: Some("Not A Name".into()),
+            ..Flags::default()
+        });
+        assert!(!name.is_empty());
+        let fit = usage_message(Flags {
+            nodes: Some(2),
+            control_planes: Some(3),
+            ..Flags::default()
+        });
+        assert!(
+            fit.contains("--control-planes 3 does not fit in --nodes 2"),
+            "{fit}"
+        );
+        let range = usage_message(Flags {
+            nodes: Some(0),
+            ..Flags::default()
+        });
+        assert!(range.contains("--nodes 0 is out of range"), "{range}");
+        let port = usage_message(Flags {
+            ports: vec!["eighty".into()],
+            ..Flags::default()
+        });
+        assert!(port.contains("is not a port to publish"), "{port}");
+        let mount = usage_message(Flags {
+            mount: Some("/no/such/folder/here".into()),
+            ..Flags::default()
+        });
+        assert!(mount.contains("is not a folder"), "{mount}");
+    }
+
+    #[test]
+    fn a_version_picks_a_local_image_first() {
+        let local = vec![LocalImage {
+            reference: "mine/node:v1.36.1".into(),
+            version: Some("v1.36.1".into()),
+        }];
+        let flags = Flags {
+            kubernetes_version: Some("1.36.1".into()),
+            ..Flags::default()
+        };
+        let g = flags.given_on(flags.given().unwrap(), &local).unwrap();
+        assert_eq!(g.image, Some(Some("mine/node:v1.36.1".into())));
+        let bad = Flags {
+            kubernetes_version: Some("soon".into()),
+            ..Flags::default()
+        };
+        let e = bad.given_on(Given::default(), &local).unwrap_err();
+        assert_eq!(e.exit_code(), EXIT_USAGE);
+    }
+
+    #[test]
+    fn the_file_is_not_replaced_without_force() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("minik.yaml");
+        std::fs::write(&out, "old").unwrap();
+        let e = Flags {
+            output: Some(out.clone()),
+            ..Flags::default()
+        }
+        .given()
+        .unwrap_err();
+        assert!(e.to_string().contains("exists"), "{e}");
+    }
+}
