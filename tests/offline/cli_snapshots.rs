@@ -10,15 +10,16 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 /// An engine that cannot exist: a case that reached the engine would show exit 3 in its file.
-const NOWHERE: &str = "unix:///nonexistent/minik-test.sock";
+pub(crate) const NOWHERE: &str = "unix:///nonexistent/minik-test.sock";
 
 fn golden_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/cli")
 }
 
 /// Run minik in the repository root with a private HOME, no engine settings, no terminal and a
-/// fixed width (clap wraps help to $COLUMNS), and render what it did.
-fn run(args: &[&str]) -> (Option<i32>, String) {
+/// fixed width (clap wraps help to $COLUMNS), English (the tour follows the locale), and render
+/// what it did. The other offline snapshot tests run minik through this too.
+pub(crate) fn run(args: &[&str]) -> (Option<i32>, String) {
     let home = tempfile::tempdir().unwrap();
     let o = Command::new(env!("CARGO_BIN_EXE_minik"))
         .args(args)
@@ -28,6 +29,9 @@ fn run(args: &[&str]) -> (Option<i32>, String) {
         .env("CI", "true")
         .env("COLUMNS", "100")
         .env("NO_COLOR", "1")
+        .env("LANG", "C.UTF-8")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
         .env_remove("DOCKER_HOST")
         .env_remove("DOCKER_CONTEXT")
         .env_remove("MINIK_CLUSTER_NAME")

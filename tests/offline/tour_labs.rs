@@ -4,35 +4,9 @@
 //! `MINIK_UPDATE_GOLDEN=1 cargo test --test offline tour_labs` rewrites them for review.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
-const NOWHERE: &str = "unix:///nonexistent/minik-test.sock";
-
-fn run(args: &[&str]) -> (Option<i32>, String) {
-    let home = tempfile::tempdir().unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_minik"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("HOME", home.path())
-        .env("CI", "true")
-        .env("NO_COLOR", "1")
-        .env("LANG", "C.UTF-8")
-        .env_remove("LC_ALL")
-        .env_remove("LC_MESSAGES")
-        .env_remove("DOCKER_HOST")
-        .env_remove("MINIK_CLUSTER_NAME")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run minik");
-    let text = format!(
-        "$ minik {}\nexit: {}\n--- stdout\n{}--- stderr\n{}",
-        args.join(" "),
-        o.status.code().map_or("signal".into(), |c| c.to_string()),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    (o.status.code(), text)
-}
+use crate::cli_snapshots::{run, NOWHERE};
 
 fn golden(name: &str, actual: &str) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/golden/tour/{name}.txt"));
