@@ -67,6 +67,25 @@ fn remove(images: &[&str]) {
 }
 
 /// Start `minik bundle serve FILE` on a free loopback port; its URL once it answers.
+/// `minik bundle create -o FILE --node-image NODE --image APP [extra]`, which must succeed; then
+/// both images leave the engine, so only the bundle can bring them back.
+fn bundle_without_images(tc: &TestCluster, file: &Path, node: &str, app: &str, extra: &[&str]) {
+    let mut args = vec![
+        "bundle",
+        "create",
+        "-o",
+        file.to_str().unwrap(),
+        "--node-image",
+        node,
+        "--image",
+        app,
+    ];
+    args.extend_from_slice(extra);
+    let o = tc.minik(&args);
+    assert!(o.status.success(), "bundle create: {}", text(&o));
+    remove(&[node, app]);
+}
+
 fn serve(tc: &TestCluster, file: &Path) -> (Server, String) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -136,18 +155,7 @@ fn a_served_bundle_makes_a_three_node_cluster_with_no_image_present() {
     let room = tc.home().join("room");
     std::fs::create_dir(&room).unwrap();
     let bundle = room.join("room.minik");
-    let o = tc.minik(&[
-        "bundle",
-        "create",
-        "-o",
-        bundle.to_str().unwrap(),
-        "--node-image",
-        &node_image,
-        "--image",
-        &app,
-    ]);
-    assert!(o.status.success(), "bundle create: {}", text(&o));
-    remove(&[&node_image, &app]);
+    bundle_without_images(&tc, &bundle, &node_image, &app, &[]);
 
     let (_server, url) = serve(&tc, &bundle);
     let port: u16 = url.rsplit(':').next().unwrap().parse().unwrap();
@@ -216,20 +224,13 @@ fn small_bundle(tc: &TestCluster) -> (RemoveImages, [String; 2], PathBuf) {
     .unwrap();
     let lab = tc.home().join("day1.yaml");
     std::fs::write(&lab, basics.replacen("id: basics", "id: day1", 1)).unwrap();
-    let o = tc.minik(&[
-        "bundle",
-        "create",
-        "-o",
-        file.to_str().unwrap(),
-        "--node-image",
+    bundle_without_images(
+        tc,
+        &file,
         &first,
-        "--image",
         &second,
-        "--lab",
-        lab.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "bundle create: {}", text(&o));
-    remove(&[&first, &second]);
+        &["--lab", lab.to_str().unwrap()],
+    );
     (guard, [first, second], file)
 }
 
@@ -369,18 +370,7 @@ fn an_interrupted_load_removes_what_it_loaded() {
         ),
     );
     let file = tc.home().join("int.minik");
-    let o = tc.minik(&[
-        "bundle",
-        "create",
-        "-o",
-        file.to_str().unwrap(),
-        "--node-image",
-        &small,
-        "--image",
-        &big,
-    ]);
-    assert!(o.status.success(), "bundle create: {}", text(&o));
-    remove(&[&small, &big]);
+    bundle_without_images(&tc, &file, &small, &big, &[]);
 
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_minik"));
     cmd.args(["bundle", "load"])
