@@ -1,7 +1,8 @@
 //! End to end: SIGTERM and SIGHUP (a cancelled CI job, a closed terminal) at random moments of a
 //! 3-node create clean up as Ctrl-C does: nothing labelled for the cluster remains, no kubeconfig
-//! entry is written, and minik exits 128 + the signal's number. Some trials send a second signal
-//! during the cleanup, which must not cut it short.
+//! entry is written, no privileged-mode probe container is left, and minik exits 128 + the
+//! signal's number. Some trials send a second signal during the cleanup, which must not cut it
+//! short.
 #![cfg(unix)]
 // The seed and each trial are printed so a failing run can be replayed.
 #![allow(clippy::print_stderr)]
@@ -56,6 +57,20 @@ fn other_leftovers(cluster: &str) -> String {
     found
 }
 
+/// The privileged-mode probe container of minik process `pid`, if the engine still has it.
+fn probe_leftover(pid: u32) -> String {
+    let o = Command::new("docker")
+        .args([
+            "ps",
+            "-aq",
+            "--filter",
+            &format!("name=^minik-probe-{pid}$"),
+        ])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&o.stdout).trim().to_string()
+}
+
 fn kill(pid: u32, signal: &str) {
     let sent = Command::new("kill")
         .args([&format!("-{signal}"), &pid.to_string()])
@@ -94,6 +109,7 @@ fn trials(signal: &str, code: i32, count: usize, rng: &mut Rng, duration: &mut f
                 .status()
                 .is_ok_and(|s| s.success());
         }
+        let pid = child.id();
         let out = child.wait_with_output().unwrap();
         let elapsed = started.elapsed().as_secs_f64();
         let log = text(&out);
@@ -124,6 +140,8 @@ fn trials(signal: &str, code: i32, count: usize, rng: &mut Rng, duration: &mut f
             "containers left after {signal}: {log}"
         );
         assert_eq!(other_leftovers(&name), "", "volumes/networks left: {log}");
+        // The privileged-mode probe runs early in create, under no cluster label of its own.
+        assert_eq!(probe_leftover(pid), "", "probe container left: {log}");
         let entry = std::fs::read_to_string(&kubeconfig).unwrap_or_default();
         assert!(
             !entry.contains(&name),

@@ -5,23 +5,81 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use bollard::models::{ContainerCreateBody, HostConfig};
-use bollard::query_parameters::{CreateContainerOptions, LogsOptions, RemoveContainerOptions};
+use bollard::query_parameters::{
+    CreateContainerOptions, ListContainersOptions, LogsOptions, RemoveContainerOptions,
+};
 use futures_util::StreamExt;
 
 use super::{api_error, describe, DockerProvider};
 use crate::provider::{NodeState, Provider, ProviderError, Result};
 
+/// Marks the probe's container, so one left behind can be found and removed.
+const LABEL_PROBE: &str = "io.minik.probe";
+
 /// Does the engine let us run `--privileged` containers? Some refuse because their own
 /// capability bounding set is smaller than what privileged mode asks for (hardened CI,
 /// some rootless setups): runc then fails with "unable to apply caps".
 pub(super) async fn probe_privileged(p: &DockerProvider, image: &str) -> Result<bool> {
+    remove_stale_probes(p).await;
+    // Spawned, so the probe runs to its end (its container removed) even when the caller stops
+    // waiting for it: a Ctrl-C during `minik create` would otherwise leave the container behind.
+    let (p, image) = (p.clone(), image.to_string());
+    tokio::spawn(async move { probe(&p, &image).await })
+        .await
+        .map_err(|e| ProviderError::Api {
+            call: EngineCall::ContainerStart,
+            target: "the privileged-mode probe".into(),
+            message: e.to_string(),
+        })?
+}
+
+/// A probe lives for a second or two; one older than this was left by a minik that was killed
+/// outright (SIGKILL, power loss), and nothing else would ever remove it.
+const STALE_PROBE_SECS: i64 = 120;
+
+fn is_stale(created_unix: i64, now_unix: i64) -> bool {
+    now_unix - created_unix > STALE_PROBE_SECS
+}
+
+/// Remove probe containers that a killed minik left behind. Best effort: a probe that cannot be
+/// listed or removed is no reason to refuse the user's command.
+async fn remove_stale_probes(p: &DockerProvider) {
+    let opts = ListContainersOptions {
+        all: true,
+        filters: Some(HashMap::from([(
+            "label".to_string(),
+            vec![format!("{LABEL_PROBE}=true")],
+        )])),
+        ..Default::default()
+    };
+    let Ok(list) = p.client().list_containers(Some(opts)).await else {
+        return;
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    for c in list {
+        if let (Some(id), Some(created)) = (c.id, c.created) {
+            if is_stale(created, now) {
+                let opts = RemoveContainerOptions {
+                    force: true,
+                    v: true,
+                    ..Default::default()
+                };
+                let _ = p.client().remove_container(&id, Some(opts)).await;
+            }
+        }
+    }
+}
+
+async fn probe(p: &DockerProvider, image: &str) -> Result<bool> {
     let name = format!("minik-probe-{}", std::process::id());
     let body = ContainerCreateBody {
         image: Some(image.to_string()),
         entrypoint: Some(vec!["/bin/true".to_string()]),
         cmd: Some(vec![]),
         labels: Some(HashMap::from([(
-            "io.minik.probe".to_string(),
+            LABEL_PROBE.to_string(),
             "true".to_string(),
         )])),
         host_config: Some(HostConfig {
@@ -164,7 +222,17 @@ fn timestamp(s: &str) -> Option<(i64, u32)> {
 
 #[cfg(test)]
 mod tests {
-    use super::{refused_privileged, timestamp};
+    use super::{is_stale, refused_privileged, timestamp};
+
+    #[test]
+    fn only_probes_older_than_any_live_probe_are_stale() {
+        assert!(!is_stale(1_000, 1_000));
+        assert!(
+            !is_stale(1_000, 1_060),
+            "a minik probing right now keeps its container"
+        );
+        assert!(is_stale(1_000, 1_121));
+    }
 
     #[test]
     fn timestamps_compare_whatever_their_precision() {
