@@ -20,7 +20,7 @@ pub use node_settings::node_settings;
 pub use plan::{NodeExtras, PlannedNode};
 pub use prepare::{CheckedRequest, CreateRequest};
 pub use provision::BOOTED;
-pub(crate) use wait_ready::wait_nodes_ready;
+pub(crate) use wait_ready::{wait_nodes_ready, Addresses};
 
 // What `minik node add` (crate::cluster::node_ops) reuses to make one node the way create does.
 pub(crate) use join::{ca_cert_hashes, join as join_node};

@@ -1,5 +1,6 @@
 //! Step: wait until every node reports Ready, polling the API from inside the cluster.
 
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use super::NodeSetup;
@@ -20,7 +21,16 @@ pub(crate) async fn run(
     if ctx.config.networking.disable_default_cni && !wait.is_zero() {
         return api_answers(ctx, expected, wait).await;
     }
-    wait_nodes_ready(ctx.provider, ctx.events, &[ctx.bootstrap], expected, wait).await
+    let any = Addresses::new();
+    wait_nodes_ready(
+        ctx.provider,
+        ctx.events,
+        &[ctx.bootstrap],
+        expected,
+        &any,
+        wait,
+    )
+    .await
 }
 
 /// Without a CNI no node can become Ready, so waiting for it only burns `wait`: say so, and
@@ -36,7 +46,7 @@ async fn api_answers(
     );
     let deadline = Instant::now() + wait;
     loop {
-        match ready_nodes(ctx.provider, ctx.bootstrap).await {
+        match ready_nodes(ctx.provider, ctx.bootstrap, &Addresses::new()).await {
             Ok(ready) => return Ok(expected.iter().all(|n| ready.iter().any(|r| r == n))),
             Err(e) if Instant::now() >= deadline => {
                 ctx.events.warn(format!(
@@ -60,6 +70,7 @@ pub(crate) async fn wait_nodes_ready(
     events: &Events,
     control_planes: &[&str],
     expected: &[&str],
+    addresses: &Addresses,
     wait: Duration,
 ) -> Result<bool, ClusterError> {
     if wait.is_zero() {
@@ -76,7 +87,7 @@ pub(crate) async fn wait_nodes_ready(
     ));
     let deadline = Instant::now() + wait;
     loop {
-        let last = match ready_nodes_on_any(provider, control_planes).await {
+        let last = match ready_nodes_on_any(provider, control_planes, addresses).await {
             Ok(ready) if expected.iter().all(|n| ready.iter().any(|r| r == n)) => {
                 step.done();
                 return Ok(true);
@@ -96,10 +107,11 @@ pub(crate) async fn wait_nodes_ready(
 async fn ready_nodes_on_any(
     provider: &dyn Provider,
     control_planes: &[&str],
+    addresses: &Addresses,
 ) -> Result<Vec<String>, ClusterError> {
     let mut last = ClusterError::NoControlPlaneToAsk;
     for cp in control_planes {
-        match ready_nodes(provider, cp).await {
+        match ready_nodes(provider, cp, addresses).await {
             Ok(ready) => return Ok(ready),
             Err(e) => last = e,
         }
@@ -107,17 +119,27 @@ async fn ready_nodes_on_any(
     Err(last)
 }
 
-async fn ready_nodes(provider: &dyn Provider, boot: &str) -> Result<Vec<String>, ClusterError> {
+async fn ready_nodes(
+    provider: &dyn Provider,
+    boot: &str,
+    addresses: &Addresses,
+) -> Result<Vec<String>, ClusterError> {
     let json = node::kubectl_output(provider, boot, &["get", "nodes", "-o", "json"]).await?;
-    parse_ready(&json).map_err(|reason| ClusterError::BadOutput {
+    parse_ready(&json, addresses).map_err(|reason| ClusterError::BadOutput {
         node: boot.to_string(),
         what: "kubectl get nodes".into(),
         reason,
     })
 }
 
-/// Names of the nodes whose Ready condition is True in a NodeList.
-pub(super) fn parse_ready(json: &str) -> Result<Vec<String>, String> {
+/// Each node's addresses as the engine gives them now. A node started again with a new address
+/// keeps its old, still-Ready status until its kubelet reports again, so such a node counts as
+/// Ready only once one of its InternalIPs is among these.
+pub(crate) type Addresses = BTreeMap<String, Vec<String>>;
+
+/// Names of the nodes whose Ready condition is True in a NodeList (and whose InternalIP is
+/// current, for the nodes `addresses` names).
+pub(super) fn parse_ready(json: &str, addresses: &Addresses) -> Result<Vec<String>, String> {
     let v: serde_json::Value = serde_json::from_str(json).map_err(|e| e.to_string())?;
     let items = v
         .get("items")
@@ -133,6 +155,22 @@ pub(super) fn parse_ready(json: &str) -> Result<Vec<String>, String> {
                         .any(|c| c["type"] == "Ready" && c["status"] == "True")
                 })
         })
+        .filter(|n| {
+            let name = n.pointer("/metadata/name").and_then(|s| s.as_str());
+            let Some(want) = name.and_then(|name| addresses.get(name)) else {
+                return true;
+            };
+            n.pointer("/status/addresses")
+                .and_then(|a| a.as_array())
+                .is_some_and(|a| {
+                    a.iter().any(|a| {
+                        a["type"] == "InternalIP"
+                            && a["address"]
+                                .as_str()
+                                .is_some_and(|ip| want.iter().any(|w| w == ip))
+                    })
+                })
+        })
         .filter_map(|n| {
             n.pointer("/metadata/name")
                 .and_then(|s| s.as_str())
@@ -143,7 +181,7 @@ pub(super) fn parse_ready(json: &str) -> Result<Vec<String>, String> {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_ready;
+    use super::{parse_ready, Addresses};
 
     #[test]
     fn reads_ready_conditions() {
@@ -151,7 +189,21 @@ mod tests {
           {"metadata":{"name":"a"},"status":{"conditions":[{"type":"MemoryPressure","status":"False"},{"type":"Ready","status":"True"}]}},
           {"metadata":{"name":"b"},"status":{"conditions":[{"type":"Ready","status":"False"}]}},
           {"metadata":{"name":"c"},"status":{}}]}"#;
-        assert_eq!(parse_ready(json).unwrap(), vec!["a"]);
-        assert!(parse_ready("not json").is_err());
+        assert_eq!(parse_ready(json, &Addresses::new()).unwrap(), vec!["a"]);
+        assert!(parse_ready("not json", &Addresses::new()).is_err());
+    }
+
+    #[test]
+    fn a_node_with_a_new_address_is_ready_once_it_reports_that_address() {
+        let json = r#"{"items":[{"metadata":{"name":"w"},"status":{
+          "conditions":[{"type":"Ready","status":"True"}],
+          "addresses":[{"type":"InternalIP","address":"172.18.0.2"},{"type":"Hostname","address":"w"}]}}]}"#;
+        let moved = Addresses::from([("w".to_string(), vec!["172.18.0.7".to_string()])]);
+        assert!(
+            parse_ready(json, &moved).unwrap().is_empty(),
+            "stale status"
+        );
+        let same = Addresses::from([("w".to_string(), vec!["172.18.0.2".to_string()])]);
+        assert_eq!(parse_ready(json, &same).unwrap(), vec!["w"]);
     }
 }

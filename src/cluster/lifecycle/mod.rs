@@ -206,11 +206,22 @@ pub async fn start(
             });
         }
         let expected: Vec<&str> = kube_nodes.iter().map(|n| n.name.as_str()).collect();
+        // Ready with the addresses the nodes have now, not a status kept from before the stop.
+        let addresses: super::create::Addresses = after
+            .iter()
+            .map(|n| {
+                let ips = [&n.ipv4, &n.ipv6].into_iter().flatten();
+                let ips = ips.filter(|ip| !ip.is_empty()).cloned().collect::<Vec<_>>();
+                (n.name.clone(), ips)
+            })
+            .filter(|(_, ips)| !ips.is_empty())
+            .collect();
         ready = super::create::wait_nodes_ready(
             provider,
             events,
             &control_planes,
             &expected,
+            &addresses,
             opts.wait,
         )
         .await?;
