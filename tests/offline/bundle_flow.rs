@@ -162,6 +162,23 @@ fn lab_file(dir: &std::path::Path) -> std::path::PathBuf {
     path
 }
 
+/// Open the bundle at `file` and load it into `engine`, saving its labs under `labs`.
+async fn load_with_labs(
+    engine: &fake::FakeEngine<Nothing>,
+    file: &std::path::Path,
+    labs: &std::path::Path,
+) -> Result<bundle::Loaded, bundle::BundleError> {
+    let opened = bundle::Bundle::open(file).await.unwrap();
+    bundle::load_until(
+        engine,
+        &opened,
+        &Events::silent(),
+        Some(labs),
+        std::future::pending(),
+    )
+    .await
+}
+
 fn flip_byte(file: &std::path::Path, at: u64) {
     let mut f = std::fs::OpenOptions::new()
         .read(true)
@@ -194,16 +211,7 @@ async fn a_bundle_carries_labs_and_loading_it_makes_them_tour_labs() {
     assert_eq!(part.sha256.len(), 64);
 
     let labs = dir.path().join("state/labs");
-    let opened = bundle::Bundle::open(&req.output).await.unwrap();
-    let loaded = bundle::load_until(
-        &engine,
-        &opened,
-        &Events::silent(),
-        Some(&labs),
-        std::future::pending(),
-    )
-    .await
-    .unwrap();
+    let loaded = load_with_labs(&engine, &req.output, &labs).await.unwrap();
     assert_eq!(loaded.labs, ["day1"]);
     assert_eq!(
         std::fs::read(labs.join("day1.yaml")).unwrap(),
@@ -226,17 +234,10 @@ async fn a_bundle_carries_labs_and_loading_it_makes_them_tour_labs() {
         .unwrap();
     flip_byte(&req.output, offsets[i] + 512 + 40);
     let fresh = dir.path().join("state2/labs");
-    let opened = bundle::Bundle::open(&req.output).await.unwrap();
-    let err = bundle::load_until(
-        &engine,
-        &opened,
-        &Events::silent(),
-        Some(&fresh),
-        std::future::pending(),
-    )
-    .await
-    .err()
-    .unwrap();
+    let err = load_with_labs(&engine, &req.output, &fresh)
+        .await
+        .err()
+        .unwrap();
     assert!(
         err.to_string()
             .contains("is damaged: part labs/day1.yaml was altered"),
