@@ -1362,6 +1362,69 @@ def merge_patch(target, patch, strategic=False):
     return out
 
 
+def three_way_patch(original, modified, current, path=""):
+    """The strategic merge patch kubectl apply computes (k8s.io/apimachinery's
+    strategicpatch.CreateThreeWayMergePatch, reduced to what the stand-in models): fields of
+    `modified` that differ from `current`, nulls for fields the last apply set and this one drops,
+    and `$patch: delete` entries for list items (by merge key) the last apply had. Status and
+    server-owned metadata are never part of it."""
+    original = original if isinstance(original, dict) else {}
+    current = current if isinstance(current, dict) else {}
+    patch = {}
+    for k, v in modified.items():
+        if not path and k == "status":
+            continue
+        if path == "metadata" and k not in ("labels", "annotations"):
+            continue
+        sub = f"{path}.{k}" if path else k
+        if isinstance(v, dict) and isinstance(current.get(k), dict):
+            d = three_way_patch(original.get(k), v, current[k], sub)
+            if d:
+                patch[k] = d
+        elif k in MERGE_KEYS and isinstance(v, list) and isinstance(current.get(k), list) and \
+                all(isinstance(i, dict) and MERGE_KEYS[k] in i for i in v):
+            items = list_patch(MERGE_KEYS[k], original.get(k), v, current[k], sub)
+            if items:
+                patch[k] = items
+        elif v != current.get(k):
+            patch[k] = copy.deepcopy(v)
+    for k in original:
+        if k not in modified and k in current and not (not path and k == "status") and \
+                not (path == "metadata" and k not in ("labels", "annotations")):
+            patch[k] = None
+    return patch
+
+
+def list_patch(mk, original, modified, current, path):
+    """A merge-keyed list's part of a three-way patch: changed items as patches of their own
+    (named by their key), new items whole, items the last apply had and this one drops as
+    `$patch: delete`."""
+    by_key = lambda items: {i.get(mk): i for i in items or [] if isinstance(i, dict)}
+    orig, cur = by_key(original), by_key(current)
+    out = []
+    for item in modified:
+        key = item[mk]
+        if key not in cur:
+            out.append(copy.deepcopy(item))
+            continue
+        d = three_way_patch(orig.get(key), item, cur[key], path)
+        if d:
+            out.append({mk: key, **d})
+    keep = {i[mk] for i in modified}
+    out += [{mk: key, "$patch": "delete"} for key in orig if key not in keep and key in cur]
+    return out
+
+
+def strip_directives(obj):
+    """A strategic merge patch without its `$` directives: what the strict decoder sees once
+    the patch is applied (the directives never reach the object)."""
+    if isinstance(obj, dict):
+        return {k: strip_directives(v) for k, v in obj.items() if not k.startswith("$")}
+    if isinstance(obj, list):
+        return [strip_directives(v) for v in obj]
+    return obj
+
+
 def json_patch(target, ops):
     """RFC 6902 JSON patch (add/remove/replace/test/copy/move)."""
     doc = copy.deepcopy(target)
@@ -1879,8 +1942,11 @@ class Api:
                 return "watch", events
             return self.respond(req, res, objs, single=False)
         if verb in ("create", "update") or (verb == "patch" and sub is None):
+            body = req.json_body()
+            if verb == "patch" and "strategic" in req.headers.get("Content-Type", ""):
+                body = strip_directives(body)
             strict = req.q("fieldValidation") == "Strict" and \
-                standin_schema.strict_error(res.kind, res.version, req.json_body())
+                standin_schema.strict_error(res.kind, res.version, body)
             if strict:  # checked on what the client sent, as the real decoder does
                 raise api_error(400, "BadRequest", strict)
         if verb == "create":
@@ -1894,6 +1960,12 @@ class Api:
                     self.delete_obj(res, o["metadata"].get("namespace"), o["metadata"]["name"])
             return 200, "application/json", json.dumps(
                 {"kind": "Status", "apiVersion": "v1", "status": "Success"}).encode()
+        # One write at a time from read to store, as the API server's GuaranteedUpdate
+        # compares and swaps: a write never lands on an object that changed under it.
+        with self.store.lock:
+            return self.write_one(req, res, verb, sub, ns, name, user)
+
+    def write_one(self, req, res, verb, sub, ns, name, user):
         old = self.store.get(res.group, res.plural, ns, name)
         if verb == "delete":
             self.authorize(user, verb, res, sub, ns, name, old)
@@ -1922,7 +1994,10 @@ class Api:
             new = json_patch(old, patch)
         else:
             new = merge_patch(old, patch, strategic=ctype != "application/merge-patch+json")
-        new.setdefault("metadata", {})["resourceVersion"] = old["metadata"]["resourceVersion"]
+        # A resourceVersion in the patch is a precondition (409 when stale); without one the
+        # patch applies to the latest object, which is what merge_patch kept from `old`.
+        new.setdefault("metadata", {}).setdefault("resourceVersion",
+                                                  old["metadata"]["resourceVersion"])
         if sub is None and res.plural in STATUS_SUBRESOURCE and "status" in old:
             new["status"] = old["status"]
         merged = self.update_obj(res, ns, name, new, sub if sub in ("status",) else None, old)
@@ -4632,6 +4707,32 @@ class Kubectl:
                     raise Fail(f'error parsing {src}: {e}')
         return docs
 
+    def apply_patch(self, res, ns, name, want, cur, strict):
+        """kubectl apply's update, as k8s.io/kubectl/pkg/cmd/apply/patcher.go does it: a
+        three-way strategic merge patch (last applied, wanted, live) sent as PATCH with no
+        resourceVersion, so a concurrent status write can't make it conflict; on a 409 anyway
+        it reads the object again and retries, up to maxPatchRetry (5) times. False when there
+        is nothing to change."""
+        for attempt in range(5):
+            last = dig(cur, "metadata", "annotations",
+                       "kubectl.kubernetes.io/last-applied-configuration")
+            try:
+                original = json.loads(last) if last else {}
+            except ValueError:
+                original = {}
+            patch = three_way_patch(original, want, cur)
+            if not patch:
+                return False
+            try:
+                self.client.call("PATCH", self.path(res, ns, name) + strict, patch,
+                                 content_type="application/strategic-merge-patch+json")
+                return True
+            except ApiError as e:
+                if e.code != 409 or attempt == 4:
+                    raise
+            cur = self.client.get(self.path(res, ns, name))
+        return True
+
     def apply(self, create=False):
         rc = 0
         for doc, src in self.manifests():
@@ -4674,17 +4775,9 @@ class Kubectl:
                     print(f"{res.display}/{name} "
                           f"{'serverside-applied' if self.flags.on('server-side') else 'created'}")
                     continue
-                new = copy.deepcopy(cur)
-                for k, v in want.items():
-                    if k not in ("metadata", "status"):
-                        new[k] = v
-                for k in ("labels", "annotations"):
-                    if k in want["metadata"]:
-                        new["metadata"][k] = want["metadata"][k]
-                if new == cur:
+                if not self.apply_patch(res, ns, name, want, cur, strict):
                     print(f"{res.display}/{name} unchanged")
                     continue
-                self.client.call("PUT", self.path(res, ns, name) + strict, new)
                 print(f"{res.display}/{name} "
                       f"{'serverside-applied' if self.flags.on('server-side') else 'configured'}")
             except ApiError as e:

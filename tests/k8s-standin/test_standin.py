@@ -677,6 +677,58 @@ class ClusterTest(unittest.TestCase):
                                                  check=False).stderr)
         cp.kubectl("delete", "namespace", "tour")
 
+    def test_03b_apply_races_status_writes(self):
+        """The flake of issue #19: a status write landing between kubectl apply's read and its
+        write. The real kubectl sends a strategic merge patch without a resourceVersion, so
+        the API server applies it to the latest object; only a stale precondition conflicts."""
+        cp = self.cp
+        ds = textwrap.dedent("""\
+            apiVersion: apps/v1
+            kind: DaemonSet
+            metadata: {name: race, namespace: kube-system}
+            spec:
+              selector: {matchLabels: {app: race}}
+              template:
+                metadata: {labels: {app: race}}
+                spec:
+                  containers:
+                  - {name: a, image: example.test/a:1, args: [--x]}
+                  - {name: b, image: example.test/b:1}
+            """)
+        cp.kubectl("apply", "-f", "-", stdin=ds)
+        real_get, writes = standin.ApiClient.get, []
+
+        def racing_get(client, path, **kw):
+            obj = real_get(client, path, **kw)
+            if path.endswith("/daemonsets/race"):  # the controller gets there first
+                writes.append(client.call("PUT", path + "/status", dict(
+                    obj, status={"observedGeneration": len(writes) + 7}))["metadata"]
+                              ["resourceVersion"])
+            return obj
+        standin.ApiClient.get = racing_get
+        try:
+            # image changed, container b dropped, a's args dropped: all three must land
+            out = cp.kubectl("apply", "-f", "-", stdin=ds.replace("a:1", "a:2")
+                             .replace(", args: [--x]", "").replace(
+                                 "  - {name: b, image: example.test/b:1}\n", "")).stdout
+        finally:
+            standin.ApiClient.get = real_get
+        self.assertEqual(out, "daemonset.apps/race configured\n")
+        self.assertTrue(writes, "the racing status write never happened")
+        got = json.loads(cp.kubectl("get", "ds", "race", "-n", "kube-system", "-o",
+                                    "json").stdout)
+        self.assertEqual(got["spec"]["template"]["spec"]["containers"],
+                         [{"name": "a", "image": "example.test/a:2"}])
+        self.assertEqual(got["status"]["observedGeneration"], len(writes) + 6)
+        # A resourceVersion in a patch is a precondition, as on the real API server.
+        stale = cp.kubectl("patch", "ds", "race", "-n", "kube-system", "-p",
+                           json.dumps({"metadata": {"resourceVersion": writes[0]},
+                                       "spec": {"minReadySeconds": 1}}), check=False)
+        self.assertEqual(stale.returncode, 1)
+        self.assertIn("(Conflict)", stale.stderr)
+        self.assertIn("the object has been modified", stale.stderr)
+        cp.kubectl("delete", "ds", "race", "-n", "kube-system")
+
     def test_04_real_kubectl_over_verified_tls(self):
         kc = self.host_kubeconfig(f"https://localhost:{self.cp.port}")
         out = self.real_kubectl(kc, "get", "nodes").stdout.splitlines()
