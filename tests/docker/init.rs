@@ -113,6 +113,9 @@ fn the_last_enter_creates_the_cluster() {
     s.set_expect_timeout(Some(Duration::from_secs(600)));
     enter_through(&mut s, &["Cluster name", "Nodes in all", "Control planes"]);
     enter_through(&mut s, &["Write the config to", "Create the cluster now?"]);
+    // The config names the image for every node: that one is said, not the default (#19).
+    s.expect(format!("Using node image {}", *common::TEST_IMAGE).as_str())
+        .expect("create names the image the nodes run");
     s.expect(format!("Cluster {:?} is ready", fixture.name).as_str())
         .expect("the cluster is made");
     s.expect(Eof).expect("init ends");

@@ -147,11 +147,13 @@ impl CheckedRequest {
         let image = match request.image {
             Some(i) => i,
             None => {
-                let i = nodeimage::default_image(&engine.provider, &version).await?;
-                events.info(format!(
-                    "Using node image {}",
-                    i.split('@').next().unwrap_or(&i)
-                ));
+                // The default is for nodes that name no image of their own: a config that
+                // names one for every node needs none, and the line names what is used.
+                let i = match own_images(&config) {
+                    Some(first) => first,
+                    None => nodeimage::default_image(&engine.provider, &version).await?,
+                };
+                events.info(used_images_line(&config, &i));
                 i
             }
         };
@@ -166,9 +168,52 @@ impl CheckedRequest {
     }
 }
 
+/// The first node's image when every node names its own, else None (the default is needed).
+fn own_images(config: &config::ClusterConfig) -> Option<String> {
+    let own: Option<Vec<&String>> = config.nodes.iter().map(|n| n.image.as_ref()).collect();
+    own.and_then(|images| images.first().map(|i| i.to_string()))
+}
+
+/// "Using node image X" (or "images X, Y") for the images the nodes will run, digests left out.
+fn used_images_line(config: &config::ClusterConfig, default: &str) -> String {
+    let mut used: Vec<&str> = Vec::new();
+    for n in &config.nodes {
+        let image = n.image.as_deref().unwrap_or(default);
+        let image = image.split('@').next().unwrap_or(image);
+        if !used.contains(&image) {
+            used.push(image);
+        }
+    }
+    let noun = if used.len() == 1 { "image" } else { "images" };
+    format!("Using node {noun} {}", used.join(", "))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_only_the_images_the_nodes_use() {
+        let mut c = request(Some(2), None).config().unwrap().config;
+        assert_eq!(own_images(&c), None);
+        assert_eq!(
+            used_images_line(&c, "kindest/node:v1.36.1@sha256:ab"),
+            "Using node image kindest/node:v1.36.1"
+        );
+        for n in &mut c.nodes {
+            n.image = Some("minik/node:test".into());
+        }
+        assert_eq!(own_images(&c).as_deref(), Some("minik/node:test"));
+        assert_eq!(
+            used_images_line(&c, "kindest/node:v1.36.1"),
+            "Using node image minik/node:test"
+        );
+        c.nodes[1].image = None;
+        assert_eq!(
+            used_images_line(&c, "kindest/node:v1.36.1"),
+            "Using node images minik/node:test, kindest/node:v1.36.1"
+        );
+    }
 
     fn request(nodes: Option<u32>, control_planes: Option<u32>) -> CreateRequest {
         CreateRequest {
