@@ -700,10 +700,12 @@ class ClusterTest(unittest.TestCase):
 
         def racing_get(client, path, **kw):
             obj = real_get(client, path, **kw)
-            if path.endswith("/daemonsets/race"):  # the controller gets there first
-                writes.append(client.call("PUT", path + "/status", dict(
-                    obj, status={"observedGeneration": len(writes) + 7}))["metadata"]
-                              ["resourceVersion"])
+            if path.endswith("/daemonsets/race"):  # a status write gets there first
+                # (a patch: the stand-in's DaemonSet controller writes status too)
+                writes.append(client.call(
+                    "PATCH", path + "/status",
+                    {"status": {"observedGeneration": len(writes) + 7}},
+                    content_type="application/merge-patch+json")["metadata"]["resourceVersion"])
             return obj
         standin.ApiClient.get = racing_get
         try:
