@@ -136,12 +136,41 @@ fn endpoint_host(endpoint: &str) -> &str {
     rest.split('/').next().unwrap_or(rest)
 }
 
+/// The endpoint as containerd's legacy CRI code read it (`addDefaultScheme`): without a scheme,
+/// plain http for a localhost or loopback host and https for any other.
 fn with_scheme(endpoint: &str) -> String {
     if endpoint.contains("://") {
-        endpoint.to_string()
-    } else {
-        format!("https://{endpoint}")
+        return endpoint.to_string();
     }
+    let scheme = if is_localhost(endpoint_host(endpoint)) {
+        "http"
+    } else {
+        "https"
+    };
+    format!("{scheme}://{endpoint}")
+}
+
+/// containerd's `docker.IsLocalhost`: `localhost` or a loopback IP, with or without a port.
+fn is_localhost(host_port: &str) -> bool {
+    let host = match host_port.rsplit_once(':') {
+        // `[::1]:5000`, `localhost:5000`; a bare IPv6 address has more than one colon
+        Some((h, port)) if port.chars().all(|c| c.is_ascii_digit()) && !h.ends_with(':') => h,
+        _ => host_port,
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// The legacy code used an endpoint's path as given (only an empty one became `/v2`), while a
+/// hosts.toml host gets `/v2` appended unless `override_path` is set: an endpoint with a path
+/// (a Harbor or Artifactory proxy project) needs it to keep meaning the same.
+fn has_path(endpoint: &str) -> bool {
+    let rest = endpoint.split_once("://").map_or(endpoint, |(_, r)| r);
+    rest.split_once('/')
+        .is_some_and(|(_, path)| !path.trim_matches('/').is_empty())
 }
 
 fn dir_for(host: &str) -> Result<String, String> {
@@ -204,6 +233,9 @@ fn render(
             let name = endpoint_host(e);
             text.push_str(&format!("\n[host.{}]\n", quote(&with_scheme(e))));
             text.push_str("  capabilities = [\"pull\", \"resolve\"]\n");
+            if has_path(e) {
+                text.push_str("  override_path = true\n");
+            }
             if let Some(t) = tls.get(name) {
                 text.push_str(&tls_lines(t, "  "));
                 used_tls.push(name);
@@ -304,6 +336,57 @@ username = "u"
         );
         assert!(registry["configs"].get("mirror.local:5000").is_none());
         assert_eq!(registry["config_path"].as_str(), Some(CERTS_D));
+    }
+
+    #[test]
+    fn endpoints_mean_what_they_meant_to_containerd_1() {
+        let mut config = t(r#"
+[plugins."io.containerd.grpc.v1.cri".registry.mirrors."docker.io"]
+endpoint = ["https://harbor.example/v2/dockerhub-proxy", "localhost:5000", "127.0.0.1:5001",
+            "[::1]:5002", "mirror.example:5003", "https://plain.example/"]
+"#);
+        let files = extract(&mut config).unwrap();
+        let hosts: Table = files[0].text.parse().unwrap();
+        let host = |url: &str| hosts["host"][url].as_table().cloned().unwrap_or_default();
+        // a path is used as given, as the legacy code did
+        assert_eq!(
+            host("https://harbor.example/v2/dockerhub-proxy")["override_path"].as_bool(),
+            Some(true)
+        );
+        // scheme-less loopback endpoints were plain http; other hosts https
+        for url in [
+            "http://localhost:5000",
+            "http://127.0.0.1:5001",
+            "http://[::1]:5002",
+            "https://mirror.example:5003",
+            "https://plain.example/",
+        ] {
+            let h = host(url);
+            assert!(!h.is_empty(), "{url} missing from\n{}", files[0].text);
+            assert!(h.get("override_path").is_none(), "{url}");
+        }
+    }
+
+    #[test]
+    fn localhost_is_what_containerd_calls_localhost() {
+        for yes in [
+            "localhost",
+            "localhost:5000",
+            "127.0.0.1",
+            "127.1.2.3:80",
+            "[::1]:5000",
+            "::1",
+        ] {
+            assert!(is_localhost(yes), "{yes}");
+        }
+        for no in [
+            "localhost.example",
+            "10.0.0.1:5000",
+            "[fd00::1]:5000",
+            "kind-registry:5000",
+        ] {
+            assert!(!is_localhost(no), "{no}");
+        }
     }
 
     #[test]

@@ -84,15 +84,19 @@ fn the_node_image_runs_containerd_2_and_runc_1_3() {
 
 /// kind's documented local-registry recipe, as a kind user writes it (config version 2 keys),
 /// on a control plane (patched before kubeadm init) and a worker (patched before it joins).
+/// The worker mounts certs.d from this machine, as kind's recipe does: that folder is the
+/// user's, and minik writes nothing into it.
 #[test]
 fn kinds_local_registry_recipe_gives_a_working_cri() {
     let env = Env::new("reg", |name| {
         format!(
             "kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nname: {name}\n\
-             nodes:\n- role: control-plane\n- role: worker\n\
-             containerdConfigPatches:\n- |-\n  [plugins.\"io.containerd.grpc.v1.cri\".registry.mirrors.\"localhost:5001\"]\n    endpoint = [\"http://kind-registry:5000\"]\n"
+             nodes:\n- role: control-plane\n- role: worker\n  extraMounts:\n  - hostPath: certs.d\n    containerPath: /etc/containerd/certs.d\n\
+             containerdConfigPatches:\n- |-\n  [plugins.\"io.containerd.grpc.v1.cri\".registry.mirrors.\"localhost:5001\"]\n    endpoint = [\"http://kind-registry:5000\"]\n  [plugins.\"io.containerd.grpc.v1.cri\".registry.mirrors.\"docker.io\"]\n    endpoint = [\"localhost:5002\", \"https://harbor.test/v2/hub-proxy\"]\n"
         )
     });
+    let certs_d = env.tc.home().join("certs.d");
+    std::fs::create_dir(&certs_d).unwrap();
     let name = env.tc.name.clone();
     let o = env.create();
     assert!(o.status.success(), "create: {}", text(&o));
@@ -100,6 +104,27 @@ fn kinds_local_registry_recipe_gives_a_working_cri() {
         text(&o).contains("certs.d/localhost:5001/hosts.toml"),
         "the user is told where the mirror went: {}",
         text(&o)
+    );
+    assert!(
+        text(&o).contains("is mounted from") && text(&o).contains("minik leaves it to you"),
+        "the user is told the mounted certs.d is theirs: {}",
+        text(&o)
+    );
+    let written: Vec<_> = std::fs::read_dir(&certs_d).unwrap().collect();
+    assert!(
+        written.is_empty(),
+        "minik wrote into the user's folder: {written:?}"
+    );
+    // containerd 1's meaning kept: a scheme-less localhost endpoint is plain http, a path is
+    // used as given
+    let hub = node_sh(
+        &format!("{name}-control-plane"),
+        "cat /etc/containerd/certs.d/docker.io/hosts.toml",
+    );
+    assert!(hub.contains("[host.\"http://localhost:5002\"]"), "{hub}");
+    assert!(
+        hub.contains("[host.\"https://harbor.test/v2/hub-proxy\"]\n  capabilities = [\"pull\", \"resolve\"]\n  override_path = true"),
+        "{hub}"
     );
     // The runtime really runs the cluster: every kube-system pod comes to Running per the real
     // kubectl, its containers started by the nodes' containerd through CRI.
@@ -128,10 +153,12 @@ fn kinds_local_registry_recipe_gives_a_working_cri() {
     for node in [format!("{name}-control-plane"), format!("{name}-worker")] {
         let hosts = node_sh(
             &node,
-            "cat /etc/containerd/certs.d/localhost:5001/hosts.toml",
+            "cat /etc/containerd/certs.d/localhost:5001/hosts.toml 2>/dev/null || true",
         );
-        assert!(
+        let own = node.ends_with("control-plane");
+        assert_eq!(
             hosts.contains("[host.\"http://kind-registry:5000\"]"),
+            own,
             "{node}: {hosts}"
         );
         let plugins = node_sh(&node, "ctr plugins ls");

@@ -53,7 +53,7 @@ pub(crate) async fn join(
 ) -> Result<(), ClusterError> {
     let text = render_for(ctx, n, hashes.to_vec())?;
     node::write_file(ctx.provider, n.name(), KUBEADM_CONF, &text).await?;
-    super::kubeadm_config::patch_containerd(ctx, n.name()).await?;
+    super::kubeadm_config::patch_containerd(ctx, n).await?;
     let out = node::run_combined(
         ctx.provider,
         n.name(),

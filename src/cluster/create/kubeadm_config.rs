@@ -7,7 +7,7 @@ use crate::config::ClusterConfig;
 use crate::events::Events;
 use crate::k8s_version::KubeVersion;
 use crate::kubeadm::{self, NodeKubeadmInput};
-use crate::provider::{ExecInput, Provider, API_SERVER_INTERNAL_PORT};
+use crate::provider::{BindMount, ExecInput, Provider, API_SERVER_INTERNAL_PORT};
 
 pub(super) const KUBEADM_CONF: &str = "/kind/kubeadm.conf";
 
@@ -112,7 +112,7 @@ pub(super) async fn run(ctx: &Ctx<'_>) -> Result<(), ClusterError> {
     async {
         let text = render_for(&setup, boot, Vec::new())?;
         node::write_file(ctx.provider, boot.name(), KUBEADM_CONF, &text).await?;
-        patch_containerd(&setup, boot.name()).await
+        patch_containerd(&setup, boot).await
     }
     .await
     .map_err(|e| e.in_step("Writing configuration"))?;
@@ -124,10 +124,8 @@ pub(super) async fn run(ctx: &Ctx<'_>) -> Result<(), ClusterError> {
 /// containerd checks the result before it replaces the live config (`containerd config dump`
 /// reads it as containerd will), and its CRI plugin must serve again after the restart: a patch
 /// containerd refuses fails here, with containerd's words, before kubeadm runs.
-pub(crate) async fn patch_containerd(
-    ctx: &NodeSetup<'_>,
-    node_name: &str,
-) -> Result<(), ClusterError> {
+pub(crate) async fn patch_containerd(ctx: &NodeSetup<'_>, node: &Node) -> Result<(), ClusterError> {
+    let node_name = node.name();
     let cfg = ctx.config;
     if cfg.containerd_config_patches.is_empty() && cfg.containerd_config_patches_json6902.is_empty()
     {
@@ -171,6 +169,19 @@ pub(crate) async fn patch_containerd(
         });
     }
     for h in &patched.hosts {
+        // A certs.d the user mounts from their machine (kind's local-registry recipe) is
+        // theirs: minik writes nothing into it and says what the file would hold.
+        if let Some(m) = mounted_from_host(&node.planned.mounts, &h.path()) {
+            ctx.events.warn(format!(
+                "{} on {node_name} is mounted from {}: minik leaves it to you; \
+                 containerd reads registry settings there, so write this into {}:\n{}",
+                h.path(),
+                crate::text::quoted(&m.host_path),
+                h.path(),
+                h.text
+            ));
+            continue;
+        }
         node::write_file(ctx.provider, node_name, &h.path(), &h.text).await?;
     }
     node::run(ctx.provider, node_name, &["mv", &candidate, path]).await?;
@@ -190,9 +201,47 @@ pub(crate) async fn patch_containerd(
     runtime::check(ctx.provider, node_name).await
 }
 
+/// The user's bind mount that `path` on the node lies in, if any.
+fn mounted_from_host<'m>(mounts: &'m [BindMount], path: &str) -> Option<&'m BindMount> {
+    mounts.iter().find(|m| {
+        let dir = m.container_path.trim_end_matches('/');
+        path.strip_prefix(dir)
+            .is_some_and(|rest| rest.starts_with('/') || dir.is_empty())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::order_by_service_family;
+
+    #[test]
+    fn a_host_mounted_certs_d_is_the_users() {
+        let mount = |c: &str| crate::provider::BindMount {
+            host_path: "/home/u/certs.d".into(),
+            container_path: c.into(),
+            read_only: false,
+            selinux_relabel: false,
+            propagation: None,
+        };
+        let file = "/etc/containerd/certs.d/localhost:5001/hosts.toml";
+        for covering in [
+            "/etc/containerd/certs.d",
+            "/etc/containerd/certs.d/",
+            "/etc/containerd",
+            "/etc/containerd/certs.d/localhost:5001",
+        ] {
+            assert!(
+                super::mounted_from_host(&[mount(covering)], file).is_some(),
+                "{covering}"
+            );
+        }
+        for other in ["/etc/containerd/certs.d/docker.io", "/etc/contain", "/data"] {
+            assert!(
+                super::mounted_from_host(&[mount(other)], file).is_none(),
+                "{other}"
+            );
+        }
+    }
 
     #[test]
     fn dual_stack_addresses_follow_the_first_service_subnet() {
