@@ -19,6 +19,8 @@ minik=${MINIK:-target/debug/minik}
 "$minik" doctor --nodes "$nodes"
 "$minik" create --name "$name" --nodes "$nodes" "$@"
 "$minik" get nodes --name "$name"
+# The cluster's own kubectl, as an attendee without one runs it.
+"$minik" kubectl --name "$name" -- get nodes -o wide
 
 # Every node Ready, as the API server itself reports it.
 kubeconfig=$(mktemp)

@@ -177,6 +177,24 @@ pub async fn run(
         .map_err(ClusterError::from)?)
 }
 
+/// Whether this machine has a kubectl on PATH (`kubectl.exe` on Windows), so minik can point
+/// to `minik kubectl` when it has none.
+pub fn on_this_machine() -> bool {
+    found_in(std::env::var_os("PATH").as_deref())
+}
+
+fn found_in(path: Option<&std::ffi::OsStr>) -> bool {
+    let name = if cfg!(windows) {
+        "kubectl.exe"
+    } else {
+        "kubectl"
+    };
+    path.map(std::env::split_paths)
+        .into_iter()
+        .flatten()
+        .any(|dir| dir.join(name).is_file())
+}
+
 /// The node's command line: kubectl with kubeadm's admin kubeconfig, then the user's arguments.
 pub fn command(args: &[String]) -> Vec<String> {
     ["kubectl".to_string(), format!("--kubeconfig={ADMIN_CONF}")]

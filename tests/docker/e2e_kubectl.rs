@@ -1,5 +1,5 @@
-//! `minik kubectl -- ARGS` on one 1-node cluster, with no kubectl on minik's PATH: the node's
-//! own kubectl lists the nodes, applies a file of this machine (sent on its standard input) and
+//! `minik kubectl -- ARGS` on one 1-node cluster, with no kubectl on minik's PATH: create points
+//! to it, the node's own kubectl lists the nodes, applies a file of this machine (sent on its standard input) and
 //! what minik reads on its own standard input, and its failure is minik's exit 1 with kubectl's
 //! message; a folder for -f is bad input (exit 2).
 
@@ -44,10 +44,21 @@ fn namespace(name: &str) -> String {
 #[test]
 fn the_nodes_kubectl_works_with_none_on_this_machine() {
     let fixture = TestCluster::new("kubectl");
-    let o = create(&fixture.name, &[], &fixture.env());
-    assert!(o.status.success(), "{}", text(&o));
     let empty = tempfile::tempdir().unwrap();
     let path = empty.path();
+    let mut env = fixture.env().to_vec();
+    env.push(("PATH", path.to_str().unwrap()));
+    let o = create(&fixture.name, &[], &env);
+    assert!(o.status.success(), "{}", text(&o));
+    // With no kubectl here, create's "try it" line is minik's own.
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains(&format!(
+            "minik kubectl --name {} -- get nodes",
+            fixture.name
+        )),
+        "{}",
+        text(&o)
+    );
 
     let o = minik_kubectl(&fixture, path, &["get", "nodes"], "");
     assert!(o.status.success(), "{}", text(&o));

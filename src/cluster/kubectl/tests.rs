@@ -119,3 +119,19 @@ fn other_flags_that_start_like_f_are_left_alone() {
     ]);
     assert_eq!(plan(&args).unwrap().args, args);
 }
+
+#[test]
+fn kubectl_is_looked_for_on_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = tempfile::tempdir().unwrap();
+    let name = if cfg!(windows) {
+        "kubectl.exe"
+    } else {
+        "kubectl"
+    };
+    std::fs::write(dir.path().join(name), "").unwrap();
+    let path = |dirs: &[&std::path::Path]| std::env::join_paths(dirs).unwrap();
+    assert!(found_in(Some(&path(&[empty.path(), dir.path()]))));
+    assert!(!found_in(Some(&path(&[empty.path()]))));
+    assert!(!found_in(None));
+}
