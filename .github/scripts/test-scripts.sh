@@ -36,6 +36,13 @@ expect 0 "check-static accepts a static-pie binary" "$here/check-static.sh" "$wo
 expect 1 "check-static refuses a dynamic binary" "$here/check-static.sh" "$work/dynamic"
 expect 1 "check-static refuses a dynamic one among static ones" \
   "$here/check-static.sh" "$work/static" "$work/dynamic"
+# Rust's own static-pie (crt-static, what its x86_64 musl target makes), when rustc is here.
+if command -v rustc >/dev/null; then
+  printf 'fn main() {}\n' >"$work/main.rs"
+  rustc -C target-feature=+crt-static -o "$work/rust-static-pie" "$work/main.rs"
+  expect 0 "check-static accepts Rust's static-pie binary" \
+    "$here/check-static.sh" "$work/rust-static-pie"
+fi
 expect 2 "check-static refuses a file that is not ELF" "$here/check-static.sh" "$work/main.c"
 expect 2 "check-static needs a binary" "$here/check-static.sh"
 
