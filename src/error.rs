@@ -190,6 +190,19 @@ impl From<BundleError> for Error {
     }
 }
 
+impl From<crate::cluster::kubectl::KubectlError> for Error {
+    fn from(e: crate::cluster::kubectl::KubectlError) -> Error {
+        use crate::cluster::kubectl::KubectlError;
+        match e {
+            KubectlError::Input(i) => Error::Usage {
+                hint: Some(i.hint()),
+                message: i.to_string(),
+            },
+            KubectlError::Cluster(c) => Error::Cluster(c),
+        }
+    }
+}
+
 impl From<TourError> for Error {
     fn from(e: TourError) -> Error {
         let (message, hint) = (e.to_string(), e.hint());

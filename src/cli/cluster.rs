@@ -1,4 +1,4 @@
-//! Arguments of the commands that work on a running cluster: get, export, node, load.
+//! Arguments of the commands that work on a running cluster: get, export, node, load, kubectl.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -130,4 +130,25 @@ pub struct LoadImageArchiveArgs {
     pub files: Vec<PathBuf>,
     #[command(flatten)]
     pub target: LoadTargetArgs,
+}
+
+/// `minik kubectl -- ARGS`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  minik kubectl -- get nodes\n  minik kubectl -- apply -f app.yaml\n  \
+                        cat app.yaml | minik kubectl -- apply -f -\n\n\
+                        A local -f FILE is sent on kubectl's standard input; other paths are the \
+                        node's. kubectl's output is shown when it ends (no -w, no exec -it)."
+)]
+pub struct KubectlArgs {
+    #[command(flatten)]
+    pub cluster: ClusterName,
+    /// kubectl's arguments, after `--`
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        required = true,
+        value_name = "ARGS"
+    )]
+    pub args: Vec<String>,
 }

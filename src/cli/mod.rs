@@ -11,7 +11,7 @@ mod tour;
 pub use build::{BuildCommand, BuildNodeImageArgs};
 pub use bundle::{BundleCommand, BundleCreateArgs, BundleFetchArgs, BundleServeArgs};
 pub use cluster::{
-    ExportCommand, GetCommand, LoadCommand, LoadDockerImageArgs, LoadImageArchiveArgs,
+    ExportCommand, GetCommand, KubectlArgs, LoadCommand, LoadDockerImageArgs, LoadImageArchiveArgs,
     LoadTargetArgs, NodeAddArgs, NodeCommand, NodeDeleteArgs, NodeRoleArg,
 };
 pub use create::{CreateArgs, DeleteArgs, StartArgs, StopArgs};
@@ -89,6 +89,8 @@ pub enum Command {
     Doctor(DoctorArgs),
     /// Learn Kubernetes on your cluster: a guided tour, step by step (English, Korean)
     Tour(TourArgs),
+    /// Run the cluster's own kubectl (no kubectl needed here): minik kubectl -- get nodes
+    Kubectl(KubectlArgs),
     /// Print minik's version
     Version(OutputArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish)

@@ -10,6 +10,7 @@ mod error;
 pub mod handout;
 pub mod init;
 pub mod kubeconfig;
+pub mod kubectl;
 pub mod lifecycle;
 pub mod load;
 pub mod loadbalancer;

@@ -88,8 +88,16 @@ fn report(ctx: &Ctx, cluster_name: &str, explicit_kubeconfig: bool, done: &Creat
     } else {
         format!(" --name {cluster_name}")
     };
+    let try_it = if crate::cluster::kubectl::on_this_machine() {
+        format!(
+            "kubectl get nodes --context {}{kubeconfig_flag}",
+            done.context
+        )
+    } else {
+        // No kubectl here: the cluster's own works without one.
+        format!("minik kubectl{name_flag} -- get nodes")
+    };
     ctx.events.info(format!(
-        "Try it with:\n\n    kubectl get nodes --context {}{kubeconfig_flag}\n\nDelete it with:  minik delete{name_flag}",
-        done.context
+        "Try it with:\n\n    {try_it}\n\nDelete it with:  minik delete{name_flag}"
     ));
 }

@@ -2,8 +2,8 @@
 //! ends them at the first signal. (The arms of those that do are here too, for a whole match.)
 
 use super::{
-    build, bundle, create, delete, doctor, get, init, lifecycle, load, logs, node, output, tour,
-    version, Ctx,
+    build, bundle, create, delete, doctor, get, init, kubectl, lifecycle, load, logs, node, output,
+    tour, version, Ctx,
 };
 use crate::cli::{
     BuildCommand, BundleCommand, Command, ExportCommand, GetCommand, LoadCommand, NodeCommand,
@@ -47,6 +47,7 @@ pub(super) async fn run_other(ctx: &Ctx, command: Command) -> Result<(), Error> 
         Command::Bundle(BundleCommand::Fetch(args)) => bundle::fetch(ctx, args).await,
         Command::Doctor(args) => doctor::run(ctx, args).await,
         Command::Tour(args) => tour::run(ctx, args).await,
+        Command::Kubectl(args) => kubectl::run(ctx, args).await,
         Command::Version(out) => version::run(out),
         Command::Completion { shell } => output::completion(shell),
     }

@@ -10,6 +10,7 @@ mod doctor;
 mod engine;
 mod get;
 mod init;
+mod kubectl;
 mod lifecycle;
 mod load;
 mod logs;

@@ -21,6 +21,7 @@ pub(super) fn check(command: &Command) -> Result<(), Error> {
         }
         Command::Node(NodeCommand::Add(a)) => (Some(a.cluster.name.clone()), vec![]),
         Command::Tour(a) => (Some(a.cluster.name.clone()), vec![]),
+        Command::Kubectl(a) => (Some(a.cluster.name.clone()), vec![]),
         Command::Node(NodeCommand::Delete(a)) => (Some(a.cluster.name.clone()), vec![&a.node]),
         Command::Load(LoadCommand::DockerImage(a)) => (
             Some(a.target.cluster.name.clone()),

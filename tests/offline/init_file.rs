@@ -72,3 +72,36 @@ fn flags_alone_write_the_golden_config() {
         dir.path().join("labs")
     );
 }
+
+/// The issue's case: an organiser runs `minik init --mount ./data -o x.yaml --no-create` and
+/// hands out x.yaml with data/. On an attendee's laptop the files sit elsewhere; an absolute
+/// hostPath (the organiser's folder) made `doctor --workshop --config` and `create --bundle`
+/// stop with exit 2 there.
+#[test]
+fn flags_alone_write_a_mount_relative_to_the_config() {
+    let room = tempfile::tempdir().unwrap();
+    let organiser = room.path().join("organiser");
+    std::fs::create_dir_all(organiser.join("data")).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_minik"))
+        .args(["init", "--mount", "./data", "-o", "x.yaml", "--no-create"])
+        .args(["-H", "unix:///nonexistent/minik-test.sock"])
+        .current_dir(&organiser)
+        .env("HOME", &organiser)
+        .env("CI", "true")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run minik");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let written = std::fs::read_to_string(organiser.join("x.yaml")).unwrap();
+    assert!(written.contains(r#"hostPath: "./data""#), "{written}");
+
+    let attendee = room.path().join("attendee");
+    std::fs::rename(&organiser, &attendee).unwrap();
+    let loaded = minik::config::LoadedConfig::read(&attendee.join("x.yaml")).expect("readable");
+    loaded.validate().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        loaded.config.nodes[0].extra_mounts[0].host_path,
+        attendee.join("data")
+    );
+}

@@ -27,9 +27,10 @@ fn the_rendered_file_loads_as_the_same_cluster() {
     let shared = dir.path().join("workshop files");
     std::fs::create_dir(&shared).unwrap();
     let a = answers_mounting(shared);
-    let text = render(&a, Path::new("minik.yaml"));
-    let loaded =
-        load(&text, &dir.path().join("minik.yaml")).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    let file = dir.path().join("minik.yaml");
+    let text = render(&a, &file);
+    assert!(text.contains(r#"hostPath: "./workshop files""#), "{text}");
+    let loaded = load(&text, &file).unwrap_or_else(|e| panic!("{e}\n{text}"));
     assert_eq!(loaded, to_config(&a), "{text}");
     assert_eq!(loaded.control_planes(), 1);
     assert_eq!(loaded.workers(), 2);
@@ -75,10 +76,55 @@ fn windows_paths_survive_quoting() {
         ..answers()
     };
     let text = render(&a, Path::new("minik.yaml"));
-    assert!(
-        text.contains(r#"hostPath: "C:\\Users\\ana\\my 'labs'""#),
-        "{text}"
-    );
+    // Absolute on Windows, a folder name with backslashes elsewhere: quoted either way.
+    assert!(text.contains(r#"C:\\Users\\ana\\my 'labs'""#), "{text}");
+}
+
+#[test]
+fn the_mount_is_written_relative_to_the_config_files_folder() {
+    let at = |file: &str, dir: &str| render::host_path_in(Path::new(file), Path::new(dir));
+    assert_eq!(at("/w/kit/x.yaml", "/w/kit/data"), "./data");
+    assert_eq!(at("/w/kit/x.yaml", "/w/kit"), ".");
+    assert_eq!(at("/w/kit/x.yaml", "/w/kit/a/b c"), "./a/b c");
+    assert_eq!(at("/w/kit/sub/x.yaml", "/w/kit/data"), "../data");
+    assert_eq!(at("/w/kit/a/b/x.yaml", "/w/data"), "../../../data");
+    // `.` and `..` in what was typed are applied before comparing.
+    assert_eq!(at("/w/kit/./x.yaml", "/w/other/../kit/data"), "./data");
+    // A relative file and folder are both taken from the current folder.
+    assert_eq!(at("kit/x.yaml", "data"), "../data");
+    assert_eq!(at("x.yaml", "./data"), "./data");
+}
+
+#[cfg(windows)]
+#[test]
+fn a_mount_on_another_drive_stays_absolute() {
+    let at = |file: &str, dir: &str| render::host_path_in(Path::new(file), Path::new(dir));
+    assert_eq!(at(r"C:\kit\x.yaml", r"C:\kit\data"), "./data");
+    assert_eq!(at(r"C:\kit\x.yaml", r"D:\data"), r"D:\data");
+}
+
+#[test]
+fn a_config_and_its_folder_copied_elsewhere_still_load() {
+    // The organiser's kit: the config and the mounted folder beside it.
+    let room = tempfile::tempdir().unwrap();
+    let organiser = room.path().join("organiser");
+    std::fs::create_dir_all(organiser.join("data")).unwrap();
+    let file = organiser.join("workshop.yaml");
+    std::fs::write(
+        &file,
+        render(&answers_mounting(organiser.join("data")), &file),
+    )
+    .unwrap();
+    // The attendee's laptop: the same files somewhere else; the organiser's folder is gone.
+    let attendee = room.path().join("attendee");
+    std::fs::rename(&organiser, &attendee).unwrap();
+    let loaded = crate::config::LoadedConfig::read(&attendee.join("workshop.yaml")).unwrap();
+    loaded.validate().unwrap_or_else(|e| panic!("{e}"));
+    assert!(loaded
+        .config
+        .nodes
+        .iter()
+        .all(|n| n.extra_mounts[0].host_path == attendee.join("data")));
 }
 
 #[test]
