@@ -54,11 +54,11 @@ impl Terminal {
     }
 }
 
-/// Each line of an event's text through [`crate::text::clean_line`]: steps, notes and warnings
-/// carry names and output from nodes and the engine, which must not drive the terminal.
+/// Each line of an event's text with its control characters escaped: steps, notes and
+/// warnings carry names and output from nodes and the engine, which must not drive the terminal.
 fn clean(s: &str) -> String {
     s.lines()
-        .map(crate::text::clean_line)
+        .map(crate::text::escape_controls)
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -144,7 +144,7 @@ impl Reporter for Terminal {
             }
             Event::Debug(s) => {
                 if self.verbose > 0 && self.mode != Mode::Quiet {
-                    for l in s.lines().map(crate::text::clean_line) {
+                    for l in s.lines().map(crate::text::escape_controls) {
                         self.line(&self.paint(Paint::Dim, &format!("   {l}")));
                     }
                 }

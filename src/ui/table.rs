@@ -3,7 +3,7 @@
 
 use crate::cluster::ClusterSummary;
 use crate::provider::NodeInfo;
-use crate::text::clean_line;
+use crate::text::escape_controls;
 
 /// `minik get clusters`.
 pub fn clusters_table(list: &[ClusterSummary]) -> String {
@@ -48,12 +48,12 @@ pub fn nodes_table(nodes: &[NodeInfo]) -> String {
     table(&rows)
 }
 
-/// The cells come from the engine (names, images), so each goes through [`clean_line`]: no
-/// escape sequence or line break reaches the terminal.
+/// The cells come from the engine (names, images), so each has its control characters
+/// escaped: no escape sequence or line break reaches the terminal.
 pub fn table(rows: &[Vec<String>]) -> String {
     let rows: Vec<Vec<String>> = rows
         .iter()
-        .map(|r| r.iter().map(|c| clean_line(c)).collect())
+        .map(|r| r.iter().map(|c| escape_controls(c).into_owned()).collect())
         .collect();
     let cols = rows.iter().map(|r| r.len()).max().unwrap_or(0);
     let widths: Vec<usize> = (0..cols)
