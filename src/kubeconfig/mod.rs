@@ -78,7 +78,8 @@ impl crate::hint::Hint for KubeconfigError {
                 "kubeadm writes only the cluster's CA and the admin's certificate and key there; \
                  something on the node changed the file, and a field like this could make kubectl \
                  on this computer run a program or send your credentials elsewhere. Nothing was \
-                 written. Delete the cluster and create it again: minik delete --name {cluster}"
+                 written. Right after a create, the node image did it: use an image you trust. \
+                 Otherwise delete the cluster and create it again: minik delete --name {cluster}"
             )),
             KubeconfigError::Several(errors) => errors.iter().find_map(|e| e.hint()),
             _ => None,
