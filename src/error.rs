@@ -310,6 +310,22 @@ mod tests {
     }
 
     #[test]
+    fn a_tampered_node_kubeconfig_is_a_failure_with_its_hint() {
+        let refused = crate::kubeconfig::KubeconfigError::NodeField {
+            node: "lab-control-plane".into(),
+            cluster: "lab".into(),
+            path: "/etc/kubernetes/admin.conf".into(),
+            field: "users[0].user.exec".into(),
+        };
+        let e = Error::from(ClusterError::from(refused).in_step("Writing kubeconfig"));
+        // The node was changed behind the user's back: not bad input.
+        assert_eq!(e.exit_code(), EXIT_FAILURE);
+        assert!(e
+            .hint()
+            .is_some_and(|h| h.ends_with("minik delete --name lab")));
+    }
+
+    #[test]
     fn unreachable_engine_exits_3_with_its_hint() {
         let e = Error::from(
             ClusterError::from(ProviderError::Unreachable {

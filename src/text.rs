@@ -67,6 +67,24 @@ pub fn clean_line(line: &str) -> String {
     out
 }
 
+/// `line` with its control characters (but a tab) escaped as [`clean_line`] does, and not cut:
+/// for progress lines, tables and reports whose length minik chose, but whose values (names,
+/// versions, output) come from nodes or the engine.
+pub fn escape_controls(line: &str) -> std::borrow::Cow<'_, str> {
+    if !line.chars().any(|c| c.is_control() && c != '\t') {
+        return line.into();
+    }
+    let mut out = String::with_capacity(line.len() + 8);
+    for c in line.chars() {
+        if c.is_control() && c != '\t' {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    out.into()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,6 +106,14 @@ mod tests {
         assert_eq!(clean_line("bad \x1b[2J"), "bad \\u{1b}[2J");
         let long = clean_line(&"x".repeat(10_000));
         assert!(long.len() <= MAX_LINE + 4 && long.ends_with("..."));
+    }
+
+    #[test]
+    fn controls_are_escaped_without_cutting() {
+        assert_eq!(escape_controls("plain\tline"), "plain\tline");
+        assert_eq!(escape_controls("a\x1b[2J\nb"), "a\\u{1b}[2J\\u{a}b");
+        let long = "y".repeat(MAX_LINE * 2);
+        assert_eq!(escape_controls(&long), long);
     }
 
     #[test]

@@ -207,6 +207,7 @@ impl Hint for ClusterError {
                 "choose another name with --name, or delete it first: minik delete --name {name}"
             )),
             ClusterError::InvalidName(e) => e.hint(),
+            ClusterError::Kubeconfig(e) => e.hint(),
             ClusterError::Incomplete(name) => Some(format!(
                 "remove what it left with `minik delete --name {name}`, then create it again"
             )),

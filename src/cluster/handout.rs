@@ -100,16 +100,22 @@ pub async fn kubeconfig_for(
 
 /// The name to verify the server by when the certificate does not cover `host`: `kubernetes`,
 /// which kubeadm always puts in it, else its first name.
+/// The certificate comes from the node, so only a plain host name or address is written into
+/// the handout.
 fn tls_server_name(cert_names: &[String], host: &str) -> Option<String> {
     if kubeadm::covers(cert_names, host) {
         return None;
     }
     let kubernetes = "kubernetes".to_string();
     if cert_names.contains(&kubernetes) {
-        Some(kubernetes)
-    } else {
-        cert_names.first().cloned()
+        return Some(kubernetes);
     }
+    let plain = |n: &&String| {
+        !n.starts_with('-')
+            && n.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':'))
+    };
+    cert_names.iter().find(plain).cloned()
 }
 
 #[cfg(test)]
@@ -153,5 +159,8 @@ mod tests {
         );
         let other = vec!["box".to_string()];
         assert_eq!(tls_server_name(&other, "1.2.3.4").as_deref(), Some("box"));
+        // A node's certificate is not trusted to put odd text into the handout.
+        let odd = vec!["\u{1b}[2J\nexec: x".to_string(), "ok.box".to_string()];
+        assert_eq!(tls_server_name(&odd, "1.2.3.4").as_deref(), Some("ok.box"));
     }
 }

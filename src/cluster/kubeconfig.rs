@@ -55,6 +55,7 @@ pub(crate) async fn entry(
     let admin = node::read_file(provider, &first, kubeconfig::ADMIN_CONF_PATH).await?;
     Ok(KubeconfigEntry::from_admin_conf(
         &admin,
+        &first,
         &cluster.name,
         server,
     )?)

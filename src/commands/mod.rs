@@ -42,6 +42,9 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
         events: Events::new(terminal),
         global: cli.global.clone(),
     };
+    // No ssh child (an ssh:// engine's connection) outlives the command, even one a signal
+    // ended: they run in their own process groups, out of the terminal's Ctrl-C.
+    let _ssh_children = crate::provider::docker::EndSshChildren;
     // Bad input is refused before the engine is contacted (exit 2, never "unreachable").
     names::check(&cli.command)?;
     // init's questions leave Ctrl-C to the terminal (nothing is made yet); it takes the signals

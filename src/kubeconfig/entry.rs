@@ -1,7 +1,8 @@
 //! minik's own kubeconfig entry for one cluster, built from kubeadm's `admin.conf`.
 
-use serde_yaml::Value;
+use serde_yaml::{Mapping, Value};
 
+use super::node_conf::{self, Refusal};
 use super::types::{remove_named, upsert, Config, NamedCluster, NamedContext, NamedUser};
 use super::KubeconfigError;
 
@@ -33,56 +34,50 @@ pub struct KubeconfigEntry {
 }
 
 impl KubeconfigEntry {
-    /// Build the entry from the text of kubeadm's admin.conf, which must hold exactly one
-    /// cluster, user and context. `server` (for example from [`server_url`]) replaces the
+    /// Build the entry from the text of kubeadm's admin.conf read from control-plane `node`.
+    /// Only the CA and the client certificate and key are taken, after the whole file passed the
+    /// allow-list (see `node_conf`); `server` (for example from [`server_url`]) replaces the
     /// in-cluster address kubeadm wrote.
     pub fn from_admin_conf(
         admin_conf: &str,
+        node: &str,
         cluster: &str,
         server: &str,
     ) -> Result<Self, KubeconfigError> {
-        let bad = |reason: String| KubeconfigError::AdminConf {
-            path: ADMIN_CONF_PATH.into(),
-            reason,
-        };
-        let config = Config::parse(admin_conf).map_err(bad)?;
-        let ([c], [u], [x]) = (
-            config.clusters.as_slice(),
-            config.users.as_slice(),
-            config.contexts.as_slice(),
-        ) else {
-            return Err(bad(format!(
-                "expected exactly one cluster, user and context, found {} clusters, {} users and {} contexts",
-                config.clusters.len(),
-                config.users.len(),
-                config.contexts.len()
-            )));
-        };
+        let creds = node_conf::read(admin_conf).map_err(|refusal| match refusal {
+            Refusal::Field(field) => KubeconfigError::NodeField {
+                node: node.to_string(),
+                cluster: cluster.to_string(),
+                path: ADMIN_CONF_PATH.into(),
+                field,
+            },
+            Refusal::Unusable(reason) => KubeconfigError::AdminConf {
+                node: node.to_string(),
+                path: ADMIN_CONF_PATH.into(),
+                reason,
+            },
+        })?;
         let name = minik_context_name(cluster);
-
-        let mut named_cluster = c.clone();
-        named_cluster.name = name.clone();
-        named_cluster
-            .cluster
-            .insert("server".into(), Value::String(server.to_string()));
-
-        let mut user = u.clone();
-        user.name = name.clone();
-
-        let mut context = x.clone();
-        context.name = name.clone();
-        context
-            .context
-            .insert("cluster".into(), Value::String(name.clone()));
-        context
-            .context
-            .insert("user".into(), Value::String(name.clone()));
-
+        // Keys in kubectl's (alphabetical) order.
+        let text = |s: &str| Value::String(s.to_string());
+        let cluster_fields = Mapping::from_iter([
+            (text("certificate-authority-data"), text(&creds.ca_data)),
+            (text("server"), text(server)),
+        ]);
+        let user_fields = Mapping::from_iter([
+            (
+                text("client-certificate-data"),
+                text(&creds.client_certificate_data),
+            ),
+            (text("client-key-data"), text(&creds.client_key_data)),
+        ]);
+        let context_fields =
+            Mapping::from_iter([(text("cluster"), text(&name)), (text("user"), text(&name))]);
         Ok(KubeconfigEntry {
+            cluster: NamedCluster::new(&name, cluster_fields),
+            user: NamedUser::new(&name, user_fields),
+            context: NamedContext::new(&name, context_fields),
             name,
-            cluster: named_cluster,
-            user,
-            context,
         })
     }
 

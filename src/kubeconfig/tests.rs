@@ -23,7 +23,7 @@ fn copy_fixture(dir: &Path, name: &str) -> PathBuf {
 
 fn entry(cluster: &str) -> KubeconfigEntry {
     let server = server_url("127.0.0.1", 40123);
-    KubeconfigEntry::from_admin_conf(&fixture("admin.conf"), cluster, &server).unwrap()
+    KubeconfigEntry::from_admin_conf(&fixture("admin.conf"), "cp", cluster, &server).unwrap()
 }
 
 fn yaml(path: &Path) -> Value {
@@ -71,7 +71,7 @@ fn admin_conf_must_have_exactly_one_cluster_user_and_context() {
         String::new(),
         "[1, 2]".into(),
     ] {
-        let err = KubeconfigEntry::from_admin_conf(&text, "dev", "https://x:1").unwrap_err();
+        let err = KubeconfigEntry::from_admin_conf(&text, "cp", "dev", "https://x:1").unwrap_err();
         assert!(matches!(err, KubeconfigError::AdminConf { .. }), "{err}");
         assert!(
             err.to_string().contains("/etc/kubernetes/admin.conf"),

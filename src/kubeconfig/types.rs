@@ -208,6 +208,16 @@ impl Config {
 }
 
 impl NamedCluster {
+    /// A new entry with `cluster`'s fields in the order given.
+    pub fn new(name: &str, cluster: Mapping) -> NamedCluster {
+        NamedCluster {
+            cluster,
+            name: name.to_string(),
+            extra: Mapping::new(),
+            key_order: KeyOrder::default(),
+        }
+    }
+
     /// The API server URL, if set.
     pub fn server(&self) -> Option<&str> {
         self.cluster.get("server").and_then(Value::as_str)
@@ -215,12 +225,34 @@ impl NamedCluster {
 }
 
 impl NamedContext {
+    /// A new entry with `context`'s fields in the order given.
+    pub fn new(name: &str, context: Mapping) -> NamedContext {
+        NamedContext {
+            context,
+            name: name.to_string(),
+            extra: Mapping::new(),
+            key_order: KeyOrder::default(),
+        }
+    }
+
     pub fn cluster_name(&self) -> Option<&str> {
         self.context.get("cluster").and_then(Value::as_str)
     }
 
     pub fn user_name(&self) -> Option<&str> {
         self.context.get("user").and_then(Value::as_str)
+    }
+}
+
+impl NamedUser {
+    /// A new entry with `user`'s fields in the order given.
+    pub fn new(name: &str, user: Mapping) -> NamedUser {
+        NamedUser {
+            name: name.to_string(),
+            user: Value::Mapping(user),
+            extra: Mapping::new(),
+            key_order: KeyOrder::default(),
+        }
     }
 }
 

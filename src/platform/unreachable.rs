@@ -93,8 +93,8 @@ pub fn not_reachable(resolution: &Resolution, host: &HostFacts, error: &str) -> 
             fix.push_str(" (or another engine listed above)");
         }
         fix
-    } else if let EndpointKind::Ssh { .. } = &ep.kind {
-        ssh_fix(&ep.host, error)
+    } else if let EndpointKind::Ssh { user, host, port } = &ep.kind {
+        ssh_fix(&ssh_command(user.as_deref(), host, *port), error)
     } else {
         let remote = matches!(ep.kind, EndpointKind::Tcp { .. } | EndpointKind::Ssh { .. })
             && !ep.is_local();
@@ -167,12 +167,26 @@ pub fn not_reachable(resolution: &Resolution, host: &HostFacts, error: &str) -> 
     }
 }
 
-/// The fix for an `ssh://` engine, from the provider's reason (which names what failed).
-fn ssh_fix(url: &str, error: &str) -> String {
-    let login = url.trim_start_matches("ssh://");
+/// `ssh [-p PORT] [USER@]HOST`, as the user would type it to try the engine's machine (ssh takes
+/// the port as a flag, never as `host:port`).
+fn ssh_command(user: Option<&str>, host: &str, port: Option<u16>) -> String {
+    let mut cmd = "ssh ".to_string();
+    if let Some(p) = port {
+        cmd.push_str(&format!("-p {p} "));
+    }
+    if let Some(u) = user {
+        cmd.push_str(&format!("{u}@"));
+    }
+    cmd.push_str(host);
+    cmd
+}
+
+/// The fix for an `ssh://` engine, from the provider's reason (which names what failed);
+/// `ssh` is the [`ssh_command`] that reaches its machine.
+fn ssh_fix(ssh: &str, error: &str) -> String {
     if error.contains("ssh authentication") {
         format!(
-            "make `ssh {login} docker version` work without a prompt: your key in ssh-agent \
+            "make `{ssh} docker version` work without a prompt: your key in ssh-agent \
              (ssh-add) or IdentityFile in ~/.ssh/config, and the host key in known_hosts (connect \
              once with ssh to accept it)"
         )
@@ -187,9 +201,7 @@ fn ssh_fix(url: &str, error: &str) -> String {
     } else if error.contains("ssh client is not installed") {
         "install the OpenSSH client (ssh), which minik runs to reach ssh:// engines".to_string()
     } else {
-        format!(
-            "check that Docker runs on that machine and that `ssh {login} docker version` works"
-        )
+        format!("check that Docker runs on that machine and that `{ssh} docker version` works")
     }
 }
 

@@ -54,6 +54,15 @@ impl Terminal {
     }
 }
 
+/// Each line of an event's text with its control characters escaped: steps, notes and
+/// warnings carry names and output from nodes and the engine, which must not drive the terminal.
+fn clean(s: &str) -> String {
+    s.lines()
+        .map(crate::text::escape_controls)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 fn seconds(d: Duration) -> String {
     if d.as_secs() >= 60 {
         format!("{}m{:02}s", d.as_secs() / 60, d.as_secs() % 60)
@@ -69,6 +78,7 @@ impl Reporter for Terminal {
         };
         match event {
             Event::StepStarted { id, title } => {
+                let title = clean(&title);
                 match self.mode {
                     Mode::Fancy => {
                         let bar = self.multi.add(ProgressBar::new_spinner());
@@ -123,21 +133,36 @@ impl Reporter for Terminal {
             }
             Event::Info(s) => {
                 if self.mode != Mode::Quiet {
-                    self.line(&s);
+                    self.line(&clean(&s));
                 }
             }
             Event::Warn(s) => {
                 if self.mode != Mode::Quiet {
+                    let s = clean(&s);
                     self.line(&format!("{} {s}", self.paint(Paint::Warning, "warning:")));
                 }
             }
             Event::Debug(s) => {
                 if self.verbose > 0 && self.mode != Mode::Quiet {
-                    for l in s.lines() {
+                    for l in s.lines().map(crate::text::escape_controls) {
                         self.line(&self.paint(Paint::Dim, &format!("   {l}")));
                     }
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clean;
+
+    #[test]
+    fn event_text_from_nodes_cannot_drive_the_terminal() {
+        assert_eq!(clean("plain\nlines"), "plain\nlines");
+        assert_eq!(
+            clean("node \u{1b}]0;owned\u{7}x\r"),
+            "node \\u{1b}]0;owned\\u{7}x\\u{d}"
+        );
     }
 }

@@ -3,6 +3,7 @@
 
 use crate::cluster::ClusterSummary;
 use crate::provider::NodeInfo;
+use crate::text::escape_controls;
 
 /// `minik get clusters`.
 pub fn clusters_table(list: &[ClusterSummary]) -> String {
@@ -47,7 +48,13 @@ pub fn nodes_table(nodes: &[NodeInfo]) -> String {
     table(&rows)
 }
 
+/// The cells come from the engine (names, images), so each has its control characters
+/// escaped: no escape sequence or line break reaches the terminal.
 pub fn table(rows: &[Vec<String>]) -> String {
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| r.iter().map(|c| escape_controls(c).into_owned()).collect())
+        .collect();
     let cols = rows.iter().map(|r| r.len()).max().unwrap_or(0);
     let widths: Vec<usize> = (0..cols)
         .map(|c| {
@@ -59,7 +66,7 @@ pub fn table(rows: &[Vec<String>]) -> String {
         })
         .collect();
     let mut s = String::new();
-    for r in rows {
+    for r in &rows {
         let line: Vec<String> = r
             .iter()
             .enumerate()
@@ -88,5 +95,11 @@ mod tests {
             vec!["a-long-name".to_string(), "3".to_string()],
         ];
         assert_eq!(table(&rows), "NAME          NODES\na-long-name   3\n");
+    }
+
+    #[test]
+    fn cells_from_the_engine_cannot_drive_the_terminal() {
+        let rows = vec![vec!["evil\u{1b}[2J\nname".to_string(), "1".to_string()]];
+        assert_eq!(table(&rows), "evil\\u{1b}[2J\\u{a}name   1\n");
     }
 }

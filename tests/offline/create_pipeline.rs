@@ -26,6 +26,8 @@ struct Kubeadm {
     fail_on: Option<String>,
     /// `kubectl get nodes` reports no node Ready (a cluster without a CNI).
     never_ready: bool,
+    /// The admin.conf the control plane holds, when not kubeadm's.
+    admin: Option<String>,
 }
 
 type FakeEngine = fake::FakeEngine<Kubeadm>;
@@ -52,7 +54,7 @@ impl Script for Kubeadm {
                  io.containerd.cri.v1 runtime linux/amd64 ok\n\
                  io.containerd.grpc.v1 cri - ok\n"),
             "cat /etc/kubernetes/pki/ca.crt" => ok(CA),
-            "cat /etc/kubernetes/admin.conf" => ok(ADMIN),
+            "cat /etc/kubernetes/admin.conf" => ok(self.admin.as_deref().unwrap_or(ADMIN)),
             l if l.starts_with("cat /kind/manifests/") => ok("kind: ConfigMap\n"),
             l if l.contains("get nodes -o json") => {
                 let items: Vec<serde_json::Value> = engine
@@ -391,4 +393,46 @@ async fn an_existing_cluster_is_refused_before_anything_is_made() {
         "{err}"
     );
     assert_eq!(engine.calls().len(), before, "nothing was made");
+}
+
+/// A node whose admin.conf runs a program (issue #21, C2): create, `get kubeconfig` and
+/// `export kubeconfig` all refuse it, naming the field and the node, and write nothing.
+#[tokio::test]
+async fn an_exec_plugin_in_the_nodes_admin_conf_never_reaches_the_host() {
+    let dir = tempfile::tempdir().unwrap();
+    let kc = dir.path().join("config");
+    let planted = ADMIN.replace(
+        "  user:\n",
+        "  user:\n    exec: {apiVersion: client.authentication.k8s.io/v1, command: /bin/sh}\n",
+    );
+    let engine = engine(Kubeadm {
+        admin: Some(planted),
+        ..Default::default()
+    });
+    let named = |e: &ClusterError| {
+        let text = e.to_string();
+        assert!(
+            text.contains("exec") && text.contains("pipe-control-plane"),
+            "{text}"
+        );
+    };
+    let err = create(&engine, options(1, 0, &kc, true), &Events::silent())
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().starts_with("Writing kubeconfig failed"),
+        "{err}"
+    );
+    named(&err);
+    assert!(!kc.exists(), "nothing written");
+
+    let err = minik::cluster::kubeconfig::get(&engine, "pipe", false)
+        .await
+        .unwrap_err();
+    named(&err);
+    let Err(err) = minik::cluster::kubeconfig::export(&engine, "pipe", Some(&kc)).await else {
+        panic!("export took the planted admin.conf");
+    };
+    named(&err);
+    assert!(!kc.exists(), "nothing written");
 }

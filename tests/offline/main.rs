@@ -12,4 +12,5 @@ mod create_pipeline;
 mod hostile_input;
 mod init_file;
 mod load_flow;
+mod ssh_children;
 mod tour_labs;

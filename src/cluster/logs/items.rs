@@ -1,6 +1,6 @@
 //! What `export logs` collects from each node and from the engine, and how each item is read.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use futures_util::future::join_all;
 
@@ -113,12 +113,32 @@ pub(super) async fn collect_top(provider: &dyn Provider, dir: &Path) -> (usize, 
     (ok, errors)
 }
 
+/// The node's folder in the bundle. Its name comes from the engine, which is not trusted with
+/// the user's disk (`../../.ssh`, `/etc`): only a plain container name, by Docker's own rule
+/// `[A-Za-z0-9][A-Za-z0-9_.-]*`, becomes a folder.
+fn node_dir(dir: &Path, name: &str) -> Result<PathBuf, String> {
+    let mut chars = name.chars();
+    let plain = chars.next().is_some_and(|c| c.is_ascii_alphanumeric())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+    if plain {
+        Ok(dir.join(name))
+    } else {
+        Err(format!(
+            "{}: skipped: not a container name minik would write as a folder",
+            crate::text::quoted(name)
+        ))
+    }
+}
+
 pub(super) async fn collect_node(
     provider: &dyn Provider,
     n: &NodeInfo,
     dir: &Path,
 ) -> (usize, Vec<String>) {
-    let node_dir = dir.join(&n.name);
+    let node_dir = match node_dir(dir, &n.name) {
+        Ok(d) => d,
+        Err(e) => return (0, vec![e]),
+    };
     let running = n.state == NodeState::Running;
     let results = join_all(node_items().iter().map(|it| {
         let node_dir = node_dir.clone();
@@ -204,6 +224,29 @@ async fn collect_item(
 mod tests {
     use super::*;
     use std::collections::BTreeSet;
+
+    #[test]
+    fn a_node_name_from_the_engine_never_leaves_the_bundle_folder() {
+        let dir = Path::new("/tmp/logs");
+        assert_eq!(
+            node_dir(dir, "lab-control-plane"),
+            Ok(dir.join("lab-control-plane"))
+        );
+        for hostile in [
+            "..",
+            "../../home/me/.ssh",
+            "/etc",
+            "a/b",
+            ".hidden",
+            "",
+            "x\u{1b}[2J",
+            "x\ny",
+            "a\\b",
+        ] {
+            let err = node_dir(dir, hostile).unwrap_err();
+            assert!(!err.contains('\u{1b}') && !err.contains('\n'), "{err}");
+        }
+    }
 
     #[test]
     fn every_node_file_has_its_own_relative_path() {

@@ -56,26 +56,82 @@ pub fn parse_host(
                 skip_verify,
             })
         }
-        "ssh" => {
-            let authority = rest.split('/').next().unwrap_or("");
-            let (user, hostport) = match authority.rsplit_once('@') {
-                Some((u, h)) => (Some(u.to_string()), h),
-                None => (None, authority),
-            };
-            let (host, port) = match hostport.rsplit_once(':') {
-                Some((h, p)) => match p.parse::<u16>() {
-                    Ok(port) => (h.to_string(), Some(port)),
-                    Err(_) => return Err(format!("bad ssh port \"{p}\"")),
-                },
-                None => (hostport.to_string(), None),
-            };
-            if host.is_empty() {
-                return Err("the ssh host is missing".into());
-            }
-            Ok(EndpointKind::Ssh { user, host, port })
-        }
+        "ssh" => parse_ssh(rest),
         other => Err(format!("unsupported scheme \"{other}\"")),
     }
+}
+
+/// `[user@]host[:port]` of an `ssh://` URL. The user and host reach the `ssh` command line and,
+/// through `%r`/`%h` in a user's ProxyCommand or `Match exec`, a shell (CVE-2023-51385 before
+/// OpenSSH 9.6): only plain names pass, `[A-Za-z0-9._-]` not starting with `-`, or an IPv6
+/// address in brackets (kept without them, as ssh takes it).
+fn parse_ssh(rest: &str) -> Result<EndpointKind, String> {
+    let authority = rest.split('/').next().unwrap_or("");
+    let (user, hostport) = match authority.rsplit_once('@') {
+        Some((u, h)) => (Some(u), h),
+        None => (None, authority),
+    };
+    let (host, port) = match hostport.strip_prefix('[') {
+        Some(v6) => {
+            let (addr, after) = v6
+                .split_once(']')
+                .ok_or("an IPv6 address in brackets is missing its ']'")?;
+            if addr.parse::<std::net::Ipv6Addr>().is_err() {
+                return Err(format!(
+                    "{} is not an IPv6 address",
+                    crate::text::quoted(addr)
+                ));
+            }
+            match after {
+                "" => (addr, None),
+                a => (
+                    addr,
+                    Some(
+                        a.strip_prefix(':')
+                            .ok_or("expected :PORT after the IPv6 address")?,
+                    ),
+                ),
+            }
+        }
+        None => {
+            let (host, port) = match hostport.rsplit_once(':') {
+                Some((h, p)) => (h, Some(p)),
+                None => (hostport, None),
+            };
+            plain_ssh_name(host, "host")?;
+            (host, port)
+        }
+    };
+    let port = match port {
+        Some(p) => match p.parse::<u16>() {
+            Ok(n) if n > 0 => Some(n),
+            _ => return Err(format!("bad ssh port {}", crate::text::quoted(p))),
+        },
+        None => None,
+    };
+    if let Some(u) = user {
+        plain_ssh_name(u, "user")?;
+    }
+    Ok(EndpointKind::Ssh {
+        user: user.map(str::to_string),
+        host: host.to_string(),
+        port,
+    })
+}
+
+fn plain_ssh_name(name: &str, what: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Err(format!("the ssh {what} is missing"));
+    }
+    let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-');
+    if name.starts_with('-') || !name.chars().all(plain) {
+        return Err(format!(
+            "the ssh {what} {} may hold only letters, digits, '.', '_' and '-', and may not \
+             start with '-'",
+            crate::text::quoted(name)
+        ));
+    }
+    Ok(())
 }
 
 /// `host`, `host:port`, `[v6]` or `[v6]:port`, with a port from 1 to 65535.
@@ -152,6 +208,14 @@ mod tests {
             })
         );
         assert!(parse_host("ftp://x", None, false).is_err());
+        assert_eq!(
+            parse_host("ssh://[fd00::5]:22", None, false),
+            Ok(EndpointKind::Ssh {
+                user: None,
+                host: "fd00::5".into(),
+                port: Some(22)
+            })
+        );
         for bad in [
             "tcp://h:99999",
             "tcp://[::1",
@@ -163,6 +227,38 @@ mod tests {
         }
         assert!(parse_host("tcp://[::1]:2375", None, false).is_ok());
         assert!(parse_host("localhost:2375", None, false).is_err());
+    }
+
+    #[test]
+    fn ssh_users_and_hosts_are_plain_names() {
+        for ok in [
+            "ssh://box",
+            "ssh://ana.b_c-d@build-1.lan:2222",
+            "ssh://root@[::1]",
+            "ssh://[2001:db8::1]:22/",
+        ] {
+            assert!(parse_host(ok, None, false).is_ok(), "{ok}");
+        }
+        for bad in [
+            "ssh://-oProxyCommand=touch${IFS}x",
+            "ssh://root@-oProxyCommand=x",
+            "ssh://-l@box",
+            "ssh://a$(id)@box",
+            "ssh://root@box%h",
+            "ssh://root@b;ox",
+            "ssh://ro ot@box",
+            "ssh://root@box\u{1b}[2J",
+            "ssh://root@'box'",
+            "ssh://@box",
+            "ssh://root@",
+            "ssh://root@[box]",
+            "ssh://root@[::1",
+            "ssh://box:0",
+            "ssh://box:x",
+        ] {
+            let err = parse_host(bad, None, false).expect_err(bad);
+            assert!(!err.contains('\u{1b}'), "{err}");
+        }
     }
 
     #[test]

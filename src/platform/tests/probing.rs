@@ -201,3 +201,26 @@ fn ssh_engines_get_the_fix_for_what_ssh_said() {
         assert!(n.fix.contains(fix), "{error}: {}", n.fix);
     }
 }
+
+/// Issue #25: ssh takes the port as `-p`, so the command the hint offers to try must too.
+#[test]
+fn the_ssh_hint_is_a_command_ssh_accepts() {
+    let url = "ssh://root@127.0.0.1:35475";
+    let host = Fake::new().host(HostOs::Linux, &[("DOCKER_HOST", url)]);
+    let r = resolve_endpoint(&host, &EndpointFlags::default()).expect("resolves");
+    for error in [
+        "ssh authentication to root@127.0.0.1 failed: Permission denied (publickey).",
+        "`docker system dial-stdio` failed on root@127.0.0.1: Cannot connect",
+    ] {
+        let fix = not_reachable(&r, &host, error).fix;
+        assert!(
+            fix.contains("`ssh -p 35475 root@127.0.0.1 docker version`"),
+            "{fix}"
+        );
+        assert!(!fix.contains("127.0.0.1:35475"), "{fix}");
+    }
+    let host = Fake::new().host(HostOs::Linux, &[("DOCKER_HOST", "ssh://box")]);
+    let r = resolve_endpoint(&host, &EndpointFlags::default()).expect("resolves");
+    let fix = not_reachable(&r, &host, "ssh authentication to box failed").fix;
+    assert!(fix.contains("`ssh box docker version`"), "{fix}");
+}

@@ -15,6 +15,7 @@ mod thaw;
 
 pub use inspect::label_filter;
 pub use network::choose_subnet;
+pub use ssh::EndSshChildren;
 
 use crate::provider::EngineCall;
 pub(crate) use error::{api_error, describe, status_code};

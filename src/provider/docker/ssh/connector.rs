@@ -16,6 +16,7 @@ use tokio::io::AsyncReadExt;
 use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 use tokio::sync::{oneshot, watch, OwnedSemaphorePermit, Semaphore};
 
+use super::children::Registered;
 use super::{SshFailure, SshTarget};
 
 /// ssh handshakes under way at once, well below sshd's default `MaxStartups` of 10.
@@ -78,12 +79,18 @@ impl SshConnector {
         #[cfg(unix)]
         command.process_group(0);
         let mut child = command.spawn()?;
+        let registered = child.id().map(Registered::new);
         let (stdin, stdout) = match (child.stdin.take(), child.stdout.take()) {
             (Some(i), Some(o)) => (i, o),
             _ => return Err(io::Error::other("ssh started without pipes")),
         };
         let (dropped_tx, dropped_rx) = oneshot::channel();
-        tokio::spawn(watch_child(child, dropped_rx, self.last_failure.clone()));
+        tokio::spawn(watch_child(
+            child,
+            registered,
+            dropped_rx,
+            self.last_failure.clone(),
+        ));
         // The handshake is over once the engine's first bytes come back (or, for a request the
         // engine answers late, after a while: the permit must not wait on it).
         let handshake = Arc::new(Mutex::new(Some(handshake)));
@@ -102,9 +109,11 @@ impl SshConnector {
 }
 
 /// Waits for the child to end (recording a failure) or for its connection to be dropped
-/// (killing and reaping it).
+/// (killing it with its process group, and reaping it). `registered` is given up once the child
+/// is reaped.
 async fn watch_child(
     mut child: Child,
+    registered: Option<Registered>,
     dropped: oneshot::Receiver<()>,
     last_failure: Arc<watch::Sender<Option<SshFailure>>>,
 ) {
@@ -144,9 +153,13 @@ async fn watch_child(
         }
         Some((_, Err(_))) => {}
         None => {
+            if let Some(r) = &registered {
+                r.kill_group();
+            }
             let _ = child.kill().await;
         }
     }
+    drop(registered);
 }
 
 #[cfg(unix)]

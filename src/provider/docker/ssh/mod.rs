@@ -5,11 +5,14 @@
 //!
 //! Each HTTP connection is one `ssh` child (as with the docker CLI); the HTTP client keeps idle
 //! connections for reuse, so a command opens a handful, not one per request. A child never
-//! outlives its connection: dropping the connection kills and reaps it, and if minik dies its
-//! stdin closes, which ends the remote `dial-stdio` and so the child.
+//! outlives its connection: dropping the connection kills and reaps it (with its process
+//! group); one left when a command ends, signal or not, is killed then ([`EndSshChildren`]);
+//! and if minik dies its stdin closes, which ends the remote `dial-stdio` and so the child.
 
+mod children;
 mod connector;
 
+pub use children::EndSshChildren;
 pub(crate) use connector::SshConnector;
 
 use std::process::Stdio;
