@@ -5,8 +5,8 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use super::format::{Manifest, PartKind};
-use super::write::{self, Planned, Source};
+use super::format::PartKind;
+use super::write::{self, Planned, Source, Written};
 use super::BundleError;
 use crate::cluster::loadbalancer::{self, BalancerImage};
 use crate::config::LoadedConfig;
@@ -35,7 +35,7 @@ pub async fn create(
     provider: &dyn Provider,
     req: &CreateBundle,
     events: &Events,
-) -> Result<Manifest, BundleError> {
+) -> Result<Written, BundleError> {
     let version: Option<KubeVersion> = req
         .kubernetes_version
         .as_deref()

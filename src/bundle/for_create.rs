@@ -21,7 +21,13 @@ pub struct FromBundle {
 
 impl FromBundle {
     pub async fn open(path: &Path) -> Result<FromBundle, BundleError> {
-        let bundle = Bundle::open(path).await?;
+        FromBundle::from_bundle(Bundle::open(path).await?).await
+    }
+
+    /// Ready an opened bundle (checked against the user's pin already, when there is one).
+    pub async fn from_bundle(bundle: Bundle) -> Result<FromBundle, BundleError> {
+        let path = bundle.path.clone();
+        let path = path.as_path();
         let unwritable = |e: std::io::Error| BundleError::Write {
             path: path.to_path_buf(),
             reason: format!("cannot write its config for create: {e}"),

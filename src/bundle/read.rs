@@ -8,15 +8,46 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
+use super::digest::{BundleDigest, Pin};
 use super::format::{self, Manifest, Part, BLOCK, MANIFEST_NAME, MANIFEST_SLOT};
 use super::BundleError;
 
-/// An opened bundle: its manifest and where each part starts.
+/// The bytes a bundle starts with: the manifest's tar header and its slot.
+pub const HEAD: u64 = BLOCK + MANIFEST_SLOT;
+
+/// An opened bundle: its manifest, its digest and where each part starts.
 #[derive(Debug, Clone)]
 pub struct Bundle {
     pub path: PathBuf,
     pub manifest: Manifest,
+    /// SHA-256 of the manifest slot as stored: what attendees pin.
+    pub digest: BundleDigest,
     offsets: Vec<u64>,
+}
+
+/// A bundle's first [`HEAD`] bytes, read: its manifest (checked) and its digest. `Err` is the
+/// reason it is not a bundle.
+pub fn read_head(head: &[u8]) -> Result<(Manifest, BundleDigest), String> {
+    if head.len() as u64 != HEAD {
+        return Err("too short to hold a manifest".into());
+    }
+    match format::read_header(&head[..BLOCK as usize]) {
+        Some((name, size)) if name == MANIFEST_NAME && size == MANIFEST_SLOT => {}
+        _ => return Err(format!("it does not start with {MANIFEST_NAME}")),
+    }
+    let slot = &head[BLOCK as usize..];
+    let manifest = Manifest::from_slot(slot)
+        .map_err(|e| format!("its {MANIFEST_NAME} cannot be read: {e}"))?;
+    if manifest.format != format::FORMAT {
+        return Err(format!(
+            "it is format {} (made by minik {}); this minik reads format {}",
+            manifest.format,
+            manifest.minik_version,
+            format::FORMAT
+        ));
+    }
+    manifest.check().map_err(|e| format!("its manifest {e}"))?;
+    Ok((manifest, BundleDigest::of_slot(slot)))
 }
 
 impl Bundle {
@@ -34,31 +65,17 @@ impl Bundle {
         if !meta.is_file() {
             return Err(not_bundle("not a file".into()));
         }
-        let mut head = vec![0u8; (BLOCK + MANIFEST_SLOT) as usize];
-        if meta.len() < head.len() as u64 {
+        let mut head = vec![0u8; HEAD as usize];
+        if meta.len() < HEAD {
             return Err(not_bundle("too short to hold a manifest".into()));
         }
         file.read_exact(&mut head).await.map_err(unreadable)?;
-        match format::read_header(&head[..BLOCK as usize]) {
-            Some((name, size)) if name == MANIFEST_NAME && size == MANIFEST_SLOT => {}
-            _ => {
-                return Err(not_bundle(format!(
-                    "it does not start with {MANIFEST_NAME}"
-                )))
-            }
-        }
-        let manifest = Manifest::from_slot(&head[BLOCK as usize..])
-            .map_err(|e| not_bundle(format!("its {MANIFEST_NAME} cannot be read: {e}")))?;
-        if manifest.format != format::FORMAT {
-            return Err(not_bundle(format!(
-                "it is format {} (made by minik {}); this minik reads format {}",
-                manifest.format,
-                manifest.minik_version,
-                format::FORMAT
-            )));
-        }
-        let (offsets, _) = manifest.layout();
+        let (manifest, digest) = read_head(&head).map_err(not_bundle)?;
+        let (offsets, _) = manifest
+            .layout()
+            .ok_or_else(|| not_bundle("its manifest declares sizes that overflow".into()))?;
         for (part, at) in manifest.parts.iter().zip(&offsets) {
+            // No overflow: check() bounded every size, layout() the sum.
             let end = at + BLOCK + part.size;
             if end > meta.len() {
                 return Err(BundleError::Truncated {
@@ -71,7 +88,21 @@ impl Bundle {
         Ok(Bundle {
             path: path.to_path_buf(),
             manifest,
+            digest,
             offsets,
+        })
+    }
+
+    /// Refuse the bundle unless its digest is the pinned one (before anything reaches the
+    /// engine).
+    pub fn check_pin(&self, pin: &Pin) -> Result<(), BundleError> {
+        if pin.matches(&self.digest) {
+            return Ok(());
+        }
+        Err(BundleError::WrongDigest {
+            file: self.path.display().to_string(),
+            pinned: pin.as_hex().to_string(),
+            actual: self.digest.hex(),
         })
     }
 

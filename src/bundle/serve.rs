@@ -138,7 +138,7 @@ async fn index(State(bundle): State<Arc<Bundle>>, headers: HeaderMap) -> Html<St
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .unwrap_or("THIS-LAPTOP:8370");
-    Html(page::render(&bundle.manifest, host))
+    Html(page::render(&bundle.manifest, host, &bundle.digest))
 }
 
 async fn manifest(State(bundle): State<Arc<Bundle>>) -> Response {

@@ -11,7 +11,10 @@ pub(super) async fn run(ctx: &Ctx, args: CreateArgs) -> Result<(), Error> {
     let explicit_kubeconfig = args.kubeconfig.is_some();
     // --bundle: its node image and config stand in for --image and --config.
     let from_bundle = match &args.bundle {
-        Some(path) => Some(FromBundle::open(path).await?),
+        Some(path) => {
+            let bundle = super::bundle::open_pinned(ctx, path, args.sha256.as_ref()).await?;
+            Some(FromBundle::from_bundle(bundle).await?)
+        }
         None => None,
     };
     let (image, config) = match &from_bundle {
