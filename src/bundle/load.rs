@@ -15,6 +15,7 @@ use tokio::sync::mpsc;
 
 use super::format::{Part, PartKind};
 use super::read::{Bundle, Verifier};
+use super::tags::{self, TagReader};
 use super::BundleError;
 use crate::events::{Events, Step};
 use crate::provider::{ByteStream, Provider};
@@ -205,6 +206,7 @@ async fn load_part(
     let feed = async move {
         let mut verifier = Verifier::new(part);
         let mut held = HoldBack::new(HOLD);
+        let names = TagReader::start();
         loop {
             let mut buf = BytesMut::with_capacity(CHUNK);
             let n = match reader.read_buf(&mut buf).await {
@@ -224,14 +226,24 @@ async fn load_part(
             }
             verifier.update(&buf);
             step.progress(verifier.seen(), Some(part.size));
-            for ready in held.push(buf.freeze()) {
+            let chunk = buf.freeze();
+            names.feed(&chunk);
+            for ready in held.push(chunk) {
                 // A closed channel means the engine gave up; its error is reported.
                 if tx.send(Ok(ready)).await.is_err() {
                     return Ok(());
                 }
             }
         }
-        match verifier.finish() {
+        // The archive's own names decide what `docker load` tags: they must be the part's.
+        let checked = match verifier.finish() {
+            Ok(()) => names
+                .finish()
+                .await
+                .and_then(|inside| tags::check(&inside, &part.images)),
+            Err(reason) => Err(reason),
+        };
+        match checked {
             Ok(()) => {
                 for rest in held.rest {
                     if tx.send(Ok(rest)).await.is_err() {

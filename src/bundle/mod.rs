@@ -17,6 +17,7 @@ pub mod page;
 mod partial;
 mod read;
 mod serve;
+mod tags;
 #[cfg(test)]
 mod test_bundle;
 mod write;

@@ -7,6 +7,7 @@
 mod common;
 
 mod bundle_flow;
+mod bundle_hostile;
 mod cli_snapshots;
 mod create_pipeline;
 mod hostile_input;
