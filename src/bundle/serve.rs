@@ -18,6 +18,7 @@ use tokio::io::AsyncReadExt;
 use tower_http::services::ServeFile;
 
 use super::format::PartKind;
+use super::listen::{self, ServeLimits};
 use super::page::{self, BUNDLE_PATH};
 use super::read::{Bundle, Verifier};
 use super::BundleError;
@@ -58,10 +59,12 @@ pub async fn verify(bundle: &Bundle, events: &Events) -> Result<(), BundleError>
     Ok(())
 }
 
-/// Serve `bundle` on `address` until the command is stopped; `on_ready` gets the bound address.
+/// Serve `bundle` on `address` within `limits` until the command is stopped; `on_ready` gets
+/// the bound address.
 pub async fn serve(
     bundle: Bundle,
     address: SocketAddr,
+    limits: ServeLimits,
     events: &Events,
     on_ready: impl FnOnce(SocketAddr),
 ) -> Result<(), BundleError> {
@@ -83,12 +86,8 @@ pub async fn serve(
             log_downloads,
         ));
     on_ready(bound);
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .await
-    .map_err(|e| BundleError::Serve(e.to_string()))
+    listen::run(listener, app, limits).await;
+    Ok(())
 }
 
 /// One line per download (and per resumed download) for the organiser.

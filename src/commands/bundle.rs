@@ -64,7 +64,8 @@ pub(super) async fn serve(ctx: &Ctx, args: BundleServeArgs) -> Result<(), Error>
     let release = bundle_release_files(&bundle.manifest);
     let address = std::net::SocketAddr::new(args.address, args.port);
     let events = ctx.events.clone();
-    bundle::serve(bundle, address, &ctx.events, move |bound| {
+    let limits = bundle::ServeLimits::default().within_descriptors();
+    bundle::serve(bundle, address, limits, &ctx.events, move |bound| {
         let shown = bundle::advertised_url(bound);
         events.info(bundle_serving(&args.file, bound, &shown, &digest));
         if let Some(release) = release {

@@ -21,7 +21,10 @@ const NOWHERE: &str = "unix:///nonexistent/minik-test.sock";
 
 /// The bytes of a bundle of `parts` (name, kind, data, images) whose manifest is right about
 /// every part: what a forger (or a careless tool) writes. `edit` may change the manifest.
-fn forge(parts: &[(&str, PartKind, Vec<u8>, &[&str])], edit: impl Fn(&mut Manifest)) -> Vec<u8> {
+pub(crate) fn forge(
+    parts: &[(&str, PartKind, Vec<u8>, &[&str])],
+    edit: impl Fn(&mut Manifest),
+) -> Vec<u8> {
     let mut manifest = Manifest {
         format: format::FORMAT,
         minik_version: "0.1.0".into(),
@@ -52,7 +55,7 @@ fn forge(parts: &[(&str, PartKind, Vec<u8>, &[&str])], edit: impl Fn(&mut Manife
 }
 
 /// A `docker save`-shaped archive whose manifest.json tags `tags`.
-fn image_archive(tags: &[&str]) -> Vec<u8> {
+pub(crate) fn image_archive(tags: &[&str]) -> Vec<u8> {
     let mut b = tar::Builder::new(Vec::new());
     let manifest = serde_json::json!([{ "Config": "c.json", "RepoTags": tags, "Layers": [] }]);
     for (name, data) in [
@@ -80,7 +83,7 @@ fn one_image(tags: &[&str], listed: &'static [&'static str]) -> Vec<u8> {
     )
 }
 
-fn digest_of(file: &[u8]) -> BundleDigest {
+pub(crate) fn digest_of(file: &[u8]) -> BundleDigest {
     BundleDigest::of_slot(&file[BLOCK as usize..(BLOCK + MANIFEST_SLOT) as usize])
 }
 
