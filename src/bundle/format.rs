@@ -162,8 +162,8 @@ pub fn max_size(kind: PartKind) -> u64 {
     }
 }
 
-/// The largest config part (a cluster config is a few kilobytes).
-pub const MAX_CONFIG_BYTES: u64 = 1 << 20;
+/// The largest config part: the most minik reads of any config file.
+pub const MAX_CONFIG_BYTES: u64 = crate::config::MAX_CONFIG_BYTES;
 
 /// One part's size, name and hash, as minik writes them.
 fn check_part(p: &Part) -> Result<(), String> {

@@ -6,6 +6,8 @@ use crate::cli::CreateArgs;
 use crate::cluster::create::{create, CreateOutcome, CreateRequest};
 use crate::config;
 use crate::error::Error;
+use crate::ui::{bundle_host_access, confirm_host_access};
+use std::io::IsTerminal;
 
 pub(super) async fn run(ctx: &Ctx, args: CreateArgs) -> Result<(), Error> {
     let explicit_kubeconfig = args.kubeconfig.is_some();
@@ -17,6 +19,12 @@ pub(super) async fn run(ctx: &Ctx, args: CreateArgs) -> Result<(), Error> {
         }
         None => None,
     };
+    if let Some(b) = &from_bundle {
+        if !b.host_access.is_empty() && !confirmed(ctx, &args, &b.host_access)? {
+            ctx.events.info("Nothing created.");
+            return Ok(());
+        }
+    }
     let (image, config) = match &from_bundle {
         Some(b) => (b.node_image.clone(), b.config_path()),
         None => (args.image, args.config),
@@ -32,6 +40,7 @@ pub(super) async fn run(ctx: &Ctx, args: CreateArgs) -> Result<(), Error> {
         retain: args.retain,
         kubeconfig: args.kubeconfig,
         api_address: args.api_address,
+        loopback_ports: from_bundle.is_some(),
     }
     .check()?;
     let engine = engine::connect_engine(ctx).await?;
@@ -57,6 +66,34 @@ pub(super) async fn run(ctx: &Ctx, args: CreateArgs) -> Result<(), Error> {
     }
     report(ctx, &cluster_name, explicit_kubeconfig, &done);
     Ok(())
+}
+
+/// A bundle's config reaches this machine: show how, then go on only with `--yes` or a yes on
+/// the terminal; without a terminal, refuse (bad input: the flag is missing).
+fn confirmed(ctx: &Ctx, args: &CreateArgs, lines: &[String]) -> Result<bool, Error> {
+    let file = args.bundle.as_deref().unwrap_or(std::path::Path::new("?"));
+    ctx.events.warn(bundle_host_access(file, lines));
+    if args.yes {
+        return Ok(true);
+    }
+    let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    if !interactive {
+        return Err(Error::Usage {
+            message: format!(
+                "refusing to create from {} without a yes: its config reaches this machine",
+                file.display()
+            ),
+            hint: Some(
+                "read the list above; if you trust the bundle's maker with it, run the same \
+                 command with --yes"
+                    .into(),
+            ),
+        });
+    }
+    confirm_host_access().map_err(|e| Error::Failed {
+        message: format!("could not ask on the terminal: {e}"),
+        hint: Some("pass --yes to create without asking".into()),
+    })
 }
 
 fn report(ctx: &Ctx, cluster_name: &str, explicit_kubeconfig: bool, done: &CreateOutcome) {

@@ -101,6 +101,29 @@ pub fn bundle_release_files(manifest: &Manifest) -> Option<String> {
     })
 }
 
+/// What a bundle's config does to this machine, for `create --bundle` to show before it asks.
+pub fn bundle_host_access(file: &Path, lines: &[String]) -> String {
+    format!(
+        "The config in {} does more than make a plain cluster on this machine:\n{}",
+        file.display(),
+        lines
+            .iter()
+            .map(|l| format!("  - {l}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    )
+}
+
+/// Ask on the terminal whether to create from such a config; `Ok(false)` when declined.
+pub fn confirm_host_access() -> std::io::Result<bool> {
+    let term = console::Term::stderr();
+    dialoguer::Confirm::with_theme(&dialoguer::theme::ColorfulTheme::default())
+        .with_prompt("Create the cluster with this config?")
+        .default(false)
+        .interact_on(&term)
+        .map_err(|dialoguer::Error::IO(io)| io)
+}
+
 /// A local bundle loaded without `--sha256`: what that means.
 pub fn bundle_unpinned(file: &Path) -> String {
     format!(

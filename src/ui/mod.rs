@@ -13,8 +13,8 @@ mod tour;
 mod workshop;
 
 pub use bundle::{
-    bundle_digest, bundle_loaded, bundle_release_files, bundle_serving, bundle_unpinned,
-    bundle_written,
+    bundle_digest, bundle_host_access, bundle_loaded, bundle_release_files, bundle_serving,
+    bundle_unpinned, bundle_written, confirm_host_access,
 };
 pub use doctor::doctor_text;
 pub use error::render_error;

@@ -307,3 +307,56 @@ impl fake::Script for Quiet {
         Ok(fake::ok(""))
     }
 }
+
+/// A bundle's config that mounts `/`, opens the API to the network and patches kubeadm is shown
+/// and needs a yes: without a terminal, `create --bundle` refuses it (exit 2) unless `--yes`
+/// is given; a plain config goes straight on (to the engine, which does not exist here).
+#[test]
+fn create_from_a_bundle_whose_config_reaches_the_host_needs_a_yes() {
+    let dir = tempfile::tempdir().unwrap();
+    let evil = "kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnetworking:\n  \
+                apiServerAddress: 0.0.0.0\nkubeadmConfigPatches:\n- |\n  kind: \
+                ClusterConfiguration\n  apiServer:\n    extraArgs:\n      authorization-mode: \
+                AlwaysAllow\nnodes:\n- role: control-plane\n  extraMounts:\n  - hostPath: /\n    \
+                containerPath: /host\n";
+    let plain = "kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnodes:\n- role: \
+                 control-plane\n  extraPortMappings:\n  - containerPort: 80\n    hostPort: 18080\n";
+    let bundle_of = |name: &str, config: &str| {
+        let bytes = forge(
+            &[
+                (
+                    "images/01-node.tar",
+                    PartKind::NodeImage,
+                    image_archive(&["n:1"]),
+                    &["n:1"],
+                ),
+                (
+                    "config.yaml",
+                    PartKind::Config,
+                    config.as_bytes().to_vec(),
+                    &[],
+                ),
+            ],
+            |_| {},
+        );
+        write(dir.path(), name, &bytes)
+    };
+    let evil = bundle_of("evil.minik", evil);
+    let o = minik(&["create", "--bundle", evil.to_str().unwrap()]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("refusing to create") && err.contains("--yes"),
+        "{err}"
+    );
+    for shown in ["0.0.0.0", "1 kubeadm patch", "this machine's / at /host"] {
+        assert!(err.contains(shown), "{shown}: {err}");
+    }
+    let o = minik(&["create", "--bundle", evil.to_str().unwrap(), "--yes"]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    // A port mapping without listenAddress binds loopback in a bundle: nothing to ask.
+    let plain = bundle_of("plain.minik", plain);
+    let o = minik(&["create", "--bundle", plain.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("does more than"), "{}", stderr(&o));
+}
