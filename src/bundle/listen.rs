@@ -31,7 +31,7 @@ impl Default for ServeLimits {
     fn default() -> ServeLimits {
         ServeLimits {
             header_timeout: Duration::from_secs(10),
-            per_client: 8,
+            per_client: 16,
             total: 1024,
         }
     }

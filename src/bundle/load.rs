@@ -42,6 +42,8 @@ pub struct Loaded {
     pub config: Option<String>,
     /// The ids of the tour labs it brought, kept for `minik tour --lab ID`.
     pub labs: Vec<String>,
+    /// The bundle's digest (hex), for the next command's `--sha256`.
+    pub digest: String,
     /// Image parts loaded now, and those already present.
     pub loaded: usize,
     pub present: usize,
@@ -82,6 +84,7 @@ pub async fn load_until(
             .of_kind(PartKind::Image)
             .flat_map(|p| p.images.iter().cloned())
             .collect(),
+        digest: bundle.digest.hex(),
         ..Loaded::default()
     };
     // The config is small: a damaged one is refused before any image moves.

@@ -36,9 +36,14 @@ pub fn bundle_written(file: &Path, manifest: &Manifest) -> String {
 
 /// After a load: what was loaded, and the next command for the cluster and for each lab.
 pub fn bundle_loaded(file: &Path, loaded: &Loaded) -> Vec<String> {
+    // 20 hex digits are a pin already (80 bits), and short enough to read.
+    let pin = match loaded.digest.get(..20) {
+        Some(d) => format!(" --sha256 {d}"),
+        None => String::new(),
+    };
     let mut lines = vec![format!(
         "Loaded {}: {} image{} loaded, {} already present. Make a cluster with:  minik create \
-         --bundle {}",
+         --bundle {}{pin}",
         file.display(),
         loaded.loaded,
         if loaded.loaded == 1 { "" } else { "s" },
