@@ -68,6 +68,12 @@ pub async fn create(
         Some(dir) => release_files(dir)?,
         None => Vec::new(),
     };
+    if !minik_files.is_empty() && !minik_files.iter().any(|(n, _)| n == "SHA256SUMS") {
+        events.warn(
+            "--with-minik has no SHA256SUMS: put the release's in the folder, so attendees can \
+             check the binaries they download from the page against the release page",
+        );
+    }
 
     let node_image = match &req.node_image {
         Some(i) => i.clone(),

@@ -34,6 +34,15 @@ pub enum BundleError {
         reason: String,
     },
 
+    /// An image archive whose own names are not its part's: loading it would tag images the
+    /// bundle does not list.
+    #[error("bundle {path} was refused: part {part} {reason}")]
+    ForeignImages {
+        path: PathBuf,
+        part: String,
+        reason: String,
+    },
+
     #[error("cannot write bundle {path}: {reason}")]
     Write { path: PathBuf, reason: String },
 
@@ -112,6 +121,7 @@ impl BundleError {
             | BundleError::Serve(_)
             | BundleError::Download { .. }
             | BundleError::WrongDigest { .. }
+            | BundleError::ForeignImages { .. }
             | BundleError::Refused { .. }
             | BundleError::ImageNotPresent(_)
             | BundleError::Interrupted(_)
@@ -153,6 +163,11 @@ impl Hint for BundleError {
                 "compare --sha256 with the digest on the organiser's screen (not a web page: \
                  anyone can serve one); if they match, this is not the organiser's bundle, so \
                  nothing from it was used"
+                    .into(),
+            ),
+            BundleError::ForeignImages { .. } => Some(
+                "the upload was broken off before the engine tagged anything, and names this \
+                 load added were removed; do not use this bundle, tell the organiser"
                     .into(),
             ),
             BundleError::NoPin { url } => Some(format!(

@@ -243,8 +243,13 @@ async fn load_part(
             Ok(()) => names
                 .finish()
                 .await
-                .and_then(|inside| tags::check(&inside, &part.images)),
-            Err(reason) => Err(reason),
+                .and_then(|inside| tags::check(&inside, &part.images))
+                .map_err(|reason| BundleError::ForeignImages {
+                    path: bundle.path.clone(),
+                    part: part.name.clone(),
+                    reason,
+                }),
+            Err(reason) => Err(bundle.corrupt(part, reason)),
         };
         match checked {
             Ok(()) => {
@@ -255,9 +260,9 @@ async fn load_part(
                 }
                 Ok(())
             }
-            Err(reason) => {
-                let _ = tx.send(Err(std::io::Error::other(reason.clone()))).await;
-                Err(bundle.corrupt(part, reason))
+            Err(e) => {
+                let _ = tx.send(Err(std::io::Error::other(e.to_string()))).await;
+                Err(e)
             }
         }
     };

@@ -10,6 +10,8 @@ mod create;
 pub mod digest;
 mod error;
 pub mod fetch;
+#[cfg(test)]
+mod fetch_tests;
 mod for_create;
 pub mod format;
 mod host_access;

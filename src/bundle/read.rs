@@ -258,4 +258,90 @@ mod tests {
         v.update(b"hello World");
         assert!(v.finish().unwrap_err().starts_with("was altered"));
     }
+
+    mod fuzz {
+        use super::super::*;
+        use crate::bundle::format::{Manifest, PartKind, FORMAT};
+        use crate::bundle::test_bundle;
+        use proptest::prelude::*;
+
+        fn kind() -> impl Strategy<Value = PartKind> {
+            prop_oneof![
+                Just(PartKind::NodeImage),
+                Just(PartKind::Image),
+                Just(PartKind::Config),
+                Just(PartKind::Lab),
+                Just(PartKind::Minik),
+            ]
+        }
+
+        fn part() -> impl Strategy<Value = Part> {
+            (
+                "[a-z./]{0,12}",
+                kind(),
+                prop_oneof![any::<u64>(), 0u64..10_000],
+                "[0-9a-f]{64}|[A-Z]{0,3}",
+                proptest::collection::vec("[a-z:]{1,6}", 0..2),
+            )
+                .prop_map(|(name, kind, size, sha256, images)| Part {
+                    name,
+                    kind,
+                    size,
+                    sha256,
+                    images,
+                    image_id: None,
+                })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(200))]
+
+            /// Any manifest a forger can write is read or refused, never a panic, and one that
+            /// is read has a file size that does not overflow.
+            #[test]
+            fn any_manifest_is_read_or_refused(parts in proptest::collection::vec(part(), 0..6)) {
+                let m = Manifest {
+                    format: FORMAT,
+                    minik_version: "x".into(),
+                    kubernetes_version: None,
+                    parts,
+                };
+                let mut head = format::header(MANIFEST_NAME, MANIFEST_SLOT).unwrap().to_vec();
+                head.extend_from_slice(&m.to_slot().unwrap());
+                if let Ok((read, _)) = read_head(&head) {
+                    prop_assert!(read.file_size().is_some());
+                    for p in &read.parts {
+                        prop_assert!(p.size <= format::max_size(p.kind));
+                    }
+                }
+            }
+
+            /// Bytes flipped anywhere in a real bundle's head, or the file cut anywhere: open
+            /// refuses or reads it, never panics, and a changed slot changes the digest.
+            #[test]
+            fn damaged_heads_and_cut_files_are_refused(
+                flips in proptest::collection::vec((0..HEAD as usize, any::<u8>()), 1..4),
+                cut in 0usize..80_000,
+            ) {
+                let good = test_bundle::small(5_000, 9);
+                let (m, digest) = read_head(&good[..HEAD as usize]).unwrap();
+                let (offsets, _) = m.layout().unwrap();
+                let last = m.parts.len() - 1;
+                let data_end = (offsets[last] + BLOCK + m.parts[last].size) as usize;
+                let mut bad = good[..HEAD as usize].to_vec();
+                for (at, x) in &flips {
+                    bad[*at] ^= x | 1;
+                }
+                if let Ok((_, d)) = read_head(&bad) {
+                    prop_assert!(bad[512..] == good[512..HEAD as usize] || d != digest);
+                }
+                let dir = tempfile::tempdir().unwrap();
+                let path = dir.path().join("b.minik");
+                std::fs::write(&path, &good[..cut.min(good.len())]).unwrap();
+                let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+                let opened = rt.block_on(Bundle::open(&path));
+                prop_assert_eq!(opened.is_ok(), cut >= data_end);
+            }
+        }
+    }
 }

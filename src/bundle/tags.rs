@@ -305,4 +305,32 @@ mod tests {
             assert_eq!(r.finish().await.unwrap().len(), 2);
         }
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(200))]
+
+        /// Any bytes, or a real archive with bytes changed, are read or refused: never a panic,
+        /// and a name outside the part is never let through unseen.
+        #[test]
+        fn any_archive_is_read_or_refused(
+            noise in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..3000),
+            flips in proptest::collection::vec((0usize..4096, 1u8..=255), 0..6),
+        ) {
+            let _ = read(&noise);
+            let mut a = tar_of(&[
+                ("c.json", b"{}"),
+                ("manifest.json", br#"[{"RepoTags":["a:1","victim:latest"]}]"#),
+            ]);
+            for (at, x) in flips {
+                let i = at % a.len();
+                a[i] ^= x;
+            }
+            if let Ok(names) = read(&a) {
+                let listed = ["a:1".to_string()];
+                if names.iter().any(|n| n.contains("victim")) {
+                    proptest::prop_assert!(check(&names, &listed).is_err());
+                }
+            }
+        }
+    }
 }
