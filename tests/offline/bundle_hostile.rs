@@ -93,9 +93,12 @@ fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     p
 }
 
+/// The minik binary; `MINIK_BIN` runs the corpus against another build (an older release, to
+/// see each refusal fail there).
 fn minik(args: &[&str]) -> Output {
     let home = tempfile::tempdir().unwrap();
-    Command::new(env!("CARGO_BIN_EXE_minik"))
+    let bin = std::env::var("MINIK_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_minik").into());
+    Command::new(bin)
         .args(args)
         .args(["-H", NOWHERE])
         .env("HOME", home.path())
