@@ -101,7 +101,7 @@ fn serve(tc: &TestCluster, file: &Path) -> (Server, String) {
         .arg(file)
         .env("CI", "true")
         .stdout(Stdio::null())
-        .stderr(Stdio::null());
+        .stderr(std::fs::File::create(served_log(tc, port)).unwrap());
     for (k, v) in tc.env() {
         cmd.env(k, v);
     }
@@ -116,6 +116,22 @@ fn serve(tc: &TestCluster, file: &Path) -> (Server, String) {
         std::thread::sleep(Duration::from_millis(200));
     }
     (server, url)
+}
+
+/// Where `serve` on `port` writes what it says to the organiser.
+fn served_log(tc: &TestCluster, port: u16) -> PathBuf {
+    tc.home().join(format!("serve-{port}.log"))
+}
+
+/// The digest `bundle serve` printed for the organiser to project: its line of 64 hex digits.
+fn printed_digest(tc: &TestCluster, url: &str) -> String {
+    let port: u16 = url.rsplit(':').next().unwrap().parse().unwrap();
+    let log = std::fs::read_to_string(served_log(tc, port)).unwrap();
+    log.lines()
+        .map(str::trim)
+        .find(|l| l.len() == 64 && l.bytes().all(|b| b.is_ascii_hexdigit()))
+        .unwrap_or_else(|| panic!("no digest in bundle serve's output:\n{log}"))
+        .to_string()
 }
 
 /// The bundle's digest (SHA-256 of its manifest slot), as `bundle create` and `serve` print it.
@@ -171,7 +187,9 @@ fn a_served_bundle_makes_a_three_node_cluster_with_no_image_present() {
     let (_server, url) = serve(&tc, &bundle);
     let port: u16 = url.rsplit(':').next().unwrap().parse().unwrap();
     let page = http_get(port, "/").unwrap();
-    let pin = digest(&bundle);
+    // The digest the organiser's screen shows is the one attendees type.
+    let pin = printed_digest(&tc, &url);
+    assert_eq!(pin, digest(&bundle));
     assert!(
         page.contains(&format!(
             "minik bundle fetch {url} --sha256 {pin} &amp;&amp; minik create --bundle \
@@ -398,7 +416,7 @@ fn fetch_resumes_a_partial_download() {
         out.to_str().unwrap(),
         "--no-load",
         "--sha256",
-        &digest(&file),
+        &printed_digest(&tc, &url),
     ]);
     assert!(o.status.success(), "fetch: {}", text(&o));
     assert!(
