@@ -119,6 +119,7 @@ impl Partial {
         self.have = 0;
         self.head.clear();
         self.total = None;
+        self.announced = None;
         Ok(())
     }
 

@@ -90,9 +90,12 @@ fn confirmed(ctx: &Ctx, args: &CreateArgs, lines: &[String]) -> Result<bool, Err
             ),
         });
     }
-    confirm_host_access().map_err(|e| Error::Failed {
-        message: format!("could not ask on the terminal: {e}"),
-        hint: Some("pass --yes to create without asking".into()),
+    confirm_host_access().map_err(|e| match e.kind() {
+        std::io::ErrorKind::Interrupted => Error::Interrupted(crate::signals::Signal::Interrupt),
+        _ => Error::Failed {
+            message: format!("could not ask on the terminal: {e}"),
+            hint: Some("pass --yes to create without asking".into()),
+        },
     })
 }
 
