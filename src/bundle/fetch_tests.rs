@@ -251,3 +251,41 @@ async fn a_dripping_server_meets_the_deadline() {
         "{err}"
     );
 }
+
+/// A server announcing another length than the pinned bundle's manifest is refused, not
+/// followed (here: a resumed download whose range answer claims a far bigger file).
+#[cfg(unix)]
+#[tokio::test]
+async fn a_length_that_disagrees_with_the_manifest_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = test_bundle::small(50_000, 7);
+    let app = axum::Router::new().route(
+        "/bundle.minik",
+        get(|| async {
+            axum::response::Response::builder()
+                .status(206)
+                .header(
+                    header::CONTENT_RANGE,
+                    format!("bytes {HEAD}-{}/999999999", HEAD + 9),
+                )
+                .body(Body::from(vec![0u8; 10]))
+                .unwrap()
+        }),
+    );
+    let url = serve(app).await;
+    let out = dir.path().join("got.minik");
+    // What an earlier run left: the bundle's head, checked against the pin on resume.
+    let private = partial_path(&out).parent().unwrap().to_path_buf();
+    std::fs::create_dir(&private).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o700)).unwrap();
+    std::fs::write(partial_path(&out), &data[..HEAD as usize]).unwrap();
+    let err = download(&url, &out, pin_of(&data), &quick(), &Events::silent())
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("announced 999999999 bytes"),
+        "{err}"
+    );
+    assert!(!partial_path(&out).exists());
+}

@@ -234,7 +234,10 @@ mod tests {
         let a: IpAddr = "10.0.0.5".parse().unwrap();
         let b: IpAddr = "10.0.0.6".parse().unwrap();
         assert!(log.due(a));
-        assert!(!log.due(a), "a second request within the interval logged again");
+        assert!(
+            !log.due(a),
+            "a second request within the interval logged again"
+        );
         assert!(log.due(b));
         for i in 0..LOG_ADDRESSES as u32 + 10 {
             log.due(IpAddr::from(i.to_be_bytes()));
