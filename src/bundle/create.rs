@@ -5,8 +5,8 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use super::format::{Manifest, PartKind};
-use super::write::{self, Planned, Source};
+use super::format::PartKind;
+use super::write::{self, Planned, Source, Written};
 use super::BundleError;
 use crate::cluster::loadbalancer::{self, BalancerImage};
 use crate::config::LoadedConfig;
@@ -35,7 +35,7 @@ pub async fn create(
     provider: &dyn Provider,
     req: &CreateBundle,
     events: &Events,
-) -> Result<Manifest, BundleError> {
+) -> Result<Written, BundleError> {
     let version: Option<KubeVersion> = req
         .kubernetes_version
         .as_deref()
@@ -68,6 +68,12 @@ pub async fn create(
         Some(dir) => release_files(dir)?,
         None => Vec::new(),
     };
+    if !minik_files.is_empty() && !minik_files.iter().any(|(n, _)| n == "SHA256SUMS") {
+        events.warn(
+            "--with-minik has no SHA256SUMS: put the release's in the folder, so attendees can \
+             check the binaries they download from the page against the release page",
+        );
+    }
 
     let node_image = match &req.node_image {
         Some(i) => i.clone(),

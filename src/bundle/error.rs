@@ -34,6 +34,15 @@ pub enum BundleError {
         reason: String,
     },
 
+    /// An image archive whose own names are not its part's: loading it would tag images the
+    /// bundle does not list.
+    #[error("bundle {path} was refused: part {part} {reason}")]
+    ForeignImages {
+        path: PathBuf,
+        part: String,
+        reason: String,
+    },
+
     #[error("cannot write bundle {path}: {reason}")]
     Write { path: PathBuf, reason: String },
 
@@ -52,6 +61,24 @@ pub enum BundleError {
 
     #[error("downloading {url} failed: {reason}")]
     Download { url: String, reason: String },
+
+    /// The bundle is not the one whose digest the user pinned.
+    #[error("{file} is not the bundle you pinned: its digest is {actual}, --sha256 says {pinned}")]
+    WrongDigest {
+        file: String,
+        pinned: String,
+        actual: String,
+    },
+
+    /// `bundle fetch` over the network with neither a pin nor the explicit opt-out.
+    #[error(
+        "refusing to fetch {url} without its digest: anyone on this network could serve a bundle"
+    )]
+    NoPin { url: String },
+
+    /// The download is not what a bundle can be (too big, not a bundle, a bad partial file).
+    #[error("refusing what {url} sent: {reason}")]
+    Refused { url: String, reason: String },
 
     #[error("image {0:?} is not present locally")]
     ImageNotPresent(String),
@@ -84,6 +111,7 @@ impl BundleError {
             | BundleError::NotABundle { .. }
             | BundleError::BadInput { .. }
             | BundleError::Usage { .. }
+            | BundleError::NoPin { .. }
             | BundleError::Config(_) => true,
             BundleError::Cluster(c) => c.is_bad_input(),
             BundleError::Truncated { .. }
@@ -92,6 +120,9 @@ impl BundleError {
             | BundleError::Load { .. }
             | BundleError::Serve(_)
             | BundleError::Download { .. }
+            | BundleError::WrongDigest { .. }
+            | BundleError::ForeignImages { .. }
+            | BundleError::Refused { .. }
             | BundleError::ImageNotPresent(_)
             | BundleError::Interrupted(_)
             | BundleError::Provider(_) => false,
@@ -127,6 +158,25 @@ impl Hint for BundleError {
                 "check that `minik bundle serve` still runs and the address is right; run the \
                  same command again to resume"
                     .into(),
+            ),
+            BundleError::WrongDigest { .. } => Some(
+                "compare --sha256 with the digest on the organiser's screen (not a web page: \
+                 anyone can serve one); if they match, this is not the organiser's bundle, so \
+                 nothing from it was used"
+                    .into(),
+            ),
+            BundleError::ForeignImages { .. } => Some(
+                "the upload was broken off before the engine tagged anything, and names this \
+                 load added were removed; do not use this bundle, tell the organiser"
+                    .into(),
+            ),
+            BundleError::NoPin { url } => Some(format!(
+                "the organiser's screen shows the digest (`minik bundle serve` prints it); run  \
+                 minik bundle fetch {url} --sha256 DIGEST  (only if you accept a bundle from \
+                 anyone on this network: --insecure-no-digest)"
+            )),
+            BundleError::Refused { .. } => Some(
+                "check the address with the organiser; the partial download was removed".into(),
             ),
             BundleError::ImageNotPresent(name) => Some(format!(
                 "minik never pulls: `docker pull {name}` or `docker build -t {name} .` it first"

@@ -1,25 +1,50 @@
-//! `minik bundle fetch`: download a served bundle into `FILE.partial` with a progress bar, and
-//! when the connection drops (or stalls), ask again for the rest with a Range request from the
-//! partial file's length; the finished file is renamed into place. Checking comes after: opening
-//! the bundle compares its length with the manifest, loading verifies every part's SHA-256. A
-//! `.partial` left by Ctrl-C is resumed by the next fetch.
+//! `minik bundle fetch`: download a served bundle with a progress bar, and when the connection
+//! drops (or stalls, or drips) ask again for the rest with a Range request. The bytes land in a
+//! guarded partial file ([`super::partial`]) that checks the bundle's head against the pin as
+//! soon as it arrives and then caps the download at the manifest's size; the whole fetch has a
+//! deadline. The finished file is renamed into place; loading verifies every part's SHA-256.
 
-use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::path::Path;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Empty};
 use hyper::{header, Request, StatusCode, Uri};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
-use tokio::io::{AsyncSeekExt, AsyncWriteExt, BufWriter};
 
+use super::digest::Trust;
 use super::page::BUNDLE_PATH;
+use super::partial::{Partial, Stop};
 use super::BundleError;
-use crate::events::Events;
+use crate::events::{Events, Step};
 
-/// A connection that sends nothing for this long is treated as dropped.
-const STALL: Duration = Duration::from_secs(30);
+pub use super::partial::partial_path;
+
+/// How long and how slowly a download may go on.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// The whole fetch, every retry included (`--timeout`).
+    pub deadline: Duration,
+    /// A connection that sends nothing for this long is treated as dropped.
+    pub stall: Duration,
+    /// A connection that brings fewer than `min_bytes` in `window` is treated as dropped too
+    /// (a server dripping one byte at a time).
+    pub min_bytes: u64,
+    pub window: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            deadline: Duration::from_secs(2 * 3600),
+            stall: Duration::from_secs(30),
+            min_bytes: 64 << 10,
+            window: Duration::from_secs(60),
+        }
+    }
+}
+
 /// Attempts in a row that bring no new byte before giving up.
 const ATTEMPTS: u32 = 6;
 
@@ -54,127 +79,173 @@ pub fn bundle_url(input: &str) -> Result<Uri, String> {
         .map_err(|e| format!("{input:?}: {e}"))
 }
 
-/// `FILE.partial`, beside `FILE`.
-pub fn partial_path(out: &Path) -> PathBuf {
-    let mut name = out.file_name().unwrap_or_default().to_os_string();
-    name.push(".partial");
-    out.with_file_name(name)
-}
-
-/// Download `url` to `out`, resuming a `.partial` left from before.
-pub async fn download(url: &Uri, out: &Path, events: &Events) -> Result<u64, BundleError> {
-    let failed = |reason: String| BundleError::Download {
-        url: url.to_string(),
-        reason,
-    };
+/// Download `url` to `out`, resuming a partial download of the same bundle; the result is
+/// the bundle's size.
+pub async fn download(
+    url: &Uri,
+    out: &Path,
+    trust: Trust,
+    limits: &Limits,
+    events: &Events,
+) -> Result<u64, BundleError> {
+    let shown = url.to_string();
+    let mut partial = Partial::open(out, &shown, trust, events).await?;
+    let step = events.step(format!("Downloading {url}"));
+    let fetched = tokio::time::timeout(
+        limits.deadline,
+        fetch_all(url, &mut partial, limits, &step, events),
+    )
+    .await
+    .unwrap_or_else(|_| {
+        Err(Stop::Retry(format!(
+            "it did not finish within {} (--timeout); run the same command again to resume",
+            humantime::format_duration(limits.deadline)
+        )))
+    });
     let local = |e: std::io::Error| BundleError::Write {
         path: out.to_path_buf(),
         reason: e.to_string(),
     };
-    let partial = partial_path(out);
-    let file = tokio::fs::OpenOptions::new()
-        .create(true)
-        .append(false)
-        .write(true)
-        .truncate(false)
-        .open(&partial)
-        .await
-        .map_err(local)?;
-    let mut have = file.metadata().await.map_err(local)?.len();
-    let mut file = BufWriter::with_capacity(1 << 20, file);
-    file.seek(std::io::SeekFrom::Start(have))
-        .await
-        .map_err(local)?;
-    if have > 0 {
-        events.info(format!("Resuming {} from byte {have}", partial.display()));
-    }
-    let client: Client<_, Empty<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
-    let step = events.step(format!("Downloading {url}"));
-    let mut fruitless = 0;
-    let total = loop {
-        let mut req = Request::get(url.clone());
-        if have > 0 {
-            req = req.header(header::RANGE, format!("bytes={have}-"));
+    match fetched {
+        Ok(total) => {
+            partial.finish(out).await.map_err(local)?;
+            step.done();
+            Ok(total)
         }
-        let req = req.body(Empty::new()).map_err(|e| failed(e.to_string()))?;
-        let before = have;
-        let attempt = async {
-            let resp = tokio::time::timeout(STALL, client.request(req))
-                .await
-                .map_err(|_| "no answer".to_string())?
-                .map_err(|e| describe(&e))?;
-            let total = match resp.status() {
-                StatusCode::OK => {
-                    // A fresh copy (the server ignored or refused the range): start over.
-                    file.flush().await.map_err(|e| e.to_string())?;
-                    file.get_mut().set_len(0).await.map_err(|e| e.to_string())?;
-                    file.seek(std::io::SeekFrom::Start(0))
-                        .await
-                        .map_err(|e| e.to_string())?;
-                    have = 0;
-                    length(resp.headers())
-                }
-                StatusCode::PARTIAL_CONTENT => content_range_total(resp.headers()),
-                StatusCode::RANGE_NOT_SATISFIABLE => {
-                    let t = content_range_total(resp.headers());
-                    if t == Some(have) {
-                        return Ok(t);
-                    }
-                    // Longer than the served file: not the same bundle; start over.
-                    file.get_mut().set_len(0).await.map_err(|e| e.to_string())?;
-                    file.seek(std::io::SeekFrom::Start(0))
-                        .await
-                        .map_err(|e| e.to_string())?;
-                    have = 0;
-                    return Err("the partial file is longer than the bundle; starting over".into());
-                }
-                s => return Err(format!("the server answered {s}")),
-            };
-            let mut body = resp.into_body();
-            loop {
-                let frame = tokio::time::timeout(STALL, body.frame())
-                    .await
-                    .map_err(|_| format!("nothing arrived for {}s", STALL.as_secs()))?;
-                let Some(frame) = frame else { break };
-                let frame = frame.map_err(|e| describe(&e))?;
-                if let Ok(data) = frame.into_data() {
-                    file.write_all(&data).await.map_err(|e| e.to_string())?;
-                    have += data.len() as u64;
-                    step.progress(have, total);
-                }
-            }
-            Ok::<_, String>(total)
+        Err(Stop::Refuse(e)) => {
+            partial.discard(out).await;
+            Err(e)
         }
-        .await;
-        file.flush().await.map_err(local)?;
-        let why = match attempt {
-            Ok(Some(total)) if have >= total => break total,
-            // No length given: the server closed after sending everything it had.
-            Ok(None) => break have,
-            Ok(Some(_)) => "the connection closed early".to_string(),
-            Err(why) => why,
-        };
-        fruitless = if have > before { 0 } else { fruitless + 1 };
-        if fruitless >= ATTEMPTS {
-            drop(file);
+        Err(Stop::Retry(reason)) => {
+            partial.flush().await.map_err(local)?;
             // An empty partial file is no progress worth keeping.
-            if have == 0 {
-                let _ = tokio::fs::remove_file(&partial).await;
+            if partial.have == 0 {
+                partial.discard(out).await;
             }
-            return Err(failed(why));
+            Err(BundleError::Download { url: shown, reason })
+        }
+    }
+}
+
+/// Requests until the bundle is whole; `Retry` once attempts stop bringing bytes.
+async fn fetch_all(
+    url: &Uri,
+    partial: &mut Partial,
+    limits: &Limits,
+    step: &Step,
+    events: &Events,
+) -> Result<u64, Stop> {
+    let client: Client<_, Empty<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
+    let mut fruitless = 0;
+    loop {
+        if let Some(total) = partial.total.filter(|t| *t == partial.have) {
+            return Ok(total);
+        }
+        let before = partial.have;
+        let why = match attempt(&client, url, partial, limits, step).await {
+            Ok(()) => "the connection closed early".to_string(),
+            Err(Stop::Retry(why)) => why,
+            Err(refused) => return Err(refused),
+        };
+        partial.flush().await?;
+        if partial.total == Some(partial.have) {
+            continue;
+        }
+        fruitless = if partial.have > before {
+            0
+        } else {
+            fruitless + 1
+        };
+        if fruitless >= ATTEMPTS {
+            return Err(Stop::Retry(why));
         }
         let wait = Duration::from_millis(500 * u64::from(fruitless + 1));
         events.warn(format!(
-            "download stopped at {have} bytes ({why}); trying again in {:.1}s",
+            "download stopped at {} bytes ({why}); trying again in {:.1}s",
+            partial.have,
             wait.as_secs_f64()
         ));
         tokio::time::sleep(wait).await;
-    };
-    file.get_mut().sync_all().await.map_err(local)?;
-    drop(file);
-    tokio::fs::rename(&partial, out).await.map_err(local)?;
-    step.done();
-    Ok(total)
+    }
+}
+
+/// One request: the rest of the file from where the partial file ends.
+async fn attempt(
+    client: &Client<hyper_util::client::legacy::connect::HttpConnector, Empty<Bytes>>,
+    url: &Uri,
+    partial: &mut Partial,
+    limits: &Limits,
+    step: &Step,
+) -> Result<(), Stop> {
+    let mut req = Request::get(url.clone());
+    if partial.have > 0 {
+        req = req.header(header::RANGE, format!("bytes={}-", partial.have));
+    }
+    let req = req
+        .body(Empty::new())
+        .map_err(|e| Stop::Retry(e.to_string()))?;
+    let resp = tokio::time::timeout(limits.stall, client.request(req))
+        .await
+        .map_err(|_| Stop::Retry("no answer".into()))?
+        .map_err(|e| Stop::Retry(describe(&e)))?;
+    match resp.status() {
+        StatusCode::OK => {
+            // A fresh copy (the server ignored or refused the range): start over.
+            partial.restart().await?;
+            partial
+                .announce(length(resp.headers()))
+                .map_err(Stop::Refuse)?;
+        }
+        StatusCode::PARTIAL_CONTENT => {
+            let (start, total) = content_range(resp.headers())
+                .ok_or_else(|| Stop::Retry("a partial answer without its range".into()))?;
+            if start != partial.have {
+                return Err(Stop::Retry(format!(
+                    "asked for bytes from {}, got them from {start}",
+                    partial.have
+                )));
+            }
+            partial.announce(total).map_err(Stop::Refuse)?;
+        }
+        StatusCode::RANGE_NOT_SATISFIABLE => {
+            // Only the bundle's own size (from its checked manifest) says the file is whole;
+            // anything else starts over.
+            partial.restart().await?;
+            return Err(Stop::Retry(
+                "the server has no more bytes than the partial file; starting over".into(),
+            ));
+        }
+        s => return Err(Stop::Retry(format!("the server answered {s}"))),
+    }
+    let mut body = resp.into_body();
+    let mut window = (Instant::now(), 0u64);
+    loop {
+        let frame = tokio::time::timeout(limits.stall, body.frame())
+            .await
+            .map_err(|_| Stop::Retry(format!("nothing arrived for {}s", limits.stall.as_secs())))?;
+        let Some(frame) = frame else {
+            return Ok(());
+        };
+        let frame = frame.map_err(|e| Stop::Retry(describe(&e)))?;
+        if let Ok(data) = frame.into_data() {
+            partial.write(&data).await?;
+            step.progress(partial.have, partial.total.or(partial.announced));
+            window.1 += data.len() as u64;
+            if window.0.elapsed() >= limits.window {
+                if window.1 < limits.min_bytes {
+                    return Err(Stop::Retry(format!(
+                        "fewer than {} bytes arrived in {}s",
+                        limits.min_bytes,
+                        limits.window.as_secs()
+                    )));
+                }
+                window = (Instant::now(), 0);
+            }
+            if partial.total == Some(partial.have) {
+                return Ok(());
+            }
+        }
+    }
 }
 
 fn length(headers: &hyper::HeaderMap) -> Option<u64> {
@@ -186,10 +257,12 @@ fn length(headers: &hyper::HeaderMap) -> Option<u64> {
         .ok()
 }
 
-/// The total of `Content-Range: bytes a-b/TOTAL` (or `bytes */TOTAL`).
-fn content_range_total(headers: &hyper::HeaderMap) -> Option<u64> {
+/// The start and total of `Content-Range: bytes START-END/TOTAL` (TOTAL may be `*`).
+fn content_range(headers: &hyper::HeaderMap) -> Option<(u64, Option<u64>)> {
     let v = headers.get(header::CONTENT_RANGE)?.to_str().ok()?;
-    v.rsplit_once('/')?.1.trim().parse().ok()
+    let (range, total) = v.strip_prefix("bytes ")?.split_once('/')?;
+    let start = range.split_once('-')?.0.trim().parse().ok()?;
+    Some((start, total.trim().parse().ok()))
 }
 
 /// An error and its causes on one line (hyper's own message alone is vague).
@@ -201,80 +274,4 @@ fn describe(e: &dyn std::error::Error) -> String {
         cause = c.source();
     }
     s
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use axum::body::Body;
-    use axum::http::HeaderMap;
-    use axum::routing::get;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::sync::Arc;
-
-    #[test]
-    fn urls_get_the_bundle_path() {
-        let u = |s: &str| bundle_url(s).map(|u| u.to_string());
-        assert_eq!(
-            u("http://10.0.0.5:8370").unwrap(),
-            "http://10.0.0.5:8370/bundle.minik"
-        );
-        assert_eq!(
-            u("10.0.0.5:8370/").unwrap(),
-            "http://10.0.0.5:8370/bundle.minik"
-        );
-        assert_eq!(u("http://h/x.minik").unwrap(), "http://h/x.minik");
-        assert!(u("https://h").unwrap_err().contains("only http://"));
-        assert_eq!(
-            partial_path(Path::new("a/b.minik")),
-            PathBuf::from("a/b.minik.partial")
-        );
-    }
-
-    /// A server that drops the first download halfway (an error in its body), then answers
-    /// range requests with ServeFile: the download must resume and end byte-identical.
-    #[tokio::test]
-    async fn a_dropped_connection_is_resumed_with_a_range_request() {
-        let dir = tempfile::tempdir().unwrap();
-        let source = dir.path().join("served.minik");
-        let data: Vec<u8> = (0..3_000_000u32).map(|i| (i * 7 % 251) as u8).collect();
-        std::fs::write(&source, &data).unwrap();
-        let ranges = Arc::new(AtomicUsize::new(0));
-        let (data2, file, seen) = (data.clone(), source.clone(), ranges.clone());
-        let app = axum::Router::new().route(
-            "/bundle.minik",
-            get(move |headers: HeaderMap, req: axum::extract::Request| {
-                let (data, file, seen) = (data2.clone(), file.clone(), seen.clone());
-                async move {
-                    use tower::ServiceExt;
-                    if headers.contains_key(header::RANGE) {
-                        seen.fetch_add(1, Ordering::SeqCst);
-                        let served = tower_http::services::ServeFile::new(file)
-                            .oneshot(req)
-                            .await;
-                        return axum::response::IntoResponse::into_response(served.unwrap());
-                    }
-                    let half = Bytes::from(data[..data.len() / 2].to_vec());
-                    let body = futures_util::stream::iter([
-                        Ok(half),
-                        Err(std::io::Error::other("cable pulled")),
-                    ]);
-                    axum::response::Response::builder()
-                        .header(header::CONTENT_LENGTH, data.len())
-                        .body(Body::from_stream(body))
-                        .unwrap()
-                }
-            }),
-        );
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        tokio::spawn(async move { axum::serve(listener, app).await });
-        let out = dir.path().join("got.minik");
-        let url = bundle_url(&format!("127.0.0.1:{port}")).unwrap();
-        let total = download(&url, &out, &Events::silent()).await.unwrap();
-        assert_eq!(total, data.len() as u64);
-        assert!(std::fs::read(&out).unwrap() == data, "resumed file differs");
-        assert_eq!(ranges.load(Ordering::SeqCst), 1);
-        assert!(!partial_path(&out).exists());
-    }
 }

@@ -5,8 +5,10 @@
 use std::path::{Path, PathBuf};
 
 use super::format::PartKind;
+use super::host_access::{host_access, loopback_port_defaults};
 use super::{load, Bundle, BundleError, Loaded};
 use crate::cluster::load::{load_docker_images, LoadError, Targets};
+use crate::config::LoadedConfig;
 use crate::events::Events;
 use crate::provider::Provider;
 
@@ -17,11 +19,20 @@ pub struct FromBundle {
     /// The bundle's config, written beside the bundle (so relative host paths in it mean the
     /// bundle's folder) for create to read; removed when dropped.
     config: Option<tempfile::NamedTempFile>,
+    /// What the config does to this machine beyond a plain cluster (see [`host_access`]); the
+    /// user is shown it and asked before create.
+    pub host_access: Vec<String>,
 }
 
 impl FromBundle {
     pub async fn open(path: &Path) -> Result<FromBundle, BundleError> {
-        let bundle = Bundle::open(path).await?;
+        FromBundle::from_bundle(Bundle::open(path).await?).await
+    }
+
+    /// Ready an opened bundle (checked against the user's pin already, when there is one).
+    pub async fn from_bundle(bundle: Bundle) -> Result<FromBundle, BundleError> {
+        let path = bundle.path.clone();
+        let path = path.as_path();
         let unwritable = |e: std::io::Error| BundleError::Write {
             path: path.to_path_buf(),
             reason: format!("cannot write its config for create: {e}"),
@@ -48,10 +59,22 @@ impl FromBundle {
             }
             None => None,
         };
+        // A config that does not parse is refused by create itself, with its line and column.
+        let host_access = match &config {
+            Some(file) => match LoadedConfig::read(file.path()) {
+                Ok(mut loaded) => {
+                    loopback_port_defaults(&mut loaded);
+                    host_access(&loaded.config)
+                }
+                Err(_) => Vec::new(),
+            },
+            None => Vec::new(),
+        };
         Ok(FromBundle {
             bundle,
             node_image,
             config,
+            host_access,
         })
     }
 

@@ -96,20 +96,41 @@ impl Manifest {
         serde_json::from_slice(slot).map_err(|e| e.to_string())
     }
 
-    /// Where each part's header starts, and where the file's end-of-archive blocks start.
-    pub fn layout(&self) -> (Vec<u64>, u64) {
+    /// Where each part's header starts, and where the file's end-of-archive blocks start;
+    /// `None` when the declared sizes overflow (a forged manifest).
+    pub fn layout(&self) -> Option<(Vec<u64>, u64)> {
         let mut at = BLOCK + MANIFEST_SLOT;
         let mut offsets = Vec::with_capacity(self.parts.len());
         for p in &self.parts {
             offsets.push(at);
-            at += BLOCK + padded(p.size);
+            at = at.checked_add(BLOCK)?.checked_add(padded(p.size)?)?;
         }
-        (offsets, at)
+        Some((offsets, at))
     }
 
-    /// The whole file's size: every entry, then tar's two zero blocks.
-    pub fn file_size(&self) -> u64 {
-        self.layout().1 + 2 * BLOCK
+    /// The whole file's size: every entry, then tar's two zero blocks; `None` on overflow.
+    pub fn file_size(&self) -> Option<u64> {
+        self.layout()?.1.checked_add(2 * BLOCK)
+    }
+
+    /// Refuse what no minik writes, before anything trusts a size or a name: parts of
+    /// unbounded size, a file size that overflows, duplicate or misplaced names, a second
+    /// config, hashes that are not SHA-256. `Err` is the words after "its manifest".
+    pub fn check(&self) -> Result<(), String> {
+        let mut names = std::collections::BTreeSet::new();
+        for p in &self.parts {
+            if !names.insert(p.name.as_str()) {
+                return Err(format!("names part {:?} twice", p.name));
+            }
+            check_part(p).map_err(|why| format!("has part {:?}: {why}", p.name))?;
+        }
+        if self.of_kind(PartKind::Config).count() > 1 {
+            return Err("has more than one config part".into());
+        }
+        if self.file_size().is_none() {
+            return Err("declares sizes whose sum overflows".into());
+        }
+        Ok(())
     }
 
     pub fn node_image(&self) -> Option<&Part> {
@@ -125,9 +146,81 @@ impl Manifest {
     }
 }
 
-/// `size` rounded up to whole blocks.
-pub fn padded(size: u64) -> u64 {
-    size.div_ceil(BLOCK) * BLOCK
+/// `size` rounded up to whole blocks; `None` when that overflows.
+pub fn padded(size: u64) -> Option<u64> {
+    size.div_ceil(BLOCK).checked_mul(BLOCK)
+}
+
+/// The largest part of each kind a bundle may declare: an image fits in 1 TiB, a release file
+/// in 1 GiB; config and lab parts are read whole into memory, so they stay small.
+pub fn max_size(kind: PartKind) -> u64 {
+    match kind {
+        PartKind::NodeImage | PartKind::LoadBalancerImage | PartKind::Image => 1 << 40,
+        PartKind::Minik => 1 << 30,
+        PartKind::Config => MAX_CONFIG_BYTES,
+        PartKind::Lab => crate::tour::lab_file::MAX_LAB_BYTES as u64,
+    }
+}
+
+/// The largest config part: the most minik reads of any config file.
+pub const MAX_CONFIG_BYTES: u64 = crate::config::MAX_CONFIG_BYTES;
+
+/// One part's size, name and hash, as minik writes them.
+fn check_part(p: &Part) -> Result<(), String> {
+    let max = max_size(p.kind);
+    if p.size > max {
+        return Err(format!(
+            "it declares {} bytes, more than the {max} a {} part may have",
+            p.size,
+            kind_name(p.kind)
+        ));
+    }
+    if p.sha256.len() != 64
+        || !p
+            .sha256
+            .bytes()
+            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    {
+        return Err("its sha256 is not 64 lower-case hex digits".into());
+    }
+    let safe = |s: &str| {
+        !s.is_empty()
+            && !s.starts_with('.')
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+    };
+    let placed = match p.kind {
+        k if k.is_image() => p.name.strip_prefix("images/").is_some_and(safe),
+        PartKind::Config => p.name == "config.yaml",
+        PartKind::Lab => p.name.strip_prefix("labs/").is_some_and(safe),
+        PartKind::Minik => p.name.strip_prefix("minik/").is_some_and(safe),
+        _ => false,
+    };
+    if !placed {
+        return Err(format!(
+            "a {} part cannot have that name",
+            kind_name(p.kind)
+        ));
+    }
+    if p.kind.is_image() == p.images.is_empty() {
+        return Err(if p.images.is_empty() {
+            "an image part must name its images".into()
+        } else {
+            "only image parts name images".into()
+        });
+    }
+    Ok(())
+}
+
+fn kind_name(kind: PartKind) -> &'static str {
+    match kind {
+        PartKind::NodeImage => "node-image",
+        PartKind::LoadBalancerImage => "load-balancer-image",
+        PartKind::Image => "image",
+        PartKind::Config => "config",
+        PartKind::Minik => "minik",
+        PartKind::Lab => "lab",
+    }
 }
 
 /// A ustar header for a regular file; `None` when the name does not fit one.
@@ -189,7 +282,7 @@ mod tests {
                     name: "images/1-node.tar".into(),
                     kind: PartKind::NodeImage,
                     size: 1000,
-                    sha256: "ab".into(),
+                    sha256: "ab".repeat(32),
                     images: vec!["minik/node:v1".into()],
                     image_id: Some("sha256:cd".into()),
                 },
@@ -197,7 +290,7 @@ mod tests {
                     name: "config.yaml".into(),
                     kind: PartKind::Config,
                     size: 512,
-                    sha256: "ef".into(),
+                    sha256: "ef".repeat(32),
                     images: vec![],
                     image_id: None,
                 },
@@ -221,12 +314,46 @@ mod tests {
 
     #[test]
     fn parts_follow_the_manifest_in_whole_blocks() {
-        let (offsets, end) = manifest().layout();
+        let (offsets, end) = manifest().layout().unwrap();
         let first = BLOCK + MANIFEST_SLOT;
         assert_eq!(offsets, vec![first, first + BLOCK + 1024]);
         assert_eq!(end, first + BLOCK + 1024 + BLOCK + 512);
-        assert_eq!(manifest().file_size(), end + 1024);
-        assert_eq!((padded(0), padded(1), padded(512)), (0, 512, 512));
+        assert_eq!(manifest().file_size(), Some(end + 1024));
+        assert_eq!(
+            (padded(0), padded(1), padded(512)),
+            (Some(0), Some(512), Some(512))
+        );
+    }
+
+    #[test]
+    fn forged_sizes_and_names_are_refused_without_overflow() {
+        let m = manifest();
+        assert_eq!(m.check(), Ok(()));
+        let with = |f: &dyn Fn(&mut Manifest)| {
+            let mut m = manifest();
+            f(&mut m);
+            m.check().unwrap_err()
+        };
+        // Sizes that overflowed the layout (a panic in debug builds, wrapped offsets in release).
+        for size in [u64::MAX, u64::MAX - 1000, (1 << 40) + 1] {
+            let why = with(&|m| m.parts[0].size = size);
+            assert!(why.contains("more than the"), "{why}");
+        }
+        let mut huge = manifest();
+        huge.parts[0].size = u64::MAX - 1000;
+        assert_eq!((huge.layout(), huge.file_size()), (None, None));
+        assert!(with(&|m| m.parts[1].size = MAX_CONFIG_BYTES + 1).contains("config part"));
+        assert!(with(&|m| m.parts.push(m.parts[0].clone())).contains("twice"));
+        assert!(with(&|m| {
+            let mut c = m.parts[1].clone();
+            c.name = "other.yaml".into();
+            m.parts.push(c)
+        })
+        .contains("cannot have that name"));
+        assert!(with(&|m| m.parts[0].name = "images/../../x.tar".into()).contains("name"));
+        assert!(with(&|m| m.parts[0].images.clear()).contains("name its images"));
+        assert!(with(&|m| m.parts[0].sha256 = "AB".repeat(32)).contains("hex"));
+        assert_eq!(padded(u64::MAX), None);
     }
 
     #[test]
@@ -251,10 +378,10 @@ mod tests {
         file.extend_from_slice(&m.to_slot().unwrap());
         for p in &m.parts {
             file.extend_from_slice(&header(&p.name, p.size).unwrap());
-            file.resize(file.len() + padded(p.size) as usize, 7);
+            file.resize(file.len() + padded(p.size).unwrap() as usize, 7);
         }
         file.resize(file.len() + 2 * BLOCK as usize, 0);
-        assert_eq!(file.len() as u64, m.file_size());
+        assert_eq!(Some(file.len() as u64), m.file_size());
         let mut a = tar::Archive::new(&file[..]);
         let names: Vec<(String, u64)> = a
             .entries()

@@ -15,6 +15,7 @@ use tokio::sync::mpsc;
 
 use super::format::{Part, PartKind};
 use super::read::{Bundle, Verifier};
+use super::tags::{self, TagReader};
 use super::BundleError;
 use crate::events::{Events, Step};
 use crate::provider::{ByteStream, Provider};
@@ -41,6 +42,8 @@ pub struct Loaded {
     pub config: Option<String>,
     /// The ids of the tour labs it brought, kept for `minik tour --lab ID`.
     pub labs: Vec<String>,
+    /// The bundle's digest (hex), for the next command's `--sha256`.
+    pub digest: String,
     /// Image parts loaded now, and those already present.
     pub loaded: usize,
     pub present: usize,
@@ -81,6 +84,7 @@ pub async fn load_until(
             .of_kind(PartKind::Image)
             .flat_map(|p| p.images.iter().cloned())
             .collect(),
+        digest: bundle.digest.hex(),
         ..Loaded::default()
     };
     // The config is small: a damaged one is refused before any image moves.
@@ -205,6 +209,7 @@ async fn load_part(
     let feed = async move {
         let mut verifier = Verifier::new(part);
         let mut held = HoldBack::new(HOLD);
+        let names = TagReader::start();
         loop {
             let mut buf = BytesMut::with_capacity(CHUNK);
             let n = match reader.read_buf(&mut buf).await {
@@ -224,14 +229,29 @@ async fn load_part(
             }
             verifier.update(&buf);
             step.progress(verifier.seen(), Some(part.size));
-            for ready in held.push(buf.freeze()) {
+            let chunk = buf.freeze();
+            names.feed(&chunk);
+            for ready in held.push(chunk) {
                 // A closed channel means the engine gave up; its error is reported.
                 if tx.send(Ok(ready)).await.is_err() {
                     return Ok(());
                 }
             }
         }
-        match verifier.finish() {
+        // The archive's own names decide what `docker load` tags: they must be the part's.
+        let checked = match verifier.finish() {
+            Ok(()) => names
+                .finish()
+                .await
+                .and_then(|inside| tags::check(&inside, &part.images))
+                .map_err(|reason| BundleError::ForeignImages {
+                    path: bundle.path.clone(),
+                    part: part.name.clone(),
+                    reason,
+                }),
+            Err(reason) => Err(bundle.corrupt(part, reason)),
+        };
+        match checked {
             Ok(()) => {
                 for rest in held.rest {
                     if tx.send(Ok(rest)).await.is_err() {
@@ -240,9 +260,9 @@ async fn load_part(
                 }
                 Ok(())
             }
-            Err(reason) => {
-                let _ = tx.send(Err(std::io::Error::other(reason.clone()))).await;
-                Err(bundle.corrupt(part, reason))
+            Err(e) => {
+                let _ = tx.send(Err(std::io::Error::other(e.to_string()))).await;
+                Err(e)
             }
         }
     };

@@ -7,45 +7,66 @@
 //! downloaded with resume ([`fetch`]). docs/bundles.md is the user's guide.
 
 mod create;
+pub mod digest;
 mod error;
 pub mod fetch;
+#[cfg(test)]
+mod fetch_tests;
 mod for_create;
 pub mod format;
+mod host_access;
+mod listen;
 mod load;
 pub mod page;
+mod partial;
 mod read;
 mod serve;
+mod tags;
+#[cfg(test)]
+mod test_bundle;
 mod write;
 
 pub use create::{create, CreateBundle};
+pub use digest::{BundleDigest, Pin, Trust};
 pub use error::BundleError;
 pub use for_create::FromBundle;
 pub use format::{Manifest, Part, PartKind};
+pub use host_access::host_access;
+pub(crate) use host_access::loopback_port_defaults;
+pub use listen::ServeLimits;
 pub use load::{load, load_until, Loaded};
-pub use read::{Bundle, Verifier};
+pub use read::{read_head, Bundle, Verifier, HEAD};
 pub use serve::{advertised_url, lan_address, serve, verify};
+pub use write::Written;
 
 use std::path::Path;
 
 use crate::events::Events;
 use crate::provider::Provider;
 
-/// `minik bundle load`: open `path` and load its images into the engine, verified.
+/// `minik bundle load`: open `path`, check it against `pin` when given, and load its images into
+/// the engine, verified.
 pub async fn load_file(
     provider: &dyn Provider,
     path: &Path,
+    pin: Option<&Pin>,
     events: &Events,
 ) -> Result<Loaded, BundleError> {
     let bundle = Bundle::open(path).await?;
+    if let Some(pin) = pin {
+        bundle.check_pin(pin)?;
+    }
     load(provider, &bundle, events).await
 }
 
-/// `minik bundle fetch`: download from a `bundle serve` (resuming), then load it into the
-/// engine when one is given.
+/// `minik bundle fetch`: download from a `bundle serve` (resuming), checked against `trust` as
+/// soon as its manifest arrives, then load it into the engine when one is given.
 pub async fn fetch_and_load(
     provider: Option<&dyn Provider>,
     url: &str,
     out: &Path,
+    trust: Trust,
+    limits: &fetch::Limits,
     events: &Events,
 ) -> Result<Option<Loaded>, BundleError> {
     let uri = fetch::bundle_url(url).map_err(|reason| BundleError::BadInput {
@@ -56,9 +77,12 @@ pub async fn fetch_and_load(
     tokio::select! {
         biased;
         s = crate::signals::interrupted() => return Err(BundleError::Interrupted(s)),
-        r = fetch::download(&uri, out, events) => { r?; }
+        r = fetch::download(&uri, out, trust.clone(), limits, events) => { r?; }
     }
     let bundle = Bundle::open(out).await?;
+    if let Trust::Pin(pin) = &trust {
+        bundle.check_pin(pin)?;
+    }
     match provider {
         Some(p) => Ok(Some(load(p, &bundle, events).await?)),
         None => {

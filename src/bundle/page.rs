@@ -1,24 +1,28 @@
 //! The page `minik bundle serve` shows attendees: the one command to run for their system,
-//! spelled with the address they reached the page at, and the minik release files to download
-//! first when the bundle carries them.
+//! spelled with the address they reached the page at and the bundle's digest, and the minik
+//! release files (each with its SHA-256) when the bundle carries them. Anyone on the network can
+//! serve a page, so it says where the digest to trust is: the organiser's screen.
 
+use super::digest::BundleDigest;
 use super::format::{Manifest, PartKind};
 
 /// The served bundle's path.
 pub const BUNDLE_PATH: &str = "/bundle.minik";
 
 /// The page for a visitor who reached the server as `host` (the request's Host header).
-pub fn render(manifest: &Manifest, host: &str) -> String {
+pub fn render(manifest: &Manifest, host: &str, digest: &BundleDigest) -> String {
     let base = format!("http://{host}");
-    let fetch = format!("bundle fetch {base}");
-    let create = "create --bundle bundle.minik";
+    let d = digest.hex();
+    let fetch = format!("bundle fetch {base} --sha256 {d}");
+    let create = format!("create --bundle bundle.minik --sha256 {d}");
     let mut files = String::new();
     for p in manifest.of_kind(PartKind::Minik) {
         let name = p.name.trim_start_matches("minik/");
         files.push_str(&format!(
-            "<li><a href=\"/minik/{0}\">{0}</a> ({1})</li>\n",
+            "<li><a href=\"/minik/{0}\">{0}</a> ({1})<br><code>SHA-256 {2}</code></li>\n",
             escape(name),
-            human(p.size)
+            human(p.size),
+            escape(&p.sha256)
         ));
     }
     let images: Vec<String> = manifest
@@ -31,8 +35,11 @@ pub fn render(manifest: &Manifest, host: &str) -> String {
         String::new()
     } else {
         format!(
-            "<h2>No minik yet?</h2>\n<p>Download yours here, then run the command below \
-             (Linux and macOS: <code>chmod +x</code> it first).</p>\n<ul>\n{files}</ul>\n"
+            "<h2>No minik yet?</h2>\n<p>Best: get minik from its release page before the \
+             workshop. Else download yours here and, before running it, compare its SHA-256 \
+             (<code>sha256sum FILE</code>, or <code>shasum -a 256 FILE</code> on macOS) with the \
+             release page's <code>SHA256SUMS</code>; a file from this page is only as \
+             trustworthy as this network.</p>\n<ul>\n{files}</ul>\n"
         )
     };
     format!(
@@ -45,11 +52,18 @@ pub fn render(manifest: &Manifest, host: &str) -> String {
          <p>Everything comes from this laptop: no internet needed. Run this in a terminal:</p>\n\
          <h2>Linux and macOS</h2>\n<pre>minik {fetch} &amp;&amp; minik {create}</pre>\n\
          <h2>Windows (PowerShell)</h2>\n<pre>minik.exe {fetch}; if ($?) {{ minik.exe {create} }}</pre>\n\
+         <h2>Check the digest first</h2>\n<p>This page shows the digest <code>{grouped}</code>. \
+         Compare it with the one on the <strong>organiser's screen</strong> before you run \
+         anything: anyone on this network can serve a page like this one, with a digest of \
+         their own bundle. minik refuses any bundle whose digest differs from the one you \
+         type.</p>\n\
          {get_minik}\
          <p>The bundle ({size}, made by minik {version}) holds: {images}. \
          <code>bundle fetch</code> resumes if the connection drops and checks every part.</p>\n\
          </body></html>\n",
         fetch = escape(&fetch),
+        create = escape(&create),
+        grouped = escape(&digest.grouped()),
         size = human(total),
         version = escape(&manifest.minik_version),
         images = images.join(", "),
@@ -96,7 +110,7 @@ mod tests {
                 name: "minik/minik-linux-amd64".into(),
                 kind: PartKind::Minik,
                 size: 30_000_000,
-                sha256: "cd".into(),
+                sha256: "cd".repeat(32),
                 images: vec![],
                 image_id: None,
             });
@@ -110,23 +124,38 @@ mod tests {
     }
 
     #[test]
-    fn the_page_gives_the_command_with_the_visitors_address() {
-        let page = render(&manifest(false), "10.0.0.5:8370");
-        assert!(page.contains(
-            "minik bundle fetch http://10.0.0.5:8370 &amp;&amp; minik create --bundle bundle.minik"
-        ));
-        assert!(page.contains("minik.exe bundle fetch http://10.0.0.5:8370;"));
+    fn the_page_gives_the_command_with_the_visitors_address_and_the_digest() {
+        let d = BundleDigest::of_slot(b"m");
+        let hex = d.hex();
+        let page = render(&manifest(false), "10.0.0.5:8370", &d);
+        assert!(page.contains(&format!(
+            "minik bundle fetch http://10.0.0.5:8370 --sha256 {hex} &amp;&amp; minik create \
+             --bundle bundle.minik --sha256 {hex}"
+        )));
+        assert!(page.contains(&format!(
+            "minik.exe bundle fetch http://10.0.0.5:8370 --sha256 {hex};"
+        )));
+        assert!(page.contains(&d.grouped()) && page.contains("organiser's screen"));
         assert!(page.contains("minik/node:v1.36.1"));
         assert!(page.contains("2.0 GB"));
         assert!(!page.contains("No minik yet"));
         assert_eq!(human(18), "1 kB");
-        let page = render(&manifest(true), "h");
-        assert!(page.contains("<a href=\"/minik/minik-linux-amd64\">minik-linux-amd64</a> (30 MB)"));
+        let page = render(&manifest(true), "h", &d);
+        assert!(page.contains(&format!(
+            "<a href=\"/minik/minik-linux-amd64\">minik-linux-amd64</a> (30 MB)<br><code>SHA-256 \
+             {}</code>",
+            "cd".repeat(32)
+        )));
+        assert!(page.contains("SHA256SUMS"));
     }
 
     #[test]
     fn a_hostile_host_header_cannot_write_markup() {
-        let page = render(&manifest(false), "<script>x</script>");
+        let page = render(
+            &manifest(false),
+            "<script>x</script>",
+            &BundleDigest::of_slot(b""),
+        );
         assert!(!page.contains("<script>"));
         assert!(page.contains("&lt;script&gt;"));
     }

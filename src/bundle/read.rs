@@ -8,15 +8,46 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
+use super::digest::{BundleDigest, Pin};
 use super::format::{self, Manifest, Part, BLOCK, MANIFEST_NAME, MANIFEST_SLOT};
 use super::BundleError;
 
-/// An opened bundle: its manifest and where each part starts.
+/// The bytes a bundle starts with: the manifest's tar header and its slot.
+pub const HEAD: u64 = BLOCK + MANIFEST_SLOT;
+
+/// An opened bundle: its manifest, its digest and where each part starts.
 #[derive(Debug, Clone)]
 pub struct Bundle {
     pub path: PathBuf,
     pub manifest: Manifest,
+    /// SHA-256 of the manifest slot as stored: what attendees pin.
+    pub digest: BundleDigest,
     offsets: Vec<u64>,
+}
+
+/// A bundle's first [`HEAD`] bytes, read: its manifest (checked) and its digest. `Err` is the
+/// reason it is not a bundle.
+pub fn read_head(head: &[u8]) -> Result<(Manifest, BundleDigest), String> {
+    if head.len() as u64 != HEAD {
+        return Err("too short to hold a manifest".into());
+    }
+    match format::read_header(&head[..BLOCK as usize]) {
+        Some((name, size)) if name == MANIFEST_NAME && size == MANIFEST_SLOT => {}
+        _ => return Err(format!("it does not start with {MANIFEST_NAME}")),
+    }
+    let slot = &head[BLOCK as usize..];
+    let manifest = Manifest::from_slot(slot)
+        .map_err(|e| format!("its {MANIFEST_NAME} cannot be read: {e}"))?;
+    if manifest.format != format::FORMAT {
+        return Err(format!(
+            "it is format {} (made by minik {}); this minik reads format {}",
+            manifest.format,
+            manifest.minik_version,
+            format::FORMAT
+        ));
+    }
+    manifest.check().map_err(|e| format!("its manifest {e}"))?;
+    Ok((manifest, BundleDigest::of_slot(slot)))
 }
 
 impl Bundle {
@@ -34,31 +65,17 @@ impl Bundle {
         if !meta.is_file() {
             return Err(not_bundle("not a file".into()));
         }
-        let mut head = vec![0u8; (BLOCK + MANIFEST_SLOT) as usize];
-        if meta.len() < head.len() as u64 {
+        let mut head = vec![0u8; HEAD as usize];
+        if meta.len() < HEAD {
             return Err(not_bundle("too short to hold a manifest".into()));
         }
         file.read_exact(&mut head).await.map_err(unreadable)?;
-        match format::read_header(&head[..BLOCK as usize]) {
-            Some((name, size)) if name == MANIFEST_NAME && size == MANIFEST_SLOT => {}
-            _ => {
-                return Err(not_bundle(format!(
-                    "it does not start with {MANIFEST_NAME}"
-                )))
-            }
-        }
-        let manifest = Manifest::from_slot(&head[BLOCK as usize..])
-            .map_err(|e| not_bundle(format!("its {MANIFEST_NAME} cannot be read: {e}")))?;
-        if manifest.format != format::FORMAT {
-            return Err(not_bundle(format!(
-                "it is format {} (made by minik {}); this minik reads format {}",
-                manifest.format,
-                manifest.minik_version,
-                format::FORMAT
-            )));
-        }
-        let (offsets, _) = manifest.layout();
+        let (manifest, digest) = read_head(&head).map_err(not_bundle)?;
+        let (offsets, _) = manifest
+            .layout()
+            .ok_or_else(|| not_bundle("its manifest declares sizes that overflow".into()))?;
         for (part, at) in manifest.parts.iter().zip(&offsets) {
+            // No overflow: check() bounded every size, layout() the sum.
             let end = at + BLOCK + part.size;
             if end > meta.len() {
                 return Err(BundleError::Truncated {
@@ -71,7 +88,21 @@ impl Bundle {
         Ok(Bundle {
             path: path.to_path_buf(),
             manifest,
+            digest,
             offsets,
+        })
+    }
+
+    /// Refuse the bundle unless its digest is the pinned one (before anything reaches the
+    /// engine).
+    pub fn check_pin(&self, pin: &Pin) -> Result<(), BundleError> {
+        if pin.matches(&self.digest) {
+            return Ok(());
+        }
+        Err(BundleError::WrongDigest {
+            file: self.path.display().to_string(),
+            pinned: pin.as_hex().to_string(),
+            actual: self.digest.hex(),
         })
     }
 
@@ -226,5 +257,91 @@ mod tests {
         let mut v = Verifier::new(&p);
         v.update(b"hello World");
         assert!(v.finish().unwrap_err().starts_with("was altered"));
+    }
+
+    mod fuzz {
+        use super::super::*;
+        use crate::bundle::format::{Manifest, PartKind, FORMAT};
+        use crate::bundle::test_bundle;
+        use proptest::prelude::*;
+
+        fn kind() -> impl Strategy<Value = PartKind> {
+            prop_oneof![
+                Just(PartKind::NodeImage),
+                Just(PartKind::Image),
+                Just(PartKind::Config),
+                Just(PartKind::Lab),
+                Just(PartKind::Minik),
+            ]
+        }
+
+        fn part() -> impl Strategy<Value = Part> {
+            (
+                "[a-z./]{0,12}",
+                kind(),
+                prop_oneof![any::<u64>(), 0u64..10_000],
+                "[0-9a-f]{64}|[A-Z]{0,3}",
+                proptest::collection::vec("[a-z:]{1,6}", 0..2),
+            )
+                .prop_map(|(name, kind, size, sha256, images)| Part {
+                    name,
+                    kind,
+                    size,
+                    sha256,
+                    images,
+                    image_id: None,
+                })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(200))]
+
+            /// Any manifest a forger can write is read or refused, never a panic, and one that
+            /// is read has a file size that does not overflow.
+            #[test]
+            fn any_manifest_is_read_or_refused(parts in proptest::collection::vec(part(), 0..6)) {
+                let m = Manifest {
+                    format: FORMAT,
+                    minik_version: "x".into(),
+                    kubernetes_version: None,
+                    parts,
+                };
+                let mut head = format::header(MANIFEST_NAME, MANIFEST_SLOT).unwrap().to_vec();
+                head.extend_from_slice(&m.to_slot().unwrap());
+                if let Ok((read, _)) = read_head(&head) {
+                    prop_assert!(read.file_size().is_some());
+                    for p in &read.parts {
+                        prop_assert!(p.size <= format::max_size(p.kind));
+                    }
+                }
+            }
+
+            /// Bytes flipped anywhere in a real bundle's head, or the file cut anywhere: open
+            /// refuses or reads it, never panics, and a changed slot changes the digest.
+            #[test]
+            fn damaged_heads_and_cut_files_are_refused(
+                flips in proptest::collection::vec((0..HEAD as usize, any::<u8>()), 1..4),
+                cut in 0usize..80_000,
+            ) {
+                let good = test_bundle::small(5_000, 9);
+                let (m, digest) = read_head(&good[..HEAD as usize]).unwrap();
+                let (offsets, _) = m.layout().unwrap();
+                let last = m.parts.len() - 1;
+                let data_end = (offsets[last] + BLOCK + m.parts[last].size) as usize;
+                let mut bad = good[..HEAD as usize].to_vec();
+                for (at, x) in &flips {
+                    bad[*at] ^= x | 1;
+                }
+                if let Ok((_, d)) = read_head(&bad) {
+                    prop_assert!(bad[512..] == good[512..HEAD as usize] || d != digest);
+                }
+                let dir = tempfile::tempdir().unwrap();
+                let path = dir.path().join("b.minik");
+                std::fs::write(&path, &good[..cut.min(good.len())]).unwrap();
+                let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+                let opened = rt.block_on(Bundle::open(&path));
+                prop_assert_eq!(opened.is_ok(), cut >= data_end);
+            }
+        }
     }
 }

@@ -4,8 +4,10 @@
 //! bundle carries; and `/`, a page with the one command attendees run. Every part is checked
 //! once before serving starts, so a damaged bundle is never handed to a whole room.
 
+use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Path as UrlPath, Request, State};
@@ -18,6 +20,7 @@ use tokio::io::AsyncReadExt;
 use tower_http::services::ServeFile;
 
 use super::format::PartKind;
+use super::listen::{self, ServeLimits};
 use super::page::{self, BUNDLE_PATH};
 use super::read::{Bundle, Verifier};
 use super::BundleError;
@@ -58,10 +61,12 @@ pub async fn verify(bundle: &Bundle, events: &Events) -> Result<(), BundleError>
     Ok(())
 }
 
-/// Serve `bundle` on `address` until the command is stopped; `on_ready` gets the bound address.
+/// Serve `bundle` on `address` within `limits` until the command is stopped; `on_ready` gets
+/// the bound address.
 pub async fn serve(
     bundle: Bundle,
     address: SocketAddr,
+    limits: ServeLimits,
     events: &Events,
     on_ready: impl FnOnce(SocketAddr),
 ) -> Result<(), BundleError> {
@@ -79,35 +84,69 @@ pub async fn serve(
         .route_service(BUNDLE_PATH, ServeFile::new(&bundle.path))
         .with_state(Arc::new(bundle))
         .layer(middleware::from_fn_with_state(
-            events.clone(),
+            DownloadLog {
+                events: events.clone(),
+                last: Arc::default(),
+            },
             log_downloads,
         ));
     on_ready(bound);
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .await
-    .map_err(|e| BundleError::Serve(e.to_string()))
+    listen::run(listener, app, limits).await;
+    Ok(())
 }
 
-/// One line per download (and per resumed download) for the organiser.
+/// The organiser's log of downloads, and when each address last got a line.
+#[derive(Clone)]
+struct DownloadLog {
+    events: Events,
+    last: Arc<std::sync::Mutex<HashMap<IpAddr, Instant>>>,
+}
+
+/// A client gets a log line at most this often, so one laptop's requests cannot flood the
+/// organiser's terminal.
+const LOG_EVERY: Duration = Duration::from_secs(10);
+/// Addresses remembered; past this the memory starts afresh (an IPv6 client can use many).
+const LOG_ADDRESSES: usize = 4096;
+
+/// One line per download (and per resumed download) for the organiser, at most one per client
+/// every [`LOG_EVERY`].
 async fn log_downloads(
-    State(events): State<Events>,
+    State(log): State<DownloadLog>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     request: Request,
     next: Next,
 ) -> Response {
-    if request.uri().path() == BUNDLE_PATH && request.method() == Method::GET {
+    if request.uri().path() == BUNDLE_PATH && request.method() == Method::GET && log.due(peer.ip())
+    {
         let range = request
             .headers()
             .get(header::RANGE)
             .and_then(|r| r.to_str().ok())
             .map(|r| format!(", resuming from {}", r.trim_start_matches("bytes=")))
             .unwrap_or_default();
-        events.info(format!("{} is downloading the bundle{range}", peer.ip()));
+        log.events
+            .info(format!("{} is downloading the bundle{range}", peer.ip()));
     }
     next.run(request).await
+}
+
+impl DownloadLog {
+    fn due(&self, ip: IpAddr) -> bool {
+        let Ok(mut last) = self.last.lock() else {
+            return false;
+        };
+        if last.len() >= LOG_ADDRESSES {
+            last.clear();
+        }
+        let now = Instant::now();
+        match last.get(&ip) {
+            Some(t) if now.duration_since(*t) < LOG_EVERY => false,
+            _ => {
+                last.insert(ip, now);
+                true
+            }
+        }
+    }
 }
 
 /// The address other machines most likely reach this one at: the source address of the route
@@ -138,7 +177,7 @@ async fn index(State(bundle): State<Arc<Bundle>>, headers: HeaderMap) -> Html<St
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .unwrap_or("THIS-LAPTOP:8370");
-    Html(page::render(&bundle.manifest, host))
+    Html(page::render(&bundle.manifest, host, &bundle.digest))
 }
 
 async fn manifest(State(bundle): State<Arc<Bundle>>) -> Response {
@@ -179,5 +218,30 @@ async fn release_file(
         )
             .into_response(),
         Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_client_gets_one_log_line_per_interval() {
+        let log = DownloadLog {
+            events: Events::silent(),
+            last: Arc::default(),
+        };
+        let a: IpAddr = "10.0.0.5".parse().unwrap();
+        let b: IpAddr = "10.0.0.6".parse().unwrap();
+        assert!(log.due(a));
+        assert!(
+            !log.due(a),
+            "a second request within the interval logged again"
+        );
+        assert!(log.due(b));
+        for i in 0..LOG_ADDRESSES as u32 + 10 {
+            log.due(IpAddr::from(i.to_be_bytes()));
+        }
+        assert!(log.last.lock().unwrap().len() <= LOG_ADDRESSES);
     }
 }

@@ -11,6 +11,7 @@ use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 use tokio::io::{AsyncSeekExt, AsyncWriteExt, BufWriter};
 
+use super::digest::BundleDigest;
 use super::format::{self, Manifest, Part, PartKind, BLOCK, MANIFEST_NAME, MANIFEST_SLOT};
 use super::BundleError;
 use crate::cluster::load::reader_stream;
@@ -39,14 +40,21 @@ pub(crate) struct Planned {
     pub source: Source,
 }
 
-/// Write `parts` into a new bundle at `out`; returns its manifest.
+/// A bundle just written: its manifest and its digest (SHA-256 of the manifest slot as stored).
+#[derive(Debug, Clone)]
+pub struct Written {
+    pub manifest: Manifest,
+    pub digest: BundleDigest,
+}
+
+/// Write `parts` into a new bundle at `out`.
 pub(crate) async fn write(
     provider: &dyn Provider,
     parts: Vec<Planned>,
     kubernetes_version: Option<String>,
     out: &Path,
     events: &Events,
-) -> Result<Manifest, BundleError> {
+) -> Result<Written, BundleError> {
     let failed = |e: std::io::Error| BundleError::Write {
         path: out.to_path_buf(),
         reason: e.to_string(),
@@ -87,7 +95,11 @@ pub(crate) async fn write(
             size += chunk.len() as u64;
             step.progress(size, total.map(|t| t.max(size)));
         }
-        let pad = (format::padded(size) - size) as usize;
+        let padded = format::padded(size).ok_or_else(|| BundleError::Write {
+            path: out.to_path_buf(),
+            reason: format!("{} is too big", planned.name),
+        })?;
+        let pad = (padded - size) as usize;
         file.write_all(&vec![0u8; pad]).await.map_err(failed)?;
         // Back to the placeholder: the size is known now.
         let header = format::header(&planned.name, size).ok_or_else(|| BundleError::Write {
@@ -97,7 +109,7 @@ pub(crate) async fn write(
         file.seek(SeekFrom::Start(at)).await.map_err(failed)?;
         file.write_all(&header).await.map_err(failed)?;
         file.seek(SeekFrom::End(0)).await.map_err(failed)?;
-        at += BLOCK + format::padded(size);
+        at += BLOCK + padded;
         written.push(Part {
             name: planned.name,
             kind: planned.kind,
@@ -141,7 +153,10 @@ pub(crate) async fn write(
             .map_err(failed)?;
     }
     tmp.persist(out).map_err(|e| failed(e.error))?;
-    Ok(manifest)
+    Ok(Written {
+        manifest,
+        digest: BundleDigest::of_slot(&slot),
+    })
 }
 
 type Opened = (ByteStream, Option<u64>, Vec<String>, Option<String>, String);

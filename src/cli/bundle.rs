@@ -1,19 +1,23 @@
 //! Arguments of `minik bundle`: create, load, serve and fetch a workshop room's bundle.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Subcommand};
+
+use crate::bundle::Pin;
+
+/// `--sha256`: the bundle's digest as the organiser's screen shows it.
+pub(crate) fn parse_pin(s: &str) -> Result<Pin, String> {
+    Pin::parse(s)
+}
 
 #[derive(Debug, Subcommand)]
 pub enum BundleCommand {
     /// Write a bundle: node image, load balancer image if needed, workshop images, config
     Create(BundleCreateArgs),
     /// Load a bundle's images into the engine, checking every part on the way
-    Load {
-        /// The bundle file
-        #[arg(value_name = "FILE")]
-        file: PathBuf,
-    },
+    Load(BundleLoadArgs),
     /// Serve a bundle to the room over HTTP (resumable downloads, and a page with the command)
     Serve(BundleServeArgs),
     /// Download a served bundle (resuming after a dropped connection), check it and load it
@@ -46,6 +50,17 @@ pub struct BundleCreateArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct BundleLoadArgs {
+    /// The bundle file
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// The bundle's digest from the organiser's screen (all 64 hex digits, or the first 20 or
+    /// more); any other bundle is refused before the engine sees a byte
+    #[arg(long = "sha256", value_name = "DIGEST", value_parser = parse_pin)]
+    pub sha256: Option<Pin>,
+}
+
+#[derive(Debug, Args)]
 pub struct BundleServeArgs {
     /// The bundle file
     #[arg(value_name = "FILE")]
@@ -66,6 +81,16 @@ pub struct BundleFetchArgs {
     /// Where to save the bundle
     #[arg(short = 'o', long, value_name = "FILE", default_value = "bundle.minik")]
     pub output: PathBuf,
+    /// The bundle's digest from the organiser's screen (all 64 hex digits, or the first 20 or
+    /// more); any other bundle is refused as soon as its manifest arrives
+    #[arg(long = "sha256", value_name = "DIGEST", value_parser = parse_pin)]
+    pub sha256: Option<Pin>,
+    /// Accept whatever bundle this address sends, unchecked: anyone on the network could send it
+    #[arg(long, conflicts_with = "sha256")]
+    pub insecure_no_digest: bool,
+    /// Give up after this long, retries included (run the command again to resume)
+    #[arg(long, value_name = "DURATION", default_value = "2h", value_parser = super::parse_duration)]
+    pub timeout: Duration,
     /// Only download and check it; load it later (`minik bundle load`, `minik create --bundle`)
     #[arg(long)]
     pub no_load: bool,

@@ -44,6 +44,14 @@ pub struct CreateArgs {
     /// its config and node image used, its workshop images put on every node; no network needed
     #[arg(long, value_name = "FILE", conflicts_with_all = ["config", "image", "kubernetes_version"])]
     pub bundle: Option<PathBuf>,
+    /// The bundle's digest from the organiser's screen (all 64 hex digits, or the first 20 or
+    /// more); any other bundle is refused before the engine sees a byte
+    #[arg(long = "sha256", value_name = "DIGEST", requires = "bundle", value_parser = super::bundle::parse_pin)]
+    pub sha256: Option<crate::bundle::Pin>,
+    /// Create from a bundle whose config reaches this machine (host folders, ports or the API on
+    /// other addresses, kubeadm/containerd patches) without asking
+    #[arg(long, requires = "bundle")]
+    pub yes: bool,
 }
 
 #[derive(Debug, Args)]

@@ -9,7 +9,9 @@ mod machine;
 mod tour;
 
 pub use build::{BuildCommand, BuildNodeImageArgs};
-pub use bundle::{BundleCommand, BundleCreateArgs, BundleFetchArgs, BundleServeArgs};
+pub use bundle::{
+    BundleCommand, BundleCreateArgs, BundleFetchArgs, BundleLoadArgs, BundleServeArgs,
+};
 pub use cluster::{
     ExportCommand, GetCommand, KubectlArgs, LoadCommand, LoadDockerImageArgs, LoadImageArchiveArgs,
     LoadTargetArgs, NodeAddArgs, NodeCommand, NodeDeleteArgs, NodeRoleArg,

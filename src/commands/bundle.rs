@@ -1,12 +1,15 @@
 //! `minik bundle create|load|serve|fetch`: flags in, one library call, a summary out.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::{engine, Ctx};
-use crate::bundle::{self, Bundle, CreateBundle, Loaded};
-use crate::cli::{BundleCreateArgs, BundleFetchArgs, BundleServeArgs};
+use crate::bundle::{self, Bundle, BundleError, CreateBundle, Loaded, Pin, Trust};
+use crate::cli::{BundleCreateArgs, BundleFetchArgs, BundleLoadArgs, BundleServeArgs};
 use crate::error::Error;
-use crate::ui::{bundle_loaded, bundle_serving, bundle_written};
+use crate::ui::{
+    bundle_digest, bundle_loaded, bundle_release_files, bundle_serving, bundle_unpinned,
+    bundle_written,
+};
 
 pub(super) async fn create(ctx: &Ctx, args: BundleCreateArgs) -> Result<(), Error> {
     let provider = engine::connect(ctx).await?;
@@ -19,37 +22,78 @@ pub(super) async fn create(ctx: &Ctx, args: BundleCreateArgs) -> Result<(), Erro
         with_minik: args.with_minik,
         labs: args.labs,
     };
-    let manifest = bundle::create(&provider, &request, &ctx.events).await?;
+    let written = bundle::create(&provider, &request, &ctx.events).await?;
     let file = request.output.display();
-    ctx.events.info(bundle_written(&request.output, &manifest));
+    ctx.events
+        .info(bundle_written(&request.output, &written.manifest));
+    ctx.events.info(bundle_digest(&written.digest));
     ctx.events.info(format!(
         "Serve it to the room with:  minik bundle serve {file}"
     ));
     Ok(())
 }
 
-pub(super) async fn load(ctx: &Ctx, file: PathBuf) -> Result<(), Error> {
-    // A file that is not a bundle is refused before the engine is contacted.
-    let bundle = Bundle::open(&file).await?;
+pub(super) async fn load(ctx: &Ctx, args: BundleLoadArgs) -> Result<(), Error> {
+    // A file that is not a bundle, or not the pinned one, is refused before the engine is
+    // contacted.
+    let bundle = open_pinned(ctx, &args.file, args.sha256.as_ref()).await?;
     let provider = engine::connect(ctx).await?;
     let loaded = bundle::load(&provider, &bundle, &ctx.events).await?;
-    summary(ctx, &file, &loaded);
+    summary(ctx, &args.file, &loaded);
     Ok(())
+}
+
+/// Open a local bundle: checked against `pin`, or loaded with a warning that nothing vouches
+/// for it.
+pub(super) async fn open_pinned(
+    ctx: &Ctx,
+    file: &Path,
+    pin: Option<&Pin>,
+) -> Result<Bundle, BundleError> {
+    let bundle = Bundle::open(file).await?;
+    match pin {
+        Some(pin) => bundle.check_pin(pin)?,
+        None => ctx.events.warn(bundle_unpinned(file)),
+    }
+    Ok(bundle)
 }
 
 pub(super) async fn serve(ctx: &Ctx, args: BundleServeArgs) -> Result<(), Error> {
     let bundle = Bundle::open(&args.file).await?;
+    let digest = bundle.digest;
+    let release = bundle_release_files(&bundle.manifest);
     let address = std::net::SocketAddr::new(args.address, args.port);
     let events = ctx.events.clone();
-    bundle::serve(bundle, address, &ctx.events, move |bound| {
+    let limits = bundle::ServeLimits::default().within_descriptors();
+    bundle::serve(bundle, address, limits, &ctx.events, move |bound| {
         let shown = bundle::advertised_url(bound);
-        events.info(bundle_serving(&args.file, bound, &shown));
+        events.info(bundle_serving(&args.file, bound, &shown, &digest));
+        if let Some(release) = release {
+            events.info(release);
+        }
     })
     .await?;
     Ok(())
 }
 
 pub(super) async fn fetch(ctx: &Ctx, args: BundleFetchArgs) -> Result<(), Error> {
+    // Without a digest from the organiser's screen nothing vouches for what the network sends.
+    let trust = match (args.sha256, args.insecure_no_digest) {
+        (Some(pin), _) => Trust::Pin(pin),
+        (None, true) => {
+            ctx.events.warn(format!(
+                "--insecure-no-digest: {} is not checked against a digest; anyone on this \
+                 network could send it",
+                args.output.display()
+            ));
+            Trust::Unpinned
+        }
+        (None, false) => return Err(BundleError::NoPin { url: args.url }.into()),
+    };
+    let limits = bundle::fetch::Limits {
+        deadline: args.timeout,
+        ..Default::default()
+    };
     // The engine is checked first, so nobody downloads gigabytes to learn it is not running.
     let provider = if args.no_load {
         None
@@ -59,7 +103,15 @@ pub(super) async fn fetch(ctx: &Ctx, args: BundleFetchArgs) -> Result<(), Error>
     let provider = provider
         .as_ref()
         .map(|p| p as &dyn crate::provider::Provider);
-    let loaded = bundle::fetch_and_load(provider, &args.url, &args.output, &ctx.events).await?;
+    let loaded = bundle::fetch_and_load(
+        provider,
+        &args.url,
+        &args.output,
+        trust,
+        &limits,
+        &ctx.events,
+    )
+    .await?;
     match loaded {
         Some(l) => summary(ctx, &args.output, &l),
         None => ctx.events.info(format!(

@@ -6,14 +6,25 @@ use crate::cli::CreateArgs;
 use crate::cluster::create::{create, CreateOutcome, CreateRequest};
 use crate::config;
 use crate::error::Error;
+use crate::ui::{bundle_host_access, confirm_host_access};
+use std::io::IsTerminal;
 
 pub(super) async fn run(ctx: &Ctx, args: CreateArgs) -> Result<(), Error> {
     let explicit_kubeconfig = args.kubeconfig.is_some();
     // --bundle: its node image and config stand in for --image and --config.
     let from_bundle = match &args.bundle {
-        Some(path) => Some(FromBundle::open(path).await?),
+        Some(path) => {
+            let bundle = super::bundle::open_pinned(ctx, path, args.sha256.as_ref()).await?;
+            Some(FromBundle::from_bundle(bundle).await?)
+        }
         None => None,
     };
+    if let Some(b) = &from_bundle {
+        if !b.host_access.is_empty() && !confirmed(ctx, &args, &b.host_access)? {
+            ctx.events.info("Nothing created.");
+            return Ok(());
+        }
+    }
     let (image, config) = match &from_bundle {
         Some(b) => (b.node_image.clone(), b.config_path()),
         None => (args.image, args.config),
@@ -29,6 +40,7 @@ pub(super) async fn run(ctx: &Ctx, args: CreateArgs) -> Result<(), Error> {
         retain: args.retain,
         kubeconfig: args.kubeconfig,
         api_address: args.api_address,
+        loopback_ports: from_bundle.is_some(),
     }
     .check()?;
     let engine = engine::connect_engine(ctx).await?;
@@ -54,6 +66,37 @@ pub(super) async fn run(ctx: &Ctx, args: CreateArgs) -> Result<(), Error> {
     }
     report(ctx, &cluster_name, explicit_kubeconfig, &done);
     Ok(())
+}
+
+/// A bundle's config reaches this machine: show how, then go on only with `--yes` or a yes on
+/// the terminal; without a terminal, refuse (bad input: the flag is missing).
+fn confirmed(ctx: &Ctx, args: &CreateArgs, lines: &[String]) -> Result<bool, Error> {
+    let file = args.bundle.as_deref().unwrap_or(std::path::Path::new("?"));
+    ctx.events.warn(bundle_host_access(file, lines));
+    if args.yes {
+        return Ok(true);
+    }
+    let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    if !interactive {
+        return Err(Error::Usage {
+            message: format!(
+                "refusing to create from {} without a yes: its config reaches this machine",
+                file.display()
+            ),
+            hint: Some(
+                "read the list above; if you trust the bundle's maker with it, run the same \
+                 command with --yes"
+                    .into(),
+            ),
+        });
+    }
+    confirm_host_access().map_err(|e| match e.kind() {
+        std::io::ErrorKind::Interrupted => Error::Interrupted(crate::signals::Signal::Interrupt),
+        _ => Error::Failed {
+            message: format!("could not ask on the terminal: {e}"),
+            hint: Some("pass --yes to create without asking".into()),
+        },
+    })
 }
 
 fn report(ctx: &Ctx, cluster_name: &str, explicit_kubeconfig: bool, done: &CreateOutcome) {

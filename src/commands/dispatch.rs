@@ -42,7 +42,7 @@ pub(super) async fn run_other(ctx: &Ctx, command: Command) -> Result<(), Error> 
         Command::Load(LoadCommand::DockerImage(args)) => load::docker_image(ctx, args).await,
         Command::Load(LoadCommand::ImageArchive(args)) => load::image_archive(ctx, args).await,
         Command::Bundle(BundleCommand::Create(args)) => bundle::create(ctx, args).await,
-        Command::Bundle(BundleCommand::Load { file }) => bundle::load(ctx, file).await,
+        Command::Bundle(BundleCommand::Load(args)) => bundle::load(ctx, args).await,
         Command::Bundle(BundleCommand::Serve(args)) => bundle::serve(ctx, args).await,
         Command::Bundle(BundleCommand::Fetch(args)) => bundle::fetch(ctx, args).await,
         Command::Doctor(args) => doctor::run(ctx, args).await,

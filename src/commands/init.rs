@@ -54,6 +54,8 @@ pub(super) async fn run(ctx: &Ctx, args: InitArgs) -> Result<(), Error> {
         kubernetes_version: None,
         config: Some(reply.output.clone()),
         bundle: None,
+        sha256: None,
+        yes: false,
         wait: Duration::from_secs(300),
         retain: false,
         kubeconfig: None,

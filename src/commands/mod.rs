@@ -62,7 +62,7 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
         // Removes what it made (its namespace) when a signal comes.
         Command::Tour(args) => tour::run(&ctx, args).await,
         // Remove the images this run loaded when a signal comes (the load watches for it).
-        Command::Bundle(BundleCommand::Load { file }) => bundle::load(&ctx, file).await,
+        Command::Bundle(BundleCommand::Load(args)) => bundle::load(&ctx, args).await,
         Command::Bundle(BundleCommand::Fetch(args)) => bundle::fetch(&ctx, args).await,
         other => or_interrupted(dispatch::run_other(&ctx, other)).await,
     }

@@ -12,7 +12,10 @@ mod table;
 mod tour;
 mod workshop;
 
-pub use bundle::{bundle_loaded, bundle_serving, bundle_written};
+pub use bundle::{
+    bundle_digest, bundle_host_access, bundle_loaded, bundle_release_files, bundle_serving,
+    bundle_unpinned, bundle_written, confirm_host_access,
+};
 pub use doctor::doctor_text;
 pub use error::render_error;
 pub use status::Terminal;

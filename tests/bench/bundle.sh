@@ -50,6 +50,8 @@ printf 'FROM minik.test/busybox:1.0\nRUN echo %s > /app\n' "$TAG" | docker build
 
 t0=$(now)
 "$MINIK" bundle create -o "$WORK/room.minik" --node-image "$NODE_IMAGE" --image "$APP" -q
+# The digest attendees pin: SHA-256 of the manifest slot (what create and serve print).
+DIGEST=$(dd if="$WORK/room.minik" bs=512 skip=1 count=128 2>/dev/null | sha256sum | cut -d' ' -f1)
 t1=$(now)
 SIZE=$(stat -c %s "$WORK/room.minik")
 echo "bundle create: $(secs "$t0" "$t1") s for $((SIZE / 1000000)) MB"
@@ -66,7 +68,7 @@ t0=$(now)
 pids=()
 for i in $(seq "$CLIENTS"); do
   mkdir -p "$WORK/client$i"
-  "$MINIK" bundle fetch "http://127.0.0.1:$PORT" -o "$WORK/client$i/bundle.minik" --no-load -q &
+  "$MINIK" bundle fetch "http://127.0.0.1:$PORT" -o "$WORK/client$i/bundle.minik" --sha256 "$DIGEST" --no-load -q &
   pids+=($!)
 done
 for p in "${pids[@]}"; do wait "$p"; done
@@ -82,7 +84,7 @@ echo "== bundle on disk -> 3 nodes Ready (no image in the engine beforehand)"
 export KUBECONFIG=$WORK/kubeconfig
 docker image inspect "$NODE_IMAGE" >/dev/null 2>&1 && { echo "$NODE_IMAGE should be absent" >&2; exit 1; }
 t0=$(now)
-"$MINIK" create --bundle "$WORK/client1/bundle.minik" --name "$CLUSTER" --nodes 3 -q
+"$MINIK" create --bundle "$WORK/client1/bundle.minik" --sha256 "$DIGEST" --name "$CLUSTER" --nodes 3 -q
 t1=$(now)
 READY=$(kubectl get nodes --no-headers | awk '$2 == "Ready"' | wc -l)
 echo "create --bundle: $(secs "$t0" "$t1") s, $READY nodes Ready"

@@ -78,6 +78,9 @@ pub(crate) struct FakeEngine<S> {
     pub info: serde_json::Value,
     /// The node image has no haproxy (as kindest/node): the balancer probe says so.
     pub no_haproxy: bool,
+    /// Each `load_images` upload: its bytes when the stream ended cleanly, else the error that
+    /// broke it (the real engine tags nothing from a broken upload).
+    pub uploads: Mutex<Vec<std::result::Result<Vec<u8>, String>>>,
 }
 
 impl<S: Script> FakeEngine<S> {
@@ -92,6 +95,7 @@ impl<S: Script> FakeEngine<S> {
             image_size: None,
             info: serde_json::json!({}),
             no_haproxy: false,
+            uploads: Mutex::default(),
         }
     }
 
@@ -174,6 +178,30 @@ impl<S: Script> Provider for FakeEngine<S> {
         Box::pin(futures_util::stream::iter(
             (0..3).map(|_| Ok(Bytes::from(vec![7u8; 100_000]))),
         ))
+    }
+    async fn load_images(&self, mut source: ByteStream) -> Result<()> {
+        use futures_util::StreamExt;
+        let mut got = Vec::new();
+        while let Some(chunk) = source.next().await {
+            match chunk {
+                Ok(b) => got.extend_from_slice(&b),
+                Err(e) => {
+                    self.uploads.lock().unwrap().push(Err(e.to_string()));
+                    return Err(ProviderError::Api {
+                        call: minik::provider::EngineCall::ImageLoad,
+                        target: "an image archive".into(),
+                        message: format!("unexpected EOF: {e}"),
+                    });
+                }
+            }
+        }
+        self.log(format!("load {} bytes", got.len()));
+        self.uploads.lock().unwrap().push(Ok(got));
+        Ok(())
+    }
+    async fn remove_image(&self, image: &str) -> Result<()> {
+        self.log(format!("rmi {image}"));
+        Ok(())
     }
     async fn pull_image(&self, _i: &str, _p: &(dyn Fn(u64, u64) + Send + Sync)) -> Result<()> {
         Ok(())

@@ -1,9 +1,12 @@
 //! `minik bundle` end to end on the real engine: a bundle of a node image and a locally built
-//! app image is served on loopback, fetched and loaded after both images were removed, and a
-//! 3-node cluster is made from it with the app image on every node. Damaged bundles (one byte
-//! altered, the file cut short) are refused naming the part and leave no image behind, and a
-//! fetch resumes a partial download with a range request. A load ended by Ctrl-C removes the
-//! images it had loaded. A bundled tour lab is kept only from a load that succeeds.
+//! app image is served on loopback, fetched (pinned by the digest serve prints) and loaded after
+//! both images were removed, and a 3-node cluster is made from it with the app image on every
+//! node. Damaged bundles (one byte altered, the file cut short) are refused naming the part and
+//! leave no image behind; a fetch with the wrong digest is refused before any image reaches
+//! the engine; an image archive that also tags an image the manifest does not list is refused
+//! and the engine's existing tag stays where it was; a fetch resumes a partial download with a
+//! range request. A load ended by Ctrl-C removes the images it had loaded. A bundled tour lab
+//! is kept only from a load that succeeds.
 //!
 //! The node image is a copy of the test image with a label of its own (a distinct image ID), so
 //! removing it never touches the test image other tests use.
@@ -98,7 +101,7 @@ fn serve(tc: &TestCluster, file: &Path) -> (Server, String) {
         .arg(file)
         .env("CI", "true")
         .stdout(Stdio::null())
-        .stderr(Stdio::null());
+        .stderr(std::fs::File::create(served_log(tc, port)).unwrap());
     for (k, v) in tc.env() {
         cmd.env(k, v);
     }
@@ -113,6 +116,30 @@ fn serve(tc: &TestCluster, file: &Path) -> (Server, String) {
         std::thread::sleep(Duration::from_millis(200));
     }
     (server, url)
+}
+
+/// Where `serve` on `port` writes what it says to the organiser.
+fn served_log(tc: &TestCluster, port: u16) -> PathBuf {
+    tc.home().join(format!("serve-{port}.log"))
+}
+
+/// The digest `bundle serve` printed for the organiser to project: its line of 64 hex digits.
+fn printed_digest(tc: &TestCluster, url: &str) -> String {
+    let port: u16 = url.rsplit(':').next().unwrap().parse().unwrap();
+    let log = std::fs::read_to_string(served_log(tc, port)).unwrap();
+    log.lines()
+        .map(str::trim)
+        .find(|l| l.len() == 64 && l.bytes().all(|b| b.is_ascii_hexdigit()))
+        .unwrap_or_else(|| panic!("no digest in bundle serve's output:\n{log}"))
+        .to_string()
+}
+
+/// The bundle's digest (SHA-256 of its manifest slot), as `bundle create` and `serve` print it.
+fn digest(file: &Path) -> String {
+    use sha2::Digest;
+    let bytes = std::fs::read(file).unwrap();
+    let d = sha2::Sha256::digest(&bytes[512..512 + 65536]);
+    d.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A plain HTTP/1.0 GET on loopback: the response's text, `None` when nothing listens.
@@ -160,9 +187,13 @@ fn a_served_bundle_makes_a_three_node_cluster_with_no_image_present() {
     let (_server, url) = serve(&tc, &bundle);
     let port: u16 = url.rsplit(':').next().unwrap().parse().unwrap();
     let page = http_get(port, "/").unwrap();
+    // The digest the organiser's screen shows is the one attendees type.
+    let pin = printed_digest(&tc, &url);
+    assert_eq!(pin, digest(&bundle));
     assert!(
         page.contains(&format!(
-            "minik bundle fetch {url} &amp;&amp; minik create --bundle"
+            "minik bundle fetch {url} --sha256 {pin} &amp;&amp; minik create --bundle \
+             bundle.minik --sha256 {pin}"
         )),
         "{page}"
     );
@@ -170,7 +201,15 @@ fn a_served_bundle_makes_a_three_node_cluster_with_no_image_present() {
     let attendee = tc.home().join("attendee");
     std::fs::create_dir(&attendee).unwrap();
     let fetched = attendee.join("bundle.minik");
-    let o = tc.minik(&["bundle", "fetch", &url, "-o", fetched.to_str().unwrap()]);
+    let o = tc.minik(&[
+        "bundle",
+        "fetch",
+        &url,
+        "-o",
+        fetched.to_str().unwrap(),
+        "--sha256",
+        &pin,
+    ]);
     assert!(o.status.success(), "bundle fetch: {}", text(&o));
     assert!(present(&node_image) && present(&app), "{}", text(&o));
 
@@ -178,6 +217,8 @@ fn a_served_bundle_makes_a_three_node_cluster_with_no_image_present() {
         "create",
         "--bundle",
         fetched.to_str().unwrap(),
+        "--sha256",
+        &pin,
         "--name",
         &cluster,
         "--nodes",
@@ -258,6 +299,36 @@ fn damaged_bundles_are_refused_naming_the_part_and_leave_nothing() {
     let tc = TestCluster::new("e2ebundlebad");
     let (_guard, [first, second], file) = small_bundle(&tc);
 
+    // Served, but fetched with another digest than the bundle's: refused as soon as the
+    // manifest arrives, before any image reaches the engine. Without a digest: bad input.
+    {
+        let (_server, url) = serve(&tc, &file);
+        let out = tc.home().join("pinned.minik");
+        let mut wrong = digest(&file);
+        wrong.replace_range(..1, if wrong.starts_with('0') { "1" } else { "0" });
+        let o = tc.minik(&[
+            "bundle",
+            "fetch",
+            &url,
+            "-o",
+            out.to_str().unwrap(),
+            "--sha256",
+            &wrong,
+        ]);
+        assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+        assert!(
+            text(&o).contains("is not the bundle you pinned"),
+            "{}",
+            text(&o)
+        );
+        assert!(!present(&first) && !present(&second), "{}", text(&o));
+        assert!(!out.exists());
+        let o = tc.minik(&["bundle", "fetch", &url, "-o", out.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+        assert!(text(&o).contains("--sha256"), "{}", text(&o));
+        assert!(!present(&first) && !present(&second), "{}", text(&o));
+    }
+
     // One byte altered in the second image: the first loads, the second is refused on its
     // last chunk, and the first is taken out again.
     let altered = tc.home().join("altered.minik");
@@ -327,8 +398,16 @@ fn fetch_resumes_a_partial_download() {
     let (_server, url) = serve(&tc, &file);
     let whole = std::fs::read(&file).unwrap();
     let out = tc.home().join("got.minik");
-    // What a dropped connection leaves behind: the first part of the file.
-    std::fs::write(tc.home().join("got.minik.partial"), &whole[..100_000]).unwrap();
+    // What a dropped connection leaves behind: the first part of the file, in fetch's private
+    // folder.
+    let private = tc.home().join(".got.minik.fetch");
+    std::fs::create_dir(&private).unwrap();
+    std::fs::set_permissions(
+        &private,
+        std::os::unix::fs::PermissionsExt::from_mode(0o700),
+    )
+    .unwrap();
+    std::fs::write(private.join("got.minik.partial"), &whole[..100_000]).unwrap();
     let o = tc.minik(&[
         "bundle",
         "fetch",
@@ -336,6 +415,8 @@ fn fetch_resumes_a_partial_download() {
         "-o",
         out.to_str().unwrap(),
         "--no-load",
+        "--sha256",
+        &printed_digest(&tc, &url),
     ]);
     assert!(o.status.success(), "fetch: {}", text(&o));
     assert!(
@@ -347,7 +428,7 @@ fn fetch_resumes_a_partial_download() {
         std::fs::read(&out).unwrap() == whole,
         "the resumed file differs"
     );
-    assert!(!tc.home().join("got.minik.partial").exists());
+    assert!(!private.exists());
 }
 
 #[test]
@@ -402,4 +483,81 @@ fn an_interrupted_load_removes_what_it_loaded() {
         "an image outlived the interrupted load: {}",
         text(&o)
     );
+}
+
+/// A bundle whose image archive tags, besides the name its manifest lists, an image that
+/// already exists on the engine (what `docker save A B` of one image makes): `bundle load`
+/// refuses it, and the existing name still points at its own image.
+#[test]
+fn an_archive_that_tags_an_unlisted_image_is_refused_and_the_tag_stays() {
+    let tc = TestCluster::new("e2ebundletag");
+    let payload = format!("minik.e2e/bundle-innocent:{}", tc.name);
+    let victim = format!("minik.e2e/bundle-victim:{}", tc.name);
+    let _guard = RemoveImages(vec![payload.clone(), victim.clone()]);
+    build(
+        &payload,
+        &format!(
+            "FROM minik.test/busybox:1.0\nRUN echo 'payload {}' > /x\n",
+            tc.name
+        ),
+    );
+    // One archive of the payload under both names, then the victim gets its own image.
+    let o = docker(&["tag", &payload, &victim]);
+    assert!(o.status.success(), "{}", text(&o));
+    let archive = tc.home().join("both.tar");
+    let o = docker(&["save", "-o", archive.to_str().unwrap(), &payload, &victim]);
+    assert!(o.status.success(), "{}", text(&o));
+    build(
+        &victim,
+        &format!(
+            "FROM minik.test/busybox:1.0\nRUN echo 'victim {}' > /x\n",
+            tc.name
+        ),
+    );
+    remove(&[&payload]);
+    let id = |name: &str| text(&docker(&["image", "inspect", "-f", "{{.Id}}", name]));
+    let before = id(&victim);
+
+    let file = tc.home().join("hijack.minik");
+    forge_one_image(&file, &std::fs::read(&archive).unwrap(), &payload);
+    let o = tc.minik(&["bundle", "load", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains("does not list") && text(&o).contains(&victim),
+        "{}",
+        text(&o)
+    );
+    assert_eq!(
+        id(&victim),
+        before,
+        "the victim's tag was re-pointed: {}",
+        text(&o)
+    );
+    assert!(!present(&payload), "{}", text(&o));
+}
+
+/// A bundle of one image part (`archive`, listed as `name`) whose manifest is right about it.
+fn forge_one_image(file: &Path, archive: &[u8], name: &str) {
+    use minik::bundle::format::{self, Manifest, Part, PartKind};
+    use sha2::Digest;
+    let manifest = Manifest {
+        format: format::FORMAT,
+        minik_version: "0.1.0".into(),
+        kubernetes_version: None,
+        parts: vec![Part {
+            name: "images/01-node.tar".into(),
+            kind: PartKind::NodeImage,
+            size: archive.len() as u64,
+            sha256: format::hex(&sha2::Sha256::digest(archive)),
+            images: vec![name.to_string()],
+            image_id: None,
+        }],
+    };
+    let mut out = Vec::new();
+    out.extend_from_slice(&format::header(format::MANIFEST_NAME, format::MANIFEST_SLOT).unwrap());
+    out.extend_from_slice(&manifest.to_slot().unwrap());
+    out.extend_from_slice(&format::header("images/01-node.tar", archive.len() as u64).unwrap());
+    out.extend_from_slice(archive);
+    out.resize(out.len().div_ceil(512) * 512 + 1024, 0);
+    std::fs::write(file, out).unwrap();
 }

@@ -59,7 +59,8 @@ async fn an_ha_bundle_carries_the_balancer_image_only_when_the_node_image_lacks_
     let engine = fake::FakeEngine::<Nothing>::default();
     let m = bundle::create(&engine, &req, &Events::silent())
         .await
-        .unwrap();
+        .unwrap()
+        .manifest;
     assert_eq!(
         kinds(&m),
         vec![
@@ -71,7 +72,10 @@ async fn an_ha_bundle_carries_the_balancer_image_only_when_the_node_image_lacks_
     // Every image part is what the engine's save stream gave, hashed.
     assert_eq!(m.parts[0].size, 300_000);
     assert_eq!(m.parts[0].image_id.as_deref(), Some("sha256:fake"));
-    assert_eq!(std::fs::metadata(&req.output).unwrap().len(), m.file_size());
+    assert_eq!(
+        Some(std::fs::metadata(&req.output).unwrap().len()),
+        m.file_size()
+    );
 
     let engine = fake::FakeEngine::<Nothing> {
         no_haproxy: true,
@@ -79,7 +83,8 @@ async fn an_ha_bundle_carries_the_balancer_image_only_when_the_node_image_lacks_
     };
     let m = bundle::create(&engine, &req, &Events::silent())
         .await
-        .unwrap();
+        .unwrap()
+        .manifest;
     assert_eq!(
         kinds(&m)[1],
         (
@@ -102,7 +107,8 @@ async fn create_from_a_bundle_gets_its_config_and_a_damaged_one_is_refused_by_na
     let engine = fake::FakeEngine::<Nothing>::default();
     let m = bundle::create(&engine, &req, &Events::silent())
         .await
-        .unwrap();
+        .unwrap()
+        .manifest;
 
     let ready = FromBundle::open(&req.output).await.unwrap();
     assert_eq!(ready.node_image.as_deref(), Some("minik/node:v1"));
@@ -112,7 +118,7 @@ async fn create_from_a_bundle_gets_its_config_and_a_damaged_one_is_refused_by_na
     assert!(!config.exists(), "the config copy outlived create");
 
     // One byte of the config changed.
-    let (offsets, _) = m.layout();
+    let (offsets, _) = m.layout().unwrap();
     let at = offsets[2] + 512 + 10;
     let mut f = std::fs::OpenOptions::new()
         .read(true)
@@ -204,7 +210,8 @@ async fn a_bundle_carries_labs_and_loading_it_makes_them_tour_labs() {
     let engine = fake::FakeEngine::<Nothing>::default();
     let m = bundle::create(&engine, &req, &Events::silent())
         .await
-        .unwrap();
+        .unwrap()
+        .manifest;
     let part = m.parts.iter().find(|p| p.kind == PartKind::Lab).unwrap();
     assert_eq!(part.name, "labs/day1.yaml");
     assert_eq!(part.size, std::fs::metadata(&lab).unwrap().len());
@@ -226,7 +233,7 @@ async fn a_bundle_carries_labs_and_loading_it_makes_them_tour_labs() {
     assert!(err.to_string().contains("basics (built-in), day1"), "{err}");
 
     // One byte of the lab changed: refused naming the part, and nothing is kept.
-    let (offsets, _) = m.layout();
+    let (offsets, _) = m.layout().unwrap();
     let i = m
         .parts
         .iter()

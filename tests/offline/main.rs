@@ -7,6 +7,8 @@
 mod common;
 
 mod bundle_flow;
+mod bundle_hostile;
+mod bundle_serve;
 mod cli_snapshots;
 mod create_pipeline;
 mod hostile_input;

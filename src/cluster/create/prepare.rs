@@ -27,6 +27,9 @@ pub struct CreateRequest {
     pub kubeconfig: Option<PathBuf>,
     /// `--api-address`: networking.apiServerAddress.
     pub api_address: Option<String>,
+    /// The config came in a bundle (someone else's file): its port mappings without a
+    /// `listenAddress` bind loopback instead of kind's every-address default.
+    pub loopback_ports: bool,
 }
 
 /// A request whose input is valid: nothing the user typed can fail from here on.
@@ -100,6 +103,9 @@ impl CreateRequest {
             Some(path) => LoadedConfig::read(path)?,
             None => LoadedConfig::default(),
         };
+        if self.loopback_ports {
+            crate::bundle::loopback_port_defaults(&mut loaded);
+        }
         loaded.apply_overrides(&Overrides {
             name: self.name.clone(),
             image: self.image.clone(),

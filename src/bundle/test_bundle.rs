@@ -1,0 +1,58 @@
+//! Test support: a bundle's bytes built in memory (the layout `write` produces), for tests of
+//! the reader, fetch and serve that need no engine.
+
+use sha2::{Digest, Sha256};
+
+use super::format::{self, Manifest, Part, PartKind, BLOCK, MANIFEST_NAME, MANIFEST_SLOT};
+
+/// A bundle of `parts` (name, kind, bytes, image names) and its manifest.
+pub(crate) fn bytes(parts: &[(&str, PartKind, Vec<u8>, Vec<String>)]) -> (Vec<u8>, Manifest) {
+    let manifest = Manifest {
+        format: format::FORMAT,
+        minik_version: "0.1.0".into(),
+        kubernetes_version: None,
+        parts: parts
+            .iter()
+            .map(|(name, kind, data, images)| Part {
+                name: name.to_string(),
+                kind: *kind,
+                size: data.len() as u64,
+                sha256: format::hex(&Sha256::digest(data)),
+                images: images.clone(),
+                image_id: None,
+            })
+            .collect(),
+    };
+    let mut file = Vec::new();
+    file.extend_from_slice(&format::header(MANIFEST_NAME, MANIFEST_SLOT).unwrap());
+    file.extend_from_slice(&manifest.to_slot().unwrap());
+    for (name, _, data, _) in parts {
+        file.extend_from_slice(&format::header(name, data.len() as u64).unwrap());
+        file.extend_from_slice(data);
+        file.resize(file.len().div_ceil(BLOCK as usize) * BLOCK as usize, 0);
+    }
+    file.resize(file.len() + 2 * BLOCK as usize, 0);
+    (file, manifest)
+}
+
+/// A small valid bundle: one "image" part of `size` pseudo-random bytes, and a config.
+pub(crate) fn small(size: usize, seed: u32) -> Vec<u8> {
+    let data: Vec<u8> = (0..size as u32)
+        .map(|i| (i.wrapping_mul(7).wrapping_add(seed) % 251) as u8)
+        .collect();
+    bytes(&[
+        (
+            "images/01-node.tar",
+            PartKind::NodeImage,
+            data,
+            vec!["minik/node:v1".into()],
+        ),
+        (
+            "config.yaml",
+            PartKind::Config,
+            b"kind: Cluster\n".to_vec(),
+            vec![],
+        ),
+    ])
+    .0
+}
