@@ -11,13 +11,17 @@ pub mod command;
 mod error;
 mod fields;
 pub mod installed;
+mod kinds;
 pub mod lab;
 mod lab_check;
 pub mod lab_file;
+mod manifest;
 mod messages;
 pub mod progress;
 mod run;
+mod sandbox;
 mod step;
+mod verbs;
 mod views;
 
 use std::path::Path;

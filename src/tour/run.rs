@@ -288,6 +288,7 @@ impl<'a> Tour<'a> {
                 .manifest
                 .as_deref()
                 .map(|m| super::command::fill(m, &vars));
+            self.vet_manifest(step, manifest.as_deref())?;
             // An AlreadyExists from a create is fine: the checks decide.
             self.access.kubectl(&args, manifest.as_deref()).await?;
         }

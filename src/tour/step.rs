@@ -101,10 +101,8 @@ impl Tour<'_> {
             );
             return Ok(r);
         }
+        // Skipping never runs the step's command: the learner chose not to.
         if opts.skip.contains(&step.id) {
-            if step.replay {
-                self.replay(step).await?;
-            }
             return Ok(self.report(step, Status::Skipped, started));
         }
         let mut vars = self.vars.clone();
@@ -167,14 +165,10 @@ impl Tour<'_> {
             };
             let patience = match choice {
                 Choice::Quit => return Ok(self.report(step, Status::Stopped, started)),
-                Choice::Skip => {
-                    if step.replay {
-                        self.replay(step).await?;
-                    }
-                    return Ok(self.report(step, Status::Skipped, started));
-                }
+                Choice::Skip => return Ok(self.report(step, Status::Skipped, started)),
                 Choice::Run => {
                     if let Some(args) = &args {
+                        self.vet_manifest(step, manifest.as_deref())?;
                         let out = self.access.kubectl(args, manifest.as_deref()).await?;
                         guide.command_output(&display(args, None), &out.combined());
                     }
@@ -201,6 +195,22 @@ impl Tour<'_> {
                 return Ok(r);
             }
             failed = Some(outcomes);
+        }
+    }
+
+    /// Checks a filled manifest again just before it runs: what the lab file held was checked
+    /// with sample names, this is what kubectl gets.
+    pub(super) fn vet_manifest(
+        &self,
+        step: &Step,
+        manifest: Option<&str>,
+    ) -> Result<(), TourError> {
+        match manifest.map(|m| super::manifest::check(m, &self.lab.namespace)) {
+            Some(Err(reason)) => Err(TourError::Refused {
+                step: step.id.clone(),
+                reason,
+            }),
+            _ => Ok(()),
         }
     }
 
