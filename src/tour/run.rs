@@ -11,6 +11,7 @@ use super::access::Access;
 use super::check::Outcome;
 use super::lab::{Lab, Lang, Step};
 use super::messages::{self, Messages};
+use super::ownership::{Namespace, OWNER_LABEL};
 use super::progress::{self, Progress};
 use super::step::{Status, StepReport};
 use super::TourError;
@@ -147,6 +148,10 @@ impl<'a> Tour<'a> {
         self
     }
 
+    pub(super) fn owns_namespace(&self) -> bool {
+        self.owns_namespace.load(Ordering::SeqCst)
+    }
+
     pub(super) fn m(&self) -> &'static Messages {
         messages::of(self.lang)
     }
@@ -189,11 +194,9 @@ impl<'a> Tour<'a> {
     ) -> Result<(), TourError> {
         check_skips(self.lab, &opts.skip)?;
         let saved = self.progress_file.as_deref().and_then(progress::load);
-        // A namespace that exists while no tour of this lab is under way is someone else's:
-        // the tour deletes its namespace when it ends, so it never takes over another one.
-        if saved.is_none() && self.namespace_exists().await? {
-            return Err(TourError::NamespaceInUse(self.lab.namespace.clone()));
-        }
+        // A namespace the tour did not label is someone else's (saved progress or not): the
+        // tour deletes its namespace when it ends, so it never takes over another one.
+        self.check_namespace().await?;
         self.owns_namespace.store(true, Ordering::SeqCst);
         if let Some(p) = &saved {
             // Owed by a run that was killed before it could clean up.
@@ -219,11 +222,13 @@ impl<'a> Tour<'a> {
                 step.title.get(self.lang)
             ));
             self.restore(&self.lab.steps[..start]).await?;
+            self.claim_namespace().await?;
         }
         for i in start..self.lab.steps.len() {
             let step = &self.lab.steps[i];
             self.save(&step.id);
             let report = self.step(i, guide, opts).await?;
+            self.claim_namespace().await?;
             guide.report(&report);
             let status = report.status;
             summary.steps.push(report);
@@ -241,20 +246,6 @@ impl<'a> Tour<'a> {
             let _ = progress::remove(path);
         }
         Ok(())
-    }
-
-    async fn namespace_exists(&self) -> Result<bool, TourError> {
-        let args = [
-            "get",
-            "namespace",
-            &self.lab.namespace,
-            "-o",
-            "name",
-            "--ignore-not-found",
-        ]
-        .map(String::from);
-        let out = self.access.kubectl(&args, None).await?;
-        Ok(out.exit_code == 0 && !out.stdout_text().trim().is_empty())
     }
 
     /// Makes again what the earlier steps made (their namespace was deleted when the last run
@@ -319,7 +310,20 @@ impl<'a> Tour<'a> {
             }
         }
         let ns = self.lab.namespace.clone();
-        if !self.owns_namespace.load(Ordering::SeqCst) {
+        if !self.owns_namespace() {
+            progress.done();
+            return Ok(());
+        }
+        // Only a namespace labelled as this tour's is deleted (one made since the start is
+        // labelled now, in case the learner quit right after making it).
+        let state = self.claim_namespace().await?;
+        if state != Namespace::Ours {
+            if state != Namespace::Absent {
+                self.events.warn(format!(
+                    "left namespace {ns} alone: it is not labelled {OWNER_LABEL}={}",
+                    self.lab.id
+                ));
+            }
             progress.done();
             return Ok(());
         }

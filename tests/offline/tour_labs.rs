@@ -97,6 +97,7 @@ fn hostile_labs_are_refused() {
         ("manifest-url", "reads only the step's own manifest"),
         ("check-kind-url", "is not a kind of object"),
         ("terminal-escapes", "control character U+001B"),
+        ("builtin-id", "lab id \"basics\" is the built-in lab's"),
     ] {
         let path = format!("tests/fixtures/tour/labs/hostile/{file}.yaml");
         let (code, text) = run(&["tour", "--lab", &path, "--list"]);
