@@ -1,7 +1,6 @@
 //! The kubectl commands of a lab: parsed from one line into arguments (never given to a shell),
-//! checked against what a lab may do, and shown to the learner with its `{placeholders}`
-//! filled in. A lab changes only its own namespace, and may cordon, drain and uncordon a
-//! worker: an organiser's file cannot reach the rest of the learner's cluster.
+//! checked against what a lab may do ([`super::sandbox`]), and shown to the learner with its
+//! `{placeholders}` filled in.
 
 use std::collections::BTreeMap;
 

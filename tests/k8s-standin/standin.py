@@ -42,6 +42,7 @@ import yaml
 
 import standin_components
 import standin_etcd
+import standin_podsecurity
 import standin_schema
 import standin_startup
 import standin_validate
@@ -1646,9 +1647,15 @@ class Api:
                                             f"required", {"kind": res.kind})
         if res.namespaced:
             meta["namespace"] = ns
-            if not self.store.get("", "namespaces", None, ns):
+            namespace = self.store.get("", "namespaces", None, ns)
+            if not namespace:
                 raise api_error(404, "NotFound", f'namespaces "{ns}" not found',
                                 {"name": ns, "kind": "namespaces"})
+            if res.plural == "pods":
+                denied = standin_podsecurity.admit_pod(namespace["metadata"].get("labels"), obj)
+                if denied:
+                    raise api_error(403, "Forbidden", f'pods "{name}" is forbidden: {denied}',
+                                    {"name": name, "kind": "pods"})
         else:
             meta.pop("namespace", None)
         if self.store.get(res.group, res.plural, ns, name):
