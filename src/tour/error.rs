@@ -33,6 +33,10 @@ pub enum TourError {
     #[error("namespace {} already exists, and the tour deletes its namespace when it ends", quoted(.0))]
     NamespaceInUse(String),
 
+    /// The lab's own identity (ServiceAccount, roles, token) could not be set up.
+    #[error("could not make the lab's identity: {0}")]
+    Identity(String),
+
     /// A step's filled-in manifest is not one a lab may apply.
     #[error("step {} was not run: {reason}", quoted(.step))]
     Refused { step: String, reason: String },
@@ -91,6 +95,11 @@ impl Hint for TourError {
                  earlier tour, delete it (kubectl delete namespace {ns}); a lab file can name \
                  another (namespace: ...)"
             )),
+            TourError::Identity(_) => Some(
+                "the tour runs a lab's commands as its own ServiceAccount; check the cluster \
+                 with minik get nodes, or recreate it"
+                    .into(),
+            ),
             TourError::Refused { .. } => {
                 Some("the lab file asks for more than a lab may do; tell its author".into())
             }

@@ -10,6 +10,7 @@ pub mod check;
 pub mod command;
 mod error;
 mod fields;
+mod identity;
 pub mod installed;
 mod kinds;
 pub mod lab;

@@ -4,6 +4,8 @@
 //! never deleted. The same label pass puts the namespace under Pod Security `baseline`, so the
 //! API server itself refuses privileged and host-access pods there.
 
+use std::sync::atomic::Ordering;
+
 use serde_json::Value;
 
 use super::run::Tour;
@@ -83,5 +85,18 @@ impl Tour<'_> {
             return Ok(state);
         }
         Ok(Namespace::Ours)
+    }
+
+    /// After a step: claims the namespace, and grants the lab's identity its namespace the
+    /// first time it is the tour's (again after it was made anew).
+    pub(super) async fn after_step(&self) -> Result<(), TourError> {
+        let state = self.claim_namespace().await?;
+        let granted = self.granted.load(Ordering::SeqCst);
+        if state == Namespace::Ours && !granted {
+            self.grant_namespace().await?;
+        }
+        self.granted
+            .store(state == Namespace::Ours, Ordering::SeqCst);
+        Ok(())
     }
 }

@@ -77,6 +77,8 @@ pub struct Tour<'a> {
     /// Whether the namespace is the tour's to delete: not when it was there before the tour
     /// (someone else's), which the tour refuses to use.
     owns_namespace: AtomicBool,
+    /// Whether the lab's identity was granted the namespace (as it exists now).
+    pub(super) granted: AtomicBool,
 }
 
 /// How a run ended.
@@ -139,6 +141,7 @@ impl<'a> Tour<'a> {
             progress_file,
             owed: Mutex::new(Vec::new()),
             owns_namespace: AtomicBool::new(false),
+            granted: AtomicBool::new(false),
         }
     }
 
@@ -146,6 +149,10 @@ impl<'a> Tour<'a> {
     pub fn with_progress_file(mut self, file: Option<PathBuf>) -> Self {
         self.progress_file = file;
         self
+    }
+
+    pub(super) fn control_plane(&self) -> String {
+        self.vars.get("controlPlane").cloned().unwrap_or_default()
     }
 
     pub(super) fn owns_namespace(&self) -> bool {
@@ -198,6 +205,7 @@ impl<'a> Tour<'a> {
         // tour deletes its namespace when it ends, so it never takes over another one.
         self.check_namespace().await?;
         self.owns_namespace.store(true, Ordering::SeqCst);
+        self.open_identity().await?;
         if let Some(p) = &saved {
             // Owed by a run that was killed before it could clean up.
             if let Ok(mut o) = self.owed.lock() {
@@ -222,13 +230,13 @@ impl<'a> Tour<'a> {
                 step.title.get(self.lang)
             ));
             self.restore(&self.lab.steps[..start]).await?;
-            self.claim_namespace().await?;
+            self.after_step().await?;
         }
         for i in start..self.lab.steps.len() {
             let step = &self.lab.steps[i];
             self.save(&step.id);
             let report = self.step(i, guide, opts).await?;
-            self.claim_namespace().await?;
+            self.after_step().await?;
             guide.report(&report);
             let status = report.status;
             summary.steps.push(report);
@@ -261,6 +269,8 @@ impl<'a> Tour<'a> {
         let progress = self.events.step(self.m().restoring);
         for step in replays {
             self.replay(step).await?;
+            // The namespace a replay made is labelled and granted before the next replay.
+            self.after_step().await?;
         }
         progress.done();
         Ok(())
@@ -281,7 +291,7 @@ impl<'a> Tour<'a> {
                 .map(|m| super::command::fill(m, &vars));
             self.vet_manifest(step, manifest.as_deref())?;
             // An AlreadyExists from a create is fine: the checks decide.
-            self.access.kubectl(&args, manifest.as_deref()).await?;
+            self.run_command(cmd, &args, manifest.as_deref()).await?;
         }
         let outcomes = self.wait(step, &vars, step.timeout).await?;
         if outcomes.iter().all(|o| o.ok) {
@@ -311,6 +321,7 @@ impl<'a> Tour<'a> {
         }
         let ns = self.lab.namespace.clone();
         if !self.owns_namespace() {
+            self.close_identity().await?;
             progress.done();
             return Ok(());
         }
@@ -324,6 +335,7 @@ impl<'a> Tour<'a> {
                     self.lab.id
                 ));
             }
+            self.close_identity().await?;
             progress.done();
             return Ok(());
         }
@@ -352,6 +364,7 @@ impl<'a> Tour<'a> {
                 let _ = progress::save(path, &p);
             }
         }
+        self.close_identity().await?;
         progress.done();
         Ok(())
     }

@@ -18,6 +18,9 @@ struct FakeCluster {
     namespace: AtomicBool,
     /// The namespace's labels, `key=value`.
     labels: Mutex<Vec<String>>,
+    /// The commands run as the lab's identity (also in `ran`), and the kubeconfig it uses.
+    lab_ran: Mutex<Vec<String>>,
+    lab_kubeconfig: Mutex<Option<String>>,
     pods: AtomicUsize,
 }
 
@@ -94,8 +97,34 @@ impl Access for FakeCluster {
         Ok(out)
     }
 
-    async fn on_node(&self, _node: &str, _argv: &[&str]) -> Result<ExecOutput, ClusterError> {
+    async fn lab_kubectl(
+        &self,
+        args: &[String],
+        input: Option<&str>,
+    ) -> Result<ExecOutput, ClusterError> {
+        if self.lab_kubeconfig.lock().unwrap().is_some() {
+            self.lab_ran.lock().unwrap().push(args.join(" "));
+        }
+        self.kubectl(args, input).await
+    }
+
+    async fn on_node(&self, _node: &str, argv: &[&str]) -> Result<ExecOutput, ClusterError> {
+        if argv.first() == Some(&"cat") {
+            return Ok(reply(
+                "clusters:\n- cluster: {server: 'https://cp:6443', certificate-authority-data: Q0E=}\n"
+                    .into(),
+            ));
+        }
         Ok(reply(String::new()))
+    }
+
+    async fn put_file(&self, path: &str, _text: &str) -> Result<(), ClusterError> {
+        self.ran.lock().unwrap().push(format!("put {path}"));
+        Ok(())
+    }
+
+    fn use_lab_kubeconfig(&self, path: Option<String>) {
+        *self.lab_kubeconfig.lock().unwrap() = path;
     }
 }
 
@@ -242,7 +271,7 @@ async fn a_namespace_the_tour_did_not_make_is_left_alone() {
         .lock()
         .unwrap()
         .iter()
-        .any(|l| l.starts_with("delete")));
+        .any(|l| l.starts_with("delete namespace")));
 }
 
 #[tokio::test]
@@ -286,152 +315,5 @@ async fn a_step_needing_more_workers_says_so_and_the_tour_goes_on() {
         .any(|l| l.starts_with("drain")));
 }
 
-fn unattended() -> Options {
-    Options {
-        unattended: true,
-        ..Options::default()
-    }
-}
-
-#[tokio::test]
-async fn the_namespace_is_labelled_for_the_tour_and_pod_security_once_made() {
-    let lab = lab_file::parse(LAB, "t.yaml").unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let events = Events::silent();
-    let cluster = FakeCluster::default();
-    cluster.pods.store(1, Ordering::SeqCst);
-    let t = tour(&cluster, &lab, &events, &dir.path().join("lab.t.json"));
-    let mut summary = Summary::new(&lab, Lang::En);
-    t.run(&Quiet, &unattended(), &mut summary).await.unwrap();
-    let labels = cluster.labels.lock().unwrap().clone();
-    assert_eq!(
-        labels,
-        [
-            "minik.dev/tour=t",
-            "pod-security.kubernetes.io/enforce=baseline"
-        ]
-    );
-    // Labelled right after the step that made it, before the next step ran.
-    let ran = cluster.ran.lock().unwrap().clone();
-    let label = ran
-        .iter()
-        .position(|l| l.starts_with("label namespace t"))
-        .unwrap();
-    let drain = ran.iter().position(|l| l == "drain w1").unwrap();
-    assert!(label < drain, "{ran:?}");
-    t.clean_up().await.unwrap();
-    assert!(!cluster.namespace.load(Ordering::SeqCst));
-}
-
-/// Security review L2: with saved progress the old runner skipped the ownership check, so a lab
-/// replaced by a bundle (same id, `namespace: shop`) deleted someone's namespace at the end.
-#[tokio::test]
-async fn saved_progress_never_takes_over_an_unlabelled_namespace() {
-    let lab = lab_file::parse(LAB, "t.yaml").unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("lab.t.json");
-    let saved = progress::Progress {
-        step: "last".into(),
-        cleanup: Vec::new(),
-    };
-    progress::save(&file, &saved).unwrap();
-    let events = Events::silent();
-    let cluster = FakeCluster::default();
-    cluster.namespace.store(true, Ordering::SeqCst);
-    let t = tour(&cluster, &lab, &events, &file);
-    let mut summary = Summary::new(&lab, Lang::En);
-    let err = t
-        .run(&Quiet, &unattended(), &mut summary)
-        .await
-        .unwrap_err();
-    assert!(matches!(err, TourError::NamespaceInUse(_)), "{err}");
-    t.clean_up().await.unwrap();
-    assert!(cluster.namespace.load(Ordering::SeqCst));
-    let ran = cluster.ran.lock().unwrap().clone();
-    assert!(
-        !ran.iter()
-            .any(|l| l.starts_with("delete") || l.starts_with("label")),
-        "{ran:?}"
-    );
-}
-
-/// TEST DOUBLE: a learner who skips every step.
-struct Skipper;
-
-#[async_trait::async_trait]
-impl Guide for Skipper {
-    fn present(&self, _: &Presented) {}
-    async fn choose(&self, _: &Presented, _: Option<&[Outcome]>) -> Choice {
-        Choice::Skip
-    }
-    fn command_output(&self, _: &str, _: &str) {}
-    fn report(&self, _: &StepReport) {}
-    fn note(&self, _: &str) {}
-}
-
-/// Security review L3: "Skip" ran a `replay: true` step's command anyway.
-#[tokio::test]
-async fn skipping_never_runs_the_step_command() {
-    let lab = lab_file::parse(LAB, "t.yaml").unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let events = Events::silent();
-    for (guide, opts) in [
-        (&Skipper as &dyn Guide, Options::default()),
-        (
-            &Quiet as &dyn Guide,
-            Options {
-                unattended: true,
-                skip: vec!["ns".into(), "drain".into(), "last".into()],
-                ..Options::default()
-            },
-        ),
-    ] {
-        let cluster = FakeCluster::default();
-        let t = tour(&cluster, &lab, &events, &dir.path().join("lab.t.json"));
-        let mut summary = Summary::new(&lab, Lang::En);
-        t.run(guide, &opts, &mut summary).await.unwrap();
-        assert!(summary.steps.iter().all(|s| s.status == Status::Skipped));
-        let ran = cluster.ran.lock().unwrap().clone();
-        assert!(
-            !ran.iter()
-                .any(|l| l.starts_with("create") || l.starts_with("drain")),
-            "{ran:?}"
-        );
-    }
-}
-
-/// A manifest is checked again once filled: a lab file checked with sample names cannot aim
-/// at another namespace when the real names are known.
-#[tokio::test]
-async fn a_filled_manifest_is_checked_before_it_runs() {
-    let text = r#"
-apiVersion: minik.dev/v1alpha1
-kind: Lab
-id: t
-namespace: t
-steps:
-  - id: cm
-    title: ConfigMap
-    try: kubectl apply -n {namespace} -f -
-    manifest: |
-      apiVersion: v1
-      kind: ConfigMap
-      metadata: {name: x, namespace: lab-namespace}
-    timeout: 1s
-    checks: [{kind: configmaps, namespace: "{namespace}", atLeast: 1}]
-"#;
-    let lab = lab_file::parse(text, "t.yaml").unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let events = Events::silent();
-    let cluster = FakeCluster::default();
-    let t = tour(&cluster, &lab, &events, &dir.path().join("lab.t.json"));
-    let mut summary = Summary::new(&lab, Lang::En);
-    let err = t
-        .run(&Quiet, &unattended(), &mut summary)
-        .await
-        .unwrap_err();
-    assert!(matches!(err, TourError::Refused { .. }), "{err}");
-    assert!(err.to_string().contains("another namespace"), "{err}");
-    let ran = cluster.ran.lock().unwrap().clone();
-    assert!(!ran.iter().any(|l| l.starts_with("apply")), "{ran:?}");
-}
+#[path = "run_safety_tests.rs"]
+mod safety;

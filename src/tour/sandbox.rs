@@ -141,6 +141,18 @@ pub(super) fn check_allowed(args: &[String]) -> Result<(), Refusal> {
     }
 }
 
+/// Is this (accepted) command one of minik's fixed actions, run with admin rights rather than
+/// the lab's identity: `create|delete namespace {namespace}` and the node verbs on `{worker}`?
+pub(super) fn is_tour_action(args: &[String]) -> bool {
+    let Some(verb) = args.first().and_then(|v| verbs::find(v)) else {
+        return false;
+    };
+    match words(verb, args) {
+        Ok(w) => verb.scope == Scope::Node || own_namespace(verb, &w),
+        Err(_) => false,
+    }
+}
+
 fn not_a_lab_verb(verb: &str) -> Refusal {
     refuse(
         format!("kubectl {verb} is not a command labs may run"),
@@ -310,8 +322,17 @@ fn check_kinds(verb: &Verb, pos: &[&str]) -> Result<(), Refusal> {
     check_kinds_of(first)?;
     for p in &pos[1..] {
         let setting = p.contains('=') || p.ends_with('-');
-        if !setting && p.contains('/') {
+        if setting {
+            continue;
+        }
+        if p.contains('/') {
             check_kinds_of(p)?;
+        } else if first.contains('/') {
+            // kubectl refuses the mix too; a bare word here could be read as a kind.
+            return Err(refuse(
+                format!("{} follows a TYPE/NAME argument", quoted(p)),
+                "write every object as TYPE/NAME, or the type once followed by names",
+            ));
         }
     }
     Ok(())

@@ -35,6 +35,7 @@ fn the_review_bypasses_are_refused() {
         ("kubectl delete priorityclasses x -n {namespace}", "kind a lab may"),
         ("kubectl delete pods,nodes x -n {namespace}", "kind a lab may"),
         ("kubectl delete pod/x node/y -n {namespace}", "kind a lab may"),
+        ("kubectl delete pod/x nodes -n {namespace}", "follows a TYPE/NAME"),
         ("kubectl label nodes x evil=1 -n {namespace}", "kind a lab may"),
         ("kubectl patch node/x -n {namespace} -p x", "kind a lab may"),
         ("kubectl delete pods.evil.example.com x -n {namespace}", "kind a lab may"),
@@ -353,8 +354,14 @@ proptest! {
             && positionals[2] == "{namespace}";
         if changes && !own {
             prop_assert_eq!(namespaces, vec!["{namespace}".to_string()], "{}", line);
-            for p in &positionals[1..] {
-                prop_assert!(!p.starts_with("node") && !p.starts_with("cluster"), "{}", line);
+            // The kinds (the first argument, and TYPE of any TYPE/NAME; run and create take
+            // names): none cluster-wide.
+            if ["delete", "label"].contains(&verb) {
+                let typed = positionals[1..].iter().filter(|p| p.contains('/'));
+                for p in positionals.get(1).into_iter().chain(typed) {
+                    let kind = p.split('/').next().unwrap_or_default();
+                    prop_assert!(!kind.starts_with("node") && !kind.contains("cluster"), "{}", line);
+                }
             }
         }
         if verb == "drain" {
