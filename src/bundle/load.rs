@@ -138,6 +138,11 @@ pub async fn load_until(
             });
         };
         for (id, text) in lab_texts {
+            if crate::tour::installed::replaces(dir, &id, &text) {
+                events.warn(format!(
+                    "lab {id} replaces the lab of that id kept from an earlier bundle"
+                ));
+            }
             crate::tour::installed::install(dir, &id, &text).map_err(|e| BundleError::Write {
                 path: dir.to_path_buf(),
                 reason: format!("cannot keep lab {id}: {e}"),
@@ -154,7 +159,7 @@ async fn read_lab(bundle: &Bundle, i: usize) -> Result<(String, String), BundleE
     let text = String::from_utf8(bundle.read_part(i).await?)
         .map_err(|_| bundle.corrupt(part, "is not UTF-8 text".into()))?;
     let origin = format!("{} ({})", bundle.path.display(), part.name);
-    let lab = crate::tour::lab_file::parse(&text, &origin)?;
+    let lab = crate::tour::parse_foreign(&text, &origin)?;
     Ok((lab.id, text))
 }
 

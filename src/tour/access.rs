@@ -1,6 +1,9 @@
-//! How the tour reaches a cluster: kubectl inside an answering control plane (with kubeadm's
-//! admin kubeconfig, so the tour works whatever the host's kubeconfig says), and commands run
+//! How the tour reaches a cluster: kubectl inside an answering control plane, and commands run
 //! on a node for what the API does not show (containerd's containers, the node's services).
+//! minik's own actions (its views, the namespace's labels, node actions, clean-up) use kubeadm's
+//! admin kubeconfig, so the tour works whatever the host's kubeconfig says; what a lab asks for
+//! (the learner's commands, the checks) runs with the lab's own ServiceAccount token instead,
+//! so that the API server limits it (see `super::identity`).
 
 use crate::cluster::node::paths::ADMIN_CONF;
 use crate::cluster::{Cluster, ClusterError};
@@ -14,8 +17,19 @@ pub trait Access: Send + Sync {
         args: &[String],
         input: Option<&str>,
     ) -> Result<ExecOutput, ClusterError>;
+    /// Runs kubectl as the lab's identity once [`Access::use_lab_kubeconfig`] named one (as
+    /// [`Access::kubectl`] before that).
+    async fn lab_kubectl(
+        &self,
+        args: &[String],
+        input: Option<&str>,
+    ) -> Result<ExecOutput, ClusterError>;
     /// Runs `argv` on a node; any exit code is returned.
     async fn on_node(&self, node: &str, argv: &[&str]) -> Result<ExecOutput, ClusterError>;
+    /// Writes `text` to `path` (readable by root only) on the node kubectl runs in.
+    async fn put_file(&self, path: &str, text: &str) -> Result<(), ClusterError>;
+    /// The kubeconfig (a path where kubectl runs) [`Access::lab_kubectl`] uses from now on.
+    fn use_lab_kubeconfig(&self, path: Option<String>);
 }
 
 /// A running cluster, reached through one of its control planes.
@@ -26,6 +40,7 @@ pub struct ClusterAccess<'p> {
     pub control_plane: String,
     /// Running workers, sorted by name.
     pub workers: Vec<String>,
+    lab_kubeconfig: std::sync::Mutex<Option<String>>,
 }
 
 impl<'p> ClusterAccess<'p> {
@@ -44,6 +59,7 @@ impl<'p> ClusterAccess<'p> {
             name: name.to_string(),
             control_plane,
             workers,
+            lab_kubeconfig: std::sync::Mutex::new(None),
         })
     }
 }
@@ -63,8 +79,50 @@ impl Access for ClusterAccess<'_> {
         Ok(self.provider.exec(&self.control_plane, &cmd, stdin).await?)
     }
 
+    async fn lab_kubectl(
+        &self,
+        args: &[String],
+        input: Option<&str>,
+    ) -> Result<ExecOutput, ClusterError> {
+        let kubeconfig = self.lab_kubeconfig.lock().ok().and_then(|k| k.clone());
+        let Some(kubeconfig) = kubeconfig else {
+            return self.kubectl(args, input).await;
+        };
+        let cmd: Vec<String> = ["kubectl".to_string(), format!("--kubeconfig={kubeconfig}")]
+            .into_iter()
+            .chain(args.iter().cloned())
+            .collect();
+        let stdin = input.map(ExecInput::text).unwrap_or(ExecInput::None);
+        Ok(self.provider.exec(&self.control_plane, &cmd, stdin).await?)
+    }
+
     async fn on_node(&self, node: &str, argv: &[&str]) -> Result<ExecOutput, ClusterError> {
         let cmd: Vec<String> = argv.iter().map(|s| s.to_string()).collect();
         Ok(self.provider.exec(node, &cmd, ExecInput::None).await?)
+    }
+
+    async fn put_file(&self, path: &str, text: &str) -> Result<(), ClusterError> {
+        // The path is minik's own constant; the text goes through standard input.
+        let cmd: Vec<String> = ["sh", "-c", &format!("umask 077 && cat > {path}")]
+            .map(String::from)
+            .to_vec();
+        let out = self
+            .provider
+            .exec(&self.control_plane, &cmd, ExecInput::text(text))
+            .await?;
+        if out.exit_code != 0 {
+            return Err(ClusterError::NodeRuntime(format!(
+                "could not write {path} on node {}: {}",
+                self.control_plane,
+                out.combined().trim()
+            )));
+        }
+        Ok(())
+    }
+
+    fn use_lab_kubeconfig(&self, path: Option<String>) {
+        if let Ok(mut k) = self.lab_kubeconfig.lock() {
+            *k = path;
+        }
     }
 }

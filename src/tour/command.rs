@@ -1,65 +1,18 @@
 //! The kubectl commands of a lab: parsed from one line into arguments (never given to a shell),
-//! checked against what a lab may do, and shown to the learner with its `{placeholders}`
-//! filled in. A lab changes only its own namespace, and may cordon, drain and uncordon a
-//! worker: an organiser's file cannot reach the rest of the learner's cluster.
+//! checked against what a lab may do ([`super::sandbox`]), and shown to the learner with its
+//! `{placeholders}` filled in.
 
 use std::collections::BTreeMap;
 
 use super::lab::Kubectl;
+use super::sandbox::check_allowed;
 use crate::text::quoted;
 
 /// The placeholders a lab may use, filled in per run.
 pub const PLACEHOLDERS: [&str; 5] = ["namespace", "cluster", "controlPlane", "worker", "pod"];
 
-const READS: [&str; 11] = [
-    "get",
-    "describe",
-    "logs",
-    "top",
-    "explain",
-    "api-resources",
-    "api-versions",
-    "version",
-    "cluster-info",
-    "wait",
-    "events",
-];
-const CHANGES: [&str; 12] = [
-    "apply",
-    "create",
-    "scale",
-    "delete",
-    "label",
-    "annotate",
-    "patch",
-    "expose",
-    "rollout",
-    "set",
-    "run",
-    "autoscale",
-];
-const NODE_VERBS: [&str; 3] = ["cordon", "uncordon", "drain"];
-/// Kinds outside any namespace, which a lab's changes may not touch.
-const CLUSTER_WIDE: [&str; 16] = [
-    "namespace",
-    "namespaces",
-    "ns",
-    "node",
-    "nodes",
-    "no",
-    "pv",
-    "persistentvolume",
-    "persistentvolumes",
-    "storageclass",
-    "storageclasses",
-    "clusterrole",
-    "clusterroles",
-    "clusterrolebinding",
-    "clusterrolebindings",
-    "crd",
-];
-
-type Refusal = (String, String);
+/// What was wrong, and how to fix it.
+pub type Refusal = (String, String);
 
 /// The `{names}` in `text`.
 pub fn placeholders(text: &str) -> Vec<String> {
@@ -124,96 +77,6 @@ pub fn parse(line: &str) -> Result<Kubectl, Refusal> {
     Ok(Kubectl(args))
 }
 
-fn positional(args: &[String]) -> Vec<&str> {
-    let mut out = Vec::new();
-    let mut skip = false;
-    for a in args {
-        if skip {
-            skip = false;
-            continue;
-        }
-        if a.starts_with('-') {
-            // `-n X`, `-l X`, `-o X`, `-f X`, `--namespace X` take the next word.
-            skip = matches!(
-                a.as_str(),
-                "-n" | "-l" | "-o" | "-f" | "-p" | "--namespace" | "--selector" | "--output"
-            );
-            continue;
-        }
-        out.push(a.as_str());
-    }
-    out
-}
-
-fn namespace_flag(args: &[String]) -> Option<&str> {
-    args.iter().enumerate().find_map(|(i, a)| {
-        if a == "-n" || a == "--namespace" {
-            args.get(i + 1).map(String::as_str)
-        } else {
-            a.strip_prefix("--namespace=")
-                .or_else(|| a.strip_prefix("-n="))
-        }
-    })
-}
-
-fn check_allowed(args: &[String]) -> Result<(), Refusal> {
-    let words = positional(args);
-    let Some(verb) = words.first().copied() else {
-        return Err((
-            "the kubectl command has no verb".into(),
-            "for example kubectl get pods".into(),
-        ));
-    };
-    if READS.contains(&verb) {
-        return Ok(());
-    }
-    if NODE_VERBS.contains(&verb) {
-        if words[1..] != ["{worker}"] {
-            return Err((
-                format!("kubectl {verb} in a lab acts on {{worker}} only"),
-                format!("write kubectl {verb} {{worker}}"),
-            ));
-        }
-        return Ok(());
-    }
-    if !CHANGES.contains(&verb) {
-        return Err((
-            format!("kubectl {verb} is not a command labs may run"),
-            format!(
-                "labs read with {}, change their namespace with {}, and move pods off a worker \
-                 with {}",
-                READS.join(", "),
-                CHANGES.join(", "),
-                NODE_VERBS.join(", ")
-            ),
-        ));
-    }
-    let own_namespace = (verb == "create" || verb == "delete")
-        && matches!(words[1..], ["namespace" | "ns", "{namespace}"]);
-    if own_namespace {
-        return Ok(());
-    }
-    if let Some(kind) = words[1..]
-        .iter()
-        .map(|w| w.split('/').next().unwrap_or(w).to_ascii_lowercase())
-        .find(|w| CLUSTER_WIDE.contains(&w.as_str()))
-    {
-        return Err((
-            format!("kubectl {verb} on {kind} reaches outside the tour's namespace"),
-            "a lab changes only objects in its namespace ({namespace})".into(),
-        ));
-    }
-    if namespace_flag(args) != Some("{namespace}")
-        || args.iter().any(|a| a == "-A" || a == "--all-namespaces")
-    {
-        return Err((
-            format!("kubectl {verb} in a lab must name the tour's namespace"),
-            format!("add -n {{namespace}}: kubectl {verb} -n {{namespace}} ..."),
-        ));
-    }
-    Ok(())
-}
-
 /// Does the command read a manifest from standard input (`-f -`)?
 pub fn reads_stdin(c: &Kubectl) -> bool {
     c.0.windows(2)
@@ -262,9 +125,9 @@ mod tests {
         assert!(refusal("kubectl get pods $(id)").contains("shell syntax"));
         assert!(refusal("kubectl delete pod x").contains("must name the tour's namespace"));
         assert!(refusal("kubectl delete pod x -n kube-system").contains("must name"));
-        assert!(refusal("kubectl delete ns kube-system -n {namespace}").contains("outside"));
-        assert!(refusal("kubectl delete -n {namespace} node/x").contains("outside"));
-        assert!(refusal("kubectl delete -n {namespace} pods -A").contains("must name"));
+        assert!(refusal("kubectl delete ns kube-system -n {namespace}").contains("kind a lab may"));
+        assert!(refusal("kubectl delete -n {namespace} node/x").contains("kind a lab may"));
+        assert!(refusal("kubectl delete -n {namespace} pods -A").contains("does not take"));
         assert!(refusal("kubectl drain somenode").contains("{worker} only"));
         assert!(refusal("kubectl exec -it x -- sh").contains("not a command labs may run"));
         assert!(refusal("kubectl get {nod}").contains("unknown placeholder"));

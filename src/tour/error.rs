@@ -33,6 +33,14 @@ pub enum TourError {
     #[error("namespace {} already exists, and the tour deletes its namespace when it ends", quoted(.0))]
     NamespaceInUse(String),
 
+    /// The lab's own identity (ServiceAccount, roles, token) could not be set up.
+    #[error("could not make the lab's identity: {0}")]
+    Identity(String),
+
+    /// A step's filled-in manifest is not one a lab may apply.
+    #[error("step {} was not run: {reason}", quoted(.step))]
+    Refused { step: String, reason: String },
+
     #[error("there is no step {} in this lab", quoted(.id))]
     UnknownStep { id: String, known: Vec<String> },
 }
@@ -60,7 +68,9 @@ impl TourError {
     pub fn is_bad_input(&self) -> bool {
         matches!(
             self,
-            TourError::UnknownStep { .. } | TourError::NamespaceInUse(_)
+            TourError::UnknownStep { .. }
+                | TourError::NamespaceInUse(_)
+                | TourError::Refused { .. }
         )
     }
 }
@@ -85,6 +95,14 @@ impl Hint for TourError {
                  earlier tour, delete it (kubectl delete namespace {ns}); a lab file can name \
                  another (namespace: ...)"
             )),
+            TourError::Identity(_) => Some(
+                "the tour runs a lab's commands as its own ServiceAccount; check the cluster \
+                 with minik get nodes, or recreate it"
+                    .into(),
+            ),
+            TourError::Refused { .. } => {
+                Some("the lab file asks for more than a lab may do; tell its author".into())
+            }
             TourError::UnknownStep { known, .. } => Some(format!(
                 "the steps are: {} (minik tour --list)",
                 known.join(", ")

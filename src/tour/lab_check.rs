@@ -4,6 +4,7 @@
 use super::lab::{Check, Expect, ROLES};
 use crate::config::decode::Decoder;
 use crate::config::yaml::Node;
+use crate::text::quoted;
 
 const CHECK_FIELDS: [&str; 13] = [
     "kind",
@@ -58,7 +59,16 @@ pub(super) fn decode(d: &mut Decoder, node: &Node, path: &str) -> Option<Check> 
         }
     }
     check.kind = match kind {
-        Some(k) if !k.is_empty() => k,
+        // The kind goes into kubectl's arguments: a resource name, never a flag or a file.
+        Some(k) if !super::kinds::is_resource_name(&k) => {
+            d.error(
+                node.at,
+                format!("{} is not a kind of object", quoted(&k)),
+                "write the resource as kubectl get takes it, e.g. kind: pods or kind: deployments.apps",
+            );
+            return None;
+        }
+        Some(k) => k,
         _ => {
             d.error(
                 node.at,
@@ -68,6 +78,15 @@ pub(super) fn decode(d: &mut Decoder, node: &Node, path: &str) -> Option<Check> 
             return None;
         }
     };
+    let argv_safe = |s: &Option<String>| s.as_deref().is_none_or(|s| !s.starts_with('-'));
+    if !argv_safe(&check.namespace) || !argv_safe(&check.selector) {
+        d.error(
+            node.at,
+            "a check's namespace or selector may not start with '-'".into(),
+            "write the namespace's name (or \"{namespace}\") and a selector such as app=hello",
+        );
+        return None;
+    }
     let [(assertion, value, ref p)] = assertions[..] else {
         let (at, found) = match assertions.get(1) {
             Some((a, v, _)) => (v.at, format!("both {} and {a}", assertions[0].0)),

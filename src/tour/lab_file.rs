@@ -63,11 +63,46 @@ pub fn parse(source: &str, origin: &str) -> Result<Lab, ConfigErrors> {
         );
         return Err(sorted(d.errors));
     };
+    refuse_controls(&mut d, &root);
     let lab = decode_lab(&mut d, &root);
     match (d.errors.into_result(), lab) {
         (Ok(()), Some(lab)) => Ok(lab),
         (Err(e), _) => Err(e),
         (Ok(()), None) => Err(ConfigError::new(origin, None, "the lab has no steps", "").into()),
+    }
+}
+
+/// A character that could drive or reorder the learner's terminal: C0 (but newline and tab),
+/// DEL, C1, and the bidirectional and line-separator controls.
+pub(super) fn is_hostile_char(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t')
+        || matches!(
+            c,
+            '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}' | '\u{61c}'
+        )
+        || ('\u{202a}'..='\u{202e}').contains(&c)
+        || ('\u{2066}'..='\u{2069}').contains(&c)
+}
+
+/// Lab text reaches the terminal (titles, explanations, commands): none may hold a control
+/// character, however the YAML spells it (raw, or `\e` in a double-quoted string).
+fn refuse_controls(d: &mut Decoder, node: &Node) {
+    match &node.value {
+        Value::Scalar { text, .. } => {
+            if let Some(c) = text.chars().find(|c| is_hostile_char(*c)) {
+                d.error(
+                    node.at,
+                    format!("the text holds the control character U+{:04X}", c as u32),
+                    "lab text is shown on the learner's terminal: remove escapes and control characters",
+                );
+            }
+        }
+        Value::Seq(items) => items.iter().for_each(|n| refuse_controls(d, n)),
+        Value::Map(pairs) => pairs.iter().for_each(|(k, v)| {
+            refuse_controls(d, k);
+            refuse_controls(d, v);
+        }),
+        Value::Null => {}
     }
 }
 
@@ -272,6 +307,16 @@ fn decode_step(d: &mut Decoder, node: &Node, path: &str) -> Option<Step> {
         ),
         _ => {}
     }
+    if let Some(m) = &step.manifest {
+        if let Err(e) = super::manifest::check(&sample_fill(m), SAMPLE_NAMESPACE) {
+            d.error(
+                command_at.unwrap_or(node.at),
+                format!("the step's manifest is refused: {e}"),
+                "a lab's manifest makes namespaced objects in {namespace}, within Pod Security \
+                 \"baseline\" (no privileged or host access)",
+            );
+        }
+    }
     let all = placeholders_of(&step);
     if let Some(p) = all
         .iter()
@@ -297,6 +342,26 @@ fn decode_step(d: &mut Decoder, node: &Node, path: &str) -> Option<Step> {
         step.needs_workers = step.needs_workers.max(1);
     }
     Some(step)
+}
+
+/// The namespace placeholders become when a manifest is checked before any run.
+const SAMPLE_NAMESPACE: &str = "lab-namespace";
+
+/// `text` with every placeholder replaced by a name, as a run fills them (each run checks the
+/// filled manifest again).
+fn sample_fill(text: &str) -> String {
+    let vars = command::PLACEHOLDERS
+        .iter()
+        .map(|p| {
+            let v = if *p == "namespace" {
+                SAMPLE_NAMESPACE.to_string()
+            } else {
+                format!("sample-{}", p.to_ascii_lowercase())
+            };
+            (*p, v)
+        })
+        .collect();
+    command::fill(text, &vars)
 }
 
 fn placeholders_of(step: &Step) -> Vec<String> {

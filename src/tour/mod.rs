@@ -10,14 +10,20 @@ pub mod check;
 pub mod command;
 mod error;
 mod fields;
+mod identity;
 pub mod installed;
+mod kinds;
 pub mod lab;
 mod lab_check;
 pub mod lab_file;
+mod manifest;
 mod messages;
+mod ownership;
 pub mod progress;
 mod run;
+mod sandbox;
 mod step;
+mod verbs;
 mod views;
 
 use std::path::Path;
@@ -55,6 +61,31 @@ pub fn builtin(id: &str) -> Result<Lab, ConfigErrors> {
     lab_file::parse(text, &format!("(built-in) {name}"))
 }
 
+/// Is `id` a built-in lab's?
+pub fn is_builtin(id: &str) -> bool {
+    LABS.get_file(format!("{id}.yaml")).is_some()
+}
+
+/// Parses an organiser's lab (a file, or one carried by a bundle): as [`lab_file::parse`], and
+/// its id may not be a built-in lab's, whose progress it would share and whose name it would
+/// borrow.
+pub fn parse_foreign(text: &str, origin: &str) -> Result<Lab, ConfigErrors> {
+    let lab = lab_file::parse(text, origin)?;
+    if is_builtin(&lab.id) {
+        return Err(ConfigError::new(
+            origin,
+            None,
+            format!(
+                "lab id {} is the built-in lab's",
+                crate::text::quoted(&lab.id)
+            ),
+            "give the lab its own id (id: my-lab)",
+        )
+        .into());
+    }
+    Ok(lab)
+}
+
 /// Reads an organiser's lab file.
 pub fn read_lab(path: &Path) -> Result<Lab, ConfigErrors> {
     let origin = path.display().to_string();
@@ -74,11 +105,11 @@ pub fn read_lab(path: &Path) -> Result<Lab, ConfigErrors> {
             "",
         ))
     })?;
-    lab_file::parse(&text, &origin)
+    parse_foreign(&text, &origin)
 }
 
 /// What `--lab` names: a lab file when `arg` is one, else a lab kept from a bundle (in `labs`,
-/// see [`installed`]) or a built-in lab, by id.
+/// see [`installed`]) or a built-in lab, by id; built-in ids come first.
 pub fn find_lab(arg: &Path, labs: Option<&Path>) -> Result<Lab, ConfigErrors> {
     let id = arg.to_str().filter(|s| {
         !arg.exists() && !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
@@ -86,11 +117,12 @@ pub fn find_lab(arg: &Path, labs: Option<&Path>) -> Result<Lab, ConfigErrors> {
     let Some(id) = id else {
         return read_lab(arg);
     };
+    // A built-in id always means the built-in lab: nothing kept from a bundle shadows it.
+    if is_builtin(id) {
+        return builtin(id);
+    }
     if let Some(file) = labs.map(|d| installed::path(d, id)).filter(|f| f.is_file()) {
         return read_lab(&file);
-    }
-    if LABS.get_file(format!("{id}.yaml")).is_some() {
-        return builtin(id);
     }
     let mut known = vec![format!("{DEFAULT_LAB} (built-in)")];
     known.extend(labs.map(installed::ids).unwrap_or_default());

@@ -11,6 +11,7 @@ use super::access::Access;
 use super::check::Outcome;
 use super::lab::{Lab, Lang, Step};
 use super::messages::{self, Messages};
+use super::ownership::{Namespace, OWNER_LABEL};
 use super::progress::{self, Progress};
 use super::step::{Status, StepReport};
 use super::TourError;
@@ -76,6 +77,8 @@ pub struct Tour<'a> {
     /// Whether the namespace is the tour's to delete: not when it was there before the tour
     /// (someone else's), which the tour refuses to use.
     owns_namespace: AtomicBool,
+    /// Whether the lab's identity was granted the namespace (as it exists now).
+    pub(super) granted: AtomicBool,
 }
 
 /// How a run ended.
@@ -138,6 +141,7 @@ impl<'a> Tour<'a> {
             progress_file,
             owed: Mutex::new(Vec::new()),
             owns_namespace: AtomicBool::new(false),
+            granted: AtomicBool::new(false),
         }
     }
 
@@ -145,6 +149,14 @@ impl<'a> Tour<'a> {
     pub fn with_progress_file(mut self, file: Option<PathBuf>) -> Self {
         self.progress_file = file;
         self
+    }
+
+    pub(super) fn control_plane(&self) -> String {
+        self.vars.get("controlPlane").cloned().unwrap_or_default()
+    }
+
+    pub(super) fn owns_namespace(&self) -> bool {
+        self.owns_namespace.load(Ordering::SeqCst)
     }
 
     pub(super) fn m(&self) -> &'static Messages {
@@ -189,12 +201,11 @@ impl<'a> Tour<'a> {
     ) -> Result<(), TourError> {
         check_skips(self.lab, &opts.skip)?;
         let saved = self.progress_file.as_deref().and_then(progress::load);
-        // A namespace that exists while no tour of this lab is under way is someone else's:
-        // the tour deletes its namespace when it ends, so it never takes over another one.
-        if saved.is_none() && self.namespace_exists().await? {
-            return Err(TourError::NamespaceInUse(self.lab.namespace.clone()));
-        }
+        // A namespace the tour did not label is someone else's (saved progress or not): the
+        // tour deletes its namespace when it ends, so it never takes over another one.
+        self.check_namespace().await?;
         self.owns_namespace.store(true, Ordering::SeqCst);
+        self.open_identity().await?;
         if let Some(p) = &saved {
             // Owed by a run that was killed before it could clean up.
             if let Ok(mut o) = self.owed.lock() {
@@ -219,11 +230,13 @@ impl<'a> Tour<'a> {
                 step.title.get(self.lang)
             ));
             self.restore(&self.lab.steps[..start]).await?;
+            self.after_step().await?;
         }
         for i in start..self.lab.steps.len() {
             let step = &self.lab.steps[i];
             self.save(&step.id);
             let report = self.step(i, guide, opts).await?;
+            self.after_step().await?;
             guide.report(&report);
             let status = report.status;
             summary.steps.push(report);
@@ -243,20 +256,6 @@ impl<'a> Tour<'a> {
         Ok(())
     }
 
-    async fn namespace_exists(&self) -> Result<bool, TourError> {
-        let args = [
-            "get",
-            "namespace",
-            &self.lab.namespace,
-            "-o",
-            "name",
-            "--ignore-not-found",
-        ]
-        .map(String::from);
-        let out = self.access.kubectl(&args, None).await?;
-        Ok(out.exit_code == 0 && !out.stdout_text().trim().is_empty())
-    }
-
     /// Makes again what the earlier steps made (their namespace was deleted when the last run
     /// ended), quietly: the learner already did these.
     async fn restore(&self, done: &[Step]) -> Result<(), TourError> {
@@ -270,6 +269,8 @@ impl<'a> Tour<'a> {
         let progress = self.events.step(self.m().restoring);
         for step in replays {
             self.replay(step).await?;
+            // The namespace a replay made is labelled and granted before the next replay.
+            self.after_step().await?;
         }
         progress.done();
         Ok(())
@@ -288,8 +289,9 @@ impl<'a> Tour<'a> {
                 .manifest
                 .as_deref()
                 .map(|m| super::command::fill(m, &vars));
+            self.vet_manifest(step, manifest.as_deref())?;
             // An AlreadyExists from a create is fine: the checks decide.
-            self.access.kubectl(&args, manifest.as_deref()).await?;
+            self.run_command(cmd, &args, manifest.as_deref()).await?;
         }
         let outcomes = self.wait(step, &vars, step.timeout).await?;
         if outcomes.iter().all(|o| o.ok) {
@@ -318,7 +320,22 @@ impl<'a> Tour<'a> {
             }
         }
         let ns = self.lab.namespace.clone();
-        if !self.owns_namespace.load(Ordering::SeqCst) {
+        if !self.owns_namespace() {
+            self.close_identity().await?;
+            progress.done();
+            return Ok(());
+        }
+        // Only a namespace labelled as this tour's is deleted (one made since the start is
+        // labelled now, in case the learner quit right after making it).
+        let state = self.claim_namespace().await?;
+        if state != Namespace::Ours {
+            if state != Namespace::Absent {
+                self.events.warn(format!(
+                    "left namespace {ns} alone: it is not labelled {OWNER_LABEL}={}",
+                    self.lab.id
+                ));
+            }
+            self.close_identity().await?;
             progress.done();
             return Ok(());
         }
@@ -347,6 +364,7 @@ impl<'a> Tour<'a> {
                 let _ = progress::save(path, &p);
             }
         }
+        self.close_identity().await?;
         progress.done();
         Ok(())
     }

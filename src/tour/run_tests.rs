@@ -16,6 +16,11 @@ use crate::tour::lab_file;
 struct FakeCluster {
     ran: Mutex<Vec<String>>,
     namespace: AtomicBool,
+    /// The namespace's labels, `key=value`.
+    labels: Mutex<Vec<String>>,
+    /// The commands run as the lab's identity (also in `ran`), and the kubeconfig it uses.
+    lab_ran: Mutex<Vec<String>>,
+    lab_kubeconfig: Mutex<Option<String>>,
     pods: AtomicUsize,
 }
 
@@ -37,17 +42,39 @@ impl Access for FakeCluster {
         let line = args.join(" ");
         self.ran.lock().unwrap().push(line.clone());
         let exists = self.namespace.load(Ordering::SeqCst);
-        let out = if line.starts_with("get namespace t ") {
+        let out = if line == "get namespace t -o json --ignore-not-found" {
+            let labels: Vec<String> = self
+                .labels
+                .lock()
+                .unwrap()
+                .iter()
+                .map(|l| {
+                    let (k, v) = l.split_once('=').unwrap();
+                    format!(r#""{k}":"{v}""#)
+                })
+                .collect();
             reply(if exists {
-                "namespace/t\n".into()
+                format!(
+                    r#"{{"metadata":{{"name":"t","labels":{{{}}}}}}}"#,
+                    labels.join(",")
+                )
             } else {
                 String::new()
             })
+        } else if let Some(rest) = line.strip_prefix("label namespace t ") {
+            let mut labels = self.labels.lock().unwrap();
+            labels.extend(
+                rest.split(' ')
+                    .filter(|w| w.contains('='))
+                    .map(String::from),
+            );
+            reply("namespace/t labeled\n".into())
         } else if line == "create namespace t" {
             self.namespace.store(true, Ordering::SeqCst);
             reply("namespace/t created\n".into())
         } else if line.starts_with("delete namespace t") {
             self.namespace.store(false, Ordering::SeqCst);
+            self.labels.lock().unwrap().clear();
             reply(String::new())
         } else if line.starts_with("get namespaces") {
             let items = if exists {
@@ -70,8 +97,34 @@ impl Access for FakeCluster {
         Ok(out)
     }
 
-    async fn on_node(&self, _node: &str, _argv: &[&str]) -> Result<ExecOutput, ClusterError> {
+    async fn lab_kubectl(
+        &self,
+        args: &[String],
+        input: Option<&str>,
+    ) -> Result<ExecOutput, ClusterError> {
+        if self.lab_kubeconfig.lock().unwrap().is_some() {
+            self.lab_ran.lock().unwrap().push(args.join(" "));
+        }
+        self.kubectl(args, input).await
+    }
+
+    async fn on_node(&self, _node: &str, argv: &[&str]) -> Result<ExecOutput, ClusterError> {
+        if argv.first() == Some(&"cat") {
+            return Ok(reply(
+                "clusters:\n- cluster: {server: 'https://cp:6443', certificate-authority-data: Q0E=}\n"
+                    .into(),
+            ));
+        }
         Ok(reply(String::new()))
+    }
+
+    async fn put_file(&self, path: &str, _text: &str) -> Result<(), ClusterError> {
+        self.ran.lock().unwrap().push(format!("put {path}"));
+        Ok(())
+    }
+
+    fn use_lab_kubeconfig(&self, path: Option<String>) {
+        *self.lab_kubeconfig.lock().unwrap() = path;
     }
 }
 
@@ -218,7 +271,7 @@ async fn a_namespace_the_tour_did_not_make_is_left_alone() {
         .lock()
         .unwrap()
         .iter()
-        .any(|l| l.starts_with("delete")));
+        .any(|l| l.starts_with("delete namespace")));
 }
 
 #[tokio::test]
@@ -261,3 +314,6 @@ async fn a_step_needing_more_workers_says_so_and_the_tour_goes_on() {
         .iter()
         .any(|l| l.starts_with("drain")));
 }
+
+#[path = "run_safety_tests.rs"]
+mod safety;

@@ -101,10 +101,8 @@ impl Tour<'_> {
             );
             return Ok(r);
         }
+        // Skipping never runs the step's command: the learner chose not to.
         if opts.skip.contains(&step.id) {
-            if step.replay {
-                self.replay(step).await?;
-            }
             return Ok(self.report(step, Status::Skipped, started));
         }
         let mut vars = self.vars.clone();
@@ -167,15 +165,11 @@ impl Tour<'_> {
             };
             let patience = match choice {
                 Choice::Quit => return Ok(self.report(step, Status::Stopped, started)),
-                Choice::Skip => {
-                    if step.replay {
-                        self.replay(step).await?;
-                    }
-                    return Ok(self.report(step, Status::Skipped, started));
-                }
+                Choice::Skip => return Ok(self.report(step, Status::Skipped, started)),
                 Choice::Run => {
-                    if let Some(args) = &args {
-                        let out = self.access.kubectl(args, manifest.as_deref()).await?;
+                    if let (Some(cmd), Some(args)) = (&step.command, &args) {
+                        self.vet_manifest(step, manifest.as_deref())?;
+                        let out = self.run_command(cmd, args, manifest.as_deref()).await?;
                         guide.command_output(&display(args, None), &out.combined());
                     }
                     step.timeout
@@ -201,6 +195,37 @@ impl Tour<'_> {
                 return Ok(r);
             }
             failed = Some(outcomes);
+        }
+    }
+
+    /// Runs a step's command (`args`, filled in from `cmd`): minik's fixed actions (the
+    /// namespace, `{worker}`'s node actions) as admin, everything else as the lab's identity.
+    pub(super) async fn run_command(
+        &self,
+        cmd: &super::lab::Kubectl,
+        args: &[String],
+        manifest: Option<&str>,
+    ) -> Result<crate::provider::ExecOutput, crate::cluster::ClusterError> {
+        if super::sandbox::is_tour_action(&cmd.0) {
+            self.access.kubectl(args, manifest).await
+        } else {
+            self.access.lab_kubectl(args, manifest).await
+        }
+    }
+
+    /// Checks a filled manifest again just before it runs: what the lab file held was checked
+    /// with sample names, this is what kubectl gets.
+    pub(super) fn vet_manifest(
+        &self,
+        step: &Step,
+        manifest: Option<&str>,
+    ) -> Result<(), TourError> {
+        match manifest.map(|m| super::manifest::check(m, &self.lab.namespace)) {
+            Some(Err(reason)) => Err(TourError::Refused {
+                step: step.id.clone(),
+                reason,
+            }),
+            _ => Ok(()),
         }
     }
 
@@ -256,7 +281,7 @@ impl Tour<'_> {
                 args.extend(["-l".into(), sel.clone()]);
             }
             args.extend(["-o".into(), "json".into()]);
-            let got = self.access.kubectl(&args, None).await?;
+            let got = self.access.lab_kubectl(&args, None).await?;
             let list = if got.exit_code == 0 {
                 Ok(serde_json::from_slice(&got.stdout).unwrap_or(Value::Null))
             } else {

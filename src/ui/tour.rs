@@ -22,11 +22,14 @@ pub fn can_ask() -> bool {
 
 /// `minik tour --list`: the lab's title, then each step numbered, with its command under it.
 pub fn steps_text(title: &str, steps: &[ListedStep]) -> String {
-    let mut text = format!("{title}\n");
+    // Lab files are refused with control characters in them; cleaned here all the same, so
+    // that the list shows exactly what would run.
+    let mut text = format!("{}\n", clean_line(title));
     for (i, s) in steps.iter().enumerate() {
-        text.push_str(&format!("{:>3}. {:<14} {}\n", i + 1, s.id, s.title));
+        let line = format!("{:>3}. {:<14} {}", i + 1, s.id, s.title);
+        text.push_str(&format!("{}\n", clean_line(&line)));
         if let Some(c) = &s.command {
-            text.push_str(&format!("{:>20}{c}\n", ""));
+            text.push_str(&format!("{:>20}{}\n", "", clean_line(c)));
         }
     }
     text
@@ -205,5 +208,27 @@ impl Guide for TourGuide {
 
     fn note(&self, text: &str) {
         self.out(&clean_line(text));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Security review L4: an escape in a command made `--list` show another command.
+    #[test]
+    fn the_list_shows_escapes_instead_of_obeying_them() {
+        let steps = [ListedStep {
+            id: "evil".into(),
+            title: "\u{1b}]0;HACKED\u{7}".into(),
+            command: Some("kubectl delete pods --all \u{1b}[2K\u{1b}[Gkubectl get pods".into()),
+            needs_workers: 0,
+        }];
+        let text = steps_text("\u{1b}[31mWorkshop", &steps);
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\u{7}'),
+            "{text}"
+        );
+        assert!(text.contains("\\u{1b}[2K"), "{text}");
     }
 }

@@ -1,7 +1,8 @@
 //! `minik tour --yes` end to end on one 3-node cluster (shared to keep CI time low): every step
 //! the test cluster can show passes, in English (JSON report) and in Korean (text); a tour
 //! interrupted with a real SIGINT removes its namespace and resumes at the same step; an
-//! organiser's lab whose check fails says what it expected and what it found; a namespace the
+//! organiser's lab whose check fails says what it expected and what it found; a lab reading
+//! beyond its ServiceAccount's rights meets the API server's 403; a namespace the
 //! tour did not make is never taken over. The steps the test cluster cannot show (Services,
 //! volumes; the drained worker is shown here too) are covered on API responses shaped as a real
 //! cluster returns them, in src/tour/check/tests.rs.
@@ -255,6 +256,28 @@ fn tour_runs_in_both_languages_resumes_and_cleans_up() {
     );
     assert!(err.contains(&want), "{err}");
     assert!(!namespaces(&kc).contains("minik-failing"));
+
+    // A lab's commands and checks run as its own ServiceAccount: what it may not read, the API
+    // server refuses with its own 403 (minik before #21 ran them as cluster-admin).
+    let lab = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/tour/labs/beyond-its-rights.yaml"
+    );
+    let o = minik(&["tour", "-n", &cluster, "--yes", "--lab", lab], &env);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    let want = "secrets is forbidden: User \"system:serviceaccount:kube-system:minik-tour-beyond\" \
+                cannot list resource \"secrets\" in API group \"\" in the namespace \"kube-system\"";
+    assert!(err.contains(want), "{err}");
+    let o = kubectl(
+        &kc,
+        &["get", "serviceaccounts", "-n", "kube-system", "-o", "name"],
+    );
+    assert!(
+        !String::from_utf8_lossy(&o.stdout).contains("minik-tour-"),
+        "{}",
+        text(&o)
+    );
 
     // A namespace of that name that no tour made is someone else's: refused, and left alone.
     let ns = home.path().join("ns.yaml");

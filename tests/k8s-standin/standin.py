@@ -40,8 +40,10 @@ import uuid
 
 import yaml
 
+import standin_auth
 import standin_components
 import standin_etcd
+import standin_podsecurity
 import standin_schema
 import standin_startup
 import standin_validate
@@ -1506,6 +1508,7 @@ class Api:
         self.service_cidrs = list(service_cidrs)
         self.signer = signer  # (cert_path, key_path) of the CSR signing CA, or None
         self.node_cidr = node_cidr  # ([cluster cidrs], mask) when --allocate-node-cidrs
+        self.sa_key = standin_auth.signing_key(P(standin_auth.sa_key_path(PKI)))
         self.bootstrap_objects()
 
     # -- registry --------------------------------------------------------------------------
@@ -1536,6 +1539,9 @@ class Api:
 
     # -- authentication --------------------------------------------------------------------
     def token_user(self, token):
+        sa = standin_auth.token_identity(self.store, self.sa_key, token)
+        if sa:
+            return User(*sa)
         m = TOKEN_RE.match(token)
         if not m:
             return None
@@ -1580,6 +1586,9 @@ class Api:
                 allowed = name in ("kubeadm-config", "kubelet-config", "kube-proxy")
             elif res.plural == "nodes":
                 allowed = verb == "get"
+        if not allowed:  # RBAC, as the real chain asks it after the Node authorizer
+            allowed = standin_auth.allows(self.store, user.name, user.groups, verb, res.group,
+                                          res.plural, sub, ns, name)
         if not allowed:
             what = f'{res.plural}{"." + res.group if res.group else ""}'
             target = f'{what} "{name}"' if name else what
@@ -1646,9 +1655,15 @@ class Api:
                                             f"required", {"kind": res.kind})
         if res.namespaced:
             meta["namespace"] = ns
-            if not self.store.get("", "namespaces", None, ns):
+            namespace = self.store.get("", "namespaces", None, ns)
+            if not namespace:
                 raise api_error(404, "NotFound", f'namespaces "{ns}" not found',
                                 {"name": ns, "kind": "namespaces"})
+            if res.plural == "pods":
+                denied = standin_podsecurity.admit_pod(namespace["metadata"].get("labels"), obj)
+                if denied:
+                    raise api_error(403, "Forbidden", f'pods "{name}" is forbidden: {denied}',
+                                    {"name": name, "kind": "pods"})
         else:
             meta.pop("namespace", None)
         if self.store.get(res.group, res.plural, ns, name):
@@ -1914,6 +1929,11 @@ class Api:
         if res is None or (ns and not res.namespaced):
             raise api_error(404, "NotFound", "the server could not find the requested resource")
         m = req.method
+        if res.plural == "serviceaccounts" and sub == "token" and m == "POST" and name:
+            self.authorize(req.user, "create", res, sub, ns, name)
+            reply = standin_auth.token_request(self.store, self.sa_key, ns, name,
+                                               req.json_body(), api_error)
+            return 201, "application/json", json.dumps(reply).encode()
         verb = {"GET": "get" if name else ("watch" if req.q("watch") in ("1", "true") else
                                            "list"),
                 "POST": "create", "PUT": "update", "PATCH": "patch",
@@ -1988,6 +2008,9 @@ class Api:
                 patch.setdefault("metadata", {})["name"] = name
                 return 201, "application/json", json.dumps(
                     self.create_obj(res, ns, patch, user)).encode()
+            # Authorization comes before the handler: a caller who may not patch is refused
+            # (403) whether or not the object exists.
+            self.authorize(user, verb, res, sub, ns, name, patch)
             raise not_found(res, name)
         self.authorize(user, verb, res, sub, ns, name, old)
         if ctype == "application/json-patch+json":
@@ -4464,7 +4487,7 @@ def jp_render(tokens, current):
     return "".join(out)
 
 
-KUBECTL_VALUE_FLAGS = {"kubeconfig", "namespace", "output", "filename", "selector",
+KUBECTL_VALUE_FLAGS = {"kubeconfig", "duration", "namespace", "output", "filename", "selector",
                        "field-selector", "context", "request-timeout", "timeout", "for", "patch",
                        "type", "raw", "grace-period", "v", "server", "cluster", "user", "token",
                        "sort-by", "chunk-size", "field-manager", "label-columns", "cascade",
@@ -4488,6 +4511,8 @@ class Kubectl:
         creds = load_kubeconfig(path, flags.one("context"))
         if flags.one("server"):
             creds.server = flags.one("server")
+        if flags.one("token"):  # as kubectl: a client certificate in the kubeconfig still wins
+            creds.token = flags.one("token")
         if flags.on("insecure-skip-tls-verify"):
             creds.insecure = True
         timeout = parse_duration(flags.one("request-timeout"), 30) or 30
@@ -5073,6 +5098,22 @@ class Kubectl:
         print(f"namespace/{args[0]} created")
         return 0
 
+    def create_token(self, args):
+        """kubectl create token SA [--duration=D]: a TokenRequest; prints the token."""
+        if len(args) != 1:
+            raise Fail("exactly one NAME is required, got %d" % len(args))
+        seconds = int(parse_duration(self.flags.one("duration"), 0))
+        spec = {"expirationSeconds": seconds} if seconds else {}
+        res = self.resolve("serviceaccounts")
+        try:
+            reply = self.client.call("POST", self.path(res, self.namespace, args[0], "token"),
+                                     {"apiVersion": "authentication.k8s.io/v1",
+                                      "kind": "TokenRequest", "spec": spec})
+        except ApiError as e:
+            raise Fail(f"failed to create token: {e}")
+        print(reply["status"]["token"])
+        return 0
+
     def version(self):
         client = version_info(VERSION)
         out = self.flags.one("output", "")
@@ -5113,8 +5154,9 @@ def print_api_error(e):
     sys.stderr.write(f"Error from server ({e.reason or 'Unknown'}): {e}\n")
 
 
-KUBECTL_COMMANDS = ("get, apply -f, create -f, create namespace, delete, label, annotate, taint, "
-                    "cordon, uncordon, drain, wait, patch, scale, version, cluster-info")
+KUBECTL_COMMANDS = ("get, apply -f, create -f, create namespace, create token, delete, label, "
+                    "annotate, taint, cordon, uncordon, drain, wait, patch, scale, version, "
+                    "cluster-info")
 
 
 def kubectl_main(argv):
@@ -5137,6 +5179,8 @@ def kubectl_main(argv):
             return k.get(args)
         if cmd == "create" and args[:1] in (["namespace"], ["ns"]):
             return k.create_namespace(args[1:])
+        if cmd == "create" and args[:1] == ["token"]:
+            return k.create_token(args[1:])
         if cmd in ("apply", "create"):
             return k.apply(create=cmd == "create")
         if cmd == "delete":

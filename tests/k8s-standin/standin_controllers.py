@@ -113,6 +113,31 @@ class Controllers:
                "status": {"phase": "Pending"}}
         return self.api.create_obj(self.pods_res, ns, pod, None)
 
+    def try_new_pod(self, owner, kind, ns, template, extra_labels=None, node=None):
+        """A controller's new pod, or None when the API server refuses it (PodSecurity): the
+        real controllers record a FailedCreate event and try again later."""
+        try:
+            return self.new_pod(ns, owner["metadata"]["name"] + "-", template, owner, kind,
+                                extra_labels, node)
+        except Exception as e:
+            if getattr(e, "code", None) != 403:
+                raise
+            self.failed_create(owner, kind, e.status.get("message", str(e)))
+            return None
+
+    def failed_create(self, owner, kind, message):
+        meta = owner["metadata"]
+        event = {"metadata": {"generateName": meta["name"] + "."},
+                 "involvedObject": {"kind": kind, "name": meta["name"],
+                                    "namespace": meta["namespace"], "uid": meta.get("uid")},
+                 "reason": "FailedCreate", "type": "Warning",
+                 "message": f"Error creating: {message}", "source": {"component": kind.lower()
+                                                                      + "-controller"}}
+        try:
+            self.api.create_obj(self.api.find("", "v1", "events"), meta["namespace"], event, None)
+        except Exception:  # events are best effort, as in the real controllers
+            pass
+
     def delete_pod(self, pod):
         try:
             self.api.delete_obj(self.pods_res, pod["metadata"]["namespace"],
@@ -146,8 +171,11 @@ class Controllers:
                 else:
                     have[node] = p
             for node in sorted(want - set(have)):
-                have[node] = self.new_pod(ns, ds["metadata"]["name"] + "-", template, ds,
-                                          "DaemonSet", {"controller-revision-hash": h}, node)
+                pod = self.try_new_pod(ds, "DaemonSet", ns, template,
+                                       {"controller-revision-hash": h}, node)
+                if pod is None:
+                    break
+                have[node] = pod
             ready = sum(1 for p in have.values() if is_ready(p))
             self.set_status(res, ds, {
                 "currentNumberScheduled": len(have), "desiredNumberScheduled": len(want),
@@ -206,8 +234,10 @@ class Controllers:
             for p in mine[want:]:
                 self.delete_pod(p)
             for _ in range(want - len(mine)):
-                mine.append(self.new_pod(ns, rs["metadata"]["name"] + "-",
-                                         spec.get("template") or {}, rs, "ReplicaSet"))
+                pod = self.try_new_pod(rs, "ReplicaSet", ns, spec.get("template") or {})
+                if pod is None:
+                    break
+                mine.append(pod)
             ready = sum(1 for p in mine[:want] if is_ready(p))
             self.set_status(self.rs_res, rs, {"replicas": min(len(mine), want),
                                               "readyReplicas": ready, "availableReplicas": ready,

@@ -930,6 +930,46 @@ class ClusterTest(unittest.TestCase):
                          'node "kind-worker" deleted\n')
         self.assertNotIn("kind-worker", self.cp.kubectl("get", "nodes").stdout)
 
+    def test_14_service_account_token_rbac_and_pod_security(self):
+        """A lab's identity as minik's tour makes it: a ServiceAccount token from `kubectl create
+        token`, allowed by its Role in its namespace only; the namespace under PodSecurity."""
+        cp = self.cp
+        lab = ("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: tour\n  labels:\n"
+               "    pod-security.kubernetes.io/enforce: baseline\n---\n"
+               "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: lab, namespace: tour}\n---\n"
+               "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\n"
+               "metadata: {name: lab, namespace: tour}\n"
+               "rules: [{apiGroups: [''], resources: [pods], verbs: [get, list, create]}]\n---\n"
+               "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\n"
+               "metadata: {name: lab, namespace: tour}\n"
+               "roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: lab}\n"
+               "subjects: [{kind: ServiceAccount, name: lab, namespace: tour}]\n")
+        cp.write("/tmp/lab.yaml", lab)
+        cp.kubectl("apply", "-f", cp.path("/tmp/lab.yaml"))
+        short = cp.kubectl("create", "token", "lab", "-n", "tour", "--duration=1m", check=False)
+        self.assertEqual(short.stderr, 'error: failed to create token: TokenRequest.authentication'
+                         '.k8s.io "lab" is invalid: spec.expirationSeconds: Invalid value: 60: '
+                         'may not specify a duration less than 10 minutes\n')
+        token = cp.kubectl("create", "token", "lab", "-n", "tour", "--duration=8h").stdout.strip()
+        cfg = yaml.safe_load(cp.read("/etc/kubernetes/admin.conf"))
+        cfg["users"][0]["user"] = {"token": token}
+        cp.write("/tmp/lab.conf", yaml.safe_dump(cfg))
+        as_lab = ["--kubeconfig=/tmp/lab.conf"]
+        self.assertIn("No resources found", cp.run("kubectl", *as_lab, "get", "pods", "-n",
+                                                   "tour").stderr)
+        denied = cp.run("kubectl", *as_lab, "get", "pods", "-n", "kube-system", check=False)
+        self.assertEqual(denied.stderr, 'Error from server (Forbidden): pods is forbidden: User '
+                         '"system:serviceaccount:tour:lab" cannot list resource "pods" in API '
+                         'group "" in the namespace "kube-system"\n')
+        pod = ("apiVersion: v1\nkind: Pod\nmetadata: {name: root}\nspec:\n  containers:\n"
+               "  - {name: c, image: busybox, securityContext: {privileged: true}}\n")
+        cp.write("/tmp/pod.yaml", pod)
+        refused = cp.run("kubectl", *as_lab, "apply", "-n", "tour", "-f", cp.path("/tmp/pod.yaml"),
+                         check=False)
+        self.assertIn('pods "root" is forbidden: violates PodSecurity "baseline:latest": '
+                      'privileged (container "c" must not set securityContext.privileged=true)',
+                      refused.stderr)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -77,3 +77,33 @@ fn bad_flags_are_refused_before_the_engine() {
         "{text}"
     );
 }
+
+/// Every bypass of the lab sandbox the security review found (issue #21), as a lab file: refused
+/// before anything runs (exit 2, at the offending line), where minik before #21 listed each one.
+#[test]
+fn hostile_labs_are_refused() {
+    for (file, says) in [
+        ("verb-behind-flag", "comes before the verb"),
+        ("second-namespace", "names its namespace more than once"),
+        ("dotted-cluster-kind", "is not a kind a lab may change"),
+        (
+            "cluster-admin-binding",
+            "is not a namespaced kind a lab may create",
+        ),
+        ("privileged-hostpath-pod", "Pod Security \"baseline\""),
+        ("run-privileged", "\"--privileged\" is not allowed in a lab"),
+        ("profile-output", "is not allowed in a lab"),
+        ("other-server", "is not allowed in a lab"),
+        ("manifest-url", "reads only the step's own manifest"),
+        ("check-kind-url", "is not a kind of object"),
+        ("terminal-escapes", "control character U+001B"),
+        ("builtin-id", "lab id \"basics\" is the built-in lab's"),
+    ] {
+        let path = format!("tests/fixtures/tour/labs/hostile/{file}.yaml");
+        let (code, text) = run(&["tour", "--lab", &path, "--list"]);
+        assert_eq!(code, Some(2), "{file}: {text}");
+        assert!(text.contains(&format!("{path}:")), "{file}: {text}");
+        assert!(text.contains(says), "{file}: {text}");
+        assert!(!text.contains('\u{1b}'), "{file}: {text}");
+    }
+}
