@@ -127,8 +127,13 @@ async fn fill(
     step.done();
 
     let step = events.step("Installing containerd, runc and crictl");
-    super::install_runtime::install(provider, container, &opts.source, version, &opts.arch).await?;
+    let warning =
+        super::install_runtime::install(provider, container, &opts.source, version, &opts.arch)
+            .await?;
     step.done();
+    if let Some(w) = warning {
+        events.warn(w);
+    }
 
     let step = events.step("Preloading images into containerd");
     start_containerd(provider, container).await?;

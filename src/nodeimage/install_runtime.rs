@@ -18,7 +18,7 @@ pub(super) async fn install(
     source: &Source,
     version: &KubeVersion,
     arch: &str,
-) -> Result<(), NodeImageError> {
+) -> Result<Option<String>, NodeImageError> {
     match source {
         Source::Local { dir } => copy_local(provider, container, dir).await?,
         Source::Download { .. } => download(provider, container, arch).await?,
@@ -61,7 +61,8 @@ pub(super) async fn install(
     .await?;
     let found = runtime::containerd_version(&out)
         .ok_or_else(|| NodeImageError::ContainerdVersion(out.trim().to_string()))?;
-    runtime::check_pairing(version, found).map_err(NodeImageError::RuntimeMismatch)?;
+    let warning = super::pairing::check_pairing(version, found, std::time::SystemTime::now())
+        .map_err(NodeImageError::RuntimeMismatch)?;
     let spec = run(
         provider,
         container,
@@ -70,7 +71,8 @@ pub(super) async fn install(
     )
     .await?;
     let base = runtime::cri_base(&spec).map_err(NodeImageError::CriBase)?;
-    write(provider, container, "/etc/containerd/cri-base.json", &base).await
+    write(provider, container, "/etc/containerd/cri-base.json", &base).await?;
+    Ok(warning)
 }
 
 /// `DIR/bin/<name>` for each runtime binary present, to its place in the image.

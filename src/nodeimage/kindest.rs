@@ -1,7 +1,12 @@
 //! kind's published node images, pinned by digest: every image of kind's current release
-//! (v0.32.0: v1.36.1, v1.35.5, v1.34.8, v1.33.12, from its release notes) and the last image
-//! kind published for each older minor minik supports. A tag outside this table may never have
-//! been published, so minik refuses it instead of failing later at the pull.
+//! (v0.33.0: v1.37.0, v1.36.4, v1.35.8, v1.34.11) and the last image kind published for each
+//! older minor minik supports, one per minor. A tag outside this table may never have been
+//! published, so minik refuses it instead of failing later at the pull.
+//!
+//! Where the digests come from: kind's release notes list each release's images by digest.
+//! v0.33.0's page can't be read from minik's build machine, so its four digests were checked
+//! against many independent projects that pin them quoting those notes (all agree); the older
+//! ones were checked the same way when they were added and match kind's `image.go` defaults.
 
 use crate::k8s_version::KubeVersion;
 
@@ -23,19 +28,24 @@ const fn img(version: &'static str, digest: &'static str, kind: &'static str) ->
 /// Newest first.
 const PUBLISHED: &[Published] = &[
     img(
-        "v1.36.1",
-        "sha256:3489c7674813ba5d8b1a9977baea8a6e553784dab7b84759d1014dbd78f7ebd5",
-        "v0.32.0",
+        "v1.37.0",
+        "sha256:a1ed56cfb0e7b93589bdf97c8cd566405a265939e3620fc4f5de89adff580ae5",
+        "v0.33.0",
     ),
     img(
-        "v1.35.5",
-        "sha256:ce977ae6d65918d0b58a5f8b5e940429c2ce42fa3a5619ec2bbc60b949c0ac95",
-        "v0.32.0",
+        "v1.36.4",
+        "sha256:099e049362a1526b2db71494e1947aae99bd16290d7c895f2b7ea312e3cbfaed",
+        "v0.33.0",
     ),
     img(
-        "v1.34.8",
-        "sha256:02722c2dedddcfc00febf5d27fbeb9b7b2c14294c82109ff4a85d89ac9ba3256",
-        "v0.32.0",
+        "v1.35.8",
+        "sha256:07b2536e30b803ed61d1677a79df6115f798ce64c80f9e22f6ed45afd09323c0",
+        "v0.33.0",
+    ),
+    img(
+        "v1.34.11",
+        "sha256:44e222ee2132dab25ff87301682f89eb82c7880ea3a1bf543bfe9708fd08d67d",
+        "v0.33.0",
     ),
     img(
         "v1.33.12",
@@ -91,30 +101,28 @@ pub fn kindest_image(version: &KubeVersion) -> Result<String, Unpublished> {
                 .is_ok_and(|k| (k.major, k.minor) == (version.major, version.minor))
         })
         .collect();
-    let build = format!("or build one: minik build node-image --kubernetes-version {v}");
+    let build = format!("minik build node-image --kubernetes-version {v}");
+    let known = PUBLISHED
+        .iter()
+        .map(|p| p.version)
+        .collect::<Vec<_>>()
+        .join(", ");
     Err(match same_minor.first() {
         Some(p) => Unpublished {
             message: format!(
-                "kind has published no node image of Kubernetes {v}; for {}.{} there is {} \
-                 (kind {})",
+                "minik knows no pinned image of {v}; for {}.{} it has {} (kind {})",
                 version.major, version.minor, p.version, p.kind
             ),
-            hint: format!("use --kubernetes-version {}, {build}", p.version),
+            hint: format!(
+                "use --kubernetes-version {}, or build one: {build}",
+                p.version
+            ),
         },
         None => Unpublished {
-            message: format!(
-                "kind has published no node image of Kubernetes {}.{}; published versions: {}",
-                version.major,
-                version.minor,
-                PUBLISHED
-                    .iter()
-                    .map(|p| p.version)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
+            message: format!("minik knows no pinned image of {v}; pinned: {known}"),
             hint: format!(
-                "use one of those with --kubernetes-version, {build} (needs network access \
-                 to dl.k8s.io)"
+                "use one of those with --kubernetes-version, or build one: {build} (needs \
+                 network access to dl.k8s.io)"
             ),
         },
     })
@@ -130,7 +138,7 @@ mod tests {
 
     #[test]
     fn every_image_of_kinds_current_release_is_pinned() {
-        for version in ["v1.36.1", "v1.35.5", "v1.34.8", "v1.33.12"] {
+        for version in ["v1.37.0", "v1.36.4", "v1.35.8", "v1.34.11"] {
             let image = kindest_image(&v(version)).unwrap();
             assert!(
                 image.starts_with(&format!("kindest/node:{version}@sha256:")),
@@ -158,9 +166,14 @@ mod tests {
     #[test]
     fn an_unknown_patch_names_the_published_one() {
         let e = kindest_image(&v("v1.35.0")).unwrap_err();
-        assert!(e.message.contains("v1.35.5"), "{e}");
         assert!(
-            e.hint.contains("--kubernetes-version v1.35.5"),
+            e.message
+                .starts_with("minik knows no pinned image of v1.35.0;"),
+            "{e}"
+        );
+        assert!(e.message.contains("v1.35.8"), "{e}");
+        assert!(
+            e.hint.contains("--kubernetes-version v1.35.8"),
             "{}",
             e.hint
         );
@@ -171,9 +184,13 @@ mod tests {
 
     #[test]
     fn an_unknown_minor_lists_what_exists() {
-        let e = kindest_image(&v("v1.37.0")).unwrap_err();
-        assert!(e.message.contains("1.37"), "{e}");
-        assert!(e.message.contains("v1.36.1, v1.35.5"), "{e}");
+        let e = kindest_image(&v("v1.38.0")).unwrap_err();
+        assert!(
+            e.message
+                .starts_with("minik knows no pinned image of v1.38.0;"),
+            "{e}"
+        );
+        assert!(e.message.contains("v1.37.0, v1.36.4, v1.35.8"), "{e}");
         assert!(e.hint.contains("minik build node-image"), "{}", e.hint);
     }
 }

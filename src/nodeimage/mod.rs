@@ -11,6 +11,7 @@ pub mod download;
 pub mod images;
 mod install_runtime;
 mod kindest;
+mod pairing;
 pub mod runtime;
 
 pub use build::{build, BuildOptions, Source};
@@ -21,7 +22,7 @@ use crate::k8s_version::KubeVersion;
 use crate::provider::{Provider, ProviderError};
 
 /// The Kubernetes version minik uses when none is asked for.
-pub const DEFAULT_KUBERNETES_VERSION: &str = "v1.36.1";
+pub const DEFAULT_KUBERNETES_VERSION: &str = "v1.36.4";
 
 /// minik's own node image repository (`minik/node:<version>`).
 pub const MINIK_NODE_REPO: &str = "minik/node";
@@ -157,6 +158,6 @@ mod tests {
         let v: KubeVersion = DEFAULT_KUBERNETES_VERSION.parse().unwrap();
         let image = kindest_image(&v).unwrap();
         assert!(image.contains("@sha256:"), "{image}");
-        assert_eq!(minik_image(&v), "minik/node:v1.36.1");
+        assert_eq!(minik_image(&v), "minik/node:v1.36.4");
     }
 }

@@ -7,12 +7,10 @@
 
 use serde_json::Value;
 
-use crate::k8s_version::KubeVersion;
-
-/// Pinned releases: the containerd and runc versions the test images run (Debian unstable's
-/// builds of the same tags), and the crictl kind v0.32 ships.
-pub const CONTAINERD_VERSION: &str = "2.1.9";
-pub const RUNC_VERSION: &str = "1.3.6";
+/// Pinned releases, as kind's base image (v0.33) has them: containerd 2.3 (an LTS line, supported
+/// for Kubernetes 1.36 and 1.37 by containerd's matrix, see `pairing`), runc 1.4 and crictl.
+pub const CONTAINERD_VERSION: &str = "2.3.4";
+pub const RUNC_VERSION: &str = "1.4.3";
 pub const CRICTL_VERSION: &str = "v1.36.0";
 
 /// containerd's binaries from its release tarball (`bin/<name>`), installed to /usr/local/bin.
@@ -118,30 +116,17 @@ pub fn fetch_script(r: &Release, sha: &str) -> String {
     )
 }
 
-/// `containerd --version` -> (major, minor): `containerd github.com/containerd/containerd/v2
-/// v2.1.5 <commit>` or Debian's `... 2.1.9+unknown`.
-pub fn containerd_version(output: &str) -> Option<(u32, u32)> {
+/// `containerd --version` -> (major, minor, patch): `containerd github.com/containerd/containerd/v2
+/// v2.1.5 <commit>` or Debian's `... 2.1.9+unknown` (a missing patch reads as 0).
+pub fn containerd_version(output: &str) -> Option<(u32, u32, u32)> {
     output.split_whitespace().find_map(|word| {
         let v = word.strip_prefix('v').unwrap_or(word);
         let mut parts = v.split(['.', '+', '-', '~']);
         let major = parts.next()?.parse().ok()?;
         let minor = parts.next()?.parse().ok()?;
-        v.contains('.').then_some((major, minor))
+        let patch = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+        v.contains('.').then_some((major, minor, patch))
     })
-}
-
-/// Kubernetes 1.36 dropped containerd 1.x from its supported runtimes (it needs the CRI
-/// features of containerd 2.0+); minik refuses to make an image that pairs them.
-pub fn check_pairing(kubernetes: &KubeVersion, containerd: (u32, u32)) -> Result<(), String> {
-    if kubernetes.minor >= 36 && containerd.0 < 2 {
-        return Err(format!(
-            "Kubernetes {kubernetes} needs containerd 2.0 or newer, but this image would get \
-             containerd {}.{}; give the offline build containerd 2.x in DIR/bin, or build \
-             online (it downloads containerd {CONTAINERD_VERSION})",
-            containerd.0, containerd.1
-        ));
-    }
-    Ok(())
 }
 
 /// kind's pod base spec: containerd's default spec (`ctr oci spec`) without process rlimits
@@ -193,7 +178,7 @@ mod tests {
             .ends_with(&format!("crictl-{CRICTL_VERSION}-linux-arm64.tar.gz")));
         assert!(r[2].checksum_url.ends_with(".tar.gz.sha256"));
         assert!(CONTAINERD_VERSION.starts_with("2."));
-        assert!(RUNC_VERSION.starts_with("1.3") || RUNC_VERSION.starts_with("1.4"));
+        assert!(RUNC_VERSION.starts_with("1.4"));
     }
 
     #[test]
@@ -219,26 +204,12 @@ mod tests {
     #[test]
     fn containerd_versions_parse_from_upstream_and_debian_builds() {
         let up = "containerd github.com/containerd/containerd/v2 v2.1.5 fcd43222d6b07379a4be9786bda52438f0dd16a1";
-        assert_eq!(containerd_version(up), Some((2, 1)));
+        assert_eq!(containerd_version(up), Some((2, 1, 5)));
         let deb = "containerd github.com/containerd/containerd/v2 2.1.9+unknown ";
-        assert_eq!(containerd_version(deb), Some((2, 1)));
+        assert_eq!(containerd_version(deb), Some((2, 1, 9)));
         let old = "containerd github.com/containerd/containerd 1.6.20~ds1 1.6.20~ds1-1+b1";
-        assert_eq!(containerd_version(old), Some((1, 6)));
+        assert_eq!(containerd_version(old), Some((1, 6, 20)));
         assert_eq!(containerd_version("no version here"), None);
-    }
-
-    #[test]
-    fn kubernetes_1_36_refuses_containerd_1() {
-        let v136: KubeVersion = "v1.36.1".parse().unwrap();
-        let v135: KubeVersion = "v1.35.5".parse().unwrap();
-        let err = check_pairing(&v136, (1, 7)).unwrap_err();
-        assert!(
-            err.starts_with("Kubernetes v1.36.1 needs containerd 2.0 or newer"),
-            "{err}"
-        );
-        assert!(err.contains("containerd 1.7"));
-        assert!(check_pairing(&v136, (2, 0)).is_ok());
-        assert!(check_pairing(&v135, (1, 7)).is_ok());
     }
 
     #[test]

@@ -180,12 +180,12 @@ fn own_images(config: &config::ClusterConfig) -> Option<String> {
     own.and_then(|images| images.first().map(|i| i.to_string()))
 }
 
-/// "Using node image X" (or "images X, Y") for the images the nodes will run, digests left out.
+/// "Using node image X" (or "images X, Y") for the images the nodes will run, each with its
+/// digest when pinned, said before the engine is asked for any of them.
 fn used_images_line(config: &config::ClusterConfig, default: &str) -> String {
     let mut used: Vec<&str> = Vec::new();
     for n in &config.nodes {
         let image = n.image.as_deref().unwrap_or(default);
-        let image = image.split('@').next().unwrap_or(image);
         if !used.contains(&image) {
             used.push(image);
         }
@@ -204,7 +204,7 @@ mod tests {
         assert_eq!(own_images(&c), None);
         assert_eq!(
             used_images_line(&c, "kindest/node:v1.36.1@sha256:ab"),
-            "Using node image kindest/node:v1.36.1"
+            "Using node image kindest/node:v1.36.1@sha256:ab"
         );
         for n in &mut c.nodes {
             n.image = Some("minik/node:test".into());

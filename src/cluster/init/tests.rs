@@ -228,7 +228,13 @@ fn versions_offer_local_images_then_bundles_then_the_default() {
 
     let with_default = [
         LocalImage::new("kindest/node:v1.30.0", None),
-        LocalImage::new("minik/node:v1.36.1", None),
+        LocalImage::new(
+            &format!(
+                "minik/node:{}",
+                crate::nodeimage::DEFAULT_KUBERNETES_VERSION
+            ),
+            None,
+        ),
     ];
     let (choices, default) = version_choices(&with_default, &[]);
     assert_eq!(
