@@ -54,28 +54,24 @@ impl ServeLimits {
 /// after.
 #[cfg(unix)]
 fn raise_descriptor_limit() -> Option<u64> {
-    let mut lim = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: getrlimit and setrlimit only read and write the struct they are given.
-    unsafe {
-        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) != 0 {
-            return None;
-        }
-        let want = lim.rlim_max.min(8192);
-        if lim.rlim_cur < want {
-            let raised = libc::rlimit {
-                rlim_cur: want,
-                rlim_max: lim.rlim_max,
-            };
-            if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
-                lim.rlim_cur = want;
-            }
-        }
+    use rustix::process::{getrlimit, setrlimit, Resource, Rlimit};
+    let lim = getrlimit(Resource::Nofile);
+    // None means unlimited
+    let hard = lim.maximum.unwrap_or(u64::MAX);
+    let soft = lim.current.unwrap_or(u64::MAX);
+    let want = hard.min(8192);
+    if soft >= want {
+        return Some(soft);
     }
-    #[allow(clippy::unnecessary_cast)] // rlim_t is not u64 on every unix
-    Some(lim.rlim_cur as u64)
+    let raised = Rlimit {
+        current: Some(want),
+        maximum: lim.maximum,
+    };
+    Some(if setrlimit(Resource::Nofile, raised).is_ok() {
+        want
+    } else {
+        soft
+    })
 }
 
 #[cfg(not(unix))]

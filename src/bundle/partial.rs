@@ -246,7 +246,10 @@ async fn open_private(path: &Path) -> std::io::Result<tokio::fs::File> {
     let mut options = std::fs::OpenOptions::new();
     options.read(true).write(true).create(true).truncate(false);
     #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NOFOLLOW);
+    std::os::unix::fs::OpenOptionsExt::custom_flags(
+        &mut options,
+        rustix::fs::OFlags::NOFOLLOW.bits() as i32,
+    );
     let opened = options.open(path);
     #[cfg(unix)]
     check_ours(dir, path, &opened)?;
@@ -275,7 +278,7 @@ fn check_ours(
     }
     let file = match opened {
         Ok(f) => f.metadata()?,
-        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+        Err(e) if e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error()) => {
             return Err(refuse(&format!("{} is a link", path.display())))
         }
         Err(e) => return Err(std::io::Error::new(e.kind(), e.to_string())),
