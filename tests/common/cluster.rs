@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
+use super::network::NetworkTurn;
 use super::{unique, Cleanup};
 
 pub(crate) struct TestCluster {
@@ -12,14 +13,26 @@ pub(crate) struct TestCluster {
     pub name: String,
     /// `$HOME/config`, the only kubeconfig minik and kubectl see.
     pub kubeconfig: PathBuf,
-    // Dropped in this order: the containers first, then the directory.
+    // Dropped in this order: the containers first, then the directory, then the turn on the
+    // network (after its nodes are gone).
     cleanups: Vec<Cleanup>,
     home: tempfile::TempDir,
+    _turn: NetworkTurn,
 }
 
 impl TestCluster {
     /// A fresh name from `prefix` (nothing is created yet) and an empty private HOME.
     pub(crate) fn new(prefix: &str) -> TestCluster {
+        Self::with_turn(prefix, NetworkTurn::shared())
+    }
+
+    /// The same, for a test whose node addresses no other test may take while it runs (see
+    /// `network`).
+    pub(crate) fn alone(prefix: &str) -> TestCluster {
+        Self::with_turn(prefix, NetworkTurn::alone())
+    }
+
+    fn with_turn(prefix: &str, turn: NetworkTurn) -> TestCluster {
         let home = tempfile::tempdir().expect("temp HOME");
         let name = unique(prefix);
         TestCluster {
@@ -27,6 +40,7 @@ impl TestCluster {
             cleanups: vec![Cleanup(name.clone())],
             name,
             home,
+            _turn: turn,
         }
     }
 

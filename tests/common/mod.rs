@@ -5,6 +5,7 @@
 
 pub(crate) mod cluster;
 pub(crate) mod fake;
+pub(crate) mod network;
 
 #[allow(unused_imports)] // only the docker binary makes clusters
 pub(crate) use cluster::TestCluster;

@@ -46,6 +46,7 @@ async fn sh(p: &dyn Provider, node: &str, script: &str) -> String {
 #[tokio::test(flavor = "multi_thread")]
 async fn three_nodes_boot_run_containers_and_clean_up() {
     let p = common::provider().await;
+    let _turn = common::network::NetworkTurn::shared();
     let cluster = common::unique("nodes");
     let _guard = common::Cleanup(cluster.clone());
     p.ensure_network(NETWORK_NAME).await.unwrap();

@@ -159,7 +159,9 @@ fn stop_then_start_with_new_addresses_comes_back_ready() {
     let _turn = ONE_CLUSTER_AT_A_TIME
         .lock()
         .unwrap_or_else(|e| e.into_inner());
-    let tc = TestCluster::new("e2elife");
+    // Alone on the network: between the stop and the squatter, another test's node would take
+    // the control plane's freed address (seen once in CI: "Address already in use").
+    let tc = TestCluster::alone("e2elife");
     let (c, kubeconfig, env) = (tc.name.clone(), tc.kubeconfig.clone(), tc.env());
     create3(&c, &env);
     let server_before = std::fs::read_to_string(&kubeconfig).unwrap();
