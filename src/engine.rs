@@ -1,5 +1,7 @@
 //! Reaching the container engine the way the docker CLI would, and knowing what it runs on.
 
+use std::sync::Arc;
+
 use crate::events::Events;
 use crate::platform::{self, EndpointFlags, EndpointKind, Environment, HostFacts, Resolution};
 use crate::provider::docker::DockerProvider;
@@ -20,16 +22,14 @@ pub enum EngineError {
         fix: String,
     },
 
-    #[error("could not read the engine's /info: {0}")]
-    Info(String),
-
     #[error(transparent)]
     Provider(#[from] ProviderError),
 }
 
-/// A connected engine plus how it was found.
+/// A connected engine plus how it was found. The engine is any [`Provider`], so the use cases
+/// that take an `Engine` (prepare, node add, doctor) run on a fake one in tests.
 pub struct Engine {
-    pub provider: DockerProvider,
+    pub provider: Arc<dyn Provider>,
     pub resolution: Resolution,
     pub host: HostFacts,
 }
@@ -87,7 +87,7 @@ pub async fn try_connect(
     }
     Ok(match DockerProvider::connect_endpoint(ep).await {
         Ok(provider) => Ok(Engine {
-            provider,
+            provider: Arc::new(provider),
             resolution,
             host,
         }),
@@ -109,13 +109,12 @@ impl Engine {
     pub async fn environment(&self, probe_image: Option<&str>) -> Result<Environment, EngineError> {
         let info = self.provider.info().await?;
         let version = self.provider.version().await.ok();
-        let mut env = Environment::build(
+        let mut env = Environment::from_info(
             &info,
             version.as_ref(),
             &self.resolution.endpoint,
             &self.host,
-        )
-        .map_err(|e| EngineError::Info(e.to_string()))?;
+        );
         env.bridge_mtu = self.provider.bridge_mtu().await.ok().flatten();
         if let Some(image) = probe_image {
             env.privileged_refused = Some(!self.provider.privileged_allowed(image).await?);

@@ -144,10 +144,6 @@ impl From<EngineError> for Error {
                 looked,
                 fix,
             },
-            EngineError::Info(reason) => Error::Failed {
-                message: format!("could not read the engine's /info: {reason}"),
-                hint: None,
-            },
             EngineError::Provider(p) => Error::Provider(p),
         }
     }

@@ -22,7 +22,7 @@ pub(super) async fn create(ctx: &Ctx, args: BundleCreateArgs) -> Result<(), Erro
         with_minik: args.with_minik,
         labs: args.labs,
     };
-    let written = bundle::create(&provider, &request, &ctx.events).await?;
+    let written = bundle::create(&*provider, &request, &ctx.events).await?;
     let file = request.output.display();
     ctx.events
         .info(bundle_written(&request.output, &written.manifest));
@@ -38,7 +38,7 @@ pub(super) async fn load(ctx: &Ctx, args: BundleLoadArgs) -> Result<(), Error> {
     // contacted.
     let bundle = open_pinned(ctx, &args.file, args.sha256.as_ref()).await?;
     let provider = engine::connect(ctx).await?;
-    let loaded = bundle::load(&provider, &bundle, &ctx.events).await?;
+    let loaded = bundle::load(&*provider, &bundle, &ctx.events).await?;
     summary(ctx, &args.file, &loaded);
     Ok(())
 }
@@ -100,9 +100,7 @@ pub(super) async fn fetch(ctx: &Ctx, args: BundleFetchArgs) -> Result<(), Error>
     } else {
         Some(engine::connect(ctx).await?)
     };
-    let provider = provider
-        .as_ref()
-        .map(|p| p as &dyn crate::provider::Provider);
+    let provider = provider.as_deref();
     let loaded = bundle::fetch_and_load(
         provider,
         &args.url,

@@ -46,7 +46,7 @@ pub(super) async fn run(ctx: &Ctx, args: CreateArgs) -> Result<(), Error> {
     let engine = engine::connect_engine(ctx).await?;
     if let Some(b) = &from_bundle {
         // The load watches for signals itself, to remove what it added before exiting.
-        let loaded = b.load(&ctx.events, &engine.provider).await?;
+        let loaded = b.load(&ctx.events, &*engine.provider).await?;
         for id in &loaded.labs {
             ctx.events.info(format!(
                 "Lab {id} is ready: run it with  minik tour --lab {id}"
@@ -55,10 +55,10 @@ pub(super) async fn run(ctx: &Ctx, args: CreateArgs) -> Result<(), Error> {
     }
     let opts = request.prepare(&engine, &ctx.events).await?;
     let cluster_name = opts.config.name.clone();
-    let done = create(&engine.provider, opts, &ctx.events).await?;
+    let done = create(&*engine.provider, opts, &ctx.events).await?;
     if let Some(b) = &from_bundle {
         super::or_interrupted(async {
-            b.load_into_nodes(&ctx.events, &engine.provider, &cluster_name)
+            b.load_into_nodes(&ctx.events, &*engine.provider, &cluster_name)
                 .await
                 .map_err(Error::from)
         })

@@ -4,7 +4,8 @@ use super::Ctx;
 use crate::engine::{self, ConnectFailure, Engine};
 use crate::error::Error;
 use crate::platform::EndpointFlags;
-use crate::provider::docker::DockerProvider;
+use crate::provider::Provider;
+use std::sync::Arc;
 
 fn flags(ctx: &Ctx) -> EndpointFlags {
     EndpointFlags {
@@ -13,7 +14,7 @@ fn flags(ctx: &Ctx) -> EndpointFlags {
     }
 }
 
-pub(super) async fn connect(ctx: &Ctx) -> Result<DockerProvider, Error> {
+pub(super) async fn connect(ctx: &Ctx) -> Result<Arc<dyn Provider>, Error> {
     Ok(connect_engine(ctx).await?.provider)
 }
 

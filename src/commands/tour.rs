@@ -41,7 +41,7 @@ pub(super) async fn run(ctx: &Ctx, args: TourArgs) -> Result<(), Error> {
     }
     let as_json = args.out.output == OutputFormat::Json;
     let provider = engine::connect(ctx).await?;
-    let cluster = tour::ClusterAccess::connect(&provider, &args.cluster.name).await?;
+    let cluster = tour::ClusterAccess::connect(&*provider, &args.cluster.name).await?;
     let workers = cluster.workers.clone();
     let tour = Tour::new(
         &cluster,

@@ -109,8 +109,8 @@ pub async fn look(found: Result<Engine, ConnectFailure>) -> Result<Look, Error> 
     let capacity = (env.engine.ncpu, env.engine.mem_total);
     let nodes = super::suggest(Some(capacity)).nodes as usize;
     let mut local = Vec::new();
-    for reference in crate::nodeimage::local_node_images(&engine.provider).await? {
-        let labels = crate::provider::Provider::image_labels(&engine.provider, &reference)
+    for reference in crate::nodeimage::local_node_images(&*engine.provider).await? {
+        let labels = crate::provider::ImageStore::image_labels(&*engine.provider, &reference)
             .await?
             .unwrap_or_default();
         let label = labels

@@ -81,7 +81,7 @@ pub use environment::{
 };
 pub use host::{Arch, CgroupProbe, HostFacts, HostOs, InotifyLimits, Wsl};
 pub use hostfs::{EnvMap, HostFs};
-pub use info::InfoError;
+pub use info::{EngineInfo, EngineVersion, InfoError};
 pub use proxy::{node_no_proxy, node_proxy_env, NoProxyInputs, ProxySettings, ProxySource};
 pub use sockets::Candidate;
 pub use unreachable::{not_reachable, not_reachable_message, NotReachable};

@@ -11,7 +11,7 @@ use crate::engine::Engine;
 use crate::events::Events;
 use crate::k8s_version::{InvalidVersion, KubeVersion};
 use crate::nodeimage;
-use crate::provider::{Provider, NETWORK_NAME};
+use crate::provider::NETWORK_NAME;
 
 /// What `minik create` was asked for: the flags, each overriding the config file.
 #[derive(Debug, Default, Clone)]
@@ -157,7 +157,7 @@ impl CheckedRequest {
                 // names one for every node needs none, and the line names what is used.
                 let i = match own_images(&config) {
                     Some(first) => first,
-                    None => nodeimage::default_image(&engine.provider, &version).await?,
+                    None => nodeimage::default_image(&*engine.provider, &version).await?,
                 };
                 events.info(used_images_line(&config, &i));
                 i

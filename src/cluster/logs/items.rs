@@ -92,7 +92,7 @@ pub(super) async fn collect_top(provider: &dyn Provider, dir: &Path) -> (usize, 
         std::env::consts::OS,
         std::env::consts::ARCH
     );
-    let (i, v) = tokio::join!(provider.info(), provider.version());
+    let (i, v) = provider.engine_documents().await;
     let docs = [
         (version, Ok(minik.into_bytes())),
         (info, i.map(|v| pretty(&v)).map_err(|e| e.to_string())),

@@ -81,7 +81,7 @@ pub struct AddRequest {
 /// `minik node add`: refuse what cannot work before the platform checks (which may be slower),
 /// give the node the settings create gives every node here (proxy, devices, mounts), add it.
 pub async fn add(engine: &Engine, req: AddRequest, events: &Events) -> Result<Added, PrepareError> {
-    let cluster = Cluster::read(&engine.provider, &req.cluster).await?;
+    let cluster = Cluster::read(&*engine.provider, &req.cluster).await?;
     check_add(&cluster, req.role)?;
     let grown = cluster.config_with_one_more(req.role);
     let extras = create::node_settings(engine, &grown, events).await?;
@@ -91,7 +91,7 @@ pub async fn add(engine: &Engine, req: AddRequest, events: &Events) -> Result<Ad
         extras,
         wait: req.wait,
     };
-    Ok(add_to(&engine.provider, &cluster, opts, events).await?)
+    Ok(add_to(&*engine.provider, &cluster, opts, events).await?)
 }
 
 /// Join one new node to a running cluster. On failure or Ctrl-C the new node is removed again
