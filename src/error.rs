@@ -170,6 +170,19 @@ impl From<PrepareError> for Error {
     }
 }
 
+impl From<crate::create::CreateError> for Error {
+    fn from(e: crate::create::CreateError) -> Self {
+        use crate::create::CreateError;
+        match e {
+            CreateError::Prepare(e) => e.into(),
+            CreateError::Cluster(e) => e.into(),
+            CreateError::Bundle(e) => e.into(),
+            CreateError::Load(e) => e.into(),
+            CreateError::Interrupted(s) => Error::Interrupted(s),
+        }
+    }
+}
+
 impl From<BundleError> for Error {
     fn from(e: BundleError) -> Error {
         match e {

@@ -13,6 +13,7 @@ pub mod cli;
 pub mod cluster;
 pub mod commands;
 pub mod config;
+pub mod create;
 pub mod doctor;
 pub mod engine;
 pub mod error;

@@ -43,21 +43,6 @@ use std::path::Path;
 use crate::events::Events;
 use crate::provider::Provider;
 
-/// `minik bundle load`: open `path`, check it against `pin` when given, and load its images into
-/// the engine, verified.
-pub async fn load_file(
-    provider: &dyn Provider,
-    path: &Path,
-    pin: Option<&Pin>,
-    events: &Events,
-) -> Result<Loaded, BundleError> {
-    let bundle = Bundle::open(path).await?;
-    if let Some(pin) = pin {
-        bundle.check_pin(pin)?;
-    }
-    load(provider, &bundle, events).await
-}
-
 /// `minik bundle fetch`: download from a `bundle serve` (resuming), checked against `trust` as
 /// soon as its manifest arrives, then load it into the engine when one is given.
 pub async fn fetch_and_load(

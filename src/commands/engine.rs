@@ -7,7 +7,7 @@ use crate::platform::EndpointFlags;
 use crate::provider::Provider;
 use std::sync::Arc;
 
-fn flags(ctx: &Ctx) -> EndpointFlags {
+pub(super) fn flags(ctx: &Ctx) -> EndpointFlags {
     EndpointFlags {
         host: ctx.global.host.clone(),
         context: ctx.global.context.clone(),

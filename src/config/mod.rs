@@ -37,7 +37,8 @@ mod prop_tests;
 pub use emit::{node_for_role, to_yaml};
 pub use error::{ConfigError, ConfigErrors, Location};
 pub use load::{
-    load, loopback_port_defaults, LoadedConfig, API_VERSIONS, CLUSTER_KIND, MAX_CONFIG_BYTES,
+    decode_text, load, loopback_port_defaults, ConfigSource, LoadedConfig, API_VERSIONS,
+    CLUSTER_KIND, MAX_CONFIG_BYTES,
 };
 pub use overrides::{
     apply_overrides, Overrides, CONTROL_PLANES_FLAG, IMAGE_FLAG, NAME_FLAG, NODES_FLAG,

@@ -5,6 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use super::{default_output, Answers, PublishPort, Suggestion, VersionChoice};
+use crate::cluster::create::{CreateRequest, DEFAULT_WAIT};
+use crate::config::ConfigSource;
 use crate::engine::{ConnectFailure, Engine};
 use crate::error::Error;
 use crate::platform::{self, Check, Request};
@@ -45,6 +47,19 @@ pub struct Reply {
     pub answers: Answers,
     pub output: PathBuf,
     pub create: bool,
+}
+
+impl Reply {
+    /// The cluster to make when the answers say so: exactly what `minik create --config FILE`
+    /// asks for with the file just written (its `networking.apiServerAddress` decides the
+    /// address), waiting as long as `minik create` does by default.
+    pub fn create_request(&self) -> Option<CreateRequest> {
+        self.create.then(|| CreateRequest {
+            config: Some(ConfigSource::File(self.output.clone())),
+            wait: DEFAULT_WAIT,
+            ..CreateRequest::default()
+        })
+    }
 }
 
 impl Given {

@@ -23,6 +23,7 @@ pub mod progress;
 mod run;
 mod sandbox;
 mod step;
+mod to_end;
 mod verbs;
 mod views;
 
@@ -36,6 +37,7 @@ pub use lab::{Lab, Lang, ListedStep};
 pub use messages::{of as messages, Messages};
 pub use run::{check_skips, Choice, Guide, Options, Presented, Summary, Tour};
 pub use step::{Status, StepReport};
+pub use to_end::Ended;
 pub use views::Shown;
 
 use crate::config::{ConfigError, ConfigErrors};

@@ -18,7 +18,7 @@ mod wait_ready;
 pub use error::PrepareError;
 pub use node_settings::node_settings;
 pub use plan::{NodeExtras, PlannedNode};
-pub use prepare::{CheckedRequest, CreateRequest};
+pub use prepare::{CheckedRequest, CreateRequest, DEFAULT_WAIT};
 pub use provision::BOOTED;
 pub(crate) use wait_ready::{wait_nodes_ready, Addresses};
 

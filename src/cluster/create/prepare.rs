@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::{node_settings, CreateOptions, PrepareError};
 use crate::cluster::naming;
-use crate::config::{self, LoadedConfig, Overrides};
+use crate::config::{self, ConfigSource, LoadedConfig, Overrides};
 use crate::engine::Engine;
 use crate::events::Events;
 use crate::k8s_version::{InvalidVersion, KubeVersion};
@@ -21,7 +21,8 @@ pub struct CreateRequest {
     pub control_planes: Option<u32>,
     pub image: Option<String>,
     pub kubernetes_version: Option<String>,
-    pub config: Option<PathBuf>,
+    /// The config file, or a config already read (a bundle's), with where it came from.
+    pub config: Option<ConfigSource>,
     pub wait: Duration,
     pub retain: bool,
     pub kubeconfig: Option<PathBuf>,
@@ -31,6 +32,9 @@ pub struct CreateRequest {
     /// `listenAddress` bind loopback instead of kind's every-address default.
     pub loopback_ports: bool,
 }
+
+/// How long create waits for the nodes to be Ready unless told (`--wait`'s default, "5m").
+pub const DEFAULT_WAIT: Duration = Duration::from_secs(300);
 
 /// A request whose input is valid: nothing the user typed can fail from here on.
 pub struct CheckedRequest {
@@ -100,7 +104,7 @@ impl CreateRequest {
             _ => {}
         }
         let mut loaded = match &self.config {
-            Some(path) => LoadedConfig::read(path)?,
+            Some(source) => LoadedConfig::from_source(source)?,
             None => LoadedConfig::default(),
         };
         if self.loopback_ports {
