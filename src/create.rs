@@ -15,7 +15,7 @@ use crate::signals::Signal;
 
 /// What stopped a create; each keeps its own class and hints.
 #[derive(Debug, thiserror::Error)]
-pub enum CreateError {
+pub(crate) enum CreateError {
     #[error(transparent)]
     Prepare(#[from] PrepareError),
 
@@ -34,16 +34,16 @@ pub enum CreateError {
 }
 
 /// A made cluster: its name and what create reports.
-pub struct Created {
-    pub name: String,
-    pub outcome: CreateOutcome,
+pub(crate) struct Created {
+    pub(crate) name: String,
+    pub(crate) outcome: CreateOutcome,
 }
 
 /// Check `request` (bad input is refused before the engine is reached), connect to the engine
 /// `endpoint` names, and make the cluster. With `bundle` (opened, and its reach on this machine
 /// accepted), its node image and config stand in for `--image` and `--config`, its images are
 /// loaded into the engine first and put on every node after.
-pub async fn run(
+pub(crate) async fn run(
     endpoint: &EndpointFlags,
     mut request: CreateRequest,
     bundle: Option<&FromBundle>,

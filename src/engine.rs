@@ -3,7 +3,8 @@
 use std::sync::Arc;
 
 use crate::events::Events;
-use crate::platform::{self, EndpointFlags, EndpointKind, Environment, HostFacts, Resolution};
+pub use crate::platform::endpoint::EndpointFlags;
+use crate::platform::{self, EndpointKind, Environment, HostFacts, Resolution};
 use crate::provider::docker::DockerProvider;
 use crate::provider::{Provider, ProviderError};
 
@@ -29,20 +30,20 @@ pub enum EngineError {
 /// A connected engine plus how it was found. The engine is any [`Provider`], so the use cases
 /// that take an `Engine` (prepare, node add, doctor) run on a fake one in tests.
 pub struct Engine {
-    pub provider: Arc<dyn Provider>,
-    pub resolution: Resolution,
-    pub host: HostFacts,
+    pub(crate) provider: Arc<dyn Provider>,
+    pub(crate) resolution: Resolution,
+    pub(crate) host: HostFacts,
 }
 
 /// Why connecting failed, with enough to explain it (doctor turns it into check rows).
-pub struct ConnectFailure {
+pub(crate) struct ConnectFailure {
     pub resolution: Resolution,
     pub host: HostFacts,
     pub error: String,
 }
 
 /// Connect, or explain where minik looked and what to do.
-pub async fn connect(flags: &EndpointFlags, events: &Events) -> Result<Engine, EngineError> {
+pub(crate) async fn connect(flags: &EndpointFlags, events: &Events) -> Result<Engine, EngineError> {
     match try_connect(flags, events).await? {
         Ok(engine) => Ok(engine),
         Err(f) => {
@@ -58,10 +59,33 @@ pub async fn connect(flags: &EndpointFlags, events: &Events) -> Result<Engine, E
 
 /// Resolve the endpoint (errors here are the user's: a context that doesn't exist), then
 /// connect; a connection failure comes back as data.
-pub async fn try_connect(
+pub(crate) async fn try_connect(
     flags: &EndpointFlags,
     events: &Events,
 ) -> Result<Result<Engine, ConnectFailure>, EngineError> {
+    let (resolution, host) = resolve(flags, events)?;
+    Ok(
+        match DockerProvider::connect_endpoint(&resolution.endpoint).await {
+            Ok(provider) => Ok(Engine {
+                provider: Arc::new(provider),
+                resolution,
+                host,
+            }),
+            Err(e) => Err(ConnectFailure {
+                resolution,
+                host,
+                // The headline names the endpoint already: keep only the cause.
+                error: match e {
+                    ProviderError::Unreachable { reason, .. } => reason,
+                    other => other.to_string(),
+                },
+            }),
+        },
+    )
+}
+
+/// The endpoint `flags` name, resolved on this machine as the docker CLI would.
+fn resolve(flags: &EndpointFlags, events: &Events) -> Result<(Resolution, HostFacts), EngineError> {
     let host = HostFacts::from_host();
     let resolution =
         platform::resolve_endpoint(&host, flags).map_err(|e| EngineError::Endpoint {
@@ -85,25 +109,26 @@ pub async fn try_connect(
     for w in &resolution.warnings {
         events.warn(w.clone());
     }
-    Ok(match DockerProvider::connect_endpoint(ep).await {
-        Ok(provider) => Ok(Engine {
-            provider: Arc::new(provider),
-            resolution,
-            host,
-        }),
-        Err(e) => Err(ConnectFailure {
-            resolution,
-            host,
-            // The headline names the endpoint already: keep only the cause.
-            error: match e {
-                ProviderError::Unreachable { reason, .. } => reason,
-                other => other.to_string(),
-            },
-        }),
-    })
+    Ok((resolution, host))
 }
 
 impl Engine {
+    /// The engine behind `provider` (another implementation of the engine's traits: a library
+    /// user's, or the tests'), reached at the endpoint `flags` name as the docker CLI would
+    /// resolve it on this machine.
+    pub fn new(
+        provider: Arc<dyn Provider>,
+        flags: &EndpointFlags,
+        events: &Events,
+    ) -> Result<Engine, EngineError> {
+        let (resolution, host) = resolve(flags, events)?;
+        Ok(Engine {
+            provider,
+            resolution,
+            host,
+        })
+    }
+
     /// Everything minik knows about the engine and host, including whether privileged
     /// containers are allowed (probed with `probe_image` when given).
     pub async fn environment(&self, probe_image: Option<&str>) -> Result<Environment, EngineError> {

@@ -9,28 +9,28 @@
 //! enum carries its own hints (`hint`). docs/architecture.md draws the imports and has the
 //! rule for each layer; `.ci/module-cycles` keeps them free of cycles.
 
-pub mod archive;
+pub(crate) mod archive;
 pub mod bundle;
 pub mod cli;
 pub mod cluster;
 pub mod commands;
 pub mod config;
-pub mod create;
-pub mod doctor;
+pub(crate) mod create;
+pub(crate) mod doctor;
 pub mod engine;
 pub mod error;
 pub mod events;
-pub mod hint;
-pub mod init;
-pub mod k8s_version;
-pub mod kubeadm;
-pub mod kubeconfig;
+pub(crate) mod hint;
+pub(crate) mod init;
+pub(crate) mod k8s_version;
+pub(crate) mod kubeadm;
+pub(crate) mod kubeconfig;
 pub mod node;
-pub mod nodeimage;
-pub mod patch;
-pub mod platform;
+pub(crate) mod nodeimage;
+pub(crate) mod patch;
+pub(crate) mod platform;
 pub mod provider;
-pub mod signals;
-pub mod text;
+pub(crate) mod signals;
+pub(crate) mod text;
 pub mod tour;
 pub mod ui;

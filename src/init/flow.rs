@@ -13,7 +13,7 @@ use crate::platform::{self, Check, Request};
 
 /// Answers given as flags; `None` means "ask, or take the default".
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Given {
+pub(crate) struct Given {
     pub name: Option<String>,
     pub nodes: Option<u32>,
     pub control_planes: Option<u32>,
@@ -29,7 +29,7 @@ pub struct Given {
 
 /// The defaults this machine suggests.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Offer {
+pub(crate) struct Offer {
     pub name: String,
     pub suggestion: Suggestion,
     /// The engine's CPUs and memory, when it answered.
@@ -43,7 +43,7 @@ pub struct Offer {
 
 /// The answers, where to write them, and whether to create the cluster.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Reply {
+pub(crate) struct Reply {
     pub answers: Answers,
     pub output: PathBuf,
     pub create: bool,
@@ -53,7 +53,7 @@ impl Reply {
     /// The cluster to make when the answers say so: exactly what `minik create --config FILE`
     /// asks for with the file just written (its `networking.apiServerAddress` decides the
     /// address), waiting as long as `minik create` does by default.
-    pub fn create_request(&self) -> Option<CreateRequest> {
+    pub(crate) fn create_request(&self) -> Option<CreateRequest> {
         self.create.then(|| CreateRequest {
             config: Some(ConfigSource::File(self.output.clone())),
             wait: DEFAULT_WAIT,
@@ -65,7 +65,7 @@ impl Reply {
 impl Given {
     /// Every question answered by its flag or its default. Without a terminal the cluster is
     /// only made when `--create` says so.
-    pub fn resolve(&self, offer: &Offer, exists: impl Fn(&Path) -> bool) -> Reply {
+    pub(crate) fn resolve(&self, offer: &Offer, exists: impl Fn(&Path) -> bool) -> Reply {
         let name = self.name.clone().unwrap_or_else(|| offer.name.clone());
         let control_planes = self.control_planes.unwrap_or(1).max(1);
         let nodes = self
@@ -100,7 +100,7 @@ impl Given {
 
 /// What the engine says before any question: the doctor's rows for the suggested cluster, its
 /// size and its node images.
-pub struct Look {
+pub(crate) struct Look {
     pub checks: Vec<Check>,
     pub capacity: Option<(u64, u64)>,
     pub local: Vec<super::LocalImage>,
@@ -108,7 +108,7 @@ pub struct Look {
 }
 
 /// Runs the doctor for the cluster this machine can hold and lists the node images here.
-pub async fn look(found: Result<Engine, ConnectFailure>) -> Result<Look, Error> {
+pub(crate) async fn look(found: Result<Engine, ConnectFailure>) -> Result<Look, Error> {
     let engine = match found {
         Err(f) => {
             return Ok(Look {

@@ -8,14 +8,14 @@ use crate::nodeimage::DEFAULT_KUBERNETES_VERSION;
 /// A node image in the engine, with the Kubernetes version it carries when known (from its tag,
 /// or the `io.minik.kubernetes-version` label minik's builds set).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LocalImage {
+pub(crate) struct LocalImage {
     pub reference: String,
     pub version: Option<String>,
 }
 
 impl LocalImage {
     /// The version from the tag (`minik/node:v1.36.1`) or else from the label.
-    pub fn new(reference: &str, label: Option<&str>) -> Self {
+    pub(crate) fn new(reference: &str, label: Option<&str>) -> Self {
         let tag = reference.rsplit_once(':').map(|(_, t)| t).unwrap_or("");
         let version = tag
             .parse::<KubeVersion>()
@@ -31,7 +31,7 @@ impl LocalImage {
 
 /// One line of the version question.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VersionChoice {
+pub(crate) struct VersionChoice {
     pub label: String,
     /// The image the config names; `None` leaves the choice to `minik create` (its default).
     pub image: Option<String>,
@@ -40,7 +40,7 @@ pub struct VersionChoice {
 /// The choices, and which one Enter picks: the local image of minik's default version, else the
 /// newest local image, else the default download. A loaded bundle's node image is a local image
 /// like any other (`minik bundle load` puts it in the engine), so it is offered as one.
-pub fn version_choices(local: &[LocalImage]) -> (Vec<VersionChoice>, usize) {
+pub(crate) fn version_choices(local: &[LocalImage]) -> (Vec<VersionChoice>, usize) {
     let mut choices: Vec<VersionChoice> = local
         .iter()
         .map(|i| VersionChoice {

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-pub use crate::platform::{EngineInfo, EngineVersion};
+pub use crate::platform::info::{EngineInfo, EngineVersion, InfoError};
 
 /// Label holding the cluster name on every container minik makes.
 pub const LABEL_CLUSTER: &str = "io.minik.cluster";

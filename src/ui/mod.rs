@@ -6,7 +6,7 @@ mod bundle;
 mod create;
 mod doctor;
 mod error;
-pub mod init;
+pub(crate) mod init;
 mod status;
 mod style;
 mod table;

@@ -1,7 +1,8 @@
 //! The use cases that take a connected [`Engine`] (create's `prepare`, `minik node add`), run on
 //! the shared TEST DOUBLE engine (tests/common/fake.rs) through the same `Engine` the CLI
-//! connects, with a recorded Linux engine's `/info` (tests/fixtures/platform/native-cgroup-v2)
-//! and this machine's facts fixed. The real engine runs them in tests/docker (e2e_nodes).
+//! connects, answering with a recorded Linux engine's `/info`
+//! (tests/fixtures/platform/native-cgroup-v2). The real engine runs them in tests/docker
+//! (e2e_nodes).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -9,11 +10,8 @@ use std::time::Duration;
 
 use minik::cluster::create::{create, CreateRequest, PrepareError};
 use minik::cluster::node_ops::{add, AddRequest};
-use minik::engine::Engine;
+use minik::engine::{EndpointFlags, Engine};
 use minik::events::Events;
-use minik::platform::{
-    self, Arch, CgroupProbe, EndpointFlags, HostFacts, HostFs, HostOs, InotifyLimits,
-};
 use minik::provider::NodeRole;
 
 use crate::create_pipeline::FakeEngine;
@@ -24,46 +22,14 @@ fn fixture(rel: &str) -> PathBuf {
         .join(rel)
 }
 
-/// A native Linux machine with cgroup v2 delegated, as the platform fixture records it.
-fn linux_host() -> HostFacts {
-    let mut cgroup = CgroupProbe::from_mounts(
-        "cgroup2 /sys/fs/cgroup cgroup2 rw,nosuid,nodev,noexec,relatime,nsdelegate 0 0\n",
-    );
-    cgroup.delegated = Some(
-        ["cpuset", "cpu", "io", "memory", "pids"]
-            .map(String::from)
-            .to_vec(),
-    );
-    HostFacts {
-        os: HostOs::Linux,
-        arch: Arch::parse("amd64"),
-        kernel_release: Some("6.8.0-49-generic".into()),
-        env: [("HOME", "/home/ana")]
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .into(),
-        fs: HostFs::rooted(fixture("root")),
-        cgroup: Some(cgroup),
-        inotify: Some(InotifyLimits {
-            max_user_watches: 1_048_576,
-            max_user_instances: 512,
-        }),
-        uid: Some(1000),
-    }
-}
-
-/// `fake` behind the `Engine` the commands get, reached at the usual local socket.
+/// `fake` behind the `Engine` the commands get, reached over tcp as another machine: the
+/// platform checks then judge the engine's own answers, not the machine the tests run on.
 fn engine_of(fake: Arc<FakeEngine>) -> Engine {
-    let host = linux_host();
     let flags = EndpointFlags {
-        host: Some("unix:///var/run/docker.sock".into()),
+        host: Some("tcp://engine.test:2375".into()),
         context: None,
     };
-    let resolution = platform::resolve_endpoint(&host, &flags).expect("endpoint");
-    Engine {
-        provider: fake,
-        resolution,
-        host,
-    }
+    Engine::new(fake, &flags, &Events::silent()).expect("endpoint")
 }
 
 fn fake() -> FakeEngine {

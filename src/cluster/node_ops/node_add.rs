@@ -34,7 +34,7 @@ pub struct Added {
 
 /// The name the next node of `role` gets: the smallest free index, counting from 1 as
 /// create does (`lab-worker`, `lab-worker2`, ...), so a deleted node's name is reused.
-pub fn next_node_name(cluster: &str, role: NodeRole, existing: &[String]) -> String {
+pub(crate) fn next_node_name(cluster: &str, role: NodeRole, existing: &[String]) -> String {
     let taken: BTreeSet<&str> = existing.iter().map(String::as_str).collect();
     (1..)
         .map(|i| naming::node_name(cluster, role, i))
@@ -43,7 +43,7 @@ pub fn next_node_name(cluster: &str, role: NodeRole, existing: &[String]) -> Str
 }
 
 /// Check that a node of `role` can be added, before anything is made.
-pub fn check_add(cluster: &Cluster, role: NodeRole) -> Result<(), ClusterError> {
+pub(crate) fn check_add(cluster: &Cluster, role: NodeRole) -> Result<(), ClusterError> {
     match role {
         NodeRole::Worker => {}
         NodeRole::ControlPlane if cluster.load_balancer().is_none() => {

@@ -27,11 +27,11 @@ use super::sockets::Candidate;
 mod resolve;
 mod url;
 
-pub use resolve::resolve_endpoint;
-pub use url::parse_host;
+pub(crate) use resolve::resolve_endpoint;
+pub(crate) use url::parse_host;
 
-pub const DEFAULT_UNIX_HOST: &str = "unix:///var/run/docker.sock";
-pub const DEFAULT_NPIPE_HOST: &str = "npipe:////./pipe/docker_engine";
+pub(crate) const DEFAULT_UNIX_HOST: &str = "unix:///var/run/docker.sock";
+pub(crate) const DEFAULT_NPIPE_HOST: &str = "npipe:////./pipe/docker_engine";
 
 /// Which rule chose the endpoint.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -162,7 +162,7 @@ pub struct EndpointFlags {
 
 /// The chosen endpoint, plus what else was found and how the choice was made.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Resolution {
+pub(crate) struct Resolution {
     pub endpoint: Endpoint,
     /// When the chosen socket does not exist: other engines' sockets that do.
     pub alternatives: Vec<Candidate>,
@@ -177,7 +177,7 @@ impl Resolution {
     /// probed (opening one to test it would connect to it); on Windows the connection error
     /// ("cannot find the file specified") says it, and the provider may then call
     /// [`super::sockets::probe_well_known`] itself.
-    pub fn endpoint_missing(&self, host: &HostFacts) -> bool {
+    pub(crate) fn endpoint_missing(&self, host: &HostFacts) -> bool {
         match &self.endpoint.kind {
             EndpointKind::Unix { path } => !host.fs.exists(path),
             _ => false,
@@ -186,7 +186,7 @@ impl Resolution {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum EndpointError {
+pub(crate) enum EndpointError {
     #[error("conflicting options: give either --host or --context, not both")]
     Conflict,
     #[error(
