@@ -6,6 +6,7 @@ use futures_util::future::join_all;
 
 use super::bundle::write;
 use crate::archive;
+use crate::node::paths::KUBEADM_CONF;
 use crate::provider::{ExecInput, NodeInfo, NodeState, Provider};
 
 /// Where one file of a node's folder comes from.
@@ -51,7 +52,7 @@ pub fn node_items() -> &'static [Item] {
         ),
         item("images.log", Exec(&["ctr", "-n", "k8s.io", "images", "ls"])),
         item("kubernetes-version.txt", File("/kind/version")),
-        item("kubeadm.conf", File("/kind/kubeadm.conf")),
+        item("kubeadm.conf", File(KUBEADM_CONF)),
         item(
             "containerd-config.toml",
             File("/etc/containerd/config.toml"),
