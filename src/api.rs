@@ -25,13 +25,20 @@ pub mod bundle {
 pub mod cluster {
     pub use crate::cluster::ClusterError;
     pub mod create {
-        pub use crate::cluster::create::{create, CreateOptions, NodeExtras};
+        pub use crate::cluster::create::{
+            create, CheckedRequest, CreateOptions, CreateRequest, NodeExtras, PrepareError,
+        };
+    }
+    pub mod node_ops {
+        pub use crate::cluster::node_ops::{add, AddRequest, Added};
     }
     pub mod kubeconfig {
         pub use crate::cluster::kubeconfig::{export, get};
     }
     pub mod load {
-        pub use crate::cluster::load::*;
+        pub use crate::cluster::load::{
+            import_command, load_docker_images, normalize, LoadError, Outcome, Targets,
+        };
     }
     pub mod loadbalancer {
         pub use crate::cluster::loadbalancer::DEDICATED_IMAGE;
@@ -41,9 +48,14 @@ pub mod cluster {
     }
 }
 
+/// A connected engine, as the use cases that take one (prepare, node add) receive it.
+pub mod engine {
+    pub use crate::engine::{EndpointFlags, Engine};
+}
+
 /// Cluster configuration files.
 pub mod config {
-    pub use crate::config::{ClusterConfig, LoadedConfig};
+    pub use crate::config::{ClusterConfig, ConfigSource, LoadedConfig};
 }
 
 /// The minik error the binary renders, for tests that check its text.

@@ -1,7 +1,10 @@
 //! Reaching the container engine the way the docker CLI would, and knowing what it runs on.
 
+use std::sync::Arc;
+
 use crate::events::Events;
-use crate::platform::{self, EndpointFlags, EndpointKind, Environment, HostFacts, Resolution};
+pub use crate::platform::endpoint::EndpointFlags;
+use crate::platform::{self, EndpointKind, Environment, HostFacts, Resolution};
 use crate::provider::docker::DockerProvider;
 use crate::provider::{Provider, ProviderError};
 
@@ -20,16 +23,14 @@ pub enum EngineError {
         fix: String,
     },
 
-    #[error("could not read the engine's /info: {0}")]
-    Info(String),
-
     #[error(transparent)]
     Provider(#[from] ProviderError),
 }
 
-/// A connected engine plus how it was found.
-pub(crate) struct Engine {
-    pub(crate) provider: DockerProvider,
+/// A connected engine plus how it was found. The engine is any [`Provider`], so the use cases
+/// that take an `Engine` (prepare, node add, doctor) run on a fake one in tests.
+pub struct Engine {
+    pub(crate) provider: Arc<dyn Provider>,
     pub(crate) resolution: Resolution,
     pub(crate) host: HostFacts,
 }
@@ -62,6 +63,29 @@ pub(crate) async fn try_connect(
     flags: &EndpointFlags,
     events: &Events,
 ) -> Result<Result<Engine, ConnectFailure>, EngineError> {
+    let (resolution, host) = resolve(flags, events)?;
+    Ok(
+        match DockerProvider::connect_endpoint(&resolution.endpoint).await {
+            Ok(provider) => Ok(Engine {
+                provider: Arc::new(provider),
+                resolution,
+                host,
+            }),
+            Err(e) => Err(ConnectFailure {
+                resolution,
+                host,
+                // The headline names the endpoint already: keep only the cause.
+                error: match e {
+                    ProviderError::Unreachable { reason, .. } => reason,
+                    other => other.to_string(),
+                },
+            }),
+        },
+    )
+}
+
+/// The endpoint `flags` name, resolved on this machine as the docker CLI would.
+fn resolve(flags: &EndpointFlags, events: &Events) -> Result<(Resolution, HostFacts), EngineError> {
     let host = HostFacts::from_host();
     let resolution =
         platform::resolve_endpoint(&host, flags).map_err(|e| EngineError::Endpoint {
@@ -85,25 +109,26 @@ pub(crate) async fn try_connect(
     for w in &resolution.warnings {
         events.warn(w.clone());
     }
-    Ok(match DockerProvider::connect_endpoint(ep).await {
-        Ok(provider) => Ok(Engine {
-            provider,
-            resolution,
-            host,
-        }),
-        Err(e) => Err(ConnectFailure {
-            resolution,
-            host,
-            // The headline names the endpoint already: keep only the cause.
-            error: match e {
-                ProviderError::Unreachable { reason, .. } => reason,
-                other => other.to_string(),
-            },
-        }),
-    })
+    Ok((resolution, host))
 }
 
 impl Engine {
+    /// The engine behind `provider` (another implementation of the engine's traits: a library
+    /// user's, or the tests'), reached at the endpoint `flags` name as the docker CLI would
+    /// resolve it on this machine.
+    pub fn new(
+        provider: Arc<dyn Provider>,
+        flags: &EndpointFlags,
+        events: &Events,
+    ) -> Result<Engine, EngineError> {
+        let (resolution, host) = resolve(flags, events)?;
+        Ok(Engine {
+            provider,
+            resolution,
+            host,
+        })
+    }
+
     /// Everything minik knows about the engine and host, including whether privileged
     /// containers are allowed (probed with `probe_image` when given).
     pub(crate) async fn environment(
@@ -112,13 +137,12 @@ impl Engine {
     ) -> Result<Environment, EngineError> {
         let info = self.provider.info().await?;
         let version = self.provider.version().await.ok();
-        let mut env = Environment::build(
+        let mut env = Environment::from_info(
             &info,
             version.as_ref(),
             &self.resolution.endpoint,
             &self.host,
-        )
-        .map_err(|e| EngineError::Info(e.to_string()))?;
+        );
         env.bridge_mtu = self.provider.bridge_mtu().await.ok().flatten();
         if let Some(image) = probe_image {
             env.privileged_refused = Some(!self.provider.privileged_allowed(image).await?);

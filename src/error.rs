@@ -144,10 +144,6 @@ impl From<EngineError> for Error {
                 looked,
                 fix,
             },
-            EngineError::Info(reason) => Error::Failed {
-                message: format!("could not read the engine's /info: {reason}"),
-                hint: None,
-            },
             EngineError::Provider(p) => Error::Provider(p),
         }
     }
@@ -170,6 +166,19 @@ impl From<PrepareError> for Error {
             PrepareError::Cluster(c) => Error::Cluster(c),
             PrepareError::Provider(p) => Error::Provider(p),
             PrepareError::NodeImage(n) => Error::NodeImage(n),
+        }
+    }
+}
+
+impl From<crate::create::CreateError> for Error {
+    fn from(e: crate::create::CreateError) -> Self {
+        use crate::create::CreateError;
+        match e {
+            CreateError::Prepare(e) => e.into(),
+            CreateError::Cluster(e) => e.into(),
+            CreateError::Bundle(e) => e.into(),
+            CreateError::Load(e) => e.into(),
+            CreateError::Interrupted(s) => Error::Interrupted(s),
         }
     }
 }

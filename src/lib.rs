@@ -1,11 +1,13 @@
 //! minik: real Kubernetes clusters on a laptop, as Docker containers.
 //!
-//! Layers, top to bottom: `cli` (clap, thin) → `commands` (one per subcommand, glue) →
-//! `cluster` (create/delete orchestration, one step per file) → domain modules that know nothing
-//! of the terminal (`config`, `kubeadm`, `kubeconfig`, `platform`, `nodeimage`) → `provider`
-//! (the container engine behind a trait; Docker via bollard). `ui` renders `events` and errors
-//! and is the only module that prints or styles text; each error enum carries its own hints
-//! (`hint`). docs/architecture.md has the rule for each layer.
+//! Layers, top to bottom: `cli` (clap, thin) → `commands` (one per subcommand: parse, one
+//! library call, render) → use cases (`create`, `init`, `doctor`, `bundle`, `tour`, `cluster`)
+//! → `nodeimage` → `engine` → `node` (node utilities) → `provider` (the container engine
+//! behind traits; Docker via bollard), with domain modules that know nothing of the terminal
+//! (`config`, `kubeadm`, `kubeconfig`, `patch`, `platform`) and `archive` below everyone. `ui`
+//! renders `events` and errors and is the only module that prints or styles text; each error
+//! enum carries its own hints (`hint`). docs/architecture.md draws the imports and has the
+//! rule for each layer; `.ci/module-cycles` keeps them free of cycles.
 
 pub mod api;
 pub(crate) mod archive;
@@ -14,6 +16,7 @@ pub(crate) mod cli;
 pub(crate) mod cluster;
 pub(crate) mod commands;
 pub(crate) mod config;
+pub(crate) mod create;
 pub(crate) mod doctor;
 pub(crate) mod engine;
 pub(crate) mod error;

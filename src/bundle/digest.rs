@@ -94,6 +94,22 @@ pub enum Trust {
     Unpinned,
 }
 
+impl Trust {
+    /// `--sha256` or `--insecure-no-digest` for a download from `url`: without either, nothing
+    /// vouches for what the network sends, so the fetch is refused (bad input).
+    pub fn from_flags(
+        pin: Option<Pin>,
+        insecure_no_digest: bool,
+        url: &str,
+    ) -> Result<Trust, super::BundleError> {
+        match (pin, insecure_no_digest) {
+            (Some(pin), _) => Ok(Trust::Pin(pin)),
+            (None, true) => Ok(Trust::Unpinned),
+            (None, false) => Err(super::BundleError::NoPin { url: url.into() }),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

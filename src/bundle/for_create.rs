@@ -2,14 +2,15 @@
 //! else, its images loaded into the engine once the engine is reached, and its workshop images
 //! put on the nodes after create.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::format::PartKind;
 use super::host_access::host_access;
 use super::{load, Bundle, BundleError, Loaded};
 use crate::cluster::load::{load_docker_images, LoadError, Targets};
-use crate::config::loopback_port_defaults;
-use crate::config::LoadedConfig;
+use crate::config::{
+    decode_text, loopback_port_defaults, ConfigErrors, ConfigSource, LoadedConfig,
+};
 use crate::events::Events;
 use crate::provider::Provider;
 
@@ -17,9 +18,8 @@ use crate::provider::Provider;
 pub struct FromBundle {
     bundle: Bundle,
     pub node_image: Option<String>,
-    /// The bundle's config, written beside the bundle (so relative host paths in it mean the
-    /// bundle's folder) for create to read; removed when dropped.
-    config: Option<tempfile::NamedTempFile>,
+    /// The bundle's config part as stored; read in memory, named after the bundle.
+    config: Option<Vec<u8>>,
     /// What the config does to this machine beyond a plain cluster (see [`host_access`]); the
     /// user is shown it and asked before create.
     pub host_access: Vec<String>,
@@ -32,55 +32,41 @@ impl FromBundle {
 
     /// Ready an opened bundle (checked against the user's pin already, when there is one).
     pub async fn from_bundle(bundle: Bundle) -> Result<FromBundle, BundleError> {
-        let path = bundle.path.clone();
-        let path = path.as_path();
-        let unwritable = |e: std::io::Error| BundleError::Write {
-            path: path.to_path_buf(),
-            reason: format!("cannot write its config for create: {e}"),
-        };
         let node_image = bundle
             .manifest
             .node_image()
             .and_then(|p| p.images.first().cloned());
         let config = match bundle.manifest.config().and_then(|p| bundle.index_of(p)) {
-            Some(i) => {
-                let text = bundle.read_part(i).await?;
-                let dir = path
-                    .parent()
-                    .filter(|p| !p.as_os_str().is_empty())
-                    .unwrap_or(Path::new("."));
-                let mut file = tempfile::Builder::new()
-                    .prefix(".minik-bundle-config-")
-                    .suffix(".yaml")
-                    .tempfile_in(dir)
-                    .or_else(|_| tempfile::NamedTempFile::new())
-                    .map_err(unwritable)?;
-                std::io::Write::write_all(&mut file, &text).map_err(unwritable)?;
-                Some(file)
-            }
+            Some(i) => Some(bundle.read_part(i).await?),
             None => None,
         };
-        // A config that does not parse is refused by create itself, with its line and column.
-        let host_access = match &config {
-            Some(file) => match LoadedConfig::read(file.path()) {
-                Ok(mut loaded) => {
-                    loopback_port_defaults(&mut loaded);
-                    host_access(&loaded.config)
-                }
-                Err(_) => Vec::new(),
-            },
-            None => Vec::new(),
-        };
-        Ok(FromBundle {
+        let mut ready = FromBundle {
             bundle,
             node_image,
             config,
-            host_access,
-        })
+            host_access: Vec::new(),
+        };
+        // A config that does not parse is refused by create itself, with its line and column.
+        if let Ok(Some(source)) = ready.config_source() {
+            if let Ok(mut loaded) = LoadedConfig::from_source(&source) {
+                loopback_port_defaults(&mut loaded);
+                ready.host_access = host_access(&loaded.config);
+            }
+        }
+        Ok(ready)
     }
 
-    pub fn config_path(&self) -> Option<PathBuf> {
-        self.config.as_ref().map(|f| f.path().to_path_buf())
+    /// The bundle's config for create, named after the bundle file: its errors cite the bundle,
+    /// and relative `hostPath`s in it mean the bundle's folder, as for a config file there.
+    pub fn config_source(&self) -> Result<Option<ConfigSource>, ConfigErrors> {
+        let Some(bytes) = &self.config else {
+            return Ok(None);
+        };
+        let origin = self.bundle.path.clone();
+        Ok(Some(ConfigSource::Text {
+            text: decode_text(bytes, &origin)?,
+            origin,
+        }))
     }
 
     /// Every image into the engine (checked), before create looks for them.

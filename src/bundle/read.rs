@@ -165,11 +165,6 @@ impl Bundle {
         self.manifest.parts.iter().position(|p| p.name == part.name)
     }
 
-    /// Where part `i`'s bytes start in the file (after its header).
-    pub fn data_offset(&self, i: usize) -> u64 {
-        self.offsets[i] + BLOCK
-    }
-
     pub fn corrupt(&self, part: &Part, reason: String) -> BundleError {
         BundleError::Corrupt {
             path: self.path.clone(),

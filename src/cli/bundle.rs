@@ -95,3 +95,17 @@ pub struct BundleFetchArgs {
     #[arg(long)]
     pub no_load: bool,
 }
+
+impl From<BundleCreateArgs> for crate::bundle::CreateBundle {
+    fn from(args: BundleCreateArgs) -> Self {
+        crate::bundle::CreateBundle {
+            output: args.output,
+            node_image: args.node_image,
+            kubernetes_version: args.kubernetes_version,
+            config: args.config,
+            images: args.images,
+            with_minik: args.with_minik,
+            labs: args.labs,
+        }
+    }
+}

@@ -2,7 +2,6 @@ use super::{engine, Ctx};
 use crate::cli::BuildNodeImageArgs;
 use crate::error::Error;
 use crate::nodeimage::{self, download, BuildOptions, Source};
-use crate::provider::Provider;
 
 pub(super) async fn node_image(ctx: &Ctx, args: BuildNodeImageArgs) -> Result<(), Error> {
     let source = match (&args.kubernetes_dir, &args.kubernetes_version) {
@@ -30,10 +29,11 @@ pub(super) async fn node_image(ctx: &Ctx, args: BuildNodeImageArgs) -> Result<()
         Some(a) => a.clone(),
         None => {
             let info = provider.info().await?;
-            let engine_arch = info
-                .get("Architecture")
-                .and_then(|a| a.as_str())
-                .unwrap_or("x86_64");
+            // An engine that does not say runs on the most common one.
+            let engine_arch = match info.architecture.as_str() {
+                "" => "x86_64",
+                arch => arch,
+            };
             download::kube_arch(engine_arch)
                 .ok_or_else(|| {
                     Error::usage(
@@ -51,7 +51,7 @@ pub(super) async fn node_image(ctx: &Ctx, args: BuildNodeImageArgs) -> Result<()
         labels: args.label,
         arch,
     };
-    let image = nodeimage::build(&provider, &opts, &ctx.events).await?;
+    let image = nodeimage::build(&*provider, &opts, &ctx.events).await?;
     ctx.events.info(format!(
         "Built {image}. Use it with: minik create --image {image}"
     ));

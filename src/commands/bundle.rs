@@ -7,44 +7,30 @@ use crate::bundle::{self, Bundle, BundleError, CreateBundle, Loaded, Pin, Trust}
 use crate::cli::{BundleCreateArgs, BundleFetchArgs, BundleLoadArgs, BundleServeArgs};
 use crate::error::Error;
 use crate::ui::{
-    bundle_digest, bundle_loaded, bundle_release_files, bundle_serving, bundle_unpinned,
-    bundle_written,
+    bundle_created, bundle_fetched, bundle_insecure, bundle_loaded, bundle_release_files,
+    bundle_serving, bundle_unpinned,
 };
 
 pub(super) async fn create(ctx: &Ctx, args: BundleCreateArgs) -> Result<(), Error> {
     let provider = engine::connect(ctx).await?;
-    let request = CreateBundle {
-        output: args.output,
-        node_image: args.node_image,
-        kubernetes_version: args.kubernetes_version,
-        config: args.config,
-        images: args.images,
-        with_minik: args.with_minik,
-        labs: args.labs,
-    };
-    let written = bundle::create(&provider, &request, &ctx.events).await?;
-    let file = request.output.display();
-    ctx.events
-        .info(bundle_written(&request.output, &written.manifest));
-    ctx.events.info(bundle_digest(&written.digest));
-    ctx.events.info(format!(
-        "Serve it to the room with:  minik bundle serve {file}"
-    ));
+    let request = CreateBundle::from(args);
+    let written = bundle::create(&*provider, &request, &ctx.events).await?;
+    for line in bundle_created(&request.output, &written.manifest, &written.digest) {
+        ctx.events.info(line);
+    }
     Ok(())
 }
 
 pub(super) async fn load(ctx: &Ctx, args: BundleLoadArgs) -> Result<(), Error> {
-    // A file that is not a bundle, or not the pinned one, is refused before the engine is
-    // contacted.
+    // A file that is not a bundle, or not the pinned one, is refused before the engine.
     let bundle = open_pinned(ctx, &args.file, args.sha256.as_ref()).await?;
     let provider = engine::connect(ctx).await?;
-    let loaded = bundle::load(&provider, &bundle, &ctx.events).await?;
+    let loaded = bundle::load(&*provider, &bundle, &ctx.events).await?;
     summary(ctx, &args.file, &loaded);
     Ok(())
 }
 
-/// Open a local bundle: checked against `pin`, or loaded with a warning that nothing vouches
-/// for it.
+/// Open a local bundle: checked against `pin`, or with a warning that nothing vouches for it.
 pub(super) async fn open_pinned(
     ctx: &Ctx,
     file: &Path,
@@ -78,33 +64,21 @@ pub(super) async fn serve(ctx: &Ctx, args: BundleServeArgs) -> Result<(), Error>
 
 pub(super) async fn fetch(ctx: &Ctx, args: BundleFetchArgs) -> Result<(), Error> {
     // Without a digest from the organiser's screen nothing vouches for what the network sends.
-    let trust = match (args.sha256, args.insecure_no_digest) {
-        (Some(pin), _) => Trust::Pin(pin),
-        (None, true) => {
-            ctx.events.warn(format!(
-                "--insecure-no-digest: {} is not checked against a digest; anyone on this \
-                 network could send it",
-                args.output.display()
-            ));
-            Trust::Unpinned
-        }
-        (None, false) => return Err(BundleError::NoPin { url: args.url }.into()),
-    };
+    let trust = Trust::from_flags(args.sha256, args.insecure_no_digest, &args.url)?;
+    if trust == Trust::Unpinned {
+        ctx.events.warn(bundle_insecure(&args.output));
+    }
     let limits = bundle::fetch::Limits {
         deadline: args.timeout,
         ..Default::default()
     };
     // The engine is checked first, so nobody downloads gigabytes to learn it is not running.
-    let provider = if args.no_load {
-        None
-    } else {
-        Some(engine::connect(ctx).await?)
+    let provider = match args.no_load {
+        true => None,
+        false => Some(engine::connect(ctx).await?),
     };
-    let provider = provider
-        .as_ref()
-        .map(|p| p as &dyn crate::provider::Provider);
     let loaded = bundle::fetch_and_load(
-        provider,
+        provider.as_deref(),
         &args.url,
         &args.output,
         trust,
@@ -114,10 +88,7 @@ pub(super) async fn fetch(ctx: &Ctx, args: BundleFetchArgs) -> Result<(), Error>
     .await?;
     match loaded {
         Some(l) => summary(ctx, &args.output, &l),
-        None => ctx.events.info(format!(
-            "Downloaded and checked {}; load it with:  minik bundle load {0}",
-            args.output.display()
-        )),
+        None => ctx.events.info(bundle_fetched(&args.output)),
     }
     Ok(())
 }

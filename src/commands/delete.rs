@@ -7,7 +7,7 @@ use crate::error::Error;
 pub(super) async fn run(ctx: &Ctx, args: DeleteArgs) -> Result<(), Error> {
     let provider = engine::connect(ctx).await?;
     let names: Vec<String> = if args.all {
-        cluster::list_clusters(&provider)
+        cluster::list_clusters(&*provider)
             .await?
             .into_iter()
             .map(|c| c.name)
@@ -21,7 +21,7 @@ pub(super) async fn run(ctx: &Ctx, args: DeleteArgs) -> Result<(), Error> {
         ctx.events.info("No clusters to delete");
     }
     for name in names {
-        let d = delete(&provider, &name, args.kubeconfig.as_deref(), &ctx.events).await?;
+        let d = delete(&*provider, &name, args.kubeconfig.as_deref(), &ctx.events).await?;
         if d.existed {
             ctx.events
                 .info(format!("Deleted cluster {name:?} ({} nodes)", d.nodes));

@@ -1,5 +1,6 @@
-//! The commands that take no care of signals themselves, each to its function; `super::run`
-//! ends them at the first signal. (The arms of those that do are here too, for a whole match.)
+//! Each subcommand to its function, and who handles signals while it runs: `super::run` ends
+//! most at the first signal; those that make things undo their own work; `init` takes the
+//! signals over only once it creates (its questions leave Ctrl-C to the terminal).
 
 use super::{
     build, bundle, create, delete, doctor, get, init, kubectl, lifecycle, load, logs, node, output,
@@ -10,7 +11,30 @@ use crate::cli::{
 };
 use crate::error::Error;
 
-pub(super) async fn run_other(ctx: &Ctx, command: Command) -> Result<(), Error> {
+/// Who answers a signal while a command runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Signals {
+    /// Nothing half-made to undo: the command ends at the first signal.
+    EndAtFirst,
+    /// The command undoes its own work (containers, loaded images, the tour's namespace).
+    Own,
+    /// The command takes the signals over itself when it starts making things.
+    Later,
+}
+
+pub(super) fn signals(command: &Command) -> Signals {
+    match command {
+        Command::Init(_) => Signals::Later,
+        Command::Create(_)
+        | Command::Node(NodeCommand::Add(_))
+        | Command::Build(BuildCommand::NodeImage(_))
+        | Command::Tour(_)
+        | Command::Bundle(BundleCommand::Load(_) | BundleCommand::Fetch(_)) => Signals::Own,
+        _ => Signals::EndAtFirst,
+    }
+}
+
+pub(super) async fn run(ctx: &Ctx, command: Command) -> Result<(), Error> {
     match command {
         Command::Create(args) => create::run(ctx, args).await,
         Command::Init(args) => init::run(ctx, args).await,

@@ -4,16 +4,17 @@ use super::Ctx;
 use crate::engine::{self, ConnectFailure, Engine};
 use crate::error::Error;
 use crate::platform::EndpointFlags;
-use crate::provider::docker::DockerProvider;
+use crate::provider::Provider;
+use std::sync::Arc;
 
-fn flags(ctx: &Ctx) -> EndpointFlags {
+pub(super) fn flags(ctx: &Ctx) -> EndpointFlags {
     EndpointFlags {
         host: ctx.global.host.clone(),
         context: ctx.global.context.clone(),
     }
 }
 
-pub(super) async fn connect(ctx: &Ctx) -> Result<DockerProvider, Error> {
+pub(super) async fn connect(ctx: &Ctx) -> Result<Arc<dyn Provider>, Error> {
     Ok(connect_engine(ctx).await?.provider)
 }
 

@@ -8,7 +8,7 @@ use crate::ui::{clusters_table, nodes_table};
 
 pub(super) async fn clusters(ctx: &Ctx, args: OutputArgs) -> Result<(), Error> {
     let provider = engine::connect(ctx).await?;
-    let list = cluster::list_clusters(&provider).await?;
+    let list = cluster::list_clusters(&*provider).await?;
     match args.output {
         OutputFormat::Json => json(&list),
         OutputFormat::Text if list.is_empty() => {
@@ -22,7 +22,7 @@ pub(super) async fn clusters(ctx: &Ctx, args: OutputArgs) -> Result<(), Error> {
 
 pub(super) async fn cluster_config(ctx: &Ctx, name: &str) -> Result<(), Error> {
     let provider = engine::connect(ctx).await?;
-    match cluster::state::stored_config(&provider, name).await? {
+    match cluster::state::stored_config(&*provider, name).await? {
         Some(text) => out(&text),
         None => Err(Error::Failed {
             message: format!(
@@ -40,7 +40,7 @@ pub(super) async fn cluster_config(ctx: &Ctx, name: &str) -> Result<(), Error> {
 
 pub(super) async fn nodes(ctx: &Ctx, name: &str, args: OutputArgs) -> Result<(), Error> {
     let provider = engine::connect(ctx).await?;
-    let nodes = cluster::Cluster::read(&provider, name)
+    let nodes = cluster::Cluster::read(&*provider, name)
         .await?
         .kubernetes_nodes()?;
     match args.output {
@@ -69,9 +69,9 @@ pub(super) async fn kubeconfig(
     let provider = engine::connect(ctx).await?;
     let text = match target {
         Some((host, port)) => {
-            cluster::kubeconfig::handout::kubeconfig_for(&provider, name, &host, port).await?
+            cluster::kubeconfig::handout::kubeconfig_for(&*provider, name, &host, port).await?
         }
-        None => cluster::kubeconfig::get(&provider, name, internal).await?,
+        None => cluster::kubeconfig::get(&*provider, name, internal).await?,
     };
     out(&text)
 }
@@ -82,7 +82,7 @@ pub(super) async fn export_kubeconfig(
     path: Option<&Path>,
 ) -> Result<(), Error> {
     let provider = engine::connect(ctx).await?;
-    let e = cluster::kubeconfig::export(&provider, name, path).await?;
+    let e = cluster::kubeconfig::export(&*provider, name, path).await?;
     ctx.events.info(format!(
         "Set kubectl context to {:?} in {}",
         e.context,

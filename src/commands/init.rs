@@ -4,10 +4,9 @@
 
 use std::io::IsTerminal;
 use std::path::Path;
-use std::time::Duration;
 
 use super::{create, engine, Ctx};
-use crate::cli::{CreateArgs, InitArgs};
+use crate::cli::InitArgs;
 use crate::error::Error;
 use crate::init::{self, equivalent_command, Flags};
 
@@ -17,7 +16,7 @@ pub(super) async fn run(ctx: &Ctx, args: InitArgs) -> Result<(), Error> {
     let given = flags.given()?;
     let look = init::look(engine::try_connect(ctx).await?).await?;
     let given = flags.given_on(given, &look.local)?;
-    let offer = init::offer(&look, &versions_from_bundles());
+    let offer = init::offer(&look);
     let doctor = crate::ui::doctor_text(&look.checks);
     let reply = if interactive {
         match crate::ui::init::ask(&given, &offer, &doctor)? {
@@ -41,28 +40,12 @@ pub(super) async fn run(ctx: &Ctx, args: InitArgs) -> Result<(), Error> {
     ctx.events.info(format!(
         "Wrote {shown}. Make the cluster with: minik create --config {shown}"
     ));
-    if !reply.create {
+    let Some(request) = reply.create_request() else {
         return Ok(());
-    }
+    };
     // Creating undoes itself on a signal, as `minik create` does.
     super::take_over_signals(ctx)?;
-    let create = CreateArgs {
-        name: None,
-        nodes: None,
-        control_planes: None,
-        image: None,
-        kubernetes_version: None,
-        config: Some(reply.output.clone()),
-        bundle: None,
-        sha256: None,
-        yes: false,
-        wait: Duration::from_secs(300),
-        retain: false,
-        kubeconfig: None,
-        // The written config's networking.apiServerAddress decides.
-        api_address: None,
-    };
-    create::run(ctx, create).await
+    create::make(ctx, request, None, false).await
 }
 
 fn flags(a: InitArgs) -> Flags {
@@ -80,10 +63,4 @@ fn flags(a: InitArgs) -> Flags {
         create: a.create,
         no_create: a.no_create,
     }
-}
-
-/// The versions bundles on hand carry. Empty until `minik bundle` lands; the bundle work feeds
-/// this list (each becomes a `minik/node:<version>` choice).
-fn versions_from_bundles() -> Vec<String> {
-    Vec::new()
 }

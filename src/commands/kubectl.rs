@@ -10,7 +10,7 @@ use crate::error::Error;
 
 pub(super) async fn run(ctx: &Ctx, args: KubectlArgs) -> Result<(), Error> {
     let provider = engine::connect(ctx).await?;
-    let out = crate::cluster::kubectl::run(&provider, &args.cluster.name, &args.args).await?;
+    let out = crate::cluster::kubectl::run(&*provider, &args.cluster.name, &args.args).await?;
     std::io::stdout().lock().write_all(&out.stdout)?;
     std::io::stderr().lock().write_all(&out.stderr)?;
     if out.exit_code == 0 {

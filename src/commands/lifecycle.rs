@@ -28,12 +28,12 @@ async fn targets(
 
 pub(super) async fn stop(ctx: &Ctx, args: StopArgs) -> Result<(), Error> {
     let provider = engine::connect(ctx).await?;
-    let names = targets(&provider, args.all, args.name).await?;
+    let names = targets(&*provider, args.all, args.name).await?;
     if names.is_empty() {
         ctx.events.info("No clusters to stop");
     }
     for name in names {
-        let s = lifecycle::stop(&provider, &name, &ctx.events).await?;
+        let s = lifecycle::stop(&*provider, &name, &ctx.events).await?;
         ctx.events.info(format!(
             "Stopped cluster {name:?} ({} containers) in {:.1}s; start it again with `minik start --name {name}`",
             s.nodes,
@@ -45,13 +45,13 @@ pub(super) async fn stop(ctx: &Ctx, args: StopArgs) -> Result<(), Error> {
 
 pub(super) async fn start(ctx: &Ctx, args: StartArgs) -> Result<(), Error> {
     let provider = engine::connect(ctx).await?;
-    let names = targets(&provider, args.all, args.name).await?;
+    let names = targets(&*provider, args.all, args.name).await?;
     if names.is_empty() {
         ctx.events.info("No clusters to start");
     }
     let opts = lifecycle::StartOptions { wait: args.wait };
     for name in names {
-        let s = lifecycle::start(&provider, &name, &opts, &ctx.events).await?;
+        let s = lifecycle::start(&*provider, &name, &opts, &ctx.events).await?;
         let state = if args.wait.is_zero() {
             "started"
         } else if s.ready {

@@ -11,7 +11,7 @@ pub(super) async fn docker_image(ctx: &Ctx, args: LoadDockerImageArgs) -> Result
         cluster: &args.target.cluster.name,
         nodes: &args.target.nodes,
     };
-    load::load_docker_images(&provider, &targets, &args.images, &ctx.events).await?;
+    load::load_docker_images(&*provider, &targets, &args.images, &ctx.events).await?;
     Ok(())
 }
 
@@ -21,6 +21,6 @@ pub(super) async fn image_archive(ctx: &Ctx, args: LoadImageArchiveArgs) -> Resu
         cluster: &args.target.cluster.name,
         nodes: &args.target.nodes,
     };
-    load::load_image_archives(&provider, &targets, &args.files, &ctx.events).await?;
+    load::load_image_archives(&*provider, &targets, &args.files, &ctx.events).await?;
     Ok(())
 }

@@ -10,7 +10,7 @@ use crate::error::Error;
 pub(super) async fn export(ctx: &Ctx, name: &str, dir: Option<PathBuf>) -> Result<(), Error> {
     let provider = engine::connect(ctx).await?;
     let dir = dir.unwrap_or_else(|| logs::default_dir(name, SystemTime::now()));
-    let e = logs::export(&provider, name, &dir, &ctx.events).await?;
+    let e = logs::export(&*provider, name, &dir, &ctx.events).await?;
     if !e.errors.is_empty() {
         ctx.events.warn(format!(
             "{} item(s) could not be collected (listed in {}):",

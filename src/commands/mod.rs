@@ -24,7 +24,7 @@ pub(crate) use output::{json, out};
 
 use std::sync::Arc;
 
-use crate::cli::{BuildCommand, BundleCommand, Cli, Command, NodeCommand};
+use crate::cli::Cli;
 use crate::error::Error;
 use crate::events::Events;
 use crate::ui::{Mode, Terminal};
@@ -47,24 +47,14 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Error> {
     let _ssh_children = crate::provider::docker::EndSshChildren;
     // Bad input is refused before the engine is contacted (exit 2, never "unreachable").
     names::check(&cli.command)?;
-    // init's questions leave Ctrl-C to the terminal (nothing is made yet); it takes the signals
-    // over before it creates anything.
-    let command = match cli.command {
-        Command::Init(args) => return init::run(&ctx, args).await,
-        other => other,
-    };
-    take_over_signals(&ctx)?;
-    match command {
-        // These undo their own work when a signal comes.
-        Command::Create(args) => create::run(&ctx, args).await,
-        Command::Node(NodeCommand::Add(args)) => node::add(&ctx, args).await,
-        Command::Build(BuildCommand::NodeImage(args)) => build::node_image(&ctx, args).await,
-        // Removes what it made (its namespace) when a signal comes.
-        Command::Tour(args) => tour::run(&ctx, args).await,
-        // Remove the images this run loaded when a signal comes (the load watches for it).
-        Command::Bundle(BundleCommand::Load(args)) => bundle::load(&ctx, args).await,
-        Command::Bundle(BundleCommand::Fetch(args)) => bundle::fetch(&ctx, args).await,
-        other => or_interrupted(dispatch::run_other(&ctx, other)).await,
+    let signals = dispatch::signals(&cli.command);
+    if signals != dispatch::Signals::Later {
+        take_over_signals(&ctx)?;
+    }
+    let work = dispatch::run(&ctx, cli.command);
+    match signals {
+        dispatch::Signals::EndAtFirst => or_interrupted(work).await,
+        dispatch::Signals::Own | dispatch::Signals::Later => work.await,
     }
 }
 

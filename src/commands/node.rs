@@ -34,7 +34,7 @@ pub(super) async fn add(ctx: &Ctx, args: NodeAddArgs) -> Result<(), Error> {
 pub(super) async fn delete(ctx: &Ctx, args: NodeDeleteArgs) -> Result<(), Error> {
     let provider = engine::connect(ctx).await?;
     let name = args.cluster.name;
-    let d = node_ops::delete(&provider, &name, &args.node, &ctx.events).await?;
+    let d = node_ops::delete(&*provider, &name, &args.node, &ctx.events).await?;
     ctx.events.info(format!(
         "Deleted {} node {:?} from cluster {:?}",
         d.role, d.name, name

@@ -41,7 +41,7 @@ pub(super) async fn run(ctx: &Ctx, args: TourArgs) -> Result<(), Error> {
     }
     let as_json = args.out.output == OutputFormat::Json;
     let provider = engine::connect(ctx).await?;
-    let cluster = tour::ClusterAccess::connect(&provider, &args.cluster.name).await?;
+    let cluster = tour::ClusterAccess::connect(&*provider, &args.cluster.name).await?;
     let workers = cluster.workers.clone();
     let tour = Tour::new(
         &cluster,
@@ -59,21 +59,15 @@ pub(super) async fn run(ctx: &Ctx, args: TourArgs) -> Result<(), Error> {
         skip: args.skip.clone(),
     };
     let mut summary = Summary::new(&lab, lang);
-    let ended = tokio::select! {
-        biased;
-        s = crate::signals::interrupted() => Err(s),
-        r = tour.run(&guide, &opts, &mut summary) => Ok(r),
-    };
-    // However the tour ended, what it made goes (a second signal only reports progress).
-    let cleaned = tour.clean_up().await;
+    let ended = tour.run_to_end(&guide, &opts, &mut summary).await;
     if as_json {
         json(&summary)?;
-    } else if !matches!(ended, Ok(Err(_))) {
+    } else if !ended.failed() {
         guide.finish(&summary);
     }
-    match ended {
+    match ended.run {
         Err(signal) => Err(Error::Interrupted(signal)),
         Ok(Err(e)) => Err(e.into()),
-        Ok(Ok(())) => Ok(cleaned?),
+        Ok(Ok(())) => Ok(ended.cleaned?),
     }
 }

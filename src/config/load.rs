@@ -76,20 +76,16 @@ impl LoadedConfig {
                 .and_then(|f| f.take(MAX_CONFIG_BYTES + 1).read_to_end(&mut bytes))
         };
         read.map_err(|e| cannot(e.to_string()))?;
-        if bytes.len() as u64 > MAX_CONFIG_BYTES {
-            return Err(ConfigError::new(
-                display,
-                None,
-                format!(
-                    "the config file is larger than {} MiB, the most minik reads",
-                    MAX_CONFIG_BYTES >> 20
-                ),
-                "a cluster config is a few kilobytes; check that this is the right file",
-            )
-            .into());
-        }
-        let text = text::decode(&bytes).map_err(|e| ConfigErrors(vec![cannot(e)]))?;
+        let text = decode_text(&bytes, origin)?;
         LoadedConfig::parse(&text, origin)
+    }
+
+    /// Reads the config `source` names, as [`LoadedConfig::read`] and [`LoadedConfig::parse`] do.
+    pub fn from_source(source: &ConfigSource) -> Result<Self, ConfigErrors> {
+        match source {
+            ConfigSource::File(path) => LoadedConfig::read(path),
+            ConfigSource::Text { text, origin } => LoadedConfig::parse(text, origin),
+        }
     }
 
     /// Decodes `source` and applies defaults. Fails at once only when the file can't be read as a
@@ -300,6 +296,41 @@ fn header(d: &mut Decoder, root: &Node) -> Option<String> {
         return None;
     }
     Some(api_text)
+}
+
+/// Where a create's config comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConfigSource {
+    /// A file, or `-` for standard input.
+    File(PathBuf),
+    /// A config already read (a bundle's part). `origin` names it in messages, and its folder is
+    /// where relative `hostPath`s point, as for a file there.
+    Text { text: String, origin: PathBuf },
+}
+
+/// A config's bytes as text, refused as a file's would be: too large, or not UTF-8/UTF-16.
+pub(crate) fn decode_text(bytes: &[u8], origin: &Path) -> Result<String, ConfigErrors> {
+    let display = origin.display().to_string();
+    if bytes.len() as u64 > MAX_CONFIG_BYTES {
+        return Err(ConfigError::new(
+            display.clone(),
+            None,
+            format!(
+                "the config file is larger than {} MiB, the most minik reads",
+                MAX_CONFIG_BYTES >> 20
+            ),
+            "a cluster config is a few kilobytes; check that this is the right file",
+        )
+        .into());
+    }
+    text::decode(bytes).map_err(|e| {
+        ConfigErrors(vec![ConfigError::new(
+            display,
+            None,
+            format!("cannot read the config file: {e}"),
+            "check the path; use - to read the config from standard input",
+        )])
+    })
 }
 
 /// The folder relative `hostPath`s are resolved against, made absolute.

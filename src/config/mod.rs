@@ -36,8 +36,9 @@ mod prop_tests;
 
 pub(crate) use emit::{node_for_role, to_yaml};
 pub(crate) use error::{ConfigError, ConfigErrors, Location};
+pub use load::ConfigSource;
 pub use load::LoadedConfig;
-pub(crate) use load::{load, loopback_port_defaults, MAX_CONFIG_BYTES};
+pub(crate) use load::{decode_text, load, loopback_port_defaults, MAX_CONFIG_BYTES};
 pub(crate) use overrides::Overrides;
 pub(crate) use ports::host_port_in_use;
 pub(crate) use source::SourceMap;

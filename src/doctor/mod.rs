@@ -20,7 +20,7 @@ pub(crate) async fn checks(
         Ok(engine) => {
             let image = match image {
                 Some(i) => Some(i),
-                None => crate::nodeimage::local_node_images(&engine.provider)
+                None => crate::nodeimage::local_node_images(&*engine.provider)
                     .await?
                     .into_iter()
                     .next(),

@@ -17,7 +17,6 @@ use crate::platform::checks::workshop::{
     WorkshopPlan, IMAGE_ESTIMATE_BYTES,
 };
 use crate::platform::{self, Check, Environment, HostFacts, HostOs, Status};
-use crate::provider::Provider;
 
 /// Everything `doctor --workshop` says, in the shape `-o json` prints.
 #[derive(Debug, Clone, Serialize)]
@@ -68,7 +67,7 @@ pub(crate) async fn report(
     };
     let image = match request.image {
         Some(i) => engine.provider.image_id(&i).await?.map(|_| i),
-        None => crate::nodeimage::local_node_images(&engine.provider)
+        None => crate::nodeimage::local_node_images(&*engine.provider)
             .await?
             .into_iter()
             .next(),
@@ -82,7 +81,7 @@ pub(crate) async fn report(
         (None, None) => IMAGE_ESTIMATE_BYTES,
     };
     let info = engine.provider.info().await?;
-    let root_dir = info.get("DockerRootDir").and_then(|v| v.as_str());
+    let root_dir = info.docker_root_dir.as_deref();
     let facts = measure(
         &engine.host,
         &env,

@@ -131,8 +131,8 @@ fn image_for_version(v: &str, local: &[LocalImage]) -> Result<String, Error> {
 
 /// The defaults this machine offers: its capacity, the node images on hand (and the versions
 /// bundles carry), ports free on 127.0.0.1, and whether creating can work at all.
-pub(crate) fn offer(look: &Look, bundle_versions: &[String]) -> Offer {
-    let (choices, default_choice) = version_choices(&look.local, bundle_versions);
+pub(crate) fn offer(look: &Look) -> Offer {
+    let (choices, default_choice) = version_choices(&look.local);
     let loopback_in_use = |port: u16| {
         crate::config::host_port_in_use([127, 0, 0, 1].into(), port, crate::config::Protocol::Tcp)
     };

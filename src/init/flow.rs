@@ -5,6 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use super::{default_output, Answers, PublishPort, Suggestion, VersionChoice};
+use crate::cluster::create::{CreateRequest, DEFAULT_WAIT};
+use crate::config::ConfigSource;
 use crate::engine::{ConnectFailure, Engine};
 use crate::error::Error;
 use crate::platform::{self, Check, Request};
@@ -45,6 +47,19 @@ pub(crate) struct Reply {
     pub(crate) answers: Answers,
     pub(crate) output: PathBuf,
     pub(crate) create: bool,
+}
+
+impl Reply {
+    /// The cluster to make when the answers say so: exactly what `minik create --config FILE`
+    /// asks for with the file just written (its `networking.apiServerAddress` decides the
+    /// address), waiting as long as `minik create` does by default.
+    pub(crate) fn create_request(&self) -> Option<CreateRequest> {
+        self.create.then(|| CreateRequest {
+            config: Some(ConfigSource::File(self.output.clone())),
+            wait: DEFAULT_WAIT,
+            ..CreateRequest::default()
+        })
+    }
 }
 
 impl Given {
@@ -109,8 +124,8 @@ pub(crate) async fn look(found: Result<Engine, ConnectFailure>) -> Result<Look, 
     let capacity = (env.engine.ncpu, env.engine.mem_total);
     let nodes = super::suggest(Some(capacity)).nodes as usize;
     let mut local = Vec::new();
-    for reference in crate::nodeimage::local_node_images(&engine.provider).await? {
-        let labels = crate::provider::Provider::image_labels(&engine.provider, &reference)
+    for reference in crate::nodeimage::local_node_images(&*engine.provider).await? {
+        let labels = crate::provider::ImageStore::image_labels(&*engine.provider, &reference)
             .await?
             .unwrap_or_default();
         let label = labels

@@ -202,7 +202,7 @@ fn the_equivalent_command_repeats_every_answer() {
 }
 
 #[test]
-fn versions_offer_local_images_then_bundles_then_the_default() {
+fn versions_offer_local_images_then_the_default() {
     let local = [
         LocalImage::new("minik/node:test", Some("v1.35.0")),
         LocalImage::new("kindest/node:v1.34.2", None),
@@ -210,8 +210,7 @@ fn versions_offer_local_images_then_bundles_then_the_default() {
     ];
     assert_eq!(local[0].version.as_deref(), Some("v1.35.0"));
     assert_eq!(local[2].version, None);
-    let (choices, default) =
-        version_choices(&local, &["v1.33.1".into(), "v1.35.0".into(), "x".into()]);
+    let (choices, default) = version_choices(&local);
     let images: Vec<_> = choices.iter().map(|c| c.image.clone()).collect();
     assert_eq!(
         images,
@@ -219,12 +218,11 @@ fn versions_offer_local_images_then_bundles_then_the_default() {
             Some("minik/node:test".into()),
             Some("kindest/node:v1.34.2".into()),
             Some("minik/node:dev".into()),
-            Some("minik/node:v1.33.1".into()),
             None,
         ]
     );
     assert_eq!(default, 0);
-    assert!(choices[4].label.contains("downloaded"), "{:?}", choices[4]);
+    assert!(choices[3].label.contains("downloaded"), "{:?}", choices[3]);
 
     let with_default = [
         LocalImage::new("kindest/node:v1.30.0", None),
@@ -236,14 +234,14 @@ fn versions_offer_local_images_then_bundles_then_the_default() {
             None,
         ),
     ];
-    let (choices, default) = version_choices(&with_default, &[]);
+    let (choices, default) = version_choices(&with_default);
     assert_eq!(
         choices.len(),
         2,
         "no download offered when the default is here"
     );
     assert_eq!(default, 1);
-    let (choices, default) = version_choices(&[], &[]);
+    let (choices, default) = version_choices(&[]);
     assert_eq!(
         (choices.len(), default, choices[0].image.clone()),
         (1, 0, None)

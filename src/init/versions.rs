@@ -3,7 +3,7 @@
 //! default, which `minik create` downloads.
 
 use crate::k8s_version::KubeVersion;
-use crate::nodeimage::{minik_image, DEFAULT_KUBERNETES_VERSION};
+use crate::nodeimage::DEFAULT_KUBERNETES_VERSION;
 
 /// A node image in the engine, with the Kubernetes version it carries when known (from its tag,
 /// or the `io.minik.kubernetes-version` label minik's builds set).
@@ -38,14 +38,9 @@ pub(crate) struct VersionChoice {
 }
 
 /// The choices, and which one Enter picks: the local image of minik's default version, else the
-/// newest local image, else a bundle's version, else the default download.
-///
-/// `bundle_versions` is the hook for bundles (`minik bundle load` makes `minik/node:<version>`
-/// images): the versions a bundle on hand carries, offered as that image.
-pub(crate) fn version_choices(
-    local: &[LocalImage],
-    bundle_versions: &[String],
-) -> (Vec<VersionChoice>, usize) {
+/// newest local image, else the default download. A loaded bundle's node image is a local image
+/// like any other (`minik bundle load` puts it in the engine), so it is offered as one.
+pub(crate) fn version_choices(local: &[LocalImage]) -> (Vec<VersionChoice>, usize) {
     let mut choices: Vec<VersionChoice> = local
         .iter()
         .map(|i| VersionChoice {
@@ -56,19 +51,6 @@ pub(crate) fn version_choices(
             image: Some(i.reference.clone()),
         })
         .collect();
-    let have = |v: &str| local.iter().any(|i| i.version.as_deref() == Some(v));
-    for v in bundle_versions {
-        let Ok(parsed) = v.parse::<KubeVersion>() else {
-            continue;
-        };
-        if have(&parsed.to_string()) {
-            continue;
-        }
-        choices.push(VersionChoice {
-            label: format!("{parsed}  (from the bundle)"),
-            image: Some(minik_image(&parsed)),
-        });
-    }
     let default_here = local
         .iter()
         .position(|i| i.version.as_deref() == Some(DEFAULT_KUBERNETES_VERSION));

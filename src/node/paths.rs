@@ -3,6 +3,9 @@
 /// kubeadm's admin kubeconfig, on every control plane.
 pub(crate) use crate::kubeconfig::ADMIN_CONF_PATH as ADMIN_CONF;
 
+/// The kubeadm config `kubeadm init` and `kubeadm join` read on each node (kind's path).
+pub(crate) const KUBEADM_CONF: &str = "/kind/kubeadm.conf";
+
 /// The Kubernetes version the node image was built with.
 pub(crate) const VERSION_FILE: &str = "/kind/version";
 

@@ -5,13 +5,16 @@
 //! this host's kernel; for VM runtimes and remote engines the daemon's own answers are the truth.
 
 use serde::Serialize;
+#[cfg(test)]
 use serde_json::Value;
 
 use super::context_store::load_docker_config;
 use super::detect::{classify, Flavour};
 use super::endpoint::Endpoint;
 use super::host::{Arch, HostFacts, HostOs, InotifyLimits, Wsl};
-use super::info::{EngineInfo, EngineVersion, InfoError};
+#[cfg(test)]
+use super::info::InfoError;
+use super::info::{EngineInfo, EngineVersion};
 use super::proxy::{detect_proxy, ProxySettings};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -118,8 +121,9 @@ pub(crate) struct Environment {
 }
 
 impl Environment {
-    /// Builds the model. `info`/`version` are the raw JSON bodies of `GET /info` and
-    /// `GET /version`.
+    /// Builds the model from the raw JSON bodies of `GET /info` and `GET /version` (the
+    /// recorded engines in the tests are kept as JSON).
+    #[cfg(test)]
     pub(crate) fn build(
         info: &Value,
         version: Option<&Value>,
@@ -128,8 +132,18 @@ impl Environment {
     ) -> Result<Self, InfoError> {
         let info = EngineInfo::from_json(info)?;
         let version = version.map(EngineVersion::from_json);
+        Ok(Self::from_info(&info, version.as_ref(), endpoint, host))
+    }
+
+    /// Builds the model from what the engine says about itself (the provider's typed answers).
+    pub(crate) fn from_info(
+        info: &EngineInfo,
+        version: Option<&EngineVersion>,
+        endpoint: &Endpoint,
+        host: &HostFacts,
+    ) -> Self {
         let wsl = host.wsl();
-        let flavour = classify(&info, version.as_ref(), host.os, wsl.as_ref(), endpoint);
+        let flavour = classify(info, version, host.os, wsl.as_ref(), endpoint);
         let remote = !endpoint.is_local();
         let local_kernel = flavour.shares_host_kernel() && !remote && host.os == HostOs::Linux;
 
@@ -164,7 +178,7 @@ impl Environment {
         let docker_config = host
             .docker_config_dir()
             .and_then(|dir| load_docker_config(&host.fs, &dir).ok().flatten());
-        let proxy = detect_proxy(&host.env, docker_config.as_ref(), &endpoint.host, &info);
+        let proxy = detect_proxy(&host.env, docker_config.as_ref(), &endpoint.host, info);
         let inotify = host
             .inotify
             .filter(|_| local_kernel)
@@ -184,14 +198,14 @@ impl Environment {
                 Arch::parse(&info.architecture)
             },
             server_version: info.server_version.clone(),
-            api_version: version.as_ref().and_then(|v| v.api_version.clone()),
-            desktop_version: version.as_ref().and_then(EngineVersion::desktop_version),
+            api_version: version.and_then(|v| v.api_version.clone()),
+            desktop_version: version.and_then(EngineVersion::desktop_version),
             ncpu: info.ncpu,
             mem_total: info.mem_total,
             system_time: info.system_time.clone(),
             warnings: info.warnings.clone(),
         };
-        Ok(Environment {
+        Environment {
             host_os: host.os,
             host_arch: host.arch.clone(),
             host_kernel: host.kernel_release.clone(),
@@ -209,7 +223,7 @@ impl Environment {
             inotify,
             bridge_mtu: None,
             privileged_refused: None,
-        })
+        }
     }
 
     /// Records inotify limits measured inside the engine (VM runtimes).

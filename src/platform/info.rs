@@ -81,6 +81,8 @@ pub struct EngineInfo {
     pub rootless_field: Option<bool>,
     pub system_time: Option<String>,
     pub warnings: Vec<String>,
+    /// Where the engine keeps its data (`DockerRootDir`), when it says.
+    pub docker_root_dir: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -134,6 +136,7 @@ impl EngineInfo {
             rootless_field: v.get("Rootless").and_then(Value::as_bool),
             system_time: opt_s(v, "SystemTime"),
             warnings: strings(v, "Warnings"),
+            docker_root_dir: opt_s(v, "DockerRootDir"),
         })
     }
 
@@ -172,7 +175,7 @@ impl EngineInfo {
 
 /// What `/version` adds.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub(crate) struct EngineVersion {
+pub struct EngineVersion {
     /// `Docker Desktop 4.37.1 (178610)`, `Docker Engine - Community`, ...
     pub(crate) platform_name: Option<String>,
     pub(crate) component_names: Vec<String>,

@@ -14,6 +14,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
+pub use crate::platform::info::{EngineInfo, EngineVersion, InfoError};
+
 /// Label holding the cluster name on every container minik makes.
 pub const LABEL_CLUSTER: &str = "io.minik.cluster";
 /// Label holding the node role (`control-plane`, `worker`, `external-load-balancer`).
@@ -27,20 +29,10 @@ pub const API_SERVER_INTERNAL_PORT: u16 = 6443;
 
 pub type Result<T, E = ProviderError> = std::result::Result<T, E>;
 
+/// The engine's images: what is there, building, pulling, saving and loading them. Apart from
+/// [`Provider`] (nodes, networks, exec) so the two halves are read, and faked, one at a time.
 #[async_trait]
-pub trait Provider: Send + Sync {
-    /// Short name used in provider IDs and messages (`docker`).
-    fn name(&self) -> &'static str;
-
-    /// Where the engine was reached (for messages).
-    fn endpoint(&self) -> &str;
-
-    /// The engine's `/info` document, as JSON (platform detection reads it).
-    async fn info(&self) -> Result<serde_json::Value>;
-
-    /// The engine's `/version` document, as JSON.
-    async fn version(&self) -> Result<serde_json::Value>;
-
+pub trait ImageStore: Send + Sync {
     /// The image's ID when it is present locally.
     async fn image_id(&self, image: &str) -> Result<Option<String>>;
 
@@ -53,9 +45,6 @@ pub trait Provider: Send + Sync {
 
     /// Local images of a repository (`minik/node`), newest first.
     async fn local_images(&self, repository: &str) -> Result<Vec<String>>;
-
-    /// The default bridge network's MTU, when the engine sets one.
-    async fn bridge_mtu(&self) -> Result<Option<u32>>;
 
     /// The image's labels when it is present locally.
     async fn image_labels(&self, image: &str) -> Result<Option<BTreeMap<String, String>>>;
@@ -84,7 +73,7 @@ pub trait Provider: Send + Sync {
         Err(ProviderError::Api {
             call: EngineCall::ImageLoad,
             target: "an image archive".into(),
-            message: format!("the {} engine cannot load images", self.name()),
+            message: "this engine cannot load images".into(),
         })
     }
 
@@ -94,7 +83,7 @@ pub trait Provider: Send + Sync {
         Err(ProviderError::Api {
             call: EngineCall::ImageRemove,
             target: image.into(),
-            message: format!("the {} engine cannot remove images", self.name()),
+            message: "this engine cannot remove images".into(),
         })
     }
 
@@ -104,6 +93,43 @@ pub trait Provider: Send + Sync {
         image: &str,
         progress: &(dyn Fn(u64, u64) + Send + Sync),
     ) -> Result<()>;
+}
+
+/// The container engine: its images ([`ImageStore`]) plus the nodes, networks and commands in
+/// them that clusters are made of.
+#[async_trait]
+pub trait Provider: ImageStore + Send + Sync {
+    /// Short name used in provider IDs and messages (`docker`).
+    fn name(&self) -> &'static str;
+
+    /// Where the engine was reached (for messages).
+    fn endpoint(&self) -> &str;
+
+    /// Where the engine runs when that is not this machine (a `tcp://` or `ssh://` host), for
+    /// API server addresses and certificates; `None` for a local engine.
+    fn engine_host(&self) -> Option<&str> {
+        None
+    }
+
+    /// What the engine says about itself (`/info`), the fields minik reads.
+    async fn info(&self) -> Result<EngineInfo>;
+
+    /// What `/version` adds (Docker Desktop's version, the API version).
+    async fn version(&self) -> Result<EngineVersion>;
+
+    /// The engine's whole `/info` and `/version` documents, as JSON, for log bundles. Only
+    /// diagnostics use them, so an engine that cannot give them may leave them out.
+    async fn engine_documents(&self) -> (Result<serde_json::Value>, Result<serde_json::Value>) {
+        let missing = || ProviderError::Api {
+            call: EngineCall::Info,
+            target: "engine".into(),
+            message: format!("the {} engine does not give its documents", self.name()),
+        };
+        (Err(missing()), Err(missing()))
+    }
+
+    /// The default bridge network's MTU, when the engine sets one.
+    async fn bridge_mtu(&self) -> Result<Option<u32>>;
 
     /// Create the shared network if it does not exist yet, and describe it.
     async fn ensure_network(&self, name: &str) -> Result<NetworkInfo>;

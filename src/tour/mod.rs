@@ -23,6 +23,7 @@ pub(crate) mod progress;
 mod run;
 mod sandbox;
 mod step;
+mod to_end;
 mod verbs;
 mod views;
 

@@ -129,6 +129,39 @@ pub(crate) fn confirm_host_access() -> std::io::Result<bool> {
         .map_err(|dialoguer::Error::IO(io)| io)
 }
 
+/// `bundle create`'s closing lines: the file, its digest, how to serve it.
+pub(crate) fn bundle_created(
+    file: &Path,
+    manifest: &Manifest,
+    digest: &BundleDigest,
+) -> [String; 3] {
+    [
+        bundle_written(file, manifest),
+        bundle_digest(digest),
+        format!(
+            "Serve it to the room with:  minik bundle serve {}",
+            file.display()
+        ),
+    ]
+}
+
+/// A fetch told to take whatever the network sends.
+pub(crate) fn bundle_insecure(file: &Path) -> String {
+    format!(
+        "--insecure-no-digest: {} is not checked against a digest; anyone on this network could \
+         send it",
+        file.display()
+    )
+}
+
+/// `bundle fetch --no-load`'s closing line.
+pub(crate) fn bundle_fetched(file: &Path) -> String {
+    format!(
+        "Downloaded and checked {}; load it with:  minik bundle load {0}",
+        file.display()
+    )
+}
+
 /// A local bundle loaded without `--sha256`: what that means.
 pub(crate) fn bundle_unpinned(file: &Path) -> String {
     format!(

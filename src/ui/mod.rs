@@ -3,6 +3,7 @@
 //! progress and errors. Colours come from [`style`], on `console`.
 
 mod bundle;
+mod create;
 mod doctor;
 mod error;
 pub(crate) mod init;
@@ -13,9 +14,10 @@ mod tour;
 mod workshop;
 
 pub(crate) use bundle::{
-    bundle_digest, bundle_host_access, bundle_loaded, bundle_release_files, bundle_serving,
-    bundle_unpinned, bundle_written, confirm_host_access,
+    bundle_created, bundle_fetched, bundle_host_access, bundle_insecure, bundle_loaded,
+    bundle_release_files, bundle_serving, bundle_unpinned, confirm_host_access,
 };
+pub(crate) use create::created_text;
 pub(crate) use doctor::doctor_text;
 pub(crate) use error::render_error;
 pub(crate) use status::Terminal;

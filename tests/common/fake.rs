@@ -10,8 +10,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use bytes::Bytes;
 use minik::provider::{
-    ByteStream, ExecInput, ExecOutput, NetworkInfo, NodeInfo, NodeSpec, NodeState, Provider,
-    ProviderError, Result,
+    ByteStream, EngineInfo, EngineVersion, ExecInput, ExecOutput, ImageStore, NetworkInfo,
+    NodeInfo, NodeSpec, NodeState, Provider, ProviderError, Result,
 };
 
 /// What the nodes answer to commands: the part of the engine each flow test scripts.
@@ -74,8 +74,10 @@ pub(crate) struct FakeEngine<S> {
     pub images: Option<BTreeMap<String, String>>,
     /// What `image_size` reports for a present image.
     pub image_size: Option<u64>,
-    /// The engine's `/info` document.
+    /// The engine's `/info` document, as the engine sends it (JSON).
     pub info: serde_json::Value,
+    /// The engine's host when it is another machine (a `tcp://` or `ssh://` engine).
+    pub engine_host: Option<String>,
     /// The node image has no haproxy (as kindest/node): the balancer probe says so.
     pub no_haproxy: bool,
     /// Each `load_images` upload: its bytes when the stream ended cleanly, else the error that
@@ -94,6 +96,7 @@ impl<S: Script> FakeEngine<S> {
             images: None,
             image_size: None,
             info: serde_json::json!({}),
+            engine_host: None,
             no_haproxy: false,
             uploads: Mutex::default(),
         }
@@ -135,76 +138,22 @@ impl<S: Script> Provider for FakeEngine<S> {
     fn endpoint(&self) -> &str {
         "fake://"
     }
-    async fn info(&self) -> Result<serde_json::Value> {
-        Ok(self.info.clone())
+    fn engine_host(&self) -> Option<&str> {
+        self.engine_host.as_deref()
     }
-    async fn version(&self) -> Result<serde_json::Value> {
-        Ok(serde_json::json!({}))
-    }
-    async fn image_id(&self, image: &str) -> Result<Option<String>> {
-        Ok(match &self.images {
-            None => Some("sha256:fake".into()),
-            Some(images) => images.get(image).cloned(),
+    async fn info(&self) -> Result<EngineInfo> {
+        // Parsed as the Docker provider parses the engine's answer.
+        EngineInfo::from_json(&self.info).map_err(|e| ProviderError::Api {
+            call: minik::provider::EngineCall::Info,
+            target: "engine".into(),
+            message: e.to_string(),
         })
     }
-    async fn image_size(&self, image: &str) -> Result<Option<u64>> {
-        Ok(self.image_id(image).await?.and(self.image_size))
-    }
-    async fn local_images(&self, _repository: &str) -> Result<Vec<String>> {
-        Ok(vec![])
+    async fn version(&self) -> Result<EngineVersion> {
+        Ok(EngineVersion::default())
     }
     async fn bridge_mtu(&self) -> Result<Option<u32>> {
         Ok(None)
-    }
-    async fn image_labels(&self, _image: &str) -> Result<Option<BTreeMap<String, String>>> {
-        Ok(None)
-    }
-    async fn build_image(
-        &self,
-        _c: Bytes,
-        _t: &str,
-        _a: &BTreeMap<String, String>,
-        _l: &BTreeMap<String, String>,
-        _o: &(dyn for<'s> Fn(&'s str) + Send + Sync),
-    ) -> Result<()> {
-        unreachable!("no flow under test builds images")
-    }
-    async fn commit(&self, _c: &str, _i: &str, _ch: &[String]) -> Result<()> {
-        unreachable!("no flow under test commits containers")
-    }
-    fn save_images(&self, images: &[String]) -> ByteStream {
-        self.log(format!("save {}", images.join(",")));
-        self.saves.lock().unwrap().push(images.to_vec());
-        Box::pin(futures_util::stream::iter(
-            (0..3).map(|_| Ok(Bytes::from(vec![7u8; 100_000]))),
-        ))
-    }
-    async fn load_images(&self, mut source: ByteStream) -> Result<()> {
-        use futures_util::StreamExt;
-        let mut got = Vec::new();
-        while let Some(chunk) = source.next().await {
-            match chunk {
-                Ok(b) => got.extend_from_slice(&b),
-                Err(e) => {
-                    self.uploads.lock().unwrap().push(Err(e.to_string()));
-                    return Err(ProviderError::Api {
-                        call: minik::provider::EngineCall::ImageLoad,
-                        target: "an image archive".into(),
-                        message: format!("unexpected EOF: {e}"),
-                    });
-                }
-            }
-        }
-        self.log(format!("load {} bytes", got.len()));
-        self.uploads.lock().unwrap().push(Ok(got));
-        Ok(())
-    }
-    async fn remove_image(&self, image: &str) -> Result<()> {
-        self.log(format!("rmi {image}"));
-        Ok(())
-    }
-    async fn pull_image(&self, _i: &str, _p: &(dyn Fn(u64, u64) + Send + Sync)) -> Result<()> {
-        Ok(())
     }
     async fn ensure_network(&self, name: &str) -> Result<NetworkInfo> {
         Ok(NetworkInfo {
@@ -282,6 +231,72 @@ impl<S: Script> Provider for FakeEngine<S> {
             .lock()
             .unwrap()
             .retain(|n| !names.contains(&n.name));
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl<S: Script> ImageStore for FakeEngine<S> {
+    async fn image_id(&self, image: &str) -> Result<Option<String>> {
+        Ok(match &self.images {
+            None => Some("sha256:fake".into()),
+            Some(images) => images.get(image).cloned(),
+        })
+    }
+    async fn image_size(&self, image: &str) -> Result<Option<u64>> {
+        Ok(self.image_id(image).await?.and(self.image_size))
+    }
+    async fn local_images(&self, _repository: &str) -> Result<Vec<String>> {
+        Ok(vec![])
+    }
+    async fn image_labels(&self, _image: &str) -> Result<Option<BTreeMap<String, String>>> {
+        Ok(None)
+    }
+    async fn build_image(
+        &self,
+        _c: Bytes,
+        _t: &str,
+        _a: &BTreeMap<String, String>,
+        _l: &BTreeMap<String, String>,
+        _o: &(dyn for<'s> Fn(&'s str) + Send + Sync),
+    ) -> Result<()> {
+        unreachable!("no flow under test builds images")
+    }
+    async fn commit(&self, _c: &str, _i: &str, _ch: &[String]) -> Result<()> {
+        unreachable!("no flow under test commits containers")
+    }
+    fn save_images(&self, images: &[String]) -> ByteStream {
+        self.log(format!("save {}", images.join(",")));
+        self.saves.lock().unwrap().push(images.to_vec());
+        Box::pin(futures_util::stream::iter(
+            (0..3).map(|_| Ok(Bytes::from(vec![7u8; 100_000]))),
+        ))
+    }
+    async fn load_images(&self, mut source: ByteStream) -> Result<()> {
+        use futures_util::StreamExt;
+        let mut got = Vec::new();
+        while let Some(chunk) = source.next().await {
+            match chunk {
+                Ok(b) => got.extend_from_slice(&b),
+                Err(e) => {
+                    self.uploads.lock().unwrap().push(Err(e.to_string()));
+                    return Err(ProviderError::Api {
+                        call: minik::provider::EngineCall::ImageLoad,
+                        target: "an image archive".into(),
+                        message: format!("unexpected EOF: {e}"),
+                    });
+                }
+            }
+        }
+        self.log(format!("load {} bytes", got.len()));
+        self.uploads.lock().unwrap().push(Ok(got));
+        Ok(())
+    }
+    async fn remove_image(&self, image: &str) -> Result<()> {
+        self.log(format!("rmi {image}"));
+        Ok(())
+    }
+    async fn pull_image(&self, _i: &str, _p: &(dyn Fn(u64, u64) + Send + Sync)) -> Result<()> {
         Ok(())
     }
 }

@@ -13,7 +13,7 @@ pub(crate) use cluster::TestCluster;
 use std::process::{Command, Output};
 
 use minik::provider::docker::DockerProvider;
-use minik::provider::Provider;
+use minik::provider::ImageStore;
 
 /// The node image the tests use: `MINIK_TEST_NODE_IMAGE` (as tests/e2e/prepare.sh names it),
 /// else `minik/node:test`, so work trees can test their own images side by side.

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use minik::api::node;
 use minik::provider::{
-    ExecInput, NodeRole, NodeSpec, NodeState, Privileges, Provider, NETWORK_NAME,
+    ExecInput, ImageStore, NodeRole, NodeSpec, NodeState, Privileges, Provider, NETWORK_NAME,
 };
 
 const BOOTED: &[&str] = &["Reached target", "Multi-User System"];

@@ -112,10 +112,15 @@ async fn create_from_a_bundle_gets_its_config_and_a_damaged_one_is_refused_by_na
 
     let ready = FromBundle::open(&req.output).await.unwrap();
     assert_eq!(ready.node_image.as_deref(), Some("minik/node:v1"));
-    let config = ready.config_path().unwrap();
-    assert_eq!(std::fs::read_to_string(&config).unwrap(), HA);
+    // The config is read in memory, named after the bundle: no copy is written anywhere.
+    assert_eq!(
+        ready.config_source().unwrap(),
+        Some(minik::api::config::ConfigSource::Text {
+            text: HA.into(),
+            origin: req.output.clone(),
+        })
+    );
     drop(ready);
-    assert!(!config.exists(), "the config copy outlived create");
 
     // One byte of the config changed.
     let (offsets, _) = m.layout().unwrap();

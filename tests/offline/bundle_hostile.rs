@@ -365,3 +365,41 @@ fn create_from_a_bundle_whose_config_reaches_the_host_needs_a_yes() {
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
     assert!(!stderr(&o).contains("does more than"), "{}", stderr(&o));
 }
+
+/// A bundle's config is read from the bundle itself, never from a copy elsewhere: its errors
+/// name the bundle, and a relative `hostPath` means the bundle's folder (a copy in the system
+/// temp folder made it mean that folder instead). Refused before the engine (exit 2).
+#[test]
+fn a_bundle_config_is_read_where_the_bundle_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = "kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnodes:\n- role: \
+                  control-plane\n  extraMounts:\n  - hostPath: data/in-bundle-folder\n    \
+                  containerPath: /data\n";
+    let bytes = forge(
+        &[
+            (
+                "images/01-node.tar",
+                PartKind::NodeImage,
+                image_archive(&["n:1"]),
+                &["n:1"],
+            ),
+            (
+                "config.yaml",
+                PartKind::Config,
+                config.as_bytes().to_vec(),
+                &[],
+            ),
+        ],
+        |_| {},
+    );
+    let bundle = write(dir.path(), "room.minik", &bytes);
+    let o = minik(&["create", "--bundle", bundle.to_str().unwrap(), "--yes"]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    let meant = dir.path().join("data/in-bundle-folder");
+    assert!(err.contains(&meant.display().to_string()), "{err}");
+    assert!(err.contains("room.minik"), "{err}");
+    assert!(!err.contains(".minik-bundle-config"), "{err}");
+    // Nothing was written beside the bundle.
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+}

@@ -21,7 +21,7 @@ const ADMIN: &str = include_str!("../fixtures/kubeconfig/admin.conf");
 /// What the nodes of a cluster being made answer: kubeadm, kubectl and containerd as a
 /// healthy cluster would, with one scripted failure.
 #[derive(Default)]
-struct Kubeadm {
+pub(crate) struct Kubeadm {
     /// A command (space-joined argv prefix) that fails with exit code 1.
     fail_on: Option<String>,
     /// `kubectl get nodes` reports no node Ready (a cluster without a CNI).
@@ -30,7 +30,17 @@ struct Kubeadm {
     admin: Option<String>,
 }
 
-type FakeEngine = fake::FakeEngine<Kubeadm>;
+pub(crate) type FakeEngine = fake::FakeEngine<Kubeadm>;
+
+impl Kubeadm {
+    /// Healthy nodes but for commands starting with `command`, which fail.
+    pub(crate) fn failing_on(command: &str) -> Self {
+        Kubeadm {
+            fail_on: Some(command.into()),
+            ..Kubeadm::default()
+        }
+    }
+}
 
 #[async_trait]
 impl Script for Kubeadm {

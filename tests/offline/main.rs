@@ -11,6 +11,7 @@ mod bundle_hostile;
 mod bundle_serve;
 mod cli_snapshots;
 mod create_pipeline;
+mod engine_flows;
 mod hostile_input;
 mod init_file;
 mod load_flow;

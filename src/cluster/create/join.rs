@@ -58,7 +58,12 @@ pub(crate) async fn join(
     let out = node::run_combined(
         ctx.provider,
         n.name(),
-        &["kubeadm", "join", "--config=/kind/kubeadm.conf", "--v=6"],
+        &[
+            "kubeadm",
+            "join",
+            &format!("--config={KUBEADM_CONF}"),
+            "--v=6",
+        ],
     )
     .await?;
     ctx.events.debug(out);

@@ -11,7 +11,7 @@ use crate::node;
 use crate::node::runtime;
 use crate::provider::{BindMount, ExecInput, Provider, API_SERVER_INTERNAL_PORT};
 
-pub(super) const KUBEADM_CONF: &str = "/kind/kubeadm.conf";
+pub(super) use crate::node::paths::KUBEADM_CONF;
 
 /// What writing one node's kubeadm config (and joining it) needs to know of the cluster:
 /// create takes it from its own steps ([`Ctx::setup`]), `node add` from the running cluster.

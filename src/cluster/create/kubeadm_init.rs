@@ -3,6 +3,7 @@
 use super::Ctx;
 use crate::cluster::ClusterError;
 use crate::node;
+use crate::node::paths::KUBEADM_CONF;
 use crate::provider::Provider;
 
 pub(super) async fn run(ctx: &Ctx<'_>) -> Result<(), ClusterError> {
@@ -14,7 +15,7 @@ pub(super) async fn run(ctx: &Ctx<'_>) -> Result<(), ClusterError> {
         &[
             "kubeadm",
             "init",
-            "--config=/kind/kubeadm.conf",
+            &format!("--config={KUBEADM_CONF}"),
             "--skip-token-print",
             "--v=6",
         ],

@@ -15,11 +15,13 @@ mod prepare;
 mod provision;
 mod wait_ready;
 
-pub(crate) use error::PrepareError;
+pub use error::PrepareError;
 pub(crate) use node_settings::node_settings;
 pub use plan::NodeExtras;
 pub(crate) use plan::PlannedNode;
-pub(crate) use prepare::CreateRequest;
+pub use prepare::CheckedRequest;
+pub use prepare::CreateRequest;
+pub(crate) use prepare::DEFAULT_WAIT;
 pub(crate) use provision::BOOTED;
 pub(crate) use wait_ready::{wait_nodes_ready, Addresses};
 

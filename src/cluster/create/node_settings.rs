@@ -18,7 +18,7 @@ pub(crate) async fn node_settings(
     events: &Events,
 ) -> Result<NodeExtras, PrepareError> {
     let address = &config.networking.api_server_address;
-    let engine_host = engine.provider.engine_host();
+    let engine_host = crate::provider::Provider::engine_host(&*engine.provider);
     platform::remote::check_api_address(address, engine_host)
         .map_err(|e| PrepareError::usage(e.to_string(), e.hint()))?;
     let env = engine.environment(None).await?;

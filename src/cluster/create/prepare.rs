@@ -6,34 +6,38 @@ use std::time::Duration;
 
 use super::{node_settings, CreateOptions, PrepareError};
 use crate::cluster::naming;
-use crate::config::{self, LoadedConfig, Overrides};
+use crate::config::{self, ConfigSource, LoadedConfig, Overrides};
 use crate::engine::Engine;
 use crate::events::Events;
 use crate::k8s_version::{InvalidVersion, KubeVersion};
 use crate::nodeimage;
-use crate::provider::{Provider, NETWORK_NAME};
+use crate::provider::NETWORK_NAME;
 
 /// What `minik create` was asked for: the flags, each overriding the config file.
 #[derive(Debug, Default, Clone)]
-pub(crate) struct CreateRequest {
-    pub(crate) name: Option<String>,
-    pub(crate) nodes: Option<u32>,
-    pub(crate) control_planes: Option<u32>,
-    pub(crate) image: Option<String>,
-    pub(crate) kubernetes_version: Option<String>,
-    pub(crate) config: Option<PathBuf>,
-    pub(crate) wait: Duration,
-    pub(crate) retain: bool,
-    pub(crate) kubeconfig: Option<PathBuf>,
+pub struct CreateRequest {
+    pub name: Option<String>,
+    pub nodes: Option<u32>,
+    pub control_planes: Option<u32>,
+    pub image: Option<String>,
+    pub kubernetes_version: Option<String>,
+    /// The config file, or a config already read (a bundle's), with where it came from.
+    pub config: Option<ConfigSource>,
+    pub wait: Duration,
+    pub retain: bool,
+    pub kubeconfig: Option<PathBuf>,
     /// `--api-address`: networking.apiServerAddress.
-    pub(crate) api_address: Option<String>,
+    pub api_address: Option<String>,
     /// The config came in a bundle (someone else's file): its port mappings without a
     /// `listenAddress` bind loopback instead of kind's every-address default.
-    pub(crate) loopback_ports: bool,
+    pub loopback_ports: bool,
 }
 
+/// How long create waits for the nodes to be Ready unless told (`--wait`'s default, "5m").
+pub(crate) const DEFAULT_WAIT: Duration = Duration::from_secs(300);
+
 /// A request whose input is valid: nothing the user typed can fail from here on.
-pub(crate) struct CheckedRequest {
+pub struct CheckedRequest {
     request: CreateRequest,
     loaded: LoadedConfig,
     version: KubeVersion,
@@ -41,7 +45,7 @@ pub(crate) struct CheckedRequest {
 
 impl CreateRequest {
     /// Everything the user typed is checked before anything is made.
-    pub(crate) fn check(self) -> Result<CheckedRequest, PrepareError> {
+    pub fn check(self) -> Result<CheckedRequest, PrepareError> {
         let loaded = self.config()?;
         let version: KubeVersion = self
             .kubernetes_version
@@ -100,7 +104,7 @@ impl CreateRequest {
             _ => {}
         }
         let mut loaded = match &self.config {
-            Some(path) => LoadedConfig::read(path)?,
+            Some(source) => LoadedConfig::from_source(source)?,
             None => LoadedConfig::default(),
         };
         if self.loopback_ports {
@@ -133,7 +137,7 @@ impl CreateRequest {
 impl CheckedRequest {
     /// The options create runs with on `engine`: the platform checks passed and turned into
     /// node settings, and the node image chosen.
-    pub(crate) async fn prepare(
+    pub async fn prepare(
         self,
         engine: &Engine,
         events: &Events,
@@ -157,7 +161,7 @@ impl CheckedRequest {
                 // names one for every node needs none, and the line names what is used.
                 let i = match own_images(&config) {
                     Some(first) => first,
-                    None => nodeimage::default_image(&engine.provider, &version).await?,
+                    None => nodeimage::default_image(&*engine.provider, &version).await?,
                 };
                 events.info(used_images_line(&config, &i));
                 i

@@ -13,6 +13,7 @@ use crate::node::roles;
 use crate::provider::{NodeInfo, NodeState, Provider};
 
 use super::ip_map::{full_map, ip_changes, replacements_for, rewrite_ips, IpChange};
+use crate::node::paths::KUBEADM_CONF;
 
 /// What the previous boot left: each node's addresses, and the files holding them.
 pub(super) struct PreviousBoot {
@@ -107,7 +108,7 @@ const IP_FILES: &[&str] = &[
     "/etc/kubernetes/scheduler.conf",
     "/etc/kubernetes/kubelet.conf",
     "/etc/kubernetes/super-admin.conf",
-    "/kind/kubeadm.conf",
+    KUBEADM_CONF,
     "/var/lib/kubelet/kubeadm-flags.env",
 ];
 

@@ -15,18 +15,18 @@ use crate::provider::ByteStream;
 /// Chunks buffered per consumer: with [`BATCH_BYTES`] chunks, at most 8 MiB per node, enough for
 /// nodes to drift apart a little (one unpacking while another still reads) without unbounded
 /// memory.
-pub const CHANNEL_CAPACITY: usize = 32;
+pub(crate) const CHANNEL_CAPACITY: usize = 32;
 
 /// Small engine chunks are gathered into pieces of at least this size before being sent, so each
 /// node's exec gets fewer, larger writes (less work for the engine relaying them).
-pub const BATCH_BYTES: usize = 256 << 10;
+pub(crate) const BATCH_BYTES: usize = 256 << 10;
 
 /// Split `source` into `n` streams of chunks of at least `batch` bytes (except the last). The
 /// returned future does the reading and must be polled alongside the consumers; it resolves to
 /// the bytes read, or to the source's error. On a source error every stream simply ends, so a
 /// consumer such as `ctr import` sees a truncated archive and fails instead of waiting for more
 /// input.
-pub fn fan_out(
+pub(crate) fn fan_out(
     mut source: ByteStream,
     n: usize,
     capacity: usize,

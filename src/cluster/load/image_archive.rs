@@ -15,7 +15,7 @@ use crate::provider::{ExecInput, Provider};
 const FILE_CHUNK: usize = 1 << 20;
 
 /// `minik load image-archive`: every archive, in order, to every target node at once.
-pub async fn load_image_archives(
+pub(crate) async fn load_image_archives(
     provider: &dyn Provider,
     targets: &Targets<'_>,
     files: &[PathBuf],

@@ -27,7 +27,7 @@ pub fn import_command(snapshotter: &str, platform: Option<&str>) -> Vec<String> 
 /// `--platform linux/<arch>` on engines using Docker's containerd image store (their `docker
 /// save` may list platforms whose content is absent); `None` (ctr's default, the node's own
 /// platform) otherwise.
-pub fn platform_for(info: &EngineInfo) -> Option<String> {
+pub(crate) fn platform_for(info: &EngineInfo) -> Option<String> {
     let containerd_store = info
         .driver_status("driver-type")
         .is_some_and(|t| t.contains("io.containerd.snapshotter"));
@@ -35,11 +35,7 @@ pub fn platform_for(info: &EngineInfo) -> Option<String> {
 }
 
 pub(super) async fn import_platform(provider: &dyn Provider) -> Result<Option<String>, LoadError> {
-    let info = provider.info().await?;
-    // An /info that cannot be read says nothing about the image store: use ctr's default.
-    Ok(EngineInfo::from_json(&info)
-        .ok()
-        .and_then(|i| platform_for(&i)))
+    Ok(platform_for(&provider.info().await?))
 }
 
 /// Feed `source` to every node of `group` (name, snapshotter) at once; the read result and one

@@ -16,21 +16,21 @@ pub(super) const PROBE_SCRIPT: &str =
      echo '@@content'; ctr -n k8s.io content ls || exit 1";
 
 /// The snapshotter containerd uses when its config does not name one.
-pub const DEFAULT_SNAPSHOTTER: &str = "overlayfs";
+pub(crate) const DEFAULT_SNAPSHOTTER: &str = "overlayfs";
 
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Inventory {
+pub(crate) struct Inventory {
     /// Reference name → target digest.
-    pub refs: BTreeMap<String, String>,
+    pub(crate) refs: BTreeMap<String, String>,
     /// Blob digest → the digests its GC labels point at (config first, then manifests).
-    pub children: BTreeMap<String, Vec<String>>,
+    pub(crate) children: BTreeMap<String, Vec<String>>,
     /// The snapshotter images must be unpacked into.
-    pub snapshotter: String,
+    pub(crate) snapshotter: String,
 }
 
 /// What one node needs for one image.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Action {
+pub(crate) enum Action {
     /// The name already points at the image: nothing to do.
     Present,
     /// The image is there under another name: add the name, no import.
@@ -40,7 +40,7 @@ pub enum Action {
 }
 
 impl Inventory {
-    pub fn parse(output: &str) -> Inventory {
+    pub(crate) fn parse(output: &str) -> Inventory {
         let mut section = "";
         let (mut config, mut images, mut content) = (String::new(), Vec::new(), Vec::new());
         for line in output.lines() {
@@ -83,7 +83,7 @@ impl Inventory {
     }
 
     /// What to do so that `name` (normalised) points at the image `id` on this node.
-    pub fn decide(&self, id: &str, name: &str) -> Action {
+    pub(crate) fn decide(&self, id: &str, name: &str) -> Action {
         if self.refs.get(name).is_some_and(|t| self.target_is(t, id)) {
             return Action::Present;
         }
@@ -105,7 +105,7 @@ impl Inventory {
 }
 
 /// `ctr images ls`: `REF TYPE DIGEST SIZE PLATFORMS LABELS`, with a header line.
-pub fn parse_images_ls(text: &str) -> BTreeMap<String, String> {
+pub(crate) fn parse_images_ls(text: &str) -> BTreeMap<String, String> {
     text.lines()
         .filter_map(|l| {
             let mut cols = l.split_whitespace();
@@ -118,7 +118,7 @@ pub fn parse_images_ls(text: &str) -> BTreeMap<String, String> {
 }
 
 /// `ctr content ls`: `DIGEST SIZE AGE LABELS`; keeps the config and manifest GC labels.
-pub fn parse_content_ls(text: &str) -> BTreeMap<String, Vec<String>> {
+pub(crate) fn parse_content_ls(text: &str) -> BTreeMap<String, Vec<String>> {
     let mut out = BTreeMap::new();
     for l in text.lines() {
         let mut cols = l.split_whitespace();
@@ -148,7 +148,7 @@ pub fn parse_content_ls(text: &str) -> BTreeMap<String, Vec<String>> {
 /// The CRI snapshotter named in containerd's config file: `plugins."io.containerd.grpc.v1.cri"
 /// .containerd.snapshotter` (config version 2) or `plugins."io.containerd.cri.v1.images"
 /// .snapshotter` (versions 3 and 4), else the default.
-pub fn snapshotter(config_toml: &str) -> String {
+pub(crate) fn snapshotter(config_toml: &str) -> String {
     let from_toml = toml::from_str::<toml::Table>(config_toml)
         .ok()
         .and_then(|t| {

@@ -16,19 +16,16 @@ mod error_class;
 mod fanout;
 mod image_archive;
 mod import;
+pub use import::import_command;
 mod inventory;
 mod reference;
 
 pub use docker_image::load_docker_images;
-pub use error::{LoadError, NodeFailure};
-pub use image_archive::load_image_archives;
-pub use import::{import_command, platform_for};
+pub use error::LoadError;
+pub(crate) use error::NodeFailure;
+pub(crate) use image_archive::load_image_archives;
 
-pub use fanout::{fan_out, BATCH_BYTES, CHANNEL_CAPACITY};
-pub use inventory::{
-    parse_content_ls, parse_images_ls, snapshotter, Action, Inventory, DEFAULT_SNAPSHOTTER,
-};
-pub use reference::{looks_like_id, normalize};
+pub use reference::normalize;
 
 use std::fmt;
 

@@ -51,7 +51,7 @@ fn is_domain(component: &str) -> bool {
 }
 
 /// Does `arg` look like an image ID (or an ID prefix) rather than a name?
-pub fn looks_like_id(arg: &str) -> bool {
+pub(crate) fn looks_like_id(arg: &str) -> bool {
     let hex = arg.strip_prefix("sha256:").unwrap_or(arg);
     hex.len() >= 12 && hex.len() <= 64 && hex.bytes().all(|b| b.is_ascii_hexdigit())
 }

@@ -6,6 +6,7 @@ use futures_util::future::join_all;
 
 use super::bundle::write;
 use crate::archive;
+use crate::node::paths::KUBEADM_CONF;
 use crate::provider::{ExecInput, NodeInfo, NodeState, Provider};
 
 /// Where one file of a node's folder comes from.
@@ -51,7 +52,7 @@ pub(crate) fn node_items() -> &'static [Item] {
         ),
         item("images.log", Exec(&["ctr", "-n", "k8s.io", "images", "ls"])),
         item("kubernetes-version.txt", File("/kind/version")),
-        item("kubeadm.conf", File("/kind/kubeadm.conf")),
+        item("kubeadm.conf", File(KUBEADM_CONF)),
         item(
             "containerd-config.toml",
             File("/etc/containerd/config.toml"),
@@ -92,7 +93,7 @@ pub(super) async fn collect_top(provider: &dyn Provider, dir: &Path) -> (usize, 
         std::env::consts::OS,
         std::env::consts::ARCH
     );
-    let (i, v) = tokio::join!(provider.info(), provider.version());
+    let (i, v) = provider.engine_documents().await;
     let docs = [
         (version, Ok(minik.into_bytes())),
         (info, i.map(|v| pretty(&v)).map_err(|e| e.to_string())),

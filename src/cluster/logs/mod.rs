@@ -21,7 +21,8 @@
 mod bundle;
 mod items;
 
-pub use crate::archive::{tar_gz_entries as archive_entries, tar_gz_file as archive_file};
+pub use crate::archive::tar_gz_entries as archive_entries;
+pub use crate::archive::tar_gz_file as archive_file;
 pub(crate) use bundle::{archive_path, default_dir};
 
 use std::path::{Path, PathBuf};

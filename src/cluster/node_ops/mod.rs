@@ -6,7 +6,9 @@
 mod node_add;
 mod node_delete;
 
-pub(crate) use node_add::{add, AddRequest};
+pub use node_add::add;
+pub use node_add::AddRequest;
+pub use node_add::Added;
 #[cfg(test)]
 pub(crate) use node_add::{check_add, next_node_name};
 #[cfg(test)]

@@ -24,12 +24,12 @@ struct AddOptions {
 }
 
 #[derive(Debug)]
-pub(crate) struct Added {
-    pub(crate) name: String,
-    pub(crate) role: NodeRole,
+pub struct Added {
+    pub name: String,
+    pub role: NodeRole,
     /// False when `wait` ran out before the node was Ready.
-    pub(crate) ready: bool,
-    pub(crate) elapsed: Duration,
+    pub ready: bool,
+    pub elapsed: Duration,
 }
 
 /// The name the next node of `role` gets: the smallest free index, counting from 1 as
@@ -68,24 +68,20 @@ pub(crate) fn check_add(cluster: &Cluster, role: NodeRole) -> Result<(), Cluster
 
 /// What `minik node add` asks for.
 #[derive(Debug)]
-pub(crate) struct AddRequest {
-    pub(crate) cluster: String,
+pub struct AddRequest {
+    pub cluster: String,
     /// `ControlPlane` or `Worker`.
-    pub(crate) role: NodeRole,
+    pub role: NodeRole,
     /// The node image; `None` uses the first control plane's.
-    pub(crate) image: Option<String>,
+    pub image: Option<String>,
     /// How long to wait for the node to be Ready; zero returns once it has joined.
-    pub(crate) wait: Duration,
+    pub wait: Duration,
 }
 
 /// `minik node add`: refuse what cannot work before the platform checks (which may be slower),
 /// give the node the settings create gives every node here (proxy, devices, mounts), add it.
-pub(crate) async fn add(
-    engine: &Engine,
-    req: AddRequest,
-    events: &Events,
-) -> Result<Added, PrepareError> {
-    let cluster = Cluster::read(&engine.provider, &req.cluster).await?;
+pub async fn add(engine: &Engine, req: AddRequest, events: &Events) -> Result<Added, PrepareError> {
+    let cluster = Cluster::read(&*engine.provider, &req.cluster).await?;
     check_add(&cluster, req.role)?;
     let grown = cluster.config_with_one_more(req.role);
     let extras = create::node_settings(engine, &grown, events).await?;
@@ -95,7 +91,7 @@ pub(crate) async fn add(
         extras,
         wait: req.wait,
     };
-    Ok(add_to(&engine.provider, &cluster, opts, events).await?)
+    Ok(add_to(&*engine.provider, &cluster, opts, events).await?)
 }
 
 /// Join one new node to a running cluster. On failure or Ctrl-C the new node is removed again

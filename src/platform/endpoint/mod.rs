@@ -155,9 +155,9 @@ impl Endpoint {
 
 /// The global flags that can choose an endpoint.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct EndpointFlags {
-    pub(crate) host: Option<String>,
-    pub(crate) context: Option<String>,
+pub struct EndpointFlags {
+    pub host: Option<String>,
+    pub context: Option<String>,
 }
 
 /// The chosen endpoint, plus what else was found and how the choice was made.

@@ -40,13 +40,6 @@ impl DockerProvider {
         Ok(provider)
     }
 
-    /// The engine's host as this machine names it when it is another machine (`ssh://` and
-    /// `tcp://` engines; for an ssh alias, the `HostName` ssh resolves it to); `None` when the
-    /// engine runs here.
-    pub fn engine_host(&self) -> Option<&str> {
-        self.engine_host.as_deref()
-    }
-
     async fn connect_kind(endpoint: &Endpoint) -> Result<DockerProvider> {
         match &endpoint.kind {
             EndpointKind::Unix { path } => {

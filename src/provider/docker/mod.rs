@@ -32,7 +32,10 @@ use futures_util::StreamExt;
 use std::sync::Arc;
 use tokio::sync::{watch, OnceCell};
 
-use super::{NodeInfo, NodeSpec, Privileges, Provider, ProviderError, Result};
+use super::{
+    EngineInfo, EngineVersion, ImageStore, NodeInfo, NodeSpec, Privileges, Provider, ProviderError,
+    Result,
+};
 
 /// Cheap to clone: clones share the connection, what was probed, and the in-flight count.
 #[derive(Clone)]
@@ -119,6 +122,34 @@ impl DockerProvider {
             .filter(|id| !id.is_empty())
     }
 
+    /// `/info` as JSON: bollard's typed answer, serialized with the engine's field names.
+    async fn info_json(&self) -> Result<serde_json::Value> {
+        let info = self
+            .docker
+            .info()
+            .await
+            .map_err(|e| api_error(EngineCall::Info, "engine", e))?;
+        serde_json::to_value(info).map_err(|e| ProviderError::Api {
+            call: EngineCall::Info,
+            target: "engine".into(),
+            message: e.to_string(),
+        })
+    }
+
+    /// `/version` as JSON, likewise.
+    async fn version_json(&self) -> Result<serde_json::Value> {
+        let v = self
+            .docker
+            .version()
+            .await
+            .map_err(|e| api_error(EngineCall::Version, "engine", e))?;
+        serde_json::to_value(v).map_err(|e| ProviderError::Api {
+            call: EngineCall::Version,
+            target: "engine".into(),
+            message: e.to_string(),
+        })
+    }
+
     pub(crate) fn client(&self) -> &Docker {
         &self.docker
     }
@@ -134,87 +165,31 @@ impl Provider for DockerProvider {
         &self.endpoint
     }
 
-    async fn info(&self) -> Result<serde_json::Value> {
-        let info = self
-            .docker
-            .info()
-            .await
-            .map_err(|e| api_error(EngineCall::Info, "engine", e))?;
-        serde_json::to_value(info).map_err(|e| ProviderError::Api {
+    /// The engine's host as this machine names it (for an ssh alias, the `HostName` ssh
+    /// resolves it to).
+    fn engine_host(&self) -> Option<&str> {
+        self.engine_host.as_deref()
+    }
+
+    async fn info(&self) -> Result<EngineInfo> {
+        let json = self.info_json().await?;
+        EngineInfo::from_json(&json).map_err(|e| ProviderError::Api {
             call: EngineCall::Info,
             target: "engine".into(),
             message: e.to_string(),
         })
     }
 
-    async fn version(&self) -> Result<serde_json::Value> {
-        let v = self
-            .docker
-            .version()
-            .await
-            .map_err(|e| api_error(EngineCall::Version, "engine", e))?;
-        serde_json::to_value(v).map_err(|e| ProviderError::Api {
-            call: EngineCall::Version,
-            target: "engine".into(),
-            message: e.to_string(),
-        })
+    async fn version(&self) -> Result<EngineVersion> {
+        Ok(EngineVersion::from_json(&self.version_json().await?))
     }
 
-    async fn image_id(&self, image: &str) -> Result<Option<String>> {
-        image::image_id(self, image).await
-    }
-
-    async fn local_images(&self, repository: &str) -> Result<Vec<String>> {
-        image::local_images(self, repository).await
+    async fn engine_documents(&self) -> (Result<serde_json::Value>, Result<serde_json::Value>) {
+        tokio::join!(self.info_json(), self.version_json())
     }
 
     async fn bridge_mtu(&self) -> Result<Option<u32>> {
         network::bridge_mtu(self).await
-    }
-
-    async fn image_labels(&self, image: &str) -> Result<Option<BTreeMap<String, String>>> {
-        image::labels(self, image).await
-    }
-
-    async fn build_image(
-        &self,
-        context: bytes::Bytes,
-        tag: &str,
-        build_args: &BTreeMap<String, String>,
-        labels: &BTreeMap<String, String>,
-        on_line: &(dyn for<'s> Fn(&'s str) + Send + Sync),
-    ) -> Result<()> {
-        image::build(self, context, tag, build_args, labels, on_line).await
-    }
-
-    async fn commit(&self, container: &str, image: &str, changes: &[String]) -> Result<()> {
-        image::commit(self, container, image, changes).await
-    }
-
-    async fn image_size(&self, image: &str) -> Result<Option<u64>> {
-        image::size(self, image).await
-    }
-
-    fn save_images(&self, images: &[String]) -> super::ByteStream {
-        let names: Vec<&str> = images.iter().map(String::as_str).collect();
-        let stream = self.docker.export_images(&names);
-        Box::pin(stream.map(|r| r.map_err(|e| std::io::Error::other(describe(&e)))))
-    }
-
-    async fn load_images(&self, source: super::ByteStream) -> Result<()> {
-        image::load(self, source).await
-    }
-
-    async fn remove_image(&self, image: &str) -> Result<()> {
-        image::remove(self, image).await
-    }
-
-    async fn pull_image(
-        &self,
-        image: &str,
-        progress: &(dyn Fn(u64, u64) + Send + Sync),
-    ) -> Result<()> {
-        image::pull(self, image, progress).await
     }
 
     async fn ensure_network(&self, name: &str) -> Result<super::NetworkInfo> {
@@ -391,5 +366,61 @@ impl Provider for DockerProvider {
         let results =
             futures_util::future::join_all(nodes.iter().map(|n| self.remove_node(n))).await;
         results.into_iter().collect()
+    }
+}
+
+#[async_trait]
+impl ImageStore for DockerProvider {
+    async fn image_id(&self, image: &str) -> Result<Option<String>> {
+        image::image_id(self, image).await
+    }
+
+    async fn local_images(&self, repository: &str) -> Result<Vec<String>> {
+        image::local_images(self, repository).await
+    }
+
+    async fn image_labels(&self, image: &str) -> Result<Option<BTreeMap<String, String>>> {
+        image::labels(self, image).await
+    }
+
+    async fn build_image(
+        &self,
+        context: bytes::Bytes,
+        tag: &str,
+        build_args: &BTreeMap<String, String>,
+        labels: &BTreeMap<String, String>,
+        on_line: &(dyn for<'s> Fn(&'s str) + Send + Sync),
+    ) -> Result<()> {
+        image::build(self, context, tag, build_args, labels, on_line).await
+    }
+
+    async fn commit(&self, container: &str, image: &str, changes: &[String]) -> Result<()> {
+        image::commit(self, container, image, changes).await
+    }
+
+    async fn image_size(&self, image: &str) -> Result<Option<u64>> {
+        image::size(self, image).await
+    }
+
+    fn save_images(&self, images: &[String]) -> super::ByteStream {
+        let names: Vec<&str> = images.iter().map(String::as_str).collect();
+        let stream = self.docker.export_images(&names);
+        Box::pin(stream.map(|r| r.map_err(|e| std::io::Error::other(describe(&e)))))
+    }
+
+    async fn load_images(&self, source: super::ByteStream) -> Result<()> {
+        image::load(self, source).await
+    }
+
+    async fn remove_image(&self, image: &str) -> Result<()> {
+        image::remove(self, image).await
+    }
+
+    async fn pull_image(
+        &self,
+        image: &str,
+        progress: &(dyn Fn(u64, u64) + Send + Sync),
+    ) -> Result<()> {
+        image::pull(self, image, progress).await
     }
 }
