@@ -11,7 +11,9 @@ import time
 import yaml
 
 import standin_auth
+import standin_protobuf
 import standin_schema
+import standin_subresources
 from standin_admission import ANONYMOUS, ApiAdmission
 from standin_common import P, PKI, split_host_port
 from standin_kubeadm_config import first_service_ip, semver_tuple
@@ -37,9 +39,13 @@ class Request:
     def json_body(self):
         try:
             ctype = self.headers.get("Content-Type", "")
+            if ctype.startswith(standin_protobuf.CONTENT_TYPE):  # the real kubectl's typed calls
+                return standin_protobuf.decode(self.body or b"")
             if "yaml" in ctype:
                 return yaml.safe_load(self.body or b"{}")
             return json.loads(self.body or b"{}")
+        except standin_protobuf.Unsupported as e:
+            raise api_error(415, "UnsupportedMediaType", str(e))
         except ValueError as e:
             raise api_error(400, "BadRequest", f"the body of the request was in an unknown "
                                                f"format: {e}")
@@ -163,6 +169,7 @@ class Api(ApiAdmission):
                         resources.append({"name": r.plural + "/status", "singularName": "",
                                           "namespaced": r.namespaced, "kind": r.kind,
                                           "verbs": ["get", "patch", "update"]})
+                    resources += standin_subresources.discovery_entries(r)
                 out = {"kind": "APIResourceList", "apiVersion": "v1",
                        "groupVersion": f"{group}/{version}" if group else version,
                        "resources": resources}
@@ -219,6 +226,9 @@ class Api(ApiAdmission):
         if res is None or (ns and not res.namespaced):
             raise api_error(404, "NotFound", "the server could not find the requested resource")
         m = req.method
+        reply = standin_subresources.handle(self, req, res, ns, name, sub)
+        if reply is not None:
+            return reply
         if res.plural == "serviceaccounts" and sub == "token" and m == "POST" and name:
             self.authorize(req.user, "create", res, sub, ns, name)
             reply = standin_auth.token_request(self.store, self.sa_key, ns, name,
