@@ -7,7 +7,7 @@
 //! downloaded with resume ([`fetch`]). docs/bundles.md is the user's guide.
 
 mod create;
-pub mod digest;
+pub(crate) mod digest;
 mod error;
 pub mod fetch;
 #[cfg(test)]
@@ -17,7 +17,7 @@ pub mod format;
 mod host_access;
 mod listen;
 mod load;
-pub mod page;
+pub(crate) mod page;
 mod partial;
 mod read;
 mod serve;
@@ -32,7 +32,6 @@ pub use error::BundleError;
 pub use for_create::FromBundle;
 pub use format::{Manifest, Part, PartKind};
 pub use host_access::host_access;
-pub(crate) use host_access::loopback_port_defaults;
 pub use listen::ServeLimits;
 pub use load::{load, load_until, Loaded};
 pub use read::{read_head, Bundle, Verifier, HEAD};

@@ -8,10 +8,10 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::engine::{ConnectFailure, Engine};
-use super::init::PublishPort;
 use crate::config::{host_port_in_use, Protocol};
+use crate::engine::{ConnectFailure, Engine};
 use crate::error::Error;
+use crate::init::PublishPort;
 use crate::platform::checks::workshop::{
     nameservers, vpn_interfaces, workshop_checks, DiskSpace, PlannedPort, WorkshopFacts,
     WorkshopPlan, IMAGE_ESTIMATE_BYTES,
@@ -42,7 +42,7 @@ pub struct Machine {
 
 /// What to check against: the plan, plus the node image and bundle the workshop uses.
 #[derive(Debug, Clone)]
-pub struct WorkshopRequest {
+pub(crate) struct WorkshopRequest {
     pub plan: WorkshopPlan,
     /// The node image the cluster will use, when it is already known.
     pub image: Option<String>,
@@ -51,7 +51,7 @@ pub struct WorkshopRequest {
 }
 
 /// Checks this machine for the plan. `found` is the outcome of connecting to the engine.
-pub async fn report(
+pub(crate) async fn report(
     found: Result<Engine, ConnectFailure>,
     request: WorkshopRequest,
 ) -> Result<WorkshopReport, Error> {
@@ -68,7 +68,7 @@ pub async fn report(
     };
     let image = match request.image {
         Some(i) => engine.provider.image_id(&i).await?.map(|_| i),
-        None => local_node_images(&engine.provider)
+        None => crate::nodeimage::local_node_images(&engine.provider)
             .await?
             .into_iter()
             .next(),
@@ -97,7 +97,7 @@ pub async fn report(
 
 /// The planned cluster: the workshop's config file when given, else the flags (`ports` as
 /// `minik init --port` takes them; none means 80 and 443 on 127.0.0.1).
-pub fn plan(
+pub(crate) fn plan(
     config: Option<&Path>,
     nodes: u32,
     control_planes: u32,
@@ -132,7 +132,7 @@ pub fn plan(
 }
 
 /// A failure unless the report says this laptop is ready.
-pub fn verdict(report: &WorkshopReport) -> Result<(), Error> {
+pub(crate) fn verdict(report: &WorkshopReport) -> Result<(), Error> {
     if report.ready {
         return Ok(());
     }
@@ -147,7 +147,7 @@ pub fn verdict(report: &WorkshopReport) -> Result<(), Error> {
 
 /// The plan a workshop's config file describes: its nodes, and every fixed host port it
 /// publishes (port mappings and a fixed API server port).
-pub fn plan_of_config(c: &crate::config::ClusterConfig) -> WorkshopPlan {
+pub(crate) fn plan_of_config(c: &crate::config::ClusterConfig) -> WorkshopPlan {
     let mut ports: Vec<PlannedPort> = c
         .nodes
         .iter()
@@ -188,15 +188,6 @@ fn machine(host: &HostFacts, runtime: &str, endpoint: &str) -> Machine {
         engine: endpoint.to_string(),
         minik_version: env!("CARGO_PKG_VERSION"),
     }
-}
-
-/// minik's and kind's node images in the engine, newest first.
-pub async fn local_node_images(p: &dyn Provider) -> Result<Vec<String>, Error> {
-    let mut out = Vec::new();
-    for repo in [crate::nodeimage::MINIK_NODE_REPO, "kindest/node"] {
-        out.extend(p.local_images(repo).await?);
-    }
-    Ok(out)
 }
 
 /// The host-side facts. Free disk is measured where the engine keeps its data when it shares
@@ -260,7 +251,7 @@ fn free_space(path: &Path) -> Option<DiskSpace> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cluster::init::{to_config, Answers, PublishPort};
+    use crate::init::{to_config, Answers, PublishPort};
 
     #[test]
     fn flags_plan_80_and_443_and_fit_the_control_planes() {

@@ -1,11 +1,11 @@
 //! Picking nodes by role, for engine facts ([`NodeInfo`]) and create's plan alike, so each
-//! rule ("the nodes that run Kubernetes", "the load balancer") is written once.
+//! rule ("the nodes that run Kubernetes", "the load balancer") is written once. Types above
+//! (create's plan) implement [`HasRole`] beside their definitions.
 
-use crate::cluster::create::{Node, PlannedNode};
 use crate::provider::{NodeInfo, NodeRole};
 
 /// Anything that is a named node of some role.
-pub trait HasRole {
+pub(crate) trait HasRole {
     fn role(&self) -> NodeRole;
     fn name(&self) -> &str;
 }
@@ -19,43 +19,25 @@ impl HasRole for NodeInfo {
     }
 }
 
-impl HasRole for PlannedNode {
-    fn role(&self) -> NodeRole {
-        self.role
-    }
-    fn name(&self) -> &str {
-        &self.name
-    }
-}
-
-impl HasRole for Node {
-    fn role(&self) -> NodeRole {
-        self.planned.role
-    }
-    fn name(&self) -> &str {
-        &self.planned.name
-    }
-}
-
 /// The external load balancer, if the cluster has one.
-pub fn load_balancer<T: HasRole>(nodes: &[T]) -> Option<&T> {
+pub(crate) fn load_balancer<T: HasRole>(nodes: &[T]) -> Option<&T> {
     nodes
         .iter()
         .find(|n| n.role() == NodeRole::ExternalLoadBalancer)
 }
 
 /// The control planes, in the order given.
-pub fn control_planes<T: HasRole>(nodes: &[T]) -> impl Iterator<Item = &T> {
+pub(crate) fn control_planes<T: HasRole>(nodes: &[T]) -> impl Iterator<Item = &T> {
     nodes.iter().filter(|n| n.role() == NodeRole::ControlPlane)
 }
 
 /// The workers, in the order given.
-pub fn workers<T: HasRole>(nodes: &[T]) -> impl Iterator<Item = &T> {
+pub(crate) fn workers<T: HasRole>(nodes: &[T]) -> impl Iterator<Item = &T> {
     nodes.iter().filter(|n| n.role() == NodeRole::Worker)
 }
 
 /// The nodes that run Kubernetes: every node but the load balancer.
-pub fn kubernetes_nodes<T: HasRole>(nodes: &[T]) -> impl Iterator<Item = &T> {
+pub(crate) fn kubernetes_nodes<T: HasRole>(nodes: &[T]) -> impl Iterator<Item = &T> {
     nodes
         .iter()
         .filter(|n| n.role() != NodeRole::ExternalLoadBalancer)

@@ -1,15 +1,16 @@
 //! `minik doctor`: every check for this machine and its engine, and the verdict on them (a
 //! failed row fails the command), so the command only prints. `--workshop`'s pass/fail report
-//! is [`super::workshop`].
+//! is [`workshop`]. This is where the checks are run; the pure rows they judge by live beside
+//! it in [`crate::platform::checks`].
 
-use super::engine::{ConnectFailure, Engine};
-use super::workshop;
+use crate::engine::{ConnectFailure, Engine};
+pub(crate) mod workshop;
 use crate::error::Error;
 use crate::platform::{self, Check, Request, Status};
 
 /// Every check, for a cluster of `nodes`. Privileged mode is probed with `image`, else with a
 /// node image already here, if there is one; `found` is the outcome of connecting to the engine.
-pub async fn checks(
+pub(crate) async fn checks(
     found: Result<Engine, ConnectFailure>,
     image: Option<String>,
     nodes: u32,
@@ -19,7 +20,7 @@ pub async fn checks(
         Ok(engine) => {
             let image = match image {
                 Some(i) => Some(i),
-                None => workshop::local_node_images(&engine.provider)
+                None => crate::nodeimage::local_node_images(&engine.provider)
                     .await?
                     .into_iter()
                     .next(),
@@ -31,7 +32,7 @@ pub async fn checks(
 }
 
 /// A failure naming the failed checks, when one would stop a cluster being made.
-pub fn verdict(checks: &[Check]) -> Result<(), Error> {
+pub(crate) fn verdict(checks: &[Check]) -> Result<(), Error> {
     if !platform::is_blocking(checks) {
         return Ok(());
     }
