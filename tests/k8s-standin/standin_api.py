@@ -61,6 +61,7 @@ class Api(ApiAdmission):
         self.service_cidrs = list(service_cidrs)
         self.signer = signer  # (cert_path, key_path) of the CSR signing CA, or None
         self.node_cidr = node_cidr  # ([cluster cidrs], mask) when --allocate-node-cidrs
+        self.kubelet_client = None  # (cert PEM, key PEM) for the kubelets' port 10250
         self.sa_key = standin_auth.signing_key(P(standin_auth.sa_key_path(PKI)))
         self.bootstrap_objects()
 

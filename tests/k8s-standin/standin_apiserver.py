@@ -22,7 +22,7 @@ from standin_admission import ANONYMOUS, User
 from standin_api import Api, PUBLIC_PATHS, Request, version_info
 from standin_client import ApiError, ssl_client_context
 from standin_common import (
-    dig, Fail, is_ip, is_local_address, join_host_port, klog, log_error, P, read_file,
+    dig, exists, Fail, is_ip, is_local_address, join_host_port, klog, log_error, P, read_file,
     split_host_port, STATE_ENDPOINT_ANNOTATION, STATE_FILE)
 from standin_pki import pki_path
 from standin_store import api_error, LocalStore, status_obj
@@ -379,9 +379,13 @@ class KubeApiServer:
                                     kf.get("node-cidr-mask-size", "64" if ":" in c else "24")))
                          for c in cidrs]
                 node_cidr = (cidrs, masks)
-        return Api(store, self.version, endpoint,
-                   f.get("service-cluster-ip-range", "10.96.0.0/12").split(","), signer,
-                   node_cidr)
+        api = Api(store, self.version, endpoint,
+                  f.get("service-cluster-ip-range", "10.96.0.0/12").split(","), signer, node_cidr)
+        cert = f.get("kubelet-client-certificate", pki_path("apiserver-kubelet-client", "crt"))
+        key = f.get("kubelet-client-key", pki_path("apiserver-kubelet-client", "key"))
+        if exists(cert) and exists(key):
+            api.kubelet_client = (read_file(cert, True), read_file(key, True))
+        return api
 
     def reload_tls_if_changed(self):
         """The real apiserver reloads its serving certificate when the files change."""

@@ -23,6 +23,7 @@ import yaml
 import standin_all
 import standin_common
 import standin_components
+import standin_kubelet_server
 import standin_pods
 from standin_apiserver import KubeApiServer, pod_command_flags
 from standin_client import ApiClient, ApiError, ConnError
@@ -126,6 +127,9 @@ class Kubelet:
     # -- main loop -------------------------------------------------------------------------
     def run(self):
         self.start_healthz()
+        # Tests on one host give each node a loopback address: bind that, not every address.
+        standin_kubelet_server.start(self.node_name, self.node_ip if standin_common.ROOT else
+                                     self.config.get("address", "0.0.0.0"), self.config)
         self.pod_runner = standin_pods.attach(self, standin_common.ROOT)  # pods on containerd, controllers
         next_status = 0.0
         while not self.stop.is_set():

@@ -7,15 +7,21 @@ the real API server answers them:
 - eviction (pkg/registry/core/pod/storage/eviction.go): POST of a policy/v1 Eviction deletes the
   pod (201 Success); `kubectl drain` evicts this way once discovery lists pods/eviction. The
   stand-in has no disruption controller, so PodDisruptionBudgets are not checked.
-- log (pkg/registry/core/pod/rest/log.go, pod/strategy.go LogLocation): a pod without a node is
-  refused as upstream refuses it (400 "pod X does not have a host assigned"); the logs of a
-  scheduled pod would come from its kubelet's port 10250, which the stand-in kubelet does not
-  serve, so that fails as an unreachable kubelet does (500), never with made-up output.
+- log (pkg/registry/core/pod/rest/log.go, pod/strategy.go LogLocation): a pod without a node or
+  a container name that is not the pod's is refused as upstream refuses it (400); otherwise
+  the API server asks the pod's kubelet (standin_kubelet_server, port 10250 at the node's
+  InternalIP) with its apiserver-kubelet-client certificate, and an unreachable kubelet is a
+  500 naming the URL, as upstream's proxy reports it.
 Any other subresource of an object the stand-in does not model is 404, not the object itself.
 Discovery entries for them (and for serviceaccounts/token) are in SUBRESOURCES.
 """
+import http.client
 import json
+import ssl
+import urllib.parse
 
+from standin_client import ssl_client_context
+from standin_common import join_host_port
 from standin_patch import json_patch, merge_patch
 from standin_store import api_error, not_found
 
@@ -127,6 +133,30 @@ def log(api, req, res, ns, name):
     node = pod.get("spec", {}).get("nodeName")
     if not node:
         raise api_error(400, "BadRequest", f"pod {name} does not have a host assigned")
-    container = req.q("container") or pod["spec"]["containers"][0]["name"]
-    raise api_error(500, "InternalError", f'Get "https://{node}:10250/containerLogs/{ns}/{name}/'
-                                          f'{container}": the stand-in kubelet serves no logs')
+    names = [c.get("name") for c in pod["spec"].get("containers", [])]
+    container = req.q("container") or (names[0] if len(names) == 1 else None)
+    if container is None:
+        raise api_error(400, "BadRequest", f"a container name must be specified for pod {name}, "
+                                           f"choose one of: [{' '.join(names)}]")
+    if container not in names:
+        raise api_error(400, "BadRequest", f"container {container} is not valid for pod {name}")
+    addrs = (api.store.get("", "nodes", None, node) or {}).get("status", {}).get("addresses", [])
+    ip = next((a["address"] for a in addrs if a.get("type") == "InternalIP"), node)
+    query = {k: req.q(k) for k in ("tailLines", "timestamps", "previous") if req.q(k)}
+    path = (f"/containerLogs/{urllib.parse.quote(ns)}/{urllib.parse.quote(name)}/"
+            f"{urllib.parse.quote(container)}?{urllib.parse.urlencode(query)}")
+    url = f"https://{join_host_port(ip, 10250)}{path}"
+    try:
+        cert, key = api.kubelet_client or (None, None)
+        ctx = ssl_client_context(cert_pem_=cert, key_pem_=key, insecure=True)
+        conn = http.client.HTTPSConnection(ip, 10250, context=ctx, timeout=10)
+        conn.request("GET", path)
+        reply = conn.getresponse()
+        code, body = reply.status, reply.read()
+        conn.close()
+    except (OSError, ssl.SSLError, http.client.HTTPException) as e:
+        raise api_error(500, "InternalError", f'Get "{url}": {e}')
+    if code != 200:
+        raise api_error(code, "NotFound" if code == 404 else "BadRequest",
+                        body.decode("utf-8", "replace").strip())
+    return 200, "text/plain", body

@@ -58,6 +58,29 @@ class RealKubectlTest(unittest.TestCase):
             raise AssertionError(f"kubectl {' '.join(args)} failed:\n{p.stdout}\n{p.stderr}")
         return p
 
+    def test_logs_come_from_the_pods_kubelet(self):
+        """kubectl logs: the API server asks the kubelet's port 10250, which reads the CRI log
+        file containerd writes (here written by the test: no containers run on the host)."""
+        ns = "logs-test"
+        self.kubectl("create", "namespace", ns)
+        self.kubectl("apply", "-n", ns, "-f", "-", stdin=(
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: talk}\nspec:\n  nodeName: "
+            "kind-control-plane\n  containers: [{name: c, image: example.test/c:1}]\n"))
+        uid = json.loads(self.kubectl("get", "pod", "talk", "-n", ns, "-o", "json").stdout)[
+            "metadata"]["uid"]
+        self.cp.write(f"/var/log/pods/{ns}_talk_{uid}/c/0.log",
+                      "2026-12-07T08:00:00.1Z stdout F one\n"
+                      "2026-12-07T08:00:01.1Z stdout P tw\n"
+                      "2026-12-07T08:00:01.2Z stdout F o\n"
+                      "2026-12-07T08:00:02.1Z stderr F three\n")
+        self.assertEqual(self.kubectl("logs", "talk", "-n", ns).stdout, "one\ntwo\nthree\n")
+        self.assertEqual(self.kubectl("logs", "talk", "-n", ns, "--tail=1").stdout, "three\n")
+        self.assertEqual(self.kubectl("logs", "talk", "-n", ns, "--timestamps").stdout
+                         .splitlines()[0], "2026-12-07T08:00:00.1Z one")
+        bad = self.kubectl("logs", "talk", "-n", ns, "-c", "nope", check=False)
+        self.assertIn("container nope is not valid for pod talk", bad.stderr)
+        self.kubectl("delete", "namespace", ns)
+
     def test_minik_create_and_node_commands(self):
         self.assertEqual(self.kubectl("get", "--raw", "/readyz").stdout.strip(), "ok")
         nodes = json.loads(self.kubectl("get", "nodes", "-o", "json").stdout)
