@@ -258,8 +258,10 @@ class Api(ApiAdmission):
             if verb == "watch":
                 events = self.watch(req, res, ns)
                 if "as=Table" in req.headers.get("Accept", ""):
-                    events = ({"type": ev["type"], "object": self.table(
-                        res, [ev["object"]], req.q("includeObject", "Metadata"))} for ev in events)
+                    include = req.q("includeObject", "Metadata")
+                    events = (ev if ev["type"] == "BOOKMARK" else {
+                        "type": ev["type"], "object": self.table(res, [ev["object"]], include)}
+                        for ev in events)
                 return "watch", events
             return self.respond(req, res, objs, single=False)
         if verb in ("create", "update") or (verb == "patch" and sub is None):
@@ -340,9 +342,13 @@ class Api(ApiAdmission):
 
     def watch(self, req, res, ns):
         """A polling watch: ADDED for current objects (unless resourceVersion is given), then
-        MODIFIED/ADDED/DELETED as they change, until timeoutSeconds."""
+        MODIFIED/ADDED/DELETED as they change, until timeoutSeconds. With sendInitialEvents
+        (the watch-list the real kubectl 1.3x sends for `rollout status` and `wait`, KEP-3157)
+        every current object comes first, then a BOOKMARK annotated k8s.io/initial-events-end,
+        which such clients wait for before they read on."""
         timeout = min(float(req.q("timeoutSeconds", "60")), 600)
         since = int(req.q("resourceVersion") or 0)
+        initial = req.q("sendInitialEvents") == "true"
         deadline = time.time() + timeout
         seen = {}
 
@@ -357,7 +363,8 @@ class Api(ApiAdmission):
             for k, o in cur.items():
                 blob = json.dumps(o, sort_keys=True)
                 if k not in seen:
-                    if not first or since == 0 or int(o["metadata"]["resourceVersion"]) > since:
+                    if not first or since == 0 or initial or \
+                            int(o["metadata"]["resourceVersion"]) > since:
                         yield {"type": "ADDED", "object": o}
                 elif seen[k] != blob:
                     yield {"type": "MODIFIED", "object": o}
@@ -365,6 +372,11 @@ class Api(ApiAdmission):
             for k in [k for k in seen if k not in cur]:
                 gone = json.loads(seen.pop(k))
                 yield {"type": "DELETED", "object": gone}
+            if first and initial:
+                yield {"type": "BOOKMARK", "object": {
+                    "kind": res.kind, "apiVersion": res.gv, "metadata": {
+                        "resourceVersion": str(self.store.rv),
+                        "annotations": {"k8s.io/initial-events-end": "true"}}}}
             first = False
             time.sleep(0.25)
 

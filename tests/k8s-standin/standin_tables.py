@@ -56,8 +56,49 @@ def service_row(s):
             "<none>", ports or "<none>", age_of(s), sel]
 
 
-S = "string"
+def images_row(spec):
+    """CONTAINERS, IMAGES, SELECTOR: the wide columns of every workload."""
+    cs = dig(spec, "template", "spec", "containers", default=[]) or []
+    sel = ",".join(f"{k}={v}" for k, v in
+                   sorted((dig(spec, "selector", "matchLabels", default={}) or {}).items()))
+    return [",".join(c.get("name", "") for c in cs), ",".join(c.get("image", "") for c in cs),
+            sel or "<none>"]
+
+
+def deployment_row(d):
+    spec, st = d.get("spec") or {}, d.get("status") or {}
+    return [d["metadata"]["name"], f'{st.get("readyReplicas", 0)}/{spec.get("replicas", 1)}',
+            st.get("updatedReplicas", 0), st.get("availableReplicas", 0), age_of(d),
+            *images_row(spec)]
+
+
+def replicaset_row(r):
+    spec, st = r.get("spec") or {}, r.get("status") or {}
+    return [r["metadata"]["name"], spec.get("replicas", 1), st.get("replicas", 0),
+            st.get("readyReplicas", 0), age_of(r), *images_row(spec)]
+
+
+def daemonset_row(d):
+    spec, st = d.get("spec") or {}, d.get("status") or {}
+    sel = ",".join(f"{k}={v}" for k, v in
+                   sorted((dig(spec, "template", "spec", "nodeSelector", default={}) or {}).items()))
+    return [d["metadata"]["name"], st.get("desiredNumberScheduled", 0),
+            st.get("currentNumberScheduled", 0), st.get("numberReady", 0),
+            st.get("updatedNumberScheduled", 0), st.get("numberAvailable", 0), sel or "<none>",
+            age_of(d), *images_row(spec)]
+
+
+S, I = "string", "integer"
+WIDE = [("Containers", S, "", 1), ("Images", S, "", 1), ("Selector", S, "", 1)]
+# The columns of pkg/printers/internalversion/printers.go (deployments, replicasets, daemonsets).
 TABLE_PRINTERS = {
+    "deployments": ([("Name", S, "name", 0), ("Ready", S, "", 0), ("Up-to-date", I, "", 0),
+                     ("Available", I, "", 0), ("Age", S, "", 0), *WIDE], deployment_row),
+    "replicasets": ([("Name", S, "name", 0), ("Desired", I, "", 0), ("Current", I, "", 0),
+                     ("Ready", I, "", 0), ("Age", S, "", 0), *WIDE], replicaset_row),
+    "daemonsets": ([("Name", S, "name", 0), ("Desired", I, "", 0), ("Current", I, "", 0),
+                    ("Ready", I, "", 0), ("Up-to-date", I, "", 0), ("Available", I, "", 0),
+                    ("Node Selector", S, "", 0), ("Age", S, "", 0), *WIDE], daemonset_row),
     "nodes": ([("Name", S, "name", 0), ("Status", S, "", 0), ("Roles", S, "", 0),
                ("Age", S, "", 0), ("Version", S, "", 0), ("Internal-IP", S, "", 1),
                ("External-IP", S, "", 1), ("OS-Image", S, "", 1), ("Kernel-Version", S, "", 1),
@@ -83,4 +124,4 @@ TABLE_PRINTERS = {
     None: ([("Name", S, "name", 0), ("Created At", S, "date", 0)],
            lambda o: [o["metadata"]["name"], o["metadata"].get("creationTimestamp", "")]),
 }
-del S
+del S, I

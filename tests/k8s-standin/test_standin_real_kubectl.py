@@ -112,6 +112,15 @@ class RealKubectlTest(unittest.TestCase):
             stdin=DEPLOYMENT).stdout)
         wide = self.kubectl("get", "deployments,replicasets,pods", "-n", ns, "-o", "wide").stdout
         self.assertIn("deployment.apps/hello", wide)
+        head = wide.splitlines()[0].split()  # the server's Table columns, as printers.go has them
+        self.assertEqual(head, ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE", "CONTAINERS",
+                                "IMAGES", "SELECTOR"])
+        self.assertIn("example.test/hello:1", wide)
+        self.assertEqual(self.kubectl("scale", "deployment", "hello", "-n", ns,
+                                      "--replicas=0").stdout, "deployment.apps/hello scaled\n")
+        # rollout status watches with sendInitialEvents and waits for the end-of-list bookmark.
+        self.assertIn('deployment "hello" successfully rolled out', self.kubectl(
+            "rollout", "status", "deployment/hello", "-n", ns, "--timeout=30s").stdout)
         self.assertEqual(self.kubectl("scale", "deployment", "hello", "-n", ns,
                                       "--replicas=3").stdout, "deployment.apps/hello scaled\n")
         got = json.loads(self.kubectl("get", "deployment", "hello", "-n", ns, "-o",
