@@ -34,6 +34,11 @@ from standin_pki import cert_pem, cert_subject, load_cert, load_key, sign_cert
 from standin_store import api_error, not_found, STATUS_SUBRESOURCE
 
 
+# Workloads whose registry strategies set metadata.generation to 1 on create and add one when
+# the spec changes (pkg/registry/apps/*/strategy.go, batch/*): their controllers report
+# status.observedGeneration, which `kubectl rollout status` compares with it.
+GENERATION_GROUPS = {"apps", "batch"}
+
 class User:
     def __init__(self, name, groups):
         self.name, self.groups = name, list(groups)
@@ -204,6 +209,8 @@ class ApiAdmission:
         obj["apiVersion"], obj["kind"] = res.gv, res.kind
         meta.update(uid=str(uuid.uuid4()), creationTimestamp=now_ts())
         meta.pop("resourceVersion", None)
+        if res.group in GENERATION_GROUPS:
+            meta["generation"] = 1
         self.on_create(res, obj, user)
         return self.store.put(res.group, res.plural, ns, name, obj)
 
@@ -309,6 +316,10 @@ class ApiAdmission:
         meta = merged.setdefault("metadata", {})
         for k in ("uid", "creationTimestamp", "name"):
             meta[k] = old["metadata"][k]
+        if res.group in GENERATION_GROUPS:  # a new spec is a new generation; status is not
+            gen = int(old["metadata"].get("generation", 1))
+            meta["generation"] = gen + 1 if sub is None and merged.get("spec") != old.get(
+                "spec") else gen
         if res.namespaced:
             meta["namespace"] = ns
         merged["apiVersion"], merged["kind"] = res.gv, res.kind

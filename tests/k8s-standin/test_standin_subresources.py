@@ -53,6 +53,22 @@ class SubresourcesTest(unittest.TestCase):
         self.assertIn("spec.replicas: Invalid value: -1: must be greater than or equal to 0",
                       status["message"])
 
+    def test_a_new_spec_is_a_new_generation_status_is_not(self):
+        gen = lambda: self.call("GET", DEPLOY)[1]["metadata"]["generation"]
+        self.assertEqual(gen(), 1)
+        self.call("PATCH", DEPLOY, {"spec": {"template": {"spec": {"containers": [
+            {"name": "c", "image": "y"}]}}}}, "application/strategic-merge-patch+json")
+        self.assertEqual(gen(), 2)
+        self.call("PATCH", DEPLOY, {"metadata": {"labels": {"a": "b"}}},
+                  "application/merge-patch+json")
+        self.assertEqual(gen(), 2)
+        code, _ = self.call("PUT", DEPLOY + "/status", {
+            "metadata": {"name": "web"}, "status": {"observedGeneration": 2}})
+        self.assertEqual((code, gen()), (200, 2))
+        self.call("PATCH", DEPLOY + "/scale", {"spec": {"replicas": 5}},
+                  "application/merge-patch+json")
+        self.assertEqual(gen(), 3)
+
     def test_eviction_deletes_the_named_pod_only(self):
         path = "/api/v1/namespaces/app/pods/p/eviction"
         code, status = self.call("POST", path, {"apiVersion": "policy/v1", "kind": "Eviction",
