@@ -37,10 +37,15 @@ impl FromBundle {
             path: path.to_path_buf(),
             reason: format!("cannot write its config for create: {e}"),
         };
-        let node_image = bundle
+        let carried: Vec<&String> = bundle
+            .manifest
+            .of_kind(PartKind::NodeImage)
+            .flat_map(|p| p.load_names())
+            .collect();
+        let mut node_image = bundle
             .manifest
             .node_image()
-            .and_then(|p| p.images.first().cloned());
+            .and_then(|p| p.load_names().first().cloned());
         let config = match bundle.manifest.config().and_then(|p| bundle.index_of(p)) {
             Some(i) => {
                 let text = bundle.read_part(i).await?;
@@ -63,6 +68,16 @@ impl FromBundle {
         let host_access = match &config {
             Some(file) => match LoadedConfig::read(file.path()) {
                 Ok(mut loaded) => {
+                    // A config whose every node names a carried image is used as written (the
+                    // bundle was made from it); else the bundle's node image stands in for all.
+                    if loaded
+                        .config
+                        .nodes
+                        .iter()
+                        .all(|n| n.image.as_ref().is_some_and(|i| carried.contains(&i)))
+                    {
+                        node_image = None;
+                    }
                     loopback_port_defaults(&mut loaded);
                     host_access(&loaded.config)
                 }
@@ -98,12 +113,7 @@ impl FromBundle {
         provider: &dyn Provider,
         cluster: &str,
     ) -> Result<(), LoadError> {
-        let images: Vec<String> = self
-            .bundle
-            .manifest
-            .of_kind(PartKind::Image)
-            .flat_map(|p| p.images.iter().cloned())
-            .collect();
+        let images = super::load::workshop_images(&self.bundle.manifest);
         let targets = Targets {
             cluster,
             nodes: &[],

@@ -19,6 +19,8 @@ mod listen;
 mod load;
 pub mod page;
 mod partial;
+mod plan;
+pub mod platform;
 mod read;
 mod serve;
 mod tags;

@@ -28,7 +28,12 @@ pub fn render(manifest: &Manifest, host: &str, digest: &BundleDigest) -> String 
     let images: Vec<String> = manifest
         .parts
         .iter()
-        .flat_map(|p| p.images.iter().map(|i| escape(i)))
+        .flat_map(|p| {
+            p.images.iter().map(|i| match &p.platform {
+                Some(platform) => format!("{} ({})", escape(i), escape(platform)),
+                None => escape(i),
+            })
+        })
         .collect();
     let total: u64 = manifest.parts.iter().map(|p| p.size).sum();
     let get_minik = if files.is_empty() {
@@ -60,7 +65,9 @@ pub fn render(manifest: &Manifest, host: &str, digest: &BundleDigest) -> String 
          {get_minik}\
          <p>The bundle ({size}, made by minik {version}) holds: {images}. \
          <code>bundle fetch</code> resumes if the connection drops and checks every part.</p>\n\
+         <p>{coverage}</p>\n\
          </body></html>\n",
+        coverage = escape(&super::platform::coverage(manifest).unwrap_or_default()),
         fetch = escape(&fetch),
         create = escape(&create),
         grouped = escape(&digest.grouped()),
@@ -104,6 +111,8 @@ mod tests {
             sha256: "ab".into(),
             images: vec!["minik/node:v1.36.1".into()],
             image_id: None,
+            platform: None,
+            load_as: vec![],
         }];
         if minik {
             parts.push(Part {
@@ -113,6 +122,8 @@ mod tests {
                 sha256: "cd".repeat(32),
                 images: vec![],
                 image_id: None,
+                platform: None,
+                load_as: vec![],
             });
         }
         Manifest {

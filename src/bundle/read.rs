@@ -238,6 +238,8 @@ mod tests {
             sha256: format::hex(&Sha256::digest(data)),
             images: vec![],
             image_id: None,
+            platform: None,
+            load_as: vec![],
         }
     }
 
@@ -290,6 +292,8 @@ mod tests {
                     sha256,
                     images,
                     image_id: None,
+                    platform: None,
+                    load_as: vec![],
                 })
         }
 

@@ -20,6 +20,8 @@ pub(crate) fn bytes(parts: &[(&str, PartKind, Vec<u8>, Vec<String>)]) -> (Vec<u8
                 sha256: format::hex(&Sha256::digest(data)),
                 images: images.clone(),
                 image_id: None,
+                platform: None,
+                load_as: vec![],
             })
             .collect(),
     };

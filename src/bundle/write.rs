@@ -28,6 +28,10 @@ pub(crate) enum Source {
         names: Vec<String>,
         id: String,
         size: Option<u64>,
+        /// The platform it was built for, and the names it gets once loaded when saved under a
+        /// per-architecture tag (see [`super::platform`]).
+        platform: Option<String>,
+        load_as: Vec<String>,
     },
     Bytes(Vec<u8>),
     File(PathBuf),
@@ -110,6 +114,12 @@ pub(crate) async fn write(
         file.write_all(&header).await.map_err(failed)?;
         file.seek(SeekFrom::End(0)).await.map_err(failed)?;
         at += BLOCK + padded;
+        let (platform, load_as) = match planned.source {
+            Source::Image {
+                platform, load_as, ..
+            } => (platform, load_as),
+            _ => (None, Vec::new()),
+        };
         written.push(Part {
             name: planned.name,
             kind: planned.kind,
@@ -117,6 +127,8 @@ pub(crate) async fn write(
             sha256: format::hex(&hasher.finalize()),
             images,
             image_id,
+            platform,
+            load_as,
         });
         step.done();
     }
@@ -163,7 +175,9 @@ type Opened = (ByteStream, Option<u64>, Vec<String>, Option<String>, String);
 
 async fn open(provider: &dyn Provider, planned: &Planned) -> Result<Opened, BundleError> {
     Ok(match &planned.source {
-        Source::Image { names, id, size } => (
+        Source::Image {
+            names, id, size, ..
+        } => (
             provider.save_images(names),
             *size,
             names.clone(),

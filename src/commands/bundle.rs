@@ -21,11 +21,15 @@ pub(super) async fn create(ctx: &Ctx, args: BundleCreateArgs) -> Result<(), Erro
         images: args.images,
         with_minik: args.with_minik,
         labs: args.labs,
+        platforms: args.platforms,
     };
     let written = bundle::create(&provider, &request, &ctx.events).await?;
     let file = request.output.display();
     ctx.events
         .info(bundle_written(&request.output, &written.manifest));
+    if let Some(note) = bundle::platform::coverage(&written.manifest) {
+        ctx.events.info(note);
+    }
     ctx.events.info(bundle_digest(&written.digest));
     ctx.events.info(format!(
         "Serve it to the room with:  minik bundle serve {file}"
@@ -62,6 +66,7 @@ pub(super) async fn serve(ctx: &Ctx, args: BundleServeArgs) -> Result<(), Error>
     let bundle = Bundle::open(&args.file).await?;
     let digest = bundle.digest;
     let release = bundle_release_files(&bundle.manifest);
+    let coverage = bundle::platform::coverage(&bundle.manifest);
     let address = std::net::SocketAddr::new(args.address, args.port);
     let events = ctx.events.clone();
     let limits = bundle::ServeLimits::default().within_descriptors();
@@ -70,6 +75,9 @@ pub(super) async fn serve(ctx: &Ctx, args: BundleServeArgs) -> Result<(), Error>
         events.info(bundle_serving(&args.file, bound, &shown, &digest));
         if let Some(release) = release {
             events.info(release);
+        }
+        if let Some(note) = coverage {
+            events.info(note);
         }
     })
     .await?;

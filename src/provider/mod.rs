@@ -57,6 +57,16 @@ pub trait Provider: Send + Sync {
     /// The default bridge network's MTU, when the engine sets one.
     async fn bridge_mtu(&self) -> Result<Option<u32>>;
 
+    /// The platform the image was built for (`linux/arm64`, from its config's `os` and
+    /// `architecture`) when it is present locally; the default knows nothing.
+    async fn image_platform(&self, image: &str) -> Result<Option<String>> {
+        let _ = image;
+        Ok(None)
+    }
+
+    /// Give the local image `image` the name `target` too (`docker tag`).
+    async fn tag_image(&self, image: &str, target: &str) -> Result<()>;
+
     /// The image's labels when it is present locally.
     async fn image_labels(&self, image: &str) -> Result<Option<BTreeMap<String, String>>>;
 

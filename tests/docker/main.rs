@@ -9,6 +9,7 @@ mod common;
 mod docker_nodes;
 mod doctor;
 mod e2e_bundle;
+mod e2e_bundle_arch;
 mod e2e_cluster;
 mod e2e_containerd;
 mod e2e_frozen;

@@ -38,6 +38,8 @@ pub(crate) fn forge(
                 sha256: format::hex(&Sha256::digest(data)),
                 images: images.iter().map(|s| s.to_string()).collect(),
                 image_id: None,
+                platform: None,
+                load_as: vec![],
             })
             .collect(),
     };
