@@ -3,6 +3,7 @@
 
 pub mod control_plane;
 pub mod create;
+pub mod default_name;
 pub mod delete;
 mod error;
 pub mod kubeconfig;

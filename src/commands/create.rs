@@ -44,14 +44,10 @@ pub(super) async fn run(ctx: &Ctx, args: CreateArgs) -> Result<(), Error> {
     }
     .check()?;
     let engine = engine::connect_engine(ctx).await?;
+    let mut labs = Vec::new();
     if let Some(b) = &from_bundle {
         // The load watches for signals itself, to remove what it added before exiting.
-        let loaded = b.load(&ctx.events, &engine.provider).await?;
-        for id in &loaded.labs {
-            ctx.events.info(format!(
-                "Lab {id} is ready: run it with  minik tour --lab {id}"
-            ));
-        }
+        labs = b.load(&ctx.events, &engine.provider).await?.labs;
     }
     let opts = request.prepare(&engine, &ctx.events).await?;
     let cluster_name = opts.config.name.clone();
@@ -65,6 +61,12 @@ pub(super) async fn run(ctx: &Ctx, args: CreateArgs) -> Result<(), Error> {
         .await?;
     }
     report(ctx, &cluster_name, explicit_kubeconfig, &done);
+    for id in &labs {
+        ctx.events.info(format!(
+            "Lab {id} is ready: run it with  minik tour --lab {id}{}",
+            name_flag(&cluster_name)
+        ));
+    }
     Ok(())
 }
 
@@ -99,6 +101,15 @@ fn confirmed(ctx: &Ctx, args: &CreateArgs, lines: &[String]) -> Result<bool, Err
     })
 }
 
+/// ` --name NAME` for the follow-up commands minik prints, unless the cluster is `minik`.
+fn name_flag(cluster: &str) -> String {
+    if cluster == config::DEFAULT_CLUSTER_NAME {
+        String::new()
+    } else {
+        format!(" --name {cluster}")
+    }
+}
+
 fn report(ctx: &Ctx, cluster_name: &str, explicit_kubeconfig: bool, done: &CreateOutcome) {
     let nodes = format!(
         "{} node{}",
@@ -126,11 +137,7 @@ fn report(ctx: &Ctx, cluster_name: &str, explicit_kubeconfig: bool, done: &Creat
     } else {
         String::new()
     };
-    let name_flag = if cluster_name == config::DEFAULT_CLUSTER_NAME {
-        String::new()
-    } else {
-        format!(" --name {cluster_name}")
-    };
+    let name_flag = name_flag(cluster_name);
     let try_it = if crate::cluster::kubectl::on_this_machine() {
         format!(
             "kubectl get nodes --context {}{kubeconfig_flag}",

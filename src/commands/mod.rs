@@ -17,6 +17,7 @@ mod logs;
 mod names;
 mod node;
 mod output;
+mod target;
 mod tour;
 mod version;
 
@@ -49,10 +50,11 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
     names::check(&cli.command)?;
     // init's questions leave Ctrl-C to the terminal (nothing is made yet); it takes the signals
     // over before it creates anything.
-    let command = match cli.command {
+    let mut command = match cli.command {
         Command::Init(args) => return init::run(&ctx, args).await,
         other => other,
     };
+    target::fill(&ctx, &mut command).await?;
     take_over_signals(&ctx)?;
     match command {
         // These undo their own work when a signal comes.
