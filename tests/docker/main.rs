@@ -12,6 +12,7 @@ mod e2e_bundle;
 mod e2e_bundle_arch;
 mod e2e_cluster;
 mod e2e_containerd;
+mod e2e_docs;
 mod e2e_frozen;
 mod e2e_ha;
 mod e2e_kubeconfig;
