@@ -18,6 +18,7 @@ mod host_access;
 mod listen;
 mod load;
 pub mod page;
+mod page_text;
 mod partial;
 mod plan;
 pub mod platform;

@@ -15,6 +15,7 @@ use super::format::{Manifest, PartKind};
 use super::BundleError;
 use crate::platform::Arch;
 use crate::provider::Provider;
+use crate::tour::Lang;
 
 /// `os/arch` in OCI spelling (`linux/amd64`), from any spelling Docker and users use
 /// (`linux/x86_64`, `linux/aarch64`, `linux/arm64/v8`); `Err` says why it is not one.
@@ -138,20 +139,29 @@ pub fn platforms(manifest: &Manifest) -> BTreeSet<String> {
 }
 
 /// What a room should know about the bundle's platforms, said when it is made and served.
-pub fn coverage(manifest: &Manifest) -> Option<String> {
+pub fn coverage(manifest: &Manifest, lang: Lang) -> Option<String> {
     let all = platforms(manifest);
     let list = all.iter().cloned().collect::<Vec<_>>().join(" and ");
-    match all.len() {
-        0 => None,
-        1 => Some(format!(
+    Some(match (all.len(), lang) {
+        (0, _) => return None,
+        (1, Lang::En) => format!(
             "This bundle is single-architecture: {list} only. Laptops of another architecture \
              (Apple Silicon Macs are linux/arm64, most others linux/amd64) cannot use it; to \
              serve both, make it with --platform linux/amd64,linux/arm64"
-        )),
-        _ => Some(format!(
+        ),
+        (1, Lang::Ko) => format!(
+            "이 번들은 {list} 전용입니다. 다른 아키텍처의 노트북(Apple Silicon Mac은 \
+             linux/arm64, 그 밖의 대부분은 linux/amd64)에서는 사용할 수 없습니다."
+        ),
+        (_, Lang::En) => format!(
             "This bundle carries images for {list}; each laptop downloads and loads only its own"
-        )),
-    }
+        ),
+        (_, Lang::Ko) => format!(
+            "이 번들에는 {} 이미지가 들어 있습니다. 각 노트북은 자기 아키텍처의 부분만 내려받아 \
+             적재합니다.",
+            all.iter().cloned().collect::<Vec<_>>().join(", ")
+        ),
+    })
 }
 
 #[cfg(test)]

@@ -27,7 +27,7 @@ pub(super) async fn create(ctx: &Ctx, args: BundleCreateArgs) -> Result<(), Erro
     let file = request.output.display();
     ctx.events
         .info(bundle_written(&request.output, &written.manifest));
-    if let Some(note) = bundle::platform::coverage(&written.manifest) {
+    if let Some(note) = bundle::platform::coverage(&written.manifest, crate::tour::Lang::En) {
         ctx.events.info(note);
     }
     ctx.events.info(bundle_digest(&written.digest));
@@ -66,7 +66,7 @@ pub(super) async fn serve(ctx: &Ctx, args: BundleServeArgs) -> Result<(), Error>
     let bundle = Bundle::open(&args.file).await?;
     let digest = bundle.digest;
     let release = bundle_release_files(&bundle.manifest);
-    let coverage = bundle::platform::coverage(&bundle.manifest);
+    let coverage = bundle::platform::coverage(&bundle.manifest, crate::tour::Lang::En);
     let address = std::net::SocketAddr::new(args.address, args.port);
     let events = ctx.events.clone();
     let limits = bundle::ServeLimits::default().within_descriptors();
