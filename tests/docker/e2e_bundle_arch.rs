@@ -98,6 +98,35 @@ fn an_arm64_bundle_is_refused_here_naming_both_and_loads_nothing() {
     assert_eq!(manifest(&file)["parts"][0]["platform"], "linux/arm64");
     remove(&node);
 
+    // The doctor sees it before the room does: FAIL, naming both.
+    let o = minik(
+        home.path(),
+        &[
+            "doctor",
+            "--workshop",
+            "--nodes",
+            "2",
+            "--bundle",
+            file.to_str().unwrap(),
+            "-o",
+            "json",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let row = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "bundle-arch")
+        .cloned()
+        .unwrap();
+    assert_eq!(row["status"], "fail", "{row}");
+    assert!(
+        row["found"].as_str().unwrap().contains("linux/amd64"),
+        "{row}"
+    );
+
     let o = minik(home.path(), &["bundle", "load", file.to_str().unwrap()]);
     let out = text(&o);
     assert_eq!(o.status.code(), Some(1), "{out}");
