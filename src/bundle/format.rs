@@ -22,6 +22,8 @@ pub const MANIFEST_SLOT: u64 = 64 << 10;
 pub const MANIFEST_NAME: &str = "manifest.json";
 /// The one format this minik reads and writes.
 pub const FORMAT: u32 = 1;
+/// The compression of image parts.
+pub const ZSTD: &str = "zstd";
 
 /// What a bundle holds, written at its start.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -60,6 +62,12 @@ pub struct Part {
     /// once loaded (`node:v1`), the ones configs use.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub load_as: Vec<String>,
+    /// For images: `zstd` when the part is stored compressed (its size and SHA-256 are the
+    /// stored bytes'), with the archive's size once unpacked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compression: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unpacked_size: Option<u64>,
 }
 
 impl Part {
@@ -221,8 +229,19 @@ fn check_part(p: &Part) -> Result<(), String> {
             kind_name(p.kind)
         ));
     }
-    if !p.kind.is_image() && (p.platform.is_some() || !p.load_as.is_empty()) {
-        return Err("only image parts have a platform or names to load as".into());
+    if !p.kind.is_image()
+        && (p.platform.is_some() || !p.load_as.is_empty() || p.compression.is_some())
+    {
+        return Err("only image parts have a platform, names to load as or compression".into());
+    }
+    match (p.compression.as_deref(), p.unpacked_size) {
+        (None, None) => {}
+        (Some(ZSTD), Some(n)) if n <= max_size(p.kind) => {}
+        (Some(ZSTD), Some(_)) => return Err("its unpacked size is beyond any image".into()),
+        (Some(ZSTD), None) | (None, Some(_)) => {
+            return Err("compression and unpacked_size go together".into())
+        }
+        (Some(other), _) => return Err(format!("its compression {other:?} is not zstd")),
     }
     if let Some(platform) = &p.platform {
         if super::platform::normalize(platform).as_deref() != Ok(platform.as_str()) {
@@ -319,6 +338,8 @@ mod tests {
                     image_id: Some("sha256:cd".into()),
                     platform: Some("linux/amd64".into()),
                     load_as: vec![],
+                    compression: None,
+                    unpacked_size: None,
                 },
                 Part {
                     name: "config.yaml".into(),
@@ -329,6 +350,8 @@ mod tests {
                     image_id: None,
                     platform: None,
                     load_as: vec![],
+                    compression: None,
+                    unpacked_size: None,
                 },
             ],
         }
@@ -392,6 +415,17 @@ mod tests {
         assert!(with(&|m| m.parts[0].platform = Some("linux/x86_64".into())).contains("OS/ARCH"));
         assert!(with(&|m| m.parts[1].platform = Some("linux/amd64".into())).contains("only image"));
         assert!(with(&|m| m.parts[0].load_as = vec!["a b".into()]).contains("load as"));
+        assert!(with(&|m| m.parts[0].compression = Some(ZSTD.into())).contains("together"));
+        assert!(with(&|m| {
+            m.parts[0].compression = Some("gzip".into());
+            m.parts[0].unpacked_size = Some(1);
+        })
+        .contains("not zstd"));
+        assert!(with(&|m| {
+            m.parts[0].compression = Some(ZSTD.into());
+            m.parts[0].unpacked_size = Some(u64::MAX);
+        })
+        .contains("beyond"));
         assert_eq!(padded(u64::MAX), None);
     }
 

@@ -16,6 +16,7 @@ use tokio::sync::mpsc;
 use super::format::{Part, PartKind};
 use super::read::{Bundle, Verifier};
 use super::tags::{self, TagReader};
+use super::zstd_stream::Decompressor;
 use super::BundleError;
 use crate::events::{Events, Step};
 use crate::provider::{ByteStream, Provider};
@@ -241,6 +242,15 @@ async fn load_part(
         let mut verifier = Verifier::new(part);
         let mut held = HoldBack::new(HOLD);
         let names = TagReader::start();
+        // A compressed part is unpacked on its way; what breaks the unpacking is reported once
+        // the hash has had its say (an altered part is "altered", whatever it unpacks to).
+        let mut unpacker = match part.unpacked_size.filter(|_| part.compression.is_some()) {
+            Some(limit) => {
+                Some(Decompressor::new(limit).map_err(|e| bundle.corrupt(part, e.to_string()))?)
+            }
+            None => None,
+        };
+        let mut broken: Option<String> = None;
         loop {
             let mut buf = BytesMut::with_capacity(CHUNK);
             let n = match reader.read_buf(&mut buf).await {
@@ -260,7 +270,18 @@ async fn load_part(
             }
             verifier.update(&buf);
             step.progress(verifier.seen(), Some(part.size));
-            let chunk = buf.freeze();
+            let chunk = match &mut unpacker {
+                _ if broken.is_some() => continue,
+                Some(u) => {
+                    let mut out = Vec::with_capacity(4 * buf.len());
+                    if let Err(e) = u.push(&buf, &mut out) {
+                        broken = Some(format!("cannot be unpacked: {e}"));
+                        continue;
+                    }
+                    Bytes::from(out)
+                }
+                None => buf.freeze(),
+            };
             names.feed(&chunk);
             for ready in held.push(chunk) {
                 // A closed channel means the engine gave up; its error is reported.
@@ -270,7 +291,12 @@ async fn load_part(
             }
         }
         // The archive's own names decide what `docker load` tags: they must be the part's.
-        let checked = match verifier.finish() {
+        let unpacked = match (broken, &unpacker) {
+            (Some(why), _) => Err(why),
+            (None, Some(u)) => u.finish().map_err(|e| format!("cannot be unpacked: {e}")),
+            (None, None) => Ok(()),
+        };
+        let checked = match verifier.finish().and(unpacked) {
             Ok(()) => names
                 .finish()
                 .await

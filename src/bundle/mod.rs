@@ -28,6 +28,7 @@ mod tags;
 #[cfg(test)]
 mod test_bundle;
 mod write;
+mod zstd_stream;
 
 pub use create::{create, CreateBundle};
 pub use digest::{BundleDigest, Pin, Trust};

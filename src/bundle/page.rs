@@ -117,6 +117,8 @@ mod tests {
             image_id: None,
             platform: None,
             load_as: vec![],
+            compression: None,
+            unpacked_size: None,
         }];
         if minik {
             parts.push(Part {
@@ -128,6 +130,8 @@ mod tests {
                 image_id: None,
                 platform: None,
                 load_as: vec![],
+                compression: None,
+                unpacked_size: None,
             });
         }
         Manifest {

@@ -179,6 +179,8 @@ mod tests {
             image_id: None,
             platform: Some(platform.into()),
             load_as: load_as.iter().map(|s| s.to_string()).collect(),
+            compression: None,
+            unpacked_size: None,
         }
     }
 

@@ -240,6 +240,8 @@ mod tests {
             image_id: None,
             platform: None,
             load_as: vec![],
+            compression: None,
+            unpacked_size: None,
         }
     }
 
@@ -294,6 +296,8 @@ mod tests {
                     image_id: None,
                     platform: None,
                     load_as: vec![],
+                    compression: None,
+                    unpacked_size: None,
                 })
         }
 

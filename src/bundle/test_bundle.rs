@@ -30,6 +30,8 @@ pub(crate) fn with_platforms(
                 image_id: None,
                 platform: None,
                 load_as: vec![],
+                compression: None,
+                unpacked_size: None,
             })
             .collect(),
     };

@@ -13,6 +13,7 @@ use tokio::io::{AsyncSeekExt, AsyncWriteExt, BufWriter};
 
 use super::digest::BundleDigest;
 use super::format::{self, Manifest, Part, PartKind, BLOCK, MANIFEST_NAME, MANIFEST_SLOT};
+use super::zstd_stream::Compressor;
 use super::BundleError;
 use crate::archive::reader_stream;
 use crate::events::Events;
@@ -89,15 +90,43 @@ pub(crate) async fn write(
         let step = events.step(title);
         let mut hasher = Sha256::new();
         let mut size = 0u64;
-        while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(|e| BundleError::Write {
-                path: out.to_path_buf(),
-                reason: format!("reading {} failed: {e}", planned.name),
-            })?;
-            hasher.update(&chunk);
-            file.write_all(&chunk).await.map_err(failed)?;
-            size += chunk.len() as u64;
-            step.progress(size, total.map(|t| t.max(size)));
+        // Image archives are stored compressed; the hash and size are the stored bytes'.
+        let mut packer = match planned.source {
+            Source::Image { .. } => Some(Compressor::new().map_err(failed)?),
+            _ => None,
+        };
+        let mut unpacked = 0u64;
+        let mut packed = Vec::with_capacity(CHUNK);
+        loop {
+            let (chunk, end) = match stream.next().await {
+                Some(chunk) => (
+                    chunk.map_err(|e| BundleError::Write {
+                        path: out.to_path_buf(),
+                        reason: format!("reading {} failed: {e}", planned.name),
+                    })?,
+                    false,
+                ),
+                None => (bytes::Bytes::new(), true),
+            };
+            unpacked += chunk.len() as u64;
+            let stored: &[u8] = match &mut packer {
+                Some(p) => {
+                    packed.clear();
+                    p.push(&chunk, &mut packed).map_err(failed)?;
+                    if end {
+                        p.finish(&mut packed).map_err(failed)?;
+                    }
+                    &packed
+                }
+                None => &chunk,
+            };
+            hasher.update(stored);
+            file.write_all(stored).await.map_err(failed)?;
+            size += stored.len() as u64;
+            step.progress(unpacked, total.map(|t| t.max(unpacked)));
+            if end {
+                break;
+            }
         }
         let padded = format::padded(size).ok_or_else(|| BundleError::Write {
             path: out.to_path_buf(),
@@ -120,7 +149,11 @@ pub(crate) async fn write(
             } => (platform, load_as),
             _ => (None, Vec::new()),
         };
+        let compression = packer.is_some().then(|| format::ZSTD.to_string());
+        let unpacked_size = packer.is_some().then_some(unpacked);
         written.push(Part {
+            compression,
+            unpacked_size,
             name: planned.name,
             kind: planned.kind,
             size,

@@ -553,6 +553,8 @@ fn forge_one_image(file: &Path, archive: &[u8], name: &str) {
             image_id: None,
             platform: None,
             load_as: vec![],
+            compression: None,
+            unpacked_size: None,
         }],
     };
     let mut out = Vec::new();

@@ -40,6 +40,8 @@ pub(crate) fn forge(
                 image_id: None,
                 platform: None,
                 load_as: vec![],
+                compression: None,
+                unpacked_size: None,
             })
             .collect(),
     };
