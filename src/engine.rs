@@ -28,21 +28,21 @@ pub enum EngineError {
 }
 
 /// A connected engine plus how it was found.
-pub struct Engine {
-    pub provider: DockerProvider,
-    pub resolution: Resolution,
-    pub host: HostFacts,
+pub(crate) struct Engine {
+    pub(crate) provider: DockerProvider,
+    pub(crate) resolution: Resolution,
+    pub(crate) host: HostFacts,
 }
 
 /// Why connecting failed, with enough to explain it (doctor turns it into check rows).
-pub struct ConnectFailure {
-    pub resolution: Resolution,
-    pub host: HostFacts,
-    pub error: String,
+pub(crate) struct ConnectFailure {
+    pub(crate) resolution: Resolution,
+    pub(crate) host: HostFacts,
+    pub(crate) error: String,
 }
 
 /// Connect, or explain where minik looked and what to do.
-pub async fn connect(flags: &EndpointFlags, events: &Events) -> Result<Engine, EngineError> {
+pub(crate) async fn connect(flags: &EndpointFlags, events: &Events) -> Result<Engine, EngineError> {
     match try_connect(flags, events).await? {
         Ok(engine) => Ok(engine),
         Err(f) => {
@@ -58,7 +58,7 @@ pub async fn connect(flags: &EndpointFlags, events: &Events) -> Result<Engine, E
 
 /// Resolve the endpoint (errors here are the user's: a context that doesn't exist), then
 /// connect; a connection failure comes back as data.
-pub async fn try_connect(
+pub(crate) async fn try_connect(
     flags: &EndpointFlags,
     events: &Events,
 ) -> Result<Result<Engine, ConnectFailure>, EngineError> {
@@ -106,7 +106,10 @@ pub async fn try_connect(
 impl Engine {
     /// Everything minik knows about the engine and host, including whether privileged
     /// containers are allowed (probed with `probe_image` when given).
-    pub async fn environment(&self, probe_image: Option<&str>) -> Result<Environment, EngineError> {
+    pub(crate) async fn environment(
+        &self,
+        probe_image: Option<&str>,
+    ) -> Result<Environment, EngineError> {
         let info = self.provider.info().await?;
         let version = self.provider.version().await.ok();
         let mut env = Environment::build(

@@ -21,7 +21,8 @@ use super::read::HEAD;
 use super::BundleError;
 use crate::events::{Events, Step};
 
-pub use super::partial::partial_path;
+#[cfg(test)]
+pub(crate) use super::partial::partial_path;
 
 /// How long and how slowly a download may go on.
 #[derive(Debug, Clone)]
@@ -95,7 +96,7 @@ pub async fn download(
 
 /// [`download`], fetching only the parts an engine of `platform` loads (when given): the rest
 /// of the file stays zeros, so a two-platform bundle costs the room's network one platform.
-pub async fn download_for(
+pub(crate) async fn download_for(
     url: &Uri,
     out: &Path,
     trust: Trust,

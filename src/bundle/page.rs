@@ -8,11 +8,11 @@ use super::format::{Manifest, PartKind};
 use crate::tour::Lang;
 
 /// The served bundle's path.
-pub const BUNDLE_PATH: &str = "/bundle.minik";
+pub(crate) const BUNDLE_PATH: &str = "/bundle.minik";
 
 /// The page for a visitor who reached the server as `host` (the request's Host header), in
 /// `lang`.
-pub fn render(manifest: &Manifest, host: &str, digest: &BundleDigest, lang: Lang) -> String {
+pub(crate) fn render(manifest: &Manifest, host: &str, digest: &BundleDigest, lang: Lang) -> String {
     let w = super::page_text::words(lang);
     let base = format!("http://{host}");
     let d = digest.hex();

@@ -19,7 +19,7 @@ use crate::tour::Lang;
 
 /// `os/arch` in OCI spelling (`linux/amd64`), from any spelling Docker and users use
 /// (`linux/x86_64`, `linux/aarch64`, `linux/arm64/v8`); `Err` says why it is not one.
-pub fn normalize(input: &str) -> Result<String, String> {
+pub(crate) fn normalize(input: &str) -> Result<String, String> {
     let lower = input.trim().to_ascii_lowercase();
     let mut fields = lower.split('/');
     let os = fields.next().unwrap_or_default();
@@ -35,13 +35,13 @@ pub fn normalize(input: &str) -> Result<String, String> {
 }
 
 /// The architecture half of a platform (`arm64` of `linux/arm64`).
-pub fn arch_of(platform: &str) -> &str {
+pub(crate) fn arch_of(platform: &str) -> &str {
     platform.split_once('/').map_or(platform, |(_, a)| a)
 }
 
 /// The engine's platform, from its `/info` (`OSType`, `Architecture`); an engine that does not
 /// say is taken to run this machine's architecture.
-pub async fn engine_platform(provider: &dyn Provider) -> Result<String, BundleError> {
+pub(crate) async fn engine_platform(provider: &dyn Provider) -> Result<String, BundleError> {
     let info = provider.info().await?;
     let field = |k: &str| info.get(k).and_then(|v| v.as_str()).unwrap_or_default();
     let os = match field("OSType") {
@@ -59,7 +59,7 @@ pub async fn engine_platform(provider: &dyn Provider) -> Result<String, BundleEr
 }
 
 /// The platform an image was built for (its config's `os` and `architecture`), when present.
-pub async fn image_platform(
+pub(crate) async fn image_platform(
     provider: &dyn Provider,
     image: &str,
 ) -> Result<Option<String>, BundleError> {
@@ -71,7 +71,7 @@ pub async fn image_platform(
 
 /// The local tag naming `image`'s build for `arch`: `REPO:TAG-ARCH` (a digest in the name is
 /// dropped, a missing tag is `latest`).
-pub fn arch_tag(image: &str, arch: &str) -> String {
+pub(crate) fn arch_tag(image: &str, arch: &str) -> String {
     let named = image.split('@').next().unwrap_or(image);
     let slash = named.rfind('/').map_or(0, |i| i + 1);
     if named[slash..].contains(':') {
@@ -84,7 +84,7 @@ pub fn arch_tag(image: &str, arch: &str) -> String {
 /// The image parts to load on an engine of `engine`: a part for that platform, or one that
 /// records none (bundles made before platforms were recorded). Every image the bundle carries
 /// must have such a part, else the bundle is refused naming the platforms it has.
-pub fn select(manifest: &Manifest, engine: &str) -> Result<Vec<usize>, BundleError> {
+pub(crate) fn select(manifest: &Manifest, engine: &str) -> Result<Vec<usize>, BundleError> {
     // Parts grouped by the image they stand for (the name it is loaded as).
     let mut groups: BTreeMap<String, (PartKind, Vec<usize>)> = BTreeMap::new();
     for (i, p) in manifest.parts.iter().enumerate() {
@@ -122,7 +122,7 @@ pub fn select(manifest: &Manifest, engine: &str) -> Result<Vec<usize>, BundleErr
 }
 
 /// The platforms the bundle's node images are for (every image's, when it has no node image).
-pub fn platforms(manifest: &Manifest) -> BTreeSet<String> {
+pub(crate) fn platforms(manifest: &Manifest) -> BTreeSet<String> {
     let node: BTreeSet<String> = manifest
         .of_kind(PartKind::NodeImage)
         .filter_map(|p| p.platform.clone())
@@ -139,7 +139,7 @@ pub fn platforms(manifest: &Manifest) -> BTreeSet<String> {
 }
 
 /// What a room should know about the bundle's platforms, said when it is made and served.
-pub fn coverage(manifest: &Manifest, lang: Lang) -> Option<String> {
+pub(crate) fn coverage(manifest: &Manifest, lang: Lang) -> Option<String> {
     let all = platforms(manifest);
     let list = all.iter().cloned().collect::<Vec<_>>().join(" and ");
     Some(match (all.len(), lang) {

@@ -12,13 +12,13 @@ use crate::provider::Provider;
 
 /// The cluster chosen, and why (said to the user when it was guessed).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Chosen {
+pub(crate) struct Chosen {
     pub name: String,
     pub why: Option<&'static str>,
 }
 
 /// The choice, from kubectl's current context and the minik clusters on the engine.
-pub fn choose(current_context: Option<&str>, clusters: &BTreeSet<String>) -> Chosen {
+pub(crate) fn choose(current_context: Option<&str>, clusters: &BTreeSet<String>) -> Chosen {
     if let Some(c) = clusters
         .iter()
         .find(|c| current_context == Some(minik_context_name(c).as_str()))
@@ -44,7 +44,7 @@ pub fn choose(current_context: Option<&str>, clusters: &BTreeSet<String>) -> Cho
 
 /// [`choose`] with kubectl's current context (the first kubeconfig file that sets one, as
 /// kubectl merges them) and the engine's clusters; anything unreadable counts as absent.
-pub async fn default_cluster(provider: &dyn Provider) -> Chosen {
+pub(crate) async fn default_cluster(provider: &dyn Provider) -> Chosen {
     let current = crate::kubeconfig::kubeconfig_paths(None)
         .ok()
         .and_then(|paths| {

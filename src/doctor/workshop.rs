@@ -21,37 +21,37 @@ use crate::provider::Provider;
 
 /// Everything `doctor --workshop` says, in the shape `-o json` prints.
 #[derive(Debug, Clone, Serialize)]
-pub struct WorkshopReport {
+pub(crate) struct WorkshopReport {
     /// No row failed: this laptop can make the planned cluster.
-    pub ready: bool,
-    pub plan: WorkshopPlan,
-    pub machine: Machine,
-    pub checks: Vec<Check>,
+    pub(crate) ready: bool,
+    pub(crate) plan: WorkshopPlan,
+    pub(crate) machine: Machine,
+    pub(crate) checks: Vec<Check>,
 }
 
 /// Who is reporting, for an organiser collecting many reports.
 #[derive(Debug, Clone, Serialize)]
-pub struct Machine {
-    pub os: HostOs,
-    pub arch: String,
+pub(crate) struct Machine {
+    pub(crate) os: HostOs,
+    pub(crate) arch: String,
     /// `Docker Desktop (macOS)`, `Colima`, ... or `unreachable`.
-    pub runtime: String,
-    pub engine: String,
-    pub minik_version: &'static str,
+    pub(crate) runtime: String,
+    pub(crate) engine: String,
+    pub(crate) minik_version: &'static str,
 }
 
 /// What to check against: the plan, plus the node image and bundle the workshop uses.
 #[derive(Debug, Clone)]
-pub struct WorkshopRequest {
-    pub plan: WorkshopPlan,
+pub(crate) struct WorkshopRequest {
+    pub(crate) plan: WorkshopPlan,
     /// The node image the cluster will use, when it is already known.
-    pub image: Option<String>,
+    pub(crate) image: Option<String>,
     /// The bundle file handed out (its size is what loading it takes).
-    pub bundle: Option<PathBuf>,
+    pub(crate) bundle: Option<PathBuf>,
 }
 
 /// Checks this machine for the plan. `found` is the outcome of connecting to the engine.
-pub async fn report(
+pub(crate) async fn report(
     found: Result<Engine, ConnectFailure>,
     request: WorkshopRequest,
 ) -> Result<WorkshopReport, Error> {
@@ -162,7 +162,7 @@ async fn bundle_platform(path: &Path, provider: &dyn Provider) -> Check {
 
 /// The planned cluster: the workshop's config file when given, else the flags (`ports` as
 /// `minik init --port` takes them; none means 80 and 443 on 127.0.0.1).
-pub fn plan(
+pub(crate) fn plan(
     config: Option<&Path>,
     nodes: u32,
     control_planes: u32,
@@ -197,7 +197,7 @@ pub fn plan(
 }
 
 /// A failure unless the report says this laptop is ready.
-pub fn verdict(report: &WorkshopReport) -> Result<(), Error> {
+pub(crate) fn verdict(report: &WorkshopReport) -> Result<(), Error> {
     if report.ready {
         return Ok(());
     }
@@ -212,7 +212,7 @@ pub fn verdict(report: &WorkshopReport) -> Result<(), Error> {
 
 /// The plan a workshop's config file describes: its nodes, and every fixed host port it
 /// publishes (port mappings and a fixed API server port).
-pub fn plan_of_config(c: &crate::config::ClusterConfig) -> WorkshopPlan {
+pub(crate) fn plan_of_config(c: &crate::config::ClusterConfig) -> WorkshopPlan {
     let mut ports: Vec<PlannedPort> = c
         .nodes
         .iter()

@@ -11,46 +11,46 @@ use crate::platform::{self, Check, Request};
 
 /// Answers given as flags; `None` means "ask, or take the default".
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Given {
-    pub name: Option<String>,
-    pub nodes: Option<u32>,
-    pub control_planes: Option<u32>,
+pub(crate) struct Given {
+    pub(crate) name: Option<String>,
+    pub(crate) nodes: Option<u32>,
+    pub(crate) control_planes: Option<u32>,
     /// `Some(None)`: the version was given and `minik create` picks the image.
-    pub image: Option<Option<String>>,
-    pub ports: Option<Vec<PublishPort>>,
+    pub(crate) image: Option<Option<String>>,
+    pub(crate) ports: Option<Vec<PublishPort>>,
     /// `Some(None)`: no folder.
-    pub mount: Option<Option<PathBuf>>,
-    pub output: Option<PathBuf>,
-    pub create: Option<bool>,
-    pub force: bool,
+    pub(crate) mount: Option<Option<PathBuf>>,
+    pub(crate) output: Option<PathBuf>,
+    pub(crate) create: Option<bool>,
+    pub(crate) force: bool,
 }
 
 /// The defaults this machine suggests.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Offer {
-    pub name: String,
-    pub suggestion: Suggestion,
+pub(crate) struct Offer {
+    pub(crate) name: String,
+    pub(crate) suggestion: Suggestion,
     /// The engine's CPUs and memory, when it answered.
-    pub capacity: Option<(u64, u64)>,
-    pub choices: Vec<VersionChoice>,
-    pub default_choice: usize,
-    pub ports: Vec<PublishPort>,
+    pub(crate) capacity: Option<(u64, u64)>,
+    pub(crate) choices: Vec<VersionChoice>,
+    pub(crate) default_choice: usize,
+    pub(crate) ports: Vec<PublishPort>,
     /// The engine answered and no check failed: creating is the natural next step.
-    pub can_create: bool,
+    pub(crate) can_create: bool,
 }
 
 /// The answers, where to write them, and whether to create the cluster.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Reply {
-    pub answers: Answers,
-    pub output: PathBuf,
-    pub create: bool,
+pub(crate) struct Reply {
+    pub(crate) answers: Answers,
+    pub(crate) output: PathBuf,
+    pub(crate) create: bool,
 }
 
 impl Given {
     /// Every question answered by its flag or its default. Without a terminal the cluster is
     /// only made when `--create` says so.
-    pub fn resolve(&self, offer: &Offer, exists: impl Fn(&Path) -> bool) -> Reply {
+    pub(crate) fn resolve(&self, offer: &Offer, exists: impl Fn(&Path) -> bool) -> Reply {
         let name = self.name.clone().unwrap_or_else(|| offer.name.clone());
         let control_planes = self.control_planes.unwrap_or(1).max(1);
         let nodes = self
@@ -85,15 +85,15 @@ impl Given {
 
 /// What the engine says before any question: the doctor's rows for the suggested cluster, its
 /// size and its node images.
-pub struct Look {
-    pub checks: Vec<Check>,
-    pub capacity: Option<(u64, u64)>,
-    pub local: Vec<super::LocalImage>,
-    pub reachable: bool,
+pub(crate) struct Look {
+    pub(crate) checks: Vec<Check>,
+    pub(crate) capacity: Option<(u64, u64)>,
+    pub(crate) local: Vec<super::LocalImage>,
+    pub(crate) reachable: bool,
 }
 
 /// Runs the doctor for the cluster this machine can hold and lists the node images here.
-pub async fn look(found: Result<Engine, ConnectFailure>) -> Result<Look, Error> {
+pub(crate) async fn look(found: Result<Engine, ConnectFailure>) -> Result<Look, Error> {
     let engine = match found {
         Err(f) => {
             return Ok(Look {

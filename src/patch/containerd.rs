@@ -24,16 +24,16 @@ use super::PatchError;
 
 /// containerd's config after the patches, and what else the node needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PatchedContainerd {
-    pub config: String,
+pub(crate) struct PatchedContainerd {
+    pub(crate) config: String,
     /// `certs.d/<host>/hosts.toml` files translated from old-style registry settings.
-    pub hosts: Vec<HostsFile>,
+    pub(crate) hosts: Vec<HostsFile>,
     /// One line each for the user: what was applied differently from how it was written.
-    pub notes: Vec<String>,
+    pub(crate) notes: Vec<String>,
 }
 
 /// Applies `merge_patches` and then `json6902` to containerd's `config`.
-pub fn containerd_config(
+pub(crate) fn containerd_config(
     config: &str,
     merge_patches: &[String],
     json6902: &[String],

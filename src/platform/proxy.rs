@@ -15,25 +15,25 @@ use super::info::EngineInfo;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "from", rename_all = "kebab-case")]
-pub enum ProxySource {
+pub(crate) enum ProxySource {
     None,
     Env,
     DockerConfig { key: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ProxySettings {
-    pub http_proxy: Option<String>,
-    pub https_proxy: Option<String>,
-    pub no_proxy: Option<String>,
-    pub source: ProxySource,
+pub(crate) struct ProxySettings {
+    pub(crate) http_proxy: Option<String>,
+    pub(crate) https_proxy: Option<String>,
+    pub(crate) no_proxy: Option<String>,
+    pub(crate) source: ProxySource,
     /// The daemon's own proxy (`/info HttpsProxy`, else `HttpProxy`), unless it is Docker
     /// Desktop's internal one.
-    pub engine_proxy: Option<String>,
+    pub(crate) engine_proxy: Option<String>,
 }
 
 impl ProxySettings {
-    pub fn is_set(&self) -> bool {
+    pub(crate) fn is_set(&self) -> bool {
         self.http_proxy.is_some() || self.https_proxy.is_some()
     }
 }
@@ -43,7 +43,7 @@ fn is_desktop_internal(proxy: &str) -> bool {
 }
 
 /// Finds the proxy to give the nodes. `daemon_host` is the endpoint URL as written.
-pub fn detect_proxy(
+pub(crate) fn detect_proxy(
     env: &EnvMap,
     config: Option<&DockerConfig>,
     daemon_host: &str,
@@ -90,17 +90,17 @@ pub fn detect_proxy(
 
 /// What NO_PROXY must also cover inside the cluster.
 #[derive(Debug, Clone, Copy)]
-pub struct NoProxyInputs<'a> {
+pub(crate) struct NoProxyInputs<'a> {
     /// The node network's subnets (`docker network inspect`).
-    pub node_subnets: &'a [String],
-    pub node_names: &'a [String],
-    pub pod_subnet: &'a str,
-    pub service_subnet: &'a str,
+    pub(crate) node_subnets: &'a [String],
+    pub(crate) node_names: &'a [String],
+    pub(crate) pod_subnet: &'a str,
+    pub(crate) service_subnet: &'a str,
 }
 
 /// The NO_PROXY value for nodes: the user's list, then loopback, node subnets, node names,
 /// pod and service subnets and the in-cluster service domains. No duplicates; order kept.
-pub fn node_no_proxy(user_no_proxy: Option<&str>, inputs: NoProxyInputs<'_>) -> String {
+pub(crate) fn node_no_proxy(user_no_proxy: Option<&str>, inputs: NoProxyInputs<'_>) -> String {
     let mut items: Vec<String> = Vec::new();
     let mut push = |s: &str| {
         let s = s.trim();
@@ -130,7 +130,10 @@ pub fn node_no_proxy(user_no_proxy: Option<&str>, inputs: NoProxyInputs<'_>) -> 
 
 /// Environment for node containers: each variable in upper and lower case (tools read either).
 /// Empty when no proxy is configured.
-pub fn node_proxy_env(proxy: &ProxySettings, inputs: NoProxyInputs<'_>) -> Vec<(String, String)> {
+pub(crate) fn node_proxy_env(
+    proxy: &ProxySettings,
+    inputs: NoProxyInputs<'_>,
+) -> Vec<(String, String)> {
     if !proxy.is_set() {
         return Vec::new();
     }

@@ -12,14 +12,14 @@ use super::hostfs::env_get;
 
 /// An engine socket that exists, and how to point the docker CLI (and minik) at it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Candidate {
+pub(crate) struct Candidate {
     /// "Docker Desktop", "Colima (profile default)", ...
-    pub runtime: String,
+    pub(crate) runtime: String,
     /// Ready to use, with source [`EndpointSource::Probed`].
-    pub endpoint: Endpoint,
+    pub(crate) endpoint: Endpoint,
     /// The command to suggest: `docker context use NAME` when that context is stored,
     /// else `export DOCKER_HOST=…` (PowerShell syntax on Windows).
-    pub fix: String,
+    pub(crate) fix: String,
 }
 
 struct Known {
@@ -179,7 +179,7 @@ fn well_known(host: &HostFacts) -> Vec<Known> {
 /// The well-known sockets (Docker Desktop, OrbStack, Colima, Rancher Desktop, rootless Docker,
 /// Podman, podman machine, the default socket; named pipes on Windows) that exist, excluding
 /// `chosen`, without duplicates.
-pub fn probe_well_known(host: &HostFacts, chosen: Option<&Path>) -> Vec<Candidate> {
+pub(crate) fn probe_well_known(host: &HostFacts, chosen: Option<&Path>) -> Vec<Candidate> {
     let config_dir = host.docker_config_dir();
     let mut seen: Vec<PathBuf> = chosen.map(Path::to_path_buf).into_iter().collect();
     let mut out = Vec::new();

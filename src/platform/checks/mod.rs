@@ -9,9 +9,9 @@ mod advice;
 mod engine;
 mod kernel;
 mod resources;
-pub mod workshop;
+pub(crate) mod workshop;
 
-pub use advice::{memory_need, most_nodes, recommended_cpus, MemoryNeed, BASE_MIB, PER_NODE_MIB};
+pub(crate) use advice::most_nodes;
 
 use serde::Serialize;
 
@@ -23,7 +23,7 @@ use super::unreachable::not_reachable;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Status {
+pub(crate) enum Status {
     Ok,
     Warn,
     Fail,
@@ -31,7 +31,7 @@ pub enum Status {
 
 impl Status {
     /// `✓`, `!`, `✗`.
-    pub fn symbol(self) -> &'static str {
+    pub(crate) fn symbol(self) -> &'static str {
         match self {
             Status::Ok => "✓",
             Status::Warn => "!",
@@ -41,17 +41,17 @@ impl Status {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Check {
+pub(crate) struct Check {
     /// Stable id for scripts: `engine`, `memory`, `inotify`, ...
-    pub id: &'static str,
-    pub title: String,
-    pub status: Status,
+    pub(crate) id: &'static str,
+    pub(crate) title: String,
+    pub(crate) status: Status,
     /// What was found, with the numbers.
-    pub found: String,
+    pub(crate) found: String,
     /// Why it matters.
-    pub why: String,
+    pub(crate) why: String,
     /// What to do (for Warn/Fail; sometimes a hint for Ok).
-    pub fix: Option<String>,
+    pub(crate) fix: Option<String>,
 }
 
 pub(crate) fn row(
@@ -73,7 +73,7 @@ pub(crate) fn row(
 }
 
 /// Every check for a reachable engine.
-pub fn checks(env: &Environment, request: &Request) -> Vec<Check> {
+pub(crate) fn checks(env: &Environment, request: &Request) -> Vec<Check> {
     let mut out = vec![
         engine::engine(env),
         engine::os_type(env),
@@ -93,7 +93,11 @@ pub fn checks(env: &Environment, request: &Request) -> Vec<Check> {
 }
 
 /// The rows when the engine did not answer: the engine row fails with the "not reachable" text.
-pub fn checks_unreachable(resolution: &Resolution, host: &HostFacts, error: &str) -> Vec<Check> {
+pub(crate) fn checks_unreachable(
+    resolution: &Resolution,
+    host: &HostFacts,
+    error: &str,
+) -> Vec<Check> {
     let n = not_reachable(resolution, host, error);
     let mut out = vec![row(
         "engine",
@@ -108,7 +112,7 @@ pub fn checks_unreachable(resolution: &Resolution, host: &HostFacts, error: &str
 }
 
 /// Whether any check failed (so `create` must not go on).
-pub fn is_blocking(checks: &[Check]) -> bool {
+pub(crate) fn is_blocking(checks: &[Check]) -> bool {
     checks.iter().any(|c| c.status == Status::Fail)
 }
 
