@@ -11,6 +11,7 @@ use std::io::IsTerminal;
 
 pub(super) async fn run(ctx: &Ctx, args: CreateArgs) -> Result<(), Error> {
     let explicit_kubeconfig = args.kubeconfig.is_some();
+    super::sudo::refuse_under_sudo(explicit_kubeconfig)?;
     // --bundle: its node image and config stand in for --image and --config.
     let from_bundle = match &args.bundle {
         Some(path) => {

@@ -17,6 +17,7 @@ mod logs;
 mod names;
 mod node;
 mod output;
+mod sudo;
 mod target;
 mod tour;
 mod version;

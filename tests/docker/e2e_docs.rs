@@ -109,7 +109,8 @@ impl Shell {
             .env("HOME", self.home.path())
             .env("KUBECONFIG", self.home.path().join(".kube/config"))
             .env("CI", "true")
-            .env_remove("MINIK_CLUSTER_NAME");
+            .env_remove("MINIK_CLUSTER_NAME")
+            .env_remove("SUDO_USER");
         cmd
     }
 
@@ -247,5 +248,29 @@ fn the_workshop_page_runs_as_written() {
     );
     shell.run(laptop.path(), &end);
     let left = docker(&["ps", "-aq", "--filter", "label=io.minik.cluster=workshop"]);
+    assert!(String::from_utf8_lossy(&left.stdout).trim().is_empty());
+}
+
+#[test]
+fn sudo_minik_create_is_refused_with_the_docker_group_fix() {
+    // These tests run as root: with SUDO_USER set, that is `sudo minik` for minik.
+    let home = tempfile::tempdir().unwrap();
+    let home = home.path().to_str().unwrap();
+    let o = common::minik(
+        &["create", "--name", "sudo-refused"],
+        &[("HOME", home), ("SUDO_USER", "ana")],
+    );
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{out}");
+    assert!(
+        out.contains("under sudo") && out.contains("usermod -aG docker ana"),
+        "{out}"
+    );
+    let left = docker(&[
+        "ps",
+        "-aq",
+        "--filter",
+        "label=io.minik.cluster=sudo-refused",
+    ]);
     assert!(String::from_utf8_lossy(&left.stdout).trim().is_empty());
 }
