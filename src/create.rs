@@ -58,14 +58,10 @@ pub(crate) async fn run(
     let engine = engine::connect(endpoint, events)
         .await
         .map_err(PrepareError::from)?;
+    let mut labs = Vec::new();
     if let Some(b) = bundle {
         // The load watches for signals itself, to remove what it added before exiting.
-        let loaded = b.load(events, &*engine.provider).await?;
-        for id in &loaded.labs {
-            events.info(format!(
-                "Lab {id} is ready: run it with  minik tour --lab {id}"
-            ));
-        }
+        labs = b.load(events, &*engine.provider).await?.labs;
     }
     let opts = checked.prepare(&engine, events).await?;
     let name = opts.config.name.clone();
@@ -76,6 +72,17 @@ pub(crate) async fn run(
             s = crate::signals::interrupted() => return Err(CreateError::Interrupted(s)),
             r = b.load_into_nodes(events, &*engine.provider, &name) => r?,
         }
+    }
+    // The follow-up names the cluster unless it is the default one commands pick.
+    let name_flag = if name == crate::config::DEFAULT_CLUSTER_NAME {
+        String::new()
+    } else {
+        format!(" --name {name}")
+    };
+    for id in &labs {
+        events.info(format!(
+            "Lab {id} is ready: run it with  minik tour --lab {id}{name_flag}"
+        ));
     }
     Ok(Created { name, outcome })
 }

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use super::format::PartKind;
+use super::plan::{self, Wanted};
 use super::write::{self, Planned, Source, Written};
 use super::BundleError;
 use crate::cluster::loadbalancer::{self, BalancerImage};
@@ -14,6 +15,7 @@ use crate::events::Events;
 use crate::k8s_version::{InvalidVersion, KubeVersion};
 use crate::nodeimage;
 use crate::provider::Provider;
+use crate::tour::Lab;
 
 /// What `minik bundle create` was asked for.
 #[derive(Debug, Clone, Default)]
@@ -29,6 +31,9 @@ pub struct CreateBundle {
     pub with_minik: Option<PathBuf>,
     /// Tour lab files, checked as `minik tour` reads them.
     pub labs: Vec<PathBuf>,
+    /// Platforms to carry every image for (`linux/amd64`), each by its own local tag; empty:
+    /// each image as it is here (one platform).
+    pub platforms: Vec<String>,
 }
 
 pub async fn create(
@@ -75,67 +80,105 @@ pub async fn create(
         );
     }
 
-    let node_image = match &req.node_image {
-        Some(i) => i.clone(),
-        None => {
-            let v =
-                match &version {
-                    Some(v) => v.clone(),
-                    None => nodeimage::DEFAULT_KUBERNETES_VERSION.parse().map_err(
-                        |e: InvalidVersion| BundleError::Usage {
-                            message: e.to_string(),
-                            hint: "choose one with --kubernetes-version".into(),
-                        },
-                    )?,
-                };
-            nodeimage::minik_image(&v)
-        }
+    let version = match &version {
+        Some(v) => v.clone(),
+        None => nodeimage::DEFAULT_KUBERNETES_VERSION
+            .parse()
+            .map_err(|e: InvalidVersion| BundleError::Usage {
+                message: e.to_string(),
+                hint: "choose one with --kubernetes-version".into(),
+            })?,
     };
-    let mut plan = Vec::new();
-    let mut seen = BTreeSet::new();
-    let mut add_image = |name: &str, kind: PartKind, plan: &mut Vec<(String, PartKind)>| {
-        if seen.insert(name.to_string()) {
-            plan.push((name.to_string(), kind));
-        }
+    let platforms = req
+        .platforms
+        .iter()
+        .map(|p| super::platform::normalize(p))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|message| BundleError::Usage {
+            message,
+            hint: "for example: --platform linux/amd64,linux/arm64".into(),
+        })?;
+    let nodes = plan::node_images(
+        provider,
+        req.node_image.as_deref(),
+        &version,
+        config.as_ref(),
+    )
+    .await?;
+    let wanted = |names: &[String], kind, optional| -> Vec<Wanted> {
+        names
+            .iter()
+            .map(|name| Wanted {
+                name: name.clone(),
+                kind,
+                optional,
+            })
+            .collect()
     };
-    add_image(&node_image, PartKind::NodeImage, &mut plan);
-    if let Some(c) = &config {
-        for image in c.nodes.iter().filter_map(|n| n.image.as_deref()) {
-            add_image(image, PartKind::NodeImage, &mut plan);
-        }
-    }
+    let mut want = wanted(&nodes, PartKind::NodeImage, false);
     // Check presence before the load-balancer probe runs a container from the node image.
-    for (name, _) in &plan {
-        present(provider, name).await?;
-    }
+    let mut chosen = plan::choose_all(provider, &want, &platforms, events).await?;
     if config.as_ref().is_some_and(|c| c.control_planes() > 1) {
         let probe = format!("minik-bundle-{}", std::process::id());
-        let choice = loadbalancer::choose_image(provider, &probe, &node_image).await?;
+        let choice = loadbalancer::choose_image(provider, &probe, &nodes[0]).await?;
         events.info(choice.describe());
         if choice == BalancerImage::Dedicated {
-            add_image(choice.image(), PartKind::LoadBalancerImage, &mut plan);
+            want = wanted(
+                &[choice.image().to_string()],
+                PartKind::LoadBalancerImage,
+                false,
+            );
+            chosen.extend(plan::choose_all(provider, &want, &platforms, events).await?);
         }
     }
-    for image in &req.images {
-        add_image(image, PartKind::Image, &mut plan);
-    }
+    chosen.extend(
+        plan::choose_all(
+            provider,
+            &wanted(&req.images, PartKind::Image, false),
+            &platforms,
+            events,
+        )
+        .await?,
+    );
+    let mut all_labs = crate::tour::builtin_labs();
+    all_labs.extend(labs.iter().map(|(_, lab, _)| lab.clone()));
+    let lab_images: Vec<String> = plan::lab_images(&all_labs)
+        .into_iter()
+        .filter(|i| !req.images.contains(i))
+        .collect();
+    chosen.extend(
+        plan::choose_all(
+            provider,
+            &wanted(&lab_images, PartKind::Image, true),
+            &platforms,
+            events,
+        )
+        .await?,
+    );
+    let mut seen = BTreeSet::new();
+    chosen.retain(|c| seen.insert(c.saved.clone()));
 
     let mut parts = Vec::new();
-    for (n, (name, kind)) in plan.into_iter().enumerate() {
-        let id = present(provider, &name).await?;
-        let size = provider.image_size(&name).await?;
-        let label = match kind {
+    for (n, c) in chosen.into_iter().enumerate() {
+        let size = provider.image_size(&c.saved).await?;
+        let label = match c.kind {
             PartKind::NodeImage => "node",
             PartKind::LoadBalancerImage => "load-balancer",
             _ => "image",
         };
+        let arch = match (&c.platform, platforms.is_empty()) {
+            (Some(p), false) => format!("-{}", super::platform::arch_of(p)),
+            _ => String::new(),
+        };
         parts.push(Planned {
-            name: format!("images/{:02}-{label}.tar", n + 1),
-            kind,
+            name: format!("images/{:02}-{label}{arch}.tar", n + 1),
+            kind: c.kind,
             source: Source::Image {
-                names: vec![name],
-                id,
+                names: vec![c.saved],
+                id: c.id,
                 size,
+                platform: c.platform,
+                load_as: c.load_as,
             },
         });
     }
@@ -146,7 +189,7 @@ pub async fn create(
             source: Source::Bytes(text.into_bytes()),
         });
     }
-    for (id, text) in labs {
+    for (id, _, text) in labs {
         parts.push(Planned {
             name: format!("labs/{id}.yaml"),
             kind: PartKind::Lab,
@@ -160,25 +203,17 @@ pub async fn create(
             source: Source::File(path),
         });
     }
-    let version = version.map(|v| v.to_string());
+    let version = req.kubernetes_version.as_ref().map(|_| version.to_string());
     write::write(provider, parts, version, &req.output, events).await
-}
-
-/// The image's ID; an image that is not here is refused (minik never pulls).
-async fn present(provider: &dyn Provider, image: &str) -> Result<String, BundleError> {
-    provider
-        .image_id(image)
-        .await?
-        .ok_or_else(|| BundleError::ImageNotPresent(image.into()))
 }
 
 /// Each lab's id and text, every one checked as `minik tour` would (file:line:column errors);
 /// two labs of one id are refused, since loading keeps labs by id.
-fn read_labs(paths: &[PathBuf]) -> Result<Vec<(String, String)>, BundleError> {
-    let mut labs: Vec<(String, String)> = Vec::new();
+fn read_labs(paths: &[PathBuf]) -> Result<Vec<(String, Lab, String)>, BundleError> {
+    let mut labs: Vec<(String, Lab, String)> = Vec::new();
     for path in paths {
         let lab = crate::tour::read_lab(path)?;
-        if labs.iter().any(|(id, _)| *id == lab.id) {
+        if labs.iter().any(|(id, _, _)| *id == lab.id) {
             return Err(BundleError::BadInput {
                 path: path.clone(),
                 reason: format!(
@@ -192,7 +227,7 @@ fn read_labs(paths: &[PathBuf]) -> Result<Vec<(String, String)>, BundleError> {
             path: path.clone(),
             reason: e.to_string(),
         })?;
-        labs.push((lab.id, text));
+        labs.push((lab.id.clone(), lab, text));
     }
     Ok(labs)
 }

@@ -83,6 +83,27 @@ pub enum BundleError {
     #[error("image {0:?} is not present locally")]
     ImageNotPresent(String),
 
+    /// The bundle has no part of an image for the engine's platform: nothing was loaded.
+    #[error(
+        "this bundle's {} {image} is for {} only; this engine is {engine}",
+        if *node_image { "node image" } else { "image" },
+        if has.is_empty() { "an unknown platform".to_string() } else { has.join(" and ") }
+    )]
+    WrongPlatform {
+        image: String,
+        node_image: bool,
+        has: Vec<String>,
+        engine: String,
+    },
+
+    /// `bundle create --platform P`: no local image of that name is for P.
+    #[error("no local image of {image} is for {platform} (looked for {looked})")]
+    NoImageForPlatform {
+        image: String,
+        platform: String,
+        looked: String,
+    },
+
     /// A flag's value is wrong (`--kubernetes-version`).
     #[error("{message}")]
     Usage { message: String, hint: String },
@@ -124,6 +145,8 @@ impl BundleError {
             | BundleError::ForeignImages { .. }
             | BundleError::Refused { .. }
             | BundleError::ImageNotPresent(_)
+            | BundleError::WrongPlatform { .. }
+            | BundleError::NoImageForPlatform { .. }
             | BundleError::Interrupted(_)
             | BundleError::Provider(_) => false,
         }
@@ -181,6 +204,21 @@ impl Hint for BundleError {
             BundleError::ImageNotPresent(name) => Some(format!(
                 "minik never pulls: `docker pull {name}` or `docker build -t {name} .` it first"
             )),
+            BundleError::WrongPlatform { engine, .. } => Some(format!(
+                "nothing was loaded; ask the organiser for a bundle made with --platform \
+                 {engine} (bundle create --platform linux/amd64,linux/arm64 carries both)"
+            )),
+            BundleError::NoImageForPlatform {
+                image, platform, ..
+            } => {
+                let tag = super::platform::arch_tag(image, super::platform::arch_of(platform));
+                Some(format!(
+                    "Docker keeps one platform per tag: give the {platform} build its own tag, \
+                     e.g.  docker pull --platform {platform} {image}  then  docker tag {image} \
+                     {tag}  (and pull {image} again for this machine), or drop {platform} from \
+                     --platform"
+                ))
+            }
             BundleError::Usage { hint, .. } => Some(hint.clone()),
             BundleError::Cluster(c) => c.hint(),
             BundleError::Provider(p) | BundleError::Load { source: p, .. } => p.hint(),

@@ -14,8 +14,10 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 
 use super::digest::Trust;
+use super::format::BLOCK;
 use super::page::BUNDLE_PATH;
 use super::partial::{Partial, Stop};
+use super::read::HEAD;
 use super::BundleError;
 use crate::events::{Events, Step};
 
@@ -89,12 +91,25 @@ pub async fn download(
     limits: &Limits,
     events: &Events,
 ) -> Result<u64, BundleError> {
+    download_for(url, out, trust, None, limits, events).await
+}
+
+/// [`download`], fetching only the parts an engine of `platform` loads (when given): the rest
+/// of the file stays zeros, so a two-platform bundle costs the room's network one platform.
+pub(crate) async fn download_for(
+    url: &Uri,
+    out: &Path,
+    trust: Trust,
+    platform: Option<&str>,
+    limits: &Limits,
+    events: &Events,
+) -> Result<u64, BundleError> {
     let shown = url.to_string();
     let mut partial = Partial::open(out, &shown, trust, events).await?;
     let step = events.step(format!("Downloading {url}"));
     let fetched = tokio::time::timeout(
         limits.deadline,
-        fetch_all(url, &mut partial, limits, &step, events),
+        fetch_all(url, &mut partial, platform, limits, &step, events),
     )
     .await
     .unwrap_or_else(|_| {
@@ -128,10 +143,12 @@ pub async fn download(
     }
 }
 
-/// Requests until the bundle is whole; `Retry` once attempts stop bringing bytes.
+/// Requests until the bundle (or every range `platform` needs) is there; `Retry` once attempts
+/// stop bringing bytes.
 async fn fetch_all(
     url: &Uri,
     partial: &mut Partial,
+    platform: Option<&str>,
     limits: &Limits,
     step: &Step,
     events: &Events,
@@ -142,9 +159,30 @@ async fn fetch_all(
         if let Some(total) = partial.total.filter(|t| *t == partial.have) {
             return Ok(total);
         }
+        let end = match (platform, &partial.manifest, partial.total) {
+            // The head first: it says which parts this platform needs.
+            (Some(_), None, _) => Some(HEAD),
+            (Some(p), Some(m), Some(total)) => {
+                let ranges = needed(m, p).map_err(Stop::Refuse)?;
+                match ranges.into_iter().find(|r| r.1 > partial.have) {
+                    Some((start, end)) => {
+                        if start > partial.have {
+                            partial.skip_to(start).await?;
+                        }
+                        Some(end)
+                    }
+                    None => {
+                        partial.skip_to(total).await?;
+                        return Ok(total);
+                    }
+                }
+            }
+            _ => None,
+        };
         let before = partial.have;
-        let why = match attempt(&client, url, partial, limits, step).await {
-            Ok(()) => "the connection closed early".to_string(),
+        let why = match attempt(&client, url, partial, end, limits, step).await {
+            Ok(true) => continue,
+            Ok(false) => "the connection closed early".to_string(),
             Err(Stop::Retry(why)) => why,
             Err(refused) => return Err(refused),
         };
@@ -170,17 +208,46 @@ async fn fetch_all(
     }
 }
 
-/// One request: the rest of the file from where the partial file ends.
+/// The byte ranges of the file an engine of `platform` needs: the head, every part that is
+/// not an image, and the image parts it loads (merged where they touch). A bundle with no
+/// part for it is refused before a part is downloaded.
+fn needed(m: &super::Manifest, platform: &str) -> Result<Vec<(u64, u64)>, BundleError> {
+    let chosen = super::platform::select(m, platform)?;
+    let (offsets, _) = m.layout().unwrap_or_default();
+    let mut ranges: Vec<(u64, u64)> = vec![(0, HEAD)];
+    for (i, (p, at)) in m.parts.iter().zip(offsets).enumerate() {
+        if p.kind.is_image() && !chosen.contains(&i) {
+            continue;
+        }
+        // check() bounded every size: no overflow.
+        let end = at + BLOCK + super::format::padded(p.size).unwrap_or(p.size);
+        match ranges.last_mut() {
+            Some(last) if last.1 == at => last.1 = end,
+            _ => ranges.push((at, end)),
+        }
+    }
+    Ok(ranges)
+}
+
+/// One request: the rest of the file from where the partial file ends, or up to `end`;
+/// `Ok(true)` when `end` was reached.
 async fn attempt(
     client: &Client<hyper_util::client::legacy::connect::HttpConnector, Empty<Bytes>>,
     url: &Uri,
     partial: &mut Partial,
+    end: Option<u64>,
     limits: &Limits,
     step: &Step,
-) -> Result<(), Stop> {
+) -> Result<bool, Stop> {
     let mut req = Request::get(url.clone());
-    if partial.have > 0 {
-        req = req.header(header::RANGE, format!("bytes={}-", partial.have));
+    match end {
+        Some(end) => {
+            req = req.header(header::RANGE, format!("bytes={}-{}", partial.have, end - 1));
+        }
+        None if partial.have > 0 => {
+            req = req.header(header::RANGE, format!("bytes={}-", partial.have));
+        }
+        None => {}
     }
     let req = req
         .body(Empty::new())
@@ -190,6 +257,13 @@ async fn attempt(
         .map_err(|_| Stop::Retry("no answer".into()))?
         .map_err(|e| Stop::Retry(describe(&e)))?;
     match resp.status() {
+        StatusCode::OK if end.is_some() && partial.have > 0 => {
+            return Err(Stop::Retry(
+                "the server does not answer range requests (needed to fetch one platform's \
+                 parts); fetch with --no-load to download the whole bundle"
+                    .into(),
+            ));
+        }
         StatusCode::OK => {
             // A fresh copy (the server ignored or refused the range): start over.
             partial.restart().await?;
@@ -225,10 +299,14 @@ async fn attempt(
             .await
             .map_err(|_| Stop::Retry(format!("nothing arrived for {}s", limits.stall.as_secs())))?;
         let Some(frame) = frame else {
-            return Ok(());
+            return Ok(end == Some(partial.have));
         };
         let frame = frame.map_err(|e| Stop::Retry(describe(&e)))?;
-        if let Ok(data) = frame.into_data() {
+        if let Ok(mut data) = frame.into_data() {
+            // A server ignoring the range sends the whole file: only the range is taken.
+            if let Some(end) = end {
+                data.truncate(end.saturating_sub(partial.have) as usize);
+            }
             partial.write(&data).await?;
             step.progress(partial.have, partial.total.or(partial.announced));
             window.1 += data.len() as u64;
@@ -242,8 +320,8 @@ async fn attempt(
                 }
                 window = (Instant::now(), 0);
             }
-            if partial.total == Some(partial.have) {
-                return Ok(());
+            if partial.total == Some(partial.have) || end == Some(partial.have) {
+                return Ok(true);
             }
         }
     }

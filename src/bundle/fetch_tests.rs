@@ -289,3 +289,133 @@ async fn a_length_that_disagrees_with_the_manifest_is_refused() {
     );
     assert!(!partial_path(&out).exists());
 }
+
+/// A bundle with a node image for amd64 and one for arm64 (1 MB each) and a config.
+fn two_platforms() -> (Vec<u8>, crate::bundle::Manifest) {
+    use crate::bundle::PartKind;
+    let image = |seed: u8| (0..1_000_000u32).map(|i| (i % 251) as u8 ^ seed).collect();
+    test_bundle::with_platforms(
+        &[
+            (
+                "images/01-node-amd64.tar",
+                PartKind::NodeImage,
+                image(1),
+                vec!["n:1".into()],
+            ),
+            (
+                "images/02-node-arm64.tar",
+                PartKind::NodeImage,
+                image(2),
+                vec!["n:1-arm64".into()],
+            ),
+            (
+                "config.yaml",
+                PartKind::Config,
+                b"kind: Cluster\n".to_vec(),
+                vec![],
+            ),
+        ],
+        &[
+            (Some("linux/amd64"), None),
+            (Some("linux/arm64"), Some("n:1")),
+            (None, None),
+        ],
+    )
+}
+
+/// Bytes a server sent, counted around ServeFile (which answers ranges like `bundle serve`).
+fn counting_server(file: std::path::PathBuf, sent: Arc<AtomicUsize>) -> axum::Router {
+    axum::Router::new().route(
+        "/bundle.minik",
+        get(move |req: axum::extract::Request| {
+            let (file, sent) = (file.clone(), sent.clone());
+            async move {
+                use tower::ServiceExt;
+                let resp = tower_http::services::ServeFile::new(file)
+                    .oneshot(req)
+                    .await
+                    .unwrap();
+                let len = resp
+                    .headers()
+                    .get(header::CONTENT_LENGTH)
+                    .and_then(|v| v.to_str().ok()?.parse::<usize>().ok())
+                    .unwrap_or(0);
+                sent.fetch_add(len, Ordering::SeqCst);
+                axum::response::IntoResponse::into_response(resp)
+            }
+        }),
+    )
+}
+
+#[tokio::test]
+async fn a_fetch_for_one_platform_downloads_only_its_parts() {
+    let dir = tempfile::tempdir().unwrap();
+    let (data, _) = two_platforms();
+    let source = dir.path().join("served.minik");
+    std::fs::write(&source, &data).unwrap();
+    let sent = Arc::new(AtomicUsize::new(0));
+    let url = serve(counting_server(source, sent.clone())).await;
+    let out = dir.path().join("got.minik");
+    let events = Events::silent();
+    let total = download_for(
+        &url,
+        &out,
+        pin_of(&data),
+        Some("linux/amd64"),
+        &quick(),
+        &events,
+    )
+    .await
+    .unwrap();
+    assert_eq!(total as usize, data.len());
+    let sent = sent.load(Ordering::SeqCst);
+    assert!(
+        sent < data.len() * 6 / 10,
+        "sent {sent} of {} bytes: the arm64 part came too",
+        data.len()
+    );
+    // Same layout and digest; the amd64 part and the config check out, the arm64 one is zeros.
+    let bundle = crate::bundle::Bundle::open(&out).await.unwrap();
+    assert_eq!(
+        bundle.digest,
+        BundleDigest::of_slot(&data[512..HEAD as usize])
+    );
+    let amd = bundle.data_offset(0) as usize;
+    let got = std::fs::read(&out).unwrap();
+    assert_eq!(got[amd..amd + 1_000_000], data[amd..amd + 1_000_000]);
+    assert_eq!(bundle.read_part(2).await.unwrap(), b"kind: Cluster\n");
+    let arm = bundle.data_offset(1) as usize;
+    assert!(got[arm..arm + 1_000_000].iter().all(|b| *b == 0));
+}
+
+#[tokio::test]
+async fn a_bundle_with_no_part_for_the_engine_is_refused_after_its_head() {
+    let dir = tempfile::tempdir().unwrap();
+    let (data, _) = two_platforms();
+    let source = dir.path().join("served.minik");
+    std::fs::write(&source, &data).unwrap();
+    let sent = Arc::new(AtomicUsize::new(0));
+    let url = serve(counting_server(source, sent.clone())).await;
+    let out = dir.path().join("got.minik");
+    let err = download_for(
+        &url,
+        &out,
+        pin_of(&data),
+        Some("linux/riscv64"),
+        &quick(),
+        &Events::silent(),
+    )
+    .await
+    .unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("linux/riscv64") && text.contains("linux/amd64 and linux/arm64"),
+        "{text}"
+    );
+    assert_eq!(
+        sent.load(Ordering::SeqCst),
+        HEAD as usize,
+        "only the head moved"
+    );
+    assert!(!out.exists());
+}

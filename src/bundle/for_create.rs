@@ -32,10 +32,16 @@ impl FromBundle {
 
     /// Ready an opened bundle (checked against the user's pin already, when there is one).
     pub async fn from_bundle(bundle: Bundle) -> Result<FromBundle, BundleError> {
+        let carried: Vec<String> = bundle
+            .manifest
+            .of_kind(PartKind::NodeImage)
+            .flat_map(|p| p.load_names())
+            .cloned()
+            .collect();
         let node_image = bundle
             .manifest
             .node_image()
-            .and_then(|p| p.images.first().cloned());
+            .and_then(|p| p.load_names().first().cloned());
         let config = match bundle.manifest.config().and_then(|p| bundle.index_of(p)) {
             Some(i) => Some(bundle.read_part(i).await?),
             None => None,
@@ -49,6 +55,15 @@ impl FromBundle {
         // A config that does not parse is refused by create itself, with its line and column.
         if let Ok(Some(source)) = ready.config_source() {
             if let Ok(mut loaded) = LoadedConfig::from_source(&source) {
+                // A config whose every node names a carried image is used as written (the
+                // bundle was made from it); else the bundle's node image stands in for all.
+                let nodes = &loaded.config.nodes;
+                if nodes
+                    .iter()
+                    .all(|n| n.image.as_ref().is_some_and(|i| carried.contains(i)))
+                {
+                    ready.node_image = None;
+                }
                 loopback_port_defaults(&mut loaded);
                 ready.host_access = host_access(&loaded.config);
             }
@@ -85,12 +100,7 @@ impl FromBundle {
         provider: &dyn Provider,
         cluster: &str,
     ) -> Result<(), LoadError> {
-        let images: Vec<String> = self
-            .bundle
-            .manifest
-            .of_kind(PartKind::Image)
-            .flat_map(|p| p.images.iter().cloned())
-            .collect();
+        let images = super::load::workshop_images(&self.bundle.manifest);
         let targets = Targets {
             cluster,
             nodes: &[],

@@ -22,6 +22,8 @@ pub const MANIFEST_SLOT: u64 = 64 << 10;
 pub const MANIFEST_NAME: &str = "manifest.json";
 /// The one format this minik reads and writes.
 pub const FORMAT: u32 = 1;
+/// The compression of image parts.
+pub(crate) const ZSTD: &str = "zstd";
 
 /// What a bundle holds, written at its start.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,6 +54,31 @@ pub struct Part {
     /// this ID skips the part).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_id: Option<String>,
+    /// For images: the platform it was built for (`linux/amd64`, from the image's config);
+    /// loading uses only the parts for the engine's platform. Absent in older bundles.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform: Option<String>,
+    /// For images saved under a per-architecture tag (`node:v1-arm64`): the names it is given
+    /// once loaded (`node:v1`), the ones configs use.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub load_as: Vec<String>,
+    /// For images: `zstd` when the part is stored compressed (its size and SHA-256 are the
+    /// stored bytes'), with the archive's size once unpacked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compression: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unpacked_size: Option<u64>,
+}
+
+impl Part {
+    /// The names an image part has once loaded: `load_as` when given, else its saved names.
+    pub fn load_names(&self) -> &[String] {
+        if self.load_as.is_empty() {
+            &self.images
+        } else {
+            &self.load_as
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -202,6 +229,30 @@ fn check_part(p: &Part) -> Result<(), String> {
             kind_name(p.kind)
         ));
     }
+    if !p.kind.is_image()
+        && (p.platform.is_some() || !p.load_as.is_empty() || p.compression.is_some())
+    {
+        return Err("only image parts have a platform, names to load as or compression".into());
+    }
+    match (p.compression.as_deref(), p.unpacked_size) {
+        (None, None) => {}
+        (Some(ZSTD), Some(n)) if n <= max_size(p.kind) => {}
+        (Some(ZSTD), Some(_)) => return Err("its unpacked size is beyond any image".into()),
+        (Some(ZSTD), None) | (None, Some(_)) => {
+            return Err("compression and unpacked_size go together".into())
+        }
+        (Some(other), _) => return Err(format!("its compression {other:?} is not zstd")),
+    }
+    if let Some(platform) = &p.platform {
+        if super::platform::normalize(platform).as_deref() != Ok(platform.as_str()) {
+            return Err(format!("its platform {platform:?} is not OS/ARCH"));
+        }
+    }
+    let name_ok =
+        |n: &String| !n.is_empty() && n.len() <= 256 && n.bytes().all(|b| b.is_ascii_graphic());
+    if !p.load_as.iter().all(name_ok) {
+        return Err("it names an image to load as that is not an image name".into());
+    }
     if p.kind.is_image() == p.images.is_empty() {
         return Err(if p.images.is_empty() {
             "an image part must name its images".into()
@@ -285,6 +336,10 @@ mod tests {
                     sha256: "ab".repeat(32),
                     images: vec!["minik/node:v1".into()],
                     image_id: Some("sha256:cd".into()),
+                    platform: Some("linux/amd64".into()),
+                    load_as: vec![],
+                    compression: None,
+                    unpacked_size: None,
                 },
                 Part {
                     name: "config.yaml".into(),
@@ -293,6 +348,10 @@ mod tests {
                     sha256: "ef".repeat(32),
                     images: vec![],
                     image_id: None,
+                    platform: None,
+                    load_as: vec![],
+                    compression: None,
+                    unpacked_size: None,
                 },
             ],
         }
@@ -353,6 +412,20 @@ mod tests {
         assert!(with(&|m| m.parts[0].name = "images/../../x.tar".into()).contains("name"));
         assert!(with(&|m| m.parts[0].images.clear()).contains("name its images"));
         assert!(with(&|m| m.parts[0].sha256 = "AB".repeat(32)).contains("hex"));
+        assert!(with(&|m| m.parts[0].platform = Some("linux/x86_64".into())).contains("OS/ARCH"));
+        assert!(with(&|m| m.parts[1].platform = Some("linux/amd64".into())).contains("only image"));
+        assert!(with(&|m| m.parts[0].load_as = vec!["a b".into()]).contains("load as"));
+        assert!(with(&|m| m.parts[0].compression = Some(ZSTD.into())).contains("together"));
+        assert!(with(&|m| {
+            m.parts[0].compression = Some("gzip".into());
+            m.parts[0].unpacked_size = Some(1);
+        })
+        .contains("not zstd"));
+        assert!(with(&|m| {
+            m.parts[0].compression = Some(ZSTD.into());
+            m.parts[0].unpacked_size = Some(u64::MAX);
+        })
+        .contains("beyond"));
         assert_eq!(padded(u64::MAX), None);
     }
 

@@ -16,6 +16,7 @@ use tokio::sync::mpsc;
 use super::format::{Part, PartKind};
 use super::read::{Bundle, Verifier};
 use super::tags::{self, TagReader};
+use super::zstd_stream::Decompressor;
 use super::BundleError;
 use crate::events::{Events, Step};
 use crate::provider::{ByteStream, Provider};
@@ -44,6 +45,8 @@ pub struct Loaded {
     pub labs: Vec<String>,
     /// The bundle's digest (hex), for the next command's `--sha256`.
     pub digest: String,
+    /// The engine's platform: the parts for it were loaded, the others left in the file.
+    pub platform: String,
     /// Image parts loaded now, and those already present.
     pub loaded: usize,
     pub present: usize,
@@ -78,13 +81,15 @@ pub async fn load_until(
     stop: impl std::future::Future<Output = Signal>,
 ) -> Result<Loaded, BundleError> {
     let m = &bundle.manifest;
+    // Only the parts for the engine's platform load; a bundle with none for it is refused
+    // before anything moves.
+    let engine = super::platform::engine_platform(provider).await?;
+    let chosen = super::platform::select(m, &engine)?;
     let mut out = Loaded {
-        node_image: m.node_image().and_then(|p| p.images.first().cloned()),
-        images: m
-            .of_kind(PartKind::Image)
-            .flat_map(|p| p.images.iter().cloned())
-            .collect(),
+        node_image: m.node_image().and_then(|p| p.load_names().first().cloned()),
+        images: workshop_images(m),
         digest: bundle.digest.hex(),
+        platform: engine,
         ..Loaded::default()
     };
     // The config is small: a damaged one is refused before any image moves.
@@ -105,12 +110,7 @@ pub async fn load_until(
     // Which names exist before anything moves: only the others are removed when the load is
     // refused or interrupted, whichever part was under way.
     let mut absent = Vec::new();
-    for name in m
-        .parts
-        .iter()
-        .filter(|p| p.kind.is_image())
-        .flat_map(|p| &p.images)
-    {
+    for name in chosen.iter().flat_map(|i| all_names(&m.parts[*i])) {
         if provider.image_id(name).await?.is_none() {
             absent.push(name.clone());
         }
@@ -118,7 +118,7 @@ pub async fn load_until(
     let result = tokio::select! {
         biased;
         s = stop => Err(BundleError::Interrupted(s)),
-        r = load_images(provider, bundle, events, &mut out) => r,
+        r = load_images(provider, bundle, &chosen, events, &mut out) => r,
     };
     if let Err(e) = result {
         let mut added = Vec::new();
@@ -163,19 +163,34 @@ async fn read_lab(bundle: &Bundle, i: usize) -> Result<(String, String), BundleE
     Ok((lab.id, text))
 }
 
-/// Every image part not already present, one after the other.
+/// The workshop images a bundle puts on the nodes, by the names they are loaded as.
+pub(crate) fn workshop_images(m: &super::Manifest) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for name in m.of_kind(PartKind::Image).flat_map(|p| p.load_names()) {
+        if !names.contains(name) {
+            names.push(name.clone());
+        }
+    }
+    names
+}
+
+/// Every name an image part has once loaded: its saved names and those it is tagged as.
+fn all_names(part: &Part) -> impl Iterator<Item = &String> {
+    part.images.iter().chain(&part.load_as)
+}
+
+/// The `chosen` image parts not already present, one after the other.
 async fn load_images(
     provider: &dyn Provider,
     bundle: &Bundle,
+    chosen: &[usize],
     events: &Events,
     out: &mut Loaded,
 ) -> Result<(), BundleError> {
-    for (i, part) in bundle.manifest.parts.iter().enumerate() {
-        if !part.kind.is_image() {
-            continue;
-        }
+    for &i in chosen {
+        let part = &bundle.manifest.parts[i];
         let mut present = true;
-        for name in &part.images {
+        for name in all_names(part) {
             present &= part.image_id.is_some() && provider.image_id(name).await? == part.image_id;
         }
         if present {
@@ -191,6 +206,18 @@ async fn load_images(
             part.images.join(", ")
         ));
         load_part(provider, bundle, i, &step).await?;
+        // Saved under a per-architecture tag: named here as the config names it.
+        if let Some(source) = part.images.first() {
+            for target in &part.load_as {
+                provider
+                    .tag_image(source, target)
+                    .await
+                    .map_err(|source| BundleError::Load {
+                        part: part.name.clone(),
+                        source,
+                    })?;
+            }
+        }
         step.done();
         out.loaded += 1;
     }
@@ -215,6 +242,15 @@ async fn load_part(
         let mut verifier = Verifier::new(part);
         let mut held = HoldBack::new(HOLD);
         let names = TagReader::start();
+        // A compressed part is unpacked on its way; what breaks the unpacking is reported once
+        // the hash has had its say (an altered part is "altered", whatever it unpacks to).
+        let mut unpacker = match part.unpacked_size.filter(|_| part.compression.is_some()) {
+            Some(limit) => {
+                Some(Decompressor::new(limit).map_err(|e| bundle.corrupt(part, e.to_string()))?)
+            }
+            None => None,
+        };
+        let mut broken: Option<String> = None;
         loop {
             let mut buf = BytesMut::with_capacity(CHUNK);
             let n = match reader.read_buf(&mut buf).await {
@@ -234,7 +270,18 @@ async fn load_part(
             }
             verifier.update(&buf);
             step.progress(verifier.seen(), Some(part.size));
-            let chunk = buf.freeze();
+            let chunk = match &mut unpacker {
+                _ if broken.is_some() => continue,
+                Some(u) => {
+                    let mut out = Vec::with_capacity(4 * buf.len());
+                    if let Err(e) = u.push(&buf, &mut out) {
+                        broken = Some(format!("cannot be unpacked: {e}"));
+                        continue;
+                    }
+                    Bytes::from(out)
+                }
+                None => buf.freeze(),
+            };
             names.feed(&chunk);
             for ready in held.push(chunk) {
                 // A closed channel means the engine gave up; its error is reported.
@@ -244,7 +291,12 @@ async fn load_part(
             }
         }
         // The archive's own names decide what `docker load` tags: they must be the part's.
-        let checked = match verifier.finish() {
+        let unpacked = match (broken, &unpacker) {
+            (Some(why), _) => Err(why),
+            (None, Some(u)) => u.finish().map_err(|e| format!("cannot be unpacked: {e}")),
+            (None, None) => Ok(()),
+        };
+        let checked = match verifier.finish().and(unpacked) {
             Ok(()) => names
                 .finish()
                 .await

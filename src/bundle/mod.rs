@@ -18,13 +18,17 @@ mod host_access;
 mod listen;
 mod load;
 pub(crate) mod page;
+mod page_text;
 mod partial;
+mod plan;
+pub(crate) mod platform;
 mod read;
 mod serve;
 mod tags;
 #[cfg(test)]
 mod test_bundle;
 mod write;
+mod zstd_stream;
 
 pub use create::create;
 pub use create::CreateBundle;
@@ -62,11 +66,16 @@ pub(crate) async fn fetch_and_load(
         path: url.into(),
         reason,
     })?;
+    // With an engine, only its platform's parts are downloaded.
+    let platform = match provider {
+        Some(p) => Some(platform::engine_platform(p).await?),
+        None => None,
+    };
     // The partial file stays on a signal: the next fetch resumes it.
     tokio::select! {
         biased;
         s = crate::signals::interrupted() => return Err(BundleError::Interrupted(s)),
-        r = fetch::download(&uri, out, trust.clone(), limits, events) => { r?; }
+        r = fetch::download_for(&uri, out, trust.clone(), platform.as_deref(), limits, events) => { r?; }
     }
     let bundle = Bundle::open(out).await?;
     if let Trust::Pin(pin) = &trust {

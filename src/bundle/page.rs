@@ -5,12 +5,15 @@
 
 use super::digest::BundleDigest;
 use super::format::{Manifest, PartKind};
+use crate::tour::Lang;
 
 /// The served bundle's path.
 pub(crate) const BUNDLE_PATH: &str = "/bundle.minik";
 
-/// The page for a visitor who reached the server as `host` (the request's Host header).
-pub(crate) fn render(manifest: &Manifest, host: &str, digest: &BundleDigest) -> String {
+/// The page for a visitor who reached the server as `host` (the request's Host header), in
+/// `lang`.
+pub(crate) fn render(manifest: &Manifest, host: &str, digest: &BundleDigest, lang: Lang) -> String {
+    let w = super::page_text::words(lang);
     let base = format!("http://{host}");
     let d = digest.hex();
     let fetch = format!("bundle fetch {base} --sha256 {d}");
@@ -28,39 +31,47 @@ pub(crate) fn render(manifest: &Manifest, host: &str, digest: &BundleDigest) -> 
     let images: Vec<String> = manifest
         .parts
         .iter()
-        .flat_map(|p| p.images.iter().map(|i| escape(i)))
+        .flat_map(|p| {
+            p.images.iter().map(|i| match &p.platform {
+                Some(platform) => format!("{} ({})", escape(i), escape(platform)),
+                None => escape(i),
+            })
+        })
         .collect();
     let total: u64 = manifest.parts.iter().map(|p| p.size).sum();
     let get_minik = if files.is_empty() {
         String::new()
     } else {
         format!(
-            "<h2>No minik yet?</h2>\n<p>Best: get minik from its release page before the \
-             workshop. Else download yours here and, before running it, compare its SHA-256 \
-             (<code>sha256sum FILE</code>, or <code>shasum -a 256 FILE</code> on macOS) with the \
-             release page's <code>SHA256SUMS</code>; a file from this page is only as \
-             trustworthy as this network.</p>\n<ul>\n{files}</ul>\n"
+            "<h2>{}</h2>\n<p>{}</p>\n<ul>\n{files}</ul>\n",
+            w.no_minik, w.no_minik_text
         )
     };
+    let (h0, h1, h2, h3) = w.holds;
     format!(
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n\
+        "<!doctype html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width\">\n\
-         <title>minik workshop</title>\n<style>body{{font-family:sans-serif;max-width:50em;\
+         <title>{title}</title>\n<style>body{{font-family:sans-serif;max-width:50em;\
          margin:2em auto;padding:0 1em}}pre{{background:#eee;padding:1em;overflow-x:auto}}\
          </style></head><body>\n\
-         <h1>Your cluster for this room</h1>\n\
-         <p>Everything comes from this laptop: no internet needed. Run this in a terminal:</p>\n\
-         <h2>Linux and macOS</h2>\n<pre>minik {fetch} &amp;&amp; minik {create}</pre>\n\
+         <h1>{heading}</h1>\n\
+         <p>{intro}</p>\n\
+         <h2>{unix}</h2>\n<pre>minik {fetch} &amp;&amp; minik {create}</pre>\n\
          <h2>Windows (PowerShell)</h2>\n<pre>minik.exe {fetch}; if ($?) {{ minik.exe {create} }}</pre>\n\
-         <h2>Check the digest first</h2>\n<p>This page shows the digest <code>{grouped}</code>. \
-         Compare it with the one on the <strong>organiser's screen</strong> before you run \
-         anything: anyone on this network can serve a page like this one, with a digest of \
-         their own bundle. minik refuses any bundle whose digest differs from the one you \
-         type.</p>\n\
+         <h2>{check}</h2>\n<p>{d0} <code>{grouped}</code>{d1}</p>\n\
          {get_minik}\
-         <p>The bundle ({size}, made by minik {version}) holds: {images}. \
-         <code>bundle fetch</code> resumes if the connection drops and checks every part.</p>\n\
+         <p>{h0}{size}{h1}{version}{h2}{images}{h3}</p>\n\
+         <p>{coverage}</p>\n\
          </body></html>\n",
+        lang = w.lang,
+        title = w.title,
+        heading = w.heading,
+        intro = w.intro,
+        unix = w.unix,
+        check = w.check,
+        d0 = w.digest.0,
+        d1 = w.digest.1,
+        coverage = escape(&super::platform::coverage(manifest, lang).unwrap_or_default()),
         fetch = escape(&fetch),
         create = escape(&create),
         grouped = escape(&digest.grouped()),
@@ -104,6 +115,10 @@ mod tests {
             sha256: "ab".into(),
             images: vec!["minik/node:v1.36.1".into()],
             image_id: None,
+            platform: None,
+            load_as: vec![],
+            compression: None,
+            unpacked_size: None,
         }];
         if minik {
             parts.push(Part {
@@ -113,6 +128,10 @@ mod tests {
                 sha256: "cd".repeat(32),
                 images: vec![],
                 image_id: None,
+                platform: None,
+                load_as: vec![],
+                compression: None,
+                unpacked_size: None,
             });
         }
         Manifest {
@@ -127,7 +146,7 @@ mod tests {
     fn the_page_gives_the_command_with_the_visitors_address_and_the_digest() {
         let d = BundleDigest::of_slot(b"m");
         let hex = d.hex();
-        let page = render(&manifest(false), "10.0.0.5:8370", &d);
+        let page = render(&manifest(false), "10.0.0.5:8370", &d, Lang::En);
         assert!(page.contains(&format!(
             "minik bundle fetch http://10.0.0.5:8370 --sha256 {hex} &amp;&amp; minik create \
              --bundle bundle.minik --sha256 {hex}"
@@ -140,13 +159,16 @@ mod tests {
         assert!(page.contains("2.0 GB"));
         assert!(!page.contains("No minik yet"));
         assert_eq!(human(18), "1 kB");
-        let page = render(&manifest(true), "h", &d);
+        let page = render(&manifest(true), "h", &d, Lang::En);
         assert!(page.contains(&format!(
             "<a href=\"/minik/minik-linux-amd64\">minik-linux-amd64</a> (30 MB)<br><code>SHA-256 \
              {}</code>",
             "cd".repeat(32)
         )));
         assert!(page.contains("SHA256SUMS"));
+        let ko = render(&manifest(true), "h", &d, Lang::Ko);
+        assert!(ko.contains("<html lang=\"ko\">") && ko.contains("진행자 화면"));
+        assert!(ko.contains(&format!("minik bundle fetch http://h --sha256 {hex}")));
     }
 
     #[test]
@@ -155,6 +177,7 @@ mod tests {
             &manifest(false),
             "<script>x</script>",
             &BundleDigest::of_slot(b""),
+            Lang::Ko,
         );
         assert!(!page.contains("<script>"));
         assert!(page.contains("&lt;script&gt;"));

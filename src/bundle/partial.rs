@@ -52,6 +52,8 @@ pub(crate) struct Partial {
     head: Vec<u8>,
     /// The bundle's size, once its head checked out.
     pub(crate) total: Option<u64>,
+    /// Its manifest, once its head checked out (a fetch for one platform picks its parts).
+    pub(crate) manifest: Option<super::Manifest>,
     /// A length the server announced, compared with the manifest's.
     pub(crate) announced: Option<u64>,
     url: String,
@@ -78,6 +80,7 @@ impl Partial {
             path: path.clone(),
             head: Vec::new(),
             total: None,
+            manifest: None,
             announced: None,
             url: url.to_string(),
             trust,
@@ -119,7 +122,17 @@ impl Partial {
         self.have = 0;
         self.head.clear();
         self.total = None;
+        self.manifest = None;
         self.announced = None;
+        Ok(())
+    }
+
+    /// Leave the bytes up to `at` unwritten (parts for another platform): the file stays
+    /// shorter until the next write, so a resumed fetch starts from its length again.
+    pub(super) async fn skip_to(&mut self, at: u64) -> std::io::Result<()> {
+        self.file.flush().await?;
+        self.file.seek(std::io::SeekFrom::Start(at)).await?;
+        self.have = at;
         Ok(())
     }
 
@@ -172,6 +185,7 @@ impl Partial {
             .file_size()
             .ok_or_else(|| self.refused("its manifest's sizes overflow".into()))?;
         self.total = Some(total);
+        self.manifest = Some(manifest);
         self.head = Vec::new();
         self.announce(self.announced)
     }
@@ -216,6 +230,10 @@ impl Partial {
     /// Sync and move the finished file to `out`; the private folder goes.
     pub(super) async fn finish(mut self, out: &Path) -> std::io::Result<()> {
         self.file.flush().await?;
+        // Skipped parts and the end blocks read as zeros: the layout stays the bundle's.
+        if let Some(total) = self.total {
+            self.file.get_mut().set_len(total).await?;
+        }
         self.file.get_mut().sync_all().await?;
         drop(self.file);
         tokio::fs::rename(&self.path, out).await?;

@@ -165,6 +165,12 @@ impl Bundle {
         self.manifest.parts.iter().position(|p| p.name == part.name)
     }
 
+    /// Where part `i`'s bytes start in the file (after its header).
+    #[cfg(test)]
+    pub(crate) fn data_offset(&self, i: usize) -> u64 {
+        self.offsets[i] + BLOCK
+    }
+
     pub fn corrupt(&self, part: &Part, reason: String) -> BundleError {
         BundleError::Corrupt {
             path: self.path.clone(),
@@ -233,6 +239,10 @@ mod tests {
             sha256: format::hex(&Sha256::digest(data)),
             images: vec![],
             image_id: None,
+            platform: None,
+            load_as: vec![],
+            compression: None,
+            unpacked_size: None,
         }
     }
 
@@ -285,6 +295,10 @@ mod tests {
                     sha256,
                     images,
                     image_id: None,
+                    platform: None,
+                    load_as: vec![],
+                    compression: None,
+                    unpacked_size: None,
                 })
         }
 

@@ -83,6 +83,10 @@ pub async fn serve(
         .route("/minik/{file}", get(release_file))
         .route_service(BUNDLE_PATH, ServeFile::new(&bundle.path))
         .with_state(Arc::new(bundle))
+        // Serving the room (every address): a loopback visitor's page shows the LAN address.
+        .layer(axum::Extension(Room(
+            bound.ip().is_unspecified().then(lan_address).flatten(),
+        )))
         .layer(middleware::from_fn_with_state(
             DownloadLog {
                 events: events.clone(),
@@ -172,12 +176,52 @@ pub(crate) fn advertised_url(bound: SocketAddr) -> String {
     }
 }
 
-async fn index(State(bundle): State<Arc<Bundle>>, headers: HeaderMap) -> Html<String> {
+/// This machine's LAN address, when serving the room.
+#[derive(Clone, Copy)]
+struct Room(Option<IpAddr>);
+
+async fn index(
+    State(bundle): State<Arc<Bundle>>,
+    axum::Extension(Room(lan)): axum::Extension<Room>,
+    headers: HeaderMap,
+) -> Html<String> {
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .unwrap_or("THIS-LAPTOP:8370");
-    Html(page::render(&bundle.manifest, host, &bundle.digest))
+    let host = room_host(host, lan);
+    let lang = super::page_text::language(
+        headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|h| h.to_str().ok()),
+    );
+    Html(page::render(&bundle.manifest, &host, &bundle.digest, lang))
+}
+
+/// The address the page's command uses: the visitor's own (it reached us there), except a
+/// loopback one (the organiser's browser, projected to the room): then this machine's LAN
+/// address with the same port.
+fn room_host(host: &str, lan: Option<IpAddr>) -> String {
+    let (name, port) = match host.rsplit_once(':') {
+        Some((n, p)) if !p.contains(']') => (n, Some(p)),
+        _ => (host, None),
+    };
+    let bare = name.trim_start_matches('[').trim_end_matches(']');
+    let loopback = bare.eq_ignore_ascii_case("localhost")
+        || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback());
+    match (loopback, lan) {
+        (true, Some(ip)) => {
+            let ip = match ip {
+                IpAddr::V6(v6) => format!("[{v6}]"),
+                IpAddr::V4(v4) => v4.to_string(),
+            };
+            match port {
+                Some(p) => format!("{ip}:{p}"),
+                None => ip,
+            }
+        }
+        _ => host.to_string(),
+    }
 }
 
 async fn manifest(State(bundle): State<Arc<Bundle>>) -> Response {
@@ -224,6 +268,17 @@ async fn release_file(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_loopback_visitor_sees_the_rooms_address() {
+        let lan = Some(IpAddr::from([192, 168, 1, 20]));
+        assert_eq!(room_host("127.0.0.1:8370", lan), "192.168.1.20:8370");
+        assert_eq!(room_host("localhost:8370", lan), "192.168.1.20:8370");
+        assert_eq!(room_host("[::1]:8370", lan), "192.168.1.20:8370");
+        assert_eq!(room_host("10.0.0.5:8370", lan), "10.0.0.5:8370");
+        assert_eq!(room_host("127.0.0.1:8370", None), "127.0.0.1:8370");
+        assert_eq!(room_host("[fe80::1]:8370", lan), "[fe80::1]:8370");
+    }
 
     #[test]
     fn one_client_gets_one_log_line_per_interval() {

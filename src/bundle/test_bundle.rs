@@ -7,7 +7,15 @@ use super::format::{self, Manifest, Part, PartKind, BLOCK, MANIFEST_NAME, MANIFE
 
 /// A bundle of `parts` (name, kind, bytes, image names) and its manifest.
 pub(crate) fn bytes(parts: &[(&str, PartKind, Vec<u8>, Vec<String>)]) -> (Vec<u8>, Manifest) {
-    let manifest = Manifest {
+    with_platforms(parts, &[])
+}
+
+/// [`bytes`], the i-th part recording the platform and the name to load as of `platforms[i]`.
+pub(crate) fn with_platforms(
+    parts: &[(&str, PartKind, Vec<u8>, Vec<String>)],
+    platforms: &[(Option<&str>, Option<&str>)],
+) -> (Vec<u8>, Manifest) {
+    let mut manifest = Manifest {
         format: format::FORMAT,
         minik_version: "0.1.0".into(),
         kubernetes_version: None,
@@ -20,9 +28,17 @@ pub(crate) fn bytes(parts: &[(&str, PartKind, Vec<u8>, Vec<String>)]) -> (Vec<u8
                 sha256: format::hex(&Sha256::digest(data)),
                 images: images.clone(),
                 image_id: None,
+                platform: None,
+                load_as: vec![],
+                compression: None,
+                unpacked_size: None,
             })
             .collect(),
     };
+    for (p, (platform, load_as)) in manifest.parts.iter_mut().zip(platforms) {
+        p.platform = platform.map(str::to_string);
+        p.load_as = load_as.iter().map(|s| s.to_string()).collect();
+    }
     let mut file = Vec::new();
     file.extend_from_slice(&format::header(MANIFEST_NAME, MANIFEST_SLOT).unwrap());
     file.extend_from_slice(&manifest.to_slot().unwrap());

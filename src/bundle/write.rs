@@ -13,6 +13,7 @@ use tokio::io::{AsyncSeekExt, AsyncWriteExt, BufWriter};
 
 use super::digest::BundleDigest;
 use super::format::{self, Manifest, Part, PartKind, BLOCK, MANIFEST_NAME, MANIFEST_SLOT};
+use super::zstd_stream::Compressor;
 use super::BundleError;
 use crate::archive::reader_stream;
 use crate::events::Events;
@@ -28,6 +29,10 @@ pub(crate) enum Source {
         names: Vec<String>,
         id: String,
         size: Option<u64>,
+        /// The platform it was built for, and the names it gets once loaded when saved under a
+        /// per-architecture tag (see [`super::platform`]).
+        platform: Option<String>,
+        load_as: Vec<String>,
     },
     Bytes(Vec<u8>),
     File(PathBuf),
@@ -85,15 +90,43 @@ pub(crate) async fn write(
         let step = events.step(title);
         let mut hasher = Sha256::new();
         let mut size = 0u64;
-        while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(|e| BundleError::Write {
-                path: out.to_path_buf(),
-                reason: format!("reading {} failed: {e}", planned.name),
-            })?;
-            hasher.update(&chunk);
-            file.write_all(&chunk).await.map_err(failed)?;
-            size += chunk.len() as u64;
-            step.progress(size, total.map(|t| t.max(size)));
+        // Image archives are stored compressed; the hash and size are the stored bytes'.
+        let mut packer = match planned.source {
+            Source::Image { .. } => Some(Compressor::new().map_err(failed)?),
+            _ => None,
+        };
+        let mut unpacked = 0u64;
+        let mut packed = Vec::with_capacity(CHUNK);
+        loop {
+            let (chunk, end) = match stream.next().await {
+                Some(chunk) => (
+                    chunk.map_err(|e| BundleError::Write {
+                        path: out.to_path_buf(),
+                        reason: format!("reading {} failed: {e}", planned.name),
+                    })?,
+                    false,
+                ),
+                None => (bytes::Bytes::new(), true),
+            };
+            unpacked += chunk.len() as u64;
+            let stored: &[u8] = match &mut packer {
+                Some(p) => {
+                    packed.clear();
+                    p.push(&chunk, &mut packed).map_err(failed)?;
+                    if end {
+                        p.finish(&mut packed).map_err(failed)?;
+                    }
+                    &packed
+                }
+                None => &chunk,
+            };
+            hasher.update(stored);
+            file.write_all(stored).await.map_err(failed)?;
+            size += stored.len() as u64;
+            step.progress(unpacked, total.map(|t| t.max(unpacked)));
+            if end {
+                break;
+            }
         }
         let padded = format::padded(size).ok_or_else(|| BundleError::Write {
             path: out.to_path_buf(),
@@ -110,13 +143,25 @@ pub(crate) async fn write(
         file.write_all(&header).await.map_err(failed)?;
         file.seek(SeekFrom::End(0)).await.map_err(failed)?;
         at += BLOCK + padded;
+        let (platform, load_as) = match planned.source {
+            Source::Image {
+                platform, load_as, ..
+            } => (platform, load_as),
+            _ => (None, Vec::new()),
+        };
+        let compression = packer.is_some().then(|| format::ZSTD.to_string());
+        let unpacked_size = packer.is_some().then_some(unpacked);
         written.push(Part {
+            compression,
+            unpacked_size,
             name: planned.name,
             kind: planned.kind,
             size,
             sha256: format::hex(&hasher.finalize()),
             images,
             image_id,
+            platform,
+            load_as,
         });
         step.done();
     }
@@ -163,7 +208,9 @@ type Opened = (ByteStream, Option<u64>, Vec<String>, Option<String>, String);
 
 async fn open(provider: &dyn Provider, planned: &Planned) -> Result<Opened, BundleError> {
     Ok(match &planned.source {
-        Source::Image { names, id, size } => (
+        Source::Image {
+            names, id, size, ..
+        } => (
             provider.save_images(names),
             *size,
             names.clone(),

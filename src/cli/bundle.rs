@@ -32,9 +32,15 @@ pub struct BundleCreateArgs {
     /// Kubernetes version, which chooses the node image (minik/node:V) when --node-image is not given
     #[arg(long, value_name = "V", conflicts_with = "node_image")]
     pub kubernetes_version: Option<String>,
-    /// Node image to carry [default: minik/node:<default version>]
+    /// Node image to carry for every node [default: the config's node images, and for nodes
+    /// naming none the image `minik create` would use: minik/node:<version> if built, else kind's]
     #[arg(long, value_name = "IMAGE")]
     pub node_image: Option<String>,
+    /// Carry every image for each of these platforms (e.g. linux/amd64,linux/arm64), each found
+    /// by its own local tag IMAGE-ARCH (minik/node:v1.36.4-arm64) or by its name when it is for
+    /// that platform; attendees load only their engine's [default: each image as it is here]
+    #[arg(long = "platform", value_name = "OS/ARCH", value_delimiter = ',')]
+    pub platforms: Vec<String>,
     /// Cluster config file to carry (its node images, and a load balancer image if needed, go in too)
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -106,6 +112,7 @@ impl From<BundleCreateArgs> for crate::bundle::CreateBundle {
             images: args.images,
             with_minik: args.with_minik,
             labs: args.labs,
+            platforms: args.platforms,
         }
     }
 }

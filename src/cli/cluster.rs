@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use clap::{Args, Subcommand, ValueEnum};
 
-use super::{parse_duration, ClusterName, OutputArgs};
+use super::{parse_duration, ClusterName, ExactClusterName, OutputArgs};
 
 #[derive(Debug, Subcommand)]
 pub enum GetCommand {
@@ -94,7 +94,7 @@ pub struct NodeDeleteArgs {
     /// The node's name (as in `minik get nodes` or `kubectl get nodes`)
     pub node: String,
     #[command(flatten)]
-    pub cluster: ClusterName,
+    pub cluster: ExactClusterName,
 }
 
 #[derive(Debug, Subcommand)]

@@ -32,6 +32,10 @@ pub struct DoctorArgs {
     /// With --workshop: the bundle file the workshop hands out (loading it takes its size on disk)
     #[arg(long, value_name = "FILE", requires = "workshop")]
     pub bundle: Option<PathBuf>,
+    /// With --workshop: also write the JSON report to FILE, as UTF-8 whatever the shell (for
+    /// the organiser; PowerShell 5.1's `>` would write UTF-16)
+    #[arg(long, value_name = "FILE", requires = "workshop")]
+    pub report: Option<PathBuf>,
     #[command(flatten)]
     pub out: OutputArgs,
 }

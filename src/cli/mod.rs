@@ -104,8 +104,32 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct ClusterName {
+    /// Cluster name [default: $MINIK_CLUSTER_NAME, else the minik cluster of kubectl's current
+    /// context, else the only minik cluster, else "minik"]
+    #[arg(
+        short = 'n',
+        long = "name",
+        env = "MINIK_CLUSTER_NAME",
+        value_name = "NAME"
+    )]
+    pub given: Option<String>,
+    /// The cluster acted on: `given`, else chosen before the command runs (see
+    /// `cluster::default_name`).
+    #[arg(skip)]
+    pub name: String,
+}
+
+/// `--name` for a command that removes something: it never guesses (as `delete` and `stop`).
+#[derive(Debug, Args)]
+pub struct ExactClusterName {
     /// Cluster name [default: $MINIK_CLUSTER_NAME or "minik"]
-    #[arg(short = 'n', long, env = "MINIK_CLUSTER_NAME", default_value = "minik")]
+    #[arg(
+        short = 'n',
+        long = "name",
+        env = "MINIK_CLUSTER_NAME",
+        default_value = "minik",
+        value_name = "NAME"
+    )]
     pub name: String,
 }
 
@@ -191,7 +215,7 @@ mod tests {
             panic!("not load docker-image")
         };
         assert_eq!(a.images, vec!["a", "b:1"]);
-        assert_eq!(a.target.cluster.name, "lab");
+        assert_eq!(a.target.cluster.given.as_deref(), Some("lab"));
         assert_eq!(a.target.nodes, vec!["x", "y"]);
         assert!(Cli::try_parse_from(["minik", "load", "docker-image"]).is_err());
         assert!(Cli::try_parse_from(["minik", "load", "image-archive"]).is_err());
@@ -218,7 +242,7 @@ mod tests {
             panic!("not export logs")
         };
         assert_eq!(dir, Some(PathBuf::from("out")));
-        assert_eq!(cluster.name, "x");
+        assert_eq!(cluster.given.as_deref(), Some("x"));
     }
 
     #[test]
@@ -230,8 +254,8 @@ mod tests {
             panic!("not node add")
         };
         assert_eq!(
-            (a.role, a.cluster.name.as_str()),
-            (NodeRoleArg::ControlPlane, "x")
+            (a.role, a.cluster.given.as_deref()),
+            (NodeRoleArg::ControlPlane, Some("x"))
         );
         let cli = Cli::try_parse_from(["minik", "node", "add"]).unwrap();
         let Command::Node(NodeCommand::Add(a)) = cli.command else {

@@ -3,6 +3,7 @@
 
 pub(crate) mod control_plane;
 pub(crate) mod create;
+pub(crate) mod default_name;
 pub(crate) mod delete;
 mod error;
 pub(crate) mod kubeconfig;

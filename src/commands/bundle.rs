@@ -48,6 +48,7 @@ pub(super) async fn serve(ctx: &Ctx, args: BundleServeArgs) -> Result<(), Error>
     let bundle = Bundle::open(&args.file).await?;
     let digest = bundle.digest;
     let release = bundle_release_files(&bundle.manifest);
+    let coverage = bundle::platform::coverage(&bundle.manifest, crate::tour::Lang::En);
     let address = std::net::SocketAddr::new(args.address, args.port);
     let events = ctx.events.clone();
     let limits = bundle::ServeLimits::default().within_descriptors();
@@ -56,6 +57,9 @@ pub(super) async fn serve(ctx: &Ctx, args: BundleServeArgs) -> Result<(), Error>
         events.info(bundle_serving(&args.file, bound, &shown, &digest));
         if let Some(release) = release {
             events.info(release);
+        }
+        if let Some(note) = coverage {
+            events.info(note);
         }
     })
     .await?;

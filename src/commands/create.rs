@@ -11,6 +11,8 @@ use crate::ui::{bundle_host_access, confirm_host_access, created_text};
 use std::io::IsTerminal;
 
 pub(super) async fn run(ctx: &Ctx, args: CreateArgs) -> Result<(), Error> {
+    let explicit_kubeconfig = args.kubeconfig.is_some();
+    super::sudo::refuse_under_sudo(explicit_kubeconfig)?;
     // --bundle: opened and checked before anything else; what its config does to this machine
     // is shown and must be accepted.
     let bundle = match &args.bundle {
@@ -25,7 +27,6 @@ pub(super) async fn run(ctx: &Ctx, args: CreateArgs) -> Result<(), Error> {
         }
         None => None,
     };
-    let explicit_kubeconfig = args.kubeconfig.is_some();
     let request = CreateRequest {
         name: args.name,
         nodes: args.nodes,

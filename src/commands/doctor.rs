@@ -34,6 +34,15 @@ async fn run_workshop(ctx: &Ctx, args: DoctorArgs) -> Result<(), Error> {
         bundle: args.bundle,
     };
     let report = workshop::report(found, request).await?;
+    if let Some(path) = &args.report {
+        let failed = |e: String| Error::Failed {
+            message: format!("cannot write the report to {}: {e}", path.display()),
+            hint: Some("choose another file with --report".into()),
+        };
+        let mut text = serde_json::to_vec_pretty(&report).map_err(|e| failed(e.to_string()))?;
+        text.push(b'\n');
+        std::fs::write(path, text).map_err(|e| failed(e.to_string()))?;
+    }
     match args.out.output {
         OutputFormat::Json => json(&report)?,
         OutputFormat::Text => out(&crate::ui::workshop_text(&report))?,

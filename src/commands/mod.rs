@@ -17,6 +17,8 @@ mod logs;
 mod names;
 mod node;
 mod output;
+mod sudo;
+mod target;
 mod tour;
 mod version;
 
@@ -47,11 +49,14 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Error> {
     let _ssh_children = crate::provider::docker::EndSshChildren;
     // Bad input is refused before the engine is contacted (exit 2, never "unreachable").
     names::check(&cli.command)?;
-    let signals = dispatch::signals(&cli.command);
+    // Commands that read or teach act on the cluster kubectl points at when not told.
+    let mut command = cli.command;
+    target::fill(&ctx, &mut command).await?;
+    let signals = dispatch::signals(&command);
     if signals != dispatch::Signals::Later {
         take_over_signals(&ctx)?;
     }
-    let work = dispatch::run(&ctx, cli.command);
+    let work = dispatch::run(&ctx, command);
     match signals {
         dispatch::Signals::EndAtFirst => or_interrupted(work).await,
         dispatch::Signals::Own | dispatch::Signals::Later => work.await,

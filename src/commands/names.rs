@@ -16,19 +16,17 @@ pub(super) fn check(command: &Command) -> Result<(), Error> {
         | Command::Get(GetCommand::ClusterConfig { cluster })
         | Command::Get(GetCommand::Kubeconfig { cluster, .. })
         | Command::Export(ExportCommand::Kubeconfig { cluster, .. })
-        | Command::Export(ExportCommand::Logs { cluster, .. }) => {
-            (Some(cluster.name.clone()), vec![])
-        }
-        Command::Node(NodeCommand::Add(a)) => (Some(a.cluster.name.clone()), vec![]),
-        Command::Tour(a) => (Some(a.cluster.name.clone()), vec![]),
-        Command::Kubectl(a) => (Some(a.cluster.name.clone()), vec![]),
+        | Command::Export(ExportCommand::Logs { cluster, .. }) => (cluster.given.clone(), vec![]),
+        Command::Node(NodeCommand::Add(a)) => (a.cluster.given.clone(), vec![]),
+        Command::Tour(a) => (a.cluster.given.clone(), vec![]),
+        Command::Kubectl(a) => (a.cluster.given.clone(), vec![]),
         Command::Node(NodeCommand::Delete(a)) => (Some(a.cluster.name.clone()), vec![&a.node]),
         Command::Load(LoadCommand::DockerImage(a)) => (
-            Some(a.target.cluster.name.clone()),
+            a.target.cluster.given.clone(),
             a.target.nodes.iter().collect(),
         ),
         Command::Load(LoadCommand::ImageArchive(a)) => (
-            Some(a.target.cluster.name.clone()),
+            a.target.cluster.given.clone(),
             a.target.nodes.iter().collect(),
         ),
         _ => (None, vec![]),

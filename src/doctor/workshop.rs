@@ -89,9 +89,74 @@ pub(crate) async fn report(
         root_dir,
         image_bytes_to_load,
     );
-    let checks = workshop_checks(&env, &request.plan, &facts);
+    let mut checks = workshop_checks(&env, &request.plan, &facts);
+    if let Some(bundle) = &request.bundle {
+        checks.push(bundle_platform(bundle, &*engine.provider).await);
+    }
     let m = machine(&engine.host, env.flavour.label(), &env.endpoint.host);
     Ok(finish(request.plan, m, checks))
+}
+
+/// Whether the bundle has parts for this engine's architecture: an Apple Silicon laptop given
+/// an amd64-only bundle learns it here, not after a gigabyte moved.
+async fn bundle_platform(path: &Path, provider: &dyn crate::provider::Provider) -> Check {
+    use crate::bundle::platform::{engine_platform, platforms, select};
+    let title = "Bundle architecture";
+    let why = "a node image of another architecture cannot run here";
+    let bundle = match crate::bundle::Bundle::open(path).await {
+        Ok(b) => b,
+        Err(e) => {
+            let fix = Some(format!("copy or fetch {} again", path.display()));
+            return platform::checks::row(
+                "bundle-arch",
+                title,
+                Status::Fail,
+                e.to_string(),
+                why,
+                fix,
+            );
+        }
+    };
+    let has: Vec<String> = platforms(&bundle.manifest).into_iter().collect();
+    let has = if has.is_empty() {
+        "no recorded architecture (made by an older minik)".to_string()
+    } else {
+        has.join(" and ")
+    };
+    let engine = match engine_platform(provider).await {
+        Ok(p) => p,
+        Err(e) => {
+            return platform::checks::row(
+                "bundle-arch",
+                title,
+                Status::Warn,
+                e.to_string(),
+                why,
+                None,
+            )
+        }
+    };
+    match select(&bundle.manifest, &engine) {
+        Ok(_) => platform::checks::row(
+            "bundle-arch",
+            title,
+            Status::Ok,
+            format!("the bundle carries {has}; this engine is {engine}"),
+            why,
+            None,
+        ),
+        Err(e) => platform::checks::row(
+            "bundle-arch",
+            title,
+            Status::Fail,
+            e.to_string(),
+            why,
+            Some(format!(
+                "ask the organiser for a bundle made with --platform {engine} (or \
+                 --platform linux/amd64,linux/arm64)"
+            )),
+        ),
+    }
 }
 
 /// The planned cluster: the workshop's config file when given, else the flags (`ports` as

@@ -77,7 +77,6 @@ fn remove_from_file(path: &Path, cluster: &str) -> Result<bool, KubeconfigError>
 }
 
 /// Read and parse a kubeconfig; a missing, empty or comment-only file is an empty config.
-#[cfg(test)]
 pub(crate) fn read_file(path: &Path) -> Result<Config, KubeconfigError> {
     read_config(path).map(|(config, _)| config)
 }

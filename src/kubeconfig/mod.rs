@@ -20,7 +20,8 @@ mod tests;
 
 pub(crate) use entry::{minik_context_name, server_url, KubeconfigEntry, ADMIN_CONF_PATH};
 #[cfg(test)]
-pub(crate) use file::{lock_path, read_file};
+pub(crate) use file::lock_path;
+pub(crate) use file::read_file;
 pub(crate) use file::{merge_into_file, remove_from_files};
 pub(crate) use paths::kubeconfig_paths;
 #[cfg(test)]

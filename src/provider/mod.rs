@@ -46,6 +46,16 @@ pub trait ImageStore: Send + Sync {
     /// Local images of a repository (`minik/node`), newest first.
     async fn local_images(&self, repository: &str) -> Result<Vec<String>>;
 
+    /// The platform the image was built for (`linux/arm64`, from its config's `os` and
+    /// `architecture`) when it is present locally; the default knows nothing.
+    async fn image_platform(&self, image: &str) -> Result<Option<String>> {
+        let _ = image;
+        Ok(None)
+    }
+
+    /// Give the local image `image` the name `target` too (`docker tag`).
+    async fn tag_image(&self, image: &str, target: &str) -> Result<()>;
+
     /// The image's labels when it is present locally.
     async fn image_labels(&self, image: &str) -> Result<Option<BTreeMap<String, String>>>;
 

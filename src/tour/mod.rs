@@ -61,6 +61,14 @@ pub(crate) fn builtin(id: &str) -> Result<Lab, ConfigErrors> {
     lab_file::parse(text, &format!("(built-in) {name}"))
 }
 
+/// Every built-in lab (bundles carry the images they run).
+pub(crate) fn builtin_labs() -> Vec<Lab> {
+    LABS.files()
+        .filter_map(|f| f.path().file_stem()?.to_str())
+        .filter_map(|id| builtin(id).ok())
+        .collect()
+}
+
 /// Is `id` a built-in lab's?
 pub(crate) fn is_builtin(id: &str) -> bool {
     LABS.get_file(format!("{id}.yaml")).is_some()

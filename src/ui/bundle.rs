@@ -134,15 +134,19 @@ pub(crate) fn bundle_created(
     file: &Path,
     manifest: &Manifest,
     digest: &BundleDigest,
-) -> [String; 3] {
-    [
-        bundle_written(file, manifest),
-        bundle_digest(digest),
-        format!(
-            "Serve it to the room with:  minik bundle serve {}",
-            file.display()
-        ),
-    ]
+) -> Vec<String> {
+    let mut lines = vec![bundle_written(file, manifest)];
+    // A bundle that serves one architecture says so where the organiser reads it.
+    lines.extend(crate::bundle::platform::coverage(
+        manifest,
+        crate::tour::Lang::En,
+    ));
+    lines.push(bundle_digest(digest));
+    lines.push(format!(
+        "Serve it to the room with:  minik bundle serve {}",
+        file.display()
+    ));
+    lines
 }
 
 /// A fetch told to take whatever the network sends.

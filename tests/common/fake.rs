@@ -296,6 +296,10 @@ impl<S: Script> ImageStore for FakeEngine<S> {
         self.log(format!("rmi {image}"));
         Ok(())
     }
+    async fn tag_image(&self, image: &str, target: &str) -> Result<()> {
+        self.log(format!("tag {image} {target}"));
+        Ok(())
+    }
     async fn pull_image(&self, _i: &str, _p: &(dyn Fn(u64, u64) + Send + Sync)) -> Result<()> {
         Ok(())
     }

@@ -58,7 +58,9 @@ pub(crate) fn minik(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_minik"));
     cmd.args(args)
         .env("CI", "true")
-        .env_remove("MINIK_CLUSTER_NAME");
+        .env_remove("MINIK_CLUSTER_NAME")
+        // Tests run as root; run under sudo, create would refuse (commands/sudo.rs).
+        .env_remove("SUDO_USER");
     for (k, v) in env {
         cmd.env(k, v);
     }

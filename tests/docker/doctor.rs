@@ -175,3 +175,31 @@ fn no_engine_is_not_ready_with_the_reason_in_json() {
         .as_str()
         .is_some_and(|f| !f.is_empty()));
 }
+
+#[test]
+fn the_workshop_report_file_is_the_json_report_in_utf8() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("me.json");
+    let o = minik(
+        &[
+            "doctor",
+            "--workshop",
+            "--nodes",
+            "2",
+            "--report",
+            file.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    // The screen still goes to the terminal; the file is the JSON report, UTF-8 with no BOM.
+    assert!(String::from_utf8_lossy(&o.stdout).contains("READY"));
+    let bytes = std::fs::read(&file).unwrap();
+    assert!(!bytes.starts_with(&[0xef, 0xbb, 0xbf]) && !bytes.starts_with(&[0xff, 0xfe]));
+    let report: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(report["ready"], true, "{report}");
+    assert_eq!(report["plan"]["nodes"], 2);
+    // Without --workshop there is no report to write: bad input.
+    let o = minik(&["doctor", "--report", file.to_str().unwrap()], &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+}

@@ -551,6 +551,10 @@ fn forge_one_image(file: &Path, archive: &[u8], name: &str) {
             sha256: format::hex(&sha2::Sha256::digest(archive)),
             images: vec![name.to_string()],
             image_id: None,
+            platform: None,
+            load_as: vec![],
+            compression: None,
+            unpacked_size: None,
         }],
     };
     let mut out = Vec::new();

@@ -36,6 +36,9 @@ impl Script for Nothing {
 const HA: &str = "kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnodes:\n\
                   - role: control-plane\n- role: control-plane\n- role: worker\n";
 
+/// The image the built-in tour lab runs.
+const AGNHOST: &str = "registry.k8s.io/e2e-test-images/agnhost:2.53";
+
 fn request(dir: &std::path::Path) -> CreateBundle {
     let config = dir.join("ha.yaml");
     std::fs::write(&config, HA).unwrap();
@@ -66,11 +69,16 @@ async fn an_ha_bundle_carries_the_balancer_image_only_when_the_node_image_lacks_
         vec![
             (PartKind::NodeImage, vec!["minik/node:v1".to_string()]),
             (PartKind::Image, vec!["shop/web:1".to_string()]),
+            // The built-in tour's image, present here, comes along for the nodes.
+            (PartKind::Image, vec![AGNHOST.to_string()]),
             (PartKind::Config, vec![]),
         ]
     );
     // Every image part is what the engine's save stream gave, hashed.
-    assert_eq!(m.parts[0].size, 300_000);
+    // Stored zstd-compressed: the fake's 300 kB of one byte shrink to almost nothing.
+    assert_eq!(m.parts[0].unpacked_size, Some(300_000));
+    assert_eq!(m.parts[0].compression.as_deref(), Some("zstd"));
+    assert!(m.parts[0].size < 1000, "{}", m.parts[0].size);
     assert_eq!(m.parts[0].image_id.as_deref(), Some("sha256:fake"));
     assert_eq!(
         Some(std::fs::metadata(&req.output).unwrap().len()),
@@ -124,7 +132,8 @@ async fn create_from_a_bundle_gets_its_config_and_a_damaged_one_is_refused_by_na
 
     // One byte of the config changed.
     let (offsets, _) = m.layout().unwrap();
-    let at = offsets[2] + 512 + 10;
+    let config_at = m.parts.iter().position(|p| p.kind == PartKind::Config);
+    let at = offsets[config_at.unwrap()] + 512 + 10;
     let mut f = std::fs::OpenOptions::new()
         .read(true)
         .write(true)
@@ -283,4 +292,89 @@ async fn a_bad_lab_is_refused_at_create_with_its_line_and_column() {
     let shown = minik::api::error::Error::from(err).to_string();
     assert!(shown.contains(&format!("day1.yaml:{line}:1")), "{shown}");
     assert!(!req.output.exists());
+}
+
+/// Keeps every event, to read the warnings.
+#[derive(Default)]
+struct Recorder(std::sync::Mutex<Vec<minik::events::Event>>);
+
+impl minik::events::Reporter for Recorder {
+    fn event(&self, event: minik::events::Event) {
+        self.0.lock().unwrap().push(event);
+    }
+}
+
+/// A fake engine holding exactly `images` (each with an ID of its own).
+fn engine_with(images: &[&str]) -> fake::FakeEngine<Nothing> {
+    fake::FakeEngine::<Nothing> {
+        images: Some(
+            images
+                .iter()
+                .enumerate()
+                .map(|(i, n)| (n.to_string(), format!("sha256:{i:064x}")))
+                .collect(),
+        ),
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn a_config_naming_every_node_image_carries_no_other_node_image() {
+    // minik's own default image is here too: it must stay out, as create would not use it.
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("workshop.yaml");
+    std::fs::write(
+        &config,
+        "kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nname: workshop\nnodes:\n\
+         - role: control-plane\n  image: shop/node:a\n- role: worker\n  image: shop/node:a\n",
+    )
+    .unwrap();
+    let engine = engine_with(&["shop/node:a", "minik/node:v1.36.4", AGNHOST]);
+    let req = CreateBundle {
+        output: dir.path().join("room.minik"),
+        config: Some(config),
+        ..CreateBundle::default()
+    };
+    let m = bundle::create(&engine, &req, &Events::silent())
+        .await
+        .unwrap()
+        .manifest;
+    let nodes: Vec<_> = m.of_kind(PartKind::NodeImage).map(|p| &p.images).collect();
+    assert_eq!(nodes, vec![&vec!["shop/node:a".to_string()]]);
+    // create --bundle then uses the config's own images, not an override.
+    let ready = FromBundle::open(&req.output).await.unwrap();
+    assert_eq!(ready.node_image, None);
+}
+
+#[tokio::test]
+async fn without_a_config_the_default_is_what_create_would_use_and_a_missing_lab_image_warns() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = engine_with(&["minik/node:v1.36.4"]);
+    let req = CreateBundle {
+        output: dir.path().join("room.minik"),
+        ..CreateBundle::default()
+    };
+    let recorder = std::sync::Arc::new(Recorder::default());
+    let m = bundle::create(&engine, &req, &Events::new(recorder.clone()))
+        .await
+        .unwrap()
+        .manifest;
+    let kinds: Vec<_> = kinds(&m);
+    assert_eq!(
+        kinds,
+        vec![(PartKind::NodeImage, vec!["minik/node:v1.36.4".to_string()])]
+    );
+    let warned = format!("{:?}", recorder.0.lock().unwrap());
+    assert!(
+        warned.contains(AGNHOST) && warned.contains("docker pull"),
+        "{warned}"
+    );
+    // Without minik's image, kind's pinned one is what create would use: not here, refused
+    // naming it.
+    let engine = engine_with(&[]);
+    let err = bundle::create(&engine, &req, &Events::silent())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("kindest/node:v1.36.4@sha256:"), "{err}");
 }

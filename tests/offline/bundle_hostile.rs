@@ -40,6 +40,10 @@ pub(crate) fn forge(
                 sha256: format::hex(&Sha256::digest(data)),
                 images: images.iter().map(|s| s.to_string()).collect(),
                 image_id: None,
+                platform: None,
+                load_as: vec![],
+                compression: None,
+                unpacked_size: None,
             })
             .collect(),
     };

@@ -29,6 +29,41 @@ pub(super) async fn size(p: &DockerProvider, image: &str) -> Result<Option<u64>>
     }
 }
 
+/// `os/architecture[/variant]` from the image's config, as `docker image inspect` shows them.
+pub(super) async fn platform(p: &DockerProvider, image: &str) -> Result<Option<String>> {
+    match p.client().inspect_image(image).await {
+        Ok(i) => Ok(match (i.os, i.architecture) {
+            (Some(os), Some(arch)) if !os.is_empty() && !arch.is_empty() => {
+                Some(match i.variant.filter(|v| !v.is_empty()) {
+                    Some(v) => format!("{os}/{arch}/{v}"),
+                    None => format!("{os}/{arch}"),
+                })
+            }
+            _ => None,
+        }),
+        Err(e) if status_code(&e) == Some(404) => Ok(None),
+        Err(e) => Err(api_error(EngineCall::ImageInspect, image, e)),
+    }
+}
+
+/// `docker tag IMAGE TARGET`: TARGET split into repository and tag the way the API takes them
+/// (the last `:` after the last `/`; no tag means `latest`).
+pub(super) async fn tag(p: &DockerProvider, image: &str, target: &str) -> Result<()> {
+    let slash = target.rfind('/').map_or(0, |i| i + 1);
+    let (repo, tag) = match target[slash..].rfind(':') {
+        Some(c) => (&target[..slash + c], &target[slash + c + 1..]),
+        None => (target, "latest"),
+    };
+    let opts = bollard::query_parameters::TagImageOptions {
+        repo: Some(repo.to_string()),
+        tag: Some(tag.to_string()),
+    };
+    p.client()
+        .tag_image(image, Some(opts))
+        .await
+        .map_err(|e| api_error(EngineCall::ImageTag, target, e))
+}
+
 pub(super) async fn local_images(p: &DockerProvider, repository: &str) -> Result<Vec<String>> {
     let opts = bollard::query_parameters::ListImagesOptions {
         filters: Some(HashMap::from([(

@@ -383,6 +383,14 @@ impl ImageStore for DockerProvider {
         image::labels(self, image).await
     }
 
+    async fn image_platform(&self, image: &str) -> Result<Option<String>> {
+        image::platform(self, image).await
+    }
+
+    async fn tag_image(&self, image: &str, target: &str) -> Result<()> {
+        image::tag(self, image, target).await
+    }
+
     async fn build_image(
         &self,
         context: bytes::Bytes,
