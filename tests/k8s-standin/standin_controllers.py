@@ -77,6 +77,19 @@ def template_hash(template):
     return hashlib.sha256(json.dumps(template, sort_keys=True).encode()).hexdigest()[:10]
 
 
+# The revision a Deployment's ReplicaSets carry (pkg/controller/deployment/util): the newest
+# template's ReplicaSet gets one more than any older one, even when it is an old template
+# coming back; `kubectl rollout history/undo` read them.
+REVISION = "deployment.kubernetes.io/revision"
+
+
+def revision(obj):
+    try:
+        return int(((obj.get("metadata") or {}).get("annotations") or {}).get(REVISION, 0))
+    except ValueError:
+        return 0
+
+
 def owned_by(obj, owner):
     return any(r.get("uid") == owner["metadata"]["uid"]
                for r in (obj.get("metadata") or {}).get("ownerReferences") or [])
@@ -200,6 +213,7 @@ class Controllers:
                 if r is not current and int((r.get("spec") or {}).get("replicas", 0)) != 0:
                     r["spec"]["replicas"] = 0
                     self.api.update_obj(self.rs_res, ns, r["metadata"]["name"], r, None)
+            old_max = max((revision(r) for r in rss if r is not current), default=0)
             if current is None:
                 sel = copy.deepcopy(spec.get("selector") or {})
                 sel.setdefault("matchLabels", {})["pod-template-hash"] = h
@@ -207,11 +221,20 @@ class Controllers:
                     "apiVersion": "apps/v1", "kind": "ReplicaSet",
                     "metadata": {"name": f"{name}-{h}", "namespace": ns,
                                  "labels": dict(template["metadata"]["labels"]),
+                                 "annotations": {REVISION: str(old_max + 1)},
                                  "ownerReferences": [owner_ref(d, "Deployment")]},
                     "spec": {"replicas": replicas, "selector": sel, "template": template}}, None)
-            elif int(current["spec"].get("replicas", 0)) != replicas:
+            elif int(current["spec"].get("replicas", 0)) != replicas or \
+                    revision(current) <= old_max:
                 current["spec"]["replicas"] = replicas
-                self.api.update_obj(self.rs_res, ns, current["metadata"]["name"], current, None)
+                if revision(current) <= old_max:  # an old template back (rollout undo)
+                    current["metadata"].setdefault("annotations", {})[REVISION] = \
+                        str(old_max + 1)
+                current = self.api.update_obj(self.rs_res, ns, current["metadata"]["name"],
+                                              current, None)
+            if revision(d) != revision(current):
+                d["metadata"].setdefault("annotations", {})[REVISION] = str(revision(current))
+                d = self.api.update_obj(res, ns, name, d, None)
             pods = [p for p in self.pods(ns) if any(owned_by(p, r) for r in rss)]
             ready = sum(1 for p in pods if is_ready(p) and owned_by(p, current))
             status = {"observedGeneration": d["metadata"].get("generation", 1),

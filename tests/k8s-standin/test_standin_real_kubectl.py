@@ -81,6 +81,30 @@ class RealKubectlTest(unittest.TestCase):
         self.assertIn("container nope is not valid for pod talk", bad.stderr)
         self.kubectl("delete", "namespace", ns)
 
+    def test_rollout_history_and_undo(self):
+        """Revisions on the ReplicaSets, as the deployment controller writes them, are what
+        `rollout history` lists and `rollout undo` goes back to."""
+        ns = "rollout-test"
+        self.kubectl("create", "namespace", ns)
+        self.kubectl("apply", "-n", ns, "-f", "-", stdin=DEPLOYMENT.replace("replicas: 2",
+                                                                            "replicas: 0"))
+        rs_count = lambda n: wait_for(lambda: len(json.loads(self.kubectl(
+            "get", "rs", "-n", ns, "-o", "json").stdout)["items"]) == n, 15,
+            what=f"{n} ReplicaSets")
+        rs_count(1)
+        self.kubectl("set", "image", "deployment/hello", "-n", ns, "hello=example.test/hello:2")
+        rs_count(2)
+        wait_for(lambda: "2 " in self.kubectl("rollout", "history", "deployment/hello", "-n",
+                                              ns).stdout, 15, what="revision 2")
+        self.assertIn("deployment.apps/hello rolled back",
+                      self.kubectl("rollout", "undo", "deployment/hello", "-n", ns).stdout)
+        image = lambda: self.kubectl("get", "deployment", "hello", "-n", ns, "-o",
+                                     "jsonpath={.spec.template.spec.containers[0].image}").stdout
+        self.assertEqual(image(), "example.test/hello:1")
+        wait_for(lambda: "3 " in self.kubectl("rollout", "history", "deployment/hello", "-n",
+                                              ns).stdout, 15, what="revision 3 (the undo)")
+        self.kubectl("delete", "namespace", ns)
+
     def test_minik_create_and_node_commands(self):
         self.assertEqual(self.kubectl("get", "--raw", "/readyz").stdout.strip(), "ok")
         nodes = json.loads(self.kubectl("get", "nodes", "-o", "json").stdout)
