@@ -80,6 +80,7 @@ pub enum EngineCall {
     NetworkCreate,
     NetworkInspect,
     NetworkList,
+    NetworkRemove,
     Version,
 }
 
@@ -106,6 +107,7 @@ impl EngineCall {
             EngineCall::NetworkCreate => "network create",
             EngineCall::NetworkInspect => "network inspect",
             EngineCall::NetworkList => "network list",
+            EngineCall::NetworkRemove => "network remove",
             EngineCall::Version => "version",
         }
     }
