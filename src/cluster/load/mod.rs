@@ -23,6 +23,7 @@ pub use docker_image::load_docker_images;
 pub use error::{LoadError, NodeFailure};
 pub use image_archive::load_image_archives;
 pub use import::{import_command, platform_for};
+pub use reference::normalize as normalize_image_name;
 
 pub use fanout::{fan_out, reader_stream, BATCH_BYTES, CHANNEL_CAPACITY};
 pub use inventory::{
