@@ -1,6 +1,6 @@
 //! `minik init`'s questions, the only place minik asks anything (dialoguer, on stderr so stdout
 //! stays free). Each question shows its default and Enter takes it; questions whose answer came
-//! as a flag are not asked. The decisions behind the defaults live in `cluster::init`.
+//! as a flag are not asked. The decisions behind the defaults live in `crate::init`.
 
 use std::path::{Path, PathBuf};
 
@@ -8,10 +8,10 @@ use console::Term;
 use dialoguer::theme::ColorfulTheme;
 use dialoguer::{Confirm, Input, Select};
 
-use crate::cluster::init::{
+use crate::error::Error;
+use crate::init::{
     folder, parse_ports, ports_text, render, Answers, Given, Offer, Reply, MOUNT_CONTAINER_PATH,
 };
-use crate::error::Error;
 
 /// Asks what `given` leaves open. `doctor` is the doctor's text for this machine, shown first;
 /// `None` back means the person chose not to go on after failed checks.
@@ -131,7 +131,7 @@ pub fn ask(given: &Given, offer: &Offer, doctor: &str) -> Result<Option<Reply>, 
     let output = match &given.output {
         Some(o) => o.clone(),
         None => {
-            let suggested = crate::cluster::init::default_output(&answers.name, |p| p.exists());
+            let suggested = crate::init::default_output(&answers.name, |p| p.exists());
             let force = given.force;
             let text = Input::<String>::with_theme(&theme)
                 .with_prompt("Write the config to")
