@@ -6,8 +6,8 @@
 
 use super::super::{images, NodeImageError};
 use super::{run, write};
-use crate::cluster::node;
 use crate::k8s_version::KubeVersion;
+use crate::node;
 use crate::provider::Provider;
 
 const CONTAINERD_CONFIG: &str = "/etc/containerd/config.toml";
