@@ -33,7 +33,7 @@ pub fn sandbox_image(kubeadm_images: &str) -> Option<String> {
 /// The images of `required` that containerd does not hold; `held` is `ctr images ls -q`.
 /// Both sides are compared as containerd spells names (`kindest/x:v1` is `docker.io/kindest/x:v1`).
 pub fn missing(required: &[String], held: &str) -> Vec<String> {
-    use crate::cluster::load::normalize_image_name as normalize;
+    use crate::node::image_ref::normalize;
     let held: std::collections::HashSet<String> = held
         .lines()
         .map(str::trim)

@@ -17,19 +17,17 @@ mod fanout;
 mod image_archive;
 mod import;
 mod inventory;
-mod reference;
 
 pub use docker_image::load_docker_images;
 pub use error::{LoadError, NodeFailure};
 pub use image_archive::load_image_archives;
 pub use import::{import_command, platform_for};
-pub use reference::normalize as normalize_image_name;
 
+pub use crate::node::image_ref::{looks_like_id, normalize};
 pub use fanout::{fan_out, BATCH_BYTES, CHANNEL_CAPACITY};
 pub use inventory::{
     parse_content_ls, parse_images_ls, snapshotter, Action, Inventory, DEFAULT_SNAPSHOTTER,
 };
-pub use reference::{looks_like_id, normalize};
 
 use std::fmt;
 
