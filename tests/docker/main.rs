@@ -18,6 +18,7 @@ mod e2e_kubectl;
 mod e2e_lifecycle;
 mod e2e_load;
 mod e2e_nodes;
+mod e2e_offline_images;
 mod e2e_parity;
 mod e2e_pods;
 mod e2e_remote;
