@@ -13,6 +13,7 @@ mod e2e_cluster;
 mod e2e_containerd;
 mod e2e_frozen;
 mod e2e_ha;
+mod e2e_ipv6;
 mod e2e_kubeconfig;
 mod e2e_kubectl;
 mod e2e_lifecycle;

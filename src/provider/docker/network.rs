@@ -22,8 +22,12 @@ pub(super) async fn ensure(p: &DockerProvider, name: &str) -> Result<NetworkInfo
         if info.has_ipv6() {
             return Ok(info);
         }
-        let holders = holders(p, name).await?;
-        if !holders.is_empty() || !remove_unused(p, name).await? {
+        let mut holders = holders(p, name).await?;
+        if holders.is_empty() && !remove_unused(p, name).await? {
+            // A container joined between the listing and the removal.
+            holders = self::holders(p, name).await?;
+        }
+        if !holders.is_empty() {
             return Ok(NetworkInfo { holders, ..info });
         }
         // Same IPv4 range as before: addresses recorded by stopped clusters stay valid.
