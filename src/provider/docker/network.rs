@@ -70,7 +70,11 @@ async fn create(
             .create_network(request(name, &v4, v6.as_deref(), mtu))
             .await
         {
-            Ok(_) => break,
+            // Engines before API 1.44 allow a second network of the same name: keep one.
+            Ok(_) => {
+                dedupe(p, name).await?;
+                break;
+            }
             // Another minik created it at the same moment: use theirs.
             Err(e) if status_code(&e) == Some(409) => break,
             // A subnet is used by something the engine knows and we did not see: next one.
@@ -161,16 +165,49 @@ async fn remove_unused(p: &DockerProvider, name: &str) -> Result<bool> {
     }
 }
 
+/// When minik processes created the network at the same moment (older engines accept the
+/// same name twice), every one of them keeps the oldest and removes the others, so the name
+/// means one network again.
+async fn dedupe(p: &DockerProvider, name: &str) -> Result<()> {
+    let all = p
+        .client()
+        .list_networks(None::<ListNetworksOptions>)
+        .await
+        .map_err(|e| api_error(EngineCall::NetworkList, name, e))?;
+    let mut same: Vec<(String, String)> = all
+        .into_iter()
+        .filter(|n| n.name.as_deref() == Some(name))
+        .filter_map(|n| Some((n.created.map(|c| c.to_string()).unwrap_or_default(), n.id?)))
+        .collect();
+    same.sort();
+    for (_, id) in same.iter().skip(1) {
+        match p.client().remove_network(id).await {
+            Ok(()) => {}
+            Err(e) if status_code(&e) == Some(404) => {}
+            Err(e) => return Err(api_error(EngineCall::NetworkRemove, name, e)),
+        }
+    }
+    Ok(())
+}
+
 pub(super) async fn bridge_mtu(p: &DockerProvider) -> Result<Option<u32>> {
     Ok(inspect(p, "bridge").await?.and_then(|b| b.mtu))
 }
 
 pub(super) async fn inspect(p: &DockerProvider, name: &str) -> Result<Option<NetworkInfo>> {
-    match p
+    let mut found = p
         .client()
         .inspect_network(name, None::<InspectNetworkOptions>)
-        .await
-    {
+        .await;
+    // Two networks of that name, from two minik processes creating it at once: keep one.
+    if matches!(&found, Err(e) if describe(e).contains("ambiguous")) {
+        dedupe(p, name).await?;
+        found = p
+            .client()
+            .inspect_network(name, None::<InspectNetworkOptions>)
+            .await;
+    }
+    match found {
         // Docker matches network names by prefix and ID too: insist on the exact name.
         Ok(n) if n.name.as_deref() == Some(name) => Ok(Some(NetworkInfo {
             name: name.to_string(),
