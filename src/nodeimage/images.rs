@@ -1,11 +1,11 @@
 //! Which images a node image preloads into containerd.
 
 /// The label that keeps preloaded images safe from kubelet's image garbage collection.
-pub const PINNED_LABEL: &str = "io.cri-containerd.pinned=pinned";
+pub(crate) const PINNED_LABEL: &str = "io.cri-containerd.pinned=pinned";
 
 /// kubeadm's list (its pause image is containerd's sandbox image) plus every image the
 /// default manifests use. Sorted and without duplicates.
-pub fn preload_list(kubeadm_images: &str, manifests: &[&str]) -> Vec<String> {
+pub(crate) fn preload_list(kubeadm_images: &str, manifests: &[&str]) -> Vec<String> {
     let mut out: Vec<String> = kubeadm_images
         .lines()
         .map(str::trim)
@@ -22,7 +22,7 @@ pub fn preload_list(kubeadm_images: &str, manifests: &[&str]) -> Vec<String> {
 
 /// The pause image of kubeadm's list: the one kubeadm expects every pod's sandbox to run,
 /// which containerd must be told (kind writes the same into its config).
-pub fn sandbox_image(kubeadm_images: &str) -> Option<String> {
+pub(crate) fn sandbox_image(kubeadm_images: &str) -> Option<String> {
     kubeadm_images
         .lines()
         .map(str::trim)
@@ -32,7 +32,7 @@ pub fn sandbox_image(kubeadm_images: &str) -> Option<String> {
 
 /// The images of `required` that containerd does not hold; `held` is `ctr images ls -q`.
 /// Both sides are compared as containerd spells names (`kindest/x:v1` is `docker.io/kindest/x:v1`).
-pub fn missing(required: &[String], held: &str) -> Vec<String> {
+pub(crate) fn missing(required: &[String], held: &str) -> Vec<String> {
     use crate::node::image_ref::normalize;
     let held: std::collections::HashSet<String> = held
         .lines()
@@ -49,7 +49,7 @@ pub fn missing(required: &[String], held: &str) -> Vec<String> {
 
 /// containerd's config with `image` as the sandbox image (the `sandbox = "…"` key of
 /// `pinned_images`, or the 1.x-style `sandbox_image`); `None` when the config has neither.
-pub fn with_sandbox(config: &str, image: &str) -> Option<String> {
+pub(crate) fn with_sandbox(config: &str, image: &str) -> Option<String> {
     let mut found = false;
     let lines: Vec<String> = config
         .lines()
@@ -74,7 +74,7 @@ pub fn with_sandbox(config: &str, image: &str) -> Option<String> {
 
 /// `image:` values in a manifest (plain scan: the manifests are ours and simple), plus the
 /// `--helper-image` argument local-path-provisioner takes.
-pub fn manifest_images(manifest: &str) -> Vec<String> {
+pub(crate) fn manifest_images(manifest: &str) -> Vec<String> {
     let mut out = Vec::new();
     for line in manifest.lines() {
         let t = line.trim().trim_start_matches("- ");

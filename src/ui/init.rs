@@ -15,7 +15,7 @@ use crate::init::{
 
 /// Asks what `given` leaves open. `doctor` is the doctor's text for this machine, shown first;
 /// `None` back means the person chose not to go on after failed checks.
-pub fn ask(given: &Given, offer: &Offer, doctor: &str) -> Result<Option<Reply>, Error> {
+pub(crate) fn ask(given: &Given, offer: &Offer, doctor: &str) -> Result<Option<Reply>, Error> {
     let term = Term::stderr();
     let theme = ColorfulTheme::default();
     let say = |s: &str| term.write_line(s).map_err(Error::from);
