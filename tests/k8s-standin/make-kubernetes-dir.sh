@@ -45,8 +45,8 @@ for f in "$here"/*.py; do
   case "$(basename "$f")" in test_*) continue ;; esac
   cp "$f" "$pkg/"
 done
-sed -i "s/^VERSION = \"v[^\"]*\"/VERSION = \"$version\"/" "$pkg/standin.py"
-grep -q "^VERSION = \"$version\"" "$pkg/standin.py" || { echo "failed to stamp the version" >&2; exit 1; }
+sed -i "s/^VERSION = \"v[^\"]*\"/VERSION = \"$version\"/" "$pkg/standin_common.py"
+grep -q "^VERSION = \"$version\"" "$pkg/standin_common.py" || { echo "failed to stamp the version" >&2; exit 1; }
 printf 'import sys\nimport standin\nsys.exit(standin.main(sys.argv))\n' > "$pkg/__main__.py"
 [ -z "$cri_client" ] || [ -x "$cri_client" ] || { echo "no executable $cri_client" >&2; exit 1; }
 for tool in kubeadm kubelet kubectl; do

@@ -5,19 +5,21 @@ import tempfile
 import time
 import unittest
 
+import standin_admission
+import standin_api
 import standin_auth as auth
+import standin_store
 
 RBAC = "rbac.authorization.k8s.io"
 
 
 class AuthTest(unittest.TestCase):
     def setUp(self):
-        import standin
-        self.s = standin
+        self.s = standin_admission
         self.tmp = tempfile.TemporaryDirectory()
         self.addCleanup(self.tmp.cleanup)
-        self.api = standin.Api(standin.LocalStore(os.path.join(self.tmp.name, "state.json")),
-                               "v1.35.0", "127.0.0.1:6443", ["10.96.0.0/12"])
+        store = standin_store.LocalStore(os.path.join(self.tmp.name, "state.json"))
+        self.api = standin_api.Api(store, "v1.35.0", "127.0.0.1:6443", ["10.96.0.0/12"])
         self.create("", "v1", "namespaces", None, {"metadata": {"name": "tour"}})
         self.create("", "v1", "serviceaccounts", "tour", {"metadata": {"name": "lab"}})
         self.create(RBAC, "v1", "roles", "tour", {"metadata": {"name": "lab"}, "rules": [
@@ -40,7 +42,7 @@ class AuthTest(unittest.TestCase):
     def request(self, method, path, user, body=None):
         import json
         data = json.dumps(body).encode() if body is not None else b""
-        req = self.s.Request(method, path, {}, {}, data, user)
+        req = standin_api.Request(method, path, {}, {}, data, user)
         return self.api.serve(req)
 
     def token(self, seconds=None):
@@ -58,7 +60,7 @@ class AuthTest(unittest.TestCase):
         return user
 
     def forbidden(self, method, path, user):
-        with self.assertRaises(self.s.ApiError) as e:
+        with self.assertRaises(standin_store.ApiError) as e:
             self.request(method, path, user, {"metadata": {"name": "x"}} if method == "POST"
                          else None)
         self.assertEqual(e.exception.code, 403)
@@ -75,11 +77,11 @@ class AuthTest(unittest.TestCase):
 
     def test_token_request_refusals_are_worded_as_upstream(self):
         admin = self.s.User("kubernetes-admin", ["kubeadm:cluster-admins"])
-        with self.assertRaises(self.s.ApiError) as e:
+        with self.assertRaises(standin_store.ApiError) as e:
             self.request("POST", "/api/v1/namespaces/tour/serviceaccounts/nope/token", admin, {})
         self.assertEqual((e.exception.code, str(e.exception)),
                          (404, 'serviceaccounts "nope" not found'))
-        with self.assertRaises(self.s.ApiError) as e:
+        with self.assertRaises(standin_store.ApiError) as e:
             self.request("POST", "/api/v1/namespaces/tour/serviceaccounts/lab/token", admin,
                          {"spec": {"expirationSeconds": 60}})
         self.assertEqual(e.exception.code, 422)
@@ -94,7 +96,7 @@ class AuthTest(unittest.TestCase):
         self.assertIsNone(self.api.token_user(f"{head}.{body}.{mac[:-2]}AA"))
         self.assertIsNone(self.api.token_user(f"{head}.{auth.b64(b'{}')}.{mac}"))
         expired = auth.token_request(self.api.store, self.api.sa_key, "tour", "lab", {},
-                                     self.s.api_error, now=time.time() - 7200)["status"]["token"]
+                                     standin_store.api_error, now=time.time() - 7200)["status"]["token"]
         self.assertIsNone(self.api.token_user(expired))
         self.api.delete_obj(self.api.find("", "v1", "serviceaccounts"), "tour", "lab")
         self.create("", "v1", "serviceaccounts", "tour", {"metadata": {"name": "lab"}})

@@ -233,11 +233,12 @@ class ControllersTest(unittest.TestCase):
     """The controllers against the stand-in's real in-process Api and store."""
 
     def setUp(self):
-        import standin
+        import standin_api
+        import standin_store
         self.tmp = tempfile.TemporaryDirectory()
         self.addCleanup(self.tmp.cleanup)
-        self.api = standin.Api(standin.LocalStore(os.path.join(self.tmp.name, "state.json")),
-                               "v1.35.0", "127.0.0.1:6443", ["10.96.0.0/12"])
+        store = standin_store.LocalStore(os.path.join(self.tmp.name, "state.json"))
+        self.api = standin_api.Api(store, "v1.35.0", "127.0.0.1:6443", ["10.96.0.0/12"])
         nodes = self.api.find("", "v1", "nodes")
         for n in (node("cp", [CP_TAINT]), node("w1"), node("w2")):
             self.api.create_obj(nodes, None, n, None)

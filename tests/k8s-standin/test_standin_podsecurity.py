@@ -79,12 +79,13 @@ class AdmissionTest(unittest.TestCase):
     """Through the stand-in's in-process Api: what kubectl would get back."""
 
     def setUp(self):
-        import standin
-        self.standin = standin
+        import standin_api
+        import standin_store
+        self.standin = standin_store
         self.tmp = tempfile.TemporaryDirectory()
         self.addCleanup(self.tmp.cleanup)
-        self.api = standin.Api(standin.LocalStore(os.path.join(self.tmp.name, "state.json")),
-                               "v1.35.0", "127.0.0.1:6443", ["10.96.0.0/12"])
+        store = standin_store.LocalStore(os.path.join(self.tmp.name, "state.json"))
+        self.api = standin_api.Api(store, "v1.35.0", "127.0.0.1:6443", ["10.96.0.0/12"])
         self.pods = self.api.find("", "v1", "pods")
         namespaces = self.api.find("", "v1", "namespaces")
         self.api.create_obj(namespaces, None, {"metadata": {"name": "open"}}, None)

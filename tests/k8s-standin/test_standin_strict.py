@@ -13,26 +13,27 @@ import yaml
 HERE = os.path.dirname(os.path.abspath(__file__))
 GOLDEN = os.path.join(HERE, "..", "golden", "kubeadm")
 sys.path.insert(0, HERE)
-import standin  # noqa: E402
+import standin_common  # noqa: E402
+import standin_kubeadm_config as kconfig  # noqa: E402
 
 
 @contextlib.contextmanager
 def stamped(version):
     """The stand-in as make-kubernetes-dir.sh --version VERSION builds it."""
-    old, standin.VERSION = standin.VERSION, version
+    old, standin_common.VERSION = standin_common.VERSION, version
     try:
         yield
     finally:
-        standin.VERSION = old
+        standin_common.VERSION = old
 
 
 def kubeadm_validate(text, path="<config>"):
     """What `kubeadm config validate --config F` does: strict decoding, then validation."""
-    cfg = standin.KubeadmConfig.parse(text, path, strict=True)
+    cfg = kconfig.KubeadmConfig.parse(text, path, strict=True)
     if "InitConfiguration" in cfg.docs or "ClusterConfiguration" in cfg.docs:
-        standin.validate_init(cfg)
+        kconfig.validate_init(cfg)
     if "JoinConfiguration" in cfg.docs:
-        standin.validate_join(cfg)
+        kconfig.validate_join(cfg)
     return cfg
 
 
@@ -75,12 +76,12 @@ class GoldenFilesTest(unittest.TestCase):
             apis = kubeadm_api(text)
             with self.subTest(golden=os.path.basename(path)):
                 if apis == {"kubeadm.k8s.io/v1beta3"}:
-                    with stamped("v1.36.0"), self.assertRaises(standin.Fail) as e:
+                    with stamped("v1.36.0"), self.assertRaises(standin_common.Fail) as e:
                         kubeadm_validate(text.replace(golden_version(text), "v1.36.0"))
                     self.assertIn('old API spec: "kubeadm.k8s.io/v1beta3"', str(e.exception))
                 else:
                     self.assertEqual(apis, {"kubeadm.k8s.io/v1beta4"})
-                    with stamped("v1.30.0"), self.assertRaises(standin.Fail) as e:
+                    with stamped("v1.30.0"), self.assertRaises(standin_common.Fail) as e:
                         kubeadm_validate(text.replace(golden_version(text), "v1.30.0"))
                     self.assertIn('experimental API spec: "kubeadm.k8s.io/v1beta4" is not '
                                   'allowed', str(e.exception))
@@ -103,13 +104,13 @@ class VersionMatrixTest(unittest.TestCase):
 
     def check(self, api, version, allow_experimental=False):
         with stamped(version):
-            return standin.KubeadmConfig.parse(MINIMAL.format(api=api, version=version),
+            return kconfig.KubeadmConfig.parse(MINIMAL.format(api=api, version=version),
                                                strict=True,
                                                allow_experimental=allow_experimental)
 
     def test_v1beta4_is_experimental_before_1_31(self):
         for v in ("v1.28.15", "v1.29.14", "v1.30.14"):
-            with self.assertRaises(standin.Fail) as e:
+            with self.assertRaises(standin_common.Fail) as e:
                 self.check("v1beta4", v)
             self.assertIn("--allow-experimental-api", str(e.exception))
             self.check("v1beta4", v, allow_experimental=True)
@@ -119,18 +120,18 @@ class VersionMatrixTest(unittest.TestCase):
         for v in ("v1.28.0", "v1.31.0", "v1.35.5"):
             self.check("v1beta3", v)
         for v in ("v1.36.0", "v1.37.0"):
-            with self.assertRaises(standin.Fail) as e:
+            with self.assertRaises(standin_common.Fail) as e:
                 self.check("v1beta3", v)
             self.assertIn("Please use kubeadm v1.35 instead", str(e.exception))
 
     def test_duplicate_fields_are_errors_for_validate_only(self):
         text = MINIMAL.format(api="v1beta4", version="v1.35.0") + "  bindPort: 6444\n"
         with stamped("v1.35.0"):
-            with self.assertRaises(standin.Fail) as e:
-                standin.KubeadmConfig.parse(text, strict=True)
+            with self.assertRaises(standin_common.Fail) as e:
+                kconfig.KubeadmConfig.parse(text, strict=True)
             self.assertIn('key "bindPort" already set in map', str(e.exception))
             # init/join: kubeadm only warns (strictErrors=false); the last value wins.
-            cfg = standin.KubeadmConfig.parse(text)
+            cfg = kconfig.KubeadmConfig.parse(text)
             self.assertEqual(cfg.init["localAPIEndpoint"]["bindPort"], 6444)
 
 
