@@ -142,15 +142,18 @@ def wait_for_components(sa, timeout):
     ctx = ssl.create_default_context()
     ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
     for binary, (port, path) in HEALTH.items():
-        url = f"https://127.0.0.1:{port}{path}"
+        # kubeadm's getControlPlaneComponents (pkg/util/apiclient/wait.go): the component's own
+        # --bind-address and --secure-port from its manifest's command, else 127.0.0.1 and the
+        # default port, so an IPv6 cluster's scheduler on ::1 is checked at [::1].
+        host = "127.0.0.1"
         try:
             pod = sa.yaml.safe_load(sa.read_file(f"{sa.MANIFESTS}/{binary}.yaml"))
-            probe = sa.dig(pod, "spec", "containers", default=[{}])[0].get("livenessProbe", {})
-            get = probe.get("httpGet", {})
-            url = f"https://{sa.join_host_port(get.get('host', '127.0.0.1'), get.get('port', port))}" \
-                  f"{get.get('path', path)}"
-        except (OSError, ValueError, AttributeError, IndexError):
+            _, flags, _ = sa.pod_command_flags(pod)
+            host = flags.get("bind-address") or host
+            port = int(flags.get("secure-port") or port)
+        except (OSError, ValueError, AttributeError, IndexError, TypeError):
             pass
+        url = f"https://{sa.join_host_port(host, port)}{path}"
         print(f"[control-plane-check] Checking {binary} at {url}")
         start = time.time()
         last = "not checked"
