@@ -26,13 +26,14 @@ def kubelet_server(kubeadm_version, cp):
 # kubeconfig (kubeadm writes controller-manager.conf and scheduler.conf with the node's local
 # API endpoint, phases/kubeconfig getKubeConfigSpecsBase), serving their health over HTTPS on
 # --bind-address: :10257/healthz and :10259/livez (the probes kubeadm puts in their manifests).
-# kubeadm init and join --control-plane wait for both as well as for the API server from 1.34
-# (WaitForAllControlPlaneComponents GA, PR #132594; the gate is gone in 1.35, PR #134781).
+# kubeadm init and join --control-plane wait for both as well as for the API server from 1.33
+# (WaitForAllControlPlaneComponents beta and on by default in 1.33, kubeadm#2907; GA in 1.34,
+# PR #132594; the gate is gone in 1.35, PR #134781).
 HEALTH = {"kube-controller-manager": (10257, "/healthz"), "kube-scheduler": (10259, "/livez")}
 
 
 def waits_for_all_components(kubeadm_version):
-    return minor(kubeadm_version) >= (1, 34)
+    return minor(kubeadm_version) >= (1, 33)
 
 
 class ClientComponent:
@@ -134,8 +135,8 @@ class ClientComponent:
 
 
 def wait_for_components(sa, timeout):
-    """kubeadm's wait for kube-controller-manager and kube-scheduler (1.34+), at the probe
-    address of each manifest; under STANDIN_ROOT (no listeners) from the kubelet's report."""
+    """kubeadm's wait for kube-controller-manager and kube-scheduler (1.33+), at each one's
+    --bind-address; under STANDIN_ROOT (no listeners) from the kubelet's report."""
     import ssl
     import time
     import urllib.request

@@ -25,10 +25,11 @@ import standin_common
 import standin_components
 import standin_ipfamily
 import standin_pods
+import standin_startup
 from standin_apiserver import KubeApiServer, pod_command_flags
 from standin_client import ApiClient, ApiError, ConnError
 from standin_common import (
-    CONTAINERD_SOCK, default_ip, dig, Fail, HEARTBEAT_SECONDS, hostname, is_local_address,
+    default_ip, dig, Fail, HEARTBEAT_SECONDS, hostname, is_local_address,
     join_host_port, klog, KUBELET_CONF, log_error, MANIFESTS, now_ts, P, STATIC_POD_STATUS,
     write_file)
 
@@ -281,8 +282,7 @@ class Kubelet:
         for ip in self.node_ips:
             if not is_local_address(ip):
                 problems.append(f'node IP "{ip}" not found in the host\'s network interfaces')
-        sock = self.flags.get("container-runtime-endpoint", "unix://" + CONTAINERD_SOCK)
-        sock = sock.removeprefix("unix://")
+        sock = standin_startup.runtime_endpoint(self.flags, self.config).removeprefix("unix://")
         if getattr(self, "pod_runner", None) and self.pod_runner.worker:
             problems += self.pod_runner.runtime_problems()  # CRI Status, as the real kubelet
         elif not standin_common.ROOT and not os.path.exists(sock):

@@ -73,9 +73,8 @@ def kubelet_main(argv):
             log_error(f'"command failed" err="{err}"')
             return 1
     err = (standin_startup.check_swap(config, P) or
-           standin_startup.check_runtime(P(flags.get("container-runtime-endpoint", "").
-                                           removeprefix("unix://") or
-                                           "/run/containerd/containerd.sock")))
+           standin_startup.check_runtime(standin_startup.runtime_endpoint(flags, config), P,
+                                         socket_required=not standin_common.ROOT))
     if err:
         log_error(f'"command failed" err="{err}"')
         return 1
