@@ -57,5 +57,20 @@ class NodesFile(unittest.TestCase):
                          "b fd9e::3 fd00:10:244:1::/64\n")
 
 
+class DualStackNodeStatus(unittest.TestCase):
+    def test_a_patch_with_two_internal_ips_keeps_both(self):
+        import standin_patch
+        node = {"status": {"addresses": [{"type": "InternalIP", "address": "172.18.0.2"},
+                                         {"type": "Hostname", "address": "n"}]}}
+        both = [{"type": "InternalIP", "address": "172.18.0.2"},
+                {"type": "InternalIP", "address": "fd9e::2"}, {"type": "Hostname", "address": "n"}]
+        out = standin_patch.merge_patch(node, {"status": {"addresses": both}}, strategic=True)
+        self.assertEqual(out["status"]["addresses"], both)
+        # One address per type still merges by type (a single-stack node's new address).
+        moved = [{"type": "InternalIP", "address": "172.18.0.9"}]
+        out = standin_patch.merge_patch(node, {"status": {"addresses": moved}}, strategic=True)
+        self.assertEqual(out["status"]["addresses"][0]["address"], "172.18.0.9")
+
+
 if __name__ == "__main__":
     unittest.main()
