@@ -148,12 +148,22 @@ fn dual_stack_nodes_and_pods_have_both_families_and_pods_talk_over_ipv6() {
         format!("until wget -qO- 'http://[{server_v6}]:8080/'; do sleep 1; done; exec sleep 3600");
     apply(&tc, "client", &pod_yaml("client", &w2, &fetch));
     pod_ips(&tc, "client");
+    // The client's output, from the kubelet's log file on its node (as e2e_pods reads it).
+    let uid = json(&tc, &["get", "pod", "client"])["metadata"]["uid"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let log = format!("/var/log/pods/default_client_{uid}/client/0.log");
     wait_for("the client's page fetched over IPv6", 90, || {
-        let o = tc.kubectl(&["logs", "client"]);
+        let o = docker(&[
+            "exec",
+            &w2,
+            "sh",
+            "-c",
+            &format!("cat {log} 2>/dev/null || true"),
+        ]);
         let out = String::from_utf8_lossy(&o.stdout).to_string();
-        out.contains("served-by-server")
-            .then_some(())
-            .ok_or(text(&o))
+        out.contains("served-by-server").then_some(()).ok_or(out)
     });
 }
 
