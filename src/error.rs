@@ -66,9 +66,9 @@ pub enum Error {
     Output(#[from] std::io::Error),
 }
 
-pub const EXIT_FAILURE: u8 = 1;
-pub const EXIT_USAGE: u8 = 2;
-pub const EXIT_UNREACHABLE: u8 = 3;
+pub(crate) const EXIT_FAILURE: u8 = 1;
+pub(crate) const EXIT_USAGE: u8 = 2;
+pub(crate) const EXIT_UNREACHABLE: u8 = 3;
 
 impl Error {
     pub fn usage(message: impl Into<String>, hint: impl Into<String>) -> Error {

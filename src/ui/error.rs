@@ -9,7 +9,7 @@ use crate::hint::Hint;
 /// At most this many lines of output: the end of a long output is where the cause usually is.
 const DETAIL_LINES: usize = 25;
 
-pub fn render_error(err: &Error, color: bool) -> String {
+pub(crate) fn render_error(err: &Error, color: bool) -> String {
     let clean = |text: &str| {
         text.lines()
             .map(crate::text::clean_line)

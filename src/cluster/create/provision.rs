@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 
 /// systemd prints this when the node has booted; nothing may exec into a node before it (on
 /// cgroup v2, systemd must first move its processes out of the root cgroup).
-pub const BOOTED: &[&str] = &["Reached target", "Multi-User System"];
+pub(crate) const BOOTED: &[&str] = &["Reached target", "Multi-User System"];
 const BOOT_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Create every container and wait until all of them have booted (used by `node add`).
