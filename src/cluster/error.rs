@@ -89,6 +89,27 @@ pub enum ClusterError {
     NoControlPlaneToAsk,
 
     #[error(
+        "an {family} cluster needs IPv6 node addresses, but network {network:?} is IPv4-only \
+         and cannot be recreated dual-stack while containers are on it: {}",
+        holders.join(", ")
+    )]
+    NetworkIpv4Only {
+        family: &'static str,
+        network: String,
+        holders: Vec<String>,
+    },
+
+    #[error(
+        "an {family} cluster needs IPv6 node addresses, but the engine made network {network:?} \
+         IPv4-only: {reason}"
+    )]
+    EngineWithoutIpv6 {
+        family: &'static str,
+        network: String,
+        reason: String,
+    },
+
+    #[error(
         "the configuration kept with cluster {} no longer holds on this machine: {reason}",
         crate::text::quoted(.cluster)
     )]
@@ -188,6 +209,8 @@ impl ClusterError {
             | ClusterError::BalancerImage { .. }
             | ClusterError::CniManifest(_)
             | ClusterError::NoControlPlaneToAsk
+            | ClusterError::NetworkIpv4Only { .. }
+            | ClusterError::EngineWithoutIpv6 { .. }
             | ClusterError::StoredConfig { .. }
             | ClusterError::Step { .. }
             | ClusterError::HaAddressesChanged { .. }
@@ -231,6 +254,20 @@ impl Hint for ClusterError {
                     .into(),
             ),
             ClusterError::Interrupted(_) => Some("everything it had made was removed".into()),
+            ClusterError::NetworkIpv4Only { network, .. } => Some(format!(
+                "free it and minik recreates it dual-stack on the next create: delete the \
+                 clusters on it (`minik get clusters`, then `minik delete --name NAME`) and \
+                 take other containers off it (`docker network disconnect {network} CONTAINER`)"
+            )),
+            ClusterError::EngineWithoutIpv6 { .. } => Some(
+                "turn IPv6 on in the engine, then create again. Linux: IPv6 must be on in the \
+                 kernel (`sysctl net.ipv6.conf.all.disable_ipv6` says 0; no `ipv6.disable=1` \
+                 boot option). Docker Desktop (macOS, Windows): Settings > Resources > Network, \
+                 IPv4 and IPv6, or `\"ipv6\": true` in Settings > Docker Engine, then restart. \
+                 Colima: `colima start --edit`, `ipv6: true` under `docker:`. Or use \
+                 `ipFamily: ipv4`"
+                    .into(),
+            ),
             ClusterError::HaAddressesChanged { cluster, .. } => Some(format!(
                 "stacked etcd keeps its members' peer addresses in its own data, which no \
                  file rewrite reaches, so a cluster with several control planes cannot \

@@ -5,6 +5,7 @@
 //! `pkg/cluster/nodeutils`), so each of those can reach a node without reaching each other.
 
 mod error;
+pub(crate) mod image_ref;
 mod kubectl;
 pub(crate) mod paths;
 pub(crate) mod roles;

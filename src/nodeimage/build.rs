@@ -3,6 +3,7 @@
 
 mod offline;
 mod online;
+mod verify;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -137,12 +138,19 @@ async fn fill(
 
     let step = events.step("Preloading images into containerd");
     start_containerd(provider, container).await?;
+    let listed = verify::kubeadm_images(provider, container, version).await?;
     match &opts.source {
-        Source::Local { dir } => offline::images(provider, container, dir, events).await?,
-        Source::Download { version } => {
-            online::images(provider, container, version, &opts.arch, &manifests, events).await?
+        Source::Local { dir } => {
+            offline::images(provider, container, dir, events).await?;
+            let texts: Vec<&str> = manifests.iter().map(|(_, t)| t.as_str()).collect();
+            let required = images::preload_list(&listed, &texts);
+            verify::all_held(provider, container, version, &required).await?;
+        }
+        Source::Download { .. } => {
+            online::images(provider, container, &listed, &opts.arch, &manifests, events).await?
         }
     }
+    verify::set_sandbox(provider, container, &listed).await?;
     // Pin everything preloaded so kubelet's image GC never removes it.
     run(
         provider,

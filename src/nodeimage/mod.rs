@@ -78,6 +78,22 @@ pub enum NodeImageError {
     #[error(transparent)]
     Unpublished(#[from] Unpublished),
 
+    /// An offline build's folder lacks images the node needs (kubeadm's list, the manifests').
+    #[error(
+        "the node image for Kubernetes {version} would lack {}: none of the folder's \
+         images/*.tar holds {}",
+        missing.join(", "),
+        if missing.len() == 1 { "it" } else { "them" }
+    )]
+    MissingImages {
+        version: KubeVersion,
+        missing: Vec<String>,
+    },
+
+    /// The build container's kubeadm or containerd config is not what the build expects.
+    #[error("{0}")]
+    BadKubeadmOutput(String),
+
     #[error("could not read {path}: {source}")]
     Read {
         path: String,
@@ -97,6 +113,7 @@ impl NodeImageError {
                 | NodeImageError::BadVersionFile { .. }
                 | NodeImageError::MissingRuntime { .. }
                 | NodeImageError::RuntimeMismatch(_)
+                | NodeImageError::MissingImages { .. }
         )
     }
 
@@ -125,6 +142,10 @@ impl crate::hint::Hint for NodeImageError {
                 Some("the build container's output is above; rerun with -v for all of it".into())
             }
             NodeImageError::Unpublished(u) => Some(u.hint.clone()),
+            NodeImageError::MissingImages { version, .. } => Some(format!(
+                "save each into the folder (`docker save -o DIR/images/NAME.tar IMAGE`); the \
+                 images kubeadm needs: kubeadm config images list --kubernetes-version {version}"
+            )),
             _ => None,
         }
     }

@@ -1,4 +1,4 @@
-//! The container runtime of a node image: containerd, runc and crictl.
+//! The container runtime of a node image: containerd, runc, crictl and the CNI plugins.
 //!
 //! Online builds download pinned upstream releases and verify each against the SHA-256 its
 //! project publishes next to it, as the Kubernetes binaries are (see `download`). Offline builds
@@ -12,6 +12,9 @@ use serde_json::Value;
 pub(crate) const CONTAINERD_VERSION: &str = "2.3.4";
 pub(crate) const RUNC_VERSION: &str = "1.4.3";
 pub(crate) const CRICTL_VERSION: &str = "v1.36.0";
+/// The reference CNI plugins (ptp, host-local, portmap, ... that kindnet's config runs), as kind
+/// v0.33's base image has them; offline builds keep the base image's (Debian's) plugins.
+pub(crate) const CNI_PLUGINS_VERSION: &str = "v1.9.1";
 
 /// containerd's binaries from its release tarball (`bin/<name>`), installed to /usr/local/bin.
 pub(crate) const CONTAINERD_BINARIES: &[&str] = &["containerd", "ctr", "containerd-shim-runc-v2"];
@@ -51,6 +54,10 @@ pub(crate) fn releases(arch: &str) -> Vec<Release> {
     let runc = format!("runc.{arch}");
     let runc_base =
         format!("https://github.com/opencontainers/runc/releases/download/v{RUNC_VERSION}");
+    let cni = format!("cni-plugins-linux-{arch}-{CNI_PLUGINS_VERSION}.tgz");
+    let cni_url = format!(
+        "https://github.com/containernetworking/plugins/releases/download/{CNI_PLUGINS_VERSION}/{cni}"
+    );
     let members: Vec<String> = CONTAINERD_BINARIES
         .iter()
         .map(|b| format!("bin/{b}"))
@@ -81,6 +88,17 @@ pub(crate) fn releases(arch: &str) -> Vec<Release> {
             install:
                 "tar -xzf \"$f\" -C /usr/local/bin crictl && chown root:root /usr/local/bin/crictl"
                     .into(),
+        },
+        Release {
+            what: "the CNI plugins",
+            checksum_url: format!("{cni_url}.sha256"),
+            url: cni_url,
+            checksum_name: cni,
+            // The base image links /opt/cni/bin to Debian's plugins: replace the link with
+            // upstream's release instead of writing through it.
+            install: "if [ -L /opt/cni/bin ]; then rm /opt/cni/bin; fi; mkdir -p /opt/cni/bin && \
+                      tar -xzf \"$f\" -C /opt/cni/bin && chown -R root:root /opt/cni/bin"
+                .into(),
         },
     ]
 }
@@ -177,6 +195,12 @@ mod tests {
             .url
             .ends_with(&format!("crictl-{CRICTL_VERSION}-linux-arm64.tar.gz")));
         assert!(r[2].checksum_url.ends_with(".tar.gz.sha256"));
+        assert_eq!(
+            r[3].url,
+            format!("https://github.com/containernetworking/plugins/releases/download/{CNI_PLUGINS_VERSION}/cni-plugins-linux-arm64-{CNI_PLUGINS_VERSION}.tgz")
+        );
+        assert!(r[3].checksum_url.ends_with(".tgz.sha256"));
+        assert!(r[3].install.contains("-C /opt/cni/bin"));
         assert!(CONTAINERD_VERSION.starts_with("2."));
         assert!(RUNC_VERSION.starts_with("1.4"));
     }

@@ -81,6 +81,7 @@ pub enum EngineCall {
     NetworkCreate,
     NetworkInspect,
     NetworkList,
+    NetworkRemove,
     Version,
 }
 
@@ -108,6 +109,7 @@ impl EngineCall {
             EngineCall::NetworkCreate => "network create",
             EngineCall::NetworkInspect => "network inspect",
             EngineCall::NetworkList => "network list",
+            EngineCall::NetworkRemove => "network remove",
             EngineCall::Version => "version",
         }
     }

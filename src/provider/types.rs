@@ -91,6 +91,8 @@ pub struct NodeSpec {
     pub command: Option<Vec<String>>,
     /// Extra labels beyond cluster and role.
     pub labels: BTreeMap<String, String>,
+    /// Namespaced kernel settings for the container's own network namespace.
+    pub sysctls: BTreeMap<String, String>,
 }
 
 impl NodeSpec {
@@ -121,6 +123,7 @@ impl NodeSpec {
             entrypoint: Some(entrypoint),
             command: Some(command),
             labels: BTreeMap::new(),
+            sysctls: BTreeMap::new(),
         }
     }
 }
@@ -169,8 +172,21 @@ pub struct NodeInfo {
 #[derive(Debug, Clone, PartialEq)]
 pub struct NetworkInfo {
     pub name: String,
+    /// IPv4 and (when the network has IPv6 switched on) IPv6 subnets.
     pub subnets: Vec<String>,
     pub mtu: Option<u32>,
+    /// Why the network is IPv4-only when the engine refused an IPv6 subnet (its own words).
+    pub ipv6_unavailable: Option<String>,
+    /// The containers, running or stopped, that keep an IPv4-only network from being
+    /// recreated dual-stack. Empty for a dual-stack network.
+    pub holders: Vec<String>,
+}
+
+impl NetworkInfo {
+    /// Whether nodes on this network get IPv6 addresses.
+    pub fn has_ipv6(&self) -> bool {
+        self.subnets.iter().any(|s| s.contains(':'))
+    }
 }
 
 pub use crate::archive::ByteStream;

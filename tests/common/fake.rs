@@ -158,8 +158,10 @@ impl<S: Script> Provider for FakeEngine<S> {
     async fn ensure_network(&self, name: &str) -> Result<NetworkInfo> {
         Ok(NetworkInfo {
             name: name.into(),
-            subnets: vec!["172.30.0.0/16".into()],
+            subnets: vec!["172.30.0.0/16".into(), "fd9e:7a3c:21b5:4d10::/64".into()],
             mtu: None,
+            ipv6_unavailable: None,
+            holders: Vec::new(),
         })
     }
     async fn privileged_allowed(&self, _image: &str) -> Result<bool> {

@@ -34,6 +34,7 @@ fn spec(cluster: &str, name: &str, privileged: bool) -> NodeSpec {
         entrypoint: None,
         command: None,
         labels: Default::default(),
+        sysctls: Default::default(),
     }
 }
 

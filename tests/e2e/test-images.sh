@@ -3,7 +3,7 @@
 # test nodes' real containerd:
 #   build_cri_client        tests/cri-client (minik-test-cri, a CRI client; Debian has no crictl)
 #   add_test_images OUT     tiny busybox images tagged with the REAL image names the product
-#                           preloads (sandbox image, kubeadm's images, the manifests' images),
+#                           preloads (kubeadm's images with its pause, the manifests' images),
 #                           saved to OUT/images/ so `minik build node-image` imports them into
 #                           containerd's k8s.io namespace. They are placeholders: the stand-in
 #                           does the control plane's work in Python; kindnetd's stand-in writes
@@ -24,13 +24,12 @@ build_cri_client() {
   [[ -x $CRI_CLIENT ]] || die "no $CRI_CLIENT after cargo build"
 }
 
-# The images a node needs, by role: kubeadm's list (from the stand-in's own kubeadm), the
-# containerd sandbox image, and the images the node-image manifests name.
+# The images a node needs, by role: kubeadm's list (from the stand-in's own kubeadm; its pause
+# image is the sandbox image `minik build node-image` writes into containerd's config, and the
+# build refuses a folder without it) and the images the node-image manifests name.
 test_image_names() {
   local out=$1
   "$out/bin/kubeadm" config images list
-  sed -nE "s/^[[:space:]]*(sandbox_image|sandbox)[[:space:]]*=[[:space:]]*[\"']([^\"']+)[\"'].*/\2/p" \
-    "$REPO"/node-image/files/etc/containerd/config.toml
   grep -hoE '(image:|--helper-image)?[[:space:]]*[a-z0-9.-]+\.[a-z]+/[^[:space:]"]+:[^[:space:]"]+' \
     "$REPO"/node-image/manifests/*.yaml | awk '{print $NF}' | sed 's/^image://'
 }

@@ -18,6 +18,7 @@ import urllib.parse
 import standin_all
 import standin_common
 import standin_etcd
+import standin_ipfamily
 from standin_admission import ANONYMOUS, User
 from standin_api import Api, PUBLIC_PATHS, Request, version_info
 from standin_client import ApiError, ssl_client_context
@@ -300,6 +301,10 @@ class KubeApiServer:
             raise Fail(f"kube-apiserver: --advertise-address={adv} is not an address of this "
                        f"node: listen tcp {join_host_port(adv, f.get('secure-port', '6443'))}: "
                        f"bind: cannot assign requested address")
+        family = standin_ipfamily.service_family_problem(
+            f.get("service-cluster-ip-range", "10.96.0.0/12"), adv)
+        if family:
+            raise Fail(f"kube-apiserver: {family}")
 
     def tls_files(self):
         f = self.flags

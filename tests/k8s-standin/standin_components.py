@@ -26,13 +26,14 @@ def kubelet_server(kubeadm_version, cp):
 # kubeconfig (kubeadm writes controller-manager.conf and scheduler.conf with the node's local
 # API endpoint, phases/kubeconfig getKubeConfigSpecsBase), serving their health over HTTPS on
 # --bind-address: :10257/healthz and :10259/livez (the probes kubeadm puts in their manifests).
-# kubeadm init and join --control-plane wait for both as well as for the API server from 1.34
-# (WaitForAllControlPlaneComponents GA, PR #132594; the gate is gone in 1.35, PR #134781).
+# kubeadm init and join --control-plane wait for both as well as for the API server from 1.33
+# (WaitForAllControlPlaneComponents beta and on by default in 1.33, kubeadm#2907; GA in 1.34,
+# PR #132594; the gate is gone in 1.35, PR #134781).
 HEALTH = {"kube-controller-manager": (10257, "/healthz"), "kube-scheduler": (10259, "/livez")}
 
 
 def waits_for_all_components(kubeadm_version):
-    return minor(kubeadm_version) >= (1, 34)
+    return minor(kubeadm_version) >= (1, 33)
 
 
 class ClientComponent:
@@ -134,23 +135,26 @@ class ClientComponent:
 
 
 def wait_for_components(sa, timeout):
-    """kubeadm's wait for kube-controller-manager and kube-scheduler (1.34+), at the probe
-    address of each manifest; under STANDIN_ROOT (no listeners) from the kubelet's report."""
+    """kubeadm's wait for kube-controller-manager and kube-scheduler (1.33+), at each one's
+    --bind-address; under STANDIN_ROOT (no listeners) from the kubelet's report."""
     import ssl
     import time
     import urllib.request
     ctx = ssl.create_default_context()
     ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
     for binary, (port, path) in HEALTH.items():
-        url = f"https://127.0.0.1:{port}{path}"
+        # kubeadm's getControlPlaneComponents (pkg/util/apiclient/wait.go): the component's own
+        # --bind-address and --secure-port from its manifest's command, else 127.0.0.1 and the
+        # default port, so an IPv6 cluster's scheduler on ::1 is checked at [::1].
+        host = "127.0.0.1"
         try:
             pod = sa.yaml.safe_load(sa.read_file(f"{sa.MANIFESTS}/{binary}.yaml"))
-            probe = sa.dig(pod, "spec", "containers", default=[{}])[0].get("livenessProbe", {})
-            get = probe.get("httpGet", {})
-            url = f"https://{sa.join_host_port(get.get('host', '127.0.0.1'), get.get('port', port))}" \
-                  f"{get.get('path', path)}"
-        except (OSError, ValueError, AttributeError, IndexError):
+            _, flags, _ = sa.pod_command_flags(pod)
+            host = flags.get("bind-address") or host
+            port = int(flags.get("secure-port") or port)
+        except (OSError, ValueError, AttributeError, IndexError, TypeError):
             pass
+        url = f"https://{sa.join_host_port(host, port)}{path}"
         print(f"[control-plane-check] Checking {binary} at {url}")
         start = time.time()
         last = "not checked"

@@ -23,12 +23,14 @@ import yaml
 import standin_all
 import standin_common
 import standin_components
+import standin_ipfamily
 import standin_kubelet_server
 import standin_pods
+import standin_startup
 from standin_apiserver import KubeApiServer, pod_command_flags
 from standin_client import ApiClient, ApiError, ConnError
 from standin_common import (
-    CONTAINERD_SOCK, default_ip, dig, Fail, HEARTBEAT_SECONDS, hostname, is_local_address,
+    default_ip, dig, Fail, HEARTBEAT_SECONDS, hostname, is_local_address,
     join_host_port, klog, KUBELET_CONF, log_error, MANIFESTS, now_ts, P, STATIC_POD_STATUS,
     write_file)
 
@@ -100,7 +102,10 @@ class Kubelet:
     def __init__(self, flags, config):
         self.flags, self.config = flags, config
         self.node_name = (flags.get("hostname-override") or hostname()).lower()
-        self.node_ip = (flags.get("node-ip") or default_ip()).split(",")[0]
+        # One address or a dual-stack pair (standin_ipfamily; checked at start-up).
+        self.node_ips = (standin_ipfamily.parse_node_ips(flags["node-ip"])[0]
+                         if flags.get("node-ip") else []) or [default_ip()]
+        self.node_ip = self.node_ips[0]
         self.labels = parse_labels(flags.get("node-labels"))
         self.kubeconfig = flags.get("kubeconfig", KUBELET_CONF)
         self.static_dir = config.get("staticPodPath") or MANIFESTS
@@ -278,11 +283,10 @@ class Kubelet:
 
     def readiness_problems(self):
         problems = []
-        if not is_local_address(self.node_ip):
-            problems.append(f'node IP "{self.node_ip}" not found in the host\'s network '
-                            f'interfaces')
-        sock = self.flags.get("container-runtime-endpoint", "unix://" + CONTAINERD_SOCK)
-        sock = sock.removeprefix("unix://")
+        for ip in self.node_ips:
+            if not is_local_address(ip):
+                problems.append(f'node IP "{ip}" not found in the host\'s network interfaces')
+        sock = standin_startup.runtime_endpoint(self.flags, self.config).removeprefix("unix://")
         if getattr(self, "pod_runner", None) and self.pod_runner.worker:
             problems += self.pod_runner.runtime_problems()  # CRI Status, as the real kubelet
         elif not standin_common.ROOT and not os.path.exists(sock):
@@ -323,8 +327,8 @@ class Kubelet:
                "hugepages-1Gi": "0", "hugepages-2Mi": "0", "pods": "110"}
         return {
             "conditions": conds,
-            "addresses": [{"type": "InternalIP", "address": self.node_ip},
-                          {"type": "Hostname", "address": self.node_name}],
+            "addresses": [{"type": "InternalIP", "address": ip} for ip in self.node_ips]
+            + [{"type": "Hostname", "address": self.node_name}],
             "capacity": res, "allocatable": dict(res),
             "daemonEndpoints": {"kubeletEndpoint": {"Port": 10250}},
             "nodeInfo": {

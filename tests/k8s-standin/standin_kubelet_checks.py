@@ -20,8 +20,12 @@ Paths are passed in, so the unit tests can point them at files of their own.
 
 import re
 
-CGROUP_V1_MESSAGE = ("kubelet is configured to not run on a host using cgroup v1. "
-                     "cgroup v1 support is in maintenance mode")
+CGROUP_V1_MESSAGE = "kubelet is configured to not run on a host using cgroup v1. "
+# The second sentence: "in maintenance mode" from 1.31 (KEP-4569); "unsupported and will be
+# removed in a future release" from 1.35, when failCgroupV1 defaults to true (KEP-5573).
+CGROUP_V1_STATUS = {(1, 31): "cgroup v1 support is in maintenance mode",
+                    (1, 35): "cgroup v1 support is unsupported and will be removed in a future "
+                             "release"}
 USERNS_HINT = ("Updating kernel flag failed (Hint: enable KubeletInUserNamespace feature flag to "
                "ignore the error)")
 # The values setupKernelTunables wants (pkg/util/sysctl constants), as /proc/sys paths.
@@ -93,7 +97,8 @@ def cgroup_error(version, config, mountinfo_path):
     unified = cgroup2_unified(_read(mountinfo_path))
     if unified is None or unified or not fail_cgroup_v1(version, config):
         return None
-    return f"failed to validate kubelet configuration, error: {CGROUP_V1_MESSAGE}"
+    status = CGROUP_V1_STATUS[(1, 35) if minor_of(version) >= (1, 35) else (1, 31)]
+    return f"failed to validate kubelet configuration, error: {CGROUP_V1_MESSAGE}{status}"
 
 
 def userns_errors(config, flags, uid_map_path, sysctl_dir):

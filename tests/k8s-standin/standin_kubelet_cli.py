@@ -14,6 +14,7 @@ import time
 import yaml
 
 import standin_common
+import standin_ipfamily
 import standin_startup
 from standin_common import (
     BOOTSTRAP_KUBELET_CONF, exists, Fail, klog, KUBELET_CONF, KUBELET_CONFIG, KUBELET_FLAGS_ENV,
@@ -72,9 +73,8 @@ def kubelet_main(argv):
             log_error(f'"command failed" err="{err}"')
             return 1
     err = (standin_startup.check_swap(config, P) or
-           standin_startup.check_runtime(P(flags.get("container-runtime-endpoint", "").
-                                           removeprefix("unix://") or
-                                           "/run/containerd/containerd.sock")))
+           standin_startup.check_runtime(standin_startup.runtime_endpoint(flags, config), P,
+                                         socket_required=not standin_common.ROOT))
     if err:
         log_error(f'"command failed" err="{err}"')
         return 1
@@ -98,11 +98,16 @@ def kubelet_main(argv):
                   f'node.kubernetes.io) or be in the specifically allowed set '
                   f'({", ".join(sorted(KUBELET_LABELS))})"')
         return 1
+    try:
+        standin_ipfamily.parse_node_ips(flags.get("node-ip") or "")
+    except ValueError as e:
+        log_error(f'"command failed" err="failed to run Kubelet: {e}"')
+        return 1
     kubelet = Kubelet(flags, config)
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: kubelet.stop.set())
     klog(0, f"kubelet {standin_common.VERSION} (stand-in) starting: node={kubelet.node_name} "
-            f"node-ip={kubelet.node_ip} staticPodPath={kubelet.static_dir}")
+            f"node-ip={','.join(kubelet.node_ips)} staticPodPath={kubelet.static_dir}")
     kubelet.run()
     return 0
 

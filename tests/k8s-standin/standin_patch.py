@@ -80,6 +80,13 @@ def merge_patch(target, patch, strategic=False):
         elif strategic and k in MERGE_KEYS and isinstance(v, list) and isinstance(out.get(k), list):
             mk = MERGE_KEYS[k]
             items = copy.deepcopy(out[k])
+            keys = [pv.get(mk) for pv in v if isinstance(pv, dict)]
+            if len(keys) != len(set(keys)):
+                # Two items with one key (a dual-stack Node's two InternalIPs): merging by key
+                # would fold them into one; the kubelet's patch carries the whole list, and the
+                # real Node ends up with exactly that list (kubernetes#79391), so take it.
+                out[k] = copy.deepcopy(v)
+                continue
             for pv in v:
                 if not isinstance(pv, dict) or mk not in pv:
                     items = copy.deepcopy(v)

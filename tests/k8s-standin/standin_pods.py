@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 
 import standin_controllers
 import standin_cri as cri_mod
+import standin_ipfamily
 from standin_cri import CriError
 
 LOG_ROOT = "/var/log/pods"
@@ -120,6 +121,7 @@ class PodWorker:
     def __init__(self, cri, node_name, node_ip, kubelet_config):
         self.cri = cri
         self.node_name, self.node_ip = node_name, node_ip
+        self.node_ips = [node_ip]  # every --node-ip address (the kubelet sets them)
         self.config = kubelet_config or {}
         self.pull_failures = {}  # (uid, container) -> failed pull attempts
         self.inspected = {}  # (container id, state) -> CRI ContainerStatus
@@ -185,7 +187,7 @@ class PodWorker:
                            cond("Ready", ready, "ContainersNotReady"),
                            cond("ContainersReady", ready, "ContainersNotReady"),
                            cond("PodScheduled", True)],
-            "hostIP": self.node_ip, "hostIPs": [{"ip": self.node_ip}],
+            "hostIP": self.node_ip, "hostIPs": [{"ip": i} for i in self.node_ips],
             **({"podIP": ips[0], "podIPs": [{"ip": i} for i in ips]} if ips else {}),
             "startTime": started or now, "qosClass": qos_class(pod),
             "containerStatuses": statuses}
@@ -310,7 +312,7 @@ class PodWorker:
             sconf["metadata"]["attempt"] = (sb.get("metadata") or {}).get("attempt", 0)
         sid = sb["id"]
         if hostnet:
-            ips = [self.node_ip]
+            ips = list(self.node_ips)
         else:
             if sid not in self.sandbox_ips:
                 net = ((self.cri.sandbox_status(sid).get("status") or {}).get("network") or {})
@@ -477,15 +479,8 @@ NODES_FILE = "/etc/cni/net.d/.standin-nodes"
 
 
 def nodes_lines(nodes):
-    """'name internal-ip pod-cidr' per Node with a podCIDR, for the stand-in kindnetd image."""
-    out = []
-    for n in nodes:
-        ip = next((a.get("address") for a in (n.get("status") or {}).get("addresses") or []
-                   if a.get("type") == "InternalIP"), None)
-        cidr = (n.get("spec") or {}).get("podCIDR")
-        if ip and cidr:
-            out.append(f"{n['metadata']['name']} {ip} {cidr}\n")
-    return "".join(out)
+    """'name ips pod-cidrs' per Node, every family (standin_ipfamily.nodes_lines)."""
+    return standin_ipfamily.nodes_lines(nodes)
 
 
 def write_if_changed(path, text):
@@ -510,6 +505,7 @@ def attach(kubelet, root):
                                      "unix:///run/containerd/containerd.sock")
         worker = PodWorker(cri_mod.Cri(endpoint), kubelet.node_name, kubelet.node_ip,
                            kubelet.config)
+        worker.node_ips = list(getattr(kubelet, "node_ips", [kubelet.node_ip]))
     pods = KubeletPods(kubelet, worker)
     threading.Thread(target=pods.loop, name="pods", daemon=True).start()
     return pods

@@ -126,11 +126,28 @@ def check_swap(config, root_path):
     return None
 
 
-def check_runtime(endpoint):
-    """None when the runtime's CRI plugin is up (or cannot be asked: no socket, no ctr)."""
-    sock = (endpoint or "unix:///run/containerd/containerd.sock").removeprefix("unix://")
+def runtime_endpoint(flags, config):
+    """The CRI endpoint the kubelet dials: the deprecated flag, else the KubeletConfiguration's
+    containerRuntimeEndpoint (kubeadm writes it there from 1.27), else containerd's default."""
+    return (flags.get("container-runtime-endpoint") or (config or {}).get("containerRuntimeEndpoint")
+            or "unix:///run/containerd/containerd.sock")
+
+
+def check_runtime(endpoint, path=lambda p: p, socket_required=True):
+    """None when the runtime's CRI plugin is up. A missing socket fails the kubelet's first CRI
+    call (Version) as the real one does; `path` maps the node path (STANDIN_ROOT), and host-side
+    tests, which have no containerd, pass socket_required=False. Without ctr it cannot ask."""
+    sock = endpoint.removeprefix("unix://")
+    if not os.path.exists(path(sock)):
+        if not socket_required:
+            return None
+        return (f'failed to run Kubelet: validate service connection: validate CRI v1 runtime '
+                f'API for endpoint "unix://{sock}": rpc error: code = Unavailable desc = '
+                f'connection error: desc = "transport: Error while dialing: dial unix {sock}: '
+                f'connect: no such file or directory"')
+    sock = path(sock)
     ctr = shutil.which("ctr")
-    if not ctr or not os.path.exists(sock):
+    if not ctr:
         return None
     try:
         out = subprocess.run([ctr, "--address", sock, "plugins", "ls"], capture_output=True,

@@ -68,8 +68,11 @@ class CgroupV1Test(unittest.TestCase):
         self.assertIsNotNone(err)
         self.assertIn("kubelet is configured to not run on a host using cgroup v1", err[0])
         self.assertIn("failed to validate kubelet configuration", err[0])
-        # An explicit true refuses on any version that has the field.
-        self.assertIsNotNone(host.check("v1.31.0", {"failCgroupV1": True}))
+        self.assertIn("cgroup v1 support is unsupported and will be removed in a future release",
+                      err[0])
+        # An explicit true refuses on any version that has the field, in that version's words.
+        old = host.check("v1.31.0", {"failCgroupV1": True})
+        self.assertIn("cgroup v1 support is in maintenance mode", old[0])
 
     def test_fail_cgroup_v1_false_lets_it_start(self):
         host = make_host(self, HYBRID)

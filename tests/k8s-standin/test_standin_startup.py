@@ -83,6 +83,19 @@ class KubeletStartupTest(unittest.TestCase):
         finally:
             os.environ["PATH"] = path
 
+    def test_the_endpoint_comes_from_the_config_and_a_missing_socket_fails(self):
+        config = {"containerRuntimeEndpoint": "unix:///run/elsewhere/containerd.sock"}
+        endpoint = standin_startup.runtime_endpoint({}, config)
+        self.assertEqual(endpoint, "unix:///run/elsewhere/containerd.sock")
+        flag = {"container-runtime-endpoint": "unix:///run/flag.sock"}
+        self.assertEqual(standin_startup.runtime_endpoint(flag, config), "unix:///run/flag.sock")
+        err = standin_startup.check_runtime(endpoint, lambda p: "/nonexistent" + p)
+        self.assertIn('endpoint "unix:///run/elsewhere/containerd.sock": rpc error: code = '
+                      'Unavailable', err)
+        self.assertIn("dial unix /run/elsewhere/containerd.sock: connect: no such file", err)
+        self.assertIsNone(standin_startup.check_runtime(endpoint, lambda p: "/nonexistent" + p,
+                                                        socket_required=False))
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -36,20 +36,6 @@ impl NodeSetup<'_> {
     }
 }
 
-/// The node's addresses, the family of the first service subnet first (kind's rule): the
-/// first one becomes the API server's advertise address, and the API server refuses an
-/// advertise address whose family differs from its primary service range.
-pub(super) fn order_by_service_family(
-    ipv4: Option<String>,
-    ipv6: Option<String>,
-    service_subnet: &str,
-) -> Vec<String> {
-    let first = service_subnet.split(',').next().unwrap_or("").trim();
-    let v6_first = first.contains(':');
-    let (a, b) = if v6_first { (ipv6, ipv4) } else { (ipv4, ipv6) };
-    a.into_iter().chain(b).collect()
-}
-
 /// Render one node's config; `ca_cert_hashes` pins the cluster CA for joins once it exists.
 pub(crate) fn render_for(
     ctx: &NodeSetup<'_>,
@@ -57,18 +43,18 @@ pub(crate) fn render_for(
     ca_cert_hashes: Vec<String>,
 ) -> Result<String, ClusterError> {
     let n = &node.planned;
-    let node_ips = order_by_service_family(
+    let net = &ctx.config.networking;
+    let node_ips = super::node_addresses::for_family(
+        net.ip_family,
         node.info.ipv4.clone(),
         node.info.ipv6.clone(),
-        &ctx.config.networking.service_subnet,
-    );
-    if node_ips.is_empty() {
-        return Err(ClusterError::BadOutput {
-            node: n.name.clone(),
-            what: "inspect".into(),
-            reason: "the node has no IP address on the minik network".into(),
-        });
-    }
+        &net.service_subnet,
+    )
+    .map_err(|family| ClusterError::BadOutput {
+        node: n.name.clone(),
+        what: "inspect".into(),
+        reason: format!("the node has no {family} address on the minik network"),
+    })?;
     let endpoint = ctx.control_plane_endpoint();
     let input = NodeKubeadmInput {
         cluster: ctx.config,
@@ -218,8 +204,6 @@ fn mounted_from_host<'m>(mounts: &'m [BindMount], path: &str) -> Option<&'m Bind
 
 #[cfg(test)]
 mod tests {
-    use super::order_by_service_family;
-
     #[test]
     fn a_host_mounted_certs_d_is_the_users() {
         let mount = |c: &str| crate::provider::BindMount {
@@ -247,28 +231,5 @@ mod tests {
                 "{other}"
             );
         }
-    }
-
-    #[test]
-    fn dual_stack_addresses_follow_the_first_service_subnet() {
-        let v4 = || Some("172.18.0.2".to_string());
-        let v6 = || Some("fc00:f853::2".to_string());
-        assert_eq!(
-            order_by_service_family(v4(), v6(), "10.96.0.0/16,fd00:10:96::/112"),
-            ["172.18.0.2", "fc00:f853::2"]
-        );
-        assert_eq!(
-            order_by_service_family(v4(), v6(), "fd00:10:96::/112, 10.96.0.0/16"),
-            ["fc00:f853::2", "172.18.0.2"]
-        );
-        // Single stack: whatever address there is.
-        assert_eq!(
-            order_by_service_family(None, v6(), "fd00:10:96::/112"),
-            ["fc00:f853::2"]
-        );
-        assert_eq!(
-            order_by_service_family(v4(), None, "fd00:10:96::/112"),
-            ["172.18.0.2"]
-        );
     }
 }

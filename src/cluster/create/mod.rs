@@ -9,6 +9,8 @@ mod join;
 mod kubeadm_config;
 mod kubeadm_init;
 mod loadbalancer;
+mod network;
+mod node_addresses;
 mod node_settings;
 mod plan;
 mod prepare;
@@ -179,6 +181,7 @@ async fn run(
     started: Instant,
 ) -> Result<CreateOutcome, ClusterError> {
     let mut nodes = plan::plan(&opts.config, &opts.image, &opts.extras)?;
+    network::run(provider, &opts.config).await?;
     ensure_image::run(provider, events, &nodes).await?;
     loadbalancer::choose_image(provider, events, &opts.config.name, &mut nodes).await?;
     // Every container starts at once; work on the first control plane begins as soon as it

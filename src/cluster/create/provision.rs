@@ -8,9 +8,10 @@ use futures_util::future::try_join_all;
 
 use super::{Node, PlannedNode};
 use crate::cluster::ClusterError;
-use crate::config::ClusterConfig;
+use crate::config::{ClusterConfig, IpFamily};
 use crate::events::Events;
 use crate::provider::{NodeRole, NodeSpec, Privileges, Provider, NETWORK_NAME};
+use std::collections::BTreeMap;
 
 /// systemd prints this when the node has booted; nothing may exec into a node before it (on
 /// cgroup v2, systemd must first move its processes out of the root cgroup).
@@ -119,7 +120,23 @@ pub(super) fn spec_for(config: &ClusterConfig, n: &PlannedNode, privileged: bool
         } else {
             Default::default()
         },
+        sysctls: ipv6_sysctls(config.networking.ip_family),
     }
+}
+
+/// kind's IPv6 settings for every container of a cluster that uses IPv6: the engine may start
+/// a container with IPv6 off in its namespace, and pods' traffic between nodes is forwarded.
+pub(super) fn ipv6_sysctls(family: IpFamily) -> BTreeMap<String, String> {
+    if family == IpFamily::Ipv4 {
+        return BTreeMap::new();
+    }
+    BTreeMap::from([
+        (
+            "net.ipv6.conf.all.disable_ipv6".to_string(),
+            "0".to_string(),
+        ),
+        ("net.ipv6.conf.all.forwarding".to_string(), "1".to_string()),
+    ])
 }
 
 async fn create_one(

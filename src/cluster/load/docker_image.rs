@@ -5,11 +5,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::import::{import_platform, stream_to_nodes};
 use super::inventory::{self, Action, Inventory};
-use super::reference::{looks_like_id, normalize};
 use super::{
     node_list, target_nodes, LoadError, LoadReport, NodeFailure, NodeResult, Outcome, Targets,
 };
 use crate::events::Events;
+use crate::node::image_ref::{looks_like_id, normalize};
 use crate::provider::{ExecInput, Provider, ProviderError};
 
 /// A local image to load: as the user named it, containerd's name for it, its engine ID.

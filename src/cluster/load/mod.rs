@@ -18,14 +18,13 @@ mod image_archive;
 mod import;
 pub use import::import_command;
 mod inventory;
-mod reference;
 
 pub use docker_image::load_docker_images;
 pub use error::LoadError;
 pub(crate) use error::NodeFailure;
 pub(crate) use image_archive::load_image_archives;
 
-pub use reference::normalize;
+pub use crate::node::image_ref::normalize;
 
 use std::fmt;
 

@@ -41,31 +41,17 @@ pub(super) async fn kubernetes(
     Ok(())
 }
 
-/// Fetch kubeadm's images for `version` and those the manifests name, for `arch` only.
+/// Fetch kubeadm's images (`listed`) and those the manifests name, for `arch` only.
 pub(super) async fn images(
     provider: &dyn Provider,
     container: &str,
-    version: &KubeVersion,
+    listed: &str,
     arch: &str,
     manifests: &[(String, String)],
     events: &Events,
 ) -> Result<(), NodeImageError> {
-    let listed = run(
-        provider,
-        container,
-        "listing kubeadm's images",
-        &[
-            "kubeadm",
-            "config",
-            "images",
-            "list",
-            "--kubernetes-version",
-            &version.to_string(),
-        ],
-    )
-    .await?;
     let texts: Vec<&str> = manifests.iter().map(|(_, t)| t.as_str()).collect();
-    for img in images::preload_list(&listed, &texts) {
+    for img in images::preload_list(listed, &texts) {
         events.debug(format!("fetching {img}"));
         let platform = format!("linux/{arch}");
         run(

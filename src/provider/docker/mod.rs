@@ -10,12 +10,13 @@ mod inspect;
 mod network;
 pub(crate) mod spec;
 mod ssh;
+mod subnet;
 mod teardown;
 mod thaw;
 
 pub use inspect::label_filter;
-pub use network::choose_subnet;
 pub use ssh::EndSshChildren;
+pub use subnet::{choose_subnet, choose_ula};
 
 use crate::provider::EngineCall;
 pub(crate) use error::{api_error, describe, status_code};

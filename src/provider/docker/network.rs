@@ -1,21 +1,46 @@
-//! The shared `minik` bridge network.
+//! The shared `minik` bridge network: dual-stack (a private IPv4 /16 and an IPv6 unique local
+//! /64) as kind makes its own, IPv4-only only when the engine cannot do IPv6. An IPv4-only
+//! network left by an older minik is recreated dual-stack once no container is on it.
 
 use crate::provider::EngineCall;
 use std::collections::HashMap;
-use std::net::Ipv4Addr;
 
 use bollard::models::{Ipam, IpamConfig, NetworkCreateRequest};
-use bollard::query_parameters::{InspectNetworkOptions, ListNetworksOptions};
+use bollard::query_parameters::{
+    InspectNetworkOptions, ListContainersOptions, ListNetworksOptions,
+};
 
+use super::subnet::{choose_subnet, choose_ula};
 use super::{api_error, describe, status_code, DockerProvider};
 use crate::provider::{NetworkInfo, ProviderError, Result, LABEL_NETWORK};
 
 const MTU_OPTION: &str = "com.docker.network.driver.mtu";
 
 pub(super) async fn ensure(p: &DockerProvider, name: &str) -> Result<NetworkInfo> {
+    let mut keep_v4 = None;
     if let Some(info) = inspect(p, name).await? {
-        return Ok(info);
+        if info.has_ipv6() {
+            return Ok(info);
+        }
+        let mut holders = holders(p, name).await?;
+        if holders.is_empty() && !remove_unused(p, name).await? {
+            // A container joined between the listing and the removal.
+            holders = self::holders(p, name).await?;
+        }
+        if !holders.is_empty() {
+            return Ok(NetworkInfo { holders, ..info });
+        }
+        // Same IPv4 range as before: addresses recorded by stopped clusters stay valid.
+        keep_v4 = info.subnets.into_iter().find(|s| !s.contains(':'));
     }
+    create(p, name, keep_v4).await
+}
+
+async fn create(
+    p: &DockerProvider,
+    name: &str,
+    mut keep_v4: Option<String>,
+) -> Result<NetworkInfo> {
     let docker = p.client();
     let existing = docker
         .list_networks(None::<ListNetworksOptions>)
@@ -32,48 +57,137 @@ pub(super) async fn ensure(p: &DockerProvider, name: &str) -> Result<NetworkInfo
         .ok()
         .flatten()
         .and_then(|b| b.mtu);
-    for _attempt in 0..4 {
-        let Some(subnet) = choose_subnet(&taken) else {
+    let mut ipv6_unavailable = None;
+    for _attempt in 0..6 {
+        let Some(v4) = keep_v4.clone().or_else(|| choose_subnet(&taken)) else {
             break;
         };
-        let mut options = HashMap::from([(
-            "com.docker.network.bridge.enable_ip_masquerade".to_string(),
-            "true".to_string(),
-        )]);
-        if let Some(m) = mtu {
-            options.insert(MTU_OPTION.into(), m.to_string());
-        }
-        let req = NetworkCreateRequest {
-            name: name.to_string(),
-            driver: Some("bridge".into()),
-            ipam: Some(Ipam {
-                config: Some(vec![IpamConfig {
-                    subnet: Some(subnet.clone()),
-                    ..Default::default()
-                }]),
-                ..Default::default()
-            }),
-            options: Some(options),
-            labels: Some(HashMap::from([(
-                LABEL_NETWORK.to_string(),
-                "true".to_string(),
-            )])),
-            ..Default::default()
+        let v6 = match ipv6_unavailable {
+            None => choose_ula(name, &taken),
+            Some(_) => None,
         };
-        match docker.create_network(req).await {
-            Ok(_) => break,
+        match docker
+            .create_network(request(name, &v4, v6.as_deref(), mtu))
+            .await
+        {
+            // Engines before API 1.44 allow a second network of the same name: keep one.
+            Ok(_) => {
+                dedupe(p, name).await?;
+                break;
+            }
             // Another minik created it at the same moment: use theirs.
             Err(e) if status_code(&e) == Some(409) => break,
-            // The subnet is used by something the engine knows and we did not see: next one.
-            Err(e) if describe(&e).contains("overlap") => taken.push(subnet),
+            // A subnet is used by something the engine knows and we did not see: next one.
+            Err(e) if describe(&e).contains("overlap") => {
+                keep_v4 = None;
+                taken.extend([Some(v4), v6].into_iter().flatten());
+            }
+            // The engine cannot do IPv6 (disabled in the kernel, Docker Desktop without it):
+            // an IPv4-only network, remembering why, so IPv6 clusters are refused with it.
+            Err(e) if v6.is_some() => ipv6_unavailable = Some(describe(&e)),
             Err(e) => return Err(api_error(EngineCall::NetworkCreate, name, e)),
         }
     }
-    inspect(p, name).await?.ok_or_else(|| ProviderError::Api {
+    let info = inspect(p, name).await?.ok_or_else(|| ProviderError::Api {
         call: EngineCall::NetworkCreate,
         target: name.to_string(),
         message: "no free private subnet found; set default-address-pools in daemon.json".into(),
+    })?;
+    Ok(NetworkInfo {
+        ipv6_unavailable: ipv6_unavailable.filter(|_| !info.has_ipv6()),
+        ..info
     })
+}
+
+fn request(name: &str, v4: &str, v6: Option<&str>, mtu: Option<u32>) -> NetworkCreateRequest {
+    let mut options = HashMap::from([(
+        "com.docker.network.bridge.enable_ip_masquerade".to_string(),
+        "true".to_string(),
+    )]);
+    if let Some(m) = mtu {
+        options.insert(MTU_OPTION.into(), m.to_string());
+    }
+    let subnet = |s: &str| IpamConfig {
+        subnet: Some(s.to_string()),
+        ..Default::default()
+    };
+    let config = std::iter::once(subnet(v4)).chain(v6.map(subnet)).collect();
+    NetworkCreateRequest {
+        name: name.to_string(),
+        driver: Some("bridge".into()),
+        enable_ipv6: v6.map(|_| true),
+        ipam: Some(Ipam {
+            config: Some(config),
+            ..Default::default()
+        }),
+        options: Some(options),
+        labels: Some(HashMap::from([(
+            LABEL_NETWORK.to_string(),
+            "true".to_string(),
+        )])),
+        ..Default::default()
+    }
+}
+
+/// Every container attached to the network, running or stopped: a stopped node still names
+/// it and could not start again if it were removed.
+async fn holders(p: &DockerProvider, name: &str) -> Result<Vec<String>> {
+    let opts = ListContainersOptions {
+        all: true,
+        filters: Some(HashMap::from([(
+            "network".to_string(),
+            vec![name.to_string()],
+        )])),
+        ..Default::default()
+    };
+    let list = p
+        .client()
+        .list_containers(Some(opts))
+        .await
+        .map_err(|e| api_error(EngineCall::ContainerList, name, e))?;
+    let mut names: Vec<String> = list
+        .into_iter()
+        .filter_map(|c| c.names?.into_iter().next())
+        .map(|n| n.trim_start_matches('/').to_string())
+        .collect();
+    names.sort();
+    Ok(names)
+}
+
+/// Remove an unused network; false when a container joined it meanwhile (the engine refuses
+/// while it has endpoints), true when it is gone, also when another minik removed it first.
+async fn remove_unused(p: &DockerProvider, name: &str) -> Result<bool> {
+    match p.client().remove_network(name).await {
+        Ok(()) => Ok(true),
+        Err(e) if status_code(&e) == Some(404) => Ok(true),
+        Err(e) if describe(&e).contains("active endpoints") => Ok(false),
+        Err(e) => Err(api_error(EngineCall::NetworkRemove, name, e)),
+    }
+}
+
+/// When minik processes created the network at the same moment (older engines accept the
+/// same name twice), every one of them keeps the oldest and removes the others, so the name
+/// means one network again.
+async fn dedupe(p: &DockerProvider, name: &str) -> Result<()> {
+    let all = p
+        .client()
+        .list_networks(None::<ListNetworksOptions>)
+        .await
+        .map_err(|e| api_error(EngineCall::NetworkList, name, e))?;
+    let mut same: Vec<(String, String)> = all
+        .into_iter()
+        .filter(|n| n.name.as_deref() == Some(name))
+        .filter_map(|n| Some((n.created.map(|c| c.to_string()).unwrap_or_default(), n.id?)))
+        .collect();
+    same.sort();
+    for (_, id) in same.iter().skip(1) {
+        match p.client().remove_network(id).await {
+            Ok(()) => {}
+            Err(e) if status_code(&e) == Some(404) => {}
+            Err(e) => return Err(api_error(EngineCall::NetworkRemove, name, e)),
+        }
+    }
+    Ok(())
 }
 
 pub(super) async fn bridge_mtu(p: &DockerProvider) -> Result<Option<u32>> {
@@ -81,11 +195,19 @@ pub(super) async fn bridge_mtu(p: &DockerProvider) -> Result<Option<u32>> {
 }
 
 pub(super) async fn inspect(p: &DockerProvider, name: &str) -> Result<Option<NetworkInfo>> {
-    match p
+    let mut found = p
         .client()
         .inspect_network(name, None::<InspectNetworkOptions>)
-        .await
-    {
+        .await;
+    // Two networks of that name, from two minik processes creating it at once: keep one.
+    if matches!(&found, Err(e) if describe(e).contains("ambiguous")) {
+        dedupe(p, name).await?;
+        found = p
+            .client()
+            .inspect_network(name, None::<InspectNetworkOptions>)
+            .await;
+    }
+    match found {
         // Docker matches network names by prefix and ID too: insist on the exact name.
         Ok(n) if n.name.as_deref() == Some(name) => Ok(Some(NetworkInfo {
             name: name.to_string(),
@@ -94,69 +216,19 @@ pub(super) async fn inspect(p: &DockerProvider, name: &str) -> Result<Option<Net
                 .iter()
                 .flat_map(|i| i.config.iter().flatten())
                 .filter_map(|c| c.subnet.clone())
+                // An IPv6 subnet counts only when the network has IPv6 switched on.
+                .filter(|s| !s.contains(':') || n.enable_ipv6 == Some(true))
                 .collect(),
             mtu: n
                 .options
                 .as_ref()
                 .and_then(|o| o.get(MTU_OPTION))
                 .and_then(|m| m.parse().ok()),
+            ipv6_unavailable: None,
+            holders: Vec::new(),
         })),
         Ok(_) => Ok(None),
         Err(e) if status_code(&e) == Some(404) => Ok(None),
         Err(e) => Err(api_error(EngineCall::NetworkInspect, name, e)),
-    }
-}
-
-/// The first private /16 (172.18–172.31, then 10.200–10.254) that overlaps none of `taken`.
-pub fn choose_subnet(taken: &[String]) -> Option<String> {
-    let taken: Vec<(u32, u32)> = taken.iter().filter_map(|s| parse_v4(s)).collect();
-    let candidates = (18..=31u8)
-        .map(|b| Ipv4Addr::new(172, b, 0, 0))
-        .chain((200..=254u8).map(|b| Ipv4Addr::new(10, b, 0, 0)));
-    for net in candidates {
-        let c = (u32::from(net), 16);
-        if !taken.iter().any(|t| overlaps(*t, c)) {
-            return Some(format!("{net}/16"));
-        }
-    }
-    None
-}
-
-fn parse_v4(cidr: &str) -> Option<(u32, u32)> {
-    let (addr, len) = cidr.split_once('/')?;
-    let addr: Ipv4Addr = addr.parse().ok()?;
-    let len: u32 = len.parse().ok().filter(|l| *l <= 32)?;
-    Some((u32::from(addr), len))
-}
-
-fn overlaps(a: (u32, u32), b: (u32, u32)) -> bool {
-    let len = a.1.min(b.1);
-    let mask = if len == 0 { 0 } else { u32::MAX << (32 - len) };
-    a.0 & mask == b.0 & mask
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn picks_the_first_free_subnet() {
-        assert_eq!(choose_subnet(&[]).unwrap(), "172.18.0.0/16");
-        let taken = vec!["172.17.0.0/16".to_string(), "172.18.5.0/24".to_string()];
-        assert_eq!(choose_subnet(&taken).unwrap(), "172.19.0.0/16");
-    }
-
-    #[test]
-    fn a_wide_network_blocks_every_subnet_inside_it() {
-        let taken = vec!["172.16.0.0/12".to_string(), "fd00::/64".to_string()];
-        assert_eq!(choose_subnet(&taken).unwrap(), "10.200.0.0/16");
-    }
-
-    #[test]
-    fn overlap_is_symmetric() {
-        let a = parse_v4("10.0.0.0/8").unwrap();
-        let b = parse_v4("10.200.0.0/16").unwrap();
-        assert!(overlaps(a, b) && overlaps(b, a));
-        assert!(!overlaps(parse_v4("192.168.1.0/24").unwrap(), b));
     }
 }

@@ -57,6 +57,7 @@ pub(crate) fn container_body(spec: &NodeSpec) -> ContainerCreateBody {
         // the engine's tiny init so that their children are reaped.
         init: Some(!spec.systemd),
         port_bindings: (!port_bindings.is_empty()).then_some(port_bindings),
+        sysctls: (!spec.sysctls.is_empty()).then(|| spec.sysctls.clone().into_iter().collect()),
         ..Default::default()
     };
 
@@ -187,7 +188,24 @@ mod tests {
             entrypoint: None,
             command: None,
             labels: BTreeMap::new(),
+            sysctls: BTreeMap::new(),
         }
+    }
+
+    #[test]
+    fn sysctls_reach_the_engine_only_when_asked_for() {
+        let plain = container_body(&spec(Privileges::Privileged));
+        assert_eq!(plain.host_config.unwrap().sysctls, None);
+        let mut s = spec(Privileges::Privileged);
+        s.sysctls = BTreeMap::from([("net.ipv6.conf.all.forwarding".into(), "1".into())]);
+        let host = container_body(&s).host_config.unwrap();
+        let sysctls = host.sysctls.unwrap();
+        assert_eq!(
+            sysctls
+                .get("net.ipv6.conf.all.forwarding")
+                .map(String::as_str),
+            Some("1")
+        );
     }
 
     /// Normalise the parts that depend on the host (which devices exist) and sort maps.
