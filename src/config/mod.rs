@@ -14,6 +14,7 @@ pub(crate) mod decode;
 mod emit;
 mod error;
 mod labels;
+mod listeners;
 mod load;
 pub(crate) mod minik_v1alpha1;
 pub(crate) mod name;
@@ -36,11 +37,12 @@ mod prop_tests;
 
 pub(crate) use emit::{node_for_role, to_yaml};
 pub(crate) use error::{ConfigError, ConfigErrors, Location};
+pub(crate) use listeners::PortState;
 pub use load::ConfigSource;
 pub use load::LoadedConfig;
 pub(crate) use load::{decode_text, load, loopback_port_defaults, MAX_CONFIG_BYTES};
 pub(crate) use overrides::Overrides;
-pub(crate) use ports::host_port_in_use;
+pub(crate) use ports::{host_port_in_use, tcp_port_state};
 pub(crate) use source::SourceMap;
 pub(crate) use validate::validate;
 

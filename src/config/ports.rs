@@ -1,7 +1,10 @@
 //! Is a configured host port free? Kept apart from the other checks because it probes the machine:
 //! callers pass the probe, so tests can say which ports are taken.
 
+use std::io::ErrorKind;
 use std::net::{IpAddr, TcpListener, UdpSocket};
+
+use super::listeners::{listener_state, PortState};
 
 use super::error::ConfigErrors;
 use super::source::SourceMap;
@@ -46,16 +49,28 @@ pub(crate) fn check_host_ports(
     errors.into_result()
 }
 
-/// Tries to bind the port; only "address in use" counts as taken (a port below 1024 that an
-/// unprivileged user may not bind is the engine's business). SCTP can't be probed portably and
-/// is reported free.
+/// Tries to bind the port; "address in use" counts as taken. A bind refused for permission (a
+/// normal user below 1024) says nothing either way, so [`listener_state`] looks for a listener.
+/// SCTP can't be probed portably and is reported free.
 pub(crate) fn host_port_in_use(addr: IpAddr, port: u16, protocol: Protocol) -> bool {
-    let result = match protocol {
-        Protocol::Tcp => TcpListener::bind((addr, port)).map(drop),
-        Protocol::Udp => UdpSocket::bind((addr, port)).map(drop),
-        Protocol::Sctp => Ok(()),
-    };
-    matches!(result, Err(e) if e.kind() == std::io::ErrorKind::AddrInUse)
+    match protocol {
+        Protocol::Tcp => tcp_port_state(addr, port) == PortState::InUse,
+        Protocol::Udp => {
+            matches!(UdpSocket::bind((addr, port)), Err(e) if e.kind() == ErrorKind::AddrInUse)
+        }
+        Protocol::Sctp => false,
+    }
+}
+
+/// Free, in use, or (not allowed to bind and no answer) unknown.
+pub(crate) fn tcp_port_state(addr: IpAddr, port: u16) -> PortState {
+    match TcpListener::bind((addr, port)) {
+        Ok(_) => PortState::Free,
+        Err(e) if e.kind() == ErrorKind::AddrInUse => PortState::InUse,
+        Err(e) if e.kind() == ErrorKind::PermissionDenied => listener_state(addr, port),
+        // Not an address of this machine, say: `create` reports what the engine says.
+        Err(_) => PortState::Free,
+    }
 }
 
 #[cfg(test)]

@@ -8,10 +8,11 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::config::{host_port_in_use, Protocol};
+use crate::config::{tcp_port_state, PortState};
 use crate::engine::{ConnectFailure, Engine};
 use crate::error::Error;
 use crate::init::PublishPort;
+use crate::platform::checks::ports::owned_ports;
 use crate::platform::checks::workshop::{
     nameservers, vpn_interfaces, workshop_checks, DiskSpace, PlannedPort, WorkshopFacts,
     WorkshopPlan, IMAGE_ESTIMATE_BYTES,
@@ -82,19 +83,37 @@ pub(crate) async fn report(
     };
     let info = engine.provider.info().await?;
     let root_dir = info.docker_root_dir.as_deref();
-    let facts = measure(
+    let mut facts = measure(
         &engine.host,
         &env,
         &request.plan,
         root_dir,
         image_bytes_to_load,
     );
+    facts.ports_owned = owned_ports(&request.plan.ports, &published(&*engine.provider).await);
     let mut checks = workshop_checks(&env, &request.plan, &facts);
     if let Some(bundle) = &request.bundle {
         checks.push(bundle_platform(bundle, &*engine.provider).await);
     }
     let m = machine(&engine.host, env.flavour.label(), &env.endpoint.host);
     Ok(finish(request.plan, m, checks))
+}
+
+/// Each minik cluster's published TCP ports, from its nodes: the attendee's own cluster holds
+/// the workshop's ports mid-exercise (a stopped node holds none). A listing that fails only means no owner is named.
+async fn published(provider: &dyn crate::provider::Provider) -> Vec<(String, Vec<(String, u16)>)> {
+    let nodes = provider.list_nodes(None).await.unwrap_or_default();
+    nodes
+        .into_iter()
+        .filter(|n| n.state == crate::provider::NodeState::Running)
+        .map(|n| {
+            let tcp = n.ports.into_iter().filter(|p| p.protocol == "tcp");
+            (
+                n.cluster,
+                tcp.map(|p| (p.listen_address, p.host_port)).collect(),
+            )
+        })
+        .collect()
 }
 
 /// Whether the bundle has parts for this engine's architecture: an Apple Silicon laptop given
@@ -273,21 +292,21 @@ fn measure(
         host.home()
     };
     let disk = disk_path.and_then(|p| free_space(&p));
-    let ports_in_use = plan
-        .ports
-        .iter()
-        .filter(|p| {
+    let with_state = |state: PortState| -> Vec<PlannedPort> {
+        let probe = |p: &&PlannedPort| {
             p.address
                 .parse::<IpAddr>()
-                .is_ok_and(|a| host_port_in_use(a, p.port, Protocol::Tcp))
-        })
-        .cloned()
-        .collect::<Vec<PlannedPort>>();
+                .is_ok_and(|a| tcp_port_state(a, p.port) == state)
+        };
+        plan.ports.iter().filter(probe).cloned().collect()
+    };
     let linux = host.os == HostOs::Linux;
     WorkshopFacts {
         disk,
         image_bytes_to_load,
-        ports_in_use,
+        ports_in_use: with_state(PortState::InUse),
+        ports_unknown: with_state(PortState::Unknown),
+        ports_owned: Vec::new(),
         unprivileged_port_start: fs
             .read_opt(Path::new("/proc/sys/net/ipv4/ip_unprivileged_port_start"))
             .and_then(|s| s.trim().parse().ok()),
@@ -315,6 +334,7 @@ fn free_space(path: &Path) -> Option<DiskSpace> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Protocol;
     use crate::init::{to_config, Answers, PublishPort};
 
     #[test]

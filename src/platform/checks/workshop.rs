@@ -49,6 +49,10 @@ pub(crate) struct WorkshopFacts {
     pub(crate) image_bytes_to_load: u64,
     /// Planned ports something on this machine already listens on.
     pub(crate) ports_in_use: Vec<PlannedPort>,
+    /// Planned ports below 1024 this user may not bind where a connect got no answer either.
+    pub(crate) ports_unknown: Vec<PlannedPort>,
+    /// Planned ports a minik cluster's node publishes (the attendee's own cluster).
+    pub(crate) ports_owned: Vec<super::ports::OwnedPort>,
     /// `net.ipv4.ip_unprivileged_port_start` (Linux): rootless engines cannot publish below it.
     pub(crate) unprivileged_port_start: Option<u16>,
     /// Network interfaces that look like VPNs (`tun0`, `wg0`, `tailscale0`, ...); `None` where
@@ -85,7 +89,7 @@ pub(crate) fn workshop_checks(
         resources::cpus(env, plan.nodes),
         resources::memory(env, plan.nodes),
         disk(env, plan, facts),
-        ports(env, plan, facts),
+        super::ports::ports(env, plan, facts),
         resources::inotify(env, plan.nodes),
         kernel::cgroup(env),
     ];
@@ -154,87 +158,6 @@ fn disk(env: &Environment, plan: &WorkshopPlan, facts: &WorkshopFacts) -> Check 
         return row("disk", "Free disk", Status::Warn, found, why, fix());
     }
     row("disk", "Free disk", Status::Ok, found, why, None)
-}
-
-fn ports(env: &Environment, plan: &WorkshopPlan, facts: &WorkshopFacts) -> Check {
-    let list = |ports: &[PlannedPort]| {
-        ports
-            .iter()
-            .map(|p| format!("{}:{}", p.address, p.port))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let why = "the cluster publishes these ports on this machine (an ingress on 80/443)";
-    if plan.ports.is_empty() {
-        return row("ports", "Ports", Status::Ok, "none planned", why, None);
-    }
-    if env.remote {
-        return row(
-            "ports",
-            "Ports",
-            Status::Ok,
-            format!(
-                "{} (on the engine's machine: checked when the cluster is created)",
-                list(&plan.ports)
-            ),
-            why,
-            None,
-        );
-    }
-    if !facts.ports_in_use.is_empty() {
-        let first = facts.ports_in_use[0].port;
-        let who = match env.host_os {
-            HostOs::Macos => format!("sudo lsof -nP -iTCP:{first} -sTCP:LISTEN"),
-            HostOs::Windows => format!("netstat -ano | findstr :{first}"),
-            _ => format!("sudo ss -ltnp 'sport = :{first}'"),
-        };
-        return row(
-            "ports",
-            "Ports",
-            Status::Fail,
-            format!("{} already in use", list(&facts.ports_in_use)),
-            why,
-            Some(format!(
-                "stop what listens there (`{who}` names it; often a local web server or another \
-                 cluster: `minik get clusters`), or ask the organiser for other ports"
-            )),
-        );
-    }
-    let low: Vec<u16> = match facts.unprivileged_port_start {
-        Some(start) if env.rootless => plan
-            .ports
-            .iter()
-            .map(|p| p.port)
-            .filter(|p| *p < start)
-            .collect(),
-        _ => Vec::new(),
-    };
-    if let Some(lowest) = low.iter().min() {
-        return row(
-            "ports",
-            "Ports",
-            Status::Fail,
-            format!(
-                "{} free, but a rootless engine cannot publish ports below {}",
-                list(&plan.ports),
-                facts.unprivileged_port_start.unwrap_or(1024)
-            ),
-            why,
-            Some(format!(
-                "sudo sysctl net.ipv4.ip_unprivileged_port_start={lowest}; to keep it: echo \
-                 'net.ipv4.ip_unprivileged_port_start = {lowest}' | sudo tee \
-                 /etc/sysctl.d/99-minik-ports.conf"
-            )),
-        );
-    }
-    row(
-        "ports",
-        "Ports",
-        Status::Ok,
-        format!("{} free", list(&plan.ports)),
-        why,
-        None,
-    )
 }
 
 fn vpn_dns(env: &Environment, facts: &WorkshopFacts) -> Check {

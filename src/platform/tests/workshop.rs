@@ -27,6 +27,8 @@ fn facts(free_gib: u64) -> WorkshopFacts {
         }),
         image_bytes_to_load: 0,
         ports_in_use: vec![],
+        ports_unknown: vec![],
+        ports_owned: vec![],
         unprivileged_port_start: Some(1024),
         vpn_interfaces: Some(vec![]),
         nameservers: Some(vec!["192.168.1.1".into()]),
@@ -108,6 +110,61 @@ fn a_taken_port_fails_and_names_the_tool_for_this_os() {
         .as_deref()
         .unwrap()
         .contains("lsof -nP -iTCP:80"));
+}
+
+#[test]
+fn the_attendees_own_cluster_holds_its_ports_without_failing() {
+    let (_, _, env) = environment("this-machine");
+    let mut f = facts(60);
+    let p80 = plan(1).ports[0].clone();
+    f.ports_in_use = vec![p80.clone()];
+    f.ports_owned = vec![crate::platform::checks::ports::OwnedPort {
+        port: p80,
+        cluster: "workshop".into(),
+    }];
+    let rows = workshop_checks(&env, &plan(1), &f);
+    let ports = check(&rows, "ports");
+    assert_eq!(ports.status, Status::Ok, "{ports:?}");
+    assert_eq!(
+        ports.found,
+        "127.0.0.1:80 held by your minik cluster `workshop`"
+    );
+    assert!(ports
+        .fix
+        .as_deref()
+        .unwrap()
+        .contains("this is your cluster"));
+    assert!(ports
+        .fix
+        .as_deref()
+        .unwrap()
+        .contains("`minik delete --name workshop`"));
+    assert!(!is_blocking(&rows));
+    // Something else on 443 still fails, named alone.
+    f.ports_in_use.push(plan(1).ports[1].clone());
+    let ports = check(&workshop_checks(&env, &plan(1), &f), "ports").clone();
+    assert_eq!(ports.status, Status::Fail);
+    assert_eq!(ports.found, "127.0.0.1:443 already in use");
+}
+
+#[test]
+fn a_port_this_user_may_not_bind_and_nobody_answers_is_a_warning_per_os() {
+    let mut f = facts(60);
+    f.ports_unknown = vec![plan(1).ports[0].clone()];
+    for (machine, lookup) in [
+        ("this-machine", "sudo ss -ltnp 'sport = :80'"),
+        ("dd-mac-arm64", "sudo lsof -nP -iTCP:80 -sTCP:LISTEN"),
+    ] {
+        let (_, _, env) = environment(machine);
+        let rows = workshop_checks(&env, &plan(1), &f);
+        let ports = check(&rows, "ports");
+        assert_eq!(ports.status, Status::Warn, "{machine}");
+        assert!(
+            ports.found.contains("may not bind ports below 1024"),
+            "{ports:?}"
+        );
+        assert!(ports.fix.as_deref().unwrap().contains(lookup), "{ports:?}");
+    }
 }
 
 #[test]
