@@ -4,6 +4,7 @@
 //! it in [`crate::platform::checks`].
 
 use crate::engine::{ConnectFailure, Engine};
+mod kubectl;
 pub(crate) mod workshop;
 use crate::error::Error;
 use crate::platform::{self, Check, Request, Status};
@@ -26,7 +27,10 @@ pub(crate) async fn checks(
                     .next(),
             };
             let env = engine.environment(image.as_deref()).await?;
-            platform::checks(&env, &Request::new(nodes as usize))
+            let mut rows = platform::checks(&env, &Request::new(nodes as usize));
+            let kubectl = kubectl::facts(image.as_deref()).await;
+            rows.push(platform::checks::kubectl::kubectl(&env, &kubectl));
+            rows
         }
     })
 }

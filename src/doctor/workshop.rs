@@ -90,6 +90,7 @@ pub(crate) async fn report(
         root_dir,
         image_bytes_to_load,
     );
+    facts.kubectl = Some(super::kubectl::facts(image.as_deref()).await);
     facts.ports_owned = owned_ports(&request.plan.ports, &published(&*engine.provider).await);
     let mut checks = workshop_checks(&env, &request.plan, &facts);
     if let Some(bundle) = &request.bundle {
@@ -307,6 +308,7 @@ fn measure(
         ports_in_use: with_state(PortState::InUse),
         ports_unknown: with_state(PortState::Unknown),
         ports_owned: Vec::new(),
+        kubectl: None,
         unprivileged_port_start: fs
             .read_opt(Path::new("/proc/sys/net/ipv4/ip_unprivileged_port_start"))
             .and_then(|s| s.trim().parse().ok()),

@@ -8,6 +8,7 @@
 mod advice;
 mod engine;
 mod kernel;
+pub(crate) mod kubectl;
 pub(crate) mod ports;
 mod resources;
 pub(crate) mod workshop;

@@ -60,6 +60,9 @@ pub(crate) struct WorkshopFacts {
     pub(crate) vpn_interfaces: Option<Vec<String>>,
     /// `nameserver` lines of /etc/resolv.conf; `None` where there is no such file.
     pub(crate) nameservers: Option<Vec<String>>,
+    /// kubectl on PATH against the cluster's version; `None`: not looked at.
+    #[serde(skip)]
+    pub(crate) kubectl: Option<super::kubectl::KubectlFacts>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -90,9 +93,14 @@ pub(crate) fn workshop_checks(
         resources::memory(env, plan.nodes),
         disk(env, plan, facts),
         super::ports::ports(env, plan, facts),
-        resources::inotify(env, plan.nodes),
-        kernel::cgroup(env),
     ];
+    out.extend(
+        facts
+            .kubectl
+            .as_ref()
+            .map(|k| super::kubectl::kubectl(env, k)),
+    );
+    out.extend([resources::inotify(env, plan.nodes), kernel::cgroup(env)]);
     if env.rootless {
         out.push(kernel::rootless(env));
     }

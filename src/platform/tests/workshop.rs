@@ -29,6 +29,7 @@ fn facts(free_gib: u64) -> WorkshopFacts {
         ports_in_use: vec![],
         ports_unknown: vec![],
         ports_owned: vec![],
+        kubectl: None,
         unprivileged_port_start: Some(1024),
         vpn_interfaces: Some(vec![]),
         nameservers: Some(vec!["192.168.1.1".into()]),
@@ -241,4 +242,42 @@ fn docker_desktop_memory_fails_for_the_planned_cluster() {
         check(&workshop_checks(&env, &plan(3), &f), "vpn-dns").status,
         Status::Ok
     );
+}
+
+#[test]
+fn kubectl_is_checked_against_the_clusters_minor_version() {
+    use crate::platform::checks::kubectl::{within_skew, KubectlFacts};
+    let v = |s: &str| -> crate::k8s_version::KubeVersion { s.parse().unwrap() };
+    assert!(within_skew(&v("v1.35.9"), &v("v1.36.4")));
+    assert!(within_skew(&v("v1.37.0"), &v("v1.36.4")));
+    assert!(!within_skew(&v("v1.34.2"), &v("v1.36.4")));
+    assert!(!within_skew(&v("v2.36.0"), &v("v1.36.4")));
+
+    let (_, _, env) = environment("this-machine");
+    let mut f = facts(60);
+    f.kubectl = Some(KubectlFacts {
+        client: None,
+        server: v("v1.36.4"),
+    });
+    let row = |f: &WorkshopFacts| check(&workshop_checks(&env, &plan(1), f), "kubectl").clone();
+    let missing = row(&f);
+    assert_eq!(missing.status, Status::Warn);
+    let fix = missing.fix.unwrap();
+    assert!(
+        fix.contains("https://dl.k8s.io/release/v1.36.4/bin/linux/"),
+        "{fix}"
+    );
+    assert!(fix.contains("`minik kubectl -- get nodes`"), "{fix}");
+    for (client, status) in [
+        ("v1.32.4-dispatcher", Status::Warn),
+        ("v1.35.1", Status::Ok),
+        ("v1.37.0", Status::Ok),
+        ("devel", Status::Warn),
+    ] {
+        f.kubectl.as_mut().unwrap().client = Some(client.into());
+        assert_eq!(row(&f).status, status, "{client}");
+    }
+    let (_, _, mac) = environment("dd-mac-arm64");
+    let k = crate::platform::checks::kubectl::kubectl(&mac, f.kubectl.as_ref().unwrap());
+    assert!(k.fix.unwrap().contains("bin/darwin/arm64/kubectl"));
 }
