@@ -85,15 +85,20 @@ pub(crate) fn reads_stdin(c: &Kubectl) -> bool {
         || c.0.iter().any(|a| a == "--filename=-" || a == "-f=-")
 }
 
-/// The command as the learner types it (a here-document carries the manifest).
+/// The command as the learner types it in this OS's usual shell.
 pub(crate) fn display(args: &[String], manifest: Option<&str>) -> String {
-    let mut line = format!("kubectl {}", args.join(" "));
-    if let Some(m) = manifest {
-        line.push_str(" <<'EOF'\n");
-        line.push_str(m.trim_end());
-        line.push_str("\nEOF");
+    display_in(cfg!(windows), args, manifest)
+}
+
+/// The command with its manifest: a bash/zsh here-document, or on Windows a PowerShell
+/// here-string piped in (PowerShell reserves `<`, so a here-document is a parse error there).
+fn display_in(powershell: bool, args: &[String], manifest: Option<&str>) -> String {
+    let line = format!("kubectl {}", args.join(" "));
+    match manifest.map(str::trim_end) {
+        None => line,
+        Some(m) if powershell => format!("@'\n{m}\n'@ | {line}"),
+        Some(m) => format!("{line} <<'EOF'\n{m}\nEOF"),
     }
-    line
 }
 
 #[cfg(test)]
@@ -145,8 +150,16 @@ mod tests {
         let c = parse("kubectl apply -n {namespace} -f -").unwrap();
         assert!(reads_stdin(&c));
         assert_eq!(
-            display(&c.0, Some("kind: X\n")),
+            display_in(false, &c.0, Some("kind: X\n")),
             "kubectl apply -n {namespace} -f - <<'EOF'\nkind: X\nEOF"
+        );
+        assert_eq!(
+            display_in(true, &c.0, Some("kind: X\n")),
+            "@'\nkind: X\n'@ | kubectl apply -n {namespace} -f -"
+        );
+        assert_eq!(
+            display_in(true, &c.0, None),
+            "kubectl apply -n {namespace} -f -"
         );
     }
 }
