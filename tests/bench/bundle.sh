@@ -9,6 +9,11 @@
 #   CLIENTS=10 tests/bench/bundle.sh
 #   MINIK=/path/to/minik tests/bench/bundle.sh
 #
+# Sizes and times are given for zstd (what bundles store) beside uncompressed: the manifest's
+# unpacked sizes are what an uncompressed bundle holds, and `docker save` of the same images to a
+# file is what writing it uncompressed costs. The room's transfer is projected for ROOM laptops
+# on a WIFI_MBIT Mbit/s network from both sizes (loopback hides it).
+#
 # The node image is a labelled copy of the test image (its own ID, shared layers), so removing
 # it never touches minik/node:test. No registry is involved anywhere. Everything it makes (the
 # images, the clusters, the server, the files) is removed on exit, whatever happens.
@@ -16,6 +21,8 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
 CLIENTS=${CLIENTS:-10}
+ROOM=${ROOM:-30}
+WIFI_MBIT=${WIFI_MBIT:-200}
 BASE_IMAGE=${MINIK_TEST_NODE_IMAGE:-minik/node:test}
 TAG=bench-bundle-$$
 NODE_IMAGE=minik/node:$TAG
@@ -54,7 +61,14 @@ t0=$(now)
 DIGEST=$(dd if="$WORK/room.minik" bs=512 skip=1 count=128 2>/dev/null | sha256sum | cut -d' ' -f1)
 t1=$(now)
 SIZE=$(stat -c %s "$WORK/room.minik")
-echo "bundle create: $(secs "$t0" "$t1") s for $((SIZE / 1000000)) MB"
+CREATE=$(secs "$t0" "$t1")
+echo "bundle create (zstd): $CREATE s for $((SIZE / 1000000)) MB"
+t0=$(now)
+docker save "$NODE_IMAGE" "$APP" -o "$WORK/plain.tar"
+sha256sum "$WORK/plain.tar" >/dev/null
+t1=$(now)
+echo "uncompressed (docker save to a file + SHA-256): $(secs "$t0" "$t1") s for $(($(stat -c %s "$WORK/plain.tar") / 1000000)) MB"
+rm -f "$WORK/plain.tar"
 docker rmi "$NODE_IMAGE" "$APP" >/dev/null
 
 PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -62,6 +76,14 @@ PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0));
 "$MINIK" bundle serve "$WORK/room.minik" --address 127.0.0.1 --port "$PORT" -q 2>"$WORK/serve.log" &
 SERVER=$!
 until curl -fsS "http://127.0.0.1:$PORT/manifest.json" >/dev/null 2>&1; do sleep 0.2; done
+UNPACKED=$(curl -fsS "http://127.0.0.1:$PORT/manifest.json" | python3 -c '
+import json, sys
+print(sum(p.get("unpacked_size") or p["size"] for p in json.load(sys.stdin)["parts"]))')
+echo "size: $((SIZE / 1000000)) MB with zstd, $((UNPACKED / 1000000)) MB uncompressed" \
+  "($(awk -v a="$SIZE" -v b="$UNPACKED" 'BEGIN { printf "%.0f", 100 * a / b }') %)"
+echo "room: $ROOM laptops at $WIFI_MBIT Mbit/s: $(awk -v s="$SIZE" -v n="$ROOM" -v w="$WIFI_MBIT" \
+  'BEGIN { printf "%.1f", s * n * 8 / (w * 1e6) / 60 }') min with zstd," \
+  "$(awk -v s="$UNPACKED" -v n="$ROOM" -v w="$WIFI_MBIT" 'BEGIN { printf "%.1f", s * n * 8 / (w * 1e6) / 60 }') min uncompressed"
 
 echo "== $CLIENTS concurrent fetches from one serve (download + check)"
 t0=$(now)
