@@ -203,3 +203,59 @@ fn the_workshop_report_file_is_the_json_report_in_utf8() {
     let o = minik(&["doctor", "--report", file.to_str().unwrap()], &[]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
 }
+
+#[test]
+fn the_attendees_own_cluster_owns_its_ports_and_stays_ready() {
+    let c = common::cluster::TestCluster::new("doctor-own");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let config = c.home().join("workshop.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            "kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnodes:\n- role: control-plane\n  \
+             extraPortMappings:\n  - containerPort: 80\n    hostPort: {port}\n    \
+             listenAddress: 127.0.0.1\n"
+        ),
+    )
+    .unwrap();
+    let config = config.to_str().unwrap();
+    let made = c.minik(&[
+        "create",
+        "--name",
+        &c.name,
+        "--image",
+        &common::TEST_IMAGE,
+        "--config",
+        config,
+        "-q",
+    ]);
+    assert!(made.status.success(), "{}", text(&made));
+    // Mid-exercise: the port is the attendee's own cluster's, not a reason for NOT READY.
+    let o = c.minik(&["doctor", "--workshop", "--config", config, "-o", "json"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let ports = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "ports")
+        .cloned()
+        .unwrap();
+    assert_eq!(ports["status"], "ok", "{ports}");
+    let found = ports["found"].as_str().unwrap();
+    assert!(
+        found.contains(&format!("held by your minik cluster `{}`", c.name))
+            && found.contains(&format!("minik delete --name {}", c.name)),
+        "{found}"
+    );
+    let kubectl = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["id"] == "kubectl");
+    assert!(kubectl, "{report}");
+}
