@@ -259,3 +259,42 @@ fn the_attendees_own_cluster_owns_its_ports_and_stays_ready() {
         .any(|c| c["id"] == "kubectl");
     assert!(kubectl, "{report}");
 }
+
+/// A normal user's bind below 1024 fails with "permission denied" whether or not the port is
+/// taken (Linux: ip_unprivileged_port_start). Root without CAP_NET_BIND_SERVICE is refused the
+/// same way, so `capsh --drop` stands for the attendee; the listener is a real one.
+#[test]
+fn a_taken_port_below_1024_is_seen_without_the_right_to_bind_it() {
+    if std::process::Command::new("capsh")
+        .arg("--help")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: no capsh here");
+        return;
+    }
+    let Some(taken) = (900..1000).find_map(|p| std::net::TcpListener::bind(("127.0.0.1", p)).ok())
+    else {
+        panic!("no free port in 900..1000");
+    };
+    let port = taken.local_addr().unwrap().port();
+    let run = format!(
+        "{} doctor --workshop --nodes 1 --port {port}",
+        env!("CARGO_BIN_EXE_minik")
+    );
+    let o = std::process::Command::new("capsh")
+        .args(["--drop=cap_net_bind_service", "--", "-c", &run])
+        .env("CI", "true")
+        .env_remove("SUDO_USER")
+        .output()
+        .unwrap();
+    let screen = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        screen.contains(&format!(
+            "FAIL  Ports             127.0.0.1:{port} already in use"
+        )),
+        "{screen}"
+    );
+    drop(taken);
+}
