@@ -3,13 +3,13 @@
 //! the config file, minik release files), check every piece exists here, then write the file.
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::format::PartKind;
 use super::write::{self, Planned, Source, Written};
 use super::BundleError;
 use crate::cluster::loadbalancer::{self, BalancerImage};
-use crate::config::LoadedConfig;
+use crate::config::{ClusterConfig, LoadedConfig};
 use crate::events::Events;
 use crate::k8s_version::{InvalidVersion, KubeVersion};
 use crate::nodeimage;
@@ -52,15 +52,7 @@ pub async fn create(
         });
     }
     let (config_text, config) = match &req.config {
-        Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| BundleError::BadInput {
-                path: path.clone(),
-                reason: e.to_string(),
-            })?;
-            let loaded = LoadedConfig::parse(&text, path)?;
-            loaded.validate()?;
-            (Some(text), Some(loaded.config))
-        }
+        Some(path) => read_config(path).map(|(t, c)| (Some(t), Some(c)))?,
         None => (None, None),
     };
     let labs = read_labs(&req.labs)?;
@@ -74,71 +66,12 @@ pub async fn create(
              check the binaries they download from the page against the release page",
         );
     }
-
     let node_image = match &req.node_image {
         Some(i) => i.clone(),
-        None => {
-            let v =
-                match &version {
-                    Some(v) => v.clone(),
-                    None => nodeimage::DEFAULT_KUBERNETES_VERSION.parse().map_err(
-                        |e: InvalidVersion| BundleError::Usage {
-                            message: e.to_string(),
-                            hint: "choose one with --kubernetes-version".into(),
-                        },
-                    )?,
-                };
-            nodeimage::minik_image(&v)
-        }
+        None => default_node_image(version.as_ref())?,
     };
-    let mut plan = Vec::new();
-    let mut seen = BTreeSet::new();
-    let mut add_image = |name: &str, kind: PartKind, plan: &mut Vec<(String, PartKind)>| {
-        if seen.insert(name.to_string()) {
-            plan.push((name.to_string(), kind));
-        }
-    };
-    add_image(&node_image, PartKind::NodeImage, &mut plan);
-    if let Some(c) = &config {
-        for image in c.nodes.iter().filter_map(|n| n.image.as_deref()) {
-            add_image(image, PartKind::NodeImage, &mut plan);
-        }
-    }
-    // Check presence before the load-balancer probe runs a container from the node image.
-    for (name, _) in &plan {
-        present(provider, name).await?;
-    }
-    if config.as_ref().is_some_and(|c| c.control_planes() > 1) {
-        let probe = format!("minik-bundle-{}", std::process::id());
-        let choice = loadbalancer::choose_image(provider, &probe, &node_image).await?;
-        events.info(choice.describe());
-        if choice == BalancerImage::Dedicated {
-            add_image(choice.image(), PartKind::LoadBalancerImage, &mut plan);
-        }
-    }
-    for image in &req.images {
-        add_image(image, PartKind::Image, &mut plan);
-    }
-
-    let mut parts = Vec::new();
-    for (n, (name, kind)) in plan.into_iter().enumerate() {
-        let id = present(provider, &name).await?;
-        let size = provider.image_size(&name).await?;
-        let label = match kind {
-            PartKind::NodeImage => "node",
-            PartKind::LoadBalancerImage => "load-balancer",
-            _ => "image",
-        };
-        parts.push(Planned {
-            name: format!("images/{:02}-{label}.tar", n + 1),
-            kind,
-            source: Source::Image {
-                names: vec![name],
-                id,
-                size,
-            },
-        });
-    }
+    let plan = plan_images(provider, req, &node_image, config.as_ref(), events).await?;
+    let mut parts = image_parts(provider, plan).await?;
     if let Some(text) = config_text {
         parts.push(Planned {
             name: "config.yaml".into(),
@@ -162,6 +95,98 @@ pub async fn create(
     }
     let version = version.map(|v| v.to_string());
     write::write(provider, parts, version, &req.output, events).await
+}
+
+/// The config file's text, as bundled, and the config it holds (checked as `create` would).
+fn read_config(path: &Path) -> Result<(String, ClusterConfig), BundleError> {
+    let text = std::fs::read_to_string(path).map_err(|e| BundleError::BadInput {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    let loaded = LoadedConfig::parse(&text, path)?;
+    loaded.validate()?;
+    Ok((text, loaded.config))
+}
+
+/// minik's node image of `version`, else of the default Kubernetes version.
+fn default_node_image(version: Option<&KubeVersion>) -> Result<String, BundleError> {
+    let v = match version {
+        Some(v) => v.clone(),
+        None => nodeimage::DEFAULT_KUBERNETES_VERSION
+            .parse()
+            .map_err(|e: InvalidVersion| BundleError::Usage {
+                message: e.to_string(),
+                hint: "choose one with --kubernetes-version".into(),
+            })?,
+    };
+    Ok(nodeimage::minik_image(&v))
+}
+
+/// Every image the room needs, once each, in the bundle's order: node images, the load
+/// balancer's image when the config's control planes need a dedicated one, the workshop's.
+async fn plan_images(
+    provider: &dyn Provider,
+    req: &CreateBundle,
+    node_image: &str,
+    config: Option<&ClusterConfig>,
+    events: &Events,
+) -> Result<Vec<(String, PartKind)>, BundleError> {
+    let mut plan = Vec::new();
+    let mut seen = BTreeSet::new();
+    let mut add_image = |name: &str, kind: PartKind, plan: &mut Vec<(String, PartKind)>| {
+        if seen.insert(name.to_string()) {
+            plan.push((name.to_string(), kind));
+        }
+    };
+    add_image(node_image, PartKind::NodeImage, &mut plan);
+    if let Some(c) = config {
+        for image in c.nodes.iter().filter_map(|n| n.image.as_deref()) {
+            add_image(image, PartKind::NodeImage, &mut plan);
+        }
+    }
+    // Check presence before the load-balancer probe runs a container from the node image.
+    for (name, _) in &plan {
+        present(provider, name).await?;
+    }
+    if config.is_some_and(|c| c.control_planes() > 1) {
+        let probe = format!("minik-bundle-{}", std::process::id());
+        let choice = loadbalancer::choose_image(provider, &probe, node_image).await?;
+        events.info(choice.describe());
+        if choice == BalancerImage::Dedicated {
+            add_image(choice.image(), PartKind::LoadBalancerImage, &mut plan);
+        }
+    }
+    for image in &req.images {
+        add_image(image, PartKind::Image, &mut plan);
+    }
+    Ok(plan)
+}
+
+/// One part per planned image, numbered in order, with its ID and size as the engine has them.
+async fn image_parts(
+    provider: &dyn Provider,
+    plan: Vec<(String, PartKind)>,
+) -> Result<Vec<Planned>, BundleError> {
+    let mut parts = Vec::new();
+    for (n, (name, kind)) in plan.into_iter().enumerate() {
+        let id = present(provider, &name).await?;
+        let size = provider.image_size(&name).await?;
+        let label = match kind {
+            PartKind::NodeImage => "node",
+            PartKind::LoadBalancerImage => "load-balancer",
+            _ => "image",
+        };
+        parts.push(Planned {
+            name: format!("images/{:02}-{label}.tar", n + 1),
+            kind,
+            source: Source::Image {
+                names: vec![name],
+                id,
+                size,
+            },
+        });
+    }
+    Ok(parts)
 }
 
 /// The image's ID; an image that is not here is refused (minik never pulls).

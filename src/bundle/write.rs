@@ -76,49 +76,9 @@ pub(crate) async fn write(
     let mut at = BLOCK + MANIFEST_SLOT;
     let mut written = Vec::new();
     for planned in parts {
-        let header = format::header(&planned.name, 0).ok_or_else(|| BundleError::BadInput {
-            path: PathBuf::from(&planned.name),
-            reason: "the name is too long for a bundle entry (at most 100 bytes)".into(),
-        })?;
-        file.write_all(&header).await.map_err(failed)?;
-        let (mut stream, total, images, image_id, title) = open(provider, &planned).await?;
-        let step = events.step(title);
-        let mut hasher = Sha256::new();
-        let mut size = 0u64;
-        while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(|e| BundleError::Write {
-                path: out.to_path_buf(),
-                reason: format!("reading {} failed: {e}", planned.name),
-            })?;
-            hasher.update(&chunk);
-            file.write_all(&chunk).await.map_err(failed)?;
-            size += chunk.len() as u64;
-            step.progress(size, total.map(|t| t.max(size)));
-        }
-        let padded = format::padded(size).ok_or_else(|| BundleError::Write {
-            path: out.to_path_buf(),
-            reason: format!("{} is too big", planned.name),
-        })?;
-        let pad = (padded - size) as usize;
-        file.write_all(&vec![0u8; pad]).await.map_err(failed)?;
-        // Back to the placeholder: the size is known now.
-        let header = format::header(&planned.name, size).ok_or_else(|| BundleError::Write {
-            path: out.to_path_buf(),
-            reason: format!("no tar header for {}", planned.name),
-        })?;
-        file.seek(SeekFrom::Start(at)).await.map_err(failed)?;
-        file.write_all(&header).await.map_err(failed)?;
-        file.seek(SeekFrom::End(0)).await.map_err(failed)?;
+        let (part, padded) = write_part(provider, &mut file, planned, at, out, events).await?;
         at += BLOCK + padded;
-        written.push(Part {
-            name: planned.name,
-            kind: planned.kind,
-            size,
-            sha256: format::hex(&hasher.finalize()),
-            images,
-            image_id,
-        });
-        step.done();
+        written.push(part);
     }
     file.write_all(&[0u8; 2 * BLOCK as usize])
         .await
@@ -129,18 +89,7 @@ pub(crate) async fn write(
         kubernetes_version,
         parts: written,
     };
-    let slot = manifest.to_slot().ok_or_else(|| BundleError::Write {
-        path: out.to_path_buf(),
-        reason: "too many parts for the manifest".into(),
-    })?;
-    let header =
-        format::header(MANIFEST_NAME, MANIFEST_SLOT).ok_or_else(|| BundleError::Write {
-            path: out.to_path_buf(),
-            reason: "no tar header for the manifest".into(),
-        })?;
-    file.seek(SeekFrom::Start(0)).await.map_err(failed)?;
-    file.write_all(&header).await.map_err(failed)?;
-    file.write_all(&slot).await.map_err(failed)?;
+    let slot = write_manifest(&mut file, &manifest, out).await?;
     file.flush().await.map_err(failed)?;
     file.get_mut().sync_all().await.map_err(failed)?;
     drop(file);
@@ -157,6 +106,93 @@ pub(crate) async fn write(
         manifest,
         digest: BundleDigest::of_slot(&slot),
     })
+}
+
+/// The bundle file as it is written.
+type Out = BufWriter<tokio::fs::File>;
+
+/// Streams one part in at `at` (a placeholder header, the bytes hashed on the way, padding, then
+/// the real header); its manifest entry and its padded size.
+async fn write_part(
+    provider: &dyn Provider,
+    file: &mut Out,
+    planned: Planned,
+    at: u64,
+    out: &Path,
+    events: &Events,
+) -> Result<(Part, u64), BundleError> {
+    let failed = |e: std::io::Error| BundleError::Write {
+        path: out.to_path_buf(),
+        reason: e.to_string(),
+    };
+    let header = format::header(&planned.name, 0).ok_or_else(|| BundleError::BadInput {
+        path: PathBuf::from(&planned.name),
+        reason: "the name is too long for a bundle entry (at most 100 bytes)".into(),
+    })?;
+    file.write_all(&header).await.map_err(failed)?;
+    let (mut stream, total, images, image_id, title) = open(provider, &planned).await?;
+    let step = events.step(title);
+    let mut hasher = Sha256::new();
+    let mut size = 0u64;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| BundleError::Write {
+            path: out.to_path_buf(),
+            reason: format!("reading {} failed: {e}", planned.name),
+        })?;
+        hasher.update(&chunk);
+        file.write_all(&chunk).await.map_err(failed)?;
+        size += chunk.len() as u64;
+        step.progress(size, total.map(|t| t.max(size)));
+    }
+    let padded = format::padded(size).ok_or_else(|| BundleError::Write {
+        path: out.to_path_buf(),
+        reason: format!("{} is too big", planned.name),
+    })?;
+    let pad = (padded - size) as usize;
+    file.write_all(&vec![0u8; pad]).await.map_err(failed)?;
+    // Back to the placeholder: the size is known now.
+    let header = format::header(&planned.name, size).ok_or_else(|| BundleError::Write {
+        path: out.to_path_buf(),
+        reason: format!("no tar header for {}", planned.name),
+    })?;
+    file.seek(SeekFrom::Start(at)).await.map_err(failed)?;
+    file.write_all(&header).await.map_err(failed)?;
+    file.seek(SeekFrom::End(0)).await.map_err(failed)?;
+    step.done();
+    let part = Part {
+        name: planned.name,
+        kind: planned.kind,
+        size,
+        sha256: format::hex(&hasher.finalize()),
+        images,
+        image_id,
+    };
+    Ok((part, padded))
+}
+
+/// The manifest into its slot at the start of the file; the slot as written.
+async fn write_manifest(
+    file: &mut Out,
+    manifest: &Manifest,
+    out: &Path,
+) -> Result<Vec<u8>, BundleError> {
+    let failed = |e: std::io::Error| BundleError::Write {
+        path: out.to_path_buf(),
+        reason: e.to_string(),
+    };
+    let slot = manifest.to_slot().ok_or_else(|| BundleError::Write {
+        path: out.to_path_buf(),
+        reason: "too many parts for the manifest".into(),
+    })?;
+    let header =
+        format::header(MANIFEST_NAME, MANIFEST_SLOT).ok_or_else(|| BundleError::Write {
+            path: out.to_path_buf(),
+            reason: "no tar header for the manifest".into(),
+        })?;
+    file.seek(SeekFrom::Start(0)).await.map_err(failed)?;
+    file.write_all(&header).await.map_err(failed)?;
+    file.write_all(&slot).await.map_err(failed)?;
+    Ok(slot)
 }
 
 type Opened = (ByteStream, Option<u64>, Vec<String>, Option<String>, String);
