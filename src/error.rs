@@ -7,9 +7,9 @@
 
 use crate::bundle::BundleError;
 use crate::cluster::create::PrepareError;
-use crate::cluster::engine::EngineError;
 use crate::cluster::load::LoadError;
 use crate::cluster::ClusterError;
+use crate::engine::EngineError;
 use crate::hint::Hint;
 use crate::nodeimage::NodeImageError;
 use crate::provider::ProviderError;

@@ -5,9 +5,10 @@
 use std::path::{Path, PathBuf};
 
 use super::format::PartKind;
-use super::host_access::{host_access, loopback_port_defaults};
+use super::host_access::host_access;
 use super::{load, Bundle, BundleError, Loaded};
 use crate::cluster::load::{load_docker_images, LoadError, Targets};
+use crate::config::loopback_port_defaults;
 use crate::config::LoadedConfig;
 use crate::events::Events;
 use crate::provider::Provider;

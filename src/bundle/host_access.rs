@@ -7,24 +7,7 @@
 
 use std::net::IpAddr;
 
-use crate::config::{ClusterConfig, IpFamily, LoadedConfig};
-
-/// Port mappings the file gave no `listenAddress` bind loopback (127.0.0.1, or ::1 for an
-/// IPv6 cluster).
-pub(crate) fn loopback_port_defaults(loaded: &mut LoadedConfig) {
-    let loopback = match loaded.config.networking.ip_family {
-        IpFamily::Ipv6 => "::1",
-        IpFamily::Ipv4 | IpFamily::Dual => "127.0.0.1",
-    };
-    for (i, node) in loaded.config.nodes.iter_mut().enumerate() {
-        for (j, m) in node.extra_port_mappings.iter_mut().enumerate() {
-            let path = format!("nodes[{i}].extraPortMappings[{j}].listenAddress");
-            if !loaded.sources.has(&path) {
-                m.listen_address = loopback.to_string();
-            }
-        }
-    }
-}
+use crate::config::ClusterConfig;
 
 /// One line per way `config` reaches beyond a plain cluster on this machine; empty for a plain
 /// cluster.
@@ -93,6 +76,8 @@ pub fn host_access(config: &ClusterConfig) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use crate::config::{loopback_port_defaults, LoadedConfig};
 
     fn loaded(yaml: &str) -> LoadedConfig {
         LoadedConfig::parse(yaml, std::path::Path::new("/tmp/b/config.yaml")).unwrap()

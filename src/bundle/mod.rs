@@ -32,7 +32,6 @@ pub use error::BundleError;
 pub use for_create::FromBundle;
 pub use format::{Manifest, Part, PartKind};
 pub use host_access::host_access;
-pub(crate) use host_access::loopback_port_defaults;
 pub use listen::ServeLimits;
 pub use load::{load, load_until, Loaded};
 pub use read::{read_head, Bundle, Verifier, HEAD};

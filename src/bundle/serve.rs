@@ -24,7 +24,7 @@ use super::listen::{self, ServeLimits};
 use super::page::{self, BUNDLE_PATH};
 use super::read::{Bundle, Verifier};
 use super::BundleError;
-use crate::cluster::load::reader_stream;
+use crate::archive::reader_stream;
 use crate::events::Events;
 
 const CHUNK: usize = 1 << 20;

@@ -14,7 +14,7 @@ use tokio::io::{AsyncSeekExt, AsyncWriteExt, BufWriter};
 use super::digest::BundleDigest;
 use super::format::{self, Manifest, Part, PartKind, BLOCK, MANIFEST_NAME, MANIFEST_SLOT};
 use super::BundleError;
-use crate::cluster::load::reader_stream;
+use crate::archive::reader_stream;
 use crate::events::Events;
 use crate::provider::{ByteStream, Provider};
 

@@ -4,14 +4,14 @@
 
 use futures_util::future::join_all;
 
-pub use super::node::kubectl;
 use super::ClusterError;
+pub use crate::node::kubectl;
 use crate::provider::{NodeInfo, NodeState, Provider};
 
 /// Running control planes in the order to try them (the first control plane first), leaving
 /// out `except`.
 pub fn candidates<'a>(nodes: &'a [NodeInfo], except: Option<&str>) -> Vec<&'a str> {
-    let mut names: Vec<&str> = super::node::roles::control_planes(nodes)
+    let mut names: Vec<&str> = crate::node::roles::control_planes(nodes)
         .filter(|n| n.state == NodeState::Running)
         .map(|n| n.name.as_str())
         .filter(|n| Some(*n) != except)

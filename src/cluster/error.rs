@@ -140,6 +140,19 @@ pub enum ClusterError {
     },
 }
 
+impl From<crate::node::NodeError> for ClusterError {
+    fn from(e: crate::node::NodeError) -> Self {
+        use crate::node::NodeError;
+        match e {
+            NodeError::Provider(e) => ClusterError::Provider(e),
+            NodeError::BadOutput { node, what, reason } => {
+                ClusterError::BadOutput { node, what, reason }
+            }
+            NodeError::Runtime(why) => ClusterError::NodeRuntime(why),
+        }
+    }
+}
+
 impl ClusterError {
     /// Attach the name of the create step that failed.
     pub fn in_step(self, step: &str) -> ClusterError {

@@ -6,9 +6,9 @@
 
 use std::path::{Path, PathBuf};
 
-use super::node::paths::ADMIN_CONF;
 use super::{Cluster, ClusterError};
-use crate::cluster::load::reader_stream;
+use crate::archive::reader_stream;
+use crate::node::paths::ADMIN_CONF;
 use crate::provider::{ExecInput, ExecOutput, Provider};
 
 /// Bytes read from a file or minik's standard input at a time.

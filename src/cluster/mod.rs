@@ -4,11 +4,7 @@
 pub mod control_plane;
 pub mod create;
 pub mod delete;
-pub mod doctor;
-pub mod engine;
 mod error;
-pub mod handout;
-pub mod init;
 pub mod kubeconfig;
 pub mod kubectl;
 pub mod lifecycle;
@@ -16,12 +12,9 @@ pub mod load;
 pub mod loadbalancer;
 pub mod logs;
 pub mod naming;
-pub mod node;
 pub mod node_ops;
 mod read;
-pub mod runtime;
 pub mod state;
-pub mod workshop;
 
 pub use error::ClusterError;
 pub use read::Cluster;
@@ -91,7 +84,7 @@ pub async fn control_plane_nodes(
 
 /// Names of the control planes among `nodes`, sorted (the first one bootstrapped the cluster).
 pub fn control_plane_names(nodes: &[NodeInfo]) -> Vec<String> {
-    let mut names: Vec<String> = node::roles::control_planes(nodes)
+    let mut names: Vec<String> = crate::node::roles::control_planes(nodes)
         .map(|n| n.name.clone())
         .collect();
     // `x-control-plane` sorts before `x-control-plane2`.

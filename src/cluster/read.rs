@@ -2,9 +2,9 @@
 //! an existing cluster starts from [`Cluster::read`] (one listing of its containers) and asks
 //! it for its nodes, control planes and load balancer.
 
-use crate::cluster::node::roles;
 use crate::cluster::{control_plane, control_plane_names, ClusterError};
 use crate::config::ClusterConfig;
+use crate::node::roles;
 use crate::provider::{NodeInfo, NodeRole, Provider};
 
 /// What is known about a cluster, from one listing of its containers.

@@ -8,7 +8,7 @@
 //! creation, and the engine's archive API reads files of stopped containers too, so `get
 //! clusters` sees a stopped cluster's state without starting it.
 
-use crate::cluster::node::roles;
+use crate::node::roles;
 use std::collections::BTreeMap;
 
 use crate::cluster::ClusterError;
@@ -57,7 +57,7 @@ fn tar_of(path: &str, data: &[u8]) -> Result<bytes::Bytes, ClusterError> {
 
 /// The configuration kept on `node`, or `None` when it has none.
 pub async fn load(provider: &dyn Provider, node: &str) -> Result<Option<String>, ClusterError> {
-    match crate::cluster::node::read_file_stopped(provider, node, CONFIG_PATH).await {
+    match crate::node::read_file_stopped(provider, node, CONFIG_PATH).await {
         Ok(text) => Ok(text),
         Err(ProviderError::NotFound(_)) => Ok(None),
         Err(e) => Err(e.into()),

@@ -3,8 +3,8 @@
 
 use super::{engine, json, out, Ctx};
 use crate::cli::{DoctorArgs, OutputFormat};
-use crate::cluster::doctor;
-use crate::cluster::workshop::{self, WorkshopRequest};
+use crate::doctor;
+use crate::doctor::workshop::{self, WorkshopRequest};
 use crate::error::Error;
 
 pub(super) async fn run(ctx: &Ctx, args: DoctorArgs) -> Result<(), Error> {

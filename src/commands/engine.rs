@@ -1,7 +1,7 @@
 //! The global endpoint flags (-H, --context) to a connected engine.
 
 use super::Ctx;
-use crate::cluster::engine::{self, ConnectFailure, Engine};
+use crate::engine::{self, ConnectFailure, Engine};
 use crate::error::Error;
 use crate::platform::EndpointFlags;
 use crate::provider::docker::DockerProvider;

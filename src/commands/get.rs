@@ -56,18 +56,20 @@ pub(super) async fn kubeconfig(
     server: Option<&str>,
 ) -> Result<(), Error> {
     let target = match server {
-        Some(url) => Some(cluster::handout::parse_server(url).map_err(|e| {
-            Error::usage(
-                format!("--server: {e}"),
-                "for example: --server https://workshop.example.org:7443",
-            )
-        })?),
+        Some(url) => Some(
+            cluster::kubeconfig::handout::parse_server(url).map_err(|e| {
+                Error::usage(
+                    format!("--server: {e}"),
+                    "for example: --server https://workshop.example.org:7443",
+                )
+            })?,
+        ),
         None => None,
     };
     let provider = engine::connect(ctx).await?;
     let text = match target {
         Some((host, port)) => {
-            cluster::handout::kubeconfig_for(&provider, name, &host, port).await?
+            cluster::kubeconfig::handout::kubeconfig_for(&provider, name, &host, port).await?
         }
         None => cluster::kubeconfig::get(&provider, name, internal).await?,
     };

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use super::{create, engine, Ctx};
 use crate::cli::{CreateArgs, InitArgs};
-use crate::cluster::init::{self, equivalent_command, Flags};
 use crate::error::Error;
+use crate::init::{self, equivalent_command, Flags};
 
 pub(super) async fn run(ctx: &Ctx, args: InitArgs) -> Result<(), Error> {
     let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();

@@ -314,6 +314,23 @@ fn base_dir(origin: &Path) -> PathBuf {
     }
 }
 
+/// Port mappings the file gave no `listenAddress` bind loopback (127.0.0.1, or ::1 for an
+/// IPv6 cluster): a bundle's config comes from someone else (`bundle::host_access`).
+pub fn loopback_port_defaults(loaded: &mut LoadedConfig) {
+    let loopback = match loaded.config.networking.ip_family {
+        super::IpFamily::Ipv6 => "::1",
+        super::IpFamily::Ipv4 | super::IpFamily::Dual => "127.0.0.1",
+    };
+    for (i, node) in loaded.config.nodes.iter_mut().enumerate() {
+        for (j, m) in node.extra_port_mappings.iter_mut().enumerate() {
+            let path = format!("nodes[{i}].extraPortMappings[{j}].listenAddress");
+            if !loaded.sources.has(&path) {
+                m.listen_address = loopback.to_string();
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -36,7 +36,9 @@ mod prop_tests;
 
 pub use emit::{node_for_role, to_yaml};
 pub use error::{ConfigError, ConfigErrors, Location};
-pub use load::{load, LoadedConfig, API_VERSIONS, CLUSTER_KIND, MAX_CONFIG_BYTES};
+pub use load::{
+    load, loopback_port_defaults, LoadedConfig, API_VERSIONS, CLUSTER_KIND, MAX_CONFIG_BYTES,
+};
 pub use overrides::{
     apply_overrides, Overrides, CONTROL_PLANES_FLAG, IMAGE_FLAG, NAME_FLAG, NODES_FLAG,
 };
@@ -222,17 +224,19 @@ impl Default for Networking {
     }
 }
 
-/// A JSON6902 patch aimed at one generated kubeadm document.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Json6902Patch {
-    pub group: String,
-    pub version: String,
-    pub kind: String,
-    /// The patch operations as a YAML or JSON list.
-    pub patch: String,
-}
+/// A JSON6902 patch aimed at one generated kubeadm document (defined beside the code that
+/// applies it, so `patch` needs nothing from `config`).
+pub use crate::patch::Json6902Patch;
 
 impl ClusterConfig {
+    /// The cluster-wide kubeadm patches, for [`crate::patch::kubeadm_config_for_node`].
+    pub fn kubeadm_patches(&self) -> crate::patch::KubeadmPatches<'_> {
+        crate::patch::KubeadmPatches {
+            merge: &self.kubeadm_config_patches,
+            json6902: &self.kubeadm_config_patches_json6902,
+        }
+    }
+
     /// A cluster of `control_planes` control planes and `workers` workers with defaults.
     pub fn with_nodes(name: &str, control_planes: usize, workers: usize) -> Self {
         let mut nodes = vec![NodeConfig::new(Role::ControlPlane); control_planes];
@@ -265,5 +269,15 @@ impl ClusterConfig {
 impl Default for ClusterConfig {
     fn default() -> Self {
         ClusterConfig::with_nodes(DEFAULT_CLUSTER_NAME, 1, 0)
+    }
+}
+
+impl NodeConfig {
+    /// The node's own kubeadm patches, applied after the cluster's.
+    pub fn kubeadm_patches(&self) -> crate::patch::KubeadmPatches<'_> {
+        crate::patch::KubeadmPatches {
+            merge: &self.kubeadm_config_patches,
+            json6902: &self.kubeadm_config_patches_json6902,
+        }
     }
 }

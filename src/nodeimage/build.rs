@@ -9,9 +9,9 @@ use std::path::PathBuf;
 
 use super::context::{build_context, context_digest, DEFAULT_CNI, DEFAULT_STORAGE};
 use super::{images, NodeImageError};
-use crate::cluster::node;
 use crate::events::Events;
 use crate::k8s_version::KubeVersion;
+use crate::node;
 use crate::provider::{NodeRole, NodeSpec, Provider};
 
 pub(super) use offline::executables_tar;

@@ -149,6 +149,17 @@ pub async fn default_image(
     Ok(kindest_image(version)?)
 }
 
+/// minik's and kind's node images in the engine, newest first.
+pub async fn local_node_images(
+    p: &dyn crate::provider::Provider,
+) -> Result<Vec<String>, crate::provider::ProviderError> {
+    let mut out = Vec::new();
+    for repo in [MINIK_NODE_REPO, "kindest/node"] {
+        out.extend(p.local_images(repo).await?);
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -34,7 +34,12 @@ fn patches_match_golden_files() {
         let (got, expected) = if case.join("input.yaml").exists() {
             let input = fs::read_to_string(case.join("input.yaml")).unwrap();
             (
-                kubeadm_config_for_node(&input, &config, &config.nodes[0]).map(|p| p.text),
+                kubeadm_config_for_node(
+                    &input,
+                    config.kubeadm_patches(),
+                    config.nodes[0].kubeadm_patches(),
+                )
+                .map(|p| p.text),
                 case.join("expected.yaml"),
             )
         } else {

@@ -13,7 +13,23 @@ use serde_json::Value;
 
 use super::kubeadm_merge::merge_kubeadm_fields;
 use super::PatchError;
-use crate::config::{ClusterConfig, Json6902Patch, NodeConfig};
+
+/// A JSON6902 patch aimed at one generated kubeadm document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Json6902Patch {
+    pub group: String,
+    pub version: String,
+    pub kind: String,
+    /// The patch operations as a YAML or JSON list.
+    pub patch: String,
+}
+
+/// One config level's kubeadm patches (the cluster's or a node's), in the config's order.
+#[derive(Debug, Clone, Copy)]
+pub struct KubeadmPatches<'a> {
+    pub merge: &'a [String],
+    pub json6902: &'a [Json6902Patch],
+}
 
 /// The document kinds minik renders, which are the only ones a patch can match.
 pub const KUBEADM_KINDS: &[&str] = &[
@@ -44,27 +60,19 @@ pub struct PatchedConfig {
 /// Applies the cluster's kubeadm patches and then `node`'s (as kind does) to `config`.
 pub fn kubeadm_config_for_node(
     config: &str,
-    cluster: &ClusterConfig,
-    node: &NodeConfig,
+    cluster: KubeadmPatches<'_>,
+    node: KubeadmPatches<'_>,
 ) -> Result<PatchedConfig, PatchError> {
     let label = |what: &str, i: usize| format!("{what}[{i}]");
     let node_label = |what: &str, i: usize| format!("node {what}[{i}]");
-    let merges = labelled(
-        &cluster.kubeadm_config_patches,
-        "kubeadmConfigPatches",
-        label,
-    )
-    .chain(labelled(
-        &node.kubeadm_config_patches,
+    let merges = labelled(cluster.merge, "kubeadmConfigPatches", label).chain(labelled(
+        node.merge,
         "kubeadmConfigPatches",
         node_label,
     ));
     let json = "kubeadmConfigPatchesJSON6902";
-    let json6902 = labelled(&cluster.kubeadm_config_patches_json6902, json, label).chain(labelled(
-        &node.kubeadm_config_patches_json6902,
-        json,
-        node_label,
-    ));
+    let json6902 =
+        labelled(cluster.json6902, json, label).chain(labelled(node.json6902, json, node_label));
     apply(config, merges.collect(), json6902.collect())
 }
 
@@ -356,7 +364,7 @@ mod tests {
     #[test]
     fn patches_that_match_nothing_are_reported_by_label() {
         let config = "apiVersion: kubeadm.k8s.io/v1beta3\nkind: ClusterConfiguration\n";
-        let mut cluster = ClusterConfig::with_nodes("c", 1, 0);
+        let mut cluster = crate::config::ClusterConfig::with_nodes("c", 1, 0);
         cluster.kubeadm_config_patches = vec![
             "kind: ClusterConfiguration\nclusterName: x\n".into(),
             "apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\n".into(),
@@ -369,7 +377,9 @@ mod tests {
         }];
         let mut node = cluster.nodes[0].clone();
         node.kubeadm_config_patches = vec!["kind: Nope\n".into()];
-        let out = kubeadm_config_for_node(config, &cluster, &node).unwrap();
+        let out =
+            kubeadm_config_for_node(config, cluster.kubeadm_patches(), node.kubeadm_patches())
+                .unwrap();
         assert!(out.text.contains("clusterName: x"), "{}", out.text);
         assert_eq!(
             out.unmatched,

@@ -13,7 +13,10 @@ mod kubeadm_merge;
 mod registry_hosts;
 
 pub use containerd::{containerd_config, PatchedContainerd};
-pub use kubeadm::{kubeadm_config, kubeadm_config_for_node, PatchedConfig, KUBEADM_KINDS};
+pub use kubeadm::{
+    kubeadm_config, kubeadm_config_for_node, Json6902Patch, KubeadmPatches, PatchedConfig,
+    KUBEADM_KINDS,
+};
 pub use registry_hosts::HostsFile;
 
 pub(crate) use containerd::parse_toml_patch;

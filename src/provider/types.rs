@@ -1,9 +1,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
-use std::pin::Pin;
 
 use bytes::Bytes;
-use futures_util::Stream;
 
 use super::ProviderError;
 
@@ -175,7 +173,7 @@ pub struct NetworkInfo {
     pub mtu: Option<u32>,
 }
 
-pub type ByteStream = Pin<Box<dyn Stream<Item = std::io::Result<Bytes>> + Send>>;
+pub use crate::archive::ByteStream;
 
 /// What to feed a command's standard input.
 pub enum ExecInput {

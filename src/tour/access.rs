@@ -5,8 +5,8 @@
 //! (the learner's commands, the checks) runs with the lab's own ServiceAccount token instead,
 //! so that the API server limits it (see `super::identity`).
 
-use crate::cluster::node::paths::ADMIN_CONF;
 use crate::cluster::{Cluster, ClusterError};
+use crate::node::paths::ADMIN_CONF;
 use crate::provider::{ExecInput, ExecOutput, NodeRole, NodeState, Provider};
 
 #[async_trait::async_trait]

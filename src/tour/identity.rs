@@ -10,8 +10,8 @@ use serde_yaml::Value;
 
 use super::run::Tour;
 use super::TourError;
-use crate::cluster::node::paths::ADMIN_CONF;
 use crate::cluster::ClusterError;
+use crate::node::paths::ADMIN_CONF;
 
 /// Where the identity's ServiceAccount lives (it exists before the lab's namespace does).
 const HOME: &str = "kube-system";

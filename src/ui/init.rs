@@ -1,6 +1,6 @@
 //! `minik init`'s questions, the only place minik asks anything (dialoguer, on stderr so stdout
 //! stays free). Each question shows its default and Enter takes it; questions whose answer came
-//! as a flag are not asked. The decisions behind the defaults live in `cluster::init`.
+//! as a flag are not asked. The decisions behind the defaults live in `crate::init`.
 
 use std::path::{Path, PathBuf};
 
@@ -8,11 +8,11 @@ use console::Term;
 use dialoguer::theme::ColorfulTheme;
 use dialoguer::{Confirm, Input, Select};
 
-use crate::cluster::init::{
+use crate::error::Error;
+use crate::init::{
     folder, parse_ports, ports_text, render, Answers, Given, Offer, PublishPort, Reply,
     MOUNT_CONTAINER_PATH,
 };
-use crate::error::Error;
 
 /// Asks what `given` leaves open. `doctor` is the doctor's text for this machine, shown first;
 /// `None` back means the person chose not to go on after failed checks.
@@ -181,7 +181,7 @@ impl Questions {
     }
 
     fn output(&self, name: &str, force: bool) -> Result<PathBuf, Error> {
-        let suggested = crate::cluster::init::default_output(name, |p| p.exists());
+        let suggested = crate::init::default_output(name, |p| p.exists());
         let text = Input::<String>::with_theme(&self.theme)
             .with_prompt("Write the config to")
             .default(suggested.display().to_string())

@@ -2,7 +2,7 @@
 //! (short enough to read out loud), the fix under each item that is not a pass, and a last line
 //! that says READY or NOT READY. No colours, so a screenshot or a pasted log reads the same.
 
-use crate::cluster::workshop::WorkshopReport;
+use crate::doctor::workshop::WorkshopReport;
 use crate::platform::Status;
 
 pub fn workshop_text(r: &WorkshopReport) -> String {
@@ -71,7 +71,7 @@ pub fn workshop_text(r: &WorkshopReport) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cluster::workshop::Machine;
+    use crate::doctor::workshop::Machine;
     use crate::platform::checks::workshop::{PlannedPort, WorkshopPlan};
     use crate::platform::checks::{row, Status};
     use crate::platform::HostOs;

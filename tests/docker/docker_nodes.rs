@@ -6,7 +6,7 @@ use crate::common;
 
 use std::time::{Duration, Instant};
 
-use minik::cluster::node;
+use minik::node;
 use minik::provider::{
     ExecInput, NodeRole, NodeSpec, NodeState, Privileges, Provider, NETWORK_NAME,
 };

@@ -2,7 +2,8 @@
 //! (`/kind/manifests/`, the same layout as kind's images so either image works).
 
 use super::Ctx;
-use crate::cluster::{node, ClusterError};
+use crate::cluster::ClusterError;
+use crate::node;
 
 const CNI_MANIFEST: &str = "/kind/manifests/default-cni.yaml";
 const STORAGE_MANIFEST: &str = "/kind/manifests/default-storage.yaml";

@@ -1,9 +1,9 @@
 //! What can stop a cluster (or a new node) before anything is made: the user's input, this
 //! platform, the engine. `crate::error` maps it to the top-level error and its exit code.
 
-use crate::cluster::engine::EngineError;
 use crate::cluster::ClusterError;
 use crate::config::ConfigErrors;
+use crate::engine::EngineError;
 use crate::nodeimage::NodeImageError;
 use crate::provider::ProviderError;
 

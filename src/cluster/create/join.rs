@@ -1,12 +1,13 @@
 //! Steps: extra control planes join one at a time (concurrent control-plane joins are not
 //! safe with stacked etcd), then every worker at once.
 
-use crate::cluster::node::roles;
+use crate::node::roles;
 use futures_util::future::try_join_all;
 
 use super::kubeadm_config::{render_for, NodeSetup, KUBEADM_CONF};
 use super::{Ctx, Node};
-use crate::cluster::{node, ClusterError};
+use crate::cluster::ClusterError;
+use crate::node;
 
 pub(super) async fn run(ctx: &Ctx<'_>) -> Result<(), ClusterError> {
     let secondaries: Vec<&Node> = roles::control_planes(&ctx.nodes).skip(1).collect();
@@ -22,7 +23,7 @@ pub(super) async fn run(ctx: &Ctx<'_>) -> Result<(), ClusterError> {
         for n in secondaries {
             node::copy_shared_pki(ctx.provider, setup.bootstrap, n.name())
                 .await
-                .map_err(|e| e.in_step("Joining control-plane nodes"))?;
+                .map_err(|e| ClusterError::from(e).in_step("Joining control-plane nodes"))?;
             join(&setup, n, &hashes)
                 .await
                 .map_err(|e| e.in_step("Joining control-plane nodes"))?;

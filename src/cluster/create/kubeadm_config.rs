@@ -2,11 +2,13 @@
 //! /kind/kubeadm.conf (the path kind's images and tools expect).
 
 use super::{Ctx, Node, NodeExtras};
-use crate::cluster::{node, runtime, ClusterError};
+use crate::cluster::ClusterError;
 use crate::config::ClusterConfig;
 use crate::events::Events;
 use crate::k8s_version::KubeVersion;
 use crate::kubeadm::{self, NodeKubeadmInput};
+use crate::node;
+use crate::node::runtime;
 use crate::provider::{BindMount, ExecInput, Provider, API_SERVER_INTERNAL_PORT};
 
 pub(super) const KUBEADM_CONF: &str = "/kind/kubeadm.conf";
@@ -83,7 +85,11 @@ pub(crate) fn render_for(
         extra_cert_sans: ctx.extras.cert_sans.clone(),
     };
     let rendered = kubeadm::render(&input)?;
-    let patched = crate::patch::kubeadm_config_for_node(&rendered, ctx.config, &n.config)?;
+    let patched = crate::patch::kubeadm_config_for_node(
+        &rendered,
+        ctx.config.kubeadm_patches(),
+        n.config.kubeadm_patches(),
+    )?;
     // The cluster's patches are the same on every node: report them once, for the first
     // control plane; a node's own patches for that node.
     let first = n.name == ctx.bootstrap;
@@ -198,7 +204,7 @@ pub(crate) async fn patch_containerd(ctx: &NodeSetup<'_>, node: &Node) -> Result
             ExecInput::None,
         )
         .await?;
-    runtime::check(ctx.provider, node_name).await
+    Ok(runtime::check(ctx.provider, node_name).await?)
 }
 
 /// The user's bind mount that `path` on the node lies in, if any.

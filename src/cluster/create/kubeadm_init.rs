@@ -1,7 +1,8 @@
 //! Step: `kubeadm init` on the first control plane.
 
 use super::Ctx;
-use crate::cluster::{node, ClusterError};
+use crate::cluster::ClusterError;
+use crate::node;
 use crate::provider::Provider;
 
 pub(super) async fn run(ctx: &Ctx<'_>) -> Result<(), ClusterError> {

@@ -3,9 +3,9 @@
 
 use super::{ensure_image, Ctx, PlannedNode};
 use crate::cluster::loadbalancer::BalancerImage;
-use crate::cluster::node::roles;
 use crate::cluster::{loadbalancer, ClusterError};
 use crate::events::Events;
+use crate::node::roles;
 use crate::provider::{NodeRole, Provider};
 
 /// Before any container exists: run the balancer from the node image when it has haproxy,

@@ -33,11 +33,11 @@ pub(crate) use wait_ready::run as wait_ready;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use crate::cluster::node::roles;
 use crate::cluster::{naming, ClusterError};
 use crate::config::ClusterConfig;
 use crate::events::Events;
 use crate::k8s_version::KubeVersion;
+use crate::node::roles;
 use crate::provider::{NodeInfo, Provider};
 
 pub struct CreateOptions {
@@ -71,6 +71,15 @@ pub(crate) struct Node {
     pub planned: PlannedNode,
     /// As the engine reports it (IP addresses, published ports).
     pub info: NodeInfo,
+}
+
+impl roles::HasRole for Node {
+    fn role(&self) -> crate::provider::NodeRole {
+        self.planned.role
+    }
+    fn name(&self) -> &str {
+        &self.planned.name
+    }
 }
 
 impl Node {
@@ -174,7 +183,7 @@ async fn run(
     let prepared = events.step(format!("Preparing nodes {}", "📦".repeat(nodes.len())));
     provision::create_all(provider, events, &opts.config, &nodes).await?;
     provision::wait_booted(provider, &nodes[..1]).await?;
-    let version = crate::cluster::node::version(provider, &nodes[0].name).await?;
+    let version = crate::node::version(provider, &nodes[0].name).await?;
     let ctx = Ctx {
         provider,
         events,

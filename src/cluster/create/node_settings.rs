@@ -3,9 +3,9 @@
 //! (shared by create and `minik node add`).
 
 use super::{NodeExtras, PrepareError};
-use crate::cluster::engine::Engine;
 use crate::cluster::naming;
 use crate::config::ClusterConfig;
+use crate::engine::Engine;
 use crate::events::Events;
 use crate::platform::{self, Adjustments, Request, Status};
 use crate::provider::{BindMount, NodeRole};

@@ -36,6 +36,15 @@ pub struct PlannedNode {
     pub userns_host: bool,
 }
 
+impl crate::node::roles::HasRole for PlannedNode {
+    fn role(&self) -> NodeRole {
+        self.role
+    }
+    fn name(&self) -> &str {
+        &self.name
+    }
+}
+
 impl PlannedNode {
     pub fn is_control_plane(&self) -> bool {
         self.role == NodeRole::ControlPlane

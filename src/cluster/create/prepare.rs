@@ -5,9 +5,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::{node_settings, CreateOptions, PrepareError};
-use crate::cluster::engine::Engine;
 use crate::cluster::naming;
 use crate::config::{self, LoadedConfig, Overrides};
+use crate::engine::Engine;
 use crate::events::Events;
 use crate::k8s_version::{InvalidVersion, KubeVersion};
 use crate::nodeimage;
@@ -104,7 +104,7 @@ impl CreateRequest {
             None => LoadedConfig::default(),
         };
         if self.loopback_ports {
-            crate::bundle::loopback_port_defaults(&mut loaded);
+            crate::config::loopback_port_defaults(&mut loaded);
         }
         loaded.apply_overrides(&Overrides {
             name: self.name.clone(),

@@ -1,7 +1,7 @@
 //! Step: the network and the node containers, created in parallel, each booted to systemd's
 //! multi-user target before anything runs in it, with containerd's CRI serving.
 
-use crate::cluster::node::roles::{self, HasRole};
+use crate::node::roles::{self, HasRole};
 use std::time::Duration;
 
 use futures_util::future::try_join_all;
@@ -68,7 +68,7 @@ pub(super) async fn wait_booted<N: HasRole + Sync>(
         provider
             .wait_for_log(n.name(), BOOTED, BOOT_TIMEOUT)
             .await?;
-        crate::cluster::runtime::check(provider, n.name()).await
+        crate::node::runtime::check(provider, n.name()).await
     });
     try_join_all(boots).await?;
     Ok(())

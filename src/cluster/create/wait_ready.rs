@@ -4,8 +4,9 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use super::NodeSetup;
-use crate::cluster::{node, ClusterError};
+use crate::cluster::ClusterError;
 use crate::events::Events;
+use crate::node;
 use crate::provider::Provider;
 
 const POLL: Duration = Duration::from_millis(500);

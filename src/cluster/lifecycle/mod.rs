@@ -24,9 +24,9 @@ use std::time::{Duration, Instant};
 
 use futures_util::future::{join_all, try_join_all};
 
-use crate::cluster::node::roles;
 use crate::cluster::{Cluster, ClusterError};
 use crate::events::Events;
+use crate::node::roles;
 use crate::provider::{NodeInfo, NodeRole, NodeState, Provider};
 
 /// How long a node gets to shut down after its stop signal (SIGRTMIN+3: systemd's halt)
@@ -185,7 +185,7 @@ pub async fn start(
                 provider
                     .wait_for_log(name, super::create::BOOTED, BOOT_TIMEOUT)
                     .await?;
-                super::runtime::check(provider, name).await?;
+                crate::node::runtime::check(provider, name).await?;
             }
             Ok::<_, ClusterError>(())
         });

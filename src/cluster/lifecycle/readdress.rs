@@ -6,9 +6,10 @@
 
 use futures_util::future::{join_all, try_join_all};
 
-use crate::cluster::node::roles;
-use crate::cluster::{node, ClusterError};
+use crate::cluster::ClusterError;
 use crate::events::Events;
+use crate::node;
+use crate::node::roles;
 use crate::provider::{NodeInfo, NodeState, Provider};
 
 use super::ip_map::{full_map, ip_changes, replacements_for, rewrite_ips, IpChange};

@@ -84,22 +84,6 @@ async fn next_batch(source: &mut ByteStream, batch: usize) -> io::Result<Option<
     Ok(Some(buf.freeze()))
 }
 
-/// A file (or anything readable) as a [`ByteStream`] of `chunk`-sized pieces.
-pub fn reader_stream<R>(reader: R, chunk: usize) -> ByteStream
-where
-    R: tokio::io::AsyncRead + Unpin + Send + 'static,
-{
-    use tokio::io::AsyncReadExt;
-    Box::pin(futures_util::stream::try_unfold(
-        reader,
-        move |mut r| async move {
-            let mut buf = bytes::BytesMut::with_capacity(chunk);
-            let n = r.read_buf(&mut buf).await?;
-            Ok::<_, io::Error>((n > 0).then(|| (buf.freeze(), r)))
-        },
-    ))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -243,7 +227,7 @@ mod tests {
     #[tokio::test]
     async fn files_stream_in_chunks() {
         let data: Vec<u8> = (0..10_000u32).map(|i| i as u8).collect();
-        let s = reader_stream(std::io::Cursor::new(data.clone()), 4096);
+        let s = crate::archive::reader_stream(std::io::Cursor::new(data.clone()), 4096);
         assert_eq!(drain(s).await.unwrap(), data);
     }
 }

@@ -2,12 +2,12 @@
 
 use std::path::PathBuf;
 
-use super::fanout::reader_stream;
 use super::import::{import_platform, stream_to_nodes};
 use super::inventory::{snapshotter, DEFAULT_SNAPSHOTTER};
 use super::{
     node_list, target_nodes, LoadError, LoadReport, NodeFailure, NodeResult, Outcome, Targets,
 };
+use crate::archive::reader_stream;
 use crate::events::Events;
 use crate::provider::{ExecInput, Provider};
 

@@ -24,7 +24,7 @@ pub use error::{LoadError, NodeFailure};
 pub use image_archive::load_image_archives;
 pub use import::{import_command, platform_for};
 
-pub use fanout::{fan_out, reader_stream, BATCH_BYTES, CHANNEL_CAPACITY};
+pub use fanout::{fan_out, BATCH_BYTES, CHANNEL_CAPACITY};
 pub use inventory::{
     parse_content_ls, parse_images_ls, snapshotter, Action, Inventory, DEFAULT_SNAPSHOTTER,
 };

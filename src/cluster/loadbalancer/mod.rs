@@ -10,11 +10,12 @@
 
 pub mod haproxy;
 
-use crate::cluster::node::roles;
+use crate::node::roles;
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use crate::cluster::{control_plane_nodes, naming, node, ClusterError};
+use crate::cluster::{control_plane_nodes, naming, ClusterError};
+use crate::node;
 use crate::provider::{
     NodeInfo, NodeRole, NodeSpec, Provider, ProviderError, API_SERVER_INTERNAL_PORT, NETWORK_NAME,
 };

@@ -7,11 +7,12 @@ use std::time::{Duration, Instant};
 use super::node_delete::remove;
 use super::Cluster;
 use crate::cluster::create::{self, NodeExtras, NodeSetup, PrepareError};
-use crate::cluster::engine::Engine;
-use crate::cluster::node::roles;
-use crate::cluster::{loadbalancer, naming, node, ClusterError};
+use crate::cluster::{loadbalancer, naming, ClusterError};
 use crate::config::{ClusterConfig, Role};
+use crate::engine::Engine;
 use crate::events::Events;
+use crate::node;
+use crate::node::roles;
 use crate::provider::{NodeRole, Provider};
 
 struct AddOptions {

@@ -3,9 +3,10 @@
 
 use super::Cluster;
 use crate::cluster::control_plane::kubectl;
-use crate::cluster::node::roles;
-use crate::cluster::{loadbalancer, node, ClusterError};
+use crate::cluster::{loadbalancer, ClusterError};
 use crate::events::Events;
+use crate::node;
+use crate::node::roles;
 use crate::provider::{NodeRole, Provider};
 
 #[derive(Debug)]

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use super::super::{download, NodeImageError};
 use crate::archive;
-use crate::cluster::load::reader_stream;
+use crate::archive::reader_stream;
 use crate::events::Events;
 use crate::k8s_version::KubeVersion;
 use crate::provider::{ExecInput, Provider, ProviderError};

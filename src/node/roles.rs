@@ -1,7 +1,7 @@
 //! Picking nodes by role, for engine facts ([`NodeInfo`]) and create's plan alike, so each
-//! rule ("the nodes that run Kubernetes", "the load balancer") is written once.
+//! rule ("the nodes that run Kubernetes", "the load balancer") is written once. Types above
+//! (create's plan) implement [`HasRole`] beside their definitions.
 
-use crate::cluster::create::{Node, PlannedNode};
 use crate::provider::{NodeInfo, NodeRole};
 
 /// Anything that is a named node of some role.
@@ -16,24 +16,6 @@ impl HasRole for NodeInfo {
     }
     fn name(&self) -> &str {
         &self.name
-    }
-}
-
-impl HasRole for PlannedNode {
-    fn role(&self) -> NodeRole {
-        self.role
-    }
-    fn name(&self) -> &str {
-        &self.name
-    }
-}
-
-impl HasRole for Node {
-    fn role(&self) -> NodeRole {
-        self.planned.role
-    }
-    fn name(&self) -> &str {
-        &self.planned.name
     }
 }
 

@@ -1,14 +1,18 @@
 //! minik's node utilities: running commands on nodes, moving files in and out of them, what
 //! every node carries (its Kubernetes version, the shared PKI), in-cluster kubectl, in-node
-//! paths and role selectors. Below the create, node, lifecycle and image steps that use them.
+//! paths, role selectors and whether a node's container runtime serves. Below the cluster use
+//! cases, the node image build and the tour that use them, and importing none of them (kind's
+//! `pkg/cluster/nodeutils`), so each of those can reach a node without reaching each other.
 
+mod error;
 mod kubectl;
 pub mod paths;
 pub mod roles;
+pub mod runtime;
 
+pub use error::NodeError;
 pub use kubectl::{kubectl, kubectl_output, kubectl_with_input};
 
-use crate::cluster::ClusterError;
 use crate::k8s_version::{InvalidVersion, KubeVersion};
 
 use crate::provider::{ExecInput, Provider, ProviderError};
@@ -79,11 +83,11 @@ pub async fn write_file(
 }
 
 /// The Kubernetes version the node's image was built with.
-pub async fn version(provider: &dyn Provider, node: &str) -> Result<KubeVersion, ClusterError> {
+pub async fn version(provider: &dyn Provider, node: &str) -> Result<KubeVersion, NodeError> {
     let text = read_file(provider, node, paths::VERSION_FILE).await?;
     text.trim()
         .parse()
-        .map_err(|e: InvalidVersion| ClusterError::BadOutput {
+        .map_err(|e: InvalidVersion| NodeError::BadOutput {
             node: node.to_string(),
             what: paths::VERSION_FILE.into(),
             reason: e.to_string(),
@@ -96,7 +100,7 @@ pub async fn copy_shared_pki(
     provider: &dyn Provider,
     from: &str,
     to: &str,
-) -> Result<(), ClusterError> {
+) -> Result<(), ProviderError> {
     for path in paths::SHARED_PKI {
         // Which of these files exist depends on the Kubernetes version and the cluster's
         // settings (an external etcd has no etcd CA): copy those that do.

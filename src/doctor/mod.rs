@@ -1,9 +1,10 @@
 //! `minik doctor`: every check for this machine and its engine, and the verdict on them (a
 //! failed row fails the command), so the command only prints. `--workshop`'s pass/fail report
-//! is [`super::workshop`].
+//! is [`workshop`]. This is where the checks are run; the pure rows they judge by live beside
+//! it in [`crate::platform::checks`].
 
-use super::engine::{ConnectFailure, Engine};
-use super::workshop;
+use crate::engine::{ConnectFailure, Engine};
+pub mod workshop;
 use crate::error::Error;
 use crate::platform::{self, Check, Request, Status};
 
@@ -19,7 +20,7 @@ pub async fn checks(
         Ok(engine) => {
             let image = match image {
                 Some(i) => Some(i),
-                None => workshop::local_node_images(&engine.provider)
+                None => crate::nodeimage::local_node_images(&engine.provider)
                     .await?
                     .into_iter()
                     .next(),

@@ -1,12 +1,15 @@
 //! A cluster's kubeconfig: read from a running control plane, pointed at the address the host
 //! (or the nodes, with `internal`) reaches the API on, and merged into the user's files.
 
-use crate::cluster::node::roles;
+use crate::node::roles;
 use std::path::{Path, PathBuf};
 
-use super::{node, Cluster, ClusterError};
+use super::{Cluster, ClusterError};
 use crate::kubeconfig::{self, KubeconfigEntry, KubeconfigError};
+use crate::node;
 use crate::provider::{Provider, API_SERVER_INTERNAL_PORT};
+
+pub mod handout;
 
 pub struct Exported {
     pub context: String,

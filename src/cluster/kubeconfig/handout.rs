@@ -6,10 +6,11 @@
 
 use serde_yaml::Value;
 
-use super::kubeconfig::{entry, server_url};
-use super::{control_plane, node, Cluster, ClusterError};
+use super::{entry, server_url};
+use crate::cluster::{control_plane, Cluster, ClusterError};
 use crate::kubeadm;
 use crate::kubeconfig;
+use crate::node;
 use crate::provider::Provider;
 
 /// `https://HOST[:PORT]` split into host (brackets kept off IPv6) and port.

@@ -8,7 +8,8 @@
 //! rows say whether CRI is serving: a plugin whose config containerd refused is `error`, one
 //! that is disabled is absent. Only then is the journal read, for containerd's reason.
 
-use crate::cluster::{node, ClusterError};
+use super as node;
+use super::NodeError;
 use crate::provider::{ExecInput, Provider};
 
 /// The CRI plugins, as `(type, id)`: containerd 2 splits CRI into a runtime and an images
@@ -181,7 +182,7 @@ async fn journal(provider: &dyn Provider, name: &str) -> Vec<String> {
 }
 
 /// Fails with containerd's own message unless the node's CRI is serving.
-pub async fn check(provider: &dyn Provider, name: &str) -> Result<(), ClusterError> {
+pub async fn check(provider: &dyn Provider, name: &str) -> Result<(), NodeError> {
     let cmd = vec!["ctr".to_string(), "plugins".into(), "ls".into()];
     let out = provider.exec(name, &cmd, ExecInput::None).await?;
     if out.exit_code != 0 {
@@ -190,7 +191,7 @@ pub async fn check(provider: &dyn Provider, name: &str) -> Result<(), ClusterErr
             .first()
             .cloned()
             .unwrap_or_else(|| out.combined().trim().to_string());
-        return Err(ClusterError::NodeRuntime(format!(
+        return Err(NodeError::Runtime(format!(
             "containerd is not running on node {name}: {why}"
         )));
     }
@@ -199,7 +200,7 @@ pub async fn check(provider: &dyn Provider, name: &str) -> Result<(), ClusterErr
         return Ok(());
     }
     let errors = journal(provider, name).await;
-    Err(ClusterError::NodeRuntime(failure(name, &state, &errors)))
+    Err(NodeError::Runtime(failure(name, &state, &errors)))
 }
 
 #[cfg(test)]

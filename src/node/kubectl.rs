@@ -1,7 +1,6 @@
 //! kubectl inside a control plane, with kubeadm's admin kubeconfig.
 
 use super::paths::ADMIN_CONF;
-use crate::cluster::ClusterError;
 use crate::provider::{ExecInput, ExecOutput, Provider, ProviderError};
 
 fn command(args: &[&str]) -> Vec<String> {
@@ -16,8 +15,8 @@ pub async fn kubectl(
     provider: &dyn Provider,
     on: &str,
     args: &[&str],
-) -> Result<ExecOutput, ClusterError> {
-    Ok(provider.exec(on, &command(args), ExecInput::None).await?)
+) -> Result<ExecOutput, ProviderError> {
+    provider.exec(on, &command(args), ExecInput::None).await
 }
 
 /// Run kubectl on `on`; a non-zero exit is an error carrying its output. Returns stdout.

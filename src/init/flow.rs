@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use super::{default_output, Answers, PublishPort, Suggestion, VersionChoice};
-use crate::cluster::engine::{ConnectFailure, Engine};
+use crate::engine::{ConnectFailure, Engine};
 use crate::error::Error;
 use crate::platform::{self, Check, Request};
 
@@ -109,7 +109,7 @@ pub async fn look(found: Result<Engine, ConnectFailure>) -> Result<Look, Error> 
     let capacity = (env.engine.ncpu, env.engine.mem_total);
     let nodes = super::suggest(Some(capacity)).nodes as usize;
     let mut local = Vec::new();
-    for reference in crate::cluster::workshop::local_node_images(&engine.provider).await? {
+    for reference in crate::nodeimage::local_node_images(&engine.provider).await? {
         let labels = crate::provider::Provider::image_labels(&engine.provider, &reference)
             .await?
             .unwrap_or_default();

@@ -5,6 +5,10 @@
 //! Readers take only regular files (and, when unpacking, directories): links and devices from a
 //! node never point or write outside the folder they are unpacked into.
 
+mod stream;
+
+pub use stream::{reader_stream, ByteStream};
+
 use std::io::Read;
 use std::path::{Component, Path, PathBuf};
 

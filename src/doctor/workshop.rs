@@ -8,10 +8,10 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::engine::{ConnectFailure, Engine};
-use super::init::PublishPort;
 use crate::config::{host_port_in_use, Protocol};
+use crate::engine::{ConnectFailure, Engine};
 use crate::error::Error;
+use crate::init::PublishPort;
 use crate::platform::checks::workshop::{
     nameservers, vpn_interfaces, workshop_checks, DiskSpace, PlannedPort, WorkshopFacts,
     WorkshopPlan, IMAGE_ESTIMATE_BYTES,
@@ -68,7 +68,7 @@ pub async fn report(
     };
     let image = match request.image {
         Some(i) => engine.provider.image_id(&i).await?.map(|_| i),
-        None => local_node_images(&engine.provider)
+        None => crate::nodeimage::local_node_images(&engine.provider)
             .await?
             .into_iter()
             .next(),
@@ -190,15 +190,6 @@ fn machine(host: &HostFacts, runtime: &str, endpoint: &str) -> Machine {
     }
 }
 
-/// minik's and kind's node images in the engine, newest first.
-pub async fn local_node_images(p: &dyn Provider) -> Result<Vec<String>, Error> {
-    let mut out = Vec::new();
-    for repo in [crate::nodeimage::MINIK_NODE_REPO, "kindest/node"] {
-        out.extend(p.local_images(repo).await?);
-    }
-    Ok(out)
-}
-
 /// The host-side facts. Free disk is measured where the engine keeps its data when it shares
 /// this machine's disk (`DockerRootDir`), else in the home folder, where VM runtimes keep their
 /// disk images; a remote engine's disk cannot be seen from here.
@@ -260,7 +251,7 @@ fn free_space(path: &Path) -> Option<DiskSpace> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cluster::init::{to_config, Answers, PublishPort};
+    use crate::init::{to_config, Answers, PublishPort};
 
     #[test]
     fn flags_plan_80_and_443_and_fit_the_control_planes() {
