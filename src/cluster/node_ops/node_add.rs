@@ -13,7 +13,7 @@ use crate::engine::Engine;
 use crate::events::Events;
 use crate::node;
 use crate::node::roles;
-use crate::provider::{NodeRole, Provider};
+use crate::provider::{NodeInfo, NodeRole, Provider};
 
 struct AddOptions {
     role: NodeRole,
@@ -143,51 +143,7 @@ async fn add_node(
     let image = opts.image.clone().unwrap_or_else(|| boot.image.clone());
 
     // Plan the node as create plans a one-node cluster of that role, then give it its name.
-    let role = match opts.role {
-        NodeRole::ControlPlane => Role::ControlPlane,
-        _ => Role::Worker,
-    };
-    // From the configuration kept with the cluster, so the node gets what the config file gave
-    // its role (labels, mounts, port mappings, kubeadm patches); clusters made before minik
-    // kept it get a plain node.
-    let stored = match crate::cluster::state::load(provider, &boot.name).await? {
-        Some(text) => Some(
-            crate::config::load(&text, std::path::Path::new("/")).map_err(|e| {
-                ClusterError::StoredConfig {
-                    cluster: cluster.name.clone(),
-                    reason: e.to_string(),
-                }
-            })?,
-        ),
-        None => None,
-    };
-    let mut config = stored
-        .clone()
-        .unwrap_or_else(|| ClusterConfig::with_nodes(&cluster.name, 0, 0));
-    let mut node_config = crate::config::node_for_role(&config, role);
-    if opts.image.is_some() {
-        // --image wins over the image the config gave the role.
-        node_config.image = None;
-    }
-    for p in &mut node_config.extra_port_mappings {
-        if p.host_port != 0 {
-            events.warn(format!(
-                "host port {} is taken by the node that has it already; {name} gets a free one",
-                p.host_port
-            ));
-            p.host_port = 0;
-        }
-    }
-    config.nodes = vec![node_config];
-    let api_port = boot
-        .ports
-        .iter()
-        .find(|p| p.container_port == crate::provider::API_SERVER_INTERNAL_PORT);
-    if let Some(p) = api_port.filter(|p| !p.listen_address.is_empty()) {
-        // A control plane publishes its API port for debugging on the cluster's address (the
-        // address itself: a remote engine's 0.0.0.0 reads back as the engine host's name).
-        config.networking.api_server_address = p.listen_address.clone();
-    }
+    let (config, stored) = one_node_config(provider, cluster, boot, opts, name, events).await?;
     let mut planned = create::plan_nodes(&config, &image, &opts.extras)?;
     planned.truncate(1);
     planned[0].name = name.to_string();
@@ -234,6 +190,62 @@ async fn add_node(
         step.done();
     }
     create::wait_ready(&setup, &[boot.name.as_str(), name], opts.wait).await
+}
+
+/// The cluster's config with only the new node, of its role. From the configuration kept with
+/// the cluster (returned too), so the node gets what the config file gave its role (labels,
+/// mounts, port mappings, kubeadm patches); clusters made before minik kept it get a plain node.
+async fn one_node_config(
+    provider: &dyn Provider,
+    cluster: &Cluster,
+    boot: &NodeInfo,
+    opts: &AddOptions,
+    name: &str,
+    events: &Events,
+) -> Result<(ClusterConfig, Option<ClusterConfig>), ClusterError> {
+    let role = match opts.role {
+        NodeRole::ControlPlane => Role::ControlPlane,
+        _ => Role::Worker,
+    };
+    let stored = match crate::cluster::state::load(provider, &boot.name).await? {
+        Some(text) => Some(
+            crate::config::load(&text, std::path::Path::new("/")).map_err(|e| {
+                ClusterError::StoredConfig {
+                    cluster: cluster.name.clone(),
+                    reason: e.to_string(),
+                }
+            })?,
+        ),
+        None => None,
+    };
+    let mut config = stored
+        .clone()
+        .unwrap_or_else(|| ClusterConfig::with_nodes(&cluster.name, 0, 0));
+    let mut node_config = crate::config::node_for_role(&config, role);
+    if opts.image.is_some() {
+        // --image wins over the image the config gave the role.
+        node_config.image = None;
+    }
+    for p in &mut node_config.extra_port_mappings {
+        if p.host_port != 0 {
+            events.warn(format!(
+                "host port {} is taken by the node that has it already; {name} gets a free one",
+                p.host_port
+            ));
+            p.host_port = 0;
+        }
+    }
+    config.nodes = vec![node_config];
+    let api_port = boot
+        .ports
+        .iter()
+        .find(|p| p.container_port == crate::provider::API_SERVER_INTERNAL_PORT);
+    if let Some(p) = api_port.filter(|p| !p.listen_address.is_empty()) {
+        // A control plane publishes its API port for debugging on the cluster's address (the
+        // address itself: a remote engine's 0.0.0.0 reads back as the engine host's name).
+        config.networking.api_server_address = p.listen_address.clone();
+    }
+    Ok((config, stored))
 }
 
 fn role_icon(role: NodeRole) -> &'static str {
