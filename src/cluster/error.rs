@@ -153,6 +153,12 @@ impl From<crate::node::NodeError> for ClusterError {
     }
 }
 
+impl crate::events::InStep for ClusterError {
+    fn in_step(self, title: &str) -> ClusterError {
+        ClusterError::in_step(self, title)
+    }
+}
+
 impl ClusterError {
     /// Attach the name of the create step that failed.
     pub fn in_step(self, step: &str) -> ClusterError {

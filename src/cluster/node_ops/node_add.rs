@@ -163,15 +163,13 @@ async fn add_node(
         endpoint,
     };
 
-    let step = events.step(format!("Joining {name} {}", role_icon(opts.role)));
+    let step = events.step_with_icon(format!("Joining {name}"), role_icon(opts.role));
     let hashes = create::ca_cert_hashes(&setup).await?;
     refresh_token(provider, &boot.name).await?;
     if new.is_control_plane() {
         node::copy_shared_pki(provider, &boot.name, name).await?;
     }
-    create::join_node(&setup, new, &hashes)
-        .await
-        .map_err(|e| e.in_step("Joining the node"))?;
+    step.check(create::join_node(&setup, new, &hashes).await)?;
     let no_workers = roles::workers(&cluster.nodes).next().is_none();
     if new.is_control_plane() && no_workers {
         create::include_in_load_balancers(provider, &boot.name, &[name]).await?;
@@ -183,10 +181,8 @@ async fn add_node(
         crate::cluster::state::save(provider, &[name.to_string()], stored).await?;
     }
     if new.is_control_plane() {
-        let step = events.step("Configuring the external load balancer ⚖️");
-        loadbalancer::configure_current(provider, &cluster.name)
-            .await
-            .map_err(|e| e.in_step("Configuring the external load balancer"))?;
+        let step = events.step_with_icon("Configuring the external load balancer", "⚖️");
+        step.check(loadbalancer::configure_current(provider, &cluster.name).await)?;
         step.done();
     }
     create::wait_ready(&setup, &[boot.name.as_str(), name], opts.wait).await
