@@ -150,19 +150,16 @@ impl CheckedRequest {
         }
         let config = loaded.config;
         let extras = node_settings(engine, &config, events).await?;
-        let image = match request.image {
-            Some(i) => i,
-            None => {
-                // The default is for nodes that name no image of their own: a config that
-                // names one for every node needs none, and the line names what is used.
-                let i = match own_images(&config) {
-                    Some(first) => first,
-                    None => nodeimage::default_image(&engine.provider, &version).await?,
-                };
-                events.info(used_images_line(&config, &i));
-                i
-            }
+        // `--image` was applied once, to every node, by the overrides. The default is for nodes
+        // that name no image of their own: a config that names one for every node needs none.
+        let image = match own_images(&config) {
+            Some(first) => first,
+            None => nodeimage::default_image(&engine.provider, &version).await?,
         };
+        // The line names what is used, unless the user named it with --image.
+        if request.image.is_none() {
+            events.info(used_images_line(&config, &image));
+        }
         Ok(CreateOptions {
             config,
             image,
