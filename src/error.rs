@@ -38,6 +38,10 @@ pub enum Error {
     #[error("{0}")]
     Config(#[from] crate::config::ConfigErrors),
 
+    /// Bad input typed on the command line.
+    #[error(transparent)]
+    Input(#[from] crate::input::InputError),
+
     #[error("{message}")]
     Usage {
         message: String,
@@ -103,7 +107,7 @@ impl Error {
                 ClusterError::Interrupted(s) => return s.exit_code(),
                 _ => c.is_bad_input(),
             },
-            Error::Usage { .. } | Error::Config(_) => true,
+            Error::Usage { .. } | Error::Input(_) | Error::Config(_) => true,
             Error::NodeImage(e) => e.is_bad_input(),
             Error::Load(e) => e.is_bad_input(),
             Error::Bundle(e) => e.is_bad_input(),
@@ -157,10 +161,7 @@ impl From<PrepareError> for Error {
     fn from(e: PrepareError) -> Error {
         let message = e.to_string();
         match e {
-            PrepareError::Usage { message, hint } => Error::Usage {
-                message,
-                hint: Some(hint),
-            },
+            PrepareError::Input(i) => Error::Input(i),
             PrepareError::PlatformRefused { fixes, .. } => Error::Failed {
                 message,
                 hint: Some(fixes),
@@ -177,10 +178,7 @@ impl From<PrepareError> for Error {
 impl From<BundleError> for Error {
     fn from(e: BundleError) -> Error {
         match e {
-            BundleError::Usage { message, hint } => Error::Usage {
-                message,
-                hint: Some(hint),
-            },
+            BundleError::Input(i) => Error::Input(i),
             BundleError::Config(c) => Error::Config(c),
             BundleError::Cluster(c) => Error::Cluster(c),
             BundleError::Provider(p) => Error::Provider(p),
@@ -230,6 +228,7 @@ impl Hint for Error {
             Error::Usage { hint, .. } | Error::Failed { hint, .. } => hint.clone(),
             Error::Unreachable { fix, .. } => Some(fix.clone()),
             Error::Cluster(c) => c.hint(),
+            Error::Input(e) => e.hint(),
             Error::Provider(p) => p.hint(),
             Error::NodeImage(e) => e.hint(),
             Error::Load(e) => e.hint(),

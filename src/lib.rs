@@ -19,6 +19,7 @@ pub mod error;
 pub mod events;
 pub mod hint;
 pub mod init;
+pub mod input;
 pub mod k8s_version;
 pub mod kubeadm;
 pub mod kubeconfig;

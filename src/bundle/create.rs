@@ -11,6 +11,7 @@ use super::BundleError;
 use crate::cluster::loadbalancer::{self, BalancerImage};
 use crate::config::{ClusterConfig, LoadedConfig};
 use crate::events::Events;
+use crate::input::InputError;
 use crate::k8s_version::{InvalidVersion, KubeVersion};
 use crate::nodeimage;
 use crate::provider::Provider;
@@ -41,10 +42,7 @@ pub async fn create(
         .as_deref()
         .map(str::parse)
         .transpose()
-        .map_err(|e: InvalidVersion| BundleError::Usage {
-            message: e.to_string(),
-            hint: "for example: --kubernetes-version v1.36.1".into(),
-        })?;
+        .map_err(|e: InvalidVersion| InputError::from(e))?;
     if req.output.is_dir() {
         return Err(BundleError::BadInput {
             path: req.output.clone(),
@@ -114,10 +112,7 @@ fn default_node_image(version: Option<&KubeVersion>) -> Result<String, BundleErr
         Some(v) => v.clone(),
         None => nodeimage::DEFAULT_KUBERNETES_VERSION
             .parse()
-            .map_err(|e: InvalidVersion| BundleError::Usage {
-                message: e.to_string(),
-                hint: "choose one with --kubernetes-version".into(),
-            })?,
+            .map_err(|e: InvalidVersion| InputError::from(e))?,
     };
     Ok(nodeimage::minik_image(&v))
 }

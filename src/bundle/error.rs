@@ -84,8 +84,8 @@ pub enum BundleError {
     ImageNotPresent(String),
 
     /// A flag's value is wrong (`--kubernetes-version`).
-    #[error("{message}")]
-    Usage { message: String, hint: String },
+    #[error(transparent)]
+    Input(#[from] crate::input::InputError),
 
     /// The config file to carry is invalid; every problem is listed.
     #[error(transparent)]
@@ -110,7 +110,7 @@ impl BundleError {
             BundleError::Unreadable { .. }
             | BundleError::NotABundle { .. }
             | BundleError::BadInput { .. }
-            | BundleError::Usage { .. }
+            | BundleError::Input(_)
             | BundleError::NoPin { .. }
             | BundleError::Config(_) => true,
             BundleError::Cluster(c) => c.is_bad_input(),
@@ -181,7 +181,7 @@ impl Hint for BundleError {
             BundleError::ImageNotPresent(name) => Some(format!(
                 "minik never pulls: `docker pull {name}` or `docker build -t {name} .` it first"
             )),
-            BundleError::Usage { hint, .. } => Some(hint.clone()),
+            BundleError::Input(e) => e.hint(),
             BundleError::Cluster(c) => c.hint(),
             BundleError::Provider(p) | BundleError::Load { source: p, .. } => p.hint(),
             _ => None,

@@ -20,9 +20,7 @@ pub(super) async fn node_image(ctx: &Ctx, args: BuildNodeImageArgs) -> Result<()
                 .as_deref()
                 .unwrap_or(nodeimage::DEFAULT_KUBERNETES_VERSION)
                 .parse()
-                .map_err(|e: crate::k8s_version::InvalidVersion| {
-                    Error::usage(e.to_string(), "for example: --kubernetes-version v1.36.1")
-                })?,
+                .map_err(crate::input::InputError::Version)?,
         },
     };
     let provider = engine::connect(ctx).await?;

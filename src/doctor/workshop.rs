@@ -115,7 +115,10 @@ pub fn plan(
             .iter()
             .map(|p| p.parse::<PublishPort>())
             .collect::<Result<_, _>>()
-            .map_err(|e| Error::usage(e, "for example: --port 80 --port 443"))?
+            .map_err(|reason| crate::input::InputError::Port {
+                reason,
+                example: "--port 80 --port 443",
+            })?
     };
     let control_planes = control_planes.max(1);
     Ok(WorkshopPlan {

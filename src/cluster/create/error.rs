@@ -4,14 +4,15 @@
 use crate::cluster::ClusterError;
 use crate::config::ConfigErrors;
 use crate::engine::EngineError;
+use crate::input::InputError;
 use crate::nodeimage::NodeImageError;
 use crate::provider::ProviderError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PrepareError {
     /// A flag is wrong: bad input.
-    #[error("{message}")]
-    Usage { message: String, hint: String },
+    #[error(transparent)]
+    Input(#[from] InputError),
 
     /// A blocking platform check failed (`minik doctor` shows them all).
     #[error("this machine cannot run the cluster: {problems}")]
@@ -31,13 +32,4 @@ pub enum PrepareError {
 
     #[error(transparent)]
     NodeImage(#[from] NodeImageError),
-}
-
-impl PrepareError {
-    pub(crate) fn usage(message: impl Into<String>, hint: impl Into<String>) -> PrepareError {
-        PrepareError::Usage {
-            message: message.into(),
-            hint: hint.into(),
-        }
-    }
 }
