@@ -17,29 +17,33 @@ use crate::tour::TourError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error(transparent)]
+    #[error("{0}")]
     Cluster(#[from] ClusterError),
 
-    #[error(transparent)]
+    #[error("{0}")]
     Provider(#[from] ProviderError),
 
-    #[error(transparent)]
+    #[error("{0}")]
     NodeImage(#[from] NodeImageError),
 
     /// A load failure of its own (cluster and engine errors become `Cluster` and `Provider`).
-    #[error(transparent)]
-    Load(LoadError),
+    #[error("{0}")]
+    Load(#[source] LoadError),
 
     /// A bundle file, or serving or fetching one (a damaged bundle is a failure, not bad input).
-    #[error(transparent)]
-    Bundle(BundleError),
+    #[error("{0}")]
+    Bundle(#[source] BundleError),
+
+    /// A tour that could not go on (its cluster's own errors become `Cluster`).
+    #[error("{0}")]
+    Tour(#[source] TourError),
 
     /// A config file (or the flags applied to it) is invalid; every problem is listed.
     #[error("{0}")]
     Config(#[from] crate::config::ConfigErrors),
 
     /// Bad input typed on the command line.
-    #[error(transparent)]
+    #[error("{0}")]
     Input(#[from] crate::input::InputError),
 
     #[error("{message}")]
@@ -111,6 +115,7 @@ impl Error {
             Error::NodeImage(e) => e.is_bad_input(),
             Error::Load(e) => e.is_bad_input(),
             Error::Bundle(e) => e.is_bad_input(),
+            Error::Tour(e) => e.is_bad_input(),
             Error::Provider(_) | Error::Failed { .. } | Error::Output(_) => false,
         };
         if bad_input {
@@ -203,11 +208,9 @@ impl From<crate::cluster::kubectl::KubectlError> for Error {
 
 impl From<TourError> for Error {
     fn from(e: TourError) -> Error {
-        let (message, hint) = (e.to_string(), e.hint());
         match e {
             TourError::Cluster(c) => Error::Cluster(c),
-            e if e.is_bad_input() => Error::Usage { message, hint },
-            _ => Error::Failed { message, hint },
+            e => Error::Tour(e),
         }
     }
 }
@@ -222,18 +225,14 @@ impl From<LoadError> for Error {
     }
 }
 
+/// Only the top level's own hints: the renderer collects the wrapped errors' hints by walking
+/// the `source()` chain (`ui::error::hints_for_error`).
 impl Hint for Error {
     fn hint(&self) -> Option<String> {
         match self {
             Error::Usage { hint, .. } | Error::Failed { hint, .. } => hint.clone(),
             Error::Unreachable { fix, .. } => Some(fix.clone()),
-            Error::Cluster(c) => c.hint(),
-            Error::Input(e) => e.hint(),
-            Error::Provider(p) => p.hint(),
-            Error::NodeImage(e) => e.hint(),
-            Error::Load(e) => e.hint(),
-            Error::Bundle(e) => e.hint(),
-            Error::Config(_) | Error::Interrupted(_) | Error::Output(_) => None,
+            _ => None,
         }
     }
 }
@@ -243,13 +242,16 @@ mod tests {
     use super::*;
     use crate::signals::Signal;
 
+    /// The first hint the user sees (the renderer walks the whole chain).
+    fn hint(e: &Error) -> Option<String> {
+        crate::ui::hints_for_error(e).into_iter().next()
+    }
+
     #[test]
     fn bad_input_exits_2() {
         let e = Error::from(ClusterError::AlreadyExists("lab".into()));
         assert_eq!(e.exit_code(), EXIT_USAGE);
-        assert!(e
-            .hint()
-            .is_some_and(|h| h.starts_with("choose another name")));
+        assert!(hint(&e).is_some_and(|h| h.starts_with("choose another name")));
         let e = Error::from(ClusterError::Refused("no".into()).in_step("Adding a node"));
         assert_eq!(e.exit_code(), EXIT_USAGE);
         assert_eq!(Error::usage("bad flag", "fix it").exit_code(), EXIT_USAGE);
@@ -265,7 +267,7 @@ mod tests {
         };
         let e = Error::from(PrepareError::from(endpoint));
         assert_eq!(e.exit_code(), EXIT_USAGE);
-        assert_eq!(e.hint().as_deref(), Some("for example"));
+        assert_eq!(hint(&e).as_deref(), Some("for example"));
         let unreachable = EngineError::Unreachable {
             headline: "no engine".into(),
             looked: vec!["unix:///var/run/docker.sock".into()],
@@ -305,7 +307,7 @@ mod tests {
         assert_eq!(e.exit_code(), EXIT_FAILURE);
         let e = Error::from(LoadError::ImageNotPresent("app:dev".into()));
         assert_eq!(e.exit_code(), EXIT_FAILURE);
-        assert!(e.hint().is_some_and(|h| h.contains("minik never pulls")));
+        assert!(hint(&e).is_some_and(|h| h.contains("minik never pulls")));
     }
 
     #[test]
@@ -319,9 +321,7 @@ mod tests {
         let e = Error::from(ClusterError::from(refused).in_step("Writing kubeconfig"));
         // The node was changed behind the user's back: not bad input.
         assert_eq!(e.exit_code(), EXIT_FAILURE);
-        assert!(e
-            .hint()
-            .is_some_and(|h| h.ends_with("minik delete --name lab")));
+        assert!(hint(&e).is_some_and(|h| h.ends_with("minik delete --name lab")));
     }
 
     #[test]
@@ -334,7 +334,7 @@ mod tests {
             .in_step("Preparing nodes"),
         );
         assert_eq!(e.exit_code(), EXIT_UNREACHABLE);
-        assert!(e.hint().is_some_and(|h| h.starts_with("start Docker")));
+        assert!(hint(&e).is_some_and(|h| h.starts_with("start Docker")));
         let e = Error::from(LoadError::Provider(ProviderError::Unreachable {
             endpoint: "unix:///nope".into(),
             reason: "No such file".into(),

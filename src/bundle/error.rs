@@ -84,7 +84,7 @@ pub enum BundleError {
     ImageNotPresent(String),
 
     /// A flag's value is wrong (`--kubernetes-version`).
-    #[error(transparent)]
+    #[error("{0}")]
     Input(#[from] crate::input::InputError),
 
     /// The config file to carry is invalid; every problem is listed.
@@ -92,10 +92,10 @@ pub enum BundleError {
     Config(#[from] crate::config::ConfigErrors),
 
     /// The load balancer probe (which image runs an HA cluster's balancer) failed.
-    #[error(transparent)]
+    #[error("{0}")]
     Cluster(#[from] crate::cluster::ClusterError),
 
-    #[error(transparent)]
+    #[error("{0}")]
     Provider(#[from] ProviderError),
 
     /// A signal ended the load; what it had added was removed.
@@ -181,9 +181,6 @@ impl Hint for BundleError {
             BundleError::ImageNotPresent(name) => Some(format!(
                 "minik never pulls: `docker pull {name}` or `docker build -t {name} .` it first"
             )),
-            BundleError::Input(e) => e.hint(),
-            BundleError::Cluster(c) => c.hint(),
-            BundleError::Provider(p) | BundleError::Load { source: p, .. } => p.hint(),
             _ => None,
         }
     }

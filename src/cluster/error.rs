@@ -110,7 +110,7 @@ pub enum ClusterError {
     #[error("interrupted by {}", .0.name())]
     Interrupted(crate::signals::Signal),
 
-    #[error(transparent)]
+    #[error("{0}")]
     Provider(#[from] ProviderError),
 
     #[error(transparent)]
@@ -221,7 +221,6 @@ impl ClusterError {
 impl Hint for ClusterError {
     fn hint(&self) -> Option<String> {
         match self.root() {
-            ClusterError::Provider(p) => p.hint(),
             ClusterError::AlreadyExists(name) => Some(format!(
                 "choose another name with --name, or delete it first: minik delete --name {name}"
             )),

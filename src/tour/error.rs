@@ -8,7 +8,7 @@ use crate::text::quoted;
 
 #[derive(Debug, thiserror::Error)]
 pub enum TourError {
-    #[error(transparent)]
+    #[error("{0}")]
     Cluster(#[from] ClusterError),
 
     /// A step's checks did not hold in time (unattended runs stop there).
@@ -78,7 +78,7 @@ impl TourError {
 impl Hint for TourError {
     fn hint(&self) -> Option<String> {
         match self {
-            TourError::Cluster(c) => c.hint(),
+            TourError::Cluster(_) => None,
             TourError::StepFailed { .. } => Some(
                 "look at the objects with kubectl; minik tour resumes at this step, \
                  --skip STEP passes it"

@@ -1,10 +1,20 @@
 //! The one place errors are rendered for humans: a first line that says what went wrong, then
 //! any output that explains it (a failed command's output, a node's last log lines, where the
-//! engine was looked for), then the hint the error carries.
+//! engine was looked for), then the hints of every error in its `source()` chain (uv's
+//! `hints_for_error`): wrappers never forward a hint, and no hint is printed twice.
+
+use std::error::Error as StdError;
 
 use super::style::Paint;
+use crate::bundle::BundleError;
+use crate::cluster::load::LoadError;
+use crate::cluster::ClusterError;
 use crate::error::Error;
 use crate::hint::Hint;
+use crate::input::InputError;
+use crate::nodeimage::NodeImageError;
+use crate::provider::ProviderError;
+use crate::tour::TourError;
 
 /// At most this many lines of output: the end of a long output is where the cause usually is.
 const DETAIL_LINES: usize = 25;
@@ -34,7 +44,12 @@ pub fn render_error(err: &Error, color: bool) -> String {
             out.push_str(&format!("    {}\n", crate::text::clean_line(l)));
         }
     }
-    if let Some(hint) = err.hint() {
+    let details = err.details().unwrap_or_default();
+    for hint in hints_for_error(err) {
+        // A hint already shown as the error's output is not repeated.
+        if details.contains(&hint) {
+            continue;
+        }
         out.push_str(&format!(
             "{} {}\n",
             Paint::Hint.apply("hint:", color),
@@ -42,6 +57,47 @@ pub fn render_error(err: &Error, color: bool) -> String {
         ));
     }
     out
+}
+
+/// The hints of `err` and of every error it wraps, outermost first, each once.
+pub fn hints_for_error(err: &(dyn StdError + 'static)) -> Vec<String> {
+    let mut hints: Vec<String> = Vec::new();
+    let mut next: Option<&(dyn StdError + 'static)> = Some(err);
+    while let Some(e) = next {
+        if let Some(h) = own_hint(e) {
+            if !hints.contains(&h) {
+                hints.push(h);
+            }
+        }
+        next = e.source();
+    }
+    hints
+}
+
+/// The hint an error in the chain carries itself, for every error type minik renders.
+fn own_hint(e: &(dyn StdError + 'static)) -> Option<String> {
+    if let Some(e) = e.downcast_ref::<Error>() {
+        return e.hint();
+    }
+    if let Some(e) = e.downcast_ref::<ClusterError>() {
+        return e.hint();
+    }
+    if let Some(e) = e.downcast_ref::<ProviderError>() {
+        return e.hint();
+    }
+    if let Some(e) = e.downcast_ref::<InputError>() {
+        return e.hint();
+    }
+    if let Some(e) = e.downcast_ref::<LoadError>() {
+        return e.hint();
+    }
+    if let Some(e) = e.downcast_ref::<BundleError>() {
+        return e.hint();
+    }
+    if let Some(e) = e.downcast_ref::<NodeImageError>() {
+        return e.hint();
+    }
+    e.downcast_ref::<TourError>().and_then(Hint::hint)
 }
 
 #[cfg(test)]
@@ -105,5 +161,17 @@ mod tests {
         assert!(text.contains("\u{1b}["), "{text:?}");
         assert!(text.contains(" bad flag\n"), "{text:?}");
         assert!(text.contains(" fix it\n"), "{text:?}");
+    }
+
+    #[test]
+    fn the_thaw_recipe_is_printed_once() {
+        let e = Error::from(ProviderError::Unkillable {
+            node: "lab-worker".into(),
+            action: "stopped",
+            message: "timeout".into(),
+        });
+        let text = render_error(&e, false);
+        assert_eq!(text.matches("THAWED").count(), 1, "{text}");
+        assert!(text.contains("hint: a cgroup inside it is probably still frozen"));
     }
 }

@@ -17,7 +17,7 @@ pub use bundle::{
     bundle_unpinned, bundle_written, confirm_host_access,
 };
 pub use doctor::doctor_text;
-pub use error::render_error;
+pub use error::{hints_for_error, render_error};
 pub use status::Terminal;
 pub use style::Paint;
 pub use table::{clusters_table, nodes_table, table};
