@@ -35,14 +35,14 @@ pub struct Engine {
 }
 
 /// Why connecting failed, with enough to explain it (doctor turns it into check rows).
-pub struct ConnectFailure {
+pub(crate) struct ConnectFailure {
     pub resolution: Resolution,
     pub host: HostFacts,
     pub error: String,
 }
 
 /// Connect, or explain where minik looked and what to do.
-pub async fn connect(flags: &EndpointFlags, events: &Events) -> Result<Engine, EngineError> {
+pub(crate) async fn connect(flags: &EndpointFlags, events: &Events) -> Result<Engine, EngineError> {
     match try_connect(flags, events).await? {
         Ok(engine) => Ok(engine),
         Err(f) => {
@@ -58,7 +58,7 @@ pub async fn connect(flags: &EndpointFlags, events: &Events) -> Result<Engine, E
 
 /// Resolve the endpoint (errors here are the user's: a context that doesn't exist), then
 /// connect; a connection failure comes back as data.
-pub async fn try_connect(
+pub(crate) async fn try_connect(
     flags: &EndpointFlags,
     events: &Events,
 ) -> Result<Result<Engine, ConnectFailure>, EngineError> {

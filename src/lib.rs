@@ -7,28 +7,28 @@
 //! and is the only module that prints or styles text; each error enum carries its own hints
 //! (`hint`). docs/architecture.md has the rule for each layer.
 
-pub mod archive;
+pub(crate) mod archive;
 pub mod bundle;
 pub mod cli;
 pub mod cluster;
 pub mod commands;
 pub mod config;
-pub mod doctor;
-pub mod engine;
+pub(crate) mod doctor;
+pub(crate) mod engine;
 pub mod error;
 pub mod events;
-pub mod hint;
-pub mod init;
-pub mod input;
-pub mod k8s_version;
-pub mod kubeadm;
-pub mod kubeconfig;
+pub(crate) mod hint;
+pub(crate) mod init;
+pub(crate) mod input;
+pub(crate) mod k8s_version;
+pub(crate) mod kubeadm;
+pub(crate) mod kubeconfig;
 pub mod node;
-pub mod nodeimage;
-pub mod patch;
-pub mod platform;
+pub(crate) mod nodeimage;
+pub(crate) mod patch;
+pub(crate) mod platform;
 pub mod provider;
-pub mod signals;
-pub mod text;
+pub(crate) mod signals;
+pub(crate) mod text;
 pub mod tour;
 pub mod ui;

@@ -48,7 +48,7 @@ fn channel() -> &'static watch::Sender<Option<Signal>> {
 }
 
 /// Takes over the signals (inside the runtime). Later signals are reported on `events`.
-pub fn install(events: Events) -> std::io::Result<()> {
+pub(crate) fn install(events: Events) -> std::io::Result<()> {
     let mut incoming = listen()?;
     tokio::spawn(async move {
         while let Some(signal) = incoming.recv().await {
@@ -67,7 +67,7 @@ pub fn install(events: Events) -> std::io::Result<()> {
 }
 
 /// Resolves with the first signal received (at once if one already was).
-pub async fn interrupted() -> Signal {
+pub(crate) async fn interrupted() -> Signal {
     let mut rx = channel().subscribe();
     loop {
         if let Some(s) = *rx.borrow_and_update() {
@@ -78,11 +78,6 @@ pub async fn interrupted() -> Signal {
             std::future::pending::<()>().await;
         }
     }
-}
-
-/// The signal received so far, if any.
-pub fn received() -> Option<Signal> {
-    *channel().borrow()
 }
 
 #[cfg(unix)]

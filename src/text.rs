@@ -5,11 +5,11 @@
 use std::fmt::Write;
 
 /// The most characters of a value shown; enough for any real name, path or image reference.
-pub const MAX_SHOWN: usize = 120;
+pub(crate) const MAX_SHOWN: usize = 120;
 
 /// `value` in double quotes, control characters and quotes escaped (`\n`, `\u{1b}`), cut to
 /// [`MAX_SHOWN`] characters with a note of how much was left out.
-pub fn quoted(value: &str) -> String {
+pub(crate) fn quoted(value: &str) -> String {
     let mut out = String::with_capacity(value.len().min(MAX_SHOWN) + 2);
     out.push('"');
     for (shown, (i, c)) in value.char_indices().enumerate() {
@@ -41,12 +41,12 @@ pub fn quoted(value: &str) -> String {
 }
 
 /// The longest line of an error message shown; longer ones end in "...".
-pub const MAX_LINE: usize = 400;
+pub(crate) const MAX_LINE: usize = 400;
 
 /// One line of a message for the terminal: control characters escaped, cut to [`MAX_LINE`]. The
 /// renderer passes every line through this, so a value that reached a message without [`quoted`]
 /// still can't drive the terminal or flood it.
-pub fn clean_line(line: &str) -> String {
+pub(crate) fn clean_line(line: &str) -> String {
     if line.len() <= MAX_LINE && !line.chars().any(|c| c.is_control() && c != '\t') {
         return line.to_string();
     }
@@ -70,7 +70,7 @@ pub fn clean_line(line: &str) -> String {
 /// `line` with its control characters (but a tab) escaped as [`clean_line`] does, and not cut:
 /// for progress lines, tables and reports whose length minik chose, but whose values (names,
 /// versions, output) come from nodes or the engine.
-pub fn escape_controls(line: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn escape_controls(line: &str) -> std::borrow::Cow<'_, str> {
     if !line.chars().any(|c| c.is_control() && c != '\t') {
         return line.into();
     }

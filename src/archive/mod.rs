@@ -7,13 +7,14 @@
 
 mod stream;
 
-pub use stream::{reader_stream, ByteStream};
+pub(crate) use stream::reader_stream;
+pub use stream::ByteStream;
 
 use std::io::Read;
 use std::path::{Component, Path, PathBuf};
 
 /// An in-memory tar of files, each at its path inside the archive.
-pub struct Builder(tar::Builder<Vec<u8>>);
+pub(crate) struct Builder(tar::Builder<Vec<u8>>);
 
 impl Default for Builder {
     fn default() -> Self {
@@ -22,12 +23,12 @@ impl Default for Builder {
 }
 
 impl Builder {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Builder(tar::Builder::new(Vec::new()))
     }
 
     /// Add a root-owned regular file with permission bits `mode`.
-    pub fn file(&mut self, path: &str, data: &[u8], mode: u32) -> std::io::Result<()> {
+    pub(crate) fn file(&mut self, path: &str, data: &[u8], mode: u32) -> std::io::Result<()> {
         let mut header = tar::Header::new_gnu();
         header.set_size(data.len() as u64);
         header.set_mode(mode);
@@ -38,14 +39,14 @@ impl Builder {
         self.0.append_data(&mut header, path, data)
     }
 
-    pub fn finish(self) -> std::io::Result<Vec<u8>> {
+    pub(crate) fn finish(self) -> std::io::Result<Vec<u8>> {
         self.0.into_inner()
     }
 }
 
 /// The text of the first regular file (the engine's copy of one file is a tar holding it);
 /// `None` when there is none or it cannot be read.
-pub fn first_file(tar: &[u8]) -> Option<String> {
+pub(crate) fn first_file(tar: &[u8]) -> Option<String> {
     let mut archive = tar::Archive::new(tar);
     for entry in archive.entries().ok()? {
         let mut entry = entry.ok()?;
@@ -59,7 +60,7 @@ pub fn first_file(tar: &[u8]) -> Option<String> {
 }
 
 /// Every regular file's path and text; entries that cannot be read as text are left out.
-pub fn text_files(tar: &[u8]) -> Vec<(String, String)> {
+pub(crate) fn text_files(tar: &[u8]) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let mut archive = tar::Archive::new(tar);
     let Ok(entries) = archive.entries() else {
@@ -81,7 +82,8 @@ pub fn text_files(tar: &[u8]) -> Vec<(String, String)> {
 }
 
 /// Each entry's path and permission bits, in order.
-pub fn modes(tar: &[u8]) -> std::io::Result<Vec<(String, u32)>> {
+#[cfg(test)]
+pub(crate) fn modes(tar: &[u8]) -> std::io::Result<Vec<(String, u32)>> {
     let mut archive = tar::Archive::new(tar);
     let mut out = Vec::new();
     for entry in archive.entries()? {
@@ -94,7 +96,7 @@ pub fn modes(tar: &[u8]) -> std::io::Result<Vec<(String, u32)>> {
 
 /// Unpack regular files and directories only: symlinks (pod log links, absolute targets) and
 /// device nodes stay behind, so nothing can point or write outside `into`.
-pub fn unpack_plain(tar: &[u8], into: &Path) -> std::io::Result<()> {
+pub(crate) fn unpack_plain(tar: &[u8], into: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(into)?;
     let mut archive = tar::Archive::new(tar);
     for entry in archive.entries()? {
@@ -119,7 +121,7 @@ pub fn unpack_plain(tar: &[u8], into: &Path) -> std::io::Result<()> {
 
 /// `dir` as a gzipped tar at `dest`, its entries under the folder's own name; links are stored
 /// as links, not followed. Synced before returning.
-pub fn write_tar_gz(dir: &Path, dest: &Path, default_name: &str) -> std::io::Result<()> {
+pub(crate) fn write_tar_gz(dir: &Path, dest: &Path, default_name: &str) -> std::io::Result<()> {
     let file = std::fs::File::create(dest)?;
     let gz = flate2::write::GzEncoder::new(file, flate2::Compression::default());
     let mut builder = tar::Builder::new(gz);

@@ -12,7 +12,7 @@ use futures_util::Stream;
 pub type ByteStream = Pin<Box<dyn Stream<Item = io::Result<Bytes>> + Send>>;
 
 /// A file (or anything readable) as a [`ByteStream`] of `chunk`-sized pieces.
-pub fn reader_stream<R>(reader: R, chunk: usize) -> ByteStream
+pub(crate) fn reader_stream<R>(reader: R, chunk: usize) -> ByteStream
 where
     R: tokio::io::AsyncRead + Unpin + Send + 'static,
 {

@@ -8,9 +8,9 @@
 use sha2::{Digest as _, Sha256};
 
 /// The shortest prefix accepted as a pin.
-pub const MIN_PIN_HEX: usize = 20;
+pub(crate) const MIN_PIN_HEX: usize = 20;
 /// The flag attendees pass the digest with.
-pub const PIN_FLAG: &str = "--sha256";
+pub(crate) const PIN_FLAG: &str = "--sha256";
 
 /// SHA-256 of a bundle's manifest slot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,7 +7,7 @@
 //! downloaded with resume ([`fetch`]). docs/bundles.md is the user's guide.
 
 mod create;
-pub mod digest;
+pub(crate) mod digest;
 mod error;
 pub mod fetch;
 #[cfg(test)]
@@ -17,7 +17,7 @@ pub mod format;
 mod host_access;
 mod listen;
 mod load;
-pub mod page;
+pub(crate) mod page;
 mod partial;
 mod read;
 mod serve;

@@ -7,10 +7,10 @@ use super::digest::BundleDigest;
 use super::format::{Manifest, PartKind};
 
 /// The served bundle's path.
-pub const BUNDLE_PATH: &str = "/bundle.minik";
+pub(crate) const BUNDLE_PATH: &str = "/bundle.minik";
 
 /// The page for a visitor who reached the server as `host` (the request's Host header).
-pub fn render(manifest: &Manifest, host: &str, digest: &BundleDigest) -> String {
+pub(crate) fn render(manifest: &Manifest, host: &str, digest: &BundleDigest) -> String {
     let base = format!("http://{host}");
     let d = digest.hex();
     let fetch = format!("bundle fetch {base} --sha256 {d}");

@@ -5,12 +5,12 @@
 use futures_util::future::join_all;
 
 use super::ClusterError;
-pub use crate::node::kubectl;
+pub(crate) use crate::node::kubectl;
 use crate::provider::{NodeInfo, NodeState, Provider};
 
 /// Running control planes in the order to try them (the first control plane first), leaving
 /// out `except`.
-pub fn candidates<'a>(nodes: &'a [NodeInfo], except: Option<&str>) -> Vec<&'a str> {
+pub(crate) fn candidates<'a>(nodes: &'a [NodeInfo], except: Option<&str>) -> Vec<&'a str> {
     let mut names: Vec<&str> = crate::node::roles::control_planes(nodes)
         .filter(|n| n.state == NodeState::Running)
         .map(|n| n.name.as_str())
@@ -23,7 +23,7 @@ pub fn candidates<'a>(nodes: &'a [NodeInfo], except: Option<&str>) -> Vec<&'a st
 
 /// The first of `candidates` whose API answers `kubectl get --raw /readyz` with its admin
 /// kubeconfig (probed all at once; the order decides among those that answer).
-pub async fn answering(
+pub(crate) async fn answering(
     provider: &dyn Provider,
     cluster: &str,
     candidates: &[&str],

@@ -1,20 +1,19 @@
 //! `minik delete`: remove a cluster's containers with their volumes, then its kubeconfig
 //! entries. Safe to run again: a cluster that is already gone is not an error.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::{kubeconfig, ClusterError};
 use crate::events::Events;
 use crate::provider::Provider;
 
 #[derive(Debug)]
-pub struct Deleted {
+pub(crate) struct Deleted {
     pub existed: bool,
     pub nodes: usize,
-    pub kubeconfigs: Vec<PathBuf>,
 }
 
-pub async fn delete(
+pub(crate) async fn delete(
     provider: &dyn Provider,
     cluster: &str,
     kubeconfig_path: Option<&Path>,
@@ -30,10 +29,9 @@ pub async fn delete(
         step.done();
     }
     // Entries may outlive their containers (removed by hand): clean them either way.
-    let kubeconfigs = kubeconfig::remove(cluster, kubeconfig_path).await?;
+    kubeconfig::remove(cluster, kubeconfig_path).await?;
     Ok(Deleted {
         existed: !names.is_empty(),
         nodes: names.len(),
-        kubeconfigs,
     })
 }

@@ -48,7 +48,7 @@ impl KubectlInputError {
 
 /// What kubectl reads on its standard input.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Input {
+pub(crate) enum Input {
     None,
     /// minik's own standard input (`-f -`).
     Stdin,
@@ -58,7 +58,7 @@ pub enum Input {
 
 /// The arguments for the node's kubectl and what to feed it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Plan {
+pub(crate) struct Plan {
     pub args: Vec<String>,
     pub input: Input,
 }
@@ -66,7 +66,7 @@ pub struct Plan {
 /// Rewrites each `-f FILE` (`-f=FILE`, `-fFILE`, `--filename FILE`, `--filename=FILE`) of a
 /// local file into `-f -`; `-f -` and URLs stay. Arguments after a `--` belong to the command
 /// `kubectl exec` runs and are never touched.
-pub fn plan(args: &[String]) -> Result<Plan, KubectlInputError> {
+pub(crate) fn plan(args: &[String]) -> Result<Plan, KubectlInputError> {
     let mut out = Vec::with_capacity(args.len());
     let mut input: Option<(Input, String)> = None;
     let mut it = args.iter();
@@ -148,7 +148,7 @@ pub enum KubectlError {
 
 /// Runs kubectl with `args` (as typed after `--`) in an answering control plane of `cluster`;
 /// any exit code of kubectl is returned with its output.
-pub async fn run(
+pub(crate) async fn run(
     provider: &dyn Provider,
     cluster: &str,
     args: &[String],
@@ -179,7 +179,7 @@ pub async fn run(
 
 /// Whether this machine has a kubectl on PATH (`kubectl.exe` on Windows), so minik can point
 /// to `minik kubectl` when it has none.
-pub fn on_this_machine() -> bool {
+pub(crate) fn on_this_machine() -> bool {
     found_in(std::env::var_os("PATH").as_deref())
 }
 
@@ -196,7 +196,7 @@ fn found_in(path: Option<&std::ffi::OsStr>) -> bool {
 }
 
 /// The node's command line: kubectl with kubeadm's admin kubeconfig, then the user's arguments.
-pub fn command(args: &[String]) -> Vec<String> {
+pub(crate) fn command(args: &[String]) -> Vec<String> {
     ["kubectl".to_string(), format!("--kubeconfig={ADMIN_CONF}")]
         .into_iter()
         .chain(args.iter().cloned())

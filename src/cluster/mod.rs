@@ -1,20 +1,20 @@
 //! Cluster lifecycle: create, delete, list, stop/start, export logs. Knows nothing of terminals; reports progress
 //! through [`crate::events::Events`].
 
-pub mod control_plane;
+pub(crate) mod control_plane;
 pub mod create;
-pub mod delete;
+pub(crate) mod delete;
 mod error;
 pub mod kubeconfig;
-pub mod kubectl;
-pub mod lifecycle;
+pub(crate) mod kubectl;
+pub(crate) mod lifecycle;
 pub mod load;
 pub mod loadbalancer;
 pub mod logs;
-pub mod naming;
-pub mod node_ops;
+pub(crate) mod naming;
+pub(crate) mod node_ops;
 mod read;
-pub mod state;
+pub(crate) mod state;
 
 pub use error::ClusterError;
 pub use read::Cluster;

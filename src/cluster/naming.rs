@@ -3,12 +3,12 @@
 
 use crate::provider::NodeRole;
 
-pub use crate::config::name::{
-    suggest_name, validate_cluster_name, BadPart, NameError, MAX_CLUSTER_NAME,
-};
+#[cfg(test)]
+pub(crate) use crate::config::name::{suggest_name, MAX_CLUSTER_NAME};
+pub(crate) use crate::config::name::{validate_cluster_name, NameError};
 
 /// A node (container) name: a DNS label, as every node name minik makes is.
-pub fn validate_node_name(name: &str) -> Result<(), String> {
+pub(crate) fn validate_node_name(name: &str) -> Result<(), String> {
     let ok = !name.is_empty()
         && name.len() <= 63
         && name
@@ -28,7 +28,7 @@ pub fn validate_node_name(name: &str) -> Result<(), String> {
 }
 
 /// `index` counts from 1 within the role: `demo-control-plane`, `demo-control-plane2`, ...
-pub fn node_name(cluster: &str, role: NodeRole, index: usize) -> String {
+pub(crate) fn node_name(cluster: &str, role: NodeRole, index: usize) -> String {
     let base = format!("{cluster}-{}", role.as_str());
     if index <= 1 {
         base
@@ -37,7 +37,7 @@ pub fn node_name(cluster: &str, role: NodeRole, index: usize) -> String {
     }
 }
 
-pub fn load_balancer_name(cluster: &str) -> String {
+pub(crate) fn load_balancer_name(cluster: &str) -> String {
     node_name(cluster, NodeRole::ExternalLoadBalancer, 1)
 }
 

@@ -16,17 +16,17 @@ use crate::config::ClusterConfig;
 use crate::provider::{NodeInfo, Provider, ProviderError};
 
 /// On a node whose create writes [`CONFIG_PATH`] at the end; its value is that path.
-pub const LABEL_STATE: &str = "io.minik.config-file";
+pub(crate) const LABEL_STATE: &str = "io.minik.config-file";
 /// The cluster's configuration (kind v1alpha4 YAML), on every control plane.
-pub const CONFIG_PATH: &str = "/etc/minik/cluster.yaml";
+pub(crate) const CONFIG_PATH: &str = "/etc/minik/cluster.yaml";
 
 /// The labels a node made by create or node add carries.
-pub fn node_labels() -> BTreeMap<String, String> {
+pub(crate) fn node_labels() -> BTreeMap<String, String> {
     BTreeMap::from([(LABEL_STATE.to_string(), CONFIG_PATH.to_string())])
 }
 
 /// Writes the configuration onto `nodes`, all at once.
-pub async fn save(
+pub(crate) async fn save(
     provider: &dyn Provider,
     nodes: &[String],
     config: &ClusterConfig,
@@ -56,7 +56,10 @@ fn tar_of(path: &str, data: &[u8]) -> Result<bytes::Bytes, ClusterError> {
 }
 
 /// The configuration kept on `node`, or `None` when it has none.
-pub async fn load(provider: &dyn Provider, node: &str) -> Result<Option<String>, ClusterError> {
+pub(crate) async fn load(
+    provider: &dyn Provider,
+    node: &str,
+) -> Result<Option<String>, ClusterError> {
     match crate::node::read_file_stopped(provider, node, CONFIG_PATH).await {
         Ok(text) => Ok(text),
         Err(ProviderError::NotFound(_)) => Ok(None),
@@ -71,7 +74,10 @@ fn first_control_plane(nodes: &[NodeInfo]) -> Option<&NodeInfo> {
 
 /// Did the create of the cluster made of `nodes` never finish? Clusters made before minik kept
 /// its state (no [`LABEL_STATE`]) count as complete.
-pub async fn incomplete(provider: &dyn Provider, nodes: &[NodeInfo]) -> Result<bool, ClusterError> {
+pub(crate) async fn incomplete(
+    provider: &dyn Provider,
+    nodes: &[NodeInfo],
+) -> Result<bool, ClusterError> {
     let Some(first) = first_control_plane(nodes) else {
         // Not a cluster create made (an image build's container, say): nothing to judge by.
         return Ok(false);
@@ -83,7 +89,7 @@ pub async fn incomplete(provider: &dyn Provider, nodes: &[NodeInfo]) -> Result<b
 }
 
 /// The configuration kept with cluster `name`, read from its first control plane.
-pub async fn stored_config(
+pub(crate) async fn stored_config(
     provider: &dyn Provider,
     name: &str,
 ) -> Result<Option<String>, ClusterError> {

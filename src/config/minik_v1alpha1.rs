@@ -11,7 +11,7 @@ use super::decode::Decoder;
 use super::yaml::Node;
 use super::{v1alpha4, ClusterConfig};
 
-pub const API_VERSION: &str = "minik.dev/v1alpha1";
+pub(crate) const API_VERSION: &str = "minik.dev/v1alpha1";
 
 pub(crate) fn decode_cluster(d: &mut Decoder, root: &Node, base_dir: &Path) -> ClusterConfig {
     v1alpha4::decode_cluster(d, root, base_dir)

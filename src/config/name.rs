@@ -7,7 +7,7 @@
 pub(crate) const LONGEST_NODE_SUFFIX: &str = "-external-load-balancer";
 
 /// Longest cluster name whose every node name still fits a 63-character DNS label.
-pub const MAX_CLUSTER_NAME: usize = 63 - LONGEST_NODE_SUFFIX.len();
+pub(crate) const MAX_CLUSTER_NAME: usize = 63 - LONGEST_NODE_SUFFIX.len();
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum NameError {
@@ -68,7 +68,7 @@ impl crate::hint::Hint for NameError {
     }
 }
 
-pub fn validate_cluster_name(name: &str) -> Result<(), NameError> {
+pub(crate) fn validate_cluster_name(name: &str) -> Result<(), NameError> {
     if name.is_empty() {
         return Err(NameError::Empty);
     }
@@ -90,7 +90,7 @@ pub fn validate_cluster_name(name: &str) -> Result<(), NameError> {
 }
 
 /// A suggestion for a name that failed validation (lowercased, bad characters replaced).
-pub fn suggest_name(name: &str) -> String {
+pub(crate) fn suggest_name(name: &str) -> String {
     let mut s: String = name
         .to_ascii_lowercase()
         .chars()

@@ -11,7 +11,7 @@ use super::{
     DEFAULT_SERVICE_SUBNET, DEFAULT_SERVICE_SUBNET_V6,
 };
 
-pub const API_VERSION: &str = "kind.x-k8s.io/v1alpha4";
+pub(crate) const API_VERSION: &str = "kind.x-k8s.io/v1alpha4";
 
 pub(crate) const CLUSTER_FIELDS: &[&str] = &[
     "apiVersion",

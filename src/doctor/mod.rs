@@ -4,13 +4,13 @@
 //! it in [`crate::platform::checks`].
 
 use crate::engine::{ConnectFailure, Engine};
-pub mod workshop;
+pub(crate) mod workshop;
 use crate::error::Error;
 use crate::platform::{self, Check, Request, Status};
 
 /// Every check, for a cluster of `nodes`. Privileged mode is probed with `image`, else with a
 /// node image already here, if there is one; `found` is the outcome of connecting to the engine.
-pub async fn checks(
+pub(crate) async fn checks(
     found: Result<Engine, ConnectFailure>,
     image: Option<String>,
     nodes: u32,
@@ -32,7 +32,7 @@ pub async fn checks(
 }
 
 /// A failure naming the failed checks, when one would stop a cluster being made.
-pub fn verdict(checks: &[Check]) -> Result<(), Error> {
+pub(crate) fn verdict(checks: &[Check]) -> Result<(), Error> {
     if !platform::is_blocking(checks) {
         return Ok(());
     }

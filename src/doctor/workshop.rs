@@ -42,7 +42,7 @@ pub struct Machine {
 
 /// What to check against: the plan, plus the node image and bundle the workshop uses.
 #[derive(Debug, Clone)]
-pub struct WorkshopRequest {
+pub(crate) struct WorkshopRequest {
     pub plan: WorkshopPlan,
     /// The node image the cluster will use, when it is already known.
     pub image: Option<String>,
@@ -51,7 +51,7 @@ pub struct WorkshopRequest {
 }
 
 /// Checks this machine for the plan. `found` is the outcome of connecting to the engine.
-pub async fn report(
+pub(crate) async fn report(
     found: Result<Engine, ConnectFailure>,
     request: WorkshopRequest,
 ) -> Result<WorkshopReport, Error> {
@@ -97,7 +97,7 @@ pub async fn report(
 
 /// The planned cluster: the workshop's config file when given, else the flags (`ports` as
 /// `minik init --port` takes them; none means 80 and 443 on 127.0.0.1).
-pub fn plan(
+pub(crate) fn plan(
     config: Option<&Path>,
     nodes: u32,
     control_planes: u32,
@@ -135,7 +135,7 @@ pub fn plan(
 }
 
 /// A failure unless the report says this laptop is ready.
-pub fn verdict(report: &WorkshopReport) -> Result<(), Error> {
+pub(crate) fn verdict(report: &WorkshopReport) -> Result<(), Error> {
     if report.ready {
         return Ok(());
     }
@@ -150,7 +150,7 @@ pub fn verdict(report: &WorkshopReport) -> Result<(), Error> {
 
 /// The plan a workshop's config file describes: its nodes, and every fixed host port it
 /// publishes (port mappings and a fixed API server port).
-pub fn plan_of_config(c: &crate::config::ClusterConfig) -> WorkshopPlan {
+pub(crate) fn plan_of_config(c: &crate::config::ClusterConfig) -> WorkshopPlan {
     let mut ports: Vec<PlannedPort> = c
         .nodes
         .iter()

@@ -12,7 +12,7 @@ use crate::nodeimage::NodeImageError;
 
 /// `minik init`'s flags as typed, before any is checked.
 #[derive(Debug, Clone, Default)]
-pub struct Flags {
+pub(crate) struct Flags {
     pub name: Option<String>,
     pub nodes: Option<u32>,
     pub control_planes: Option<u32>,
@@ -29,7 +29,7 @@ pub struct Flags {
 
 impl Flags {
     /// The flags as answers, checked as bad input before the engine is contacted.
-    pub fn given(&self) -> Result<Given, Error> {
+    pub(crate) fn given(&self) -> Result<Given, Error> {
         if let Some(name) = &self.name {
             crate::config::name::validate_cluster_name(name).map_err(|e| InputError::InitName {
                 reason: e.to_string(),
@@ -98,7 +98,7 @@ impl Flags {
 
     /// [`Flags::given`] with `--kubernetes-version` turned into a node image, once the images
     /// this machine has are known.
-    pub fn given_on(&self, given: Given, local: &[LocalImage]) -> Result<Given, Error> {
+    pub(crate) fn given_on(&self, given: Given, local: &[LocalImage]) -> Result<Given, Error> {
         Ok(Given {
             image: match (&self.kubernetes_version, given.image) {
                 (Some(v), _) => Some(Some(image_for_version(v, local)?)),
@@ -110,7 +110,7 @@ impl Flags {
 }
 
 /// An existing folder, made absolute (node mounts need absolute paths).
-pub fn folder(s: &str) -> Result<PathBuf, String> {
+pub(crate) fn folder(s: &str) -> Result<PathBuf, String> {
     let p = std::path::absolute(s.trim()).map_err(|e| format!("{s}: {e}"))?;
     if p.is_dir() {
         Ok(p)
@@ -131,7 +131,7 @@ fn image_for_version(v: &str, local: &[LocalImage]) -> Result<String, Error> {
 
 /// The defaults this machine offers: its capacity, the node images on hand (and the versions
 /// bundles carry), ports free on 127.0.0.1, and whether creating can work at all.
-pub fn offer(look: &Look, bundle_versions: &[String]) -> Offer {
+pub(crate) fn offer(look: &Look, bundle_versions: &[String]) -> Offer {
     let (choices, default_choice) = version_choices(&look.local, bundle_versions);
     let loopback_in_use = |port: u16| {
         crate::config::host_port_in_use([127, 0, 0, 1].into(), port, crate::config::Protocol::Tcp)
@@ -158,7 +158,7 @@ fn exists(out: &Path) -> Error {
 }
 
 /// The file, whole or not at all: a temporary file next to it, renamed over it.
-pub fn write(reply: &Reply, force: bool) -> Result<(), Error> {
+pub(crate) fn write(reply: &Reply, force: bool) -> Result<(), Error> {
     let out = &reply.output;
     if out.exists() && !force {
         return Err(exists(out));

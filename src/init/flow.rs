@@ -11,7 +11,7 @@ use crate::platform::{self, Check, Request};
 
 /// Answers given as flags; `None` means "ask, or take the default".
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Given {
+pub(crate) struct Given {
     pub name: Option<String>,
     pub nodes: Option<u32>,
     pub control_planes: Option<u32>,
@@ -27,7 +27,7 @@ pub struct Given {
 
 /// The defaults this machine suggests.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Offer {
+pub(crate) struct Offer {
     pub name: String,
     pub suggestion: Suggestion,
     /// The engine's CPUs and memory, when it answered.
@@ -41,7 +41,7 @@ pub struct Offer {
 
 /// The answers, where to write them, and whether to create the cluster.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Reply {
+pub(crate) struct Reply {
     pub answers: Answers,
     pub output: PathBuf,
     pub create: bool,
@@ -50,7 +50,7 @@ pub struct Reply {
 impl Given {
     /// Every question answered by its flag or its default. Without a terminal the cluster is
     /// only made when `--create` says so.
-    pub fn resolve(&self, offer: &Offer, exists: impl Fn(&Path) -> bool) -> Reply {
+    pub(crate) fn resolve(&self, offer: &Offer, exists: impl Fn(&Path) -> bool) -> Reply {
         let name = self.name.clone().unwrap_or_else(|| offer.name.clone());
         let control_planes = self.control_planes.unwrap_or(1).max(1);
         let nodes = self
@@ -85,7 +85,7 @@ impl Given {
 
 /// What the engine says before any question: the doctor's rows for the suggested cluster, its
 /// size and its node images.
-pub struct Look {
+pub(crate) struct Look {
     pub checks: Vec<Check>,
     pub capacity: Option<(u64, u64)>,
     pub local: Vec<super::LocalImage>,
@@ -93,7 +93,7 @@ pub struct Look {
 }
 
 /// Runs the doctor for the cluster this machine can hold and lists the node images here.
-pub async fn look(found: Result<Engine, ConnectFailure>) -> Result<Look, Error> {
+pub(crate) async fn look(found: Result<Engine, ConnectFailure>) -> Result<Look, Error> {
     let engine = match found {
         Err(f) => {
             return Ok(Look {

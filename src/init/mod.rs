@@ -8,10 +8,10 @@ mod flow;
 mod render;
 mod versions;
 
-pub use flags::{folder, offer, write, Flags};
-pub use flow::{look, Given, Look, Offer, Reply};
-pub use render::render;
-pub use versions::{version_choices, LocalImage, VersionChoice};
+pub(crate) use flags::{folder, offer, write, Flags};
+pub(crate) use flow::{look, Given, Look, Offer, Reply};
+pub(crate) use render::render;
+pub(crate) use versions::{version_choices, LocalImage, VersionChoice};
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -20,24 +20,24 @@ use std::str::FromStr;
 use crate::config::{ClusterConfig, Mount, MountPropagation, PortMapping, Protocol, Role};
 
 /// The file `minik init` writes unless told otherwise.
-pub const DEFAULT_CONFIG_FILE: &str = "minik.yaml";
+pub(crate) const DEFAULT_CONFIG_FILE: &str = "minik.yaml";
 
 /// Where the mounted folder appears inside every node (pods reach it with a hostPath volume).
-pub const MOUNT_CONTAINER_PATH: &str = "/shared";
+pub(crate) const MOUNT_CONTAINER_PATH: &str = "/shared";
 
 /// The label ingress controllers' kind manifests select their node by (ingress-nginx's
 /// `deploy/static/provider/kind`), so workshop material written for kind works unchanged.
-pub const INGRESS_LABEL: (&str, &str) = ("ingress-ready", "true");
+pub(crate) const INGRESS_LABEL: (&str, &str) = ("ingress-ready", "true");
 
 /// The most nodes `minik init` suggests: a learner's laptop cluster, not a data centre.
-pub const MAX_SUGGESTED_NODES: usize = 3;
+pub(crate) const MAX_SUGGESTED_NODES: usize = 3;
 
 /// Where an ingress is published when nothing else is asked for.
-pub const DEFAULT_LISTEN: &str = "127.0.0.1";
+pub(crate) const DEFAULT_LISTEN: &str = "127.0.0.1";
 
 /// Every answer `minik init` needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Answers {
+pub(crate) struct Answers {
     pub name: String,
     /// Nodes in all, control planes included.
     pub nodes: u32,
@@ -51,7 +51,7 @@ pub struct Answers {
 
 /// A port published on this machine: `listen:host` → `container` on the first control plane.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PublishPort {
+pub(crate) struct PublishPort {
     pub listen: String,
     pub host: u16,
     pub container: u16,
@@ -59,7 +59,7 @@ pub struct PublishPort {
 
 impl PublishPort {
     /// The same port on both sides, on 127.0.0.1 (reachable from this machine only).
-    pub fn same(port: u16) -> Self {
+    pub(crate) fn same(port: u16) -> Self {
         PublishPort {
             listen: DEFAULT_LISTEN.into(),
             host: port,
@@ -129,7 +129,7 @@ impl fmt::Display for PublishPort {
 }
 
 /// A comma-separated list of ports, as typed at the prompt; empty means none.
-pub fn parse_ports(s: &str) -> Result<Vec<PublishPort>, String> {
+pub(crate) fn parse_ports(s: &str) -> Result<Vec<PublishPort>, String> {
     s.split(',')
         .map(str::trim)
         .filter(|p| !p.is_empty())
@@ -138,7 +138,7 @@ pub fn parse_ports(s: &str) -> Result<Vec<PublishPort>, String> {
 }
 
 /// The list written back the way [`parse_ports`] reads it.
-pub fn ports_text(ports: &[PublishPort]) -> String {
+pub(crate) fn ports_text(ports: &[PublishPort]) -> String {
     ports
         .iter()
         .map(ToString::to_string)
@@ -148,7 +148,7 @@ pub fn ports_text(ports: &[PublishPort]) -> String {
 
 /// An ingress's ports: 80 and 443 on 127.0.0.1, or 8080/8443 for whichever is already taken on
 /// this machine (`in_use(port)`), so the suggestion works on the first try.
-pub fn default_ports(in_use: impl Fn(u16) -> bool) -> Vec<PublishPort> {
+pub(crate) fn default_ports(in_use: impl Fn(u16) -> bool) -> Vec<PublishPort> {
     [(80, 8080), (443, 8443)]
         .into_iter()
         .map(|(port, instead)| {
@@ -164,14 +164,14 @@ pub fn default_ports(in_use: impl Fn(u16) -> bool) -> Vec<PublishPort> {
 
 /// The node count to suggest and the most this machine holds without a doctor warning.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Suggestion {
+pub(crate) struct Suggestion {
     pub nodes: u32,
     pub most: u32,
 }
 
 /// What to suggest for an engine with `ncpu` CPUs and `mem_bytes` of memory (`None` when the
 /// engine could not be asked: one node, which any machine that runs minik holds).
-pub fn suggest(capacity: Option<(u64, u64)>) -> Suggestion {
+pub(crate) fn suggest(capacity: Option<(u64, u64)>) -> Suggestion {
     match capacity {
         None => Suggestion { nodes: 1, most: 1 },
         Some((ncpu, mem)) => {
@@ -186,7 +186,7 @@ pub fn suggest(capacity: Option<(u64, u64)>) -> Suggestion {
 
 /// The cluster the answers describe. Ports go on the first control plane (with the ingress
 /// label); the folder is mounted in every node, so a pod finds it wherever it runs.
-pub fn to_config(a: &Answers) -> ClusterConfig {
+pub(crate) fn to_config(a: &Answers) -> ClusterConfig {
     let cps = a.control_planes.max(1) as usize;
     let workers = (a.nodes as usize).saturating_sub(cps);
     let mut config = ClusterConfig::with_nodes(&a.name, cps, workers);
@@ -221,7 +221,7 @@ pub fn to_config(a: &Answers) -> ClusterConfig {
 
 /// `minik.yaml`, or `minik-NAME.yaml` when that is taken, or `minik-NAME-2.yaml`, ...: never
 /// an existing file.
-pub fn default_output(name: &str, exists: impl Fn(&Path) -> bool) -> PathBuf {
+pub(crate) fn default_output(name: &str, exists: impl Fn(&Path) -> bool) -> PathBuf {
     std::iter::once(PathBuf::from(DEFAULT_CONFIG_FILE))
         .chain(std::iter::once(PathBuf::from(format!("minik-{name}.yaml"))))
         .chain((2..).map(|i| PathBuf::from(format!("minik-{name}-{i}.yaml"))))
@@ -230,7 +230,7 @@ pub fn default_output(name: &str, exists: impl Fn(&Path) -> bool) -> PathBuf {
 }
 
 /// The `minik init` command line that gives these answers without a single question.
-pub fn equivalent_command(a: &Answers, output: &Path, create: bool) -> String {
+pub(crate) fn equivalent_command(a: &Answers, output: &Path, create: bool) -> String {
     let mut parts = vec![
         "minik init".to_string(),
         format!("--name {}", a.name),

@@ -10,7 +10,7 @@ use super::{to_config, Answers, MOUNT_CONTAINER_PATH};
 use crate::config::{minik_v1alpha1, ClusterConfig};
 
 /// The file's text; `file` is where it will be written (named in the header's create command).
-pub fn render(a: &Answers, file: &Path) -> String {
+pub(crate) fn render(a: &Answers, file: &Path) -> String {
     let mut config = to_config(a);
     for node in &mut config.nodes {
         for m in &mut node.extra_mounts {

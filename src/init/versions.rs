@@ -8,14 +8,14 @@ use crate::nodeimage::{minik_image, DEFAULT_KUBERNETES_VERSION};
 /// A node image in the engine, with the Kubernetes version it carries when known (from its tag,
 /// or the `io.minik.kubernetes-version` label minik's builds set).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LocalImage {
+pub(crate) struct LocalImage {
     pub reference: String,
     pub version: Option<String>,
 }
 
 impl LocalImage {
     /// The version from the tag (`minik/node:v1.36.1`) or else from the label.
-    pub fn new(reference: &str, label: Option<&str>) -> Self {
+    pub(crate) fn new(reference: &str, label: Option<&str>) -> Self {
         let tag = reference.rsplit_once(':').map(|(_, t)| t).unwrap_or("");
         let version = tag
             .parse::<KubeVersion>()
@@ -31,7 +31,7 @@ impl LocalImage {
 
 /// One line of the version question.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VersionChoice {
+pub(crate) struct VersionChoice {
     pub label: String,
     /// The image the config names; `None` leaves the choice to `minik create` (its default).
     pub image: Option<String>,
@@ -42,7 +42,7 @@ pub struct VersionChoice {
 ///
 /// `bundle_versions` is the hook for bundles (`minik bundle load` makes `minik/node:<version>`
 /// images): the versions a bundle on hand carries, offered as that image.
-pub fn version_choices(
+pub(crate) fn version_choices(
     local: &[LocalImage],
     bundle_versions: &[String],
 ) -> (Vec<VersionChoice>, usize) {

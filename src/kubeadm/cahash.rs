@@ -12,7 +12,7 @@ const END: &str = "-----END CERTIFICATE-----";
 /// `sha256:<hex>` of the SHA-256 of the certificate's DER-encoded SubjectPublicKeyInfo: the
 /// same value `kubeadm token create --print-join-command` prints. `ca_pem` is the text of
 /// `/etc/kubernetes/pki/ca.crt`; the first certificate in it is used, text around it ignored.
-pub fn ca_cert_hash(ca_pem: &str) -> Result<String, KubeadmError> {
+pub(crate) fn ca_cert_hash(ca_pem: &str) -> Result<String, KubeadmError> {
     let start = ca_pem
         .find(BEGIN)
         .ok_or_else(|| KubeadmError::CaCert(format!("no {BEGIN} line found")))?;

@@ -13,10 +13,10 @@ use x509_cert::Certificate;
 use super::KubeadmError;
 
 /// Where kubeadm writes the API server's serving certificate on a control plane.
-pub const API_SERVER_CERT_PATH: &str = "/etc/kubernetes/pki/apiserver.crt";
+pub(crate) const API_SERVER_CERT_PATH: &str = "/etc/kubernetes/pki/apiserver.crt";
 
 /// DNS names and IP addresses (as text) of the first certificate in `pem`.
-pub fn cert_names(pem: &str) -> Result<Vec<String>, KubeadmError> {
+pub(crate) fn cert_names(pem: &str) -> Result<Vec<String>, KubeadmError> {
     let bad = |why: String| KubeadmError::ApiCert(format!("{API_SERVER_CERT_PATH}: {why}"));
     let start = pem
         .find("-----BEGIN CERTIFICATE-----")
@@ -48,7 +48,7 @@ pub fn cert_names(pem: &str) -> Result<Vec<String>, KubeadmError> {
 }
 
 /// Does `host` (a name or an IP, IPv6 with or without brackets) appear among `names`?
-pub fn covers(names: &[String], host: &str) -> bool {
+pub(crate) fn covers(names: &[String], host: &str) -> bool {
     let host = host.trim_matches(['[', ']']);
     match host.parse::<IpAddr>() {
         Ok(ip) => names.iter().any(|n| n.parse::<IpAddr>() == Ok(ip)),

@@ -7,15 +7,15 @@ use super::types::{remove_named, upsert, Config, NamedCluster, NamedContext, Nam
 use super::KubeconfigError;
 
 /// Where kubeadm writes the admin kubeconfig on a control-plane node.
-pub const ADMIN_CONF_PATH: &str = "/etc/kubernetes/admin.conf";
+pub(crate) const ADMIN_CONF_PATH: &str = "/etc/kubernetes/admin.conf";
 
 /// The name minik gives the cluster, user and context of cluster `cluster` in kubeconfig.
-pub fn minik_context_name(cluster: &str) -> String {
+pub(crate) fn minik_context_name(cluster: &str) -> String {
     format!("minik-{cluster}")
 }
 
 /// `https://host:port`, with brackets around an IPv6 host.
-pub fn server_url(host: &str, port: u16) -> String {
+pub(crate) fn server_url(host: &str, port: u16) -> String {
     if host.contains(':') && !host.starts_with('[') {
         format!("https://[{host}]:{port}")
     } else {
@@ -26,7 +26,7 @@ pub fn server_url(host: &str, port: u16) -> String {
 /// The cluster, user and context minik adds to (and later removes from) kubeconfig files,
 /// all named `minik-<cluster>`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct KubeconfigEntry {
+pub(crate) struct KubeconfigEntry {
     pub name: String,
     pub cluster: NamedCluster,
     pub user: NamedUser,
@@ -38,7 +38,7 @@ impl KubeconfigEntry {
     /// Only the CA and the client certificate and key are taken, after the whole file passed the
     /// allow-list (see `node_conf`); `server` (for example from [`server_url`]) replaces the
     /// in-cluster address kubeadm wrote.
-    pub fn from_admin_conf(
+    pub(crate) fn from_admin_conf(
         admin_conf: &str,
         node: &str,
         cluster: &str,
@@ -83,14 +83,14 @@ impl KubeconfigEntry {
 
     /// A kubeconfig holding only this entry, with it as the current context (what
     /// `minik get kubeconfig` prints).
-    pub fn to_config(&self) -> Config {
+    pub(crate) fn to_config(&self) -> Config {
         let mut config = Config::default();
         self.apply(&mut config, true);
         config
     }
 
     /// Add or replace this entry in `config`; returns whether anything changed.
-    pub fn apply(&self, config: &mut Config, set_current_context: bool) -> bool {
+    pub(crate) fn apply(&self, config: &mut Config, set_current_context: bool) -> bool {
         let mut changed = false;
         changed |= upsert(&mut config.clusters, &self.cluster);
         changed |= upsert(&mut config.users, &self.user);
@@ -114,7 +114,7 @@ impl KubeconfigEntry {
 
 /// Remove cluster `cluster`'s entries from `config`, clearing `current-context` if it pointed
 /// at them. Returns whether anything changed.
-pub fn remove_entry(config: &mut Config, cluster: &str) -> bool {
+pub(crate) fn remove_entry(config: &mut Config, cluster: &str) -> bool {
     let name = minik_context_name(cluster);
     let mut changed = false;
     changed |= remove_named(&mut config.clusters, &name);

@@ -26,7 +26,7 @@ const LOCK_RETRY_DELAYS_MS: [u64; 6] = [10, 20, 40, 80, 160, 320];
 /// Add or replace `entry` in the kubeconfig at `path` (created if missing), optionally making
 /// it the current context. Everything else in the file is kept. The file is not rewritten
 /// when nothing changes, so merging twice is a no-op.
-pub fn merge_into_file(
+pub(crate) fn merge_into_file(
     path: &Path,
     entry: &KubeconfigEntry,
     set_current_context: bool,
@@ -43,7 +43,7 @@ pub fn merge_into_file(
 /// Remove cluster `cluster`'s entries from every file in `paths`, clearing `current-context`
 /// where it pointed at them. Missing files are skipped; files without the entries are not
 /// touched. Returns the files that changed. Every file is tried even if one fails.
-pub fn remove_from_files(
+pub(crate) fn remove_from_files(
     paths: &[PathBuf],
     cluster: &str,
 ) -> Result<Vec<PathBuf>, KubeconfigError> {
@@ -77,7 +77,8 @@ fn remove_from_file(path: &Path, cluster: &str) -> Result<bool, KubeconfigError>
 }
 
 /// Read and parse a kubeconfig; a missing, empty or comment-only file is an empty config.
-pub fn read_file(path: &Path) -> Result<Config, KubeconfigError> {
+#[cfg(test)]
+pub(crate) fn read_file(path: &Path) -> Result<Config, KubeconfigError> {
     read_config(path).map(|(config, _)| config)
 }
 
@@ -221,7 +222,7 @@ impl Drop for FileLock {
 }
 
 /// The lock file kubectl uses for `path`: the same name with `.lock` appended.
-pub fn lock_path(path: &Path) -> PathBuf {
+pub(crate) fn lock_path(path: &Path) -> PathBuf {
     let mut name = path.as_os_str().to_os_string();
     name.push(".lock");
     PathBuf::from(name)

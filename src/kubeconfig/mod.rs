@@ -18,10 +18,13 @@ mod types;
 #[cfg(test)]
 mod tests;
 
-pub use entry::{minik_context_name, remove_entry, server_url, KubeconfigEntry, ADMIN_CONF_PATH};
-pub use file::{lock_path, merge_into_file, read_file, remove_from_files};
-pub use paths::{kubeconfig_paths, select_paths, KubeconfigPaths, LIST_SEPARATOR};
-pub use types::{Config, NamedCluster, NamedContext, NamedUser};
+pub(crate) use entry::{minik_context_name, server_url, KubeconfigEntry, ADMIN_CONF_PATH};
+#[cfg(test)]
+pub(crate) use file::{lock_path, read_file};
+pub(crate) use file::{merge_into_file, remove_from_files};
+pub(crate) use paths::kubeconfig_paths;
+#[cfg(test)]
+pub(crate) use types::Config;
 
 #[derive(Debug, thiserror::Error)]
 pub enum KubeconfigError {

@@ -6,11 +6,11 @@ use std::path::{Path, PathBuf};
 use super::KubeconfigError;
 
 /// The separator of the `KUBECONFIG` list on this OS.
-pub const LIST_SEPARATOR: char = if cfg!(windows) { ';' } else { ':' };
+pub(crate) const LIST_SEPARATOR: char = if cfg!(windows) { ';' } else { ':' };
 
 /// The kubeconfig files a command works on.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KubeconfigPaths {
+pub(crate) struct KubeconfigPaths {
     /// Every file in play, in order: removal cleans all of them.
     pub all: Vec<PathBuf>,
     /// The one file a merge writes to.
@@ -22,7 +22,7 @@ pub struct KubeconfigPaths {
 /// - else `KUBECONFIG` split on `separator`, empty and duplicate entries dropped; the merge
 ///   target is the first listed file that `exists`, or the last entry when none does;
 /// - else (or when `KUBECONFIG` lists nothing) `<home>/.kube/config`.
-pub fn select_paths(
+pub(crate) fn select_paths(
     explicit: Option<&Path>,
     kubeconfig_env: Option<&OsStr>,
     home: Option<&Path>,
@@ -57,7 +57,9 @@ pub fn select_paths(
 }
 
 /// [`select_paths`] with this process's `KUBECONFIG`, home directory and file system.
-pub fn kubeconfig_paths(explicit: Option<&Path>) -> Result<KubeconfigPaths, KubeconfigError> {
+pub(crate) fn kubeconfig_paths(
+    explicit: Option<&Path>,
+) -> Result<KubeconfigPaths, KubeconfigError> {
     let env = std::env::var_os("KUBECONFIG");
     let home = directories::BaseDirs::new().map(|d| d.home_dir().to_path_buf());
     select_paths(

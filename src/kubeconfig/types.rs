@@ -9,7 +9,7 @@ use serde_yaml::{Mapping, Value};
 
 /// A kubeconfig file (`kind: Config`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Config {
+pub(crate) struct Config {
     #[serde(
         rename = "apiVersion",
         default,
@@ -39,7 +39,7 @@ pub struct Config {
 
 /// A `clusters[]` entry; `cluster` (server, CA data, proxy-url, ...) is kept as written.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct NamedCluster {
+pub(crate) struct NamedCluster {
     #[serde(default, deserialize_with = "null_as_default")]
     pub cluster: Mapping,
     pub name: String,
@@ -51,7 +51,7 @@ pub struct NamedCluster {
 
 /// A `contexts[]` entry; `context` holds `cluster`, `user`, `namespace`, ...
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct NamedContext {
+pub(crate) struct NamedContext {
     #[serde(default, deserialize_with = "null_as_default")]
     pub context: Mapping,
     pub name: String,
@@ -63,7 +63,7 @@ pub struct NamedContext {
 
 /// A `users[]` entry; `user` is opaque.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct NamedUser {
+pub(crate) struct NamedUser {
     pub name: String,
     #[serde(default, skip_serializing_if = "Value::is_null")]
     pub user: Value,
@@ -167,7 +167,7 @@ fn positioned(e: serde_yaml::Error, source: &str) -> String {
 impl Config {
     /// Parse kubeconfig text. Empty text, or text with only comments, is an empty config.
     /// The error is a plain description; callers add the file name.
-    pub fn parse(text: &str) -> Result<Config, String> {
+    pub(crate) fn parse(text: &str) -> Result<Config, String> {
         let doc: Value = serde_yaml::from_str(text).map_err(|e| positioned(e, text))?;
         match &doc {
             Value::Null => return Ok(Config::default()),
@@ -185,7 +185,7 @@ impl Config {
 
     /// Serialize, keeping the original key order of the top level and of each entry; new
     /// keys follow, in kubectl's (alphabetical) order for the fields modelled here.
-    pub fn to_yaml(&self) -> Result<String, String> {
+    pub(crate) fn to_yaml(&self) -> Result<String, String> {
         let mut doc = serde_yaml::to_value(self).map_err(|e| e.to_string())?;
         restore_entry_orders(&mut doc, "clusters", &self.clusters, |e| &e.key_order);
         restore_entry_orders(&mut doc, "contexts", &self.contexts, |e| &e.key_order);
@@ -194,22 +194,25 @@ impl Config {
         serde_yaml::to_string(&doc).map_err(|e| e.to_string())
     }
 
-    pub fn cluster(&self, name: &str) -> Option<&NamedCluster> {
+    #[cfg(test)]
+    pub(crate) fn cluster(&self, name: &str) -> Option<&NamedCluster> {
         self.clusters.iter().find(|c| c.name == name)
     }
 
-    pub fn user(&self, name: &str) -> Option<&NamedUser> {
+    #[cfg(test)]
+    pub(crate) fn user(&self, name: &str) -> Option<&NamedUser> {
         self.users.iter().find(|u| u.name == name)
     }
 
-    pub fn context(&self, name: &str) -> Option<&NamedContext> {
+    #[cfg(test)]
+    pub(crate) fn context(&self, name: &str) -> Option<&NamedContext> {
         self.contexts.iter().find(|c| c.name == name)
     }
 }
 
 impl NamedCluster {
     /// A new entry with `cluster`'s fields in the order given.
-    pub fn new(name: &str, cluster: Mapping) -> NamedCluster {
+    pub(crate) fn new(name: &str, cluster: Mapping) -> NamedCluster {
         NamedCluster {
             cluster,
             name: name.to_string(),
@@ -219,14 +222,15 @@ impl NamedCluster {
     }
 
     /// The API server URL, if set.
-    pub fn server(&self) -> Option<&str> {
+    #[cfg(test)]
+    pub(crate) fn server(&self) -> Option<&str> {
         self.cluster.get("server").and_then(Value::as_str)
     }
 }
 
 impl NamedContext {
     /// A new entry with `context`'s fields in the order given.
-    pub fn new(name: &str, context: Mapping) -> NamedContext {
+    pub(crate) fn new(name: &str, context: Mapping) -> NamedContext {
         NamedContext {
             context,
             name: name.to_string(),
@@ -235,18 +239,20 @@ impl NamedContext {
         }
     }
 
-    pub fn cluster_name(&self) -> Option<&str> {
+    #[cfg(test)]
+    pub(crate) fn cluster_name(&self) -> Option<&str> {
         self.context.get("cluster").and_then(Value::as_str)
     }
 
-    pub fn user_name(&self) -> Option<&str> {
+    #[cfg(test)]
+    pub(crate) fn user_name(&self) -> Option<&str> {
         self.context.get("user").and_then(Value::as_str)
     }
 }
 
 impl NamedUser {
     /// A new entry with `user`'s fields in the order given.
-    pub fn new(name: &str, user: Mapping) -> NamedUser {
+    pub(crate) fn new(name: &str, user: Mapping) -> NamedUser {
         NamedUser {
             name: name.to_string(),
             user: Value::Mapping(user),

@@ -6,9 +6,9 @@
 
 mod error;
 mod kubectl;
-pub mod paths;
-pub mod roles;
-pub mod runtime;
+pub(crate) mod paths;
+pub(crate) mod roles;
+pub(crate) mod runtime;
 
 pub use error::NodeError;
 pub use kubectl::{kubectl, kubectl_output, kubectl_with_input};

@@ -5,7 +5,7 @@
 use crate::provider::{NodeInfo, NodeRole};
 
 /// Anything that is a named node of some role.
-pub trait HasRole {
+pub(crate) trait HasRole {
     fn role(&self) -> NodeRole;
     fn name(&self) -> &str;
 }
@@ -20,24 +20,24 @@ impl HasRole for NodeInfo {
 }
 
 /// The external load balancer, if the cluster has one.
-pub fn load_balancer<T: HasRole>(nodes: &[T]) -> Option<&T> {
+pub(crate) fn load_balancer<T: HasRole>(nodes: &[T]) -> Option<&T> {
     nodes
         .iter()
         .find(|n| n.role() == NodeRole::ExternalLoadBalancer)
 }
 
 /// The control planes, in the order given.
-pub fn control_planes<T: HasRole>(nodes: &[T]) -> impl Iterator<Item = &T> {
+pub(crate) fn control_planes<T: HasRole>(nodes: &[T]) -> impl Iterator<Item = &T> {
     nodes.iter().filter(|n| n.role() == NodeRole::ControlPlane)
 }
 
 /// The workers, in the order given.
-pub fn workers<T: HasRole>(nodes: &[T]) -> impl Iterator<Item = &T> {
+pub(crate) fn workers<T: HasRole>(nodes: &[T]) -> impl Iterator<Item = &T> {
     nodes.iter().filter(|n| n.role() == NodeRole::Worker)
 }
 
 /// The nodes that run Kubernetes: every node but the load balancer.
-pub fn kubernetes_nodes<T: HasRole>(nodes: &[T]) -> impl Iterator<Item = &T> {
+pub(crate) fn kubernetes_nodes<T: HasRole>(nodes: &[T]) -> impl Iterator<Item = &T> {
     nodes
         .iter()
         .filter(|n| n.role() != NodeRole::ExternalLoadBalancer)

@@ -22,7 +22,7 @@ const CRI_PLUGINS: &[(&str, &str)] = &[
 
 /// What `ctr plugins ls` said about CRI.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CriState {
+pub(crate) enum CriState {
     Serving,
     /// `type.id` of each CRI plugin that is not `ok`.
     Failed(Vec<String>),
@@ -31,7 +31,7 @@ pub enum CriState {
 }
 
 /// Reads `ctr plugins ls` (columns TYPE ID PLATFORMS STATUS).
-pub fn cri_state(plugins_ls: &str) -> CriState {
+pub(crate) fn cri_state(plugins_ls: &str) -> CriState {
     let mut failed = Vec::new();
     let mut grpc_cri = false;
     for line in plugins_ls.lines() {
@@ -57,7 +57,7 @@ pub fn cri_state(plugins_ls: &str) -> CriState {
 /// containerd's own complaints in its journal, most relevant first: why it exited (a plain
 /// `containerd: ...` line, e.g. on a config it cannot read), plugin load failures, then other
 /// errors (logfmt lines).
-pub fn containerd_errors(journal: &str) -> Vec<String> {
+pub(crate) fn containerd_errors(journal: &str) -> Vec<String> {
     let mut exit = Vec::new();
     let mut plugin = Vec::new();
     let mut other = Vec::new();
@@ -152,7 +152,7 @@ fn logfmt(line: &str) -> Vec<(String, String)> {
 }
 
 /// The one-line failure for a node whose CRI is not serving.
-pub fn failure(node: &str, state: &CriState, errors: &[String]) -> String {
+pub(crate) fn failure(node: &str, state: &CriState, errors: &[String]) -> String {
     let what = match state {
         CriState::Serving => return String::new(),
         CriState::Failed(p) => format!(
@@ -182,7 +182,7 @@ async fn journal(provider: &dyn Provider, name: &str) -> Vec<String> {
 }
 
 /// Fails with containerd's own message unless the node's CRI is serving.
-pub async fn check(provider: &dyn Provider, name: &str) -> Result<(), NodeError> {
+pub(crate) async fn check(provider: &dyn Provider, name: &str) -> Result<(), NodeError> {
     let cmd = vec!["ctr".to_string(), "plugins".into(), "ls".into()];
     let out = provider.exec(name, &cmd, ExecInput::None).await?;
     if out.exit_code != 0 {

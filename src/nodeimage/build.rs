@@ -18,7 +18,7 @@ pub(super) use offline::executables_tar;
 
 /// Where the Kubernetes bits and the container runtime come from.
 #[derive(Debug, Clone)]
-pub enum Source {
+pub(crate) enum Source {
     /// dl.k8s.io and registry.k8s.io (a user's machine).
     Download { version: KubeVersion },
     /// A local folder: `version`, `bin/{kubeadm,kubelet,kubectl}`, `images/*.tar`,
@@ -29,7 +29,7 @@ pub enum Source {
 }
 
 #[derive(Debug, Clone)]
-pub struct BuildOptions {
+pub(crate) struct BuildOptions {
     pub source: Source,
     /// FROM for the node-image Dockerfile; `None` keeps its default (Debian slim).
     pub base_image: Option<String>,
@@ -42,7 +42,7 @@ pub struct BuildOptions {
 
 const BASE_DIGEST_LABEL: &str = "io.minik.base.context";
 
-pub async fn build(
+pub(crate) async fn build(
     provider: &dyn Provider,
     opts: &BuildOptions,
     events: &Events,

@@ -14,7 +14,7 @@ pub(super) static DEFAULT_STORAGE: &str =
 
 /// A tar of the Dockerfile and `files/`. Scripts get the executable bit (git does not
 /// always carry it, and the Dockerfile relies on it for nothing but clarity).
-pub fn build_context() -> std::io::Result<Vec<u8>> {
+pub(crate) fn build_context() -> std::io::Result<Vec<u8>> {
     let mut builder = archive::Builder::new();
     let mut files = Vec::new();
     collect(&NODE_IMAGE, &mut files);

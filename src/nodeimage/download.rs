@@ -2,21 +2,21 @@
 
 use crate::k8s_version::KubeVersion;
 
-pub const RELEASE_BASE: &str = "https://dl.k8s.io/release";
-pub const BINARIES: &[&str] = &["kubeadm", "kubelet", "kubectl"];
+pub(crate) const RELEASE_BASE: &str = "https://dl.k8s.io/release";
+pub(crate) const BINARIES: &[&str] = &["kubeadm", "kubelet", "kubectl"];
 
 /// `https://dl.k8s.io/release/v1.36.1/bin/linux/amd64/kubeadm`
-pub fn binary_url(version: &KubeVersion, arch: &str, binary: &str) -> String {
+pub(crate) fn binary_url(version: &KubeVersion, arch: &str, binary: &str) -> String {
     format!("{RELEASE_BASE}/{version}/bin/linux/{arch}/{binary}")
 }
 
 /// The published SHA-256 next to each binary.
-pub fn checksum_url(version: &KubeVersion, arch: &str, binary: &str) -> String {
+pub(crate) fn checksum_url(version: &KubeVersion, arch: &str, binary: &str) -> String {
     format!("{}.sha256", binary_url(version, arch, binary))
 }
 
 /// The hex digest from a `.sha256` file (`<hex>` or `<hex>  <name>`), checked for shape.
-pub fn parse_checksum(text: &str) -> Result<String, String> {
+pub(crate) fn parse_checksum(text: &str) -> Result<String, String> {
     let first = text
         .split_whitespace()
         .next()
@@ -30,7 +30,7 @@ pub fn parse_checksum(text: &str) -> Result<String, String> {
 
 /// The shell run in the build container to fetch one binary and refuse it unless its digest
 /// matches the published one. `curl` and `sha256sum` are in every node base image.
-pub fn fetch_script(
+pub(crate) fn fetch_script(
     version: &KubeVersion,
     arch: &str,
     binary: &str,
@@ -45,7 +45,7 @@ pub fn fetch_script(
 }
 
 /// Docker's architecture names (`x86_64`, `aarch64`) in Kubernetes' spelling.
-pub fn kube_arch(engine_arch: &str) -> Option<&'static str> {
+pub(crate) fn kube_arch(engine_arch: &str) -> Option<&'static str> {
     match engine_arch {
         "x86_64" | "amd64" => Some("amd64"),
         "aarch64" | "arm64" => Some("arm64"),

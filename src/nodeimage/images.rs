@@ -1,14 +1,14 @@
 //! Which images a node image preloads into containerd.
 
 /// containerd's sandbox (pause) image, as set in node-image's containerd config.
-pub const SANDBOX_IMAGE: &str = "registry.k8s.io/pause:3.10";
+pub(crate) const SANDBOX_IMAGE: &str = "registry.k8s.io/pause:3.10";
 
 /// The label that keeps preloaded images safe from kubelet's image garbage collection.
-pub const PINNED_LABEL: &str = "io.cri-containerd.pinned=pinned";
+pub(crate) const PINNED_LABEL: &str = "io.cri-containerd.pinned=pinned";
 
 /// kubeadm's list (minus its pause image, replaced by containerd's sandbox image), plus every
 /// image the default manifests use. Sorted and without duplicates.
-pub fn preload_list(kubeadm_images: &str, manifests: &[&str]) -> Vec<String> {
+pub(crate) fn preload_list(kubeadm_images: &str, manifests: &[&str]) -> Vec<String> {
     let mut out: Vec<String> = kubeadm_images
         .lines()
         .map(str::trim)
@@ -26,7 +26,7 @@ pub fn preload_list(kubeadm_images: &str, manifests: &[&str]) -> Vec<String> {
 
 /// `image:` values in a manifest (plain scan: the manifests are ours and simple), plus the
 /// `--helper-image` argument local-path-provisioner takes.
-pub fn manifest_images(manifest: &str) -> Vec<String> {
+pub(crate) fn manifest_images(manifest: &str) -> Vec<String> {
     let mut out = Vec::new();
     for line in manifest.lines() {
         let t = line.trim().trim_start_matches("- ");

@@ -88,7 +88,7 @@ pub struct Unpublished {
 }
 
 /// `kindest/node:<version>@<digest>`, or why there is none.
-pub fn kindest_image(version: &KubeVersion) -> Result<String, Unpublished> {
+pub(crate) fn kindest_image(version: &KubeVersion) -> Result<String, Unpublished> {
     let v = version.to_string();
     if let Some(p) = PUBLISHED.iter().find(|p| p.version == v) {
         return Ok(format!("kindest/node:{}@{}", p.version, p.digest));

@@ -7,25 +7,24 @@
 
 mod build;
 mod context;
-pub mod download;
-pub mod images;
+pub(crate) mod download;
+pub(crate) mod images;
 mod install_runtime;
 mod kindest;
 mod pairing;
-pub mod runtime;
+pub(crate) mod runtime;
 
-pub use build::{build, BuildOptions, Source};
-pub use context::build_context;
-pub use kindest::{kindest_image, Unpublished};
+pub(crate) use build::{build, BuildOptions, Source};
+pub(crate) use kindest::{kindest_image, Unpublished};
 
 use crate::k8s_version::KubeVersion;
 use crate::provider::{Provider, ProviderError};
 
 /// The Kubernetes version minik uses when none is asked for.
-pub const DEFAULT_KUBERNETES_VERSION: &str = "v1.36.4";
+pub(crate) const DEFAULT_KUBERNETES_VERSION: &str = "v1.36.4";
 
 /// minik's own node image repository (`minik/node:<version>`).
-pub const MINIK_NODE_REPO: &str = "minik/node";
+pub(crate) const MINIK_NODE_REPO: &str = "minik/node";
 
 #[derive(Debug, thiserror::Error)]
 pub enum NodeImageError {
@@ -132,13 +131,13 @@ impl crate::hint::Hint for NodeImageError {
 }
 
 /// minik's image name for a version.
-pub fn minik_image(version: &KubeVersion) -> String {
+pub(crate) fn minik_image(version: &KubeVersion) -> String {
     format!("{MINIK_NODE_REPO}:{version}")
 }
 
 /// The image for a cluster when `--image` is not given: minik's own image of that version
 /// when it has been built here, else kind's published one (refused when kind has none).
-pub async fn default_image(
+pub(crate) async fn default_image(
     provider: &dyn Provider,
     version: &KubeVersion,
 ) -> Result<String, NodeImageError> {
@@ -150,7 +149,7 @@ pub async fn default_image(
 }
 
 /// minik's and kind's node images in the engine, newest first.
-pub async fn local_node_images(
+pub(crate) async fn local_node_images(
     p: &dyn crate::provider::Provider,
 ) -> Result<Vec<String>, crate::provider::ProviderError> {
     let mut out = Vec::new();

@@ -9,15 +9,15 @@ use serde_json::Value;
 
 /// Pinned releases, as kind's base image (v0.33) has them: containerd 2.3 (an LTS line, supported
 /// for Kubernetes 1.36 and 1.37 by containerd's matrix, see `pairing`), runc 1.4 and crictl.
-pub const CONTAINERD_VERSION: &str = "2.3.4";
-pub const RUNC_VERSION: &str = "1.4.3";
-pub const CRICTL_VERSION: &str = "v1.36.0";
+pub(crate) const CONTAINERD_VERSION: &str = "2.3.4";
+pub(crate) const RUNC_VERSION: &str = "1.4.3";
+pub(crate) const CRICTL_VERSION: &str = "v1.36.0";
 
 /// containerd's binaries from its release tarball (`bin/<name>`), installed to /usr/local/bin.
-pub const CONTAINERD_BINARIES: &[&str] = &["containerd", "ctr", "containerd-shim-runc-v2"];
+pub(crate) const CONTAINERD_BINARIES: &[&str] = &["containerd", "ctr", "containerd-shim-runc-v2"];
 
 /// Where each runtime binary goes in the image; offline builds take `DIR/bin/<name>`.
-pub const INSTALL_PATHS: &[(&str, &str)] = &[
+pub(crate) const INSTALL_PATHS: &[(&str, &str)] = &[
     ("containerd", "/usr/local/bin/containerd"),
     ("ctr", "/usr/local/bin/ctr"),
     (
@@ -30,7 +30,7 @@ pub const INSTALL_PATHS: &[(&str, &str)] = &[
 
 /// The release downloads, each as (what, url, checksum url, install shell run after the file
 /// at `$f` has been verified).
-pub struct Release {
+pub(crate) struct Release {
     pub what: &'static str,
     pub url: String,
     pub checksum_url: String,
@@ -39,7 +39,7 @@ pub struct Release {
     pub install: String,
 }
 
-pub fn releases(arch: &str) -> Vec<Release> {
+pub(crate) fn releases(arch: &str) -> Vec<Release> {
     let containerd = format!("containerd-{CONTAINERD_VERSION}-linux-{arch}.tar.gz");
     let containerd_url = format!(
         "https://github.com/containerd/containerd/releases/download/v{CONTAINERD_VERSION}/{containerd}"
@@ -87,7 +87,7 @@ pub fn releases(arch: &str) -> Vec<Release> {
 
 /// The digest for `name` in a checksum file: `<hex>` alone, or `<hex>  <name>` lines (the
 /// runc project publishes one file for every asset).
-pub fn checksum_for(text: &str, name: &str) -> Result<String, String> {
+pub(crate) fn checksum_for(text: &str, name: &str) -> Result<String, String> {
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
     let line = match lines.as_slice() {
         [one] => *one,
@@ -106,7 +106,7 @@ pub fn checksum_for(text: &str, name: &str) -> Result<String, String> {
 
 /// Shell that downloads `r` to a temporary file, refuses it unless its SHA-256 is `sha`, then
 /// installs it.
-pub fn fetch_script(r: &Release, sha: &str) -> String {
+pub(crate) fn fetch_script(r: &Release, sha: &str) -> String {
     format!(
         "set -eu; f=$(mktemp); trap 'rm -f \"$f\"' EXIT; \
          curl -fsSL --retry 4 --retry-delay 1 -o \"$f\" '{url}'; \
@@ -118,7 +118,7 @@ pub fn fetch_script(r: &Release, sha: &str) -> String {
 
 /// `containerd --version` -> (major, minor, patch): `containerd github.com/containerd/containerd/v2
 /// v2.1.5 <commit>` or Debian's `... 2.1.9+unknown` (a missing patch reads as 0).
-pub fn containerd_version(output: &str) -> Option<(u32, u32, u32)> {
+pub(crate) fn containerd_version(output: &str) -> Option<(u32, u32, u32)> {
     output.split_whitespace().find_map(|word| {
         let v = word.strip_prefix('v').unwrap_or(word);
         let mut parts = v.split(['.', '+', '-', '~']);
@@ -132,7 +132,7 @@ pub fn containerd_version(output: &str) -> Option<(u32, u32, u32)> {
 /// kind's pod base spec: containerd's default spec (`ctr oci spec`) without process rlimits
 /// (pods get the runtime's defaults, as with any CRI runtime's unset base spec) and with the
 /// createContainer hook that shows pods the node's product files.
-pub fn cri_base(default_spec: &str) -> Result<String, String> {
+pub(crate) fn cri_base(default_spec: &str) -> Result<String, String> {
     let mut spec: Value = serde_json::from_str(default_spec)
         .map_err(|e| format!("`ctr oci spec` did not print a JSON spec: {e}"))?;
     let obj = spec

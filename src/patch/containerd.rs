@@ -24,7 +24,7 @@ use super::PatchError;
 
 /// containerd's config after the patches, and what else the node needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PatchedContainerd {
+pub(crate) struct PatchedContainerd {
     pub config: String,
     /// `certs.d/<host>/hosts.toml` files translated from old-style registry settings.
     pub hosts: Vec<HostsFile>,
@@ -33,7 +33,7 @@ pub struct PatchedContainerd {
 }
 
 /// Applies `merge_patches` and then `json6902` to containerd's `config`.
-pub fn containerd_config(
+pub(crate) fn containerd_config(
     config: &str,
     merge_patches: &[String],
     json6902: &[String],

@@ -32,7 +32,7 @@ pub struct KubeadmPatches<'a> {
 }
 
 /// The document kinds minik renders, which are the only ones a patch can match.
-pub const KUBEADM_KINDS: &[&str] = &[
+pub(crate) const KUBEADM_KINDS: &[&str] = &[
     "ClusterConfiguration",
     "InitConfiguration",
     "JoinConfiguration",
@@ -51,14 +51,14 @@ pub(crate) struct MergePatch {
 /// A patched kubeadm config and the patches that matched none of its documents (kind applies
 /// those silently; they are nearly always a wrong `apiVersion` or `kind`, so minik warns).
 #[derive(Debug, Clone, PartialEq)]
-pub struct PatchedConfig {
+pub(crate) struct PatchedConfig {
     pub text: String,
     /// Labels like `kubeadmConfigPatches[0]` (`node ...` for a node's own patches).
     pub unmatched: Vec<String>,
 }
 
 /// Applies the cluster's kubeadm patches and then `node`'s (as kind does) to `config`.
-pub fn kubeadm_config_for_node(
+pub(crate) fn kubeadm_config_for_node(
     config: &str,
     cluster: KubeadmPatches<'_>,
     node: KubeadmPatches<'_>,
@@ -77,7 +77,7 @@ pub fn kubeadm_config_for_node(
 }
 
 /// Applies `merge_patches` and then `json6902` to the multi-document kubeadm `config`.
-pub fn kubeadm_config(
+pub(crate) fn kubeadm_config(
     config: &str,
     merge_patches: &[String],
     json6902: &[Json6902Patch],

@@ -12,12 +12,9 @@ mod kubeadm;
 mod kubeadm_merge;
 mod registry_hosts;
 
-pub use containerd::{containerd_config, PatchedContainerd};
-pub use kubeadm::{
-    kubeadm_config, kubeadm_config_for_node, Json6902Patch, KubeadmPatches, PatchedConfig,
-    KUBEADM_KINDS,
-};
-pub use registry_hosts::HostsFile;
+pub(crate) use containerd::containerd_config;
+pub use kubeadm::Json6902Patch;
+pub(crate) use kubeadm::{kubeadm_config, kubeadm_config_for_node, KubeadmPatches, KUBEADM_KINDS};
 
 pub(crate) use containerd::parse_toml_patch;
 pub(crate) use kubeadm::{parse_json6902, parse_merge_patches};

@@ -21,14 +21,14 @@ pub(super) const CERTS_D: &str = "/etc/containerd/certs.d";
 
 /// One `certs.d/<dir>/hosts.toml` to write on the node.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HostsFile {
+pub(crate) struct HostsFile {
     /// `<host>` (or `_default` for the `"*"` mirror).
     pub dir: String,
     pub text: String,
 }
 
 impl HostsFile {
-    pub fn path(&self) -> String {
+    pub(crate) fn path(&self) -> String {
         format!("{CERTS_D}/{}/hosts.toml", self.dir)
     }
 }

@@ -10,7 +10,7 @@ use crate::config::{DEFAULT_POD_SUBNET, DEFAULT_SERVICE_SUBNET};
 
 /// What the user asked for, as far as platform decisions go.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Request {
+pub(crate) struct Request {
     pub nodes: usize,
     /// Container names of the nodes (they go into NO_PROXY).
     pub node_names: Vec<String>,
@@ -26,7 +26,7 @@ pub struct Request {
 
 impl Request {
     /// `nodes` nodes with kind's default subnets and nothing else set.
-    pub fn new(nodes: usize) -> Self {
+    pub(crate) fn new(nodes: usize) -> Self {
         Request {
             nodes,
             node_names: Vec::new(),
@@ -138,7 +138,7 @@ const DEV_MAPPER_DRIVERS: &[&str] = &["btrfs", "zfs", "devicemapper"];
 const DEV_MAPPER_BACKING: &[&str] = &["btrfs", "zfs", "xfs"];
 
 /// Decides every adjustment for `env`, given what was requested.
-pub fn plan_adjustments(env: &Environment, requested: &Request) -> Adjustments {
+pub(crate) fn plan_adjustments(env: &Environment, requested: &Request) -> Adjustments {
     let rootless = env.rootless.then(|| {
         why(
             RootlessTweaks {
@@ -347,7 +347,7 @@ fn raise_inotify(env: &Environment) -> Option<Reasoned<InotifyLimits>> {
 }
 
 /// Conditions under which no cluster can start.
-pub fn blocking_problems(env: &Environment) -> Vec<Problem> {
+pub(crate) fn blocking_problems(env: &Environment) -> Vec<Problem> {
     let mut out = Vec::new();
     if env.windows_containers() {
         out.push(Problem {
@@ -382,7 +382,7 @@ pub fn blocking_problems(env: &Environment) -> Vec<Problem> {
 }
 
 /// Why a rootless engine cannot run nodes, and the fix.
-pub fn rootless_problem(env: &Environment) -> (String, String) {
+pub(crate) fn rootless_problem(env: &Environment) -> (String, String) {
     if env.cgroup.version != CgroupVersion::V2 {
         return (
             "a rootless engine needs cgroup v2; this one uses cgroup v1".into(),

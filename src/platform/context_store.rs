@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 use super::hostfs::HostFs;
 
 /// Looks a key up in a JSON object: exact spelling first, then ignoring ASCII case.
-pub fn get_ci<'a>(value: &'a Value, key: &str) -> Option<&'a Value> {
+pub(crate) fn get_ci<'a>(value: &'a Value, key: &str) -> Option<&'a Value> {
     let obj = value.as_object()?;
     obj.get(key).or_else(|| {
         obj.iter()
@@ -31,7 +31,7 @@ fn get_str_ci(value: &Value, key: &str) -> Option<String> {
 }
 
 /// The folder name the context store uses for a context: hex of SHA-256 of the name.
-pub fn context_dir_name(name: &str) -> String {
+pub(crate) fn context_dir_name(name: &str) -> String {
     let digest = Sha256::digest(name.as_bytes());
     let mut out = String::with_capacity(64);
     for b in digest.iter() {
@@ -42,7 +42,7 @@ pub fn context_dir_name(name: &str) -> String {
 
 /// One entry of `proxies` in config.json.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct ProxyEntry {
+pub(crate) struct ProxyEntry {
     pub http_proxy: Option<String>,
     pub https_proxy: Option<String>,
     pub no_proxy: Option<String>,
@@ -50,7 +50,7 @@ pub struct ProxyEntry {
 
 /// What minik uses from `$DOCKER_CONFIG/config.json`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct DockerConfig {
+pub(crate) struct DockerConfig {
     pub path: PathBuf,
     pub current_context: Option<String>,
     /// Keyed by daemon host (`tcp://build:2376`) or `default`.
@@ -59,7 +59,7 @@ pub struct DockerConfig {
 
 /// Reads config.json. `Ok(None)` when there is no file; `Err(text)` when it is not valid JSON
 /// (the docker CLI warns and carries on in that case; so does minik).
-pub fn load_docker_config(fs: &HostFs, dir: &Path) -> Result<Option<DockerConfig>, String> {
+pub(crate) fn load_docker_config(fs: &HostFs, dir: &Path) -> Result<Option<DockerConfig>, String> {
     let path = dir.join("config.json");
     let Ok(text) = fs.read_to_string(&path) else {
         return Ok(None);
@@ -112,7 +112,7 @@ impl TlsFiles {
 
 /// The docker endpoint of a stored context.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ContextMeta {
+pub(crate) struct ContextMeta {
     pub name: String,
     pub meta_path: PathBuf,
     /// `Endpoints.docker.Host`; `None` when the context has no docker endpoint.
@@ -122,13 +122,13 @@ pub struct ContextMeta {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ContextLookup {
+pub(crate) enum ContextLookup {
     Found(ContextMeta),
     Missing { meta_path: PathBuf },
     Invalid { meta_path: PathBuf, reason: String },
 }
 
-pub fn meta_path(config_dir: &Path, name: &str) -> PathBuf {
+pub(crate) fn meta_path(config_dir: &Path, name: &str) -> PathBuf {
     config_dir
         .join("contexts")
         .join("meta")
@@ -137,7 +137,7 @@ pub fn meta_path(config_dir: &Path, name: &str) -> PathBuf {
 }
 
 /// Reads a context from the store under `config_dir`.
-pub fn load_context(fs: &HostFs, config_dir: &Path, name: &str) -> ContextLookup {
+pub(crate) fn load_context(fs: &HostFs, config_dir: &Path, name: &str) -> ContextLookup {
     let meta_path = meta_path(config_dir, name);
     let Ok(text) = fs.read_to_string(&meta_path) else {
         return ContextLookup::Missing { meta_path };
@@ -172,7 +172,7 @@ pub fn load_context(fs: &HostFs, config_dir: &Path, name: &str) -> ContextLookup
 }
 
 /// Whether a context of that name is stored (`default` always exists and is never on disk).
-pub fn context_exists(fs: &HostFs, config_dir: &Path, name: &str) -> bool {
+pub(crate) fn context_exists(fs: &HostFs, config_dir: &Path, name: &str) -> bool {
     name == "default" || fs.exists(&meta_path(config_dir, name))
 }
 

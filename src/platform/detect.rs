@@ -121,7 +121,7 @@ fn endpoint_text(endpoint: &Endpoint) -> String {
 }
 
 /// Applies the rules in the module docs.
-pub fn classify(
+pub(crate) fn classify(
     info: &EngineInfo,
     version: Option<&EngineVersion>,
     host_os: HostOs,

@@ -174,7 +174,7 @@ pub struct Wsl {
 
 /// Whether a kernel release string is a WSL 2 kernel (`5.15.153.1-microsoft-standard-WSL2`, or
 /// older `4.19.104-microsoft-standard`).
-pub fn is_wsl2_kernel(release: &str) -> bool {
+pub(crate) fn is_wsl2_kernel(release: &str) -> bool {
     release.to_ascii_lowercase().contains("microsoft-standard")
 }
 

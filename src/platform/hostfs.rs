@@ -9,15 +9,15 @@ use std::io;
 use std::path::{Component, Path, PathBuf};
 
 /// Environment variables, as a plain map so callers can pass a fake one.
-pub type EnvMap = BTreeMap<String, String>;
+pub(crate) type EnvMap = BTreeMap<String, String>;
 
 /// The value of an environment variable, treating an empty value as unset (as the docker CLI does).
-pub fn env_get<'a>(env: &'a EnvMap, key: &str) -> Option<&'a str> {
+pub(crate) fn env_get<'a>(env: &'a EnvMap, key: &str) -> Option<&'a str> {
     env.get(key).map(String::as_str).filter(|v| !v.is_empty())
 }
 
 /// The first of `keys` that is set and not empty.
-pub fn env_first<'a>(env: &'a EnvMap, keys: &[&str]) -> Option<&'a str> {
+pub(crate) fn env_first<'a>(env: &'a EnvMap, keys: &[&str]) -> Option<&'a str> {
     keys.iter().find_map(|k| env_get(env, k))
 }
 

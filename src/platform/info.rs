@@ -172,7 +172,7 @@ impl EngineInfo {
 
 /// What `/version` adds.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct EngineVersion {
+pub(crate) struct EngineVersion {
     /// `Docker Desktop 4.37.1 (178610)`, `Docker Engine - Community`, ...
     pub platform_name: Option<String>,
     pub component_names: Vec<String>,
@@ -181,7 +181,7 @@ pub struct EngineVersion {
 }
 
 impl EngineVersion {
-    pub fn from_json(v: &Value) -> Self {
+    pub(crate) fn from_json(v: &Value) -> Self {
         let components = v
             .get("Components")
             .and_then(Value::as_array)
@@ -201,7 +201,7 @@ impl EngineVersion {
     }
 
     /// `4.37.1` out of `Docker Desktop 4.37.1 (178610)`.
-    pub fn desktop_version(&self) -> Option<String> {
+    pub(crate) fn desktop_version(&self) -> Option<String> {
         let rest = self
             .platform_name
             .as_deref()?
@@ -212,7 +212,7 @@ impl EngineVersion {
 
 /// `(major, minor, patch)` from the start of a version or kernel string (`6.6.87.2-microsoft…`,
 /// `20.10.24+dfsg1`, `v5.2.0`).
-pub fn parse_version(s: &str) -> Option<(u64, u64, u64)> {
+pub(crate) fn parse_version(s: &str) -> Option<(u64, u64, u64)> {
     let s = s.trim_start_matches('v');
     let mut nums = s
         .split(|c: char| !c.is_ascii_digit())

@@ -46,42 +46,44 @@
 //!   [`remote`]: where the API server is reachable when the engine is on another machine.
 //! - [`adjust`]: node container adjustments; [`mod@checks`]: doctor rows and their text rendering.
 
-pub mod adjust;
-pub mod checks;
-pub mod context_store;
-pub mod detect;
-pub mod endpoint;
-pub mod environment;
-pub mod host;
-pub mod hostfs;
-pub mod info;
-pub mod proxy;
-pub mod remote;
-pub mod sockets;
-pub mod unreachable;
+pub(crate) mod adjust;
+pub(crate) mod checks;
+pub(crate) mod context_store;
+pub(crate) mod detect;
+pub(crate) mod endpoint;
+pub(crate) mod environment;
+pub(crate) mod host;
+pub(crate) mod hostfs;
+pub(crate) mod info;
+pub(crate) mod proxy;
+pub(crate) mod remote;
+pub(crate) mod sockets;
+pub(crate) mod unreachable;
 
 #[cfg(test)]
 mod tests;
 
-pub use adjust::{
-    plan_adjustments, Adjustments, PrivilegeMode, Problem, Reasoned, Request, RootlessTweaks,
-};
-pub use checks::{
-    checks, checks_unreachable, is_blocking, memory_need, most_nodes, Check, MemoryNeed, Status,
-};
-pub use context_store::{context_dir_name, TlsFiles};
-pub use detect::{DesktopBackend, DesktopOs, Flavour};
-pub use endpoint::{
-    resolve_endpoint, Endpoint, EndpointError, EndpointFlags, EndpointKind, EndpointSource,
-    Resolution,
-};
-pub use environment::{
-    CgroupInfo, CgroupVersion, EngineSummary, Environment, InotifyReading, InotifySource,
-    LimitSupport, StorageInfo,
-};
-pub use host::{Arch, CgroupProbe, HostFacts, HostOs, InotifyLimits, Wsl};
-pub use hostfs::{EnvMap, HostFs};
-pub use info::InfoError;
-pub use proxy::{node_no_proxy, node_proxy_env, NoProxyInputs, ProxySettings, ProxySource};
-pub use sockets::Candidate;
-pub use unreachable::{not_reachable, not_reachable_message, NotReachable};
+pub(crate) use adjust::{plan_adjustments, Adjustments, Request};
+#[cfg(test)]
+pub(crate) use adjust::{PrivilegeMode, RootlessTweaks};
+pub(crate) use checks::{checks, checks_unreachable, is_blocking, most_nodes, Check, Status};
+#[cfg(test)]
+pub(crate) use context_store::{context_dir_name, TlsFiles};
+#[cfg(test)]
+pub(crate) use detect::{DesktopBackend, DesktopOs, Flavour};
+pub(crate) use endpoint::{resolve_endpoint, Endpoint, EndpointFlags, EndpointKind, Resolution};
+#[cfg(test)]
+pub(crate) use endpoint::{EndpointError, EndpointSource};
+#[cfg(test)]
+pub(crate) use environment::CgroupVersion;
+pub(crate) use environment::Environment;
+pub(crate) use host::{Arch, HostFacts, HostOs};
+#[cfg(test)]
+pub(crate) use host::{CgroupProbe, InotifyLimits, Wsl};
+#[cfg(test)]
+pub(crate) use hostfs::HostFs;
+#[cfg(test)]
+pub(crate) use proxy::ProxySource;
+pub(crate) use unreachable::not_reachable;
+#[cfg(test)]
+pub(crate) use unreachable::not_reachable_message;

@@ -43,7 +43,7 @@ fn is_desktop_internal(proxy: &str) -> bool {
 }
 
 /// Finds the proxy to give the nodes. `daemon_host` is the endpoint URL as written.
-pub fn detect_proxy(
+pub(crate) fn detect_proxy(
     env: &EnvMap,
     config: Option<&DockerConfig>,
     daemon_host: &str,
@@ -90,7 +90,7 @@ pub fn detect_proxy(
 
 /// What NO_PROXY must also cover inside the cluster.
 #[derive(Debug, Clone, Copy)]
-pub struct NoProxyInputs<'a> {
+pub(crate) struct NoProxyInputs<'a> {
     /// The node network's subnets (`docker network inspect`).
     pub node_subnets: &'a [String],
     pub node_names: &'a [String],
@@ -100,7 +100,7 @@ pub struct NoProxyInputs<'a> {
 
 /// The NO_PROXY value for nodes: the user's list, then loopback, node subnets, node names,
 /// pod and service subnets and the in-cluster service domains. No duplicates; order kept.
-pub fn node_no_proxy(user_no_proxy: Option<&str>, inputs: NoProxyInputs<'_>) -> String {
+pub(crate) fn node_no_proxy(user_no_proxy: Option<&str>, inputs: NoProxyInputs<'_>) -> String {
     let mut items: Vec<String> = Vec::new();
     let mut push = |s: &str| {
         let s = s.trim();
@@ -130,7 +130,10 @@ pub fn node_no_proxy(user_no_proxy: Option<&str>, inputs: NoProxyInputs<'_>) -> 
 
 /// Environment for node containers: each variable in upper and lower case (tools read either).
 /// Empty when no proxy is configured.
-pub fn node_proxy_env(proxy: &ProxySettings, inputs: NoProxyInputs<'_>) -> Vec<(String, String)> {
+pub(crate) fn node_proxy_env(
+    proxy: &ProxySettings,
+    inputs: NoProxyInputs<'_>,
+) -> Vec<(String, String)> {
     if !proxy.is_set() {
         return Vec::new();
     }

@@ -7,22 +7,22 @@
 use std::net::IpAddr;
 
 /// `0.0.0.0` or `::` (or empty, which the engine reads as 0.0.0.0): every address of the host.
-pub fn is_unspecified(address: &str) -> bool {
+pub(crate) fn is_unspecified(address: &str) -> bool {
     address.is_empty() || address.parse::<IpAddr>().is_ok_and(|a| a.is_unspecified())
 }
 
 /// `127.0.0.0/8` or `::1`.
-pub fn is_loopback(address: &str) -> bool {
+pub(crate) fn is_loopback(address: &str) -> bool {
     address.parse::<IpAddr>().is_ok_and(|a| a.is_loopback())
 }
 
 /// Is `host` (a name or address, as the user wrote it or as ssh resolved it) this machine?
-pub fn is_local_host(host: &str) -> bool {
+pub(crate) fn is_local_host(host: &str) -> bool {
     host.eq_ignore_ascii_case("localhost") || is_loopback(host.trim_matches(['[', ']']))
 }
 
 /// The engine host of a `tcp://` engine (`host:port`, `[v6]:port`), unless it is this machine.
-pub fn tcp_engine_host(authority: &str) -> Option<String> {
+pub(crate) fn tcp_engine_host(authority: &str) -> Option<String> {
     let name = match authority.strip_prefix('[') {
         Some(v6) => v6.split(']').next().unwrap_or(v6),
         None => authority.rsplit_once(':').map_or(authority, |(h, _)| h),
@@ -42,7 +42,7 @@ pub struct UnreachableApi {
 }
 
 impl UnreachableApi {
-    pub fn hint(&self) -> String {
+    pub(crate) fn hint(&self) -> String {
         format!(
             "publish it where you can reach it: --api-address 0.0.0.0 (every address of \
              {}; the kubeconfig then uses that name) or --api-address <an IP of that host> \
@@ -53,7 +53,10 @@ impl UnreachableApi {
 }
 
 /// Refuses a loopback API address on a remote engine's host.
-pub fn check_api_address(address: &str, engine_host: Option<&str>) -> Result<(), UnreachableApi> {
+pub(crate) fn check_api_address(
+    address: &str,
+    engine_host: Option<&str>,
+) -> Result<(), UnreachableApi> {
     match engine_host {
         Some(host) if is_loopback(address) => Err(UnreachableApi {
             engine_host: host.to_string(),
@@ -66,7 +69,7 @@ pub fn check_api_address(address: &str, engine_host: Option<&str>) -> Result<(),
 /// The host a kubeconfig on this machine uses for an API published on `listen_address`: the
 /// address itself, or for "every address" the engine host (this machine: its loopback address
 /// of the same family).
-pub fn kubeconfig_host(listen_address: &str, engine_host: Option<&str>) -> String {
+pub(crate) fn kubeconfig_host(listen_address: &str, engine_host: Option<&str>) -> String {
     if !is_unspecified(listen_address) {
         return listen_address.to_string();
     }
@@ -79,7 +82,7 @@ pub fn kubeconfig_host(listen_address: &str, engine_host: Option<&str>) -> Strin
 
 /// Names the API server's certificate needs beyond the published address: the engine host, when
 /// the kubeconfig reaches the API by that name.
-pub fn extra_cert_sans(address: &str, engine_host: Option<&str>) -> Vec<String> {
+pub(crate) fn extra_cert_sans(address: &str, engine_host: Option<&str>) -> Vec<String> {
     match engine_host {
         Some(host) if is_unspecified(address) => vec![host.trim_matches(['[', ']']).to_string()],
         _ => Vec::new(),

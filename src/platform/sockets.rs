@@ -191,7 +191,7 @@ fn podman_machine_sockets(host: &HostFacts, home: Option<&Path>) -> Vec<Known> {
 /// The well-known sockets (Docker Desktop, OrbStack, Colima, Rancher Desktop, rootless Docker,
 /// Podman, podman machine, the default socket; named pipes on Windows) that exist, excluding
 /// `chosen`, without duplicates.
-pub fn probe_well_known(host: &HostFacts, chosen: Option<&Path>) -> Vec<Candidate> {
+pub(crate) fn probe_well_known(host: &HostFacts, chosen: Option<&Path>) -> Vec<Candidate> {
     let config_dir = host.docker_config_dir();
     let mut seen: Vec<PathBuf> = chosen.map(Path::to_path_buf).into_iter().collect();
     let mut out = Vec::new();

@@ -8,7 +8,7 @@ use super::host::{HostFacts, HostOs};
 
 /// The parts of the "not reachable" message (also used by the doctor's engine row).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct NotReachable {
+pub(crate) struct NotReachable {
     /// One line: "cannot reach the container engine at unix:///var/run/docker.sock: …".
     pub headline: String,
     /// Where minik looked, one line each (the rules followed, then engines found elsewhere).
@@ -18,7 +18,8 @@ pub struct NotReachable {
 
 impl NotReachable {
     /// The full text: headline, indented lines, then `fix: …`.
-    pub fn render(&self) -> String {
+    #[cfg(test)]
+    pub(crate) fn render(&self) -> String {
         let mut out = self.headline.clone();
         for l in &self.looked {
             out.push_str("\n  ");
@@ -62,7 +63,11 @@ fn cause(error: &str, missing_socket: bool) -> Cause {
 }
 
 /// Builds the message. `error` is the connection error's text (e.g. from the Docker client).
-pub fn not_reachable(resolution: &Resolution, host: &HostFacts, error: &str) -> NotReachable {
+pub(crate) fn not_reachable(
+    resolution: &Resolution,
+    host: &HostFacts,
+    error: &str,
+) -> NotReachable {
     let ep = &resolution.endpoint;
     let missing = resolution.endpoint_missing(host);
     let detail = if missing {
@@ -216,6 +221,11 @@ fn ssh_fix(ssh: &str, error: &str) -> String {
 }
 
 /// [`not_reachable`] rendered as one text block.
-pub fn not_reachable_message(resolution: &Resolution, host: &HostFacts, error: &str) -> String {
+#[cfg(test)]
+pub(crate) fn not_reachable_message(
+    resolution: &Resolution,
+    host: &HostFacts,
+    error: &str,
+) -> String {
     not_reachable(resolution, host, error).render()
 }

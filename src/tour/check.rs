@@ -51,7 +51,7 @@ fn matches_selector(labels: &Value, selector: &str) -> bool {
 }
 
 /// The role of the node called `node` in a NodeList.
-pub fn role_of(nodes: &Value, node: &str) -> Option<Role> {
+pub(crate) fn role_of(nodes: &Value, node: &str) -> Option<Role> {
     items(nodes).into_iter().find(|n| name(n) == node).map(|n| {
         let labels = &n["metadata"]["labels"];
         if labels
@@ -66,7 +66,7 @@ pub fn role_of(nodes: &Value, node: &str) -> Option<Role> {
 }
 
 /// What the check selects, in words: `pods app=hello in minik-tour with status.phase=Running`.
-pub fn describe(check: &Check) -> String {
+pub(crate) fn describe(check: &Check) -> String {
     let mut s = check.kind.clone();
     if let Some(n) = &check.name {
         s = format!("{s} {n}");
@@ -136,7 +136,7 @@ fn listing(objs: &[&Value], mut word: impl FnMut(&Value) -> String) -> String {
 }
 
 /// Evaluates `check` (placeholders filled) on `list`, with `nodes` for roles.
-pub fn evaluate(check: &Check, list: &Value, nodes: &Value) -> Outcome {
+pub(crate) fn evaluate(check: &Check, list: &Value, nodes: &Value) -> Outcome {
     let what = describe(check);
     let objs = select(check, list);
     let n = objs.len() as u64;
@@ -230,11 +230,6 @@ fn fields_equal(objs: &[&Value], what: &str, path: &str, other: &str) -> (bool, 
         )
     });
     (ok, format!("{what} with {path} equal to {other}"), found)
-}
-
-/// The text of a field, for views.
-pub fn field(o: &Value, path: &str) -> Option<String> {
-    Path::parse(path).ok()?.text(o)
 }
 
 #[cfg(test)]

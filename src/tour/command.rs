@@ -9,13 +9,14 @@ use super::sandbox::check_allowed;
 use crate::text::quoted;
 
 /// The placeholders a lab may use, filled in per run.
-pub const PLACEHOLDERS: [&str; 5] = ["namespace", "cluster", "controlPlane", "worker", "pod"];
+pub(crate) const PLACEHOLDERS: [&str; 5] =
+    ["namespace", "cluster", "controlPlane", "worker", "pod"];
 
 /// What was wrong, and how to fix it.
-pub type Refusal = (String, String);
+pub(crate) type Refusal = (String, String);
 
 /// The `{names}` in `text`.
-pub fn placeholders(text: &str) -> Vec<String> {
+pub(crate) fn placeholders(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut rest = text;
     while let Some(start) = rest.find('{') {
@@ -31,7 +32,7 @@ pub fn placeholders(text: &str) -> Vec<String> {
 }
 
 /// `text` with every known placeholder replaced.
-pub fn fill(text: &str, vars: &BTreeMap<&str, String>) -> String {
+pub(crate) fn fill(text: &str, vars: &BTreeMap<&str, String>) -> String {
     let mut out = text.to_string();
     for (k, v) in vars {
         out = out.replace(&format!("{{{k}}}"), v);
@@ -40,7 +41,7 @@ pub fn fill(text: &str, vars: &BTreeMap<&str, String>) -> String {
 }
 
 /// Parses `kubectl ARGS...` (whitespace-separated; no quoting, no shell).
-pub fn parse(line: &str) -> Result<Kubectl, Refusal> {
+pub(crate) fn parse(line: &str) -> Result<Kubectl, Refusal> {
     let words: Vec<&str> = line.split_whitespace().collect();
     if words.first() != Some(&"kubectl") {
         return Err((
@@ -78,14 +79,14 @@ pub fn parse(line: &str) -> Result<Kubectl, Refusal> {
 }
 
 /// Does the command read a manifest from standard input (`-f -`)?
-pub fn reads_stdin(c: &Kubectl) -> bool {
+pub(crate) fn reads_stdin(c: &Kubectl) -> bool {
     c.0.windows(2)
         .any(|w| (w[0] == "-f" || w[0] == "--filename") && w[1] == "-")
         || c.0.iter().any(|a| a == "--filename=-" || a == "-f=-")
 }
 
 /// The command as the learner types it (a here-document carries the manifest).
-pub fn display(args: &[String], manifest: Option<&str>) -> String {
+pub(crate) fn display(args: &[String], manifest: Option<&str>) -> String {
     let mut line = format!("kubectl {}", args.join(" "));
     if let Some(m) = manifest {
         line.push_str(" <<'EOF'\n");

@@ -7,22 +7,22 @@
 use std::path::{Path, PathBuf};
 
 /// The folder of bundled labs: `$XDG_STATE_HOME/minik/labs` (or the platform's equivalent).
-pub fn dir() -> Option<PathBuf> {
+pub(crate) fn dir() -> Option<PathBuf> {
     super::progress::dir().and_then(|tour| tour.parent().map(|p| p.join("labs")))
 }
 
 /// The file of lab `id` (a validated name: no path separators).
-pub fn path(dir: &Path, id: &str) -> PathBuf {
+pub(crate) fn path(dir: &Path, id: &str) -> PathBuf {
     dir.join(format!("{id}.yaml"))
 }
 
 /// Would keeping `text` as lab `id` replace a different lab kept earlier?
-pub fn replaces(dir: &Path, id: &str, text: &str) -> bool {
+pub(crate) fn replaces(dir: &Path, id: &str, text: &str) -> bool {
     std::fs::read(path(dir, id)).is_ok_and(|kept| kept != text.as_bytes())
 }
 
 /// Keep `text` as lab `id` (never a built-in lab's id).
-pub fn install(dir: &Path, id: &str, text: &str) -> std::io::Result<PathBuf> {
+pub(crate) fn install(dir: &Path, id: &str, text: &str) -> std::io::Result<PathBuf> {
     if super::is_builtin(id) {
         return Err(std::io::Error::new(
             std::io::ErrorKind::InvalidInput,
@@ -41,7 +41,7 @@ pub fn install(dir: &Path, id: &str, text: &str) -> std::io::Result<PathBuf> {
 }
 
 /// The ids of the labs kept, sorted.
-pub fn ids(dir: &Path) -> Vec<String> {
+pub(crate) fn ids(dir: &Path) -> Vec<String> {
     let mut ids: Vec<String> = std::fs::read_dir(dir)
         .into_iter()
         .flatten()

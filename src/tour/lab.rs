@@ -70,7 +70,7 @@ pub enum View {
     Pods,
 }
 
-pub const VIEWS: [(&str, View); 4] = [
+pub(crate) const VIEWS: [(&str, View); 4] = [
     ("nodes", View::Nodes),
     ("control-plane", View::ControlPlane),
     ("node-agents", View::NodeAgents),
@@ -85,7 +85,7 @@ pub enum Role {
     Any,
 }
 
-pub const ROLES: [(&str, Role); 3] = [
+pub(crate) const ROLES: [(&str, Role); 3] = [
     ("control-plane", Role::ControlPlane),
     ("worker", Role::Worker),
     ("any", Role::Any),

@@ -10,10 +10,10 @@ use crate::config::yaml::{self, Node, Value};
 use crate::config::{ConfigError, ConfigErrors, Location, SourceMap};
 use crate::text::quoted;
 
-pub const API_VERSION: &str = "minik.dev/v1alpha1";
-pub const KIND: &str = "Lab";
+pub(crate) const API_VERSION: &str = "minik.dev/v1alpha1";
+pub(crate) const KIND: &str = "Lab";
 /// The largest lab file read; the built-in one is a few dozen kilobytes.
-pub const MAX_LAB_BYTES: usize = 1 << 20;
+pub(crate) const MAX_LAB_BYTES: usize = 1 << 20;
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
 
 const LAB_FIELDS: [&str; 6] = ["apiVersion", "kind", "id", "title", "namespace", "steps"];
@@ -33,7 +33,7 @@ const STEP_FIELDS: [&str; 13] = [
     "checks",
 ];
 /// Parses and validates a lab. `origin` names the file in errors.
-pub fn parse(source: &str, origin: &str) -> Result<Lab, ConfigErrors> {
+pub(crate) fn parse(source: &str, origin: &str) -> Result<Lab, ConfigErrors> {
     let mut d = Decoder::new(SourceMap::new(origin));
     if source.len() > MAX_LAB_BYTES {
         d.error(

@@ -6,20 +6,20 @@
 //! resumes where it stopped.
 
 mod access;
-pub mod check;
-pub mod command;
+pub(crate) mod check;
+pub(crate) mod command;
 mod error;
 mod fields;
 mod identity;
-pub mod installed;
+pub(crate) mod installed;
 mod kinds;
-pub mod lab;
+pub(crate) mod lab;
 mod lab_check;
-pub mod lab_file;
+pub(crate) mod lab_file;
 mod manifest;
 mod messages;
 mod ownership;
-pub mod progress;
+pub(crate) mod progress;
 mod run;
 mod sandbox;
 mod step;

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Progress {
+pub(crate) struct Progress {
     /// The id of the step to do next.
     pub step: String,
     /// kubectl argument lists (placeholders filled) that undo changes outside the namespace.
@@ -16,7 +16,7 @@ pub struct Progress {
 }
 
 /// The progress files' folder: `$XDG_STATE_HOME/minik/tour` (or the platform's equivalent).
-pub fn dir() -> Option<PathBuf> {
+pub(crate) fn dir() -> Option<PathBuf> {
     let dirs = directories::ProjectDirs::from("dev", "minik", "minik")?;
     let base = dirs
         .state_dir()
@@ -26,17 +26,17 @@ pub fn dir() -> Option<PathBuf> {
 }
 
 /// The file for a cluster and lab (both validated names: no path separators).
-pub fn file(dir: &Path, cluster: &str, lab: &str) -> PathBuf {
+pub(crate) fn file(dir: &Path, cluster: &str, lab: &str) -> PathBuf {
     dir.join(format!("{cluster}.{lab}.json"))
 }
 
 /// The saved progress; `None` when there is none or it cannot be read (a fresh start).
-pub fn load(path: &Path) -> Option<Progress> {
+pub(crate) fn load(path: &Path) -> Option<Progress> {
     let bytes = std::fs::read(path).ok()?;
     serde_json::from_slice(&bytes).ok()
 }
 
-pub fn save(path: &Path, progress: &Progress) -> std::io::Result<()> {
+pub(crate) fn save(path: &Path, progress: &Progress) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
     let text = serde_json::to_vec_pretty(progress).map_err(std::io::Error::other)?;
@@ -49,7 +49,7 @@ pub fn save(path: &Path, progress: &Progress) -> std::io::Result<()> {
     Ok(())
 }
 
-pub fn remove(path: &Path) -> std::io::Result<()> {
+pub(crate) fn remove(path: &Path) -> std::io::Result<()> {
     match std::fs::remove_file(path) {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
         _ => Ok(()),

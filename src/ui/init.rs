@@ -16,7 +16,7 @@ use crate::init::{
 
 /// Asks what `given` leaves open. `doctor` is the doctor's text for this machine, shown first;
 /// `None` back means the person chose not to go on after failed checks.
-pub fn ask(given: &Given, offer: &Offer, doctor: &str) -> Result<Option<Reply>, Error> {
+pub(crate) fn ask(given: &Given, offer: &Offer, doctor: &str) -> Result<Option<Reply>, Error> {
     let q = Questions {
         term: Term::stderr(),
         theme: ColorfulTheme::default(),

@@ -5,7 +5,7 @@
 mod bundle;
 mod doctor;
 mod error;
-pub mod init;
+pub(crate) mod init;
 mod status;
 mod style;
 mod table;

@@ -14,7 +14,7 @@ use crate::node;
 use crate::provider::Provider;
 
 /// `https://HOST[:PORT]` split into host (brackets kept off IPv6) and port.
-pub fn parse_server(url: &str) -> Result<(String, Option<u16>), String> {
+pub(crate) fn parse_server(url: &str) -> Result<(String, Option<u16>), String> {
     let rest = url
         .strip_prefix("https://")
         .ok_or_else(|| format!("{} is not an https:// URL", crate::text::quoted(url)))?;
@@ -56,7 +56,7 @@ pub fn parse_server(url: &str) -> Result<(String, Option<u16>), String> {
 
 /// A standalone kubeconfig for `cluster` whose server is `https://host:port` (`port` defaults to
 /// the API server's published port).
-pub async fn kubeconfig_for(
+pub(crate) async fn kubeconfig_for(
     provider: &dyn Provider,
     cluster: &str,
     host: &str,

@@ -9,7 +9,7 @@ use crate::kubeconfig::{self, KubeconfigEntry, KubeconfigError};
 use crate::node;
 use crate::provider::{Provider, API_SERVER_INTERNAL_PORT};
 
-pub mod handout;
+pub(crate) mod handout;
 
 pub struct Exported {
     pub context: String,

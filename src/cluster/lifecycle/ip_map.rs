@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 /// A node whose address differs from the one it had at its previous boot.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct IpChange {
+pub(crate) struct IpChange {
     pub node: String,
     pub old: String,
     pub new: String,

@@ -17,7 +17,6 @@
 mod ip_map;
 mod readdress;
 
-pub use ip_map::IpChange;
 use readdress::PreviousBoot;
 
 use std::time::{Duration, Instant};
@@ -31,14 +30,14 @@ use crate::provider::{NodeInfo, NodeRole, NodeState, Provider};
 
 /// How long a node gets to shut down after its stop signal (SIGRTMIN+3: systemd's halt)
 /// before the engine kills it.
-pub const STOP_TIMEOUT: Duration = Duration::from_secs(30);
+pub(crate) const STOP_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How long a started node gets to boot systemd (the entrypoint may re-issue a certificate).
 const BOOT_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// One group of nodes handled together.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Group {
+pub(crate) struct Group {
     /// For messages: `workers`, `control planes`, `load balancer`, ...
     pub label: &'static str,
     pub nodes: Vec<String>,
@@ -61,7 +60,7 @@ fn groups(parts: Vec<(&'static str, Vec<String>)>) -> Vec<Group> {
 }
 
 /// Workers first, then control planes, then the load balancer.
-pub fn stop_order(nodes: &[NodeInfo]) -> Vec<Group> {
+pub(crate) fn stop_order(nodes: &[NodeInfo]) -> Vec<Group> {
     groups(vec![
         ("workers", names(nodes, &[NodeRole::Worker])),
         ("control planes", names(nodes, &[NodeRole::ControlPlane])),
@@ -73,7 +72,7 @@ pub fn stop_order(nodes: &[NodeInfo]) -> Vec<Group> {
 }
 
 /// Control planes and the load balancer first, then workers.
-pub fn start_order(nodes: &[NodeInfo]) -> Vec<Group> {
+pub(crate) fn start_order(nodes: &[NodeInfo]) -> Vec<Group> {
     groups(vec![
         (
             "control planes",
@@ -87,9 +86,7 @@ pub fn start_order(nodes: &[NodeInfo]) -> Vec<Group> {
 }
 
 #[derive(Debug)]
-pub struct Stopped {
-    /// Containers that were running and are now stopped.
-    pub stopped: usize,
+pub(crate) struct Stopped {
     pub nodes: usize,
     pub elapsed: Duration,
 }
@@ -103,17 +100,13 @@ async fn cluster_nodes(
     Ok(Cluster::read(provider, cluster).await?.nodes)
 }
 
-pub async fn stop(
+pub(crate) async fn stop(
     provider: &dyn Provider,
     cluster: &str,
     events: &Events,
 ) -> Result<Stopped, ClusterError> {
     let started = Instant::now();
     let nodes = cluster_nodes(provider, cluster).await?;
-    let running = nodes
-        .iter()
-        .filter(|n| n.state != NodeState::Stopped)
-        .count();
     join_all(
         roles::kubernetes_nodes(&nodes)
             .filter(|n| n.state == NodeState::Running)
@@ -139,27 +132,25 @@ pub async fn stop(
         step.done();
     }
     Ok(Stopped {
-        stopped: running,
         nodes: nodes.len(),
         elapsed: started.elapsed(),
     })
 }
 
-pub struct StartOptions {
+pub(crate) struct StartOptions {
     /// How long to wait for every node to be Ready; zero returns once the nodes have booted.
     pub wait: Duration,
 }
 
 #[derive(Debug)]
-pub struct Started {
+pub(crate) struct Started {
     pub nodes: usize,
-    pub ip_changes: Vec<IpChange>,
     /// False when `wait` ran out before every node was Ready.
     pub ready: bool,
     pub elapsed: Duration,
 }
 
-pub async fn start(
+pub(crate) async fn start(
     provider: &dyn Provider,
     cluster: &str,
     opts: &StartOptions,
@@ -195,7 +186,7 @@ pub async fn start(
 
     // Listed again: starting gave the containers their (possibly new) addresses.
     let after = provider.list_nodes(Some(cluster)).await?;
-    let changes = previous.repair(provider, cluster, &after, events).await?;
+    previous.repair(provider, cluster, &after, events).await?;
 
     let mut ready = true;
     if !opts.wait.is_zero() {
@@ -228,7 +219,6 @@ pub async fn start(
     }
     Ok(Started {
         nodes: kube_nodes.len(),
-        ip_changes: changes,
         ready,
         elapsed: started.elapsed(),
     })

@@ -1,20 +1,20 @@
 //! The haproxy configuration of the HA load balancer, as a pure function of the control planes.
 
 /// Where the configuration lives inside the load balancer container (kind's haproxy path).
-pub const CONFIG_PATH: &str = "/usr/local/etc/haproxy/haproxy.cfg";
+pub(crate) const CONFIG_PATH: &str = "/usr/local/etc/haproxy/haproxy.cfg";
 /// haproxy's master process writes its PID here; reloads signal it.
-pub const PID_FILE: &str = "/run/haproxy.pid";
+pub(crate) const PID_FILE: &str = "/run/haproxy.pid";
 /// The admin socket: `show stat` lists the backends and what each one served.
-pub const ADMIN_SOCKET: &str = "/run/haproxy-admin.sock";
+pub(crate) const ADMIN_SOCKET: &str = "/run/haproxy-admin.sock";
 /// The backend holding the API servers (its name shows in `show stat`).
-pub const BACKEND: &str = "kube-apiservers";
+pub(crate) const BACKEND: &str = "kube-apiservers";
 
 /// The unchecked fallback server for control plane `x` is named `backup-x`.
-pub const BACKUP_PREFIX: &str = "backup-";
+pub(crate) const BACKUP_PREFIX: &str = "backup-";
 
 /// What the configuration depends on.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Balancer<'a> {
+pub(crate) struct Balancer<'a> {
     /// Container names of the control planes, resolved by the engine's DNS at run time.
     pub control_planes: &'a [String],
     /// Port the API servers (and the balancer's frontend) listen on.
@@ -28,7 +28,7 @@ pub struct Balancer<'a> {
 
 /// The complete haproxy.cfg. TCP passthrough: TLS ends at the API servers, so kubectl verifies
 /// their certificates (every one carries the balancer's name in its SANs) end to end.
-pub fn render(b: &Balancer<'_>) -> String {
+pub(crate) fn render(b: &Balancer<'_>) -> String {
     let port = b.port;
     let family = if b.ipv6 { "ipv6" } else { "ipv4" };
     let admin = if b.admin {
@@ -103,7 +103,7 @@ backend {BACKEND}
 }
 
 /// The names of the backend's servers in `show stat` CSV output (the admin socket's answer).
-pub fn servers_in_stat(csv: &str) -> Vec<ServerStat> {
+pub(crate) fn servers_in_stat(csv: &str) -> Vec<ServerStat> {
     let mut header: Vec<&str> = Vec::new();
     let mut out = Vec::new();
     for line in csv.lines() {

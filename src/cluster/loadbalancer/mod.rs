@@ -8,7 +8,7 @@
 //! reports exactly the wanted servers. Create calls it once the containers exist; `minik node
 //! add|delete` call it again when control planes come or go.
 
-pub mod haproxy;
+pub(crate) mod haproxy;
 
 use crate::node::roles;
 use std::collections::BTreeSet;

@@ -6,10 +6,14 @@
 mod node_add;
 mod node_delete;
 
-pub use node_add::{add, check_add, next_node_name, AddRequest, Added};
-pub use node_delete::{check_delete, delete, Deleted};
+pub(crate) use node_add::{add, AddRequest};
+#[cfg(test)]
+pub(crate) use node_add::{check_add, next_node_name};
+#[cfg(test)]
+pub(crate) use node_delete::check_delete;
+pub(crate) use node_delete::delete;
 
-pub use crate::cluster::Cluster;
+pub(crate) use crate::cluster::Cluster;
 
 #[cfg(test)]
 mod tests {

@@ -24,7 +24,7 @@ struct AddOptions {
 }
 
 #[derive(Debug)]
-pub struct Added {
+pub(crate) struct Added {
     pub name: String,
     pub role: NodeRole,
     /// False when `wait` ran out before the node was Ready.
@@ -34,7 +34,7 @@ pub struct Added {
 
 /// The name the next node of `role` gets: the smallest free index, counting from 1 as
 /// create does (`lab-worker`, `lab-worker2`, ...), so a deleted node's name is reused.
-pub fn next_node_name(cluster: &str, role: NodeRole, existing: &[String]) -> String {
+pub(crate) fn next_node_name(cluster: &str, role: NodeRole, existing: &[String]) -> String {
     let taken: BTreeSet<&str> = existing.iter().map(String::as_str).collect();
     (1..)
         .map(|i| naming::node_name(cluster, role, i))
@@ -43,7 +43,7 @@ pub fn next_node_name(cluster: &str, role: NodeRole, existing: &[String]) -> Str
 }
 
 /// Check that a node of `role` can be added, before anything is made.
-pub fn check_add(cluster: &Cluster, role: NodeRole) -> Result<(), ClusterError> {
+pub(crate) fn check_add(cluster: &Cluster, role: NodeRole) -> Result<(), ClusterError> {
     match role {
         NodeRole::Worker => {}
         NodeRole::ControlPlane if cluster.load_balancer().is_none() => {
@@ -68,7 +68,7 @@ pub fn check_add(cluster: &Cluster, role: NodeRole) -> Result<(), ClusterError> 
 
 /// What `minik node add` asks for.
 #[derive(Debug)]
-pub struct AddRequest {
+pub(crate) struct AddRequest {
     pub cluster: String,
     /// `ControlPlane` or `Worker`.
     pub role: NodeRole,
@@ -80,7 +80,11 @@ pub struct AddRequest {
 
 /// `minik node add`: refuse what cannot work before the platform checks (which may be slower),
 /// give the node the settings create gives every node here (proxy, devices, mounts), add it.
-pub async fn add(engine: &Engine, req: AddRequest, events: &Events) -> Result<Added, PrepareError> {
+pub(crate) async fn add(
+    engine: &Engine,
+    req: AddRequest,
+    events: &Events,
+) -> Result<Added, PrepareError> {
     let cluster = Cluster::read(&engine.provider, &req.cluster).await?;
     check_add(&cluster, req.role)?;
     let grown = cluster.config_with_one_more(req.role);

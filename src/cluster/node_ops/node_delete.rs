@@ -10,13 +10,13 @@ use crate::node::roles;
 use crate::provider::{NodeRole, Provider};
 
 #[derive(Debug)]
-pub struct Deleted {
+pub(crate) struct Deleted {
     pub name: String,
     pub role: NodeRole,
 }
 
 /// Check that `node` may be deleted, and say what it is.
-pub fn check_delete(cluster: &Cluster, node_name: &str) -> Result<NodeRole, ClusterError> {
+pub(crate) fn check_delete(cluster: &Cluster, node_name: &str) -> Result<NodeRole, ClusterError> {
     let Some(target) = cluster.node(node_name) else {
         let names: Vec<&str> = roles::kubernetes_nodes(&cluster.nodes)
             .map(|n| n.name.as_str())
@@ -49,7 +49,7 @@ pub fn check_delete(cluster: &Cluster, node_name: &str) -> Result<NodeRole, Clus
 /// removes the node's etcd member only when it can still read the Node (for the cluster
 /// configuration), and a dead member left behind costs the cluster its quorum at the next
 /// failure.
-pub async fn delete(
+pub(crate) async fn delete(
     provider: &dyn Provider,
     cluster_name: &str,
     node_name: &str,

@@ -7,23 +7,23 @@ use crate::platform::host::{HostOs, InotifyLimits};
 const MIB: u64 = 1 << 20;
 
 /// Engine/VM overhead plus the first control plane's extras.
-pub const BASE_MIB: u64 = 2048;
+pub(crate) const BASE_MIB: u64 = 2048;
 
-pub const PER_NODE_MIB: u64 = 1024;
+pub(crate) const PER_NODE_MIB: u64 = 1024;
 
 /// VM kernels keep ~5–10 % of the configured size for themselves, so "8 GB" reports ~7.7 GiB.
 const SLACK_PERCENT: u64 = 90;
 
 /// Memory the engine should have for `nodes` nodes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MemoryNeed {
+pub(crate) struct MemoryNeed {
     /// Below this (less slack) nodes will not all start: 1 GiB per node plus 1 GiB.
     pub minimum_bytes: u64,
     /// 2 GiB plus 1 GiB per node.
     pub recommended_bytes: u64,
 }
 
-pub fn memory_need(nodes: usize) -> MemoryNeed {
+pub(crate) fn memory_need(nodes: usize) -> MemoryNeed {
     let n = nodes.max(1) as u64;
     MemoryNeed {
         minimum_bytes: (1024 + 1024 * n) * MIB,
@@ -101,7 +101,7 @@ pub(super) fn resource_fix(env: &Environment, mem_gb: u64, cpus: u64) -> Option<
 
 /// The most nodes an engine with `ncpu` CPUs and `mem_bytes` of memory holds without a doctor
 /// warning (the same rules as the memory and CPU rows), at least 1 and at most `cap`.
-pub fn most_nodes(ncpu: u64, mem_bytes: u64, cap: usize) -> usize {
+pub(crate) fn most_nodes(ncpu: u64, mem_bytes: u64, cap: usize) -> usize {
     (1..=cap.max(1))
         .take_while(|&n| {
             n == 1
@@ -113,7 +113,7 @@ pub fn most_nodes(ncpu: u64, mem_bytes: u64, cap: usize) -> usize {
 }
 
 /// CPUs the engine should have for `nodes` nodes (several nodes start in parallel).
-pub fn recommended_cpus(nodes: usize) -> u64 {
+pub(crate) fn recommended_cpus(nodes: usize) -> u64 {
     if nodes >= 3 {
         4
     } else {

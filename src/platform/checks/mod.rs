@@ -9,9 +9,9 @@ mod advice;
 mod engine;
 mod kernel;
 mod resources;
-pub mod workshop;
+pub(crate) mod workshop;
 
-pub use advice::{memory_need, most_nodes, recommended_cpus, MemoryNeed, BASE_MIB, PER_NODE_MIB};
+pub(crate) use advice::most_nodes;
 
 use serde::Serialize;
 
@@ -73,7 +73,7 @@ pub(crate) fn row(
 }
 
 /// Every check for a reachable engine.
-pub fn checks(env: &Environment, request: &Request) -> Vec<Check> {
+pub(crate) fn checks(env: &Environment, request: &Request) -> Vec<Check> {
     let mut out = vec![
         engine::engine(env),
         engine::os_type(env),
@@ -93,7 +93,11 @@ pub fn checks(env: &Environment, request: &Request) -> Vec<Check> {
 }
 
 /// The rows when the engine did not answer: the engine row fails with the "not reachable" text.
-pub fn checks_unreachable(resolution: &Resolution, host: &HostFacts, error: &str) -> Vec<Check> {
+pub(crate) fn checks_unreachable(
+    resolution: &Resolution,
+    host: &HostFacts,
+    error: &str,
+) -> Vec<Check> {
     let n = not_reachable(resolution, host, error);
     let mut out = vec![row(
         "engine",
@@ -108,7 +112,7 @@ pub fn checks_unreachable(resolution: &Resolution, host: &HostFacts, error: &str
 }
 
 /// Whether any check failed (so `create` must not go on).
-pub fn is_blocking(checks: &[Check]) -> bool {
+pub(crate) fn is_blocking(checks: &[Check]) -> bool {
     checks.iter().any(|c| c.status == Status::Fail)
 }
 

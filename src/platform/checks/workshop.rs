@@ -14,14 +14,14 @@ const GIB: u64 = 1 << 30;
 
 /// What a node image takes once loaded when neither the image nor a bundle is here yet: kind's
 /// and minik's node images unpack to 1–1.5 GB, and the bundle file needs about as much again.
-pub const IMAGE_ESTIMATE_BYTES: u64 = 3 * GIB;
+pub(crate) const IMAGE_ESTIMATE_BYTES: u64 = 3 * GIB;
 
 /// Each node's /var volume: containerd unpacks the preloaded control-plane images there (about
 /// 700 MB), plus etcd, logs and the pods' images.
-pub const PER_NODE_DISK_BYTES: u64 = GIB;
+pub(crate) const PER_NODE_DISK_BYTES: u64 = GIB;
 
 /// Room for the images the exercises pull or load on top of the cluster itself.
-pub const EXERCISE_DISK_BYTES: u64 = 2 * GIB;
+pub(crate) const EXERCISE_DISK_BYTES: u64 = 2 * GIB;
 
 /// The cluster the workshop will make.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -40,7 +40,7 @@ pub struct PlannedPort {
 
 /// Facts about this machine that only the workshop rows need, measured by the caller.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct WorkshopFacts {
+pub(crate) struct WorkshopFacts {
     /// Free space where the engine keeps images and volumes (or, for VM engines, where the VM's
     /// disk grows); `None` when it could not be measured (a remote engine).
     pub disk: Option<DiskSpace>,
@@ -59,21 +59,21 @@ pub struct WorkshopFacts {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct DiskSpace {
+pub(crate) struct DiskSpace {
     /// The folder measured.
     pub path: String,
     pub free_bytes: u64,
 }
 
 /// Disk the plan needs: (minimum, recommended).
-pub fn disk_need(plan: &WorkshopPlan, image_bytes_to_load: u64) -> (u64, u64) {
+pub(crate) fn disk_need(plan: &WorkshopPlan, image_bytes_to_load: u64) -> (u64, u64) {
     let balancer = usize::from(plan.control_planes > 1) as u64;
     let min = image_bytes_to_load + PER_NODE_DISK_BYTES * (plan.nodes as u64 + balancer);
     (min, min + EXERCISE_DISK_BYTES)
 }
 
 /// Every workshop row, in reading order. `ready` is the absence of failures.
-pub fn workshop_checks(
+pub(crate) fn workshop_checks(
     env: &Environment,
     plan: &WorkshopPlan,
     facts: &WorkshopFacts,
@@ -304,7 +304,7 @@ fn vpn_dns(env: &Environment, facts: &WorkshopFacts) -> Check {
 }
 
 /// Interface names that are VPN tunnels (WireGuard, OpenVPN, Cisco, GlobalProtect, Tailscale, ...).
-pub fn vpn_interfaces(names: &[String]) -> Vec<String> {
+pub(crate) fn vpn_interfaces(names: &[String]) -> Vec<String> {
     const PREFIXES: [&str; 10] = [
         "tun",
         "tap",
@@ -325,7 +325,7 @@ pub fn vpn_interfaces(names: &[String]) -> Vec<String> {
 }
 
 /// `nameserver` addresses of a resolv.conf text.
-pub fn nameservers(resolv_conf: &str) -> Vec<String> {
+pub(crate) fn nameservers(resolv_conf: &str) -> Vec<String> {
     resolv_conf
         .lines()
         .filter_map(|l| l.trim().strip_prefix("nameserver"))

@@ -27,11 +27,11 @@ use super::sockets::Candidate;
 mod resolve;
 mod url;
 
-pub use resolve::resolve_endpoint;
-pub use url::parse_host;
+pub(crate) use resolve::resolve_endpoint;
+pub(crate) use url::parse_host;
 
-pub const DEFAULT_UNIX_HOST: &str = "unix:///var/run/docker.sock";
-pub const DEFAULT_NPIPE_HOST: &str = "npipe:////./pipe/docker_engine";
+pub(crate) const DEFAULT_UNIX_HOST: &str = "unix:///var/run/docker.sock";
+pub(crate) const DEFAULT_NPIPE_HOST: &str = "npipe:////./pipe/docker_engine";
 
 /// Which rule chose the endpoint.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -155,7 +155,7 @@ impl Endpoint {
 
 /// The global flags that can choose an endpoint.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct EndpointFlags {
+pub(crate) struct EndpointFlags {
     pub host: Option<String>,
     pub context: Option<String>,
 }
@@ -186,7 +186,7 @@ impl Resolution {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum EndpointError {
+pub(crate) enum EndpointError {
     #[error("conflicting options: give either --host or --context, not both")]
     Conflict,
     #[error(

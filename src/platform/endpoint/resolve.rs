@@ -10,7 +10,7 @@ use crate::platform::hostfs::env_get;
 use crate::platform::sockets;
 
 /// Applies the docker CLI's rules (see the module docs) to the host's env and files.
-pub fn resolve_endpoint(
+pub(crate) fn resolve_endpoint(
     host: &HostFacts,
     flags: &EndpointFlags,
 ) -> Result<Resolution, EndpointError> {

@@ -6,7 +6,7 @@ use super::EndpointKind;
 use crate::platform::context_store::TlsFiles;
 
 /// Parses an engine URL.
-pub fn parse_host(
+pub(crate) fn parse_host(
     host: &str,
     tls: Option<TlsFiles>,
     skip_verify: bool,

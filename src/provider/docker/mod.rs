@@ -8,7 +8,7 @@ mod exec;
 mod image;
 mod inspect;
 mod network;
-pub mod spec;
+pub(crate) mod spec;
 mod ssh;
 mod teardown;
 mod thaw;

@@ -13,7 +13,7 @@ use crate::provider::{NodeSpec, Privileges, LABEL_CLUSTER, LABEL_ROLE};
 /// engine without it in its own bounding set cannot grant ("unable to apply caps").
 const FALLBACK_CAP_DROP: &[&str] = &["SYS_RESOURCE"];
 
-pub fn container_body(spec: &NodeSpec) -> ContainerCreateBody {
+pub(crate) fn container_body(spec: &NodeSpec) -> ContainerCreateBody {
     let mut labels: HashMap<String, String> = spec
         .labels
         .iter()
