@@ -13,6 +13,7 @@ use crate::engine::EngineError;
 use crate::hint::Hint;
 use crate::nodeimage::NodeImageError;
 use crate::provider::ProviderError;
+use crate::signals::Cancelled;
 use crate::tour::TourError;
 
 #[derive(Debug, thiserror::Error)]
@@ -67,8 +68,8 @@ pub enum Error {
     },
 
     /// A signal ended a command that had nothing to undo.
-    #[error("interrupted by {}", .0.name())]
-    Interrupted(crate::signals::Signal),
+    #[error("{0}")]
+    Cancelled(#[from] Cancelled),
 
     #[error("could not write output: {0}")]
     Output(#[from] std::io::Error),
@@ -98,19 +99,29 @@ impl Error {
         }
     }
 
+    /// The signal that cancelled the work, wherever in the `source()` chain it is wrapped.
+    fn cancelled(&self) -> Option<Cancelled> {
+        let mut next: Option<&(dyn std::error::Error + 'static)> = Some(self);
+        while let Some(e) = next {
+            if let Some(c) = e.downcast_ref::<Cancelled>() {
+                return Some(*c);
+            }
+            next = e.source();
+        }
+        None
+    }
+
     pub fn exit_code(&self) -> u8 {
+        if let Some(Cancelled(signal)) = self.cancelled() {
+            return signal.exit_code();
+        }
         if let Some(ProviderError::Unreachable { .. }) = self.provider() {
             return EXIT_UNREACHABLE;
         }
         let bad_input = match self {
             Error::Unreachable { .. } => return EXIT_UNREACHABLE,
-            Error::Interrupted(s) | Error::NodeImage(NodeImageError::Interrupted(s)) => {
-                return s.exit_code()
-            }
-            Error::Cluster(c) => match c.root() {
-                ClusterError::Interrupted(s) => return s.exit_code(),
-                _ => c.is_bad_input(),
-            },
+            Error::Cancelled(c) => return c.0.exit_code(),
+            Error::Cluster(c) => c.is_bad_input(),
             Error::Usage { .. } | Error::Input(_) | Error::Config(_) => true,
             Error::NodeImage(e) => e.is_bad_input(),
             Error::Load(e) => e.is_bad_input(),
@@ -187,7 +198,6 @@ impl From<BundleError> for Error {
             BundleError::Config(c) => Error::Config(c),
             BundleError::Cluster(c) => Error::Cluster(c),
             BundleError::Provider(p) => Error::Provider(p),
-            BundleError::Interrupted(s) => Error::Interrupted(s),
             e => Error::Bundle(e),
         }
     }
@@ -344,8 +354,14 @@ mod tests {
 
     #[test]
     fn a_signal_exits_128_plus_its_number() {
-        let e = Error::from(ClusterError::Interrupted(Signal::Terminate).in_step("Preparing"));
+        let e = Error::from(ClusterError::from(Cancelled(Signal::Terminate)).in_step("Preparing"));
         assert_eq!(e.exit_code(), 143);
-        assert_eq!(Error::Interrupted(Signal::Interrupt).exit_code(), 130);
+        assert_eq!(Error::from(Cancelled(Signal::Interrupt)).exit_code(), 130);
+        let e = Error::from(NodeImageError::from(Cancelled(Signal::Hangup)));
+        assert_eq!(e.exit_code(), 129);
+        let e = Error::from(crate::bundle::BundleError::from(Cancelled(
+            Signal::Interrupt,
+        )));
+        assert_eq!(e.exit_code(), 130);
     }
 }

@@ -99,8 +99,8 @@ pub enum BundleError {
     Provider(#[from] ProviderError),
 
     /// A signal ended the load; what it had added was removed.
-    #[error("interrupted by {}", .0.name())]
-    Interrupted(crate::signals::Signal),
+    #[error("{0}")]
+    Cancelled(#[from] crate::signals::Cancelled),
 }
 
 impl BundleError {
@@ -124,7 +124,7 @@ impl BundleError {
             | BundleError::ForeignImages { .. }
             | BundleError::Refused { .. }
             | BundleError::ImageNotPresent(_)
-            | BundleError::Interrupted(_)
+            | BundleError::Cancelled(_)
             | BundleError::Provider(_) => false,
         }
     }

@@ -115,11 +115,11 @@ pub async fn load_until(
             absent.push(name.clone());
         }
     }
-    let result = tokio::select! {
-        biased;
-        s = stop => Err(BundleError::Interrupted(s)),
-        r = load_images(provider, bundle, events, &mut out) => r,
-    };
+    let result =
+        crate::signals::cancellable_until(stop, load_images(provider, bundle, events, &mut out))
+            .await
+            .map_err(BundleError::from)
+            .and_then(|r| r);
     if let Err(e) = result {
         let mut added = Vec::new();
         for name in absent {

@@ -73,11 +73,8 @@ pub async fn fetch_and_load(
         reason,
     })?;
     // The partial file stays on a signal: the next fetch resumes it.
-    tokio::select! {
-        biased;
-        s = crate::signals::interrupted() => return Err(BundleError::Interrupted(s)),
-        r = fetch::download(&uri, out, trust.clone(), limits, events) => { r?; }
-    }
+    crate::signals::cancellable(fetch::download(&uri, out, trust.clone(), limits, events))
+        .await??;
     let bundle = Bundle::open(out).await?;
     if let Trust::Pin(pin) = &trust {
         bundle.check_pin(pin)?;

@@ -107,8 +107,8 @@ pub enum ClusterError {
     )]
     HaAddressesChanged { cluster: String, changes: String },
 
-    #[error("interrupted by {}", .0.name())]
-    Interrupted(crate::signals::Signal),
+    #[error("{0}")]
+    Cancelled(#[from] crate::signals::Cancelled),
 
     #[error("{0}")]
     Provider(#[from] ProviderError),
@@ -163,7 +163,7 @@ impl ClusterError {
     /// Attach the name of the create step that failed.
     pub fn in_step(self, step: &str) -> ClusterError {
         match self {
-            e @ (ClusterError::Step { .. } | ClusterError::Interrupted(_)) => e,
+            e @ (ClusterError::Step { .. } | ClusterError::Cancelled(_)) => e,
             e => ClusterError::Step {
                 step: step.to_string(),
                 source: Box::new(e),
@@ -197,7 +197,7 @@ impl ClusterError {
             | ClusterError::StoredConfig { .. }
             | ClusterError::Step { .. }
             | ClusterError::HaAddressesChanged { .. }
-            | ClusterError::Interrupted(_)
+            | ClusterError::Cancelled(_)
             | ClusterError::Provider(_)
             | ClusterError::Kubeadm(_)
             | ClusterError::Kubeconfig(_)
@@ -235,7 +235,7 @@ impl Hint for ClusterError {
                  then pass it with --image"
                     .into(),
             ),
-            ClusterError::Interrupted(_) => Some("everything it had made was removed".into()),
+            ClusterError::Cancelled(_) => Some("everything it had made was removed".into()),
             ClusterError::HaAddressesChanged { cluster, .. } => Some(format!(
                 "stacked etcd keeps its members' peer addresses in its own data, which no \
                  file rewrite reaches, so a cluster with several control planes cannot \

@@ -91,7 +91,9 @@ fn confirmed(ctx: &Ctx, args: &CreateArgs, lines: &[String]) -> Result<bool, Err
         });
     }
     confirm_host_access().map_err(|e| match e.kind() {
-        std::io::ErrorKind::Interrupted => Error::Interrupted(crate::signals::Signal::Interrupt),
+        std::io::ErrorKind::Interrupted => {
+            crate::signals::Cancelled(crate::signals::Signal::Interrupt).into()
+        }
         _ => Error::Failed {
             message: format!("could not ask on the terminal: {e}"),
             hint: Some("pass --yes to create without asking".into()),

@@ -80,9 +80,5 @@ fn take_over_signals(ctx: &Ctx) -> Result<(), Error> {
 async fn or_interrupted(
     work: impl std::future::Future<Output = Result<(), Error>>,
 ) -> Result<(), Error> {
-    tokio::select! {
-        biased;
-        s = crate::signals::interrupted() => Err(Error::Interrupted(s)),
-        r = work => r,
-    }
+    crate::signals::cancellable(work).await?
 }

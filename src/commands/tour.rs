@@ -59,11 +59,7 @@ pub(super) async fn run(ctx: &Ctx, args: TourArgs) -> Result<(), Error> {
         skip: args.skip.clone(),
     };
     let mut summary = Summary::new(&lab, lang);
-    let ended = tokio::select! {
-        biased;
-        s = crate::signals::interrupted() => Err(s),
-        r = tour.run(&guide, &opts, &mut summary) => Ok(r),
-    };
+    let ended = crate::signals::cancellable(tour.run(&guide, &opts, &mut summary)).await;
     // However the tour ended, what it made goes (a second signal only reports progress).
     let cleaned = tour.clean_up().await;
     if as_json {
@@ -72,7 +68,7 @@ pub(super) async fn run(ctx: &Ctx, args: TourArgs) -> Result<(), Error> {
         guide.finish(&summary);
     }
     match ended {
-        Err(signal) => Err(Error::Interrupted(signal)),
+        Err(cancelled) => Err(cancelled.into()),
         Ok(Err(e)) => Err(e.into()),
         Ok(Ok(())) => Ok(cleaned?),
     }

@@ -73,8 +73,8 @@ pub enum NodeImageError {
     Provider(#[from] ProviderError),
 
     /// A signal arrived; the build container was removed.
-    #[error("interrupted by {}", .0.name())]
-    Interrupted(crate::signals::Signal),
+    #[error("{0}")]
+    Cancelled(#[from] crate::signals::Cancelled),
     #[error(transparent)]
     Unpublished(#[from] Unpublished),
 

@@ -220,7 +220,7 @@ fn none_or(s: &str, check: impl Fn(&str) -> Result<(), String>) -> Result<(), St
 fn prompt_error(e: dialoguer::Error) -> Error {
     let dialoguer::Error::IO(io) = e;
     if io.kind() == std::io::ErrorKind::Interrupted {
-        return Error::Interrupted(crate::signals::Signal::Interrupt);
+        return crate::signals::Cancelled(crate::signals::Signal::Interrupt).into();
     }
     Error::Failed {
         message: format!("could not ask on the terminal: {io}"),

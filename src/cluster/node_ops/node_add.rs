@@ -114,10 +114,10 @@ async fn add_to(
         opts.role, cluster.name
     ));
     let pipeline = add_node(provider, cluster, &opts, &name, events);
-    let result = tokio::select! {
-        r = pipeline => r,
-        s = crate::signals::interrupted() => Err(ClusterError::Interrupted(s)),
-    };
+    let result = crate::signals::cancellable(pipeline)
+        .await
+        .map_err(ClusterError::from)
+        .and_then(|r| r);
     match result {
         Ok(ready) => Ok(Added {
             name,
