@@ -7,6 +7,7 @@
 
 use crate::bundle::BundleError;
 use crate::cluster::create::PrepareError;
+use crate::cluster::kubectl::KubectlError;
 use crate::cluster::load::LoadError;
 use crate::cluster::ClusterError;
 use crate::engine::EngineError;
@@ -27,25 +28,35 @@ pub enum Error {
     #[error("{0}")]
     NodeImage(#[from] NodeImageError),
 
-    /// A load failure of its own (cluster and engine errors become `Cluster` and `Provider`).
     #[error("{0}")]
-    Load(#[source] LoadError),
+    Load(#[from] LoadError),
 
     /// A bundle file, or serving or fetching one (a damaged bundle is a failure, not bad input).
     #[error("{0}")]
-    Bundle(#[source] BundleError),
+    Bundle(#[from] BundleError),
 
-    /// A tour that could not go on (its cluster's own errors become `Cluster`).
+    /// A tour that could not go on.
     #[error("{0}")]
-    Tour(#[source] TourError),
+    Tour(#[from] TourError),
+
+    /// Bad input typed on the command line.
+    #[error("{0}")]
+    Input(#[from] crate::input::InputError),
 
     /// A config file (or the flags applied to it) is invalid; every problem is listed.
     #[error("{0}")]
     Config(#[from] crate::config::ConfigErrors),
 
-    /// Bad input typed on the command line.
+    /// Reaching the engine: a bad endpoint, or where minik looked and what to do.
     #[error("{0}")]
-    Input(#[from] crate::input::InputError),
+    Engine(#[from] EngineError),
+
+    /// What stopped a cluster or node before anything was made.
+    #[error("{0}")]
+    Prepare(#[from] PrepareError),
+
+    #[error("{0}")]
+    Kubectl(#[from] KubectlError),
 
     #[error("{message}")]
     Usage {
@@ -57,14 +68,6 @@ pub enum Error {
     Failed {
         message: String,
         hint: Option<String>,
-    },
-
-    /// The engine could not be reached: where minik looked, and what to do.
-    #[error("{headline}")]
-    Unreachable {
-        headline: String,
-        looked: Vec<String>,
-        fix: String,
     },
 
     /// A signal ended a command that had nothing to undo.
@@ -87,151 +90,73 @@ impl Error {
         }
     }
 
-    fn provider(&self) -> Option<&ProviderError> {
-        match self {
-            Error::Provider(p) => Some(p),
-            Error::Bundle(b) => b.provider(),
-            Error::Cluster(c) => match c.root() {
-                ClusterError::Provider(p) => Some(p),
-                _ => None,
-            },
-            _ => None,
-        }
-    }
-
-    /// The signal that cancelled the work, wherever in the `source()` chain it is wrapped.
-    fn cancelled(&self) -> Option<Cancelled> {
+    /// The first error of type `T` in the `source()` chain, this one included.
+    fn find<T: std::error::Error + 'static>(&self) -> Option<&T> {
         let mut next: Option<&(dyn std::error::Error + 'static)> = Some(self);
         while let Some(e) = next {
-            if let Some(c) = e.downcast_ref::<Cancelled>() {
-                return Some(*c);
+            if let Some(t) = e.downcast_ref::<T>() {
+                return Some(t);
             }
             next = e.source();
         }
         None
     }
 
+    /// The exit-code rule: a signal's code wherever it is wrapped; 3 when the engine did not
+    /// answer; else 2 when the error's class is bad input, 1 otherwise.
     pub fn exit_code(&self) -> u8 {
-        if let Some(Cancelled(signal)) = self.cancelled() {
+        if let Some(Cancelled(signal)) = self.find::<Cancelled>() {
             return signal.exit_code();
         }
-        if let Some(ProviderError::Unreachable { .. }) = self.provider() {
-            return EXIT_UNREACHABLE;
-        }
-        let bad_input = match self {
-            Error::Unreachable { .. } => return EXIT_UNREACHABLE,
-            Error::Cancelled(c) => return c.0.exit_code(),
-            Error::Cluster(c) => c.is_bad_input(),
-            Error::Usage { .. } | Error::Input(_) | Error::Config(_) => true,
-            Error::NodeImage(e) => e.is_bad_input(),
-            Error::Load(e) => e.is_bad_input(),
-            Error::Bundle(e) => e.is_bad_input(),
-            Error::Tour(e) => e.is_bad_input(),
-            Error::Provider(_) | Error::Failed { .. } | Error::Output(_) => false,
-        };
-        if bad_input {
+        let unreachable = matches!(
+            self.find::<ProviderError>(),
+            Some(ProviderError::Unreachable { .. })
+        ) || matches!(
+            self.find::<EngineError>(),
+            Some(EngineError::Unreachable { .. })
+        );
+        if unreachable {
+            EXIT_UNREACHABLE
+        } else if self.is_bad_input() {
             EXIT_USAGE
         } else {
             EXIT_FAILURE
         }
     }
 
+    /// Each class says whether it is bad input.
+    fn is_bad_input(&self) -> bool {
+        match self {
+            Error::Usage { .. } | Error::Input(_) | Error::Config(_) => true,
+            Error::Cluster(e) => e.is_bad_input(),
+            Error::NodeImage(e) => e.is_bad_input(),
+            Error::Load(e) => e.is_bad_input(),
+            Error::Bundle(e) => e.is_bad_input(),
+            Error::Tour(e) => e.is_bad_input(),
+            Error::Engine(e) => e.is_bad_input(),
+            Error::Prepare(e) => e.is_bad_input(),
+            Error::Kubectl(e) => e.is_bad_input(),
+            Error::Provider(_) | Error::Failed { .. } | Error::Cancelled(_) | Error::Output(_) => {
+                false
+            }
+        }
+    }
+
+    /// Where minik looked for an engine that did not answer.
+    pub fn engine_looked(&self) -> Option<&[String]> {
+        self.find::<EngineError>().and_then(EngineError::looked)
+    }
+
     /// Output worth showing under the message (a failed command's output, a node's log).
     pub fn details(&self) -> Option<String> {
-        match self {
-            Error::NodeImage(e) => e.details(),
-            Error::Unreachable { looked, .. } if !looked.is_empty() => Some(looked.join("\n")),
-            _ => self.provider().and_then(|p| p.details()),
+        if let Error::NodeImage(e) = self {
+            return e.details();
         }
-    }
-}
-
-/// The library's errors that are not kept whole: each variant becomes the top-level one that
-/// renders and exits the same way.
-impl From<EngineError> for Error {
-    fn from(e: EngineError) -> Error {
-        match e {
-            EngineError::Endpoint { message, hint } => Error::Usage {
-                message,
-                hint: Some(hint),
-            },
-            EngineError::Unreachable {
-                headline,
-                looked,
-                fix,
-            } => Error::Unreachable {
-                headline,
-                looked,
-                fix,
-            },
-            EngineError::Info(reason) => Error::Failed {
-                message: format!("could not read the engine's /info: {reason}"),
-                hint: None,
-            },
-            EngineError::Provider(p) => Error::Provider(p),
+        if let Some(looked) = self.engine_looked() {
+            return Some(looked.join("\n"));
         }
-    }
-}
-
-impl From<PrepareError> for Error {
-    fn from(e: PrepareError) -> Error {
-        let message = e.to_string();
-        match e {
-            PrepareError::Input(i) => Error::Input(i),
-            PrepareError::PlatformRefused { fixes, .. } => Error::Failed {
-                message,
-                hint: Some(fixes),
-            },
-            PrepareError::Config(c) => Error::Config(c),
-            PrepareError::Engine(e) => Error::from(e),
-            PrepareError::Cluster(c) => Error::Cluster(c),
-            PrepareError::Provider(p) => Error::Provider(p),
-            PrepareError::NodeImage(n) => Error::NodeImage(n),
-        }
-    }
-}
-
-impl From<BundleError> for Error {
-    fn from(e: BundleError) -> Error {
-        match e {
-            BundleError::Input(i) => Error::Input(i),
-            BundleError::Config(c) => Error::Config(c),
-            BundleError::Cluster(c) => Error::Cluster(c),
-            BundleError::Provider(p) => Error::Provider(p),
-            e => Error::Bundle(e),
-        }
-    }
-}
-
-impl From<crate::cluster::kubectl::KubectlError> for Error {
-    fn from(e: crate::cluster::kubectl::KubectlError) -> Error {
-        use crate::cluster::kubectl::KubectlError;
-        match e {
-            KubectlError::Input(i) => Error::Usage {
-                hint: Some(i.hint()),
-                message: i.to_string(),
-            },
-            KubectlError::Cluster(c) => Error::Cluster(c),
-        }
-    }
-}
-
-impl From<TourError> for Error {
-    fn from(e: TourError) -> Error {
-        match e {
-            TourError::Cluster(c) => Error::Cluster(c),
-            e => Error::Tour(e),
-        }
-    }
-}
-
-impl From<LoadError> for Error {
-    fn from(e: LoadError) -> Error {
-        match e {
-            LoadError::Cluster(c) => Error::Cluster(c),
-            LoadError::Provider(p) => Error::Provider(p),
-            e => Error::Load(e),
-        }
+        self.find::<ProviderError>()
+            .and_then(ProviderError::details)
     }
 }
 
@@ -241,7 +166,6 @@ impl Hint for Error {
     fn hint(&self) -> Option<String> {
         match self {
             Error::Usage { hint, .. } | Error::Failed { hint, .. } => hint.clone(),
-            Error::Unreachable { fix, .. } => Some(fix.clone()),
             _ => None,
         }
     }
@@ -272,12 +196,12 @@ mod tests {
     #[test]
     fn library_errors_keep_their_class_through_the_mapping() {
         let endpoint = EngineError::Endpoint {
-            message: "bad -H".into(),
-            hint: "for example".into(),
+            source: crate::platform::EndpointError::Conflict,
+            by_host_flag: true,
         };
         let e = Error::from(PrepareError::from(endpoint));
         assert_eq!(e.exit_code(), EXIT_USAGE);
-        assert_eq!(hint(&e).as_deref(), Some("for example"));
+        assert!(hint(&e).is_some_and(|h| h.starts_with("for example: -H unix://")));
         let unreachable = EngineError::Unreachable {
             headline: "no engine".into(),
             looked: vec!["unix:///var/run/docker.sock".into()],

@@ -66,12 +66,15 @@ impl TourError {
 
     /// Bad input (a step id that is not in the lab) rather than a failure on the way.
     pub fn is_bad_input(&self) -> bool {
-        matches!(
-            self,
-            TourError::UnknownStep { .. }
-                | TourError::NamespaceInUse(_)
-                | TourError::Refused { .. }
-        )
+        match self {
+            TourError::Cluster(c) => c.is_bad_input(),
+            e => matches!(
+                e,
+                TourError::UnknownStep { .. }
+                    | TourError::NamespaceInUse(_)
+                    | TourError::Refused { .. }
+            ),
+        }
     }
 }
 

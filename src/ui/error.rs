@@ -7,8 +7,11 @@ use std::error::Error as StdError;
 
 use super::style::Paint;
 use crate::bundle::BundleError;
+use crate::cluster::create::PrepareError;
+use crate::cluster::kubectl::KubectlError;
 use crate::cluster::load::LoadError;
 use crate::cluster::ClusterError;
+use crate::engine::EngineError;
 use crate::error::Error;
 use crate::hint::Hint;
 use crate::input::InputError;
@@ -34,7 +37,7 @@ pub fn render_error(err: &Error, color: bool) -> String {
     if let Some(details) = err.details() {
         let lines: Vec<&str> = details.lines().collect();
         let start = lines.len().saturating_sub(DETAIL_LINES);
-        let label = if matches!(err, Error::Unreachable { .. }) {
+        let label = if err.engine_looked().is_some() {
             "  looked at:\n"
         } else {
             "  output:\n"
@@ -95,6 +98,15 @@ fn own_hint(e: &(dyn StdError + 'static)) -> Option<String> {
         return e.hint();
     }
     if let Some(e) = e.downcast_ref::<NodeImageError>() {
+        return e.hint();
+    }
+    if let Some(e) = e.downcast_ref::<EngineError>() {
+        return e.hint();
+    }
+    if let Some(e) = e.downcast_ref::<PrepareError>() {
+        return e.hint();
+    }
+    if let Some(e) = e.downcast_ref::<KubectlError>() {
         return e.hint();
     }
     e.downcast_ref::<TourError>().and_then(Hint::hint)
