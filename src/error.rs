@@ -11,7 +11,6 @@ use crate::cluster::kubectl::KubectlError;
 use crate::cluster::load::LoadError;
 use crate::cluster::ClusterError;
 use crate::engine::EngineError;
-use crate::hint::Hint;
 use crate::nodeimage::NodeImageError;
 use crate::provider::ProviderError;
 use crate::signals::Cancelled;
@@ -58,17 +57,9 @@ pub enum Error {
     #[error("{0}")]
     Kubectl(#[from] KubectlError),
 
-    #[error("{message}")]
-    Usage {
-        message: String,
-        hint: Option<String>,
-    },
-
-    #[error("{message}")]
-    Failed {
-        message: String,
-        hint: Option<String>,
-    },
+    /// A failure on the way that belongs to no library class.
+    #[error("{0}")]
+    Failure(#[from] crate::failure::Failure),
 
     /// A signal ended a command that had nothing to undo.
     #[error("{0}")]
@@ -83,13 +74,6 @@ pub const EXIT_USAGE: u8 = 2;
 pub const EXIT_UNREACHABLE: u8 = 3;
 
 impl Error {
-    pub fn usage(message: impl Into<String>, hint: impl Into<String>) -> Error {
-        Error::Usage {
-            message: message.into(),
-            hint: Some(hint.into()),
-        }
-    }
-
     /// The first error of type `T` in the `source()` chain, this one included.
     fn find<T: std::error::Error + 'static>(&self) -> Option<&T> {
         let mut next: Option<&(dyn std::error::Error + 'static)> = Some(self);
@@ -127,7 +111,7 @@ impl Error {
     /// Each class says whether it is bad input.
     fn is_bad_input(&self) -> bool {
         match self {
-            Error::Usage { .. } | Error::Input(_) | Error::Config(_) => true,
+            Error::Input(_) | Error::Config(_) => true,
             Error::Cluster(e) => e.is_bad_input(),
             Error::NodeImage(e) => e.is_bad_input(),
             Error::Load(e) => e.is_bad_input(),
@@ -136,7 +120,7 @@ impl Error {
             Error::Engine(e) => e.is_bad_input(),
             Error::Prepare(e) => e.is_bad_input(),
             Error::Kubectl(e) => e.is_bad_input(),
-            Error::Provider(_) | Error::Failed { .. } | Error::Cancelled(_) | Error::Output(_) => {
+            Error::Provider(_) | Error::Failure(_) | Error::Cancelled(_) | Error::Output(_) => {
                 false
             }
         }
@@ -160,17 +144,6 @@ impl Error {
     }
 }
 
-/// Only the top level's own hints: the renderer collects the wrapped errors' hints by walking
-/// the `source()` chain (`ui::error::hints_for_error`).
-impl Hint for Error {
-    fn hint(&self) -> Option<String> {
-        match self {
-            Error::Usage { hint, .. } | Error::Failed { hint, .. } => hint.clone(),
-            _ => None,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -188,7 +161,8 @@ mod tests {
         assert!(hint(&e).is_some_and(|h| h.starts_with("choose another name")));
         let e = Error::from(ClusterError::Refused("no".into()).in_step("Adding a node"));
         assert_eq!(e.exit_code(), EXIT_USAGE);
-        assert_eq!(Error::usage("bad flag", "fix it").exit_code(), EXIT_USAGE);
+        let e = Error::from(crate::input::InputError::Zero { flag: "--nodes" });
+        assert_eq!(e.exit_code(), EXIT_USAGE);
         let e = Error::from(LoadError::ImageId("sha256:ab".into()));
         assert_eq!(e.exit_code(), EXIT_USAGE);
     }

@@ -62,6 +62,33 @@ pub enum InputError {
     /// The file to write exists and `--force` was not given.
     #[error("{} exists", path.display())]
     FileExists { path: PathBuf },
+
+    /// A flag that takes a folder got something else.
+    #[error("{flag} {} is not a folder", path.display())]
+    NotAFolder { flag: &'static str, path: PathBuf },
+
+    /// No node image can be built for the engine's architecture.
+    #[error("unsupported architecture {arch}")]
+    UnsupportedArch { arch: String },
+
+    /// `--server` is not an https URL minik can hand out.
+    #[error("--server: {reason}")]
+    Server { reason: String },
+
+    /// A node name that no minik node can have.
+    #[error("{reason}")]
+    NodeName { reason: String },
+
+    /// `minik tour` asks after each step and has no terminal to ask on.
+    #[error("minik tour asks what to do after each step, and there is no terminal to ask on")]
+    TourNeedsTerminal,
+
+    /// A bundle's config reaches this machine, and nobody could say yes to it.
+    #[error(
+        "refusing to create from {} without a yes: its config reaches this machine",
+        file.display()
+    )]
+    BundleNeedsYes { file: PathBuf },
 }
 
 impl InputError {
@@ -80,6 +107,12 @@ impl InputError {
             InputError::Port { .. } => "input.port",
             InputError::Mount { .. } => "input.mount",
             InputError::FileExists { .. } => "input.file-exists",
+            InputError::NotAFolder { .. } => "input.not-a-folder",
+            InputError::UnsupportedArch { .. } => "input.unsupported-arch",
+            InputError::Server { .. } => "input.server",
+            InputError::NodeName { .. } => "input.node-name",
+            InputError::TourNeedsTerminal => "input.tour-needs-terminal",
+            InputError::BundleNeedsYes { .. } => "input.bundle-needs-yes",
         }
     }
 }
@@ -110,6 +143,23 @@ impl Hint for InputError {
             InputError::FileExists { .. } => {
                 "choose another file with -o, or add --force to replace it".into()
             }
+            InputError::NotAFolder { .. } => {
+                "give a folder holding version, bin/{kubeadm,kubelet,kubectl} and images/*.tar"
+                    .into()
+            }
+            InputError::UnsupportedArch { .. } => "use --arch amd64 or --arch arm64".into(),
+            InputError::Server { .. } => {
+                "for example: --server https://workshop.example.org:7443".into()
+            }
+            InputError::NodeName { .. } => {
+                "node names are as `minik get nodes` lists them, e.g. minik-worker2".into()
+            }
+            InputError::TourNeedsTerminal => "run it in a terminal; --yes runs every step \
+                 without asking, --list prints the steps"
+                .into(),
+            InputError::BundleNeedsYes { .. } => "read the list above; if you trust the \
+                 bundle's maker with it, run the same command with --yes"
+                .into(),
         })
     }
 }

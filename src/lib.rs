@@ -17,6 +17,7 @@ pub(crate) mod doctor;
 pub(crate) mod engine;
 pub mod error;
 pub mod events;
+pub(crate) mod failure;
 pub(crate) mod hint;
 pub(crate) mod init;
 pub(crate) mod input;

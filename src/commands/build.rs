@@ -8,10 +8,11 @@ pub(super) async fn node_image(ctx: &Ctx, args: BuildNodeImageArgs) -> Result<()
     let source = match (&args.kubernetes_dir, &args.kubernetes_version) {
         (Some(dir), _) => {
             if !dir.is_dir() {
-                return Err(Error::usage(
-                    format!("--kubernetes-dir {} is not a folder", dir.display()),
-                    "give a folder holding version, bin/{kubeadm,kubelet,kubectl} and images/*.tar",
-                ));
+                return Err(crate::input::InputError::NotAFolder {
+                    flag: "--kubernetes-dir",
+                    path: dir.clone(),
+                }
+                .into());
             }
             Source::Local { dir: dir.clone() }
         }
@@ -33,11 +34,8 @@ pub(super) async fn node_image(ctx: &Ctx, args: BuildNodeImageArgs) -> Result<()
                 .and_then(|a| a.as_str())
                 .unwrap_or("x86_64");
             download::kube_arch(engine_arch)
-                .ok_or_else(|| {
-                    Error::usage(
-                        format!("unsupported architecture {engine_arch}"),
-                        "use --arch amd64 or --arch arm64",
-                    )
+                .ok_or_else(|| crate::input::InputError::UnsupportedArch {
+                    arch: engine_arch.to_string(),
                 })?
                 .to_string()
         }

@@ -70,9 +70,11 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
 
 /// From here on a signal never kills minik outright: what it was making is undone first.
 fn take_over_signals(ctx: &Ctx) -> Result<(), Error> {
-    crate::signals::install(ctx.events.clone()).map_err(|e| Error::Failed {
-        message: format!("could not take over the signals: {e}"),
-        hint: None,
+    crate::signals::install(ctx.events.clone()).map_err(|e| {
+        crate::failure::Failure::Signals {
+            reason: e.to_string(),
+        }
+        .into()
     })
 }
 

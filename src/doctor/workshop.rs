@@ -139,13 +139,7 @@ pub(crate) fn verdict(report: &WorkshopReport) -> Result<(), Error> {
     if report.ready {
         return Ok(());
     }
-    Err(Error::Failed {
-        message: "this laptop is not ready for the workshop".into(),
-        hint: Some(
-            "fix each FAIL item as its fix line says, then run `minik doctor --workshop` again"
-                .into(),
-        ),
-    })
+    Err(crate::failure::Failure::WorkshopNotReady.into())
 }
 
 /// The plan a workshop's config file describes: its nodes, and every fixed host port it

@@ -167,9 +167,12 @@ pub(crate) fn write(reply: &Reply, force: bool) -> Result<(), Error> {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let failed = |e: std::io::Error| Error::Failed {
-        message: format!("could not write {}: {e}", out.display()),
-        hint: Some("choose a folder you can write to with -o".into()),
+    let failed = |e: std::io::Error| -> Error {
+        crate::failure::Failure::Write {
+            path: out.to_path_buf(),
+            reason: e.to_string(),
+        }
+        .into()
     };
     let mut tmp = tempfile::NamedTempFile::new_in(&dir).map_err(failed)?;
     tmp.write_all(render(&reply.answers, out).as_bytes())

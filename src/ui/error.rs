@@ -79,7 +79,7 @@ pub fn hints_for_error(err: &(dyn StdError + 'static)) -> Vec<String> {
 
 /// The hint an error in the chain carries itself, for every error type minik renders.
 fn own_hint(e: &(dyn StdError + 'static)) -> Option<String> {
-    if let Some(e) = e.downcast_ref::<Error>() {
+    if let Some(e) = e.downcast_ref::<crate::failure::Failure>() {
         return e.hint();
     }
     if let Some(e) = e.downcast_ref::<ClusterError>() {
@@ -168,11 +168,14 @@ mod tests {
 
     #[test]
     fn colour_wraps_only_the_labels() {
-        let e = Error::usage("bad flag", "fix it");
+        let e = Error::from(crate::input::InputError::Zero { flag: "--nodes" });
         let text = render_error(&e, true);
         assert!(text.contains("\u{1b}["), "{text:?}");
-        assert!(text.contains(" bad flag\n"), "{text:?}");
-        assert!(text.contains(" fix it\n"), "{text:?}");
+        assert!(text.contains(" --nodes must be at least 1\n"), "{text:?}");
+        assert!(
+            text.contains(" for example: --nodes 3 (one control plane, two workers)\n"),
+            "{text:?}"
+        );
     }
 
     #[test]

@@ -222,8 +222,9 @@ fn prompt_error(e: dialoguer::Error) -> Error {
     if io.kind() == std::io::ErrorKind::Interrupted {
         return crate::signals::Cancelled(crate::signals::Signal::Interrupt).into();
     }
-    Error::Failed {
-        message: format!("could not ask on the terminal: {io}"),
-        hint: Some("run `minik init --help` to give every answer as a flag".into()),
+    crate::failure::Failure::Prompt {
+        reason: io.to_string(),
+        fallback: "run `minik init --help` to give every answer as a flag",
     }
+    .into()
 }
