@@ -75,7 +75,7 @@ pub const EXIT_UNREACHABLE: u8 = 3;
 
 impl Error {
     /// The first error of type `T` in the `source()` chain, this one included.
-    fn find<T: std::error::Error + 'static>(&self) -> Option<&T> {
+    pub(crate) fn find<T: std::error::Error + 'static>(&self) -> Option<&T> {
         let mut next: Option<&(dyn std::error::Error + 'static)> = Some(self);
         while let Some(e) = next {
             if let Some(t) = e.downcast_ref::<T>() {
@@ -124,23 +124,6 @@ impl Error {
                 false
             }
         }
-    }
-
-    /// Where minik looked for an engine that did not answer.
-    pub fn engine_looked(&self) -> Option<&[String]> {
-        self.find::<EngineError>().and_then(EngineError::looked)
-    }
-
-    /// Output worth showing under the message (a failed command's output, a node's log).
-    pub fn details(&self) -> Option<String> {
-        if let Error::NodeImage(e) = self {
-            return e.details();
-        }
-        if let Some(looked) = self.engine_looked() {
-            return Some(looked.join("\n"));
-        }
-        self.find::<ProviderError>()
-            .and_then(ProviderError::details)
     }
 }
 

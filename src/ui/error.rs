@@ -34,10 +34,10 @@ pub fn render_error(err: &Error, color: bool) -> String {
         Paint::Error.apply("error:", color),
         clean(&err.to_string())
     );
-    if let Some(details) = err.details() {
+    if let Some(details) = details(err) {
         let lines: Vec<&str> = details.lines().collect();
         let start = lines.len().saturating_sub(DETAIL_LINES);
-        let label = if err.engine_looked().is_some() {
+        let label = if engine_looked(err).is_some() {
             "  looked at:\n"
         } else {
             "  output:\n"
@@ -47,7 +47,7 @@ pub fn render_error(err: &Error, color: bool) -> String {
             out.push_str(&format!("    {}\n", crate::text::clean_line(l)));
         }
     }
-    let details = err.details().unwrap_or_default();
+    let details = details(err).unwrap_or_default();
     for hint in hints_for_error(err) {
         // A hint already shown as the error's output is not repeated.
         if details.contains(&hint) {
@@ -60,6 +60,23 @@ pub fn render_error(err: &Error, color: bool) -> String {
         ));
     }
     out
+}
+
+/// Where minik looked for an engine that did not answer.
+fn engine_looked(err: &Error) -> Option<&[String]> {
+    err.find::<EngineError>().and_then(EngineError::looked)
+}
+
+/// Output worth showing under the message (a failed command's output, a node's log, where
+/// the engine was looked for).
+fn details(err: &Error) -> Option<String> {
+    if let Error::NodeImage(e) = err {
+        return e.details();
+    }
+    if let Some(looked) = engine_looked(err) {
+        return Some(looked.join("\n"));
+    }
+    err.find::<ProviderError>().and_then(ProviderError::details)
 }
 
 /// The hints of `err` and of every error it wraps, outermost first, each once.
