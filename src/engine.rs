@@ -85,17 +85,17 @@ impl Hint for EngineError {
 }
 
 /// A connected engine plus how it was found.
-pub struct Engine {
-    pub provider: DockerProvider,
-    pub resolution: Resolution,
-    pub host: HostFacts,
+pub(crate) struct Engine {
+    pub(crate) provider: DockerProvider,
+    pub(crate) resolution: Resolution,
+    pub(crate) host: HostFacts,
 }
 
 /// Why connecting failed, with enough to explain it (doctor turns it into check rows).
 pub(crate) struct ConnectFailure {
-    pub resolution: Resolution,
-    pub host: HostFacts,
-    pub error: String,
+    pub(crate) resolution: Resolution,
+    pub(crate) host: HostFacts,
+    pub(crate) error: String,
 }
 
 /// Connect, or explain where minik looked and what to do.
@@ -155,7 +155,10 @@ pub(crate) async fn try_connect(
 impl Engine {
     /// Everything minik knows about the engine and host, including whether privileged
     /// containers are allowed (probed with `probe_image` when given).
-    pub async fn environment(&self, probe_image: Option<&str>) -> Result<Environment, EngineError> {
+    pub(crate) async fn environment(
+        &self,
+        probe_image: Option<&str>,
+    ) -> Result<Environment, EngineError> {
         let info = self.provider.info().await?;
         let version = self.provider.version().await.ok();
         let mut env = Environment::build(

@@ -69,9 +69,9 @@ pub enum Error {
     Output(#[from] std::io::Error),
 }
 
-pub const EXIT_FAILURE: u8 = 1;
-pub const EXIT_USAGE: u8 = 2;
-pub const EXIT_UNREACHABLE: u8 = 3;
+pub(crate) const EXIT_FAILURE: u8 = 1;
+pub(crate) const EXIT_USAGE: u8 = 2;
+pub(crate) const EXIT_UNREACHABLE: u8 = 3;
 
 impl Error {
     /// The first error of type `T` in the `source()` chain, this one included.

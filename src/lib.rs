@@ -7,15 +7,16 @@
 //! and is the only module that prints or styles text; each error enum carries its own hints
 //! (`hint`). docs/architecture.md has the rule for each layer.
 
+pub mod api;
 pub(crate) mod archive;
-pub mod bundle;
-pub mod cli;
-pub mod cluster;
-pub mod commands;
-pub mod config;
+pub(crate) mod bundle;
+pub(crate) mod cli;
+pub(crate) mod cluster;
+pub(crate) mod commands;
+pub(crate) mod config;
 pub(crate) mod doctor;
 pub(crate) mod engine;
-pub mod error;
+pub(crate) mod error;
 pub mod events;
 pub(crate) mod failure;
 pub(crate) mod hint;
@@ -24,12 +25,28 @@ pub(crate) mod input;
 pub(crate) mod k8s_version;
 pub(crate) mod kubeadm;
 pub(crate) mod kubeconfig;
-pub mod node;
+pub(crate) mod node;
 pub(crate) mod nodeimage;
 pub(crate) mod patch;
 pub(crate) mod platform;
 pub mod provider;
 pub(crate) mod signals;
 pub(crate) mod text;
-pub mod tour;
-pub mod ui;
+pub(crate) mod tour;
+pub(crate) mod ui;
+
+pub use cli::Cli;
+
+/// A command that failed: the text to print on standard error and the exit code it means.
+pub struct Failure {
+    pub message: String,
+    pub exit_code: u8,
+}
+
+/// Runs one parsed command line; on failure, the error rendered once, in `ui`.
+pub async fn run(cli: Cli) -> Result<(), Failure> {
+    commands::run(cli).await.map_err(|e| Failure {
+        message: ui::render_error(&e, ui::use_color()),
+        exit_code: e.exit_code(),
+    })
+}

@@ -5,7 +5,7 @@ use clap::Parser;
 // The one exit point: it prints only what ui rendered (and a runtime that cannot start).
 #[allow(clippy::print_stderr)]
 fn main() -> ExitCode {
-    let cli = minik::cli::Cli::parse();
+    let cli = minik::Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -16,11 +16,11 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(minik::commands::run(cli)) {
+    match runtime.block_on(minik::run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprint!("{}", minik::ui::render_error(&e, minik::ui::use_color()));
-            ExitCode::from(e.exit_code())
+        Err(failure) => {
+            eprint!("{}", failure.message);
+            ExitCode::from(failure.exit_code)
         }
     }
 }

@@ -19,7 +19,8 @@ use super::partial::{Partial, Stop};
 use super::BundleError;
 use crate::events::{Events, Step};
 
-pub use super::partial::partial_path;
+#[cfg(test)]
+pub(crate) use super::partial::partial_path;
 
 /// How long and how slowly a download may go on.
 #[derive(Debug, Clone)]

@@ -147,13 +147,13 @@ impl Manifest {
 }
 
 /// `size` rounded up to whole blocks; `None` when that overflows.
-pub fn padded(size: u64) -> Option<u64> {
+pub(crate) fn padded(size: u64) -> Option<u64> {
     size.div_ceil(BLOCK).checked_mul(BLOCK)
 }
 
 /// The largest part of each kind a bundle may declare: an image fits in 1 TiB, a release file
 /// in 1 GiB; config and lab parts are read whole into memory, so they stay small.
-pub fn max_size(kind: PartKind) -> u64 {
+pub(crate) fn max_size(kind: PartKind) -> u64 {
     match kind {
         PartKind::NodeImage | PartKind::LoadBalancerImage | PartKind::Image => 1 << 40,
         PartKind::Minik => 1 << 30,
@@ -163,7 +163,7 @@ pub fn max_size(kind: PartKind) -> u64 {
 }
 
 /// The largest config part: the most minik reads of any config file.
-pub const MAX_CONFIG_BYTES: u64 = crate::config::MAX_CONFIG_BYTES;
+pub(crate) const MAX_CONFIG_BYTES: u64 = crate::config::MAX_CONFIG_BYTES;
 
 /// One part's size, name and hash, as minik writes them.
 fn check_part(p: &Part) -> Result<(), String> {
@@ -240,7 +240,7 @@ pub fn header(name: &str, size: u64) -> Option<[u8; BLOCK as usize]> {
 }
 
 /// A header's entry name and size, when it is a valid header.
-pub fn read_header(block: &[u8]) -> Option<(String, u64)> {
+pub(crate) fn read_header(block: &[u8]) -> Option<(String, u64)> {
     if block.len() != BLOCK as usize {
         return None;
     }

@@ -11,7 +11,7 @@ use crate::config::ClusterConfig;
 
 /// One line per way `config` reaches beyond a plain cluster on this machine; empty for a plain
 /// cluster.
-pub fn host_access(config: &ClusterConfig) -> Vec<String> {
+pub(crate) fn host_access(config: &ClusterConfig) -> Vec<String> {
     let mut out = Vec::new();
     let open = |a: &str| a.parse::<IpAddr>().map_or(true, |ip| !ip.is_loopback());
     if open(&config.networking.api_server_address) {

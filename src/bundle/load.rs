@@ -53,7 +53,7 @@ pub struct Loaded {
 /// (Ctrl-C, SIGTERM, SIGHUP) ends the load like a refused part does: nothing this run added
 /// stays.
 /// Its tour labs are kept in the user's state folder once every image is in.
-pub async fn load(
+pub(crate) async fn load(
     provider: &dyn Provider,
     bundle: &Bundle,
     events: &Events,

@@ -9,11 +9,11 @@
 mod create;
 pub(crate) mod digest;
 mod error;
-pub mod fetch;
+pub(crate) mod fetch;
 #[cfg(test)]
 mod fetch_tests;
 mod for_create;
-pub mod format;
+pub(crate) mod format;
 mod host_access;
 mod listen;
 mod load;
@@ -30,37 +30,22 @@ pub use create::{create, CreateBundle};
 pub use digest::{BundleDigest, Pin, Trust};
 pub use error::BundleError;
 pub use for_create::FromBundle;
-pub use format::{Manifest, Part, PartKind};
-pub use host_access::host_access;
+pub use format::{Manifest, PartKind};
 pub use listen::ServeLimits;
-pub use load::{load, load_until, Loaded};
-pub use read::{read_head, Bundle, Verifier, HEAD};
-pub use serve::{advertised_url, lan_address, serve, verify};
-pub use write::Written;
+pub(crate) use load::load;
+pub use load::{load_until, Loaded};
+pub use read::Bundle;
+pub use serve::serve;
+pub(crate) use serve::{advertised_url, verify};
 
 use std::path::Path;
 
 use crate::events::Events;
 use crate::provider::Provider;
 
-/// `minik bundle load`: open `path`, check it against `pin` when given, and load its images into
-/// the engine, verified.
-pub async fn load_file(
-    provider: &dyn Provider,
-    path: &Path,
-    pin: Option<&Pin>,
-    events: &Events,
-) -> Result<Loaded, BundleError> {
-    let bundle = Bundle::open(path).await?;
-    if let Some(pin) = pin {
-        bundle.check_pin(pin)?;
-    }
-    load(provider, &bundle, events).await
-}
-
 /// `minik bundle fetch`: download from a `bundle serve` (resuming), checked against `trust` as
 /// soon as its manifest arrives, then load it into the engine when one is given.
-pub async fn fetch_and_load(
+pub(crate) async fn fetch_and_load(
     provider: Option<&dyn Provider>,
     url: &str,
     out: &Path,

@@ -36,7 +36,7 @@ pub(super) fn private_dir(out: &Path) -> PathBuf {
 }
 
 /// `NAME.partial` in the private folder.
-pub fn partial_path(out: &Path) -> PathBuf {
+pub(crate) fn partial_path(out: &Path) -> PathBuf {
     let mut name = out.file_name().unwrap_or_default().to_os_string();
     name.push(".partial");
     private_dir(out).join(name)
@@ -44,16 +44,16 @@ pub fn partial_path(out: &Path) -> PathBuf {
 
 /// A download in progress.
 pub(crate) struct Partial {
-    pub path: PathBuf,
+    pub(crate) path: PathBuf,
     file: BufWriter<tokio::fs::File>,
     /// Bytes in the file.
-    pub have: u64,
+    pub(crate) have: u64,
     /// The file's first bytes, until the head is complete and checked.
     head: Vec<u8>,
     /// The bundle's size, once its head checked out.
-    pub total: Option<u64>,
+    pub(crate) total: Option<u64>,
     /// A length the server announced, compared with the manifest's.
-    pub announced: Option<u64>,
+    pub(crate) announced: Option<u64>,
     url: String,
     trust: Trust,
 }

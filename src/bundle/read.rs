@@ -13,7 +13,7 @@ use super::format::{self, Manifest, Part, BLOCK, MANIFEST_NAME, MANIFEST_SLOT};
 use super::BundleError;
 
 /// The bytes a bundle starts with: the manifest's tar header and its slot.
-pub const HEAD: u64 = BLOCK + MANIFEST_SLOT;
+pub(crate) const HEAD: u64 = BLOCK + MANIFEST_SLOT;
 
 /// An opened bundle: its manifest, its digest and where each part starts.
 #[derive(Debug, Clone)]
@@ -27,7 +27,7 @@ pub struct Bundle {
 
 /// A bundle's first [`HEAD`] bytes, read: its manifest (checked) and its digest. `Err` is the
 /// reason it is not a bundle.
-pub fn read_head(head: &[u8]) -> Result<(Manifest, BundleDigest), String> {
+pub(crate) fn read_head(head: &[u8]) -> Result<(Manifest, BundleDigest), String> {
     if head.len() as u64 != HEAD {
         return Err("too short to hold a manifest".into());
     }
@@ -180,7 +180,7 @@ impl Bundle {
 }
 
 /// Checks a part's bytes against the manifest as they stream past.
-pub struct Verifier {
+pub(crate) struct Verifier {
     hasher: Sha256,
     seen: u64,
     size: u64,
@@ -188,7 +188,7 @@ pub struct Verifier {
 }
 
 impl Verifier {
-    pub fn new(part: &Part) -> Verifier {
+    pub(crate) fn new(part: &Part) -> Verifier {
         Verifier {
             hasher: Sha256::new(),
             seen: 0,
@@ -197,17 +197,17 @@ impl Verifier {
         }
     }
 
-    pub fn update(&mut self, bytes: &[u8]) {
+    pub(crate) fn update(&mut self, bytes: &[u8]) {
         self.hasher.update(bytes);
         self.seen += bytes.len() as u64;
     }
 
-    pub fn seen(&self) -> u64 {
+    pub(crate) fn seen(&self) -> u64 {
         self.seen
     }
 
     /// `Err(reason)` (words that follow "part NAME") when the bytes are not the manifest's.
-    pub fn finish(self) -> Result<(), String> {
+    pub(crate) fn finish(self) -> Result<(), String> {
         if self.seen != self.size {
             return Err(format!(
                 "is cut off: {} of its {} bytes are there",

@@ -30,7 +30,7 @@ use crate::events::Events;
 const CHUNK: usize = 1 << 20;
 
 /// Check every part of `bundle` (with a progress bar), as serving and loading would.
-pub async fn verify(bundle: &Bundle, events: &Events) -> Result<(), BundleError> {
+pub(crate) async fn verify(bundle: &Bundle, events: &Events) -> Result<(), BundleError> {
     let total: u64 = bundle.manifest.parts.iter().map(|p| p.size).sum();
     let step = events.step(format!("Checking {}", bundle.path.display()));
     let mut done = 0u64;
@@ -151,7 +151,7 @@ impl DownloadLog {
 
 /// The address other machines most likely reach this one at: the source address of the route
 /// to an outside address (connecting a UDP socket sends nothing). `None` without such a route.
-pub fn lan_address() -> Option<IpAddr> {
+pub(crate) fn lan_address() -> Option<IpAddr> {
     let socket = std::net::UdpSocket::bind("0.0.0.0:0").ok()?;
     // TEST-NET-1: never answers, but the default route picks the room's interface.
     socket.connect("192.0.2.1:9").ok()?;
@@ -161,7 +161,7 @@ pub fn lan_address() -> Option<IpAddr> {
 
 /// The address to tell the room: this machine's LAN address when listening on every address,
 /// else the address it listens on.
-pub fn advertised_url(bound: SocketAddr) -> String {
+pub(crate) fn advertised_url(bound: SocketAddr) -> String {
     if bound.ip().is_unspecified() {
         match lan_address() {
             Some(ip) => format!("http://{}", SocketAddr::new(ip, bound.port())),

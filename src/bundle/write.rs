@@ -35,9 +35,9 @@ pub(crate) enum Source {
 
 /// One part to write: its entry name, kind and source.
 pub(crate) struct Planned {
-    pub name: String,
-    pub kind: PartKind,
-    pub source: Source,
+    pub(crate) name: String,
+    pub(crate) kind: PartKind,
+    pub(crate) source: Source,
 }
 
 /// A bundle just written: its manifest and its digest (SHA-256 of the manifest slot as stored).

@@ -8,17 +8,17 @@ mod create;
 mod machine;
 mod tour;
 
-pub use build::{BuildCommand, BuildNodeImageArgs};
-pub use bundle::{
+pub(crate) use build::{BuildCommand, BuildNodeImageArgs};
+pub(crate) use bundle::{
     BundleCommand, BundleCreateArgs, BundleFetchArgs, BundleLoadArgs, BundleServeArgs,
 };
-pub use cluster::{
+pub(crate) use cluster::{
     ExportCommand, GetCommand, KubectlArgs, LoadCommand, LoadDockerImageArgs, LoadImageArchiveArgs,
-    LoadTargetArgs, NodeAddArgs, NodeCommand, NodeDeleteArgs, NodeRoleArg,
+    NodeAddArgs, NodeCommand, NodeDeleteArgs, NodeRoleArg,
 };
-pub use create::{CreateArgs, DeleteArgs, StartArgs, StopArgs};
-pub use machine::{DoctorArgs, InitArgs};
-pub use tour::{LangArg, TourArgs};
+pub(crate) use create::{CreateArgs, DeleteArgs, StartArgs, StopArgs};
+pub(crate) use machine::{DoctorArgs, InitArgs};
+pub(crate) use tour::{LangArg, TourArgs};
 
 use std::time::Duration;
 

@@ -9,8 +9,8 @@ use crate::provider::Provider;
 
 #[derive(Debug)]
 pub(crate) struct Deleted {
-    pub existed: bool,
-    pub nodes: usize,
+    pub(crate) existed: bool,
+    pub(crate) nodes: usize,
 }
 
 pub(crate) async fn delete(

@@ -59,8 +59,8 @@ pub(crate) enum Input {
 /// The arguments for the node's kubectl and what to feed it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Plan {
-    pub args: Vec<String>,
-    pub input: Input,
+    pub(crate) args: Vec<String>,
+    pub(crate) input: Input,
 }
 
 /// Rewrites each `-f FILE` (`-f=FILE`, `-fFILE`, `--filename FILE`, `--filename=FILE`) of a

@@ -2,22 +2,22 @@
 //! through [`crate::events::Events`].
 
 pub(crate) mod control_plane;
-pub mod create;
+pub(crate) mod create;
 pub(crate) mod delete;
 mod error;
-pub mod kubeconfig;
+pub(crate) mod kubeconfig;
 pub(crate) mod kubectl;
 pub(crate) mod lifecycle;
-pub mod load;
-pub mod loadbalancer;
-pub mod logs;
+pub(crate) mod load;
+pub(crate) mod loadbalancer;
+pub(crate) mod logs;
 pub(crate) mod naming;
 pub(crate) mod node_ops;
 mod read;
 pub(crate) mod state;
 
 pub use error::ClusterError;
-pub use read::Cluster;
+pub(crate) use read::Cluster;
 
 use std::collections::BTreeMap;
 
@@ -25,17 +25,19 @@ use crate::provider::{NodeInfo, NodeRole, NodeState, Provider};
 
 /// One cluster as seen from its containers.
 #[derive(Debug, Clone, serde::Serialize)]
-pub struct ClusterSummary {
-    pub name: String,
-    pub nodes: usize,
-    pub control_planes: usize,
-    pub workers: usize,
+pub(crate) struct ClusterSummary {
+    pub(crate) name: String,
+    pub(crate) nodes: usize,
+    pub(crate) control_planes: usize,
+    pub(crate) workers: usize,
     /// `running`, `stopped`, `degraded` when only some nodes run, or `incomplete (...)` when its
     /// create never finished.
-    pub status: String,
+    pub(crate) status: String,
 }
 
-pub async fn list_clusters(provider: &dyn Provider) -> Result<Vec<ClusterSummary>, ClusterError> {
+pub(crate) async fn list_clusters(
+    provider: &dyn Provider,
+) -> Result<Vec<ClusterSummary>, ClusterError> {
     let mut by_cluster: BTreeMap<String, Vec<NodeInfo>> = BTreeMap::new();
     for n in provider.list_nodes(None).await? {
         by_cluster.entry(n.cluster.clone()).or_default().push(n);
@@ -74,7 +76,7 @@ fn summarize(name: String, nodes: &[NodeInfo]) -> ClusterSummary {
 }
 
 /// Names of a cluster's control-plane nodes, sorted (the first one bootstrapped the cluster).
-pub async fn control_plane_nodes(
+pub(crate) async fn control_plane_nodes(
     provider: &dyn Provider,
     cluster: &str,
 ) -> Result<Vec<String>, ClusterError> {
@@ -83,7 +85,7 @@ pub async fn control_plane_nodes(
 }
 
 /// Names of the control planes among `nodes`, sorted (the first one bootstrapped the cluster).
-pub fn control_plane_names(nodes: &[NodeInfo]) -> Vec<String> {
+pub(crate) fn control_plane_names(nodes: &[NodeInfo]) -> Vec<String> {
     let mut names: Vec<String> = crate::node::roles::control_planes(nodes)
         .map(|n| n.name.clone())
         .collect();

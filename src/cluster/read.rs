@@ -8,16 +8,16 @@ use crate::node::roles;
 use crate::provider::{NodeInfo, NodeRole, Provider};
 
 /// What is known about a cluster, from one listing of its containers.
-pub struct Cluster {
-    pub name: String,
-    pub nodes: Vec<NodeInfo>,
+pub(crate) struct Cluster {
+    pub(crate) name: String,
+    pub(crate) nodes: Vec<NodeInfo>,
     /// Control-plane names, sorted: the first one bootstrapped the cluster.
-    pub control_planes: Vec<String>,
+    pub(crate) control_planes: Vec<String>,
 }
 
 impl Cluster {
     /// The cluster's containers, listed once; `NotFound` when it has none.
-    pub async fn read(provider: &dyn Provider, name: &str) -> Result<Cluster, ClusterError> {
+    pub(crate) async fn read(provider: &dyn Provider, name: &str) -> Result<Cluster, ClusterError> {
         let nodes = provider.list_nodes(Some(name)).await?;
         if nodes.is_empty() {
             return Err(ClusterError::NotFound(name.to_string()));
@@ -31,7 +31,7 @@ impl Cluster {
     }
 
     /// Fails unless some control plane other than `except` runs.
-    pub fn any_running(&self, except: Option<&str>) -> Result<(), ClusterError> {
+    pub(crate) fn any_running(&self, except: Option<&str>) -> Result<(), ClusterError> {
         if control_plane::candidates(&self.nodes, except).is_empty() {
             return Err(ClusterError::NoControlPlane {
                 name: self.name.clone(),
@@ -41,7 +41,7 @@ impl Cluster {
     }
 
     /// A control plane other than `except` whose API answers, to run commands on.
-    pub async fn answering(
+    pub(crate) async fn answering(
         &self,
         provider: &dyn Provider,
         except: Option<&str>,
@@ -55,7 +55,7 @@ impl Cluster {
     }
 
     /// Every node but the load balancer; `NotFound` when there is none.
-    pub fn kubernetes_nodes(&self) -> Result<Vec<NodeInfo>, ClusterError> {
+    pub(crate) fn kubernetes_nodes(&self) -> Result<Vec<NodeInfo>, ClusterError> {
         let nodes: Vec<NodeInfo> = roles::kubernetes_nodes(&self.nodes).cloned().collect();
         if nodes.is_empty() {
             return Err(ClusterError::NotFound(self.name.clone()));
@@ -63,11 +63,11 @@ impl Cluster {
         Ok(nodes)
     }
 
-    pub fn node(&self, name: &str) -> Option<&NodeInfo> {
+    pub(crate) fn node(&self, name: &str) -> Option<&NodeInfo> {
         self.nodes.iter().find(|n| n.name == name)
     }
 
-    pub fn load_balancer(&self) -> Option<&NodeInfo> {
+    pub(crate) fn load_balancer(&self) -> Option<&NodeInfo> {
         roles::load_balancer(&self.nodes)
     }
 
@@ -77,7 +77,7 @@ impl Cluster {
 
     /// The cluster's shape with one more node of `role` (platform checks and NO_PROXY want
     /// every node).
-    pub fn config_with_one_more(&self, role: NodeRole) -> ClusterConfig {
+    pub(crate) fn config_with_one_more(&self, role: NodeRole) -> ClusterConfig {
         let cp = usize::from(role == NodeRole::ControlPlane);
         let w = usize::from(role == NodeRole::Worker);
         ClusterConfig::with_nodes(

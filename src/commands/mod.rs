@@ -30,12 +30,12 @@ use crate::events::Events;
 use crate::ui::{Mode, Terminal};
 
 /// What every command gets: how to report progress, and the global flags.
-pub struct Ctx {
-    pub events: Events,
-    pub global: crate::cli::GlobalArgs,
+pub(crate) struct Ctx {
+    pub(crate) events: Events,
+    pub(crate) global: crate::cli::GlobalArgs,
 }
 
-pub async fn run(cli: Cli) -> Result<(), Error> {
+pub(crate) async fn run(cli: Cli) -> Result<(), Error> {
     let mode = Mode::detect(cli.global.quiet);
     let terminal = Arc::new(Terminal::new(mode, cli.global.verbose));
     let ctx = Ctx {

@@ -9,8 +9,8 @@ use super::yaml::{as_bool, as_int, Node, Value};
 use crate::text::quoted;
 
 pub(crate) struct Decoder {
-    pub errors: ConfigErrors,
-    pub map: SourceMap,
+    pub(crate) errors: ConfigErrors,
+    pub(crate) map: SourceMap,
 }
 
 /// The last segment of a path, for messages: `nodes[0].role` → `role`, `nodes[0]` → `nodes`,

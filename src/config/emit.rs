@@ -7,7 +7,7 @@ use serde_json::{json, Map, Value};
 use super::{ClusterConfig, IpFamily, Json6902Patch, MountPropagation, NodeConfig, Role};
 
 /// The configuration as YAML (kind's v1alpha4, every field minik uses; defaults left out).
-pub fn to_yaml(config: &ClusterConfig) -> String {
+pub(crate) fn to_yaml(config: &ClusterConfig) -> String {
     let mut doc = Map::new();
     doc.insert("kind".into(), json!("Cluster"));
     doc.insert("apiVersion".into(), json!(super::v1alpha4::API_VERSION));
@@ -142,7 +142,7 @@ fn put_json6902(doc: &mut Map<String, Value>, key: &str, patches: &[Json6902Patc
 
 /// The settings a new node of `role` gets: those of the first node of that role in `config`
 /// (kind's configs repeat one shape per role), or a plain node when the config has none.
-pub fn node_for_role(config: &ClusterConfig, role: Role) -> NodeConfig {
+pub(crate) fn node_for_role(config: &ClusterConfig, role: Role) -> NodeConfig {
     config
         .nodes
         .iter()

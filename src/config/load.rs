@@ -14,17 +14,17 @@ use crate::text::quoted;
 
 /// The largest config file minik reads. kind's biggest examples are a few kilobytes; a megabyte
 /// leaves room for long patches and still parses in well under a second.
-pub const MAX_CONFIG_BYTES: u64 = 1 << 20;
+pub(crate) const MAX_CONFIG_BYTES: u64 = 1 << 20;
 
 /// The only `kind` of config document.
-pub const CLUSTER_KIND: &str = "Cluster";
+pub(crate) const CLUSTER_KIND: &str = "Cluster";
 /// The `apiVersion`s minik reads, its own first.
-pub const API_VERSIONS: [&str; 2] = [minik_v1alpha1::API_VERSION, v1alpha4::API_VERSION];
+pub(crate) const API_VERSIONS: [&str; 2] = [minik_v1alpha1::API_VERSION, v1alpha4::API_VERSION];
 
 /// Reads and validates a config file's text. `origin` is the file's path (relative `hostPath`s are
 /// resolved against its folder) or `-` for standard input (resolved against the current folder).
 /// For flags on top, use [`LoadedConfig`] instead.
-pub fn load(source: &str, origin: &Path) -> Result<ClusterConfig, ConfigErrors> {
+pub(crate) fn load(source: &str, origin: &Path) -> Result<ClusterConfig, ConfigErrors> {
     let loaded = LoadedConfig::parse(source, origin)?;
     loaded.validate()?;
     Ok(loaded.config)
@@ -316,7 +316,7 @@ fn base_dir(origin: &Path) -> PathBuf {
 
 /// Port mappings the file gave no `listenAddress` bind loopback (127.0.0.1, or ::1 for an
 /// IPv6 cluster): a bundle's config comes from someone else (`bundle::host_access`).
-pub fn loopback_port_defaults(loaded: &mut LoadedConfig) {
+pub(crate) fn loopback_port_defaults(loaded: &mut LoadedConfig) {
     let loopback = match loaded.config.networking.ip_family {
         super::IpFamily::Ipv6 => "::1",
         super::IpFamily::Ipv4 | super::IpFamily::Dual => "127.0.0.1",

@@ -34,34 +34,31 @@ mod kind_corpus_tests;
 #[cfg(test)]
 mod prop_tests;
 
-pub use emit::{node_for_role, to_yaml};
-pub use error::{ConfigError, ConfigErrors, Location};
-pub use load::{
-    load, loopback_port_defaults, LoadedConfig, API_VERSIONS, CLUSTER_KIND, MAX_CONFIG_BYTES,
-};
-pub use overrides::{
-    apply_overrides, Overrides, CONTROL_PLANES_FLAG, IMAGE_FLAG, NAME_FLAG, NODES_FLAG,
-};
-pub use ports::{check_host_ports, host_port_in_use};
-pub use source::SourceMap;
-pub use validate::validate;
-pub use yaml::MAX_DEPTH;
+pub(crate) use emit::{node_for_role, to_yaml};
+pub(crate) use error::{ConfigError, ConfigErrors, Location};
+pub use load::LoadedConfig;
+pub(crate) use load::{load, loopback_port_defaults, MAX_CONFIG_BYTES};
+pub(crate) use overrides::Overrides;
+pub(crate) use ports::host_port_in_use;
+pub(crate) use source::SourceMap;
+pub(crate) use validate::validate;
 
 /// The most nodes a cluster may have, from a config file or flags. Each node is a whole machine
 /// (systemd, containerd, a kubelet) taking a few hundred megabytes of memory, so a laptop runs a
 /// few dozen at most; the cap turns a typo such as `--nodes 99999` into a clear error.
-pub const MAX_NODES: usize = 100;
+pub(crate) const MAX_NODES: usize = 100;
 
 /// Why [`MAX_NODES`] exists, for error hints.
-pub const MAX_NODES_WHY: &str = "each node is a whole machine (systemd, containerd, a kubelet) \
+pub(crate) const MAX_NODES_WHY: &str =
+    "each node is a whole machine (systemd, containerd, a kubelet) \
      using a few hundred MB of memory, so a laptop runs a few dozen at most";
 
 /// Default pod and service networks, the same as kind's so that docs and habits carry over.
-pub const DEFAULT_POD_SUBNET: &str = "10.244.0.0/16";
-pub const DEFAULT_SERVICE_SUBNET: &str = "10.96.0.0/16";
-pub const DEFAULT_POD_SUBNET_V6: &str = "fd00:10:244::/56";
-pub const DEFAULT_SERVICE_SUBNET_V6: &str = "fd00:10:96::/112";
-pub const DEFAULT_CLUSTER_NAME: &str = "minik";
+pub(crate) const DEFAULT_POD_SUBNET: &str = "10.244.0.0/16";
+pub(crate) const DEFAULT_SERVICE_SUBNET: &str = "10.96.0.0/16";
+pub(crate) const DEFAULT_POD_SUBNET_V6: &str = "fd00:10:244::/56";
+pub(crate) const DEFAULT_SERVICE_SUBNET_V6: &str = "fd00:10:96::/112";
+pub(crate) const DEFAULT_CLUSTER_NAME: &str = "minik";
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClusterConfig {
@@ -226,7 +223,7 @@ impl Default for Networking {
 
 /// A JSON6902 patch aimed at one generated kubeadm document (defined beside the code that
 /// applies it, so `patch` needs nothing from `config`).
-pub use crate::patch::Json6902Patch;
+pub(crate) use crate::patch::Json6902Patch;
 
 impl ClusterConfig {
     /// The cluster-wide kubeadm patches, for [`crate::patch::kubeadm_config_for_node`].

@@ -5,8 +5,8 @@ use std::net::IpAddr;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Cidr {
-    pub addr: IpAddr,
-    pub prefix: u8,
+    pub(crate) addr: IpAddr,
+    pub(crate) prefix: u8,
 }
 
 impl Cidr {

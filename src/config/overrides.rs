@@ -21,17 +21,18 @@ pub struct Overrides {
 }
 
 /// The flags named in errors about values they set.
-pub const NAME_FLAG: &str = "--name";
-pub const IMAGE_FLAG: &str = "--image";
-pub const CONTROL_PLANES_FLAG: &str = "--control-planes";
-pub const NODES_FLAG: &str = "--nodes";
+pub(crate) const NAME_FLAG: &str = "--name";
+pub(crate) const IMAGE_FLAG: &str = "--image";
+pub(crate) const CONTROL_PLANES_FLAG: &str = "--control-planes";
+pub(crate) const NODES_FLAG: &str = "--nodes";
 
 /// The path that stands for the number of nodes (rather than any one node).
 pub(crate) const NODE_COUNT: &str = "nodes[*]";
 
 /// Applies `overrides` to `config` (flags over file over defaults). Fails only when `--nodes` is
 /// fewer than the control planes.
-pub fn apply_overrides(
+#[cfg(test)]
+pub(crate) fn apply_overrides(
     mut config: ClusterConfig,
     overrides: &Overrides,
 ) -> Result<ClusterConfig, ConfigErrors> {

@@ -9,7 +9,7 @@ use super::{ClusterConfig, Protocol};
 
 /// Reports every fixed host port (extraPortMappings and apiServerPort) that `port_in_use` says is
 /// taken. Port 0 (minik picks) and unparsable addresses (reported by `validate`) are skipped.
-pub fn check_host_ports(
+pub(crate) fn check_host_ports(
     config: &ClusterConfig,
     src: &SourceMap,
     port_in_use: &dyn Fn(IpAddr, u16, Protocol) -> bool,
@@ -49,7 +49,7 @@ pub fn check_host_ports(
 /// Tries to bind the port; only "address in use" counts as taken (a port below 1024 that an
 /// unprivileged user may not bind is the engine's business). SCTP can't be probed portably and
 /// is reported free.
-pub fn host_port_in_use(addr: IpAddr, port: u16, protocol: Protocol) -> bool {
+pub(crate) fn host_port_in_use(addr: IpAddr, port: u16, protocol: Protocol) -> bool {
     let result = match protocol {
         Protocol::Tcp => TcpListener::bind((addr, port)).map(drop),
         Protocol::Udp => UdpSocket::bind((addr, port)).map(drop),

@@ -11,7 +11,7 @@ use super::{ClusterConfig, Protocol};
 use crate::patch::{parse_json6902, parse_merge_patches, parse_toml_patch, KUBEADM_KINDS};
 
 /// Checks everything that needs no probing of the host (host ports: see `check_host_ports`).
-pub fn validate(config: &ClusterConfig, src: &SourceMap) -> Result<(), ConfigErrors> {
+pub(crate) fn validate(config: &ClusterConfig, src: &SourceMap) -> Result<(), ConfigErrors> {
     let mut errors = ConfigErrors::default();
     check_name(config, src, &mut errors);
     if config.control_planes() == 0 {

@@ -22,8 +22,8 @@ pub(crate) enum Value {
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Node {
-    pub value: Value,
-    pub at: Location,
+    pub(crate) value: Value,
+    pub(crate) at: Location,
 }
 
 impl Node {
@@ -94,7 +94,7 @@ const MAX_EXPANDED: usize = 100_000;
 /// The deepest nesting of lists and mappings read. kind's deepest field (a JSON 6902 patch value
 /// inside a node) sits a handful of levels down; the limit keeps every later walk of the tree
 /// (clone, drop, decode) far from the stack's end.
-pub const MAX_DEPTH: usize = 64;
+pub(crate) const MAX_DEPTH: usize = 64;
 
 /// Applies YAML merge keys (`<<: *base`, `<<: [*a, *b]`), as kind's reader (go-yaml) does: the
 /// mapping's own keys win, then earlier merged mappings over later ones.

@@ -21,33 +21,33 @@ use crate::provider::Provider;
 
 /// Everything `doctor --workshop` says, in the shape `-o json` prints.
 #[derive(Debug, Clone, Serialize)]
-pub struct WorkshopReport {
+pub(crate) struct WorkshopReport {
     /// No row failed: this laptop can make the planned cluster.
-    pub ready: bool,
-    pub plan: WorkshopPlan,
-    pub machine: Machine,
-    pub checks: Vec<Check>,
+    pub(crate) ready: bool,
+    pub(crate) plan: WorkshopPlan,
+    pub(crate) machine: Machine,
+    pub(crate) checks: Vec<Check>,
 }
 
 /// Who is reporting, for an organiser collecting many reports.
 #[derive(Debug, Clone, Serialize)]
-pub struct Machine {
-    pub os: HostOs,
-    pub arch: String,
+pub(crate) struct Machine {
+    pub(crate) os: HostOs,
+    pub(crate) arch: String,
     /// `Docker Desktop (macOS)`, `Colima`, ... or `unreachable`.
-    pub runtime: String,
-    pub engine: String,
-    pub minik_version: &'static str,
+    pub(crate) runtime: String,
+    pub(crate) engine: String,
+    pub(crate) minik_version: &'static str,
 }
 
 /// What to check against: the plan, plus the node image and bundle the workshop uses.
 #[derive(Debug, Clone)]
 pub(crate) struct WorkshopRequest {
-    pub plan: WorkshopPlan,
+    pub(crate) plan: WorkshopPlan,
     /// The node image the cluster will use, when it is already known.
-    pub image: Option<String>,
+    pub(crate) image: Option<String>,
     /// The bundle file handed out (its size is what loading it takes).
-    pub bundle: Option<PathBuf>,
+    pub(crate) bundle: Option<PathBuf>,
 }
 
 /// Checks this machine for the plan. `found` is the outcome of connecting to the engine.

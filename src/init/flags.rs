@@ -13,18 +13,18 @@ use crate::nodeimage::NodeImageError;
 /// `minik init`'s flags as typed, before any is checked.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Flags {
-    pub name: Option<String>,
-    pub nodes: Option<u32>,
-    pub control_planes: Option<u32>,
-    pub kubernetes_version: Option<String>,
-    pub image: Option<String>,
-    pub ports: Vec<String>,
-    pub no_ports: bool,
-    pub mount: Option<PathBuf>,
-    pub output: Option<PathBuf>,
-    pub force: bool,
-    pub create: bool,
-    pub no_create: bool,
+    pub(crate) name: Option<String>,
+    pub(crate) nodes: Option<u32>,
+    pub(crate) control_planes: Option<u32>,
+    pub(crate) kubernetes_version: Option<String>,
+    pub(crate) image: Option<String>,
+    pub(crate) ports: Vec<String>,
+    pub(crate) no_ports: bool,
+    pub(crate) mount: Option<PathBuf>,
+    pub(crate) output: Option<PathBuf>,
+    pub(crate) force: bool,
+    pub(crate) create: bool,
+    pub(crate) no_create: bool,
 }
 
 impl Flags {

@@ -12,39 +12,39 @@ use crate::platform::{self, Check, Request};
 /// Answers given as flags; `None` means "ask, or take the default".
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Given {
-    pub name: Option<String>,
-    pub nodes: Option<u32>,
-    pub control_planes: Option<u32>,
+    pub(crate) name: Option<String>,
+    pub(crate) nodes: Option<u32>,
+    pub(crate) control_planes: Option<u32>,
     /// `Some(None)`: the version was given and `minik create` picks the image.
-    pub image: Option<Option<String>>,
-    pub ports: Option<Vec<PublishPort>>,
+    pub(crate) image: Option<Option<String>>,
+    pub(crate) ports: Option<Vec<PublishPort>>,
     /// `Some(None)`: no folder.
-    pub mount: Option<Option<PathBuf>>,
-    pub output: Option<PathBuf>,
-    pub create: Option<bool>,
-    pub force: bool,
+    pub(crate) mount: Option<Option<PathBuf>>,
+    pub(crate) output: Option<PathBuf>,
+    pub(crate) create: Option<bool>,
+    pub(crate) force: bool,
 }
 
 /// The defaults this machine suggests.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Offer {
-    pub name: String,
-    pub suggestion: Suggestion,
+    pub(crate) name: String,
+    pub(crate) suggestion: Suggestion,
     /// The engine's CPUs and memory, when it answered.
-    pub capacity: Option<(u64, u64)>,
-    pub choices: Vec<VersionChoice>,
-    pub default_choice: usize,
-    pub ports: Vec<PublishPort>,
+    pub(crate) capacity: Option<(u64, u64)>,
+    pub(crate) choices: Vec<VersionChoice>,
+    pub(crate) default_choice: usize,
+    pub(crate) ports: Vec<PublishPort>,
     /// The engine answered and no check failed: creating is the natural next step.
-    pub can_create: bool,
+    pub(crate) can_create: bool,
 }
 
 /// The answers, where to write them, and whether to create the cluster.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Reply {
-    pub answers: Answers,
-    pub output: PathBuf,
-    pub create: bool,
+    pub(crate) answers: Answers,
+    pub(crate) output: PathBuf,
+    pub(crate) create: bool,
 }
 
 impl Given {
@@ -86,10 +86,10 @@ impl Given {
 /// What the engine says before any question: the doctor's rows for the suggested cluster, its
 /// size and its node images.
 pub(crate) struct Look {
-    pub checks: Vec<Check>,
-    pub capacity: Option<(u64, u64)>,
-    pub local: Vec<super::LocalImage>,
-    pub reachable: bool,
+    pub(crate) checks: Vec<Check>,
+    pub(crate) capacity: Option<(u64, u64)>,
+    pub(crate) local: Vec<super::LocalImage>,
+    pub(crate) reachable: bool,
 }
 
 /// Runs the doctor for the cluster this machine can hold and lists the node images here.

@@ -38,23 +38,23 @@ pub(crate) const DEFAULT_LISTEN: &str = "127.0.0.1";
 /// Every answer `minik init` needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Answers {
-    pub name: String,
+    pub(crate) name: String,
     /// Nodes in all, control planes included.
-    pub nodes: u32,
-    pub control_planes: u32,
+    pub(crate) nodes: u32,
+    pub(crate) control_planes: u32,
     /// The node image; `None` lets `minik create` choose (its default Kubernetes version).
-    pub image: Option<String>,
-    pub ports: Vec<PublishPort>,
+    pub(crate) image: Option<String>,
+    pub(crate) ports: Vec<PublishPort>,
     /// An absolute folder mounted at [`MOUNT_CONTAINER_PATH`] in every node.
-    pub mount: Option<PathBuf>,
+    pub(crate) mount: Option<PathBuf>,
 }
 
 /// A port published on this machine: `listen:host` → `container` on the first control plane.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct PublishPort {
-    pub listen: String,
-    pub host: u16,
-    pub container: u16,
+    pub(crate) listen: String,
+    pub(crate) host: u16,
+    pub(crate) container: u16,
 }
 
 impl PublishPort {
@@ -165,8 +165,8 @@ pub(crate) fn default_ports(in_use: impl Fn(u16) -> bool) -> Vec<PublishPort> {
 /// The node count to suggest and the most this machine holds without a doctor warning.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Suggestion {
-    pub nodes: u32,
-    pub most: u32,
+    pub(crate) nodes: u32,
+    pub(crate) most: u32,
 }
 
 /// What to suggest for an engine with `ncpu` CPUs and `mem_bytes` of memory (`None` when the

@@ -9,8 +9,8 @@ use crate::nodeimage::{minik_image, DEFAULT_KUBERNETES_VERSION};
 /// or the `io.minik.kubernetes-version` label minik's builds set).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct LocalImage {
-    pub reference: String,
-    pub version: Option<String>,
+    pub(crate) reference: String,
+    pub(crate) version: Option<String>,
 }
 
 impl LocalImage {
@@ -32,9 +32,9 @@ impl LocalImage {
 /// One line of the version question.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct VersionChoice {
-    pub label: String,
+    pub(crate) label: String,
     /// The image the config names; `None` leaves the choice to `minik create` (its default).
-    pub image: Option<String>,
+    pub(crate) image: Option<String>,
 }
 
 /// The choices, and which one Enter picks: the local image of minik's default version, else the

@@ -14,11 +14,11 @@ const KUBE_PROXY_API_VERSION: &str = "kubeproxy.config.k8s.io/v1alpha1";
 
 /// All documents of one node's config, in file order.
 pub(super) struct Documents {
-    pub cluster: ClusterConfiguration,
-    pub init: InitConfiguration,
-    pub join: JoinConfiguration,
-    pub kubelet: KubeletConfiguration,
-    pub proxy: Option<KubeProxyConfiguration>,
+    pub(crate) cluster: ClusterConfiguration,
+    pub(crate) init: InitConfiguration,
+    pub(crate) join: JoinConfiguration,
+    pub(crate) kubelet: KubeletConfiguration,
+    pub(crate) proxy: Option<KubeProxyConfiguration>,
 }
 
 /// Facts derived once from the input and shared by the document builders.

@@ -18,8 +18,8 @@ pub(super) enum ArgStyle {
 /// Component command-line flags, without the leading `--`, sorted by name.
 #[derive(Debug, Clone)]
 pub(super) struct ExtraArgs {
-    pub style: ArgStyle,
-    pub args: BTreeMap<String, String>,
+    pub(crate) style: ArgStyle,
+    pub(crate) args: BTreeMap<String, String>,
 }
 
 impl ExtraArgs {
@@ -68,164 +68,164 @@ impl Serialize for ExtraArgs {
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct ClusterConfiguration {
-    pub api_version: &'static str,
-    pub kind: &'static str,
-    pub kubernetes_version: String,
-    pub cluster_name: String,
-    pub control_plane_endpoint: String,
-    pub api_server: ApiServer,
-    pub controller_manager: ControlPlaneComponent,
-    pub scheduler: ControlPlaneComponent,
-    pub networking: Networking,
+    pub(crate) api_version: &'static str,
+    pub(crate) kind: &'static str,
+    pub(crate) kubernetes_version: String,
+    pub(crate) cluster_name: String,
+    pub(crate) control_plane_endpoint: String,
+    pub(crate) api_server: ApiServer,
+    pub(crate) controller_manager: ControlPlaneComponent,
+    pub(crate) scheduler: ControlPlaneComponent,
+    pub(crate) networking: Networking,
 }
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct ApiServer {
     #[serde(rename = "certSANs")]
-    pub cert_sans: Vec<String>,
+    pub(crate) cert_sans: Vec<String>,
     #[serde(skip_serializing_if = "ExtraArgs::is_empty")]
-    pub extra_args: ExtraArgs,
+    pub(crate) extra_args: ExtraArgs,
 }
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct ControlPlaneComponent {
     #[serde(skip_serializing_if = "ExtraArgs::is_empty")]
-    pub extra_args: ExtraArgs,
+    pub(crate) extra_args: ExtraArgs,
 }
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct Networking {
-    pub pod_subnet: String,
-    pub service_subnet: String,
-    pub dns_domain: &'static str,
+    pub(crate) pod_subnet: String,
+    pub(crate) service_subnet: String,
+    pub(crate) dns_domain: &'static str,
 }
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct InitConfiguration {
-    pub api_version: &'static str,
-    pub kind: &'static str,
-    pub bootstrap_tokens: Vec<BootstrapToken>,
+    pub(crate) api_version: &'static str,
+    pub(crate) kind: &'static str,
+    pub(crate) bootstrap_tokens: Vec<BootstrapToken>,
     #[serde(rename = "localAPIEndpoint")]
-    pub local_api_endpoint: ApiEndpoint,
-    pub node_registration: NodeRegistration,
-    pub skip_phases: Vec<&'static str>,
+    pub(crate) local_api_endpoint: ApiEndpoint,
+    pub(crate) node_registration: NodeRegistration,
+    pub(crate) skip_phases: Vec<&'static str>,
 }
 
 #[derive(Debug, Serialize)]
 pub(super) struct BootstrapToken {
-    pub token: &'static str,
+    pub(crate) token: &'static str,
 }
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct ApiEndpoint {
-    pub advertise_address: String,
-    pub bind_port: u16,
+    pub(crate) advertise_address: String,
+    pub(crate) bind_port: u16,
 }
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct NodeRegistration {
-    pub cri_socket: &'static str,
-    pub name: String,
+    pub(crate) cri_socket: &'static str,
+    pub(crate) name: String,
     #[serde(skip_serializing_if = "ExtraArgs::is_empty")]
-    pub kubelet_extra_args: ExtraArgs,
+    pub(crate) kubelet_extra_args: ExtraArgs,
     /// `Some(vec![])` writes `taints: []`, which tells kubeadm not to taint a control plane
     /// (absent means kubeadm's default NoSchedule taint).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub taints: Option<Vec<BTreeMap<String, String>>>,
+    pub(crate) taints: Option<Vec<BTreeMap<String, String>>>,
 }
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct JoinConfiguration {
-    pub api_version: &'static str,
-    pub kind: &'static str,
+    pub(crate) api_version: &'static str,
+    pub(crate) kind: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub control_plane: Option<JoinControlPlane>,
-    pub node_registration: NodeRegistration,
-    pub discovery: Discovery,
-    pub skip_phases: Vec<&'static str>,
+    pub(crate) control_plane: Option<JoinControlPlane>,
+    pub(crate) node_registration: NodeRegistration,
+    pub(crate) discovery: Discovery,
+    pub(crate) skip_phases: Vec<&'static str>,
 }
 
 #[derive(Debug, Serialize)]
 pub(super) struct JoinControlPlane {
     #[serde(rename = "localAPIEndpoint")]
-    pub local_api_endpoint: ApiEndpoint,
+    pub(crate) local_api_endpoint: ApiEndpoint,
 }
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct Discovery {
-    pub bootstrap_token: BootstrapTokenDiscovery,
+    pub(crate) bootstrap_token: BootstrapTokenDiscovery,
 }
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct BootstrapTokenDiscovery {
-    pub api_server_endpoint: String,
-    pub token: &'static str,
+    pub(crate) api_server_endpoint: String,
+    pub(crate) token: &'static str,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub ca_cert_hashes: Vec<String>,
+    pub(crate) ca_cert_hashes: Vec<String>,
     #[serde(
         rename = "unsafeSkipCAVerification",
         skip_serializing_if = "Option::is_none"
     )]
-    pub unsafe_skip_ca_verification: Option<bool>,
+    pub(crate) unsafe_skip_ca_verification: Option<bool>,
 }
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct KubeletConfiguration {
-    pub api_version: &'static str,
-    pub kind: &'static str,
-    pub cgroup_driver: &'static str,
-    pub cgroup_root: &'static str,
-    pub fail_swap_on: bool,
+    pub(crate) api_version: &'static str,
+    pub(crate) kind: &'static str,
+    pub(crate) cgroup_driver: &'static str,
+    pub(crate) cgroup_root: &'static str,
+    pub(crate) fail_swap_on: bool,
     #[serde(rename = "failCgroupV1", skip_serializing_if = "Option::is_none")]
-    pub fail_cgroup_v1: Option<bool>,
+    pub(crate) fail_cgroup_v1: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub address: Option<&'static str>,
+    pub(crate) address: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub healthz_bind_address: Option<&'static str>,
+    pub(crate) healthz_bind_address: Option<&'static str>,
     #[serde(rename = "imageGCHighThresholdPercent")]
-    pub image_gc_high_threshold_percent: u8,
-    pub eviction_hard: BTreeMap<&'static str, &'static str>,
+    pub(crate) image_gc_high_threshold_percent: u8,
+    pub(crate) eviction_hard: BTreeMap<&'static str, &'static str>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub feature_gates: BTreeMap<String, bool>,
+    pub(crate) feature_gates: BTreeMap<String, bool>,
 }
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct KubeProxyConfiguration {
-    pub api_version: &'static str,
-    pub kind: &'static str,
-    pub mode: &'static str,
+    pub(crate) api_version: &'static str,
+    pub(crate) kind: &'static str,
+    pub(crate) mode: &'static str,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub feature_gates: BTreeMap<String, bool>,
-    pub iptables: ProxyIptables,
-    pub conntrack: ProxyConntrack,
+    pub(crate) feature_gates: BTreeMap<String, bool>,
+    pub(crate) iptables: ProxyIptables,
+    pub(crate) conntrack: ProxyConntrack,
 }
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct ProxyIptables {
-    pub min_sync_period: &'static str,
+    pub(crate) min_sync_period: &'static str,
 }
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct ProxyConntrack {
     /// 0 leaves the host-global `nf_conntrack_max` alone (it cannot be set from a container).
-    pub max_per_core: u32,
+    pub(crate) max_per_core: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub tcp_established_timeout: Option<&'static str>,
+    pub(crate) tcp_established_timeout: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub tcp_close_wait_timeout: Option<&'static str>,
+    pub(crate) tcp_close_wait_timeout: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub tcp_be_liberal: Option<bool>,
+    pub(crate) tcp_be_liberal: Option<bool>,
 }

@@ -27,10 +27,10 @@ pub(crate) fn server_url(host: &str, port: u16) -> String {
 /// all named `minik-<cluster>`.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct KubeconfigEntry {
-    pub name: String,
-    pub cluster: NamedCluster,
-    pub user: NamedUser,
-    pub context: NamedContext,
+    pub(crate) name: String,
+    pub(crate) cluster: NamedCluster,
+    pub(crate) user: NamedUser,
+    pub(crate) context: NamedContext,
 }
 
 impl KubeconfigEntry {

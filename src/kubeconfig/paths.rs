@@ -12,9 +12,9 @@ pub(crate) const LIST_SEPARATOR: char = if cfg!(windows) { ';' } else { ':' };
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct KubeconfigPaths {
     /// Every file in play, in order: removal cleans all of them.
-    pub all: Vec<PathBuf>,
+    pub(crate) all: Vec<PathBuf>,
     /// The one file a merge writes to.
-    pub merge_target: PathBuf,
+    pub(crate) merge_target: PathBuf,
 }
 
 /// kubectl's selection, as a pure function:

@@ -15,24 +15,24 @@ pub(crate) struct Config {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub api_version: Option<String>,
+    pub(crate) api_version: Option<String>,
     #[serde(default, deserialize_with = "null_as_default")]
-    pub clusters: Vec<NamedCluster>,
+    pub(crate) clusters: Vec<NamedCluster>,
     #[serde(default, deserialize_with = "null_as_default")]
-    pub contexts: Vec<NamedContext>,
+    pub(crate) contexts: Vec<NamedContext>,
     #[serde(
         rename = "current-context",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub current_context: Option<String>,
+    pub(crate) current_context: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub(crate) kind: Option<String>,
     #[serde(default, deserialize_with = "null_as_default")]
-    pub users: Vec<NamedUser>,
+    pub(crate) users: Vec<NamedUser>,
     /// Everything else at the top level (`preferences`, `extensions`, unknown fields).
     #[serde(flatten)]
-    pub extra: Mapping,
+    pub(crate) extra: Mapping,
     #[serde(skip)]
     key_order: KeyOrder,
 }
@@ -41,10 +41,10 @@ pub(crate) struct Config {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct NamedCluster {
     #[serde(default, deserialize_with = "null_as_default")]
-    pub cluster: Mapping,
-    pub name: String,
+    pub(crate) cluster: Mapping,
+    pub(crate) name: String,
     #[serde(flatten)]
-    pub extra: Mapping,
+    pub(crate) extra: Mapping,
     #[serde(skip)]
     key_order: KeyOrder,
 }
@@ -53,10 +53,10 @@ pub(crate) struct NamedCluster {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct NamedContext {
     #[serde(default, deserialize_with = "null_as_default")]
-    pub context: Mapping,
-    pub name: String,
+    pub(crate) context: Mapping,
+    pub(crate) name: String,
     #[serde(flatten)]
-    pub extra: Mapping,
+    pub(crate) extra: Mapping,
     #[serde(skip)]
     key_order: KeyOrder,
 }
@@ -64,11 +64,11 @@ pub(crate) struct NamedContext {
 /// A `users[]` entry; `user` is opaque.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct NamedUser {
-    pub name: String,
+    pub(crate) name: String,
     #[serde(default, skip_serializing_if = "Value::is_null")]
-    pub user: Value,
+    pub(crate) user: Value,
     #[serde(flatten)]
-    pub extra: Mapping,
+    pub(crate) extra: Mapping,
     #[serde(skip)]
     key_order: KeyOrder,
 }

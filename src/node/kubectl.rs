@@ -11,7 +11,7 @@ fn command(args: &[&str]) -> Vec<String> {
 }
 
 /// Run kubectl on `on` and return its output whatever its exit code.
-pub async fn kubectl(
+pub(crate) async fn kubectl(
     provider: &dyn Provider,
     on: &str,
     args: &[&str],
@@ -20,7 +20,7 @@ pub async fn kubectl(
 }
 
 /// Run kubectl on `on`; a non-zero exit is an error carrying its output. Returns stdout.
-pub async fn kubectl_output(
+pub(crate) async fn kubectl_output(
     provider: &dyn Provider,
     on: &str,
     args: &[&str],
@@ -30,7 +30,7 @@ pub async fn kubectl_output(
 }
 
 /// Like [`kubectl_output`], feeding `input` on standard input; returns stdout and stderr.
-pub async fn kubectl_with_input(
+pub(crate) async fn kubectl_with_input(
     provider: &dyn Provider,
     on: &str,
     args: &[&str],

@@ -10,8 +10,8 @@ pub(crate) mod paths;
 pub(crate) mod roles;
 pub(crate) mod runtime;
 
-pub use error::NodeError;
-pub use kubectl::{kubectl, kubectl_output, kubectl_with_input};
+pub(crate) use error::NodeError;
+pub(crate) use kubectl::{kubectl, kubectl_output, kubectl_with_input};
 
 use crate::k8s_version::{InvalidVersion, KubeVersion};
 
@@ -32,7 +32,7 @@ pub async fn run(p: &dyn Provider, node: &str, args: &[&str]) -> Result<String, 
 }
 
 /// Like [`run`], feeding `input` on standard input, and returning stdout and stderr together.
-pub async fn run_with_input(
+pub(crate) async fn run_with_input(
     p: &dyn Provider,
     node: &str,
     args: &[&str],
@@ -47,7 +47,7 @@ pub async fn run_with_input(
 }
 
 /// Run a command and return stdout and stderr together (kubeadm logs to stderr).
-pub async fn run_combined(
+pub(crate) async fn run_combined(
     p: &dyn Provider,
     node: &str,
     args: &[&str],
@@ -60,12 +60,16 @@ pub async fn run_combined(
     Ok(out.combined())
 }
 
-pub async fn read_file(p: &dyn Provider, node: &str, path: &str) -> Result<String, ProviderError> {
+pub(crate) async fn read_file(
+    p: &dyn Provider,
+    node: &str,
+    path: &str,
+) -> Result<String, ProviderError> {
     run(p, node, &["cat", path]).await
 }
 
 /// Write `contents` to `path` on the node, creating its directory.
-pub async fn write_file(
+pub(crate) async fn write_file(
     p: &dyn Provider,
     node: &str,
     path: &str,
@@ -83,7 +87,7 @@ pub async fn write_file(
 }
 
 /// The Kubernetes version the node's image was built with.
-pub async fn version(provider: &dyn Provider, node: &str) -> Result<KubeVersion, NodeError> {
+pub(crate) async fn version(provider: &dyn Provider, node: &str) -> Result<KubeVersion, NodeError> {
     let text = read_file(provider, node, paths::VERSION_FILE).await?;
     text.trim()
         .parse()
@@ -96,7 +100,7 @@ pub async fn version(provider: &dyn Provider, node: &str) -> Result<KubeVersion,
 
 /// Give a secondary control plane the cluster's CAs and keys (copied from the first control
 /// plane, `from`) before it joins, so that it joins without `--upload-certs`.
-pub async fn copy_shared_pki(
+pub(crate) async fn copy_shared_pki(
     provider: &dyn Provider,
     from: &str,
     to: &str,
@@ -114,7 +118,7 @@ pub async fn copy_shared_pki(
 
 /// Read `path` through the engine's archive API, which also works on a stopped node; `None`
 /// when the archive holds no regular file.
-pub async fn read_file_stopped(
+pub(crate) async fn read_file_stopped(
     provider: &dyn Provider,
     node: &str,
     path: &str,

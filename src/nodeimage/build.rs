@@ -30,14 +30,14 @@ pub(crate) enum Source {
 
 #[derive(Debug, Clone)]
 pub(crate) struct BuildOptions {
-    pub source: Source,
+    pub(crate) source: Source,
     /// FROM for the node-image Dockerfile; `None` keeps its default (Debian slim).
-    pub base_image: Option<String>,
+    pub(crate) base_image: Option<String>,
     /// Name for the result; `None` means `minik/node:<version>`.
-    pub image: Option<String>,
-    pub labels: Vec<(String, String)>,
+    pub(crate) image: Option<String>,
+    pub(crate) labels: Vec<(String, String)>,
     /// `amd64` or `arm64`.
-    pub arch: String,
+    pub(crate) arch: String,
 }
 
 const BASE_DIGEST_LABEL: &str = "io.minik.base.context";

@@ -31,12 +31,12 @@ pub(crate) const INSTALL_PATHS: &[(&str, &str)] = &[
 /// The release downloads, each as (what, url, checksum url, install shell run after the file
 /// at `$f` has been verified).
 pub(crate) struct Release {
-    pub what: &'static str,
-    pub url: String,
-    pub checksum_url: String,
+    pub(crate) what: &'static str,
+    pub(crate) url: String,
+    pub(crate) checksum_url: String,
     /// The file's name in a checksum file that lists several (`runc.sha256sum`).
-    pub checksum_name: String,
-    pub install: String,
+    pub(crate) checksum_name: String,
+    pub(crate) install: String,
 }
 
 pub(crate) fn releases(arch: &str) -> Vec<Release> {

@@ -25,11 +25,11 @@ use super::PatchError;
 /// containerd's config after the patches, and what else the node needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct PatchedContainerd {
-    pub config: String,
+    pub(crate) config: String,
     /// `certs.d/<host>/hosts.toml` files translated from old-style registry settings.
-    pub hosts: Vec<HostsFile>,
+    pub(crate) hosts: Vec<HostsFile>,
     /// One line each for the user: what was applied differently from how it was written.
-    pub notes: Vec<String>,
+    pub(crate) notes: Vec<String>,
 }
 
 /// Applies `merge_patches` and then `json6902` to containerd's `config`.

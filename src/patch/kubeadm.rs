@@ -43,18 +43,18 @@ pub(crate) const KUBEADM_KINDS: &[&str] = &[
 /// One document of a merge patch, with what it matches on.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct MergePatch {
-    pub kind: String,
-    pub api_version: String,
-    pub body: Value,
+    pub(crate) kind: String,
+    pub(crate) api_version: String,
+    pub(crate) body: Value,
 }
 
 /// A patched kubeadm config and the patches that matched none of its documents (kind applies
 /// those silently; they are nearly always a wrong `apiVersion` or `kind`, so minik warns).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct PatchedConfig {
-    pub text: String,
+    pub(crate) text: String,
     /// Labels like `kubeadmConfigPatches[0]` (`node ...` for a node's own patches).
-    pub unmatched: Vec<String>,
+    pub(crate) unmatched: Vec<String>,
 }
 
 /// Applies the cluster's kubeadm patches and then `node`'s (as kind does) to `config`.

@@ -13,7 +13,7 @@ mod kubeadm_merge;
 mod registry_hosts;
 
 pub(crate) use containerd::containerd_config;
-pub use kubeadm::Json6902Patch;
+pub(crate) use kubeadm::Json6902Patch;
 pub(crate) use kubeadm::{kubeadm_config, kubeadm_config_for_node, KubeadmPatches, KUBEADM_KINDS};
 
 pub(crate) use containerd::parse_toml_patch;

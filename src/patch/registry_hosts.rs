@@ -23,8 +23,8 @@ pub(super) const CERTS_D: &str = "/etc/containerd/certs.d";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct HostsFile {
     /// `<host>` (or `_default` for the `"*"` mirror).
-    pub dir: String,
-    pub text: String,
+    pub(crate) dir: String,
+    pub(crate) text: String,
 }
 
 impl HostsFile {

@@ -11,17 +11,17 @@ use crate::config::{DEFAULT_POD_SUBNET, DEFAULT_SERVICE_SUBNET};
 /// What the user asked for, as far as platform decisions go.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Request {
-    pub nodes: usize,
+    pub(crate) nodes: usize,
     /// Container names of the nodes (they go into NO_PROXY).
-    pub node_names: Vec<String>,
-    pub pod_subnet: String,
-    pub service_subnet: String,
+    pub(crate) node_names: Vec<String>,
+    pub(crate) pod_subnet: String,
+    pub(crate) service_subnet: String,
     /// The node network's subnets when known (after `docker network create/inspect`).
-    pub node_subnets: Vec<String>,
+    pub(crate) node_subnets: Vec<String>,
     /// Address to publish ports on; `None` means 127.0.0.1.
-    pub listen_address: Option<String>,
+    pub(crate) listen_address: Option<String>,
     /// MTU override for the node network.
-    pub mtu: Option<u32>,
+    pub(crate) mtu: Option<u32>,
 }
 
 impl Request {

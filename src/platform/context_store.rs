@@ -43,18 +43,18 @@ pub(crate) fn context_dir_name(name: &str) -> String {
 /// One entry of `proxies` in config.json.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub(crate) struct ProxyEntry {
-    pub http_proxy: Option<String>,
-    pub https_proxy: Option<String>,
-    pub no_proxy: Option<String>,
+    pub(crate) http_proxy: Option<String>,
+    pub(crate) https_proxy: Option<String>,
+    pub(crate) no_proxy: Option<String>,
 }
 
 /// What minik uses from `$DOCKER_CONFIG/config.json`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct DockerConfig {
-    pub path: PathBuf,
-    pub current_context: Option<String>,
+    pub(crate) path: PathBuf,
+    pub(crate) current_context: Option<String>,
     /// Keyed by daemon host (`tcp://build:2376`) or `default`.
-    pub proxies: BTreeMap<String, ProxyEntry>,
+    pub(crate) proxies: BTreeMap<String, ProxyEntry>,
 }
 
 /// Reads config.json. `Ok(None)` when there is no file; `Err(text)` when it is not valid JSON
@@ -113,12 +113,12 @@ impl TlsFiles {
 /// The docker endpoint of a stored context.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct ContextMeta {
-    pub name: String,
-    pub meta_path: PathBuf,
+    pub(crate) name: String,
+    pub(crate) meta_path: PathBuf,
     /// `Endpoints.docker.Host`; `None` when the context has no docker endpoint.
-    pub host: Option<String>,
-    pub skip_tls_verify: bool,
-    pub tls: TlsFiles,
+    pub(crate) host: Option<String>,
+    pub(crate) skip_tls_verify: bool,
+    pub(crate) tls: TlsFiles,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -24,7 +24,7 @@ use super::info::{EngineInfo, EngineVersion};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum DesktopOs {
+pub(crate) enum DesktopOs {
     Mac,
     Windows,
     Linux,
@@ -32,7 +32,7 @@ pub enum DesktopOs {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum DesktopBackend {
+pub(crate) enum DesktopBackend {
     Wsl2,
     HyperV,
     /// A VM managed by Docker Desktop itself (macOS, Linux).
@@ -41,7 +41,7 @@ pub enum DesktopBackend {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
-pub enum Flavour {
+pub(crate) enum Flavour {
     DockerDesktop {
         os: DesktopOs,
         backend: DesktopBackend,
@@ -60,7 +60,7 @@ pub enum Flavour {
 
 impl Flavour {
     /// For messages: "Docker Desktop (macOS)".
-    pub fn label(&self) -> &'static str {
+    pub(crate) fn label(&self) -> &'static str {
         match self {
             Flavour::DockerDesktop {
                 os: DesktopOs::Mac, ..
@@ -91,7 +91,7 @@ impl Flavour {
 
     /// The engine runs in a VM that a desktop app or tool manages (limits, inotify and node IPs
     /// belong to that VM, not to this host).
-    pub fn runs_in_vm(&self) -> bool {
+    pub(crate) fn runs_in_vm(&self) -> bool {
         match self {
             Flavour::DockerDesktop { .. }
             | Flavour::RancherDesktop
@@ -103,11 +103,11 @@ impl Flavour {
     }
 
     /// The engine shares this host's kernel, so host probes (cgroup mounts, inotify) apply.
-    pub fn shares_host_kernel(&self) -> bool {
+    pub(crate) fn shares_host_kernel(&self) -> bool {
         !self.runs_in_vm()
     }
 
-    pub fn is_docker_desktop(&self) -> bool {
+    pub(crate) fn is_docker_desktop(&self) -> bool {
         matches!(self, Flavour::DockerDesktop { .. })
     }
 }

@@ -16,7 +16,7 @@ use super::proxy::{detect_proxy, ProxySettings};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum CgroupVersion {
+pub(crate) enum CgroupVersion {
     V1,
     V2,
     /// v1 controllers plus cgroup2 at /sys/fs/cgroup/unified (seen on the host).
@@ -35,27 +35,27 @@ pub struct LimitSupport {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct CgroupInfo {
-    pub version: CgroupVersion,
+pub(crate) struct CgroupInfo {
+    pub(crate) version: CgroupVersion,
     /// `cgroupfs`, `systemd`, `none`.
-    pub driver: String,
-    pub limits: LimitSupport,
+    pub(crate) driver: String,
+    pub(crate) limits: LimitSupport,
     /// Controllers delegated to the user (rootless on this host), if probed.
-    pub delegated: Option<Vec<String>>,
+    pub(crate) delegated: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct StorageInfo {
-    pub driver: String,
+pub(crate) struct StorageInfo {
+    pub(crate) driver: String,
     /// `extfs`, `xfs`, `btrfs`, ... from `DriverStatus` "Backing Filesystem".
-    pub backing_fs: Option<String>,
+    pub(crate) backing_fs: Option<String>,
     /// Docker's containerd image store (`driver-type io.containerd.snapshotter.v1`).
-    pub containerd_snapshotter: bool,
+    pub(crate) containerd_snapshotter: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum InotifySource {
+pub(crate) enum InotifySource {
     /// Read from this host's /proc (the engine shares its kernel).
     Host,
     /// Measured inside the engine (e.g. by a one-shot container), set by the provider.
@@ -63,64 +63,64 @@ pub enum InotifySource {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct InotifyReading {
-    pub limits: InotifyLimits,
-    pub source: InotifySource,
+pub(crate) struct InotifyReading {
+    pub(crate) limits: InotifyLimits,
+    pub(crate) source: InotifySource,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct EngineSummary {
+pub(crate) struct EngineSummary {
     /// `linux`; `windows` means Docker Desktop is in Windows-containers mode.
-    pub os_type: String,
-    pub operating_system: String,
-    pub name: String,
-    pub kernel_version: String,
-    pub arch: Arch,
-    pub server_version: String,
-    pub api_version: Option<String>,
+    pub(crate) os_type: String,
+    pub(crate) operating_system: String,
+    pub(crate) name: String,
+    pub(crate) kernel_version: String,
+    pub(crate) arch: Arch,
+    pub(crate) server_version: String,
+    pub(crate) api_version: Option<String>,
     /// `4.37.1` when the engine is Docker Desktop and `/version` was given.
-    pub desktop_version: Option<String>,
-    pub ncpu: u64,
+    pub(crate) desktop_version: Option<String>,
+    pub(crate) ncpu: u64,
     /// Bytes.
-    pub mem_total: u64,
-    pub system_time: Option<String>,
-    pub warnings: Vec<String>,
+    pub(crate) mem_total: u64,
+    pub(crate) system_time: Option<String>,
+    pub(crate) warnings: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Environment {
-    pub host_os: HostOs,
+pub(crate) struct Environment {
+    pub(crate) host_os: HostOs,
     /// The architecture of this minik binary (x86_64 under Rosetta on Apple Silicon).
-    pub host_arch: Arch,
-    pub host_kernel: Option<String>,
-    pub wsl: Option<Wsl>,
-    pub endpoint: Endpoint,
+    pub(crate) host_arch: Arch,
+    pub(crate) host_kernel: Option<String>,
+    pub(crate) wsl: Option<Wsl>,
+    pub(crate) endpoint: Endpoint,
     /// The engine is on another machine (tcp/ssh to a non-loopback host).
-    pub remote: bool,
-    pub flavour: Flavour,
-    pub engine: EngineSummary,
+    pub(crate) remote: bool,
+    pub(crate) flavour: Flavour,
+    pub(crate) engine: EngineSummary,
     /// `name=rootless` (or Podman's `Rootless: true`).
-    pub rootless: bool,
+    pub(crate) rootless: bool,
     /// `name=userns`: the daemon runs with userns-remap.
-    pub userns_remap: bool,
-    pub selinux: bool,
-    pub cgroup: CgroupInfo,
-    pub storage: StorageInfo,
-    pub proxy: ProxySettings,
+    pub(crate) userns_remap: bool,
+    pub(crate) selinux: bool,
+    pub(crate) cgroup: CgroupInfo,
+    pub(crate) storage: StorageInfo,
+    pub(crate) proxy: ProxySettings,
     /// Host limits when the engine shares this kernel; otherwise whatever the provider measured.
-    pub inotify: Option<InotifyReading>,
+    pub(crate) inotify: Option<InotifyReading>,
     /// MTU of the engine's default `bridge` network (`com.docker.network.driver.mtu`), filled in
     /// by the provider.
-    pub bridge_mtu: Option<u32>,
+    pub(crate) bridge_mtu: Option<u32>,
     /// Filled in by the provider: `Some(true)` when the engine refused `--privileged` with
     /// "unable to apply caps: operation not permitted"; `None` when not tried yet.
-    pub privileged_refused: Option<bool>,
+    pub(crate) privileged_refused: Option<bool>,
 }
 
 impl Environment {
     /// Builds the model. `info`/`version` are the raw JSON bodies of `GET /info` and
     /// `GET /version`.
-    pub fn build(
+    pub(crate) fn build(
         info: &Value,
         version: Option<&Value>,
         endpoint: &Endpoint,
@@ -176,17 +176,9 @@ impl Environment {
         })
     }
 
-    /// [`Environment::build`] with the real host's facts ([`HostFacts::from_host`]).
-    pub fn from_host(
-        info: &Value,
-        version: Option<&Value>,
-        endpoint: &Endpoint,
-    ) -> Result<Self, InfoError> {
-        Self::build(info, version, endpoint, &HostFacts::from_host())
-    }
-
     /// Records inotify limits measured inside the engine (VM runtimes).
-    pub fn set_engine_inotify(&mut self, limits: InotifyLimits) {
+    #[cfg(test)]
+    pub(crate) fn set_engine_inotify(&mut self, limits: InotifyLimits) {
         self.inotify = Some(InotifyReading {
             limits,
             source: InotifySource::Engine,
@@ -194,12 +186,12 @@ impl Environment {
     }
 
     /// Windows-containers mode: nothing minik does can work.
-    pub fn windows_containers(&self) -> bool {
+    pub(crate) fn windows_containers(&self) -> bool {
         self.engine.os_type.eq_ignore_ascii_case("windows")
     }
 
     /// The node image architecture to use, if there is one for this engine.
-    pub fn node_image_arch(&self) -> Option<&'static str> {
+    pub(crate) fn node_image_arch(&self) -> Option<&'static str> {
         match self.engine.arch {
             Arch::Amd64 => Some("amd64"),
             Arch::Arm64 => Some("arm64"),
@@ -209,14 +201,14 @@ impl Environment {
 
     /// Rootless engines need cgroup v2 with cpu, memory and pids delegated (kind's rule, read from
     /// the daemon's own `/info` flags so it also holds for VMs and remote engines).
-    pub fn rootless_ready(&self) -> bool {
+    pub(crate) fn rootless_ready(&self) -> bool {
         let l = self.cgroup.limits;
         self.cgroup.version == CgroupVersion::V2 && l.memory && l.pids && l.cpu_shares
     }
 
     /// Node IPs can be reached from this host: only for a local, rootful engine on this Linux
     /// kernel (native Docker or rootful Podman). Everything else is port-forward only.
-    pub fn node_ips_reachable(&self) -> bool {
+    pub(crate) fn node_ips_reachable(&self) -> bool {
         let native = matches!(
             self.flavour,
             Flavour::NativeLinux

@@ -11,7 +11,7 @@ use super::hostfs::{env_get, EnvMap, HostFs};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum HostOs {
+pub(crate) enum HostOs {
     Linux,
     Macos,
     Windows,
@@ -20,12 +20,12 @@ pub enum HostOs {
 
 impl HostOs {
     /// The OS this binary was built for (and so runs on).
-    pub fn current() -> Self {
+    pub(crate) fn current() -> Self {
         Self::parse(std::env::consts::OS)
     }
 
     /// Accepts Rust's `std::env::consts::OS` names and Go's `GOOS` names.
-    pub fn parse(s: &str) -> Self {
+    pub(crate) fn parse(s: &str) -> Self {
         match s.to_ascii_lowercase().as_str() {
             "linux" => HostOs::Linux,
             "macos" | "darwin" => HostOs::Macos,
@@ -37,7 +37,7 @@ impl HostOs {
 
 /// A CPU architecture, named the way container images name it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Arch {
+pub(crate) enum Arch {
     Amd64,
     Arm64,
     Other(String),
@@ -45,12 +45,12 @@ pub enum Arch {
 
 impl Arch {
     /// The architecture this binary was built for.
-    pub fn current() -> Self {
+    pub(crate) fn current() -> Self {
         Self::parse(std::env::consts::ARCH)
     }
 
     /// Accepts kernel (`x86_64`, `aarch64`), Rust and Go/OCI names (`amd64`, `arm64`).
-    pub fn parse(s: &str) -> Self {
+    pub(crate) fn parse(s: &str) -> Self {
         match s.to_ascii_lowercase().as_str() {
             "x86_64" | "amd64" | "x86-64" => Arch::Amd64,
             "aarch64" | "arm64" | "arm64/v8" => Arch::Arm64,
@@ -59,7 +59,7 @@ impl Arch {
     }
 
     /// The OCI name (`amd64`, `arm64`, or whatever the engine said).
-    pub fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         match self {
             Arch::Amd64 => "amd64",
             Arch::Arm64 => "arm64",
@@ -96,14 +96,14 @@ impl InotifyLimits {
 
 /// How cgroups are mounted on the host, read from `/proc/self/mounts`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct CgroupProbe {
+pub(crate) struct CgroupProbe {
     /// cgroup v1 hierarchies (`cpu`, `memory`, `name=systemd`, ...).
-    pub v1_controllers: Vec<String>,
+    pub(crate) v1_controllers: Vec<String>,
     /// Where cgroup2 is mounted (`/sys/fs/cgroup`, or `/sys/fs/cgroup/unified` on hybrid hosts).
-    pub cgroup2_mounts: Vec<String>,
+    pub(crate) cgroup2_mounts: Vec<String>,
     /// Controllers delegated to the user's systemd instance (rootless engines need
     /// `cpu memory pids`), from `user@<uid>.service/cgroup.controllers`; `None` when not read.
-    pub delegated: Option<Vec<String>>,
+    pub(crate) delegated: Option<Vec<String>>,
 }
 
 const V1_CONTROLLERS: &[&str] = &[
@@ -125,7 +125,7 @@ const V1_CONTROLLERS: &[&str] = &[
 
 impl CgroupProbe {
     /// Parses `/proc/self/mounts` (or `/proc/mounts`) text.
-    pub fn from_mounts(mounts: &str) -> Self {
+    pub(crate) fn from_mounts(mounts: &str) -> Self {
         let mut probe = CgroupProbe::default();
         for line in mounts.lines() {
             let fields: Vec<&str> = line.split_whitespace().collect();
@@ -150,26 +150,26 @@ impl CgroupProbe {
     }
 
     /// v1 controllers plus a cgroup2 mount: systemd's "hybrid" layout.
-    pub fn is_hybrid(&self) -> bool {
+    pub(crate) fn is_hybrid(&self) -> bool {
         self.v1_controllers.iter().any(|c| !c.starts_with("name="))
             && !self.cgroup2_mounts.is_empty()
     }
 
     /// Pure cgroup v2 at /sys/fs/cgroup.
-    pub fn is_unified(&self) -> bool {
+    pub(crate) fn is_unified(&self) -> bool {
         self.v1_controllers.is_empty() && self.cgroup2_mounts.iter().any(|m| m == "/sys/fs/cgroup")
     }
 }
 
 /// A WSL distro (minik runs inside Linux on Windows).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Wsl {
+pub(crate) struct Wsl {
     /// 1 or 2. Docker does not run under WSL 1.
-    pub version: u8,
+    pub(crate) version: u8,
     /// `WSL_DISTRO_NAME`.
-    pub distro: Option<String>,
+    pub(crate) distro: Option<String>,
     /// Whether systemd is PID 1 (`/run/systemd/system` exists; `[boot] systemd=true`).
-    pub systemd: bool,
+    pub(crate) systemd: bool,
 }
 
 /// Whether a kernel release string is a WSL 2 kernel (`5.15.153.1-microsoft-standard-WSL2`, or
@@ -180,23 +180,23 @@ pub(crate) fn is_wsl2_kernel(release: &str) -> bool {
 
 /// Everything minik reads from the host. All fields are plain data.
 #[derive(Debug, Clone)]
-pub struct HostFacts {
-    pub os: HostOs,
-    pub arch: Arch,
+pub(crate) struct HostFacts {
+    pub(crate) os: HostOs,
+    pub(crate) arch: Arch,
     /// `/proc/sys/kernel/osrelease` (Linux only).
-    pub kernel_release: Option<String>,
-    pub env: EnvMap,
-    pub fs: HostFs,
-    pub cgroup: Option<CgroupProbe>,
-    pub inotify: Option<InotifyLimits>,
+    pub(crate) kernel_release: Option<String>,
+    pub(crate) env: EnvMap,
+    pub(crate) fs: HostFs,
+    pub(crate) cgroup: Option<CgroupProbe>,
+    pub(crate) inotify: Option<InotifyLimits>,
     /// Effective user id (Unix only).
-    pub uid: Option<u32>,
+    pub(crate) uid: Option<u32>,
 }
 
 impl HostFacts {
     /// Reads the real host: OS/arch of this binary, kernel release, environment, cgroup mounts,
     /// delegated controllers and inotify limits. Never fails: missing facts stay `None`.
-    pub fn from_host() -> Self {
+    pub(crate) fn from_host() -> Self {
         let fs = HostFs::real();
         let os = HostOs::current();
         let read = |p: &str| fs.read_opt(Path::new(p)).map(|s| s.trim().to_string());
@@ -235,21 +235,21 @@ impl HostFacts {
     }
 
     /// The user's home folder: `HOME`, else `USERPROFILE` (Windows).
-    pub fn home(&self) -> Option<PathBuf> {
+    pub(crate) fn home(&self) -> Option<PathBuf> {
         env_get(&self.env, "HOME")
             .or_else(|| env_get(&self.env, "USERPROFILE"))
             .map(PathBuf::from)
     }
 
     /// The docker CLI's config folder: `DOCKER_CONFIG`, else `~/.docker`.
-    pub fn docker_config_dir(&self) -> Option<PathBuf> {
+    pub(crate) fn docker_config_dir(&self) -> Option<PathBuf> {
         env_get(&self.env, "DOCKER_CONFIG")
             .map(PathBuf::from)
             .or_else(|| self.home().map(|h| h.join(".docker")))
     }
 
     /// WSL, from the kernel release or the variables WSL sets (`WSL_DISTRO_NAME`, `WSL_INTEROP`).
-    pub fn wsl(&self) -> Option<Wsl> {
+    pub(crate) fn wsl(&self) -> Option<Wsl> {
         if self.os != HostOs::Linux {
             return None;
         }

@@ -174,10 +174,10 @@ impl EngineInfo {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub(crate) struct EngineVersion {
     /// `Docker Desktop 4.37.1 (178610)`, `Docker Engine - Community`, ...
-    pub platform_name: Option<String>,
-    pub component_names: Vec<String>,
-    pub version: Option<String>,
-    pub api_version: Option<String>,
+    pub(crate) platform_name: Option<String>,
+    pub(crate) component_names: Vec<String>,
+    pub(crate) version: Option<String>,
+    pub(crate) api_version: Option<String>,
 }
 
 impl EngineVersion {

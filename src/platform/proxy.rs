@@ -15,25 +15,25 @@ use super::info::EngineInfo;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "from", rename_all = "kebab-case")]
-pub enum ProxySource {
+pub(crate) enum ProxySource {
     None,
     Env,
     DockerConfig { key: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ProxySettings {
-    pub http_proxy: Option<String>,
-    pub https_proxy: Option<String>,
-    pub no_proxy: Option<String>,
-    pub source: ProxySource,
+pub(crate) struct ProxySettings {
+    pub(crate) http_proxy: Option<String>,
+    pub(crate) https_proxy: Option<String>,
+    pub(crate) no_proxy: Option<String>,
+    pub(crate) source: ProxySource,
     /// The daemon's own proxy (`/info HttpsProxy`, else `HttpProxy`), unless it is Docker
     /// Desktop's internal one.
-    pub engine_proxy: Option<String>,
+    pub(crate) engine_proxy: Option<String>,
 }
 
 impl ProxySettings {
-    pub fn is_set(&self) -> bool {
+    pub(crate) fn is_set(&self) -> bool {
         self.http_proxy.is_some() || self.https_proxy.is_some()
     }
 }
@@ -92,10 +92,10 @@ pub(crate) fn detect_proxy(
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct NoProxyInputs<'a> {
     /// The node network's subnets (`docker network inspect`).
-    pub node_subnets: &'a [String],
-    pub node_names: &'a [String],
-    pub pod_subnet: &'a str,
-    pub service_subnet: &'a str,
+    pub(crate) node_subnets: &'a [String],
+    pub(crate) node_names: &'a [String],
+    pub(crate) pod_subnet: &'a str,
+    pub(crate) service_subnet: &'a str,
 }
 
 /// The NO_PROXY value for nodes: the user's list, then loopback, node subnets, node names,

@@ -37,8 +37,8 @@ pub(crate) fn tcp_engine_host(authority: &str) -> Option<String> {
      from here"
 )]
 pub struct UnreachableApi {
-    pub engine_host: String,
-    pub address: String,
+    pub(crate) engine_host: String,
+    pub(crate) address: String,
 }
 
 impl UnreachableApi {

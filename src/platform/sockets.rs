@@ -12,14 +12,14 @@ use super::hostfs::env_get;
 
 /// An engine socket that exists, and how to point the docker CLI (and minik) at it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Candidate {
+pub(crate) struct Candidate {
     /// "Docker Desktop", "Colima (profile default)", ...
-    pub runtime: String,
+    pub(crate) runtime: String,
     /// Ready to use, with source [`EndpointSource::Probed`].
-    pub endpoint: Endpoint,
+    pub(crate) endpoint: Endpoint,
     /// The command to suggest: `docker context use NAME` when that context is stored,
     /// else `export DOCKER_HOST=…` (PowerShell syntax on Windows).
-    pub fix: String,
+    pub(crate) fix: String,
 }
 
 struct Known {

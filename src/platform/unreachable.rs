@@ -10,10 +10,10 @@ use super::host::{HostFacts, HostOs};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub(crate) struct NotReachable {
     /// One line: "cannot reach the container engine at unix:///var/run/docker.sock: …".
-    pub headline: String,
+    pub(crate) headline: String,
     /// Where minik looked, one line each (the rules followed, then engines found elsewhere).
-    pub looked: Vec<String>,
-    pub fix: String,
+    pub(crate) looked: Vec<String>,
+    pub(crate) fix: String,
 }
 
 impl NotReachable {

@@ -10,7 +10,7 @@ use crate::node::paths::ADMIN_CONF;
 use crate::provider::{ExecInput, ExecOutput, NodeRole, NodeState, Provider};
 
 #[async_trait::async_trait]
-pub trait Access: Send + Sync {
+pub(crate) trait Access: Send + Sync {
     /// Runs kubectl with `args`, feeding `input` on standard input; any exit code is returned.
     async fn kubectl(
         &self,
@@ -33,18 +33,21 @@ pub trait Access: Send + Sync {
 }
 
 /// A running cluster, reached through one of its control planes.
-pub struct ClusterAccess<'p> {
+pub(crate) struct ClusterAccess<'p> {
     provider: &'p dyn Provider,
-    pub name: String,
+    pub(crate) name: String,
     /// Where kubectl runs: a control plane whose API answers.
-    pub control_plane: String,
+    pub(crate) control_plane: String,
     /// Running workers, sorted by name.
-    pub workers: Vec<String>,
+    pub(crate) workers: Vec<String>,
     lab_kubeconfig: std::sync::Mutex<Option<String>>,
 }
 
 impl<'p> ClusterAccess<'p> {
-    pub async fn connect(provider: &'p dyn Provider, name: &str) -> Result<Self, ClusterError> {
+    pub(crate) async fn connect(
+        provider: &'p dyn Provider,
+        name: &str,
+    ) -> Result<Self, ClusterError> {
         let cluster = Cluster::read(provider, name).await?;
         let control_plane = cluster.answering(provider, None).await?.name.clone();
         let mut workers: Vec<String> = cluster

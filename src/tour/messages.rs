@@ -3,38 +3,38 @@
 
 use super::lab::Lang;
 
-pub struct Messages {
-    pub step: &'static str,
-    pub try_this: &'static str,
-    pub also: &'static str,
-    pub on_your_cluster: &'static str,
-    pub choose: &'static str,
-    pub choice_check: &'static str,
-    pub choice_run: &'static str,
-    pub choice_skip: &'static str,
-    pub choice_quit: &'static str,
-    pub checking: &'static str,
-    pub passed: &'static str,
-    pub not_yet: &'static str,
-    pub expected: &'static str,
-    pub found: &'static str,
-    pub skipped: &'static str,
-    pub not_here: &'static str,
+pub(crate) struct Messages {
+    pub(crate) step: &'static str,
+    pub(crate) try_this: &'static str,
+    pub(crate) also: &'static str,
+    pub(crate) on_your_cluster: &'static str,
+    pub(crate) choose: &'static str,
+    pub(crate) choice_check: &'static str,
+    pub(crate) choice_run: &'static str,
+    pub(crate) choice_skip: &'static str,
+    pub(crate) choice_quit: &'static str,
+    pub(crate) checking: &'static str,
+    pub(crate) passed: &'static str,
+    pub(crate) not_yet: &'static str,
+    pub(crate) expected: &'static str,
+    pub(crate) found: &'static str,
+    pub(crate) skipped: &'static str,
+    pub(crate) not_here: &'static str,
     /// `{need}` workers needed, `{have}` there, `{nodes}` for `minik create --nodes`.
-    pub needs_workers: &'static str,
+    pub(crate) needs_workers: &'static str,
     /// `{n}` is the step's number out of the total (`6/10`).
-    pub resuming: &'static str,
-    pub restoring: &'static str,
-    pub cleaning: &'static str,
-    pub done: &'static str,
-    pub stopped: &'static str,
-    pub role_control_plane: &'static str,
-    pub role_worker: &'static str,
-    pub in_containerd: &'static str,
-    pub not_in_containerd: &'static str,
-    pub static_pod_files: &'static str,
-    pub services: &'static str,
-    pub no_pods: &'static str,
+    pub(crate) resuming: &'static str,
+    pub(crate) restoring: &'static str,
+    pub(crate) cleaning: &'static str,
+    pub(crate) done: &'static str,
+    pub(crate) stopped: &'static str,
+    pub(crate) role_control_plane: &'static str,
+    pub(crate) role_worker: &'static str,
+    pub(crate) in_containerd: &'static str,
+    pub(crate) not_in_containerd: &'static str,
+    pub(crate) static_pod_files: &'static str,
+    pub(crate) services: &'static str,
+    pub(crate) no_pods: &'static str,
 }
 
 const EN: Messages = Messages {
@@ -103,7 +103,7 @@ const KO: Messages = Messages {
     no_pods: "아직 파드가 없습니다",
 };
 
-pub fn of(lang: Lang) -> &'static Messages {
+pub(crate) fn of(lang: Lang) -> &'static Messages {
     match lang {
         Lang::En => &EN,
         Lang::Ko => &KO,

@@ -30,13 +30,12 @@ use std::path::Path;
 
 use include_dir::{include_dir, Dir};
 
-pub use access::{Access, ClusterAccess};
-pub use error::TourError;
-pub use lab::{Lab, Lang, ListedStep};
-pub use messages::{of as messages, Messages};
-pub use run::{check_skips, Choice, Guide, Options, Presented, Summary, Tour};
-pub use step::{Status, StepReport};
-pub use views::Shown;
+pub(crate) use access::ClusterAccess;
+pub(crate) use error::TourError;
+pub(crate) use lab::{Lab, Lang, ListedStep};
+pub(crate) use messages::{of as messages, Messages};
+pub(crate) use run::{check_skips, Choice, Guide, Options, Presented, Summary, Tour};
+pub(crate) use step::{Status, StepReport};
 
 use crate::config::{ConfigError, ConfigErrors};
 
@@ -44,10 +43,10 @@ use crate::config::{ConfigError, ConfigErrors};
 static LABS: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/src/tour/labs");
 
 /// The lab `minik tour` runs without `--lab`.
-pub const DEFAULT_LAB: &str = "basics";
+pub(crate) const DEFAULT_LAB: &str = "basics";
 
 /// A built-in lab by id.
-pub fn builtin(id: &str) -> Result<Lab, ConfigErrors> {
+pub(crate) fn builtin(id: &str) -> Result<Lab, ConfigErrors> {
     let name = format!("{id}.yaml");
     let file = LABS.get_file(&name).ok_or_else(|| {
         ConfigErrors::from(ConfigError::new(
@@ -62,14 +61,14 @@ pub fn builtin(id: &str) -> Result<Lab, ConfigErrors> {
 }
 
 /// Is `id` a built-in lab's?
-pub fn is_builtin(id: &str) -> bool {
+pub(crate) fn is_builtin(id: &str) -> bool {
     LABS.get_file(format!("{id}.yaml")).is_some()
 }
 
 /// Parses an organiser's lab (a file, or one carried by a bundle): as [`lab_file::parse`], and
 /// its id may not be a built-in lab's, whose progress it would share and whose name it would
 /// borrow.
-pub fn parse_foreign(text: &str, origin: &str) -> Result<Lab, ConfigErrors> {
+pub(crate) fn parse_foreign(text: &str, origin: &str) -> Result<Lab, ConfigErrors> {
     let lab = lab_file::parse(text, origin)?;
     if is_builtin(&lab.id) {
         return Err(ConfigError::new(
@@ -87,7 +86,7 @@ pub fn parse_foreign(text: &str, origin: &str) -> Result<Lab, ConfigErrors> {
 }
 
 /// Reads an organiser's lab file.
-pub fn read_lab(path: &Path) -> Result<Lab, ConfigErrors> {
+pub(crate) fn read_lab(path: &Path) -> Result<Lab, ConfigErrors> {
     let origin = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| {
         ConfigErrors::from(ConfigError::new(
@@ -139,7 +138,7 @@ pub fn find_lab(arg: &Path, labs: Option<&Path>) -> Result<Lab, ConfigErrors> {
 
 /// The tour's language: `flag`, else the locale (`LC_ALL`, `LC_MESSAGES`, `LANG`, the first one
 /// set, as POSIX orders them), else English.
-pub fn language(flag: Option<Lang>, env: impl Fn(&str) -> Option<String>) -> Lang {
+pub(crate) fn language(flag: Option<Lang>, env: impl Fn(&str) -> Option<String>) -> Lang {
     if let Some(l) = flag {
         return l;
     }

@@ -9,10 +9,10 @@ use std::path::{Path, PathBuf};
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Progress {
     /// The id of the step to do next.
-    pub step: String,
+    pub(crate) step: String,
     /// kubectl argument lists (placeholders filled) that undo changes outside the namespace.
     #[serde(default)]
-    pub cleanup: Vec<Vec<String>>,
+    pub(crate) cleanup: Vec<Vec<String>>,
 }
 
 /// The progress files' folder: `$XDG_STATE_HOME/minik/tour` (or the platform's equivalent).

@@ -20,7 +20,7 @@ use crate::events::Events;
 
 /// What the learner chose after a step's text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Choice {
+pub(crate) enum Choice {
     /// "I ran it": check that it happened.
     Check,
     /// Run the command for me, then check.
@@ -31,19 +31,19 @@ pub enum Choice {
 
 /// A step as put in front of the learner (placeholders filled, language chosen).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Presented {
-    pub number: usize,
-    pub total: usize,
-    pub id: String,
-    pub title: String,
-    pub text: String,
-    pub command: Option<String>,
-    pub more: Vec<String>,
+pub(crate) struct Presented {
+    pub(crate) number: usize,
+    pub(crate) total: usize,
+    pub(crate) id: String,
+    pub(crate) title: String,
+    pub(crate) text: String,
+    pub(crate) command: Option<String>,
+    pub(crate) more: Vec<String>,
 }
 
 /// The learner's side of the tour: the UI renders and asks; [`Unattended`] answers for `--yes`.
 #[async_trait::async_trait]
-pub trait Guide: Send + Sync {
+pub(crate) trait Guide: Send + Sync {
     fn present(&self, step: &Presented);
     /// What to do, after `failed` checks when the last attempt did not pass.
     async fn choose(&self, step: &Presented, failed: Option<&[Outcome]>) -> Choice;
@@ -54,16 +54,16 @@ pub trait Guide: Send + Sync {
 }
 
 #[derive(Debug, Clone, Default)]
-pub struct Options {
+pub(crate) struct Options {
     /// Every step run by minik, no questions; a step that does not pass ends the tour.
-    pub unattended: bool,
+    pub(crate) unattended: bool,
     /// Start at the first step whatever the saved progress says.
-    pub restart: bool,
+    pub(crate) restart: bool,
     /// Step ids to skip.
-    pub skip: Vec<String>,
+    pub(crate) skip: Vec<String>,
 }
 
-pub struct Tour<'a> {
+pub(crate) struct Tour<'a> {
     pub(super) access: &'a dyn Access,
     pub(super) lab: &'a Lab,
     pub(super) lang: Lang,
@@ -83,15 +83,15 @@ pub struct Tour<'a> {
 
 /// How a run ended.
 #[derive(Debug, Clone, serde::Serialize)]
-pub struct Summary {
-    pub lab: String,
-    pub lang: Lang,
-    pub finished: bool,
-    pub steps: Vec<StepReport>,
+pub(crate) struct Summary {
+    pub(crate) lab: String,
+    pub(crate) lang: Lang,
+    pub(crate) finished: bool,
+    pub(crate) steps: Vec<StepReport>,
 }
 
 /// Every id in `skip` names a step of `lab`.
-pub fn check_skips(lab: &Lab, skip: &[String]) -> Result<(), TourError> {
+pub(crate) fn check_skips(lab: &Lab, skip: &[String]) -> Result<(), TourError> {
     match skip
         .iter()
         .find(|id| !lab.steps.iter().any(|s| &s.id == *id))
@@ -105,7 +105,7 @@ pub fn check_skips(lab: &Lab, skip: &[String]) -> Result<(), TourError> {
 }
 
 impl Summary {
-    pub fn new(lab: &Lab, lang: Lang) -> Self {
+    pub(crate) fn new(lab: &Lab, lang: Lang) -> Self {
         Summary {
             lab: lab.id.clone(),
             lang,
@@ -116,7 +116,7 @@ impl Summary {
 }
 
 impl<'a> Tour<'a> {
-    pub fn new(
+    pub(crate) fn new(
         access: &'a dyn Access,
         lab: &'a Lab,
         lang: Lang,
@@ -146,7 +146,8 @@ impl<'a> Tour<'a> {
     }
 
     /// Keeps progress in `file` instead of the user's state folder.
-    pub fn with_progress_file(mut self, file: Option<PathBuf>) -> Self {
+    #[cfg(test)]
+    pub(crate) fn with_progress_file(mut self, file: Option<PathBuf>) -> Self {
         self.progress_file = file;
         self
     }
@@ -193,7 +194,7 @@ impl<'a> Tour<'a> {
 
     /// Runs the tour from the saved step (or the first), each step's report added to `summary`
     /// as it ends (so a tour ended by a failure or a signal still reports the steps it did).
-    pub async fn run(
+    pub(crate) async fn run(
         &self,
         guide: &dyn Guide,
         opts: &Options,
@@ -306,7 +307,7 @@ impl<'a> Tour<'a> {
 
     /// Removes what the tour made: cleanup owed (a worker to uncordon), then its namespace.
     /// Called however the tour ends; progress (the step to resume at) is kept.
-    pub async fn clean_up(&self) -> Result<(), ClusterError> {
+    pub(crate) async fn clean_up(&self) -> Result<(), ClusterError> {
         let progress = self.events.step(self.m().cleaning);
         let owed = self.owed.lock().map(|o| o.clone()).unwrap_or_default();
         for args in &owed {

@@ -13,10 +13,10 @@ use crate::text::quoted;
 #[derive(Debug, Default)]
 pub(super) struct Words<'a> {
     /// The sub-command and the other positional arguments, in order.
-    pub positionals: Vec<&'a str>,
-    pub flags: Vec<(&'static Flag, Option<&'a str>)>,
+    pub(crate) positionals: Vec<&'a str>,
+    pub(crate) flags: Vec<(&'static Flag, Option<&'a str>)>,
     /// After `--` (`kubectl run NAME --image=X -- ARGS`): the container's arguments.
-    pub trailing: Vec<&'a str>,
+    pub(crate) trailing: Vec<&'a str>,
 }
 
 fn refuse(message: String, hint: impl Into<String>) -> Refusal {

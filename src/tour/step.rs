@@ -19,7 +19,7 @@ const POLL: Duration = Duration::from_secs(1);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Status {
+pub(crate) enum Status {
     Passed,
     Failed,
     Skipped,
@@ -30,17 +30,17 @@ pub enum Status {
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
-pub struct StepReport {
-    pub id: String,
-    pub title: String,
-    pub status: Status,
-    pub seconds: f64,
+pub(crate) struct StepReport {
+    pub(crate) id: String,
+    pub(crate) title: String,
+    pub(crate) status: Status,
+    pub(crate) seconds: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub command: Option<String>,
-    pub checks: Vec<Outcome>,
-    pub shown: Vec<Shown>,
+    pub(crate) command: Option<String>,
+    pub(crate) checks: Vec<Outcome>,
+    pub(crate) shown: Vec<Shown>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
+    pub(crate) note: Option<String>,
 }
 
 fn fill_check(c: &Check, vars: &BTreeMap<&str, String>) -> Check {

@@ -28,9 +28,9 @@ pub(super) enum Arg {
 
 #[derive(Debug)]
 pub(super) struct Flag {
-    pub long: &'static str,
-    pub short: Option<char>,
-    pub arg: Arg,
+    pub(crate) long: &'static str,
+    pub(crate) short: Option<char>,
+    pub(crate) arg: Arg,
 }
 
 const fn v(long: &'static str) -> Flag {
@@ -238,13 +238,13 @@ const NONE: &[Flag] = &[];
 
 #[derive(Debug)]
 pub(super) struct Verb {
-    pub name: &'static str,
-    pub scope: Scope,
+    pub(crate) name: &'static str,
+    pub(crate) scope: Scope,
     /// Sub-commands, one of which must follow the verb (empty: none).
-    pub subs: &'static [&'static str],
-    pub flags: &'static [Flag],
+    pub(crate) subs: &'static [&'static str],
+    pub(crate) flags: &'static [Flag],
     /// Takes positional arguments (names, kinds) at all.
-    pub positionals: bool,
+    pub(crate) positionals: bool,
 }
 
 const fn verb(

@@ -12,9 +12,9 @@ use crate::cluster::ClusterError;
 
 /// One view: a heading and its lines.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Shown {
-    pub heading: String,
-    pub lines: Vec<String>,
+pub(crate) struct Shown {
+    pub(crate) heading: String,
+    pub(crate) lines: Vec<String>,
 }
 
 /// `kubectl get ARGS -o json`, or an empty list when kubectl fails.

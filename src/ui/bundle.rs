@@ -7,7 +7,7 @@ use std::path::Path;
 use crate::bundle::{BundleDigest, Loaded, Manifest, PartKind};
 
 /// `bundle create`'s summary: the file, its size and what it carries.
-pub fn bundle_written(file: &Path, manifest: &Manifest) -> String {
+pub(crate) fn bundle_written(file: &Path, manifest: &Manifest) -> String {
     let images: Vec<&str> = manifest
         .parts
         .iter()
@@ -35,7 +35,7 @@ pub fn bundle_written(file: &Path, manifest: &Manifest) -> String {
 }
 
 /// After a load: what was loaded, and the next command for the cluster and for each lab.
-pub fn bundle_loaded(file: &Path, loaded: &Loaded) -> Vec<String> {
+pub(crate) fn bundle_loaded(file: &Path, loaded: &Loaded) -> Vec<String> {
     // 20 hex digits are a pin already (80 bits), and short enough to read.
     let pin = match loaded.digest.get(..20) {
         Some(d) => format!(" --sha256 {d}"),
@@ -60,7 +60,7 @@ pub fn bundle_loaded(file: &Path, loaded: &Loaded) -> Vec<String> {
 
 /// The bundle's digest for the organiser to project: in full (to paste) and in groups of four
 /// (to read out and compare by eye); attendees type all of it or its first 20 digits or more.
-pub fn bundle_digest(digest: &BundleDigest) -> String {
+pub(crate) fn bundle_digest(digest: &BundleDigest) -> String {
     let grouped = digest.grouped();
     let (first, second) = grouped.split_at(grouped.len() / 2);
     format!(
@@ -74,7 +74,7 @@ pub fn bundle_digest(digest: &BundleDigest) -> String {
 }
 
 /// `bundle serve` is listening on `bound`; attendees reach it at `shown`.
-pub fn bundle_serving(
+pub(crate) fn bundle_serving(
     file: &Path,
     bound: SocketAddr,
     shown: &str,
@@ -92,7 +92,7 @@ pub fn bundle_serving(
 
 /// The release files a bundle hands out, each with its SHA-256, for the organiser's screen
 /// (attendees compare them with the release page's SHA256SUMS).
-pub fn bundle_release_files(manifest: &Manifest) -> Option<String> {
+pub(crate) fn bundle_release_files(manifest: &Manifest) -> Option<String> {
     let lines: Vec<String> = manifest
         .of_kind(PartKind::Minik)
         .map(|p| format!("    {}  {}", p.sha256, p.name.trim_start_matches("minik/")))
@@ -107,7 +107,7 @@ pub fn bundle_release_files(manifest: &Manifest) -> Option<String> {
 }
 
 /// What a bundle's config does to this machine, for `create --bundle` to show before it asks.
-pub fn bundle_host_access(file: &Path, lines: &[String]) -> String {
+pub(crate) fn bundle_host_access(file: &Path, lines: &[String]) -> String {
     format!(
         "The config in {} does more than make a plain cluster on this machine:\n{}",
         file.display(),
@@ -120,7 +120,7 @@ pub fn bundle_host_access(file: &Path, lines: &[String]) -> String {
 }
 
 /// Ask on the terminal whether to create from such a config; `Ok(false)` when declined.
-pub fn confirm_host_access() -> std::io::Result<bool> {
+pub(crate) fn confirm_host_access() -> std::io::Result<bool> {
     let term = console::Term::stderr();
     dialoguer::Confirm::with_theme(&dialoguer::theme::ColorfulTheme::default())
         .with_prompt("Create the cluster with this config?")
@@ -130,7 +130,7 @@ pub fn confirm_host_access() -> std::io::Result<bool> {
 }
 
 /// A local bundle loaded without `--sha256`: what that means.
-pub fn bundle_unpinned(file: &Path) -> String {
+pub(crate) fn bundle_unpinned(file: &Path) -> String {
     format!(
         "{} is not checked against a digest you trust: whoever made or changed the file chose \
          what it runs; pass --sha256 with the digest from the organiser's screen",

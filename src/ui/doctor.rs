@@ -6,7 +6,7 @@
 use crate::platform::{Check, Status};
 use crate::text::escape_controls;
 
-pub fn doctor_text(checks: &[Check]) -> String {
+pub(crate) fn doctor_text(checks: &[Check]) -> String {
     let width = checks
         .iter()
         .map(|c| c.title.chars().count())

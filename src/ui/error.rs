@@ -22,7 +22,7 @@ use crate::tour::TourError;
 /// At most this many lines of output: the end of a long output is where the cause usually is.
 const DETAIL_LINES: usize = 25;
 
-pub fn render_error(err: &Error, color: bool) -> String {
+pub(crate) fn render_error(err: &Error, color: bool) -> String {
     let clean = |text: &str| {
         text.lines()
             .map(crate::text::clean_line)
@@ -80,7 +80,7 @@ fn details(err: &Error) -> Option<String> {
 }
 
 /// The hints of `err` and of every error it wraps, outermost first, each once.
-pub fn hints_for_error(err: &(dyn StdError + 'static)) -> Vec<String> {
+pub(crate) fn hints_for_error(err: &(dyn StdError + 'static)) -> Vec<String> {
     let mut hints: Vec<String> = Vec::new();
     let mut next: Option<&(dyn StdError + 'static)> = Some(err);
     while let Some(e) = next {

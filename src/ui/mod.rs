@@ -12,23 +12,24 @@ mod table;
 mod tour;
 mod workshop;
 
-pub use bundle::{
+pub(crate) use bundle::{
     bundle_digest, bundle_host_access, bundle_loaded, bundle_release_files, bundle_serving,
     bundle_unpinned, bundle_written, confirm_host_access,
 };
-pub use doctor::doctor_text;
-pub use error::{hints_for_error, render_error};
-pub use status::Terminal;
-pub use style::Paint;
-pub use table::{clusters_table, nodes_table, table};
-pub use tour::{can_ask, steps_text, TourGuide};
-pub use workshop::workshop_text;
+pub(crate) use doctor::doctor_text;
+#[cfg(test)]
+pub(crate) use error::hints_for_error;
+pub(crate) use error::render_error;
+pub(crate) use status::Terminal;
+pub(crate) use table::{clusters_table, nodes_table};
+pub(crate) use tour::{can_ask, steps_text, TourGuide};
+pub(crate) use workshop::workshop_text;
 
 use std::io::IsTerminal;
 
 /// How status lines are shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
+pub(crate) enum Mode {
     /// Spinners and colour on an interactive terminal.
     Fancy,
     /// One plain line per step start and end (CI logs, pipes).
@@ -38,7 +39,7 @@ pub enum Mode {
 }
 
 impl Mode {
-    pub fn detect(quiet: bool) -> Mode {
+    pub(crate) fn detect(quiet: bool) -> Mode {
         if quiet {
             return Mode::Quiet;
         }
@@ -52,6 +53,6 @@ impl Mode {
 }
 
 /// Whether to colour output: a terminal, and NO_COLOR unset (no-color.org).
-pub fn use_color() -> bool {
+pub(crate) fn use_color() -> bool {
     std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
 }

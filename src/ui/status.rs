@@ -11,7 +11,7 @@ use super::style::Paint;
 use super::Mode;
 use crate::events::{Event, Reporter};
 
-pub struct Terminal {
+pub(crate) struct Terminal {
     mode: Mode,
     verbose: u8,
     color: bool,
@@ -26,7 +26,7 @@ struct State {
 }
 
 impl Terminal {
-    pub fn new(mode: Mode, verbose: u8) -> Terminal {
+    pub(crate) fn new(mode: Mode, verbose: u8) -> Terminal {
         let target = match mode {
             Mode::Fancy => ProgressDrawTarget::stderr(),
             _ => ProgressDrawTarget::hidden(),

@@ -5,7 +5,7 @@ use console::Style;
 
 /// One role a piece of text plays on screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Paint {
+pub(crate) enum Paint {
     /// `error:`.
     Error,
     /// `warning:`.
@@ -33,7 +33,7 @@ impl Paint {
     }
 
     /// `text` in this role's colour when `color` is on, unchanged otherwise.
-    pub fn apply(self, text: &str, color: bool) -> String {
+    pub(crate) fn apply(self, text: &str, color: bool) -> String {
         if color {
             self.style().force_styling(true).apply_to(text).to_string()
         } else {

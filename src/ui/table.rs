@@ -6,7 +6,7 @@ use crate::provider::NodeInfo;
 use crate::text::escape_controls;
 
 /// `minik get clusters`.
-pub fn clusters_table(list: &[ClusterSummary]) -> String {
+pub(crate) fn clusters_table(list: &[ClusterSummary]) -> String {
     let mut rows = vec![vec![
         "NAME".to_string(),
         "NODES".into(),
@@ -25,7 +25,7 @@ pub fn clusters_table(list: &[ClusterSummary]) -> String {
 }
 
 /// `minik get nodes`.
-pub fn nodes_table(nodes: &[NodeInfo]) -> String {
+pub(crate) fn nodes_table(nodes: &[NodeInfo]) -> String {
     let mut rows = vec![vec![
         "NAME".to_string(),
         "ROLE".into(),
@@ -50,7 +50,7 @@ pub fn nodes_table(nodes: &[NodeInfo]) -> String {
 
 /// The cells come from the engine (names, images), so each has its control characters
 /// escaped: no escape sequence or line break reaches the terminal.
-pub fn table(rows: &[Vec<String>]) -> String {
+pub(crate) fn table(rows: &[Vec<String>]) -> String {
     let rows: Vec<Vec<String>> = rows
         .iter()
         .map(|r| r.iter().map(|c| escape_controls(c).into_owned()).collect())

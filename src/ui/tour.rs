@@ -8,7 +8,7 @@ use super::style::Paint;
 use crate::text::clean_line;
 use crate::tour::{Choice, Guide, ListedStep, Messages, Presented, Status, StepReport, Summary};
 
-pub struct TourGuide {
+pub(crate) struct TourGuide {
     m: &'static Messages,
     /// The steps' text goes to stdout (off for `-o json`).
     text: bool,
@@ -16,12 +16,12 @@ pub struct TourGuide {
 }
 
 /// Can the tour ask questions (both ends a terminal)?
-pub fn can_ask() -> bool {
+pub(crate) fn can_ask() -> bool {
     std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
 }
 
 /// `minik tour --list`: the lab's title, then each step numbered, with its command under it.
-pub fn steps_text(title: &str, steps: &[ListedStep]) -> String {
+pub(crate) fn steps_text(title: &str, steps: &[ListedStep]) -> String {
     // Lab files are refused with control characters in them; cleaned here all the same, so
     // that the list shows exactly what would run.
     let mut text = format!("{}\n", clean_line(title));
@@ -36,7 +36,7 @@ pub fn steps_text(title: &str, steps: &[ListedStep]) -> String {
 }
 
 impl TourGuide {
-    pub fn new(m: &'static Messages, text: bool) -> Self {
+    pub(crate) fn new(m: &'static Messages, text: bool) -> Self {
         TourGuide {
             m,
             text,
@@ -73,7 +73,7 @@ impl TourGuide {
     }
 
     /// The closing line of a tour that ran to its end or was stopped.
-    pub fn finish(&self, summary: &Summary) {
+    pub(crate) fn finish(&self, summary: &Summary) {
         // A question left unanswered (a signal came) hid the cursor.
         let _ = console::Term::stderr().show_cursor();
         let line = if summary.finished {

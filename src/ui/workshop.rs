@@ -5,7 +5,7 @@
 use crate::doctor::workshop::WorkshopReport;
 use crate::platform::Status;
 
-pub fn workshop_text(r: &WorkshopReport) -> String {
+pub(crate) fn workshop_text(r: &WorkshopReport) -> String {
     let p = &r.plan;
     let ports = if p.ports.is_empty() {
         "no ports".to_string()

@@ -6,7 +6,7 @@ use crate::common;
 
 use std::time::{Duration, Instant};
 
-use minik::node;
+use minik::api::node;
 use minik::provider::{
     ExecInput, NodeRole, NodeSpec, NodeState, Privileges, Provider, NETWORK_NAME,
 };

@@ -225,7 +225,7 @@ fn a_served_bundle_makes_a_three_node_cluster_with_no_image_present() {
         "3",
     ]);
     assert!(o.status.success(), "create --bundle: {}", text(&o));
-    let normalized = minik::cluster::load::normalize(&app);
+    let normalized = minik::api::cluster::load::normalize(&app);
     for node in [
         format!("{cluster}-control-plane"),
         format!("{cluster}-worker"),
@@ -538,7 +538,7 @@ fn an_archive_that_tags_an_unlisted_image_is_refused_and_the_tag_stays() {
 
 /// A bundle of one image part (`archive`, listed as `name`) whose manifest is right about it.
 fn forge_one_image(file: &Path, archive: &[u8], name: &str) {
-    use minik::bundle::format::{self, Manifest, Part, PartKind};
+    use minik::api::bundle::format::{self, Manifest, Part, PartKind};
     use sha2::Digest;
     let manifest = Manifest {
         format: format::FORMAT,

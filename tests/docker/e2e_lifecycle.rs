@@ -10,7 +10,7 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 use common::{create, kubectl, leftovers, minik, ready_nodes, text, unique, TestCluster};
-use minik::cluster::logs::{archive_entries, archive_file};
+use minik::api::cluster::logs::{archive_entries, archive_file};
 
 static ONE_CLUSTER_AT_A_TIME: Mutex<()> = Mutex::new(());
 

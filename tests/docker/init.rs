@@ -70,7 +70,7 @@ fn enter_through_every_question_writes_a_config_create_accepts() {
     assert_eq!(exit_code(&s), 0);
 
     let file = dir.path().join("minik.yaml");
-    let loaded = minik::config::LoadedConfig::read(&file).expect("readable");
+    let loaded = minik::api::config::LoadedConfig::read(&file).expect("readable");
     loaded.validate().unwrap_or_else(|e| panic!("{e}"));
     let c = loaded.config;
     assert_eq!(
@@ -163,7 +163,7 @@ fn without_a_terminal_it_asks_nothing_and_names_the_flags() {
         "{err}"
     );
     assert!(err.contains("--no-create"), "{err}");
-    let loaded = minik::config::LoadedConfig::read(&out).expect("written");
+    let loaded = minik::api::config::LoadedConfig::read(&out).expect("written");
     assert_eq!(loaded.config.nodes.len(), 3);
     // A second run never overwrites it silently: bad input, exit 2.
     let o = common::minik(&["init", "-o", out.to_str().unwrap()], &fixture.env());

@@ -9,11 +9,11 @@ use std::io::{Read, Seek, SeekFrom, Write};
 
 use async_trait::async_trait;
 
-use minik::bundle::{self, CreateBundle, FromBundle, PartKind};
-use minik::cluster::loadbalancer::DEDICATED_IMAGE;
+use minik::api::bundle::{self, CreateBundle, FromBundle, PartKind};
+use minik::api::cluster::loadbalancer::DEDICATED_IMAGE;
+use minik::api::tour;
 use minik::events::Events;
 use minik::provider::{ExecInput, ExecOutput, Result as PResult};
-use minik::tour;
 
 use crate::common::fake::{self, ok, Script};
 
@@ -275,7 +275,7 @@ async fn a_bad_lab_is_refused_at_create_with_its_line_and_column() {
         .position(|l| l.starts_with("namespace:"))
         .unwrap()
         + 1;
-    let shown = minik::error::Error::from(err).to_string();
+    let shown = minik::api::error::Error::from(err).to_string();
     assert!(shown.contains(&format!("day1.yaml:{line}:1")), "{shown}");
     assert!(!req.output.exists());
 }

@@ -11,8 +11,10 @@ use std::process::{Command, Output, Stdio};
 
 use sha2::{Digest, Sha256};
 
-use minik::bundle::format::{self, Manifest, Part, PartKind, BLOCK, MANIFEST_NAME, MANIFEST_SLOT};
-use minik::bundle::{self, Bundle, BundleDigest, Pin};
+use minik::api::bundle::format::{
+    self, Manifest, Part, PartKind, BLOCK, MANIFEST_NAME, MANIFEST_SLOT,
+};
+use minik::api::bundle::{self, Bundle, BundleDigest, Pin};
 use minik::events::Events;
 
 use crate::common::fake::{self, FakeEngine};

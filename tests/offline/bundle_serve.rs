@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 
-use minik::bundle::format::PartKind;
-use minik::bundle::{self, fetch, Bundle, Pin, ServeLimits, Trust};
+use minik::api::bundle::format::PartKind;
+use minik::api::bundle::{self, fetch, Bundle, Pin, ServeLimits, Trust};
 use minik::events::Events;
 
 use crate::bundle_hostile::{digest_of, forge, image_archive};

@@ -7,9 +7,9 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use minik::cluster::create::{create, CreateOptions, NodeExtras};
-use minik::cluster::ClusterError;
-use minik::config::ClusterConfig;
+use minik::api::cluster::create::{create, CreateOptions, NodeExtras};
+use minik::api::cluster::ClusterError;
+use minik::api::config::ClusterConfig;
 use minik::events::Events;
 use minik::provider::{ExecInput, ExecOutput, NodeSpec, ProviderError, Result};
 
@@ -286,7 +286,7 @@ async fn ha_without_haproxy_in_the_node_image_runs_the_dedicated_balancer() {
     };
     let (events, specs) = create_recorded(&engine, 3, &dir.path().join("config")).await;
     let lb = balancer(&specs);
-    assert_eq!(lb.image, minik::cluster::loadbalancer::DEDICATED_IMAGE);
+    assert_eq!(lb.image, minik::api::cluster::loadbalancer::DEDICATED_IMAGE);
     // The image's own entrypoint runs haproxy; minik's shell script is not used (no shell).
     assert_eq!((lb.entrypoint.clone(), lb.command.clone()), (None, None));
     assert!(specs
@@ -426,11 +426,11 @@ async fn an_exec_plugin_in_the_nodes_admin_conf_never_reaches_the_host() {
     named(&err);
     assert!(!kc.exists(), "nothing written");
 
-    let err = minik::cluster::kubeconfig::get(&engine, "pipe", false)
+    let err = minik::api::cluster::kubeconfig::get(&engine, "pipe", false)
         .await
         .unwrap_err();
     named(&err);
-    let Err(err) = minik::cluster::kubeconfig::export(&engine, "pipe", Some(&kc)).await else {
+    let Err(err) = minik::api::cluster::kubeconfig::export(&engine, "pipe", Some(&kc)).await else {
         panic!("export took the planted admin.conf");
     };
     named(&err);

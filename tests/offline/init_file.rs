@@ -59,7 +59,7 @@ fn flags_alone_write_the_golden_config() {
     let expected = std::fs::read_to_string(&golden).expect("golden file (MINIK_UPDATE_GOLDEN=1)");
     pretty_assertions::assert_eq!(portable, expected);
 
-    let loaded = minik::config::LoadedConfig::read(&file).expect("readable");
+    let loaded = minik::api::config::LoadedConfig::read(&file).expect("readable");
     loaded.validate().unwrap_or_else(|e| panic!("{e}"));
     let c = loaded.config;
     assert_eq!(
@@ -98,7 +98,8 @@ fn flags_alone_write_a_mount_relative_to_the_config() {
 
     let attendee = room.path().join("attendee");
     std::fs::rename(&organiser, &attendee).unwrap();
-    let loaded = minik::config::LoadedConfig::read(&attendee.join("x.yaml")).expect("readable");
+    let loaded =
+        minik::api::config::LoadedConfig::read(&attendee.join("x.yaml")).expect("readable");
     loaded.validate().unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
         loaded.config.nodes[0].extra_mounts[0].host_path,

@@ -9,8 +9,8 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 use futures_util::StreamExt;
 
-use minik::cluster::load::*;
-use minik::cluster::ClusterError;
+use minik::api::cluster::load::*;
+use minik::api::cluster::ClusterError;
 use minik::events::Events;
 use minik::provider::{ExecInput, ExecOutput, NodeRole, Result as PResult};
 

@@ -16,16 +16,16 @@ pub(super) const KUBEADM_CONF: &str = "/kind/kubeadm.conf";
 /// What writing one node's kubeadm config (and joining it) needs to know of the cluster:
 /// create takes it from its own steps ([`Ctx::setup`]), `node add` from the running cluster.
 pub(crate) struct NodeSetup<'a> {
-    pub provider: &'a dyn Provider,
-    pub events: &'a Events,
-    pub config: &'a ClusterConfig,
-    pub version: &'a KubeVersion,
-    pub extras: &'a NodeExtras,
+    pub(crate) provider: &'a dyn Provider,
+    pub(crate) events: &'a Events,
+    pub(crate) config: &'a ClusterConfig,
+    pub(crate) version: &'a KubeVersion,
+    pub(crate) extras: &'a NodeExtras,
     /// The first control plane: it holds the CA, and cluster-wide notes are said for it only.
-    pub bootstrap: &'a str,
+    pub(crate) bootstrap: &'a str,
     /// The container every node reaches the API at: the load balancer when there is one,
     /// else the first control plane.
-    pub endpoint: &'a str,
+    pub(crate) endpoint: &'a str,
 }
 
 impl NodeSetup<'_> {

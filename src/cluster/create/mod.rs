@@ -15,11 +15,12 @@ mod prepare;
 mod provision;
 mod wait_ready;
 
-pub use error::PrepareError;
-pub use node_settings::node_settings;
-pub use plan::{NodeExtras, PlannedNode};
-pub use prepare::{CheckedRequest, CreateRequest};
-pub use provision::BOOTED;
+pub(crate) use error::PrepareError;
+pub(crate) use node_settings::node_settings;
+pub use plan::NodeExtras;
+pub(crate) use plan::PlannedNode;
+pub(crate) use prepare::CreateRequest;
+pub(crate) use provision::BOOTED;
 pub(crate) use wait_ready::{wait_nodes_ready, Addresses};
 
 // What `minik node add` (crate::cluster::node_ops) reuses to make one node the way create does.
@@ -68,9 +69,9 @@ pub struct CreateOutcome {
 /// A node once its container exists: what the plan asked for and what the engine made of it.
 #[derive(Debug, Clone)]
 pub(crate) struct Node {
-    pub planned: PlannedNode,
+    pub(crate) planned: PlannedNode,
     /// As the engine reports it (IP addresses, published ports).
-    pub info: NodeInfo,
+    pub(crate) info: NodeInfo,
 }
 
 impl roles::HasRole for Node {
@@ -94,14 +95,14 @@ impl Node {
 
 /// What the steps share once the containers exist.
 pub(crate) struct Ctx<'a> {
-    pub provider: &'a dyn Provider,
-    pub events: &'a Events,
-    pub config: &'a ClusterConfig,
+    pub(crate) provider: &'a dyn Provider,
+    pub(crate) events: &'a Events,
+    pub(crate) config: &'a ClusterConfig,
     /// In plan order: the first control plane first.
-    pub nodes: Vec<Node>,
-    pub version: KubeVersion,
+    pub(crate) nodes: Vec<Node>,
+    pub(crate) version: KubeVersion,
     /// Platform facts the kubeadm config depends on (rootless, host cgroup mode).
-    pub extras: &'a NodeExtras,
+    pub(crate) extras: &'a NodeExtras,
 }
 
 impl Ctx<'_> {

@@ -12,7 +12,7 @@ use crate::provider::{BindMount, NodeRole};
 
 /// The blocking platform checks (fast, once), their warnings, and the settings every node of
 /// `config` gets on this platform.
-pub async fn node_settings(
+pub(crate) async fn node_settings(
     engine: &Engine,
     config: &ClusterConfig,
     events: &Events,

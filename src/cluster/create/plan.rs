@@ -24,16 +24,16 @@ pub struct NodeExtras {
 }
 
 #[derive(Debug, Clone)]
-pub struct PlannedNode {
-    pub name: String,
-    pub role: NodeRole,
-    pub image: String,
-    pub config: NodeConfig,
-    pub ports: Vec<PortMapping>,
-    pub mounts: Vec<BindMount>,
-    pub env: Vec<(String, String)>,
-    pub devices: Vec<String>,
-    pub userns_host: bool,
+pub(crate) struct PlannedNode {
+    pub(crate) name: String,
+    pub(crate) role: NodeRole,
+    pub(crate) image: String,
+    pub(crate) config: NodeConfig,
+    pub(crate) ports: Vec<PortMapping>,
+    pub(crate) mounts: Vec<BindMount>,
+    pub(crate) env: Vec<(String, String)>,
+    pub(crate) devices: Vec<String>,
+    pub(crate) userns_host: bool,
 }
 
 impl crate::node::roles::HasRole for PlannedNode {
@@ -46,7 +46,7 @@ impl crate::node::roles::HasRole for PlannedNode {
 }
 
 impl PlannedNode {
-    pub fn is_control_plane(&self) -> bool {
+    pub(crate) fn is_control_plane(&self) -> bool {
         self.role == NodeRole::ControlPlane
     }
 }

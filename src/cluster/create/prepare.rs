@@ -16,25 +16,25 @@ use crate::provider::{Provider, NETWORK_NAME};
 
 /// What `minik create` was asked for: the flags, each overriding the config file.
 #[derive(Debug, Default, Clone)]
-pub struct CreateRequest {
-    pub name: Option<String>,
-    pub nodes: Option<u32>,
-    pub control_planes: Option<u32>,
-    pub image: Option<String>,
-    pub kubernetes_version: Option<String>,
-    pub config: Option<PathBuf>,
-    pub wait: Duration,
-    pub retain: bool,
-    pub kubeconfig: Option<PathBuf>,
+pub(crate) struct CreateRequest {
+    pub(crate) name: Option<String>,
+    pub(crate) nodes: Option<u32>,
+    pub(crate) control_planes: Option<u32>,
+    pub(crate) image: Option<String>,
+    pub(crate) kubernetes_version: Option<String>,
+    pub(crate) config: Option<PathBuf>,
+    pub(crate) wait: Duration,
+    pub(crate) retain: bool,
+    pub(crate) kubeconfig: Option<PathBuf>,
     /// `--api-address`: networking.apiServerAddress.
-    pub api_address: Option<String>,
+    pub(crate) api_address: Option<String>,
     /// The config came in a bundle (someone else's file): its port mappings without a
     /// `listenAddress` bind loopback instead of kind's every-address default.
-    pub loopback_ports: bool,
+    pub(crate) loopback_ports: bool,
 }
 
 /// A request whose input is valid: nothing the user typed can fail from here on.
-pub struct CheckedRequest {
+pub(crate) struct CheckedRequest {
     request: CreateRequest,
     loaded: LoadedConfig,
     version: KubeVersion,
@@ -42,7 +42,7 @@ pub struct CheckedRequest {
 
 impl CreateRequest {
     /// Everything the user typed is checked before anything is made.
-    pub fn check(self) -> Result<CheckedRequest, PrepareError> {
+    pub(crate) fn check(self) -> Result<CheckedRequest, PrepareError> {
         let loaded = self.config()?;
         let version: KubeVersion = self
             .kubernetes_version
@@ -120,7 +120,7 @@ impl CreateRequest {
 impl CheckedRequest {
     /// The options create runs with on `engine`: the platform checks passed and turned into
     /// node settings, and the node image chosen.
-    pub async fn prepare(
+    pub(crate) async fn prepare(
         self,
         engine: &Engine,
         events: &Events,

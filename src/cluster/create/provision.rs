@@ -14,7 +14,7 @@ use crate::provider::{NodeRole, NodeSpec, Privileges, Provider, NETWORK_NAME};
 
 /// systemd prints this when the node has booted; nothing may exec into a node before it (on
 /// cgroup v2, systemd must first move its processes out of the root cgroup).
-pub const BOOTED: &[&str] = &["Reached target", "Multi-User System"];
+pub(crate) const BOOTED: &[&str] = &["Reached target", "Multi-User System"];
 const BOOT_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Create every container and wait until all of them have booted (used by `node add`).

@@ -104,7 +104,10 @@ pub async fn export(
 }
 
 /// Remove the cluster's entries from every kubeconfig file in play; returns the files changed.
-pub async fn remove(cluster: &str, explicit: Option<&Path>) -> Result<Vec<PathBuf>, ClusterError> {
+pub(crate) async fn remove(
+    cluster: &str,
+    explicit: Option<&Path>,
+) -> Result<Vec<PathBuf>, ClusterError> {
     let explicit = explicit.map(Path::to_path_buf);
     let cluster = cluster.to_string();
     blocking(move || {

@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 /// A node whose address differs from the one it had at its previous boot.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub(crate) struct IpChange {
-    pub node: String,
-    pub old: String,
-    pub new: String,
+    pub(crate) node: String,
+    pub(crate) old: String,
+    pub(crate) new: String,
 }
 
 /// Nodes whose address of one family differs between `before` and `after`. Addresses are

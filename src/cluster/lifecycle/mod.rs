@@ -39,8 +39,8 @@ const BOOT_TIMEOUT: Duration = Duration::from_secs(120);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Group {
     /// For messages: `workers`, `control planes`, `load balancer`, ...
-    pub label: &'static str,
-    pub nodes: Vec<String>,
+    pub(crate) label: &'static str,
+    pub(crate) nodes: Vec<String>,
 }
 
 fn names(nodes: &[NodeInfo], roles: &[NodeRole]) -> Vec<String> {
@@ -87,8 +87,8 @@ pub(crate) fn start_order(nodes: &[NodeInfo]) -> Vec<Group> {
 
 #[derive(Debug)]
 pub(crate) struct Stopped {
-    pub nodes: usize,
-    pub elapsed: Duration,
+    pub(crate) nodes: usize,
+    pub(crate) elapsed: Duration,
 }
 
 /// The cluster's nodes, from one listing (a bad name is bad input, not "not found").
@@ -139,15 +139,15 @@ pub(crate) async fn stop(
 
 pub(crate) struct StartOptions {
     /// How long to wait for every node to be Ready; zero returns once the nodes have booted.
-    pub wait: Duration,
+    pub(crate) wait: Duration,
 }
 
 #[derive(Debug)]
 pub(crate) struct Started {
-    pub nodes: usize,
+    pub(crate) nodes: usize,
     /// False when `wait` ran out before every node was Ready.
-    pub ready: bool,
-    pub elapsed: Duration,
+    pub(crate) ready: bool,
+    pub(crate) elapsed: Duration,
 }
 
 pub(crate) async fn start(

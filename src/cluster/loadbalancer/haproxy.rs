@@ -16,14 +16,14 @@ pub(crate) const BACKUP_PREFIX: &str = "backup-";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Balancer<'a> {
     /// Container names of the control planes, resolved by the engine's DNS at run time.
-    pub control_planes: &'a [String],
+    pub(crate) control_planes: &'a [String],
     /// Port the API servers (and the balancer's frontend) listen on.
-    pub port: u16,
+    pub(crate) port: u16,
     /// Listen on and resolve IPv6 (an IPv6-only node network).
-    pub ipv6: bool,
+    pub(crate) ipv6: bool,
     /// Keep a PID file and admin socket under /run (minik's node image); the dedicated image
     /// is distroless, so its haproxy gets neither and is reloaded through PID 1.
-    pub admin: bool,
+    pub(crate) admin: bool,
 }
 
 /// The complete haproxy.cfg. TCP passthrough: TLS ends at the API servers, so kubectl verifies
@@ -135,14 +135,14 @@ pub(crate) fn servers_in_stat(csv: &str) -> Vec<ServerStat> {
 
 /// One backend server as haproxy reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ServerStat {
-    pub name: String,
+pub(crate) struct ServerStat {
+    pub(crate) name: String,
     /// `UP`, `DOWN`, `MAINT` (name not resolved), `no check`, ...
-    pub status: String,
+    pub(crate) status: String,
     /// Connections it has served since the last reload.
-    pub sessions: u64,
+    pub(crate) sessions: u64,
     /// A fallback, used only when no checked server is up.
-    pub backup: bool,
+    pub(crate) backup: bool,
 }
 
 #[cfg(test)]

@@ -10,17 +10,16 @@
 
 pub(crate) mod haproxy;
 
-use crate::node::roles;
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use crate::cluster::{control_plane_nodes, naming, ClusterError};
 use crate::node;
 use crate::provider::{
-    NodeInfo, NodeRole, NodeSpec, Provider, ProviderError, API_SERVER_INTERNAL_PORT, NETWORK_NAME,
+    NodeRole, NodeSpec, Provider, ProviderError, API_SERVER_INTERNAL_PORT, NETWORK_NAME,
 };
 
-pub use haproxy::ServerStat;
+pub(crate) use haproxy::ServerStat;
 
 /// kind's load-balancer image of its last haproxy-based release (kind v0.31.0,
 /// pkg/cluster/internal/loadbalancer/const.go): distroless haproxy 2.2 with `cp`, `mkdir` and
@@ -30,7 +29,7 @@ pub const DEDICATED_IMAGE: &str = "docker.io/kindest/haproxy:v20251211-v0.29.0-a
 
 /// Which image runs the balancer.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum BalancerImage {
+pub(crate) enum BalancerImage {
     /// haproxy from the node image (minik's images; works without a registry).
     NodeImage(String),
     /// [`DEDICATED_IMAGE`], when the node image has no haproxy.
@@ -38,7 +37,7 @@ pub enum BalancerImage {
 }
 
 impl BalancerImage {
-    pub fn image(&self) -> &str {
+    pub(crate) fn image(&self) -> &str {
         match self {
             BalancerImage::NodeImage(i) => i,
             BalancerImage::Dedicated => DEDICATED_IMAGE,
@@ -46,7 +45,7 @@ impl BalancerImage {
     }
 
     /// Is a running balancer container of `image` the dedicated one?
-    pub fn of_container_image(image: &str) -> BalancerImage {
+    pub(crate) fn of_container_image(image: &str) -> BalancerImage {
         let repo = image.split(['@', ':']).next().unwrap_or(image);
         if repo.trim_start_matches("docker.io/") == "kindest/haproxy" {
             BalancerImage::Dedicated
@@ -56,7 +55,7 @@ impl BalancerImage {
     }
 
     /// One line for the user.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self {
             BalancerImage::NodeImage(i) => format!(
                 "the load balancer runs haproxy from the node image ({})",
@@ -76,14 +75,14 @@ const PROBE_MARK: &str = "minik-lb-probe:";
 const RELOAD_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// The load balancer container's entrypoint: a shell running [`command`]'s script.
-pub fn entrypoint() -> Vec<String> {
+pub(crate) fn entrypoint() -> Vec<String> {
     vec!["/bin/sh".to_string(), "-c".to_string()]
 }
 
 /// The script: keep the configuration a restarted container already has (so it comes back
 /// with its control planes), else start from one with no servers, and exec haproxy in
 /// master-worker mode in the foreground (a reload is a signal to the master).
-pub fn command() -> Vec<String> {
+pub(crate) fn command() -> Vec<String> {
     let bootstrap = haproxy::render(&haproxy::Balancer {
         control_planes: &[],
         port: API_SERVER_INTERNAL_PORT,
@@ -112,7 +111,7 @@ exec haproxy -W -db -f {cfg}
 /// Which image runs the load balancer, decided before anything is created: a throwaway
 /// container looks for haproxy in the node image; without it (kindest/node) the dedicated
 /// image is used.
-pub async fn choose_image(
+pub(crate) async fn choose_image(
     provider: &dyn Provider,
     cluster: &str,
     image: &str,
@@ -165,19 +164,10 @@ pub async fn choose_image(
     }
 }
 
-/// The cluster's load balancer container, if it has one.
-pub async fn find(
-    provider: &dyn Provider,
-    cluster: &str,
-) -> Result<Option<NodeInfo>, ClusterError> {
-    let nodes = provider.list_nodes(Some(cluster)).await?;
-    Ok(roles::load_balancer(&nodes).cloned())
-}
-
 /// Point the balancer at exactly `control_planes` (container names), atomically: the new file
 /// is checked by haproxy itself, renamed over the old one, and haproxy reloads without
 /// dropping established connections. Returns once haproxy serves that set of servers.
-pub async fn configure(
+pub(crate) async fn configure(
     provider: &dyn Provider,
     cluster: &str,
     control_planes: &[String],
@@ -216,14 +206,17 @@ kill -USR2 "$(cat {pid})""#
 }
 
 /// [`configure`] with the cluster's current control planes.
-pub async fn configure_current(provider: &dyn Provider, cluster: &str) -> Result<(), ClusterError> {
+pub(crate) async fn configure_current(
+    provider: &dyn Provider,
+    cluster: &str,
+) -> Result<(), ClusterError> {
     let cps = control_plane_nodes(provider, cluster).await?;
     configure(provider, cluster, &cps).await
 }
 
 /// The backend servers as haproxy reports them (`show stat` on its admin socket); `None` when
 /// the container cannot tell (no `socat` in the image to reach the socket).
-pub async fn servers(
+pub(crate) async fn servers(
     provider: &dyn Provider,
     lb: &str,
 ) -> Result<Option<Vec<ServerStat>>, ClusterError> {

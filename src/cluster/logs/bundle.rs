@@ -8,7 +8,7 @@ use super::super::ClusterError;
 use crate::archive;
 
 /// `minik-logs-<cluster>-<UTC yyyymmdd-hhmmss>`, relative to the current directory.
-pub fn default_dir(cluster: &str, now: SystemTime) -> PathBuf {
+pub(crate) fn default_dir(cluster: &str, now: SystemTime) -> PathBuf {
     // 2026-11-27T10:40:01Z → 20261127-104001
     let stamp: String = humantime::format_rfc3339_seconds(now)
         .to_string()
@@ -23,7 +23,7 @@ pub fn default_dir(cluster: &str, now: SystemTime) -> PathBuf {
 }
 
 /// `DIR.tar.gz`, next to DIR.
-pub fn archive_path(dir: &Path) -> PathBuf {
+pub(crate) fn archive_path(dir: &Path) -> PathBuf {
     let mut name = dir
         .file_name()
         .map(|n| n.to_os_string())

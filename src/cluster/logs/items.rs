@@ -10,7 +10,7 @@ use crate::provider::{ExecInput, NodeInfo, NodeState, Provider};
 
 /// Where one file of a node's folder comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Source {
+pub(crate) enum Source {
     /// The container's own output (entrypoint and systemd console), every boot.
     Serial,
     /// The engine's inspect document.
@@ -24,10 +24,10 @@ pub enum Source {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Item {
+pub(crate) struct Item {
     /// Path relative to the node's folder.
-    pub path: &'static str,
-    pub source: Source,
+    pub(crate) path: &'static str,
+    pub(crate) source: Source,
 }
 
 const fn item(path: &'static str, source: Source) -> Item {
@@ -35,7 +35,7 @@ const fn item(path: &'static str, source: Source) -> Item {
 }
 
 /// What is collected from every node (the load balancer is not a node).
-pub fn node_items() -> &'static [Item] {
+pub(crate) fn node_items() -> &'static [Item] {
     use Source::*;
     const ITEMS: &[Item] = &[
         item("serial.log", Serial),
@@ -67,7 +67,7 @@ pub fn node_items() -> &'static [Item] {
 }
 
 /// Files at the top of the bundle, for an engine named `provider`.
-pub fn top_files(provider: &str) -> [String; 3] {
+pub(crate) fn top_files(provider: &str) -> [String; 3] {
     [
         "minik-version.txt".to_string(),
         format!("{provider}-info.json"),

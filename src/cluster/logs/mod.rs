@@ -22,8 +22,7 @@ mod bundle;
 mod items;
 
 pub use crate::archive::{tar_gz_entries as archive_entries, tar_gz_file as archive_file};
-pub use bundle::{archive_path, default_dir};
-pub use items::{node_items, top_files, Item, Source};
+pub(crate) use bundle::{archive_path, default_dir};
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -38,20 +37,16 @@ use bundle::{io_error, prepare_dir, write, write_archive};
 use items::{collect_node, collect_top};
 
 #[derive(Debug)]
-pub struct Exported {
-    pub dir: PathBuf,
-    pub archive: PathBuf,
-    pub nodes: usize,
-    /// Files written into the folder (a directory tree counts once).
-    pub files: usize,
+pub(crate) struct Exported {
+    pub(crate) dir: PathBuf,
+    pub(crate) archive: PathBuf,
+    pub(crate) nodes: usize,
     /// `<node>/<file>: why`, for each item that could not be collected.
-    pub errors: Vec<String>,
-    /// Nodes that were not running (commands skipped).
-    pub stopped: Vec<String>,
-    pub elapsed: Duration,
+    pub(crate) errors: Vec<String>,
+    pub(crate) elapsed: Duration,
 }
 
-pub async fn export(
+pub(crate) async fn export(
     provider: &dyn Provider,
     cluster: &str,
     dir: &Path,
@@ -95,10 +90,8 @@ pub async fn export(
     let top = collect_top(provider, dir);
     let per_node = join_all(nodes.iter().map(|n| collect_node(provider, n, dir)));
     let (top, per_node) = tokio::join!(top, per_node);
-    let mut files = 0;
     let mut errors = Vec::new();
-    for (ok, errs) in std::iter::once(top).chain(per_node) {
-        files += ok;
+    for (_, errs) in std::iter::once(top).chain(per_node) {
         errors.extend(errs);
     }
     if !errors.is_empty() {
@@ -120,9 +113,7 @@ pub async fn export(
         dir: dir.to_path_buf(),
         archive,
         nodes: nodes.len(),
-        files,
         errors,
-        stopped,
         elapsed: started.elapsed(),
     })
 }

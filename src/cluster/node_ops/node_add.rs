@@ -25,11 +25,11 @@ struct AddOptions {
 
 #[derive(Debug)]
 pub(crate) struct Added {
-    pub name: String,
-    pub role: NodeRole,
+    pub(crate) name: String,
+    pub(crate) role: NodeRole,
     /// False when `wait` ran out before the node was Ready.
-    pub ready: bool,
-    pub elapsed: Duration,
+    pub(crate) ready: bool,
+    pub(crate) elapsed: Duration,
 }
 
 /// The name the next node of `role` gets: the smallest free index, counting from 1 as
@@ -69,13 +69,13 @@ pub(crate) fn check_add(cluster: &Cluster, role: NodeRole) -> Result<(), Cluster
 /// What `minik node add` asks for.
 #[derive(Debug)]
 pub(crate) struct AddRequest {
-    pub cluster: String,
+    pub(crate) cluster: String,
     /// `ControlPlane` or `Worker`.
-    pub role: NodeRole,
+    pub(crate) role: NodeRole,
     /// The node image; `None` uses the first control plane's.
-    pub image: Option<String>,
+    pub(crate) image: Option<String>,
     /// How long to wait for the node to be Ready; zero returns once it has joined.
-    pub wait: Duration,
+    pub(crate) wait: Duration,
 }
 
 /// `minik node add`: refuse what cannot work before the platform checks (which may be slower),

@@ -11,8 +11,8 @@ use crate::provider::{NodeRole, Provider};
 
 #[derive(Debug)]
 pub(crate) struct Deleted {
-    pub name: String,
-    pub role: NodeRole,
+    pub(crate) name: String,
+    pub(crate) role: NodeRole,
 }
 
 /// Check that `node` may be deleted, and say what it is.

@@ -18,9 +18,9 @@ const SLACK_PERCENT: u64 = 90;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct MemoryNeed {
     /// Below this (less slack) nodes will not all start: 1 GiB per node plus 1 GiB.
-    pub minimum_bytes: u64,
+    pub(crate) minimum_bytes: u64,
     /// 2 GiB plus 1 GiB per node.
-    pub recommended_bytes: u64,
+    pub(crate) recommended_bytes: u64,
 }
 
 pub(crate) fn memory_need(nodes: usize) -> MemoryNeed {

@@ -23,7 +23,7 @@ use super::unreachable::not_reachable;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Status {
+pub(crate) enum Status {
     Ok,
     Warn,
     Fail,
@@ -31,7 +31,7 @@ pub enum Status {
 
 impl Status {
     /// `✓`, `!`, `✗`.
-    pub fn symbol(self) -> &'static str {
+    pub(crate) fn symbol(self) -> &'static str {
         match self {
             Status::Ok => "✓",
             Status::Warn => "!",
@@ -41,17 +41,17 @@ impl Status {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Check {
+pub(crate) struct Check {
     /// Stable id for scripts: `engine`, `memory`, `inotify`, ...
-    pub id: &'static str,
-    pub title: String,
-    pub status: Status,
+    pub(crate) id: &'static str,
+    pub(crate) title: String,
+    pub(crate) status: Status,
     /// What was found, with the numbers.
-    pub found: String,
+    pub(crate) found: String,
     /// Why it matters.
-    pub why: String,
+    pub(crate) why: String,
     /// What to do (for Warn/Fail; sometimes a hint for Ok).
-    pub fix: Option<String>,
+    pub(crate) fix: Option<String>,
 }
 
 pub(crate) fn row(

@@ -25,17 +25,17 @@ pub(crate) const EXERCISE_DISK_BYTES: u64 = 2 * GIB;
 
 /// The cluster the workshop will make.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct WorkshopPlan {
-    pub nodes: usize,
-    pub control_planes: usize,
+pub(crate) struct WorkshopPlan {
+    pub(crate) nodes: usize,
+    pub(crate) control_planes: usize,
     /// Host ports the cluster publishes (ingress 80/443, a fixed API server port).
-    pub ports: Vec<PlannedPort>,
+    pub(crate) ports: Vec<PlannedPort>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct PlannedPort {
-    pub address: String,
-    pub port: u16,
+pub(crate) struct PlannedPort {
+    pub(crate) address: String,
+    pub(crate) port: u16,
 }
 
 /// Facts about this machine that only the workshop rows need, measured by the caller.
@@ -43,26 +43,26 @@ pub struct PlannedPort {
 pub(crate) struct WorkshopFacts {
     /// Free space where the engine keeps images and volumes (or, for VM engines, where the VM's
     /// disk grows); `None` when it could not be measured (a remote engine).
-    pub disk: Option<DiskSpace>,
+    pub(crate) disk: Option<DiskSpace>,
     /// Bytes still to come into the engine: the node image or bundle, 0 when the node image is
     /// already loaded.
-    pub image_bytes_to_load: u64,
+    pub(crate) image_bytes_to_load: u64,
     /// Planned ports something on this machine already listens on.
-    pub ports_in_use: Vec<PlannedPort>,
+    pub(crate) ports_in_use: Vec<PlannedPort>,
     /// `net.ipv4.ip_unprivileged_port_start` (Linux): rootless engines cannot publish below it.
-    pub unprivileged_port_start: Option<u16>,
+    pub(crate) unprivileged_port_start: Option<u16>,
     /// Network interfaces that look like VPNs (`tun0`, `wg0`, `tailscale0`, ...); `None` where
     /// they cannot be listed (macOS and Windows).
-    pub vpn_interfaces: Option<Vec<String>>,
+    pub(crate) vpn_interfaces: Option<Vec<String>>,
     /// `nameserver` lines of /etc/resolv.conf; `None` where there is no such file.
-    pub nameservers: Option<Vec<String>>,
+    pub(crate) nameservers: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub(crate) struct DiskSpace {
     /// The folder measured.
-    pub path: String,
-    pub free_bytes: u64,
+    pub(crate) path: String,
+    pub(crate) free_bytes: u64,
 }
 
 /// Disk the plan needs: (minimum, recommended).

@@ -156,20 +156,20 @@ impl Endpoint {
 /// The global flags that can choose an endpoint.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct EndpointFlags {
-    pub host: Option<String>,
-    pub context: Option<String>,
+    pub(crate) host: Option<String>,
+    pub(crate) context: Option<String>,
 }
 
 /// The chosen endpoint, plus what else was found and how the choice was made.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Resolution {
-    pub endpoint: Endpoint,
+pub(crate) struct Resolution {
+    pub(crate) endpoint: Endpoint,
     /// When the chosen socket does not exist: other engines' sockets that do.
-    pub alternatives: Vec<Candidate>,
+    pub(crate) alternatives: Vec<Candidate>,
     /// One line per rule looked at, for the "not reachable" message.
-    pub trail: Vec<String>,
+    pub(crate) trail: Vec<String>,
     /// Non-fatal problems (an unreadable config.json).
-    pub warnings: Vec<String>,
+    pub(crate) warnings: Vec<String>,
 }
 
 impl Resolution {
@@ -177,7 +177,7 @@ impl Resolution {
     /// probed (opening one to test it would connect to it); on Windows the connection error
     /// ("cannot find the file specified") says it, and the provider may then call
     /// [`super::sockets::probe_well_known`] itself.
-    pub fn endpoint_missing(&self, host: &HostFacts) -> bool {
+    pub(crate) fn endpoint_missing(&self, host: &HostFacts) -> bool {
         match &self.endpoint.kind {
             EndpointKind::Unix { path } => !host.fs.exists(path),
             _ => false,

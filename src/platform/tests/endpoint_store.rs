@@ -7,7 +7,7 @@ use tempfile::TempDir;
 use crate::platform::*;
 
 pub(super) struct Fake {
-    pub dir: TempDir,
+    pub(crate) dir: TempDir,
 }
 
 impl Fake {

@@ -50,9 +50,9 @@ struct HostJson {
 }
 
 pub(super) struct Case {
-    pub info: Value,
-    pub version: Option<Value>,
-    pub host: HostFacts,
+    pub(crate) info: Value,
+    pub(crate) version: Option<Value>,
+    pub(crate) host: HostFacts,
     engine: EngineJson,
 }
 

@@ -26,9 +26,9 @@ const SSH_CONNECT_TIMEOUT_SECS: u32 = 20;
 /// Where to ssh to, from `ssh://[user@]host[:port]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct SshTarget {
-    pub user: Option<String>,
-    pub host: String,
-    pub port: Option<u16>,
+    pub(crate) user: Option<String>,
+    pub(crate) host: String,
+    pub(crate) port: Option<u16>,
 }
 
 impl SshTarget {
@@ -91,8 +91,8 @@ fn hostname_of(config: &str) -> Option<String> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct SshFailure {
     /// `None` when killed by a signal.
-    pub code: Option<i32>,
-    pub stderr: String,
+    pub(crate) code: Option<i32>,
+    pub(crate) stderr: String,
 }
 
 /// Why the connection failed, in the user's terms.
