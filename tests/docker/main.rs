@@ -3,9 +3,6 @@
 //! engine. Run them with `cargo test --test docker`; one group with `cargo test --test docker
 //! e2e_nodes::`. A new group is one file here and one `mod` line below.
 
-// The e2e scenarios still read as one long story each; splitting them into phases is owed (#20).
-#![allow(clippy::too_many_lines)]
-
 #[path = "../common/mod.rs"]
 mod common;
 
