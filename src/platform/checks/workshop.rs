@@ -156,14 +156,24 @@ fn disk(env: &Environment, plan: &WorkshopPlan, facts: &WorkshopFacts) -> Check 
     row("disk", "Free disk", Status::Ok, found, why, None)
 }
 
+fn list(ports: &[PlannedPort]) -> String {
+    ports
+        .iter()
+        .map(|p| format!("{}:{}", p.address, p.port))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The command that names the process listening on `port`.
+fn who_listens(os: HostOs, port: u16) -> String {
+    match os {
+        HostOs::Macos => format!("sudo lsof -nP -iTCP:{port} -sTCP:LISTEN"),
+        HostOs::Windows => format!("netstat -ano | findstr :{port}"),
+        _ => format!("sudo ss -ltnp 'sport = :{port}'"),
+    }
+}
+
 fn ports(env: &Environment, plan: &WorkshopPlan, facts: &WorkshopFacts) -> Check {
-    let list = |ports: &[PlannedPort]| {
-        ports
-            .iter()
-            .map(|p| format!("{}:{}", p.address, p.port))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
     let why = "the cluster publishes these ports on this machine (an ingress on 80/443)";
     if plan.ports.is_empty() {
         return row("ports", "Ports", Status::Ok, "none planned", why, None);
@@ -182,12 +192,7 @@ fn ports(env: &Environment, plan: &WorkshopPlan, facts: &WorkshopFacts) -> Check
         );
     }
     if !facts.ports_in_use.is_empty() {
-        let first = facts.ports_in_use[0].port;
-        let who = match env.host_os {
-            HostOs::Macos => format!("sudo lsof -nP -iTCP:{first} -sTCP:LISTEN"),
-            HostOs::Windows => format!("netstat -ano | findstr :{first}"),
-            _ => format!("sudo ss -ltnp 'sport = :{first}'"),
-        };
+        let who = who_listens(env.host_os, facts.ports_in_use[0].port);
         return row(
             "ports",
             "Ports",
