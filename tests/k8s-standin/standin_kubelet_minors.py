@@ -4,8 +4,9 @@ knows, so the stand-in kubelet refuses what the real kubelet of the node's minor
 Hand-collected from the upstream release data reachable while writing it (kubernetes/kubernetes
 sources and CHANGELOG/CHANGELOG-1.3x.md); each entry names its source. Only what matters to
 minik is listed: the flags minik and kubeadm pass, the gates minik or kind's configs set, and
-the gates removed or locked across 1.31-1.37 that a user plausibly still sets. A gate not listed
-here nor in standin_startup.KNOWN_GATES is unknown on every minor, as it is to the real kubelet.
+the kubelet gates (standin_startup.KNOWN_GATES) removed or locked across 1.31-1.37. A gate in
+neither list is unknown on every minor (the real kubelet knows more: every gate of
+pkg/features, so the stand-in is stricter there, and tests only set gates listed here).
 
 Semantics (component-base/featuregate, feature_gate.go SetFromMap):
 - a gate is known from `added` (inclusive) until `removed` (exclusive); outside that range the
@@ -26,6 +27,8 @@ MINIK_FLAGS = {
     "node-ip": "minik src/kubeadm/build.rs node_registration (kubeletExtraArgs)",
     "provider-id": "minik src/kubeadm/build.rs node_registration (kubeletExtraArgs)",
     "node-labels": "minik src/kubeadm/build.rs node_registration (kubeletExtraArgs)",
+    "runtime-cgroups": "minik node-image/files/etc/default/kubelet (KUBELET_EXTRA_ARGS); a "
+                       "deprecated KubeletConfiguration flag (AddKubeletConfigFlags)",
 }
 
 # Flags that disappeared: name -> (first minor without it, source).
@@ -35,40 +38,68 @@ REMOVED_FLAGS = {
             "--pod-infra-container-image flag from kubelet command line' (#133779)"),
 }
 
+# Sources named below (read while writing this; nothing is copied from them):
+K132 = "pkg/features/versioned_kube_features.go, kubernetes/kubernetes release-1.32"
+K135 = ("pkg/features/kube_features.go, kubernetes/kubernetes main after v1.35.0 (it already "
+        "holds 1.36 entries)")
+WEB = "kubernetes/website content/en/docs/reference/command-line-tools-reference/feature-gates/"
+CL135 = "CHANGELOG/CHANGELOG-1.35.md, v1.35.0 notes"
+
 # Gates whose range or lock differs across minors: name -> dict(added, removed, locked, src).
 # `added`/`removed` default to "always"/"never"; `locked` is (from minor, value) or None.
+# Not covered: removals planned for 1.36/1.37 ("// remove in 1.36/1.37" in K135) that no
+# reachable 1.36/1.37 source confirmed; those gates stay known (and locked) on 1.36 and 1.37.
 GATES = {
-    # minik's rootless nodes set it (src/kubeadm/build.rs kubelet_configuration); kind's
-    # rootless docs set it too. Alpha since 1.22 (pkg/features/versioned_kube_features.go,
-    # release-1.32); never locked on the pinned minors (beta in 1.37 per the 1.37 release blog
-    # posts; not checked against the 1.37 source).
-    "KubeletInUserNamespace": dict(
-        src="pkg/features/versioned_kube_features.go (release-1.32): Alpha since 1.22"),
-    # GA and locked in 1.31, "remove in 1.33" (versioned_kube_features.go, release-1.32).
+    # Set by minik's rootless nodes (src/kubeadm/build.rs kubelet_configuration) and by kind's
+    # rootless guide. Alpha since 1.22, unlocked (K132, K135, WEB KubeletInUserNamespace.md).
+    "KubeletInUserNamespace": dict(src=f"{K135}: Alpha since 1.22, not locked"),
+    # Set by tests/golden/kubeadm/ha-secondary-control-plane.yaml (true).
+    "InPlacePodVerticalScaling": dict(locked=(35, True),
+                                      src=f"{K135}: GA 1.35 LockToDefault ('remove in 1.38')"),
+    # Removed: unknown ("unrecognized feature gate") from `removed` on.
     "AppArmor": dict(removed=33, locked=(31, True),
-                     src="versioned_kube_features.go (release-1.32): GA 1.31 locked, "
-                         "'// remove in 1.33'"),
+                     src=f"{WEB}AppArmor.md: stable 1.31-1.32, removed: true; {K132}: GA 1.31 "
+                         "locked; absent from K135"),
     "AppArmorFields": dict(removed=33, locked=(31, True),
-                           src="versioned_kube_features.go (release-1.32): GA 1.31 locked, "
-                               "'// remove in 1.33'"),
-    "DevicePluginCDIDevices": dict(removed=33, locked=(31, True),
-                                   src="versioned_kube_features.go (release-1.32): GA 1.31 "
-                                       "locked, '// remove in 1.33'"),
-    # Locked since 1.32 (versioned_kube_features.go, release-1.32), removed in 1.35.
+                           src=f"{K132}: GA 1.31 locked, '// remove in 1.33'; absent from K135"),
+    "DevicePluginCDIDevices": dict(removed=34, locked=(31, True),
+                                   src=f"{WEB}DevicePluginCDIDevices.md: stable 1.31-1.33, "
+                                       "removed: true; absent from K135"),
+    "UserNamespacesPodSecurityStandards": dict(
+        removed=35, src=f"{WEB}UserNamespacesPodSecurityStandards.md: alpha 1.29-1.34, "
+                        "removed: true ('not part of Kubernetes v1.35 (and onwards)')"),
+    "SizeMemoryBackedVolumes": dict(
+        removed=35, locked=(32, True),
+        src=f"{WEB}SizeMemoryBackedVolumes.md: stable 1.32 locked; absent from K135 (1.35 is "
+            "the 3-releases-after-GA removal point K132's header states)"),
     "StrictCostEnforcementForVAP": dict(
         removed=35, locked=(32, True),
-        src="CHANGELOG-1.35.md v1.35.0: 'Removed the StrictCostEnforcementForVAP and "
+        src=f"{CL135}: 'Removed the StrictCostEnforcementForVAP and "
             "StrictCostEnforcementForWebhooks feature gates, which were locked since v1.32' "
             "(#134994)"),
     "StrictCostEnforcementForWebhooks": dict(
-        removed=35, locked=(32, True),
-        src="CHANGELOG-1.35.md v1.35.0 (#134994), as StrictCostEnforcementForVAP"),
-    # GA (default on) in 1.34, locked in 1.35.
+        removed=35, locked=(32, True), src=f"{CL135} (#134994), as StrictCostEnforcementForVAP"),
+    # GA and locked to true: setting false fails from `locked[0]` on.
     "DynamicResourceAllocation": dict(
         locked=(35, True),
-        src="CHANGELOG-1.35.md v1.35.0: 'The DynamicResourceAllocation feature gate for the "
-            "core functionality (GA in v1.34) has now been locked to enabled-by-default' "
-            "(#134452)"),
+        src=f"{CL135}: 'The DynamicResourceAllocation feature gate for the core functionality "
+            "(GA in v1.34) has now been locked to enabled-by-default' (#134452); K135 agrees"),
+    "MemoryManager": dict(locked=(32, True), src=f"{K135}: GA 1.32 LockToDefault"),
+    "SidecarContainers": dict(locked=(33, True),
+                              src=f"{K135}: GA 1.33 LockToDefault ('remove in 1.36')"),
+    "RecursiveReadOnlyMounts": dict(locked=(33, True),
+                                    src=f"{K135}: GA 1.33 LockToDefault ('remove in 1.36')"),
+    "CPUManagerPolicyOptions": dict(locked=(33, True),
+                                    src=f"{K135}: GA 1.33 LockToDefault ('remove in 1.36')"),
+    "KubeletCgroupDriverFromCRI": dict(locked=(34, True),
+                                       src=f"{K135}: GA 1.34 LockToDefault ('remove in 1.37')"),
+    "NodeSwap": dict(locked=(34, True), src=f"{K135} and {WEB}NodeSwap.md: GA 1.34 locked"),
+    "KubeletTracing": dict(locked=(34, True),
+                           src=f"{K135}: GA 1.34 LockToDefault ('remove in 1.37')"),
+    "PodLifecycleSleepAction": dict(locked=(34, True),
+                                    src=f"{K135}: GA 1.34 LockToDefault ('remove in 1.37')"),
+    "ImageMaximumGCAge": dict(locked=(35, True),
+                              src=f"{K135}: GA 1.35 LockToDefault ('remove in 1.38')"),
 }
 
 

@@ -34,6 +34,35 @@ class KubeletMinorsTest(unittest.TestCase):
                           check_feature_gates({}, {"feature-gates": "AppArmor=true"}, version))
         self.assertIsNone(check_feature_gates(gates(AppArmor=True), {}, "v1.32.0"))
 
+    def test_user_gate_removed_in_135(self):
+        # A kubelet gate a user sets, gone in 1.35 (website: "not part of Kubernetes v1.35").
+        cfg = gates(UserNamespacesPodSecurityStandards=True)
+        self.assertIsNone(check_feature_gates(cfg, {}, "v1.34.11"))
+        self.assertIn("unrecognized feature gate: UserNamespacesPodSecurityStandards",
+                      check_feature_gates(cfg, {}, "v1.35.8"))
+
+    def test_gate_removed_in_134(self):
+        cfg = gates(DevicePluginCDIDevices=True)
+        self.assertIsNone(check_feature_gates(cfg, {}, "v1.33.0"))
+        self.assertIn("unrecognized", check_feature_gates(cfg, {}, "v1.34.11"))
+
+    def test_ga_gate_locked_from_135(self):
+        off = gates(InPlacePodVerticalScaling=False)
+        self.assertIsNone(check_feature_gates(off, {}, "v1.34.11"))
+        for version in PINNED[1:]:
+            self.assertEqual(check_feature_gates(off, {}, version),
+                             PREFIX + "cannot set feature gate InPlacePodVerticalScaling to "
+                                      "false, feature is locked to true")
+            self.assertIsNone(check_feature_gates(gates(InPlacePodVerticalScaling=True), {},
+                                                  version))
+
+    def test_every_entry_names_its_source(self):
+        for name, spec in standin_kubelet_minors.GATES.items():
+            self.assertTrue(spec.get("src"), name)
+            self.assertLessEqual(set(spec), {"added", "removed", "locked", "src"}, name)
+        for name, (minor, src) in standin_kubelet_minors.REMOVED_FLAGS.items():
+            self.assertTrue(src and minor > 30, name)
+
     def test_locked_gate_set_against_its_lock(self):
         # Locked since 1.32, still known in 1.34: false is refused with SetFromMap's wording.
         self.assertEqual(check_feature_gates(gates(StrictCostEnforcementForWebhooks=False), {},
