@@ -94,8 +94,16 @@ GATES = {
     "KubeletCgroupDriverFromCRI": dict(locked=(34, True),
                                        src=f"{K135}: GA 1.34 LockToDefault ('remove in 1.37')"),
     "NodeSwap": dict(locked=(34, True), src=f"{K135} and {WEB}NodeSwap.md: GA 1.34 locked"),
-    "KubeletTracing": dict(locked=(34, True),
-                           src=f"{K135}: GA 1.34 LockToDefault ('remove in 1.37')"),
+    "KubeletTracing": dict(removed=38, locked=(34, True),
+                           src=f"{K135}: GA 1.34 LockToDefault; CHANGELOG/CHANGELOG-1.38.md "
+                               "v1.38.0-alpha.1: 'Removed the KubeletTracing feature gate, which "
+                               "has been GA and locked to default since v1.34' (#141714), so "
+                               "1.37 still knows it"),
+    "AnyVolumeDataSource": dict(removed=37, locked=(33, True),
+                                src="CHANGELOG/CHANGELOG-1.37.md, changelog since v1.36.0: "
+                                    "'Removed the generally available feature gate "
+                                    "AnyVolumeDataSource, which was locked and enabled since "
+                                    f"1.33' (#135336); {K135}: GA 1.33 LockToDefault"),
     "PodLifecycleSleepAction": dict(locked=(34, True),
                                     src=f"{K135}: GA 1.34 LockToDefault ('remove in 1.37')"),
     "ImageMaximumGCAge": dict(locked=(35, True),

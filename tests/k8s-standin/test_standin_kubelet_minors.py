@@ -63,6 +63,16 @@ class KubeletMinorsTest(unittest.TestCase):
         for name, (minor, src) in standin_kubelet_minors.REMOVED_FLAGS.items():
             self.assertTrue(src and minor > 30, name)
 
+    def test_gate_removed_in_137_and_one_whose_planned_removal_slipped(self):
+        avds = gates(AnyVolumeDataSource=True)
+        self.assertIsNone(check_feature_gates(avds, {}, "v1.36.4"))
+        self.assertIn("unrecognized feature gate: AnyVolumeDataSource",
+                      check_feature_gates(avds, {}, "v1.37.0"))
+        # "remove in 1.37" in the source, but removed only in 1.38.0-alpha.1.
+        self.assertIsNone(check_feature_gates(gates(KubeletTracing=True), {}, "v1.37.0"))
+        self.assertIn("locked to true",
+                      check_feature_gates(gates(KubeletTracing=False), {}, "v1.37.0"))
+
     def test_locked_gate_set_against_its_lock(self):
         # Locked since 1.32, still known in 1.34: false is refused with SetFromMap's wording.
         self.assertEqual(check_feature_gates(gates(StrictCostEnforcementForWebhooks=False), {},
