@@ -28,8 +28,14 @@ MINIK_FLAGS = {
     "provider-id": "minik src/kubeadm/build.rs node_registration (kubeletExtraArgs)",
     "node-labels": "minik src/kubeadm/build.rs node_registration (kubeletExtraArgs)",
     "runtime-cgroups": "minik node-image/files/etc/default/kubelet (KUBELET_EXTRA_ARGS); a "
-                       "deprecated KubeletConfiguration flag (AddKubeletConfigFlags)",
+                       "deprecated KubeletConfiguration flag (AddKubeletConfigFlags). "
+                       "CHANGELOG-1.37.md: 'Kubelet: defer the configurations flags ... "
+                       "deprecation removal timeline from 1.37 to 1.38' (#139121): still "
+                       "there in 1.37, at risk in 1.38",
 }
+
+# Checked for kubelet flag removals: the Urgent Upgrade Notes of v1.35.0 (below), v1.36.0 and
+# the 1.37 notes since v1.36.0 (none for the kubelet).
 
 # Flags that disappeared: name -> (first minor without it, source).
 REMOVED_FLAGS = {
