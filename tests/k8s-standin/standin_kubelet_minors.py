@@ -35,7 +35,8 @@ MINIK_FLAGS = {
 }
 
 # Checked for kubelet flag removals: the Urgent Upgrade Notes of v1.35.0 (below), v1.36.0 and
-# the stored CHANGELOG-1.37.md notes since v1.36.0, perhaps only an alpha (none for the kubelet).
+# the stored CHANGELOG-1.37.md notes since v1.36.0, perhaps only an alpha's (none for the
+# kubelet there).
 
 # Flags that disappeared: name -> (first minor without it, source).
 REMOVED_FLAGS = {

@@ -111,8 +111,9 @@ class KubeletMinorsTest(unittest.TestCase):
         flags = {"pod-infra-container-image": "registry.k8s.io/pause:3.10"}
         self.assertIsNone(check_flags(flags, "v1.34.11"))
         for version in PINNED[1:]:
-            self.assertEqual(check_flags(flags, version), "failed to parse kubelet flag: "
-                                                          "unknown flag: --pod-infra-container-image")
+            self.assertEqual(check_flags(flags, version),
+                             "failed to parse kubelet flag: unknown flag: "
+                             "--pod-infra-container-image")
 
     def test_minor_of(self):
         self.assertEqual(standin_kubelet_minors.minor_of("v1.37.0-rc.1"), 37)
