@@ -1,32 +1,31 @@
 //! What minik is running on: the engine endpoint and the environment around it.
 //!
 //! Everything here is pure logic over inputs the caller passes in (env map, re-rootable file
-//! system, the engine's `/info` and `/version` JSON). Only [`HostFacts::from_host`] and
-//! [`Environment::from_host`] read the real machine. No Docker client lives here.
+//! system, the engine's `/info` and `/version`). Only [`HostFacts::from_host`] reads the real
+//! machine. No Docker client lives here.
 //!
 //! # Flow
 //!
-//! ```no_run
-//! use minik::platform::*;
-//! # fn get_info(_: &Endpoint) -> serde_json::Value { serde_json::Value::Null }
+//! The order of calls (crate-private, so shown as text rather than a doc test):
+//!
+//! ```text
 //! let host = HostFacts::from_host();
 //! let flags = EndpointFlags { host: None, context: None };   // --host / --context
 //! let res = resolve_endpoint(&host, &flags)?;                // DOCKER_HOST, contexts, default
 //! // The provider connects to res.endpoint (bollard), and on failure shows:
 //! //   not_reachable_message(&res, &host, &err.to_string())
-//! let info = get_info(&res.endpoint);                        // GET /info (and /version)
-//! let mut env = Environment::build(&info, None, &res.endpoint, &host)?;
+//! let info = provider.info().await?;                         // GET /info, typed (EngineInfo)
+//! let mut env = Environment::from_info(&info, None, &res.endpoint, &host);
 //! env.bridge_mtu = Some(1500);            // from the `bridge` network's options
 //! env.privileged_refused = Some(false);   // after the first node start
 //! let request = Request::new(3);
 //! let plan = plan_adjustments(&env, &request);               // docker run flags + reasons
 //! let rows = checks(&env, &request);                         // minik doctor
-//! print!("{}", minik::ui::doctor_text(&rows));
-//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! print!("{}", ui::doctor_text(&rows));
 //! ```
 //!
 //! # What the caller feeds in
-//! - `/info` as JSON (required); `/version` as JSON (optional: Docker Desktop version, API
+//! - `/info` (required); `/version` (optional: Docker Desktop version, API
 //!   version, Podman detection).
 //! - After building: [`Environment::bridge_mtu`] (`com.docker.network.driver.mtu` of the `bridge`
 //!   network), [`Environment::privileged_refused`] (`Some(true)` when `--privileged` failed with
