@@ -11,26 +11,39 @@ use crate::cluster::ClusterError;
 use crate::engine;
 use crate::events::Events;
 use crate::platform::EndpointFlags;
-use crate::signals::Signal;
+use crate::signals::Cancelled;
 
 /// What stopped a create; each keeps its own class and hints.
 #[derive(Debug, thiserror::Error)]
-pub(crate) enum CreateError {
-    #[error(transparent)]
+pub enum CreateError {
+    #[error("{0}")]
     Prepare(#[from] PrepareError),
 
-    #[error(transparent)]
+    #[error("{0}")]
     Cluster(#[from] ClusterError),
 
-    #[error(transparent)]
+    #[error("{0}")]
     Bundle(#[from] BundleError),
 
-    #[error(transparent)]
+    #[error("{0}")]
     Load(#[from] LoadError),
 
     /// A signal came while the bundle's images went onto the made cluster's nodes.
-    #[error("interrupted by {}", .0.name())]
-    Interrupted(Signal),
+    #[error("{0}")]
+    Cancelled(#[from] Cancelled),
+}
+
+impl CreateError {
+    /// Bad input (exit 2) as the wrapped class says.
+    pub fn is_bad_input(&self) -> bool {
+        match self {
+            CreateError::Prepare(e) => e.is_bad_input(),
+            CreateError::Cluster(e) => e.is_bad_input(),
+            CreateError::Bundle(e) => e.is_bad_input(),
+            CreateError::Load(e) => e.is_bad_input(),
+            CreateError::Cancelled(_) => false,
+        }
+    }
 }
 
 /// A made cluster: its name and what create reports.
@@ -67,11 +80,7 @@ pub(crate) async fn run(
     let name = opts.config.name.clone();
     let outcome = create(&*engine.provider, opts, events).await?;
     if let Some(b) = bundle {
-        tokio::select! {
-            biased;
-            s = crate::signals::interrupted() => return Err(CreateError::Interrupted(s)),
-            r = b.load_into_nodes(events, &*engine.provider, &name) => r?,
-        }
+        crate::signals::cancellable(b.load_into_nodes(events, &*engine.provider, &name)).await??;
     }
     // The follow-up names the cluster unless it is the default one commands pick.
     let name_flag = if name == crate::config::DEFAULT_CLUSTER_NAME {

@@ -3,17 +3,28 @@
 use std::sync::Arc;
 
 use crate::events::Events;
+use crate::hint::Hint;
 pub use crate::platform::endpoint::EndpointFlags;
+use crate::platform::EndpointError;
 use crate::platform::{self, EndpointKind, Environment, HostFacts, Resolution};
 use crate::provider::docker::DockerProvider;
 use crate::provider::{Provider, ProviderError};
+use crate::text::quoted;
 
-/// What reaching the engine can fail with; `crate::error` maps it to an exit code.
+/// What reaching the engine can fail with, each with its class (exit code) and hint.
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
     /// The endpoint that -H, --context or the environment names cannot be used: bad input.
-    #[error("{message}")]
-    Endpoint { message: String, hint: String },
+    #[error("{source}")]
+    Endpoint {
+        source: EndpointError,
+        /// Named by `-H` (else by a context or the environment): the hint differs.
+        by_host_flag: bool,
+    },
+
+    /// A named pipe on a system that has none: bad input.
+    #[error("{} is a Windows named pipe, which this system does not have", quoted(.host))]
+    NamedPipe { host: String },
 
     /// Nothing answered at the endpoint: where minik looked, and what to do.
     #[error("{headline}")]
@@ -23,8 +34,53 @@ pub enum EngineError {
         fix: String,
     },
 
-    #[error(transparent)]
+    #[error("{0}")]
     Provider(#[from] ProviderError),
+}
+
+impl EngineError {
+    /// A stable key per variant, for messages kept in other languages.
+    pub fn key(&self) -> &'static str {
+        match self {
+            EngineError::Endpoint { .. } => "engine.endpoint",
+            EngineError::NamedPipe { .. } => "engine.named-pipe",
+            EngineError::Unreachable { .. } => "engine.unreachable",
+            EngineError::Provider(_) => "engine.provider",
+        }
+    }
+
+    /// The endpoint named cannot be used as given (exit 2); an engine that does not answer is
+    /// exit 3, decided with the other unreachable cases in `crate::error`.
+    pub fn is_bad_input(&self) -> bool {
+        matches!(
+            self,
+            EngineError::Endpoint { .. } | EngineError::NamedPipe { .. }
+        )
+    }
+
+    /// Where minik looked for the engine, shown under the message.
+    pub fn looked(&self) -> Option<&[String]> {
+        match self {
+            EngineError::Unreachable { looked, .. } if !looked.is_empty() => Some(looked),
+            _ => None,
+        }
+    }
+}
+
+impl Hint for EngineError {
+    fn hint(&self) -> Option<String> {
+        Some(match self {
+            EngineError::Endpoint {
+                by_host_flag: true, ..
+            } => "for example: -H unix:///var/run/docker.sock or -H tcp://127.0.0.1:2375".into(),
+            EngineError::Endpoint { .. } => "list contexts with `docker context ls`".into(),
+            EngineError::NamedPipe { .. } => {
+                "use unix:///path/to/docker.sock or tcp://host:port".into()
+            }
+            EngineError::Unreachable { fix, .. } => fix.clone(),
+            EngineError::Provider(_) => return None,
+        })
+    }
 }
 
 /// A connected engine plus how it was found. The engine is any [`Provider`], so the use cases
@@ -88,22 +144,14 @@ pub(crate) async fn try_connect(
 fn resolve(flags: &EndpointFlags, events: &Events) -> Result<(Resolution, HostFacts), EngineError> {
     let host = HostFacts::from_host();
     let resolution =
-        platform::resolve_endpoint(&host, flags).map_err(|e| EngineError::Endpoint {
-            message: e.to_string(),
-            hint: if flags.host.is_some() {
-                "for example: -H unix:///var/run/docker.sock or -H tcp://127.0.0.1:2375".into()
-            } else {
-                "list contexts with `docker context ls`".into()
-            },
+        platform::resolve_endpoint(&host, flags).map_err(|source| EngineError::Endpoint {
+            source,
+            by_host_flag: flags.host.is_some(),
         })?;
     let ep = &resolution.endpoint;
     if matches!(ep.kind, EndpointKind::NamedPipe { .. }) && !cfg!(windows) {
-        return Err(EngineError::Endpoint {
-            message: format!(
-                "{} is a Windows named pipe, which this system does not have",
-                crate::text::quoted(&ep.host)
-            ),
-            hint: "use unix:///path/to/docker.sock or tcp://host:port".into(),
+        return Err(EngineError::NamedPipe {
+            host: ep.host.clone(),
         });
     }
     for w in &resolution.warnings {

@@ -7,60 +7,67 @@
 
 use crate::bundle::BundleError;
 use crate::cluster::create::PrepareError;
+use crate::cluster::kubectl::KubectlError;
 use crate::cluster::load::LoadError;
 use crate::cluster::ClusterError;
 use crate::engine::EngineError;
-use crate::hint::Hint;
 use crate::nodeimage::NodeImageError;
 use crate::provider::ProviderError;
+use crate::signals::Cancelled;
 use crate::tour::TourError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error(transparent)]
+    #[error("{0}")]
     Cluster(#[from] ClusterError),
 
-    #[error(transparent)]
+    #[error("{0}")]
     Provider(#[from] ProviderError),
 
-    #[error(transparent)]
+    #[error("{0}")]
     NodeImage(#[from] NodeImageError),
 
-    /// A load failure of its own (cluster and engine errors become `Cluster` and `Provider`).
-    #[error(transparent)]
-    Load(LoadError),
+    #[error("{0}")]
+    Load(#[from] LoadError),
 
     /// A bundle file, or serving or fetching one (a damaged bundle is a failure, not bad input).
-    #[error(transparent)]
-    Bundle(BundleError),
+    #[error("{0}")]
+    Bundle(#[from] BundleError),
+
+    /// A tour that could not go on.
+    #[error("{0}")]
+    Tour(#[from] TourError),
+
+    /// Bad input typed on the command line.
+    #[error("{0}")]
+    Input(#[from] crate::input::InputError),
 
     /// A config file (or the flags applied to it) is invalid; every problem is listed.
     #[error("{0}")]
     Config(#[from] crate::config::ConfigErrors),
 
-    #[error("{message}")]
-    Usage {
-        message: String,
-        hint: Option<String>,
-    },
+    /// Reaching the engine: a bad endpoint, or where minik looked and what to do.
+    #[error("{0}")]
+    Engine(#[from] EngineError),
 
-    #[error("{message}")]
-    Failed {
-        message: String,
-        hint: Option<String>,
-    },
+    /// What stopped a cluster or node before anything was made.
+    #[error("{0}")]
+    Prepare(#[from] PrepareError),
 
-    /// The engine could not be reached: where minik looked, and what to do.
-    #[error("{headline}")]
-    Unreachable {
-        headline: String,
-        looked: Vec<String>,
-        fix: String,
-    },
+    /// What stopped `minik create` or `minik init` (a cluster, perhaps from a bundle).
+    #[error("{0}")]
+    Create(#[from] crate::create::CreateError),
+
+    #[error("{0}")]
+    Kubectl(#[from] KubectlError),
+
+    /// A failure on the way that belongs to no library class.
+    #[error("{0}")]
+    Failure(#[from] crate::failure::Failure),
 
     /// A signal ended a command that had nothing to undo.
-    #[error("interrupted by {}", .0.name())]
-    Interrupted(crate::signals::Signal),
+    #[error("{0}")]
+    Cancelled(#[from] Cancelled),
 
     #[error("could not write output: {0}")]
     Output(#[from] std::io::Error),
@@ -71,179 +78,56 @@ pub(crate) const EXIT_USAGE: u8 = 2;
 pub(crate) const EXIT_UNREACHABLE: u8 = 3;
 
 impl Error {
-    pub fn usage(message: impl Into<String>, hint: impl Into<String>) -> Error {
-        Error::Usage {
-            message: message.into(),
-            hint: Some(hint.into()),
-        }
-    }
-
-    fn provider(&self) -> Option<&ProviderError> {
-        match self {
-            Error::Provider(p) => Some(p),
-            Error::Bundle(b) => b.provider(),
-            Error::Cluster(c) => match c.root() {
-                ClusterError::Provider(p) => Some(p),
-                _ => None,
-            },
-            _ => None,
-        }
-    }
-
-    pub fn exit_code(&self) -> u8 {
-        if let Some(ProviderError::Unreachable { .. }) = self.provider() {
-            return EXIT_UNREACHABLE;
-        }
-        let bad_input = match self {
-            Error::Unreachable { .. } => return EXIT_UNREACHABLE,
-            Error::Interrupted(s) | Error::NodeImage(NodeImageError::Interrupted(s)) => {
-                return s.exit_code()
+    /// The first error of type `T` in the `source()` chain, this one included.
+    pub(crate) fn find<T: std::error::Error + 'static>(&self) -> Option<&T> {
+        let mut next: Option<&(dyn std::error::Error + 'static)> = Some(self);
+        while let Some(e) = next {
+            if let Some(t) = e.downcast_ref::<T>() {
+                return Some(t);
             }
-            Error::Cluster(c) => match c.root() {
-                ClusterError::Interrupted(s) => return s.exit_code(),
-                _ => c.is_bad_input(),
-            },
-            Error::Usage { .. } | Error::Config(_) => true,
-            Error::NodeImage(e) => e.is_bad_input(),
-            Error::Load(e) => e.is_bad_input(),
-            Error::Bundle(e) => e.is_bad_input(),
-            Error::Provider(_) | Error::Failed { .. } | Error::Output(_) => false,
-        };
-        if bad_input {
+            next = e.source();
+        }
+        None
+    }
+
+    /// The exit-code rule: a signal's code wherever it is wrapped; 3 when the engine did not
+    /// answer; else 2 when the error's class is bad input, 1 otherwise.
+    pub fn exit_code(&self) -> u8 {
+        if let Some(Cancelled(signal)) = self.find::<Cancelled>() {
+            return signal.exit_code();
+        }
+        let unreachable = matches!(
+            self.find::<ProviderError>(),
+            Some(ProviderError::Unreachable { .. })
+        ) || matches!(
+            self.find::<EngineError>(),
+            Some(EngineError::Unreachable { .. })
+        );
+        if unreachable {
+            EXIT_UNREACHABLE
+        } else if self.is_bad_input() {
             EXIT_USAGE
         } else {
             EXIT_FAILURE
         }
     }
 
-    /// Output worth showing under the message (a failed command's output, a node's log).
-    pub fn details(&self) -> Option<String> {
+    /// Each class says whether it is bad input.
+    fn is_bad_input(&self) -> bool {
         match self {
-            Error::NodeImage(e) => e.details(),
-            Error::Unreachable { looked, .. } if !looked.is_empty() => Some(looked.join("\n")),
-            _ => self.provider().and_then(|p| p.details()),
-        }
-    }
-}
-
-/// The library's errors that are not kept whole: each variant becomes the top-level one that
-/// renders and exits the same way.
-impl From<EngineError> for Error {
-    fn from(e: EngineError) -> Error {
-        match e {
-            EngineError::Endpoint { message, hint } => Error::Usage {
-                message,
-                hint: Some(hint),
-            },
-            EngineError::Unreachable {
-                headline,
-                looked,
-                fix,
-            } => Error::Unreachable {
-                headline,
-                looked,
-                fix,
-            },
-            EngineError::Provider(p) => Error::Provider(p),
-        }
-    }
-}
-
-impl From<PrepareError> for Error {
-    fn from(e: PrepareError) -> Error {
-        let message = e.to_string();
-        match e {
-            PrepareError::Usage { message, hint } => Error::Usage {
-                message,
-                hint: Some(hint),
-            },
-            PrepareError::PlatformRefused { fixes, .. } => Error::Failed {
-                message,
-                hint: Some(fixes),
-            },
-            PrepareError::Config(c) => Error::Config(c),
-            PrepareError::Engine(e) => Error::from(e),
-            PrepareError::Cluster(c) => Error::Cluster(c),
-            PrepareError::Provider(p) => Error::Provider(p),
-            PrepareError::NodeImage(n) => Error::NodeImage(n),
-        }
-    }
-}
-
-impl From<crate::create::CreateError> for Error {
-    fn from(e: crate::create::CreateError) -> Self {
-        use crate::create::CreateError;
-        match e {
-            CreateError::Prepare(e) => e.into(),
-            CreateError::Cluster(e) => e.into(),
-            CreateError::Bundle(e) => e.into(),
-            CreateError::Load(e) => e.into(),
-            CreateError::Interrupted(s) => Error::Interrupted(s),
-        }
-    }
-}
-
-impl From<BundleError> for Error {
-    fn from(e: BundleError) -> Error {
-        match e {
-            BundleError::Usage { message, hint } => Error::Usage {
-                message,
-                hint: Some(hint),
-            },
-            BundleError::Config(c) => Error::Config(c),
-            BundleError::Cluster(c) => Error::Cluster(c),
-            BundleError::Provider(p) => Error::Provider(p),
-            BundleError::Interrupted(s) => Error::Interrupted(s),
-            e => Error::Bundle(e),
-        }
-    }
-}
-
-impl From<crate::cluster::kubectl::KubectlError> for Error {
-    fn from(e: crate::cluster::kubectl::KubectlError) -> Error {
-        use crate::cluster::kubectl::KubectlError;
-        match e {
-            KubectlError::Input(i) => Error::Usage {
-                hint: Some(i.hint()),
-                message: i.to_string(),
-            },
-            KubectlError::Cluster(c) => Error::Cluster(c),
-        }
-    }
-}
-
-impl From<TourError> for Error {
-    fn from(e: TourError) -> Error {
-        let (message, hint) = (e.to_string(), e.hint());
-        match e {
-            TourError::Cluster(c) => Error::Cluster(c),
-            e if e.is_bad_input() => Error::Usage { message, hint },
-            _ => Error::Failed { message, hint },
-        }
-    }
-}
-
-impl From<LoadError> for Error {
-    fn from(e: LoadError) -> Error {
-        match e {
-            LoadError::Cluster(c) => Error::Cluster(c),
-            LoadError::Provider(p) => Error::Provider(p),
-            e => Error::Load(e),
-        }
-    }
-}
-
-impl Hint for Error {
-    fn hint(&self) -> Option<String> {
-        match self {
-            Error::Usage { hint, .. } | Error::Failed { hint, .. } => hint.clone(),
-            Error::Unreachable { fix, .. } => Some(fix.clone()),
-            Error::Cluster(c) => c.hint(),
-            Error::Provider(p) => p.hint(),
-            Error::NodeImage(e) => e.hint(),
-            Error::Load(e) => e.hint(),
-            Error::Bundle(e) => e.hint(),
-            Error::Config(_) | Error::Interrupted(_) | Error::Output(_) => None,
+            Error::Input(_) | Error::Config(_) => true,
+            Error::Cluster(e) => e.is_bad_input(),
+            Error::NodeImage(e) => e.is_bad_input(),
+            Error::Load(e) => e.is_bad_input(),
+            Error::Bundle(e) => e.is_bad_input(),
+            Error::Tour(e) => e.is_bad_input(),
+            Error::Engine(e) => e.is_bad_input(),
+            Error::Prepare(e) => e.is_bad_input(),
+            Error::Create(e) => e.is_bad_input(),
+            Error::Kubectl(e) => e.is_bad_input(),
+            Error::Provider(_) | Error::Failure(_) | Error::Cancelled(_) | Error::Output(_) => {
+                false
+            }
         }
     }
 }
@@ -253,16 +137,20 @@ mod tests {
     use super::*;
     use crate::signals::Signal;
 
+    /// The first hint the user sees (the renderer walks the whole chain).
+    fn hint(e: &Error) -> Option<String> {
+        crate::ui::hints_for_error(e).into_iter().next()
+    }
+
     #[test]
     fn bad_input_exits_2() {
         let e = Error::from(ClusterError::AlreadyExists("lab".into()));
         assert_eq!(e.exit_code(), EXIT_USAGE);
-        assert!(e
-            .hint()
-            .is_some_and(|h| h.starts_with("choose another name")));
+        assert!(hint(&e).is_some_and(|h| h.starts_with("choose another name")));
         let e = Error::from(ClusterError::Refused("no".into()).in_step("Adding a node"));
         assert_eq!(e.exit_code(), EXIT_USAGE);
-        assert_eq!(Error::usage("bad flag", "fix it").exit_code(), EXIT_USAGE);
+        let e = Error::from(crate::input::InputError::Zero { flag: "--nodes" });
+        assert_eq!(e.exit_code(), EXIT_USAGE);
         let e = Error::from(LoadError::ImageId("sha256:ab".into()));
         assert_eq!(e.exit_code(), EXIT_USAGE);
     }
@@ -270,12 +158,12 @@ mod tests {
     #[test]
     fn library_errors_keep_their_class_through_the_mapping() {
         let endpoint = EngineError::Endpoint {
-            message: "bad -H".into(),
-            hint: "for example".into(),
+            source: crate::platform::EndpointError::Conflict,
+            by_host_flag: true,
         };
         let e = Error::from(PrepareError::from(endpoint));
         assert_eq!(e.exit_code(), EXIT_USAGE);
-        assert_eq!(e.hint().as_deref(), Some("for example"));
+        assert!(hint(&e).is_some_and(|h| h.starts_with("for example: -H unix://")));
         let unreachable = EngineError::Unreachable {
             headline: "no engine".into(),
             looked: vec!["unix:///var/run/docker.sock".into()],
@@ -315,7 +203,7 @@ mod tests {
         assert_eq!(e.exit_code(), EXIT_FAILURE);
         let e = Error::from(LoadError::ImageNotPresent("app:dev".into()));
         assert_eq!(e.exit_code(), EXIT_FAILURE);
-        assert!(e.hint().is_some_and(|h| h.contains("minik never pulls")));
+        assert!(hint(&e).is_some_and(|h| h.contains("minik never pulls")));
     }
 
     #[test]
@@ -329,9 +217,7 @@ mod tests {
         let e = Error::from(ClusterError::from(refused).in_step("Writing kubeconfig"));
         // The node was changed behind the user's back: not bad input.
         assert_eq!(e.exit_code(), EXIT_FAILURE);
-        assert!(e
-            .hint()
-            .is_some_and(|h| h.ends_with("minik delete --name lab")));
+        assert!(hint(&e).is_some_and(|h| h.ends_with("minik delete --name lab")));
     }
 
     #[test]
@@ -344,18 +230,34 @@ mod tests {
             .in_step("Preparing nodes"),
         );
         assert_eq!(e.exit_code(), EXIT_UNREACHABLE);
-        assert!(e.hint().is_some_and(|h| h.starts_with("start Docker")));
+        assert!(hint(&e).is_some_and(|h| h.starts_with("start Docker")));
         let e = Error::from(LoadError::Provider(ProviderError::Unreachable {
             endpoint: "unix:///nope".into(),
             reason: "No such file".into(),
         }));
         assert_eq!(e.exit_code(), EXIT_UNREACHABLE);
+        // Choosing the default node image asks the engine too, under create.
+        let unreachable = NodeImageError::from(ProviderError::Unreachable {
+            endpoint: "unix:///nope".into(),
+            reason: "No such file".into(),
+        });
+        let e = Error::from(crate::create::CreateError::from(PrepareError::from(
+            unreachable,
+        )));
+        assert_eq!(e.exit_code(), EXIT_UNREACHABLE);
+        assert!(hint(&e).is_some_and(|h| h.starts_with("start Docker")));
     }
 
     #[test]
     fn a_signal_exits_128_plus_its_number() {
-        let e = Error::from(ClusterError::Interrupted(Signal::Terminate).in_step("Preparing"));
+        let e = Error::from(ClusterError::from(Cancelled(Signal::Terminate)).in_step("Preparing"));
         assert_eq!(e.exit_code(), 143);
-        assert_eq!(Error::Interrupted(Signal::Interrupt).exit_code(), 130);
+        assert_eq!(Error::from(Cancelled(Signal::Interrupt)).exit_code(), 130);
+        let e = Error::from(NodeImageError::from(Cancelled(Signal::Hangup)));
+        assert_eq!(e.exit_code(), 129);
+        let e = Error::from(crate::bundle::BundleError::from(Cancelled(
+            Signal::Interrupt,
+        )));
+        assert_eq!(e.exit_code(), 130);
     }
 }

@@ -57,15 +57,25 @@ impl Events {
     /// Start a step. The returned guard reports failure when dropped without [`Step::done`],
     /// so an early `?` return is shown as a failed step.
     pub fn step(&self, title: impl Into<String>) -> Step {
+        self.step_with_icon(title, "")
+    }
+
+    /// [`Events::step`] shown as `title icon`; errors that [`Step::check`] passes on name the
+    /// step by its title alone, so the title is typed once.
+    pub fn step_with_icon(&self, title: impl Into<String>, icon: &str) -> Step {
         static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
         let id = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        self.0.event(Event::StepStarted {
-            id,
-            title: title.into(),
-        });
+        let title = title.into();
+        let shown = if icon.is_empty() {
+            title.clone()
+        } else {
+            format!("{title} {icon}")
+        };
+        self.0.event(Event::StepStarted { id, title: shown });
         Step {
             events: self.clone(),
             id,
+            title,
             started: Instant::now(),
             finished: false,
         }
@@ -84,15 +94,27 @@ impl Events {
     }
 }
 
+/// An error that can say which step it ended (the create and node steps' errors).
+pub trait InStep {
+    fn in_step(self, title: &str) -> Self;
+}
+
 /// A running step; see [`Events::step`].
 pub struct Step {
     events: Events,
     id: u64,
+    /// Names the step in errors (without its icon).
+    title: String,
     started: Instant,
     finished: bool,
 }
 
 impl Step {
+    /// `result`, its error naming this step.
+    pub fn check<T, E: InStep>(&self, result: Result<T, E>) -> Result<T, E> {
+        result.map_err(|e| e.in_step(&self.title))
+    }
+
     pub fn progress(&self, done: u64, total: Option<u64>) {
         self.events.0.event(Event::Progress {
             id: self.id,
@@ -153,5 +175,30 @@ mod tests {
             })
             .collect();
         assert_eq!(finished, vec![true, false]);
+    }
+
+    #[test]
+    fn a_step_is_shown_with_its_icon_and_names_errors_by_its_title() {
+        #[derive(Debug, PartialEq)]
+        struct Failed(String);
+        impl InStep for Failed {
+            fn in_step(self, title: &str) -> Self {
+                Failed(format!("{title} failed: {}", self.0))
+            }
+        }
+        let rec = Arc::new(Record::default());
+        let events = Events::new(rec.clone());
+        let step = events.step_with_icon("Writing configuration", "📜");
+        let r: Result<(), _> = step.check(Err(Failed("disk full".into())));
+        assert_eq!(
+            r,
+            Err(Failed("Writing configuration failed: disk full".into()))
+        );
+        assert_eq!(step.check(Ok::<_, Failed>(1)), Ok(1));
+        let got = rec.0.lock().unwrap();
+        assert!(matches!(
+            &got[0],
+            Event::StepStarted { title, .. } if title == "Writing configuration 📜"
+        ));
     }
 }

@@ -16,6 +16,12 @@ pub struct KubeVersion {
 #[error("invalid Kubernetes version {0:?}: expected the form v1.35.0")]
 pub struct InvalidVersion(pub String);
 
+impl crate::hint::Hint for InvalidVersion {
+    fn hint(&self) -> Option<String> {
+        Some("for example: --kubernetes-version v1.36.1".into())
+    }
+}
+
 impl KubeVersion {
     pub const fn new(major: u32, minor: u32, patch: u32) -> Self {
         KubeVersion {

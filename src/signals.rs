@@ -80,6 +80,32 @@ pub(crate) async fn interrupted() -> Signal {
     }
 }
 
+/// A signal ended the work before it finished: exit 128 + the signal's number. The one
+/// cancellation type: every error that can carry it wraps it, and the exit code finds it in
+/// the `source()` chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("interrupted by {}", .0.name())]
+pub struct Cancelled(pub Signal);
+
+/// `work`'s output, or [`Cancelled`] when a signal comes first (at once if one already came).
+pub(crate) async fn cancellable<T>(
+    work: impl std::future::Future<Output = T>,
+) -> Result<T, Cancelled> {
+    cancellable_until(interrupted(), work).await
+}
+
+/// [`cancellable`], ended by `stop` instead of a signal (tests stand in for the signal).
+pub(crate) async fn cancellable_until<T>(
+    stop: impl std::future::Future<Output = Signal>,
+    work: impl std::future::Future<Output = T>,
+) -> Result<T, Cancelled> {
+    tokio::select! {
+        biased;
+        s = stop => Err(Cancelled(s)),
+        r = work => Ok(r),
+    }
+}
+
 #[cfg(unix)]
 fn listen() -> std::io::Result<tokio::sync::mpsc::UnboundedReceiver<Signal>> {
     use tokio::signal::unix::{signal, SignalKind};

@@ -3,15 +3,16 @@
 //! the config file, minik release files), check every piece exists here, then write the file.
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::format::PartKind;
-use super::plan::{self, Wanted};
+use super::plan::{self, Chosen, Wanted};
 use super::write::{self, Planned, Source, Written};
 use super::BundleError;
 use crate::cluster::loadbalancer::{self, BalancerImage};
-use crate::config::LoadedConfig;
+use crate::config::{ClusterConfig, LoadedConfig};
 use crate::events::Events;
+use crate::input::InputError;
 use crate::k8s_version::{InvalidVersion, KubeVersion};
 use crate::nodeimage;
 use crate::provider::Provider;
@@ -46,10 +47,7 @@ pub async fn create(
         .as_deref()
         .map(str::parse)
         .transpose()
-        .map_err(|e: InvalidVersion| BundleError::Usage {
-            message: e.to_string(),
-            hint: "for example: --kubernetes-version v1.36.1".into(),
-        })?;
+        .map_err(|e: InvalidVersion| InputError::from(e))?;
     if req.output.is_dir() {
         return Err(BundleError::BadInput {
             path: req.output.clone(),
@@ -57,15 +55,7 @@ pub async fn create(
         });
     }
     let (config_text, config) = match &req.config {
-        Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| BundleError::BadInput {
-                path: path.clone(),
-                reason: e.to_string(),
-            })?;
-            let loaded = LoadedConfig::parse(&text, path)?;
-            loaded.validate()?;
-            (Some(text), Some(loaded.config))
-        }
+        Some(path) => read_config(path).map(|(t, c)| (Some(t), Some(c)))?,
         None => (None, None),
     };
     let labs = read_labs(&req.labs)?;
@@ -79,85 +69,138 @@ pub async fn create(
              check the binaries they download from the page against the release page",
         );
     }
-
-    let version = match &version {
-        Some(v) => v.clone(),
-        None => nodeimage::DEFAULT_KUBERNETES_VERSION
-            .parse()
-            .map_err(|e: InvalidVersion| BundleError::Usage {
-                message: e.to_string(),
-                hint: "choose one with --kubernetes-version".into(),
-            })?,
-    };
     let platforms = req
         .platforms
         .iter()
         .map(|p| super::platform::normalize(p))
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|message| BundleError::Usage {
-            message,
-            hint: "for example: --platform linux/amd64,linux/arm64".into(),
-        })?;
+        .map_err(|reason| InputError::Platform { reason })?;
+    let room = Room {
+        version: version.clone().map_or_else(default_version, Ok)?,
+        config: config.as_ref(),
+        labs: &labs,
+        platforms: &platforms,
+    };
+    let chosen = choose_images(provider, req, &room, events).await?;
+    let mut parts = image_parts(provider, chosen, &platforms).await?;
+    if let Some(text) = config_text {
+        parts.push(Planned {
+            name: "config.yaml".into(),
+            kind: PartKind::Config,
+            source: Source::Bytes(text.into_bytes()),
+        });
+    }
+    for (id, _, text) in labs {
+        parts.push(Planned {
+            name: format!("labs/{id}.yaml"),
+            kind: PartKind::Lab,
+            source: Source::Bytes(text.into_bytes()),
+        });
+    }
+    for (file_name, path) in minik_files {
+        parts.push(Planned {
+            name: format!("minik/{file_name}"),
+            kind: PartKind::Minik,
+            source: Source::File(path),
+        });
+    }
+    let version = version.map(|v| v.to_string());
+    write::write(provider, parts, version, &req.output, events).await
+}
+
+/// The config file's text, as bundled, and the config it holds (checked as `create` would).
+fn read_config(path: &Path) -> Result<(String, ClusterConfig), BundleError> {
+    let text = std::fs::read_to_string(path).map_err(|e| BundleError::BadInput {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    let loaded = LoadedConfig::parse(&text, path)?;
+    loaded.validate()?;
+    Ok((text, loaded.config))
+}
+
+/// The Kubernetes version minik's node images default to.
+fn default_version() -> Result<KubeVersion, BundleError> {
+    nodeimage::DEFAULT_KUBERNETES_VERSION
+        .parse()
+        .map_err(|e: InvalidVersion| InputError::from(e).into())
+}
+
+/// What the room runs, as far as choosing its images goes.
+struct Room<'a> {
+    version: KubeVersion,
+    config: Option<&'a ClusterConfig>,
+    labs: &'a [(String, Lab, String)],
+    platforms: &'a [String],
+}
+
+/// `names` as wanted images of one kind.
+fn wanted(names: &[String], kind: PartKind, optional: bool) -> Vec<Wanted> {
+    names
+        .iter()
+        .map(|name| Wanted {
+            name: name.clone(),
+            kind,
+            optional,
+        })
+        .collect()
+}
+
+/// Every image the room needs, once each, in the bundle's order: node images, the load
+/// balancer's image when the config's control planes need a dedicated one, the workshop's,
+/// then the labs' (optional: a lab image that is not here is left out).
+async fn choose_images(
+    provider: &dyn Provider,
+    req: &CreateBundle,
+    room: &Room<'_>,
+    events: &Events,
+) -> Result<Vec<Chosen>, BundleError> {
+    let platforms = room.platforms;
     let nodes = plan::node_images(
         provider,
         req.node_image.as_deref(),
-        &version,
-        config.as_ref(),
+        &room.version,
+        room.config,
     )
     .await?;
-    let wanted = |names: &[String], kind, optional| -> Vec<Wanted> {
-        names
-            .iter()
-            .map(|name| Wanted {
-                name: name.clone(),
-                kind,
-                optional,
-            })
-            .collect()
-    };
-    let mut want = wanted(&nodes, PartKind::NodeImage, false);
+    let want = wanted(&nodes, PartKind::NodeImage, false);
     // Check presence before the load-balancer probe runs a container from the node image.
-    let mut chosen = plan::choose_all(provider, &want, &platforms, events).await?;
-    if config.as_ref().is_some_and(|c| c.control_planes() > 1) {
+    let mut chosen = plan::choose_all(provider, &want, platforms, events).await?;
+    if room.config.is_some_and(|c| c.control_planes() > 1) {
         let probe = format!("minik-bundle-{}", std::process::id());
         let choice = loadbalancer::choose_image(provider, &probe, &nodes[0]).await?;
         events.info(choice.describe());
         if choice == BalancerImage::Dedicated {
-            want = wanted(
+            let want = wanted(
                 &[choice.image().to_string()],
                 PartKind::LoadBalancerImage,
                 false,
             );
-            chosen.extend(plan::choose_all(provider, &want, &platforms, events).await?);
+            chosen.extend(plan::choose_all(provider, &want, platforms, events).await?);
         }
     }
-    chosen.extend(
-        plan::choose_all(
-            provider,
-            &wanted(&req.images, PartKind::Image, false),
-            &platforms,
-            events,
-        )
-        .await?,
-    );
+    let want = wanted(&req.images, PartKind::Image, false);
+    chosen.extend(plan::choose_all(provider, &want, platforms, events).await?);
     let mut all_labs = crate::tour::builtin_labs();
-    all_labs.extend(labs.iter().map(|(_, lab, _)| lab.clone()));
+    all_labs.extend(room.labs.iter().map(|(_, lab, _)| lab.clone()));
     let lab_images: Vec<String> = plan::lab_images(&all_labs)
         .into_iter()
         .filter(|i| !req.images.contains(i))
         .collect();
-    chosen.extend(
-        plan::choose_all(
-            provider,
-            &wanted(&lab_images, PartKind::Image, true),
-            &platforms,
-            events,
-        )
-        .await?,
-    );
+    let want = wanted(&lab_images, PartKind::Image, true);
+    chosen.extend(plan::choose_all(provider, &want, platforms, events).await?);
     let mut seen = BTreeSet::new();
     chosen.retain(|c| seen.insert(c.saved.clone()));
+    Ok(chosen)
+}
 
+/// One part per chosen image, numbered in order (named by architecture when the bundle
+/// carries several), with its size as the engine has it.
+async fn image_parts(
+    provider: &dyn Provider,
+    chosen: Vec<Chosen>,
+    platforms: &[String],
+) -> Result<Vec<Planned>, BundleError> {
     let mut parts = Vec::new();
     for (n, c) in chosen.into_iter().enumerate() {
         let size = provider.image_size(&c.saved).await?;
@@ -182,29 +225,7 @@ pub async fn create(
             },
         });
     }
-    if let Some(text) = config_text {
-        parts.push(Planned {
-            name: "config.yaml".into(),
-            kind: PartKind::Config,
-            source: Source::Bytes(text.into_bytes()),
-        });
-    }
-    for (id, _, text) in labs {
-        parts.push(Planned {
-            name: format!("labs/{id}.yaml"),
-            kind: PartKind::Lab,
-            source: Source::Bytes(text.into_bytes()),
-        });
-    }
-    for (file_name, path) in minik_files {
-        parts.push(Planned {
-            name: format!("minik/{file_name}"),
-            kind: PartKind::Minik,
-            source: Source::File(path),
-        });
-    }
-    let version = req.kubernetes_version.as_ref().map(|_| version.to_string());
-    write::write(provider, parts, version, &req.output, events).await
+    Ok(parts)
 }
 
 /// Each lab's id and text, every one checked as `minik tour` would (file:line:column errors);

@@ -104,24 +104,32 @@ pub enum BundleError {
         looked: String,
     },
 
+    /// No default node image for the Kubernetes version (and no `--node-image`).
+    #[error("{0}")]
+    NoNodeImage(#[source] crate::nodeimage::NodeImageError),
+
+    /// The engine's `/info` names no platform a bundle can be chosen for.
+    #[error("the engine reports no usable architecture: {reason}")]
+    EnginePlatform { reason: String },
+
     /// A flag's value is wrong (`--kubernetes-version`).
-    #[error("{message}")]
-    Usage { message: String, hint: String },
+    #[error("{0}")]
+    Input(#[from] crate::input::InputError),
 
     /// The config file to carry is invalid; every problem is listed.
     #[error(transparent)]
     Config(#[from] crate::config::ConfigErrors),
 
     /// The load balancer probe (which image runs an HA cluster's balancer) failed.
-    #[error(transparent)]
+    #[error("{0}")]
     Cluster(#[from] crate::cluster::ClusterError),
 
-    #[error(transparent)]
+    #[error("{0}")]
     Provider(#[from] ProviderError),
 
     /// A signal ended the load; what it had added was removed.
-    #[error("interrupted by {}", .0.name())]
-    Interrupted(crate::signals::Signal),
+    #[error("{0}")]
+    Cancelled(#[from] crate::signals::Cancelled),
 }
 
 impl BundleError {
@@ -131,7 +139,9 @@ impl BundleError {
             BundleError::Unreadable { .. }
             | BundleError::NotABundle { .. }
             | BundleError::BadInput { .. }
-            | BundleError::Usage { .. }
+            | BundleError::Input(_)
+            | BundleError::NoNodeImage(_)
+            | BundleError::EnginePlatform { .. }
             | BundleError::NoPin { .. }
             | BundleError::Config(_) => true,
             BundleError::Cluster(c) => c.is_bad_input(),
@@ -147,7 +157,7 @@ impl BundleError {
             | BundleError::ImageNotPresent(_)
             | BundleError::WrongPlatform { .. }
             | BundleError::NoImageForPlatform { .. }
-            | BundleError::Interrupted(_)
+            | BundleError::Cancelled(_)
             | BundleError::Provider(_) => false,
         }
     }
@@ -204,6 +214,13 @@ impl Hint for BundleError {
             BundleError::ImageNotPresent(name) => Some(format!(
                 "minik never pulls: `docker pull {name}` or `docker build -t {name} .` it first"
             )),
+            // The wrapped error's own hint follows in the chain; this one stands in for none.
+            BundleError::NoNodeImage(e) if e.hint().is_none() => {
+                Some("name the node image with --node-image IMAGE".into())
+            }
+            BundleError::EnginePlatform { .. } => {
+                Some("check `docker info` (OSType, Architecture)".into())
+            }
             BundleError::WrongPlatform { engine, .. } => Some(format!(
                 "nothing was loaded; ask the organiser for a bundle made with --platform \
                  {engine} (bundle create --platform linux/amd64,linux/arm64 carries both)"
@@ -219,9 +236,6 @@ impl Hint for BundleError {
                      --platform"
                 ))
             }
-            BundleError::Usage { hint, .. } => Some(hint.clone()),
-            BundleError::Cluster(c) => c.hint(),
-            BundleError::Provider(p) | BundleError::Load { source: p, .. } => p.hint(),
             _ => None,
         }
     }

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Empty};
+use hyper::body::Incoming;
 use hyper::{header, Request, StatusCode, Uri};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
@@ -239,6 +240,19 @@ async fn attempt(
     limits: &Limits,
     step: &Step,
 ) -> Result<bool, Stop> {
+    let body = request(client, url, partial, end, limits).await?;
+    receive(body, partial, end, limits, step).await
+}
+
+/// Asks for the bytes from where the partial file ends (up to `end`) and judges the answer: a
+/// fresh copy starts the partial file over, a partial one must start where it ends.
+async fn request(
+    client: &Client<hyper_util::client::legacy::connect::HttpConnector, Empty<Bytes>>,
+    url: &Uri,
+    partial: &mut Partial,
+    end: Option<u64>,
+    limits: &Limits,
+) -> Result<Incoming, Stop> {
     let mut req = Request::get(url.clone());
     match end {
         Some(end) => {
@@ -292,7 +306,18 @@ async fn attempt(
         }
         s => return Err(Stop::Retry(format!("the server answered {s}"))),
     }
-    let mut body = resp.into_body();
+    Ok(resp.into_body())
+}
+
+/// Writes the answer's bytes to the partial file (only up to `end`), as long as they keep
+/// coming fast enough; `Ok(true)` when the file or `end` is complete.
+async fn receive(
+    mut body: Incoming,
+    partial: &mut Partial,
+    end: Option<u64>,
+    limits: &Limits,
+    step: &Step,
+) -> Result<bool, Stop> {
     let mut window = (Instant::now(), 0u64);
     loop {
         let frame = tokio::time::timeout(limits.stall, body.frame())

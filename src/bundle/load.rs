@@ -115,11 +115,13 @@ pub async fn load_until(
             absent.push(name.clone());
         }
     }
-    let result = tokio::select! {
-        biased;
-        s = stop => Err(BundleError::Interrupted(s)),
-        r = load_images(provider, bundle, &chosen, events, &mut out) => r,
-    };
+    let result = crate::signals::cancellable_until(
+        stop,
+        load_images(provider, bundle, &chosen, events, &mut out),
+    )
+    .await
+    .map_err(BundleError::from)
+    .and_then(|r| r);
     if let Err(e) = result {
         let mut added = Vec::new();
         for name in absent {
@@ -242,15 +244,7 @@ async fn load_part(
         let mut verifier = Verifier::new(part);
         let mut held = HoldBack::new(HOLD);
         let names = TagReader::start();
-        // A compressed part is unpacked on its way; what breaks the unpacking is reported once
-        // the hash has had its say (an altered part is "altered", whatever it unpacks to).
-        let mut unpacker = match part.unpacked_size.filter(|_| part.compression.is_some()) {
-            Some(limit) => {
-                Some(Decompressor::new(limit).map_err(|e| bundle.corrupt(part, e.to_string()))?)
-            }
-            None => None,
-        };
-        let mut broken: Option<String> = None;
+        let mut unpacking = Unpacking::new(part).map_err(|e| bundle.corrupt(part, e))?;
         loop {
             let mut buf = BytesMut::with_capacity(CHUNK);
             let n = match reader.read_buf(&mut buf).await {
@@ -270,17 +264,8 @@ async fn load_part(
             }
             verifier.update(&buf);
             step.progress(verifier.seen(), Some(part.size));
-            let chunk = match &mut unpacker {
-                _ if broken.is_some() => continue,
-                Some(u) => {
-                    let mut out = Vec::with_capacity(4 * buf.len());
-                    if let Err(e) = u.push(&buf, &mut out) {
-                        broken = Some(format!("cannot be unpacked: {e}"));
-                        continue;
-                    }
-                    Bytes::from(out)
-                }
-                None => buf.freeze(),
+            let Some(chunk) = unpacking.push(buf) else {
+                continue;
             };
             names.feed(&chunk);
             for ready in held.push(chunk) {
@@ -291,12 +276,7 @@ async fn load_part(
             }
         }
         // The archive's own names decide what `docker load` tags: they must be the part's.
-        let unpacked = match (broken, &unpacker) {
-            (Some(why), _) => Err(why),
-            (None, Some(u)) => u.finish().map_err(|e| format!("cannot be unpacked: {e}")),
-            (None, None) => Ok(()),
-        };
-        let checked = match verifier.finish().and(unpacked) {
+        let checked = match verifier.finish().and(unpacking.finish()) {
             Ok(()) => names
                 .finish()
                 .await
@@ -339,6 +319,53 @@ async fn undo(provider: &dyn Provider, added: &[String], events: &Events) {
             Err(e) => events.warn(format!(
                 "could not remove {name}, loaded by an unfinished load: {e}"
             )),
+        }
+    }
+}
+
+/// A compressed part unpacked on its way to the engine. What breaks the unpacking is reported
+/// once the hash has had its say (an altered part is "altered", whatever it unpacks to), so
+/// a broken stream only stops the unpacking until then.
+struct Unpacking {
+    unpacker: Option<Decompressor>,
+    broken: Option<String>,
+}
+
+impl Unpacking {
+    /// For `part`: unpacking when it is stored compressed, else passing chunks through.
+    fn new(part: &Part) -> Result<Unpacking, String> {
+        let unpacker = match part.unpacked_size.filter(|_| part.compression.is_some()) {
+            Some(limit) => Some(Decompressor::new(limit).map_err(|e| e.to_string())?),
+            None => None,
+        };
+        Ok(Unpacking {
+            unpacker,
+            broken: None,
+        })
+    }
+
+    /// The bytes `buf` unpacks to; none once the stream broke.
+    fn push(&mut self, buf: BytesMut) -> Option<Bytes> {
+        if self.broken.is_some() {
+            return None;
+        }
+        let Some(u) = &mut self.unpacker else {
+            return Some(buf.freeze());
+        };
+        let mut out = Vec::with_capacity(4 * buf.len());
+        if let Err(e) = u.push(&buf, &mut out) {
+            self.broken = Some(format!("cannot be unpacked: {e}"));
+            return None;
+        }
+        Some(Bytes::from(out))
+    }
+
+    /// Whether the whole part unpacked, to its announced size.
+    fn finish(&self) -> Result<(), String> {
+        match (&self.broken, &self.unpacker) {
+            (Some(why), _) => Err(why.clone()),
+            (None, Some(u)) => u.finish().map_err(|e| format!("cannot be unpacked: {e}")),
+            (None, None) => Ok(()),
         }
     }
 }

@@ -72,11 +72,15 @@ pub(crate) async fn fetch_and_load(
         None => None,
     };
     // The partial file stays on a signal: the next fetch resumes it.
-    tokio::select! {
-        biased;
-        s = crate::signals::interrupted() => return Err(BundleError::Interrupted(s)),
-        r = fetch::download_for(&uri, out, trust.clone(), platform.as_deref(), limits, events) => { r?; }
-    }
+    crate::signals::cancellable(fetch::download_for(
+        &uri,
+        out,
+        trust.clone(),
+        platform.as_deref(),
+        limits,
+        events,
+    ))
+    .await??;
     let bundle = Bundle::open(out).await?;
     if let Trust::Pin(pin) = &trust {
         bundle.check_pin(pin)?;

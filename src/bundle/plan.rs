@@ -56,11 +56,7 @@ pub(super) async fn node_images(
             .await
             .map_err(|e| match e {
                 nodeimage::NodeImageError::Provider(p) => BundleError::Provider(p),
-                other => BundleError::Usage {
-                    message: other.to_string(),
-                    hint: crate::hint::Hint::hint(&other)
-                        .unwrap_or_else(|| "name the node image with --node-image IMAGE".into()),
-                },
+                other => BundleError::NoNodeImage(other),
             })?;
         out.push(default);
     }

@@ -51,10 +51,7 @@ pub(crate) async fn engine_platform(provider: &dyn Provider) -> Result<String, B
         "" => std::env::consts::ARCH,
         arch => arch,
     };
-    normalize(&format!("{os}/{arch}")).map_err(|why| BundleError::Usage {
-        message: format!("the engine reports no usable architecture: {why}"),
-        hint: "check `docker info` (OSType, Architecture)".into(),
-    })
+    normalize(&format!("{os}/{arch}")).map_err(|reason| BundleError::EnginePlatform { reason })
 }
 
 /// The platform an image was built for (its config's `os` and `architecture`), when present.

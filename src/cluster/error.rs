@@ -128,10 +128,10 @@ pub enum ClusterError {
     )]
     HaAddressesChanged { cluster: String, changes: String },
 
-    #[error("interrupted by {}", .0.name())]
-    Interrupted(crate::signals::Signal),
+    #[error("{0}")]
+    Cancelled(#[from] crate::signals::Cancelled),
 
-    #[error(transparent)]
+    #[error("{0}")]
     Provider(#[from] ProviderError),
 
     #[error(transparent)]
@@ -174,11 +174,17 @@ impl From<crate::node::NodeError> for ClusterError {
     }
 }
 
+impl crate::events::InStep for ClusterError {
+    fn in_step(self, title: &str) -> ClusterError {
+        ClusterError::in_step(self, title)
+    }
+}
+
 impl ClusterError {
     /// Attach the name of the create step that failed.
     pub fn in_step(self, step: &str) -> ClusterError {
         match self {
-            e @ (ClusterError::Step { .. } | ClusterError::Interrupted(_)) => e,
+            e @ (ClusterError::Step { .. } | ClusterError::Cancelled(_)) => e,
             e => ClusterError::Step {
                 step: step.to_string(),
                 source: Box::new(e),
@@ -214,7 +220,7 @@ impl ClusterError {
             | ClusterError::StoredConfig { .. }
             | ClusterError::Step { .. }
             | ClusterError::HaAddressesChanged { .. }
-            | ClusterError::Interrupted(_)
+            | ClusterError::Cancelled(_)
             | ClusterError::Provider(_)
             | ClusterError::Kubeadm(_)
             | ClusterError::Kubeconfig(_)
@@ -238,7 +244,6 @@ impl ClusterError {
 impl Hint for ClusterError {
     fn hint(&self) -> Option<String> {
         match self.root() {
-            ClusterError::Provider(p) => p.hint(),
             ClusterError::AlreadyExists(name) => Some(format!(
                 "choose another name with --name, or delete it first: minik delete --name {name}"
             )),
@@ -253,7 +258,7 @@ impl Hint for ClusterError {
                  then pass it with --image"
                     .into(),
             ),
-            ClusterError::Interrupted(_) => Some("everything it had made was removed".into()),
+            ClusterError::Cancelled(_) => Some("everything it had made was removed".into()),
             ClusterError::NetworkIpv4Only { network, .. } => Some(format!(
                 "free it and minik recreates it dual-stack on the next create: delete the \
                  clusters on it (`minik get clusters`, then `minik delete --name NAME`) and \

@@ -140,10 +140,28 @@ fn source(value: &str) -> Result<Input, KubectlInputError> {
 /// Why `minik kubectl` could not run kubectl (kubectl's own failures are its exit code).
 #[derive(Debug, thiserror::Error)]
 pub enum KubectlError {
-    #[error(transparent)]
+    #[error("{0}")]
     Input(#[from] KubectlInputError),
-    #[error(transparent)]
+    #[error("{0}")]
     Cluster(#[from] ClusterError),
+}
+
+impl KubectlError {
+    pub fn is_bad_input(&self) -> bool {
+        match self {
+            KubectlError::Input(_) => true,
+            KubectlError::Cluster(c) => c.is_bad_input(),
+        }
+    }
+}
+
+impl crate::hint::Hint for KubectlError {
+    fn hint(&self) -> Option<String> {
+        match self {
+            KubectlError::Input(i) => Some(i.hint()),
+            KubectlError::Cluster(_) => None,
+        }
+    }
 }
 
 /// Runs kubectl with `args` (as typed after `--`) in an answering control plane of `cluster`;

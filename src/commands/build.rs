@@ -7,10 +7,11 @@ pub(super) async fn node_image(ctx: &Ctx, args: BuildNodeImageArgs) -> Result<()
     let source = match (&args.kubernetes_dir, &args.kubernetes_version) {
         (Some(dir), _) => {
             if !dir.is_dir() {
-                return Err(Error::usage(
-                    format!("--kubernetes-dir {} is not a folder", dir.display()),
-                    "give a folder holding version, bin/{kubeadm,kubelet,kubectl} and images/*.tar",
-                ));
+                return Err(crate::input::InputError::NotAFolder {
+                    flag: "--kubernetes-dir",
+                    path: dir.clone(),
+                }
+                .into());
             }
             Source::Local { dir: dir.clone() }
         }
@@ -19,9 +20,7 @@ pub(super) async fn node_image(ctx: &Ctx, args: BuildNodeImageArgs) -> Result<()
                 .as_deref()
                 .unwrap_or(nodeimage::DEFAULT_KUBERNETES_VERSION)
                 .parse()
-                .map_err(|e: crate::k8s_version::InvalidVersion| {
-                    Error::usage(e.to_string(), "for example: --kubernetes-version v1.36.1")
-                })?,
+                .map_err(crate::input::InputError::Version)?,
         },
     };
     let provider = engine::connect(ctx).await?;
@@ -35,11 +34,8 @@ pub(super) async fn node_image(ctx: &Ctx, args: BuildNodeImageArgs) -> Result<()
                 arch => arch,
             };
             download::kube_arch(engine_arch)
-                .ok_or_else(|| {
-                    Error::usage(
-                        format!("unsupported architecture {engine_arch}"),
-                        "use --arch amd64 or --arch arm64",
-                    )
+                .ok_or_else(|| crate::input::InputError::UnsupportedArch {
+                    arch: engine_arch.to_string(),
                 })?
                 .to_string()
         }

@@ -68,23 +68,19 @@ fn confirmed(ctx: &Ctx, args: &CreateArgs, lines: &[String]) -> Result<bool, Err
     }
     let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
     if !interactive {
-        return Err(Error::Usage {
-            message: format!(
-                "refusing to create from {} without a yes: its config reaches this machine",
-                file.display()
-            ),
-            hint: Some(
-                "read the list above; if you trust the bundle's maker with it, run the same \
-                 command with --yes"
-                    .into(),
-            ),
-        });
+        return Err(crate::input::InputError::BundleNeedsYes {
+            file: file.to_path_buf(),
+        }
+        .into());
     }
     confirm_host_access().map_err(|e| match e.kind() {
-        std::io::ErrorKind::Interrupted => Error::Interrupted(crate::signals::Signal::Interrupt),
-        _ => Error::Failed {
-            message: format!("could not ask on the terminal: {e}"),
-            hint: Some("pass --yes to create without asking".into()),
-        },
+        std::io::ErrorKind::Interrupted => {
+            crate::signals::Cancelled(crate::signals::Signal::Interrupt).into()
+        }
+        _ => crate::failure::Failure::Prompt {
+            reason: e.to_string(),
+            fallback: "pass --yes to create without asking",
+        }
+        .into(),
     })
 }

@@ -6,6 +6,7 @@ use crate::cli::{DoctorArgs, OutputFormat};
 use crate::doctor;
 use crate::doctor::workshop::{self, WorkshopRequest};
 use crate::error::Error;
+use crate::failure::Failure;
 
 pub(super) async fn run(ctx: &Ctx, args: DoctorArgs) -> Result<(), Error> {
     if args.workshop {
@@ -35,9 +36,9 @@ async fn run_workshop(ctx: &Ctx, args: DoctorArgs) -> Result<(), Error> {
     };
     let report = workshop::report(found, request).await?;
     if let Some(path) = &args.report {
-        let failed = |e: String| Error::Failed {
-            message: format!("cannot write the report to {}: {e}", path.display()),
-            hint: Some("choose another file with --report".into()),
+        let failed = |e: String| Failure::Report {
+            path: path.clone(),
+            reason: e,
         };
         let mut text = serde_json::to_vec_pretty(&report).map_err(|e| failed(e.to_string()))?;
         text.push(b'\n');

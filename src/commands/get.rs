@@ -24,17 +24,10 @@ pub(super) async fn cluster_config(ctx: &Ctx, name: &str) -> Result<(), Error> {
     let provider = engine::connect(ctx).await?;
     match cluster::state::stored_config(&*provider, name).await? {
         Some(text) => out(&text),
-        None => Err(Error::Failed {
-            message: format!(
-                "cluster {} has no stored configuration",
-                crate::text::quoted(name)
-            ),
-            hint: Some(
-                "it was made by an older minik, or its create did not finish \
-                 (see `minik get clusters`)"
-                    .into(),
-            ),
-        }),
+        None => Err(crate::failure::Failure::NoStoredConfig {
+            cluster: name.to_string(),
+        }
+        .into()),
     }
 }
 
@@ -58,10 +51,9 @@ pub(super) async fn kubeconfig(
     let target = match server {
         Some(url) => Some(
             cluster::kubeconfig::handout::parse_server(url).map_err(|e| {
-                Error::usage(
-                    format!("--server: {e}"),
-                    "for example: --server https://workshop.example.org:7443",
-                )
+                crate::input::InputError::Server {
+                    reason: e.to_string(),
+                }
             })?,
         ),
         None => None,

@@ -16,11 +16,8 @@ pub(super) async fn run(ctx: &Ctx, args: KubectlArgs) -> Result<(), Error> {
     if out.exit_code == 0 {
         return Ok(());
     }
-    Err(Error::Failed {
-        message: format!(
-            "kubectl exited with status {} (its message is above)",
-            out.exit_code
-        ),
-        hint: None,
-    })
+    Err(crate::failure::Failure::KubectlExit {
+        code: out.exit_code,
+    }
+    .into())
 }

@@ -65,9 +65,11 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Error> {
 
 /// From here on a signal never kills minik outright: what it was making is undone first.
 fn take_over_signals(ctx: &Ctx) -> Result<(), Error> {
-    crate::signals::install(ctx.events.clone()).map_err(|e| Error::Failed {
-        message: format!("could not take over the signals: {e}"),
-        hint: None,
+    crate::signals::install(ctx.events.clone()).map_err(|e| {
+        crate::failure::Failure::Signals {
+            reason: e.to_string(),
+        }
+        .into()
     })
 }
 
@@ -75,9 +77,5 @@ fn take_over_signals(ctx: &Ctx) -> Result<(), Error> {
 async fn or_interrupted(
     work: impl std::future::Future<Output = Result<(), Error>>,
 ) -> Result<(), Error> {
-    tokio::select! {
-        biased;
-        s = crate::signals::interrupted() => Err(Error::Interrupted(s)),
-        r = work => r,
-    }
+    crate::signals::cancellable(work).await?
 }

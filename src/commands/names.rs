@@ -36,12 +36,8 @@ pub(super) fn check(command: &Command) -> Result<(), Error> {
         naming::validate_cluster_name(&name).map_err(crate::cluster::ClusterError::from)?;
     }
     for node in nodes {
-        naming::validate_node_name(node).map_err(|e| {
-            Error::usage(
-                e,
-                "node names are as `minik get nodes` lists them, e.g. minik-worker2",
-            )
-        })?;
+        naming::validate_node_name(node)
+            .map_err(|reason| crate::input::InputError::NodeName { reason })?;
     }
     Ok(())
 }

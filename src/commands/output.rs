@@ -17,9 +17,8 @@ pub(crate) fn out(text: &str) -> Result<(), Error> {
 }
 
 pub(crate) fn json<T: serde::Serialize>(value: &T) -> Result<(), Error> {
-    let text = serde_json::to_string_pretty(value).map_err(|e| Error::Failed {
-        message: format!("could not encode JSON: {e}"),
-        hint: None,
+    let text = serde_json::to_string_pretty(value).map_err(|e| crate::failure::Failure::Json {
+        reason: e.to_string(),
     })?;
     out(&text)
 }

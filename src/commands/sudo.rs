@@ -5,6 +5,7 @@
 //! names the docker-group fix instead.
 
 use crate::error::Error;
+use crate::input::InputError;
 
 /// Refuse when running as root for a sudo user without an explicit kubeconfig.
 pub(super) fn refuse_under_sudo(explicit_kubeconfig: bool) -> Result<(), Error> {
@@ -12,16 +13,9 @@ pub(super) fn refuse_under_sudo(explicit_kubeconfig: bool) -> Result<(), Error> 
         .ok()
         .filter(|u| !u.is_empty() && u != "root");
     match user {
-        Some(user) if is_root() && !explicit_kubeconfig => Err(Error::usage(
-            format!(
-                "minik is running under sudo: the cluster's kubeconfig would go to root's home, \
-                 where {user}'s kubectl does not look"
-            ),
-            format!(
-                "run minik as {user}, without sudo: sudo usermod -aG docker {user}, then log in \
-                 again (or run: newgrp docker); or pass --kubeconfig PATH to choose where it goes"
-            ),
-        )),
+        Some(user) if is_root() && !explicit_kubeconfig => {
+            Err(InputError::UnderSudo { user }.into())
+        }
         _ => Ok(()),
     }
 }

@@ -34,10 +34,7 @@ pub(super) async fn run(ctx: &Ctx, args: TourArgs) -> Result<(), Error> {
     }
     tour::check_skips(&lab, &args.skip)?;
     if !args.yes && !can_ask() {
-        return Err(Error::usage(
-            "minik tour asks what to do after each step, and there is no terminal to ask on",
-            "run it in a terminal; --yes runs every step without asking, --list prints the steps",
-        ));
+        return Err(crate::input::InputError::TourNeedsTerminal.into());
     }
     let as_json = args.out.output == OutputFormat::Json;
     let provider = engine::connect(ctx).await?;
@@ -66,7 +63,7 @@ pub(super) async fn run(ctx: &Ctx, args: TourArgs) -> Result<(), Error> {
         guide.finish(&summary);
     }
     match ended.run {
-        Err(signal) => Err(Error::Interrupted(signal)),
+        Err(cancelled) => Err(cancelled.into()),
         Ok(Err(e)) => Err(e.into()),
         Ok(Ok(())) => Ok(ended.cleaned?),
     }

@@ -15,7 +15,16 @@ use Verdict::*;
 
 const HEAD: &str = "kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\n";
 
-fn cases() -> Vec<(&'static str, String, Verdict)> {
+type Case = (&'static str, String, Verdict);
+
+fn cases() -> Vec<Case> {
+    let mut all = testdata_cases();
+    all.extend(reading_rule_cases());
+    all
+}
+
+/// Files of kind's `pkg/internal/apis/config/encoding/testdata`.
+fn testdata_cases() -> Vec<Case> {
     vec![
         (
             "encoding/testdata/v1alpha4/valid-minimal.yaml",
@@ -75,6 +84,12 @@ fn cases() -> Vec<(&'static str, String, Verdict)> {
             "kind: NotCluster\napiVersion: kind.x-k8s.io/v1alpha4\n".to_string(),
             Refused("unknown kind \"NotCluster\""),
         ),
+    ]
+}
+
+/// Rules of kind's YAML library and of kind's defaulting and validation.
+fn reading_rule_cases() -> Vec<Case> {
+    vec![
         (
             "go-yaml: merge keys, as in hand-written multi-node configs (<<: *worker)",
             format!(

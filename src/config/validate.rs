@@ -22,54 +22,7 @@ pub(crate) fn validate(config: &ClusterConfig, src: &SourceMap) -> Result<(), Co
         ));
     }
     for (i, node) in config.nodes.iter().enumerate() {
-        for key in node.labels.keys() {
-            let path = format!("nodes[{i}].labels[{key}]");
-            if let Err((message, hint)) = check_label(key, &node.labels[key]) {
-                errors.push(src.key_error(&path, message, hint));
-            }
-        }
-        for (j, mount) in node.extra_mounts.iter().enumerate() {
-            let path = format!("nodes[{i}].extraMounts[{j}]");
-            if !mount.host_path.exists() {
-                errors.push(src.error(
-                    &format!("{path}.hostPath"),
-                    format!("hostPath {} does not exist", crate::text::quoted(&mount.host_path.display().to_string())),
-                    "create it first (mkdir -p); a relative hostPath is resolved against the config file's folder",
-                ));
-            }
-            if !mount.container_path.starts_with('/') {
-                errors.push(src.error(
-                    &format!("{path}.containerPath"),
-                    format!(
-                        "containerPath \"{}\" is not an absolute path",
-                        mount.container_path
-                    ),
-                    "paths inside the node start with /, e.g. /data",
-                ));
-            }
-        }
-        if node.image.as_deref() == Some("") {
-            errors.push(src.error(
-                &format!("nodes[{i}].image"),
-                "empty node image".into(),
-                "name an image or leave image out",
-            ));
-        }
-        check_patches(
-            &format!("nodes[{i}]."),
-            &node.kubeadm_config_patches,
-            src,
-            &mut errors,
-        );
-        for (j, p) in node.kubeadm_config_patches_json6902.iter().enumerate() {
-            check_json6902(
-                &format!("nodes[{i}].kubeadmConfigPatchesJSON6902[{j}]"),
-                &p.kind,
-                &p.patch,
-                src,
-                &mut errors,
-            );
-        }
+        check_node(i, node, src, &mut errors);
     }
     check_ports(config, src, &mut errors);
     check_networking(config, src, &mut errors);
@@ -83,6 +36,63 @@ pub(crate) fn validate(config: &ClusterConfig, src: &SourceMap) -> Result<(), Co
             &mut errors,
         );
     }
+    check_containerd_patches(config, src, &mut errors);
+    errors.into_result()
+}
+
+/// One node's labels, mounts, image and patches.
+fn check_node(i: usize, node: &super::NodeConfig, src: &SourceMap, errors: &mut ConfigErrors) {
+    for key in node.labels.keys() {
+        let path = format!("nodes[{i}].labels[{key}]");
+        if let Err((message, hint)) = check_label(key, &node.labels[key]) {
+            errors.push(src.key_error(&path, message, hint));
+        }
+    }
+    for (j, mount) in node.extra_mounts.iter().enumerate() {
+        let path = format!("nodes[{i}].extraMounts[{j}]");
+        if !mount.host_path.exists() {
+            errors.push(src.error(
+                &format!("{path}.hostPath"),
+                format!("hostPath {} does not exist", crate::text::quoted(&mount.host_path.display().to_string())),
+                "create it first (mkdir -p); a relative hostPath is resolved against the config file's folder",
+            ));
+        }
+        if !mount.container_path.starts_with('/') {
+            errors.push(src.error(
+                &format!("{path}.containerPath"),
+                format!(
+                    "containerPath \"{}\" is not an absolute path",
+                    mount.container_path
+                ),
+                "paths inside the node start with /, e.g. /data",
+            ));
+        }
+    }
+    if node.image.as_deref() == Some("") {
+        errors.push(src.error(
+            &format!("nodes[{i}].image"),
+            "empty node image".into(),
+            "name an image or leave image out",
+        ));
+    }
+    check_patches(
+        &format!("nodes[{i}]."),
+        &node.kubeadm_config_patches,
+        src,
+        errors,
+    );
+    for (j, p) in node.kubeadm_config_patches_json6902.iter().enumerate() {
+        check_json6902(
+            &format!("nodes[{i}].kubeadmConfigPatchesJSON6902[{j}]"),
+            &p.kind,
+            &p.patch,
+            src,
+            errors,
+        );
+    }
+}
+
+fn check_containerd_patches(config: &ClusterConfig, src: &SourceMap, errors: &mut ConfigErrors) {
     for (j, text) in config.containerd_config_patches.iter().enumerate() {
         if let Err(e) = parse_toml_patch(text) {
             errors.push(src.error(
@@ -101,7 +111,6 @@ pub(crate) fn validate(config: &ClusterConfig, src: &SourceMap) -> Result<(), Co
             ));
         }
     }
-    errors.into_result()
 }
 
 const JSON6902_HINT: &str =

@@ -148,6 +148,52 @@ fn size(node: &Node) -> usize {
     }
 }
 
+fn scalar(text: String, style: ScalarStyle, forced_str: bool, at: Location) -> Node {
+    let value = if !forced_str && is_null(&text, style) {
+        Value::Null
+    } else {
+        let plain = style == ScalarStyle::Plain && !forced_str;
+        Value::Scalar { text, plain }
+    };
+    Node { value, at }
+}
+
+/// A copy of the anchored node; the copies made in all stay under [`MAX_EXPANDED`] nodes, since
+/// nested aliases could otherwise grow without bound.
+fn expand_alias(
+    anchors: &[(usize, Node, usize)],
+    id: usize,
+    expanded: &mut usize,
+    at: Location,
+) -> Result<Node, (Location, String)> {
+    match anchors.iter().rev().find(|(a, _, _)| *a == id) {
+        Some((_, n, size)) => {
+            *expanded = expanded.saturating_add(*size);
+            if *expanded > MAX_EXPANDED {
+                return Err((at, "aliases expand to too large a document".into()));
+            }
+            Ok(Node {
+                value: n.value.clone(),
+                at,
+            })
+        }
+        None => Err((at, "alias to an unknown anchor".into())),
+    }
+}
+
+/// A finished node goes into the open list or mapping (as a key, then as its value), or is a
+/// document.
+fn attach(stack: &mut [Open], docs: &mut Vec<Node>, node: Node) {
+    match stack.last_mut() {
+        None => docs.push(node),
+        Some(Open::Seq(_, _, items)) => items.push(node),
+        Some(Open::Map(_, _, entries, pending)) => match pending.take() {
+            None => *pending = Some(node),
+            Some(key) => entries.push((key, node)),
+        },
+    }
+}
+
 /// Parses every document of `src`. A syntax error comes back with its position.
 pub(crate) fn parse(src: &str) -> Result<Vec<Node>, (Location, String)> {
     let mut parser = Parser::new_from_str(src);
@@ -172,33 +218,9 @@ pub(crate) fn parse(src: &str) -> Result<Vec<Node>, (Location, String)> {
         let (node, anchor) = match event {
             Event::Scalar(text, style, anchor, tag) => {
                 let forced_str = tag.as_ref().is_some_and(|t| t.suffix == "str");
-                let value = if !forced_str && is_null(&text, style) {
-                    Value::Null
-                } else {
-                    let plain = style == ScalarStyle::Plain && !forced_str;
-                    Value::Scalar {
-                        text: text.into_owned(),
-                        plain,
-                    }
-                };
-                (Node { value, at }, anchor)
+                (scalar(text.into_owned(), style, forced_str, at), anchor)
             }
-            Event::Alias(id) => match anchors.iter().rev().find(|(a, _, _)| *a == id) {
-                Some((_, n, size)) => {
-                    expanded = expanded.saturating_add(*size);
-                    if expanded > MAX_EXPANDED {
-                        return Err((at, "aliases expand to too large a document".into()));
-                    }
-                    (
-                        Node {
-                            value: n.value.clone(),
-                            at,
-                        },
-                        0,
-                    )
-                }
-                None => return Err((at, "alias to an unknown anchor".into())),
-            },
+            Event::Alias(id) => (expand_alias(&anchors, id, &mut expanded, at)?, 0),
             Event::SequenceStart(..) | Event::MappingStart(..) if stack.len() >= MAX_DEPTH => {
                 return Err((
                     at,
@@ -242,14 +264,7 @@ pub(crate) fn parse(src: &str) -> Result<Vec<Node>, (Location, String)> {
         if anchor != 0 {
             anchors.push((anchor, node.clone(), size(&node)));
         }
-        match stack.last_mut() {
-            None => docs.push(node),
-            Some(Open::Seq(_, _, items)) => items.push(node),
-            Some(Open::Map(_, _, entries, pending)) => match pending.take() {
-                None => *pending = Some(node),
-                Some(key) => entries.push((key, node)),
-            },
-        }
+        attach(&mut stack, &mut docs, node);
     }
     Ok(docs)
 }

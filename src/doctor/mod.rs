@@ -40,15 +40,12 @@ pub(crate) fn verdict(checks: &[Check]) -> Result<(), Error> {
     if !platform::is_blocking(checks) {
         return Ok(());
     }
-    let failed: Vec<&str> = checks
+    let failed: Vec<String> = checks
         .iter()
         .filter(|c| c.status == Status::Fail)
-        .map(|c| c.title.as_str())
+        .map(|c| c.title.clone())
         .collect();
-    Err(Error::Failed {
-        message: format!("{} check(s) failed: {}", failed.len(), failed.join(", ")),
-        hint: Some("each failed row above says how to fix it".into()),
-    })
+    Err(crate::failure::Failure::ChecksFailed { failed }.into())
 }
 
 #[cfg(test)]

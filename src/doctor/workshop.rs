@@ -199,7 +199,10 @@ pub(crate) fn plan(
             .iter()
             .map(|p| p.parse::<PublishPort>())
             .collect::<Result<_, _>>()
-            .map_err(|e| Error::usage(e, "for example: --port 80 --port 443"))?
+            .map_err(|reason| crate::input::InputError::Port {
+                reason,
+                example: "--port 80 --port 443",
+            })?
     };
     let control_planes = control_planes.max(1);
     Ok(WorkshopPlan {
@@ -220,13 +223,7 @@ pub(crate) fn verdict(report: &WorkshopReport) -> Result<(), Error> {
     if report.ready {
         return Ok(());
     }
-    Err(Error::Failed {
-        message: "this laptop is not ready for the workshop".into(),
-        hint: Some(
-            "fix each FAIL item as its fix line says, then run `minik doctor --workshop` again"
-                .into(),
-        ),
-    })
+    Err(crate::failure::Failure::WorkshopNotReady.into())
 }
 
 /// The plan a workshop's config file describes: its nodes, and every fixed host port it

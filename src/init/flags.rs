@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use super::{default_ports, render, suggest, version_choices, Given, LocalImage, Look, Offer};
 use super::{PublishPort, Reply};
 use crate::error::Error;
+use crate::input::InputError;
+use crate::nodeimage::NodeImageError;
 
 /// `minik init`'s flags as typed, before any is checked.
 #[derive(Debug, Clone, Default)]
@@ -29,8 +31,9 @@ impl Flags {
     /// The flags as answers, checked as bad input before the engine is contacted.
     pub(crate) fn given(&self) -> Result<Given, Error> {
         if let Some(name) = &self.name {
-            crate::config::name::validate_cluster_name(name)
-                .map_err(|e| Error::usage(e.to_string(), "for example: --name lab"))?;
+            crate::config::name::validate_cluster_name(name).map_err(|e| InputError::InitName {
+                reason: e.to_string(),
+            })?;
         }
         let ports = if self.no_ports {
             Some(Vec::new())
@@ -42,31 +45,31 @@ impl Flags {
                     .iter()
                     .map(|p| p.parse::<PublishPort>())
                     .collect::<Result<Vec<_>, _>>()
-                    .map_err(|e| Error::usage(e, "for example: --port 80 --port 8443:443"))?,
+                    .map_err(|reason| InputError::Port {
+                        reason,
+                        example: "--port 80 --port 8443:443",
+                    })?,
             )
         };
         let mount = match &self.mount {
-            Some(dir) => {
-                Some(Some(folder(&dir.display().to_string()).map_err(|e| {
-                    Error::usage(e, "--mount takes a folder that exists")
-                })?))
-            }
+            Some(dir) => Some(Some(
+                folder(&dir.display().to_string())
+                    .map_err(|reason| InputError::Mount { reason })?,
+            )),
             None => None,
         };
         if let (Some(n), Some(c)) = (self.nodes, self.control_planes) {
             if c > n || c == 0 {
-                return Err(Error::usage(
-                    format!("--control-planes {c} does not fit in --nodes {n}"),
-                    "control planes are counted among the nodes: for example --nodes 3 --control-planes 1",
-                ));
+                return Err(InputError::ControlPlanesDoNotFit {
+                    control_planes: c,
+                    nodes: n,
+                }
+                .into());
             }
         }
         if let Some(n) = self.nodes {
             if n == 0 || n as usize > crate::config::MAX_NODES {
-                return Err(Error::usage(
-                    format!("--nodes {n} is out of range"),
-                    format!("use 1 to {}", crate::config::MAX_NODES),
-                ));
+                return Err(InputError::NodesOutOfRange { nodes: n }.into());
             }
         }
         if let Some(out) = &self.output {
@@ -118,15 +121,12 @@ pub(crate) fn folder(s: &str) -> Result<PathBuf, String> {
 
 /// `--kubernetes-version`: a node image of it here, else the image `minik create` would use.
 fn image_for_version(v: &str, local: &[LocalImage]) -> Result<String, Error> {
-    let version: crate::k8s_version::KubeVersion =
-        v.parse().map_err(|e: crate::k8s_version::InvalidVersion| {
-            Error::usage(e.to_string(), "for example: --kubernetes-version v1.36.1")
-        })?;
+    let version: crate::k8s_version::KubeVersion = v.parse().map_err(InputError::Version)?;
     let want = version.to_string();
     if let Some(i) = local.iter().find(|i| i.version.as_deref() == Some(&want)) {
         return Ok(i.reference.clone());
     }
-    crate::nodeimage::kindest_image(&version).map_err(|u| Error::usage(u.to_string(), u.hint))
+    Ok(crate::nodeimage::kindest_image(&version).map_err(NodeImageError::from)?)
 }
 
 /// The defaults this machine offers: its capacity, the node images on hand (and the versions
@@ -151,10 +151,10 @@ pub(crate) fn offer(look: &Look) -> Offer {
 }
 
 fn exists(out: &Path) -> Error {
-    Error::usage(
-        format!("{} exists", out.display()),
-        "choose another file with -o, or add --force to replace it",
-    )
+    InputError::FileExists {
+        path: out.to_path_buf(),
+    }
+    .into()
 }
 
 /// The file, whole or not at all: a temporary file next to it, renamed over it.
@@ -167,9 +167,12 @@ pub(crate) fn write(reply: &Reply, force: bool) -> Result<(), Error> {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let failed = |e: std::io::Error| Error::Failed {
-        message: format!("could not write {}: {e}", out.display()),
-        hint: Some("choose a folder you can write to with -o".into()),
+    let failed = |e: std::io::Error| -> Error {
+        crate::failure::Failure::Write {
+            path: out.to_path_buf(),
+            reason: e.to_string(),
+        }
+        .into()
     };
     let mut tmp = tempfile::NamedTempFile::new_in(&dir).map_err(failed)?;
     tmp.write_all(render(&reply.answers, out).as_bytes())

@@ -73,10 +73,11 @@ pub(crate) async fn build(
         .await?;
     step.done();
 
-    let result = tokio::select! {
-        r = fill(provider, opts, events, &container, &version, &image) => r,
-        s = crate::signals::interrupted() => Err(NodeImageError::Interrupted(s)),
-    };
+    let result =
+        crate::signals::cancellable(fill(provider, opts, events, &container, &version, &image))
+            .await
+            .map_err(NodeImageError::from)
+            .and_then(|r| r);
     // The build container is scratch space: remove it whatever happened.
     let removed = provider
         .remove_nodes(std::slice::from_ref(&container))

@@ -69,12 +69,13 @@ pub enum NodeImageError {
         source: ProviderError,
     },
 
-    #[error(transparent)]
+    /// The engine failed (kept in the `source()` chain: its exit class and hint are its own).
+    #[error("{0}")]
     Provider(#[from] ProviderError),
 
     /// A signal arrived; the build container was removed.
-    #[error("interrupted by {}", .0.name())]
-    Interrupted(crate::signals::Signal),
+    #[error("{0}")]
+    Cancelled(#[from] crate::signals::Cancelled),
     #[error(transparent)]
     Unpublished(#[from] Unpublished),
 

@@ -139,9 +139,45 @@ const DEV_MAPPER_BACKING: &[&str] = &["btrfs", "zfs", "xfs"];
 
 /// Decides every adjustment for `env`, given what was requested.
 pub(crate) fn plan_adjustments(env: &Environment, requested: &Request) -> Adjustments {
+    let rootless = env.rootless.then(|| {
+        why(
+            RootlessTweaks {
+                kubelet_in_user_namespace: true,
+                kube_proxy_leave_conntrack: true,
+            },
+            "rootless engine: kubelet runs with KubeletInUserNamespace and kube-proxy leaves \
+             conntrack sysctls alone",
+        )
+    });
+    Adjustments {
+        mount_dev_mapper: dev_mapper_mount(env),
+        userns_host: env.userns_remap.then(|| {
+            "the engine runs with userns-remap: nodes use --userns=host (systemd and kubelet need \
+             real root)"
+                .to_string()
+        }),
+        device_fuse: env.rootless.then(|| {
+            "rootless engine: /dev/fuse is passed in for fuse-overlayfs inside the nodes"
+                .to_string()
+        }),
+        rootless,
+        allow_cgroup_v1: cgroup_v1_allowance(env),
+        resource_limits: resource_limits(env),
+        network_mtu: network_mtu(env, requested),
+        node_proxy_env: proxy_env(env, requested),
+        publish_address: publish_address(requested),
+        node_ips_reachable: node_ips_reachable(env),
+        privileges: privileges(env),
+        raise_inotify: raise_inotify(env),
+        problems: blocking_problems(env),
+    }
+}
+
+/// Device-mapper-backed storage: kubelet reads the root file system's stats through /dev/mapper.
+fn dev_mapper_mount(env: &Environment) -> Option<String> {
     let storage = &env.storage;
     let backing = storage.backing_fs.as_deref().unwrap_or("");
-    let mount_dev_mapper = if env.rootless {
+    if env.rootless {
         None
     } else if DEV_MAPPER_DRIVERS.contains(&storage.driver.as_str()) {
         Some(format!(
@@ -156,31 +192,15 @@ pub(crate) fn plan_adjustments(env: &Environment, requested: &Request) -> Adjust
         ))
     } else {
         None
-    };
-    let userns_host = env.userns_remap.then(|| {
-        "the engine runs with userns-remap: nodes use --userns=host (systemd and kubelet need \
-         real root)"
-            .to_string()
-    });
-    let device_fuse = env.rootless.then(|| {
-        "rootless engine: /dev/fuse is passed in for fuse-overlayfs inside the nodes".to_string()
-    });
-    let rootless = env.rootless.then(|| {
-        why(
-            RootlessTweaks {
-                kubelet_in_user_namespace: true,
-                kube_proxy_leave_conntrack: true,
-            },
-            "rootless engine: kubelet runs with KubeletInUserNamespace and kube-proxy leaves \
-             conntrack sysctls alone",
-        )
-    });
+    }
+}
 
-    // The kubelet asks "is /sys/fs/cgroup a cgroup2 mount?", so hybrid hosts count as v1; an
-    // engine that does not say is older than cgroup v2 support.
-    let allow_cgroup_v1 = match env.cgroup.version {
-        CgroupVersion::V2 => None,
-        v => Some(format!(
+/// The kubelet asks "is /sys/fs/cgroup a cgroup2 mount?", so hybrid hosts count as v1; an
+/// engine that does not say is older than cgroup v2 support.
+fn cgroup_v1_allowance(env: &Environment) -> Option<String> {
+    let v = env.cgroup.version;
+    (v != CgroupVersion::V2).then(|| {
+        format!(
             "the engine's host uses cgroup {}: kubelets get failCgroupV1: false (from v1.35 \
              they refuse cgroup v1 by default)",
             match v {
@@ -188,9 +208,12 @@ pub(crate) fn plan_adjustments(env: &Environment, requested: &Request) -> Adjust
                 CgroupVersion::Hybrid => "v1 controllers (hybrid)",
                 _ => "v1 (the engine does not report its cgroup version)",
             }
-        )),
-    };
+        )
+    })
+}
 
+/// Limits the engine cannot apply are left off rather than failing the node's start.
+fn resource_limits(env: &Environment) -> Reasoned<LimitSupport> {
     let limits = env.cgroup.limits;
     let mut missing = Vec::new();
     for (ok, flag) in [
@@ -202,7 +225,7 @@ pub(crate) fn plan_adjustments(env: &Environment, requested: &Request) -> Adjust
             missing.push(flag);
         }
     }
-    let resource_limits = if missing.is_empty() {
+    if missing.is_empty() {
         why(limits, "the engine can apply CPU, memory and pids limits")
     } else {
         why(
@@ -213,9 +236,12 @@ pub(crate) fn plan_adjustments(env: &Environment, requested: &Request) -> Adjust
                 missing.join(", ")
             ),
         )
-    };
+    }
+}
 
-    let network_mtu = match (requested.mtu, env.bridge_mtu) {
+/// The node network follows the default bridge's MTU so large packets are not dropped.
+fn network_mtu(env: &Environment, requested: &Request) -> Option<Reasoned<u32>> {
+    match (requested.mtu, env.bridge_mtu) {
         (Some(m), _) => Some(why(m, format!("node network MTU {m}, as requested"))),
         (None, Some(m)) if m != 1500 => Some(why(
             m,
@@ -229,8 +255,11 @@ pub(crate) fn plan_adjustments(env: &Environment, requested: &Request) -> Adjust
             "node network MTU 1500, the same as the default bridge",
         )),
         (None, None) => None,
-    };
+    }
+}
 
+/// A configured proxy reaches the nodes, with the cluster's own networks kept off it.
+fn proxy_env(env: &Environment, requested: &Request) -> Option<Reasoned<Vec<(String, String)>>> {
     let inputs = NoProxyInputs {
         node_subnets: &requested.node_subnets,
         node_names: &requested.node_names,
@@ -238,15 +267,17 @@ pub(crate) fn plan_adjustments(env: &Environment, requested: &Request) -> Adjust
         service_subnet: &requested.service_subnet,
     };
     let proxy_env = node_proxy_env(&env.proxy, inputs);
-    let node_proxy_env = (!proxy_env.is_empty()).then(|| {
+    (!proxy_env.is_empty()).then(|| {
         why(
             proxy_env,
             "a proxy is configured: nodes get HTTP(S)_PROXY, with NO_PROXY extended by the node, \
              pod and service networks and node names",
         )
-    });
+    })
+}
 
-    let publish_address = match &requested.listen_address {
+fn publish_address(requested: &Request) -> Reasoned<String> {
+    match &requested.listen_address {
         Some(a) => why(
             a.clone(),
             format!("ports are published on {a}, as requested"),
@@ -255,9 +286,11 @@ pub(crate) fn plan_adjustments(env: &Environment, requested: &Request) -> Adjust
             "127.0.0.1".to_string(),
             "ports are published on 127.0.0.1: reachable from this machine only",
         ),
-    };
-    let reachable = env.node_ips_reachable();
-    let node_ips_reachable = if reachable {
+    }
+}
+
+fn node_ips_reachable(env: &Environment) -> Reasoned<bool> {
+    if env.node_ips_reachable() {
         why(
             true,
             "node IPs are routable from this host (local rootful engine on Linux)",
@@ -275,9 +308,11 @@ pub(crate) fn plan_adjustments(env: &Environment, requested: &Request) -> Adjust
                 }
             ),
         )
-    };
+    }
+}
 
-    let privileges = if env.privileged_refused == Some(true) {
+fn privileges(env: &Environment) -> Reasoned<PrivilegeMode> {
+    if env.privileged_refused == Some(true) {
         why(
             PrivilegeMode::ExplicitCapabilities,
             "the engine refuses --privileged (\"unable to apply caps\"): nodes get an explicit \
@@ -288,12 +323,15 @@ pub(crate) fn plan_adjustments(env: &Environment, requested: &Request) -> Adjust
             PrivilegeMode::Privileged,
             "nodes run privileged (systemd, containerd and kubelet need it)",
         )
-    };
+    }
+}
 
+/// A local VM with low inotify limits starves multi-node clusters; minik raises them there.
+fn raise_inotify(env: &Environment) -> Option<Reasoned<InotifyLimits>> {
     let vm_low = env.flavour.runs_in_vm()
         && env.inotify.is_none_or(|r| !r.limits.is_enough())
         && !env.remote;
-    let raise_inotify = vm_low.then(|| {
+    vm_low.then(|| {
         let r = InotifyLimits::RECOMMENDED;
         why(
             r,
@@ -305,23 +343,7 @@ pub(crate) fn plan_adjustments(env: &Environment, requested: &Request) -> Adjust
                 r.max_user_instances
             ),
         )
-    });
-
-    Adjustments {
-        mount_dev_mapper,
-        userns_host,
-        device_fuse,
-        rootless,
-        allow_cgroup_v1,
-        resource_limits,
-        network_mtu,
-        node_proxy_env,
-        publish_address,
-        node_ips_reachable,
-        privileges,
-        raise_inotify,
-        problems: blocking_problems(env),
-    }
+    })
 }
 
 /// Conditions under which no cluster can start.

@@ -11,7 +11,7 @@ use serde_json::Value;
 use super::context_store::load_docker_config;
 use super::detect::{classify, Flavour};
 use super::endpoint::Endpoint;
-use super::host::{Arch, HostFacts, HostOs, InotifyLimits, Wsl};
+use super::host::{Arch, CgroupProbe, HostFacts, HostOs, InotifyLimits, Wsl};
 #[cfg(test)]
 use super::info::InfoError;
 use super::info::{EngineInfo, EngineVersion};
@@ -148,26 +148,8 @@ impl Environment {
         let local_kernel = flavour.shares_host_kernel() && !remote && host.os == HostOs::Linux;
 
         let rootless = info.has_security_option("rootless") || info.rootless_field.unwrap_or(false);
-        let none_driver = info.cgroup_driver == "none";
-        let limits = LimitSupport {
-            cpus: info.cpu_cfs_quota && !none_driver,
-            memory: info.memory_limit && !none_driver,
-            pids: info.pids_limit && !none_driver,
-            cpu_shares: info.cpu_shares && !none_driver,
-        };
         let probe = host.cgroup.as_ref().filter(|_| local_kernel);
-        let cgroup_version = match info.cgroup_version.as_deref() {
-            Some("2") | Some("v2") => CgroupVersion::V2,
-            Some("1") | Some("v1") if probe.is_some_and(|p| p.is_hybrid()) => CgroupVersion::Hybrid,
-            Some("1") | Some("v1") => CgroupVersion::V1,
-            _ => CgroupVersion::Unknown,
-        };
-        let cgroup = CgroupInfo {
-            version: cgroup_version,
-            driver: info.cgroup_driver.clone(),
-            limits,
-            delegated: probe.and_then(|p| p.delegated.clone()),
-        };
+        let cgroup = cgroup_info(info, probe);
         let storage = StorageInfo {
             driver: info.driver.clone(),
             backing_fs: info.driver_status("Backing Filesystem").map(str::to_string),
@@ -186,25 +168,7 @@ impl Environment {
                 limits,
                 source: InotifySource::Host,
             });
-        let engine = EngineSummary {
-            os_type: info.os_type.clone(),
-            operating_system: info.operating_system.clone(),
-            name: info.name.clone(),
-            kernel_version: info.kernel_version.clone(),
-            // Some compat APIs omit it; a local engine then has this host's architecture.
-            arch: if info.architecture.is_empty() && !remote {
-                host.arch.clone()
-            } else {
-                Arch::parse(&info.architecture)
-            },
-            server_version: info.server_version.clone(),
-            api_version: version.and_then(|v| v.api_version.clone()),
-            desktop_version: version.and_then(EngineVersion::desktop_version),
-            ncpu: info.ncpu,
-            mem_total: info.mem_total,
-            system_time: info.system_time.clone(),
-            warnings: info.warnings.clone(),
-        };
+        let engine = engine_summary(info, version, host, remote);
         Environment {
             host_os: host.os,
             host_arch: host.arch.clone(),
@@ -272,5 +236,56 @@ impl Environment {
             && !self.remote
             && self.host_os == HostOs::Linux
             && self.wsl.is_none()
+    }
+}
+
+/// What `docker info` says about cgroups; a local kernel's probe tells hybrid hosts from v1.
+fn cgroup_info(info: &EngineInfo, probe: Option<&CgroupProbe>) -> CgroupInfo {
+    let none_driver = info.cgroup_driver == "none";
+    let limits = LimitSupport {
+        cpus: info.cpu_cfs_quota && !none_driver,
+        memory: info.memory_limit && !none_driver,
+        pids: info.pids_limit && !none_driver,
+        cpu_shares: info.cpu_shares && !none_driver,
+    };
+    let version = match info.cgroup_version.as_deref() {
+        Some("2") | Some("v2") => CgroupVersion::V2,
+        Some("1") | Some("v1") if probe.is_some_and(|p| p.is_hybrid()) => CgroupVersion::Hybrid,
+        Some("1") | Some("v1") => CgroupVersion::V1,
+        _ => CgroupVersion::Unknown,
+    };
+    CgroupInfo {
+        version,
+        driver: info.cgroup_driver.clone(),
+        limits,
+        delegated: probe.and_then(|p| p.delegated.clone()),
+    }
+}
+
+/// The engine's identity and size, as `minik doctor` shows it.
+fn engine_summary(
+    info: &EngineInfo,
+    version: Option<&EngineVersion>,
+    host: &HostFacts,
+    remote: bool,
+) -> EngineSummary {
+    EngineSummary {
+        os_type: info.os_type.clone(),
+        operating_system: info.operating_system.clone(),
+        name: info.name.clone(),
+        kernel_version: info.kernel_version.clone(),
+        // Some compat APIs omit it; a local engine then has this host's architecture.
+        arch: if info.architecture.is_empty() && !remote {
+            host.arch.clone()
+        } else {
+            Arch::parse(&info.architecture)
+        },
+        server_version: info.server_version.clone(),
+        api_version: version.and_then(|v| v.api_version.clone()),
+        desktop_version: version.and_then(EngineVersion::desktop_version),
+        ncpu: info.ncpu,
+        mem_total: info.mem_total,
+        system_time: info.system_time.clone(),
+        warnings: info.warnings.clone(),
     }
 }

@@ -70,9 +70,10 @@ pub(crate) use checks::{checks, checks_unreachable, is_blocking, most_nodes, Che
 pub(crate) use context_store::{context_dir_name, TlsFiles};
 #[cfg(test)]
 pub(crate) use detect::{DesktopBackend, DesktopOs, Flavour};
-pub(crate) use endpoint::{resolve_endpoint, Endpoint, EndpointFlags, EndpointKind, Resolution};
+pub(crate) use endpoint::EndpointError;
 #[cfg(test)]
-pub(crate) use endpoint::{EndpointError, EndpointSource};
+pub(crate) use endpoint::EndpointSource;
+pub(crate) use endpoint::{resolve_endpoint, Endpoint, EndpointFlags, EndpointKind, Resolution};
 #[cfg(test)]
 pub(crate) use environment::CgroupVersion;
 pub(crate) use environment::Environment;

@@ -36,7 +36,7 @@ pub(crate) fn tcp_engine_host(authority: &str) -> Option<String> {
     "the engine runs on {engine_host}, so an API server on its {address} would be unreachable \
      from here"
 )]
-pub(crate) struct UnreachableApi {
+pub struct UnreachableApi {
     pub(crate) engine_host: String,
     pub(crate) address: String,
 }

@@ -38,31 +38,11 @@ fn known(runtime: impl Into<String>, path: PathBuf, context: Option<&str>) -> Kn
 
 /// Every socket worth looking at on this host, most likely first.
 fn well_known(host: &HostFacts) -> Vec<Known> {
-    let env = &host.env;
-    let mut out = Vec::new();
     if host.os == HostOs::Windows {
-        for (runtime, pipe, ctx) in [
-            (
-                "Docker Desktop",
-                "dockerDesktopLinuxEngine",
-                Some("desktop-linux"),
-            ),
-            (
-                "Docker Desktop / Rancher Desktop",
-                "docker_engine",
-                Some("default"),
-            ),
-            ("Podman machine", "podman-machine-default", None),
-        ] {
-            out.push(known(
-                runtime,
-                PathBuf::from(format!(r"\\.\pipe\{pipe}")),
-                ctx,
-            ));
-        }
-        return out;
+        return windows_pipes();
     }
     let home = host.home();
+    let mut out = Vec::new();
     if let Some(h) = &home {
         out.push(known(
             "Docker Desktop",
@@ -80,17 +60,67 @@ fn well_known(host: &HostFacts) -> Vec<Known> {
             Some("orbstack"),
         ));
     }
-    // Colima: $COLIMA_HOME, else ~/.colima (newer versions honour $XDG_CONFIG_HOME/colima).
+    out.extend(colima_sockets(host, home.as_deref()));
+    if let Some(h) = &home {
+        out.push(known(
+            "Rancher Desktop",
+            h.join(".rd/docker.sock"),
+            Some("rancher-desktop"),
+        ));
+    }
+    out.extend(rootless_sockets(host));
+    out.push(known(
+        "Podman (rootful)",
+        PathBuf::from("/run/podman/podman.sock"),
+        None,
+    ));
+    out.extend(podman_machine_sockets(host, home.as_deref()));
+    out.push(known(
+        "Docker Engine",
+        PathBuf::from("/var/run/docker.sock"),
+        Some("default"),
+    ));
+    out.push(known(
+        "Docker Engine",
+        PathBuf::from("/run/docker.sock"),
+        None,
+    ));
+    out
+}
+
+fn windows_pipes() -> Vec<Known> {
+    [
+        (
+            "Docker Desktop",
+            "dockerDesktopLinuxEngine",
+            Some("desktop-linux"),
+        ),
+        (
+            "Docker Desktop / Rancher Desktop",
+            "docker_engine",
+            Some("default"),
+        ),
+        ("Podman machine", "podman-machine-default", None),
+    ]
+    .into_iter()
+    .map(|(runtime, pipe, ctx)| known(runtime, PathBuf::from(format!(r"\\.\pipe\{pipe}")), ctx))
+    .collect()
+}
+
+/// Colima: $COLIMA_HOME, else ~/.colima (newer versions honour $XDG_CONFIG_HOME/colima).
+fn colima_sockets(host: &HostFacts, home: Option<&Path>) -> Vec<Known> {
+    let env = &host.env;
     let mut colima_dirs: Vec<PathBuf> = Vec::new();
     if let Some(d) = env_get(env, "COLIMA_HOME") {
         colima_dirs.push(PathBuf::from(d));
     }
-    if let Some(h) = &home {
+    if let Some(h) = home {
         colima_dirs.push(h.join(".colima"));
     }
     if let Some(x) = env_get(env, "XDG_CONFIG_HOME") {
         colima_dirs.push(Path::new(x).join("colima"));
     }
+    let mut out = Vec::new();
     for dir in &colima_dirs {
         for profile in host.fs.dir_names(dir) {
             let ctx = if profile == "default" {
@@ -111,39 +141,31 @@ fn well_known(host: &HostFacts) -> Vec<Known> {
             Some("colima"),
         ));
     }
-    if let Some(h) = &home {
-        out.push(known(
-            "Rancher Desktop",
-            h.join(".rd/docker.sock"),
-            Some("rancher-desktop"),
-        ));
-    }
-    let runtime_dir = env_get(env, "XDG_RUNTIME_DIR")
+    out
+}
+
+/// Rootless Docker and Podman listen in the user's runtime directory.
+fn rootless_sockets(host: &HostFacts) -> Vec<Known> {
+    let runtime_dir = env_get(&host.env, "XDG_RUNTIME_DIR")
         .map(PathBuf::from)
         .or_else(|| {
             host.uid
                 .filter(|u| *u != 0)
                 .map(|u| PathBuf::from(format!("/run/user/{u}")))
         });
-    if let Some(dir) = &runtime_dir {
-        out.push(known(
-            "rootless Docker",
-            dir.join("docker.sock"),
-            Some("rootless"),
-        ));
-        out.push(known(
-            "Podman (rootless)",
-            dir.join("podman/podman.sock"),
-            None,
-        ));
-    }
-    out.push(known(
-        "Podman (rootful)",
-        PathBuf::from("/run/podman/podman.sock"),
-        None,
-    ));
-    // podman machine: v5 puts the API socket in $TMPDIR/podman, v4 under ~/.local/share.
-    if let Some(tmp) = env_get(env, "TMPDIR") {
+    let Some(dir) = &runtime_dir else {
+        return Vec::new();
+    };
+    vec![
+        known("rootless Docker", dir.join("docker.sock"), Some("rootless")),
+        known("Podman (rootless)", dir.join("podman/podman.sock"), None),
+    ]
+}
+
+/// podman machine: v5 puts the API socket in $TMPDIR/podman, v4 under ~/.local/share.
+fn podman_machine_sockets(host: &HostFacts, home: Option<&Path>) -> Vec<Known> {
+    let mut out = Vec::new();
+    if let Some(tmp) = env_get(&host.env, "TMPDIR") {
         let dir = Path::new(tmp).join("podman");
         for name in host.fs.dir_names(&dir) {
             if name.ends_with("-api.sock") {
@@ -156,23 +178,13 @@ fn well_known(host: &HostFacts) -> Vec<Known> {
             }
         }
     }
-    if let Some(h) = &home {
+    if let Some(h) = home {
         let dir = h.join(".local/share/containers/podman/machine");
         for name in host.fs.dir_names(&dir) {
             let path = dir.join(&name).join("podman.sock");
             out.push(known(format!("Podman machine {name}"), path, None));
         }
     }
-    out.push(known(
-        "Docker Engine",
-        PathBuf::from("/var/run/docker.sock"),
-        Some("default"),
-    ));
-    out.push(known(
-        "Docker Engine",
-        PathBuf::from("/run/docker.sock"),
-        None,
-    ));
     out
 }
 

@@ -89,10 +89,20 @@ pub(crate) fn not_reachable(
         );
     }
 
-    let why = cause(error, missing);
+    let fix = fix(resolution, host, error, cause(error, missing));
+    NotReachable {
+        headline,
+        looked,
+        fix,
+    }
+}
+
+/// What to do: another engine found on this host, else advice for the way the connection failed.
+fn fix(resolution: &Resolution, host: &HostFacts, error: &str, why: Cause) -> String {
+    let ep = &resolution.endpoint;
     // Another engine is no answer to a socket this user may not open or a failed handshake.
     let own_fault = matches!(why, Cause::Permission | Cause::Tls);
-    let fix = if let Some(first) = resolution.alternatives.first().filter(|_| !own_fault) {
+    if let Some(first) = resolution.alternatives.first().filter(|_| !own_fault) {
         let mut fix = format!("to use {}: {}", first.runtime, first.fix);
         if resolution.alternatives.len() > 1 {
             fix.push_str(" (or another engine listed above)");
@@ -103,72 +113,72 @@ pub(crate) fn not_reachable(
     } else {
         let remote = matches!(ep.kind, EndpointKind::Tcp { .. } | EndpointKind::Ssh { .. })
             && !ep.is_local();
-        match (why, host.os) {
-            (Cause::Tls, _) => format!(
-                "the TLS handshake with {} failed: check DOCKER_CERT_PATH (or the context's TLS \
-                 files) holds this engine's ca.pem, cert.pem and key.pem, and that its \
-                 certificate names the host you connect to",
-                ep.host
-            ),
-            _ if remote => format!(
-                "check that the engine at {} is running and reachable from here (VPN, firewall, \
-                 TLS files in DOCKER_CERT_PATH), or unset DOCKER_HOST / choose another context",
-                ep.host
-            ),
-            (Cause::Permission, HostOs::Linux) => {
-                "you may not open this socket: add yourself to the docker group (sudo usermod \
-                 -aG docker $USER, then log out and back in, or run: newgrp docker); with \
-                 rootless Docker use its socket: DOCKER_HOST=unix://$XDG_RUNTIME_DIR/docker.sock"
-                    .to_string()
-            }
-            (Cause::Permission, HostOs::Windows) => {
-                "you may not open Docker Desktop's pipe: add your user to the docker-users group \
-                 (Computer Management → Local Users and Groups), sign out and back in"
-                    .to_string()
-            }
-            (Cause::Permission, HostOs::Macos) => {
-                "you may not open this socket: restart Docker Desktop (it recreates the socket \
-                 for your user); if it persists, check the socket's owner with ls -l"
-                    .to_string()
-            }
-            (Cause::Refused, HostOs::Linux) if host.wsl().is_none() => {
-                "the socket exists but no engine answers on it: start it with sudo systemctl \
-                 start docker (rootless Docker: systemctl --user start docker)"
-                    .to_string()
-            }
-            (Cause::Permission, _) => {
-                "restart the engine; if it persists, check the socket's owner and permissions"
-                    .to_string()
-            }
-            (Cause::Timeout, _) => {
-                "the engine did not answer in time: Docker Desktop may be starting or in Resource \
-                 Saver mode; wait a moment and retry, or restart it"
-                    .to_string()
-            }
-            (_, HostOs::Macos) => {
-                "start your engine: open Docker Desktop (or run colima start, or open OrbStack or \
-                 Rancher Desktop) and wait until it is running"
-                    .to_string()
-            }
-            (_, HostOs::Windows) => {
-                "start Docker Desktop and wait until it says \"Engine running\" (in Linux \
-                 containers mode)"
-                    .to_string()
-            }
-            _ if host.wsl().is_some() => {
-                "start Docker Desktop on Windows and enable Settings → Resources → WSL integration \
-                 for this distro, or start Docker Engine here: sudo service docker start"
-                    .to_string()
-            }
-            _ => "start the engine: sudo systemctl start docker (rootless Docker: systemctl \
-                  --user start docker)"
-                .to_string(),
+        cause_fix(why, host, &ep.host, remote)
+    }
+}
+
+/// Advice by cause and host OS for a local or plain remote endpoint.
+fn cause_fix(why: Cause, host: &HostFacts, endpoint: &str, remote: bool) -> String {
+    match (why, host.os) {
+        (Cause::Tls, _) => format!(
+            "the TLS handshake with {} failed: check DOCKER_CERT_PATH (or the context's TLS \
+             files) holds this engine's ca.pem, cert.pem and key.pem, and that its \
+             certificate names the host you connect to",
+            endpoint
+        ),
+        _ if remote => format!(
+            "check that the engine at {} is running and reachable from here (VPN, firewall, \
+             TLS files in DOCKER_CERT_PATH), or unset DOCKER_HOST / choose another context",
+            endpoint
+        ),
+        (Cause::Permission, HostOs::Linux) => {
+            "you may not open this socket: add yourself to the docker group (sudo usermod \
+             -aG docker $USER, then log out and back in, or run: newgrp docker); with \
+             rootless Docker use its socket: DOCKER_HOST=unix://$XDG_RUNTIME_DIR/docker.sock"
+                .to_string()
         }
-    };
-    NotReachable {
-        headline,
-        looked,
-        fix,
+        (Cause::Permission, HostOs::Windows) => {
+            "you may not open Docker Desktop's pipe: add your user to the docker-users group \
+             (Computer Management → Local Users and Groups), sign out and back in"
+                .to_string()
+        }
+        (Cause::Permission, HostOs::Macos) => {
+            "you may not open this socket: restart Docker Desktop (it recreates the socket \
+             for your user); if it persists, check the socket's owner with ls -l"
+                .to_string()
+        }
+        (Cause::Refused, HostOs::Linux) if host.wsl().is_none() => {
+            "the socket exists but no engine answers on it: start it with sudo systemctl \
+             start docker (rootless Docker: systemctl --user start docker)"
+                .to_string()
+        }
+        (Cause::Permission, _) => {
+            "restart the engine; if it persists, check the socket's owner and permissions"
+                .to_string()
+        }
+        (Cause::Timeout, _) => {
+            "the engine did not answer in time: Docker Desktop may be starting or in Resource \
+             Saver mode; wait a moment and retry, or restart it"
+                .to_string()
+        }
+        (_, HostOs::Macos) => {
+            "start your engine: open Docker Desktop (or run colima start, or open OrbStack or \
+             Rancher Desktop) and wait until it is running"
+                .to_string()
+        }
+        (_, HostOs::Windows) => {
+            "start Docker Desktop and wait until it says \"Engine running\" (in Linux \
+             containers mode)"
+                .to_string()
+        }
+        _ if host.wsl().is_some() => {
+            "start Docker Desktop on Windows and enable Settings → Resources → WSL integration \
+             for this distro, or start Docker Engine here: sudo service docker start"
+                .to_string()
+        }
+        _ => "start the engine: sudo systemctl start docker (rootless Docker: systemctl \
+              --user start docker)"
+            .to_string(),
     }
 }
 

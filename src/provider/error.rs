@@ -148,12 +148,6 @@ impl ProviderError {
             ProviderError::ExecFailed { output, .. } if !output.trim().is_empty() => {
                 Some(output.clone())
             }
-            ProviderError::Unkillable { node, .. } => Some(format!(
-                "a cgroup inside it is probably still frozen; as root on the engine's host run \
-                 `for f in $(find /sys/fs/cgroup/freezer -path \"*$(docker inspect -f \
-                 '{{{{.Id}}}}' {node})*\" -name freezer.state); do echo THAWED > $f; done; \
-                 docker rm -f {node}`"
-            )),
             _ => None,
         }
     }

@@ -158,40 +158,8 @@ pub(crate) fn evaluate(check: &Check, list: &Value, nodes: &Value) -> Outcome {
             format!("at least {c} {what}"),
             listing(&objs, plain),
         ),
-        Expect::FieldEquals { path, value } => {
-            let p = Path::parse(path).ok();
-            let got = |o: &Value| p.as_ref().and_then(|p| p.text(o));
-            let ok = n > 0
-                && objs
-                    .iter()
-                    .all(|o| got(o).as_deref() == Some(value.as_str()));
-            let found = listing(&objs, |o| {
-                format!(
-                    "{} has {path}={}",
-                    name(o),
-                    got(o).unwrap_or_else(|| "nothing".into())
-                )
-            });
-            (ok, format!("{what} with {path}={value}"), found)
-        }
-        Expect::FieldEqualsField { path, other } => {
-            let (a, b) = (Path::parse(path).ok(), Path::parse(other).ok());
-            let get = |p: &Option<Path>, o: &Value| p.as_ref().and_then(|p| p.text(o));
-            let ok = n > 0
-                && objs
-                    .iter()
-                    .all(|o| get(&a, o).is_some() && get(&a, o) == get(&b, o));
-            let found = listing(&objs, |o| {
-                let show = |v: Option<String>| v.unwrap_or_else(|| "nothing".into());
-                format!(
-                    "{} has {path}={} and {other}={}",
-                    name(o),
-                    show(get(&a, o)),
-                    show(get(&b, o))
-                )
-            });
-            (ok, format!("{what} with {path} equal to {other}"), found)
-        }
+        Expect::FieldEquals { path, value } => field_equals(&objs, &what, path, value),
+        Expect::FieldEqualsField { path, other } => fields_equal(&objs, &what, path, other),
         Expect::RunningOn(role) => {
             let on_role = |o: &Value| {
                 let node = o["spec"]["nodeName"].as_str().unwrap_or("");
@@ -225,6 +193,43 @@ pub(crate) fn evaluate(check: &Check, list: &Value, nodes: &Value) -> Outcome {
         expected,
         found,
     }
+}
+
+/// Every object has `path` equal to `value`.
+fn field_equals(objs: &[&Value], what: &str, path: &str, value: &str) -> (bool, String, String) {
+    let n = objs.len();
+    let p = Path::parse(path).ok();
+    let got = |o: &Value| p.as_ref().and_then(|p| p.text(o));
+    let ok = n > 0 && objs.iter().all(|o| got(o).as_deref() == Some(value));
+    let found = listing(objs, |o| {
+        format!(
+            "{} has {path}={}",
+            name(o),
+            got(o).unwrap_or_else(|| "nothing".into())
+        )
+    });
+    (ok, format!("{what} with {path}={value}"), found)
+}
+
+/// Every object has `path` set and equal to its `other` field.
+fn fields_equal(objs: &[&Value], what: &str, path: &str, other: &str) -> (bool, String, String) {
+    let n = objs.len();
+    let (a, b) = (Path::parse(path).ok(), Path::parse(other).ok());
+    let get = |p: &Option<Path>, o: &Value| p.as_ref().and_then(|p| p.text(o));
+    let ok = n > 0
+        && objs
+            .iter()
+            .all(|o| get(&a, o).is_some() && get(&a, o) == get(&b, o));
+    let found = listing(objs, |o| {
+        let show = |v: Option<String>| v.unwrap_or_else(|| "nothing".into());
+        format!(
+            "{} has {path}={} and {other}={}",
+            name(o),
+            show(get(&a, o)),
+            show(get(&b, o))
+        )
+    });
+    (ok, format!("{what} with {path} equal to {other}"), found)
 }
 
 #[cfg(test)]

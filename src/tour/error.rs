@@ -8,7 +8,7 @@ use crate::text::quoted;
 
 #[derive(Debug, thiserror::Error)]
 pub enum TourError {
-    #[error(transparent)]
+    #[error("{0}")]
     Cluster(#[from] ClusterError),
 
     /// A step's checks did not hold in time (unattended runs stop there).
@@ -66,19 +66,22 @@ impl TourError {
 
     /// Bad input (a step id that is not in the lab) rather than a failure on the way.
     pub fn is_bad_input(&self) -> bool {
-        matches!(
-            self,
-            TourError::UnknownStep { .. }
-                | TourError::NamespaceInUse(_)
-                | TourError::Refused { .. }
-        )
+        match self {
+            TourError::Cluster(c) => c.is_bad_input(),
+            e => matches!(
+                e,
+                TourError::UnknownStep { .. }
+                    | TourError::NamespaceInUse(_)
+                    | TourError::Refused { .. }
+            ),
+        }
     }
 }
 
 impl Hint for TourError {
     fn hint(&self) -> Option<String> {
         match self {
-            TourError::Cluster(c) => c.hint(),
+            TourError::Cluster(_) => None,
             TourError::StepFailed { .. } => Some(
                 "look at the objects with kubectl; minik tour resumes at this step, \
                  --skip STEP passes it"

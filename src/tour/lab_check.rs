@@ -58,26 +58,7 @@ pub(super) fn decode(d: &mut Decoder, node: &Node, path: &str) -> Option<Check> 
             a => assertions.push((a, value, p)),
         }
     }
-    check.kind = match kind {
-        // The kind goes into kubectl's arguments: a resource name, never a flag or a file.
-        Some(k) if !super::kinds::is_resource_name(&k) => {
-            d.error(
-                node.at,
-                format!("{} is not a kind of object", quoted(&k)),
-                "write the resource as kubectl get takes it, e.g. kind: pods or kind: deployments.apps",
-            );
-            return None;
-        }
-        Some(k) => k,
-        _ => {
-            d.error(
-                node.at,
-                "the check names no kind of object".into(),
-                "add kind: with what kubectl get takes, e.g. kind: pods",
-            );
-            return None;
-        }
-    };
+    check.kind = check_kind(d, kind, node)?;
     let argv_safe = |s: &Option<String>| s.as_deref().is_none_or(|s| !s.starts_with('-'));
     if !argv_safe(&check.namespace) || !argv_safe(&check.selector) {
         d.error(
@@ -108,35 +89,7 @@ pub(super) fn decode(d: &mut Decoder, node: &Node, path: &str) -> Option<Check> 
             Expect::RunningOn(ROLES[d.choice(value, p, &names, false)?].1)
         }
         "avoids" => Expect::Avoids(d.string(value, p, "avoids: \"{worker}\"")?),
-        _ => {
-            let path = d.string(value, p, "field: status.phase")?;
-            if let Err(e) = super::fields::Path::parse(&path) {
-                d.error(value.at, e, "paths look like status.readyReplicas");
-                return None;
-            }
-            match (equals.take(), equals_field.take()) {
-                (Some((v, ep)), None) => Expect::FieldEquals {
-                    path,
-                    value: d.string(v, &ep, "equals: \"3\"")?,
-                },
-                (None, Some((v, ep))) => {
-                    let other = d.string(v, &ep, "equalsField: status.replicas")?;
-                    if let Err(e) = super::fields::Path::parse(&other) {
-                        d.error(v.at, e, "paths look like status.replicas");
-                        return None;
-                    }
-                    Expect::FieldEqualsField { path, other }
-                }
-                _ => {
-                    d.error(
-                        value.at,
-                        "field needs exactly one of equals and equalsField".into(),
-                        "for example field: status.phase with equals: Running",
-                    );
-                    return None;
-                }
-            }
-        }
+        _ => field_expect(d, value, p, equals.take(), equals_field.take())?,
     };
     if let Some((v, _)) = equals.or(equals_field) {
         d.error(
@@ -147,4 +100,64 @@ pub(super) fn decode(d: &mut Decoder, node: &Node, path: &str) -> Option<Check> 
         return None;
     }
     Some(check)
+}
+
+/// The kind goes into kubectl's arguments: a resource name, never a flag or a file.
+fn check_kind(d: &mut Decoder, kind: Option<String>, node: &Node) -> Option<String> {
+    match kind {
+        Some(k) if !super::kinds::is_resource_name(&k) => {
+            d.error(
+                node.at,
+                format!("{} is not a kind of object", quoted(&k)),
+                "write the resource as kubectl get takes it, e.g. kind: pods or kind: deployments.apps",
+            );
+            None
+        }
+        Some(k) => Some(k),
+        _ => {
+            d.error(
+                node.at,
+                "the check names no kind of object".into(),
+                "add kind: with what kubectl get takes, e.g. kind: pods",
+            );
+            None
+        }
+    }
+}
+
+/// `field:` with exactly one of `equals:` and `equalsField:`.
+fn field_expect(
+    d: &mut Decoder,
+    value: &Node,
+    p: &str,
+    equals: Option<(&Node, String)>,
+    equals_field: Option<(&Node, String)>,
+) -> Option<Expect> {
+    let path = d.string(value, p, "field: status.phase")?;
+    if let Err(e) = super::fields::Path::parse(&path) {
+        d.error(value.at, e, "paths look like status.readyReplicas");
+        return None;
+    }
+    match (equals, equals_field) {
+        (Some((v, ep)), None) => Some(Expect::FieldEquals {
+            path,
+            value: d.string(v, &ep, "equals: \"3\"")?,
+        }),
+        (None, Some((v, ep))) => {
+            let other = d.string(v, &ep, "equalsField: status.replicas")?;
+            if let Err(e) = super::fields::Path::parse(&other) {
+                d.error(v.at, e, "paths look like status.replicas");
+                return None;
+            }
+            Some(Expect::FieldEqualsField { path, other })
+        }
+        _ => {
+            d.error(
+                value.at,
+                "field needs exactly one of equals and equalsField".into(),
+                "for example field: status.phase with equals: Running",
+            );
+            None
+        }
+    }
 }

@@ -239,53 +239,11 @@ fn decode_step(d: &mut Decoder, node: &Node, path: &str) -> Option<Step> {
     };
     let mut command_at = None;
     for (field, p, value) in d.fields(node, path, "a step", &STEP_FIELDS) {
-        match field {
-            "id" => step.id = name(d, value, &p).unwrap_or_default(),
-            "title" => step.title = text(d, value, &p),
-            "text" => step.text = text(d, value, &p),
-            "try" => {
-                command_at = Some(value.at);
-                step.command = kubectl(d, value, &p);
-            }
-            "manifest" => step.manifest = d.string(value, &p, "manifest: |"),
-            "show" => {
-                let names: Vec<&str> = VIEWS.iter().map(|(n, _)| *n).collect();
-                for (ip, item) in d.list(value, &p, "show: [nodes]") {
-                    if let Some(i) = d.choice(item, &ip, &names, false) {
-                        step.show.push(VIEWS[i].1);
-                    }
-                }
-            }
-            "more" => step.more = d.string_list(value, &p, "more: [kubectl get pods -A]"),
-            "pick" => step.pick = d.string(value, &p, "pick: app=hello"),
-            "needsWorkers" => step.needs_workers = d.int(value, &p, 0, 100).unwrap_or(0) as u32,
-            "needsKubeProxy" => step.needs_kube_proxy = d.bool(value, &p).unwrap_or(false),
-            "replay" => step.replay = d.bool(value, &p).unwrap_or(false),
-            "cleanup" => {
-                for (ip, item) in d.list(value, &p, "cleanup: [\"kubectl uncordon {worker}\"]") {
-                    if let Some(c) = kubectl(d, item, &ip) {
-                        step.cleanup.push(c);
-                    }
-                }
-            }
-            "timeout" => {
-                let s = d.string(value, &p, "timeout: 90s").unwrap_or_default();
-                match humantime::parse_duration(&s) {
-                    Ok(t) if t <= Duration::from_secs(3600) => step.timeout = t,
-                    _ => d.error(
-                        value.at,
-                        format!("invalid timeout {}", quoted(&s)),
-                        "use a duration up to an hour, such as 90s or 2m",
-                    ),
-                }
-            }
-            _ => {
-                for (ip, item) in d.list(value, &p, "checks: [{kind: nodes, atLeast: 1}]") {
-                    if let Some(c) = super::lab_check::decode(d, item, &ip) {
-                        step.checks.push(c);
-                    }
-                }
-            }
+        if field == "try" {
+            command_at = Some(value.at);
+            step.command = kubectl(d, value, &p);
+        } else {
+            step_field(d, &mut step, field, &p, value);
         }
     }
     if step.id.is_empty() {
@@ -296,15 +254,70 @@ fn decode_step(d: &mut Decoder, node: &Node, path: &str) -> Option<Step> {
         );
         return None;
     }
+    check_manifest(d, &step, command_at.unwrap_or(node.at));
+    check_placeholders(d, &mut step, node.at);
+    Some(step)
+}
+
+/// One of a step's fields other than `try` (whose place the manifest checks cite).
+fn step_field(d: &mut Decoder, step: &mut Step, field: &str, p: &str, value: &Node) {
+    match field {
+        "id" => step.id = name(d, value, p).unwrap_or_default(),
+        "title" => step.title = text(d, value, p),
+        "text" => step.text = text(d, value, p),
+        "manifest" => step.manifest = d.string(value, p, "manifest: |"),
+        "show" => {
+            let names: Vec<&str> = VIEWS.iter().map(|(n, _)| *n).collect();
+            for (ip, item) in d.list(value, p, "show: [nodes]") {
+                if let Some(i) = d.choice(item, &ip, &names, false) {
+                    step.show.push(VIEWS[i].1);
+                }
+            }
+        }
+        "more" => step.more = d.string_list(value, p, "more: [kubectl get pods -A]"),
+        "pick" => step.pick = d.string(value, p, "pick: app=hello"),
+        "needsWorkers" => step.needs_workers = d.int(value, p, 0, 100).unwrap_or(0) as u32,
+        "needsKubeProxy" => step.needs_kube_proxy = d.bool(value, p).unwrap_or(false),
+        "replay" => step.replay = d.bool(value, p).unwrap_or(false),
+        "cleanup" => {
+            for (ip, item) in d.list(value, p, "cleanup: [\"kubectl uncordon {worker}\"]") {
+                if let Some(c) = kubectl(d, item, &ip) {
+                    step.cleanup.push(c);
+                }
+            }
+        }
+        "timeout" => {
+            let s = d.string(value, p, "timeout: 90s").unwrap_or_default();
+            match humantime::parse_duration(&s) {
+                Ok(t) if t <= Duration::from_secs(3600) => step.timeout = t,
+                _ => d.error(
+                    value.at,
+                    format!("invalid timeout {}", quoted(&s)),
+                    "use a duration up to an hour, such as 90s or 2m",
+                ),
+            }
+        }
+        _ => {
+            for (ip, item) in d.list(value, p, "checks: [{kind: nodes, atLeast: 1}]") {
+                if let Some(c) = super::lab_check::decode(d, item, &ip) {
+                    step.checks.push(c);
+                }
+            }
+        }
+    }
+}
+
+/// A manifest goes with a command that reads it, and stays within what a lab may make.
+fn check_manifest(d: &mut Decoder, step: &Step, at: Location) {
     let reads_stdin = step.command.as_ref().is_some_and(command::reads_stdin);
     match (&step.manifest, reads_stdin) {
         (Some(_), false) => d.error(
-            command_at.unwrap_or(node.at),
+            at,
             "the step has a manifest but its command does not read it".into(),
             "use try: kubectl apply -n {namespace} -f -",
         ),
         (None, true) => d.error(
-            command_at.unwrap_or(node.at),
+            at,
             "the command reads a manifest (-f -) but the step has none".into(),
             "add manifest: | with the YAML to apply",
         ),
@@ -313,20 +326,24 @@ fn decode_step(d: &mut Decoder, node: &Node, path: &str) -> Option<Step> {
     if let Some(m) = &step.manifest {
         if let Err(e) = super::manifest::check(&sample_fill(m), SAMPLE_NAMESPACE) {
             d.error(
-                command_at.unwrap_or(node.at),
+                at,
                 format!("the step's manifest is refused: {e}"),
                 "a lab's manifest makes namespaced objects in {namespace}, within Pod Security \
                  \"baseline\" (no privileged or host access)",
             );
         }
     }
-    let all = placeholders_of(&step);
+}
+
+/// Only known placeholders; `{pod}` needs a pick and `{worker}` a worker.
+fn check_placeholders(d: &mut Decoder, step: &mut Step, at: Location) {
+    let all = placeholders_of(step);
     if let Some(p) = all
         .iter()
         .find(|p| !command::PLACEHOLDERS.contains(&p.as_str()))
     {
         d.error(
-            node.at,
+            at,
             format!("unknown placeholder {}", quoted(&format!("{{{p}}}"))),
             format!(
                 "the placeholders are: {}",
@@ -336,7 +353,7 @@ fn decode_step(d: &mut Decoder, node: &Node, path: &str) -> Option<Step> {
     }
     if all.iter().any(|p| p == "pod") && step.pick.is_none() {
         d.error(
-            node.at,
+            at,
             "the step uses {pod} but picks none".into(),
             "add pick: with a label selector, e.g. pick: app=hello",
         );
@@ -344,7 +361,6 @@ fn decode_step(d: &mut Decoder, node: &Node, path: &str) -> Option<Step> {
     if all.iter().any(|p| p == "worker") {
         step.needs_workers = step.needs_workers.max(1);
     }
-    Some(step)
 }
 
 /// The namespace placeholders become when a manifest is checked before any run.

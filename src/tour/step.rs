@@ -68,6 +68,30 @@ fn list_key(c: &Check) -> ListKey {
     (c.kind.clone(), c.namespace.clone(), selector)
 }
 
+/// Whether the step's command, cleanup or checks name the placeholder `{p}`.
+fn uses(step: &Step, p: &str) -> bool {
+    let needle = format!("{{{p}}}");
+    step.command
+        .iter()
+        .chain(&step.cleanup)
+        .any(|c| c.0.iter().any(|a| a.contains(&needle)))
+        || step.checks.iter().any(|c| {
+            let avoids = match &c.expect {
+                super::lab::Expect::Avoids(n) => Some(n),
+                _ => None,
+            };
+            [
+                c.namespace.as_ref(),
+                c.name.as_ref(),
+                c.selector.as_ref(),
+                avoids,
+            ]
+            .into_iter()
+            .flatten()
+            .any(|t| t.contains(&needle))
+        })
+}
+
 impl Tour<'_> {
     fn report(&self, step: &Step, status: Status, started: Instant) -> StepReport {
         StepReport {
@@ -90,20 +114,12 @@ impl Tour<'_> {
     ) -> Result<StepReport, TourError> {
         let step = &self.lab.steps[i];
         let started = Instant::now();
-        let m = self.m();
-        if (step.needs_workers as usize) > self.workers.len() {
-            let mut r = self.report(step, Status::NotApplicable, started);
-            r.note = Some(
-                m.needs_workers
-                    .replace("{need}", &step.needs_workers.to_string())
-                    .replace("{have}", &self.workers.len().to_string())
-                    .replace("{nodes}", &(step.needs_workers + 1).to_string()),
-            );
+        if let Some(r) = self.not_applicable(step, started) {
             return Ok(r);
         }
         if step.needs_kube_proxy && !self.has_kube_proxy().await? {
             let mut r = self.report(step, Status::NotApplicable, started);
-            r.note = Some(m.no_kube_proxy.to_string());
+            r.note = Some(self.m().no_kube_proxy.to_string());
             return Ok(r);
         }
         // Skipping never runs the step's command: the learner chose not to.
@@ -111,29 +127,7 @@ impl Tour<'_> {
             return Ok(self.report(step, Status::Skipped, started));
         }
         let mut vars = self.vars.clone();
-        let uses = |p: &str| {
-            let needle = format!("{{{p}}}");
-            step.command
-                .iter()
-                .chain(&step.cleanup)
-                .any(|c| c.0.iter().any(|a| a.contains(&needle)))
-                || step.checks.iter().any(|c| {
-                    let avoids = match &c.expect {
-                        super::lab::Expect::Avoids(n) => Some(n),
-                        _ => None,
-                    };
-                    [
-                        c.namespace.as_ref(),
-                        c.name.as_ref(),
-                        c.selector.as_ref(),
-                        avoids,
-                    ]
-                    .into_iter()
-                    .flatten()
-                    .any(|t| t.contains(&needle))
-                })
-        };
-        if uses("worker") {
+        if uses(step, "worker") {
             vars.insert("worker", self.busiest_worker().await?);
         }
         if let Some(selector) = &step.pick {
@@ -183,24 +177,51 @@ impl Tour<'_> {
             };
             let outcomes = self.wait(step, &vars, patience).await?;
             if outcomes.iter().all(|o| o.ok) || opts.unattended {
-                let ok = outcomes.iter().all(|o| o.ok);
-                let mut r = self.report(
-                    step,
-                    if ok { Status::Passed } else { Status::Failed },
-                    started,
-                );
-                r.command = presented.command.clone();
-                r.checks = outcomes;
-                if ok {
-                    for view in &step.show {
-                        r.shown
-                            .push(show(self.access, *view, &self.lab.namespace, m).await?);
-                    }
-                }
-                return Ok(r);
+                return self.finish(step, &presented, outcomes, started).await;
             }
             failed = Some(outcomes);
         }
+    }
+
+    /// A step the cluster cannot show (too few workers), with a note saying what it needs.
+    fn not_applicable(&self, step: &Step, started: Instant) -> Option<StepReport> {
+        if (step.needs_workers as usize) <= self.workers.len() {
+            return None;
+        }
+        let mut r = self.report(step, Status::NotApplicable, started);
+        r.note = Some(
+            self.m()
+                .needs_workers
+                .replace("{need}", &step.needs_workers.to_string())
+                .replace("{have}", &self.workers.len().to_string())
+                .replace("{nodes}", &(step.needs_workers + 1).to_string()),
+        );
+        Some(r)
+    }
+
+    /// The step's report once its checks were judged; a passed step shows its views.
+    async fn finish(
+        &self,
+        step: &Step,
+        presented: &Presented,
+        outcomes: Vec<Outcome>,
+        started: Instant,
+    ) -> Result<StepReport, TourError> {
+        let ok = outcomes.iter().all(|o| o.ok);
+        let mut r = self.report(
+            step,
+            if ok { Status::Passed } else { Status::Failed },
+            started,
+        );
+        r.command = presented.command.clone();
+        r.checks = outcomes;
+        if ok {
+            for view in &step.show {
+                r.shown
+                    .push(show(self.access, *view, &self.lab.namespace, self.m()).await?);
+            }
+        }
+        Ok(r)
     }
 
     /// Runs a step's command (`args`, filled in from `cmd`): minik's fixed actions (the

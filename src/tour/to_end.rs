@@ -5,12 +5,12 @@
 use super::run::{Guide, Options, Summary, Tour};
 use super::TourError;
 use crate::cluster::ClusterError;
-use crate::signals::Signal;
+use crate::signals::Cancelled;
 
 /// How a tour run ended, after its cleanup.
 pub(crate) struct Ended {
     /// The run's own result, or the signal that stopped it.
-    pub(crate) run: Result<Result<(), TourError>, Signal>,
+    pub(crate) run: Result<Result<(), TourError>, Cancelled>,
     /// Removing what the tour made.
     pub(crate) cleaned: Result<(), ClusterError>,
 }
@@ -30,11 +30,7 @@ impl Tour<'_> {
         opts: &Options,
         summary: &mut Summary,
     ) -> Ended {
-        let run = tokio::select! {
-            biased;
-            s = crate::signals::interrupted() => Err(s),
-            r = self.run(guide, opts, summary) => Ok(r),
-        };
+        let run = crate::signals::cancellable(self.run(guide, opts, summary)).await;
         let cleaned = self.clean_up().await;
         Ended { run, cleaned }
     }

@@ -19,6 +19,8 @@ pub(crate) use bundle::{
 };
 pub(crate) use create::created_text;
 pub(crate) use doctor::doctor_text;
+#[cfg(test)]
+pub(crate) use error::hints_for_error;
 pub(crate) use error::render_error;
 pub(crate) use status::Terminal;
 pub(crate) use table::{clusters_table, nodes_table};

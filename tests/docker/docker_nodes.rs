@@ -44,6 +44,55 @@ async fn sh(p: &dyn Provider, node: &str, script: &str) -> String {
         .unwrap_or_else(|e| panic!("{script}: {e}\n{:?}", e.details()))
 }
 
+/// Stop is fast (systemd's own stop signal) and start brings back systemd, containerd and /var.
+#[allow(clippy::print_stderr)] // the timing is the test's diagnostic, as in the test itself
+async fn stop_then_start_keeps_var(p: &dyn Provider, first: &str) {
+    sh(p, first, "echo kept > /var/minik-marker").await;
+    let t = Instant::now();
+    p.stop_node(first, Duration::from_secs(10)).await.unwrap();
+    let stop_secs = t.elapsed().as_secs_f64();
+    eprintln!("docker stop took {stop_secs:.2}s");
+    assert!(stop_secs < 3.0, "stopping a node took {stop_secs:.2}s");
+    assert_eq!(
+        p.inspect_node(first).await.unwrap().state,
+        NodeState::Stopped
+    );
+    p.start_node(first).await.unwrap();
+    p.wait_for_log(first, BOOTED, Duration::from_secs(60))
+        .await
+        .unwrap();
+    // The log still holds the first boot's line: wait for the new boot to finish too.
+    let state = sh(p, first, "systemctl is-system-running --wait || true").await;
+    assert!(
+        state.trim() == "running" || state.trim() == "degraded",
+        "after restart: {state}"
+    );
+    assert_eq!(sh(p, first, "cat /var/minik-marker").await.trim(), "kept");
+    assert_eq!(
+        sh(p, first, "systemctl is-active containerd").await.trim(),
+        "active"
+    );
+    let images = sh(p, first, "ctr -n k8s.io images ls -q").await;
+    assert!(images.contains("minik.test/busybox:1.0"), "{images}");
+}
+
+/// The volumes holding the nodes' /var.
+fn var_volumes(names: &[String]) -> Vec<String> {
+    let o = std::process::Command::new("docker")
+        .args([
+            "inspect",
+            "-f",
+            "{{range .Mounts}}{{if eq .Type \"volume\"}}{{.Name}} {{end}}{{end}}",
+        ])
+        .args(names)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&o.stdout)
+        .split_whitespace()
+        .map(String::from)
+        .collect()
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn three_nodes_boot_run_containers_and_clean_up() {
     let p = common::provider().await;
@@ -103,51 +152,10 @@ async fn three_nodes_boot_run_containers_and_clean_up() {
         sh(&p, &names[a], &format!("ping -c1 -W2 {}", names[b])).await;
     }
 
-    // Stop is fast (systemd's own stop signal) and start brings back systemd, containerd and /var.
-    sh(&p, first, "echo kept > /var/minik-marker").await;
-    let t = Instant::now();
-    p.stop_node(first, Duration::from_secs(10)).await.unwrap();
-    let stop_secs = t.elapsed().as_secs_f64();
-    eprintln!("docker stop took {stop_secs:.2}s");
-    assert!(stop_secs < 3.0, "stopping a node took {stop_secs:.2}s");
-    assert_eq!(
-        p.inspect_node(first).await.unwrap().state,
-        NodeState::Stopped
-    );
-    p.start_node(first).await.unwrap();
-    p.wait_for_log(first, BOOTED, Duration::from_secs(60))
-        .await
-        .unwrap();
-    // The log still holds the first boot's line: wait for the new boot to finish too.
-    let state = sh(&p, first, "systemctl is-system-running --wait || true").await;
-    assert!(
-        state.trim() == "running" || state.trim() == "degraded",
-        "after restart: {state}"
-    );
-    assert_eq!(sh(&p, first, "cat /var/minik-marker").await.trim(), "kept");
-    assert_eq!(
-        sh(&p, first, "systemctl is-active containerd").await.trim(),
-        "active"
-    );
-    let images = sh(&p, first, "ctr -n k8s.io images ls -q").await;
-    assert!(images.contains("minik.test/busybox:1.0"), "{images}");
+    stop_then_start_keeps_var(&p, first).await;
 
     // Removal leaves no container or volume behind.
-    let volumes: Vec<String> = {
-        let o = std::process::Command::new("docker")
-            .args([
-                "inspect",
-                "-f",
-                "{{range .Mounts}}{{if eq .Type \"volume\"}}{{.Name}} {{end}}{{end}}",
-            ])
-            .args(&names)
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&o.stdout)
-            .split_whitespace()
-            .map(String::from)
-            .collect()
-    };
+    let volumes = var_volumes(&names);
     assert_eq!(
         volumes.len(),
         3,

@@ -82,6 +82,31 @@ fn the_node_image_runs_containerd_2_and_runc_1_3() {
     assert!(spec["process"].get("rlimits").is_none());
 }
 
+/// The runtime really runs the cluster: every kube-system pod comes to Running per the real
+/// kubectl, its containers started by the nodes' containerd through CRI.
+fn kube_system_running(tc: &TestCluster) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        let o = tc.kubectl(&["get", "pods", "-n", "kube-system", "-o", "json"]);
+        assert!(o.status.success(), "kubectl: {}", text(&o));
+        let pods: serde_json::Value = serde_json::from_slice(&o.stdout).expect("PodList JSON");
+        let items = pods["items"].as_array().cloned().unwrap_or_default();
+        let waiting: Vec<String> = items
+            .iter()
+            .filter(|p| p["status"]["phase"] != "Running")
+            .map(|p| format!("{}: {}", p["metadata"]["name"], p["status"]))
+            .collect();
+        if !items.is_empty() && waiting.is_empty() {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "kube-system pods not Running: {waiting:?}"
+        );
+        std::thread::sleep(std::time::Duration::from_secs(2));
+    }
+}
+
 /// kind's documented local-registry recipe, as a kind user writes it (config version 2 keys),
 /// on a control plane (patched before kubeadm init) and a worker (patched before it joins).
 /// The worker mounts certs.d from this machine, as kind's recipe does: that folder is the
@@ -126,30 +151,7 @@ fn kinds_local_registry_recipe_gives_a_working_cri() {
         hub.contains("[host.\"https://harbor.test/v2/hub-proxy\"]\n  capabilities = [\"pull\", \"resolve\"]\n  override_path = true"),
         "{hub}"
     );
-    // The runtime really runs the cluster: every kube-system pod comes to Running per the real
-    // kubectl, its containers started by the nodes' containerd through CRI.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
-    loop {
-        let o = env
-            .tc
-            .kubectl(&["get", "pods", "-n", "kube-system", "-o", "json"]);
-        assert!(o.status.success(), "kubectl: {}", text(&o));
-        let pods: serde_json::Value = serde_json::from_slice(&o.stdout).expect("PodList JSON");
-        let items = pods["items"].as_array().cloned().unwrap_or_default();
-        let waiting: Vec<String> = items
-            .iter()
-            .filter(|p| p["status"]["phase"] != "Running")
-            .map(|p| format!("{}: {}", p["metadata"]["name"], p["status"]))
-            .collect();
-        if !items.is_empty() && waiting.is_empty() {
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "kube-system pods not Running: {waiting:?}"
-        );
-        std::thread::sleep(std::time::Duration::from_secs(2));
-    }
+    kube_system_running(&env.tc);
     for node in [format!("{name}-control-plane"), format!("{name}-worker")] {
         let hosts = node_sh(
             &node,

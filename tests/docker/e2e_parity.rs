@@ -12,6 +12,41 @@ fn node_file(node: &str, path: &str) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
+/// kindnet, as the API stored it: the API endpoint in its env, requests without limits.
+fn kindnet_as_stored(kubeconfig: &std::path::Path, cp: &str) {
+    let o = kubectl(
+        kubeconfig,
+        &[
+            "-n",
+            "kube-system",
+            "get",
+            "daemonset",
+            "kindnet",
+            "-o",
+            "json",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let ds: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let container = &ds["spec"]["template"]["spec"]["containers"][0];
+    let endpoint = container["env"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == "CONTROL_PLANE_ENDPOINT")
+        .map(|e| e["value"].clone());
+    assert_eq!(
+        endpoint,
+        Some(serde_json::json!(format!("{cp}:6443"))),
+        "{container}"
+    );
+    assert!(
+        container["resources"].get("limits").is_none(),
+        "{container}"
+    );
+    assert!(container["resources"]["requests"]["memory"].is_string());
+}
+
 #[test]
 fn cgroup_v1_host_runs_135_kubelets_only_with_fail_cgroup_v1_off() {
     let mut tc = TestCluster::new("cgv1");
@@ -47,38 +82,7 @@ fn cgroup_v1_host_runs_135_kubelets_only_with_fail_cgroup_v1_off() {
     assert!(labels
         .get("node-role.kubernetes.io/control-plane")
         .is_some());
-    // kindnet, as the API stored it: the API endpoint in its env, requests without limits.
-    let o = kubectl(
-        &kubeconfig,
-        &[
-            "-n",
-            "kube-system",
-            "get",
-            "daemonset",
-            "kindnet",
-            "-o",
-            "json",
-        ],
-    );
-    assert!(o.status.success(), "{}", text(&o));
-    let ds: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    let container = &ds["spec"]["template"]["spec"]["containers"][0];
-    let endpoint = container["env"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["name"] == "CONTROL_PLANE_ENDPOINT")
-        .map(|e| e["value"].clone());
-    assert_eq!(
-        endpoint,
-        Some(serde_json::json!(format!("{cp}:6443"))),
-        "{container}"
-    );
-    assert!(
-        container["resources"].get("limits").is_none(),
-        "{container}"
-    );
-    assert!(container["resources"]["requests"]["memory"].is_string());
+    kindnet_as_stored(&kubeconfig, &cp);
     let o = minik(&["delete", "--name", &name], &env);
     assert!(o.status.success(), "{}", text(&o));
 

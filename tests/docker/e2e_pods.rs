@@ -113,6 +113,7 @@ impl Drop for RemoveImage {
 }
 
 #[test]
+#[allow(clippy::too_many_lines)] // one e2e scenario read as a story; splitting it into phases is owed (#20)
 fn pods_run_on_the_nodes_containerd() {
     let home = tempfile::tempdir().unwrap();
     let kc = home.path().join("config");

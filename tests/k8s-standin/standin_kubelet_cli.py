@@ -50,7 +50,7 @@ def kubelet_main(argv):
     if "version" in flags:
         print(f"Kubernetes {standin_common.VERSION}")
         return 0
-    err = standin_startup.check_flags(flags)
+    err = standin_startup.check_flags(flags, standin_common.VERSION)
     if err:
         log_error(f'"command failed" err="{err}"')
         return 1
@@ -72,6 +72,10 @@ def kubelet_main(argv):
         if err:
             log_error(f'"command failed" err="{err}"')
             return 1
+    err = standin_startup.check_feature_gates(config, flags, standin_common.VERSION)
+    if err:
+        log_error(f'"command failed" err="{err}"')
+        return 1
     err = (standin_startup.check_swap(config, P) or
            standin_startup.check_runtime(standin_startup.runtime_endpoint(flags, config), P,
                                          socket_required=not standin_common.ROOT))

@@ -1,10 +1,14 @@
 """Stand-in (test double): what makes the real kubelet exit at start-up, before it runs
 anything (cmd/kubelet/app/server.go). Each check returns the kubelet's error text or None.
 
-- Unknown flags: pflag refuses them ("failed to parse kubelet flag: unknown flag: --x").
+- Unknown flags: pflag refuses them ("failed to parse kubelet flag: unknown flag: --x"), per
+  the node's minor (standin_kubelet_minors: e.g. --pod-infra-container-image is gone in 1.35).
 - The config file (--config): must decode as kubelet.config.k8s.io/v1beta1 (or v1)
   KubeletConfiguration; unknown fields only warn (the kubelet falls back to lenient decoding),
-  but unknown feature gates are fatal (featuregate SetFromMap: "unrecognized feature gate").
+  but unknown or locked feature gates are fatal. The --feature-gates flag fills the same map
+  (kubeletConfigFlagPrecedence), and cmd/kubelet/app/server.go then fails with "failed to set
+  feature gates from initial flags-based config: " + SetFromMap's error ("unrecognized feature
+  gate: X" / "cannot set feature gate X to false, feature is locked to true"), per minor.
 - Swap: with failSwapOn (default true) and entries in /proc/swaps the kubelet exits
   (validateSwapConfiguration). STANDIN_SWAP=1 simulates swap for tests.
 - The runtime: the kubelet validates the CRI connection at start ("validate service
@@ -15,6 +19,8 @@ anything (cmd/kubelet/app/server.go). Each check returns the kubelet's error tex
 import os
 import shutil
 import subprocess
+
+import standin_kubelet_minors
 
 # Flags the kubelet has in every release minik supports (1.28+). Not exhaustive: a flag that
 # is missing here and used by minik fails a test, which is the point.
@@ -79,10 +85,36 @@ KNOWN_GATES = {
 CONFIG_APIS = {"kubelet.config.k8s.io/v1beta1", "kubelet.config.k8s.io/v1"}
 
 
-def check_flags(flags):
+def check_flags(flags, version=None):
+    minor = standin_kubelet_minors.minor_of(version) if version else None
     for name in flags:
-        if name not in KNOWN_FLAGS:
+        if not standin_kubelet_minors.flag_known(name, minor, KNOWN_FLAGS):
             return f"failed to parse kubelet flag: unknown flag: --{name}"
+    return None
+
+
+def requested_gates(config, flags):
+    """featureGates of the config file overlaid by --feature-gates (the flag wins), as the
+    kubelet merges them before SetFromMap; values stay as written for the type check."""
+    gates = dict((config or {}).get("featureGates") or {})
+    for pair in filter(None, (flags.get("feature-gates") or "").split(",")):
+        name, _, value = pair.partition("=")
+        value = value.strip().lower()
+        gates[name.strip()] = {"true": True, "false": False}.get(value, value)
+    return gates
+
+
+def check_feature_gates(config, flags, version):
+    """SetFromMap for the kubelet of `version`: unknown gates, then gates locked to a value."""
+    minor = standin_kubelet_minors.minor_of(version)
+    prefix = "failed to set feature gates from initial flags-based config: "
+    for gate, value in sorted(requested_gates(config, flags).items()):
+        if not standin_kubelet_minors.gate_known(gate, minor, KNOWN_GATES):
+            return f"{prefix}unrecognized feature gate: {gate}"
+        lock = standin_kubelet_minors.gate_lock(gate, minor)
+        if isinstance(value, bool) and lock is not None and value != lock:
+            return (f"{prefix}cannot set feature gate {gate} to {str(value).lower()}, "
+                    f"feature is locked to {str(lock).lower()}")
     return None
 
 
@@ -99,8 +131,6 @@ def check_config(config, path):
                 f'no kind "{kind}" is registered for version "{api}" in scheme '
                 f'"pkg/kubelet/apis/config/scheme/scheme.go:33"')
     for gate, value in (config.get("featureGates") or {}).items():
-        if gate not in KNOWN_GATES:
-            return f"unrecognized feature gate: {gate}"
         if not isinstance(value, bool):
             return f"invalid value of {gate}: {value}, err: invalid boolean value"
     return None

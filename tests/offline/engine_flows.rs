@@ -88,7 +88,7 @@ async fn prepare_refuses_an_api_address_a_remote_engine_cannot_serve() {
         .await
         .err()
         .expect("refused");
-    assert!(matches!(err, PrepareError::Usage { .. }), "{err:?}");
+    assert!(matches!(err, PrepareError::Input(_)), "{err:?}");
     assert!(err.to_string().contains("build-box"), "{err}");
 }
 

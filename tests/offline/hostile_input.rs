@@ -228,6 +228,63 @@ fn unreachable(r: &Run, cause: &str, hint: &str) {
     assert!(!err.contains("hyper"), "{err}");
 }
 
+/// A socket the user may not open: owned by another user, mode 0600.
+fn socket_of_another_user(dir: &std::path::Path) {
+    let locked = dir.join("locked.sock");
+    let _listener = std::os::unix::net::UnixListener::bind(&locked).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o600)).unwrap();
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let as_root = unsafe { libc::geteuid() } == 0;
+    let url = format!("unix://{}", locked.display());
+    let r = run_with(&["get", "clusters", "-H", &url], |c| {
+        if as_root {
+            // Root opens any socket: be someone else, as a workshop user is.
+            c.uid(65534).gid(65534).env("HOME", "/tmp");
+        } else {
+            let _ = std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000));
+        }
+    });
+    unreachable(&r, "ermission denied", "docker group");
+}
+
+/// TLS: a TCP server that answers the handshake with plain text.
+fn plain_text_where_tls_was_expected(dir: &std::path::Path) {
+    let tcp = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = tcp.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for c in tcp.incoming().flatten() {
+            let mut c = c;
+            let _ = c.write_all(b"HTTP/1.1 400 Bad Request\r\n\r\nnot tls\n");
+        }
+    });
+    let certs = dir.join("certs");
+    std::fs::create_dir(&certs).unwrap();
+    let r = run_with(
+        &[
+            "get",
+            "clusters",
+            "-H",
+            &format!("https://127.0.0.1:{port}"),
+        ],
+        |c| {
+            c.env("DOCKER_CERT_PATH", &certs);
+        },
+    );
+    assert_eq!(r.code(), Some(3), "{}", r.stderr());
+    assert!(
+        r.stderr().contains("hint: the TLS handshake"),
+        "{}",
+        r.stderr()
+    );
+    assert_eq!(
+        r.stderr().matches("cannot reach").count(),
+        1,
+        "{}",
+        r.stderr()
+    );
+}
+
 #[test]
 fn connection_failures_name_their_real_cause() {
     let dir = tempfile::tempdir().unwrap();
@@ -253,23 +310,7 @@ fn connection_failures_name_their_real_cause() {
     ]);
     unreachable(&r, "onnection refused", "no engine answers");
 
-    // A socket the user may not open: owned by another user, mode 0600.
-    let locked = path("locked.sock");
-    let _listener = std::os::unix::net::UnixListener::bind(&locked).unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o600)).unwrap();
-    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-    let as_root = unsafe { libc::geteuid() } == 0;
-    let url = format!("unix://{}", locked.display());
-    let r = run_with(&["get", "clusters", "-H", &url], |c| {
-        if as_root {
-            // Root opens any socket: be someone else, as a workshop user is.
-            c.uid(65534).gid(65534).env("HOME", "/tmp");
-        } else {
-            let _ = std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000));
-        }
-    });
-    unreachable(&r, "ermission denied", "docker group");
+    socket_of_another_user(dir.path());
 
     // A listener that closes every connection at once.
     let closing = path("closing.sock");
@@ -293,40 +334,7 @@ fn connection_failures_name_their_real_cause() {
         r.stderr()
     );
 
-    // TLS: a TCP server that answers the handshake with plain text.
-    let tcp = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = tcp.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        for c in tcp.incoming().flatten() {
-            let mut c = c;
-            let _ = c.write_all(b"HTTP/1.1 400 Bad Request\r\n\r\nnot tls\n");
-        }
-    });
-    let certs = path("certs");
-    std::fs::create_dir(&certs).unwrap();
-    let r = run_with(
-        &[
-            "get",
-            "clusters",
-            "-H",
-            &format!("https://127.0.0.1:{port}"),
-        ],
-        |c| {
-            c.env("DOCKER_CERT_PATH", &certs);
-        },
-    );
-    assert_eq!(r.code(), Some(3), "{}", r.stderr());
-    assert!(
-        r.stderr().contains("hint: the TLS handshake"),
-        "{}",
-        r.stderr()
-    );
-    assert_eq!(
-        r.stderr().matches("cannot reach").count(),
-        1,
-        "{}",
-        r.stderr()
-    );
+    plain_text_where_tls_was_expected(dir.path());
 }
 
 #[test]

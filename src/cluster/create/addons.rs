@@ -18,25 +18,22 @@ async fn cni(ctx: &Ctx<'_>) -> Result<(), ClusterError> {
     if ctx.config.networking.disable_default_cni {
         return Ok(());
     }
-    let step = ctx.events.step("Installing CNI 🔌");
-    async {
+    let step = ctx.events.step_with_icon("Installing CNI", "🔌");
+    let installed = async {
         let manifest = node::read_file(ctx.provider, ctx.bootstrap().name(), CNI_MANIFEST).await?;
         let manifest = template_cni(&manifest, &ctx.config.networking.pod_subnet);
         let endpoint = ctx.setup().control_plane_endpoint();
         apply(ctx, with_control_plane_endpoint(&manifest, &endpoint)?).await
-    }
-    .await
-    .map_err(|e| e.in_step("Installing CNI"))?;
+    };
+    step.check(installed.await)?;
     step.done();
     Ok(())
 }
 
 async fn storage(ctx: &Ctx<'_>) -> Result<(), ClusterError> {
-    let step = ctx.events.step("Installing StorageClass 💾");
+    let step = ctx.events.step_with_icon("Installing StorageClass", "💾");
     match node::read_file(ctx.provider, ctx.bootstrap().name(), STORAGE_MANIFEST).await {
-        Ok(manifest) => apply(ctx, manifest)
-            .await
-            .map_err(|e| e.in_step("Installing StorageClass"))?,
+        Ok(manifest) => step.check(apply(ctx, manifest).await)?,
         Err(_) => ctx.events.warn(format!(
             "the node image has no {STORAGE_MANIFEST}; skipping"
         )),

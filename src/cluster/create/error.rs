@@ -1,43 +1,57 @@
 //! What can stop a cluster (or a new node) before anything is made: the user's input, this
-//! platform, the engine. `crate::error` maps it to the top-level error and its exit code.
+//! platform, the engine. Each says whether it is bad input; the wrapped errors carry their own hints.
 
 use crate::cluster::ClusterError;
 use crate::config::ConfigErrors;
 use crate::engine::EngineError;
+use crate::input::InputError;
 use crate::nodeimage::NodeImageError;
 use crate::provider::ProviderError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PrepareError {
     /// A flag is wrong: bad input.
-    #[error("{message}")]
-    Usage { message: String, hint: String },
+    #[error("{0}")]
+    Input(#[from] InputError),
 
     /// A blocking platform check failed (`minik doctor` shows them all).
     #[error("this machine cannot run the cluster: {problems}")]
     PlatformRefused { problems: String, fixes: String },
 
-    #[error(transparent)]
+    #[error("{0}")]
     Config(#[from] ConfigErrors),
 
-    #[error(transparent)]
+    #[error("{0}")]
     Engine(#[from] EngineError),
 
-    #[error(transparent)]
+    #[error("{0}")]
     Cluster(#[from] ClusterError),
 
-    #[error(transparent)]
+    #[error("{0}")]
     Provider(#[from] ProviderError),
 
-    #[error(transparent)]
+    #[error("{0}")]
     NodeImage(#[from] NodeImageError),
 }
 
 impl PrepareError {
-    pub(crate) fn usage(message: impl Into<String>, hint: impl Into<String>) -> PrepareError {
-        PrepareError::Usage {
-            message: message.into(),
-            hint: hint.into(),
+    /// Bad input (exit 2): a flag, the config, the endpoint, or what the wrapped class says.
+    pub fn is_bad_input(&self) -> bool {
+        match self {
+            PrepareError::Input(_) | PrepareError::Config(_) => true,
+            PrepareError::Engine(e) => e.is_bad_input(),
+            PrepareError::Cluster(c) => c.is_bad_input(),
+            PrepareError::NodeImage(n) => n.is_bad_input(),
+            PrepareError::PlatformRefused { .. } | PrepareError::Provider(_) => false,
+        }
+    }
+}
+
+impl crate::hint::Hint for PrepareError {
+    fn hint(&self) -> Option<String> {
+        match self {
+            PrepareError::PlatformRefused { fixes, .. } => Some(fixes.clone()),
+            _ => None,
         }
     }
 }

@@ -19,22 +19,19 @@ pub(super) async fn run(ctx: &Ctx<'_>) -> Result<(), ClusterError> {
     let hashes = ca_cert_hashes(&setup).await?;
 
     if !secondaries.is_empty() {
-        let step = ctx.events.step("Joining more control-plane nodes 🎮");
+        let step = ctx
+            .events
+            .step_with_icon("Joining more control-plane nodes", "🎮");
         for n in secondaries {
-            node::copy_shared_pki(ctx.provider, setup.bootstrap, n.name())
-                .await
-                .map_err(|e| ClusterError::from(e).in_step("Joining control-plane nodes"))?;
-            join(&setup, n, &hashes)
-                .await
-                .map_err(|e| e.in_step("Joining control-plane nodes"))?;
+            let copied = node::copy_shared_pki(ctx.provider, setup.bootstrap, n.name()).await;
+            step.check(copied.map_err(ClusterError::from))?;
+            step.check(join(&setup, n, &hashes).await)?;
         }
         step.done();
     }
     if !workers.is_empty() {
-        let step = ctx.events.step("Joining worker nodes 🚜");
-        try_join_all(workers.iter().map(|n| join(&setup, n, &hashes)))
-            .await
-            .map_err(|e| e.in_step("Joining worker nodes"))?;
+        let step = ctx.events.step_with_icon("Joining worker nodes", "🚜");
+        step.check(try_join_all(workers.iter().map(|n| join(&setup, n, &hashes))).await)?;
         step.done();
     }
     Ok(())

@@ -98,16 +98,15 @@ pub(crate) fn render_for(
 /// The first control plane's config (every other node gets its own when it joins, pinned to
 /// the CA that `kubeadm init` makes), and containerd patches there.
 pub(super) async fn run(ctx: &Ctx<'_>) -> Result<(), ClusterError> {
-    let step = ctx.events.step("Writing configuration 📜");
+    let step = ctx.events.step_with_icon("Writing configuration", "📜");
     let boot = ctx.bootstrap();
     let setup = ctx.setup();
-    async {
+    let written = async {
         let text = render_for(&setup, boot, Vec::new())?;
         node::write_file(ctx.provider, boot.name(), KUBEADM_CONF, &text).await?;
         patch_containerd(&setup, boot).await
-    }
-    .await
-    .map_err(|e| e.in_step("Writing configuration"))?;
+    };
+    step.check(written.await)?;
     step.done();
     Ok(())
 }

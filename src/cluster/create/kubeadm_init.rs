@@ -7,7 +7,7 @@ use crate::node::paths::KUBEADM_CONF;
 use crate::provider::Provider;
 
 pub(super) async fn run(ctx: &Ctx<'_>) -> Result<(), ClusterError> {
-    let step = ctx.events.step("Starting control-plane 🕹️");
+    let step = ctx.events.step_with_icon("Starting control-plane", "🕹️");
     let boot = ctx.bootstrap().name();
     let out = node::run_combined(
         ctx.provider,
@@ -25,7 +25,7 @@ pub(super) async fn run(ctx: &Ctx<'_>) -> Result<(), ClusterError> {
         Ok(out) => out,
         Err(e) => {
             let e = with_kubelet_errors(ctx.provider, boot, ClusterError::from(e)).await;
-            return Err(e.in_step("Starting control-plane"));
+            return step.check(Err(e));
         }
     };
     ctx.events.debug(out);

@@ -35,16 +35,16 @@ pub(super) async fn run(ctx: &Ctx<'_>) -> Result<(), ClusterError> {
     if roles::load_balancer(&ctx.nodes).is_none() {
         return Ok(());
     }
-    let step = ctx.events.step("Configuring the external load balancer ⚖️");
+    let step = ctx
+        .events
+        .step_with_icon("Configuring the external load balancer", "⚖️");
     let control_planes: Vec<String> = ctx
         .nodes
         .iter()
         .filter(|n| n.is_control_plane())
         .map(|n| n.name().to_string())
         .collect();
-    loadbalancer::configure(ctx.provider, &ctx.config.name, &control_planes)
-        .await
-        .map_err(|e| e.in_step("Configuring the external load balancer"))?;
+    step.check(loadbalancer::configure(ctx.provider, &ctx.config.name, &control_planes).await)?;
     step.done();
     Ok(())
 }

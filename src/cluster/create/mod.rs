@@ -151,10 +151,10 @@ pub async fn create(
     events.info(format!("Creating cluster {name:?} ..."));
 
     let pipeline = run(provider, &opts, events, started);
-    let result = tokio::select! {
-        r = pipeline => r,
-        s = crate::signals::interrupted() => Err(ClusterError::Interrupted(s)),
-    };
+    let result = crate::signals::cancellable(pipeline)
+        .await
+        .map_err(ClusterError::from)
+        .and_then(|r| r);
     if result.is_err() {
         if opts.retain {
             events.warn(format!(

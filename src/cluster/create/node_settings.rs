@@ -20,7 +20,7 @@ pub(crate) async fn node_settings(
     let address = &config.networking.api_server_address;
     let engine_host = crate::provider::Provider::engine_host(&*engine.provider);
     platform::remote::check_api_address(address, engine_host)
-        .map_err(|e| PrepareError::usage(e.to_string(), e.hint()))?;
+        .map_err(crate::input::InputError::from)?;
     let env = engine.environment(None).await?;
     let mut request = Request::new(config.nodes.len());
     request.node_names = (1..=config.control_planes())

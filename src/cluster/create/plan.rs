@@ -74,56 +74,10 @@ pub(crate) fn plan(
         };
         counts[slot] += 1;
         let name = naming::node_name(&cfg.name, role, counts[slot]);
-        let mut ports: Vec<PortMapping> = Vec::new();
-        for m in &n.extra_port_mappings {
-            ports.push(PortMapping {
-                listen_address: m.listen_address.clone(),
-                host_port: if m.host_port == 0 {
-                    free_port(&m.listen_address)?
-                } else {
-                    m.host_port
-                },
-                container_port: m.container_port,
-                protocol: m.protocol.as_str().to_string(),
-            });
-        }
-        let mut env = extras.env.clone();
-        if role == NodeRole::ControlPlane {
-            // So `kubectl` works in `docker exec` on control planes.
-            env.push(("KUBECONFIG".into(), "/etc/kubernetes/admin.conf".into()));
-            // The API server is published on the first control plane, or on each control
-            // plane behind the load balancer (for direct debugging).
-            let wanted = cfg.networking.api_server_port;
-            let port = if !ha && wanted != 0 {
-                wanted
-            } else {
-                free_port(&cfg.networking.api_server_address)?
-            };
-            ports.push(PortMapping {
-                listen_address: cfg.networking.api_server_address.clone(),
-                host_port: port,
-                container_port: API_SERVER_INTERNAL_PORT,
-                protocol: "tcp".into(),
-            });
-        }
-        if let Some(search) = &cfg.networking.dns_search {
-            // minik's entrypoint reads MINIK_DNS_SEARCH, kindest/node's KIND_DNS_SEARCH.
-            for var in ["MINIK_DNS_SEARCH", "KIND_DNS_SEARCH"] {
-                env.push((var.into(), search.join(" ")));
-            }
-        }
+        let ports = node_ports(cfg, n, role, ha)?;
+        let env = node_env(cfg, extras, role);
         let mut mounts = extras.mounts.clone();
-        mounts.extend(n.extra_mounts.iter().map(|m| BindMount {
-            host_path: m.host_path.to_string_lossy().into_owned(),
-            container_path: m.container_path.clone(),
-            read_only: m.read_only,
-            selinux_relabel: m.selinux_relabel,
-            propagation: match m.propagation {
-                MountPropagation::None => None,
-                MountPropagation::HostToContainer => Some("rslave".into()),
-                MountPropagation::Bidirectional => Some("rshared".into()),
-            },
-        }));
+        mounts.extend(n.extra_mounts.iter().map(bind_mount));
         out.push(PlannedNode {
             name,
             role,
@@ -137,31 +91,108 @@ pub(crate) fn plan(
         });
     }
     if ha {
-        let wanted = cfg.networking.api_server_port;
-        let address = cfg.networking.api_server_address.clone();
-        let port = if wanted != 0 {
-            wanted
-        } else {
-            free_port(&address)?
-        };
-        out.push(PlannedNode {
-            name: naming::load_balancer_name(&cfg.name),
-            role: NodeRole::ExternalLoadBalancer,
-            image: default_image.to_string(),
-            config: NodeConfig::new(Role::ControlPlane),
-            ports: vec![PortMapping {
-                listen_address: address,
-                host_port: port,
-                container_port: API_SERVER_INTERNAL_PORT,
-                protocol: "tcp".into(),
-            }],
-            mounts: Vec::new(),
-            env: extras.env.clone(),
-            devices: Vec::new(),
-            userns_host: extras.userns_host,
-        });
+        out.push(load_balancer(cfg, default_image, extras)?);
     }
     Ok(out)
+}
+
+/// The node's published ports: its config's (a port of 0 gets a free one now), and on control
+/// planes the API server's, published on the first control plane, or on each control plane
+/// behind the load balancer (for direct debugging).
+fn node_ports(
+    cfg: &ClusterConfig,
+    n: &NodeConfig,
+    role: NodeRole,
+    ha: bool,
+) -> Result<Vec<PortMapping>, ClusterError> {
+    let mut ports: Vec<PortMapping> = Vec::new();
+    for m in &n.extra_port_mappings {
+        ports.push(PortMapping {
+            listen_address: m.listen_address.clone(),
+            host_port: if m.host_port == 0 {
+                free_port(&m.listen_address)?
+            } else {
+                m.host_port
+            },
+            container_port: m.container_port,
+            protocol: m.protocol.as_str().to_string(),
+        });
+    }
+    if role == NodeRole::ControlPlane {
+        let wanted = cfg.networking.api_server_port;
+        let port = if !ha && wanted != 0 {
+            wanted
+        } else {
+            free_port(&cfg.networking.api_server_address)?
+        };
+        ports.push(PortMapping {
+            listen_address: cfg.networking.api_server_address.clone(),
+            host_port: port,
+            container_port: API_SERVER_INTERNAL_PORT,
+            protocol: "tcp".into(),
+        });
+    }
+    Ok(ports)
+}
+
+fn node_env(cfg: &ClusterConfig, extras: &NodeExtras, role: NodeRole) -> Vec<(String, String)> {
+    let mut env = extras.env.clone();
+    if role == NodeRole::ControlPlane {
+        // So `kubectl` works in `docker exec` on control planes.
+        env.push(("KUBECONFIG".into(), "/etc/kubernetes/admin.conf".into()));
+    }
+    if let Some(search) = &cfg.networking.dns_search {
+        // minik's entrypoint reads MINIK_DNS_SEARCH, kindest/node's KIND_DNS_SEARCH.
+        for var in ["MINIK_DNS_SEARCH", "KIND_DNS_SEARCH"] {
+            env.push((var.into(), search.join(" ")));
+        }
+    }
+    env
+}
+
+fn bind_mount(m: &crate::config::Mount) -> BindMount {
+    BindMount {
+        host_path: m.host_path.to_string_lossy().into_owned(),
+        container_path: m.container_path.clone(),
+        read_only: m.read_only,
+        selinux_relabel: m.selinux_relabel,
+        propagation: match m.propagation {
+            MountPropagation::None => None,
+            MountPropagation::HostToContainer => Some("rslave".into()),
+            MountPropagation::Bidirectional => Some("rshared".into()),
+        },
+    }
+}
+
+/// The external load balancer in front of several control planes, on the API server's address.
+fn load_balancer(
+    cfg: &ClusterConfig,
+    default_image: &str,
+    extras: &NodeExtras,
+) -> Result<PlannedNode, ClusterError> {
+    let wanted = cfg.networking.api_server_port;
+    let address = cfg.networking.api_server_address.clone();
+    let port = if wanted != 0 {
+        wanted
+    } else {
+        free_port(&address)?
+    };
+    Ok(PlannedNode {
+        name: naming::load_balancer_name(&cfg.name),
+        role: NodeRole::ExternalLoadBalancer,
+        image: default_image.to_string(),
+        config: NodeConfig::new(Role::ControlPlane),
+        ports: vec![PortMapping {
+            listen_address: address,
+            host_port: port,
+            container_port: API_SERVER_INTERNAL_PORT,
+            protocol: "tcp".into(),
+        }],
+        mounts: Vec::new(),
+        env: extras.env.clone(),
+        devices: Vec::new(),
+        userns_host: extras.userns_host,
+    })
 }
 
 /// A port free on the host right now. minik chooses it (rather than letting the engine pick)

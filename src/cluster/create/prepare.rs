@@ -9,6 +9,7 @@ use crate::cluster::naming;
 use crate::config::{self, ConfigSource, LoadedConfig, Overrides};
 use crate::engine::Engine;
 use crate::events::Events;
+use crate::input::InputError;
 use crate::k8s_version::{InvalidVersion, KubeVersion};
 use crate::nodeimage;
 use crate::provider::NETWORK_NAME;
@@ -52,9 +53,7 @@ impl CreateRequest {
             .as_deref()
             .unwrap_or(nodeimage::DEFAULT_KUBERNETES_VERSION)
             .parse()
-            .map_err(|e: InvalidVersion| {
-                PrepareError::usage(e.to_string(), "for example: --kubernetes-version v1.36.1")
-            })?;
+            .map_err(|e: InvalidVersion| InputError::from(e))?;
         Ok(CheckedRequest {
             request: self,
             loaded,
@@ -69,17 +68,12 @@ impl CreateRequest {
             naming::validate_cluster_name(name).map_err(crate::cluster::ClusterError::from)?;
         }
         match (self.nodes, self.control_planes) {
-            (Some(0), _) => {
-                return Err(PrepareError::usage(
-                    "--nodes must be at least 1",
-                    "for example: --nodes 3 (one control plane, two workers)",
-                ))
-            }
+            (Some(0), _) => return Err(InputError::Zero { flag: "--nodes" }.into()),
             (_, Some(0)) => {
-                return Err(PrepareError::usage(
-                    "--control-planes must be at least 1",
-                    "for example: --control-planes 3 --nodes 5",
-                ))
+                return Err(InputError::Zero {
+                    flag: "--control-planes",
+                }
+                .into())
             }
             (Some(n), _) | (_, Some(n)) if n as usize > config::MAX_NODES => {
                 let flag = if self.nodes == Some(n) {
@@ -87,19 +81,14 @@ impl CreateRequest {
                 } else {
                     "--control-planes"
                 };
-                return Err(PrepareError::usage(
-                    format!(
-                        "{flag} {n} is more than {}, the most minik makes",
-                        config::MAX_NODES
-                    ),
-                    format!("{}; use a smaller number", config::MAX_NODES_WHY),
-                ));
+                return Err(InputError::TooMany { flag, value: n }.into());
             }
             (Some(n), Some(cp)) if cp > n => {
-                return Err(PrepareError::usage(
-                    format!("--control-planes {cp} is more than --nodes {n}"),
-                    "--nodes counts every node, control planes included",
-                ))
+                return Err(InputError::ControlPlanesAboveNodes {
+                    control_planes: cp,
+                    nodes: n,
+                }
+                .into())
             }
             _ => {}
         }
@@ -118,13 +107,11 @@ impl CreateRequest {
         })?;
         if let Some(address) = &self.api_address {
             if address.parse::<std::net::IpAddr>().is_err() {
-                return Err(PrepareError::usage(
-                    format!(
-                        "--api-address {} is not an IP address",
-                        crate::text::quoted(address)
-                    ),
-                    "for example: --api-address 0.0.0.0 (every address of the engine's host)",
-                ));
+                return Err(InputError::NotAnAddress {
+                    flag: "--api-address",
+                    value: address.clone(),
+                }
+                .into());
             }
             loaded.config.networking.api_server_address = address.clone();
         }
@@ -154,19 +141,16 @@ impl CheckedRequest {
         }
         let config = loaded.config;
         let extras = node_settings(engine, &config, events).await?;
-        let image = match request.image {
-            Some(i) => i,
-            None => {
-                // The default is for nodes that name no image of their own: a config that
-                // names one for every node needs none, and the line names what is used.
-                let i = match own_images(&config) {
-                    Some(first) => first,
-                    None => nodeimage::default_image(&*engine.provider, &version).await?,
-                };
-                events.info(used_images_line(&config, &i));
-                i
-            }
+        // `--image` was applied once, to every node, by the overrides. The default is for nodes
+        // that name no image of their own: a config that names one for every node needs none.
+        let image = match own_images(&config) {
+            Some(first) => first,
+            None => nodeimage::default_image(&*engine.provider, &version).await?,
         };
+        // The line names what is used, unless the user named it with --image.
+        if request.image.is_none() {
+            events.info(used_images_line(&config, &image));
+        }
         Ok(CreateOptions {
             config,
             image,

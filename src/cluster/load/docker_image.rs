@@ -31,46 +31,10 @@ pub async fn load_docker_images(
     if images.is_empty() {
         return Ok(LoadReport::default());
     }
-    // Everything the user named must exist before anything changes.
-    let mut wanted: Vec<LocalImage> = Vec::new();
-    for name in images {
-        let normalized = normalize(name);
-        if wanted.iter().any(|w| w.normalized == normalized) {
-            continue;
-        }
-        let id = provider
-            .image_id(name)
-            .await?
-            .ok_or_else(|| LoadError::ImageNotPresent(name.clone()))?;
-        if looks_like_id(name) && hex(&id).starts_with(hex(name)) {
-            return Err(LoadError::ImageId(name.clone()));
-        }
-        let size = provider.image_size(name).await?;
-        wanted.push(LocalImage {
-            name: name.clone(),
-            normalized,
-            id,
-            size,
-        });
-    }
+    let wanted = local_images(provider, images).await?;
     let nodes = target_nodes(provider, targets).await?;
 
-    // Ask every node what it holds, all at once.
-    let probes = futures_util::future::join_all(nodes.iter().map(|n| probe(provider, n))).await;
-    let mut inventories = Vec::new();
-    let mut failures = Vec::new();
-    for (node, p) in nodes.iter().zip(probes) {
-        match p {
-            Ok(inv) => inventories.push((node.clone(), inv)),
-            Err(error) => failures.push(NodeFailure {
-                node: node.clone(),
-                error,
-            }),
-        }
-    }
-    if !failures.is_empty() {
-        return Err(LoadError::NodesFailed(failures));
-    }
+    let inventories = inventories(provider, &nodes).await?;
 
     let mut report = LoadReport::default();
     // Per node: the images to import, and its snapshotter.
@@ -112,64 +76,133 @@ pub async fn load_docker_images(
     let mut failures = Vec::new();
     for (set, group) in groups {
         let chosen: Vec<&LocalImage> = set.iter().map(|&i| &wanted[i]).collect();
-        let names: Vec<String> = chosen.iter().map(|w| w.name.clone()).collect();
-        // One size per distinct ID: two names of one image are saved once.
-        let mut by_id: BTreeMap<&str, Option<u64>> = BTreeMap::new();
-        for w in &chosen {
-            by_id.insert(&w.id, w.size);
-        }
-        let total = by_id.values().copied().sum::<Option<u64>>();
-        let quoted: Vec<String> = names.iter().map(|n| format!("{n:?}")).collect();
-        let title = format!(
-            "Streaming {} to {}",
-            quoted.join(", "),
-            node_list(group.iter().map(|(n, _)| n.as_str()))
-        );
-        let source = provider.save_images(&names);
-        let (read, results) = stream_to_nodes(
-            provider,
-            source,
-            &group,
-            platform.as_deref(),
-            total,
-            &title,
-            events,
-        )
-        .await;
-        report.bytes_streamed += read.as_ref().copied().unwrap_or(0);
-        let source_error = read.err();
-        for ((node, _), result) in group.iter().zip(results) {
-            match result {
-                Ok(()) => {
-                    for w in &chosen {
-                        events.info(format!("Imported {:?} on node {node:?}", w.name));
-                        report.results.push(NodeResult {
-                            node: node.clone(),
-                            image: w.name.clone(),
-                            outcome: Outcome::Imported,
-                        });
-                    }
-                }
-                Err(error) => failures.push(NodeFailure {
-                    node: node.clone(),
-                    error,
-                }),
-            }
-        }
-        if let Some(e) = source_error {
-            return Err(LoadError::Source {
-                what: format!(
-                    "the images from the engine (docker save {})",
-                    names.join(" ")
-                ),
-                reason: e.to_string(),
-            });
-        }
+        let sent = Group {
+            chosen: &chosen,
+            nodes: &group,
+            platform: platform.as_deref(),
+        };
+        stream_group(provider, sent, &mut report, &mut failures, events).await?;
     }
     if !failures.is_empty() {
         return Err(LoadError::NodesFailed(failures));
     }
     Ok(report)
+}
+
+/// Everything the user named, as the engine has it; all must exist before anything changes.
+async fn local_images(
+    provider: &dyn Provider,
+    images: &[String],
+) -> Result<Vec<LocalImage>, LoadError> {
+    let mut wanted: Vec<LocalImage> = Vec::new();
+    for name in images {
+        let normalized = normalize(name);
+        if wanted.iter().any(|w| w.normalized == normalized) {
+            continue;
+        }
+        let id = provider
+            .image_id(name)
+            .await?
+            .ok_or_else(|| LoadError::ImageNotPresent(name.clone()))?;
+        if looks_like_id(name) && hex(&id).starts_with(hex(name)) {
+            return Err(LoadError::ImageId(name.clone()));
+        }
+        let size = provider.image_size(name).await?;
+        wanted.push(LocalImage {
+            name: name.clone(),
+            normalized,
+            id,
+            size,
+        });
+    }
+    Ok(wanted)
+}
+
+/// What every node holds, asked all at once; any node that cannot say fails the load.
+async fn inventories(
+    provider: &dyn Provider,
+    nodes: &[String],
+) -> Result<Vec<(String, Inventory)>, LoadError> {
+    let probes = futures_util::future::join_all(nodes.iter().map(|n| probe(provider, n))).await;
+    let mut inventories = Vec::new();
+    let mut failures = Vec::new();
+    for (node, p) in nodes.iter().zip(probes) {
+        match p {
+            Ok(inv) => inventories.push((node.clone(), inv)),
+            Err(error) => failures.push(NodeFailure {
+                node: node.clone(),
+                error,
+            }),
+        }
+    }
+    if !failures.is_empty() {
+        return Err(LoadError::NodesFailed(failures));
+    }
+    Ok(inventories)
+}
+
+/// Nodes that need the same images, and those images.
+struct Group<'a> {
+    chosen: &'a [&'a LocalImage],
+    nodes: &'a [(String, String)],
+    platform: Option<&'a str>,
+}
+
+/// One `docker save` of the group's images streamed to the group's nodes; imports go into
+/// `report`, a node's failure into `failures`; a failing source fails the load.
+async fn stream_group(
+    provider: &dyn Provider,
+    g: Group<'_>,
+    report: &mut LoadReport,
+    failures: &mut Vec<NodeFailure>,
+    events: &Events,
+) -> Result<(), LoadError> {
+    let names: Vec<String> = g.chosen.iter().map(|w| w.name.clone()).collect();
+    // One size per distinct ID: two names of one image are saved once.
+    let mut by_id: BTreeMap<&str, Option<u64>> = BTreeMap::new();
+    for w in g.chosen {
+        by_id.insert(&w.id, w.size);
+    }
+    let total = by_id.values().copied().sum::<Option<u64>>();
+    let quoted: Vec<String> = names.iter().map(|n| format!("{n:?}")).collect();
+    let title = format!(
+        "Streaming {} to {}",
+        quoted.join(", "),
+        node_list(g.nodes.iter().map(|(n, _)| n.as_str()))
+    );
+    let source = provider.save_images(&names);
+    let (read, results) =
+        stream_to_nodes(provider, source, g.nodes, g.platform, total, &title, events).await;
+    report.bytes_streamed += read.as_ref().copied().unwrap_or(0);
+    let source_error = read.err();
+    for ((node, _), result) in g.nodes.iter().zip(results) {
+        match result {
+            Ok(()) => {
+                for w in g.chosen {
+                    events.info(format!("Imported {:?} on node {node:?}", w.name));
+                    report.results.push(NodeResult {
+                        node: node.clone(),
+                        image: w.name.clone(),
+                        outcome: Outcome::Imported,
+                    });
+                }
+            }
+            Err(error) => failures.push(NodeFailure {
+                node: node.clone(),
+                error,
+            }),
+        }
+    }
+    if let Some(e) = source_error {
+        return Err(LoadError::Source {
+            what: format!(
+                "the images from the engine (docker save {})",
+                names.join(" ")
+            ),
+            reason: e.to_string(),
+        });
+    }
+    Ok(())
 }
 
 /// Report each decision and carry out the tag-only ones; returns what was done and the indexes

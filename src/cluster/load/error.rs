@@ -7,7 +7,7 @@ use crate::provider::{NodeState, ProviderError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
-    #[error(transparent)]
+    #[error("{0}")]
     Cluster(#[from] ClusterError),
 
     #[error("image {0:?} is not present locally")]
@@ -38,7 +38,7 @@ pub enum LoadError {
     #[error("{}", failed_nodes(.0))]
     NodesFailed(Vec<NodeFailure>),
 
-    #[error(transparent)]
+    #[error("{0}")]
     Provider(#[from] ProviderError),
 }
 

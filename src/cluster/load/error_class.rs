@@ -24,8 +24,7 @@ impl LoadError {
 impl Hint for LoadError {
     fn hint(&self) -> Option<String> {
         let hint = match self {
-            LoadError::Cluster(c) => return c.hint(),
-            LoadError::Provider(p) => return p.hint(),
+            LoadError::Cluster(_) | LoadError::Provider(_) => return None,
             LoadError::ImageNotPresent(name) => format!(
                 "minik never pulls: `docker pull {name}` or `docker build -t {name} .` it first"
             ),

@@ -13,7 +13,7 @@ use crate::engine::Engine;
 use crate::events::Events;
 use crate::node;
 use crate::node::roles;
-use crate::provider::{NodeRole, Provider};
+use crate::provider::{NodeInfo, NodeRole, Provider};
 
 struct AddOptions {
     role: NodeRole,
@@ -110,10 +110,10 @@ async fn add_to(
         opts.role, cluster.name
     ));
     let pipeline = add_node(provider, cluster, &opts, &name, events);
-    let result = tokio::select! {
-        r = pipeline => r,
-        s = crate::signals::interrupted() => Err(ClusterError::Interrupted(s)),
-    };
+    let result = crate::signals::cancellable(pipeline)
+        .await
+        .map_err(ClusterError::from)
+        .and_then(|r| r);
     match result {
         Ok(ready) => Ok(Added {
             name,
@@ -143,13 +143,66 @@ async fn add_node(
     let image = opts.image.clone().unwrap_or_else(|| boot.image.clone());
 
     // Plan the node as create plans a one-node cluster of that role, then give it its name.
+    let (config, stored) = one_node_config(provider, cluster, boot, opts, name, events).await?;
+    let mut planned = create::plan_nodes(&config, &image, &opts.extras)?;
+    planned.truncate(1);
+    planned[0].name = name.to_string();
+    let made = create::provision_nodes(provider, events, &config, planned).await?;
+    let new = &made[0];
+    let version = node::version(provider, &boot.name).await?;
+
+    // Every node reaches the API at the balancer whenever there is more than one control plane.
+    let endpoint = cluster.load_balancer().map_or(&boot.name, |lb| &lb.name);
+    let setup = NodeSetup {
+        provider,
+        events,
+        config: &config,
+        version: &version,
+        extras: &opts.extras,
+        bootstrap: &boot.name,
+        endpoint,
+    };
+
+    let step = events.step_with_icon(format!("Joining {name}"), role_icon(opts.role));
+    let hashes = create::ca_cert_hashes(&setup).await?;
+    refresh_token(provider, &boot.name).await?;
+    if new.is_control_plane() {
+        node::copy_shared_pki(provider, &boot.name, name).await?;
+    }
+    step.check(create::join_node(&setup, new, &hashes).await)?;
+    let no_workers = roles::workers(&cluster.nodes).next().is_none();
+    if new.is_control_plane() && no_workers {
+        create::include_in_load_balancers(provider, &boot.name, &[name]).await?;
+    }
+    step.done();
+
+    if let (true, Some(stored)) = (new.is_control_plane(), &stored) {
+        // Every control plane keeps the configuration, so it outlives the first one.
+        crate::cluster::state::save(provider, &[name.to_string()], stored).await?;
+    }
+    if new.is_control_plane() {
+        let step = events.step_with_icon("Configuring the external load balancer", "⚖️");
+        step.check(loadbalancer::configure_current(provider, &cluster.name).await)?;
+        step.done();
+    }
+    create::wait_ready(&setup, &[boot.name.as_str(), name], opts.wait).await
+}
+
+/// The cluster's config with only the new node, of its role. From the configuration kept with
+/// the cluster (returned too), so the node gets what the config file gave its role (labels,
+/// mounts, port mappings, kubeadm patches); clusters made before minik kept it get a plain node.
+async fn one_node_config(
+    provider: &dyn Provider,
+    cluster: &Cluster,
+    boot: &NodeInfo,
+    opts: &AddOptions,
+    name: &str,
+    events: &Events,
+) -> Result<(ClusterConfig, Option<ClusterConfig>), ClusterError> {
     let role = match opts.role {
         NodeRole::ControlPlane => Role::ControlPlane,
         _ => Role::Worker,
     };
-    // From the configuration kept with the cluster, so the node gets what the config file gave
-    // its role (labels, mounts, port mappings, kubeadm patches); clusters made before minik
-    // kept it get a plain node.
     let stored = match crate::cluster::state::load(provider, &boot.name).await? {
         Some(text) => Some(
             crate::config::load(&text, std::path::Path::new("/")).map_err(|e| {
@@ -188,52 +241,7 @@ async fn add_node(
         // address itself: a remote engine's 0.0.0.0 reads back as the engine host's name).
         config.networking.api_server_address = p.listen_address.clone();
     }
-    let mut planned = create::plan_nodes(&config, &image, &opts.extras)?;
-    planned.truncate(1);
-    planned[0].name = name.to_string();
-    let made = create::provision_nodes(provider, events, &config, planned).await?;
-    let new = &made[0];
-    let version = node::version(provider, &boot.name).await?;
-
-    // Every node reaches the API at the balancer whenever there is more than one control plane.
-    let endpoint = cluster.load_balancer().map_or(&boot.name, |lb| &lb.name);
-    let setup = NodeSetup {
-        provider,
-        events,
-        config: &config,
-        version: &version,
-        extras: &opts.extras,
-        bootstrap: &boot.name,
-        endpoint,
-    };
-
-    let step = events.step(format!("Joining {name} {}", role_icon(opts.role)));
-    let hashes = create::ca_cert_hashes(&setup).await?;
-    refresh_token(provider, &boot.name).await?;
-    if new.is_control_plane() {
-        node::copy_shared_pki(provider, &boot.name, name).await?;
-    }
-    create::join_node(&setup, new, &hashes)
-        .await
-        .map_err(|e| e.in_step("Joining the node"))?;
-    let no_workers = roles::workers(&cluster.nodes).next().is_none();
-    if new.is_control_plane() && no_workers {
-        create::include_in_load_balancers(provider, &boot.name, &[name]).await?;
-    }
-    step.done();
-
-    if let (true, Some(stored)) = (new.is_control_plane(), &stored) {
-        // Every control plane keeps the configuration, so it outlives the first one.
-        crate::cluster::state::save(provider, &[name.to_string()], stored).await?;
-    }
-    if new.is_control_plane() {
-        let step = events.step("Configuring the external load balancer ⚖️");
-        loadbalancer::configure_current(provider, &cluster.name)
-            .await
-            .map_err(|e| e.in_step("Configuring the external load balancer"))?;
-        step.done();
-    }
-    create::wait_ready(&setup, &[boot.name.as_str(), name], opts.wait).await
+    Ok((config, stored))
 }
 
 fn role_icon(role: NodeRole) -> &'static str {

@@ -75,8 +75,7 @@ pub(crate) async fn delete(
     let out = kubectl(provider, &boot, &drain).await?;
     if out.exit_code != 0 && !is_not_found(&out.combined()) {
         let cmd: Vec<String> = drain.iter().map(|s| s.to_string()).collect();
-        out.check(&boot, &cmd)
-            .map_err(|e| ClusterError::from(e).in_step("Draining the node"))?;
+        step.check(out.check(&boot, &cmd).map_err(ClusterError::from))?;
     }
     step.done();
 
@@ -91,8 +90,7 @@ pub(crate) async fn delete(
     let out = kubectl(provider, &boot, &del).await?;
     if out.exit_code != 0 {
         let cmd: Vec<String> = del.iter().map(|s| s.to_string()).collect();
-        out.check(&boot, &cmd)
-            .map_err(|e| ClusterError::from(e).in_step("Deleting the node"))?;
+        step.check(out.check(&boot, &cmd).map_err(ClusterError::from))?;
     }
     step.done();
 

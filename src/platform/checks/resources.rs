@@ -5,7 +5,7 @@ use super::advice::{
     below, memory_need, recommended_cpus, resource_fix, sysctl_fix, uses_wslconfig,
 };
 use super::{gib, row, Check, Status};
-use crate::platform::environment::{Environment, InotifySource};
+use crate::platform::environment::{Environment, InotifyReading, InotifySource};
 use crate::platform::host::InotifyLimits;
 
 const WHOLE_MACHINE_MEMORY: &str =
@@ -92,43 +92,7 @@ pub(super) fn inotify(env: &Environment, nodes: usize) -> Check {
     });
     let vm_raise = env.flavour.runs_in_vm() && !env.remote;
     match env.inotify {
-        Some(reading) => {
-            let l = reading.limits;
-            let found = format!(
-                "max_user_watches={}, max_user_instances={}",
-                l.max_user_watches, l.max_user_instances
-            );
-            if l.is_enough() {
-                return row("inotify", "inotify limits", Status::Ok, found, why, None);
-            }
-            if vm_raise && reading.source == InotifySource::Engine {
-                return row(
-                    "inotify",
-                    "inotify limits",
-                    Status::Ok,
-                    format!(
-                        "{found} in the {} VM; minik raises them before creating nodes",
-                        env.flavour.label()
-                    ),
-                    why,
-                    wslconfig_hint,
-                );
-            }
-            let wsl = env.wsl.is_some();
-            let place = if reading.source == InotifySource::Engine {
-                " on the engine's machine"
-            } else {
-                ""
-            };
-            row(
-                "inotify",
-                "inotify limits",
-                Status::Warn,
-                found,
-                why,
-                Some(format!("{}{place}", sysctl_fix(l, wsl))),
-            )
-        }
+        Some(reading) => inotify_read(env, reading, why, wslconfig_hint),
         None if vm_raise => row(
             "inotify",
             "inotify limits",
@@ -164,4 +128,49 @@ pub(super) fn inotify(env: &Environment, nodes: usize) -> Check {
             )),
         ),
     }
+}
+
+/// The limits as read on the host or in the engine's VM.
+fn inotify_read(
+    env: &Environment,
+    reading: InotifyReading,
+    why: String,
+    wslconfig_hint: Option<String>,
+) -> Check {
+    let vm_raise = env.flavour.runs_in_vm() && !env.remote;
+    let l = reading.limits;
+    let found = format!(
+        "max_user_watches={}, max_user_instances={}",
+        l.max_user_watches, l.max_user_instances
+    );
+    if l.is_enough() {
+        return row("inotify", "inotify limits", Status::Ok, found, why, None);
+    }
+    if vm_raise && reading.source == InotifySource::Engine {
+        return row(
+            "inotify",
+            "inotify limits",
+            Status::Ok,
+            format!(
+                "{found} in the {} VM; minik raises them before creating nodes",
+                env.flavour.label()
+            ),
+            why,
+            wslconfig_hint,
+        );
+    }
+    let wsl = env.wsl.is_some();
+    let place = if reading.source == InotifySource::Engine {
+        " on the engine's machine"
+    } else {
+        ""
+    };
+    row(
+        "inotify",
+        "inotify limits",
+        Status::Warn,
+        found,
+        why,
+        Some(format!("{}{place}", sysctl_fix(l, wsl))),
+    )
 }

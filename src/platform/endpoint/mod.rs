@@ -186,7 +186,7 @@ impl Resolution {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub(crate) enum EndpointError {
+pub enum EndpointError {
     #[error("conflicting options: give either --host or --context, not both")]
     Conflict,
     #[error(

@@ -44,63 +44,15 @@ pub(crate) fn resolve_endpoint(
         None => None,
     };
 
-    // Pick a context name (or a host) exactly like resolveContextName.
-    let named: Option<(String, EndpointSource, &str)> = if let Some(name) = &flags.context {
-        Some((
-            name.clone(),
-            EndpointSource::ContextFlag { name: name.clone() },
-            "from --context",
-        ))
-    } else if flags.host.is_some() || docker_host.is_some() {
-        None
-    } else if let Some(name) = docker_context {
-        let source = EndpointSource::DockerContextEnv {
-            name: name.to_string(),
-        };
-        Some((name.to_string(), source, "from DOCKER_CONTEXT"))
-    } else {
-        match config
-            .as_ref()
-            .and_then(|c| c.current_context.clone().map(|n| (n, c)))
-        {
-            Some((name, c)) => {
-                trail.push(format!(
-                    "currentContext is \"{name}\" in {}",
-                    c.path.display()
-                ));
-                let source = EndpointSource::CurrentContext {
-                    name: name.clone(),
-                    config_file: c.path.clone(),
-                };
-                Some((name, source, "currentContext in config.json"))
-            }
-            None => {
-                trail.push(match &config_dir {
-                    Some(d) => format!("no currentContext in {}", d.join("config.json").display()),
-                    None => "no docker config folder (HOME is not set)".to_string(),
-                });
-                None
-            }
-        }
-    };
-
-    let endpoint = match named {
-        Some((name, source, from)) if name != "default" => {
-            let dir = config_dir.clone().unwrap_or_default();
-            context_endpoint(host, &dir, &name, source, from)?
-        }
-        Some((_, source, _)) => env_endpoint(host, flags, source)?,
-        None => {
-            let source = if flags.host.is_some() {
-                EndpointSource::HostFlag
-            } else if docker_host.is_some() {
-                EndpointSource::DockerHostEnv
-            } else {
-                EndpointSource::Default
-            };
-            env_endpoint(host, flags, source)?
-        }
-    };
+    let named = pick_context(
+        flags,
+        docker_host,
+        docker_context,
+        config.as_ref(),
+        &config_dir,
+        &mut trail,
+    );
+    let endpoint = choose_endpoint(host, flags, named, docker_host.is_some(), &config_dir)?;
     trail.push(format!(
         "chose {} via {}",
         endpoint.host,
@@ -118,6 +70,80 @@ pub(crate) fn resolve_endpoint(
         resolution.alternatives = sockets::probe_well_known(host, chosen.as_deref());
     }
     Ok(resolution)
+}
+
+/// A named context to use (name, source, how it was named), or `None` for a host; exactly like
+/// the docker CLI's resolveContextName.
+fn pick_context(
+    flags: &EndpointFlags,
+    docker_host: Option<&str>,
+    docker_context: Option<&str>,
+    config: Option<&context_store::DockerConfig>,
+    config_dir: &Option<PathBuf>,
+    trail: &mut Vec<String>,
+) -> Option<(String, EndpointSource, &'static str)> {
+    if let Some(name) = &flags.context {
+        Some((
+            name.clone(),
+            EndpointSource::ContextFlag { name: name.clone() },
+            "from --context",
+        ))
+    } else if flags.host.is_some() || docker_host.is_some() {
+        None
+    } else if let Some(name) = docker_context {
+        let source = EndpointSource::DockerContextEnv {
+            name: name.to_string(),
+        };
+        Some((name.to_string(), source, "from DOCKER_CONTEXT"))
+    } else {
+        match config.and_then(|c| c.current_context.clone().map(|n| (n, c))) {
+            Some((name, c)) => {
+                trail.push(format!(
+                    "currentContext is \"{name}\" in {}",
+                    c.path.display()
+                ));
+                let source = EndpointSource::CurrentContext {
+                    name: name.clone(),
+                    config_file: c.path.clone(),
+                };
+                Some((name, source, "currentContext in config.json"))
+            }
+            None => {
+                trail.push(match config_dir {
+                    Some(d) => format!("no currentContext in {}", d.join("config.json").display()),
+                    None => "no docker config folder (HOME is not set)".to_string(),
+                });
+                None
+            }
+        }
+    }
+}
+
+/// The endpoint for the chosen context, or for `-H`/DOCKER_HOST/the default.
+fn choose_endpoint(
+    host: &HostFacts,
+    flags: &EndpointFlags,
+    named: Option<(String, EndpointSource, &str)>,
+    docker_host_set: bool,
+    config_dir: &Option<PathBuf>,
+) -> Result<Endpoint, EndpointError> {
+    Ok(match named {
+        Some((name, source, from)) if name != "default" => {
+            let dir = config_dir.clone().unwrap_or_default();
+            context_endpoint(host, &dir, &name, source, from)?
+        }
+        Some((_, source, _)) => env_endpoint(host, flags, source)?,
+        None => {
+            let source = if flags.host.is_some() {
+                EndpointSource::HostFlag
+            } else if docker_host_set {
+                EndpointSource::DockerHostEnv
+            } else {
+                EndpointSource::Default
+            };
+            env_endpoint(host, flags, source)?
+        }
+    })
 }
 
 /// The endpoint of a stored context.

@@ -44,11 +44,7 @@ pub(super) async fn exec(
         )
         .await
         .map_err(|e| api_error(EngineCall::Exec, node, e))?;
-    let StartExecResults::Attached {
-        mut output,
-        mut input,
-    } = started
-    else {
+    let StartExecResults::Attached { mut output, input } = started else {
         return Err(ProviderError::Api {
             call: EngineCall::Exec,
             target: node.to_string(),
@@ -58,36 +54,7 @@ pub(super) async fn exec(
 
     // Feed stdin while collecting output, so a command that writes a lot before reading all its
     // input cannot deadlock against us.
-    let feed = async move {
-        match stdin {
-            ExecInput::None => {}
-            ExecInput::Bytes(b) => {
-                input.write_all(&b).await?;
-            }
-            ExecInput::Stream(mut s) => {
-                while let Some(chunk) = s.next().await {
-                    input.write_all(&chunk?).await?;
-                }
-            }
-        }
-        // Closing our half tells the command its input has ended.
-        input.shutdown().await?;
-        Ok::<(), std::io::Error>(())
-    };
-    let collect = async {
-        let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
-        while let Some(item) = output.next().await {
-            match item.map_err(|e| api_error(EngineCall::Exec, node, e))? {
-                LogOutput::StdOut { message } | LogOutput::Console { message } => {
-                    stdout.extend_from_slice(&message)
-                }
-                LogOutput::StdErr { message } => stderr.extend_from_slice(&message),
-                LogOutput::StdIn { .. } => {}
-            }
-        }
-        Ok::<_, ProviderError>((stdout, stderr))
-    };
-    let (fed, collected) = tokio::join!(feed, collect);
+    let (fed, collected) = tokio::join!(feed(stdin, input), collect(&mut output, node));
     let (stdout, stderr) = collected?;
     let inspect = docker
         .inspect_exec(&created.id)
@@ -106,6 +73,43 @@ pub(super) async fn exec(
         stdout,
         stderr,
     })
+}
+
+/// Writes the command's input, then closes our half so the command sees its input end.
+async fn feed(
+    stdin: ExecInput,
+    mut input: std::pin::Pin<Box<dyn tokio::io::AsyncWrite + Send>>,
+) -> std::io::Result<()> {
+    match stdin {
+        ExecInput::None => {}
+        ExecInput::Bytes(b) => {
+            input.write_all(&b).await?;
+        }
+        ExecInput::Stream(mut s) => {
+            while let Some(chunk) = s.next().await {
+                input.write_all(&chunk?).await?;
+            }
+        }
+    }
+    input.shutdown().await
+}
+
+/// The command's stdout and stderr, each whole.
+async fn collect<S>(output: &mut S, node: &str) -> Result<(Vec<u8>, Vec<u8>)>
+where
+    S: futures_util::Stream<Item = std::result::Result<LogOutput, bollard::errors::Error>> + Unpin,
+{
+    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+    while let Some(item) = output.next().await {
+        match item.map_err(|e| api_error(EngineCall::Exec, node, e))? {
+            LogOutput::StdOut { message } | LogOutput::Console { message } => {
+                stdout.extend_from_slice(&message)
+            }
+            LogOutput::StdErr { message } => stderr.extend_from_slice(&message),
+            LogOutput::StdIn { .. } => {}
+        }
+    }
+    Ok((stdout, stderr))
 }
 
 pub(super) async fn copy_tar_to(

@@ -45,7 +45,36 @@ pub(super) fn node_info(
         .get(LABEL_ROLE)
         .and_then(|r| NodeRole::parse(r))
         .ok_or_else(not_ours)?;
-    let state = match c.state.as_ref().and_then(|s| s.status) {
+    let state = node_state(c);
+    let (ipv4, ipv6) = addresses(c);
+    let ports = published_ports(c);
+    let api_server = ports
+        .iter()
+        .find(|p| p.container_port == API_SERVER_INTERNAL_PORT && p.protocol == "tcp")
+        .map(|p| {
+            let host = crate::platform::remote::kubeconfig_host(&p.listen_address, engine_host);
+            (host, p.host_port)
+        });
+    Ok(NodeInfo {
+        name: name.trim_start_matches('/').to_string(),
+        cluster,
+        role,
+        state,
+        image: c
+            .config
+            .as_ref()
+            .and_then(|cfg| cfg.image.clone())
+            .unwrap_or_default(),
+        ipv4,
+        ipv6,
+        api_server,
+        ports,
+        labels,
+    })
+}
+
+fn node_state(c: &ContainerInspectResponse) -> NodeState {
+    match c.state.as_ref().and_then(|s| s.status) {
         Some(ContainerStateStatusEnum::RUNNING) => NodeState::Running,
         Some(ContainerStateStatusEnum::EXITED) | Some(ContainerStateStatusEnum::DEAD) => {
             NodeState::Stopped
@@ -54,14 +83,17 @@ pub(super) fn node_info(
         Some(ContainerStateStatusEnum::RESTARTING) => NodeState::Restarting,
         Some(ContainerStateStatusEnum::CREATED) => NodeState::Created,
         _ => NodeState::Unknown,
-    };
+    }
+}
+
+/// The node's IPv4 and IPv6 addresses: the minik network first; a user may have connected others.
+fn addresses(c: &ContainerInspectResponse) -> (Option<String>, Option<String>) {
     let (mut ipv4, mut ipv6) = (None, None);
     if let Some(nets) = c
         .network_settings
         .as_ref()
         .and_then(|n| n.networks.as_ref())
     {
-        // The minik network first; a user may have connected others.
         let mut ordered: Vec<_> = nets.iter().collect();
         ordered.sort_by_key(|(n, _)| n.as_str() != NETWORK_NAME);
         for (_, ep) in ordered {
@@ -73,7 +105,11 @@ pub(super) fn node_info(
             }
         }
     }
-    // Port bindings from the host config survive a stop, unlike the live port list.
+    (ipv4, ipv6)
+}
+
+/// Port bindings from the host config: they survive a stop, unlike the live port list.
+fn published_ports(c: &ContainerInspectResponse) -> Vec<PortMapping> {
     let mut ports = Vec::new();
     if let Some(bindings) = c
         .host_config
@@ -101,29 +137,7 @@ pub(super) fn node_info(
         }
     }
     ports.sort_by_key(|p| (p.container_port, p.host_port));
-    let api_server = ports
-        .iter()
-        .find(|p| p.container_port == API_SERVER_INTERNAL_PORT && p.protocol == "tcp")
-        .map(|p| {
-            let host = crate::platform::remote::kubeconfig_host(&p.listen_address, engine_host);
-            (host, p.host_port)
-        });
-    Ok(NodeInfo {
-        name: name.trim_start_matches('/').to_string(),
-        cluster,
-        role,
-        state,
-        image: c
-            .config
-            .as_ref()
-            .and_then(|cfg| cfg.image.clone())
-            .unwrap_or_default(),
-        ipv4,
-        ipv6,
-        api_server,
-        ports,
-        labels,
-    })
+    ports
 }
 
 #[cfg(test)]

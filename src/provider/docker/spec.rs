@@ -29,20 +29,7 @@ pub(crate) fn container_body(spec: &NodeSpec) -> ContainerCreateBody {
 
     let env: Vec<String> = spec.env.iter().map(|(k, v)| format!("{k}={v}")).collect();
 
-    let mut port_bindings: HashMap<String, Option<Vec<PortBinding>>> = HashMap::new();
-    let mut exposed = Vec::new();
-    for p in &spec.ports {
-        let key = format!("{}/{}", p.container_port, p.protocol);
-        exposed.push(key.clone());
-        port_bindings
-            .entry(key)
-            .or_insert_with(|| Some(Vec::new()))
-            .get_or_insert_with(Vec::new)
-            .push(PortBinding {
-                host_ip: Some(p.listen_address.clone()),
-                host_port: Some(p.host_port.to_string()),
-            });
-    }
+    let (port_bindings, exposed) = port_bindings(spec);
 
     let mut binds: Vec<String> = Vec::new();
     let mut host = HostConfig {
@@ -62,56 +49,11 @@ pub(crate) fn container_body(spec: &NodeSpec) -> ContainerCreateBody {
     };
 
     if spec.systemd {
-        // systemd wants a writable /run and /tmp that are not on the image's overlay.
-        host.tmpfs = Some(HashMap::from([
-            ("/tmp".to_string(), String::new()),
-            ("/run".to_string(), String::new()),
-        ]));
-        // Modules the kubelet and kube-proxy probe for.
-        binds.push("/lib/modules:/lib/modules:ro".into());
-        // A private cgroup namespace: the node sees its own cgroup as the root, which is what
-        // lets its systemd and the entrypoint re-mount the hierarchies it owns.
-        host.cgroupns_mode = Some(HostConfigCgroupnsModeEnum::PRIVATE);
-        // No seccomp/AppArmor filter: nested runc, mounts and iptables need the raw syscalls.
-        host.security_opt = Some(vec![
-            "seccomp=unconfined".to_string(),
-            "apparmor=unconfined".to_string(),
-        ]);
+        systemd_settings(&mut host, &mut binds);
     }
+    apply_privileges(&mut host, spec.privileges);
 
-    match spec.privileges {
-        Privileges::Privileged => host.privileged = Some(true),
-        Privileges::ExplicitCapabilities => {
-            // What --privileged grants, spelled out: every capability the engine can give,
-            // every device, and /proc and /sys without masked or read-only paths
-            // (the API form of `--security-opt systempaths=unconfined`).
-            host.cap_add = Some(vec!["ALL".to_string()]);
-            host.cap_drop = Some(FALLBACK_CAP_DROP.iter().map(|s| s.to_string()).collect());
-            host.device_cgroup_rules = Some(vec!["a *:* rwm".to_string()]);
-            host.masked_paths = Some(Vec::new());
-            host.readonly_paths = Some(Vec::new());
-            let mut devices = vec!["/dev/fuse".to_string()];
-            devices.retain(|d| std::path::Path::new(d).exists());
-            host.devices = Some(devices.iter().map(|d| device(d)).collect());
-        }
-        Privileges::None => {}
-    }
-
-    for m in &spec.mounts {
-        let mut opts = vec![if m.read_only { "ro" } else { "rw" }.to_string()];
-        if m.selinux_relabel {
-            opts.push("Z".into());
-        }
-        if let Some(p) = &m.propagation {
-            opts.push(p.clone());
-        }
-        binds.push(format!(
-            "{}:{}:{}",
-            m.host_path,
-            m.container_path,
-            opts.join(",")
-        ));
-    }
+    binds.extend(spec.mounts.iter().map(mount_bind));
     if !spec.devices.is_empty() {
         let devs = host.devices.get_or_insert_with(Vec::new);
         for d in &spec.devices {
@@ -155,6 +97,77 @@ fn device(path: &str) -> DeviceMapping {
         path_in_container: Some(path.to_string()),
         cgroup_permissions: Some("rwm".to_string()),
     }
+}
+
+/// Docker's port bindings and exposed ports for the spec's published ports.
+#[allow(clippy::type_complexity)]
+fn port_bindings(spec: &NodeSpec) -> (HashMap<String, Option<Vec<PortBinding>>>, Vec<String>) {
+    let mut port_bindings: HashMap<String, Option<Vec<PortBinding>>> = HashMap::new();
+    let mut exposed = Vec::new();
+    for p in &spec.ports {
+        let key = format!("{}/{}", p.container_port, p.protocol);
+        exposed.push(key.clone());
+        port_bindings
+            .entry(key)
+            .or_insert_with(|| Some(Vec::new()))
+            .get_or_insert_with(Vec::new)
+            .push(PortBinding {
+                host_ip: Some(p.listen_address.clone()),
+                host_port: Some(p.host_port.to_string()),
+            });
+    }
+    (port_bindings, exposed)
+}
+
+/// What a node running systemd as PID 1 needs from its container.
+fn systemd_settings(host: &mut HostConfig, binds: &mut Vec<String>) {
+    // systemd wants a writable /run and /tmp that are not on the image's overlay.
+    host.tmpfs = Some(HashMap::from([
+        ("/tmp".to_string(), String::new()),
+        ("/run".to_string(), String::new()),
+    ]));
+    // Modules the kubelet and kube-proxy probe for.
+    binds.push("/lib/modules:/lib/modules:ro".into());
+    // A private cgroup namespace: the node sees its own cgroup as the root, which is what
+    // lets its systemd and the entrypoint re-mount the hierarchies it owns.
+    host.cgroupns_mode = Some(HostConfigCgroupnsModeEnum::PRIVATE);
+    // No seccomp/AppArmor filter: nested runc, mounts and iptables need the raw syscalls.
+    host.security_opt = Some(vec![
+        "seccomp=unconfined".to_string(),
+        "apparmor=unconfined".to_string(),
+    ]);
+}
+
+fn apply_privileges(host: &mut HostConfig, privileges: Privileges) {
+    match privileges {
+        Privileges::Privileged => host.privileged = Some(true),
+        Privileges::ExplicitCapabilities => {
+            // What --privileged grants, spelled out: every capability the engine can give,
+            // every device, and /proc and /sys without masked or read-only paths
+            // (the API form of `--security-opt systempaths=unconfined`).
+            host.cap_add = Some(vec!["ALL".to_string()]);
+            host.cap_drop = Some(FALLBACK_CAP_DROP.iter().map(|s| s.to_string()).collect());
+            host.device_cgroup_rules = Some(vec!["a *:* rwm".to_string()]);
+            host.masked_paths = Some(Vec::new());
+            host.readonly_paths = Some(Vec::new());
+            let mut devices = vec!["/dev/fuse".to_string()];
+            devices.retain(|d| std::path::Path::new(d).exists());
+            host.devices = Some(devices.iter().map(|d| device(d)).collect());
+        }
+        Privileges::None => {}
+    }
+}
+
+/// `HOST:CONTAINER:OPTIONS` for one mount.
+fn mount_bind(m: &crate::provider::BindMount) -> String {
+    let mut opts = vec![if m.read_only { "ro" } else { "rw" }.to_string()];
+    if m.selinux_relabel {
+        opts.push("Z".into());
+    }
+    if let Some(p) = &m.propagation {
+        opts.push(p.clone());
+    }
+    format!("{}:{}:{}", m.host_path, m.container_path, opts.join(","))
 }
 
 #[cfg(test)]
