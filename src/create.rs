@@ -82,12 +82,7 @@ pub(crate) async fn run(
     if let Some(b) = bundle {
         crate::signals::cancellable(b.load_into_nodes(events, &*engine.provider, &name)).await??;
     }
-    // The follow-up names the cluster unless it is the default one commands pick.
-    let name_flag = if name == crate::config::DEFAULT_CLUSTER_NAME {
-        String::new()
-    } else {
-        format!(" --name {name}")
-    };
+    let name_flag = crate::config::name_flag(&name);
     for id in &labs {
         events.info(format!(
             "Lab {id} is ready: run it with  minik tour --lab {id}{name_flag}"

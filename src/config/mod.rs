@@ -63,6 +63,16 @@ pub(crate) const DEFAULT_POD_SUBNET_V6: &str = "fd00:10:244::/56";
 pub(crate) const DEFAULT_SERVICE_SUBNET_V6: &str = "fd00:10:96::/112";
 pub(crate) const DEFAULT_CLUSTER_NAME: &str = "minik";
 
+/// ` --name NAME` for a follow-up command minik prints, empty for the default cluster (the one
+/// commands pick without `--name`).
+pub(crate) fn name_flag(cluster: &str) -> String {
+    if cluster == DEFAULT_CLUSTER_NAME {
+        String::new()
+    } else {
+        format!(" --name {cluster}")
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClusterConfig {
     pub name: String,

@@ -27,11 +27,7 @@ pub(crate) fn created_text(
     } else {
         String::new()
     };
-    let name_flag = if cluster_name == config::DEFAULT_CLUSTER_NAME {
-        String::new()
-    } else {
-        format!(" --name {cluster_name}")
-    };
+    let name_flag = config::name_flag(cluster_name);
     let try_it = if kubectl_here {
         format!(
             "kubectl get nodes --context {}{kubeconfig_flag}",
