@@ -1,0 +1,244 @@
+//! Prose fitted to the terminal, in English and Korean. Widths are display columns (a Hangul
+//! syllable takes two, as terminals draw it; colour codes take none), measured by `textwrap`
+//! with `unicode-width`. Lines break only at ASCII spaces, the way Korean is set: the Unicode
+//! line-breaking default allows a break between any two Hangul syllables, which splits words
+//! ("여러분|의"). No hyphenation, and a word is never cut: one longer than the width (a URL, a
+//! path) stands whole on a line of its own.
+//!
+//! - [`wrap`]: each line of a message wrapped on its own (its line breaks are kept).
+//! - [`paragraphs`]: text written in paragraphs (a lab's): lines joined into paragraphs, then
+//!   wrapped.
+//! - [`command`]: a shell command broken only between its words, with `\` continuations, so
+//!   that pasted it is still the same command.
+//!
+//! In all three a line that starts with a space or a tab is kept as it is: it is a command, a
+//! table or a program's output, whose spacing means something.
+
+use textwrap::{Options, WordSeparator, WordSplitter, WrapAlgorithm};
+
+/// The width when neither `COLUMNS` nor a terminal says.
+pub(crate) const FALLBACK: usize = 80;
+/// Prose is never wider than this, however wide the terminal: longer lines are hard to read
+/// (clap's help, in the same binary, stops at 100 too).
+pub(crate) const WIDEST: usize = 100;
+/// Nor narrower than this: below it, wrapping only makes a column of single words.
+pub(crate) const NARROWEST: usize = 20;
+
+/// Display columns of `s`: Hangul and other wide characters count two, ANSI colour codes none.
+pub(crate) fn columns(s: &str) -> usize {
+    textwrap::core::display_width(s)
+}
+
+/// The width to wrap to: `COLUMNS` when it holds a number, else the terminal's (stdout's, else
+/// stderr's), else [`FALLBACK`]; kept within [`NARROWEST`]..=[`WIDEST`].
+pub(crate) fn width() -> usize {
+    let terminal = terminal_size::terminal_size()
+        .or_else(|| terminal_size::terminal_size_of(std::io::stderr()))
+        .map(|(w, _)| usize::from(w.0));
+    width_from(std::env::var("COLUMNS").ok().as_deref(), terminal)
+}
+
+fn width_from(columns: Option<&str>, terminal: Option<usize>) -> usize {
+    columns
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|&c| c > 0)
+        .or(terminal.filter(|&t| t > 0))
+        .unwrap_or(FALLBACK)
+        .clamp(NARROWEST, WIDEST)
+}
+
+fn options<'a>(width: usize, first: &'a str, rest: &'a str) -> Options<'a> {
+    Options::new(width)
+        .word_separator(WordSeparator::AsciiSpace)
+        .word_splitter(WordSplitter::NoHyphenation)
+        .break_words(false)
+        .wrap_algorithm(WrapAlgorithm::FirstFit)
+        .initial_indent(first)
+        .subsequent_indent(rest)
+}
+
+/// Kept as it is: a line that starts with a space or a tab (a command, a table, output).
+fn preformatted(line: &str) -> bool {
+    line.starts_with([' ', '\t'])
+}
+
+/// `text` wrapped to `width` columns, each of its lines on its own (line breaks are kept, a
+/// blank line stays blank, a line starting with whitespace is kept as it is).
+pub(crate) fn wrap(text: &str, width: usize) -> Vec<String> {
+    hanging(text, width, "", "")
+}
+
+/// [`wrap`] with `first` before the first line and `rest` before every other, as in
+/// `hint: ...` with the lines after it indented under the text.
+pub(crate) fn hanging(text: &str, width: usize, first: &str, rest: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let prefix = if out.is_empty() { first } else { rest };
+        let line = line.trim_end();
+        if line.is_empty() {
+            out.push(prefix.trim_end().to_string());
+        } else if preformatted(line) {
+            out.push(format!("{prefix}{line}"));
+        } else {
+            let opts = options(width, prefix, rest);
+            out.extend(textwrap::wrap(line, opts).into_iter().map(String::from));
+        }
+    }
+    if out.is_empty() && !first.is_empty() {
+        out.push(first.trim_end().to_string());
+    }
+    out
+}
+
+/// One block of text written in paragraphs.
+#[derive(Debug, PartialEq, Eq)]
+enum Block {
+    /// Words to fill; `item` for a line that began with "- " (a list item).
+    Prose {
+        words: String,
+        item: bool,
+    },
+    /// A line kept as it is.
+    Kept(String),
+    Blank,
+}
+
+fn blocks(text: &str) -> Vec<Block> {
+    let mut out: Vec<Block> = Vec::new();
+    for line in text.lines() {
+        let trimmed = line.trim();
+        if trimmed.is_empty() {
+            if !matches!(out.last(), None | Some(Block::Blank)) {
+                out.push(Block::Blank);
+            }
+        } else if let (true, Some(Block::Prose { words, item: true })) =
+            (preformatted(line), out.last_mut())
+        {
+            // An item's own lines, indented under it.
+            words.push(' ');
+            words.push_str(trimmed);
+        } else if preformatted(line) {
+            out.push(Block::Kept(line.trim_end().to_string()));
+        } else if let Some(item) = trimmed.strip_prefix("- ") {
+            out.push(Block::Prose {
+                words: item.trim_start().to_string(),
+                item: true,
+            });
+        } else if let Some(Block::Prose { words, .. }) = out.last_mut() {
+            words.push(' ');
+            words.push_str(trimmed);
+        } else {
+            out.push(Block::Prose {
+                words: trimmed.to_string(),
+                item: false,
+            });
+        }
+    }
+    if out.last() == Some(&Block::Blank) {
+        out.pop();
+    }
+    out
+}
+
+/// Text written in paragraphs (a lab step's), wrapped to `width` after `indent`: the lines of
+/// a paragraph are joined with spaces (so the file's own line breaks don't matter), a blank line
+/// separates paragraphs, a line starting with "- " is a list item (its lines after the first
+/// indented under its text, as the file may indent them too), and any other line starting with
+/// whitespace is kept as it is.
+pub(crate) fn paragraphs(text: &str, width: usize, indent: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let under = format!("{indent}  ");
+    for block in blocks(text) {
+        match block {
+            Block::Blank => out.push(String::new()),
+            Block::Kept(line) => out.push(format!("{indent}{line}")),
+            Block::Prose { words, item } => {
+                let first = format!("{indent}{}", if item { "- " } else { "" });
+                let rest = if item { under.as_str() } else { indent };
+                let opts = options(width, &first, rest);
+                out.extend(textwrap::wrap(&words, opts).into_iter().map(String::from));
+            }
+        }
+    }
+    out
+}
+
+/// The words of a shell command line: split at spaces outside quotes (a quoted argument is one
+/// word however many spaces it holds).
+fn shell_words(line: &str) -> Vec<&str> {
+    let mut words = Vec::new();
+    let (mut start, mut quote) = (None::<usize>, None::<char>);
+    for (i, c) in line.char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, ' ') => {
+                if let Some(s) = start.take() {
+                    words.push(&line[s..i]);
+                }
+                continue;
+            }
+            (None, '\'' | '"') => quote = Some(c),
+            (None, _) => {}
+        }
+        start.get_or_insert(i);
+    }
+    if let Some(s) = start {
+        words.push(&line[s..]);
+    }
+    words
+}
+
+/// The line continuation of this OS's usual shell: `\` in sh, bash and zsh; a backtick in
+/// PowerShell.
+pub(crate) const CONTINUATION: &str = if cfg!(windows) { " `" } else { " \\" };
+
+/// A shell command line fitted to `width` after `indent`: broken only between words (never
+/// inside quotes), every line but the last ending in `continuation` ([`CONTINUATION`]), the
+/// lines after the first indented four columns more. Pasted, it is the same command. A word longer than
+/// the width stays whole on its own line: cut, it would be another command. `indent` may be a
+/// prompt (`$ `): the lines after the first are indented with spaces.
+pub(crate) fn command(line: &str, width: usize, indent: &str, continuation: &str) -> Vec<String> {
+    let words = shell_words(line.trim());
+    let more = " ".repeat(columns(indent) + 4);
+    let mut out = Vec::new();
+    let mut current = String::new();
+    for (i, word) in words.iter().enumerate() {
+        let last = i + 1 == words.len();
+        if current.is_empty() {
+            current = format!("{}{word}", if out.is_empty() { indent } else { &more });
+            continue;
+        }
+        let joined = format!("{current} {word}");
+        let room = if last {
+            columns(&joined)
+        } else {
+            columns(&joined) + columns(continuation)
+        };
+        if room <= width {
+            current = joined;
+        } else {
+            out.push(format!("{current}{continuation}"));
+            current = format!("{more}{word}");
+        }
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
+}
+
+/// A command shown by [`command`], joined back: what the shell runs when it is pasted.
+#[cfg(test)]
+pub(crate) fn unwrap_command(lines: &[String], continuation: &str) -> String {
+    lines
+        .iter()
+        .map(|l| l.trim())
+        .map(|l| l.strip_suffix(continuation.trim()).unwrap_or(l).trim_end())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+#[path = "wrap_tests.rs"]
+mod tests;
