@@ -3,7 +3,8 @@
 //! with `unicode-width`. Lines break only at ASCII spaces, the way Korean is set: the Unicode
 //! line-breaking default allows a break between any two Hangul syllables, which splits words
 //! ("여러분|의"). No hyphenation, and a word is never cut: one longer than the width (a URL, a
-//! path) stands whole on a line of its own.
+//! path, a `backquoted command` or a 'quoted argument' in a sentence) stands whole on a line of
+//! its own.
 //!
 //! - [`wrap`]: each line of a message wrapped on its own (its line breaks are kept).
 //! - [`paragraphs`]: text written in paragraphs (a lab's): lines joined into paragraphs, then
@@ -14,6 +15,7 @@
 //! In all three a line that starts with a space or a tab is kept as it is: it is a command, a
 //! table or a program's output, whose spacing means something.
 
+use textwrap::core::Word;
 use textwrap::{Options, WordSeparator, WordSplitter, WrapAlgorithm};
 
 /// The width when neither `COLUMNS` nor a terminal says.
@@ -47,9 +49,57 @@ fn width_from(columns: Option<&str>, terminal: Option<usize>) -> usize {
         .clamp(NARROWEST, WIDEST)
 }
 
+/// The spans of `line` a break may not fall in: a `backquoted command`, and a 'quoted' or
+/// "quoted" argument that opens at a word's start and closes at a word's end (`ss -ltnp 'sport
+/// = :80'`; an apostrophe, inside a word, opens nothing).
+fn unbreakable(line: &str) -> Vec<(usize, usize)> {
+    let ticks: Vec<usize> = line.match_indices('`').map(|(i, _)| i).collect();
+    // Each pair of backquotes, in order; an odd last one pairs with nothing.
+    let mut spans: Vec<(usize, usize)> = ticks.chunks_exact(2).map(|p| (p[0], p[1])).collect();
+    let bytes = line.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let q = bytes[i];
+        let opens = (q == b'\'' || q == b'"') && (i == 0 || bytes[i - 1] == b' ');
+        if opens && !spans.iter().any(|&(a, b)| a < i && i < b) {
+            let close = (i + 1..bytes.len()).find(|&j| {
+                bytes[j] == q && bytes.get(j + 1).is_none_or(|n| b" ,.;:)!?".contains(n))
+            });
+            if let Some(j) = close {
+                spans.push((i, j));
+                i = j;
+            }
+        }
+        i += 1;
+    }
+    spans
+}
+
+/// The words of a line of prose: split after runs of ASCII spaces (as
+/// `WordSeparator::AsciiSpace`), but never inside an [`unbreakable`] span, which a line break
+/// would turn into two commands or arguments when it is pasted.
+fn prose_words(line: &str) -> Box<dyn Iterator<Item = Word<'_>> + '_> {
+    let spans = unbreakable(line);
+    let inside = |i: usize| spans.iter().any(|&(a, b)| a < i && i < b);
+    let mut words = Vec::new();
+    let mut start = 0;
+    let mut spaces = false;
+    for (i, c) in line.char_indices() {
+        if spaces && c != ' ' && !inside(i) {
+            words.push(Word::from(&line[start..i]));
+            start = i;
+        }
+        spaces = c == ' ';
+    }
+    if start < line.len() {
+        words.push(Word::from(&line[start..]));
+    }
+    Box::new(words.into_iter())
+}
+
 fn options<'a>(width: usize, first: &'a str, rest: &'a str) -> Options<'a> {
     Options::new(width)
-        .word_separator(WordSeparator::AsciiSpace)
+        .word_separator(WordSeparator::Custom(prose_words))
         .word_splitter(WordSplitter::NoHyphenation)
         .break_words(false)
         .wrap_algorithm(WrapAlgorithm::FirstFit)
@@ -86,6 +136,31 @@ pub(crate) fn hanging(text: &str, width: usize, first: &str, rest: &str) -> Vec<
     }
     if out.is_empty() && !first.is_empty() {
         out.push(first.trim_end().to_string());
+    }
+    out
+}
+
+/// Each line of `text` wrapped under its own indentation: its leading spaces start each of its
+/// lines, and a leading label (one word and a colon, as in `  hint: `) indents them further,
+/// under the label's text. For messages whose indented lines are prose too (a config error's
+/// `  hint:` lines); program output goes through [`wrap`], which keeps indented lines as they
+/// are.
+pub(crate) fn indented(text: &str, width: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in text.lines().map(str::trim_end) {
+        let body = line.trim_start();
+        let own = &line[..line.len() - body.len()];
+        let label = body
+            .split_once(": ")
+            .filter(|(w, _)| !w.is_empty() && !w.contains(' ') && columns(w) <= 12)
+            .map_or(0, |(w, _)| columns(w) + 2);
+        let rest = format!("{own}{}", " ".repeat(label));
+        if body.is_empty() {
+            out.push(String::new());
+        } else {
+            let opts = options(width, own, &rest);
+            out.extend(textwrap::wrap(body, opts).into_iter().map(String::from));
+        }
     }
     out
 }
@@ -195,9 +270,9 @@ pub(crate) const CONTINUATION: &str = if cfg!(windows) { " `" } else { " \\" };
 
 /// A shell command line fitted to `width` after `indent`: broken only between words (never
 /// inside quotes), every line but the last ending in `continuation` ([`CONTINUATION`]), the
-/// lines after the first indented four columns more. Pasted, it is the same command. A word longer than
-/// the width stays whole on its own line: cut, it would be another command. `indent` may be a
-/// prompt (`$ `): the lines after the first are indented with spaces.
+/// lines after the first indented four columns more. Pasted, it is the same command. A word
+/// longer than the width stays whole on its own line: cut, it would be another command.
+/// `indent` may be a prompt (`$ `): the lines after the first are indented with spaces.
 pub(crate) fn command(line: &str, width: usize, indent: &str, continuation: &str) -> Vec<String> {
     let words = shell_words(line.trim());
     let more = " ".repeat(columns(indent) + 4);

@@ -171,3 +171,63 @@ fn width_comes_from_columns_then_the_terminal() {
     assert_eq!(width_from(None, Some(300)), WIDEST);
     assert_eq!(width_from(Some("5"), None), NARROWEST);
 }
+
+#[test]
+fn a_backquoted_command_in_a_sentence_is_one_word() {
+    let text = "as root run `docker rm -f lab-worker` and then `minik delete --name lab` again";
+    let lines = wrap(text, 30);
+    assert_eq!(
+        lines,
+        [
+            "as root run",
+            "`docker rm -f lab-worker` and",
+            "then `minik delete --name lab`",
+            "again"
+        ]
+    );
+    // A lone backquote quotes nothing.
+    assert_eq!(wrap("a ` b c d", 5), ["a ` b", "c d"]);
+}
+
+#[test]
+fn indented_lines_wrap_under_their_own_indent_and_label() {
+    let text = "kind.yaml:3:5: unknown field nodez\n  hint: the fields of a cluster are name, nodes and networking";
+    assert_eq!(
+        indented(text, 32),
+        [
+            "kind.yaml:3:5: unknown field",
+            "nodez",
+            "  hint: the fields of a cluster",
+            "        are name, nodes and",
+            "        networking"
+        ]
+    );
+}
+
+#[test]
+fn a_quoted_argument_is_one_word_but_an_apostrophe_quotes_nothing() {
+    let text = "find what holds it: sudo ss -ltnp 'sport = :80' and stop it";
+    let lines = wrap(text, 34);
+    assert_eq!(
+        lines,
+        [
+            "find what holds it: sudo ss -ltnp",
+            "'sport = :80' and stop it"
+        ]
+    );
+    let text = "raise Docker Desktop's memory, then the node's limit: it's fine";
+    let lines = wrap(text, 24);
+    same_words(text, &lines);
+    assert_eq!(
+        lines,
+        [
+            "raise Docker Desktop's",
+            "memory, then the node's",
+            "limit: it's fine"
+        ]
+    );
+    assert_eq!(
+        wrap("no cluster named \"my lab\" here", 18),
+        ["no cluster named", "\"my lab\" here"]
+    );
+}

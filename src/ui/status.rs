@@ -15,6 +15,8 @@ pub(crate) struct Terminal {
     mode: Mode,
     verbose: u8,
     color: bool,
+    /// The columns notes and warnings are wrapped to.
+    width: usize,
     multi: MultiProgress,
     state: Mutex<State>,
 }
@@ -35,6 +37,7 @@ impl Terminal {
             mode,
             verbose,
             color: super::use_color(),
+            width: crate::text::wrap::width(),
             multi: MultiProgress::with_draw_target(target),
             state: Mutex::new(State::default()),
         }
@@ -61,6 +64,19 @@ fn clean(s: &str) -> String {
         .map(crate::text::escape_controls)
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// A note or warning wrapped to `width`: its first line after `label` and under it, its other
+/// lines (a command to paste, a table such as the doctor's) kept as [`wrap`] keeps them.
+///
+/// [`wrap`]: crate::text::wrap::wrap
+fn labelled(label: &str, text: &str, width: usize) -> Vec<String> {
+    use crate::text::wrap::{columns, hanging, wrap};
+    let (first, rest) = text.split_once('\n').unwrap_or((text, ""));
+    let under = " ".repeat(columns(label));
+    let mut lines = hanging(first, width, label, &under);
+    lines.extend(wrap(rest, width));
+    lines
 }
 
 fn seconds(d: Duration) -> String {
@@ -133,13 +149,13 @@ impl Reporter for Terminal {
             }
             Event::Info(s) => {
                 if self.mode != Mode::Quiet {
-                    self.line(&clean(&s));
+                    self.line(&labelled("", &clean(&s), self.width).join("\n"));
                 }
             }
             Event::Warn(s) => {
                 if self.mode != Mode::Quiet {
-                    let s = clean(&s);
-                    self.line(&format!("{} {s}", self.paint(Paint::Warning, "warning:")));
+                    let label = format!("{} ", self.paint(Paint::Warning, "warning:"));
+                    self.line(&labelled(&label, &clean(&s), self.width).join("\n"));
                 }
             }
             Event::Debug(s) => {

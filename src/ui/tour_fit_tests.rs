@@ -200,3 +200,84 @@ fn block_after_try<'a>(m: &Messages, p: &Presented, lines: &'a [String]) -> &'a 
     };
     &rest[..end]
 }
+
+#[test]
+#[ignore = "prints every step for review"]
+fn print_every_step() {
+    let width = crate::text::wrap::width();
+    for lab in labs() {
+        let vars = vars(&lab, CLUSTERS[0]);
+        for lang in Lang::ALL {
+            for i in 0..lab.steps.len() {
+                let p = presented(&lab, i, lang, &vars);
+                println!(
+                    "{}",
+                    step_lines(messages(lang), &p, width, false).join("\n")
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn the_step_list_fits_and_its_commands_join_back() {
+    for lab in labs() {
+        for lang in Lang::ALL {
+            let steps = lab.listing(lang);
+            let text = steps_text_at(lab.title.get(lang), &steps, WIDTH);
+            let lines: Vec<String> = text.lines().map(String::from).collect();
+            let what = format!("{} --list ({})", lab.id, lang.code());
+            no_line_too_wide(&lines, WIDTH, &what);
+            let mut rest = &lines[..];
+            for s in &steps {
+                words_intact(&s.title, &lines, &what);
+                let Some(cmd) = &s.command else { continue };
+                // The command's first line is the one under the step's title lines.
+                let at = rest
+                    .iter()
+                    .position(|l| l.starts_with(&" ".repeat(20)) && l.trim().starts_with("kubectl"))
+                    .unwrap_or_else(|| panic!("{what}: {cmd} not shown\n{text}"));
+                let (joined, n) = first_command(&rest[at..]);
+                assert_eq!(&joined, cmd, "{what}");
+                rest = &rest[at + n..];
+            }
+        }
+    }
+}
+
+/// The tour's own lines (a step's result with its note, the closing line) in both languages.
+#[test]
+fn the_tours_own_lines_fit() {
+    for lang in Lang::ALL {
+        let m = messages(lang);
+        let needs = m
+            .needs_workers
+            .replace("{need}", "2")
+            .replace("{have}", "0")
+            .replace("{nodes}", "3");
+        for (status, note) in [
+            (Status::NotApplicable, needs.as_str()),
+            (Status::NotApplicable, m.no_kube_proxy),
+        ] {
+            let r = StepReport {
+                id: "worker-away".into(),
+                title: "A worker goes away".into(),
+                status,
+                seconds: 0.0,
+                command: None,
+                checks: Vec::new(),
+                shown: Vec::new(),
+                note: Some(note.to_string()),
+            };
+            let lines = report_lines(m, &r, WIDTH, false);
+            no_line_too_wide(&lines, WIDTH, note);
+            // Shown in parentheses after the step's title.
+            words_intact(&format!("({note})"), &lines, note);
+        }
+        for line in [m.done, m.stopped] {
+            let lines = wrap::wrap(line, WIDTH);
+            no_line_too_wide(&lines, WIDTH, line);
+            words_intact(line, &lines, line);
+        }
+    }
+}
