@@ -141,8 +141,8 @@ pub(crate) fn hanging(text: &str, width: usize, first: &str, rest: &str) -> Vec<
 }
 
 /// Each line of `text` wrapped under its own indentation: its leading spaces start each of its
-/// lines, and a leading label (one word and a colon, as in `  hint: `) indents them further,
-/// under the label's text. For messages whose indented lines are prose too (a config error's
+/// lines, and the lines after its first are indented further, under the text after a leading
+/// label (one word and a colon, as in `  hint: `), else by four columns. For messages whose indented lines are prose too (a config error's
 /// `  hint:` lines); program output goes through [`wrap`], which keeps indented lines as they
 /// are.
 pub(crate) fn indented(text: &str, width: usize) -> Vec<String> {
@@ -153,7 +153,7 @@ pub(crate) fn indented(text: &str, width: usize) -> Vec<String> {
         let label = body
             .split_once(": ")
             .filter(|(w, _)| !w.is_empty() && !w.contains(' ') && columns(w) <= 12)
-            .map_or(0, |(w, _)| columns(w) + 2);
+            .map_or(4, |(w, _)| columns(w) + 2);
         let rest = format!("{own}{}", " ".repeat(label));
         if body.is_empty() {
             out.push(String::new());

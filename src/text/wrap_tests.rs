@@ -196,7 +196,7 @@ fn indented_lines_wrap_under_their_own_indent_and_label() {
         indented(text, 32),
         [
             "kind.yaml:3:5: unknown field",
-            "nodez",
+            "    nodez",
             "  hint: the fields of a cluster",
             "        are name, nodes and",
             "        networking"
