@@ -276,31 +276,53 @@ pub(crate) const CONTINUATION: &str = if cfg!(windows) { " `" } else { " \\" };
 pub(crate) fn command(line: &str, width: usize, indent: &str, continuation: &str) -> Vec<String> {
     let words = shell_words(line.trim());
     let more = " ".repeat(columns(indent) + 4);
-    let mut out = Vec::new();
-    let mut current = String::new();
-    for (i, word) in words.iter().enumerate() {
+    let tail = columns(continuation);
+    // The width of a line of `words` after `prefix`, with the continuation unless it is last.
+    let span = |prefix: &str, words: &[&str], last: bool| {
+        columns(prefix) + columns(&words.join(" ")) + if last { 0 } else { tail }
+    };
+    let mut lines: Vec<Vec<&str>> = vec![Vec::new()];
+    for (i, &word) in words.iter().enumerate() {
         let last = i + 1 == words.len();
-        if current.is_empty() {
-            current = format!("{}{word}", if out.is_empty() { indent } else { &more });
+        let prefix = if lines.len() == 1 {
+            indent
+        } else {
+            more.as_str()
+        };
+        let Some(current) = lines.last_mut() else {
+            break;
+        };
+        let mut with = current.clone();
+        with.push(word);
+        if current.is_empty() || span(prefix, &with, last) <= width {
+            *current = with;
             continue;
         }
-        let joined = format!("{current} {word}");
-        let room = if last {
-            columns(&joined)
-        } else {
-            columns(&joined) + columns(continuation)
-        };
-        if room <= width {
-            current = joined;
-        } else {
-            out.push(format!("{current}{continuation}"));
-            current = format!("{more}{word}");
+        // A flag goes down with its value (`-o` `wide`), when the two fit on a line.
+        let mut next = vec![word];
+        if let [_, .., flag] = current.as_slice() {
+            let flag = *flag;
+            if flag.starts_with('-')
+                && !word.starts_with('-')
+                && span(&more, &[flag, word], last) <= width
+            {
+                current.pop();
+                next.insert(0, flag);
+            }
         }
+        lines.push(next);
     }
-    if !current.is_empty() {
-        out.push(current);
-    }
-    out
+    let count = lines.len();
+    lines
+        .iter()
+        .enumerate()
+        .filter(|(_, words)| !words.is_empty())
+        .map(|(i, words)| {
+            let prefix = if i == 0 { indent } else { more.as_str() };
+            let end = if i + 1 < count { continuation } else { "" };
+            format!("{prefix}{}{end}", words.join(" "))
+        })
+        .collect()
 }
 
 /// A command shown by [`command`], joined back: what the shell runs when it is pasted.

@@ -147,6 +147,16 @@ fn commands_break_between_words_and_paste_back_whole() {
         command("kubectl get nodes -o wide", 20, "", " \\"),
         ["kubectl get nodes \\", "    -o wide"]
     );
+    // A flag goes down with its value.
+    assert_eq!(
+        command("kubectl get pods -n kube-system -o wide", 34, "", " \\"),
+        ["kubectl get pods -n kube-system \\", "    -o wide"]
+    );
+    assert_eq!(
+        command("kubectl get pods -n kube-system -o wide", 32, "", " \\"),
+        ["kubectl get pods \\", "    -n kube-system -o wide"]
+    );
+    assert_eq!(command("", 20, "  ", " \\"), Vec::<String>::new());
 }
 
 #[test]
