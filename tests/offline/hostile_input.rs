@@ -66,16 +66,14 @@ fn refused(r: &Run, want: &str) {
     assert_eq!(r.code(), Some(2), "{err}");
     assert!(err.starts_with("error: "), "{err}");
     // Wrapped to the terminal's width: compared with line breaks as spaces.
-    assert!(squashed(&err).contains(want), "want {want:?} in:\n{err}");
+    assert!(
+        crate::common::squashed(&err).contains(want),
+        "want {want:?} in:\n{err}"
+    );
     assert!(r.took < Duration::from_secs(1), "took {:?}", r.took);
     assert!(children_max_rss_mb() < 200, "{} MB", children_max_rss_mb());
     assert!(err.len() < 4096, "{} bytes of stderr", err.len());
     assert!(!err.contains('\x1b'), "escape sequence echoed: {err:?}");
-}
-
-/// `text` with every run of whitespace (a wrapped line's break and indent) one space.
-fn squashed(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn config_file(dir: &tempfile::TempDir, name: &str, bytes: &[u8]) -> String {
