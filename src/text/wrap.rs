@@ -134,7 +134,8 @@ pub(crate) fn hanging(text: &str, width: usize, first: &str, rest: &str) -> Vec<
             out.extend(textwrap::wrap(line, opts).into_iter().map(String::from));
         }
     }
-    if out.is_empty() && !first.is_empty() {
+    if out.is_empty() {
+        // An empty text is one empty line (after its label).
         out.push(first.trim_end().to_string());
     }
     out

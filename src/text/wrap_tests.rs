@@ -93,6 +93,7 @@ fn hanging_indents_the_lines_after_the_first() {
         ]
     );
     assert_eq!(hanging("", 20, "hint: ", "  "), ["hint:"]);
+    assert_eq!(wrap("", 20), [""]);
 }
 
 #[test]

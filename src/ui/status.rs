@@ -72,10 +72,13 @@ fn clean(s: &str) -> String {
 /// [`wrap`]: crate::text::wrap::wrap
 fn labelled(label: &str, text: &str, width: usize) -> Vec<String> {
     use crate::text::wrap::{columns, hanging, wrap};
-    let (first, rest) = text.split_once('\n').unwrap_or((text, ""));
+    let (first, rest) = match text.split_once('\n') {
+        Some((first, rest)) => (first, Some(rest)),
+        None => (text, None),
+    };
     let under = " ".repeat(columns(label));
     let mut lines = hanging(first, width, label, &under);
-    lines.extend(wrap(rest, width));
+    lines.extend(rest.map(|r| wrap(r, width)).unwrap_or_default());
     lines
 }
 
@@ -172,6 +175,25 @@ impl Reporter for Terminal {
 #[cfg(test)]
 mod tests {
     use super::clean;
+
+    #[test]
+    fn notes_wrap_after_their_label_and_keep_their_lines() {
+        use super::labelled;
+        assert_eq!(labelled("", "\nTry it with:", 80), ["", "Try it with:"]);
+        assert_eq!(
+            labelled(
+                "warning: ",
+                "the checks found problems here\n    why: x",
+                30
+            ),
+            [
+                "warning: the checks found",
+                "         problems here",
+                "    why: x"
+            ]
+        );
+        assert_eq!(labelled("", "one line", 80), ["one line"]);
+    }
 
     #[test]
     fn event_text_from_nodes_cannot_drive_the_terminal() {
