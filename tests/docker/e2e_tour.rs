@@ -292,6 +292,53 @@ fn tour_runs_in_both_languages_resumes_and_cleans_up() {
     assert_cleaned_up(&kc);
     assert!(!progress.exists());
 
+    // A pod naming a claim that does not exist is never scheduled: Pending, with the
+    // scheduler's own text in its condition and a FailedScheduling event.
+    let pod = home.path().join("no-claim.yaml");
+    std::fs::write(
+        &pod,
+        format!(
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: no-claim\n  namespace: default\n\
+             spec:\n  containers:\n  - name: c\n    image: {IMAGE}\n    volumeMounts:\n\
+             \x20   - {{name: d, mountPath: /data}}\n  volumes:\n\
+             \x20 - {{name: d, persistentVolumeClaim: {{claimName: nope}}}}\n"
+        ),
+    )
+    .unwrap();
+    let o = kubectl(&kc, &["apply", "-f", pod.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    let want = "0/3 nodes are available: persistentvolumeclaim \"nope\" not found. preemption: \
+                0/3 nodes are available: 3 Preemption is not helpful for scheduling.";
+    let deadline = Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let o = kubectl(
+            &kc,
+            &["get", "pod", "no-claim", "-n", "default", "-o", "json"],
+        );
+        let got: Value = serde_json::from_slice(&o.stdout).unwrap_or(Value::Null);
+        if got["status"]["conditions"][0]["message"] == want {
+            assert_eq!(got["status"]["phase"], "Pending", "{got:#}");
+            assert!(got["spec"]["nodeName"].is_null(), "{got:#}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "{got:#}");
+        std::thread::sleep(std::time::Duration::from_secs(1));
+    }
+    let o = kubectl(&kc, &["get", "events", "-n", "default", "-o", "json"]);
+    let events: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(
+        events["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["reason"] == "FailedScheduling"
+                && e["involvedObject"]["name"] == "no-claim"
+                && e["message"] == want),
+        "{events:#}"
+    );
+    let o = kubectl(&kc, &["delete", "pod", "no-claim", "-n", "default"]);
+    assert!(o.status.success(), "{}", text(&o));
+
     // An organiser's lab whose check cannot pass says what it expected and found.
     let lab = concat!(
         env!("CARGO_MANIFEST_DIR"),
