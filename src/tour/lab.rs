@@ -174,6 +174,9 @@ pub struct Lab {
     pub title: Text,
     /// The namespace the tour works in, deleted when the tour ends.
     pub namespace: String,
+    /// Images the lab runs that its manifests and `--image` flags do not name (such as the
+    /// one a `kubectl set image` switches to), for the notice of images the nodes lack.
+    pub images: Vec<String>,
     pub steps: Vec<Step>,
 }
 

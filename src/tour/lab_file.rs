@@ -16,7 +16,15 @@ pub(crate) const KIND: &str = "Lab";
 pub(crate) const MAX_LAB_BYTES: usize = 1 << 20;
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
 
-const LAB_FIELDS: [&str; 6] = ["apiVersion", "kind", "id", "title", "namespace", "steps"];
+const LAB_FIELDS: [&str; 7] = [
+    "apiVersion",
+    "kind",
+    "id",
+    "title",
+    "namespace",
+    "images",
+    "steps",
+];
 const STEP_FIELDS: [&str; 14] = [
     "id",
     "title",
@@ -116,6 +124,7 @@ fn decode_lab(d: &mut Decoder, root: &Node) -> Option<Lab> {
         id: String::new(),
         title: Text::default(),
         namespace: "minik-tour".into(),
+        images: Vec::new(),
         steps: Vec::new(),
     };
     let mut header = (false, false);
@@ -137,6 +146,7 @@ fn decode_lab(d: &mut Decoder, root: &Node) -> Option<Lab> {
                     lab.namespace = ns;
                 }
             }
+            "images" => lab.images = images(d, value, &path),
             _ => {
                 steps_at = Some(value.at);
                 for (p, item) in d.list(value, &path, "steps: [{id: nodes, ...}]") {
@@ -196,6 +206,27 @@ fn name(d: &mut Decoder, node: &Node, path: &str) -> Option<String> {
         return None;
     }
     Some(s)
+}
+
+/// `images: [IMAGE, ...]`: image references (no spaces, no shell or placeholder characters),
+/// printed in the command that loads them.
+fn images(d: &mut Decoder, node: &Node, path: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for (p, item) in d.list(node, path, "images: [registry.k8s.io/pause:3.10]") {
+        let Some(image) = d.string(item, &p, "registry.k8s.io/pause:3.10") else {
+            continue;
+        };
+        if super::catalog::is_image_ref(&image) {
+            out.push(image);
+        } else {
+            d.error(
+                item.at,
+                format!("invalid image reference {}", quoted(&image)),
+                "write an image as docker pull takes it, e.g. registry.k8s.io/pause:3.10",
+            );
+        }
+    }
+    out
 }
 
 /// `{en: ..., ko: ...}`, or plain text (English).

@@ -6,7 +6,10 @@ use std::io::{IsTerminal, Write};
 
 use super::style::Paint;
 use crate::text::clean_line;
-use crate::tour::{Choice, Guide, ListedStep, Messages, Presented, Status, StepReport, Summary};
+use crate::tour::catalog::Entry;
+use crate::tour::{
+    Choice, Guide, Lang, ListedStep, Messages, Presented, Status, StepReport, Summary,
+};
 
 pub(crate) struct TourGuide {
     m: &'static Messages,
@@ -33,6 +36,17 @@ pub(crate) fn steps_text(title: &str, steps: &[ListedStep]) -> String {
         }
     }
     text
+}
+
+/// `minik tour --list-labs`: one lab a line, its id first, then its title in `lang`.
+pub(crate) fn labs_text(labs: &[Entry], lang: Lang) -> String {
+    let width = labs.iter().map(|l| l.id.len()).max().unwrap_or(0);
+    labs.iter()
+        .map(|l| {
+            let line = format!("{:<width$}  {}", l.id, l.title(lang));
+            format!("{}\n", clean_line(line.trim_end()))
+        })
+        .collect()
 }
 
 impl TourGuide {
