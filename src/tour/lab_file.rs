@@ -25,7 +25,7 @@ const LAB_FIELDS: [&str; 7] = [
     "images",
     "steps",
 ];
-const STEP_FIELDS: [&str; 14] = [
+const STEP_FIELDS: [&str; 15] = [
     "id",
     "title",
     "text",
@@ -38,6 +38,7 @@ const STEP_FIELDS: [&str; 14] = [
     "needsKubeProxy",
     "replay",
     "cleanup",
+    "nodeAction",
     "timeout",
     "checks",
 ];
@@ -150,7 +151,8 @@ fn decode_lab(d: &mut Decoder, root: &Node) -> Option<Lab> {
             _ => {
                 steps_at = Some(value.at);
                 for (p, item) in d.list(value, &path, "steps: [{id: nodes, ...}]") {
-                    if let Some(step) = decode_step(d, item, &p) {
+                    if let Some(mut step) = decode_step(d, item, &p) {
+                        super::lab_node::check_sequence(d, &lab.steps, &mut step, item.at);
                         if lab.steps.iter().any(|s| s.id == step.id) {
                             d.error(
                                 item.at,
@@ -265,6 +267,7 @@ fn decode_step(d: &mut Decoder, node: &Node, path: &str) -> Option<Step> {
         needs_kube_proxy: false,
         replay: false,
         cleanup: Vec::new(),
+        node_action: None,
         timeout: DEFAULT_TIMEOUT,
         checks: Vec::new(),
     };
@@ -317,6 +320,7 @@ fn step_field(d: &mut Decoder, step: &mut Step, field: &str, p: &str, value: &No
                 }
             }
         }
+        "nodeAction" => step.node_action = super::lab_node::decode(d, value, p),
         "timeout" => {
             let s = d.string(value, p, "timeout: 90s").unwrap_or_default();
             match humantime::parse_duration(&s) {
