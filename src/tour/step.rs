@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::check::{evaluate, Outcome};
+use super::check::{evaluate_with_logs, log_targets, Logs, Outcome};
 use super::command::{display, fill};
 use super::lab::{Check, Step};
 use super::run::{Choice, Guide, Options, Presented, Tour};
@@ -49,8 +49,12 @@ fn fill_check(c: &Check, vars: &BTreeMap<&str, String>) -> Check {
     c.namespace = f(&c.namespace);
     c.name = f(&c.name);
     c.selector = f(&c.selector);
-    if let super::lab::Expect::Avoids(n) = &c.expect {
-        c.expect = super::lab::Expect::Avoids(fill(n, vars));
+    match &c.expect {
+        super::lab::Expect::Avoids(n) => c.expect = super::lab::Expect::Avoids(fill(n, vars)),
+        super::lab::Expect::LogContains(t) => {
+            c.expect = super::lab::Expect::LogContains(fill(t, vars))
+        }
+        _ => {}
     }
     c
 }
@@ -77,7 +81,7 @@ fn uses(step: &Step, p: &str) -> bool {
         .any(|c| c.0.iter().any(|a| a.contains(&needle)))
         || step.checks.iter().any(|c| {
             let avoids = match &c.expect {
-                super::lab::Expect::Avoids(n) => Some(n),
+                super::lab::Expect::Avoids(n) | super::lab::Expect::LogContains(n) => Some(n),
                 _ => None,
             };
             [
@@ -327,10 +331,11 @@ impl Tour<'_> {
             .and_then(|l| l.as_ref().ok())
             .cloned()
             .unwrap_or(Value::Null);
+        let logs = self.logs(&checks, &lists).await?;
         Ok(checks
             .iter()
             .map(|c| match &lists[&list_key(c)] {
-                Ok(list) => evaluate(c, list, &nodes),
+                Ok(list) => evaluate_with_logs(c, list, &nodes, &logs),
                 Err(e) => Outcome {
                     ok: false,
                     expected: super::check::describe(c),
@@ -338,6 +343,36 @@ impl Tour<'_> {
                 },
             })
             .collect())
+    }
+
+    /// The logs `logContains` checks read, each pod's once (as the lab's identity).
+    async fn logs(
+        &self,
+        checks: &[Check],
+        lists: &BTreeMap<ListKey, Result<Value, String>>,
+    ) -> Result<Logs, TourError> {
+        let mut logs = Logs::new();
+        for c in checks {
+            let Some(Ok(list)) = lists.get(&list_key(c)) else {
+                continue;
+            };
+            for (ns, pod) in log_targets(c, list) {
+                if logs.contains_key(&(ns.clone(), pod.clone())) {
+                    continue;
+                }
+                let args: Vec<String> = ["logs", &pod, "-n", &ns, "--tail=200"]
+                    .map(String::from)
+                    .to_vec();
+                let got = self.access.lab_kubectl(&args, None).await?;
+                let log = if got.exit_code == 0 {
+                    Ok(String::from_utf8_lossy(&got.stdout).to_string())
+                } else {
+                    Err(got.combined().trim().to_string())
+                };
+                logs.insert((ns, pod), log);
+            }
+        }
+        Ok(logs)
     }
 
     /// A Running pod of the tour's namespace that `selector` matches (the first by name).
