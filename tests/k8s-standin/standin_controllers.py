@@ -8,9 +8,11 @@ kube-controller-manager/kube-scheduler health) by its caller.
   node.kubernetes.io/unschedulable and not-ready/unreachable, as the controller adds them).
 - Deployment -> ReplicaSet -> pods (pkg/controller/deployment, replicaset): one ReplicaSet per
   pod-template hash, old ones scaled to zero (Recreate-like); deleted pods are replaced.
-- Scheduler (pkg/scheduler, reduced to NodeUnschedulable, NodeSelector, TaintToleration and
-  fewest-pods spreading): binds pods without nodeName; otherwise PodScheduled=False with the
-  scheduler's "0/N nodes are available" message.
+- Scheduler (pkg/scheduler; the filters and the message are standin_scheduler's, scoring is
+  reduced to fewest pods per node): binds pods without nodeName with a Scheduled event;
+  otherwise PodScheduled=False reason Unschedulable and a FailedScheduling Warning event
+  (reportingController default-scheduler), both with the scheduler's "0/N nodes are
+  available: ..." message (pkg/scheduler/schedule_one.go handleSchedulingFailure).
 """
 import copy
 import hashlib
@@ -18,6 +20,8 @@ import json
 import random
 import string
 import time
+
+import standin_scheduler
 
 DAEMON_TOLERATIONS = [
     {"key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": "NoExecute"},
@@ -34,43 +38,13 @@ def suffix(n=5):
     return "".join(random.choice("bcdfghjklmnpqrstvwxz2456789") for _ in range(n))
 
 
-def tolerates(tolerations, taint):
-    for t in tolerations or []:
-        if t.get("effect") and t["effect"] != taint.get("effect"):
-            continue
-        if t.get("operator") == "Exists":
-            if not t.get("key") or t["key"] == taint.get("key"):
-                return True
-        elif t.get("key") == taint.get("key") and t.get("value", "") == taint.get("value", ""):
-            return True
-    return False
-
-
 def unfit_reason(pod_spec, node, daemon=False):
-    """None when the pod fits the node, else the scheduler's per-node reason."""
-    spec = node.get("spec") or {}
-    labels = (node.get("metadata") or {}).get("labels") or {}
-    tolerations = list(pod_spec.get("tolerations") or []) + (DAEMON_TOLERATIONS if daemon else [])
-    if spec.get("unschedulable") and not tolerates(
-            tolerations, {"key": "node.kubernetes.io/unschedulable", "effect": "NoSchedule"}):
-        return "node(s) were unschedulable"
-    for k, v in (pod_spec.get("nodeSelector") or {}).items():
-        if labels.get(k) != v:
-            return "node(s) didn't match Pod's node affinity/selector"
-    for t in spec.get("taints") or []:
-        if t.get("effect") in ("NoSchedule", "NoExecute") and not tolerates(tolerations, t):
-            v = f"={t['value']}" if t.get("value") else ""
-            return f"node(s) had untolerated taint {{{t.get('key')}{v}: }}"
-    return None
-
-
-def unschedulable_message(reasons, total):
-    counts = {}
-    for r in reasons:
-        counts[r] = counts.get(r, 0) + 1
-    parts = ", ".join(f"{n} {r}" for r, n in sorted(counts.items()))
-    return f"0/{total} nodes are available: {parts}. preemption: 0/{total} nodes are available: " \
-           f"{total} Preemption is not helpful for scheduling."
+    """None when a daemon (or any) pod may go to the node as the DaemonSet controller decides
+    (taints, unschedulable, node affinity: standin_scheduler's filters without resources),
+    else the scheduler's reason for that node."""
+    extra = DAEMON_TOLERATIONS if daemon else ()
+    st = standin_scheduler.filter_node(dict(pod_spec, containers=[]), node, [], None, extra)
+    return st[1][0] if st else None
 
 
 def template_hash(template):
@@ -270,35 +244,51 @@ class Controllers:
 
     # -- scheduler -------------------------------------------------------------------------
     def schedule(self, nodes):
+        pods = self.pods()
         load = {}
-        for p in self.pods():
+        for p in pods:
             n = (p.get("spec") or {}).get("nodeName")
             if n:
                 load[n] = load.get(n, 0) + 1
-        for p in self.pods():
+        for p in pods:
             spec = p.get("spec") or {}
             if spec.get("nodeName") or spec.get("schedulerName", "default-scheduler") != \
-                    "default-scheduler":
+                    "default-scheduler" or (p["metadata"].get("deletionTimestamp")):
                 continue
-            reasons, fits = [], []
-            for n in nodes:
-                r = unfit_reason(spec, n)
-                (reasons.append(r) if r else fits.append(n["metadata"]["name"]))
+            fits, message = standin_scheduler.schedule(spec, nodes, pods)
             ns, name = p["metadata"]["namespace"], p["metadata"]["name"]
             if not fits:
-                cond = {"type": "PodScheduled", "status": "False", "reason": "Unschedulable",
-                        "message": unschedulable_message(reasons, len(nodes)),
-                        "lastProbeTime": None,
-                        "lastTransitionTime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
                 old = [c for c in (p.get("status") or {}).get("conditions") or []
                        if c.get("type") == "PodScheduled"]
-                if not old or old[0].get("message") != cond["message"]:
-                    self.set_status(self.pods_res, p, {"phase": "Pending", "conditions": [cond]})
+                if old and old[0].get("message") == message:
+                    continue
+                cond = {"type": "PodScheduled", "status": "False", "reason": "Unschedulable",
+                        "message": message, "lastProbeTime": None,
+                        "lastTransitionTime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+                self.set_status(self.pods_res, p, {"phase": "Pending", "conditions": [cond]})
+                self.event(p, "Warning", "FailedScheduling", message)
                 continue
             node = min(fits, key=lambda n: (load.get(n, 0), n))
             load[node] = load.get(node, 0) + 1
             p["spec"]["nodeName"] = node  # the binding subresource's effect
             self.api.update_obj(self.pods_res, ns, name, p, None)
+            self.event(p, "Normal", "Scheduled", f"Successfully assigned {ns}/{name} to {node}")
+
+    def event(self, pod, kind, reason, message):
+        """An event as the scheduler's recorder writes it (core/v1 view of events.k8s.io)."""
+        meta = pod["metadata"]
+        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        ev = {"metadata": {"generateName": meta["name"] + "."},
+              "involvedObject": {"apiVersion": "v1", "kind": "Pod", "name": meta["name"],
+                                 "namespace": meta["namespace"], "uid": meta.get("uid")},
+              "reason": reason, "type": kind, "message": message, "action": "Scheduling"
+              if kind == "Warning" else "Binding", "source": {"component": "default-scheduler"},
+              "reportingComponent": "default-scheduler", "reportingInstance": "default-scheduler",
+              "firstTimestamp": now, "lastTimestamp": now, "eventTime": None, "count": 1}
+        try:
+            self.api.create_obj(self.api.find("", "v1", "events"), meta["namespace"], ev, None)
+        except Exception:  # events are best effort, as in the real scheduler
+            pass
 
 
 def is_ready(pod):

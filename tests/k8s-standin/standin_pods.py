@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 import standin_controllers
 import standin_cri as cri_mod
 import standin_ipfamily
+import standin_resources
 from standin_cri import CriError
 
 LOG_ROOT = "/var/log/pods"
@@ -100,6 +101,15 @@ def field_ref(path, pod, node_name, node_ip, pod_ip):
             "status.hostIP": node_ip, "status.podIP": pod_ip}.get(path, "")
 
 
+def memory_capacity():
+    try:
+        with open("/proc/meminfo") as f:
+            m = re.search(r"MemTotal:\s+(\d+)", f.read())
+        return int(m.group(1)) * 1024 if m else 0
+    except OSError:
+        return 0
+
+
 def phase_of(pod, statuses):
     """Pod phase from container states (pkg/kubelet/kubelet_pods.go getPhase, simplified)."""
     policy = (pod.get("spec") or {}).get("restartPolicy", "Always")
@@ -128,6 +138,7 @@ class PodWorker:
         self.sandbox_ips = {}  # sandbox id -> [ips]
         self.runtime_status = None
         self.errors = {}  # uid -> last sandbox error
+        self.memory_capacity = memory_capacity()  # for Burstable pods' oom_score_adj
 
     # -- runtime state ---------------------------------------------------------------------
     def runtime_problems(self):
@@ -273,7 +284,8 @@ class PodWorker:
                        "io.kubernetes.pod.uid": uid},
             "annotations": {"io.kubernetes.container.restartCount": str(attempt)},
             "log_path": f"{c.get('name')}/{attempt}.log",
-            "linux": {"security_context": {
+            "linux": {"resources": standin_resources.linux_resources(
+                c, qos_class(pod), self.memory_capacity), "security_context": {
                 "privileged": bool(sc.get("privileged")),
                 "capabilities_add": list((sc.get("capabilities") or {}).get("add") or []),
                 "namespace_options": {

@@ -221,8 +221,9 @@ class SchedulingTest(unittest.TestCase):
         self.assertIsNone(ctl.unfit_reason({}, n, daemon=True))
 
     def test_message_counts_reasons(self):
-        msg = ctl.unschedulable_message(["a", "a", "b"], 3)
-        self.assertTrue(msg.startswith("0/3 nodes are available: 2 a, 1 b."), msg)
+        import standin_scheduler as sched
+        msg = sched.unschedulable_message({}, [("X", ["a"]), ("X", ["a"]), ("X", ["b"])])
+        self.assertTrue(msg.startswith("0/3 nodes are available: 1 b, 2 a."), msg)
 
     def test_nodes_file_lines(self):
         text = sp.nodes_lines([node("a", cidr="10.244.0.0/24", ip="172.18.0.2"), node("b")])
@@ -284,6 +285,13 @@ class ControllersTest(unittest.TestCase):
         self.assertEqual((cond["type"], cond["status"], cond["reason"]),
                          ("PodScheduled", "False", "Unschedulable"))
         self.assertIn("0/3 nodes are available", cond["message"])
+        events = [e for e in self.api.store.list("", "events", "default")
+                  if e["involvedObject"]["name"] == "p"]
+        self.assertEqual([(e["type"], e["reason"], e["message"]) for e in events],
+                         [("Warning", "FailedScheduling", cond["message"])])
+        ctl.reconcile(self.api)  # the same failure again is not a second event
+        self.assertEqual(len([e for e in self.api.store.list("", "events", "default")
+                              if e["involvedObject"]["name"] == "p"]), 1)
 
 
 if __name__ == "__main__":
