@@ -49,8 +49,15 @@ fn fill_check(c: &Check, vars: &BTreeMap<&str, String>) -> Check {
     c.namespace = f(&c.namespace);
     c.name = f(&c.name);
     c.selector = f(&c.selector);
-    if let super::lab::Expect::Avoids(n) = &c.expect {
-        c.expect = super::lab::Expect::Avoids(fill(n, vars));
+    match &c.expect {
+        super::lab::Expect::Avoids(n) => c.expect = super::lab::Expect::Avoids(fill(n, vars)),
+        super::lab::Expect::FieldEquals { path, value } => {
+            c.expect = super::lab::Expect::FieldEquals {
+                path: path.clone(),
+                value: fill(value, vars),
+            }
+        }
+        _ => {}
     }
     c
 }
@@ -77,7 +84,8 @@ fn uses(step: &Step, p: &str) -> bool {
         .any(|c| c.0.iter().any(|a| a.contains(&needle)))
         || step.checks.iter().any(|c| {
             let avoids = match &c.expect {
-                super::lab::Expect::Avoids(n) => Some(n),
+                super::lab::Expect::Avoids(n)
+                | super::lab::Expect::FieldEquals { value: n, .. } => Some(n),
                 _ => None,
             };
             [
@@ -390,5 +398,26 @@ impl Tour<'_> {
             .max_by_key(|w| (count(w), w.to_string()))
             .cloned()
             .unwrap_or_default())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A check may compare a field with a placeholder (`spec.nodeName` equals `{worker}`): the
+    /// value is filled as the name and selector are, and the step resolves `{worker}` for it.
+    #[test]
+    fn equals_takes_placeholders() {
+        let lab = super::super::builtin("scheduling").unwrap_or_else(|e| panic!("{e}"));
+        let step = lab.steps.iter().find(|s| s.id == "node-selector").unwrap();
+        assert!(uses(step, "worker"));
+        let vars = BTreeMap::from([("worker", "lab-worker2".to_string())]);
+        let filled: Vec<Check> = step.checks.iter().map(|c| fill_check(c, &vars)).collect();
+        assert!(filled.iter().any(|c| c.expect
+            == super::super::lab::Expect::FieldEquals {
+                path: "spec.nodeName".into(),
+                value: "lab-worker2".into()
+            }));
     }
 }

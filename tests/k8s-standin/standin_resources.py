@@ -11,7 +11,9 @@
   systemReserved and the hard eviction thresholds of memory.available (memory) and
   nodefs.available (ephemeral-storage), with the kubelet's defaults
   (pkg/kubelet/apis/config/v1beta1/defaults.go: memory.available<100Mi, nodefs.available<10%,
-  imagefs.available<15%, nodefs.inodesFree<5%) when the config sets no evictionHard.
+  imagefs.available<15%, nodefs.inodesFree<5%) when the config sets no evictionHard (a partial
+  evictionHard replaces them, as kind's and minik's "0%" disk thresholds do: nothing is kept
+  back there, unless mergeDefaultEvictionSettings is true).
 - A container's CRI resources (pkg/kubelet/kuberuntime/kuberuntime_container_linux.go
   generateLinuxContainerResources, pkg/kubelet/cm/helpers_linux.go): memory limit in bytes,
   CPU shares from the request, CFS quota from the limit, oom_score_adj by QoS class
@@ -115,6 +117,8 @@ def allocatable(capacity, config):
     eviction = (config or {}).get("evictionHard")
     if eviction is None:
         eviction = DEFAULT_EVICTION_HARD
+    elif (config or {}).get("mergeDefaultEvictionSettings"):  # KubeletConfiguration, 1.34+
+        eviction = dict(DEFAULT_EVICTION_HARD, **eviction)
     for signal, resource in (("memory.available", "memory"),
                              ("nodefs.available", "ephemeral-storage")):
         threshold = str(eviction.get(signal, "")).strip()

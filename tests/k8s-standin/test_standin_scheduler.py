@@ -85,6 +85,15 @@ class AllocatableTest(unittest.TestCase):
         # an evictionHard without nodefs.available reserves no storage
         self.assertEqual(a["ephemeral-storage"], "102400004Ki")
 
+    def test_kind_and_minik_keep_nothing_back(self):
+        kind = {"evictionHard": {"imagefs.available": "0%", "nodefs.available": "0%",
+                                 "nodefs.inodesFree": "0%"}}
+        a = res.allocatable(self.CAP, kind)
+        self.assertEqual((a["memory"], a["ephemeral-storage"]), ("16384004Ki", "102400004Ki"))
+        merged = res.allocatable(self.CAP, dict(kind, mergeDefaultEvictionSettings=True))
+        self.assertEqual(merged["memory"], f"{16384004 - 102400}Ki")
+        self.assertEqual(merged["ephemeral-storage"], "102400004Ki")  # its own 0% stays
+
 
 class FilterTest(unittest.TestCase):
     def test_control_plane_taint_needs_toleration(self):
