@@ -25,6 +25,7 @@ import time
 import uuid
 
 import standin_auth
+import standin_deployment
 import standin_pki
 import standin_podsecurity
 from standin_common import (
@@ -211,8 +212,19 @@ class ApiAdmission:
         meta.pop("resourceVersion", None)
         if res.group in GENERATION_GROUPS:
             meta["generation"] = 1
+        self.admit_workload(res, obj)
         self.on_create(res, obj, user)
         return self.store.put(res.group, res.plural, ns, name, obj)
+
+    @staticmethod
+    def admit_workload(res, obj):
+        """Deployments are defaulted and validated as the real API server does."""
+        if res.group == "apps" and res.plural == "deployments":
+            errors = standin_deployment.admit(obj)
+            if errors:
+                name = obj["metadata"].get("name", "")
+                raise api_error(422, "Invalid", standin_deployment.invalid_message(name, errors),
+                                {"name": name, "group": "apps", "kind": "Deployment"})
 
     def on_create(self, res, obj, user):
         if res.plural == "namespaces":
@@ -316,6 +328,8 @@ class ApiAdmission:
         meta = merged.setdefault("metadata", {})
         for k in ("uid", "creationTimestamp", "name"):
             meta[k] = old["metadata"][k]
+        if sub is None:
+            self.admit_workload(res, merged)
         if res.group in GENERATION_GROUPS:  # a new spec is a new generation; status is not
             gen = int(old["metadata"].get("generation", 1))
             meta["generation"] = gen + 1 if sub is None and merged.get("spec") != old.get(
