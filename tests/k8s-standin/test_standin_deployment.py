@@ -102,9 +102,15 @@ class RolloutTest(unittest.TestCase):
                 {"type": "Ready", "status": "True", "lastTransitionTime": since}]}
             self.api.update_obj(self.pods_res, "default", p["metadata"]["name"], p, "status")
 
+    def kubelet_stops_deleted_pods(self):
+        for p in self.api.store.list("", "pods", "default"):
+            if dep.is_terminating(p):
+                self.api.delete_obj(self.pods_res, "default", p["metadata"]["name"], 0)
+
     def settle(self, passes=4, ready=None):
         for _ in range(passes):
             ctl.reconcile(self.api)
+            self.kubelet_stops_deleted_pods()
             if ready:
                 self.make_ready(ready, ago=60)
 
@@ -233,6 +239,8 @@ class RolloutTest(unittest.TestCase):
         self.set_image("agnhost:2.52")
         ctl.reconcile(self.api)
         self.assertEqual(self.sizes(), {"agnhost:2.53": 0})
+        ctl.reconcile(self.api)
+        self.assertEqual(len(self.rss()), 1)  # old pods still Terminating: no new ReplicaSet
         self.settle(passes=3)
         self.assertEqual(self.sizes(), {"agnhost:2.53": 0, "agnhost:2.52": 3})
 
