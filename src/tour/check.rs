@@ -111,6 +111,48 @@ fn select<'v>(check: &Check, list: &'v Value) -> Vec<&'v Value> {
         .collect()
 }
 
+/// The names and namespaces of the objects the check selects in `list`.
+pub(crate) fn selected(check: &Check, list: &Value) -> Vec<(String, String)> {
+    select(check, list)
+        .into_iter()
+        .map(|o| {
+            let ns = o["metadata"]["namespace"].as_str();
+            (
+                name(o).to_string(),
+                ns.or(check.namespace.as_deref()).unwrap_or("").to_string(),
+            )
+        })
+        .collect()
+}
+
+/// The last line of each selected pod's log (by pod name), or why it could not be read.
+pub(crate) type Logs = std::collections::BTreeMap<String, Result<String, String>>;
+
+/// Evaluates a `logLastWord` check on `list` and the pods' last log lines.
+pub(crate) fn evaluate_logs(check: &Check, list: &Value, logs: &Logs) -> Outcome {
+    let what = describe(check);
+    let Expect::LogLastWord(word) = &check.expect else {
+        return evaluate(check, list, &Value::Null);
+    };
+    let objs = select(check, list);
+    let last = |o: &Value| logs.get(name(o)).cloned();
+    let ends = |o: &Value| {
+        matches!(last(o), Some(Ok(line)) if line.split_whitespace().last() == Some(word.as_str()))
+    };
+    let ok = !objs.is_empty() && objs.iter().all(|o| ends(o));
+    let found = listing(&objs, |o| match last(o) {
+        Some(Ok(line)) if line.trim().is_empty() => format!("{} has no log yet", name(o)),
+        Some(Ok(line)) => format!("{} last logged {:?}", name(o), line.trim()),
+        Some(Err(e)) => format!("{}: {e}", name(o)),
+        None => format!("{}: log not read", name(o)),
+    });
+    Outcome {
+        ok,
+        expected: format!("{what} with a log ending in {word}"),
+        found,
+    }
+}
+
 fn pod_words(o: &Value, nodes: &Value) -> String {
     let phase = o["status"]["phase"].as_str().unwrap_or("no phase yet");
     match o["spec"]["nodeName"].as_str() {
@@ -187,6 +229,12 @@ pub(crate) fn evaluate(check: &Check, list: &Value, nodes: &Value) -> Outcome {
                 listing(&objs, plain),
             )
         }
+        // Read with the pods' logs (evaluate_logs); without them it cannot hold.
+        Expect::LogLastWord(word) => (
+            false,
+            format!("{what} with a log ending in {word}"),
+            listing(&objs, plain),
+        ),
     };
     Outcome {
         ok,

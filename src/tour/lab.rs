@@ -122,6 +122,9 @@ pub enum Expect {
     RunningOn(Role),
     /// Every selected pod (at least one) is Running, none on this node.
     Avoids(String),
+    /// Every selected pod (at least one) has a log whose last word is this text (`kubectl
+    /// logs --tail=1`), e.g. a client's `failed=0`.
+    LogLastWord(String),
 }
 
 /// One declarative check: which objects (`kubectl get` terms) and what must hold of them.

@@ -6,7 +6,7 @@ use crate::config::decode::Decoder;
 use crate::config::yaml::Node;
 use crate::text::quoted;
 
-const CHECK_FIELDS: [&str; 13] = [
+const CHECK_FIELDS: [&str; 14] = [
     "kind",
     "namespace",
     "name",
@@ -20,9 +20,18 @@ const CHECK_FIELDS: [&str; 13] = [
     "equalsField",
     "runningOn",
     "avoids",
+    "logLastWord",
 ];
 /// The assertions; a check has exactly one (`equals`/`equalsField` go with `field`).
-const ASSERTIONS: [&str; 6] = ["exists", "count", "atLeast", "field", "runningOn", "avoids"];
+const ASSERTIONS: [&str; 7] = [
+    "exists",
+    "count",
+    "atLeast",
+    "field",
+    "runningOn",
+    "avoids",
+    "logLastWord",
+];
 
 pub(super) fn decode(d: &mut Decoder, node: &Node, path: &str) -> Option<Check> {
     let fields = d.fields(node, path, "a check", &CHECK_FIELDS);
@@ -89,6 +98,7 @@ pub(super) fn decode(d: &mut Decoder, node: &Node, path: &str) -> Option<Check> 
             Expect::RunningOn(ROLES[d.choice(value, p, &names, false)?].1)
         }
         "avoids" => Expect::Avoids(d.string(value, p, "avoids: \"{worker}\"")?),
+        "logLastWord" => log_last_word(d, value, p, &check.kind)?,
         _ => field_expect(d, value, p, equals.take(), equals_field.take())?,
     };
     if let Some((v, _)) = equals.or(equals_field) {
@@ -123,6 +133,28 @@ fn check_kind(d: &mut Decoder, kind: Option<String>, node: &Node) -> Option<Stri
             None
         }
     }
+}
+
+/// `logLastWord:` one word, on pods (only pods have logs).
+fn log_last_word(d: &mut Decoder, value: &Node, p: &str, kind: &str) -> Option<Expect> {
+    let word = d.string(value, p, "logLastWord: failed=0")?;
+    if word.is_empty() || word.chars().any(char::is_whitespace) {
+        d.error(
+            value.at,
+            format!("logLastWord is one word, not {}", quoted(&word)),
+            "write the word the log ends with, e.g. logLastWord: failed=0",
+        );
+        return None;
+    }
+    if !matches!(kind, "pods" | "pod" | "po") {
+        d.error(
+            value.at,
+            format!("logLastWord reads pods' logs, and this check is about {kind}"),
+            "use it in a check with kind: pods",
+        );
+        return None;
+    }
+    Some(Expect::LogLastWord(word))
 }
 
 /// `field:` with exactly one of `equals:` and `equalsField:`.

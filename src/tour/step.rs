@@ -328,17 +328,46 @@ impl Tour<'_> {
             .and_then(|l| l.as_ref().ok())
             .cloned()
             .unwrap_or(Value::Null);
-        Ok(checks
-            .iter()
-            .map(|c| match &lists[&list_key(c)] {
+        let mut outcomes = Vec::new();
+        for c in &checks {
+            outcomes.push(match &lists[&list_key(c)] {
+                Ok(list) if matches!(c.expect, super::lab::Expect::LogLastWord(_)) => {
+                    let logs = self.last_log_lines(c, list).await?;
+                    super::check::evaluate_logs(c, list, &logs)
+                }
                 Ok(list) => evaluate(c, list, &nodes),
                 Err(e) => Outcome {
                     ok: false,
                     expected: super::check::describe(c),
                     found: format!("kubectl failed: {e}"),
                 },
-            })
-            .collect())
+            });
+        }
+        Ok(outcomes)
+    }
+
+    /// The last line of the log of each pod a `logLastWord` check selects, read as the lab's
+    /// identity (`kubectl logs POD -n NS --tail=1`).
+    async fn last_log_lines(
+        &self,
+        check: &Check,
+        list: &Value,
+    ) -> Result<super::check::Logs, TourError> {
+        let mut logs = super::check::Logs::new();
+        for (pod, ns) in super::check::selected(check, list) {
+            let args: Vec<String> = ["logs", &pod, "-n", &ns, "--tail=1"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+            let got = self.access.lab_kubectl(&args, None).await?;
+            let line = if got.exit_code == 0 {
+                Ok(String::from_utf8_lossy(&got.stdout).trim_end().to_string())
+            } else {
+                Err(format!("kubectl logs failed: {}", got.combined().trim()))
+            };
+            logs.insert(pod, line);
+        }
+        Ok(logs)
     }
 
     /// A Running pod of the tour's namespace that `selector` matches (the first by name).
