@@ -85,6 +85,7 @@ fn scheduling_lab_runs_in_both_languages_and_leaves_nothing() {
 }
 
 /// English, unattended, each step's result as JSON: every step passed.
+#[allow(clippy::print_stderr)] // the timing is the test's diagnostic
 fn english(cluster: &str, env: &[(&str, &str)]) {
     let started = Instant::now();
     let o = minik(
@@ -121,6 +122,7 @@ fn english(cluster: &str, env: &[(&str, &str)]) {
 
 /// Korean, as text: the step titles in Korean, each step done, no English of minik's own, and
 /// the scheduler's event as `kubectl events` prints it.
+#[allow(clippy::print_stderr)] // the timing is the test's diagnostic
 fn korean(cluster: &str, env: &[(&str, &str)]) {
     let started = Instant::now();
     let o = minik(
