@@ -51,7 +51,7 @@ fn width_from(columns: Option<&str>, terminal: Option<usize>) -> usize {
 
 /// The spans of `line` a break may not fall in: a `backquoted command`, and a 'quoted' or
 /// "quoted" argument that opens at a word's start and closes at a word's end (`ss -ltnp 'sport
-/// = :80'`; an apostrophe, inside a word, opens nothing).
+/// = :80'`; an apostrophe, inside a word, opens nothing; a Korean particle may follow the close).
 fn unbreakable(line: &str) -> Vec<(usize, usize)> {
     let ticks: Vec<usize> = line.match_indices('`').map(|(i, _)| i).collect();
     // Each pair of backquotes, in order; an odd last one pairs with nothing.
@@ -62,8 +62,10 @@ fn unbreakable(line: &str) -> Vec<(usize, usize)> {
         let q = bytes[i];
         let opens = (q == b'\'' || q == b'"') && (i == 0 || bytes[i - 1] == b' ');
         if opens && !spans.iter().any(|&(a, b)| a < i && i < b) {
+            // It closes at the next same quote that ends a word: not followed by a letter or
+            // digit of the Latin alphabet ("it's"), but a Korean particle may follow ("x"은).
             let close = (i + 1..bytes.len()).find(|&j| {
-                bytes[j] == q && bytes.get(j + 1).is_none_or(|n| b" ,.;:)!?".contains(n))
+                bytes[j] == q && bytes.get(j + 1).is_none_or(|n| !n.is_ascii_alphanumeric())
             });
             if let Some(j) = close {
                 spans.push((i, j));

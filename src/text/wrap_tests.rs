@@ -242,3 +242,18 @@ fn a_quoted_argument_is_one_word_but_an_apostrophe_quotes_nothing() {
         ["no cluster named", "\"my lab\" here"]
     );
 }
+
+#[test]
+fn a_korean_particle_after_a_quote_closes_it() {
+    // The quoted phrase closes at "은; before, the span ran on to the next quote and the whole
+    // sentence stood on one 160-column line.
+    let text = "\"0/3 nodes are available\"은 모든 노드를 센 것이고, 워커 노드는 \
+                자원이 모자라서 빠졌다는 뜻입니다. 뒤의 \"preemption:\"은 다른 이야기입니다.";
+    let lines = wrap(text, 40);
+    fits(&lines, 40);
+    same_words(text, &lines);
+    assert!(
+        lines[0].starts_with("\"0/3 nodes are available\"은"),
+        "{lines:#?}"
+    );
+}

@@ -113,6 +113,45 @@ fn select<'v>(check: &Check, list: &'v Value) -> Vec<&'v Value> {
         .collect()
 }
 
+/// Evaluates a `logLastWord` check: every selected pod's log ends in a line whose last word is
+/// `word` (a client's running tally, so an earlier good line cannot hide a later failure).
+fn log_last_word(
+    check: &Check,
+    objs: &[&Value],
+    what: &str,
+    word: &str,
+    logs: &Logs,
+) -> (bool, String, String) {
+    let last = |o: &Value| {
+        log_of(check, logs, o).map(|r| {
+            r.as_ref()
+                .map(|l| l.trim_end().lines().last().unwrap_or_default().to_string())
+        })
+    };
+    let ends = |o: &Value| matches!(last(o), Some(Ok(line)) if line.split_whitespace().last() == Some(word));
+    let ok = !objs.is_empty() && objs.iter().all(|o| ends(o));
+    let found = listing(objs, |o| match last(o) {
+        Some(Ok(line)) if line.trim().is_empty() => format!("{} has no log yet", name(o)),
+        Some(Ok(line)) => format!(
+            "{} last logged {}",
+            name(o),
+            crate::text::quoted(line.trim())
+        ),
+        Some(Err(e)) => format!("{}: {e}", name(o)),
+        None => format!("{}: log not read", name(o)),
+    });
+    (ok, format!("{what} with a log ending in {word}"), found)
+}
+
+/// A selected pod's log, by its namespace (the check's when the list has none) and name.
+fn log_of<'a>(check: &Check, logs: &'a Logs, o: &Value) -> Option<&'a Result<String, String>> {
+    let ns = o["metadata"]["namespace"]
+        .as_str()
+        .or(check.namespace.as_deref())
+        .unwrap_or("default");
+    logs.get(&(ns.to_string(), name(o).to_string()))
+}
+
 fn pod_words(o: &Value, nodes: &Value) -> String {
     let phase = o["status"]["phase"].as_str().unwrap_or("no phase yet");
     match o["spec"]["nodeName"].as_str() {
@@ -140,9 +179,12 @@ fn listing(objs: &[&Value], mut word: impl FnMut(&Value) -> String) -> String {
 /// Pods' logs by namespace and name, as `kubectl logs` printed them (or why it could not).
 pub(crate) type Logs = BTreeMap<(String, String), Result<String, String>>;
 
-/// The pods whose logs a `logContains` check reads: the ones it selects in `list`.
+/// The pods whose logs a `logContains` or `logLastWord` check reads: the ones it selects in `list`.
 pub(crate) fn log_targets(check: &Check, list: &Value) -> Vec<(String, String)> {
-    if !matches!(check.expect, Expect::LogContains(_)) {
+    if !matches!(
+        check.expect,
+        Expect::LogContains(_) | Expect::LogLastWord(_)
+    ) {
         return Vec::new();
     }
     select(check, list)
@@ -221,6 +263,7 @@ pub(crate) fn evaluate_with_logs(
             )
         }
         Expect::LogContains(text) => log_contains(check, &objs, &what, text, logs),
+        Expect::LogLastWord(word) => log_last_word(check, &objs, &what, word, logs),
     };
     Outcome {
         ok,
@@ -237,13 +280,7 @@ fn log_contains(
     text: &str,
     logs: &Logs,
 ) -> (bool, String, String) {
-    let log_of = |o: &Value| {
-        let ns = o["metadata"]["namespace"]
-            .as_str()
-            .or(check.namespace.as_deref())
-            .unwrap_or("default");
-        logs.get(&(ns.to_string(), name(o).to_string()))
-    };
+    let log_of = |o: &Value| log_of(check, logs, o);
     let holds = |o: &Value| matches!(log_of(o), Some(Ok(l)) if l.contains(text));
     let ok = !objs.is_empty() && objs.iter().all(|o| holds(o));
     let found = listing(objs, |o| match log_of(o) {

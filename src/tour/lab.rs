@@ -179,6 +179,9 @@ pub enum Expect {
     /// Every selected pod (at least one) has this text in its log (`kubectl logs`): what a
     /// container read back, e.g. from a volume, shown where the learner can read it too.
     LogContains(String),
+    /// Every selected pod (at least one) has a log whose last word is this text (`kubectl
+    /// logs --tail=1`), e.g. a client's `failed=0`.
+    LogLastWord(String),
 }
 
 /// One declarative check: which objects (`kubectl get` terms) and what must hold of them.

@@ -6,7 +6,7 @@ use crate::config::decode::Decoder;
 use crate::config::yaml::Node;
 use crate::text::quoted;
 
-const CHECK_FIELDS: [&str; 14] = [
+const CHECK_FIELDS: [&str; 15] = [
     "kind",
     "namespace",
     "name",
@@ -21,9 +21,10 @@ const CHECK_FIELDS: [&str; 14] = [
     "runningOn",
     "avoids",
     "logContains",
+    "logLastWord",
 ];
 /// The assertions; a check has exactly one (`equals`/`equalsField` go with `field`).
-const ASSERTIONS: [&str; 7] = [
+const ASSERTIONS: [&str; 8] = [
     "exists",
     "count",
     "atLeast",
@@ -31,6 +32,7 @@ const ASSERTIONS: [&str; 7] = [
     "runningOn",
     "avoids",
     "logContains",
+    "logLastWord",
 ];
 
 pub(super) fn decode(d: &mut Decoder, node: &Node, path: &str) -> Option<Check> {
@@ -99,6 +101,7 @@ pub(super) fn decode(d: &mut Decoder, node: &Node, path: &str) -> Option<Check> 
         }
         "avoids" => Expect::Avoids(d.string(value, p, "avoids: \"{worker}\"")?),
         "logContains" => log_contains(d, value, p, &check.kind)?,
+        "logLastWord" => log_last_word(d, value, p, &check.kind)?,
         _ => field_expect(d, value, p, equals.take(), equals_field.take())?,
     };
     if let Some((v, _)) = equals.or(equals_field) {
@@ -156,6 +159,28 @@ fn check_kind(d: &mut Decoder, kind: Option<String>, node: &Node) -> Option<Stri
             None
         }
     }
+}
+
+/// `logLastWord:` one word, on pods (only pods have logs).
+fn log_last_word(d: &mut Decoder, value: &Node, p: &str, kind: &str) -> Option<Expect> {
+    let word = d.string(value, p, "logLastWord: failed=0")?;
+    if word.is_empty() || word.chars().any(char::is_whitespace) {
+        d.error(
+            value.at,
+            format!("logLastWord is one word, not {}", quoted(&word)),
+            "write the word the log ends with, e.g. logLastWord: failed=0",
+        );
+        return None;
+    }
+    if !matches!(kind, "pods" | "pod" | "po") {
+        d.error(
+            value.at,
+            format!("logLastWord reads pods' logs, and this check is about {kind}"),
+            "use it in a check with kind: pods",
+        );
+        return None;
+    }
+    Some(Expect::LogLastWord(word))
 }
 
 /// `field:` with exactly one of `equals:` and `equalsField:`.

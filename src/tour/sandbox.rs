@@ -134,6 +134,9 @@ pub(super) fn check_allowed(args: &[String]) -> Result<(), Refusal> {
     }
     check_output(&value_of(verbs::OUTPUT.long))?;
     check_subcommand(verb, &w)?;
+    if let Some(labelled) = node_label(verb, &w) {
+        return labelled;
+    }
     match verb.scope {
         Scope::Read => Ok(()),
         Scope::Node => check_node(verb, &w),
@@ -148,9 +151,71 @@ pub(super) fn is_tour_action(args: &[String]) -> bool {
         return false;
     };
     match words(verb, args) {
-        Ok(w) => verb.scope == Scope::Node || own_namespace(verb, &w),
+        Ok(w) => {
+            verb.scope == Scope::Node
+                || own_namespace(verb, &w)
+                || matches!(node_label(verb, &w), Some(Ok(())))
+        }
         Err(_) => false,
     }
+}
+
+/// `kubectl label node {worker} KEY=VALUE` (or `KEY-`): the one change a lab may make to a
+/// node, run by minik with admin rights; the lab's `cleanup:` removes the label (`KEY-`).
+/// `None` when the command labels no node. Keys under kubernetes.io and k8s.io are the
+/// cluster's own (roles, hostname, topology, what the scheduler and controllers read) and
+/// refused, as is anything but one plain label on `{worker}`.
+fn node_label(verb: &Verb, w: &Words) -> Option<Result<(), Refusal>> {
+    if verb.name != "label" {
+        return None;
+    }
+    let pos = &w.positionals;
+    let (target, rest) = match pos.first().copied()? {
+        "node" | "nodes" | "no" => (pos.get(1).copied(), pos.get(2..).unwrap_or_default()),
+        first => match first.split_once('/') {
+            Some(("node" | "nodes" | "no", name)) => (Some(name), &pos[1..]),
+            _ => return None,
+        },
+    };
+    let hint = "write kubectl label node {worker} KEY=VALUE, and KEY- in the step's cleanup";
+    let only_overwrite = w.flags.iter().all(|(f, _)| f.long == "overwrite");
+    if target != Some("{worker}") || rest.len() != 1 || !only_overwrite {
+        return Some(Err(refuse(
+            "kubectl label on a node in a lab sets or removes one label on {worker}".into(),
+            hint,
+        )));
+    }
+    let (key, value) = match rest[0].split_once('=') {
+        Some((k, v)) => (k, v),
+        None => (rest[0].strip_suffix('-').unwrap_or("-"), ""),
+    };
+    let (prefix, name) = key.rsplit_once('/').unwrap_or(("", key));
+    let plain = |s: &str, max: usize| {
+        s.len() <= max
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+            && s.bytes().next().is_none_or(|b| b.is_ascii_alphanumeric())
+            && s.bytes().last().is_none_or(|b| b.is_ascii_alphanumeric())
+    };
+    let reserved = ["kubernetes.io", "k8s.io"]
+        .iter()
+        .any(|d| prefix == *d || prefix.ends_with(&format!(".{d}")));
+    if name.is_empty() || !plain(name, 63) || !plain(prefix, 253) || !plain(value, 63) {
+        return Some(Err(refuse(
+            format!("{} is not a label a lab may set on a node", quoted(rest[0])),
+            hint,
+        )));
+    }
+    if reserved {
+        return Some(Err(refuse(
+            format!(
+                "{} is the cluster's own label (kubernetes.io, k8s.io)",
+                quoted(key)
+            ),
+            "choose a key of your own, e.g. disktype=ssd",
+        )));
+    }
+    Some(Ok(()))
 }
 
 fn not_a_lab_verb(verb: &str) -> Refusal {

@@ -36,7 +36,7 @@ fn the_review_bypasses_are_refused() {
         ("kubectl delete pods,nodes x -n {namespace}", "kind a lab may"),
         ("kubectl delete pod/x node/y -n {namespace}", "kind a lab may"),
         ("kubectl delete pod/x nodes -n {namespace}", "follows a TYPE/NAME"),
-        ("kubectl label nodes x evil=1 -n {namespace}", "kind a lab may"),
+        ("kubectl label nodes x evil=1 -n {namespace}", "one label on {worker}"),
         ("kubectl patch node/x -n {namespace} -p x", "kind a lab may"),
         ("kubectl delete pods.evil.example.com x -n {namespace}", "kind a lab may"),
         ("kubectl rollout restart daemonset.v1.evil/x -n {namespace}", "kind a lab may"),
@@ -122,9 +122,68 @@ fn what_labs_need_is_allowed() {
         "kubectl drain {worker} --ignore-daemonsets --delete-emptydir-data",
         "kubectl cordon {worker}",
         "kubectl uncordon {worker}",
+        "kubectl label node {worker} disktype=ssd",
+        "kubectl label nodes {worker} disktype=ssd --overwrite",
+        "kubectl label node/{worker} example.com/disk-",
     ] {
         assert!(parse(ok).is_ok(), "{ok}: {:?}", parse(ok));
     }
+}
+
+/// A lab labels only `{worker}`, one plain label of its own, and minik runs that (and its undo)
+/// with admin rights; anything else on a node is refused before the cluster is touched.
+#[test]
+fn node_labels_are_one_label_on_the_worker() {
+    use super::super::sandbox::is_tour_action;
+    for (line, says) in [
+        ("kubectl label node lab-worker disktype=ssd", "on {worker}"),
+        (
+            "kubectl label node {controlPlane} disktype=ssd",
+            "on {worker}",
+        ),
+        ("kubectl label nodes --all disktype=ssd", "on {worker}"),
+        ("kubectl label nodes -l x=y disktype=ssd", "on {worker}"),
+        ("kubectl label node {worker} a=1 b=2", "on {worker}"),
+        ("kubectl label node {worker}", "on {worker}"),
+        (
+            "kubectl label node {worker} disktype=ssd -n {namespace}",
+            "on {worker}",
+        ),
+        (
+            "kubectl label node {worker} node-role.kubernetes.io/control-plane=",
+            "cluster's own",
+        ),
+        (
+            "kubectl label node {worker} kubernetes.io/hostname=x --overwrite",
+            "cluster's own",
+        ),
+        (
+            "kubectl label node {worker} topology.kubernetes.io/zone-",
+            "cluster's own",
+        ),
+        ("kubectl label node {worker} x.k8s.io/y=z", "cluster's own"),
+        ("kubectl label node {worker} disktype", "not a label"),
+        ("kubectl label node {worker} disk=a=b", "not a label"),
+        ("kubectl label node {worker} -disk=ssd", "does not take"),
+        (
+            "kubectl label node {worker} disk={namespace}",
+            "not a label",
+        ),
+        ("kubectl label node/other disktype=ssd", "on {worker}"),
+    ] {
+        let got = refusal(line);
+        assert!(got.contains(says), "{line}: {got}");
+    }
+    let args = |l: &str| -> Vec<String> { l.split(' ').skip(1).map(String::from).collect() };
+    assert!(is_tour_action(&args(
+        "kubectl label node {worker} disktype=ssd"
+    )));
+    assert!(is_tour_action(&args(
+        "kubectl label node {worker} disktype-"
+    )));
+    assert!(!is_tour_action(&args(
+        "kubectl label pods x -n {namespace} a=b"
+    )));
 }
 
 /// Every value-taking long flag of kubectl 1.32 (global and per verb).

@@ -78,6 +78,12 @@ fn fill_check(c: &Check, vars: &BTreeMap<&str, String>) -> Check {
         super::lab::Expect::LogContains(t) => {
             c.expect = super::lab::Expect::LogContains(fill(t, vars))
         }
+        super::lab::Expect::FieldEquals { path, value } => {
+            c.expect = super::lab::Expect::FieldEquals {
+                path: path.clone(),
+                value: fill(value, vars),
+            }
+        }
         _ => {}
     }
     c
@@ -105,7 +111,9 @@ fn uses(step: &Step, p: &str) -> bool {
         .any(|c| c.0.iter().any(|a| a.contains(&needle)))
         || step.checks.iter().any(|c| {
             let avoids = match &c.expect {
-                super::lab::Expect::Avoids(n) | super::lab::Expect::LogContains(n) => Some(n),
+                super::lab::Expect::Avoids(n)
+                | super::lab::Expect::LogContains(n)
+                | super::lab::Expect::FieldEquals { value: n, .. } => Some(n),
                 _ => None,
             };
             [
@@ -348,17 +356,18 @@ impl Tour<'_> {
             .cloned()
             .unwrap_or(Value::Null);
         let logs = self.logs(&checks, &lists).await?;
-        Ok(checks
-            .iter()
-            .map(|c| match &lists[&list_key(c)] {
+        let mut outcomes = Vec::new();
+        for c in &checks {
+            outcomes.push(match &lists[&list_key(c)] {
                 Ok(list) => evaluate_with_logs(c, list, &nodes, &logs),
                 Err(e) => Outcome {
                     ok: false,
                     expected: super::check::describe(c),
                     found: format!("kubectl failed: {e}"),
                 },
-            })
-            .collect())
+            });
+        }
+        Ok(outcomes)
     }
 
     /// The logs `logContains` checks read, each pod's once (as the lab's identity).
@@ -448,5 +457,26 @@ impl Tour<'_> {
             .max_by_key(|w| (count(w), w.to_string()))
             .cloned()
             .unwrap_or_default())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A check may compare a field with a placeholder (`spec.nodeName` equals `{worker}`): the
+    /// value is filled as the name and selector are, and the step resolves `{worker}` for it.
+    #[test]
+    fn equals_takes_placeholders() {
+        let lab = super::super::builtin("scheduling").unwrap_or_else(|e| panic!("{e}"));
+        let step = lab.steps.iter().find(|s| s.id == "node-selector").unwrap();
+        assert!(uses(step, "worker"));
+        let vars = BTreeMap::from([("worker", "lab-worker2".to_string())]);
+        let filled: Vec<Check> = step.checks.iter().map(|c| fill_check(c, &vars)).collect();
+        assert!(filled.iter().any(|c| c.expect
+            == super::super::lab::Expect::FieldEquals {
+                path: "spec.nodeName".into(),
+                value: "lab-worker2".into()
+            }));
     }
 }

@@ -33,6 +33,103 @@ fn the_builtin_lab_is_valid_and_bilingual() {
     assert!(builtin("nope").is_err());
 }
 
+/// The scheduling lab (#22): its own namespace, both languages, every step checked, and the node
+/// label it sets undone by its own cleanup.
+#[test]
+fn the_scheduling_lab_is_valid_bilingual_and_undoes_its_label() {
+    let lab = builtin("scheduling").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(lab.namespace, "minik-scheduling");
+    for s in &lab.steps {
+        for lang in ["en", "ko"] {
+            assert!(s.title.0.contains_key(lang), "{}: no {lang} title", s.id);
+            assert!(s.text.0.contains_key(lang), "{}: no {lang} text", s.id);
+        }
+        assert!(!s.checks.is_empty(), "{}: no checks", s.id);
+    }
+    let ids: Vec<&str> = lab.steps.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "namespace",
+            "capacity",
+            "label",
+            "node-selector",
+            "toleration",
+            "too-big",
+            "why-pending",
+            "oom",
+            "restarts"
+        ]
+    );
+    let label = &lab.steps[2];
+    let words = |c: &lab::Kubectl| c.0.join(" ");
+    assert_eq!(
+        label.command.as_ref().map(words).as_deref(),
+        Some("label node {worker} disktype=ssd")
+    );
+    assert_eq!(
+        label.cleanup.iter().map(words).collect::<Vec<_>>(),
+        ["label node {worker} disktype-"]
+    );
+}
+
+#[test]
+fn the_rollout_lab_is_valid_bilingual_and_reads_its_clients_log() {
+    let lab = builtin("rollout").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(lab.namespace, "minik-rollout");
+    let ids: Vec<&str> = lab.steps.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "namespace",
+            "app",
+            "client",
+            "update",
+            "status",
+            "replicasets",
+            "broken",
+            "stalled",
+            "undo",
+            "no-downtime"
+        ]
+    );
+    for s in &lab.steps {
+        for lang in ["en", "ko"] {
+            assert!(s.title.0.contains_key(lang), "{}: no {lang} title", s.id);
+            assert!(s.text.0.contains_key(lang), "{}: no {lang} text", s.id);
+        }
+        assert!(s.command.is_some(), "{}: nothing to try", s.id);
+        assert!(!s.checks.is_empty(), "{}: no checks", s.id);
+    }
+    let last = lab.steps.last().unwrap();
+    assert!(last.checks.iter().any(|c| c.expect
+        == crate::tour::lab::Expect::LogLastWord("failed=0".into())
+        && c.name.as_deref() == Some("client")));
+}
+
+#[test]
+fn log_last_word_is_one_word_about_pods() {
+    let lab = |check: &str| {
+        format!(
+            "apiVersion: minik.dev/v1alpha1\nkind: Lab\nid: logs\nsteps:\n- id: a\n  title: A\n  \
+             text: A\n  try: kubectl get pods -n {{namespace}}\n  checks:\n  - {check}\n"
+        )
+    };
+    assert!(parse_foreign(&lab("{kind: pods, name: c, logLastWord: failed=0}"), "t").is_ok());
+    let err = parse_foreign(&lab("{kind: pods, name: c, logLastWord: 'failed 0'}"), "t")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("logLastWord is one word"), "{err}");
+    let err = parse_foreign(&lab("{kind: deployments, logLastWord: ok}"), "t")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("logLastWord reads pods' logs"), "{err}");
+    let err = parse_foreign(&lab("{kind: pods, count: 1, logLastWord: ok}"), "t")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("exactly one thing"), "{err}");
+}
+
 #[test]
 fn language_from_flag_then_locale_then_english() {
     let env = |vars: &'static [(&'static str, &'static str)]| {

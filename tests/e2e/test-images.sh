@@ -8,6 +8,8 @@
 #                           containerd's k8s.io namespace. They are placeholders: the stand-in
 #                           does the control plane's work in Python; kindnetd's stand-in writes
 #                           the CNI config and routes (test-images/kindnetd).
+#   build_lab_images        the images the built-in labs run, under their real names, as host
+#                           images: a test loads them with `minik load docker-image`.
 # Needs: docker, cargo, minik.test/busybox:1.0 (prepare.sh build_busybox_image).
 
 TEST_IMAGES_DIR=$REPO/tests/e2e/test-images
@@ -65,4 +67,21 @@ DOCKERFILE
   # shellcheck disable=SC2046
   docker save -o "$out/images/minik-test-k8s-images.tar" $(echo "$names")
   rm -rf "$ctx"
+}
+
+# The built-in labs' images (src/tour/labs/*.yaml), stand-ins under the real names. Nothing here
+# pretends: each is the real program the lab relies on, or says what it stands in for.
+#   registry.k8s.io/e2e-test-images/busybox:1.36.1-1  Debian's busybox (1.35) under the e2e
+#     image's name: the scheduling lab runs sleep, sh, head and tail in it, and its OOM step's
+#     `head -c 64m /dev/zero | tail` really fills memory (busybox tail keeps a line-less input).
+LAB_BUSYBOX_IMAGE=registry.k8s.io/e2e-test-images/busybox:1.36.1-1
+
+build_lab_images() {
+  build_busybox_image
+  docker build -q -t "$LAB_BUSYBOX_IMAGE" -f - "$TEST_IMAGES_DIR" >/dev/null <<DOCKERFILE
+FROM $BUSYBOX_IMAGE
+LABEL io.minik.test.stand-in-for=$LAB_BUSYBOX_IMAGE
+CMD ["sh"]
+DOCKERFILE
+  log "lab images: $LAB_BUSYBOX_IMAGE"
 }

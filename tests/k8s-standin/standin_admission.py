@@ -25,6 +25,7 @@ import time
 import uuid
 
 import standin_auth
+import standin_deployment
 import standin_pki
 import standin_podsecurity
 import standin_volumes
@@ -212,8 +213,19 @@ class ApiAdmission:
         meta.pop("resourceVersion", None)
         if res.group in GENERATION_GROUPS:
             meta["generation"] = 1
+        self.admit_workload(res, obj)
         self.on_create(res, obj, user)
         return self.store.put(res.group, res.plural, ns, name, obj)
+
+    @staticmethod
+    def admit_workload(res, obj):
+        """Deployments are defaulted and validated as the real API server does."""
+        if res.group == "apps" and res.plural == "deployments":
+            errors = standin_deployment.admit(obj)
+            if errors:
+                name = obj["metadata"].get("name", "")
+                raise api_error(422, "Invalid", standin_deployment.invalid_message(name, errors),
+                                {"name": name, "group": "apps", "kind": "Deployment"})
 
     def on_create(self, res, obj, user):
         if res.plural == "namespaces":
@@ -321,6 +333,8 @@ class ApiAdmission:
         meta = merged.setdefault("metadata", {})
         for k in ("uid", "creationTimestamp", "name"):
             meta[k] = old["metadata"][k]
+        if sub is None:
+            self.admit_workload(res, merged)
         if res.group in GENERATION_GROUPS:  # a new spec is a new generation; status is not
             gen = int(old["metadata"].get("generation", 1))
             meta["generation"] = gen + 1 if sub is None and merged.get("spec") != old.get(
@@ -330,7 +344,17 @@ class ApiAdmission:
         merged["apiVersion"], merged["kind"] = res.gv, res.kind
         return self.store.put(res.group, res.plural, ns, name, merged)
 
-    def delete_obj(self, res, ns, name):
+    def delete_obj(self, res, ns, name, grace=None):
+        """Deletes; a pod bound to a node is only marked (deletionTimestamp) for its kubelet to
+        stop and then delete with grace 0 (pkg/registry/core/pod/strategy.go
+        CheckGracefulDelete, pkg/registry/rest/delete.go BeforeDelete)."""
+        if res.plural == "pods" and not res.group:
+            pod = self.store.get(res.group, res.plural, ns, name)
+            if pod is None:
+                raise not_found(res, name)
+            period = grace_period(pod, grace)
+            if period > 0:
+                return self.mark_terminating(res, ns, name, pod, period)
         obj = self.store.delete(res.group, res.plural, ns, name)
         if obj is None:
             raise not_found(res, name)
@@ -340,3 +364,28 @@ class ApiAdmission:
                     for o in self.store.list(r.group, r.plural, name):
                         self.store.delete(r.group, r.plural, name, o["metadata"]["name"])
         return obj
+
+    def mark_terminating(self, res, ns, name, pod, period):
+        meta = pod.get("metadata") or {}
+        if meta.get("deletionTimestamp") and \
+                period >= int(meta.get("deletionGracePeriodSeconds", 0)):
+            return pod  # a later delete may only shorten the grace period
+        pod = copy.deepcopy(pod)
+        pod["metadata"]["deletionTimestamp"] = time.strftime(
+            "%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + period))
+        pod["metadata"]["deletionGracePeriodSeconds"] = period
+        return self.store.put(res.group, res.plural, ns, name, pod)
+
+
+def grace_period(pod, asked):
+    """The seconds a pod is given to stop: the delete's gracePeriodSeconds, else the pod's
+    terminationGracePeriodSeconds (default 30); 0 for a pod no node runs (unscheduled, or
+    Succeeded/Failed)."""
+    spec, phase = pod.get("spec") or {}, (pod.get("status") or {}).get("phase")
+    if not spec.get("nodeName") or phase in ("Succeeded", "Failed"):
+        return 0
+    period = asked if asked is not None else spec.get("terminationGracePeriodSeconds", 30)
+    try:
+        return max(int(period), 0)
+    except (TypeError, ValueError):
+        return 30

@@ -19,12 +19,35 @@ from standin_common import P, PKI, split_host_port
 from standin_kubeadm_config import first_service_ip, semver_tuple
 from standin_patch import json_patch, matches_selectors, merge_patch, strip_directives
 from standin_store import (
-    ALL_CATEGORY, api_error, BUILTIN_RESOURCES, crd_resources, not_found, STATUS_SUBRESOURCE,
+    ALL_CATEGORY, api_error, ApiError, BUILTIN_RESOURCES, crd_resources, not_found,
+    STATUS_SUBRESOURCE,
     VERBS)
 from standin_tables import TABLE_PRINTERS
 
 
 PUBLIC_PATHS = {"/healthz", "/livez", "/readyz", "/version"}
+
+
+def delete_options(req):
+    """A DELETE's DeleteOptions body ({} without one)."""
+    if not req.body:
+        return {}
+    try:
+        body = req.json_body()
+    except ApiError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def delete_grace(req):
+    """gracePeriodSeconds of a DELETE: the query parameter, else the DeleteOptions body."""
+    q = req.q("gracePeriodSeconds")
+    if q is None:
+        q = delete_options(req).get("gracePeriodSeconds")
+    try:
+        return None if q is None else int(q)
+    except (TypeError, ValueError):
+        raise api_error(400, "BadRequest", f"invalid gracePeriodSeconds: {q!r}")
 
 
 class Request:
@@ -292,7 +315,15 @@ class Api(ApiAdmission):
         old = self.store.get(res.group, res.plural, ns, name)
         if verb == "delete":
             self.authorize(user, verb, res, sub, ns, name, old)
-            self.delete_obj(res, ns, name)
+            want_uid = delete_options(req).get("preconditions", {}).get("uid")
+            if old and want_uid and want_uid != old["metadata"]["uid"]:
+                raise api_error(409, "Conflict", f"Precondition failed: UID in precondition: "
+                                                 f"{want_uid}, UID in object meta: "
+                                                 f"{old['metadata']['uid']}")
+            gone = self.delete_obj(res, ns, name, delete_grace(req))
+            if (gone.get("metadata") or {}).get("deletionTimestamp") and \
+                    self.store.get(res.group, res.plural, ns, name):
+                return 200, "application/json", json.dumps(gone).encode()  # still terminating
             return 200, "application/json", json.dumps({
                 "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
                 "details": {"name": name, "group": res.group, "kind": res.plural,

@@ -6,14 +6,16 @@ kube-controller-manager/kube-scheduler health) by its caller.
   (nodeName set, as daemon pods are scheduled with node affinity); eligibility = nodeSelector
   matches and every NoSchedule/NoExecute taint tolerated (daemon pods also tolerate
   node.kubernetes.io/unschedulable and not-ready/unreachable, as the controller adds them).
-- Deployment -> ReplicaSet -> pods (pkg/controller/deployment, replicaset): one ReplicaSet per
-  pod-template hash, old ones scaled to zero (Recreate-like); deleted pods are replaced.
-- Scheduler (pkg/scheduler, reduced to NodeUnschedulable, NodeSelector, TaintToleration,
-  VolumeBinding (standin_volumes.Binding) and fewest-pods spreading): binds pods without
-  nodeName; otherwise PodScheduled=False with the scheduler's "0/N nodes are available" message
-  and a FailedScheduling event.
+- Deployment -> ReplicaSet -> pods (pkg/controller/deployment, replicaset): rolling updates
+  and Recreate as upstream (standin_deployment.py, which cites the upstream functions); deleted
+  pods are replaced.
+- Scheduler (pkg/scheduler; the filters and the message are standin_scheduler's, scoring is
+  reduced to fewest pods per node): binds pods without nodeName with a Scheduled event;
+  otherwise PodScheduled=False reason Unschedulable and a FailedScheduling Warning event
+  (reportingController default-scheduler), both with the scheduler's "0/N nodes are
+  available: ..." message (pkg/scheduler/schedule_one.go handleSchedulingFailure).
 - Claims and volumes: the PersistentVolume controller and local-path-provisioner
-  (standin_volumes.Provisioner).
+  (standin_volumes.Provisioner); the scheduler's VolumeBinding filter (standin_volumes.Binding).
 """
 import copy
 import hashlib
@@ -22,6 +24,8 @@ import random
 import string
 import time
 
+import standin_deployment as dep
+import standin_scheduler
 import standin_volumes
 
 DAEMON_TOLERATIONS = [
@@ -39,60 +43,17 @@ def suffix(n=5):
     return "".join(random.choice("bcdfghjklmnpqrstvwxz2456789") for _ in range(n))
 
 
-def tolerates(tolerations, taint):
-    for t in tolerations or []:
-        if t.get("effect") and t["effect"] != taint.get("effect"):
-            continue
-        if t.get("operator") == "Exists":
-            if not t.get("key") or t["key"] == taint.get("key"):
-                return True
-        elif t.get("key") == taint.get("key") and t.get("value", "") == taint.get("value", ""):
-            return True
-    return False
-
-
 def unfit_reason(pod_spec, node, daemon=False):
-    """None when the pod fits the node, else the scheduler's per-node reason."""
-    spec = node.get("spec") or {}
-    labels = (node.get("metadata") or {}).get("labels") or {}
-    tolerations = list(pod_spec.get("tolerations") or []) + (DAEMON_TOLERATIONS if daemon else [])
-    if spec.get("unschedulable") and not tolerates(
-            tolerations, {"key": "node.kubernetes.io/unschedulable", "effect": "NoSchedule"}):
-        return "node(s) were unschedulable"
-    for k, v in (pod_spec.get("nodeSelector") or {}).items():
-        if labels.get(k) != v:
-            return "node(s) didn't match Pod's node affinity/selector"
-    for t in spec.get("taints") or []:
-        if t.get("effect") in ("NoSchedule", "NoExecute") and not tolerates(tolerations, t):
-            v = f"={t['value']}" if t.get("value") else ""
-            return f"node(s) had untolerated taint {{{t.get('key')}{v}: }}"
-    return None
-
-
-def unschedulable_message(reasons, total):
-    counts = {}
-    for r in reasons:
-        counts[r] = counts.get(r, 0) + 1
-    parts = ", ".join(f"{n} {r}" for r, n in sorted(counts.items()))
-    return f"0/{total} nodes are available: {parts}. preemption: 0/{total} nodes are available: " \
-           f"{total} Preemption is not helpful for scheduling."
+    """None when a daemon (or any) pod may go to the node as the DaemonSet controller decides
+    (taints, unschedulable, node affinity: standin_scheduler's filters without resources),
+    else the scheduler's reason for that node."""
+    extra = DAEMON_TOLERATIONS if daemon else ()
+    st = standin_scheduler.filter_node(dict(pod_spec, containers=[]), node, [], None, extra)
+    return st[1][0] if st else None
 
 
 def template_hash(template):
     return hashlib.sha256(json.dumps(template, sort_keys=True).encode()).hexdigest()[:10]
-
-
-# The revision a Deployment's ReplicaSets carry (pkg/controller/deployment/util): the newest
-# template's ReplicaSet gets one more than any older one, even when it is an old template
-# coming back; `kubectl rollout history/undo` read them.
-REVISION = "deployment.kubernetes.io/revision"
-
-
-def revision(obj):
-    try:
-        return int(((obj.get("metadata") or {}).get("annotations") or {}).get(REVISION, 0))
-    except ValueError:
-        return 0
 
 
 def owned_by(obj, owner):
@@ -201,122 +162,174 @@ class Controllers:
                 "numberUnavailable": len(want) - ready, "updatedNumberScheduled": len(have),
                 "observedGeneration": ds["metadata"].get("generation", 1)})
 
-    # -- Deployments and ReplicaSets --------------------------------------------------------
+    # -- Deployments and ReplicaSets (rollout logic in standin_deployment) ------------------
     def deployments(self):
         res = self.api.find("apps", "v1", "deployments")
         for d in self.api.store.list("apps", "deployments"):
-            ns, name = d["metadata"]["namespace"], d["metadata"]["name"]
-            spec = d.get("spec") or {}
-            template = copy.deepcopy(spec.get("template") or {})
-            h = template_hash(template)
-            template.setdefault("metadata", {}).setdefault("labels", {})[
-                "pod-template-hash"] = h
-            replicas = int(spec.get("replicas", 1))
-            rss = [r for r in self.api.store.list("apps", "replicasets", ns) if owned_by(r, d)]
-            current = next((r for r in rss if r["metadata"]["name"] == f"{name}-{h}"), None)
-            for r in rss:
-                if r is not current and int((r.get("spec") or {}).get("replicas", 0)) != 0:
-                    r["spec"]["replicas"] = 0
-                    self.api.update_obj(self.rs_res, ns, r["metadata"]["name"], r, None)
-            old_max = max((revision(r) for r in rss if r is not current), default=0)
-            if current is None:
-                sel = copy.deepcopy(spec.get("selector") or {})
-                sel.setdefault("matchLabels", {})["pod-template-hash"] = h
-                current = self.api.create_obj(self.rs_res, ns, {
-                    "apiVersion": "apps/v1", "kind": "ReplicaSet",
-                    "metadata": {"name": f"{name}-{h}", "namespace": ns,
-                                 "labels": dict(template["metadata"]["labels"]),
-                                 "annotations": {REVISION: str(old_max + 1)},
-                                 "ownerReferences": [owner_ref(d, "Deployment")]},
-                    "spec": {"replicas": replicas, "selector": sel, "template": template}}, None)
-            elif int(current["spec"].get("replicas", 0)) != replicas or \
-                    revision(current) <= old_max:
-                current["spec"]["replicas"] = replicas
-                if revision(current) <= old_max:  # an old template back (rollout undo)
-                    current["metadata"].setdefault("annotations", {})[REVISION] = \
-                        str(old_max + 1)
-                current = self.api.update_obj(self.rs_res, ns, current["metadata"]["name"],
-                                              current, None)
-            if revision(d) != revision(current):
-                d["metadata"].setdefault("annotations", {})[REVISION] = str(revision(current))
-                d = self.api.update_obj(res, ns, name, d, None)
-            pods = [p for p in self.pods(ns) if any(owned_by(p, r) for r in rss)]
-            ready = sum(1 for p in pods if is_ready(p) and owned_by(p, current))
-            status = {"observedGeneration": d["metadata"].get("generation", 1),
-                      "replicas": len(pods), "updatedReplicas": sum(
-                          1 for p in pods if owned_by(p, current)),
-                      "readyReplicas": ready, "availableReplicas": ready,
-                      "unavailableReplicas": max(replicas - ready, 0),
-                      "conditions": [{"type": "Available",
-                                      "status": "True" if ready >= replicas else "False",
-                                      "reason": "MinimumReplicasAvailable" if ready >= replicas
-                                      else "MinimumReplicasUnavailable"}]}
-            self.set_status(res, d, status)
+            try:
+                self.deployment(res, d)
+            except dep.Invalid:  # refused at admission; an old object is left as it is
+                continue
+
+    def owned_rss(self, d):
+        return [r for r in self.api.store.list("apps", "replicasets", d["metadata"]["namespace"])
+                if owned_by(r, d) and not dep.is_terminating(r)]
+
+    def deployment(self, res, d):
+        ns, name = d["metadata"]["namespace"], d["metadata"]["name"]
+        spec = d.get("spec") or {}
+        recreate = (spec.get("strategy") or {}).get("type") == "Recreate"
+        rss = self.owned_rss(d)
+        matching = sorted((r for r in rss if dep.equal_ignore_hash(
+            (r.get("spec") or {}).get("template"), spec.get("template"))),
+            key=lambda r: r["metadata"].get("creationTimestamp", ""))
+        new_rs = matching[0] if matching else None
+        old_rss = [r for r in rss if r is not new_rs]
+        old_max = max((dep.revision(r) for r in old_rss), default=0)
+        created = False
+        if spec.get("paused"):
+            self.set_status(res, d, dep.rollout_status(d, rss, new_rs, False))
+            return
+        old_running = any(owned_by(p, r) for p in self.pods(ns) for r in old_rss)
+        if new_rs is None and (not recreate or not old_running and
+                               not any(dep.spec_replicas(r) for r in old_rss)):
+            size = int(spec.get("replicas", 1)) if recreate else \
+                dep.new_rs_new_replicas(spec, old_rss, None)
+            new_rs, created = self.new_replicaset(d, size, old_max + 1), True
+        elif new_rs is not None and (dep.revision(new_rs) <= old_max or
+                                     (new_rs.get("spec") or {}).get("minReadySeconds", 0) !=
+                                     spec.get("minReadySeconds", 0)):
+            # an old template back (rollout undo) becomes the newest revision
+            new_rs = copy.deepcopy(new_rs)
+            if dep.revision(new_rs) <= old_max:
+                new_rs["metadata"].setdefault("annotations", {})[dep.REVISION] = \
+                    str(old_max + 1)
+            new_rs["spec"]["minReadySeconds"] = spec.get("minReadySeconds", 0)
+            new_rs = self.api.update_obj(self.rs_res, ns, new_rs["metadata"]["name"], new_rs,
+                                         None)
+        if new_rs is not None and dep.revision(d) != dep.revision(new_rs):
+            d = copy.deepcopy(d)
+            d["metadata"].setdefault("annotations", {})[dep.REVISION] = \
+                str(dep.revision(new_rs))
+            d = self.api.update_obj(res, ns, name, d, None)
+        plan = dep.recreate_plan(spec, new_rs, old_rss, old_running) if recreate else \
+            dep.scale_plan(spec, new_rs, old_rss)
+        all_rss = []
+        for r in [new_rs] + old_rss if new_rs else old_rss:
+            if r["metadata"]["name"] in plan:
+                r = copy.deepcopy(r)
+                r["spec"]["replicas"] = plan[r["metadata"]["name"]]
+                r = self.api.update_obj(self.rs_res, ns, r["metadata"]["name"], r, None)
+            all_rss.append(r)
+        self.set_status(res, d, dep.rollout_status(d, all_rss, new_rs, created))
+
+    def new_replicaset(self, d, size, rev):
+        ns, name = d["metadata"]["namespace"], d["metadata"]["name"]
+        spec = d.get("spec") or {}
+        template = copy.deepcopy(spec.get("template") or {})
+        h = dep.template_hash(template, (d.get("status") or {}).get("collisionCount"))
+        template.setdefault("metadata", {}).setdefault("labels", {})[dep.HASH_LABEL] = h
+        sel = copy.deepcopy(spec.get("selector") or {})
+        sel.setdefault("matchLabels", {})[dep.HASH_LABEL] = h
+        return self.api.create_obj(self.rs_res, ns, {
+            "apiVersion": "apps/v1", "kind": "ReplicaSet",
+            "metadata": {"name": f"{name}-{h}", "namespace": ns,
+                         "labels": dict(template["metadata"]["labels"]),
+                         "annotations": {dep.REVISION: str(rev)},
+                         "ownerReferences": [owner_ref(d, "Deployment")]},
+            "spec": {"replicas": size, "minReadySeconds": spec.get("minReadySeconds", 0),
+                     "selector": sel, "template": template}}, None)
 
     def replicasets(self):
         for rs in self.api.store.list("apps", "replicasets"):
             ns = rs["metadata"]["namespace"]
             spec = rs.get("spec") or {}
             want = int(spec.get("replicas", 1))
-            mine = [p for p in self.pods(ns) if owned_by(p, rs)]
-            for p in mine[want:]:
-                self.delete_pod(p)
+            mine = [p for p in self.pods(ns) if owned_by(p, rs) and not dep.is_terminating(p)]
+            if len(mine) > want:  # the pods that matter least go first
+                mine.sort(key=dep.deletion_rank)
+                for p in mine[:len(mine) - want]:
+                    self.delete_pod(p)
+                mine = mine[len(mine) - want:]
             for _ in range(want - len(mine)):
                 pod = self.try_new_pod(rs, "ReplicaSet", ns, spec.get("template") or {})
                 if pod is None:
                     break
                 mine.append(pod)
-            ready = sum(1 for p in mine[:want] if is_ready(p))
-            self.set_status(self.rs_res, rs, {"replicas": min(len(mine), want),
-                                              "readyReplicas": ready, "availableReplicas": ready,
-                                              "fullyLabeledReplicas": min(len(mine), want),
-                                              "observedGeneration":
-                                                  rs["metadata"].get("generation", 1)})
+            min_ready = int(spec.get("minReadySeconds", 0) or 0)
+            status = {"replicas": len(mine), "fullyLabeledReplicas": len(mine),
+                      "readyReplicas": sum(1 for p in mine if is_ready(p)),
+                      "availableReplicas": sum(1 for p in mine
+                                               if dep.is_available(p, min_ready)),
+                      "observedGeneration": rs["metadata"].get("generation", 1)}
+            # the API's omitempty: zero counts other than replicas are not shown
+            self.set_status(self.rs_res, rs, {k: v for k, v in status.items()
+                                              if v or k == "replicas"})
 
     # -- scheduler -------------------------------------------------------------------------
     def schedule(self, nodes):
+        pods = self.pods()
         load = {}
-        for p in self.pods():
+        for p in pods:
             n = (p.get("spec") or {}).get("nodeName")
             if n:
                 load[n] = load.get(n, 0) + 1
         volumes = standin_volumes.Binding(self.api)
-        for p in self.pods():
+        for p in pods:
             spec = p.get("spec") or {}
             if spec.get("nodeName") or spec.get("schedulerName", "default-scheduler") != \
-                    "default-scheduler":
+                    "default-scheduler" or (p["metadata"].get("deletionTimestamp")):
                 continue
+            ns, name = p["metadata"]["namespace"], p["metadata"]["name"]
             unresolvable = volumes.prefilter(p)
-            reasons, fits = [], []
-            for n in nodes if unresolvable is None else []:
-                r = unfit_reason(spec, n) or volumes.node_reason(p, n)
-                (reasons.append(r) if r else fits.append(n["metadata"]["name"]))
+            if unresolvable is None:
+                fits, message = standin_scheduler.schedule(
+                    spec, nodes, pods, extra=lambda n, p=p: volumes.node_reason(p, n))
+            else:
+                fits, message = [], prefilter_message(unresolvable, len(nodes))
             assumed = volumes.assumed_node(p)
             if assumed is not None:  # an earlier pass chose it; PreBind waits for the claims
                 fits = [n for n in fits if n == assumed]
             if not fits:
-                message = unschedulable_message(reasons, len(nodes)) if unresolvable is None \
-                    else prefilter_message(unresolvable, len(nodes))
-                self.unschedulable(p, message)
+                if message is not None:
+                    self.unschedulable(p, message)
                 continue
             node = min(fits, key=lambda n: (load.get(n, 0), n))
             if not volumes.prebind(p, node):
                 continue  # the claims are being provisioned on `node`
             load[node] = load.get(node, 0) + 1
             p["spec"]["nodeName"] = node  # the binding subresource's effect
-            self.api.update_obj(self.pods_res, p["metadata"]["namespace"],
-                                p["metadata"]["name"], p, None)
+            self.api.update_obj(self.pods_res, ns, name, p, None)
+            self.event(p, "Normal", "Scheduled", f"Successfully assigned {ns}/{name} to {node}")
 
     def unschedulable(self, p, message):
+        """PodScheduled=False reason Unschedulable and a FailedScheduling event, once per
+        message (pkg/scheduler/schedule_one.go handleSchedulingFailure)."""
+        old = [c for c in (p.get("status") or {}).get("conditions") or []
+               if c.get("type") == "PodScheduled"]
+        if old and old[0].get("message") == message:
+            return
         cond = {"type": "PodScheduled", "status": "False", "reason": "Unschedulable",
                 "message": message, "lastProbeTime": None,
                 "lastTransitionTime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
-        old = [c for c in (p.get("status") or {}).get("conditions") or []
-               if c.get("type") == "PodScheduled"]
-        if not old or old[0].get("message") != cond["message"]:
-            self.set_status(self.pods_res, p, {"phase": "Pending", "conditions": [cond]})
-            standin_volumes.Provisioner(self.api).event(
-                p, "Pod", "FailedScheduling", message, "Warning", "default-scheduler")
+        self.set_status(self.pods_res, p, {"phase": "Pending", "conditions": [cond]})
+        self.event(p, "Warning", "FailedScheduling", message)
+
+    def event(self, pod, kind, reason, message):
+        """An event as the scheduler's recorder writes it (core/v1 view of events.k8s.io)."""
+        meta = pod["metadata"]
+        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        ev = {"metadata": {"generateName": meta["name"] + "."},
+              "involvedObject": {"apiVersion": "v1", "kind": "Pod", "name": meta["name"],
+                                 "namespace": meta["namespace"], "uid": meta.get("uid")},
+              "reason": reason, "type": kind, "message": message, "action": "Scheduling"
+              if kind == "Warning" else "Binding", "source": {"component": "default-scheduler"},
+              "reportingComponent": "default-scheduler", "reportingInstance": "default-scheduler",
+              "firstTimestamp": now, "lastTimestamp": now, "eventTime": None, "count": 1}
+        try:
+            self.api.create_obj(self.api.find("", "v1", "events"), meta["namespace"], ev, None)
+        except Exception:  # events are best effort, as in the real scheduler
+            pass
 
 
 def prefilter_message(reason, total):

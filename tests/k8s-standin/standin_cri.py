@@ -58,12 +58,13 @@ class Cri:
         self.client = client or find_client()
         self.timeout = timeout
 
-    def call(self, *args, stdin_files=()):
+    def call(self, *args, timeout=None):
         if not self.client:
             raise CriError(f"no CRI client: {CLIENT_NAME} is not installed (test tool)")
-        cmd = [self.client, "--endpoint", self.endpoint, "--timeout", str(self.timeout), *args]
+        timeout = timeout or self.timeout
+        cmd = [self.client, "--endpoint", self.endpoint, "--timeout", str(timeout), *args]
         try:
-            r = subprocess.run(cmd, capture_output=True, text=True, timeout=self.timeout + 60)
+            r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout + 60)
         except (OSError, subprocess.TimeoutExpired) as e:
             raise CriError(str(e))
         if r.returncode != 0:
@@ -111,6 +112,18 @@ class Cri:
 
     def start(self, cid):
         self.call("start", cid)
+
+    def stop(self, cid, grace):
+        """StopContainer: SIGTERM, SIGKILL after `grace` seconds (the kubelet's killContainer)."""
+        self.call("stop", cid, "--grace", str(int(grace)), timeout=int(grace) + 10)
+
+    def pull(self, image):
+        """PullImage on the node's containerd; CriError with the runtime's text if it fails."""
+        return (self.call("pull", image, timeout=120) or {}).get("image_ref", "")
+
+    def exec_sync(self, cid, cmd, timeout):
+        """ExecSync (exec probes): {"exit_code", "stdout", "stderr"}."""
+        return self.call("exec", cid, "--exec-timeout", str(int(timeout)), "--", *cmd) or {}
 
     def remove_container(self, cid):
         self.call("rm", cid)

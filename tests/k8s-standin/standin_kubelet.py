@@ -26,6 +26,7 @@ import standin_components
 import standin_ipfamily
 import standin_kubelet_server
 import standin_pods
+import standin_resources
 import standin_startup
 from standin_apiserver import KubeApiServer, pod_command_flags
 from standin_client import ApiClient, ApiError, ConnError
@@ -321,15 +322,19 @@ class Kubelet:
             self.log_change("ready", "Node not ready: " + "; ".join(problems))
         mem_kb = re.search(r"MemTotal:\s+(\d+)", read_first(["/proc/meminfo"]))
         st = os.statvfs(P("/var") if os.path.isdir(P("/var")) else "/")
+        # capacity as cadvisor reports it (BinarySI quantities), allocatable as the kubelet's
+        # container manager computes it from the config (standin_resources.allocatable)
         res = {"cpu": str(os.cpu_count() or 1),
-               "memory": f"{mem_kb.group(1) if mem_kb else 0}Ki",
-               "ephemeral-storage": f"{st.f_blocks * st.f_frsize // 1024}Ki",
-               "hugepages-1Gi": "0", "hugepages-2Mi": "0", "pods": "110"}
+               "memory": standin_resources.format_binary(
+                   int(mem_kb.group(1)) * 1024 if mem_kb else 0),
+               "ephemeral-storage": standin_resources.format_binary(st.f_blocks * st.f_frsize),
+               "hugepages-1Gi": "0", "hugepages-2Mi": "0",
+               "pods": str(self.config.get("maxPods", 110))}
         return {
             "conditions": conds,
             "addresses": [{"type": "InternalIP", "address": ip} for ip in self.node_ips]
             + [{"type": "Hostname", "address": self.node_name}],
-            "capacity": res, "allocatable": dict(res),
+            "capacity": res, "allocatable": standin_resources.allocatable(res, self.config),
             "daemonEndpoints": {"kubeletEndpoint": {"Port": 10250}},
             "nodeInfo": {
                 "architecture": machine_arch(), "bootID": read_first(

@@ -3,9 +3,15 @@ containerd through CRI (standin_cri), the way the real kubelet's kuberuntime man
 (pkg/kubelet/kuberuntime: SyncPod, generatePodSandboxConfig, generateContainerConfig), and turns
 the real CRI state into the Pod status the API shows.
 
-Simplified on purpose (see README.md): no init containers, probes, exec/logs API, image pulls
-(the test machines have no registry) or volume contents other than hostPath (configMap, secret,
-emptyDir and projected volumes are empty directories).
+Readiness probes run as the prober does (standin_probes); image pulls go to the node's real
+containerd and back off as the image manager does, crashed containers back off as
+CrashLoopBackOff (standin_backoff); a pod marked for deletion has its containers stopped with
+its grace period (SIGTERM, then SIGKILL) before the kubelet deletes it from the API
+(pkg/kubelet/kubelet.go HandlePodRemoves/killPod, status_manager canBeDeleted).
+
+Simplified on purpose (see README.md): no init containers, liveness or startup probes, or
+volume contents other than hostPath (configMap, secret, emptyDir and projected volumes are
+empty directories).
 """
 import copy
 import hashlib
@@ -19,7 +25,10 @@ from datetime import datetime, timezone
 import standin_controllers
 import standin_cri as cri_mod
 import standin_ipfamily
+import standin_probes
+import standin_resources
 import standin_volumes
+from standin_backoff import CrashBackoff, ImagePuller
 from standin_cri import CriError
 
 LOG_ROOT = "/var/log/pods"
@@ -75,19 +84,6 @@ def cgroup_parent(pod, uid, cgroup_root="/kubelet"):
     return "-".join(parts) + ".slice"
 
 
-def image_reason(container, failures):
-    """The waiting reason and message the real kubelet gives when an image must be pulled and
-    cannot be (pkg/kubelet/images/image_manager.go): there is no registry here."""
-    image = container.get("image", "")
-    if pull_policy(container) == "Never":
-        return "ErrImageNeverPull", (f'Container image "{image}" is not present with pull '
-                                     f'policy of Never')
-    if failures > 1:
-        return "ImagePullBackOff", f'Back-off pulling image "{image}"'
-    return "ErrImagePull", (f'failed to pull and unpack image "{image}": no registry is '
-                            f'reachable from the test nodes (the stand-in kubelet never pulls)')
-
-
 def expand(s, env):
     """$(VAR) expansion of command and args (kubelet's expansion.Expand, without escapes)."""
     return re.sub(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)", lambda m: env.get(m.group(1), m.group(0)), s)
@@ -99,6 +95,15 @@ def field_ref(path, pod, node_name, node_ip, pod_ip):
             "metadata.uid": meta.get("uid", ""), "spec.nodeName": node_name,
             "spec.serviceAccountName": (pod.get("spec") or {}).get("serviceAccountName", ""),
             "status.hostIP": node_ip, "status.podIP": pod_ip}.get(path, "")
+
+
+def memory_capacity():
+    try:
+        with open("/proc/meminfo") as f:
+            m = re.search(r"MemTotal:\s+(\d+)", f.read())
+        return int(m.group(1)) * 1024 if m else 0
+    except OSError:
+        return 0
 
 
 def phase_of(pod, statuses):
@@ -124,11 +129,17 @@ class PodWorker:
         self.node_name, self.node_ip = node_name, node_ip
         self.node_ips = [node_ip]  # every --node-ip address (the kubelet sets them)
         self.config = kubelet_config or {}
-        self.pull_failures = {}  # (uid, container) -> failed pull attempts
+        self.puller = ImagePuller(cri)
+        self.crash = CrashBackoff()
+        self.prober = standin_probes.Prober(cri)
+        self.probed = set()  # (uid, container) of the running containers this pass
+        self.since = {}  # (uid, condition type) -> (status, lastTransitionTime)
+        self.terminations = {}  # uid -> {"done": bool} for pods being stopped
         self.inspected = {}  # (container id, state) -> CRI ContainerStatus
         self.sandbox_ips = {}  # sandbox id -> [ips]
         self.runtime_status = None
         self.errors = {}  # uid -> last sandbox error
+        self.memory_capacity = memory_capacity()  # for Burstable pods' oom_score_adj
 
     # -- runtime state ---------------------------------------------------------------------
     def runtime_problems(self):
@@ -155,15 +166,57 @@ class PodWorker:
                 self.cri.stop_sandbox(sb["id"])
                 self.cri.remove_sandbox(sb["id"])
         out = {}
+        self.probed = set()
         for uid, pod in pods.items():
             mine = [s for s in sandboxes if (s.get("labels") or {}).get("io.kubernetes.pod.uid")
                     == uid]
             try:
+                if (pod.get("metadata") or {}).get("deletionTimestamp"):
+                    self.terminate(uid, pod, mine, containers)
+                    continue
                 out[uid] = self.sync_pod(uid, pod, mine, containers)
             except CriError as e:
                 self.errors[uid] = str(e)
                 out[uid] = self.pending(pod, "ContainerCreating", str(e))
+        self.prober.forget(self.probed)
+        if prune:
+            self.puller.forget(set(pods))
+            for key in [k for k in self.since if k[0] not in pods]:
+                self.since.pop(key)
+            for uid in [u for u in self.terminations if u not in pods]:
+                self.terminations.pop(uid)
         return out
+
+    # -- pods marked for deletion --------------------------------------------------------
+    def terminate(self, uid, pod, sandboxes, containers):
+        """Stops the pod's containers with its grace period, in the background (a container
+        ignoring SIGTERM holds only its own pod), then its sandbox."""
+        if uid in self.terminations:
+            return
+        self.terminations[uid] = {"done": False}
+        grace = int((pod.get("metadata") or {}).get("deletionGracePeriodSeconds") or 0)
+        sids = [sb["id"] for sb in sandboxes]
+        cids = [c["id"] for c in containers if c.get("pod_sandbox_id") in sids and
+                c.get("state") == cri_mod.CONTAINER_RUNNING]
+
+        def kill():
+            for cid in cids:
+                try:
+                    self.cri.stop(cid, grace)
+                except CriError:
+                    pass
+            for sid in sids:
+                try:
+                    self.cri.stop_sandbox(sid)
+                    self.cri.remove_sandbox(sid)
+                except CriError:
+                    pass
+            self.terminations[uid]["done"] = True
+        threading.Thread(target=kill, name="kill-" + uid[:8], daemon=True).start()
+
+    def terminated(self):
+        """uids of the pods whose containers are all stopped: the kubelet deletes them."""
+        return {u for u, t in self.terminations.items() if t["done"]}
 
     def pending(self, pod, reason, message, ip=None):
         spec = pod.get("spec") or {}
@@ -177,9 +230,19 @@ class PodWorker:
     def status(self, pod, statuses, ip, sandbox_ready, started=None):
         ready = bool(statuses) and all(s["ready"] for s in statuses)
         now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-        cond = lambda t, ok, reason=None: dict(
-            {"type": t, "status": "True" if ok else "False", "lastProbeTime": None,
-             "lastTransitionTime": now}, **({"reason": reason} if reason and not ok else {}))
+        uid = (pod.get("metadata") or {}).get("uid", "")
+        unready = [s["name"] for s in statuses if not s["ready"]]
+
+        def cond(t, ok, reason=None):
+            # the transition time moves only when the status does (minReadySeconds reads it)
+            st = "True" if ok else "False"
+            prev = self.since.get((uid, t))
+            since = prev[1] if prev and prev[0] == st else now
+            self.since[(uid, t)] = (st, since)
+            extra = {"reason": reason, "message": f"containers with unready status: "
+                     f"[{' '.join(unready)}]"} if reason and not ok else {}
+            return dict({"type": t, "status": st, "lastProbeTime": None,
+                         "lastTransitionTime": since}, **extra)
         ips = ip or []
         return {
             "phase": phase_of(pod, statuses),
@@ -274,7 +337,8 @@ class PodWorker:
                        "io.kubernetes.pod.uid": uid},
             "annotations": {"io.kubernetes.container.restartCount": str(attempt)},
             "log_path": f"{c.get('name')}/{attempt}.log",
-            "linux": {"security_context": {
+            "linux": {"resources": standin_resources.linux_resources(
+                c, qos_class(pod), self.memory_capacity), "security_context": {
                 "privileged": bool(sc.get("privileged")),
                 "capabilities_add": list((sc.get("capabilities") or {}).get("add") or []),
                 "namespace_options": {
@@ -337,7 +401,7 @@ class PodWorker:
                 "started": False, "restartCount": 0}
         last = mine[-1] if mine else None
         policy = (pod.get("spec") or {}).get("restartPolicy", "Always")
-        last_state = None
+        extra = {}
         if last is not None:
             st = self.inspect(last)
             attempt = (last.get("metadata") or {}).get("attempt", 0)
@@ -346,11 +410,10 @@ class PodWorker:
             if last.get("state") == cri_mod.CONTAINER_CREATED:
                 self.cri.start(last["id"])
                 self.inspected.pop((last["id"], last.get("state")), None)
-                return dict(base, started=True, ready=True, state={"running": {
-                    "startedAt": rfc3339(time.time_ns())}})
+                return self.running(uid, c, last["id"], base, pod_ip, time.time())
             if last.get("state") == cri_mod.CONTAINER_RUNNING:
-                return dict(base, started=True, ready=True, state={"running": {
-                    "startedAt": rfc3339(st.get("started_at"))}})
+                return self.running(uid, c, last["id"], base, pod_ip,
+                                    (st.get("started_at") or time.time_ns()) / 1e9)
             term = {"exitCode": st.get("exit_code", 0), "reason": st.get("reason") or
                     ("Completed" if not st.get("exit_code") else "Error"),
                     "startedAt": rfc3339(st.get("started_at")),
@@ -358,29 +421,37 @@ class PodWorker:
                     "containerID": "containerd://" + last["id"]}
             if policy == "Never" or (policy == "OnFailure" and not st.get("exit_code")):
                 return dict(base, state={"terminated": term})
-            last_state = {"terminated": term}
+            extra = {"lastState": {"terminated": term}}
             for old in mine[:-1]:  # kubelet keeps only the most recent dead container
                 self.cri.remove_container(old["id"])
+            finished = (st.get("finished_at") or time.time_ns()) / 1e9
+            if not self.crash.restart_now((uid, name), finished):
+                return dict(base, state={"waiting": {
+                    "reason": "CrashLoopBackOff",
+                    "message": self.crash.message((uid, name), name, pod)}}, **extra)
             attempt += 1
         else:
             attempt = 0
-        key = (uid, name)
-        present = self.cri.image_present(c.get("image", ""))
-        if not present or pull_policy(c) == "Always":
-            self.pull_failures[key] = self.pull_failures.get(key, 0) + 1
-            reason, message = image_reason(c, self.pull_failures[key])
-            return dict(base, restartCount=attempt, state={"waiting": {
-                "reason": reason, "message": message}}, **({"lastState": last_state}
-                                                          if last_state else {}))
-        self.pull_failures.pop(key, None)
+        image = c.get("image", "")
+        wait = self.puller.ensure(uid, image, pull_policy(c), self.cri.image_present(image))
+        if wait is not None:
+            reason, message = wait
+            return dict(base, state={"waiting": dict(
+                {"reason": reason}, **({"message": message} if message else {}))}, **extra)
         os.makedirs(os.path.join(sconf["log_directory"], name), exist_ok=True)
         cid = self.cri.create_container(sid, self.container_config(uid, pod, c, attempt, pod_ip),
                                         sconf)
         self.cri.start(cid)
-        return dict(base, restartCount=attempt, started=True, ready=True,
-                    containerID="containerd://" + cid,
-                    state={"running": {"startedAt": rfc3339(time.time_ns())}},
-                    **({"lastState": last_state} if last_state else {}))
+        return self.running(uid, c, cid, dict(base, restartCount=attempt,
+                                              containerID="containerd://" + cid),
+                            pod_ip, time.time(), extra)
+
+    def running(self, uid, c, cid, base, host, started, extra=None):
+        """A running container's status; ready once its readiness probe (if any) passes."""
+        self.probed.add((uid, c.get("name")))
+        ready = self.prober.readiness(uid, c, cid, host, started)
+        return dict(base, started=True, ready=ready, state={"running": {
+            "startedAt": rfc3339(int(started * 1e9))}}, **(extra or {}))
 
 
 class KubeletPods:
@@ -408,11 +479,10 @@ class KubeletPods:
                     standin_controllers.reconcile(api)
                 except Exception as e:
                     k.log_change("controllers", f"controllers: {e}")
-            if self.worker is not None:
-                try:
-                    self.tick()
-                except Exception as e:
-                    k.log_change("pods", f"pod sync: {e}")
+            try:
+                self.tick() if self.worker is not None else self.finish_deletions()
+            except Exception as e:
+                k.log_change("pods", f"pod sync: {e}")
 
     def controllers_may_run(self, srv):
         """As in a real cluster, controllers and the scheduler act only while this control
@@ -458,6 +528,9 @@ class KubeletPods:
         if listed:
             self.publish_nodes(client)
         statuses = self.worker.sync(pods, prune=listed)
+        if listed:
+            for uid in self.worker.terminated():
+                self.delete_stopped(client, pods.get(uid))
         self.static_status = {static[u]: s for u, s in statuses.items() if u in static}
         for uid, status in statuses.items():
             if uid in static:
@@ -491,6 +564,30 @@ class KubeletPods:
                 if "persistentVolumeClaim" in v:
                     v["standinUnmounted"] = str(e)
             return pod
+
+    def delete_stopped(self, client, pod):
+        """Every container stopped: the kubelet deletes the pod for good (status_manager:
+        canBeDeleted, then Delete with gracePeriodSeconds 0 and the pod's UID as
+        precondition)."""
+        meta = (pod or {}).get("metadata") or {}
+        if not meta.get("deletionTimestamp"):
+            return
+        try:
+            client.call("DELETE", f"/api/v1/namespaces/{meta['namespace']}/pods/{meta['name']}",
+                        {"kind": "DeleteOptions", "apiVersion": "v1", "gracePeriodSeconds": 0,
+                         "preconditions": {"uid": meta["uid"]}})
+        except Exception as e:
+            self.kubelet.log_change("pod-delete", f"deleting pod {meta['name']}: {e}")
+
+    def finish_deletions(self):
+        """Without a container runtime (host-side tests) nothing runs, so a pod marked for
+        deletion has nothing to stop and is deleted at once."""
+        k = self.kubelet
+        if k.client is None or not k.registered:
+            return
+        items = k.client.get(f"/api/v1/pods?fieldSelector=spec.nodeName={k.node_name}")
+        for p in items.get("items") or []:
+            self.delete_stopped(k.client, p)
 
 
 NODES_FILE = "/etc/cni/net.d/.standin-nodes"

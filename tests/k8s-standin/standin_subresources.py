@@ -119,7 +119,7 @@ def evict(api, req, res, ns, name):
     api.authorize(req.user, "create", res, "eviction", ns, name)
     if api.store.get(res.group, res.plural, ns, name) is None:
         raise not_found(res, name)
-    api.delete_obj(res, ns, name)
+    api.delete_obj(res, ns, name, (body.get("deleteOptions") or {}).get("gracePeriodSeconds"))
     return 201, "application/json", json.dumps({
         "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
         "code": 201}).encode()

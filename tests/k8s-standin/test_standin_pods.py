@@ -1,7 +1,10 @@
 """Tests of the stand-in's pod worker and controllers that need no containerd: a fake CRI
 records the calls and answers like containerd's CRI would."""
+import http.server
 import os
 import tempfile
+import threading
+import time
 import unittest
 
 import standin_controllers as ctl
@@ -10,10 +13,38 @@ import standin_pods as sp
 
 
 class FakeCri:
-    def __init__(self, images=(), network_ready=True):
+    def __init__(self, images=(), network_ready=True, pullable=(), pod_ip="10.244.1.7"):
         self.images = set(images)
+        self.pullable = set(pullable)
         self.net = network_ready
+        self.pod_ip = pod_ip
+        self.exit_codes = {}  # cid -> exit code once "exited"
+        self.exec_code = 0
         self.sbs, self.ctrs, self.calls = [], [], []
+
+    def pull(self, image):
+        self.calls.append(("pull", image))
+        if image not in self.pullable:  # what containerd says with no registry reachable
+            raise standin_cri.CriError(
+                f'rpc error: code = Unknown desc = failed to pull and unpack image "{image}": '
+                f'failed to resolve reference "{image}": dial tcp: lookup registry.test: no '
+                f'such host')
+        self.images.add(image)
+        return "sha256:pulled"
+
+    def exec_sync(self, cid, cmd, timeout):
+        self.calls.append(("exec", cid, tuple(cmd)))
+        return {"exit_code": self.exec_code, "stdout": "", "stderr": ""}
+
+    def stop(self, cid, grace):
+        self.calls.append(("stop", cid, grace))
+        self.exit(cid, 143)
+
+    def exit(self, cid, code):
+        for c in self.ctrs:
+            if c["id"] == cid:
+                c["state"] = 2
+        self.exit_codes[cid] = code
 
     def status(self):
         return {"status": {"conditions": [
@@ -33,9 +64,13 @@ class FakeCri:
         return list(self.ctrs)
 
     def sandbox_status(self, sid):
-        return {"status": {"network": {"ip": "10.244.1.7", "additional_ips": []}}}
+        return {"status": {"network": {"ip": self.pod_ip, "additional_ips": []}}}
 
     def container_status(self, cid):
+        if cid in self.exit_codes:
+            now = time.time_ns()
+            return {"status": {"started_at": now - 2_000_000_000, "finished_at": now,
+                               "exit_code": self.exit_codes[cid]}}
         return {"status": {"started_at": 1_700_000_000_000_000_000}}
 
     def run_sandbox(self, config):
@@ -88,6 +123,7 @@ class PodWorkerTest(unittest.TestCase):
         w = sp.PodWorker(cri, "node-a", "172.18.0.3", {"clusterDNS": ["10.96.0.10"],
                                                         "cgroupRoot": "/kubelet"})
         w.runtime_problems()
+        w.puller.start_thread = False  # pulls in line, so each sync's answer is known
         return w
 
     def test_missing_image_with_never_is_pending_never_running(self):
@@ -161,6 +197,100 @@ class PodWorkerTest(unittest.TestCase):
         w.sync({}, prune=False)
         self.assertNotIn(("rmp", "sb0"), cri.calls)
 
+    def test_pull_goes_to_the_runtime_and_its_error_is_shown_then_backs_off(self):
+        cri = FakeCri(images=[])
+        w = self.worker(cri)
+        first = w.sync({"u-1": pod(image="app:typo")})["u-1"]["containerStatuses"][0]
+        self.assertEqual(first["state"]["waiting"]["reason"], "ErrImagePull")
+        self.assertIn('rpc error: code = Unknown desc = failed to pull and unpack image '
+                      '"app:typo"', first["state"]["waiting"]["message"])
+        second = w.sync({"u-1": pod(image="app:typo")})["u-1"]["containerStatuses"][0]
+        self.assertEqual(second["state"]["waiting"], {
+            "reason": "ImagePullBackOff", "message": 'Back-off pulling image "app:typo"'})
+        self.assertEqual([c for c in cri.calls if c[0] == "pull"], [("pull", "app:typo")])
+        self.assertFalse(second["ready"])
+
+    def test_a_pull_that_works_runs_the_container(self):
+        cri = FakeCri(images=[], pullable=["app:dev"])
+        st = self.worker(cri).sync({"u-1": pod()})["u-1"]
+        self.assertEqual(st["phase"], "Running")
+        self.assertIn(("pull", "app:dev"), cri.calls)
+
+    def test_crashed_container_restarts_then_waits_in_crash_loop_back_off(self):
+        cri = FakeCri(images=["app:dev"])
+        w = self.worker(cri)
+        w.sync({"u-1": pod()})
+        cri.exit("c0", 1)
+        st = w.sync({"u-1": pod()})["u-1"]["containerStatuses"][0]
+        self.assertEqual((st["restartCount"], list(st["state"])), (1, ["running"]))
+        self.assertEqual(st["lastState"]["terminated"]["exitCode"], 1)
+        cri.exit("c1", 2)
+        st = w.sync({"u-1": pod()})["u-1"]
+        c = st["containerStatuses"][0]
+        self.assertEqual(c["state"]["waiting"], {
+            "reason": "CrashLoopBackOff",
+            "message": "back-off 10s restarting failed container=main pod=web_default(u-1)"})
+        self.assertEqual(c["restartCount"], 1)
+        self.assertEqual(c["lastState"]["terminated"]["exitCode"], 2)
+        self.assertEqual(st["phase"], "Running")
+        self.assertEqual(len([x for x in cri.calls if x[0] == "create"]), 2)
+
+    def test_ready_follows_the_readiness_probe_and_keeps_its_transition_time(self):
+        code = [500]
+
+        class H(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                self.send_response(code[0] if self.path == "/ready" else 404)
+                self.end_headers()
+
+            def log_message(self, *a):
+                pass
+        srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+        threading.Thread(target=srv.serve_forever, daemon=True).start()
+        self.addCleanup(srv.server_close)
+        self.addCleanup(srv.shutdown)
+        p = pod()
+        p["spec"]["containers"][0].update(
+            ports=[{"name": "http", "containerPort": srv.server_address[1]}],
+            readinessProbe={"httpGet": {"path": "/ready", "port": "http"},
+                            "periodSeconds": 1, "failureThreshold": 1})
+        cri = FakeCri(images=["app:dev"], pod_ip="127.0.0.1")
+        w = self.worker(cri)
+
+        def ready():
+            return w.sync({"u-1": p})["u-1"]
+        self.assertFalse(ready()["containerStatuses"][0]["ready"])
+        time.sleep(1.5)
+        st = ready()
+        self.assertFalse(st["containerStatuses"][0]["ready"])  # 500: not ready
+        cond = next(c for c in st["conditions"] if c["type"] == "Ready")
+        self.assertEqual(cond["message"], "containers with unready status: [main]")
+        code[0] = 200
+        deadline = time.time() + 5
+        while not ready()["containerStatuses"][0]["ready"] and time.time() < deadline:
+            time.sleep(0.2)
+        st = ready()
+        self.assertTrue(st["containerStatuses"][0]["ready"])
+        since = next(c for c in st["conditions"] if c["type"] == "Ready")["lastTransitionTime"]
+        time.sleep(1.1)
+        again = next(c for c in ready()["conditions"] if c["type"] == "Ready")
+        self.assertEqual((again["status"], again["lastTransitionTime"]), ("True", since))
+
+    def test_pod_marked_for_deletion_is_stopped_with_its_grace_period(self):
+        cri = FakeCri(images=["app:dev"])
+        w = self.worker(cri)
+        w.sync({"u-1": pod()})
+        p = pod()
+        p["metadata"].update(deletionTimestamp="2026-12-07T10:00:00Z",
+                             deletionGracePeriodSeconds=7)
+        self.assertNotIn("u-1", w.sync({"u-1": p}))  # no status posted while stopping
+        deadline = time.time() + 5
+        while not w.terminated() and time.time() < deadline:
+            time.sleep(0.05)
+        self.assertEqual(w.terminated(), {"u-1"})
+        self.assertIn(("stop", "c0", 7), cri.calls)
+        self.assertEqual(cri.sbs, [])
+
     def test_qos_classes(self):
         g = {"spec": {"containers": [{"resources": {"limits": {"cpu": "1", "memory": "1Gi"}}}]}}
         b = {"spec": {"containers": [{"resources": {"requests": {"cpu": "100m"}}}]}}
@@ -168,6 +298,83 @@ class PodWorkerTest(unittest.TestCase):
         self.assertEqual(sp.cgroup_parent(g, "a-b"), "kubelet-kubepods-poda_b.slice")
         self.assertEqual(sp.qos_class(b), "Burstable")
         self.assertEqual(sp.cgroup_parent(b, "a"), "kubelet-kubepods-burstable-poda.slice")
+
+
+class ProbeTest(unittest.TestCase):
+    def test_tcp_and_exec_probes_and_named_ports(self):
+        import socket
+        import standin_probes as pr
+        ln = socket.socket()
+        ln.bind(("127.0.0.1", 0))
+        ln.listen()
+        self.addCleanup(ln.close)
+        port = ln.getsockname()[1]
+        c = {"ports": [{"name": "web", "containerPort": port}]}
+        self.assertEqual(pr.run_once({"tcpSocket": {"port": "web"}}, None, "c0", "127.0.0.1",
+                                     c), (True, ""))
+        ok, msg = pr.run_once({"tcpSocket": {"port": "nope"}}, None, "c0", "127.0.0.1", c)
+        self.assertFalse(ok)
+        self.assertIn("unable to find port", msg)
+        ln2 = socket.socket()
+        ln2.bind(("127.0.0.1", 0))
+        closed = ln2.getsockname()[1]
+        ln2.close()
+        self.assertFalse(pr.run_once({"tcpSocket": {"port": closed}}, None, "c0", "127.0.0.1",
+                                     c)[0])
+        cri = FakeCri()
+        self.assertTrue(pr.run_once({"exec": {"command": ["cat", "/ready"]}}, cri, "c0", "",
+                                    c)[0])
+        self.assertIn(("exec", "c0", ("cat", "/ready")), cri.calls)
+        cri.exec_code = 1
+        self.assertFalse(pr.run_once({"exec": {"command": ["cat", "/ready"]}}, cri, "c0", "",
+                                     c)[0])
+        self.assertFalse(pr.run_once({}, cri, "c0", "", c)[0])
+
+    def test_thresholds_flip_the_result_only_after_enough_in_a_row(self):
+        import standin_probes as pr
+        results = []
+        w = pr.Worker({"exec": {"command": ["x"]}, "successThreshold": 2,
+                       "failureThreshold": 2}, None, "c0", "", {})
+        orig = pr.run_once
+        pr.run_once = lambda *a: (results.pop(0), "no")
+        self.addCleanup(setattr, pr, "run_once", orig)
+        seen = []
+        for r in [True, True, False, True, False, False]:
+            results.append(r)
+            w.step()
+            seen.append(w.ready)
+        self.assertEqual(seen, [False, True, True, True, True, False])
+
+    def test_initial_delay_holds_the_first_probe(self):
+        import standin_probes as pr
+        now = [100.0]
+        w = pr.Worker({"exec": {"command": ["x"]}, "initialDelaySeconds": 5}, FakeCri(), "c0",
+                      "", {}, started_at=100.0, clock=lambda: now[0])
+        w.step()
+        self.assertEqual(w.run_count, 0)
+        now[0] = 105.0
+        w.step()
+        self.assertEqual((w.run_count, w.ready), (1, True))
+
+
+class BackoffTest(unittest.TestCase):
+    def test_crash_back_off_doubles_to_five_minutes_and_is_forgotten_after_ten(self):
+        import standin_backoff as bo
+        now = [1000.0]
+        b = bo.CrashBackoff(clock=lambda: now[0])
+        k = ("u", "c")
+        self.assertTrue(b.restart_now(k, 999.0))  # the first crash restarts at once
+        now[0] = 1005.0
+        self.assertFalse(b.restart_now(k, 1004.0))  # died 1 s later: wait 10 s
+        now[0] = 1015.0
+        self.assertTrue(b.restart_now(k, 1004.0))
+        self.assertEqual(b.get(k), 20)
+        for _ in range(10):
+            b.next(k, now[0])
+        self.assertEqual(b.get(k), 300)
+        now[0] = 3000.0
+        self.assertTrue(b.restart_now(k, 2999.0))  # ran long enough: back to 10 s
+        self.assertEqual(b.get(k), 10)
 
 
 class NodeReadinessTest(unittest.TestCase):
@@ -221,8 +428,9 @@ class SchedulingTest(unittest.TestCase):
         self.assertIsNone(ctl.unfit_reason({}, n, daemon=True))
 
     def test_message_counts_reasons(self):
-        msg = ctl.unschedulable_message(["a", "a", "b"], 3)
-        self.assertTrue(msg.startswith("0/3 nodes are available: 2 a, 1 b."), msg)
+        import standin_scheduler as sched
+        msg = sched.unschedulable_message({}, [("X", ["a"]), ("X", ["a"]), ("X", ["b"])])
+        self.assertTrue(msg.startswith("0/3 nodes are available: 1 b, 2 a."), msg)
 
     def test_nodes_file_lines(self):
         text = sp.nodes_lines([node("a", cidr="10.244.0.0/24", ip="172.18.0.2"), node("b")])
@@ -244,7 +452,10 @@ class ControllersTest(unittest.TestCase):
             self.api.create_obj(nodes, None, n, None)
 
     def pods(self):
-        return self.api.store.list("", "pods")
+        """The pods that are not Terminating (a deleted pod bound to a node waits for its
+        kubelet; no kubelet runs here)."""
+        return [p for p in self.api.store.list("", "pods")
+                if not p["metadata"].get("deletionTimestamp")]
 
     def test_daemonset_pod_per_tolerated_node(self):
         ds = {"metadata": {"name": "agent"}, "spec": {"selector": {"matchLabels": {"a": "b"}},
@@ -272,6 +483,24 @@ class ControllersTest(unittest.TestCase):
         self.assertEqual(len(self.pods()), 2)
         self.assertNotIn(pods[0]["metadata"]["name"],
                          [p["metadata"]["name"] for p in self.pods()])
+        gone = self.api.store.get("", "pods", "default", pods[0]["metadata"]["name"])
+        self.assertEqual(gone["metadata"]["deletionGracePeriodSeconds"], 30)  # Terminating
+
+    def test_pods_are_deleted_gracefully_only_when_a_node_runs_them(self):
+        res = self.api.find("", "v1", "pods")
+        spec = {"containers": [{"name": "c", "image": "x:1"}]}
+        self.api.create_obj(res, "default", {"metadata": {"name": "bound"}, "spec": dict(
+            spec, nodeName="w1", terminationGracePeriodSeconds=5)}, None)
+        self.api.create_obj(res, "default", {"metadata": {"name": "unbound"},
+                                             "spec": dict(spec, schedulerName="none")}, None)
+        self.api.delete_obj(res, "default", "unbound")
+        self.assertIsNone(self.api.store.get("", "pods", "default", "unbound"))
+        marked = self.api.delete_obj(res, "default", "bound")
+        self.assertEqual(marked["metadata"]["deletionGracePeriodSeconds"], 5)
+        again = self.api.delete_obj(res, "default", "bound", 60)  # may only shorten
+        self.assertEqual(again["metadata"]["deletionGracePeriodSeconds"], 5)
+        self.api.delete_obj(res, "default", "bound", 0)  # the kubelet, once stopped
+        self.assertIsNone(self.api.store.get("", "pods", "default", "bound"))
 
     def test_pod_nothing_fits_stays_pending_unschedulable(self):
         p = {"metadata": {"name": "p"}, "spec": {"nodeSelector": {"none": "x"},
@@ -284,6 +513,13 @@ class ControllersTest(unittest.TestCase):
         self.assertEqual((cond["type"], cond["status"], cond["reason"]),
                          ("PodScheduled", "False", "Unschedulable"))
         self.assertIn("0/3 nodes are available", cond["message"])
+        events = [e for e in self.api.store.list("", "events", "default")
+                  if e["involvedObject"]["name"] == "p"]
+        self.assertEqual([(e["type"], e["reason"], e["message"]) for e in events],
+                         [("Warning", "FailedScheduling", cond["message"])])
+        ctl.reconcile(self.api)  # the same failure again is not a second event
+        self.assertEqual(len([e for e in self.api.store.list("", "events", "default")
+                              if e["involvedObject"]["name"] == "p"]), 1)
 
 
 if __name__ == "__main__":

@@ -204,3 +204,50 @@ fn every_assertion_on_small_lists() {
         (false, "1: kube-proxy has status.numberReady=3")
     );
 }
+
+#[test]
+fn log_last_word_reads_the_last_line_of_each_selected_pod() {
+    let pods = json!({"items": [
+        {"kind": "Pod", "metadata": {"name": "client", "namespace": "ns"},
+         "spec": {"containers": []}, "status": {"phase": "Running"}}
+    ]});
+    let mut c = check("pods", Expect::LogLastWord("failed=0".into()));
+    c.name = Some("client".into());
+    assert_eq!(
+        log_targets(&c, &pods),
+        [("ns".to_string(), "client".to_string())]
+    );
+    let logs = |line: Result<&str, &str>| {
+        Logs::from([(
+            ("ns".to_string(), "client".to_string()),
+            line.map(str::to_string).map_err(str::to_string),
+        )])
+    };
+    let evaluate_logs =
+        |c: &Check, pods: &Value, logs: &Logs| evaluate_with_logs(c, pods, &Value::Null, logs);
+    let o = evaluate_logs(
+        &c,
+        &pods,
+        &logs(Ok("calls=56 failed=1\nhello-abc calls=57 failed=0\n")),
+    );
+    assert!(o.ok, "{o:?}");
+    assert_eq!(
+        o.expected,
+        "pods client with a log ending in failed=0".to_string()
+    );
+    // failed=10 ends in "0" but is not the word failed=0.
+    let o = evaluate_logs(&c, &pods, &logs(Ok("FAILED calls=58 failed=10")));
+    assert!(!o.ok);
+    assert_eq!(
+        o.found,
+        "1: client last logged \"FAILED calls=58 failed=10\""
+    );
+    assert!(!evaluate_logs(&c, &pods, &logs(Ok(""))).ok);
+    let o = evaluate_logs(&c, &pods, &logs(Err("kubectl logs failed: forbidden")));
+    assert!(!o.ok);
+    assert!(o.found.contains("forbidden"), "{o:?}");
+    // Without its logs, or with no pod selected, it never holds.
+    assert!(!evaluate(&c, &pods, &Value::Null).ok);
+    c.name = Some("gone".into());
+    assert!(!evaluate_logs(&c, &pods, &logs(Ok("x failed=0"))).ok);
+}

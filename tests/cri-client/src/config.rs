@@ -88,9 +88,23 @@ struct Mount {
     propagation: i32,
 }
 
+/// The cgroup limits a kubelet sets on a container (kuberuntime's
+/// generateLinuxContainerResources): containerd writes them to the container's cgroup, so the
+/// kernel enforces them (a memory limit OOM-kills).
+#[derive(Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+struct Resources {
+    cpu_period: i64,
+    cpu_quota: i64,
+    cpu_shares: i64,
+    memory_limit_in_bytes: i64,
+    oom_score_adj: i64,
+}
+
 #[derive(Deserialize, Default)]
 #[serde(default, deny_unknown_fields)]
 struct LinuxContainer {
+    resources: Option<Resources>,
     security_context: Security,
 }
 
@@ -216,7 +230,14 @@ pub fn container(path: &str) -> Result<cri::ContainerConfig, Failure> {
         stdin: c.stdin,
         tty: c.tty,
         linux: Some(cri::LinuxContainerConfig {
-            resources: None,
+            resources: c.linux.resources.map(|r| cri::LinuxContainerResources {
+                cpu_period: r.cpu_period,
+                cpu_quota: r.cpu_quota,
+                cpu_shares: r.cpu_shares,
+                memory_limit_in_bytes: r.memory_limit_in_bytes,
+                oom_score_adj: r.oom_score_adj,
+                ..Default::default()
+            }),
             security_context: Some(cri::LinuxContainerSecurityContext {
                 namespace_options: namespaces(&sec.namespace_options),
                 privileged: sec.privileged,

@@ -90,6 +90,18 @@ enum Cmd {
     Rm { id: String },
     /// Stop a sandbox and its containers
     Stopp { id: String },
+    /// Pull an image (PullImage); prints {"image_ref": ...}
+    Pull { image: String },
+    /// Run a command in a running container and wait (ExecSync, as the kubelet's exec
+    /// probes); prints {"exit_code", "stdout", "stderr"}
+    Exec {
+        id: String,
+        /// seconds before the runtime gives up (0: none)
+        #[arg(long = "exec-timeout", default_value_t = 1)]
+        exec_timeout: i64,
+        #[arg(trailing_var_arg = true, required = true)]
+        cmd: Vec<String>,
+    },
     /// Remove a sandbox and its containers
     Rmp { id: String },
 }
@@ -267,6 +279,39 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             .stop_pod_sandbox(cri::StopPodSandboxRequest { pod_sandbox_id: id })
             .await?
             .into_inner()),
+        Cmd::Pull { image } => {
+            let r = img
+                .pull_image(cri::PullImageRequest {
+                    image: Some(cri::ImageSpec {
+                        image,
+                        ..Default::default()
+                    }),
+                    auth: None,
+                    sandbox_config: None,
+                })
+                .await?
+                .into_inner();
+            out(&serde_json::json!({ "image_ref": r.image_ref }))
+        }
+        Cmd::Exec {
+            id,
+            exec_timeout,
+            cmd,
+        } => {
+            let r = rt
+                .exec_sync(cri::ExecSyncRequest {
+                    container_id: id,
+                    cmd,
+                    timeout: exec_timeout,
+                })
+                .await?
+                .into_inner();
+            out(&serde_json::json!({
+                "exit_code": r.exit_code,
+                "stdout": String::from_utf8_lossy(&r.stdout),
+                "stderr": String::from_utf8_lossy(&r.stderr),
+            }))
+        }
         Cmd::Rmp { id } => out(&rt
             .remove_pod_sandbox(cri::RemovePodSandboxRequest { pod_sandbox_id: id })
             .await?
