@@ -2,7 +2,7 @@
 //! terminal or run unattended with --yes; what it made is removed however it ends.
 
 use super::{engine, json, out, Ctx};
-use crate::cli::{LangArg, OutputFormat, TourArgs};
+use crate::cli::{OutputFormat, TourArgs};
 use crate::error::Error;
 use crate::tour::{self, Lab, Lang, Options, Summary, Tour};
 use crate::ui::{can_ask, steps_text, TourGuide};
@@ -24,11 +24,7 @@ fn list(lab: &Lab, lang: Lang, format: OutputFormat) -> Result<(), Error> {
 
 pub(super) async fn run(ctx: &Ctx, args: TourArgs) -> Result<(), Error> {
     let lab = lab(&args)?;
-    let flag = args.lang.map(|l| match l {
-        LangArg::En => Lang::En,
-        LangArg::Ko => Lang::Ko,
-    });
-    let lang = tour::language(flag, |k| std::env::var(k).ok());
+    let lang = tour::language(args.lang.map(Lang::from), |k| std::env::var(k).ok());
     if args.list {
         return list(&lab, lang, args.out.output);
     }

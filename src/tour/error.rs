@@ -45,6 +45,20 @@ pub enum TourError {
     UnknownStep { id: String, known: Vec<String> },
 }
 
+crate::error_keys!(pub TourError {
+    TourError::Cluster(_) => "tour.cluster";
+    TourError::StepFailed { step, title, expected, found } => "tour.step-failed",
+        step = quoted(step), title = title, expected = expected, found = found;
+    TourError::Restore { step, failed } => "tour.restore", step = quoted(step),
+        expected = failed.first().map(|o| o.expected.as_str()).unwrap_or("?"),
+        found = failed.first().map(|o| o.found.as_str()).unwrap_or("?");
+    TourError::NothingToPick { selector, namespace } => "tour.nothing-to-pick", selector = selector, namespace = namespace;
+    TourError::NamespaceInUse(ns) => "tour.namespace-in-use", namespace = quoted(ns), bare = ns;
+    TourError::Identity(reason) => "tour.identity", reason = reason;
+    TourError::Refused { step, reason } => "tour.refused", step = quoted(step), reason = reason;
+    TourError::UnknownStep { id, known } => "tour.unknown-step", id = quoted(id), known = known.join(", ");
+});
+
 impl TourError {
     pub(super) fn step_failed(step: &Step, lang: Lang, checks: Option<Vec<Outcome>>) -> Self {
         let failed = checks
