@@ -132,6 +132,10 @@ const ALLOWED: &[&str] = &[
     "Network",
     "Software",
     "updates",
+    // kubectl's verbs, typed as they are
+    "cordon",
+    "uncordon",
+    "drain",
     // placeholders the learner replaces
     "NAME",
     "CONTAINER",
@@ -217,7 +221,7 @@ pub(crate) fn english_words_but(text: &str, names: &[&str]) -> Vec<String> {
     for token in text.split_whitespace() {
         let has_hangul = token.chars().any(is_hangul);
         let latin: String = token
-            .trim_start_matches(|c: char| "\"'<[".contains(c))
+            .trim_start_matches(|c: char| "\"'[".contains(c))
             .chars()
             .take_while(|c| !is_hangul(*c))
             .collect();
@@ -235,7 +239,7 @@ pub(crate) fn english_words_but(text: &str, names: &[&str]) -> Vec<String> {
             continue;
         }
         // Flags, paths, URLs, selectors, variables and key: value pairs are typed, not read.
-        if latin.starts_with(['-', '.', '$', '*'])
+        if latin.starts_with(['-', '.', '$', '*', '<'])
             || latin.contains(['/', '=', '.', '*', '$', '_'])
             || latin.trim_end_matches([':', ',']).contains(':')
         {

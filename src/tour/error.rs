@@ -67,8 +67,8 @@ impl TourError {
             .find(|o| !o.ok)
             .unwrap_or(Outcome {
                 ok: false,
-                expected: "its checks to pass".into(),
-                found: "they did not".into(),
+                expected: super::messages::of(lang).checks_pass.into(),
+                found: super::messages::of(lang).checks_did_not.into(),
             });
         TourError::StepFailed {
             step: step.id.clone(),

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::check::{evaluate, Outcome};
+use super::check::{evaluate_in, Outcome};
 use super::command::{display, fill};
 use super::lab::{Check, Step};
 use super::run::{Choice, Guide, Options, Presented, Tour};
@@ -323,11 +323,11 @@ impl Tour<'_> {
         Ok(checks
             .iter()
             .map(|c| match &lists[&list_key(c)] {
-                Ok(list) => evaluate(c, list, &nodes),
+                Ok(list) => evaluate_in(c, list, &nodes, self.lang),
                 Err(e) => Outcome {
                     ok: false,
-                    expected: super::check::describe(c),
-                    found: format!("kubectl failed: {e}"),
+                    expected: super::check::describe_in(c, self.lang),
+                    found: self.m().kubectl_failed.replace("{error}", e),
                 },
             })
             .collect())

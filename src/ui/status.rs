@@ -17,6 +17,8 @@ pub(crate) struct Terminal {
     color: bool,
     multi: MultiProgress,
     state: Mutex<State>,
+    /// The label of a warning, in the language the command speaks.
+    warning: &'static str,
 }
 
 #[derive(Default)]
@@ -37,7 +39,17 @@ impl Terminal {
             color: super::use_color(),
             multi: MultiProgress::with_draw_target(target),
             state: Mutex::new(State::default()),
+            warning: "warning:",
         }
+    }
+
+    /// The terminal of a command that speaks `lang` (its warnings' label).
+    pub(crate) fn speaking(mut self, lang: crate::i18n::Lang) -> Terminal {
+        self.warning = match lang {
+            crate::i18n::Lang::En => "warning:",
+            crate::i18n::Lang::Ko => "경고:",
+        };
+        self
     }
 
     fn paint(&self, paint: Paint, s: &str) -> String {
@@ -139,7 +151,7 @@ impl Reporter for Terminal {
             Event::Warn(s) => {
                 if self.mode != Mode::Quiet {
                     let s = clean(&s);
-                    self.line(&format!("{} {s}", self.paint(Paint::Warning, "warning:")));
+                    self.line(&format!("{} {s}", self.paint(Paint::Warning, self.warning)));
                 }
             }
             Event::Debug(s) => {
