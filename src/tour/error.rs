@@ -43,6 +43,10 @@ pub enum TourError {
 
     #[error("there is no step {} in this lab", quoted(.id))]
     UnknownStep { id: String, known: Vec<String> },
+
+    /// No cluster to tour, and none was made (no terminal to ask on, --yes, or declined).
+    #[error("no cluster named {} to tour", quoted(.name))]
+    NoCluster { name: String, nodes: u32 },
 }
 
 crate::error_keys!(pub TourError {
@@ -57,6 +61,8 @@ crate::error_keys!(pub TourError {
     TourError::Identity(reason) => "tour.identity", reason = reason;
     TourError::Refused { step, reason } => "tour.refused", step = quoted(step), reason = reason;
     TourError::UnknownStep { id, known } => "tour.unknown-step", id = quoted(id), known = known.join(", ");
+    TourError::NoCluster { name, nodes } => "tour.no-cluster", name = quoted(name), nodes = nodes,
+        flag = crate::config::name_flag(name);
 });
 
 impl TourError {
@@ -119,6 +125,13 @@ impl Hint for TourError {
             ),
             TourError::Refused { .. } => {
                 Some("the lab file asks for more than a lab may do; tell its author".into())
+            }
+            TourError::NoCluster { name, nodes } => {
+                let flag = crate::config::name_flag(name);
+                Some(format!(
+                    "create one for the tour first: minik create --nodes {nodes}{flag}, then \
+                     minik tour{flag}"
+                ))
             }
             TourError::UnknownStep { known, .. } => Some(format!(
                 "the steps are: {} (minik tour --list)",

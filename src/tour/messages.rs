@@ -45,6 +45,8 @@ pub(crate) struct Messages {
     pub(crate) namespace_not_ours: &'static str,
     pub(crate) namespace_not_deleted: &'static str,
     pub(crate) namespace_not_labelled: &'static str,
+    /// The question when there is no cluster to tour: `{name}`, `{command}` (the create).
+    pub(crate) create_offer: &'static str,
     pub(crate) in_containerd: &'static str,
     pub(crate) not_in_containerd: &'static str,
     pub(crate) static_pod_files: &'static str,
@@ -92,6 +94,8 @@ const EN: Messages = Messages {
     namespace_not_deleted: "could not delete the tour's namespace {namespace}: {error}; \
                             delete it with kubectl delete namespace {namespace}",
     namespace_not_labelled: "could not label the tour's namespace {namespace}: {error}",
+    create_offer: "There is no cluster named {name} yet. Create one for the tour now \
+                   ({command})?",
     in_containerd: "running in containerd as",
     not_in_containerd: "not found in containerd",
     static_pod_files: "static pod manifests",
@@ -139,6 +143,7 @@ const KO: Messages = Messages {
     namespace_not_deleted: "투어의 {namespace} 네임스페이스를 지우지 못했습니다: {error}. \
                             직접 지우세요: kubectl delete namespace {namespace}",
     namespace_not_labelled: "투어의 {namespace} 네임스페이스에 레이블을 붙이지 못했습니다: {error}",
+    create_offer: "아직 {name} 클러스터가 없습니다. 투어용 클러스터를 지금 만들까요? ({command})",
     in_containerd: "containerd에서 실행 중인 컨테이너:",
     not_in_containerd: "containerd에서 찾지 못함",
     static_pod_files: "스태틱 파드 매니페스트",
@@ -193,6 +198,7 @@ impl Messages {
             namespace_not_ours,
             namespace_not_deleted,
             namespace_not_labelled,
+            create_offer,
             in_containerd,
             not_in_containerd,
             static_pod_files,

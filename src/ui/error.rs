@@ -384,4 +384,32 @@ mod tests {
             assert!(text.contains("힌트:"), "{text}");
         }
     }
+
+    #[test]
+    fn no_cluster_to_tour_says_how_to_make_one_in_both_languages() {
+        let e = || {
+            Error::from(TourError::NoCluster {
+                name: "minik".into(),
+                nodes: 3,
+            })
+        };
+        assert_eq!(
+            render_error(&e(), false, Lang::En),
+            "error: no cluster named \"minik\" to tour\nhint: create one for the tour first: \
+             minik create --nodes 3, then minik tour\n"
+        );
+        assert_eq!(
+            render_error(&e(), false, Lang::Ko),
+            "오류: 투어할 클러스터가 없습니다(이름: \"minik\")\n힌트: 투어용 클러스터를 먼저 \
+             만드세요: minik create --nodes 3 명령을 실행한 다음 minik tour 명령으로 투어를 \
+             시작합니다\n"
+        );
+        let lab = Error::from(TourError::NoCluster {
+            name: "lab".into(),
+            nodes: 2,
+        });
+        assert!(render_error(&lab, false, Lang::Ko).contains(
+            "minik create --nodes 2 --name lab 명령을 실행한 다음 minik tour --name lab 명령으로"
+        ));
+    }
 }
