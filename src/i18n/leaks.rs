@@ -132,6 +132,8 @@ const ALLOWED: &[&str] = &[
     "Network",
     "Software",
     "updates",
+    "Apple",
+    "Silicon",
     // kubectl's verbs, typed as they are
     "cordon",
     "uncordon",

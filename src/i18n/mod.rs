@@ -78,6 +78,22 @@ pub(crate) fn ko_errors() -> &'static BTreeMap<String, Entry> {
     CATALOG.get_or_init(|| serde_yaml::from_str(KO_ERRORS).unwrap_or_default())
 }
 
+/// `minik doctor`'s Korean: a title per check id, and sentences keyed by their English.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct DoctorWords {
+    pub(crate) titles: BTreeMap<String, String>,
+    pub(crate) texts: BTreeMap<String, String>,
+}
+
+const KO_DOCTOR: &str = include_str!("doctor.ko.yaml");
+
+/// The doctor's Korean, read once (English everywhere if it does not parse: the tests catch it).
+pub(crate) fn ko_doctor() -> &'static DoctorWords {
+    static WORDS: OnceLock<DoctorWords> = OnceLock::new();
+    WORDS.get_or_init(|| serde_yaml::from_str(KO_DOCTOR).unwrap_or_default())
+}
+
 /// `template` with each `{name}` replaced by its value (`{{` and `}}` are literal braces);
 /// `None` when it names a value `args` lacks (the caller then shows the English text rather
 /// than a half-filled line).

@@ -210,3 +210,53 @@ fn languages_from_flag_then_locale_then_english() {
     );
     assert_eq!(language(None, env(&[])), Lang::En);
 }
+
+#[test]
+fn every_doctor_check_has_a_korean_title() {
+    let raw: Result<DoctorWords, _> = serde_yaml::from_str(KO_DOCTOR);
+    assert!(raw.is_ok(), "{:?}", raw.err());
+    let words = ko_doctor();
+    for id in crate::platform::checks::CHECK_IDS {
+        assert!(
+            words.titles.contains_key(*id),
+            "check {id} has no Korean title"
+        );
+    }
+    for id in words.titles.keys() {
+        assert!(
+            crate::platform::checks::CHECK_IDS.contains(&id.as_str()),
+            "title for {id}, which no check has"
+        );
+    }
+}
+
+#[test]
+fn the_doctors_korean_reads_as_korean_and_translates_sentences_the_checks_have() {
+    let files = [
+        "platform/checks/engine.rs",
+        "platform/checks/kernel.rs",
+        "platform/checks/resources.rs",
+        "platform/checks/workshop.rs",
+        "platform/checks/ports.rs",
+        "platform/checks/kubectl.rs",
+        "doctor/workshop.rs",
+        "doctor/kubectl.rs",
+    ];
+    let sources: String = files
+        .iter()
+        .map(|f| {
+            let path = format!("{}/src/{f}", env!("CARGO_MANIFEST_DIR"));
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+        })
+        .collect();
+    let words = ko_doctor();
+    for (en, ko) in words.texts.iter().chain(&words.titles) {
+        let english = leaks::english_words(ko);
+        assert!(english.is_empty(), "English {english:?} in {ko:?}");
+        assert!(glossary::discouraged(ko, Lang::Ko).is_empty(), "{ko}");
+        if words.texts.contains_key(en) {
+            let literal = format!("{en:?}");
+            assert!(sources.contains(&literal), "no check says {literal}");
+        }
+    }
+}

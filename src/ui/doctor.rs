@@ -3,18 +3,53 @@
 //! What a check found often comes from the engine (its version, OS, kernel), so no value may
 //! carry a control character to the terminal.
 
+use crate::i18n::Lang;
 use crate::platform::{Check, Status};
 use crate::text::escape_controls;
 
+/// The checks in `lang`: each title by its id, and what a check found, why and its fix where
+/// the catalog has that sentence (a sentence made of numbers and names stays English).
+pub(crate) fn localized(checks: &[Check], lang: Lang) -> Vec<Check> {
+    if lang == Lang::En {
+        return checks.to_vec();
+    }
+    let words = crate::i18n::ko_doctor();
+    let text = |s: &str| words.texts.get(s).cloned().unwrap_or_else(|| s.to_string());
+    checks
+        .iter()
+        .map(|c| Check {
+            title: words
+                .titles
+                .get(c.id)
+                .cloned()
+                .unwrap_or_else(|| c.title.clone()),
+            found: text(&c.found),
+            why: text(&c.why),
+            fix: c.fix.as_deref().map(text),
+            ..c.clone()
+        })
+        .collect()
+}
+
 pub(crate) fn doctor_text(checks: &[Check]) -> String {
+    doctor_text_in(checks, Lang::En)
+}
+
+/// [`doctor_text`] in `lang`.
+pub(crate) fn doctor_text_in(checks: &[Check], lang: Lang) -> String {
+    let (why, fix) = match lang {
+        Lang::En => ("why:", "fix:"),
+        Lang::Ko => ("이유:", "해결:"),
+    };
+    let checks = &localized(checks, lang);
     let width = checks
         .iter()
-        .map(|c| c.title.chars().count())
+        .map(|c| console::measure_text_width(&c.title))
         .max()
         .unwrap_or(0);
     let mut out = String::new();
     for c in checks {
-        let pad = width - c.title.chars().count();
+        let pad = width.saturating_sub(console::measure_text_width(&c.title));
         out.push_str(&format!(
             "{} {}{}  {}\n",
             c.status.symbol(),
@@ -24,9 +59,9 @@ pub(crate) fn doctor_text(checks: &[Check]) -> String {
         ));
         if c.status != Status::Ok {
             let indent = " ".repeat(width + 4);
-            out.push_str(&format!("{indent}why: {}\n", escape_controls(&c.why)));
-            if let Some(fix) = &c.fix {
-                out.push_str(&format!("{indent}fix: {}\n", escape_controls(fix)));
+            out.push_str(&format!("{indent}{why} {}\n", escape_controls(&c.why)));
+            if let Some(f) = &c.fix {
+                out.push_str(&format!("{indent}{fix} {}\n", escape_controls(f)));
             }
         }
     }
