@@ -31,6 +31,7 @@ pub(crate) fn localized(checks: &[Check], lang: Lang) -> Vec<Check> {
         .collect()
 }
 
+#[cfg(test)]
 pub(crate) fn doctor_text(checks: &[Check]) -> String {
     doctor_text_in(checks, Lang::En)
 }

@@ -18,7 +18,9 @@ pub(crate) use bundle::{
     bundle_release_files, bundle_serving, bundle_unpinned, confirm_host_access,
 };
 pub(crate) use create::created_text;
-pub(crate) use doctor::{doctor_text, doctor_text_in};
+#[cfg(test)]
+pub(crate) use doctor::doctor_text;
+pub(crate) use doctor::doctor_text_in;
 #[cfg(test)]
 pub(crate) use error::hints_for_error;
 pub(crate) use error::render_error;
