@@ -133,6 +133,9 @@ const ALLOWED: &[&str] = &[
     "Software",
     "updates",
     "Apple",
+    "VM",
+    "Delete",
+    "Retain",
     "Silicon",
     // kubectl's verbs, typed as they are
     "cordon",
@@ -193,7 +196,12 @@ fn without_glosses(text: &str) -> String {
 /// A word of two or more Latin letters that is not a name a Korean text keeps. Words with a
 /// hyphen or a digit are object names (`lab-worker`, `hello-7d9f`), which stay as they are.
 fn english(word: &str, names: &[&str]) -> bool {
-    word.chars().filter(char::is_ascii_alphabetic).count() >= 2
+    // camelCase and PascalCase words are the API's field names and values
+    // (volumeBindingMode, WaitForFirstConsumer), which the Korean docs keep as they are.
+    let api_name = word.chars().skip(1).any(|c| c.is_ascii_uppercase())
+        && word.chars().any(|c| c.is_ascii_lowercase());
+    !api_name
+        && word.chars().filter(char::is_ascii_alphabetic).count() >= 2
         && !word.contains(|c: char| c == '-' || c.is_ascii_digit())
         && !ALLOWED.contains(&word)
         && !names.contains(&word)

@@ -1,6 +1,8 @@
 //! Evaluating a lab's checks on API objects (`kubectl get ... -o json` lists), with no I/O:
 //! the outcome says what was expected and what was found, in words a learner can act on.
 
+use std::collections::BTreeMap;
+
 use serde_json::Value;
 
 use super::fields::Path;
@@ -221,6 +223,12 @@ fn expectation(expect: &Expect, what: &str, lang: Lang) -> String {
         (Expect::RunningOn(Role::Any), Lang::En) => format!("{what} Running on a node"),
         (Expect::RunningOn(r), Lang::En) => format!("{what} Running on a {} node", r.name()),
         (Expect::Avoids(node), Lang::En) => format!("{what} Running, none on {node}"),
+        (Expect::LogContains(text), Lang::En) => {
+            format!("{what} with {} in the log", crate::text::quoted(text))
+        }
+        (Expect::LogContains(text), Lang::Ko) => {
+            format!("{what}, 로그에 {} 포함", crate::text::quoted(text))
+        }
         (Expect::Exists(true), Lang::Ko) => format!("{what} 1개 이상"),
         (Expect::Exists(false), Lang::Ko) => format!("{what} 없음"),
         (Expect::Count(c), Lang::Ko) => format!("{what} {c}개"),
@@ -239,14 +247,53 @@ fn expectation(expect: &Expect, what: &str, lang: Lang) -> String {
     }
 }
 
+/// Pods' logs by namespace and name, as `kubectl logs` printed them (or why it could not).
+pub(crate) type Logs = BTreeMap<(String, String), Result<String, String>>;
+
+/// The pods whose logs a `logContains` check reads: the ones it selects in `list`.
+pub(crate) fn log_targets(check: &Check, list: &Value) -> Vec<(String, String)> {
+    if !matches!(check.expect, Expect::LogContains(_)) {
+        return Vec::new();
+    }
+    select(check, list)
+        .into_iter()
+        .map(|o| (namespace_of(check, o), name(o).to_string()))
+        .collect()
+}
+
+fn namespace_of(check: &Check, o: &Value) -> String {
+    o["metadata"]["namespace"]
+        .as_str()
+        .or(check.namespace.as_deref())
+        .unwrap_or("default")
+        .to_string()
+}
+
 /// Evaluates `check` (placeholders filled) on `list`, with `nodes` for roles.
 #[cfg(test)]
 pub(crate) fn evaluate(check: &Check, list: &Value, nodes: &Value) -> Outcome {
-    evaluate_in(check, list, nodes, Lang::En)
+    evaluate_in(check, list, nodes, &Logs::new(), Lang::En)
 }
 
-/// [`evaluate`], its words in `lang`.
-pub(crate) fn evaluate_in(check: &Check, list: &Value, nodes: &Value, lang: Lang) -> Outcome {
+/// [`evaluate`], with the logs of the pods a `logContains` check selects.
+#[cfg(test)]
+pub(crate) fn evaluate_with_logs(
+    check: &Check,
+    list: &Value,
+    nodes: &Value,
+    logs: &Logs,
+) -> Outcome {
+    evaluate_in(check, list, nodes, logs, Lang::En)
+}
+
+/// [`evaluate_with_logs`], its words in `lang`.
+pub(crate) fn evaluate_in(
+    check: &Check,
+    list: &Value,
+    nodes: &Value,
+    logs: &Logs,
+    lang: Lang,
+) -> Outcome {
     let what = describe_in(check, lang);
     let objs = select(check, list);
     let n = objs.len() as u64;
@@ -292,8 +339,16 @@ pub(crate) fn evaluate_in(check: &Check, list: &Value, nodes: &Value, lang: Lang
                     .iter()
                     .all(|o| running(o) && o["spec"]["nodeName"].as_str() != Some(node.as_str()))
         }
+        Expect::LogContains(text) => {
+            let holds = |o: &Value| {
+                matches!(logs.get(&(namespace_of(check, o), name(o).to_string())),
+                    Some(Ok(l)) if l.contains(text.as_str()))
+            };
+            n > 0 && objs.iter().all(|o| holds(o))
+        }
     };
     let found = match &check.expect {
+        Expect::LogContains(_) => logs_found(check, &objs, logs, lang),
         Expect::FieldEquals { path, .. } => field_found(&objs, path, None, lang),
         Expect::FieldEqualsField { path, other } => field_found(&objs, path, Some(other), lang),
         _ => listing(&objs, lang, plain),
@@ -303,6 +358,30 @@ pub(crate) fn evaluate_in(check: &Check, list: &Value, nodes: &Value, lang: Lang
         expected: expectation(&check.expect, &what, lang),
         found,
     }
+}
+
+/// What each selected pod's log shows: its last line, or why it was not read.
+fn logs_found(check: &Check, objs: &[&Value], logs: &Logs, lang: Lang) -> String {
+    let ko = lang == Lang::Ko;
+    listing(objs, lang, |o| {
+        let n = name(o);
+        match (logs.get(&(namespace_of(check, o), n.to_string())), ko) {
+            (Some(Ok(l)), false) if l.trim().is_empty() => format!("{n} has an empty log"),
+            (Some(Ok(l)), true) if l.trim().is_empty() => format!("{n}: 로그가 비어 있음"),
+            (Some(Ok(l)), _) => {
+                let last = crate::text::quoted(l.trim_end().lines().last().unwrap_or_default());
+                if ko {
+                    format!("{n}: 로그의 마지막 줄 {last}")
+                } else {
+                    format!("{n}'s log ends with {last}")
+                }
+            }
+            (Some(Err(e)), false) => format!("{n}'s log could not be read: {e}"),
+            (Some(Err(e)), true) => format!("{n}: 로그를 읽지 못함: {e}"),
+            (None, false) => format!("{n}'s log was not read"),
+            (None, true) => format!("{n}: 로그를 아직 읽지 않음"),
+        }
+    })
 }
 
 /// Each object's `path` (and `other`) as found: `hello has spec.replicas=2`.

@@ -6,6 +6,7 @@
 use crate::i18n::Lang;
 use crate::platform::{Check, Status};
 use crate::text::escape_controls;
+use crate::text::wrap::{self, columns};
 
 /// The checks in `lang`: each title by its id, and what a check found, why and its fix where
 /// the catalog has that sentence (a sentence made of numbers and names stays English).
@@ -38,35 +39,51 @@ pub(crate) fn doctor_text(checks: &[Check]) -> String {
 
 /// [`doctor_text`] in `lang`.
 pub(crate) fn doctor_text_in(checks: &[Check], lang: Lang) -> String {
-    let (why, fix) = match lang {
+    doctor_text_at_in(checks, wrap::width(), lang)
+}
+
+#[cfg(test)]
+pub(crate) fn doctor_text_at(checks: &[Check], width: usize) -> String {
+    doctor_text_at_in(checks, width, Lang::En)
+}
+
+/// [`doctor_text`] in `lang`, wrapped to `width` columns: what a check found continues under
+/// the found column, `why:` and `fix:` under their own text.
+pub(crate) fn doctor_text_at_in(checks: &[Check], width: usize, lang: Lang) -> String {
+    let (why_label, fix_label) = match lang {
         Lang::En => ("why:", "fix:"),
         Lang::Ko => ("이유:", "해결:"),
     };
     let checks = &localized(checks, lang);
-    let width = checks
-        .iter()
-        .map(|c| console::measure_text_width(&c.title))
-        .max()
-        .unwrap_or(0);
-    let mut out = String::new();
+    let titles = checks.iter().map(|c| columns(&c.title)).max().unwrap_or(0);
+    // The found column, unless it would leave too little room: then under the title.
+    let column = if titles + 4 > width / 2 {
+        4
+    } else {
+        titles + 4
+    };
+    let indent = " ".repeat(column);
+    let under = " ".repeat(column + 5);
+    let mut lines = Vec::new();
     for c in checks {
-        let pad = width.saturating_sub(console::measure_text_width(&c.title));
-        out.push_str(&format!(
-            "{} {}{}  {}\n",
+        let pad = " ".repeat(titles - columns(&c.title));
+        let row = format!(
+            "{} {}{pad}  {}",
             c.status.symbol(),
             c.title,
-            " ".repeat(pad),
             escape_controls(&c.found)
-        ));
+        );
+        lines.extend(wrap::hanging(&row, width, "", &indent));
         if c.status != Status::Ok {
-            let indent = " ".repeat(width + 4);
-            out.push_str(&format!("{indent}{why} {}\n", escape_controls(&c.why)));
-            if let Some(f) = &c.fix {
-                out.push_str(&format!("{indent}{fix} {}\n", escape_controls(f)));
+            let why = format!("{why_label} {}", escape_controls(&c.why));
+            lines.extend(wrap::hanging(&why, width, &indent, &under));
+            if let Some(fix) = &c.fix {
+                let fix = format!("{fix_label} {}", escape_controls(fix));
+                lines.extend(wrap::hanging(&fix, width, &indent, &under));
             }
         }
     }
-    out
+    lines.iter().map(|l| format!("{l}\n")).collect()
 }
 
 #[cfg(test)]
@@ -78,7 +95,7 @@ mod tests {
     fn renders_rows_with_why_and_fix_for_problems_only() {
         let rows = sample_rows();
         assert_eq!(
-            doctor_text(&rows),
+            doctor_text_at(&rows, 80),
             "✓ Engine  Docker 27\n✗ Memory  1.9 GiB\n          why: too small\n          fix: raise it\n"
         );
     }
@@ -87,7 +104,7 @@ mod tests {
     fn what_the_engine_reports_cannot_drive_the_terminal() {
         let mut rows = sample_rows();
         rows[0].found = "Docker 27\u{1b}[2J\n✓ fake".into();
-        let text = doctor_text(&rows);
+        let text = doctor_text_at(&rows, 80);
         assert!(
             text.starts_with("✓ Engine  Docker 27\\u{1b}[2J\\u{a}✓ fake\n"),
             "{text}"

@@ -18,50 +18,61 @@ use crate::i18n::{self, Lang};
 use crate::input::InputError;
 use crate::nodeimage::NodeImageError;
 use crate::provider::ProviderError;
+use crate::text::wrap;
 use crate::tour::TourError;
 
 /// At most this many lines of output: the end of a long output is where the cause usually is.
 const DETAIL_LINES: usize = 25;
 
 pub(crate) fn render_error(err: &Error, color: bool, lang: Lang) -> String {
+    render_error_at(err, color, wrap::width(), lang)
+}
+
+/// [`render_error`] wrapped to `width` columns: the message's first line and each hint under
+/// their own text, the message's other lines under their own indent; output (a command's, a
+/// log's) is shown as it came.
+pub(crate) fn render_error_at(err: &Error, color: bool, width: usize, lang: Lang) -> String {
     let words = Labels::of(lang);
+    // Continuation lines start under the text, past the label (`오류: ` is as wide as `error:`
+    // minus one: Hangul takes two columns).
+    let under = |label: &str| " ".repeat(console::measure_text_width(label) + 1);
     let clean = |text: &str| {
         text.lines()
             .map(crate::text::clean_line)
             .collect::<Vec<_>>()
             .join("\n")
     };
-    let mut out = format!(
-        "{} {}\n",
-        Paint::Error.apply(words.error, color),
-        clean(&message(err, lang))
-    );
+    let message = clean(&message(err, lang));
+    let (first, others) = message.split_once('\n').unwrap_or((&message, ""));
+    let label = format!("{} ", Paint::Error.apply(words.error, color));
+    let mut lines = wrap::hanging(first, width, &label, &under(words.error));
+    lines.extend(wrap::indented(others, width));
     if let Some(details) = details(err) {
-        let lines: Vec<&str> = details.lines().collect();
-        let start = lines.len().saturating_sub(DETAIL_LINES);
+        let all: Vec<&str> = details.lines().collect();
+        let start = all.len().saturating_sub(DETAIL_LINES);
         let label = if engine_looked(err).is_some() {
             words.looked
         } else {
             words.output
         };
-        out.push_str(&Paint::Dim.apply(label, color));
-        for l in &lines[start..] {
-            out.push_str(&format!("    {}\n", crate::text::clean_line(l)));
+        lines.push(Paint::Dim.apply(label, color));
+        for l in &all[start..] {
+            lines.push(format!("    {}", crate::text::clean_line(l)));
         }
     }
     let details = details(err).unwrap_or_default();
+    let label = format!("{} ", Paint::Hint.apply(words.hint, color));
     for hint in hints_in(err, lang) {
         // A hint already shown as the error's output is not repeated.
         if details.contains(&hint) {
             continue;
         }
-        out.push_str(&format!(
-            "{} {}\n",
-            Paint::Hint.apply(words.hint, color),
-            clean(&hint)
-        ));
+        let hint = clean(&hint);
+        let (first, others) = hint.split_once('\n').unwrap_or((&hint, ""));
+        lines.extend(wrap::hanging(first, width, &label, &under(words.hint)));
+        lines.extend(wrap::indented(others, width));
     }
-    out
+    lines.iter().map(|l| format!("{l}\n")).collect()
 }
 
 /// The labels of an error's lines, in the learner's language.
@@ -78,14 +89,14 @@ impl Labels {
             Lang::En => Labels {
                 error: "error:",
                 hint: "hint:",
-                output: "  output:\n",
-                looked: "  looked at:\n",
+                output: "  output:",
+                looked: "  looked at:",
             },
             Lang::Ko => Labels {
                 error: "오류:",
                 hint: "힌트:",
-                output: "  출력:\n",
-                looked: "  찾아본 곳:\n",
+                output: "  출력:",
+                looked: "  찾아본 곳:",
             },
         }
     }
@@ -245,11 +256,12 @@ mod tests {
     use crate::cluster::load::LoadError;
     use crate::cluster::ClusterError;
     use crate::provider::ProviderError;
+    use crate::text::wrap::columns;
 
     #[test]
     fn the_first_line_names_the_problem() {
         let e = Error::from(ClusterError::AlreadyExists("lab".into()));
-        let text = render_error(&e, false, Lang::En);
+        let text = render_error_at(&e, false, 80, Lang::En);
         let first = text.lines().next().unwrap_or_default();
         assert_eq!(first, "error: a cluster named \"lab\" already exists");
         assert!(text.contains("hint: choose another name"));
@@ -264,7 +276,7 @@ mod tests {
             })
             .in_step("Preparing nodes"),
         );
-        assert!(render_error(&e, false, Lang::En).contains("hint: start Docker"));
+        assert!(render_error_at(&e, false, 80, Lang::En).contains("hint: start Docker"));
     }
 
     #[test]
@@ -275,7 +287,7 @@ mod tests {
             exit_code: 1,
             output: "line1\n[ERROR] boom".into(),
         }));
-        let text = render_error(&e, false, Lang::En);
+        let text = render_error_at(&e, false, 80, Lang::En);
         assert!(text.contains("    [ERROR] boom"), "{text}");
     }
 
@@ -286,7 +298,7 @@ mod tests {
             state: crate::provider::NodeState::Stopped,
             cluster: "lab".into(),
         });
-        let text = render_error(&e, false, Lang::En);
+        let text = render_error_at(&e, false, 80, Lang::En);
         assert!(
             text.ends_with("hint: start the cluster first: minik start --name lab\n"),
             "{text}"
@@ -296,7 +308,7 @@ mod tests {
     #[test]
     fn colour_wraps_only_the_labels() {
         let e = Error::from(crate::input::InputError::Zero { flag: "--nodes" });
-        let text = render_error(&e, true, Lang::En);
+        let text = render_error_at(&e, true, 80, Lang::En);
         assert!(text.contains("\u{1b}["), "{text:?}");
         assert!(text.contains(" --nodes must be at least 1\n"), "{text:?}");
         assert!(
@@ -312,15 +324,88 @@ mod tests {
             action: "stopped",
             message: "timeout".into(),
         });
-        let text = render_error(&e, false, Lang::En);
+        let text = render_error_at(&e, false, 80, Lang::En);
         assert_eq!(text.matches("THAWED").count(), 1, "{text}");
         assert!(text.contains("hint: a cgroup inside it is probably still frozen"));
     }
 
+    /// Issue #22: errors fit 80 and 100 columns, no word split, and a line wider than that is
+    /// one word that may not be cut (a backquoted command, a path).
+    #[test]
+    fn errors_fit_the_terminal_without_splitting_words() {
+        let errors = [
+            Error::from(ClusterError::NotFound("minik".into())),
+            Error::from(crate::input::InputError::TourNeedsTerminal),
+            Error::from(ProviderError::Unkillable {
+                node: "workshop-seoul-2026-room-b-worker2".into(),
+                action: "stopped",
+                message: "timeout".into(),
+            }),
+            Error::from(TourError::UnknownStep {
+                id: "volumes".into(),
+                known: [
+                    "nodes",
+                    "control-plane",
+                    "node-agents",
+                    "namespace",
+                    "deployment",
+                    "scale",
+                    "self-healing",
+                    "worker-away",
+                    "service",
+                    "volume",
+                ]
+                .map(String::from)
+                .to_vec(),
+            }),
+            Error::from(TourError::NamespaceInUse("minik-tour".into())),
+            Error::from(crate::config::ConfigErrors(vec![
+                crate::config::ConfigError::new(
+                    "workshop/cluster.yaml",
+                    None,
+                    "unknown field \"nodez\" in the cluster configuration file you gave",
+                    "the fields are name, nodes, controlPlanes, kubernetesVersion, image, \
+                     ports and mounts; did you mean nodes?",
+                ),
+            ])),
+            Error::from(ProviderError::ExecFailed {
+                node: "lab-control-plane".into(),
+                command: "kubeadm init --config /kind/kubeadm.conf --skip-phases=preflight".into(),
+                exit_code: 1,
+                output: "[ERROR] a line of kubeadm's own output that is long and stays as it came from the node".into(),
+            }),
+        ];
+        for e in &errors {
+            let source = format!("{}\n{}", e, hints_for_error(e).join("\n"));
+            for width in [80, 100] {
+                let text = render_error_at(e, false, width, Lang::En);
+                let lines: Vec<&str> = text.lines().collect();
+                for l in &lines {
+                    let output = l.starts_with("    [ERROR]");
+                    let one_word = l.trim().starts_with('`') && l.trim().ends_with('`')
+                        || !l.trim().contains(' ');
+                    assert!(
+                        columns(l) <= width || one_word || output,
+                        "{} > {width}: {l}\n{text}",
+                        columns(l)
+                    );
+                }
+                let label = |w: &&str| !["error:", "hint:", "output:"].contains(w);
+                let shown: Vec<&str> = text.split_whitespace().filter(label).collect();
+                for part in source.lines() {
+                    let want: Vec<&str> = part.split_whitespace().filter(label).collect();
+                    assert!(
+                        want.is_empty() || shown.windows(want.len()).any(|w| w == want),
+                        "split or lost: {part}\n{text}"
+                    );
+                }
+            }
+        }
+    }
     #[test]
     fn korean_errors_come_from_the_catalog_with_their_values() {
         let e = Error::from(TourError::from(ClusterError::NotFound("minik".into())));
-        let text = render_error(&e, false, Lang::Ko);
+        let text = render_error_at(&e, false, 200, Lang::Ko);
         assert_eq!(
             text,
             "오류: 이름이 \"minik\"인 클러스터가 없습니다\n힌트: 클러스터 목록 보기: minik get clusters\n"
@@ -337,7 +422,7 @@ mod tests {
             })
             .in_step("Preparing nodes"),
         );
-        let text = render_error(&e, false, Lang::Ko);
+        let text = render_error_at(&e, false, 200, Lang::Ko);
         assert!(
             text.starts_with(
                 "오류: Preparing nodes 단계에 실패했습니다: unix:///nope 주소의 컨테이너 엔진에 \
@@ -360,7 +445,7 @@ mod tests {
             exit_code: 1,
             output: "[ERROR] boom".into(),
         }));
-        let text = render_error(&e, false, Lang::Ko);
+        let text = render_error_at(&e, false, 200, Lang::Ko);
         assert!(text.contains("n 노드에서 `kubeadm init` 명령이 실패했습니다(종료 코드 1)"));
         assert!(text.contains("  출력:\n    [ERROR] boom\n"), "{text}");
     }
@@ -378,7 +463,7 @@ mod tests {
             InputError::UnderSudo { user: "ann".into() },
         ];
         for e in samples {
-            let text = render_error(&Error::from(e), false, Lang::Ko);
+            let text = render_error_at(&Error::from(e), false, 200, Lang::Ko);
             let english = crate::i18n::leaks::english_words_but(&text, &["ann"]);
             assert!(english.is_empty(), "{english:?} in {text}");
             assert!(text.contains("힌트:"), "{text}");
@@ -394,12 +479,12 @@ mod tests {
             })
         };
         assert_eq!(
-            render_error(&e(), false, Lang::En),
+            render_error_at(&e(), false, 200, Lang::En),
             "error: no cluster named \"minik\" to tour\nhint: create one for the tour first: \
              minik create --nodes 3, then minik tour\n"
         );
         assert_eq!(
-            render_error(&e(), false, Lang::Ko),
+            render_error_at(&e(), false, 200, Lang::Ko),
             "오류: 투어할 클러스터가 없습니다(이름: \"minik\")\n힌트: 투어용 클러스터를 먼저 \
              만드세요: minik create --nodes 3 명령을 실행한 다음 minik tour 명령으로 투어를 \
              시작합니다\n"
@@ -408,7 +493,7 @@ mod tests {
             name: "lab".into(),
             nodes: 2,
         });
-        assert!(render_error(&lab, false, Lang::Ko).contains(
+        assert!(render_error_at(&lab, false, 200, Lang::Ko).contains(
             "minik create --nodes 2 --name lab 명령을 실행한 다음 minik tour --name lab 명령으로"
         ));
     }

@@ -5,11 +5,7 @@
 use crate::doctor::workshop::WorkshopReport;
 use crate::i18n::Lang;
 use crate::platform::Status;
-
-#[cfg(test)]
-pub(crate) fn workshop_text(r: &WorkshopReport) -> String {
-    workshop_text_in(r, Lang::En)
-}
+use crate::text::wrap::{self, columns};
 
 /// The screen's own words in one language.
 struct Words {
@@ -51,8 +47,19 @@ const KO: Words = Words {
                 실행하세요",
 };
 
-/// [`workshop_text`] in `lang`.
+/// `minik doctor --workshop`'s screen in `lang`.
 pub(crate) fn workshop_text_in(r: &WorkshopReport, lang: Lang) -> String {
+    workshop_text_at_in(r, wrap::width(), lang)
+}
+
+#[cfg(test)]
+pub(crate) fn workshop_text_at(r: &WorkshopReport, width: usize) -> String {
+    workshop_text_at_in(r, width, Lang::En)
+}
+
+/// [`workshop_text_in`], wrapped to `width` columns: what an item found continues under
+/// the found column, its fix under the fix's text.
+pub(crate) fn workshop_text_at_in(r: &WorkshopReport, width: usize, lang: Lang) -> String {
     let w = match lang {
         Lang::En => &EN,
         Lang::Ko => &KO,
@@ -72,8 +79,8 @@ pub(crate) fn workshop_text_in(r: &WorkshopReport, lang: Lang) -> String {
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))
         .unwrap_or_default();
-    let mut out = format!(
-        "{}\n{}\n\n",
+    let heading = format!(
+        "{}\n{}",
         w.heading
             .replace("{nodes}", &p.nodes.to_string())
             .replace("{control_planes}", &p.control_planes.to_string())
@@ -84,41 +91,52 @@ pub(crate) fn workshop_text_in(r: &WorkshopReport, lang: Lang) -> String {
             .replace("{runtime}", &r.machine.runtime),
     );
     let checks = super::doctor::localized(&r.checks, lang);
-    let width = checks
-        .iter()
-        .map(|c| console::measure_text_width(&c.title))
-        .max()
-        .unwrap_or(0);
+    let mut lines = wrap::wrap(&heading, width);
+    lines.push(String::new());
+    let titles = checks.iter().map(|c| columns(&c.title)).max().unwrap_or(0);
+    // The found column, unless it would leave too little room: then under the title.
+    let column = if titles + 8 > width / 2 {
+        6
+    } else {
+        titles + 8
+    };
+    let indent = " ".repeat(column);
     for c in &checks {
         let word = match c.status {
             Status::Ok => "PASS",
             Status::Warn => "WARN",
             Status::Fail => "FAIL",
         };
-        let pad = " ".repeat(width.saturating_sub(console::measure_text_width(&c.title)));
-        out.push_str(&format!("{word}  {}{pad}  {}\n", c.title, c.found));
+        let pad = " ".repeat(titles - columns(&c.title));
+        let row = format!("{word}  {}{pad}  {}", c.title, c.found);
+        lines.extend(wrap::hanging(&row, width, "", &indent));
         if c.status != Status::Ok {
             if let Some(fix) = &c.fix {
-                out.push_str(&format!("{}{} {fix}\n", " ".repeat(width + 8), w.fix));
+                let under = " ".repeat(column + 5);
+                lines.extend(wrap::hanging(
+                    &format!("{} {fix}", w.fix),
+                    width,
+                    &indent,
+                    &under,
+                ));
             }
         }
     }
     let count = |s: Status| r.checks.iter().filter(|c| c.status == s).count();
     let warns = count(Status::Warn);
-    out.push('\n');
-    if r.ready {
-        out.push_str(w.ready);
+    lines.push(String::new());
+    let verdict = if r.ready {
+        let mut v = w.ready.to_string();
         if warns > 0 {
-            out.push_str(&w.ready_warns.replace("{warns}", &warns.to_string()));
+            v.push_str(&w.ready_warns.replace("{warns}", &warns.to_string()));
         }
+        v
     } else {
-        out.push_str(
-            &w.not_ready
-                .replace("{fails}", &count(Status::Fail).to_string()),
-        );
-    }
-    out.push('\n');
-    out
+        w.not_ready
+            .replace("{fails}", &count(Status::Fail).to_string())
+    };
+    lines.extend(wrap::hanging(&verdict, width, "", "  "));
+    lines.iter().map(|l| format!("{l}\n")).collect()
 }
 
 #[cfg(test)]
@@ -153,32 +171,35 @@ mod tests {
 
     #[test]
     fn reads_as_pass_or_fail_with_the_fix_and_a_verdict() {
-        let text = workshop_text(&report(vec![
-            row(
-                "engine",
-                "Engine reachable",
-                Status::Ok,
-                "Colima 27.1",
-                "why",
-                None,
-            ),
-            row(
-                "memory",
-                "Memory",
-                Status::Fail,
-                "1.9 GiB",
-                "why",
-                Some("colima start --memory 5".into()),
-            ),
-            row(
-                "proxy",
-                "Proxy",
-                Status::Warn,
-                "set",
-                "why",
-                Some("export NO_PROXY".into()),
-            ),
-        ]));
+        let text = workshop_text_at(
+            &report(vec![
+                row(
+                    "engine",
+                    "Engine reachable",
+                    Status::Ok,
+                    "Colima 27.1",
+                    "why",
+                    None,
+                ),
+                row(
+                    "memory",
+                    "Memory",
+                    Status::Fail,
+                    "1.9 GiB",
+                    "why",
+                    Some("colima start --memory 5".into()),
+                ),
+                row(
+                    "proxy",
+                    "Proxy",
+                    Status::Warn,
+                    "set",
+                    "why",
+                    Some("export NO_PROXY".into()),
+                ),
+            ]),
+            100,
+        );
         assert_eq!(
             text,
             "Workshop check: 3 node(s) (1 control plane(s)), ports 127.0.0.1:80\n\
@@ -190,17 +211,12 @@ mod tests {
              \x20                       fix: export NO_PROXY\n\n\
              NOT READY: fix the 1 FAIL item(s), then run `minik doctor --workshop` again\n"
         );
-        let ok = workshop_text(&report(vec![row(
-            "engine",
-            "A",
-            Status::Warn,
-            "x",
-            "y",
-            None,
-        )]));
+        let ok = workshop_text_at(
+            &report(vec![row("engine", "A", Status::Warn, "x", "y", None)]),
+            200,
+        );
         assert!(ok.ends_with("READY: this laptop can run the workshop's cluster (1 WARN item(s) are worth fixing but do not block)\n"), "{ok}");
     }
-
     #[test]
     fn the_screen_reads_in_korean_with_titles_by_check_id() {
         let text = workshop_text_in(
