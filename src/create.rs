@@ -33,6 +33,14 @@ pub enum CreateError {
     Cancelled(#[from] Cancelled),
 }
 
+crate::error_keys!(pub CreateError {
+    CreateError::Prepare(_) => "create.prepare";
+    CreateError::Cluster(_) => "create.cluster";
+    CreateError::Bundle(_) => "create.bundle";
+    CreateError::Load(_) => "create.load";
+    CreateError::Cancelled(_) => "create.cancelled";
+});
+
 impl CreateError {
     /// Bad input (exit 2) as the wrapped class says.
     pub fn is_bad_input(&self) -> bool {

@@ -39,16 +39,6 @@ pub enum EngineError {
 }
 
 impl EngineError {
-    /// A stable key per variant, for messages kept in other languages.
-    pub fn key(&self) -> &'static str {
-        match self {
-            EngineError::Endpoint { .. } => "engine.endpoint",
-            EngineError::NamedPipe { .. } => "engine.named-pipe",
-            EngineError::Unreachable { .. } => "engine.unreachable",
-            EngineError::Provider(_) => "engine.provider",
-        }
-    }
-
     /// The endpoint named cannot be used as given (exit 2); an engine that does not answer is
     /// exit 3, decided with the other unreachable cases in `crate::error`.
     pub fn is_bad_input(&self) -> bool {
@@ -66,6 +56,13 @@ impl EngineError {
         }
     }
 }
+
+crate::error_keys!(pub EngineError {
+    EngineError::Endpoint { source, by_host_flag } => "engine.endpoint", reason = source;
+    EngineError::NamedPipe { host } => "engine.named-pipe", host = quoted(host);
+    EngineError::Unreachable { headline, looked, fix } => "engine.unreachable", headline = headline, fix = fix;
+    EngineError::Provider(_) => "engine.provider";
+});
 
 impl Hint for EngineError {
     fn hint(&self) -> Option<String> {

@@ -73,6 +73,14 @@ pub enum Error {
     Output(#[from] std::io::Error),
 }
 
+crate::error_keys!(pub(crate) Error {
+    Error::Output(e) => "error.output", reason = e;
+    Error::Cluster(_) | Error::Provider(_) | Error::NodeImage(_) | Error::Load(_)
+        | Error::Bundle(_) | Error::Tour(_) | Error::Input(_) | Error::Config(_)
+        | Error::Engine(_) | Error::Prepare(_) | Error::Create(_) | Error::Kubectl(_)
+        | Error::Failure(_) | Error::Cancelled(_) => "error.wrapped";
+});
+
 pub(crate) const EXIT_FAILURE: u8 = 1;
 pub(crate) const EXIT_USAGE: u8 = 2;
 pub(crate) const EXIT_UNREACHABLE: u8 = 3;

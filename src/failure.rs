@@ -46,22 +46,17 @@ pub enum Failure {
     WorkshopNotReady,
 }
 
-impl Failure {
-    /// A stable key per variant, for messages kept in other languages.
-    pub fn key(&self) -> &'static str {
-        match self {
-            Failure::Prompt { .. } => "failure.prompt",
-            Failure::Write { .. } => "failure.write",
-            Failure::Report { .. } => "failure.report",
-            Failure::Json { .. } => "failure.json",
-            Failure::KubectlExit { .. } => "failure.kubectl-exit",
-            Failure::Signals { .. } => "failure.signals",
-            Failure::NoStoredConfig { .. } => "failure.no-stored-config",
-            Failure::ChecksFailed { .. } => "failure.checks-failed",
-            Failure::WorkshopNotReady => "failure.workshop-not-ready",
-        }
-    }
-}
+crate::error_keys!(pub Failure {
+    Failure::Prompt { reason, fallback } => "failure.prompt", reason = reason, fallback = fallback;
+    Failure::Write { path, reason } => "failure.write", path = path.display(), reason = reason;
+    Failure::Report { path, reason } => "failure.report", path = path.display(), reason = reason;
+    Failure::Json { reason } => "failure.json", reason = reason;
+    Failure::KubectlExit { code } => "failure.kubectl-exit", code = code;
+    Failure::Signals { reason } => "failure.signals", reason = reason;
+    Failure::NoStoredConfig { cluster } => "failure.no-stored-config", cluster = crate::text::quoted(cluster);
+    Failure::ChecksFailed { failed } => "failure.checks-failed", count = failed.len(), failed = failed.join(", ");
+    Failure::WorkshopNotReady => "failure.workshop-not-ready";
+});
 
 impl Hint for Failure {
     fn hint(&self) -> Option<String> {

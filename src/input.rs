@@ -102,33 +102,30 @@ pub enum InputError {
     BundleNeedsYes { file: PathBuf },
 }
 
-impl InputError {
-    /// A stable key per variant, for messages kept in other languages.
-    pub fn key(&self) -> &'static str {
-        match self {
-            InputError::Version(_) => "input.version",
-            InputError::Zero { .. } => "input.zero",
-            InputError::TooMany { .. } => "input.too-many",
-            InputError::ControlPlanesAboveNodes { .. } => "input.control-planes-above-nodes",
-            InputError::ControlPlanesDoNotFit { .. } => "input.control-planes-do-not-fit",
-            InputError::NodesOutOfRange { .. } => "input.nodes-out-of-range",
-            InputError::NotAnAddress { .. } => "input.not-an-address",
-            InputError::UnreachableApi(_) => "input.unreachable-api",
-            InputError::InitName { .. } => "input.init-name",
-            InputError::Port { .. } => "input.port",
-            InputError::Mount { .. } => "input.mount",
-            InputError::FileExists { .. } => "input.file-exists",
-            InputError::NotAFolder { .. } => "input.not-a-folder",
-            InputError::UnsupportedArch { .. } => "input.unsupported-arch",
-            InputError::Server { .. } => "input.server",
-            InputError::NodeName { .. } => "input.node-name",
-            InputError::TourNeedsTerminal => "input.tour-needs-terminal",
-            InputError::Platform { .. } => "input.platform",
-            InputError::UnderSudo { .. } => "input.under-sudo",
-            InputError::BundleNeedsYes { .. } => "input.bundle-needs-yes",
-        }
-    }
-}
+crate::error_keys!(pub InputError {
+    InputError::Version(v) => "input.version", reason = v;
+    InputError::Zero { flag } => "input.zero", flag = flag;
+    InputError::TooMany { flag, value } => "input.too-many", flag = flag, value = value, max = MAX_NODES;
+    InputError::ControlPlanesAboveNodes { control_planes, nodes } => "input.control-planes-above-nodes",
+        control_planes = control_planes, nodes = nodes;
+    InputError::ControlPlanesDoNotFit { control_planes, nodes } => "input.control-planes-do-not-fit",
+        control_planes = control_planes, nodes = nodes;
+    InputError::NodesOutOfRange { nodes } => "input.nodes-out-of-range", nodes = nodes, max = MAX_NODES;
+    InputError::NotAnAddress { flag, value } => "input.not-an-address", flag = flag, value = quoted(value);
+    InputError::UnreachableApi(u) => "input.unreachable-api", reason = u;
+    InputError::InitName { reason } => "input.init-name", reason = reason;
+    InputError::Port { reason, example } => "input.port", reason = reason, example = example;
+    InputError::Mount { reason } => "input.mount", reason = reason;
+    InputError::FileExists { path } => "input.file-exists", path = path.display();
+    InputError::NotAFolder { flag, path } => "input.not-a-folder", flag = flag, path = path.display();
+    InputError::UnsupportedArch { arch } => "input.unsupported-arch", arch = arch;
+    InputError::Server { reason } => "input.server", reason = reason;
+    InputError::NodeName { reason } => "input.node-name", reason = reason;
+    InputError::TourNeedsTerminal => "input.tour-needs-terminal";
+    InputError::Platform { reason } => "input.platform", reason = reason;
+    InputError::UnderSudo { user } => "input.under-sudo", user = user;
+    InputError::BundleNeedsYes { file } => "input.bundle-needs-yes", file = file.display();
+});
 
 impl Hint for InputError {
     fn hint(&self) -> Option<String> {

@@ -23,6 +23,7 @@ pub(crate) mod error;
 pub mod events;
 pub(crate) mod failure;
 pub(crate) mod hint;
+pub(crate) mod i18n;
 pub(crate) mod init;
 pub(crate) mod input;
 pub(crate) mod k8s_version;
@@ -48,8 +49,9 @@ pub struct Failure {
 
 /// Runs one parsed command line; on failure, the error rendered once, in `ui`.
 pub async fn run(cli: Cli) -> Result<(), Failure> {
+    let lang = cli.lang(|k| std::env::var(k).ok());
     commands::run(cli).await.map_err(|e| Failure {
-        message: ui::render_error(&e, ui::use_color()),
+        message: ui::render_error(&e, ui::use_color(), lang),
         exit_code: e.exit_code(),
     })
 }

@@ -87,6 +87,10 @@ pub(crate) async fn interrupted() -> Signal {
 #[error("interrupted by {}", .0.name())]
 pub struct Cancelled(pub Signal);
 
+crate::error_keys!(pub Cancelled {
+    Cancelled(s) => "cancelled", signal = s.name();
+});
+
 /// `work`'s output, or [`Cancelled`] when a signal comes first (at once if one already came).
 pub(crate) async fn cancellable<T>(
     work: impl std::future::Future<Output = T>,

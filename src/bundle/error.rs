@@ -174,6 +174,35 @@ impl BundleError {
     }
 }
 
+crate::error_keys!(pub BundleError {
+    BundleError::Unreadable { path, reason } => "bundle.unreadable", path = path.display(), reason = reason;
+    BundleError::NotABundle { path, reason } => "bundle.not-a-bundle", path = path.display(), reason = reason;
+    BundleError::Truncated { path, part, needed } => "bundle.truncated", path = path.display(), part = part, needed = needed;
+    BundleError::Corrupt { path, part, reason } => "bundle.corrupt", path = path.display(), part = part, reason = reason;
+    BundleError::ForeignImages { path, part, reason } => "bundle.foreign-images", path = path.display(), part = part, reason = reason;
+    BundleError::Write { path, reason } => "bundle.write", path = path.display(), reason = reason;
+    BundleError::BadInput { path, reason } => "bundle.bad-input", path = path.display(), reason = reason;
+    BundleError::Load { part, source } => "bundle.load", part = part;
+    BundleError::Serve(reason) => "bundle.serve", reason = reason;
+    BundleError::Download { url, reason } => "bundle.download", url = url, reason = reason;
+    BundleError::WrongDigest { file, pinned, actual } => "bundle.wrong-digest", file = file, pinned = pinned, actual = actual;
+    BundleError::NoPin { url } => "bundle.no-pin", url = url;
+    BundleError::Refused { url, reason } => "bundle.refused", url = url, reason = reason;
+    BundleError::ImageNotPresent(image) => "bundle.image-not-present", image = format!("{image:?}"), bare = image;
+    BundleError::WrongPlatform { image, node_image, has, engine } => "bundle.wrong-platform", image = image,
+        has = if has.is_empty() { "?".to_string() } else { has.join(", ") }, engine = engine;
+    BundleError::NoImageForPlatform { image, platform, looked } => "bundle.no-image-for-platform",
+        image = image, platform = platform, looked = looked,
+        tag = super::platform::arch_tag(image, super::platform::arch_of(platform));
+    BundleError::NoNodeImage(_) => "bundle.no-node-image";
+    BundleError::EnginePlatform { reason } => "bundle.engine-platform", reason = reason;
+    BundleError::Input(_) => "bundle.input";
+    BundleError::Config(e) => "bundle.config", reason = e;
+    BundleError::Cluster(_) => "bundle.cluster";
+    BundleError::Provider(_) => "bundle.provider";
+    BundleError::Cancelled(_) => "bundle.cancelled";
+});
+
 impl Hint for BundleError {
     fn hint(&self) -> Option<String> {
         match self {

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::OutputArgs;
+use super::{LangArg, OutputArgs};
 
 #[derive(Debug, Args)]
 pub struct DoctorArgs {
@@ -36,12 +36,18 @@ pub struct DoctorArgs {
     /// the organiser; PowerShell 5.1's `>` would write UTF-16)
     #[arg(long, value_name = "FILE", requires = "workshop")]
     pub report: Option<PathBuf>,
+    /// Language [default: from the locale (LC_ALL, LC_MESSAGES, LANG), else en]
+    #[arg(long, value_enum)]
+    pub lang: Option<LangArg>,
     #[command(flatten)]
     pub out: OutputArgs,
 }
 
 #[derive(Debug, Args)]
 pub struct InitArgs {
+    /// Language [default: from the locale (LC_ALL, LC_MESSAGES, LANG), else en]
+    #[arg(long, value_enum)]
+    pub lang: Option<LangArg>,
     /// Cluster name [default: $MINIK_CLUSTER_NAME or "minik"; asked on a terminal]
     #[arg(short = 'n', long)]
     pub name: Option<String>,

@@ -41,6 +41,21 @@ pub struct Cli {
     pub command: Command,
 }
 
+impl Cli {
+    /// The language the learner-facing commands (tour, init, doctor) speak, errors included:
+    /// their `--lang`, else the locale (LC_ALL, LC_MESSAGES, LANG), else English. The other
+    /// commands speak English.
+    pub(crate) fn lang(&self, env: impl Fn(&str) -> Option<String>) -> crate::i18n::Lang {
+        let flag = match &self.command {
+            Command::Tour(a) => a.lang,
+            Command::Init(a) => a.lang,
+            Command::Doctor(a) => a.lang,
+            _ => return crate::i18n::Lang::En,
+        };
+        crate::i18n::language(flag.map(Into::into), env)
+    }
+}
+
 #[derive(Debug, Args, Clone)]
 pub struct GlobalArgs {
     /// Show more detail (repeat for even more: -vv)

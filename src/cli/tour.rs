@@ -14,6 +14,15 @@ pub enum LangArg {
     Ko,
 }
 
+impl From<LangArg> for crate::i18n::Lang {
+    fn from(l: LangArg) -> Self {
+        match l {
+            LangArg::En => crate::i18n::Lang::En,
+            LangArg::Ko => crate::i18n::Lang::Ko,
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct TourArgs {
     #[command(flatten)]

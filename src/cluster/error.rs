@@ -241,6 +241,43 @@ impl ClusterError {
     }
 }
 
+crate::error_keys!(pub ClusterError {
+    ClusterError::InvalidName(e) => "cluster.invalid-name", reason = e;
+    ClusterError::AlreadyExists(name) => "cluster.already-exists", name = crate::text::quoted(name), bare = name;
+    ClusterError::Incomplete(name) => "cluster.incomplete", name = crate::text::quoted(name), bare = name;
+    ClusterError::NotFound(name) => "cluster.not-found", name = crate::text::quoted(name), bare = name;
+    ClusterError::NoControlPlane { name } => "cluster.no-control-plane", name = crate::text::quoted(name);
+    ClusterError::ImageUnavailable { image, reason } => "cluster.image-unavailable", image = image, reason = reason;
+    ClusterError::NoControlPlaneConfigured => "cluster.no-control-plane-configured";
+    ClusterError::Refused(reason) => "cluster.refused", reason = reason;
+    ClusterError::DestinationExists { path, not_empty } => "cluster.destination-exists", path = path;
+    ClusterError::ContainerdPatchRefused { node, why } => "cluster.containerd-patch-refused", node = node, reason = why;
+    ClusterError::NoFreePort { address, source } => "cluster.no-free-port", address = address, reason = source;
+    ClusterError::Write { path, source } => "cluster.write", path = path, reason = source;
+    ClusterError::Pack { path, source } => "cluster.pack", path = path, reason = source;
+    ClusterError::KubeconfigEncode(reason) => "cluster.kubeconfig-encode", reason = reason;
+    ClusterError::KubeconfigWriter(reason) => "cluster.kubeconfig-writer", reason = reason;
+    ClusterError::NodeRuntime(reason) => "cluster.node-runtime", reason = reason;
+    ClusterError::BalancerImage { image, reason } => "cluster.balancer-image", image = image, reason = reason;
+    ClusterError::CniManifest(reason) => "cluster.cni-manifest", reason = reason;
+    ClusterError::NoControlPlaneToAsk => "cluster.no-control-plane-to-ask";
+    ClusterError::NetworkIpv4Only { family, network, holders } => "cluster.network-ipv4-only",
+        family = family, network = crate::text::quoted(network), bare_network = network, holders = holders.join(", ");
+    ClusterError::EngineWithoutIpv6 { family, network, reason } => "cluster.engine-without-ipv6",
+        family = family, network = crate::text::quoted(network), reason = reason;
+    ClusterError::StoredConfig { cluster, reason } => "cluster.stored-config", cluster = crate::text::quoted(cluster), reason = reason;
+    ClusterError::Step { step, source } => "cluster.step", step = step;
+    ClusterError::HaAddressesChanged { cluster, changes } => "cluster.ha-addresses-changed",
+        cluster = crate::text::quoted(cluster), bare = cluster, changes = changes;
+    ClusterError::Cancelled(_) => "cluster.cancelled";
+    ClusterError::Provider(_) => "cluster.provider";
+    ClusterError::Kubeadm(e) => "cluster.kubeadm", reason = e;
+    ClusterError::Kubeconfig(e) => "cluster.kubeconfig", reason = e;
+    ClusterError::Patch(e) => "cluster.patch", reason = e;
+    ClusterError::WithKubeletLog { node, log, source } => "cluster.with-kubelet-log", node = node, log = log;
+    ClusterError::BadOutput { node, what, reason } => "cluster.bad-output", node = node, what = what, reason = reason;
+});
+
 impl Hint for ClusterError {
     fn hint(&self) -> Option<String> {
         match self.root() {

@@ -8,20 +8,26 @@ use crate::doctor::workshop::{self, WorkshopRequest};
 use crate::error::Error;
 use crate::failure::Failure;
 
+fn lang(args: &DoctorArgs) -> crate::i18n::Lang {
+    crate::i18n::language(args.lang.map(Into::into), |k| std::env::var(k).ok())
+}
+
 pub(super) async fn run(ctx: &Ctx, args: DoctorArgs) -> Result<(), Error> {
     if args.workshop {
         return run_workshop(ctx, args).await;
     }
+    let lang = lang(&args);
     let found = engine::try_connect(ctx).await?;
     let checks = doctor::checks(found, args.image, args.nodes).await?;
     match args.out.output {
         OutputFormat::Json => json(&checks)?,
-        OutputFormat::Text => out(&crate::ui::doctor_text(&checks))?,
+        OutputFormat::Text => out(&crate::ui::doctor_text_in(&checks, lang))?,
     }
     doctor::verdict(&checks)
 }
 
 async fn run_workshop(ctx: &Ctx, args: DoctorArgs) -> Result<(), Error> {
+    let lang = lang(&args);
     let plan = workshop::plan(
         args.config.as_deref(),
         args.nodes,
@@ -46,7 +52,7 @@ async fn run_workshop(ctx: &Ctx, args: DoctorArgs) -> Result<(), Error> {
     }
     match args.out.output {
         OutputFormat::Json => json(&report)?,
-        OutputFormat::Text => out(&crate::ui::workshop_text(&report))?,
+        OutputFormat::Text => out(&crate::ui::workshop_text_in(&report, lang))?,
     }
     workshop::verdict(&report)
 }

@@ -13,12 +13,14 @@ use crate::text::wrap;
 
 pub(super) async fn run(ctx: &Ctx, args: InitArgs) -> Result<(), Error> {
     let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    let args_lang = args.lang.map(Into::into);
     let flags = flags(args);
     let given = flags.given()?;
     let look = init::look(engine::try_connect(ctx).await?).await?;
     let given = flags.given_on(given, &look.local)?;
     let offer = init::offer(&look);
-    let doctor = crate::ui::doctor_text(&look.checks);
+    let lang = crate::i18n::language(args_lang, |k| std::env::var(k).ok());
+    let doctor = crate::ui::doctor_text_in(&look.checks, lang);
     let reply = if interactive {
         match crate::ui::init::ask(&given, &offer, &doctor)? {
             Some(r) => r,

@@ -39,7 +39,8 @@ pub(crate) struct Ctx {
 
 pub(crate) async fn run(cli: Cli) -> Result<(), Error> {
     let mode = Mode::detect(cli.global.quiet);
-    let terminal = Arc::new(Terminal::new(mode, cli.global.verbose));
+    let lang = cli.lang(|k| std::env::var(k).ok());
+    let terminal = Arc::new(Terminal::new(mode, cli.global.verbose).speaking(lang));
     let ctx = Ctx {
         events: Events::new(terminal),
         global: cli.global.clone(),

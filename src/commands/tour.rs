@@ -2,10 +2,13 @@
 //! terminal or run unattended with --yes; what it made is removed however it ends.
 
 use super::{engine, json, out, Ctx};
-use crate::cli::{LangArg, OutputFormat, TourArgs};
+use crate::cli::{OutputFormat, TourArgs};
+use crate::cluster::create::{CreateRequest, DEFAULT_WAIT};
+use crate::cluster::ClusterError;
 use crate::error::Error;
-use crate::tour::{self, Lab, Lang, Options, Summary, Tour};
-use crate::ui::{can_ask, labs_text, steps_text, TourGuide};
+use crate::failure::Failure;
+use crate::tour::{self, Lab, Lang, Options, Summary, Tour, TourError};
+use crate::ui::{can_ask, confirm_create, labs_text, steps_text, TourGuide};
 
 fn lab(args: &TourArgs) -> Result<Lab, Error> {
     Ok(match &args.lab {
@@ -36,12 +39,50 @@ fn list_labs(ctx: &Ctx, lang: Lang, format: OutputFormat) -> Result<(), Error> {
     }
 }
 
+/// No cluster to tour: on a terminal, offer to make one big enough for every step of the lab
+/// (in the learner's language) and make it as `minik create` would; else, or declined, say
+/// how to make it.
+async fn offer_cluster(ctx: &Ctx, args: &TourArgs, lab: &Lab, lang: Lang) -> Result<(), Error> {
+    let name = args.cluster.name.clone();
+    let workers = lab.steps.iter().map(|s| s.needs_workers).max().unwrap_or(0);
+    let nodes = workers + 1;
+    let missing = TourError::NoCluster {
+        name: name.clone(),
+        nodes,
+    };
+    if args.yes || !can_ask() {
+        return Err(missing.into());
+    }
+    let command = format!(
+        "minik create --nodes {nodes}{}",
+        crate::config::name_flag(&name)
+    );
+    let prompt = tour::messages(lang)
+        .create_offer
+        .replace("{name}", &crate::text::quoted(&name))
+        .replace("{command}", &command);
+    match confirm_create(&prompt) {
+        Ok(true) => {}
+        Ok(false) => return Err(missing.into()),
+        Err(e) => {
+            return Err(Failure::Prompt {
+                reason: e.to_string(),
+                fallback: "run minik create --nodes 3, then minik tour",
+            }
+            .into())
+        }
+    }
+    let request = CreateRequest {
+        name: Some(name),
+        nodes: Some(nodes),
+        wait: DEFAULT_WAIT,
+        ..CreateRequest::default()
+    };
+    super::create::make(ctx, request, None, false).await
+}
+
 pub(super) async fn run(ctx: &Ctx, args: TourArgs) -> Result<(), Error> {
-    let flag = args.lang.map(|l| match l {
-        LangArg::En => Lang::En,
-        LangArg::Ko => Lang::Ko,
-    });
-    let lang = tour::language(flag, |k| std::env::var(k).ok());
+    let lang = tour::language(args.lang.map(Lang::from), |k| std::env::var(k).ok());
     if args.list_labs {
         return list_labs(ctx, lang, args.out.output);
     }
@@ -55,7 +96,14 @@ pub(super) async fn run(ctx: &Ctx, args: TourArgs) -> Result<(), Error> {
     }
     let as_json = args.out.output == OutputFormat::Json;
     let provider = engine::connect(ctx).await?;
-    let cluster = tour::ClusterAccess::connect(&*provider, &args.cluster.name).await?;
+    let name = &args.cluster.name;
+    let cluster = match tour::ClusterAccess::connect(&*provider, name).await {
+        Err(ClusterError::NotFound(_)) => {
+            offer_cluster(ctx, &args, &lab, lang).await?;
+            tour::ClusterAccess::connect(&*provider, name).await?
+        }
+        found => found?,
+    };
     let workers = cluster.workers.clone();
     let tour = Tour::new(
         &cluster,

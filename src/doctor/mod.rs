@@ -54,7 +54,7 @@ mod tests {
     use crate::error::EXIT_FAILURE;
 
     fn check(title: &str, status: Status) -> Check {
-        crate::platform::checks::row("x", title, status, "", "", None)
+        crate::platform::checks::row("engine", title, status, "", "", None)
     }
 
     #[test]

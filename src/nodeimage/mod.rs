@@ -103,6 +103,25 @@ pub enum NodeImageError {
     },
 }
 
+crate::error_keys!(pub NodeImageError {
+    NodeImageError::MissingFile(path) => "nodeimage.missing-file", path = path;
+    NodeImageError::BadVersionFile { path, reason } => "nodeimage.bad-version-file", path = path, reason = reason;
+    NodeImageError::MissingRuntime { missing, required } => "nodeimage.missing-runtime", missing = missing, required = required;
+    NodeImageError::DownloadIncomplete(missing) => "nodeimage.download-incomplete", missing = missing;
+    NodeImageError::RuntimeMismatch(reason) => "nodeimage.runtime-mismatch", reason = reason;
+    NodeImageError::ContainerdVersion(text) => "nodeimage.containerd-version", text = format!("{text:?}");
+    NodeImageError::CriBase(reason) => "nodeimage.cri-base", reason = reason;
+    NodeImageError::Checksum { url, reason } => "nodeimage.checksum", url = url, reason = reason;
+    NodeImageError::Step { what, source } => "nodeimage.step", what = what;
+    NodeImageError::Provider(_) => "nodeimage.provider";
+    NodeImageError::Cancelled(_) => "nodeimage.cancelled";
+    NodeImageError::Unpublished(e) => "nodeimage.unpublished", reason = e;
+    NodeImageError::MissingImages { version, missing } => "nodeimage.missing-images",
+        version = version, missing = missing.join(", ");
+    NodeImageError::BadKubeadmOutput(reason) => "nodeimage.bad-kubeadm-output", reason = reason;
+    NodeImageError::Read { path, source } => "nodeimage.read", path = path, reason = source;
+});
+
 impl NodeImageError {
     /// Bad input: a version no image exists for (`--kubernetes-version`), or an offline
     /// build's `--kubernetes-dir` that lacks what the image needs.

@@ -153,6 +153,20 @@ impl ProviderError {
     }
 }
 
+crate::error_keys!(pub ProviderError {
+    ProviderError::Unreachable { endpoint, reason } => "provider.unreachable", endpoint = endpoint, reason = reason;
+    ProviderError::Api { call, target, message } => "provider.api", call = call, target = target, reason = message;
+    ProviderError::ImageNotFound(image) => "provider.image-not-found", image = image;
+    ProviderError::NotFound(name) => "provider.not-found", name = name;
+    ProviderError::AlreadyExists(name) => "provider.already-exists", name = name;
+    ProviderError::BootTimeout { node, seconds, last_logs } => "provider.boot-timeout", node = node, seconds = seconds;
+    ProviderError::BootExited { node, last_logs } => "provider.boot-exited", node = node;
+    ProviderError::ExecFailed { node, command, exit_code, output } => "provider.exec-failed",
+        node = node, command = command, code = exit_code;
+    ProviderError::Unkillable { node, action, message } => "provider.unkillable", node = node, reason = message, action = action;
+    ProviderError::Io(e) => "provider.io", reason = e;
+});
+
 impl crate::hint::Hint for ProviderError {
     fn hint(&self) -> Option<String> {
         match self {

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::fields::Path;
-use super::lab::{Check, Expect, Role};
+use super::lab::{Check, Expect, Lang, Role};
 
 /// The result of one check.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -67,8 +67,31 @@ pub(crate) fn role_of(nodes: &Value, node: &str) -> Option<Role> {
     })
 }
 
-/// What the check selects, in words: `pods app=hello in minik-tour with status.phase=Running`.
-pub(crate) fn describe(check: &Check) -> String {
+/// What the check selects, in words (`pods app=hello in minik-tour with status.phase=Running`),
+/// in `lang`: `minik-tour 네임스페이스의 app=hello 파드(status.phase=Running)`.
+pub(crate) fn describe_in(check: &Check, lang: Lang) -> String {
+    if lang == Lang::Ko {
+        let mut s = String::new();
+        if let Some(ns) = &check.namespace {
+            s.push_str(&format!("{ns} 네임스페이스의 "));
+        }
+        if let Some(sel) = &check.selector {
+            s.push_str(&format!("{sel} "));
+        }
+        match &check.name {
+            Some(n) => s.push_str(&format!("{n} {}", ko_kind(&check.kind))),
+            None => s.push_str(&ko_kind(&check.kind)),
+        }
+        let filters: Vec<String> = check
+            .filter
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        if !filters.is_empty() {
+            s.push_str(&format!("({})", filters.join(", ")));
+        }
+        return s;
+    }
     let mut s = check.kind.clone();
     if let Some(n) = &check.name {
         s = format!("{s} {n}");
@@ -83,6 +106,33 @@ pub(crate) fn describe(check: &Check) -> String {
         s = format!("{s} with {k}={v}");
     }
     s
+}
+
+/// The Korean docs' word for a kind as kubectl takes it (`pods`, `deploy`, ...); a kind
+/// without one stays as the lab wrote it, as an object name does.
+fn ko_kind(kind: &str) -> String {
+    let word = match kind.trim_end_matches('s').split('.').next().unwrap_or(kind) {
+        "pod" | "po" => "파드",
+        "node" | "no" => "노드",
+        "namespace" | "n" => "네임스페이스",
+        "deployment" | "deploy" => "디플로이먼트",
+        "replicaset" | "r" => "레플리카셋",
+        "daemonset" | "d" => "데몬셋",
+        "statefulset" | "st" => "스테이트풀셋",
+        "service" | "svc" => "서비스",
+        "endpointslice" => "엔드포인트슬라이스",
+        "persistentvolumeclaim" | "pvc" => "퍼시스턴트볼륨클레임",
+        "persistentvolume" | "pv" => "퍼시스턴트볼륨",
+        "storageclasse" | "sc" => "스토리지클래스",
+        "configmap" | "cm" => "컨피그맵",
+        "secret" => "시크릿",
+        "serviceaccount" | "sa" => "서비스어카운트",
+        "job" => "잡",
+        "cronjob" => "크론잡",
+        "event" | "ev" => "이벤트",
+        _ => return kind.to_string(),
+    };
+    word.to_string()
 }
 
 /// The objects of `list` the check is about. Objects being deleted count as gone, as a
@@ -113,73 +163,98 @@ fn select<'v>(check: &Check, list: &'v Value) -> Vec<&'v Value> {
         .collect()
 }
 
-/// Evaluates a `logLastWord` check: every selected pod's log ends in a line whose last word is
-/// `word` (a client's running tally, so an earlier good line cannot hide a later failure).
-fn log_last_word(
-    check: &Check,
-    objs: &[&Value],
-    what: &str,
-    word: &str,
-    logs: &Logs,
-) -> (bool, String, String) {
-    let last = |o: &Value| {
-        log_of(check, logs, o).map(|r| {
-            r.as_ref()
-                .map(|l| l.trim_end().lines().last().unwrap_or_default().to_string())
-        })
-    };
-    let ends = |o: &Value| matches!(last(o), Some(Ok(line)) if line.split_whitespace().last() == Some(word));
-    let ok = !objs.is_empty() && objs.iter().all(|o| ends(o));
-    let found = listing(objs, |o| match last(o) {
-        Some(Ok(line)) if line.trim().is_empty() => format!("{} has no log yet", name(o)),
-        Some(Ok(line)) => format!(
-            "{} last logged {}",
-            name(o),
-            crate::text::quoted(line.trim())
-        ),
-        Some(Err(e)) => format!("{}: {e}", name(o)),
-        None => format!("{}: log not read", name(o)),
-    });
-    (ok, format!("{what} with a log ending in {word}"), found)
-}
-
-/// A selected pod's log, by its namespace (the check's when the list has none) and name.
-fn log_of<'a>(check: &Check, logs: &'a Logs, o: &Value) -> Option<&'a Result<String, String>> {
-    let ns = o["metadata"]["namespace"]
-        .as_str()
-        .or(check.namespace.as_deref())
-        .unwrap_or("default");
-    logs.get(&(ns.to_string(), name(o).to_string()))
-}
-
-fn pod_words(o: &Value, nodes: &Value) -> String {
-    let phase = o["status"]["phase"].as_str().unwrap_or("no phase yet");
-    match o["spec"]["nodeName"].as_str() {
-        Some(node) => {
+fn pod_words(o: &Value, nodes: &Value, lang: Lang) -> String {
+    let ko = lang == Lang::Ko;
+    let phase =
+        o["status"]["phase"]
+            .as_str()
+            .unwrap_or(if ko { "상태 없음" } else { "no phase yet" });
+    match (o["spec"]["nodeName"].as_str(), ko) {
+        (Some(node), false) => {
             let role = role_of(nodes, node)
                 .map(|r| format!(" ({})", r.name()))
                 .unwrap_or_default();
             format!("{} {phase} on {node}{role}", name(o))
         }
-        None => format!("{} {phase}, not scheduled", name(o)),
+        (Some(node), true) => {
+            let role = role_of(nodes, node)
+                .map(|r| format!("({})", super::messages::of(lang).role(r)))
+                .unwrap_or_default();
+            format!("{}: {node}{role}에서 {phase}", name(o))
+        }
+        (None, false) => format!("{} {phase}, not scheduled", name(o)),
+        (None, true) => format!("{}: {phase}, 아직 노드에 배치되지 않음", name(o)),
     }
 }
 
-fn listing(objs: &[&Value], mut word: impl FnMut(&Value) -> String) -> String {
+fn listing(objs: &[&Value], lang: Lang, mut word: impl FnMut(&Value) -> String) -> String {
+    let ko = lang == Lang::Ko;
     if objs.is_empty() {
-        return "none".into();
+        return if ko { "없음" } else { "none" }.into();
     }
     let mut shown: Vec<String> = objs.iter().take(SHOWN).map(|o| word(o)).collect();
-    if objs.len() > SHOWN {
-        shown.push(format!("and {} more", objs.len() - SHOWN));
+    let more = objs.len().saturating_sub(SHOWN);
+    if more > 0 {
+        shown.push(if ko {
+            format!("외 {more}개")
+        } else {
+            format!("and {more} more")
+        });
     }
-    format!("{}: {}", objs.len(), shown.join(", "))
+    if ko {
+        format!("{}개: {}", objs.len(), shown.join(", "))
+    } else {
+        format!("{}: {}", objs.len(), shown.join(", "))
+    }
+}
+
+/// What a check expects, in `lang`; `what` is [`describe_in`]'s.
+fn expectation(expect: &Expect, what: &str, lang: Lang) -> String {
+    let role = |r: &Role| super::messages::of(lang).role(*r);
+    match (expect, lang) {
+        (Expect::Exists(true), Lang::En) => format!("{what} to exist"),
+        (Expect::Exists(false), Lang::En) => format!("no {what}"),
+        (Expect::Count(c), Lang::En) => format!("{c} {what}"),
+        (Expect::AtLeast(c), Lang::En) => format!("at least {c} {what}"),
+        (Expect::FieldEquals { path, value }, Lang::En) => format!("{what} with {path}={value}"),
+        (Expect::FieldEqualsField { path, other }, Lang::En) => {
+            format!("{what} with {path} equal to {other}")
+        }
+        (Expect::RunningOn(Role::Any), Lang::En) => format!("{what} Running on a node"),
+        (Expect::RunningOn(r), Lang::En) => format!("{what} Running on a {} node", r.name()),
+        (Expect::Avoids(node), Lang::En) => format!("{what} Running, none on {node}"),
+        (Expect::LogContains(text), Lang::En) => {
+            format!("{what} with {} in the log", crate::text::quoted(text))
+        }
+        (Expect::LogContains(text), Lang::Ko) => {
+            format!("{what}, 로그에 {} 포함", crate::text::quoted(text))
+        }
+        (Expect::LogLastWord(word), Lang::En) => format!("{what} with a log ending in {word}"),
+        (Expect::LogLastWord(word), Lang::Ko) => {
+            format!("{what}, 로그의 마지막 단어가 {word}")
+        }
+        (Expect::Exists(true), Lang::Ko) => format!("{what} 1개 이상"),
+        (Expect::Exists(false), Lang::Ko) => format!("{what} 없음"),
+        (Expect::Count(c), Lang::Ko) => format!("{what} {c}개"),
+        (Expect::AtLeast(c), Lang::Ko) => format!("{what} {c}개 이상"),
+        (Expect::FieldEquals { path, value }, Lang::Ko) => {
+            format!("{what}, 모두 {path}={value}")
+        }
+        (Expect::FieldEqualsField { path, other }, Lang::Ko) => {
+            format!("{what}, 모두 {path} 값과 {other} 값이 같음")
+        }
+        (Expect::RunningOn(Role::Any), Lang::Ko) => format!("{what}, 모두 Running"),
+        (Expect::RunningOn(r), Lang::Ko) => format!("{what}, 모두 {} 노드에서 Running", role(r)),
+        (Expect::Avoids(node), Lang::Ko) => {
+            format!("{what}, 모두 Running이고 {node} 노드에는 없음")
+        }
+    }
 }
 
 /// Pods' logs by namespace and name, as `kubectl logs` printed them (or why it could not).
 pub(crate) type Logs = BTreeMap<(String, String), Result<String, String>>;
 
-/// The pods whose logs a `logContains` or `logLastWord` check reads: the ones it selects in `list`.
+/// The pods whose logs a `logContains` or `logLastWord` check reads: the ones it selects.
 pub(crate) fn log_targets(check: &Check, list: &Value) -> Vec<(String, String)> {
     if !matches!(
         check.expect,
@@ -189,151 +264,167 @@ pub(crate) fn log_targets(check: &Check, list: &Value) -> Vec<(String, String)> 
     }
     select(check, list)
         .into_iter()
-        .map(|o| {
-            let ns = o["metadata"]["namespace"]
-                .as_str()
-                .or(check.namespace.as_deref())
-                .unwrap_or("default");
-            (ns.to_string(), name(o).to_string())
-        })
+        .map(|o| (namespace_of(check, o), name(o).to_string()))
         .collect()
+}
+
+fn namespace_of(check: &Check, o: &Value) -> String {
+    o["metadata"]["namespace"]
+        .as_str()
+        .or(check.namespace.as_deref())
+        .unwrap_or("default")
+        .to_string()
 }
 
 /// Evaluates `check` (placeholders filled) on `list`, with `nodes` for roles.
 #[cfg(test)]
 pub(crate) fn evaluate(check: &Check, list: &Value, nodes: &Value) -> Outcome {
-    evaluate_with_logs(check, list, nodes, &Logs::new())
+    evaluate_in(check, list, nodes, &Logs::new(), Lang::En)
 }
 
 /// [`evaluate`], with the logs of the pods a `logContains` check selects.
+#[cfg(test)]
 pub(crate) fn evaluate_with_logs(
     check: &Check,
     list: &Value,
     nodes: &Value,
     logs: &Logs,
 ) -> Outcome {
-    let what = describe(check);
+    evaluate_in(check, list, nodes, logs, Lang::En)
+}
+
+/// [`evaluate_with_logs`], its words in `lang`.
+pub(crate) fn evaluate_in(
+    check: &Check,
+    list: &Value,
+    nodes: &Value,
+    logs: &Logs,
+    lang: Lang,
+) -> Outcome {
+    let what = describe_in(check, lang);
     let objs = select(check, list);
     let n = objs.len() as u64;
     let is_pod = |o: &Value| o["kind"] == "Pod" || o["spec"]["containers"].is_array();
     let plain = |o: &Value| {
         if is_pod(o) {
-            pod_words(o, nodes)
+            pod_words(o, nodes, lang)
         } else {
             name(o).to_string()
         }
     };
     let running = |o: &Value| o["status"]["phase"] == "Running";
-    let (ok, expected, found) = match &check.expect {
-        Expect::Exists(true) => (n > 0, format!("{what} to exist"), listing(&objs, plain)),
-        Expect::Exists(false) => (n == 0, format!("no {what}"), listing(&objs, plain)),
-        Expect::Count(c) => (n == *c, format!("{c} {what}"), listing(&objs, plain)),
-        Expect::AtLeast(c) => (
-            n >= *c,
-            format!("at least {c} {what}"),
-            listing(&objs, plain),
-        ),
-        Expect::FieldEquals { path, value } => field_equals(&objs, &what, path, value),
-        Expect::FieldEqualsField { path, other } => fields_equal(&objs, &what, path, other),
+    let ok = match &check.expect {
+        Expect::Exists(true) => n > 0,
+        Expect::Exists(false) => n == 0,
+        Expect::Count(c) => n == *c,
+        Expect::AtLeast(c) => n >= *c,
+        Expect::FieldEquals { path, value } => {
+            let p = Path::parse(path).ok();
+            n > 0
+                && objs
+                    .iter()
+                    .all(|o| p.as_ref().and_then(|p| p.text(o)).as_deref() == Some(value))
+        }
+        Expect::FieldEqualsField { path, other } => {
+            let (a, b) = (Path::parse(path).ok(), Path::parse(other).ok());
+            let get = |p: &Option<Path>, o: &Value| p.as_ref().and_then(|p| p.text(o));
+            n > 0
+                && objs
+                    .iter()
+                    .all(|o| get(&a, o).is_some() && get(&a, o) == get(&b, o))
+        }
         Expect::RunningOn(role) => {
             let on_role = |o: &Value| {
                 let node = o["spec"]["nodeName"].as_str().unwrap_or("");
                 *role == Role::Any || role_of(nodes, node) == Some(*role)
             };
-            let ok = n > 0 && objs.iter().all(|o| running(o) && on_role(o));
-            let place = match role {
-                Role::Any => "a node".to_string(),
-                r => format!("a {} node", r.name()),
-            };
-            (
-                ok,
-                format!("{what} Running on {place}"),
-                listing(&objs, plain),
-            )
+            n > 0 && objs.iter().all(|o| running(o) && on_role(o))
         }
         Expect::Avoids(node) => {
-            let ok = n > 0
+            n > 0
                 && objs
                     .iter()
-                    .all(|o| running(o) && o["spec"]["nodeName"].as_str() != Some(node.as_str()));
-            (
-                ok,
-                format!("{what} Running, none on {node}"),
-                listing(&objs, plain),
-            )
+                    .all(|o| running(o) && o["spec"]["nodeName"].as_str() != Some(node.as_str()))
         }
-        Expect::LogContains(text) => log_contains(check, &objs, &what, text, logs),
-        Expect::LogLastWord(word) => log_last_word(check, &objs, &what, word, logs),
+        Expect::LogContains(text) => {
+            let holds = |o: &Value| {
+                matches!(logs.get(&(namespace_of(check, o), name(o).to_string())),
+                    Some(Ok(l)) if l.contains(text.as_str()))
+            };
+            n > 0 && objs.iter().all(|o| holds(o))
+        }
+        // The last line's last word: a client's running tally, so an earlier good line cannot
+        // hide a later failure.
+        Expect::LogLastWord(word) => {
+            let ends = |o: &Value| {
+                matches!(logs.get(&(namespace_of(check, o), name(o).to_string())),
+                    Some(Ok(l)) if l.trim_end().lines().last()
+                        .and_then(|line| line.split_whitespace().last()) == Some(word.as_str()))
+            };
+            n > 0 && objs.iter().all(|o| ends(o))
+        }
+    };
+    let found = match &check.expect {
+        Expect::LogContains(_) | Expect::LogLastWord(_) => logs_found(check, &objs, logs, lang),
+        Expect::FieldEquals { path, .. } => field_found(&objs, path, None, lang),
+        Expect::FieldEqualsField { path, other } => field_found(&objs, path, Some(other), lang),
+        _ => listing(&objs, lang, plain),
     };
     Outcome {
         ok,
-        expected,
+        expected: expectation(&check.expect, &what, lang),
         found,
     }
 }
 
-/// Every pod's log holds `text`; the found text quotes each log's last line.
-fn log_contains(
-    check: &Check,
-    objs: &[&Value],
-    what: &str,
-    text: &str,
-    logs: &Logs,
-) -> (bool, String, String) {
-    let log_of = |o: &Value| log_of(check, logs, o);
-    let holds = |o: &Value| matches!(log_of(o), Some(Ok(l)) if l.contains(text));
-    let ok = !objs.is_empty() && objs.iter().all(|o| holds(o));
-    let found = listing(objs, |o| match log_of(o) {
-        Some(Ok(l)) if l.trim().is_empty() => format!("{} has an empty log", name(o)),
-        Some(Ok(l)) => {
-            let last = l.trim_end().lines().last().unwrap_or_default();
-            format!("{}'s log ends with {}", name(o), crate::text::quoted(last))
+/// What each selected pod's log shows: its last line, or why it was not read.
+fn logs_found(check: &Check, objs: &[&Value], logs: &Logs, lang: Lang) -> String {
+    let ko = lang == Lang::Ko;
+    listing(objs, lang, |o| {
+        let n = name(o);
+        match (logs.get(&(namespace_of(check, o), n.to_string())), ko) {
+            (Some(Ok(l)), false) if l.trim().is_empty() => format!("{n} has an empty log"),
+            (Some(Ok(l)), true) if l.trim().is_empty() => format!("{n}: 로그가 비어 있음"),
+            (Some(Ok(l)), _) => {
+                let last = crate::text::quoted(l.trim_end().lines().last().unwrap_or_default());
+                if ko {
+                    format!("{n}: 로그의 마지막 줄 {last}")
+                } else {
+                    format!("{n}'s log ends with {last}")
+                }
+            }
+            (Some(Err(e)), false) => format!("{n}'s log could not be read: {e}"),
+            (Some(Err(e)), true) => format!("{n}: 로그를 읽지 못함: {e}"),
+            (None, false) => format!("{n}'s log was not read"),
+            (None, true) => format!("{n}: 로그를 아직 읽지 않음"),
         }
-        Some(Err(e)) => format!("{}'s log could not be read: {e}", name(o)),
-        None => format!("{}'s log was not read", name(o)),
-    });
-    (
-        ok,
-        format!("{what} with {} in the log", crate::text::quoted(text)),
-        found,
-    )
+    })
 }
 
-/// Every object has `path` equal to `value`.
-fn field_equals(objs: &[&Value], what: &str, path: &str, value: &str) -> (bool, String, String) {
-    let n = objs.len();
-    let p = Path::parse(path).ok();
-    let got = |o: &Value| p.as_ref().and_then(|p| p.text(o));
-    let ok = n > 0 && objs.iter().all(|o| got(o).as_deref() == Some(value));
-    let found = listing(objs, |o| {
-        format!(
-            "{} has {path}={}",
-            name(o),
-            got(o).unwrap_or_else(|| "nothing".into())
-        )
-    });
-    (ok, format!("{what} with {path}={value}"), found)
-}
-
-/// Every object has `path` set and equal to its `other` field.
-fn fields_equal(objs: &[&Value], what: &str, path: &str, other: &str) -> (bool, String, String) {
-    let n = objs.len();
-    let (a, b) = (Path::parse(path).ok(), Path::parse(other).ok());
-    let get = |p: &Option<Path>, o: &Value| p.as_ref().and_then(|p| p.text(o));
-    let ok = n > 0
-        && objs
-            .iter()
-            .all(|o| get(&a, o).is_some() && get(&a, o) == get(&b, o));
-    let found = listing(objs, |o| {
-        let show = |v: Option<String>| v.unwrap_or_else(|| "nothing".into());
-        format!(
-            "{} has {path}={} and {other}={}",
-            name(o),
-            show(get(&a, o)),
-            show(get(&b, o))
-        )
-    });
-    (ok, format!("{what} with {path} equal to {other}"), found)
+/// Each object's `path` (and `other`) as found: `hello has spec.replicas=2`.
+fn field_found(objs: &[&Value], path: &str, other: Option<&str>, lang: Lang) -> String {
+    let nothing = if lang == Lang::Ko {
+        "(없음)"
+    } else {
+        "nothing"
+    };
+    let get = |p: &str, o: &Value| {
+        Path::parse(p)
+            .ok()
+            .and_then(|p| p.text(o))
+            .unwrap_or_else(|| nothing.into())
+    };
+    listing(objs, lang, |o| {
+        let mut s = match lang {
+            Lang::En => format!("{} has {path}={}", name(o), get(path, o)),
+            Lang::Ko => format!("{}: {path}={}", name(o), get(path, o)),
+        };
+        if let Some(other) = other {
+            let and = if lang == Lang::Ko { "," } else { " and" };
+            s.push_str(&format!("{and} {other}={}", get(other, o)));
+        }
+        s
+    })
 }
 
 #[cfg(test)]

@@ -54,7 +54,29 @@ pub enum TourError {
         /// What to run by hand to put the node back.
         by_hand: String,
     },
+    /// No cluster to tour, and none was made (no terminal to ask on, --yes, or declined).
+    #[error("no cluster named {} to tour", quoted(.name))]
+    NoCluster { name: String, nodes: u32 },
 }
+
+crate::error_keys!(pub TourError {
+    TourError::Cluster(_) => "tour.cluster";
+    TourError::StepFailed { step, title, expected, found } => "tour.step-failed",
+        step = quoted(step), title = title, expected = expected, found = found;
+    TourError::Restore { step, failed } => "tour.restore", step = quoted(step),
+        expected = failed.first().map(|o| o.expected.as_str()).unwrap_or("?"),
+        found = failed.first().map(|o| o.found.as_str()).unwrap_or("?");
+    TourError::NothingToPick { selector, namespace } => "tour.nothing-to-pick", selector = selector, namespace = namespace;
+    TourError::NamespaceInUse(ns) => "tour.namespace-in-use", namespace = quoted(ns), bare = ns;
+    TourError::Identity(reason) => "tour.identity", reason = reason;
+    TourError::Refused { step, reason } => "tour.refused", step = quoted(step), reason = reason;
+    TourError::UnknownStep { id, known } => "tour.unknown-step", id = quoted(id), known = known.join(", ");
+    TourError::NoCluster { name, nodes } => "tour.no-cluster", name = quoted(name), nodes = nodes,
+        flag = crate::config::name_flag(name);
+    TourError::NodeAction { node, action, undo, reason, by_hand } => "tour.node-action",
+        node = node, action = action, undo = if *undo { "되돌리기 " } else { "" }, reason = reason,
+        by_hand = by_hand;
+});
 
 impl TourError {
     pub(super) fn step_failed(step: &Step, lang: Lang, checks: Option<Vec<Outcome>>) -> Self {
@@ -64,8 +86,8 @@ impl TourError {
             .find(|o| !o.ok)
             .unwrap_or(Outcome {
                 ok: false,
-                expected: "its checks to pass".into(),
-                found: "they did not".into(),
+                expected: super::messages::of(lang).checks_pass.into(),
+                found: super::messages::of(lang).checks_did_not.into(),
             });
         TourError::StepFailed {
             step: step.id.clone(),
@@ -120,6 +142,13 @@ impl Hint for TourError {
             TourError::NodeAction { by_hand, .. } => Some(format!(
                 "{by_hand}; the next minik tour on this cluster tries again first"
             )),
+            TourError::NoCluster { name, nodes } => {
+                let flag = crate::config::name_flag(name);
+                Some(format!(
+                    "create one for the tour first: minik create --nodes {nodes}{flag}, then \
+                     minik tour{flag}"
+                ))
+            }
             TourError::UnknownStep { known, .. } => Some(format!(
                 "the steps are: {} (minik tour --list)",
                 known.join(", ")

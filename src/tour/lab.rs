@@ -8,34 +8,7 @@ use std::time::Duration;
 
 use crate::config::Location;
 
-/// The languages a tour speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Lang {
-    En,
-    Ko,
-}
-
-impl Lang {
-    pub const ALL: [Lang; 2] = [Lang::En, Lang::Ko];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::En => "en",
-            Lang::Ko => "ko",
-        }
-    }
-
-    pub fn from_code(code: &str) -> Option<Lang> {
-        Lang::ALL.into_iter().find(|l| l.code() == code)
-    }
-
-    /// The language of a POSIX locale such as `ko_KR.UTF-8` (`C` and unknown ones: none).
-    pub fn from_locale(locale: &str) -> Option<Lang> {
-        let lang = locale.split(['_', '.', '@', '-']).next()?;
-        Lang::from_code(&lang.to_ascii_lowercase())
-    }
-}
+pub(crate) use crate::i18n::Lang;
 
 /// Text in several languages; English is the fallback.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

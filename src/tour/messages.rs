@@ -31,6 +31,22 @@ pub(crate) struct Messages {
     pub(crate) stopped: &'static str,
     pub(crate) role_control_plane: &'static str,
     pub(crate) role_worker: &'static str,
+    pub(crate) role_any: &'static str,
+    /// A pod in the pods view: `{pod}`, `{phase}`, `{node}`, `{role}`.
+    pub(crate) pod_line: &'static str,
+    /// A step's checks that did not say what failed.
+    pub(crate) checks_pass: &'static str,
+    pub(crate) checks_did_not: &'static str,
+    /// kubectl could not list what a check reads: `{error}` is kubectl's own message.
+    pub(crate) kubectl_failed: &'static str,
+    /// Warnings while cleaning up: `{path}`, `{command}`, `{namespace}`, `{label}`, `{error}`.
+    pub(crate) progress_not_saved: &'static str,
+    pub(crate) cleanup_failed: &'static str,
+    pub(crate) namespace_not_ours: &'static str,
+    pub(crate) namespace_not_deleted: &'static str,
+    pub(crate) namespace_not_labelled: &'static str,
+    /// The question when there is no cluster to tour: `{name}`, `{command}` (the create).
+    pub(crate) create_offer: &'static str,
     pub(crate) in_containerd: &'static str,
     pub(crate) not_in_containerd: &'static str,
     pub(crate) static_pod_files: &'static str,
@@ -79,6 +95,19 @@ const EN: Messages = Messages {
     stopped: "Tour stopped. Run minik tour again to continue from this step.",
     role_control_plane: "control plane",
     role_worker: "worker",
+    role_any: "any",
+    pod_line: "{pod} {phase} on {node} ({role})",
+    checks_pass: "its checks to pass",
+    checks_did_not: "they did not",
+    kubectl_failed: "kubectl failed: {error}",
+    progress_not_saved: "could not remember the tour's progress in {path}: {error}",
+    cleanup_failed: "{command} failed: {error}",
+    namespace_not_ours: "left namespace {namespace} alone: it is not labelled {label}",
+    namespace_not_deleted: "could not delete the tour's namespace {namespace}: {error}; \
+                            delete it with kubectl delete namespace {namespace}",
+    namespace_not_labelled: "could not label the tour's namespace {namespace}: {error}",
+    create_offer: "There is no cluster named {name} yet. Create one for the tour now \
+                   ({command})?",
     in_containerd: "running in containerd as",
     not_in_containerd: "not found in containerd",
     static_pod_files: "static pod manifests",
@@ -100,22 +129,22 @@ const KO: Messages = Messages {
     step: "단계",
     try_this: "직접 해 보기",
     also: "더 살펴보기",
-    on_your_cluster: "내 클러스터에서는",
+    on_your_cluster: "클러스터에서 확인한 내용",
     choose: "다음",
-    choice_check: "실행했어요: 확인하기",
+    choice_check: "직접 실행함: 확인하기",
     choice_run: "대신 실행해 주세요",
     choice_skip: "이 단계 건너뛰기",
     choice_quit: "여기서 멈추기 (다음에 minik tour를 실행하면 이 단계부터 이어집니다)",
     checking: "확인하는 중",
     passed: "완료",
-    not_yet: "아직 아닙니다",
-    expected: "기대한 상태",
-    found: "실제 상태",
+    not_yet: "아직 완료되지 않았습니다",
+    expected: "확인할 내용",
+    found: "찾은 내용",
     skipped: "건너뜀",
     not_here: "이 클러스터에서는 할 수 없음",
-    needs_workers: "워커 노드가 {need}개 필요한데 이 클러스터에는 {have}개뿐입니다 \
-                    (minik create --nodes {nodes}로 만든 클러스터에서 해 볼 수 있습니다)",
-    no_kube_proxy: "이 클러스터는 kube-proxy 없이(kubeProxyMode: none) 실행 중이라 노드의 \
+    needs_workers: "워커 노드가 {need}개 필요하지만 이 클러스터에는 {have}개 있습니다 \
+                    (minik create --nodes {nodes} 명령으로 만든 클러스터에서 해 볼 수 있습니다)",
+    no_kube_proxy: "이 클러스터는 kube-proxy 없이(`kubeProxyMode: none`) 실행 중이라 노드의 \
                     서비스 규칙을 설정하는 파드가 없습니다. kubelet과 containerd는 모든 \
                     노드에서 그대로 실행됩니다",
     resuming: "{n} 단계부터 이어서 진행합니다",
@@ -125,10 +154,22 @@ const KO: Messages = Messages {
     stopped: "투어를 멈췄습니다. minik tour를 다시 실행하면 이 단계부터 이어집니다.",
     role_control_plane: "컨트롤 플레인",
     role_worker: "워커",
+    role_any: "아무",
+    pod_line: "{pod}: {node}({role})에서 {phase}",
+    checks_pass: "단계의 확인 항목이 모두 통과",
+    checks_did_not: "통과하지 못함",
+    kubectl_failed: "kubectl 실행 실패: {error}",
+    progress_not_saved: "투어 진행 상황을 {path} 파일에 기록하지 못했습니다: {error}",
+    cleanup_failed: "{command} 명령이 실패했습니다: {error}",
+    namespace_not_ours: "{namespace} 네임스페이스는 그대로 두었습니다. {label} 레이블이 없습니다",
+    namespace_not_deleted: "투어의 {namespace} 네임스페이스를 지우지 못했습니다: {error}. \
+                            직접 지우세요: kubectl delete namespace {namespace}",
+    namespace_not_labelled: "투어의 {namespace} 네임스페이스에 레이블을 붙이지 못했습니다: {error}",
+    create_offer: "아직 {name} 클러스터가 없습니다. 투어용 클러스터를 지금 만들까요? ({command})",
     in_containerd: "containerd에서 실행 중인 컨테이너:",
     not_in_containerd: "containerd에서 찾지 못함",
     static_pod_files: "스태틱 파드 매니페스트",
-    services: "서비스",
+    services: "systemd 서비스",
     no_pods: "아직 파드가 없습니다",
     manifest_moved: "minik이 {node} 노드의 {from} 파일을 {dir} 디렉터리로 옮겼습니다. kubelet은 \
                      이 파일에 정의된 스태틱 파드를 멈춥니다. 투어가 어떻게 끝나든 minik이 \
@@ -146,9 +187,126 @@ const KO: Messages = Messages {
     missing_on: "없는 노드: {nodes}",
 };
 
+impl Messages {
+    /// Every field with its name, for the tests that hold each language to every message.
+    /// Destructured, so a new field does not compile until it is listed here.
+    #[cfg(test)]
+    pub(crate) fn fields(&self) -> Vec<(&'static str, &'static str)> {
+        macro_rules! listed {
+            ($($f:ident),*) => {{
+                let Messages { $($f),* } = self;
+                vec![$((stringify!($f), *$f)),*]
+            }};
+        }
+        listed!(
+            step,
+            try_this,
+            also,
+            on_your_cluster,
+            choose,
+            choice_check,
+            choice_run,
+            choice_skip,
+            choice_quit,
+            checking,
+            passed,
+            not_yet,
+            expected,
+            found,
+            skipped,
+            not_here,
+            needs_workers,
+            no_kube_proxy,
+            resuming,
+            restoring,
+            cleaning,
+            done,
+            stopped,
+            role_control_plane,
+            role_worker,
+            role_any,
+            pod_line,
+            checks_pass,
+            checks_did_not,
+            kubectl_failed,
+            progress_not_saved,
+            cleanup_failed,
+            namespace_not_ours,
+            namespace_not_deleted,
+            namespace_not_labelled,
+            create_offer,
+            in_containerd,
+            not_in_containerd,
+            static_pod_files,
+            services,
+            no_pods,
+            manifest_moved,
+            manifest_back,
+            kubelet_stopped,
+            kubelet_started,
+            images_missing,
+            missing_on
+        )
+    }
+
+    /// A node role's word (the lab file's `any` reads as a plain node).
+    pub(crate) fn role(&self, role: super::lab::Role) -> &'static str {
+        match role {
+            super::lab::Role::ControlPlane => self.role_control_plane,
+            super::lab::Role::Worker => self.role_worker,
+            super::lab::Role::Any => self.role_any,
+        }
+    }
+}
+
 pub(crate) fn of(lang: Lang) -> &'static Messages {
     match lang {
         Lang::En => &EN,
         Lang::Ko => &KO,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::{glossary, leaks};
+
+    #[test]
+    fn every_message_has_korean_that_reads_as_korean() {
+        let en = of(Lang::En).fields();
+        let ko = of(Lang::Ko).fields();
+        assert_eq!(en.len(), ko.len());
+        for ((name, en), (_, ko)) in en.iter().zip(&ko) {
+            assert!(!ko.trim().is_empty(), "{name} has no Korean");
+            // Only a template of names alone may read the same in both languages.
+            assert!(
+                ko != en || *name == "kubectl_failed",
+                "{name} is not translated: {ko:?}"
+            );
+            let english = leaks::english_words(ko);
+            assert!(english.is_empty(), "{name}: English {english:?} in {ko:?}");
+            let bad = glossary::discouraged(ko, Lang::Ko);
+            assert!(bad.is_empty(), "{name}: {bad:?}");
+        }
+    }
+
+    #[test]
+    fn english_messages_use_the_glossary() {
+        for (name, en) in of(Lang::En).fields() {
+            let bad = glossary::discouraged(en, Lang::En);
+            assert!(bad.is_empty(), "{name}: {bad:?}");
+        }
+    }
+
+    #[test]
+    fn templates_keep_their_placeholders_in_every_language() {
+        let ko = of(Lang::Ko).fields();
+        for (i, (name, en)) in of(Lang::En).fields().into_iter().enumerate() {
+            let mut want = crate::i18n::placeholders(en);
+            let mut have = crate::i18n::placeholders(ko[i].1);
+            want.sort();
+            have.sort();
+            assert_eq!(want, have, "{name}");
+        }
     }
 }

@@ -158,19 +158,9 @@ pub fn find_lab(arg: &Path, labs: Option<&Path>) -> Result<Lab, ConfigErrors> {
     )))
 }
 
-/// The tour's language: `flag`, else the locale (`LC_ALL`, `LC_MESSAGES`, `LANG`, the first one
-/// set, as POSIX orders them), else English.
-pub(crate) fn language(flag: Option<Lang>, env: impl Fn(&str) -> Option<String>) -> Lang {
-    if let Some(l) = flag {
-        return l;
-    }
-    ["LC_ALL", "LC_MESSAGES", "LANG"]
-        .iter()
-        .filter_map(|k| env(k))
-        .find(|v| !v.is_empty())
-        .and_then(|v| Lang::from_locale(&v))
-        .unwrap_or(Lang::En)
-}
+// The tour's language: `flag`, else the locale (`LC_ALL`, `LC_MESSAGES`, `LANG`, the first one
+// set, as POSIX orders them), else English.
+pub(crate) use crate::i18n::language;
 
 #[cfg(test)]
 mod tests;

@@ -77,11 +77,12 @@ impl Tour<'_> {
         ];
         let out = self.access.kubectl(&args, None).await?;
         if out.exit_code != 0 {
-            self.events.warn(format!(
-                "could not label the tour's namespace {}: {}",
-                self.lab.namespace,
-                out.combined().trim()
-            ));
+            self.events.warn(
+                self.m()
+                    .namespace_not_labelled
+                    .replace("{namespace}", &self.lab.namespace)
+                    .replace("{error}", out.combined().trim()),
+            );
             return Ok(state);
         }
         Ok(Namespace::Ours)

@@ -214,10 +214,12 @@ impl<'a> Tour<'a> {
             progress::save(path, &p)
         };
         if let Err(e) = written {
-            self.events.warn(format!(
-                "could not remember the tour's progress in {}: {e}",
-                path.display()
-            ));
+            self.events.warn(
+                self.m()
+                    .progress_not_saved
+                    .replace("{path}", &path.display().to_string())
+                    .replace("{error}", &e.to_string()),
+            );
         }
     }
 
@@ -374,11 +376,12 @@ impl<'a> Tour<'a> {
         for args in &owed {
             let out = self.access.kubectl(args, None).await?;
             if out.exit_code != 0 {
-                self.events.warn(format!(
-                    "kubectl {} failed: {}",
-                    args.join(" "),
-                    out.combined().trim()
-                ));
+                self.events.warn(
+                    self.m()
+                        .cleanup_failed
+                        .replace("{command}", &format!("kubectl {}", args.join(" ")))
+                        .replace("{error}", out.combined().trim()),
+                );
             }
         }
         let ns = self.lab.namespace.clone();
@@ -391,10 +394,12 @@ impl<'a> Tour<'a> {
         let state = self.claim_namespace().await?;
         if state != Namespace::Ours {
             if state != Namespace::Absent {
-                self.events.warn(format!(
-                    "left namespace {ns} alone: it is not labelled {OWNER_LABEL}={}",
-                    self.lab.id
-                ));
+                self.events.warn(
+                    self.m()
+                        .namespace_not_ours
+                        .replace("{namespace}", &ns)
+                        .replace("{label}", &format!("{OWNER_LABEL}={}", self.lab.id)),
+                );
             }
             self.close_identity().await?;
             return Ok(());
@@ -410,10 +415,12 @@ impl<'a> Tour<'a> {
         .to_vec();
         let out = self.access.kubectl(&delete, None).await?;
         if out.exit_code != 0 {
-            self.events.warn(format!(
-                "could not delete the tour's namespace {ns}: {}; delete it with kubectl delete namespace {ns}",
-                out.combined().trim()
-            ));
+            self.events.warn(
+                self.m()
+                    .namespace_not_deleted
+                    .replace("{namespace}", &ns)
+                    .replace("{error}", out.combined().trim()),
+            );
         }
         self.close_identity().await?;
         Ok(())

@@ -308,8 +308,8 @@ async fn a_step_needing_more_workers_says_so_and_the_tour_goes_on() {
     assert_eq!(
         drain.note.as_deref(),
         Some(
-            "워커 노드가 1개 필요한데 이 클러스터에는 0개뿐입니다 \
-             (minik create --nodes 2로 만든 클러스터에서 해 볼 수 있습니다)"
+            "워커 노드가 1개 필요하지만 이 클러스터에는 0개 있습니다 \
+             (minik create --nodes 2 명령으로 만든 클러스터에서 해 볼 수 있습니다)"
         )
     );
     assert_eq!(summary.steps[2].status, Status::Passed);

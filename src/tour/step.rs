@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::check::{evaluate_with_logs, log_targets, Logs, Outcome};
+use super::check::{evaluate_in, log_targets, Logs, Outcome};
 use super::command::{display, fill};
 use super::lab::{Check, Lab, Lang, Step};
 use super::run::{Choice, Guide, Options, Presented, Tour};
@@ -359,11 +359,11 @@ impl Tour<'_> {
         let mut outcomes = Vec::new();
         for c in &checks {
             outcomes.push(match &lists[&list_key(c)] {
-                Ok(list) => evaluate_with_logs(c, list, &nodes, &logs),
+                Ok(list) => evaluate_in(c, list, &nodes, &logs, self.lang),
                 Err(e) => Outcome {
                     ok: false,
-                    expected: super::check::describe(c),
-                    found: format!("kubectl failed: {e}"),
+                    expected: super::check::describe_in(c, self.lang),
+                    found: self.m().kubectl_failed.replace("{error}", e),
                 },
             });
         }

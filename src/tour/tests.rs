@@ -185,3 +185,37 @@ fn every_lab_file_is_registered_and_every_registered_lab_has_its_file() {
     assert_eq!(builtin_labs().len(), BUILTIN_LABS.len());
     assert!(BUILTIN_LABS.contains(&DEFAULT_LAB));
 }
+
+/// Object names the built-in labs' Korean text mentions, which stay as they are.
+const LAB_NAMES: &[&str] = &[
+    "hello", "notes", "default", "standard", "client", "tier", "app",
+];
+
+#[test]
+fn every_builtin_labs_korean_uses_the_glossary_and_reads_as_korean() {
+    let mut problems = Vec::new();
+    for lab in builtin_labs() {
+        let mut texts = vec![("title".to_string(), lab.title.get(Lang::Ko).to_string())];
+        for s in &lab.steps {
+            texts.push((format!("{}.title", s.id), s.title.get(Lang::Ko).to_string()));
+            texts.push((format!("{}.text", s.id), s.text.get(Lang::Ko).to_string()));
+        }
+        for (place, text) in texts {
+            let bad = crate::i18n::glossary::discouraged(&text, Lang::Ko);
+            if !bad.is_empty() {
+                problems.push(format!("{}/{place}: discouraged {bad:?}", lab.id));
+            }
+            let english = crate::i18n::leaks::english_words_but(&text, LAB_NAMES);
+            if !english.is_empty() {
+                problems.push(format!("{}/{place}: English {english:?}", lab.id));
+            }
+        }
+        for s in &lab.steps {
+            let bad = crate::i18n::glossary::discouraged(s.text.get(Lang::En), Lang::En);
+            if !bad.is_empty() {
+                problems.push(format!("{}/{}: discouraged {bad:?}", lab.id, s.id));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}

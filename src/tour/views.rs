@@ -106,12 +106,11 @@ pub(super) fn pod_lines(pods: &Value, nodes: &Value, m: &Messages) -> Vec<String
         .into_iter()
         .map(|p| {
             let node = s(p, &["spec", "nodeName"]);
-            format!(
-                "{} {} on {node} ({})",
-                s(p, &["metadata", "name"]),
-                s(p, &["status", "phase"]),
-                role_word(m, role_of(nodes, node)),
-            )
+            m.pod_line
+                .replace("{pod}", s(p, &["metadata", "name"]))
+                .replace("{phase}", s(p, &["status", "phase"]))
+                .replace("{node}", node)
+                .replace("{role}", role_word(m, role_of(nodes, node)))
         })
         .collect()
 }
@@ -244,4 +243,28 @@ async fn node_agents(
         heading: "systemctl is-active kubelet containerd + kubectl get pods -n kube-system -l k8s-app=kube-proxy".into(),
         lines,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::tour::lab::Lang;
+
+    #[test]
+    fn a_pod_line_reads_in_the_learners_language() {
+        let nodes = json!({"items": [
+            {"metadata": {"name": "lab-worker", "labels": {}}},
+        ]});
+        let pods = json!({"items": [{
+            "metadata": {"name": "hello-1"},
+            "spec": {"nodeName": "lab-worker"},
+            "status": {"phase": "Running"},
+        }]});
+        let en = pod_lines(&pods, &nodes, crate::tour::messages::of(Lang::En));
+        assert_eq!(en, vec!["hello-1 Running on lab-worker (worker)"]);
+        let ko = pod_lines(&pods, &nodes, crate::tour::messages::of(Lang::Ko));
+        assert_eq!(ko, vec!["hello-1: lab-worker(워커)에서 Running"]);
+    }
 }

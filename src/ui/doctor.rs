@@ -3,17 +3,58 @@
 //! What a check found often comes from the engine (its version, OS, kernel), so no value may
 //! carry a control character to the terminal.
 
+use crate::i18n::Lang;
 use crate::platform::{Check, Status};
 use crate::text::escape_controls;
 use crate::text::wrap::{self, columns};
 
-pub(crate) fn doctor_text(checks: &[Check]) -> String {
-    doctor_text_at(checks, wrap::width())
+/// The checks in `lang`: each title by its id, and what a check found, why and its fix where
+/// the catalog has that sentence (a sentence made of numbers and names stays English).
+pub(crate) fn localized(checks: &[Check], lang: Lang) -> Vec<Check> {
+    if lang == Lang::En {
+        return checks.to_vec();
+    }
+    let words = crate::i18n::ko_doctor();
+    let text = |s: &str| words.texts.get(s).cloned().unwrap_or_else(|| s.to_string());
+    checks
+        .iter()
+        .map(|c| Check {
+            title: words
+                .titles
+                .get(c.id)
+                .cloned()
+                .unwrap_or_else(|| c.title.clone()),
+            found: text(&c.found),
+            why: text(&c.why),
+            fix: c.fix.as_deref().map(text),
+            ..c.clone()
+        })
+        .collect()
 }
 
-/// [`doctor_text`] wrapped to `width` columns: what a check found continues under the found
-/// column, `why:` and `fix:` under their own text.
+#[cfg(test)]
+pub(crate) fn doctor_text(checks: &[Check]) -> String {
+    doctor_text_in(checks, Lang::En)
+}
+
+/// [`doctor_text`] in `lang`.
+pub(crate) fn doctor_text_in(checks: &[Check], lang: Lang) -> String {
+    doctor_text_at_in(checks, wrap::width(), lang)
+}
+
+#[cfg(test)]
 pub(crate) fn doctor_text_at(checks: &[Check], width: usize) -> String {
+    doctor_text_at_in(checks, width, Lang::En)
+}
+
+/// [`doctor_text`] in `lang`, wrapped to `width` columns: what a check found continues under
+/// the found column, `why:` and `fix:` under their own text.
+pub(crate) fn doctor_text_at_in(checks: &[Check], width: usize, lang: Lang) -> String {
+    let (why_label, fix_label) = match lang {
+        Lang::En => ("why:", "fix:"),
+        Lang::Ko => ("이유:", "해결:"),
+    };
+    let checks = &localized(checks, lang);
     let titles = checks.iter().map(|c| columns(&c.title)).max().unwrap_or(0);
     // The found column, unless it would leave too little room: then under the title.
     let column = if titles + 4 > width / 2 {
@@ -34,10 +75,10 @@ pub(crate) fn doctor_text_at(checks: &[Check], width: usize) -> String {
         );
         lines.extend(wrap::hanging(&row, width, "", &indent));
         if c.status != Status::Ok {
-            let why = format!("why: {}", escape_controls(&c.why));
+            let why = format!("{why_label} {}", escape_controls(&c.why));
             lines.extend(wrap::hanging(&why, width, &indent, &under));
             if let Some(fix) = &c.fix {
-                let fix = format!("fix: {}", escape_controls(fix));
+                let fix = format!("{fix_label} {}", escape_controls(fix));
                 lines.extend(wrap::hanging(&fix, width, &indent, &under));
             }
         }

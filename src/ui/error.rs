@@ -14,6 +14,7 @@ use crate::cluster::ClusterError;
 use crate::engine::EngineError;
 use crate::error::Error;
 use crate::hint::Hint;
+use crate::i18n::{self, Lang};
 use crate::input::InputError;
 use crate::nodeimage::NodeImageError;
 use crate::provider::ProviderError;
@@ -23,32 +24,36 @@ use crate::tour::TourError;
 /// At most this many lines of output: the end of a long output is where the cause usually is.
 const DETAIL_LINES: usize = 25;
 
-pub(crate) fn render_error(err: &Error, color: bool) -> String {
-    render_error_at(err, color, wrap::width())
+pub(crate) fn render_error(err: &Error, color: bool, lang: Lang) -> String {
+    render_error_at(err, color, wrap::width(), lang)
 }
 
 /// [`render_error`] wrapped to `width` columns: the message's first line and each hint under
 /// their own text, the message's other lines under their own indent; output (a command's, a
 /// log's) is shown as it came.
-pub(crate) fn render_error_at(err: &Error, color: bool, width: usize) -> String {
+pub(crate) fn render_error_at(err: &Error, color: bool, width: usize, lang: Lang) -> String {
+    let words = Labels::of(lang);
+    // Continuation lines start under the text, past the label (`오류: ` is as wide as `error:`
+    // minus one: Hangul takes two columns).
+    let under = |label: &str| " ".repeat(console::measure_text_width(label) + 1);
     let clean = |text: &str| {
         text.lines()
             .map(crate::text::clean_line)
             .collect::<Vec<_>>()
             .join("\n")
     };
-    let message = clean(&err.to_string());
+    let message = clean(&message(err, lang));
     let (first, others) = message.split_once('\n').unwrap_or((&message, ""));
-    let label = format!("{} ", Paint::Error.apply("error:", color));
-    let mut lines = wrap::hanging(first, width, &label, "       ");
+    let label = format!("{} ", Paint::Error.apply(words.error, color));
+    let mut lines = wrap::hanging(first, width, &label, &under(words.error));
     lines.extend(wrap::indented(others, width));
     if let Some(details) = details(err) {
         let all: Vec<&str> = details.lines().collect();
         let start = all.len().saturating_sub(DETAIL_LINES);
         let label = if engine_looked(err).is_some() {
-            "  looked at:"
+            words.looked
         } else {
-            "  output:"
+            words.output
         };
         lines.push(Paint::Dim.apply(label, color));
         for l in &all[start..] {
@@ -56,18 +61,126 @@ pub(crate) fn render_error_at(err: &Error, color: bool, width: usize) -> String 
         }
     }
     let details = details(err).unwrap_or_default();
-    let label = format!("{} ", Paint::Hint.apply("hint:", color));
-    for hint in hints_for_error(err) {
+    let label = format!("{} ", Paint::Hint.apply(words.hint, color));
+    for hint in hints_in(err, lang) {
         // A hint already shown as the error's output is not repeated.
         if details.contains(&hint) {
             continue;
         }
         let hint = clean(&hint);
         let (first, others) = hint.split_once('\n').unwrap_or((&hint, ""));
-        lines.extend(wrap::hanging(first, width, &label, "      "));
+        lines.extend(wrap::hanging(first, width, &label, &under(words.hint)));
         lines.extend(wrap::indented(others, width));
     }
     lines.iter().map(|l| format!("{l}\n")).collect()
+}
+
+/// The labels of an error's lines, in the learner's language.
+struct Labels {
+    error: &'static str,
+    hint: &'static str,
+    output: &'static str,
+    looked: &'static str,
+}
+
+impl Labels {
+    fn of(lang: Lang) -> Labels {
+        match lang {
+            Lang::En => Labels {
+                error: "error:",
+                hint: "hint:",
+                output: "  output:",
+                looked: "  looked at:",
+            },
+            Lang::Ko => Labels {
+                error: "오류:",
+                hint: "힌트:",
+                output: "  출력:",
+                looked: "  찾아본 곳:",
+            },
+        }
+    }
+}
+
+/// The key and values of an error minik keys (every error type a learner's command can
+/// show), for the translation catalog.
+fn keyed(e: &(dyn StdError + 'static)) -> Option<(&'static str, Vec<(&'static str, String)>)> {
+    macro_rules! first_of {
+        ($($t:ty),*) => {
+            $(if let Some(x) = e.downcast_ref::<$t>() {
+                return Some((x.key(), x.args()));
+            })*
+        };
+    }
+    // A step wrapper's source is a boxed cluster error.
+    if let Some(x) = e.downcast_ref::<Box<ClusterError>>() {
+        return Some((x.key(), x.args()));
+    }
+    first_of!(
+        Error,
+        ClusterError,
+        ProviderError,
+        InputError,
+        LoadError,
+        BundleError,
+        NodeImageError,
+        EngineError,
+        PrepareError,
+        crate::create::CreateError,
+        TourError,
+        crate::failure::Failure,
+        crate::signals::Cancelled
+    );
+    None
+}
+
+/// An error's line in `lang`: English is its `Display`; Korean comes from the catalog, with
+/// the wrapped error's Korean in place of `{source}`. An error the catalog lacks (or a
+/// template naming a value the variant does not have) stays English rather than half-filled.
+pub(crate) fn message(e: &(dyn StdError + 'static), lang: Lang) -> String {
+    match lang {
+        Lang::En => e.to_string(),
+        Lang::Ko => ko_message(e).unwrap_or_else(|| e.to_string()),
+    }
+}
+
+fn ko_message(e: &(dyn StdError + 'static)) -> Option<String> {
+    let (key, mut args) = keyed(e)?;
+    let entry = i18n::ko_errors().get(key)?;
+    if entry.error.contains("{source}") {
+        args.push(("source", message(e.source()?, Lang::Ko)));
+    }
+    i18n::fill(&entry.error, &args)
+}
+
+/// [`hints_for_error`] in `lang`: each hint from the catalog when it has the error's key,
+/// else the English one.
+pub(crate) fn hints_in(err: &(dyn StdError + 'static), lang: Lang) -> Vec<String> {
+    if lang == Lang::En {
+        return hints_for_error(err);
+    }
+    let mut hints: Vec<String> = Vec::new();
+    let mut next: Option<&(dyn StdError + 'static)> = Some(err);
+    while let Some(e) = next {
+        if let Some(h) = own_hint(e) {
+            let h = ko_hint(e).unwrap_or(h);
+            if !hints.contains(&h) {
+                hints.push(h);
+            }
+        }
+        next = e.source();
+    }
+    hints
+}
+
+fn ko_hint(e: &(dyn StdError + 'static)) -> Option<String> {
+    // A cluster error's hint is its innermost error's, past step wrappers.
+    let (key, args) = match e.downcast_ref::<ClusterError>() {
+        Some(c) => (c.root().key(), c.root().args()),
+        None => keyed(e)?,
+    };
+    let template = i18n::ko_errors().get(key)?.hint.as_deref()?;
+    i18n::fill(template, &args)
 }
 
 /// Where minik looked for an engine that did not answer.
@@ -148,7 +261,7 @@ mod tests {
     #[test]
     fn the_first_line_names_the_problem() {
         let e = Error::from(ClusterError::AlreadyExists("lab".into()));
-        let text = render_error_at(&e, false, 80);
+        let text = render_error_at(&e, false, 80, Lang::En);
         let first = text.lines().next().unwrap_or_default();
         assert_eq!(first, "error: a cluster named \"lab\" already exists");
         assert!(text.contains("hint: choose another name"));
@@ -163,7 +276,7 @@ mod tests {
             })
             .in_step("Preparing nodes"),
         );
-        assert!(render_error_at(&e, false, 80).contains("hint: start Docker"));
+        assert!(render_error_at(&e, false, 80, Lang::En).contains("hint: start Docker"));
     }
 
     #[test]
@@ -174,7 +287,7 @@ mod tests {
             exit_code: 1,
             output: "line1\n[ERROR] boom".into(),
         }));
-        let text = render_error_at(&e, false, 80);
+        let text = render_error_at(&e, false, 80, Lang::En);
         assert!(text.contains("    [ERROR] boom"), "{text}");
     }
 
@@ -185,7 +298,7 @@ mod tests {
             state: crate::provider::NodeState::Stopped,
             cluster: "lab".into(),
         });
-        let text = render_error_at(&e, false, 80);
+        let text = render_error_at(&e, false, 80, Lang::En);
         assert!(
             text.ends_with("hint: start the cluster first: minik start --name lab\n"),
             "{text}"
@@ -195,7 +308,7 @@ mod tests {
     #[test]
     fn colour_wraps_only_the_labels() {
         let e = Error::from(crate::input::InputError::Zero { flag: "--nodes" });
-        let text = render_error_at(&e, true, 80);
+        let text = render_error_at(&e, true, 80, Lang::En);
         assert!(text.contains("\u{1b}["), "{text:?}");
         assert!(text.contains(" --nodes must be at least 1\n"), "{text:?}");
         assert!(
@@ -211,7 +324,7 @@ mod tests {
             action: "stopped",
             message: "timeout".into(),
         });
-        let text = render_error_at(&e, false, 80);
+        let text = render_error_at(&e, false, 80, Lang::En);
         assert_eq!(text.matches("THAWED").count(), 1, "{text}");
         assert!(text.contains("hint: a cgroup inside it is probably still frozen"));
     }
@@ -265,7 +378,7 @@ mod tests {
         for e in &errors {
             let source = format!("{}\n{}", e, hints_for_error(e).join("\n"));
             for width in [80, 100] {
-                let text = render_error_at(e, false, width);
+                let text = render_error_at(e, false, width, Lang::En);
                 let lines: Vec<&str> = text.lines().collect();
                 for l in &lines {
                     let output = l.starts_with("    [ERROR]");
@@ -288,5 +401,100 @@ mod tests {
                 }
             }
         }
+    }
+    #[test]
+    fn korean_errors_come_from_the_catalog_with_their_values() {
+        let e = Error::from(TourError::from(ClusterError::NotFound("minik".into())));
+        let text = render_error_at(&e, false, 200, Lang::Ko);
+        assert_eq!(
+            text,
+            "오류: 이름이 \"minik\"인 클러스터가 없습니다\n힌트: 클러스터 목록 보기: minik get clusters\n"
+        );
+        assert!(crate::i18n::leaks::english_words_but(&text, &["minik"]).is_empty());
+    }
+
+    #[test]
+    fn korean_wrappers_translate_what_they_wrap_and_the_innermost_hint() {
+        let e = Error::from(
+            ClusterError::from(ProviderError::Unreachable {
+                endpoint: "unix:///nope".into(),
+                reason: "No such file".into(),
+            })
+            .in_step("Preparing nodes"),
+        );
+        let text = render_error_at(&e, false, 200, Lang::Ko);
+        assert!(
+            text.starts_with(
+                "오류: Preparing nodes 단계에 실패했습니다: unix:///nope 주소의 컨테이너 엔진에 \
+                 연결할 수 없습니다: No such file\n"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("힌트: Docker(또는 사용하는 엔진)를 시작하거나"),
+            "{text}"
+        );
+        assert!(!text.contains("hint:"), "{text}");
+    }
+
+    #[test]
+    fn korean_labels_the_output_and_keeps_it_as_it_is() {
+        let e = Error::from(ClusterError::from(ProviderError::ExecFailed {
+            node: "n".into(),
+            command: "kubeadm init".into(),
+            exit_code: 1,
+            output: "[ERROR] boom".into(),
+        }));
+        let text = render_error_at(&e, false, 200, Lang::Ko);
+        assert!(text.contains("n 노드에서 `kubeadm init` 명령이 실패했습니다(종료 코드 1)"));
+        assert!(text.contains("  출력:\n    [ERROR] boom\n"), "{text}");
+    }
+
+    #[test]
+    fn every_input_error_reads_in_korean() {
+        let samples = [
+            InputError::Zero { flag: "--nodes" },
+            InputError::TooMany {
+                flag: "--nodes",
+                value: 101,
+            },
+            InputError::TourNeedsTerminal,
+            InputError::NodesOutOfRange { nodes: 0 },
+            InputError::UnderSudo { user: "ann".into() },
+        ];
+        for e in samples {
+            let text = render_error_at(&Error::from(e), false, 200, Lang::Ko);
+            let english = crate::i18n::leaks::english_words_but(&text, &["ann"]);
+            assert!(english.is_empty(), "{english:?} in {text}");
+            assert!(text.contains("힌트:"), "{text}");
+        }
+    }
+
+    #[test]
+    fn no_cluster_to_tour_says_how_to_make_one_in_both_languages() {
+        let e = || {
+            Error::from(TourError::NoCluster {
+                name: "minik".into(),
+                nodes: 3,
+            })
+        };
+        assert_eq!(
+            render_error_at(&e(), false, 200, Lang::En),
+            "error: no cluster named \"minik\" to tour\nhint: create one for the tour first: \
+             minik create --nodes 3, then minik tour\n"
+        );
+        assert_eq!(
+            render_error_at(&e(), false, 200, Lang::Ko),
+            "오류: 투어할 클러스터가 없습니다(이름: \"minik\")\n힌트: 투어용 클러스터를 먼저 \
+             만드세요: minik create --nodes 3 명령을 실행한 다음 minik tour 명령으로 투어를 \
+             시작합니다\n"
+        );
+        let lab = Error::from(TourError::NoCluster {
+            name: "lab".into(),
+            nodes: 2,
+        });
+        assert!(render_error_at(&lab, false, 200, Lang::Ko).contains(
+            "minik create --nodes 2 --name lab 명령을 실행한 다음 minik tour --name lab 명령으로"
+        ));
     }
 }

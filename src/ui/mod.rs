@@ -18,18 +18,20 @@ pub(crate) use bundle::{
     bundle_release_files, bundle_serving, bundle_unpinned, confirm_host_access,
 };
 pub(crate) use create::created_text;
+#[cfg(test)]
 pub(crate) use doctor::doctor_text;
 #[cfg(test)]
 pub(crate) use doctor::doctor_text_at;
+pub(crate) use doctor::doctor_text_in;
 #[cfg(test)]
 pub(crate) use error::hints_for_error;
 pub(crate) use error::render_error;
 pub(crate) use status::Terminal;
 pub(crate) use table::{clusters_table, nodes_table};
-pub(crate) use tour::{can_ask, labs_text, steps_text, TourGuide};
-pub(crate) use workshop::workshop_text;
+pub(crate) use tour::{can_ask, confirm_create, labs_text, steps_text, TourGuide};
 #[cfg(test)]
 pub(crate) use workshop::workshop_text_at;
+pub(crate) use workshop::workshop_text_in;
 
 use std::io::IsTerminal;
 

@@ -19,6 +19,8 @@ pub(crate) struct Terminal {
     width: usize,
     multi: MultiProgress,
     state: Mutex<State>,
+    /// The label of a warning, in the language the command speaks.
+    warning: &'static str,
 }
 
 #[derive(Default)]
@@ -40,7 +42,17 @@ impl Terminal {
             width: crate::text::wrap::width(),
             multi: MultiProgress::with_draw_target(target),
             state: Mutex::new(State::default()),
+            warning: "warning:",
         }
+    }
+
+    /// The terminal of a command that speaks `lang` (its warnings' label).
+    pub(crate) fn speaking(mut self, lang: crate::i18n::Lang) -> Terminal {
+        self.warning = match lang {
+            crate::i18n::Lang::En => "warning:",
+            crate::i18n::Lang::Ko => "경고:",
+        };
+        self
     }
 
     fn paint(&self, paint: Paint, s: &str) -> String {
@@ -157,7 +169,7 @@ impl Reporter for Terminal {
             }
             Event::Warn(s) => {
                 if self.mode != Mode::Quiet {
-                    let label = format!("{} ", self.paint(Paint::Warning, "warning:"));
+                    let label = format!("{} ", self.paint(Paint::Warning, self.warning));
                     self.line(&labelled(&label, &clean(&s), self.width).join("\n"));
                 }
             }

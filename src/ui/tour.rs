@@ -222,6 +222,15 @@ impl TourGuide {
     }
 }
 
+/// Asks whether to create a cluster for the tour (`prompt` in the learner's language).
+pub(crate) fn confirm_create(prompt: &str) -> std::io::Result<bool> {
+    dialoguer::Confirm::with_theme(&dialoguer::theme::SimpleTheme)
+        .with_prompt(clean_line(prompt))
+        .default(true)
+        .interact_on(&console::Term::stderr())
+        .map_err(|dialoguer::Error::IO(io)| io)
+}
+
 fn ask(items: Vec<&'static str>, prompt: String) -> Option<usize> {
     let theme = dialoguer::theme::SimpleTheme;
     dialoguer::Select::with_theme(&theme)

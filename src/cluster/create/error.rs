@@ -34,6 +34,16 @@ pub enum PrepareError {
     NodeImage(#[from] NodeImageError),
 }
 
+crate::error_keys!(pub PrepareError {
+    PrepareError::Input(_) => "prepare.input";
+    PrepareError::PlatformRefused { problems, fixes } => "prepare.platform-refused", problems = problems, fixes = fixes;
+    PrepareError::Config(e) => "prepare.config", reason = e;
+    PrepareError::Engine(_) => "prepare.engine";
+    PrepareError::Cluster(_) => "prepare.cluster";
+    PrepareError::Provider(_) => "prepare.provider";
+    PrepareError::NodeImage(_) => "prepare.node-image";
+});
+
 impl PrepareError {
     /// Bad input (exit 2): a flag, the config, the endpoint, or what the wrapped class says.
     pub fn is_bad_input(&self) -> bool {

@@ -42,6 +42,21 @@ pub enum LoadError {
     Provider(#[from] ProviderError),
 }
 
+crate::error_keys!(pub LoadError {
+    LoadError::Cluster(_) => "load.cluster";
+    LoadError::ImageNotPresent(image) => "load.image-not-present", image = format!("{image:?}");
+    LoadError::ImageId(id) => "load.image-id", id = format!("{id:?}");
+    LoadError::UnknownNodes { unknown, valid } => "load.unknown-nodes",
+        unknown = unknown.join(", "), valid = valid.join(", ");
+    LoadError::NodeNotRunning { node, state, cluster } => "load.node-not-running",
+        node = format!("{node:?}"), state = state, cluster = cluster;
+    LoadError::Archive { path, reason } => "load.archive", path = path.display(), reason = reason;
+    LoadError::Source { what, reason } => "load.source", what = what, reason = reason;
+    LoadError::NodesFailed(failures) => "load.nodes-failed",
+        nodes = failures.iter().map(|f| format!("{:?}", f.node)).collect::<Vec<_>>().join(", ");
+    LoadError::Provider(_) => "load.provider";
+});
+
 /// One node the load failed on, and why.
 #[derive(Debug)]
 pub struct NodeFailure {

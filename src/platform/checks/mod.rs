@@ -56,6 +56,30 @@ pub(crate) struct Check {
     pub(crate) fix: Option<String>,
 }
 
+/// Every check id a row can have: each has a title in every language (`i18n`'s doctor
+/// catalog), and a row with another id fails the tests that make it.
+#[cfg(test)]
+pub(crate) const CHECK_IDS: &[&str] = &[
+    "engine",
+    "os-type",
+    "arch",
+    "memory",
+    "cpus",
+    "cgroup",
+    "rootless",
+    "userns",
+    "storage",
+    "inotify",
+    "wsl-kernel",
+    "proxy",
+    "privileged",
+    "kubectl",
+    "disk",
+    "ports",
+    "vpn-dns",
+    "bundle-arch",
+];
+
 pub(crate) fn row(
     id: &'static str,
     title: &str,
@@ -64,6 +88,8 @@ pub(crate) fn row(
     why: impl Into<String>,
     fix: Option<String>,
 ) -> Check {
+    #[cfg(test)]
+    assert!(CHECK_IDS.contains(&id), "check id {id} is not in CHECK_IDS");
     Check {
         id,
         title: title.to_string(),
@@ -127,9 +153,9 @@ pub(crate) fn gib(bytes: u64) -> String {
 #[cfg(test)]
 pub(crate) fn sample_rows() -> Vec<Check> {
     vec![
-        row("a", "Engine", Status::Ok, "Docker 27", "needed", None),
+        row("engine", "Engine", Status::Ok, "Docker 27", "needed", None),
         row(
-            "b",
+            "memory",
             "Memory",
             Status::Fail,
             "1.9 GiB",
@@ -150,6 +176,6 @@ mod tests {
         assert!(!is_blocking(&rows[..1]));
         let json = serde_json::to_value(&rows[1]).unwrap_or_default();
         assert_eq!(json["status"], "fail");
-        assert_eq!(json["id"], "b");
+        assert_eq!(json["id"], "memory");
     }
 }

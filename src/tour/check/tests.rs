@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde_json::{json, Value};
 
 use super::*;
-use crate::tour::lab::{Check, Expect, Role};
+use crate::tour::lab::{Check, Expect, Lang, Role};
 use crate::tour::{builtin, command, DEFAULT_LAB};
 
 fn fixture(dir: &str, file: &str) -> Value {
@@ -140,6 +140,61 @@ fn log_checks_read_the_selected_pods_logs() {
     assert!(log_targets(&check("pods", Expect::Exists(true)), &pods).is_empty());
 }
 
+/// The built-in step's checks on the fixtures in `dir`, in Korean.
+fn outcomes_ko(step: &str, dir: &str) -> Vec<Outcome> {
+    let lab = builtin(DEFAULT_LAB).unwrap();
+    let step = lab.steps.iter().find(|s| s.id == step).unwrap();
+    let nodes = fixture(dir, "nodes.json");
+    step.checks
+        .iter()
+        .map(|c| {
+            let c = filled(c);
+            let list = fixture(dir, &format!("{}.json", c.kind));
+            evaluate_in(&c, &list, &nodes, &Logs::new(), Lang::Ko)
+        })
+        .collect()
+}
+
+#[test]
+fn korean_checks_say_what_they_expect_and_find_in_korean() {
+    let o = outcomes_ko("worker-away", "worker-away-not-yet");
+    assert_eq!(
+        o[1].expected,
+        "minik-tour 네임스페이스의 app=hello 파드(status.phase=Running) 3개"
+    );
+    assert_eq!(
+        o[1].found,
+        "1개: hello-7d9c6b8f5c-4xkqz: lab-worker(워커)에서 Running"
+    );
+    assert_eq!(
+        o[2].expected,
+        "minik-tour 네임스페이스의 app=hello 파드, 모두 Running이고 lab-worker2 노드에는 없음"
+    );
+    assert_eq!(
+        o[2].found,
+        "2개: hello-7d9c6b8f5c-4xkqz: lab-worker(워커)에서 Running, \
+         hello-7d9c6b8f5c-rj2lp: Pending, 아직 노드에 배치되지 않음"
+    );
+}
+
+#[test]
+fn no_korean_check_outcome_reads_as_english() {
+    let names = ["hello", "notes", "lab-worker", "lab-worker2", "minik-tour"];
+    for (step, dir) in [
+        ("worker-away", "worker-away"),
+        ("worker-away", "worker-away-not-yet"),
+        ("service", "service"),
+        ("service", "service-not-yet"),
+    ] {
+        for o in outcomes_ko(step, dir) {
+            for text in [&o.expected, &o.found] {
+                let english = crate::i18n::leaks::english_words_but(text, &names);
+                assert!(english.is_empty(), "{step}/{dir}: {english:?} in {text:?}");
+            }
+        }
+    }
+}
+
 fn check(kind: &str, expect: Expect) -> Check {
     Check {
         kind: kind.into(),
@@ -240,7 +295,7 @@ fn log_last_word_reads_the_last_line_of_each_selected_pod() {
     assert!(!o.ok);
     assert_eq!(
         o.found,
-        "1: client last logged \"FAILED calls=58 failed=10\""
+        "1: client's log ends with \"FAILED calls=58 failed=10\""
     );
     assert!(!evaluate_logs(&c, &pods, &logs(Ok(""))).ok);
     let o = evaluate_logs(&c, &pods, &logs(Err("kubectl logs failed: forbidden")));
