@@ -8,6 +8,7 @@ kube-controller-manager/kube-scheduler health) by its caller.
   node.kubernetes.io/unschedulable and not-ready/unreachable, as the controller adds them).
 - Deployment -> ReplicaSet -> pods (pkg/controller/deployment, replicaset): one ReplicaSet per
   pod-template hash, old ones scaled to zero (Recreate-like); deleted pods are replaced.
+- EndpointSlices for Services (standin_endpointslice, pkg/controller/endpointslice).
 - Scheduler (pkg/scheduler, reduced to NodeUnschedulable, NodeSelector, TaintToleration and
   fewest-pods spreading): binds pods without nodeName; otherwise PodScheduled=False with the
   scheduler's "0/N nodes are available" message.
@@ -18,6 +19,8 @@ import json
 import random
 import string
 import time
+
+import standin_endpointslice
 
 DAEMON_TOLERATIONS = [
     {"key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": "NoExecute"},
@@ -314,3 +317,4 @@ def reconcile(api):
     c.deployments()
     c.replicasets()
     c.schedule(nodes)
+    standin_endpointslice.reconcile(api)
