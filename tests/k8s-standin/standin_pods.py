@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 import standin_controllers
 import standin_cri as cri_mod
 import standin_ipfamily
+import standin_node_services
 from standin_cri import CriError
 
 LOG_ROOT = "/var/log/pods"
@@ -391,6 +392,7 @@ class KubeletPods:
         self.static_status = {}  # static pod name -> pod status from CRI
         self.posted = {}  # "ns/name" -> last posted status JSON
         self.problems = {}
+        self.services = standin_node_services.NodeServices(kubelet, worker)
 
     def runtime_problems(self):
         return self.worker.runtime_problems() if self.worker else []
@@ -455,6 +457,11 @@ class KubeletPods:
         if listed:
             self.publish_nodes(client)
         statuses = self.worker.sync(pods, prune=listed)
+        if listed:
+            try:
+                self.services.sync(client, pods, statuses)
+            except Exception as e:
+                k.log_change("services", f"kube-proxy/DNS (stand-in): {e}")
         self.static_status = {static[u]: s for u, s in statuses.items() if u in static}
         for uid, status in statuses.items():
             if uid in static:
