@@ -2,6 +2,9 @@
 # TEST ONLY. Sourced by prepare.sh. Builds what the Kubernetes stand-in needs to run pods on the
 # test nodes' real containerd:
 #   build_cri_client        tests/cri-client (minik-test-cri, a CRI client; Debian has no crictl)
+#   build_lab_images        the images the tour's labs run, under their real names (not
+#                           preloaded: a learner loads them, `minik load docker-image`), e.g.
+#                           agnhost with netexec (test-images/agnhost); LAB_IMAGES lists them
 #   add_test_images OUT     tiny busybox images tagged with the REAL image names the product
 #                           preloads (kubeadm's images with its pause, the manifests' images),
 #                           saved to OUT/images/ so `minik build node-image` imports them into
@@ -65,4 +68,35 @@ DOCKERFILE
   # shellcheck disable=SC2046
   docker save -o "$out/images/minik-test-k8s-images.tar" $(echo "$names")
   rm -rf "$ctx"
+}
+
+# The labs' images (src/tour/labs/*.yaml), as test doubles under their real names. They are not
+# in the node image: like a learner without internet, a test runs
+# `minik load docker-image NAME` for each. Rebuilt when their files change (a hash label).
+LAB_IMAGES=(registry.k8s.io/e2e-test-images/agnhost:2.53)
+LAB_IMAGE_LABEL=io.minik.test.stand-in-for
+
+build_lab_images() {
+  local ctx hash
+  build_busybox_image # prepare.sh
+  hash=$( (cat "$TEST_IMAGES_DIR"/agnhost "$TEST_IMAGES_DIR"/netexec-handler
+    docker image inspect -f '{{.Id}}' "$BUSYBOX_IMAGE") | sha256sum | cut -c1-16)
+  if [[ $(image_label "${LAB_IMAGES[0]}" io.minik.test.inputs) == "$hash" ]]; then
+    log "${LAB_IMAGES[0]} is current"
+    return 0
+  fi
+  ctx=$(mktemp -d "$CACHE/lab-images.XXXXXX")
+  cp "$TEST_IMAGES_DIR"/agnhost "$TEST_IMAGES_DIR"/netexec-handler "$ctx/"
+  # agnhost: ENTRYPOINT and CMD as the real image's; busybox as its Alpine base has
+  docker build -q -t "${LAB_IMAGES[0]}" -f - "$ctx" >/dev/null <<DOCKERFILE
+FROM $BUSYBOX_IMAGE
+COPY agnhost netexec-handler /
+LABEL $LAB_IMAGE_LABEL="${LAB_IMAGES[0]} (minik test double: busybox shell, tests/e2e/test-images/agnhost)"
+LABEL io.minik.test.inputs=$hash
+EXPOSE 8080
+ENTRYPOINT ["/agnhost"]
+CMD ["pause"]
+DOCKERFILE
+  rm -rf "$ctx"
+  log "lab images: ${LAB_IMAGES[*]}"
 }
