@@ -76,27 +76,52 @@ DOCKERFILE
 LAB_IMAGES=(registry.k8s.io/e2e-test-images/agnhost:2.53)
 LAB_IMAGE_LABEL=io.minik.test.stand-in-for
 
+# lab_busybox OUT: OUT/rootfs with Debian's dynamically linked busybox and the glibc it links.
+# Not busybox-static: a static glibc cannot load the name service modules, so its wget and
+# ping crash (SIGSEGV) on any host name, and the labs' clients call Services by name. Fetched
+# once (apt-get download in a container of the base image, the host's apt untouched).
+lab_busybox() {
+  local out=$1 mirror
+  [[ -x $out/rootfs/bin/busybox ]] && return 0
+  mirror=$(host_mirror)
+  rm -rf "$out.part"
+  mkdir -p "$out.part/rootfs"
+  docker run --rm -v "$out.part/rootfs:/out" -w /tmp --entrypoint sh "$BASE_IMAGE" -c "
+    echo 'deb ${mirror:-http://deb.debian.org/debian} $SUITE main' >/etc/apt/sources.list &&
+    apt-get -qq update && apt-get -qq download busybox && dpkg-deb -x busybox_*.deb /tmp/bb &&
+    mkdir -p /out/bin /out/tmp /out/etc && cp \$(find /tmp/bb -type f -path '*bin/busybox') /out/bin/ &&
+    for l in \$(ldd /out/bin/busybox | grep -o '/[^ ]*'); do
+      mkdir -p /out\$(dirname \$l) && cp -L \$l /out\$l; done &&
+    chmod 1777 /out/tmp" >"$CACHE/lab-busybox.log" 2>&1 ||
+    { tail -n 20 "$CACHE/lab-busybox.log" >&2; die "fetching Debian's busybox failed"; }
+  "$out.part/rootfs/bin/busybox" --list >/dev/null 2>&1 || true
+  rm -rf "$out"
+  mv "$out.part" "$out"
+}
+
 build_lab_images() {
-  local ctx hash
-  build_busybox_image # prepare.sh
+  local ctx hash dir=$CACHE/lab-busybox
+  lab_busybox "$dir"
   hash=$( (cat "$TEST_IMAGES_DIR"/agnhost "$TEST_IMAGES_DIR"/netexec-handler
-    docker image inspect -f '{{.Id}}' "$BUSYBOX_IMAGE") | sha256sum | cut -c1-16)
+    find "$dir/rootfs" -type f | LC_ALL=C sort | xargs sha256sum) | sha256sum | cut -c1-16)
   if [[ $(image_label "${LAB_IMAGES[0]}" io.minik.test.inputs) == "$hash" ]]; then
     log "${LAB_IMAGES[0]} is current"
     return 0
   fi
   ctx=$(mktemp -d "$CACHE/lab-images.XXXXXX")
-  cp "$TEST_IMAGES_DIR"/agnhost "$TEST_IMAGES_DIR"/netexec-handler "$ctx/"
+  cp -a "$dir/rootfs" "$ctx/rootfs"
+  cp "$TEST_IMAGES_DIR"/agnhost "$TEST_IMAGES_DIR"/netexec-handler "$ctx/rootfs/"
+  # applet links made here: the image has no shell until they exist
+  for applet in $(docker run --rm -v "$ctx/rootfs:/r:ro" --entrypoint /r/bin/busybox \
+    "$BASE_IMAGE" --list); do
+    [[ $applet == busybox ]] || ln -sf busybox "$ctx/rootfs/bin/$applet"
+  done
   # agnhost: ENTRYPOINT and CMD as the real image's; busybox as its Alpine base has
-  docker build -q -t "${LAB_IMAGES[0]}" -f - "$ctx" >/dev/null <<DOCKERFILE
-FROM $BUSYBOX_IMAGE
-COPY agnhost netexec-handler /
-LABEL $LAB_IMAGE_LABEL="${LAB_IMAGES[0]} (minik test double: busybox shell, tests/e2e/test-images/agnhost)"
-LABEL io.minik.test.inputs=$hash
-EXPOSE 8080
-ENTRYPOINT ["/agnhost"]
-CMD ["pause"]
-DOCKERFILE
+  tar -C "$ctx/rootfs" -c . | docker import \
+    -c "LABEL $LAB_IMAGE_LABEL=\"${LAB_IMAGES[0]} (minik test double: busybox shell, tests/e2e/test-images/agnhost)\"" \
+    -c "LABEL io.minik.test.inputs=$hash" -c 'EXPOSE 8080' \
+    -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    -c 'ENTRYPOINT ["/agnhost"]' -c 'CMD ["pause"]' - "${LAB_IMAGES[0]}" >/dev/null
   rm -rf "$ctx"
   log "lab images: ${LAB_IMAGES[*]}"
 }
