@@ -225,14 +225,7 @@ def sockets_in_netns(ns_path, port=53):
         target = os.open(ns_path, os.O_RDONLY)
         try:
             setns(target)
-            udp = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
-            tcp = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
-            for s in (udp, tcp):
-                s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
-                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-                s.bind(("::", port))
-            tcp.listen(16)
-            out["socks"] = (udp, tcp)
+            out["socks"] = bind_both(port)
         except OSError as e:
             out["error"] = e
         finally:
@@ -248,6 +241,25 @@ def sockets_in_netns(ns_path, port=53):
     if "error" in out:
         raise out["error"]
     return out["socks"]
+
+
+def bind_both(port):
+    """UDP and TCP on every address: one dual-stack IPv6 socket each, or IPv4 only where the
+    kernel has no IPv6."""
+    socks = []
+    for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
+        try:
+            s = socket.socket(socket.AF_INET6, kind)
+            s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+            addr = ("::", port)
+        except OSError:
+            s = socket.socket(socket.AF_INET, kind)
+            addr = ("0.0.0.0", port)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(addr)
+        socks.append(s)
+    socks[1].listen(16)
+    return tuple(socks)
 
 
 class Server:

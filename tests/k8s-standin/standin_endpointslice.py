@@ -16,6 +16,10 @@
   endpoints (placeholderSliceCompare), so `kubectl get endpointslices` shows it empty.
 - The garbage collector deletes slices owned by a deleted Service: done here for our own
   slices (managed-by this controller), as the stand-in has no garbage collector.
+- pkg/controlplane/reconcilers (the lease reconciler) with endpointsadapter: the API server
+  itself keeps the `kubernetes` Service's EndpointSlice (named kubernetes, no managed-by
+  label): the addresses of the API servers that are up, here the InternalIPs of the Ready
+  control-plane Nodes, on the port it serves.
 Not modelled: maxEndpointsPerSlice (100) splitting, topology hints, trafficDistribution,
 EndpointSlice mirroring of Endpoints.
 """
@@ -151,6 +155,36 @@ def reconcile(api):
     for key, svc in sorted(live.items()):
         if managed(svc):
             sync_service(api, res, svc, pods, [s for s in mine if owned(s, svc)])
+    if ("default", "kubernetes") in live:
+        apiserver_slice(api, res, live[("default", "kubernetes")])
+
+
+def apiserver_slice(api, res, svc):
+    port = next((p.get("targetPort") for p in (svc.get("spec") or {}).get("ports") or []
+                 if p.get("name") == "https"), 6443)
+    addrs = []
+    for n in api.store.list("", "nodes"):
+        meta, st = n.get("metadata") or {}, n.get("status") or {}
+        ready = any(c.get("type") == "Ready" and c.get("status") == "True"
+                    for c in st.get("conditions") or [])
+        if "node-role.kubernetes.io/control-plane" in (meta.get("labels") or {}) and ready:
+            addrs += [a["address"] for a in st.get("addresses") or []
+                      if a.get("type") == "InternalIP"]
+    fam = primary_family(svc)
+    endpoints = [{"addresses": [a], "conditions": {"ready": True}}
+                 for a in sorted(addrs) if family(a) == fam]
+    body = {"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+            "metadata": {"name": "kubernetes", "namespace": "default",
+                         "labels": {SERVICE_NAME: "kubernetes"}},
+            "addressType": fam, "endpoints": endpoints,
+            "ports": [{"name": "https", "port": port, "protocol": "TCP"}]}
+    old = api.store.get("discovery.k8s.io", "endpointslices", "default", "kubernetes")
+    if old is None:
+        api.create_obj(res, "default", body, None)
+    elif old.get("endpoints") != endpoints or old.get("ports") != body["ports"]:
+        updated = copy.deepcopy(old)
+        updated.update(endpoints=endpoints, ports=body["ports"])
+        api.update_obj(res, "default", "kubernetes", updated, None)
 
 
 def managed(svc):

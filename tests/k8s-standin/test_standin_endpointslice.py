@@ -23,7 +23,9 @@ def pod(name, labels, ip=None, ready=True, node="w1", phase="Running", ports=Non
     return p
 
 
-class EndpointSliceTest(unittest.TestCase):
+class ApiTest(unittest.TestCase):
+    """The stand-in's in-process Api on a fresh state file, with a namespace t."""
+
     def setUp(self):
         self.tmp = tempfile.TemporaryDirectory()
         self.addCleanup(self.tmp.cleanup)
@@ -34,6 +36,8 @@ class EndpointSliceTest(unittest.TestCase):
         self.api.create_obj(self.api.find("", "v1", "namespaces"), None,
                             {"metadata": {"name": "t"}}, None)
 
+
+class EndpointSliceTest(ApiTest):
     def service(self, name="hello", selector=None, **spec):
         body = {"metadata": {"name": name}, "spec": dict(
             {"selector": selector if selector is not None else {"app": "hello"},
@@ -119,6 +123,24 @@ class EndpointSliceTest(unittest.TestCase):
         self.api.delete_obj(self.svcs, "t", "hello")
         eps.reconcile(self.api)
         self.assertEqual(self.slices(), [])
+
+
+class ApiServerSliceTest(ApiTest):
+    def test_kubernetes_service_lists_ready_control_planes(self):
+        nodes = self.api.find("", "v1", "nodes")
+        for name, role, ready in (("cp", True, True), ("cp2", True, False), ("w", False, True)):
+            n = self.api.create_obj(nodes, None, {"metadata": {"name": name, "labels": {
+                "node-role.kubernetes.io/control-plane": ""} if role else {}}}, None)
+            n["status"] = {"addresses": [{"type": "InternalIP",
+                                          "address": f"172.18.0.{len(name) + role}"}],
+                           "conditions": [{"type": "Ready",
+                                           "status": "True" if ready else "False"}]}
+            self.api.update_obj(nodes, None, name, n, "status")
+        eps.reconcile(self.api)
+        sl = self.api.store.get("discovery.k8s.io", "endpointslices", "default", "kubernetes")
+        self.assertEqual([e["addresses"] for e in sl["endpoints"]], [["172.18.0.3"]])
+        self.assertEqual(sl["ports"], [{"name": "https", "port": 6443, "protocol": "TCP"}])
+        self.assertNotIn(eps.MANAGED_BY, sl["metadata"]["labels"])
 
 
 class ServiceAdmissionTest(unittest.TestCase):
