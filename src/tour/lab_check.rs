@@ -62,24 +62,7 @@ pub(super) fn decode(d: &mut Decoder, node: &Node, path: &str) -> Option<Check> 
         }
     }
     check.kind = check_kind(d, kind, node)?;
-    let argv_safe = |s: &Option<String>| s.as_deref().is_none_or(|s| !s.starts_with('-'));
-    if !argv_safe(&check.namespace)
-        || !argv_safe(&check.selector)
-        || !argv_safe(&check.named_in_logs_of)
-    {
-        d.error(
-            node.at,
-            "a check's namespace, selector or namedInLogsOf may not start with '-'".into(),
-            "write the namespace's name (or \"{namespace}\") and a selector such as app=hello",
-        );
-        return None;
-    }
-    if check.named_in_logs_of.is_some() && check.namespace.is_none() {
-        d.error(
-            node.at,
-            "namedInLogsOf reads a pod's logs, and needs the check's namespace".into(),
-            "add namespace: \"{namespace}\"",
-        );
+    if !names_are_safe(d, &check, node) {
         return None;
     }
     let [(assertion, value, ref p)] = assertions[..] else {
@@ -233,4 +216,30 @@ fn decode_entries(
         None => Vec::new(),
     };
     Some(Some(Entries { path, filter }))
+}
+
+/// The check's names go into kubectl's arguments: none may look like a flag, and reading a
+/// pod's logs needs the namespace.
+fn names_are_safe(d: &mut Decoder, check: &Check, node: &Node) -> bool {
+    let argv_safe = |s: &Option<String>| s.as_deref().is_none_or(|s| !s.starts_with('-'));
+    if !argv_safe(&check.namespace)
+        || !argv_safe(&check.selector)
+        || !argv_safe(&check.named_in_logs_of)
+    {
+        d.error(
+            node.at,
+            "a check's namespace, selector or namedInLogsOf may not start with '-'".into(),
+            "write the namespace's name (or \"{namespace}\") and a selector such as app=hello",
+        );
+        return false;
+    }
+    if check.named_in_logs_of.is_some() && check.namespace.is_none() {
+        d.error(
+            node.at,
+            "namedInLogsOf reads a pod's logs, and needs the check's namespace".into(),
+            "add namespace: \"{namespace}\"",
+        );
+        return false;
+    }
+    true
 }
