@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::fields::Path;
-use super::lab::{Check, Expect, Role};
+use super::lab::{Check, Entries, Expect, Role};
 
 /// The result of one check.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -80,7 +80,60 @@ pub(crate) fn describe(check: &Check) -> String {
     for (k, v) in &check.filter {
         s = format!("{s} with {k}={v}");
     }
+    if let Some(pod) = &check.named_in_logs_of {
+        s = format!("{s} named in the logs of {pod}");
+    }
+    if let Some(e) = &check.entries {
+        s = format!("{} of {s}", entries_words(e));
+    }
     s
+}
+
+/// `endpoints with conditions.ready=true`.
+fn entries_words(e: &Entries) -> String {
+    let mut s = e.path.clone();
+    for (k, v) in &e.filter {
+        s = format!("{s} with {k}={v}");
+    }
+    s
+}
+
+/// The objects of `list` named by a line of `logs` (a client's output naming who answered).
+pub(crate) fn named_in(list: &Value, logs: &str) -> Value {
+    let lines: std::collections::BTreeSet<&str> = logs.lines().map(str::trim).collect();
+    let kept: Vec<Value> = items(list)
+        .into_iter()
+        .filter(|o| lines.contains(name(o)))
+        .cloned()
+        .collect();
+    serde_json::json!({ "items": kept })
+}
+
+/// Counts the entries (all, and those matching the filter) of the objects' list field.
+fn count_entries(objs: &[&Value], e: &Entries) -> (u64, u64) {
+    let Ok(path) = Path::parse(&e.path) else {
+        return (0, 0);
+    };
+    let filters: Vec<(Path, &str)> = e
+        .filter
+        .iter()
+        .filter_map(|(k, v)| Path::parse(k).ok().map(|p| (p, v.as_str())))
+        .collect();
+    let (mut all, mut matching) = (0, 0);
+    for entry in objs
+        .iter()
+        .filter_map(|o| path.get(o).and_then(Value::as_array))
+        .flatten()
+    {
+        all += 1;
+        if filters
+            .iter()
+            .all(|(p, want)| p.text(entry).as_deref() == Some(*want))
+        {
+            matching += 1;
+        }
+    }
+    (all, matching)
 }
 
 /// The objects of `list` the check is about. Objects being deleted count as gone, as a
@@ -181,6 +234,22 @@ fn listing(objs: &[&Value], mut word: impl FnMut(&Value) -> String) -> String {
 pub(crate) fn evaluate(check: &Check, list: &Value, nodes: &Value) -> Outcome {
     let what = describe(check);
     let objs = select(check, list);
+    if let Some(e) = &check.entries {
+        let (all, n) = count_entries(&objs, e);
+        let found = format!("{n} of {all} {}", e.path);
+        let (ok, expected) = match &check.expect {
+            Expect::Exists(true) => (n > 0, format!("{what} to exist")),
+            Expect::Exists(false) => (n == 0, format!("no {what}")),
+            Expect::Count(c) => (n == *c, format!("{c} {what}")),
+            Expect::AtLeast(c) => (n >= *c, format!("at least {c} {what}")),
+            _ => (false, what.clone()), // the lab reader refuses entries with other assertions
+        };
+        return Outcome {
+            ok,
+            expected,
+            found,
+        };
+    }
     let n = objs.len() as u64;
     let is_pod = |o: &Value| o["kind"] == "Pod" || o["spec"]["containers"].is_array();
     let plain = |o: &Value| {

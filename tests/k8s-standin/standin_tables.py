@@ -50,10 +50,29 @@ def pod_row(p):
 
 def service_row(s):
     spec = s.get("spec") or {}
-    ports = ",".join(f'{p.get("port")}/{p.get("protocol", "TCP")}' for p in spec.get("ports") or [])
+    # printService: PORT[:NODEPORT]/PROTO; a LoadBalancer without an ingress is <pending>
+    ports = ",".join(f'{p.get("port")}' + (f':{p["nodePort"]}' if p.get("nodePort") else "") +
+                     f'/{p.get("protocol", "TCP")}' for p in spec.get("ports") or [])
     sel = ",".join(f"{k}={v}" for k, v in (spec.get("selector") or {}).items()) or "<none>"
+    ingress = dig(s, "status", "loadBalancer", "ingress", default=[]) or []
+    external = ",".join(i.get("ip") or i.get("hostname", "") for i in ingress) or (
+        "<pending>" if spec.get("type") == "LoadBalancer" else "<none>")
     return [s["metadata"]["name"], spec.get("type", "ClusterIP"), spec.get("clusterIP", "<none>"),
-            "<none>", ports or "<none>", age_of(s), sel]
+            external, ports or "<none>", age_of(s), sel]
+
+
+def more(items, limit=3):
+    """printers.go's lists of at most three, then "+ N more..."."""
+    text = ",".join(str(i) for i in items[:limit])
+    return text + (f" + {len(items) - limit} more..." if len(items) > limit else "")
+
+
+def endpointslice_row(e):
+    """printEndpointSlice: ports <unset> when the slice has none, endpoints <none>."""
+    ports = [p.get("port") for p in e.get("ports") or []]
+    addrs = [a for ep in e.get("endpoints") or [] for a in ep.get("addresses") or []]
+    return [e["metadata"]["name"], e.get("addressType", ""), more(ports) if ports else "<unset>",
+            more(addrs) if addrs else "<none>", age_of(e)]
 
 
 def images_row(spec):
@@ -121,6 +140,8 @@ TABLE_PRINTERS = {
     "services": ([("Name", S, "name", 0), ("Type", S, "", 0), ("Cluster-IP", S, "", 0),
                   ("External-IP", S, "", 0), ("Port(s)", S, "", 0), ("Age", S, "", 0),
                   ("Selector", S, "", 1)], service_row),
+    "endpointslices": ([("Name", S, "name", 0), ("AddressType", S, "", 0), ("Ports", S, "", 0),
+                        ("Endpoints", S, "", 0), ("Age", S, "", 0)], endpointslice_row),
     None: ([("Name", S, "name", 0), ("Created At", S, "date", 0)],
            lambda o: [o["metadata"]["name"], o["metadata"].get("creationTimestamp", "")]),
 }

@@ -46,7 +46,13 @@ fn outcomes(step: &str, dir: &str) -> Vec<Outcome> {
         .iter()
         .map(|c| {
             let c = filled(c);
-            evaluate(&c, &fixture(dir, &format!("{}.json", c.kind)), &nodes)
+            let mut list = fixture(dir, &format!("{}.json", c.kind));
+            if let Some(pod) = &c.named_in_logs_of {
+                let base = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/tour");
+                let logs = std::fs::read_to_string(format!("{base}/{dir}/{pod}.log")).unwrap();
+                list = named_in(&list, &logs);
+            }
+            evaluate(&c, &list, &nodes)
         })
         .collect()
 }
@@ -88,14 +94,26 @@ fn before_they_happen_the_checks_say_what_was_expected_and_found() {
          hello-7d9c6b8f5c-rj2lp Pending, not scheduled"
     );
 
+    // One endpoint of three ready, the client still asking, one pod answered so far.
     let o = outcomes("service", "service-not-yet");
     assert!(o[0].ok);
     assert!(!o[1].ok);
     assert_eq!(
         o[1].expected,
-        "endpointslices kubernetes.io/service-name=hello in minik-tour with endpoints[0].conditions.ready=true"
+        "3 endpoints with conditions.ready=true of endpointslices \
+         kubernetes.io/service-name=hello in minik-tour"
     );
-    assert_eq!(o[1].found, "none");
+    assert_eq!(o[1].found, "1 of 3 endpoints");
+    assert_eq!(o[2].found, "1: client has status.phase=Running");
+    assert!(!o[3].ok);
+    assert_eq!(
+        o[3].expected,
+        "at least 2 pods app=hello in minik-tour named in the logs of client"
+    );
+    assert_eq!(
+        o[3].found,
+        "1: hello-7d9c6b8f5c-4xkqz Running on lab-worker (worker)"
+    );
 
     let o = outcomes("volume", "volume-not-yet");
     assert_eq!(o[0].found, "1: notes has status.phase=Pending");
@@ -113,6 +131,8 @@ fn check(kind: &str, expect: Expect) -> Check {
         name: None,
         selector: None,
         filter: Vec::new(),
+        entries: None,
+        named_in_logs_of: None,
         expect,
         at: crate::config::Location { line: 1, column: 1 },
     }
