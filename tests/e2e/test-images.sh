@@ -73,7 +73,8 @@ DOCKERFILE
 # The labs' images (src/tour/labs/*.yaml), as test doubles under their real names. They are not
 # in the node image: like a learner without internet, a test runs
 # `minik load docker-image NAME` for each. Rebuilt when their files change (a hash label).
-LAB_IMAGES=(registry.k8s.io/e2e-test-images/agnhost:2.53)
+# agnhost:2.52 is the same double under the tag the rollout lab updates to.
+LAB_IMAGES=(registry.k8s.io/e2e-test-images/agnhost:2.53 registry.k8s.io/e2e-test-images/agnhost:2.52)
 LAB_IMAGE_LABEL=io.minik.test.stand-in-for
 
 # lab_busybox OUT: OUT/rootfs with Debian's dynamically linked busybox and the glibc it links.
@@ -106,6 +107,7 @@ build_lab_images() {
     find "$dir/rootfs" -type f | LC_ALL=C sort | xargs sha256sum) | sha256sum | cut -c1-16)
   if [[ $(image_label "${LAB_IMAGES[0]}" io.minik.test.inputs) == "$hash" ]]; then
     log "${LAB_IMAGES[0]} is current"
+    tag_lab_images
     return 0
   fi
   ctx=$(mktemp -d "$CACHE/lab-images.XXXXXX")
@@ -123,5 +125,14 @@ build_lab_images() {
     -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
     -c 'ENTRYPOINT ["/agnhost"]' -c 'CMD ["pause"]' - "${LAB_IMAGES[0]}" >/dev/null
   rm -rf "$ctx"
+  tag_lab_images
   log "lab images: ${LAB_IMAGES[*]}"
+}
+
+# The other names of the agnhost double (the rollout lab's second tag).
+tag_lab_images() {
+  local name
+  for name in "${LAB_IMAGES[@]:1}"; do
+    docker tag "${LAB_IMAGES[0]}" "$name"
+  done
 }

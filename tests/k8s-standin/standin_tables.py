@@ -38,12 +38,40 @@ def node_row(n):
             info.get("containerRuntimeVersion", "<unknown>")]
 
 
+def pod_status(p):
+    """printPod's STATUS (pkg/printers/internalversion/printers.go): the phase, unless a
+    container waits or ended with a reason (ImagePullBackOff, CrashLoopBackOff, Error, ...);
+    Terminating once the pod is being deleted."""
+    st = p.get("status") or {}
+    reason = st.get("reason") or st.get("phase") or "Pending"
+    has_running = False
+    for cs in reversed(st.get("containerStatuses") or []):
+        state = cs.get("state") or {}
+        waiting, term = state.get("waiting"), state.get("terminated")
+        if waiting and waiting.get("reason"):
+            reason = waiting["reason"]
+        elif term and term.get("reason"):
+            reason = term["reason"]
+        elif term:
+            reason = f"Signal:{term['signal']}" if term.get("signal") else \
+                f"ExitCode:{term.get('exitCode', 0)}"
+        elif state.get("running") and cs.get("ready"):
+            has_running = True
+    if reason == "Completed" and has_running:
+        ready = any(c.get("type") == "Ready" and c.get("status") == "True"
+                    for c in st.get("conditions") or [])
+        reason = "Running" if ready else "NotReady"
+    if (p.get("metadata") or {}).get("deletionTimestamp"):
+        reason = "Unknown" if st.get("reason") == "NodeLost" else "Terminating"
+    return reason
+
+
 def pod_row(p):
     statuses = dig(p, "status", "containerStatuses", default=[]) or []
     total = len(dig(p, "spec", "containers", default=[]) or []) or len(statuses)
     ready = sum(1 for s in statuses if s.get("ready"))
     restarts = sum(int(s.get("restartCount", 0)) for s in statuses)
-    return [p["metadata"]["name"], f"{ready}/{total}", dig(p, "status", "phase", default="Pending"),
+    return [p["metadata"]["name"], f"{ready}/{total}", pod_status(p),
             restarts, age_of(p), dig(p, "status", "podIP", default="<none>"),
             dig(p, "spec", "nodeName", default="<none>"), "<none>", "<none>"]
 

@@ -357,6 +357,27 @@ class ProbeTest(unittest.TestCase):
         self.assertEqual((w.run_count, w.ready), (1, True))
 
 
+class PodStatusColumnTest(unittest.TestCase):
+    def test_status_column_shows_the_waiting_reason_and_terminating(self):
+        import standin_tables as tb
+
+        def p(state, ready=False, deleting=False):
+            meta = {"name": "x"}
+            if deleting:
+                meta["deletionTimestamp"] = "2026-12-07T10:00:00Z"
+            return {"metadata": meta, "status": {"phase": "Pending", "containerStatuses": [
+                {"name": "c", "ready": ready, "state": state}]}}
+        self.assertEqual(tb.pod_status(p({"waiting": {"reason": "ImagePullBackOff"}})),
+                         "ImagePullBackOff")
+        self.assertEqual(tb.pod_status(p({"waiting": {"reason": "CrashLoopBackOff"}})),
+                         "CrashLoopBackOff")
+        self.assertEqual(tb.pod_status(p({"terminated": {"exitCode": 2}})), "ExitCode:2")
+        self.assertEqual(tb.pod_status(p({"running": {}}, True, deleting=True)), "Terminating")
+        running = p({"running": {}}, True)
+        running["status"]["phase"] = "Running"
+        self.assertEqual(tb.pod_status(running), "Running")
+
+
 class BackoffTest(unittest.TestCase):
     def test_crash_back_off_doubles_to_five_minutes_and_is_forgotten_after_ten(self):
         import standin_backoff as bo
