@@ -189,9 +189,7 @@ pub(crate) fn evaluate_logs(check: &Check, list: &Value, logs: &Logs) -> Outcome
     };
     let objs = select(check, list);
     let last = |o: &Value| logs.get(name(o)).cloned();
-    let ends = |o: &Value| {
-        matches!(last(o), Some(Ok(line)) if line.split_whitespace().last() == Some(word.as_str()))
-    };
+    let ends = |o: &Value| matches!(last(o), Some(Ok(line)) if line.split_whitespace().last() == Some(word.as_str()));
     let ok = !objs.is_empty() && objs.iter().all(|o| ends(o));
     let found = listing(&objs, |o| match last(o) {
         Some(Ok(line)) if line.trim().is_empty() => format!("{} has no log yet", name(o)),

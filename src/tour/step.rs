@@ -341,9 +341,7 @@ impl Tour<'_> {
                     (Ok(list), Some(Ok(text))) => {
                         evaluate(c, &super::check::named_in(list, text), &nodes)
                     }
-                    (Ok(list), None)
-                        if matches!(c.expect, super::lab::Expect::LogLastWord(_)) =>
-                    {
+                    (Ok(list), None) if matches!(c.expect, super::lab::Expect::LogLastWord(_)) => {
                         let last = self.last_log_lines(c, list).await?;
                         super::check::evaluate_logs(c, list, &last)
                     }

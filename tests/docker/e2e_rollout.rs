@@ -77,6 +77,46 @@ fn assert_nothing_left(kc: &Path) {
     }
 }
 
+/// Every step passed, and the checks found what the lab shows: the broken pod in
+/// ImagePullBackOff, and the client's last line with its running totals. Returns each step's
+/// time, for the log.
+fn assert_every_step_passed(report: &Value) -> String {
+    assert_eq!(report["finished"], true, "{report:#}");
+    let steps = report["steps"].as_array().unwrap();
+    let got: Vec<(&str, &str)> = steps
+        .iter()
+        .map(|s| (s["id"].as_str().unwrap(), s["status"].as_str().unwrap()))
+        .collect();
+    let want: Vec<(&str, &str)> = STEPS.iter().map(|s| (*s, "passed")).collect();
+    assert_eq!(got, want, "{report:#}");
+    // What the checks found, as the report says it: the broken pod in ImagePullBackOff, and the
+    // client's last line with its running totals.
+    let found = |step: usize| -> String {
+        steps[step]["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["found"].as_str().unwrap_or("").to_string())
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert!(
+        found(6).contains("status.containerStatuses[0].state.waiting.reason=ImagePullBackOff"),
+        "{}",
+        found(6)
+    );
+    let last = found(9);
+    assert!(
+        last.contains("client last logged") && last.contains(" failed=0\""),
+        "{last}"
+    );
+    steps
+        .iter()
+        .map(|s| format!("{} {}s", s["id"].as_str().unwrap_or("?"), s["seconds"]))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 #[test]
 fn rollout_lab_runs_in_both_languages_with_zero_failed_calls() {
     lab_images();
@@ -111,38 +151,7 @@ fn rollout_lab_runs_in_both_languages_with_zero_failed_calls() {
         started.elapsed().as_secs_f64()
     );
     let report: Value = serde_json::from_slice(&o.stdout).expect("JSON report");
-    assert_eq!(report["finished"], true, "{report:#}");
-    let steps = report["steps"].as_array().unwrap();
-    let got: Vec<(&str, &str)> = steps
-        .iter()
-        .map(|s| (s["id"].as_str().unwrap(), s["status"].as_str().unwrap()))
-        .collect();
-    let want: Vec<(&str, &str)> = STEPS.iter().map(|s| (*s, "passed")).collect();
-    assert_eq!(got, want, "{report:#}");
-    for s in steps {
-        eprintln!("  {}: {}s", s["id"], s["seconds"]);
-    }
-    // What the checks found, as the report says it: the broken pod in ImagePullBackOff, and the
-    // client's last line with its running totals.
-    let found = |step: usize| -> String {
-        steps[step]["checks"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| c["found"].as_str().unwrap_or("").to_string())
-            .collect::<Vec<_>>()
-            .join("\n")
-    };
-    assert!(
-        found(6).contains("status.containerStatuses[0].state.waiting.reason=ImagePullBackOff"),
-        "{}",
-        found(6)
-    );
-    let last = found(9);
-    assert!(
-        last.contains("client last logged") && last.contains(" failed=0\""),
-        "{last}"
-    );
+    eprintln!("  steps: {}", assert_every_step_passed(&report));
     assert_nothing_left(&kc);
 
     // Korean, as text, kubectl's own output shown as it is.

@@ -199,7 +199,10 @@ fn log_last_word_reads_the_last_line_of_each_selected_pod() {
     ]});
     let mut c = check("pods", Expect::LogLastWord("failed=0".into()));
     c.name = Some("client".into());
-    assert_eq!(selected(&c, &pods), [("client".to_string(), "ns".to_string())]);
+    assert_eq!(
+        selected(&c, &pods),
+        [("client".to_string(), "ns".to_string())]
+    );
     let logs = |line: Result<&str, &str>| {
         Logs::from([(
             "client".to_string(),
@@ -215,7 +218,10 @@ fn log_last_word_reads_the_last_line_of_each_selected_pod() {
     // failed=10 ends in "0" but is not the word failed=0.
     let o = evaluate_logs(&c, &pods, &logs(Ok("FAILED calls=58 failed=10")));
     assert!(!o.ok);
-    assert_eq!(o.found, "1: client last logged \"FAILED calls=58 failed=10\"");
+    assert_eq!(
+        o.found,
+        "1: client last logged \"FAILED calls=58 failed=10\""
+    );
     assert!(!evaluate_logs(&c, &pods, &logs(Ok(""))).ok);
     let o = evaluate_logs(&c, &pods, &logs(Err("kubectl logs failed: forbidden")));
     assert!(!o.ok);
