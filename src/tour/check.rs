@@ -1,6 +1,8 @@
 //! Evaluating a lab's checks on API objects (`kubectl get ... -o json` lists), with no I/O:
 //! the outcome says what was expected and what was found, in words a learner can act on.
 
+use std::collections::BTreeMap;
+
 use serde_json::Value;
 
 use super::fields::Path;
@@ -164,46 +166,6 @@ fn select<'v>(check: &Check, list: &'v Value) -> Vec<&'v Value> {
         .collect()
 }
 
-/// The names and namespaces of the objects the check selects in `list`.
-pub(crate) fn selected(check: &Check, list: &Value) -> Vec<(String, String)> {
-    select(check, list)
-        .into_iter()
-        .map(|o| {
-            let ns = o["metadata"]["namespace"].as_str();
-            (
-                name(o).to_string(),
-                ns.or(check.namespace.as_deref()).unwrap_or("").to_string(),
-            )
-        })
-        .collect()
-}
-
-/// The last line of each selected pod's log (by pod name), or why it could not be read.
-pub(crate) type Logs = std::collections::BTreeMap<String, Result<String, String>>;
-
-/// Evaluates a `logLastWord` check on `list` and the pods' last log lines.
-pub(crate) fn evaluate_logs(check: &Check, list: &Value, logs: &Logs) -> Outcome {
-    let what = describe(check);
-    let Expect::LogLastWord(word) = &check.expect else {
-        return evaluate(check, list, &Value::Null);
-    };
-    let objs = select(check, list);
-    let last = |o: &Value| logs.get(name(o)).cloned();
-    let ends = |o: &Value| matches!(last(o), Some(Ok(line)) if line.split_whitespace().last() == Some(word.as_str()));
-    let ok = !objs.is_empty() && objs.iter().all(|o| ends(o));
-    let found = listing(&objs, |o| match last(o) {
-        Some(Ok(line)) if line.trim().is_empty() => format!("{} has no log yet", name(o)),
-        Some(Ok(line)) => format!("{} last logged {:?}", name(o), line.trim()),
-        Some(Err(e)) => format!("{}: {e}", name(o)),
-        None => format!("{}: log not read", name(o)),
-    });
-    Outcome {
-        ok,
-        expected: format!("{what} with a log ending in {word}"),
-        found,
-    }
-}
-
 fn pod_words(o: &Value, nodes: &Value) -> String {
     let phase = o["status"]["phase"].as_str().unwrap_or("no phase yet");
     match o["spec"]["nodeName"].as_str() {
@@ -228,8 +190,42 @@ fn listing(objs: &[&Value], mut word: impl FnMut(&Value) -> String) -> String {
     format!("{}: {}", objs.len(), shown.join(", "))
 }
 
+/// Pods' logs by namespace and name, as `kubectl logs` printed them (or why it could not).
+pub(crate) type Logs = BTreeMap<(String, String), Result<String, String>>;
+
+/// The pods whose logs a `logContains` or `logLastWord` check reads: the ones it selects in `list`.
+pub(crate) fn log_targets(check: &Check, list: &Value) -> Vec<(String, String)> {
+    if !matches!(
+        check.expect,
+        Expect::LogContains(_) | Expect::LogLastWord(_)
+    ) {
+        return Vec::new();
+    }
+    select(check, list)
+        .into_iter()
+        .map(|o| {
+            let ns = o["metadata"]["namespace"]
+                .as_str()
+                .or(check.namespace.as_deref())
+                .unwrap_or("default");
+            (ns.to_string(), name(o).to_string())
+        })
+        .collect()
+}
+
 /// Evaluates `check` (placeholders filled) on `list`, with `nodes` for roles.
+#[cfg(test)]
 pub(crate) fn evaluate(check: &Check, list: &Value, nodes: &Value) -> Outcome {
+    evaluate_with_logs(check, list, nodes, &Logs::new())
+}
+
+/// [`evaluate`], with the logs of the pods a `logContains` check selects.
+pub(crate) fn evaluate_with_logs(
+    check: &Check,
+    list: &Value,
+    nodes: &Value,
+    logs: &Logs,
+) -> Outcome {
     let what = describe(check);
     let objs = select(check, list);
     if let Some(e) = &check.entries {
@@ -296,18 +292,79 @@ pub(crate) fn evaluate(check: &Check, list: &Value, nodes: &Value) -> Outcome {
                 listing(&objs, plain),
             )
         }
-        // Read with the pods' logs (evaluate_logs); without them it cannot hold.
-        Expect::LogLastWord(word) => (
-            false,
-            format!("{what} with a log ending in {word}"),
-            listing(&objs, plain),
-        ),
+        Expect::LogContains(text) => log_contains(check, &objs, &what, text, logs),
+        Expect::LogLastWord(word) => log_last_word(check, &objs, &what, word, logs),
     };
     Outcome {
         ok,
         expected,
         found,
     }
+}
+
+/// Every pod's log holds `text`; the found text quotes each log's last line.
+fn log_contains(
+    check: &Check,
+    objs: &[&Value],
+    what: &str,
+    text: &str,
+    logs: &Logs,
+) -> (bool, String, String) {
+    let log_of = |o: &Value| {
+        let ns = o["metadata"]["namespace"]
+            .as_str()
+            .or(check.namespace.as_deref())
+            .unwrap_or("default");
+        logs.get(&(ns.to_string(), name(o).to_string()))
+    };
+    let holds = |o: &Value| matches!(log_of(o), Some(Ok(l)) if l.contains(text));
+    let ok = !objs.is_empty() && objs.iter().all(|o| holds(o));
+    let found = listing(objs, |o| match log_of(o) {
+        Some(Ok(l)) if l.trim().is_empty() => format!("{} has an empty log", name(o)),
+        Some(Ok(l)) => {
+            let last = l.trim_end().lines().last().unwrap_or_default();
+            format!("{}'s log ends with {}", name(o), crate::text::quoted(last))
+        }
+        Some(Err(e)) => format!("{}'s log could not be read: {e}", name(o)),
+        None => format!("{}'s log was not read", name(o)),
+    });
+    (
+        ok,
+        format!("{what} with {} in the log", crate::text::quoted(text)),
+        found,
+    )
+}
+
+/// `logLastWord`: every pod's log ends with a line whose last word is `word` (a client's
+/// `failed=0`, where `failed=10` must not pass).
+fn log_last_word(
+    check: &Check,
+    objs: &[&Value],
+    what: &str,
+    word: &str,
+    logs: &Logs,
+) -> (bool, String, String) {
+    let log_of = |o: &Value| {
+        let ns = o["metadata"]["namespace"]
+            .as_str()
+            .or(check.namespace.as_deref())
+            .unwrap_or("default");
+        logs.get(&(ns.to_string(), name(o).to_string()))
+    };
+    let last_line = |l: &str| l.trim_end().lines().last().unwrap_or_default().to_string();
+    let holds = |o: &Value| matches!(log_of(o), Some(Ok(l)) if last_line(l).split_whitespace().last() == Some(word));
+    let ok = !objs.is_empty() && objs.iter().all(|o| holds(o));
+    let found = listing(objs, |o| match log_of(o) {
+        Some(Ok(l)) if l.trim().is_empty() => format!("{} has no log yet", name(o)),
+        Some(Ok(l)) => format!(
+            "{} last logged {}",
+            name(o),
+            crate::text::quoted(&last_line(l))
+        ),
+        Some(Err(e)) => format!("{}'s log could not be read: {e}", name(o)),
+        None => format!("{}'s log was not read", name(o)),
+    });
+    (ok, format!("{what} with a log ending in {word}"), found)
 }
 
 /// Every object has `path` equal to `value`.

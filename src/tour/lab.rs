@@ -122,8 +122,11 @@ pub enum Expect {
     RunningOn(Role),
     /// Every selected pod (at least one) is Running, none on this node.
     Avoids(String),
-    /// Every selected pod (at least one) has a log whose last word is this text (`kubectl
-    /// logs --tail=1`), e.g. a client's `failed=0`.
+    /// Every selected pod (at least one) has this text in its log (`kubectl logs`): what a
+    /// container read back, e.g. from a volume, shown where the learner can read it too.
+    LogContains(String),
+    /// Every selected pod (at least one) has a log whose last word is this text: a client's
+    /// running count at its latest, e.g. `failed=0`.
     LogLastWord(String),
 }
 

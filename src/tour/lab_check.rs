@@ -6,7 +6,7 @@ use crate::config::decode::Decoder;
 use crate::config::yaml::Node;
 use crate::text::quoted;
 
-const CHECK_FIELDS: [&str; 17] = [
+const CHECK_FIELDS: [&str; 18] = [
     "kind",
     "namespace",
     "name",
@@ -23,16 +23,18 @@ const CHECK_FIELDS: [&str; 17] = [
     "equalsField",
     "runningOn",
     "avoids",
+    "logContains",
     "logLastWord",
 ];
 /// The assertions; a check has exactly one (`equals`/`equalsField` go with `field`).
-const ASSERTIONS: [&str; 7] = [
+const ASSERTIONS: [&str; 8] = [
     "exists",
     "count",
     "atLeast",
     "field",
     "runningOn",
     "avoids",
+    "logContains",
     "logLastWord",
 ];
 
@@ -95,6 +97,7 @@ pub(super) fn decode(d: &mut Decoder, node: &Node, path: &str) -> Option<Check> 
             Expect::RunningOn(ROLES[d.choice(value, p, &names, false)?].1)
         }
         "avoids" => Expect::Avoids(d.string(value, p, "avoids: \"{worker}\"")?),
+        "logContains" => log_contains(d, value, p, &check.kind)?,
         "logLastWord" => log_last_word(d, value, p, &check.kind)?,
         _ => field_expect(d, value, p, equals.take(), equals_field.take())?,
     };
@@ -108,6 +111,29 @@ pub(super) fn decode(d: &mut Decoder, node: &Node, path: &str) -> Option<Check> 
         return None;
     }
     Some(check)
+}
+
+/// `logContains:` reads pods' logs: only for `kind: pods`, and never empty (it would hold for
+/// any pod).
+fn log_contains(d: &mut Decoder, value: &Node, p: &str, kind: &str) -> Option<Expect> {
+    let text = d.string(value, p, "logContains: \"written by\"")?;
+    if kind != "pods" && kind != "pod" && kind != "po" {
+        d.error(
+            value.at,
+            format!("logContains reads pods' logs, and this check is about {kind}"),
+            "use kind: pods with logContains",
+        );
+        return None;
+    }
+    if text.trim().is_empty() {
+        d.error(
+            value.at,
+            "logContains is empty, so any pod would pass".into(),
+            "write the text the pod's log must hold, e.g. logContains: \"written by\"",
+        );
+        return None;
+    }
+    Some(Expect::LogContains(text))
 }
 
 /// The kind goes into kubectl's arguments: a resource name, never a flag or a file.

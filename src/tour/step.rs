@@ -6,12 +6,36 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::check::{evaluate, Outcome};
+use super::check::{evaluate_with_logs, log_targets, Logs, Outcome};
 use super::command::{display, fill};
-use super::lab::{Check, Step};
+use super::lab::{Check, Lab, Lang, Step};
 use super::run::{Choice, Guide, Options, Presented, Tour};
 use super::views::{get_json, show, Shown};
 use super::TourError;
+
+/// Step `i` of `lab` as it is put in front of the learner: in `lang`, with `vars` filled in,
+/// the command as it is typed (with its manifest as a here-document).
+pub(crate) fn presented(
+    lab: &Lab,
+    i: usize,
+    lang: Lang,
+    vars: &BTreeMap<&str, String>,
+) -> Presented {
+    let step = &lab.steps[i];
+    let manifest = step.manifest.as_deref().map(|s| fill(s, vars));
+    Presented {
+        number: i + 1,
+        total: lab.steps.len(),
+        id: step.id.clone(),
+        title: step.title.get(lang).to_string(),
+        text: fill(step.text.get(lang), vars),
+        command: step.command.as_ref().map(|c| {
+            let args: Vec<String> = c.0.iter().map(|a| fill(a, vars)).collect();
+            display(&args, manifest.as_deref())
+        }),
+        more: step.more.iter().map(|s| fill(s, vars)).collect(),
+    }
+}
 
 /// How long "I ran it: check" waits at most for things to settle.
 const CHECK_PATIENCE: Duration = Duration::from_secs(30);
@@ -50,8 +74,12 @@ fn fill_check(c: &Check, vars: &BTreeMap<&str, String>) -> Check {
     c.name = f(&c.name);
     c.selector = f(&c.selector);
     c.named_in_logs_of = f(&c.named_in_logs_of);
-    if let super::lab::Expect::Avoids(n) = &c.expect {
-        c.expect = super::lab::Expect::Avoids(fill(n, vars));
+    match &c.expect {
+        super::lab::Expect::Avoids(n) => c.expect = super::lab::Expect::Avoids(fill(n, vars)),
+        super::lab::Expect::LogContains(t) => {
+            c.expect = super::lab::Expect::LogContains(fill(t, vars))
+        }
+        _ => {}
     }
     c
 }
@@ -83,7 +111,7 @@ fn uses(step: &Step, p: &str) -> bool {
         .any(|c| c.0.iter().any(|a| a.contains(&needle)))
         || step.checks.iter().any(|c| {
             let avoids = match &c.expect {
-                super::lab::Expect::Avoids(n) => Some(n),
+                super::lab::Expect::Avoids(n) | super::lab::Expect::LogContains(n) => Some(n),
                 _ => None,
             };
             [
@@ -145,15 +173,7 @@ impl Tour<'_> {
             .as_ref()
             .map(|c| c.0.iter().map(|a| fill(a, &vars)).collect());
         let manifest = step.manifest.as_deref().map(|s| fill(s, &vars));
-        let presented = Presented {
-            number: i + 1,
-            total: self.lab.steps.len(),
-            id: step.id.clone(),
-            title: step.title.get(self.lang).to_string(),
-            text: fill(step.text.get(self.lang), &vars),
-            command: args.as_ref().map(|a| display(a, manifest.as_deref())),
-            more: step.more.iter().map(|s| fill(s, &vars)).collect(),
-        };
+        let presented = presented(self.lab, i, self.lang, &vars);
         guide.present(&presented);
         self.owe(
             &step.id,
@@ -327,51 +347,54 @@ impl Tour<'_> {
             .and_then(|l| l.as_ref().ok())
             .cloned()
             .unwrap_or(Value::Null);
-        let logs = self.logs_for(&checks).await?;
-        let mut outcomes = Vec::new();
-        for c in &checks {
-            let failed = |e: &str| Outcome {
-                ok: false,
-                expected: super::check::describe(c),
-                found: format!("kubectl failed: {e}"),
-            };
-            outcomes.push(
-                match (&lists[&list_key(c)], logs_key(c).map(|k| &logs[&k])) {
+        let logs = self.logs(&checks, &lists).await?;
+        let named = self.logs_for(&checks).await?;
+        Ok(checks
+            .iter()
+            .map(|c| {
+                let failed = |e: &str| Outcome {
+                    ok: false,
+                    expected: super::check::describe(c),
+                    found: format!("kubectl failed: {e}"),
+                };
+                match (&lists[&list_key(c)], logs_key(c).map(|k| &named[&k])) {
                     (Err(e), _) | (_, Some(Err(e))) => failed(e),
                     (Ok(list), Some(Ok(text))) => {
-                        evaluate(c, &super::check::named_in(list, text), &nodes)
+                        evaluate_with_logs(c, &super::check::named_in(list, text), &nodes, &logs)
                     }
-                    (Ok(list), None) if matches!(c.expect, super::lab::Expect::LogLastWord(_)) => {
-                        let last = self.last_log_lines(c, list).await?;
-                        super::check::evaluate_logs(c, list, &last)
-                    }
-                    (Ok(list), None) => evaluate(c, list, &nodes),
-                },
-            );
-        }
-        Ok(outcomes)
+                    (Ok(list), None) => evaluate_with_logs(c, list, &nodes, &logs),
+                }
+            })
+            .collect())
     }
 
-    /// The last line of the log of each pod a `logLastWord` check selects, read as the lab's
-    /// identity (`kubectl logs POD -n NS --tail=1`).
-    async fn last_log_lines(
+    /// The logs `logContains` and `logLastWord` checks read, each pod's once (as the lab's
+    /// identity).
+    async fn logs(
         &self,
-        check: &Check,
-        list: &Value,
-    ) -> Result<super::check::Logs, TourError> {
-        let mut logs = super::check::Logs::new();
-        for (pod, ns) in super::check::selected(check, list) {
-            let args: Vec<String> = ["logs", &pod, "-n", &ns, "--tail=1"]
-                .iter()
-                .map(|s| s.to_string())
-                .collect();
-            let got = self.access.lab_kubectl(&args, None).await?;
-            let line = if got.exit_code == 0 {
-                Ok(String::from_utf8_lossy(&got.stdout).trim_end().to_string())
-            } else {
-                Err(format!("kubectl logs failed: {}", got.combined().trim()))
+        checks: &[Check],
+        lists: &BTreeMap<ListKey, Result<Value, String>>,
+    ) -> Result<Logs, TourError> {
+        let mut logs = Logs::new();
+        for c in checks {
+            let Some(Ok(list)) = lists.get(&list_key(c)) else {
+                continue;
             };
-            logs.insert(pod, line);
+            for (ns, pod) in log_targets(c, list) {
+                if logs.contains_key(&(ns.clone(), pod.clone())) {
+                    continue;
+                }
+                let args: Vec<String> = ["logs", &pod, "-n", &ns, "--tail=200"]
+                    .map(String::from)
+                    .to_vec();
+                let got = self.access.lab_kubectl(&args, None).await?;
+                let log = if got.exit_code == 0 {
+                    Ok(String::from_utf8_lossy(&got.stdout).to_string())
+                } else {
+                    Err(got.combined().trim().to_string())
+                };
+                logs.insert((ns, pod), log);
+            }
         }
         Ok(logs)
     }

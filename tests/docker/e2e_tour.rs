@@ -5,8 +5,9 @@
 //! beyond its ServiceAccount's rights meets the API server's 403; a namespace the
 //! tour did not make is never taken over. The Service step runs for real: a client pod reaches
 //! the Service by its DNS name through the nodes' kube-proxy rules and logs answers from several
-//! pods. The volume step, which the test cluster cannot show yet, is covered on API responses
-//! shaped as a real cluster returns them, in src/tour/check/tests.rs.
+//! pods. The volume steps run here too: the claim waits for its first consumer, the pod that
+//! replaces a deleted one reads back what it wrote, and the volume and its directory go with the
+//! tour's namespace.
 
 use crate::common;
 
@@ -22,9 +23,6 @@ use serde_json::Value;
 /// builds under that name (agnhost's netexec answering /hostname, with busybox's wget),
 /// loaded into the nodes like any local image.
 const IMAGE: &str = "registry.k8s.io/e2e-test-images/agnhost:2.53";
-/// What the stand-in cluster cannot show: no volume provisioner.
-const SKIP: &str = "volume";
-
 /// The prepared stand-in image; never removed (other tests and runs share it).
 fn lab_image() {
     let o = docker(&[
@@ -62,6 +60,32 @@ fn assert_cleaned_up(kc: &Path) {
             "still cordoned: {}",
             n["metadata"]["name"]
         );
+    }
+}
+
+/// After a tour: the claim's volume is gone too (reclaimPolicy Delete): no PersistentVolume
+/// left, and no directory under /var/local-path-provisioner on any node.
+fn assert_volumes_gone(kc: &Path, cluster: &str) {
+    let deadline = Instant::now() + std::time::Duration::from_secs(90);
+    loop {
+        let o = kubectl(kc, &["get", "pv", "-o", "name"]);
+        assert!(o.status.success(), "{}", text(&o));
+        if o.stdout.is_empty() {
+            break;
+        }
+        assert!(Instant::now() < deadline, "volumes left: {}", text(&o));
+        std::thread::sleep(std::time::Duration::from_secs(1));
+    }
+    for node in ["control-plane", "worker", "worker2"] {
+        let o = docker(&[
+            "exec",
+            &format!("{cluster}-{node}"),
+            "ls",
+            "-A",
+            "/var/local-path-provisioner",
+        ]);
+        let left = String::from_utf8_lossy(&o.stdout).trim().to_string();
+        assert!(left.is_empty(), "left on {node}: {left}");
     }
 }
 
@@ -103,13 +127,13 @@ fn tour_runs_in_both_languages_resumes_and_cleans_up() {
     let started = Instant::now();
     let o = minik(
         &[
-            "tour", "-n", &cluster, "--yes", "--lang", "en", "--skip", SKIP, "-o", "json",
+            "tour", "-n", &cluster, "--yes", "--lang", "en", "-o", "json",
         ],
         &env,
     );
     let took = started.elapsed();
     assert!(o.status.success(), "tour en: {}", text(&o));
-    eprintln!("tour --yes (en, 9 steps) took {:.1}s", took.as_secs_f64());
+    eprintln!("tour --yes (en, 11 steps) took {:.1}s", took.as_secs_f64());
     let report: Value = serde_json::from_slice(&o.stdout).expect("JSON report");
     assert_eq!(report["finished"], true);
     assert_eq!(report["lang"], "en");
@@ -123,7 +147,8 @@ fn tour_runs_in_both_languages_resumes_and_cleans_up() {
         ("self-healing", "passed"),
         ("worker-away", "passed"),
         ("service", "passed"),
-        ("volume", "skipped"),
+        ("volume", "passed"),
+        ("data-survives", "passed"),
     ]
     .iter()
     .map(|(a, b)| (a.to_string(), b.to_string()))
@@ -151,42 +176,48 @@ fn tour_runs_in_both_languages_resumes_and_cleans_up() {
         );
     }
     assert!(lines[0].contains("kube-apiserver.yaml"), "{lines:#?}");
+    // The new pod read back the line the deleted pod wrote in the volume.
+    let outlives = &report["steps"][10];
+    let log_check = outlives["checks"][1]["expected"].as_str().unwrap();
+    assert!(log_check.contains("\"written by notes-"), "{outlives:#}");
+    assert_eq!(outlives["checks"][1]["ok"], true, "{outlives:#}");
     assert_cleaned_up(&kc);
+    assert_volumes_gone(&kc, &cluster);
     assert!(!progress.exists(), "progress kept after a finished tour");
 
     // Korean, as text.
     let started = Instant::now();
-    let o = minik(
-        &[
-            "tour", "-n", &cluster, "--yes", "--lang", "ko", "--skip", SKIP,
-        ],
-        &env,
-    );
+    let o = minik(&["tour", "-n", &cluster, "--yes", "--lang", "ko"], &env);
     assert!(o.status.success(), "tour ko: {}", text(&o));
     eprintln!(
-        "tour --yes (ko, 9 steps) took {:.1}s",
+        "tour --yes (ko, 11 steps) took {:.1}s",
         started.elapsed().as_secs_f64()
     );
     let out = String::from_utf8_lossy(&o.stdout);
     for want in [
-        "단계 1/10: 노드와 역할",
-        "단계 2/10: 컨트롤 플레인",
+        "단계 1/11: 노드와 역할",
+        "단계 2/11: 컨트롤 플레인",
         "containerd에서 실행 중인 컨테이너:",
         "✓ 완료: 자가 치유",
         "✓ 완료: 워커 노드가 빠질 때",
         "✓ 완료: 서비스",
+        "✓ 완료: 볼륨",
+        "✓ 완료: 파드보다 오래 남는 데이터",
         "투어를 모두 마쳤습니다",
     ] {
-        assert!(out.contains(want), "no {want:?} in:\n{out}");
+        // Wrapped at 80 columns: read with line breaks as spaces.
+        assert!(
+            common::squashed(&out).contains(want),
+            "no {want:?} in:\n{out}"
+        );
     }
     assert!(!out.contains("Step "), "English in the Korean tour:\n{out}");
     assert_cleaned_up(&kc);
+    assert_volumes_gone(&kc, &cluster);
 
     // Interrupted with Ctrl-C (SIGINT) as step 6 starts: its changes go, and it resumes there.
     let mut child = Command::new(env!("CARGO_BIN_EXE_minik"))
-        .args([
-            "tour", "-n", &cluster, "--yes", "--lang", "en", "--skip", SKIP,
-        ])
+        .args(["tour", "-n", &cluster, "--yes", "--lang", "en"])
         .envs(env)
         .env("CI", "true")
         .stdout(Stdio::piped())
@@ -199,7 +230,7 @@ fn tour_runs_in_both_languages_resumes_and_cleans_up() {
         let line = line.unwrap();
         seen.push_str(&line);
         seen.push('\n');
-        if line.contains("Step 6/10: Scaling") {
+        if line.contains("Step 6/11: Scaling") {
             // SAFETY: kill(2) on our own child's pid.
             assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
         }
@@ -211,16 +242,14 @@ fn tour_runs_in_both_languages_resumes_and_cleans_up() {
         "{seen}\n{}",
         String::from_utf8_lossy(&o.stderr)
     );
-    assert!(seen.contains("Step 6/10"), "{seen}");
+    assert!(seen.contains("Step 6/11"), "{seen}");
     assert_cleaned_up(&kc);
     let saved: Value = serde_json::from_slice(&std::fs::read(&progress).unwrap()).unwrap();
     assert_eq!(saved["step"], "scale");
 
     let started = Instant::now();
     let o = minik(
-        &[
-            "tour", "-n", &cluster, "--yes", "--skip", SKIP, "-o", "json",
-        ],
+        &["tour", "-n", &cluster, "--yes", "-o", "json"],
         &[env[0], env[1], env[2], ("LANG", "C")],
     );
     assert!(o.status.success(), "resumed tour: {}", text(&o));
@@ -232,11 +261,65 @@ fn tour_runs_in_both_languages_resumes_and_cleans_up() {
     let ids: Vec<String> = statuses(&report).into_iter().map(|(id, _)| id).collect();
     assert_eq!(
         ids,
-        ["scale", "self-healing", "worker-away", "service", "volume"]
+        [
+            "scale",
+            "self-healing",
+            "worker-away",
+            "service",
+            "volume",
+            "data-survives"
+        ]
     );
     assert_eq!(report["steps"][0]["status"], "passed");
     assert_cleaned_up(&kc);
     assert!(!progress.exists());
+
+    // A pod naming a claim that does not exist is never scheduled: Pending, with the
+    // scheduler's own text in its condition and a FailedScheduling event.
+    let pod = home.path().join("no-claim.yaml");
+    std::fs::write(
+        &pod,
+        format!(
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: no-claim\n  namespace: default\n\
+             spec:\n  containers:\n  - name: c\n    image: {IMAGE}\n    volumeMounts:\n\
+             \x20   - {{name: d, mountPath: /data}}\n  volumes:\n\
+             \x20 - {{name: d, persistentVolumeClaim: {{claimName: nope}}}}\n"
+        ),
+    )
+    .unwrap();
+    let o = kubectl(&kc, &["apply", "-f", pod.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    let want = "0/3 nodes are available: persistentvolumeclaim \"nope\" not found. preemption: \
+                0/3 nodes are available: 3 Preemption is not helpful for scheduling.";
+    let deadline = Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let o = kubectl(
+            &kc,
+            &["get", "pod", "no-claim", "-n", "default", "-o", "json"],
+        );
+        let got: Value = serde_json::from_slice(&o.stdout).unwrap_or(Value::Null);
+        if got["status"]["conditions"][0]["message"] == want {
+            assert_eq!(got["status"]["phase"], "Pending", "{got:#}");
+            assert!(got["spec"]["nodeName"].is_null(), "{got:#}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "{got:#}");
+        std::thread::sleep(std::time::Duration::from_secs(1));
+    }
+    let o = kubectl(&kc, &["get", "events", "-n", "default", "-o", "json"]);
+    let events: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(
+        events["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["reason"] == "FailedScheduling"
+                && e["involvedObject"]["name"] == "no-claim"
+                && e["message"] == want),
+        "{events:#}"
+    );
+    let o = kubectl(&kc, &["delete", "pod", "no-claim", "-n", "default"]);
+    assert!(o.status.success(), "{}", text(&o));
 
     // An organiser's lab whose check cannot pass says what it expected and found.
     let lab = concat!(
@@ -251,7 +334,8 @@ fn tour_runs_in_both_languages_resumes_and_cleans_up() {
          expected pods component=kube-apiserver in kube-system Running on a worker node; found 1: \
          kube-apiserver-{cluster}-control-plane Running on {cluster}-control-plane (control-plane)"
     );
-    assert!(err.contains(&want), "{err}");
+    // Wrapped at 80 columns: read with line breaks as spaces.
+    assert!(common::squashed(&err).contains(&want), "{err}");
     assert!(!namespaces(&kc).contains("minik-failing"));
 
     // A lab's commands and checks run as its own ServiceAccount: what it may not read, the API
@@ -265,7 +349,7 @@ fn tour_runs_in_both_languages_resumes_and_cleans_up() {
     let err = String::from_utf8_lossy(&o.stderr);
     let want = "secrets is forbidden: User \"system:serviceaccount:kube-system:minik-tour-beyond\" \
                 cannot list resource \"secrets\" in API group \"\" in the namespace \"kube-system\"";
-    assert!(err.contains(want), "{err}");
+    assert!(common::squashed(&err).contains(want), "{err}");
     let o = kubectl(
         &kc,
         &["get", "serviceaccounts", "-n", "kube-system", "-o", "name"],
@@ -288,7 +372,7 @@ fn tour_runs_in_both_languages_resumes_and_cleans_up() {
     let o = minik(&["tour", "-n", &cluster, "--yes"], &env);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(
-        String::from_utf8_lossy(&o.stderr)
+        common::squashed(&String::from_utf8_lossy(&o.stderr))
             .contains("namespace \"minik-tour\" already exists, and the tour deletes"),
         "{}",
         text(&o)

@@ -29,6 +29,7 @@ import standin_deployment
 import standin_pki
 import standin_podsecurity
 import standin_services
+import standin_volumes
 from standin_common import (
     ADMIN_GROUPS, b64, dig, log_error, NODE_GRACE_SECONDS, now_ts, parse_ts, read_file, TOKEN_RE,
     unb64)
@@ -238,6 +239,10 @@ class ApiAdmission:
         elif res.plural == "services":
             standin_services.admit(self.store, obj, obj["metadata"].get("namespace"))
             self.allocate_cluster_ip(obj)
+        elif res.plural == "persistentvolumeclaims":
+            standin_volumes.admit_claim(self.store, obj)
+        elif res.plural == "persistentvolumes":
+            standin_volumes.admit_volume(obj)
         elif res.plural == "certificatesigningrequests":
             spec = obj.setdefault("spec", {})
             if user:

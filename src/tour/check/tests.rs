@@ -59,11 +59,7 @@ fn outcomes(step: &str, dir: &str) -> Vec<Outcome> {
 
 #[test]
 fn steps_the_test_cluster_cannot_show_pass_on_a_real_clusters_state() {
-    for (step, dir) in [
-        ("worker-away", "worker-away"),
-        ("service", "service"),
-        ("volume", "volume"),
-    ] {
+    for (step, dir) in [("worker-away", "worker-away"), ("service", "service")] {
         for o in outcomes(step, dir) {
             assert!(o.ok, "{step}: expected {}, found {}", o.expected, o.found);
         }
@@ -114,14 +110,52 @@ fn before_they_happen_the_checks_say_what_was_expected_and_found() {
         o[3].found,
         "1: hello-7d9c6b8f5c-4xkqz Running on lab-worker (worker)"
     );
+}
 
-    let o = outcomes("volume", "volume-not-yet");
-    assert_eq!(o[0].found, "1: notes has status.phase=Pending");
-    assert!(!o[1].ok);
+#[test]
+fn log_checks_read_the_selected_pods_logs() {
+    let pods = json!({"items": [
+        {"kind": "Pod", "metadata": {"name": "notes-2", "namespace": "t", "labels": {"app": "notes"}},
+         "spec": {"nodeName": "lab-worker", "containers": []}, "status": {"phase": "Running"}},
+        {"kind": "Pod", "metadata": {"name": "other", "namespace": "t", "labels": {"app": "x"}},
+         "spec": {"nodeName": "lab-worker", "containers": []}, "status": {"phase": "Running"}}
+    ]});
+    let mut c = check("pods", Expect::LogContains("written by notes-1".into()));
+    c.namespace = Some("t".into());
+    c.selector = Some("app=notes".into());
     assert_eq!(
-        o[1].expected,
-        "pods app=notes in minik-tour Running on a node"
+        log_targets(&c, &pods),
+        [("t".to_string(), "notes-2".to_string())]
     );
+    let key = ("t".to_string(), "notes-2".to_string());
+    let with = |log: Result<&str, &str>| {
+        let logs = Logs::from([(key.clone(), log.map(String::from).map_err(String::from))]);
+        evaluate_with_logs(&c, &pods, &Value::Null, &logs)
+    };
+    let o = with(Ok("written by notes-1\nwritten by notes-2\n"));
+    assert!(o.ok, "{o:?}");
+    assert_eq!(
+        o.expected,
+        "pods app=notes in t with \"written by notes-1\" in the log"
+    );
+    let o = with(Ok("written by notes-2\n"));
+    assert_eq!(
+        (o.ok, o.found.as_str()),
+        (false, "1: notes-2's log ends with \"written by notes-2\"")
+    );
+    assert!(!with(Ok("")).ok);
+    // A log is the node's text: shown quoted, never as terminal escapes.
+    let o = with(Ok("\u{1b}]0;owned\u{7}\n"));
+    assert!(!o.found.contains('\u{1b}'), "{o:?}");
+    let o = with(Err("pods \"notes-2\" is forbidden"));
+    assert!(!o.ok && o.found.contains("could not be read"), "{o:?}");
+    // No log read, or no pod selected, never passes.
+    assert!(!evaluate(&c, &pods, &Value::Null).ok);
+    c.selector = Some("app=none".into());
+    assert!(log_targets(&c, &pods).is_empty());
+    assert!(!evaluate(&c, &pods, &Value::Null).ok);
+    // Other checks read no logs.
+    assert!(log_targets(&check("pods", Expect::Exists(true)), &pods).is_empty());
 }
 
 fn check(kind: &str, expect: Expect) -> Check {
@@ -199,35 +233,32 @@ fn log_last_word_reads_the_last_line_of_each_selected_pod() {
     ]});
     let mut c = check("pods", Expect::LogLastWord("failed=0".into()));
     c.name = Some("client".into());
-    assert_eq!(
-        selected(&c, &pods),
-        [("client".to_string(), "ns".to_string())]
-    );
-    let logs = |line: Result<&str, &str>| {
-        Logs::from([(
-            "client".to_string(),
-            line.map(str::to_string).map_err(str::to_string),
-        )])
+    let key = ("ns".to_string(), "client".to_string());
+    assert_eq!(log_targets(&c, &pods), [key.clone()]);
+    let with = |c: &Check, log: Result<&str, &str>| {
+        let logs = Logs::from([(key.clone(), log.map(String::from).map_err(String::from))]);
+        evaluate_with_logs(c, &pods, &Value::Null, &logs)
     };
-    let o = evaluate_logs(&c, &pods, &logs(Ok("hello-abc calls=57 failed=0")));
-    assert!(o.ok, "{o:?}");
-    assert_eq!(
-        o.expected,
-        "pods client with a log ending in failed=0".to_string()
+    let o = with(
+        &c,
+        Ok("hello-abc calls=1 failed=0\nhello-abc calls=57 failed=0\n"),
     );
+    assert!(o.ok, "{o:?}");
+    assert_eq!(o.expected, "pods client with a log ending in failed=0");
     // failed=10 ends in "0" but is not the word failed=0.
-    let o = evaluate_logs(&c, &pods, &logs(Ok("FAILED calls=58 failed=10")));
+    let o = with(&c, Ok("FAILED calls=58 failed=10\n"));
     assert!(!o.ok);
     assert_eq!(
         o.found,
         "1: client last logged \"FAILED calls=58 failed=10\""
     );
-    assert!(!evaluate_logs(&c, &pods, &logs(Ok(""))).ok);
-    let o = evaluate_logs(&c, &pods, &logs(Err("kubectl logs failed: forbidden")));
-    assert!(!o.ok);
-    assert!(o.found.contains("forbidden"), "{o:?}");
+    assert!(!with(&c, Ok("")).ok);
+    let o = with(&c, Ok("\u{1b}]0;owned\u{7} failed=0\n"));
+    assert!(!o.found.contains('\u{1b}'), "{o:?}");
+    let o = with(&c, Err("forbidden"));
+    assert!(!o.ok && o.found.contains("forbidden"), "{o:?}");
     // Without its logs, or with no pod selected, it never holds.
     assert!(!evaluate(&c, &pods, &Value::Null).ok);
     c.name = Some("gone".into());
-    assert!(!evaluate_logs(&c, &pods, &logs(Ok("x failed=0"))).ok);
+    assert!(!with(&c, Ok("x failed=0")).ok);
 }
