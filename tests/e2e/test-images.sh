@@ -4,7 +4,8 @@
 #   build_cri_client        tests/cri-client (minik-test-cri, a CRI client; Debian has no crictl)
 #   build_lab_images        the images the tour's labs run, under their real names (not
 #                           preloaded: a learner loads them, `minik load docker-image`), e.g.
-#                           agnhost with netexec (test-images/agnhost); LAB_IMAGES lists them
+#                           agnhost with netexec (test-images/agnhost); LAB_IMAGES lists them;
+#                           also saved as $CACHE/lab-images.tar for the e2e tests
 #   add_test_images OUT     tiny busybox images tagged with the REAL image names the product
 #                           preloads (kubeadm's images with its pause, the manifests' images),
 #                           saved to OUT/images/ so `minik build node-image` imports them into
@@ -106,6 +107,7 @@ build_lab_images() {
     find "$dir/rootfs" -type f | LC_ALL=C sort | xargs sha256sum) | sha256sum | cut -c1-16)
   if [[ $(image_label "${LAB_IMAGES[0]}" io.minik.test.inputs) == "$hash" ]]; then
     log "${LAB_IMAGES[0]} is current"
+    save_lab_images "$hash"
     return 0
   fi
   ctx=$(mktemp -d "$CACHE/lab-images.XXXXXX")
@@ -124,4 +126,16 @@ build_lab_images() {
     -c 'ENTRYPOINT ["/agnhost"]' -c 'CMD ["pause"]' - "${LAB_IMAGES[0]}" >/dev/null
   rm -rf "$ctx"
   log "lab images: ${LAB_IMAGES[*]}"
+  save_lab_images "$hash"
+}
+
+# The lab images also as one archive, $CACHE/lab-images.tar, which the e2e tests load with
+# `minik load image-archive`: a tag in the shared engine can be re-pointed by anyone building
+# the same name, the archive of this build cannot.
+save_lab_images() {
+  local hash=$1 tar=$CACHE/lab-images.tar
+  [[ -f $tar && $(cat "$tar.inputs" 2>/dev/null) == "$hash" ]] && return 0
+  docker save -o "$tar.part" "${LAB_IMAGES[@]}"
+  mv "$tar.part" "$tar"
+  echo "$hash" >"$tar.inputs"
 }

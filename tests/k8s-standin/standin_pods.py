@@ -8,10 +8,12 @@ Simplified on purpose (see README.md): no init containers, probes, exec/logs API
 emptyDir and projected volumes are empty directories).
 """
 import copy
+import glob
 import hashlib
 import json
 import os
 import re
+import shutil
 import threading
 import time
 from datetime import datetime, timezone
@@ -154,6 +156,7 @@ class PodWorker:
             if prune and uid and uid not in pods:
                 self.cri.stop_sandbox(sb["id"])
                 self.cri.remove_sandbox(sb["id"])
+                remove_pod_logs(uid)
         out = {}
         for uid, pod in pods.items():
             mine = [s for s in sandboxes if (s.get("labels") or {}).get("io.kubernetes.pod.uid")
@@ -488,6 +491,13 @@ NODES_FILE = "/etc/cni/net.d/.standin-nodes"
 def nodes_lines(nodes):
     """'name ips pod-cidrs' per Node, every family (standin_ipfamily.nodes_lines)."""
     return standin_ipfamily.nodes_lines(nodes)
+
+
+def remove_pod_logs(uid):
+    """A deleted pod's log folder goes with it (kuberuntime_gc.go evictPodLogsDirectories), so
+    a new pod of the same name never shows the old one's logs."""
+    for d in glob.glob(f"{LOG_ROOT}/*_{glob.escape(uid)}"):
+        shutil.rmtree(d, ignore_errors=True)
 
 
 def write_if_changed(path, text):
