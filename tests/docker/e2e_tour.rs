@@ -16,27 +16,25 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use common::{create, docker, kubectl, minik, text, unique, Cleanup};
+use common::{create, kubectl, minik, text, unique, Cleanup};
 use serde_json::Value;
 
 /// The labs' image as a real cluster pulls it; here the test double tests/e2e/prepare.sh
-/// builds under that name (agnhost's netexec answering /hostname, with busybox's wget),
-/// loaded into the nodes like any local image.
+/// builds under that name (agnhost's netexec answering /hostname, with busybox's wget).
 const IMAGE: &str = "registry.k8s.io/e2e-test-images/agnhost:2.53";
-/// The prepared stand-in image; never removed (other tests and runs share it).
-fn lab_image() {
-    let o = docker(&[
-        "image",
-        "inspect",
-        "-f",
-        "{{ index .Config.Labels \"io.minik.test.stand-in-for\" }}",
-        IMAGE,
-    ]);
+
+/// The archive of the lab images tests/e2e/prepare.sh builds (the test doubles under their real
+/// names). Loaded from the archive, not the engine's tag, which anyone building that name
+/// (another work tree, a learner) can re-point while this test runs.
+fn lab_images() -> String {
+    let cache = std::env::var("MINIK_TEST_CACHE")
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/.minik-test").to_string());
+    let tar = format!("{cache}/lab-images.tar");
     assert!(
-        o.status.success() && String::from_utf8_lossy(&o.stdout).contains("minik test double"),
-        "{IMAGE} is not the prepared test double: run tests/e2e/prepare.sh ({})",
-        text(&o)
+        Path::new(&tar).exists(),
+        "{tar} is missing: run tests/e2e/prepare.sh"
     );
+    tar
 }
 
 fn namespaces(kc: &Path) -> String {
@@ -116,10 +114,13 @@ fn tour_runs_in_both_languages_resumes_and_cleans_up() {
     ];
     let cluster = unique("e2etour");
     let _guard = Cleanup(cluster.clone());
-    lab_image();
+    let archive = lab_images();
     let o = create(&cluster, &["--nodes", "3"], &env);
     assert!(o.status.success(), "create: {}", text(&o));
-    let o = minik(&["load", "docker-image", IMAGE, "--name", &cluster], &env);
+    let o = minik(
+        &["load", "image-archive", &archive, "--name", &cluster],
+        &env,
+    );
     assert!(o.status.success(), "load: {}", text(&o));
     let progress = state.join(format!("minik/tour/{cluster}.basics.json"));
 

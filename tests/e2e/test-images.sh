@@ -4,7 +4,8 @@
 #   build_cri_client        tests/cri-client (minik-test-cri, a CRI client; Debian has no crictl)
 #   build_lab_images        the images the tour's labs run, under their real names (not
 #                           preloaded: a learner loads them, `minik load docker-image`), e.g.
-#                           agnhost with netexec (test-images/agnhost); LAB_IMAGES lists them
+#                           agnhost with netexec (test-images/agnhost); LAB_IMAGES lists them;
+#                           also saved as $CACHE/lab-images.tar for the e2e tests
 #   add_test_images OUT     tiny busybox images tagged with the REAL image names the product
 #                           preloads (kubeadm's images with its pause, the manifests' images),
 #                           saved to OUT/images/ so `minik build node-image` imports them into
@@ -108,6 +109,7 @@ build_lab_images() {
   if [[ $(image_label "${LAB_IMAGES[0]}" io.minik.test.inputs) == "$hash" ]]; then
     log "${LAB_IMAGES[0]} is current"
     tag_lab_images
+    save_lab_images "$hash"
     return 0
   fi
   ctx=$(mktemp -d "$CACHE/lab-images.XXXXXX")
@@ -127,6 +129,18 @@ build_lab_images() {
   rm -rf "$ctx"
   tag_lab_images
   log "lab images: ${LAB_IMAGES[*]}"
+  save_lab_images "$hash"
+}
+
+# The lab images also as one archive, $CACHE/lab-images.tar, which the e2e tests load with
+# `minik load image-archive`: a tag in the shared engine can be re-pointed by anyone building
+# the same name, the archive of this build cannot.
+save_lab_images() {
+  local hash="$1 ${LAB_IMAGES[*]}" tar=$CACHE/lab-images.tar
+  [[ -f $tar && $(cat "$tar.inputs" 2>/dev/null) == "$hash" ]] && return 0
+  docker save -o "$tar.part" "${LAB_IMAGES[@]}"
+  mv "$tar.part" "$tar"
+  echo "$hash" >"$tar.inputs"
 }
 
 # The other names of the agnhost double (the rollout lab's second tag).

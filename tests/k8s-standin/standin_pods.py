@@ -14,10 +14,12 @@ volume contents other than hostPath (configMap, secret, emptyDir and projected v
 empty directories).
 """
 import copy
+import glob
 import hashlib
 import json
 import os
 import re
+import shutil
 import threading
 import time
 from datetime import datetime, timezone
@@ -155,6 +157,7 @@ class PodWorker:
             if prune and uid and uid not in pods:
                 self.cri.stop_sandbox(sb["id"])
                 self.cri.remove_sandbox(sb["id"])
+                remove_pod_logs(uid)
         out = {}
         self.probed = set()
         for uid, pod in pods.items():
@@ -590,6 +593,13 @@ NODES_FILE = "/etc/cni/net.d/.standin-nodes"
 def nodes_lines(nodes):
     """'name ips pod-cidrs' per Node, every family (standin_ipfamily.nodes_lines)."""
     return standin_ipfamily.nodes_lines(nodes)
+
+
+def remove_pod_logs(uid):
+    """A deleted pod's log folder goes with it (kuberuntime_gc.go evictPodLogsDirectories), so
+    a new pod of the same name never shows the old one's logs."""
+    for d in glob.glob(f"{LOG_ROOT}/*_{glob.escape(uid)}"):
+        shutil.rmtree(d, ignore_errors=True)
 
 
 def write_if_changed(path, text):

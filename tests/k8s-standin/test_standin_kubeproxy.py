@@ -36,6 +36,15 @@ class RulesTest(unittest.TestCase):
         self.assertNotEqual(kp.sep_chain("t/hello", "tcp", "10.244.1.2:8080"),
                             kp.sep_chain("t/hello", "tcp", "10.244.1.3:8080"))
 
+    def test_chain_names_match_a_real_clusters(self):
+        # what iptables-save shows on every kubeadm cluster for its two built-in Services
+        self.assertEqual(kp.svc_chain("default/kubernetes:https", "tcp"),
+                         "KUBE-SVC-NPX46M4PTMTKRN6Y")
+        self.assertEqual(kp.svc_chain("kube-system/kube-dns:dns", "udp"),
+                         "KUBE-SVC-TCOU7JCQXEZGVUNU")
+        self.assertEqual(kp.svc_chain("kube-system/kube-dns:dns-tcp", "tcp"),
+                         "KUBE-SVC-ERIFXISQEP7F7OF4")
+
     def test_cluster_ip_spreads_over_every_ready_endpoint(self):
         nat = kp.build([HELLO], [THREE], "10.244.0.0/16")["nat"]
         chain = kp.svc_chain("t/hello", "tcp")

@@ -457,6 +457,19 @@ class SchedulingTest(unittest.TestCase):
         self.assertEqual(text, "a 172.18.0.2 10.244.0.0/24\n")
 
 
+class PodLogsTest(unittest.TestCase):
+    def test_a_deleted_pods_log_folder_goes(self):
+        with tempfile.TemporaryDirectory() as root:
+            saved, sp.LOG_ROOT = sp.LOG_ROOT, root
+            self.addCleanup(setattr, sp, "LOG_ROOT", saved)
+            for uid in ("u1", "u2"):
+                os.makedirs(os.path.join(root, f"t_client_{uid}", "client"))
+            sp.remove_pod_logs("u1")
+            self.assertEqual(os.listdir(root), ["t_client_u2"])
+            sp.remove_pod_logs("*")  # a uid is a name, never a pattern
+            self.assertEqual(os.listdir(root), ["t_client_u2"])
+
+
 class ControllersTest(unittest.TestCase):
     """The controllers against the stand-in's real in-process Api and store."""
 
