@@ -16,7 +16,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use common::{create, kubectl, minik, text, unique, Cleanup};
+use common::{create, docker, kubectl, minik, text, unique, Cleanup};
 use serde_json::Value;
 
 /// The labs' image as a real cluster pulls it; here the test double tests/e2e/prepare.sh

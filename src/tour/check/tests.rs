@@ -234,7 +234,7 @@ fn log_last_word_reads_the_last_line_of_each_selected_pod() {
     let mut c = check("pods", Expect::LogLastWord("failed=0".into()));
     c.name = Some("client".into());
     let key = ("ns".to_string(), "client".to_string());
-    assert_eq!(log_targets(&c, &pods), [key.clone()]);
+    assert_eq!(log_targets(&c, &pods), std::slice::from_ref(&key));
     let with = |c: &Check, log: Result<&str, &str>| {
         let logs = Logs::from([(key.clone(), log.map(String::from).map_err(String::from))]);
         evaluate_with_logs(c, &pods, &Value::Null, &logs)
