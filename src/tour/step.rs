@@ -162,9 +162,13 @@ impl Tour<'_> {
             return Ok(self.report(step, Status::Skipped, started));
         }
         let mut vars = self.vars.clone();
-        if uses(step, "worker") {
+        let stops_kubelet = step
+            .node_action
+            .is_some_and(|n| n.action == super::lab::NodeAction::StopKubelet && !n.undo);
+        if uses(step, "worker") || stops_kubelet {
             vars.insert("worker", self.busiest_worker().await?);
         }
+
         if let Some(selector) = &step.pick {
             vars.insert("pod", self.pick(selector, step.timeout).await?);
         }
@@ -175,6 +179,9 @@ impl Tour<'_> {
         let manifest = step.manifest.as_deref().map(|s| fill(s, &vars));
         let presented = presented(self.lab, i, self.lang, &vars);
         guide.present(&presented);
+        if let Some(n) = step.node_action {
+            self.node_action(&step.id, n, &vars, Some(guide)).await?;
+        }
         self.owe(
             &step.id,
             step.cleanup
@@ -465,7 +472,7 @@ impl Tour<'_> {
                 .is_some_and(|items| items.iter().any(|d| d["metadata"]["name"] == "kube-proxy")))
     }
 
-    async fn busiest_worker(&self) -> Result<String, TourError> {
+    pub(super) async fn busiest_worker(&self) -> Result<String, TourError> {
         let pods = get_json(self.access, &["pods", "-n", &self.lab.namespace]).await?;
         let count = |w: &str| {
             pods["items"]

@@ -7,8 +7,11 @@ use std::io::{IsTerminal, Write};
 use super::style::Paint;
 use crate::text::wrap::{self, columns, CONTINUATION};
 use crate::text::{clean_line, escape_controls};
+use crate::tour::catalog::Entry;
 use crate::tour::check::Outcome;
-use crate::tour::{Choice, Guide, ListedStep, Messages, Presented, Status, StepReport, Summary};
+use crate::tour::{
+    Choice, Guide, Lang, ListedStep, Messages, Presented, Status, StepReport, Summary,
+};
 
 pub(crate) struct TourGuide {
     m: &'static Messages,
@@ -165,6 +168,17 @@ fn report_lines(m: &Messages, r: &StepReport, width: usize, color: bool) -> Vec<
         out.extend(failure_lines(m, &r.checks, width, color));
     }
     out
+}
+
+/// `minik tour --list-labs`: one lab a line, its id first, then its title in `lang`.
+pub(crate) fn labs_text(labs: &[Entry], lang: Lang) -> String {
+    let width = labs.iter().map(|l| l.id.len()).max().unwrap_or(0);
+    labs.iter()
+        .map(|l| {
+            let line = format!("{:<width$}  {}", l.id, l.title(lang));
+            format!("{}\n", clean_line(line.trim_end()))
+        })
+        .collect()
 }
 
 impl TourGuide {
