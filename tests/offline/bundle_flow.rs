@@ -38,6 +38,8 @@ const HA: &str = "kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnodes:\n\
 
 /// The image the built-in tour lab runs.
 const AGNHOST: &str = "registry.k8s.io/e2e-test-images/agnhost:2.53";
+/// The rollout lab's second tag (its update step), which its `images:` names.
+const AGNHOST_UPDATE: &str = "registry.k8s.io/e2e-test-images/agnhost:2.52";
 
 fn request(dir: &std::path::Path) -> CreateBundle {
     let config = dir.join("ha.yaml");
@@ -69,8 +71,9 @@ async fn an_ha_bundle_carries_the_balancer_image_only_when_the_node_image_lacks_
         vec![
             (PartKind::NodeImage, vec!["minik/node:v1".to_string()]),
             (PartKind::Image, vec!["shop/web:1".to_string()]),
-            // The built-in tour's image, present here, comes along for the nodes.
+            // The built-in labs' images, present here, come along for the nodes.
             (PartKind::Image, vec![AGNHOST.to_string()]),
+            (PartKind::Image, vec![AGNHOST_UPDATE.to_string()]),
             (PartKind::Config, vec![]),
         ]
     );
@@ -244,7 +247,11 @@ async fn a_bundle_carries_labs_and_loading_it_makes_them_tour_labs() {
     let err = tour::find_lab(std::path::Path::new("day9"), Some(&labs))
         .err()
         .unwrap();
-    assert!(err.to_string().contains("basics (built-in), day1"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("basics (built-in), rollout (built-in), day1"),
+        "{err}"
+    );
 
     // One byte of the lab changed: refused naming the part, and nothing is kept.
     let (offsets, _) = m.layout().unwrap();
