@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::fields::Path;
-use super::lab::{Check, Expect, Lang, Role};
+use super::lab::{Check, Entries, Expect, Lang, Role};
 
 /// The result of one check.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -90,6 +90,17 @@ pub(crate) fn describe_in(check: &Check, lang: Lang) -> String {
         if !filters.is_empty() {
             s.push_str(&format!("({})", filters.join(", ")));
         }
+        if let Some(pod) = &check.named_in_logs_of {
+            s = format!("{pod} 파드의 로그에 이름이 나온 {s}");
+        }
+        if let Some(e) = &check.entries {
+            // The field as a path (`endpoints[*]`): a name typed as it is, not an English word.
+            let filters: Vec<String> = e.filter.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            s = format!("{s}의 {}[*] 항목", e.path);
+            if !filters.is_empty() {
+                s = format!("{s} 중 {}인 항목", filters.join(", "));
+            }
+        }
         return s;
     }
     let mut s = check.kind.clone();
@@ -104,6 +115,12 @@ pub(crate) fn describe_in(check: &Check, lang: Lang) -> String {
     }
     for (k, v) in &check.filter {
         s = format!("{s} with {k}={v}");
+    }
+    if let Some(pod) = &check.named_in_logs_of {
+        s = format!("{s} named in the logs of {pod}");
+    }
+    if let Some(e) = &check.entries {
+        s = format!("{} of {s}", entries_words(e));
     }
     s
 }
@@ -161,6 +178,75 @@ fn select<'v>(check: &Check, list: &'v Value) -> Vec<&'v Value> {
             })
         })
         .collect()
+}
+
+/// `endpoints with conditions.ready=true`.
+fn entries_words(e: &Entries) -> String {
+    let mut s = e.path.clone();
+    for (k, v) in &e.filter {
+        s = format!("{s} with {k}={v}");
+    }
+    s
+}
+
+/// The objects of `list` named by a line of `logs` (a client's output naming who answered).
+pub(crate) fn named_in(list: &Value, logs: &str) -> Value {
+    let lines: std::collections::BTreeSet<&str> = logs.lines().map(str::trim).collect();
+    let kept: Vec<Value> = items(list)
+        .into_iter()
+        .filter(|o| lines.contains(name(o)))
+        .cloned()
+        .collect();
+    serde_json::json!({ "items": kept })
+}
+
+/// Counts the entries (all, and those matching the filter) of the objects' list field.
+fn count_entries(objs: &[&Value], e: &Entries) -> (u64, u64) {
+    let Ok(path) = Path::parse(&e.path) else {
+        return (0, 0);
+    };
+    let filters: Vec<(Path, &str)> = e
+        .filter
+        .iter()
+        .filter_map(|(k, v)| Path::parse(k).ok().map(|p| (p, v.as_str())))
+        .collect();
+    let (mut all, mut matching) = (0, 0);
+    for entry in objs
+        .iter()
+        .filter_map(|o| path.get(o).and_then(Value::as_array))
+        .flatten()
+    {
+        all += 1;
+        if filters
+            .iter()
+            .all(|(p, want)| p.text(entry).as_deref() == Some(*want))
+        {
+            matching += 1;
+        }
+    }
+    (all, matching)
+}
+
+/// A check on the entries of a list field: counted, never listed object by object.
+fn evaluate_entries(check: &Check, objs: &[&Value], e: &Entries, lang: Lang) -> Outcome {
+    let what = describe_in(check, lang);
+    let (all, n) = count_entries(objs, e);
+    let ok = match &check.expect {
+        Expect::Exists(true) => n > 0,
+        Expect::Exists(false) => n == 0,
+        Expect::Count(c) => n == *c,
+        Expect::AtLeast(c) => n >= *c,
+        _ => false, // the lab reader refuses entries with other assertions
+    };
+    let found = match lang {
+        Lang::En => format!("{n} of {all} {}", e.path),
+        Lang::Ko => format!("{}[*] 항목 {all}개 중 {n}개", e.path),
+    };
+    Outcome {
+        ok,
+        expected: expectation(&check.expect, &what, lang),
+        found,
+    }
 }
 
 fn pod_words(o: &Value, nodes: &Value, lang: Lang) -> String {
@@ -303,6 +389,9 @@ pub(crate) fn evaluate_in(
 ) -> Outcome {
     let what = describe_in(check, lang);
     let objs = select(check, list);
+    if let Some(e) = &check.entries {
+        return evaluate_entries(check, &objs, e, lang);
+    }
     let n = objs.len() as u64;
     let is_pod = |o: &Value| o["kind"] == "Pod" || o["spec"]["containers"].is_array();
     let plain = |o: &Value| {

@@ -152,9 +152,16 @@ pub enum Expect {
     /// Every selected pod (at least one) has this text in its log (`kubectl logs`): what a
     /// container read back, e.g. from a volume, shown where the learner can read it too.
     LogContains(String),
-    /// Every selected pod (at least one) has a log whose last word is this text (`kubectl
-    /// logs --tail=1`), e.g. a client's `failed=0`.
+    /// Every selected pod (at least one) has a log whose last word is this text: a client's
+    /// running count at its latest, e.g. `failed=0`.
     LogLastWord(String),
+}
+
+/// The entries of a list field counted by a check, and the fields they must have.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entries {
+    pub path: String,
+    pub filter: Vec<(String, String)>,
 }
 
 /// One declarative check: which objects (`kubectl get` terms) and what must hold of them.
@@ -169,6 +176,12 @@ pub struct Check {
     pub selector: Option<String>,
     /// Only objects whose field (path) has this text value (`status.phase: Running`).
     pub filter: Vec<(String, String)>,
+    /// Count the entries of a list in the objects (an EndpointSlice's `endpoints`), not the
+    /// objects: `entries: endpoints` with `entriesWhere: {conditions.ready: "true"}`.
+    pub entries: Option<Entries>,
+    /// Only objects named by a line of this pod's logs, in the check's namespace: which pods
+    /// answered a client (`namedInLogsOf: client`).
+    pub named_in_logs_of: Option<String>,
     pub expect: Expect,
     /// Where the check is written, for messages about organisers' labs.
     pub at: Location,

@@ -1,17 +1,20 @@
 //! Reading one check of a lab file: which objects, and exactly one assertion about them, each
 //! problem reported at its position.
 
-use super::lab::{Check, Expect, ROLES};
+use super::lab::{Check, Entries, Expect, ROLES};
 use crate::config::decode::Decoder;
 use crate::config::yaml::Node;
 use crate::text::quoted;
 
-const CHECK_FIELDS: [&str; 15] = [
+const CHECK_FIELDS: [&str; 18] = [
     "kind",
     "namespace",
     "name",
     "selector",
     "where",
+    "entries",
+    "entriesWhere",
+    "namedInLogsOf",
     "exists",
     "count",
     "atLeast",
@@ -44,25 +47,25 @@ pub(super) fn decode(d: &mut Decoder, node: &Node, path: &str) -> Option<Check> 
         name: None,
         selector: None,
         filter: Vec::new(),
+        entries: None,
+        named_in_logs_of: None,
         expect: Expect::Exists(true),
         at: node.at,
     };
     let mut assertions: Vec<(&str, &Node, String)> = Vec::new();
     let (mut equals, mut equals_field) = (None, None);
+    let (mut entries, mut entries_where) = (None, None);
     for (field, p, value) in fields {
         match field {
             "kind" => kind = d.string(value, &p, "kind: pods"),
             "namespace" => check.namespace = d.string(value, &p, "namespace: kube-system"),
             "name" => check.name = d.string(value, &p, "name: hello"),
             "selector" => check.selector = d.string(value, &p, "selector: app=hello"),
-            "where" => {
-                let map = d.string_map(value, &p, "where: {status.phase: Running}");
-                for (k, v) in map {
-                    if let Err(e) = super::fields::Path::parse(&k) {
-                        d.error(value.at, e, "paths look like status.phase or spec.nodeName");
-                    }
-                    check.filter.push((k, v));
-                }
+            "where" => check.filter = path_map(d, value, &p, "where: {status.phase: Running}"),
+            "entries" => entries = Some((value, p)),
+            "entriesWhere" => entries_where = Some((value, p)),
+            "namedInLogsOf" => {
+                check.named_in_logs_of = d.string(value, &p, "namedInLogsOf: client");
             }
             "equals" => equals = Some((value, p)),
             "equalsField" => equals_field = Some((value, p)),
@@ -70,13 +73,7 @@ pub(super) fn decode(d: &mut Decoder, node: &Node, path: &str) -> Option<Check> 
         }
     }
     check.kind = check_kind(d, kind, node)?;
-    let argv_safe = |s: &Option<String>| s.as_deref().is_none_or(|s| !s.starts_with('-'));
-    if !argv_safe(&check.namespace) || !argv_safe(&check.selector) {
-        d.error(
-            node.at,
-            "a check's namespace or selector may not start with '-'".into(),
-            "write the namespace's name (or \"{namespace}\") and a selector such as app=hello",
-        );
+    if !names_are_safe(d, &check, node) {
         return None;
     }
     let [(assertion, value, ref p)] = assertions[..] else {
@@ -104,6 +101,7 @@ pub(super) fn decode(d: &mut Decoder, node: &Node, path: &str) -> Option<Check> 
         "logLastWord" => log_last_word(d, value, p, &check.kind)?,
         _ => field_expect(d, value, p, equals.take(), equals_field.take())?,
     };
+    check.entries = decode_entries(d, entries, entries_where, &check.expect)?;
     if let Some((v, _)) = equals.or(equals_field) {
         d.error(
             v.at,
@@ -218,4 +216,88 @@ fn field_expect(
             None
         }
     }
+}
+
+/// A map of field paths to the text they must have (`where:`, `entriesWhere:`).
+fn path_map(d: &mut Decoder, value: &Node, p: &str, example: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (k, v) in d.string_map(value, p, example) {
+        if let Err(e) = super::fields::Path::parse(&k) {
+            d.error(value.at, e, "paths look like status.phase or spec.nodeName");
+        }
+        out.push((k, v));
+    }
+    out
+}
+
+/// `entries:` (a list field) with its optional `entriesWhere:`, only with a counting assertion.
+/// `None` inside `Some` is "no entries"; the outer `None` is an error already reported.
+fn decode_entries(
+    d: &mut Decoder,
+    entries: Option<(&Node, String)>,
+    entries_where: Option<(&Node, String)>,
+    expect: &Expect,
+) -> Option<Option<Entries>> {
+    let Some((value, p)) = entries else {
+        if let Some((v, _)) = entries_where {
+            d.error(
+                v.at,
+                "entriesWhere goes with entries".into(),
+                "add entries: with the list to count, e.g. entries: endpoints",
+            );
+            return None;
+        }
+        return Some(None);
+    };
+    if !matches!(
+        expect,
+        Expect::Count(_) | Expect::AtLeast(_) | Expect::Exists(_)
+    ) {
+        d.error(
+            value.at,
+            "entries are counted: they go with count, atLeast or exists".into(),
+            "for example entries: endpoints with count: 3",
+        );
+        return None;
+    }
+    let path = d.string(value, &p, "entries: endpoints")?;
+    if let Err(e) = super::fields::Path::parse(&path) {
+        d.error(
+            value.at,
+            e,
+            "write the list's path, e.g. endpoints or status.conditions",
+        );
+        return None;
+    }
+    let filter = match entries_where {
+        Some((v, wp)) => path_map(d, v, &wp, "entriesWhere: {conditions.ready: \"true\"}"),
+        None => Vec::new(),
+    };
+    Some(Some(Entries { path, filter }))
+}
+
+/// The check's names go into kubectl's arguments: none may look like a flag, and reading a
+/// pod's logs needs the namespace.
+fn names_are_safe(d: &mut Decoder, check: &Check, node: &Node) -> bool {
+    let argv_safe = |s: &Option<String>| s.as_deref().is_none_or(|s| !s.starts_with('-'));
+    if !argv_safe(&check.namespace)
+        || !argv_safe(&check.selector)
+        || !argv_safe(&check.named_in_logs_of)
+    {
+        d.error(
+            node.at,
+            "a check's namespace, selector or namedInLogsOf may not start with '-'".into(),
+            "write the namespace's name (or \"{namespace}\") and a selector such as app=hello",
+        );
+        return false;
+    }
+    if check.named_in_logs_of.is_some() && check.namespace.is_none() {
+        d.error(
+            node.at,
+            "namedInLogsOf reads a pod's logs, and needs the check's namespace".into(),
+            "add namespace: \"{namespace}\"",
+        );
+        return false;
+    }
+    true
 }

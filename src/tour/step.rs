@@ -73,6 +73,7 @@ fn fill_check(c: &Check, vars: &BTreeMap<&str, String>) -> Check {
     c.namespace = f(&c.namespace);
     c.name = f(&c.name);
     c.selector = f(&c.selector);
+    c.named_in_logs_of = f(&c.named_in_logs_of);
     match &c.expect {
         super::lab::Expect::Avoids(n) => c.expect = super::lab::Expect::Avoids(fill(n, vars)),
         super::lab::Expect::LogContains(t) => {
@@ -102,6 +103,11 @@ fn list_key(c: &Check) -> ListKey {
     (c.kind.clone(), c.namespace.clone(), selector)
 }
 
+/// The namespace and pod whose logs a check reads.
+fn logs_key(c: &Check) -> Option<(String, String)> {
+    Some((c.namespace.clone()?, c.named_in_logs_of.clone()?))
+}
+
 /// Whether the step's command, cleanup or checks name the placeholder `{p}`.
 fn uses(step: &Step, p: &str) -> bool {
     let needle = format!("{{{p}}}");
@@ -120,6 +126,7 @@ fn uses(step: &Step, p: &str) -> bool {
                 c.namespace.as_ref(),
                 c.name.as_ref(),
                 c.selector.as_ref(),
+                c.named_in_logs_of.as_ref(),
                 avoids,
             ]
             .into_iter()
@@ -356,21 +363,30 @@ impl Tour<'_> {
             .cloned()
             .unwrap_or(Value::Null);
         let logs = self.logs(&checks, &lists).await?;
+        let named = self.logs_for(&checks).await?;
         let mut outcomes = Vec::new();
         for c in &checks {
-            outcomes.push(match &lists[&list_key(c)] {
-                Ok(list) => evaluate_in(c, list, &nodes, &logs, self.lang),
-                Err(e) => Outcome {
-                    ok: false,
-                    expected: super::check::describe_in(c, self.lang),
-                    found: self.m().kubectl_failed.replace("{error}", e),
+            let failed = |e: &str| Outcome {
+                ok: false,
+                expected: super::check::describe_in(c, self.lang),
+                found: self.m().kubectl_failed.replace("{error}", e),
+            };
+            outcomes.push(
+                match (&lists[&list_key(c)], logs_key(c).map(|k| &named[&k])) {
+                    (Err(e), _) | (_, Some(Err(e))) => failed(e),
+                    (Ok(list), Some(Ok(text))) => {
+                        let list = super::check::named_in(list, text);
+                        evaluate_in(c, &list, &nodes, &logs, self.lang)
+                    }
+                    (Ok(list), None) => evaluate_in(c, list, &nodes, &logs, self.lang),
                 },
-            });
+            );
         }
         Ok(outcomes)
     }
 
-    /// The logs `logContains` checks read, each pod's once (as the lab's identity).
+    /// The logs `logContains` and `logLastWord` checks read, each pod's once (as the lab's
+    /// identity).
     async fn logs(
         &self,
         checks: &[Check],
@@ -396,6 +412,31 @@ impl Tour<'_> {
                 };
                 logs.insert((ns, pod), log);
             }
+        }
+        Ok(logs)
+    }
+
+    /// The logs of the pods the checks read (`namedInLogsOf`), each read once, as the lab.
+    async fn logs_for(
+        &self,
+        checks: &[Check],
+    ) -> Result<BTreeMap<(String, String), Result<String, String>>, TourError> {
+        let mut logs = BTreeMap::new();
+        for key in checks.iter().filter_map(logs_key) {
+            if logs.contains_key(&key) {
+                continue;
+            }
+            let (ns, pod) = &key;
+            let args: Vec<String> = ["logs", pod.as_str(), "-n", ns.as_str()]
+                .map(String::from)
+                .to_vec();
+            let got = self.access.lab_kubectl(&args, None).await?;
+            let text = if got.exit_code == 0 {
+                Ok(String::from_utf8_lossy(&got.stdout).to_string())
+            } else {
+                Err(got.combined().trim().to_string())
+            };
+            logs.insert(key, text);
         }
         Ok(logs)
     }

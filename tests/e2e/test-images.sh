@@ -2,6 +2,10 @@
 # TEST ONLY. Sourced by prepare.sh. Builds what the Kubernetes stand-in needs to run pods on the
 # test nodes' real containerd:
 #   build_cri_client        tests/cri-client (minik-test-cri, a CRI client; Debian has no crictl)
+#   build_lab_images        the images the tour's labs run, under their real names (not
+#                           preloaded: a learner loads them, `minik load docker-image`), e.g.
+#                           agnhost with netexec (test-images/agnhost); LAB_IMAGES lists them;
+#                           also saved as $CACHE/lab-images.tar for the e2e tests
 #   add_test_images OUT     tiny busybox images tagged with the REAL image names the product
 #                           preloads (kubeadm's images with its pause, the manifests' images),
 #                           saved to OUT/images/ so `minik build node-image` imports them into
@@ -76,7 +80,7 @@ DOCKERFILE
 #     `head -c 64m /dev/zero | tail` really fills memory (busybox tail keeps a line-less input).
 LAB_BUSYBOX_IMAGE=registry.k8s.io/e2e-test-images/busybox:1.36.1-1
 
-build_lab_images() {
+build_lab_busybox_image() {
   build_busybox_image
   docker build -q -t "$LAB_BUSYBOX_IMAGE" -f - "$TEST_IMAGES_DIR" >/dev/null <<DOCKERFILE
 FROM $BUSYBOX_IMAGE
@@ -84,4 +88,85 @@ LABEL io.minik.test.stand-in-for=$LAB_BUSYBOX_IMAGE
 CMD ["sh"]
 DOCKERFILE
   log "lab images: $LAB_BUSYBOX_IMAGE"
+}
+
+# The labs' images (src/tour/labs/*.yaml), as test doubles under their real names. They are not
+# in the node image: like a learner without internet, a test runs
+# `minik load docker-image NAME` for each. Rebuilt when their files change (a hash label).
+# agnhost:2.52 is the same double under the tag the rollout lab updates to.
+LAB_IMAGES=(registry.k8s.io/e2e-test-images/agnhost:2.53 registry.k8s.io/e2e-test-images/agnhost:2.52)
+LAB_IMAGE_LABEL=io.minik.test.stand-in-for
+
+# lab_busybox OUT: OUT/rootfs with Debian's dynamically linked busybox and the glibc it links.
+# Not busybox-static: a static glibc cannot load the name service modules, so its wget and
+# ping crash (SIGSEGV) on any host name, and the labs' clients call Services by name. Fetched
+# once (apt-get download in a container of the base image, the host's apt untouched).
+lab_busybox() {
+  local out=$1 mirror
+  [[ -x $out/rootfs/bin/busybox ]] && return 0
+  mirror=$(host_mirror)
+  rm -rf "$out.part"
+  mkdir -p "$out.part/rootfs"
+  docker run --rm -v "$out.part/rootfs:/out" -w /tmp --entrypoint sh "$BASE_IMAGE" -c "
+    echo 'deb ${mirror:-http://deb.debian.org/debian} $SUITE main' >/etc/apt/sources.list &&
+    apt-get -qq update && apt-get -qq download busybox && dpkg-deb -x busybox_*.deb /tmp/bb &&
+    mkdir -p /out/bin /out/tmp /out/etc && cp \$(find /tmp/bb -type f -path '*bin/busybox') /out/bin/ &&
+    for l in \$(ldd /out/bin/busybox | grep -o '/[^ ]*'); do
+      mkdir -p /out\$(dirname \$l) && cp -L \$l /out\$l; done &&
+    chmod 1777 /out/tmp" >"$CACHE/lab-busybox.log" 2>&1 ||
+    { tail -n 20 "$CACHE/lab-busybox.log" >&2; die "fetching Debian's busybox failed"; }
+  "$out.part/rootfs/bin/busybox" --list >/dev/null 2>&1 || true
+  rm -rf "$out"
+  mv "$out.part" "$out"
+}
+
+build_lab_images() {
+  local ctx hash dir=$CACHE/lab-busybox
+  build_lab_busybox_image
+  lab_busybox "$dir"
+  hash=$( (cat "$TEST_IMAGES_DIR"/agnhost "$TEST_IMAGES_DIR"/netexec-handler
+    find "$dir/rootfs" -type f | LC_ALL=C sort | xargs sha256sum) | sha256sum | cut -c1-16)
+  if [[ $(image_label "${LAB_IMAGES[0]}" io.minik.test.inputs) == "$hash" ]]; then
+    log "${LAB_IMAGES[0]} is current"
+    tag_lab_images
+    save_lab_images "$hash"
+    return 0
+  fi
+  ctx=$(mktemp -d "$CACHE/lab-images.XXXXXX")
+  cp -a "$dir/rootfs" "$ctx/rootfs"
+  cp "$TEST_IMAGES_DIR"/agnhost "$TEST_IMAGES_DIR"/netexec-handler "$ctx/rootfs/"
+  # applet links made here: the image has no shell until they exist
+  for applet in $(docker run --rm -v "$ctx/rootfs:/r:ro" --entrypoint /r/bin/busybox \
+    "$BASE_IMAGE" --list); do
+    [[ $applet == busybox ]] || ln -sf busybox "$ctx/rootfs/bin/$applet"
+  done
+  # agnhost: ENTRYPOINT and CMD as the real image's; busybox as its Alpine base has
+  tar -C "$ctx/rootfs" -c . | docker import \
+    -c "LABEL $LAB_IMAGE_LABEL=\"${LAB_IMAGES[0]} (minik test double: busybox shell, tests/e2e/test-images/agnhost)\"" \
+    -c "LABEL io.minik.test.inputs=$hash" -c 'EXPOSE 8080' \
+    -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    -c 'ENTRYPOINT ["/agnhost"]' -c 'CMD ["pause"]' - "${LAB_IMAGES[0]}" >/dev/null
+  rm -rf "$ctx"
+  tag_lab_images
+  log "lab images: ${LAB_IMAGES[*]}"
+  save_lab_images "$hash"
+}
+
+# The lab images also as one archive, $CACHE/lab-images.tar, which the e2e tests load with
+# `minik load image-archive`: a tag in the shared engine can be re-pointed by anyone building
+# the same name, the archive of this build cannot.
+save_lab_images() {
+  local hash="$1 ${LAB_IMAGES[*]}" tar=$CACHE/lab-images.tar
+  [[ -f $tar && $(cat "$tar.inputs" 2>/dev/null) == "$hash" ]] && return 0
+  docker save -o "$tar.part" "${LAB_IMAGES[@]}"
+  mv "$tar.part" "$tar"
+  echo "$hash" >"$tar.inputs"
+}
+
+# The other names of the agnhost double (the rollout lab's second tag).
+tag_lab_images() {
+  local name
+  for name in "${LAB_IMAGES[@]:1}"; do
+    docker tag "${LAB_IMAGES[0]}" "$name"
+  done
 }

@@ -28,6 +28,7 @@ import standin_auth
 import standin_deployment
 import standin_pki
 import standin_podsecurity
+import standin_services
 import standin_volumes
 from standin_common import (
     ADMIN_GROUPS, b64, dig, log_error, NODE_GRACE_SECONDS, now_ts, parse_ts, read_file, TOKEN_RE,
@@ -236,6 +237,7 @@ class ApiAdmission:
         elif res.plural == "nodes":
             self.allocate_pod_cidrs(obj)
         elif res.plural == "services":
+            standin_services.admit(self.store, obj, obj["metadata"].get("namespace"))
             self.allocate_cluster_ip(obj)
         elif res.plural == "persistentvolumeclaims":
             standin_volumes.admit_claim(self.store, obj)
@@ -330,6 +332,9 @@ class ApiAdmission:
             merged = copy.deepcopy(new)
             if res.plural in STATUS_SUBRESOURCE and "status" in old:
                 merged["status"] = old["status"]
+            if res.plural == "services":
+                merged.setdefault("metadata", {})["name"] = name
+                standin_services.admit(self.store, merged, ns)
         meta = merged.setdefault("metadata", {})
         for k in ("uid", "creationTimestamp", "name"):
             meta[k] = old["metadata"][k]

@@ -9,6 +9,7 @@ kube-controller-manager/kube-scheduler health) by its caller.
 - Deployment -> ReplicaSet -> pods (pkg/controller/deployment, replicaset): rolling updates
   and Recreate as upstream (standin_deployment.py, which cites the upstream functions); deleted
   pods are replaced.
+- EndpointSlices for Services (standin_endpointslice, pkg/controller/endpointslice).
 - Scheduler (pkg/scheduler; the filters and the message are standin_scheduler's, scoring is
   reduced to fewest pods per node): binds pods without nodeName with a Scheduled event;
   otherwise PodScheduled=False reason Unschedulable and a FailedScheduling Warning event
@@ -25,6 +26,7 @@ import string
 import time
 
 import standin_deployment as dep
+import standin_endpointslice
 import standin_scheduler
 import standin_volumes
 
@@ -353,3 +355,4 @@ def reconcile(api):
     c.replicasets()
     standin_volumes.reconcile(api)
     c.schedule(nodes)
+    standin_endpointslice.reconcile(api)

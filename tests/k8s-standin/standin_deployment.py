@@ -72,8 +72,20 @@ def without_hash(template):
     return t
 
 
+def normalized(v):
+    """Empty maps and lists and nulls dropped: the real API server compares defaulted objects
+    (apiequality.Semantic.DeepEqual), so `resources: {}` sent by a client (kubectl rollout
+    undo copies a ReplicaSet's template through Go structs) equals no resources at all."""
+    if isinstance(v, dict):
+        out = {k: normalized(x) for k, x in v.items()}
+        return {k: x for k, x in out.items() if x not in ({}, [], None)}
+    if isinstance(v, list):
+        return [normalized(x) for x in v]
+    return v
+
+
 def equal_ignore_hash(a, b):
-    return without_hash(a) == without_hash(b)
+    return normalized(without_hash(a)) == normalized(without_hash(b))
 
 
 INT_OR_PERCENT = re.compile(r"^(\d+)%$")

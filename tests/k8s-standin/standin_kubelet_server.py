@@ -46,10 +46,13 @@ def log_lines(text, timestamps):
 
 def container_logs(ns, pod, container, query):
     """(status, text) for GET /containerLogs/ns/pod/container."""
-    dirs = glob.glob(P(f"{LOG_ROOT}/{glob.escape(ns)}_{glob.escape(pod)}_*"))
+    # The kubelet resolves the name to the pod it runs now; a pod of the same name made again
+    # (a namespace deleted and re-created) has a new UID and folder: the newest one is it.
+    dirs = sorted(glob.glob(P(f"{LOG_ROOT}/{glob.escape(ns)}_{glob.escape(pod)}_*")),
+                  key=os.path.getmtime)
     if not dirs:
         return 404, f'pod "{pod}" does not exist\n'
-    files = sorted(glob.glob(os.path.join(dirs[0], glob.escape(container), "*.log")),
+    files = sorted(glob.glob(os.path.join(dirs[-1], glob.escape(container), "*.log")),
                    key=lambda f: int(re.sub(r"\D", "", os.path.basename(f)) or 0))
     if not files:
         return 404, f'container "{container}" not found in pod "{pod}"\n'

@@ -14,10 +14,12 @@ volume contents other than hostPath (configMap, secret, emptyDir and projected v
 empty directories).
 """
 import copy
+import glob
 import hashlib
 import json
 import os
 import re
+import shutil
 import threading
 import time
 from datetime import datetime, timezone
@@ -25,6 +27,7 @@ from datetime import datetime, timezone
 import standin_controllers
 import standin_cri as cri_mod
 import standin_ipfamily
+import standin_node_services
 import standin_probes
 import standin_resources
 import standin_volumes
@@ -165,6 +168,7 @@ class PodWorker:
             if prune and uid and uid not in pods:
                 self.cri.stop_sandbox(sb["id"])
                 self.cri.remove_sandbox(sb["id"])
+                remove_pod_logs(uid)
         out = {}
         self.probed = set()
         for uid, pod in pods.items():
@@ -465,6 +469,7 @@ class KubeletPods:
         self.static_status = {}  # static pod name -> pod status from CRI
         self.posted = {}  # "ns/name" -> last posted status JSON
         self.problems = {}
+        self.services = standin_node_services.NodeServices(kubelet, worker)
 
     def runtime_problems(self):
         return self.worker.runtime_problems() if self.worker else []
@@ -531,6 +536,10 @@ class KubeletPods:
         if listed:
             for uid in self.worker.terminated():
                 self.delete_stopped(client, pods.get(uid))
+            try:
+                self.services.sync(client, pods, statuses)
+            except Exception as e:
+                k.log_change("services", f"kube-proxy/DNS (stand-in): {e}")
         self.static_status = {static[u]: s for u, s in statuses.items() if u in static}
         for uid, status in statuses.items():
             if uid in static:
@@ -596,6 +605,13 @@ NODES_FILE = "/etc/cni/net.d/.standin-nodes"
 def nodes_lines(nodes):
     """'name ips pod-cidrs' per Node, every family (standin_ipfamily.nodes_lines)."""
     return standin_ipfamily.nodes_lines(nodes)
+
+
+def remove_pod_logs(uid):
+    """A deleted pod's log folder goes with it (kuberuntime_gc.go evictPodLogsDirectories), so
+    a new pod of the same name never shows the old one's logs."""
+    for d in glob.glob(f"{LOG_ROOT}/*_{glob.escape(uid)}"):
+        shutil.rmtree(d, ignore_errors=True)
 
 
 def write_if_changed(path, text):

@@ -38,22 +38,69 @@ def node_row(n):
             info.get("containerRuntimeVersion", "<unknown>")]
 
 
+def pod_status(p):
+    """printPod's STATUS (pkg/printers/internalversion/printers.go): the phase, unless a
+    container waits or ended with a reason (ImagePullBackOff, CrashLoopBackOff, Error, ...);
+    Terminating once the pod is being deleted."""
+    st = p.get("status") or {}
+    reason = st.get("reason") or st.get("phase") or "Pending"
+    has_running = False
+    for cs in reversed(st.get("containerStatuses") or []):
+        state = cs.get("state") or {}
+        waiting, term = state.get("waiting"), state.get("terminated")
+        if waiting and waiting.get("reason"):
+            reason = waiting["reason"]
+        elif term and term.get("reason"):
+            reason = term["reason"]
+        elif term:
+            reason = f"Signal:{term['signal']}" if term.get("signal") else \
+                f"ExitCode:{term.get('exitCode', 0)}"
+        elif state.get("running") and cs.get("ready"):
+            has_running = True
+    if reason == "Completed" and has_running:
+        ready = any(c.get("type") == "Ready" and c.get("status") == "True"
+                    for c in st.get("conditions") or [])
+        reason = "Running" if ready else "NotReady"
+    if (p.get("metadata") or {}).get("deletionTimestamp"):
+        reason = "Unknown" if st.get("reason") == "NodeLost" else "Terminating"
+    return reason
+
+
 def pod_row(p):
     statuses = dig(p, "status", "containerStatuses", default=[]) or []
     total = len(dig(p, "spec", "containers", default=[]) or []) or len(statuses)
     ready = sum(1 for s in statuses if s.get("ready"))
     restarts = sum(int(s.get("restartCount", 0)) for s in statuses)
-    return [p["metadata"]["name"], f"{ready}/{total}", dig(p, "status", "phase", default="Pending"),
+    return [p["metadata"]["name"], f"{ready}/{total}", pod_status(p),
             restarts, age_of(p), dig(p, "status", "podIP", default="<none>"),
             dig(p, "spec", "nodeName", default="<none>"), "<none>", "<none>"]
 
 
 def service_row(s):
     spec = s.get("spec") or {}
-    ports = ",".join(f'{p.get("port")}/{p.get("protocol", "TCP")}' for p in spec.get("ports") or [])
+    # printService: PORT[:NODEPORT]/PROTO; a LoadBalancer without an ingress is <pending>
+    ports = ",".join(f'{p.get("port")}' + (f':{p["nodePort"]}' if p.get("nodePort") else "") +
+                     f'/{p.get("protocol", "TCP")}' for p in spec.get("ports") or [])
     sel = ",".join(f"{k}={v}" for k, v in (spec.get("selector") or {}).items()) or "<none>"
+    ingress = dig(s, "status", "loadBalancer", "ingress", default=[]) or []
+    external = ",".join(i.get("ip") or i.get("hostname", "") for i in ingress) or (
+        "<pending>" if spec.get("type") == "LoadBalancer" else "<none>")
     return [s["metadata"]["name"], spec.get("type", "ClusterIP"), spec.get("clusterIP", "<none>"),
-            "<none>", ports or "<none>", age_of(s), sel]
+            external, ports or "<none>", age_of(s), sel]
+
+
+def more(items, limit=3):
+    """printers.go's lists of at most three, then "+ N more..."."""
+    text = ",".join(str(i) for i in items[:limit])
+    return text + (f" + {len(items) - limit} more..." if len(items) > limit else "")
+
+
+def endpointslice_row(e):
+    """printEndpointSlice: ports <unset> when the slice has none, endpoints <none>."""
+    ports = [p.get("port") for p in e.get("ports") or []]
+    addrs = [a for ep in e.get("endpoints") or [] for a in ep.get("addresses") or []]
+    return [e["metadata"]["name"], e.get("addressType", ""), more(ports) if ports else "<unset>",
+            more(addrs) if addrs else "<none>", age_of(e)]
 
 
 def images_row(spec):
@@ -121,6 +168,8 @@ TABLE_PRINTERS = {
     "services": ([("Name", S, "name", 0), ("Type", S, "", 0), ("Cluster-IP", S, "", 0),
                   ("External-IP", S, "", 0), ("Port(s)", S, "", 0), ("Age", S, "", 0),
                   ("Selector", S, "", 1)], service_row),
+    "endpointslices": ([("Name", S, "name", 0), ("AddressType", S, "", 0), ("Ports", S, "", 0),
+                        ("Endpoints", S, "", 0), ("Age", S, "", 0)], endpointslice_row),
     None: ([("Name", S, "name", 0), ("Created At", S, "date", 0)],
            lambda o: [o["metadata"]["name"], o["metadata"].get("creationTimestamp", "")]),
 }

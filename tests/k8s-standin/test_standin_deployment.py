@@ -48,6 +48,15 @@ class FencepostsTest(unittest.TestCase):
         self.assertIn("a valid percent string", errors("abc", 1)[0])
         self.assertIn("Unsupported value", dep.validate({"strategy": {"type": "Canary"}})[0])
 
+    def test_templates_compare_as_the_api_server_compares_defaulted_ones(self):
+        a = deployment()["spec"]["template"]
+        b = deployment()["spec"]["template"]
+        b["metadata"]["labels"][dep.HASH_LABEL] = "x"
+        b["spec"]["containers"][0]["resources"] = {}  # what `kubectl rollout undo` sends
+        self.assertTrue(dep.equal_ignore_hash(a, b))
+        b["spec"]["containers"][0]["image"] = "other"
+        self.assertFalse(dep.equal_ignore_hash(a, b))
+
     def test_hash_is_stable_and_spelled_as_upstream(self):
         t = deployment()["spec"]["template"]
         h = dep.template_hash(t)

@@ -27,6 +27,15 @@ class KubeletServerTest(unittest.TestCase):
             with open(os.path.join(d, f"{n}.log"), "w") as f:
                 f.write(text)
 
+    def test_a_pod_made_again_shows_its_own_logs(self):
+        d = os.path.join(self.root.name, "var/log/pods/app_web_5678/c")
+        os.makedirs(d)
+        with open(os.path.join(d, "0.log"), "w") as f:
+            f.write("2026-12-07T09:00:00Z stdout F the new pod\n")
+        old = os.path.join(self.root.name, "var/log/pods/app_web_1234")
+        os.utime(old, (1, 1))
+        self.assertEqual(ks.container_logs("app", "web", "c", {}), (200, "the new pod\n"))
+
     def logs(self, **query):
         return ks.container_logs("app", "web", "c", {k: [v] for k, v in query.items()})
 

@@ -357,6 +357,27 @@ class ProbeTest(unittest.TestCase):
         self.assertEqual((w.run_count, w.ready), (1, True))
 
 
+class PodStatusColumnTest(unittest.TestCase):
+    def test_status_column_shows_the_waiting_reason_and_terminating(self):
+        import standin_tables as tb
+
+        def p(state, ready=False, deleting=False):
+            meta = {"name": "x"}
+            if deleting:
+                meta["deletionTimestamp"] = "2026-12-07T10:00:00Z"
+            return {"metadata": meta, "status": {"phase": "Pending", "containerStatuses": [
+                {"name": "c", "ready": ready, "state": state}]}}
+        self.assertEqual(tb.pod_status(p({"waiting": {"reason": "ImagePullBackOff"}})),
+                         "ImagePullBackOff")
+        self.assertEqual(tb.pod_status(p({"waiting": {"reason": "CrashLoopBackOff"}})),
+                         "CrashLoopBackOff")
+        self.assertEqual(tb.pod_status(p({"terminated": {"exitCode": 2}})), "ExitCode:2")
+        self.assertEqual(tb.pod_status(p({"running": {}}, True, deleting=True)), "Terminating")
+        running = p({"running": {}}, True)
+        running["status"]["phase"] = "Running"
+        self.assertEqual(tb.pod_status(running), "Running")
+
+
 class BackoffTest(unittest.TestCase):
     def test_crash_back_off_doubles_to_five_minutes_and_is_forgotten_after_ten(self):
         import standin_backoff as bo
@@ -435,6 +456,19 @@ class SchedulingTest(unittest.TestCase):
     def test_nodes_file_lines(self):
         text = sp.nodes_lines([node("a", cidr="10.244.0.0/24", ip="172.18.0.2"), node("b")])
         self.assertEqual(text, "a 172.18.0.2 10.244.0.0/24\n")
+
+
+class PodLogsTest(unittest.TestCase):
+    def test_a_deleted_pods_log_folder_goes(self):
+        with tempfile.TemporaryDirectory() as root:
+            saved, sp.LOG_ROOT = sp.LOG_ROOT, root
+            self.addCleanup(setattr, sp, "LOG_ROOT", saved)
+            for uid in ("u1", "u2"):
+                os.makedirs(os.path.join(root, f"t_client_{uid}", "client"))
+            sp.remove_pod_logs("u1")
+            self.assertEqual(os.listdir(root), ["t_client_u2"])
+            sp.remove_pod_logs("*")  # a uid is a name, never a pattern
+            self.assertEqual(os.listdir(root), ["t_client_u2"])
 
 
 class ControllersTest(unittest.TestCase):

@@ -38,6 +38,8 @@ const HA: &str = "kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnodes:\n\
 
 /// The image the built-in tour lab runs.
 const AGNHOST: &str = "registry.k8s.io/e2e-test-images/agnhost:2.53";
+/// The rollout lab's second tag (its update step), which its `images:` names.
+const AGNHOST_UPDATE: &str = "registry.k8s.io/e2e-test-images/agnhost:2.52";
 
 fn request(dir: &std::path::Path) -> CreateBundle {
     let config = dir.join("ha.yaml");
@@ -71,10 +73,7 @@ async fn an_ha_bundle_carries_the_balancer_image_only_when_the_node_image_lacks_
             (PartKind::Image, vec!["shop/web:1".to_string()]),
             // The built-in labs' images, present here, come along for the nodes.
             (PartKind::Image, vec![AGNHOST.to_string()]),
-            (
-                PartKind::Image,
-                vec!["registry.k8s.io/e2e-test-images/agnhost:2.52".to_string()]
-            ),
+            (PartKind::Image, vec![AGNHOST_UPDATE.to_string()]),
             (
                 PartKind::Image,
                 vec!["registry.k8s.io/e2e-test-images/busybox:1.36.1-1".to_string()]

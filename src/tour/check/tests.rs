@@ -46,7 +46,13 @@ fn outcomes(step: &str, dir: &str) -> Vec<Outcome> {
         .iter()
         .map(|c| {
             let c = filled(c);
-            evaluate(&c, &fixture(dir, &format!("{}.json", c.kind)), &nodes)
+            let mut list = fixture(dir, &format!("{}.json", c.kind));
+            if let Some(pod) = &c.named_in_logs_of {
+                let base = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/tour");
+                let logs = std::fs::read_to_string(format!("{base}/{dir}/{pod}.log")).unwrap();
+                list = named_in(&list, &logs);
+            }
+            evaluate(&c, &list, &nodes)
         })
         .collect()
 }
@@ -84,14 +90,26 @@ fn before_they_happen_the_checks_say_what_was_expected_and_found() {
          hello-7d9c6b8f5c-rj2lp Pending, not scheduled"
     );
 
+    // One endpoint of three ready, the client still asking, one pod answered so far.
     let o = outcomes("service", "service-not-yet");
     assert!(o[0].ok);
     assert!(!o[1].ok);
     assert_eq!(
         o[1].expected,
-        "endpointslices kubernetes.io/service-name=hello in minik-tour with endpoints[0].conditions.ready=true"
+        "3 endpoints with conditions.ready=true of endpointslices \
+         kubernetes.io/service-name=hello in minik-tour"
     );
-    assert_eq!(o[1].found, "none");
+    assert_eq!(o[1].found, "1 of 3 endpoints");
+    assert_eq!(o[2].found, "1: client has status.phase=Running");
+    assert!(!o[3].ok);
+    assert_eq!(
+        o[3].expected,
+        "at least 2 pods app=hello in minik-tour named in the logs of client"
+    );
+    assert_eq!(
+        o[3].found,
+        "1: hello-7d9c6b8f5c-4xkqz Running on lab-worker (worker)"
+    );
 }
 
 #[test]
@@ -179,7 +197,7 @@ fn korean_checks_say_what_they_expect_and_find_in_korean() {
 
 #[test]
 fn no_korean_check_outcome_reads_as_english() {
-    let names = ["hello", "notes", "lab-worker", "lab-worker2", "minik-tour"];
+    let names = ["hello", "notes", "client", "lab-worker", "lab-worker2", "minik-tour"];
     for (step, dir) in [
         ("worker-away", "worker-away"),
         ("worker-away", "worker-away-not-yet"),
@@ -202,6 +220,8 @@ fn check(kind: &str, expect: Expect) -> Check {
         name: None,
         selector: None,
         filter: Vec::new(),
+        entries: None,
+        named_in_logs_of: None,
         expect,
         at: crate::config::Location { line: 1, column: 1 },
     }
@@ -290,8 +310,10 @@ fn log_last_word_reads_the_last_line_of_each_selected_pod() {
         o.expected,
         "pods client with a log ending in failed=0".to_string()
     );
+    assert!(o.ok, "{o:?}");
+    assert_eq!(o.expected, "pods client with a log ending in failed=0");
     // failed=10 ends in "0" but is not the word failed=0.
-    let o = evaluate_logs(&c, &pods, &logs(Ok("FAILED calls=58 failed=10")));
+    let o = evaluate_logs(&c, &pods, &logs(Ok("FAILED calls=58 failed=10\n")));
     assert!(!o.ok);
     assert_eq!(
         o.found,
@@ -301,6 +323,9 @@ fn log_last_word_reads_the_last_line_of_each_selected_pod() {
     let o = evaluate_logs(&c, &pods, &logs(Err("kubectl logs failed: forbidden")));
     assert!(!o.ok);
     assert!(o.found.contains("forbidden"), "{o:?}");
+    // A log is the pod's to write: a terminal escape in it is shown escaped.
+    let o = evaluate_logs(&c, &pods, &logs(Ok("\u{1b}]0;owned\u{7} failed=0\n")));
+    assert!(!o.found.contains('\u{1b}'), "{o:?}");
     // Without its logs, or with no pod selected, it never holds.
     assert!(!evaluate(&c, &pods, &Value::Null).ok);
     c.name = Some("gone".into());
