@@ -27,6 +27,7 @@ import uuid
 import standin_auth
 import standin_deployment
 import standin_pki
+import standin_podconfig
 import standin_podsecurity
 import standin_volumes
 from standin_common import (
@@ -97,6 +98,11 @@ class ApiAdmission:
                     ["system:bootstrappers"] + extra + ["system:authenticated"])
 
     # -- authorization (RBAC + Node authorizer + NodeRestriction, simplified) --------------
+    def node_uses_secret(self, node, ns, name):
+        return any(dig(p, "spec", "nodeName") == node and
+                   ("secrets", name) in standin_podconfig.references(p)
+                   for p in self.store.list("", "pods", ns))
+
     def authorize(self, user, verb, res, sub, ns, name, obj=None):
         if user.admin:
             return
@@ -107,8 +113,12 @@ class ApiAdmission:
                 verb == "get":
             allowed = True  # system:public-info-viewer style anonymous access
         elif node:
-            if reads:
-                allowed = res.plural != "secrets"
+            if reads and res.plural == "secrets":
+                # the Node authorizer's graph: a node may get a Secret only when a pod bound
+                # to it names it (plugin/pkg/auth/authorizer/node/node_authorizer.go)
+                allowed = verb == "get" and self.node_uses_secret(node, ns, name)
+            elif reads:
+                allowed = True
             elif res.plural == "nodes":
                 allowed = name == node or (verb == "create" and dig(obj, "metadata", "name") == node)
             elif res.plural == "pods":
