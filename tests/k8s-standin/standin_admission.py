@@ -98,6 +98,12 @@ class ApiAdmission:
                     ["system:bootstrappers"] + extra + ["system:authenticated"])
 
     # -- authorization (RBAC + Node authorizer + NodeRestriction, simplified) --------------
+    @staticmethod
+    def admit_secret(obj):
+        problem = standin_podconfig.admit_secret(obj)
+        if problem:
+            raise api_error(400, "BadRequest", problem)
+
     def node_uses_secret(self, node, ns, name):
         return any(dig(p, "spec", "nodeName") == node and
                    ("secrets", name) in standin_podconfig.references(p)
@@ -247,6 +253,8 @@ class ApiAdmission:
             self.allocate_pod_cidrs(obj)
         elif res.plural == "services":
             self.allocate_cluster_ip(obj)
+        elif res.plural == "secrets":
+            self.admit_secret(obj)
         elif res.plural == "persistentvolumeclaims":
             standin_volumes.admit_claim(self.store, obj)
         elif res.plural == "persistentvolumes":
@@ -340,6 +348,8 @@ class ApiAdmission:
             merged = copy.deepcopy(new)
             if res.plural in STATUS_SUBRESOURCE and "status" in old:
                 merged["status"] = old["status"]
+        if res.plural == "secrets" and sub is None:
+            self.admit_secret(merged)
         meta = merged.setdefault("metadata", {})
         for k in ("uid", "creationTimestamp", "name"):
             meta[k] = old["metadata"][k]

@@ -67,6 +67,31 @@ def sync_period(kubelet_config):
     return parse_duration((kubelet_config or {}).get("syncFrequency"), DEFAULT_SYNC)
 
 
+# -- the API server's side ---------------------------------------------------------------------
+def admit_secret(obj):
+    """What the API server does with a Secret before storing it (pkg/apis/core/v1/conversion.go
+    Convert_v1_Secret_To_core_Secret): each stringData key is written into data, base64-encoded,
+    over data's own, and stringData, write-only, is dropped. data must be base64 (the JSON
+    decoding of []byte), else the request is refused. Returns an error text or None."""
+    data = obj.get("data") or {}
+    if not isinstance(data, dict):
+        return "data: must be a map of base64 strings"
+    for k, v in data.items():
+        try:
+            base64.b64decode(str(v), validate=True)
+        except ValueError:
+            return (f'Secret in version "v1" cannot be handled as a Secret: illegal base64 data '
+                    f'at key {k}')
+    string_data = obj.pop("stringData", None) or {}
+    if not isinstance(string_data, dict):
+        return "stringData: must be a map of strings"
+    for k, v in string_data.items():
+        data[k] = base64.b64encode(str(v).encode()).decode()
+    if data:
+        obj["data"] = data
+    return None
+
+
 # -- which objects a pod uses ------------------------------------------------------------------
 def references(pod):
     """{(plural, name)} of every ConfigMap and Secret the pod's env, envFrom and volumes name."""

@@ -259,6 +259,37 @@ class WorkerTest(unittest.TestCase):
         self.assertEqual(pc.sync_period({"syncFrequency": "1m"}), 2)
 
 
+class SecretAdmissionTest(unittest.TestCase):
+    def test_string_data_is_encoded_into_data_and_dropped(self):
+        obj = {"data": {"a": "eA=="}, "stringData": {"password": "s3cr3t", "a": "y"}}
+        self.assertIsNone(pc.admit_secret(obj))
+        self.assertEqual(obj, {"data": {"a": "eQ==", "password": "czNjcjN0"}})
+
+    def test_data_that_is_not_base64_is_refused(self):
+        self.assertIn("illegal base64", pc.admit_secret({"data": {"k": "not base64!"}}))
+
+    def test_through_the_api(self):
+        import standin_api
+        import standin_store
+        tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(tmp.cleanup)
+        store = standin_store.LocalStore(os.path.join(tmp.name, "state.json"))
+        api = standin_api.Api(store, "v1.35.0", "127.0.0.1:6443", ["10.96.0.0/12"])
+        api.create_obj(api.find("", "v1", "namespaces"), None,
+                       {"metadata": {"name": "lab"}}, None)
+        res = api.find("", "v1", "secrets")
+        made = api.create_obj(res, "lab", {"metadata": {"name": "db"},
+                                           "stringData": {"password": "s3cr3t"}}, None)
+        self.assertEqual(made["data"], {"password": "czNjcjN0"})
+        self.assertNotIn("stringData", made)
+        new = dict(made, stringData={"password": "other"})
+        self.assertEqual(api.update_obj(res, "lab", "db", new, None)["data"]["password"],
+                         base64.b64encode(b"other").decode())
+        with self.assertRaises(Exception) as e:
+            api.create_obj(res, "lab", {"metadata": {"name": "bad"}, "data": {"k": "!!"}}, None)
+        self.assertIn("illegal base64", str(e.exception))
+
+
 class NodeAuthorizerTest(unittest.TestCase):
     """A node reads a Secret only when a pod bound to it names it, and never lists Secrets
     (plugin/pkg/auth/authorizer/node): the real Node authorizer's graph, in small."""
