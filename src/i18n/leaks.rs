@@ -26,6 +26,7 @@ const COMMANDS: &[&str] = &[
     "ip",
     "ls",
     "cat",
+    "echo",
 ];
 
 /// Names that stay in Latin letters in Korean text: products and tools, protocols and units,

@@ -51,7 +51,7 @@ static LABS: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/src/tour/labs");
 
 /// The built-in labs, in the order `minik tour --list-labs` shows them. Adding a lab is adding
 /// its file to src/tour/labs (`ID.yaml`) and its id here; a test fails while the two differ.
-pub(crate) const BUILTIN_LABS: &[&str] = &["basics", "rollout", "scheduling"];
+pub(crate) const BUILTIN_LABS: &[&str] = &["basics", "rollout", "scheduling", "config"];
 
 /// The lab `minik tour` runs without `--lab`.
 pub(crate) const DEFAULT_LAB: &str = "basics";

@@ -11,6 +11,7 @@ mod doctor;
 mod e2e_bundle;
 mod e2e_bundle_arch;
 mod e2e_cluster;
+mod e2e_config;
 mod e2e_containerd;
 mod e2e_docs;
 mod e2e_frozen;

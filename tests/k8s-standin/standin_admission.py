@@ -27,6 +27,7 @@ import uuid
 import standin_auth
 import standin_deployment
 import standin_pki
+import standin_podconfig
 import standin_podsecurity
 import standin_services
 import standin_volumes
@@ -98,6 +99,17 @@ class ApiAdmission:
                     ["system:bootstrappers"] + extra + ["system:authenticated"])
 
     # -- authorization (RBAC + Node authorizer + NodeRestriction, simplified) --------------
+    @staticmethod
+    def admit_secret(obj):
+        problem = standin_podconfig.admit_secret(obj)
+        if problem:
+            raise api_error(400, "BadRequest", problem)
+
+    def node_uses_secret(self, node, ns, name):
+        return any(dig(p, "spec", "nodeName") == node and
+                   ("secrets", name) in standin_podconfig.references(p)
+                   for p in self.store.list("", "pods", ns))
+
     def authorize(self, user, verb, res, sub, ns, name, obj=None):
         if user.admin:
             return
@@ -108,8 +120,12 @@ class ApiAdmission:
                 verb == "get":
             allowed = True  # system:public-info-viewer style anonymous access
         elif node:
-            if reads:
-                allowed = res.plural != "secrets"
+            if reads and res.plural == "secrets":
+                # the Node authorizer's graph: a node may get a Secret only when a pod bound
+                # to it names it (plugin/pkg/auth/authorizer/node/node_authorizer.go)
+                allowed = verb == "get" and self.node_uses_secret(node, ns, name)
+            elif reads:
+                allowed = True
             elif res.plural == "nodes":
                 allowed = name == node or (verb == "create" and dig(obj, "metadata", "name") == node)
             elif res.plural == "pods":
@@ -239,6 +255,8 @@ class ApiAdmission:
         elif res.plural == "services":
             standin_services.admit(self.store, obj, obj["metadata"].get("namespace"))
             self.allocate_cluster_ip(obj)
+        elif res.plural == "secrets":
+            self.admit_secret(obj)
         elif res.plural == "persistentvolumeclaims":
             standin_volumes.admit_claim(self.store, obj)
         elif res.plural == "persistentvolumes":
@@ -335,6 +353,8 @@ class ApiAdmission:
             if res.plural == "services":
                 merged.setdefault("metadata", {})["name"] = name
                 standin_services.admit(self.store, merged, ns)
+        if res.plural == "secrets" and sub is None:
+            self.admit_secret(merged)
         meta = merged.setdefault("metadata", {})
         for k in ("uid", "creationTimestamp", "name"):
             meta[k] = old["metadata"][k]

@@ -10,8 +10,8 @@ its grace period (SIGTERM, then SIGKILL) before the kubelet deletes it from the 
 (pkg/kubelet/kubelet.go HandlePodRemoves/killPod, status_manager canBeDeleted).
 
 Simplified on purpose (see README.md): no init containers, liveness or startup probes, or
-volume contents other than hostPath (configMap, secret, emptyDir and projected volumes are
-empty directories).
+volume contents other than hostPath, configMap and secret (standin_podconfig; emptyDir and
+projected volumes are empty directories).
 """
 import copy
 import glob
@@ -30,9 +30,11 @@ import standin_ipfamily
 import standin_node_services
 import standin_probes
 import standin_resources
+import standin_podconfig
 import standin_volumes
 from standin_backoff import CrashBackoff, ImagePuller
 from standin_cri import CriError
+from standin_podconfig import ConfigError, MountError
 
 LOG_ROOT = "/var/log/pods"
 PODS_ROOT = "/var/lib/kubelet/pods"
@@ -143,6 +145,7 @@ class PodWorker:
         self.runtime_status = None
         self.errors = {}  # uid -> last sandbox error
         self.memory_capacity = memory_capacity()  # for Burstable pods' oom_score_adj
+        self.volumes = standin_podconfig.Volumes(self.config, root=PODS_ROOT)  # configMap, secret
 
     # -- runtime state ---------------------------------------------------------------------
     def runtime_problems(self):
@@ -169,6 +172,8 @@ class PodWorker:
                 self.cri.stop_sandbox(sb["id"])
                 self.cri.remove_sandbox(sb["id"])
                 remove_pod_logs(uid)
+        if prune:
+            self.volumes.clean(set(pods))
         out = {}
         self.probed = set()
         for uid, pod in pods.items():
@@ -320,11 +325,11 @@ class PodWorker:
 
     def container_config(self, uid, pod, c, attempt, pod_ip):
         meta, spec = pod.get("metadata") or {}, pod.get("spec") or {}
-        env = {}
-        for e in c.get("env") or []:
-            ref = ((e.get("valueFrom") or {}).get("fieldRef") or {}).get("fieldPath")
-            env[e.get("name")] = field_ref(ref, pod, self.node_name, self.node_ip, pod_ip) \
-                if ref else expand(str(e.get("value", "")), env)
+        if pod.get("standinSources") is None and standin_podconfig.references(pod):
+            raise ConfigError("failed to sync configmap or secret cache: the API did not answer")
+        env = standin_podconfig.environment(
+            pod, c, pod.get("standinSources") or {},
+            lambda ref: field_ref(ref, pod, self.node_name, self.node_ip, pod_ip), expand)
         sc = c.get("securityContext") or {}
         hostnet = bool(spec.get("hostNetwork"))
         return {
@@ -362,6 +367,13 @@ class PodWorker:
         spec = pod.get("spec") or {}
         if not sandboxes and any("standinUnmounted" in v for v in spec.get("volumes") or []):
             return self.pending(pod, "ContainerCreating", None)
+        if pod.get("standinSources") is not None:
+            try:  # the volume manager's WaitForAttachAndMount, then each sync's refresh
+                self.volumes.set_up(uid, pod, pod["standinSources"])
+            except (MountError, ConfigError, OSError) as e:
+                self.errors[uid] = str(e)
+                if not sandboxes:
+                    return self.pending(pod, "ContainerCreating", None)
         hostnet = bool(spec.get("hostNetwork"))
         if not hostnet and not self.network_ready():
             # pod_workers: "network is not ready" keeps non-host-network pods waiting
@@ -442,9 +454,13 @@ class PodWorker:
             reason, message = wait
             return dict(base, state={"waiting": dict(
                 {"reason": reason}, **({"message": message} if message else {}))}, **extra)
+        try:
+            config = self.container_config(uid, pod, c, attempt, pod_ip)
+        except ConfigError as e:  # kuberuntime startContainer: ErrCreateContainerConfig
+            return dict(base, state={"waiting": {
+                "reason": standin_podconfig.CONFIG_ERROR, "message": str(e)}}, **extra)
         os.makedirs(os.path.join(sconf["log_directory"], name), exist_ok=True)
-        cid = self.cri.create_container(sid, self.container_config(uid, pod, c, attempt, pod_ip),
-                                        sconf)
+        cid = self.cri.create_container(sid, config, sconf)
         self.cri.start(cid)
         return self.running(uid, c, cid, dict(base, restartCount=attempt,
                                               containerID="containerd://" + cid),
@@ -526,7 +542,8 @@ class KubeletPods:
                 for p in items.get("items") or []:
                     meta = p.get("metadata") or {}
                     if MIRROR not in (meta.get("annotations") or {}):
-                        pods[meta["uid"]] = self.with_volumes(client, p)
+                        pods[meta["uid"]] = self.with_sources(client,
+                                                              self.with_volumes(client, p))
                 listed = True
             except Exception as e:
                 k.log_change("pods-list", f"listing this node's pods: {e}")
@@ -559,6 +576,18 @@ class KubeletPods:
             except Exception as e:
                 k.log_change("pod-status", f"pod status {key}: {e}")
 
+
+    def with_sources(self, client, pod):
+        """The pod with the ConfigMaps and Secrets it names, read now (standin_podconfig);
+        None when the API did not answer, so nothing is written or started from stale data."""
+        pod = dict(pod)
+        try:
+            pod["standinSources"] = standin_podconfig.fetch(pod, client.get)
+        except Exception as e:
+            self.kubelet.log_change(f"sources-{pod['metadata'].get('uid')}",
+                                    f"reading the pod's configmaps and secrets: {e}")
+            pod["standinSources"] = None
+        return pod
 
     def with_volumes(self, client, pod):
         """The pod with its claims as their volumes' paths; while a claim is not usable, the

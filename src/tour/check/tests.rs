@@ -197,7 +197,14 @@ fn korean_checks_say_what_they_expect_and_find_in_korean() {
 
 #[test]
 fn no_korean_check_outcome_reads_as_english() {
-    let names = ["hello", "notes", "client", "lab-worker", "lab-worker2", "minik-tour"];
+    let names = [
+        "hello",
+        "notes",
+        "client",
+        "lab-worker",
+        "lab-worker2",
+        "minik-tour",
+    ];
     for (step, dir) in [
         ("worker-away", "worker-away"),
         ("worker-away", "worker-away-not-yet"),
