@@ -18,6 +18,7 @@ import urllib.parse
 import standin_all
 import standin_common
 import standin_etcd
+import standin_exec
 import standin_ipfamily
 from standin_admission import ANONYMOUS, User
 from standin_api import Api, PUBLIC_PATHS, Request, version_info
@@ -128,6 +129,14 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
         path = url.path.rstrip("/") or "/"
         try:
             user = self.authenticate()
+            if standin_exec.is_exec_path(path) and self.server.api is not None:
+                # Every stacked-etcd member holds the pods: exec is served where it arrives.
+                if user is None:
+                    user = self.server.api.token_user(
+                        self.headers.get("Authorization", "")[7:].strip())
+                    if user is None:
+                        raise api_error(401, "Unauthorized", "Unauthorized")
+                return standin_exec.api_exec(self, self.server.api, user, method)
             etcd = getattr(self.server, "etcd", None)
             if etcd is not None and standin_etcd.route(self, etcd, method, path, body, user):
                 return

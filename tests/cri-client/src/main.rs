@@ -92,6 +92,16 @@ enum Cmd {
     Stopp { id: String },
     /// Remove a sandbox and its containers
     Rmp { id: String },
+    /// Run a command in a running container and wait for it (CRI ExecSync); prints
+    /// {"stdout": [bytes], "stderr": [bytes], "exit_code": N}
+    Exec {
+        id: String,
+        /// seconds before the runtime kills the command (0: no limit)
+        #[arg(long = "exec-timeout", default_value_t = 0)]
+        exec_timeout: i64,
+        #[arg(last = true, required = true)]
+        cmd: Vec<String>,
+    },
 }
 
 #[derive(Debug)]
@@ -265,6 +275,18 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             .into_inner()),
         Cmd::Stopp { id } => out(&rt
             .stop_pod_sandbox(cri::StopPodSandboxRequest { pod_sandbox_id: id })
+            .await?
+            .into_inner()),
+        Cmd::Exec {
+            id,
+            exec_timeout,
+            cmd,
+        } => out(&rt
+            .exec_sync(cri::ExecSyncRequest {
+                container_id: id,
+                cmd,
+                timeout: exec_timeout,
+            })
             .await?
             .into_inner()),
         Cmd::Rmp { id } => out(&rt
