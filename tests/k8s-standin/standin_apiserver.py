@@ -18,6 +18,7 @@ import urllib.parse
 import standin_all
 import standin_common
 import standin_etcd
+import standin_etcd_write
 import standin_exec
 import standin_ipfamily
 from standin_admission import ANONYMOUS, User
@@ -27,7 +28,7 @@ from standin_common import (
     dig, exists, Fail, is_ip, is_local_address, join_host_port, klog, log_error, P, read_file,
     split_host_port, STATE_ENDPOINT_ANNOTATION, STATE_FILE)
 from standin_pki import pki_path
-from standin_store import api_error, LocalStore, status_obj
+from standin_store import api_error, BUILTIN_RESOURCES, LocalStore, status_obj
 
 
 class ApiHTTPServer(http.server.ThreadingHTTPServer):
@@ -360,6 +361,9 @@ class KubeApiServer:
             etcd = standin_etcd.attach(standin_all, f, self.etcd_pod, store, port)
             api = self.make_api(store, endpoint)
             owner = None
+            if not standin_common.ROOT or os.environ.get("STANDIN_REAL_ETCD"):
+                builtin = {(r.group, r.plural) for r in BUILTIN_RESOURCES}
+                self.etcd_writer = standin_etcd_write.attach(store, builtin, f, etcd.is_leader)
         elif owner:
             cert = f.get("kubelet-client-certificate", pki_path("apiserver-kubelet-client", "crt"))
             key = f.get("kubelet-client-key", pki_path("apiserver-kubelet-client", "key"))
@@ -414,6 +418,8 @@ class KubeApiServer:
     def stop(self):
         if getattr(self, "etcd", None) is not None:
             self.etcd.stop()
+        if getattr(self, "etcd_writer", None) is not None:
+            self.etcd_writer.stop()
         if self.server:
             self.server.shutdown()
             self.server.server_close()
