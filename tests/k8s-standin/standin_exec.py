@@ -398,8 +398,9 @@ def run_while_answering_pings(sock, cri, cid, cmd, want):
                 t.join()
                 break
     t.join()
-    if "error" in result:
-        return internal_error(f"error executing command in container: {result['error']}")
+    if "error" in result:  # the runtime's own text, without the gRPC wrapping
+        text = re.sub(r"^rpc error: code = \w+ desc = ", "", result["error"])
+        return internal_error(f"error executing command in container: {text}")
     out = result["out"] or {}
     if want["output"] and out.get("stdout"):
         sock.sendall(frame(bytes([STDOUT]) + bytes(out["stdout"])))

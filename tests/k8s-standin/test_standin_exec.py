@@ -178,7 +178,7 @@ class KubeletTest(unittest.TestCase):
         _, chans = self.exec("/exec/app/web/c?command=boom&output=1")
         status = json.loads(chans[ex.ERROR])
         self.assertEqual(status["reason"], "InternalError")
-        self.assertIn("error executing command in container: rpc error", status["message"])
+        self.assertIn("error executing command in container: exec failed", status["message"])
         _, chans = self.exec("/exec/app/web/c?command=sh&input=1&output=1")
         self.assertIn("stdin (-i) and TTY (-t) are not supported",
                       json.loads(chans[ex.ERROR])["message"])
