@@ -69,6 +69,8 @@ class Etcd:
         self.lock = threading.Lock()
         self.dirty = threading.Event()
         self.stopped = threading.Event()
+        self.real = None  # standin_etcd_write.EtcdWriter: the node's real etcd, when it runs
+        self.real_error = None
         if not self.members() and not self.joining:
             self.set_members(self.seed)
 
@@ -150,6 +152,7 @@ class Etcd:
             if leading:
                 self.push()
                 self.promote()
+                self.reconcile_real()
             self.dirty.wait(1.0)
             self.dirty.clear()
 
@@ -204,6 +207,19 @@ class Etcd:
     def changed(self):
         self.dirty.set()
 
+    def reconcile_real(self):
+        """The real etcd's members follow this list (standin_etcd_write.reconcile_members)."""
+        if self.real is None:
+            return
+        import standin_etcd_write
+        try:
+            standin_etcd_write.reconcile_members(self.real, self.members())
+            self.real_error = None
+        except Exception as e:
+            if str(e) != self.real_error:
+                self.sa.klog(1, f"etcd: real etcd members: {e} (retrying)")
+                self.real_error = str(e)
+
     # -- requests (from ApiHandler.dispatch) ---------------------------------------------------
     def local(self, method, path, body, user):
         """Answer /standin-etcd/status and /snapshot here; None for what the leader answers."""
@@ -244,6 +260,7 @@ class Etcd:
             added = dict(member(name, peer, req.get("clientURL", ""), req.get("apiPort", 6443)),
                          isLearner=True)
             self.set_members(members + [added])
+            self.reconcile_real()  # before the joining node starts its etcd
             return {"member": added, "members": members + [added]}
         if sub.startswith("/members/") and method == "DELETE":
             name = sub[len("/members/"):]
@@ -251,6 +268,7 @@ class Etcd:
             if len(left) == len(members):
                 raise self.sa.api_error(404, "NotFound", "etcdserver: member not found")
             self.set_members(left)
+            self.reconcile_real()
             return {"members": left}
         raise self.sa.api_error(404, "NotFound", "etcd: no such operation")
 

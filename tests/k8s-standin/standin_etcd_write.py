@@ -25,8 +25,10 @@ for custom resources; for built-in kinds a default real API server stores protob
 encoder for every kind. The stand-in's own state (standin_store.LocalStore, replicated by
 standin_etcd) stays the source of truth: the API never reads from etcd, the writes go
 through in order on one thread, and an etcd that was unreachable is brought up to date with a
-full resync (stale /registry keys deleted) when it answers again. With several control planes,
-only the member that leads in standin_etcd writes, each to its own node's etcd.
+full resync (stale /registry keys deleted) when it answers again. With several control planes
+the real etcds form one real cluster: the stand-in's member changes (kubeadm join's learner,
+its promotion, reset's removal) are made on the real etcd too (reconcile_members), and only the
+member that leads in standin_etcd writes; real etcd replicates the keys with Raft.
 """
 import base64
 import http.client
@@ -178,6 +180,26 @@ class EtcdWriter:
                     last_error = str(e)
                 self.synced = False
                 time.sleep(1)
+
+
+def reconcile_members(writer, members):
+    """Bring the real etcd's member list to the stand-in's (standin_etcd), matched by peer URL:
+    add what is missing as a learner (as kubeadm's EtcdLearnerMode does), promote a learner the
+    stand-in has promoted, remove what the stand-in removed. Real etcd refuses what it refuses
+    (a learner not yet in sync, a change without quorum); the next pass tries again. Called on
+    the leading member only."""
+    real = writer.call("/v3/cluster/member/list", {}).get("members") or []
+    want = {m["peerURLs"][0]: m for m in members if m.get("peerURLs")}
+    by_peer = {u: r for r in real for u in r.get("peerURLs") or []}
+    for peer, m in want.items():
+        r = by_peer.get(peer)
+        if r is None:
+            writer.call("/v3/cluster/member/add", {"peerURLs": [peer], "isLearner": True})
+        elif r.get("isLearner") and not m.get("isLearner"):
+            writer.call("/v3/cluster/member/promote", {"ID": r["ID"]})
+    for r in real:
+        if not any(u in want for u in r.get("peerURLs") or []):
+            writer.call("/v3/cluster/member/remove", {"ID": r["ID"]})
 
 
 def attach(store, builtin, flags, may_write=lambda: True):

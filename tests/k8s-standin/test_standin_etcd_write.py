@@ -111,5 +111,48 @@ class WriterTest(unittest.TestCase):
         self.assertEqual(e.calls, [])
 
 
+class FakeCluster:
+    """etcd's /v3/cluster/member/* gateway over a list; refuses to promote an unsynced learner."""
+
+    def __init__(self, members):
+        self.members, self.synced, self.calls = members, set(), []
+
+    def call(self, path, body):
+        self.calls.append(path.rsplit("/", 1)[1])
+        if path.endswith("/list"):
+            return {"members": [dict(m) for m in self.members]}
+        if path.endswith("/add"):
+            self.members.append({"ID": str(len(self.members) + 1), "peerURLs": body["peerURLs"],
+                                 "isLearner": body["isLearner"]})
+        elif path.endswith("/promote"):
+            if body["ID"] not in self.synced:
+                raise OSError("etcdserver: can only promote a learner member which is in sync "
+                              "with leader")
+            next(m for m in self.members if m["ID"] == body["ID"])["isLearner"] = False
+        elif path.endswith("/remove"):
+            self.members = [m for m in self.members if m["ID"] != body["ID"]]
+        return {}
+
+
+class MembersTest(unittest.TestCase):
+    def test_real_members_follow_the_standin_list(self):
+        real = FakeCluster([{"ID": "1", "name": "cp1", "peerURLs": ["https://a:2380"]}])
+        standin = [{"name": "cp1", "peerURLs": ["https://a:2380"]},
+                   {"name": "cp2", "peerURLs": ["https://b:2380"], "isLearner": True}]
+        w.reconcile_members(real, standin)
+        self.assertEqual(real.members[1], {"ID": "2", "peerURLs": ["https://b:2380"],
+                                           "isLearner": True})
+        standin[1]["isLearner"] = False
+        self.assertRaises(OSError, w.reconcile_members, real, standin)  # not in sync yet
+        real.synced.add("2")
+        w.reconcile_members(real, standin)
+        self.assertFalse(real.members[1]["isLearner"])
+        w.reconcile_members(real, standin[:1])
+        self.assertEqual([m["ID"] for m in real.members], ["1"])
+        real.calls.clear()
+        w.reconcile_members(real, standin[:1])
+        self.assertEqual(real.calls, ["list"])  # nothing to change
+
+
 if __name__ == "__main__":
     unittest.main()
