@@ -364,6 +364,8 @@ class KubeApiServer:
             if not standin_common.ROOT or os.environ.get("STANDIN_REAL_ETCD"):
                 builtin = {(r.group, r.plural) for r in BUILTIN_RESOURCES}
                 self.etcd_writer = standin_etcd_write.attach(store, builtin, f, etcd.is_leader)
+                if self.etcd_writer is not None:
+                    self.etcd_writer.members = etcd.members
                 etcd.real = self.etcd_writer
         elif owner:
             cert = f.get("kubelet-client-certificate", pki_path("apiserver-kubelet-client", "crt"))

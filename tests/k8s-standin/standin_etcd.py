@@ -70,7 +70,6 @@ class Etcd:
         self.dirty = threading.Event()
         self.stopped = threading.Event()
         self.real = None  # standin_etcd_write.EtcdWriter: the node's real etcd, when it runs
-        self.real_error = None
         if not self.members() and not self.joining:
             self.set_members(self.seed)
 
@@ -152,7 +151,6 @@ class Etcd:
             if leading:
                 self.push()
                 self.promote()
-                self.reconcile_real()
             self.dirty.wait(1.0)
             self.dirty.clear()
 
@@ -208,17 +206,10 @@ class Etcd:
         self.dirty.set()
 
     def reconcile_real(self):
-        """The real etcd's members follow this list (standin_etcd_write.reconcile_members)."""
-        if self.real is None:
-            return
-        import standin_etcd_write
-        try:
-            standin_etcd_write.reconcile_members(self.real, self.members())
-            self.real_error = None
-        except Exception as e:
-            if str(e) != self.real_error:
-                self.sa.klog(1, f"etcd: real etcd members: {e} (retrying)")
-                self.real_error = str(e)
+        """The real etcd's members follow this list now (the writer's thread also does it every
+        few seconds while this member leads: standin_etcd_write.reconcile_members)."""
+        if self.real is not None:
+            self.real.sync_members(now=True)
 
     # -- requests (from ApiHandler.dispatch) ---------------------------------------------------
     def local(self, method, path, body, user):

@@ -82,6 +82,11 @@ class EtcdWriter:
         self.cond = threading.Condition()
         self.synced = False
         self.stopped = False
+        self.conn = None  # one kept-alive connection, as the real API server's gRPC client keeps
+        self.io = threading.Lock()
+        self.members = None  # () -> standin_etcd's member list, for reconcile_members
+        self.members_error = None
+        self.next_members = 0.0
 
     # -- from the store (under its lock) ---------------------------------------------------------
     def changed(self, store_key, obj):
@@ -99,16 +104,35 @@ class EtcdWriter:
 
     # -- etcd's JSON gateway (/v3/kv/*), as etcdctl's gRPC calls -----------------------------------
     def call(self, path, body):
-        conn = http.client.HTTPSConnection(self.host, self.port, context=self.ctx, timeout=10)
+        with self.io:
+            if self.conn is None:
+                self.conn = http.client.HTTPSConnection(self.host, self.port, context=self.ctx,
+                                                        timeout=5)
+            try:
+                self.conn.request("POST", path, json.dumps(body),
+                                  {"Content-Type": "application/json"})
+                resp = self.conn.getresponse()
+                data = resp.read()
+            except BaseException:
+                self.conn.close()
+                self.conn = None
+                raise
+        if resp.status != 200:
+            raise OSError(f"etcd {path}: {resp.status} {data[:200]!r}")
+        return json.loads(data or b"{}")
+
+    def sync_members(self, now=False):
+        """reconcile_members every few seconds (or `now`), logging a failure once."""
+        if self.members is None or not (now or time.time() >= self.next_members):
+            return
+        self.next_members = time.time() + 5
         try:
-            conn.request("POST", path, json.dumps(body), {"Content-Type": "application/json"})
-            resp = conn.getresponse()
-            data = resp.read()
-            if resp.status != 200:
-                raise OSError(f"etcd {path}: {resp.status} {data[:200]!r}")
-            return json.loads(data or b"{}")
-        finally:
-            conn.close()
+            reconcile_members(self, self.members())
+            self.members_error = None
+        except (OSError, http.client.HTTPException, ssl.SSLError, ValueError, KeyError) as e:
+            if str(e) != self.members_error:
+                klog(1, f"etcd writer: real etcd members: {e} (retrying)")
+                self.members_error = str(e)
 
     def put(self, key, value):
         self.call("/v3/kv/put", {"key": b64(key), "value": b64(value)})
@@ -150,14 +174,17 @@ class EtcdWriter:
         while True:
             with self.cond:
                 while not self.stopped and self.synced and not self.pending:
-                    self.cond.wait(5)
+                    self.cond.wait(max(0.1, self.next_members - time.time()))
                     if not self.may_write():
                         self.synced = False
+                    if time.time() >= self.next_members:
+                        break
                 if self.stopped:
                     return
             if not self.may_write():
                 time.sleep(1)
                 continue
+            self.sync_members()
             try:
                 if not self.synced:
                     self.full_sync()

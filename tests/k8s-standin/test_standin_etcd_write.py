@@ -24,6 +24,7 @@ class FakeEtcd(w.EtcdWriter):
         self.pending, self.cond, self.synced, self.stopped = {}, threading.Condition(), False, False
         self.host, self.port = "127.0.0.1", 2379
         self.kv, self.down, self.calls = {"/registry/pods/old/gone": "{}"}, False, []
+        self.members, self.members_error, self.next_members = None, None, 0.0
 
     def call(self, path, body):
         if self.down:
