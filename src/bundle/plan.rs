@@ -72,18 +72,12 @@ pub(super) async fn node_images(
     Ok(out)
 }
 
-/// The images the labs run (their manifests' `image:` lines), each once.
+/// The images the labs run (see [`crate::tour::catalog::images`]), each once.
 pub(super) fn lab_images(labs: &[Lab]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    for manifest in labs
-        .iter()
-        .flat_map(|l| &l.steps)
-        .filter_map(|s| s.manifest.as_deref())
-    {
-        for image in nodeimage::images::manifest_images(manifest) {
-            if !out.contains(&image) {
-                out.push(image);
-            }
+    for image in labs.iter().flat_map(crate::tour::catalog::images) {
+        if !out.contains(&image) {
+            out.push(image);
         }
     }
     out

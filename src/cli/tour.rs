@@ -30,6 +30,9 @@ pub struct TourArgs {
     /// Print the steps and their commands, change nothing
     #[arg(long)]
     pub list: bool,
+    /// Print the labs there are (built in, or brought by a bundle), one a line, id first
+    #[arg(long, conflicts_with_all = ["lab", "list", "yes", "restart", "skip"])]
+    pub list_labs: bool,
     /// Start again at the first step instead of where the last tour stopped
     #[arg(long)]
     pub restart: bool,

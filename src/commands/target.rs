@@ -17,8 +17,8 @@ pub(super) async fn fill(ctx: &Ctx, command: &mut Command) -> Result<(), Error> 
         | Command::Export(ExportCommand::Kubeconfig { cluster, .. })
         | Command::Export(ExportCommand::Logs { cluster, .. }) => (cluster, true),
         Command::Node(NodeCommand::Add(a)) => (&mut a.cluster, true),
-        // The step list needs no cluster (nor an engine).
-        Command::Tour(a) => (&mut a.cluster, !a.list),
+        // The step list and the lab list need no cluster (nor an engine).
+        Command::Tour(a) => (&mut a.cluster, !a.list && !a.list_labs),
         Command::Kubectl(a) => (&mut a.cluster, true),
         Command::Load(LoadCommand::DockerImage(a)) => (&mut a.target.cluster, true),
         Command::Load(LoadCommand::ImageArchive(a)) => (&mut a.target.cluster, true),

@@ -5,7 +5,7 @@ use super::{engine, json, out, Ctx};
 use crate::cli::{LangArg, OutputFormat, TourArgs};
 use crate::error::Error;
 use crate::tour::{self, Lab, Lang, Options, Summary, Tour};
-use crate::ui::{can_ask, steps_text, TourGuide};
+use crate::ui::{can_ask, labs_text, steps_text, TourGuide};
 
 fn lab(args: &TourArgs) -> Result<Lab, Error> {
     Ok(match &args.lab {
@@ -22,13 +22,30 @@ fn list(lab: &Lab, lang: Lang, format: OutputFormat) -> Result<(), Error> {
     }
 }
 
+/// `--list-labs`: every lab, built in or kept from a bundle; one that no longer reads is
+/// reported on stderr and left out.
+fn list_labs(ctx: &Ctx, lang: Lang, format: OutputFormat) -> Result<(), Error> {
+    let (labs, unreadable) = tour::catalog::all(tour::installed::dir().as_deref());
+    for e in unreadable {
+        ctx.events
+            .warn(format!("a lab kept from a bundle does not read: {e}"));
+    }
+    match format {
+        OutputFormat::Json => json(&labs),
+        OutputFormat::Text => out(&labs_text(&labs, lang)),
+    }
+}
+
 pub(super) async fn run(ctx: &Ctx, args: TourArgs) -> Result<(), Error> {
-    let lab = lab(&args)?;
     let flag = args.lang.map(|l| match l {
         LangArg::En => Lang::En,
         LangArg::Ko => Lang::Ko,
     });
     let lang = tour::language(flag, |k| std::env::var(k).ok());
+    if args.list_labs {
+        return list_labs(ctx, lang, args.out.output);
+    }
+    let lab = lab(&args)?;
     if args.list {
         return list(&lab, lang, args.out.output);
     }

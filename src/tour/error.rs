@@ -43,6 +43,17 @@ pub enum TourError {
 
     #[error("there is no step {} in this lab", quoted(.id))]
     UnknownStep { id: String, known: Vec<String> },
+
+    /// One of minik's node actions (or its undo) failed on the node.
+    #[error("could not {}{action} on node {node}: {reason}", if *.undo { "undo " } else { "" })]
+    NodeAction {
+        node: String,
+        action: String,
+        undo: bool,
+        reason: String,
+        /// What to run by hand to put the node back.
+        by_hand: String,
+    },
 }
 
 impl TourError {
@@ -106,6 +117,9 @@ impl Hint for TourError {
             TourError::Refused { .. } => {
                 Some("the lab file asks for more than a lab may do; tell its author".into())
             }
+            TourError::NodeAction { by_hand, .. } => Some(format!(
+                "{by_hand}; the next minik tour on this cluster tries again first"
+            )),
             TourError::UnknownStep { known, .. } => Some(format!(
                 "the steps are: {} (minik tour --list)",
                 known.join(", ")

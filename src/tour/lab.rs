@@ -101,6 +101,60 @@ impl Role {
     }
 }
 
+/// A control-plane component whose static pod a lab may take away for a while.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Component {
+    KubeScheduler,
+    KubeControllerManager,
+}
+
+/// The components `move-static-pod-manifest` takes: taking the API server or etcd away would
+/// leave nothing to run the rest of the lab (or its undo) through.
+pub(crate) const COMPONENTS: [(&str, Component); 2] = [
+    ("kube-scheduler", Component::KubeScheduler),
+    ("kube-controller-manager", Component::KubeControllerManager),
+];
+
+impl Component {
+    pub fn name(self) -> &'static str {
+        COMPONENTS
+            .iter()
+            .find(|(_, c)| *c == self)
+            .map(|(n, _)| *n)
+            .unwrap_or("kube-scheduler")
+    }
+}
+
+/// A change minik makes on a node for a step: a small fixed vocabulary, each implemented by
+/// minik with its undo (never a command from the lab file).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NodeAction {
+    /// Move the component's static pod manifest out of the control plane's
+    /// `/etc/kubernetes/manifests` (the kubelet then stops its pod); undo puts it back.
+    MoveStaticPodManifest(Component),
+    /// Stop the kubelet on a worker (`{worker}`, chosen as the step's placeholder is); undo
+    /// starts it.
+    StopKubelet,
+}
+
+pub(crate) const NODE_ACTIONS: [&str; 2] = ["move-static-pod-manifest", "stop-kubelet"];
+
+impl NodeAction {
+    pub fn name(self) -> &'static str {
+        match self {
+            NodeAction::MoveStaticPodManifest(_) => NODE_ACTIONS[0],
+            NodeAction::StopKubelet => NODE_ACTIONS[1],
+        }
+    }
+}
+
+/// A step's node action: do it as the step starts, or undo one an earlier step did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NodeStep {
+    pub action: NodeAction,
+    pub undo: bool,
+}
+
 /// What a check asserts about the objects it selects.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Expect {
@@ -166,6 +220,9 @@ pub struct Step {
     pub replay: bool,
     /// Commands that undo what the step changed outside the tour's namespace.
     pub cleanup: Vec<Kubectl>,
+    /// A change minik makes on a node as the step starts (undone when the tour ends, or by a
+    /// later step's `undo`).
+    pub node_action: Option<NodeStep>,
     /// How long the checks may take to come true.
     pub timeout: Duration,
     pub checks: Vec<Check>,
@@ -177,6 +234,9 @@ pub struct Lab {
     pub title: Text,
     /// The namespace the tour works in, deleted when the tour ends.
     pub namespace: String,
+    /// Images the lab runs that its manifests and `--image` flags do not name (such as the
+    /// one a `kubectl set image` switches to), for the notice of images the nodes lack.
+    pub images: Vec<String>,
     pub steps: Vec<Step>,
 }
 

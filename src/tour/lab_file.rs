@@ -16,8 +16,16 @@ pub(crate) const KIND: &str = "Lab";
 pub(crate) const MAX_LAB_BYTES: usize = 1 << 20;
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
 
-const LAB_FIELDS: [&str; 6] = ["apiVersion", "kind", "id", "title", "namespace", "steps"];
-const STEP_FIELDS: [&str; 14] = [
+const LAB_FIELDS: [&str; 7] = [
+    "apiVersion",
+    "kind",
+    "id",
+    "title",
+    "namespace",
+    "images",
+    "steps",
+];
+const STEP_FIELDS: [&str; 15] = [
     "id",
     "title",
     "text",
@@ -30,6 +38,7 @@ const STEP_FIELDS: [&str; 14] = [
     "needsKubeProxy",
     "replay",
     "cleanup",
+    "nodeAction",
     "timeout",
     "checks",
 ];
@@ -116,6 +125,7 @@ fn decode_lab(d: &mut Decoder, root: &Node) -> Option<Lab> {
         id: String::new(),
         title: Text::default(),
         namespace: "minik-tour".into(),
+        images: Vec::new(),
         steps: Vec::new(),
     };
     let mut header = (false, false);
@@ -137,10 +147,12 @@ fn decode_lab(d: &mut Decoder, root: &Node) -> Option<Lab> {
                     lab.namespace = ns;
                 }
             }
+            "images" => lab.images = images(d, value, &path),
             _ => {
                 steps_at = Some(value.at);
                 for (p, item) in d.list(value, &path, "steps: [{id: nodes, ...}]") {
-                    if let Some(step) = decode_step(d, item, &p) {
+                    if let Some(mut step) = decode_step(d, item, &p) {
+                        super::lab_node::check_sequence(d, &lab.steps, &mut step, item.at);
                         if lab.steps.iter().any(|s| s.id == step.id) {
                             d.error(
                                 item.at,
@@ -198,6 +210,27 @@ fn name(d: &mut Decoder, node: &Node, path: &str) -> Option<String> {
     Some(s)
 }
 
+/// `images: [IMAGE, ...]`: image references (no spaces, no shell or placeholder characters),
+/// printed in the command that loads them.
+fn images(d: &mut Decoder, node: &Node, path: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for (p, item) in d.list(node, path, "images: [registry.k8s.io/pause:3.10]") {
+        let Some(image) = d.string(item, &p, "registry.k8s.io/pause:3.10") else {
+            continue;
+        };
+        if super::catalog::is_image_ref(&image) {
+            out.push(image);
+        } else {
+            d.error(
+                item.at,
+                format!("invalid image reference {}", quoted(&image)),
+                "write an image as docker pull takes it, e.g. registry.k8s.io/pause:3.10",
+            );
+        }
+    }
+    out
+}
+
 /// `{en: ..., ko: ...}`, or plain text (English).
 fn text(d: &mut Decoder, node: &Node, path: &str) -> Text {
     if let Value::Scalar { text, .. } = &node.value {
@@ -234,6 +267,7 @@ fn decode_step(d: &mut Decoder, node: &Node, path: &str) -> Option<Step> {
         needs_kube_proxy: false,
         replay: false,
         cleanup: Vec::new(),
+        node_action: None,
         timeout: DEFAULT_TIMEOUT,
         checks: Vec::new(),
     };
@@ -286,6 +320,7 @@ fn step_field(d: &mut Decoder, step: &mut Step, field: &str, p: &str, value: &No
                 }
             }
         }
+        "nodeAction" => step.node_action = super::lab_node::decode(d, value, p),
         "timeout" => {
             let s = d.string(value, p, "timeout: 90s").unwrap_or_default();
             match humantime::parse_duration(&s) {

@@ -36,6 +36,18 @@ pub(crate) struct Messages {
     pub(crate) static_pod_files: &'static str,
     pub(crate) services: &'static str,
     pub(crate) no_pods: &'static str,
+    /// `{node}`, `{from}` (the manifest), `{dir}` (where minik keeps it meanwhile).
+    pub(crate) manifest_moved: &'static str,
+    /// `{node}`, `{from}`.
+    pub(crate) manifest_back: &'static str,
+    /// `{node}`.
+    pub(crate) kubelet_stopped: &'static str,
+    /// `{node}`.
+    pub(crate) kubelet_started: &'static str,
+    /// Before the list of images some nodes lack.
+    pub(crate) images_missing: &'static str,
+    /// `{nodes}`: after each image some nodes lack.
+    pub(crate) missing_on: &'static str,
 }
 
 const EN: Messages = Messages {
@@ -72,6 +84,16 @@ const EN: Messages = Messages {
     static_pod_files: "static pod manifests",
     services: "services",
     no_pods: "no pods yet",
+    manifest_moved: "minik moved {from} on {node} to {dir}: the kubelet stops the static pod \
+                     it describes. minik puts the file back when the tour ends, however it ends.",
+    manifest_back: "minik put {from} back on {node}: the kubelet starts its static pod again.",
+    kubelet_stopped: "minik stopped the kubelet on {node} (systemctl stop kubelet): the node no \
+                      longer reports to the API server. minik starts it again when the tour \
+                      ends, however it ends.",
+    kubelet_started: "minik started the kubelet on {node} again (systemctl start kubelet).",
+    images_missing: "Some nodes lack images this lab runs. A node that can reach the registry \
+                     pulls them itself; otherwise load them first:",
+    missing_on: "not on {nodes}",
 };
 
 const KO: Messages = Messages {
@@ -108,6 +130,20 @@ const KO: Messages = Messages {
     static_pod_files: "스태틱 파드 매니페스트",
     services: "서비스",
     no_pods: "아직 파드가 없습니다",
+    manifest_moved: "minik이 {node} 노드의 {from} 파일을 {dir} 디렉터리로 옮겼습니다. kubelet은 \
+                     이 파일에 정의된 스태틱 파드를 멈춥니다. 투어가 어떻게 끝나든 minik이 \
+                     파일을 제자리에 돌려놓습니다.",
+    manifest_back: "minik이 {node} 노드의 {from} 파일을 제자리에 돌려놓았습니다. kubelet이 \
+                    스태틱 파드를 다시 시작합니다.",
+    kubelet_stopped: "minik이 {node} 노드의 kubelet을 멈췄습니다(systemctl stop kubelet). \
+                      이제 이 노드는 API 서버에 상태를 보고하지 않습니다. 투어가 어떻게 \
+                      끝나든 minik이 kubelet을 다시 시작합니다.",
+    kubelet_started: "minik이 {node} 노드의 kubelet을 다시 시작했습니다(systemctl start \
+                      kubelet).",
+    images_missing: "이 랩이 실행하는 이미지 중 일부 노드에 없는 이미지가 있습니다. \
+                     레지스트리에 접속할 수 있는 노드는 이미지를 직접 받아 오지만, 그렇지 \
+                     않다면 아래 명령으로 먼저 노드에 넣어 두세요:",
+    missing_on: "없는 노드: {nodes}",
 };
 
 pub(crate) fn of(lang: Lang) -> &'static Messages {

@@ -6,18 +6,22 @@
 //! resumes where it stopped.
 
 mod access;
+pub(crate) mod catalog;
 pub(crate) mod check;
 pub(crate) mod command;
 mod error;
 mod fields;
 mod identity;
+mod images;
 pub(crate) mod installed;
 mod kinds;
 pub(crate) mod lab;
 mod lab_check;
 pub(crate) mod lab_file;
+mod lab_node;
 mod manifest;
 mod messages;
+mod node_actions;
 mod ownership;
 pub(crate) mod progress;
 mod run;
@@ -36,12 +40,18 @@ pub(crate) use error::TourError;
 pub(crate) use lab::{Lab, Lang, ListedStep};
 pub(crate) use messages::{of as messages, Messages};
 pub(crate) use run::{check_skips, Choice, Guide, Options, Presented, Summary, Tour};
+#[cfg(test)]
+pub(crate) use step::presented;
 pub(crate) use step::{Status, StepReport};
 
 use crate::config::{ConfigError, ConfigErrors};
 
-/// The labs shipped inside minik.
+/// The labs shipped inside minik: every file of src/tour/labs, named after its lab's id.
 static LABS: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/src/tour/labs");
+
+/// The built-in labs, in the order `minik tour --list-labs` shows them. Adding a lab is adding
+/// its file to src/tour/labs (`ID.yaml`) and its id here; a test fails while the two differ.
+pub(crate) const BUILTIN_LABS: &[&str] = &["basics"];
 
 /// The lab `minik tour` runs without `--lab`.
 pub(crate) const DEFAULT_LAB: &str = "basics";
@@ -54,24 +64,24 @@ pub(crate) fn builtin(id: &str) -> Result<Lab, ConfigErrors> {
             id,
             None,
             "no such built-in lab",
-            format!("the built-in labs are: {DEFAULT_LAB}"),
+            format!("the built-in labs are: {}", BUILTIN_LABS.join(", ")),
         ))
     })?;
     let text = file.contents_utf8().unwrap_or_default();
     lab_file::parse(text, &format!("(built-in) {name}"))
 }
 
-/// Every built-in lab (bundles carry the images they run).
+/// Every built-in lab, in [`BUILTIN_LABS`]' order (bundles carry the images they run).
 pub(crate) fn builtin_labs() -> Vec<Lab> {
-    LABS.files()
-        .filter_map(|f| f.path().file_stem()?.to_str())
+    BUILTIN_LABS
+        .iter()
         .filter_map(|id| builtin(id).ok())
         .collect()
 }
 
-/// Is `id` a built-in lab's?
+/// Is `id` a built-in lab's (registered, or a file shipped in src/tour/labs)?
 pub(crate) fn is_builtin(id: &str) -> bool {
-    LABS.get_file(format!("{id}.yaml")).is_some()
+    BUILTIN_LABS.contains(&id) || LABS.get_file(format!("{id}.yaml")).is_some()
 }
 
 /// Parses an organiser's lab (a file, or one carried by a bundle): as [`lab_file::parse`], and
@@ -132,7 +142,10 @@ pub fn find_lab(arg: &Path, labs: Option<&Path>) -> Result<Lab, ConfigErrors> {
     if let Some(file) = labs.map(|d| installed::path(d, id)).filter(|f| f.is_file()) {
         return read_lab(&file);
     }
-    let mut known = vec![format!("{DEFAULT_LAB} (built-in)")];
+    let mut known: Vec<String> = BUILTIN_LABS
+        .iter()
+        .map(|id| format!("{id} (built-in)"))
+        .collect();
     known.extend(labs.map(installed::ids).unwrap_or_default());
     Err(ConfigErrors::from(ConfigError::new(
         id,

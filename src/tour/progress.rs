@@ -13,6 +13,17 @@ pub(crate) struct Progress {
     /// kubectl argument lists (placeholders filled) that undo changes outside the namespace.
     #[serde(default)]
     pub(crate) cleanup: Vec<Vec<String>>,
+    /// The journal of node actions done and not yet undone (written before each is done), so
+    /// that a tour killed outright has them undone by the next `minik tour` on the cluster.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) node_actions: Vec<super::node_actions::Applied>,
+}
+
+impl Progress {
+    /// Nothing to resume and nothing owed: the file can go.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.step.is_empty() && self.cleanup.is_empty() && self.node_actions.is_empty()
+    }
 }
 
 /// The progress files' folder: `$XDG_STATE_HOME/minik/tour` (or the platform's equivalent).
@@ -49,6 +60,29 @@ pub(crate) fn save(path: &Path, progress: &Progress) -> std::io::Result<()> {
     Ok(())
 }
 
+/// The progress files of every lab toured on `cluster` (each lab's journal of node actions is
+/// in its own file).
+pub(crate) fn of_cluster(dir: &Path, cluster: &str) -> Vec<PathBuf> {
+    let prefix = format!("{cluster}.");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| {
+            let name = e.file_name();
+            let lab = name
+                .to_str()
+                .and_then(|n| n.strip_prefix(&prefix))
+                .and_then(|n| n.strip_suffix(".json"));
+            // A lab id has no dot: `a.b.basics.json` is cluster `a.b`'s, not `a`'s.
+            lab.is_some_and(|l| !l.is_empty() && !l.contains('.'))
+        })
+        .map(|e| e.path())
+        .collect();
+    files.sort();
+    files
+}
+
 pub(crate) fn remove(path: &Path) -> std::io::Result<()> {
     match std::fs::remove_file(path) {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
@@ -68,6 +102,7 @@ mod tests {
         let p = Progress {
             step: "scale".into(),
             cleanup: vec![vec!["uncordon".into(), "lab-worker2".into()]],
+            node_actions: Vec::new(),
         };
         save(&path, &p).unwrap();
         assert_eq!(load(&path), Some(p));
@@ -78,5 +113,26 @@ mod tests {
         assert_eq!(load(&path), None);
         std::fs::write(&path, "{not json").unwrap();
         assert_eq!(load(&path), None);
+    }
+
+    #[test]
+    fn a_clusters_files_are_its_own() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in [
+            "lab.basics.json",
+            "lab.day1.json",
+            "lab.b.basics.json",
+            "lab2.basics.json",
+            "lab..json",
+            ".tour-x.tmp",
+        ] {
+            std::fs::write(dir.path().join(name), "{}").unwrap();
+        }
+        let names: Vec<String> = of_cluster(dir.path(), "lab")
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, ["lab.basics.json", "lab.day1.json"]);
+        assert!(of_cluster(&dir.path().join("none"), "lab").is_empty());
     }
 }

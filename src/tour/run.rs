@@ -71,7 +71,9 @@ pub(crate) struct Tour<'a> {
     /// `{namespace}`, `{cluster}`, `{controlPlane}`.
     pub(super) vars: BTreeMap<&'static str, String>,
     pub(super) workers: Vec<String>,
-    progress_file: Option<PathBuf>,
+    pub(super) progress_file: Option<PathBuf>,
+    /// The node actions done and not yet undone (the journal saved with the progress).
+    pub(super) applied: Mutex<Vec<super::node_actions::Applied>>,
     /// Cleanup commands owed (placeholders filled), run when the tour ends.
     owed: Mutex<Vec<Vec<String>>>,
     /// Whether the namespace is the tour's to delete: not when it was there before the tour
@@ -87,6 +89,9 @@ pub(crate) struct Summary {
     pub(crate) lab: String,
     pub(crate) lang: Lang,
     pub(crate) finished: bool,
+    /// Images the lab runs that some nodes lacked when it started.
+    #[serde(rename = "missingImages", skip_serializing_if = "Vec::is_empty")]
+    pub(crate) missing_images: Vec<super::images::MissingImage>,
     pub(crate) steps: Vec<StepReport>,
 }
 
@@ -110,6 +115,7 @@ impl Summary {
             lab: lab.id.clone(),
             lang,
             finished: false,
+            missing_images: Vec::new(),
             steps: Vec::new(),
         }
     }
@@ -139,6 +145,7 @@ impl<'a> Tour<'a> {
             vars,
             workers,
             progress_file,
+            applied: Mutex::new(Vec::new()),
             owed: Mutex::new(Vec::new()),
             owns_namespace: AtomicBool::new(false),
             granted: AtomicBool::new(false),
@@ -164,16 +171,49 @@ impl<'a> Tour<'a> {
         messages::of(self.lang)
     }
 
-    fn save(&self, step: &str) {
+    /// Saves the step to resume at, with the cleanup owed and the journal of node actions.
+    pub(super) fn save(&self, step: &str) {
+        let cleanup = self.owed.lock().map(|o| o.clone()).unwrap_or_default();
+        let node_actions = self.applied.lock().map(|a| a.clone()).unwrap_or_default();
+        self.write(Progress {
+            step: step.to_string(),
+            cleanup,
+            node_actions,
+        });
+    }
+
+    /// Saves the journal, keeping the saved step, and the cleanup owed once the tour has taken
+    /// over what the file owed (past the namespace check; before that, the file's is kept).
+    pub(super) fn save_journal(&self) {
+        let saved = self
+            .progress_file
+            .as_deref()
+            .and_then(progress::load)
+            .unwrap_or_default();
+        let cleanup = if self.owns_namespace() {
+            self.owed.lock().map(|o| o.clone()).unwrap_or_default()
+        } else {
+            saved.cleanup
+        };
+        let node_actions = self.applied.lock().map(|a| a.clone()).unwrap_or_default();
+        self.write(Progress {
+            step: saved.step,
+            cleanup,
+            node_actions,
+        });
+    }
+
+    /// Writes `p`, or removes the file when it holds nothing.
+    fn write(&self, p: Progress) {
         let Some(path) = &self.progress_file else {
             return;
         };
-        let cleanup = self.owed.lock().map(|o| o.clone()).unwrap_or_default();
-        let p = Progress {
-            step: step.to_string(),
-            cleanup,
+        let written = if p.is_empty() {
+            progress::remove(path)
+        } else {
+            progress::save(path, &p)
         };
-        if let Err(e) = progress::save(path, &p) {
+        if let Err(e) = written {
             self.events.warn(format!(
                 "could not remember the tour's progress in {}: {e}",
                 path.display()
@@ -201,6 +241,9 @@ impl<'a> Tour<'a> {
         summary: &mut Summary,
     ) -> Result<(), TourError> {
         check_skips(self.lab, &opts.skip)?;
+        // What a tour killed outright left done on a node comes first.
+        self.recover_node_actions().await?;
+        summary.missing_images = self.check_images(guide).await;
         let saved = self.progress_file.as_deref().and_then(progress::load);
         // A namespace the tour did not label is someone else's (saved progress or not): the
         // tour deletes its namespace when it ends, so it never takes over another one.
@@ -232,6 +275,8 @@ impl<'a> Tour<'a> {
             ));
             self.restore(&self.lab.steps[..start]).await?;
             self.after_step().await?;
+            self.redo_node_actions(&self.lab.steps[..start], &step.id)
+                .await?;
         }
         for i in start..self.lab.steps.len() {
             let step = &self.lab.steps[i];
@@ -251,9 +296,8 @@ impl<'a> Tour<'a> {
             }
         }
         summary.finished = true;
-        if let Some(path) = &self.progress_file {
-            let _ = progress::remove(path);
-        }
+        // Nothing to resume; what is still owed stays saved until the cleanup has run.
+        self.save("");
         Ok(())
     }
 
@@ -309,6 +353,23 @@ impl<'a> Tour<'a> {
     /// Called however the tour ends; progress (the step to resume at) is kept.
     pub(crate) async fn clean_up(&self) -> Result<(), ClusterError> {
         let progress = self.events.step(self.m().cleaning);
+        // First the nodes: a stopped kubelet would leave the namespace's pods on its node
+        // Terminating, and the namespace with them.
+        self.undo_node_actions().await;
+        let cleaned = self.clean_up_cluster().await;
+        if cleaned.is_ok() {
+            // The owed commands ran (a failing one was reported).
+            if let Ok(mut o) = self.owed.lock() {
+                o.clear();
+            }
+        }
+        self.save_journal();
+        progress.done();
+        cleaned
+    }
+
+    /// The owed cleanup commands, then the namespace (when it is the tour's).
+    async fn clean_up_cluster(&self) -> Result<(), ClusterError> {
         let owed = self.owed.lock().map(|o| o.clone()).unwrap_or_default();
         for args in &owed {
             let out = self.access.kubectl(args, None).await?;
@@ -323,7 +384,6 @@ impl<'a> Tour<'a> {
         let ns = self.lab.namespace.clone();
         if !self.owns_namespace() {
             self.close_identity().await?;
-            progress.done();
             return Ok(());
         }
         // Only a namespace labelled as this tour's is deleted (one made since the start is
@@ -337,7 +397,6 @@ impl<'a> Tour<'a> {
                 ));
             }
             self.close_identity().await?;
-            progress.done();
             return Ok(());
         }
         let delete: Vec<String> = [
@@ -356,17 +415,7 @@ impl<'a> Tour<'a> {
                 out.combined().trim()
             ));
         }
-        if let Ok(mut o) = self.owed.lock() {
-            o.clear();
-        }
-        if let Some(path) = &self.progress_file {
-            if let Some(mut p) = progress::load(path) {
-                p.cleanup.clear();
-                let _ = progress::save(path, &p);
-            }
-        }
         self.close_identity().await?;
-        progress.done();
         Ok(())
     }
 }

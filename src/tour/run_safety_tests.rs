@@ -52,6 +52,7 @@ async fn saved_progress_never_takes_over_an_unlabelled_namespace() {
     let saved = progress::Progress {
         step: "last".into(),
         cleanup: Vec::new(),
+        node_actions: Vec::new(),
     };
     progress::save(&file, &saved).unwrap();
     let events = Events::silent();

@@ -8,10 +8,34 @@ use serde_json::Value;
 
 use super::check::{evaluate_with_logs, log_targets, Logs, Outcome};
 use super::command::{display, fill};
-use super::lab::{Check, Step};
+use super::lab::{Check, Lab, Lang, Step};
 use super::run::{Choice, Guide, Options, Presented, Tour};
 use super::views::{get_json, show, Shown};
 use super::TourError;
+
+/// Step `i` of `lab` as it is put in front of the learner: in `lang`, with `vars` filled in,
+/// the command as it is typed (with its manifest as a here-document).
+pub(crate) fn presented(
+    lab: &Lab,
+    i: usize,
+    lang: Lang,
+    vars: &BTreeMap<&str, String>,
+) -> Presented {
+    let step = &lab.steps[i];
+    let manifest = step.manifest.as_deref().map(|s| fill(s, vars));
+    Presented {
+        number: i + 1,
+        total: lab.steps.len(),
+        id: step.id.clone(),
+        title: step.title.get(lang).to_string(),
+        text: fill(step.text.get(lang), vars),
+        command: step.command.as_ref().map(|c| {
+            let args: Vec<String> = c.0.iter().map(|a| fill(a, vars)).collect();
+            display(&args, manifest.as_deref())
+        }),
+        more: step.more.iter().map(|s| fill(s, vars)).collect(),
+    }
+}
 
 /// How long "I ran it: check" waits at most for things to settle.
 const CHECK_PATIENCE: Duration = Duration::from_secs(30);
@@ -131,9 +155,13 @@ impl Tour<'_> {
             return Ok(self.report(step, Status::Skipped, started));
         }
         let mut vars = self.vars.clone();
-        if uses(step, "worker") {
+        let stops_kubelet = step
+            .node_action
+            .is_some_and(|n| n.action == super::lab::NodeAction::StopKubelet && !n.undo);
+        if uses(step, "worker") || stops_kubelet {
             vars.insert("worker", self.busiest_worker().await?);
         }
+
         if let Some(selector) = &step.pick {
             vars.insert("pod", self.pick(selector, step.timeout).await?);
         }
@@ -142,16 +170,11 @@ impl Tour<'_> {
             .as_ref()
             .map(|c| c.0.iter().map(|a| fill(a, &vars)).collect());
         let manifest = step.manifest.as_deref().map(|s| fill(s, &vars));
-        let presented = Presented {
-            number: i + 1,
-            total: self.lab.steps.len(),
-            id: step.id.clone(),
-            title: step.title.get(self.lang).to_string(),
-            text: fill(step.text.get(self.lang), &vars),
-            command: args.as_ref().map(|a| display(a, manifest.as_deref())),
-            more: step.more.iter().map(|s| fill(s, &vars)).collect(),
-        };
+        let presented = presented(self.lab, i, self.lang, &vars);
         guide.present(&presented);
+        if let Some(n) = step.node_action {
+            self.node_action(&step.id, n, &vars, Some(guide)).await?;
+        }
         self.owe(
             &step.id,
             step.cleanup
@@ -409,7 +432,7 @@ impl Tour<'_> {
                 .is_some_and(|items| items.iter().any(|d| d["metadata"]["name"] == "kube-proxy")))
     }
 
-    async fn busiest_worker(&self) -> Result<String, TourError> {
+    pub(super) async fn busiest_worker(&self) -> Result<String, TourError> {
         let pods = get_json(self.access, &["pods", "-n", &self.lab.namespace]).await?;
         let count = |w: &str| {
             pods["items"]

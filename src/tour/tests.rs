@@ -58,3 +58,33 @@ fn language_from_flag_then_locale_then_english() {
     assert_eq!(language(None, env(&[("LANG", "fr_FR.UTF-8")])), Lang::En);
     assert_eq!(language(None, env(&[])), Lang::En);
 }
+
+/// Adding a lab is adding its file and registering its id: the two never differ, each file is
+/// named after its lab's id, and every built-in lab reads and speaks both languages.
+#[test]
+fn every_lab_file_is_registered_and_every_registered_lab_has_its_file() {
+    let files: Vec<String> = LABS
+        .files()
+        .map(|f| f.path().display().to_string())
+        .collect();
+    for file in &files {
+        let id = file.strip_suffix(".yaml").unwrap_or(file);
+        assert!(
+            BUILTIN_LABS.contains(&id),
+            "src/tour/labs/{file} is not in BUILTIN_LABS (src/tour/mod.rs): add {id:?} there"
+        );
+    }
+    for id in BUILTIN_LABS {
+        assert!(
+            files.contains(&format!("{id}.yaml")),
+            "BUILTIN_LABS names {id} but src/tour/labs/{id}.yaml is missing"
+        );
+        let lab = builtin(id).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(&lab.id, id, "src/tour/labs/{id}.yaml holds lab {}", lab.id);
+        for lang in ["en", "ko"] {
+            assert!(lab.title.0.contains_key(lang), "{id}: no {lang} title");
+        }
+    }
+    assert_eq!(builtin_labs().len(), BUILTIN_LABS.len());
+    assert!(BUILTIN_LABS.contains(&DEFAULT_LAB));
+}

@@ -223,7 +223,11 @@ fn tour_runs_in_both_languages_resumes_and_cleans_up() {
         "✓ 완료: 파드보다 오래 남는 데이터",
         "투어를 모두 마쳤습니다",
     ] {
-        assert!(out.contains(want), "no {want:?} in:\n{out}");
+        // Wrapped at 80 columns: read with line breaks as spaces.
+        assert!(
+            common::squashed(&out).contains(want),
+            "no {want:?} in:\n{out}"
+        );
     }
     assert!(!out.contains("Step "), "English in the Korean tour:\n{out}");
     assert_cleaned_up(&kc);
@@ -352,7 +356,8 @@ fn tour_runs_in_both_languages_resumes_and_cleans_up() {
          expected pods component=kube-apiserver in kube-system Running on a worker node; found 1: \
          kube-apiserver-{cluster}-control-plane Running on {cluster}-control-plane (control-plane)"
     );
-    assert!(err.contains(&want), "{err}");
+    // Wrapped at 80 columns: read with line breaks as spaces.
+    assert!(common::squashed(&err).contains(&want), "{err}");
     assert!(!namespaces(&kc).contains("minik-failing"));
 
     // A lab's commands and checks run as its own ServiceAccount: what it may not read, the API
@@ -366,7 +371,7 @@ fn tour_runs_in_both_languages_resumes_and_cleans_up() {
     let err = String::from_utf8_lossy(&o.stderr);
     let want = "secrets is forbidden: User \"system:serviceaccount:kube-system:minik-tour-beyond\" \
                 cannot list resource \"secrets\" in API group \"\" in the namespace \"kube-system\"";
-    assert!(err.contains(want), "{err}");
+    assert!(common::squashed(&err).contains(want), "{err}");
     let o = kubectl(
         &kc,
         &["get", "serviceaccounts", "-n", "kube-system", "-o", "name"],
@@ -389,7 +394,7 @@ fn tour_runs_in_both_languages_resumes_and_cleans_up() {
     let o = minik(&["tour", "-n", &cluster, "--yes"], &env);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(
-        String::from_utf8_lossy(&o.stderr)
+        common::squashed(&String::from_utf8_lossy(&o.stderr))
             .contains("namespace \"minik-tour\" already exists, and the tour deletes"),
         "{}",
         text(&o)

@@ -103,7 +103,112 @@ fn hostile_labs_are_refused() {
         let (code, text) = run(&["tour", "--lab", &path, "--list"]);
         assert_eq!(code, Some(2), "{file}: {text}");
         assert!(text.contains(&format!("{path}:")), "{file}: {text}");
-        assert!(text.contains(says), "{file}: {text}");
+        // Wrapped to the terminal's width: compared with line breaks as spaces.
+        assert!(
+            crate::common::squashed(&text).contains(says),
+            "{file}: {text}"
+        );
         assert!(!text.contains('\u{1b}'), "{file}: {text}");
     }
+}
+
+/// Node actions are minik's fixed vocabulary (issue #22): an unknown action, a component outside
+/// the list, a path, another node, a field it does not take, an undo before its do or a do
+/// twice are refused at their line before anything runs.
+#[test]
+fn hostile_node_actions_are_refused() {
+    for (file, says) in [
+        ("node-action-unknown", "invalid do \"run-shell\""),
+        ("node-action-shell", "invalid do \"stop-kubelet; rm -rf /\""),
+        (
+            "node-action-path-trick",
+            "invalid component \"../../../etc/kubernetes/admin.conf\"",
+        ),
+        (
+            "node-action-api-server",
+            "invalid component \"kube-apiserver\"",
+        ),
+        (
+            "node-action-control-plane",
+            "stop-kubelet cannot act on \"{controlPlane}\"",
+        ),
+        (
+            "node-action-named-node",
+            "stop-kubelet cannot act on \"lab-control-plane\"",
+        ),
+        ("node-action-extra-field", "unknown field \"command\""),
+        ("node-action-do-and-undo", "either do or undo, not both"),
+        ("node-action-undo-first", "which no earlier step did"),
+        ("node-action-empty", "the value is empty"),
+        ("node-action-twice", "again before any step undid it"),
+    ] {
+        let path = format!("tests/fixtures/tour/labs/hostile/{file}.yaml");
+        let (code, text) = run(&["tour", "--lab", &path, "--list"]);
+        assert_eq!(code, Some(2), "{file}: {text}");
+        assert!(text.contains(&format!("{path}:")), "{file}: {text}");
+        assert!(
+            crate::common::squashed(&text).contains(says),
+            "{file}: {text}"
+        );
+    }
+    let (code, text) = run(&[
+        "tour",
+        "--lab",
+        "tests/fixtures/tour/labs/hostile/node-action-api-server.yaml",
+        "-H",
+        NOWHERE,
+    ]);
+    assert_eq!(code, Some(2), "{text}");
+    assert!(
+        crate::common::squashed(&text)
+            .contains("component must be one of: kube-scheduler, kube-controller-manager"),
+        "{text}"
+    );
+}
+
+/// `--list-labs`: one lab a line, id first, in either language; with `-o json` each lab's id,
+/// titles and images. Needs no cluster. Labs kept from a bundle follow the built-in ones.
+#[test]
+fn labs_are_listed_in_both_languages() {
+    let (code, text) = run(&["tour", "--list-labs", "-H", NOWHERE]);
+    assert_eq!(code, Some(0), "{text}");
+    golden("list-labs-en", &text);
+    let (code, text) = run(&["tour", "--list-labs", "--lang", "ko"]);
+    assert_eq!(code, Some(0), "{text}");
+    golden("list-labs-ko", &text);
+    let (code, text) = run(&["tour", "--list-labs", "-o", "json"]);
+    assert_eq!(code, Some(0), "{text}");
+    golden("list-labs-json", &text);
+    let (code, text) = run(&["tour", "--list-labs", "--lab", "basics"]);
+    assert_eq!(code, Some(2), "{text}");
+
+    let home = tempfile::tempdir().unwrap();
+    let labs = home.path().join("state/minik/labs");
+    std::fs::create_dir_all(&labs).unwrap();
+    std::fs::copy(
+        "tests/fixtures/tour/labs/node-actions.yaml",
+        labs.join("node-actions.yaml"),
+    )
+    .unwrap();
+    std::fs::write(labs.join("broken.yaml"), "kind: Lab\n").unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_minik"))
+        .args(["tour", "--list-labs", "-o", "json"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("HOME", home.path())
+        .env("XDG_STATE_HOME", home.path().join("state"))
+        .env("LANG", "C")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{o:?}");
+    let listed: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let last = listed.as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["id"], "node-actions");
+    assert_eq!(last["source"], "installed");
+    assert_eq!(last["titles"]["ko"], "노드 작업");
+    assert_eq!(
+        last["images"],
+        serde_json::json!(["minik.test/not-loaded:1.0"])
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("broken.yaml"), "{err}");
 }

@@ -18,6 +18,7 @@ mod image_archive;
 mod import;
 pub use import::import_command;
 mod inventory;
+pub(crate) use inventory::parse_images_ls;
 
 pub use docker_image::load_docker_images;
 pub use error::LoadError;
