@@ -1,7 +1,10 @@
 //! `minik kubectl -- ARGS` on one 1-node cluster, with no kubectl on minik's PATH: create points
 //! to it, the node's own kubectl lists the nodes, applies a file of this machine (sent on its standard input) and
 //! what minik reads on its own standard input, and its failure is minik's exit 1 with kubectl's
-//! message; a folder for -f is bad input (exit 2).
+//! message; a folder for -f is bad input (exit 2). The node's real kubectl (1.36, WebSocket v5)
+//! execs in the etcd pod (stdout, stderr and the exit code apart; a container that is not running
+//! refused with the real text), and that pod's real etcd holds each object at its /registry key
+//! (deletions too) and saves a snapshot with etcdctl.
 
 use crate::common;
 
@@ -35,6 +38,90 @@ fn minik_kubectl(
     input.write_all(stdin.as_bytes()).expect("write stdin");
     drop(input);
     child.wait_with_output().expect("minik ends")
+}
+
+const ETCDCTL: &[&str] = &[
+    "etcdctl",
+    "--endpoints",
+    "https://127.0.0.1:2379",
+    "--cacert",
+    "/etc/kubernetes/pki/etcd/ca.crt",
+    "--cert",
+    "/etc/kubernetes/pki/etcd/server.crt",
+    "--key",
+    "/etc/kubernetes/pki/etcd/server.key",
+];
+
+const DEPLOYMENT: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  \
+    namespace: default\nspec:\n  replicas: 1\n  selector:\n    matchLabels:\n      app: web\n  \
+    template:\n    metadata:\n      labels:\n        app: web\n    spec:\n      containers:\n      \
+    - name: c\n        image: minik.e2e/not-loaded:v1\n        imagePullPolicy: Never\n";
+
+/// `kubectl exec` into the etcd pod, and the real etcd behind the API.
+fn exec_and_etcd(fixture: &TestCluster, path: &std::path::Path) {
+    let pod = format!("etcd-{}-control-plane", fixture.name);
+    let exec = |cmd: &[&str]| {
+        let mut args = vec!["exec", "-n", "kube-system", pod.as_str(), "--"];
+        args.extend(cmd);
+        minik_kubectl(fixture, path, &args, "")
+    };
+    let o = exec(&["sh", "-c", "echo out; echo err >&2; exit 3"]);
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "out\n", "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.starts_with("err\n") && err.contains("command terminated with exit code 3"),
+        "{}",
+        text(&o)
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+
+    // Written through to etcd at the real key, and gone from it when deleted.
+    let o = minik_kubectl(fixture, path, &["apply", "-f", "-"], DEPLOYMENT);
+    assert!(o.status.success(), "{}", text(&o));
+    let key = "/registry/deployments/default/web";
+    let get = |what: &str| {
+        let mut cmd = ETCDCTL.to_vec();
+        cmd.extend(["get", key, "--print-value-only"]);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let o = exec(&cmd);
+            assert!(o.status.success(), "{}", text(&o));
+            let value = String::from_utf8_lossy(&o.stdout).to_string();
+            if (what == "present") == value.contains("\"kind\":\"Deployment\"") {
+                return value;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{key} not {what}: {value}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(500));
+        }
+    };
+    assert!(get("present").contains("\"name\":\"web\""));
+    let o = minik_kubectl(fixture, path, &["delete", "deployment", "web"], "");
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(get("absent").trim(), "");
+    let mut cmd = ETCDCTL.to_vec();
+    cmd.extend(["snapshot", "save", "/var/lib/etcd/snap.db"]);
+    let o = exec(&cmd);
+    assert!(o.status.success(), "{}", text(&o));
+
+    // A container that does not run: the real API server's text for the kubelet's refusal.
+    let pending = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: pending\nspec:\n  containers:\n  \
+        - name: c\n    image: minik.e2e/not-loaded:v1\n    imagePullPolicy: Never\n";
+    let o = minik_kubectl(fixture, path, &["apply", "-f", "-"], pending);
+    assert!(o.status.success(), "{}", text(&o));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let o = minik_kubectl(fixture, path, &["exec", "pending", "--", "true"], "");
+        let err = String::from_utf8_lossy(&o.stderr).to_string();
+        if err.contains("unable to upgrade connection: container not found (\"c\")") {
+            assert!(err.contains("Internal error occurred"), "{}", text(&o));
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{}", text(&o));
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
 }
 
 fn namespace(name: &str) -> String {
@@ -107,4 +194,6 @@ fn the_nodes_kubectl_works_with_none_on_this_machine() {
         "{}",
         text(&o)
     );
+
+    exec_and_etcd(&fixture, path);
 }

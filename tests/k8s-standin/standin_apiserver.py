@@ -18,6 +18,8 @@ import urllib.parse
 import standin_all
 import standin_common
 import standin_etcd
+import standin_etcd_write
+import standin_exec
 import standin_ipfamily
 from standin_admission import ANONYMOUS, User
 from standin_api import Api, PUBLIC_PATHS, Request, version_info
@@ -26,7 +28,7 @@ from standin_common import (
     dig, exists, Fail, is_ip, is_local_address, join_host_port, klog, log_error, P, read_file,
     split_host_port, STATE_ENDPOINT_ANNOTATION, STATE_FILE)
 from standin_pki import pki_path
-from standin_store import api_error, LocalStore, status_obj
+from standin_store import api_error, BUILTIN_RESOURCES, LocalStore, status_obj
 
 
 class ApiHTTPServer(http.server.ThreadingHTTPServer):
@@ -128,6 +130,14 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
         path = url.path.rstrip("/") or "/"
         try:
             user = self.authenticate()
+            if standin_exec.is_exec_path(path) and self.server.api is not None:
+                # Every stacked-etcd member holds the pods: exec is served where it arrives.
+                if user is None:
+                    user = self.server.api.token_user(
+                        self.headers.get("Authorization", "")[7:].strip())
+                    if user is None:
+                        raise api_error(401, "Unauthorized", "Unauthorized")
+                return standin_exec.api_exec(self, self.server.api, user, method)
             etcd = getattr(self.server, "etcd", None)
             if etcd is not None and standin_etcd.route(self, etcd, method, path, body, user):
                 return
@@ -351,6 +361,12 @@ class KubeApiServer:
             etcd = standin_etcd.attach(standin_all, f, self.etcd_pod, store, port)
             api = self.make_api(store, endpoint)
             owner = None
+            if not standin_common.ROOT or os.environ.get("STANDIN_REAL_ETCD"):
+                builtin = {(r.group, r.plural) for r in BUILTIN_RESOURCES}
+                self.etcd_writer = standin_etcd_write.attach(store, builtin, f, etcd.is_leader)
+                if self.etcd_writer is not None:
+                    self.etcd_writer.members = etcd.members
+                etcd.real = self.etcd_writer
         elif owner:
             cert = f.get("kubelet-client-certificate", pki_path("apiserver-kubelet-client", "crt"))
             key = f.get("kubelet-client-key", pki_path("apiserver-kubelet-client", "key"))
@@ -405,6 +421,8 @@ class KubeApiServer:
     def stop(self):
         if getattr(self, "etcd", None) is not None:
             self.etcd.stop()
+        if getattr(self, "etcd_writer", None) is not None:
+            self.etcd_writer.stop()
         if self.server:
             self.server.shutdown()
             self.server.server_close()

@@ -69,6 +69,7 @@ class Etcd:
         self.lock = threading.Lock()
         self.dirty = threading.Event()
         self.stopped = threading.Event()
+        self.real = None  # standin_etcd_write.EtcdWriter: the node's real etcd, when it runs
         if not self.members() and not self.joining:
             self.set_members(self.seed)
 
@@ -204,6 +205,12 @@ class Etcd:
     def changed(self):
         self.dirty.set()
 
+    def reconcile_real(self):
+        """The real etcd's members follow this list now (the writer's thread also does it every
+        few seconds while this member leads: standin_etcd_write.reconcile_members)."""
+        if self.real is not None:
+            self.real.sync_members(now=True)
+
     # -- requests (from ApiHandler.dispatch) ---------------------------------------------------
     def local(self, method, path, body, user):
         """Answer /standin-etcd/status and /snapshot here; None for what the leader answers."""
@@ -244,6 +251,7 @@ class Etcd:
             added = dict(member(name, peer, req.get("clientURL", ""), req.get("apiPort", 6443)),
                          isLearner=True)
             self.set_members(members + [added])
+            self.reconcile_real()  # before the joining node starts its etcd
             return {"member": added, "members": members + [added]}
         if sub.startswith("/members/") and method == "DELETE":
             name = sub[len("/members/"):]
@@ -251,6 +259,7 @@ class Etcd:
             if len(left) == len(members):
                 raise self.sa.api_error(404, "NotFound", "etcdserver: member not found")
             self.set_members(left)
+            self.reconcile_real()
             return {"members": left}
         raise self.sa.api_error(404, "NotFound", "etcd: no such operation")
 

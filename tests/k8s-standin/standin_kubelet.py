@@ -134,9 +134,11 @@ class Kubelet:
     def run(self):
         self.start_healthz()
         # Tests on one host give each node a loopback address: bind that, not every address.
-        standin_kubelet_server.start(self.node_name, self.node_ip if standin_common.ROOT else
-                                     self.config.get("address", "0.0.0.0"), self.config)
         self.pod_runner = standin_pods.attach(self, standin_common.ROOT)  # pods on containerd, controllers
+        worker = self.pod_runner.worker
+        standin_kubelet_server.start(self.node_name, self.node_ip if standin_common.ROOT else
+                                     self.config.get("address", "0.0.0.0"), self.config,
+                                     worker.cri if worker is not None else None)
         next_status = 0.0
         while not self.stop.is_set():
             try:

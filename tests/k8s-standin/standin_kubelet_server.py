@@ -17,6 +17,8 @@ import ssl
 import threading
 import urllib.parse
 
+import standin_exec
+
 from standin_common import join_host_port, log_error, P, write_file
 from standin_pki import cert_pem, key_pem, load_crypto, new_ca
 
@@ -82,7 +84,26 @@ def serving_context(node_name, client_ca):
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
+    cri = None  # standin_cri.Cri of this node's runtime, for /exec
+
+    def exec_request(self):
+        url = urllib.parse.urlsplit(self.path)
+        m = standin_exec.KUBELET_PATH.match(url.path)
+        if not m:
+            return False
+        if not all(NAME_RE.match(urllib.parse.unquote(g)) for g in m.groups()):
+            standin_exec.plain(self, 400, f"invalid name in {url.path}\n")
+        else:
+            standin_exec.kubelet_exec(self, self.cri)
+        return True
+
+    def do_POST(self):
+        if not self.exec_request():
+            standin_exec.plain(self, 404, "404 page not found\n")
+
     def do_GET(self):
+        if self.exec_request():
+            return
         url = urllib.parse.urlsplit(self.path)
         m = PATH_RE.match(url.path)
         names = [urllib.parse.unquote(g) for g in m.groups()] if m else []
@@ -106,7 +127,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def start(node_name, addr, config):
+def start(node_name, addr, config, cri=None):
     """Serves port 10250 (`port` in the kubelet config) on `addr`; logs and goes on if it
     cannot, as the kubelet's other servers do."""
     port = int(config.get("port", 10250))
@@ -120,8 +141,12 @@ def start(node_name, addr, config):
         address_family = socket.AF_INET6 if ":" in addr else socket.AF_INET
         daemon_threads = True
 
+    class NodeHandler(Handler):
+        pass
+    NodeHandler.cri = cri
+
     try:
-        srv = Server((addr, port), Handler)
+        srv = Server((addr, port), NodeHandler)
         srv.socket = serving_context(node_name, client_ca).wrap_socket(srv.socket,
                                                                        server_side=True)
     except (OSError, ssl.SSLError) as e:

@@ -103,9 +103,10 @@ def run_exec(action, cri, cid, timeout):
         r = cri.exec_sync(cid, cmd, timeout)
     except CriError as e:
         return False, str(e)
-    code = int(r.get("exit_code", 1))
+    code = int((r or {}).get("exit_code", 1))
+    text = lambda k: bytes((r or {}).get(k) or []).decode("utf-8", "replace")  # CRI bytes
     return code == 0, "" if code == 0 else (f"command {cmd!r} exited with {code}: "
-                                             f"{r.get('stdout', '')}{r.get('stderr', '')}")
+                                             f"{text('stdout')}{text('stderr')}")
 
 
 def run_once(probe, cri, cid, host, container):

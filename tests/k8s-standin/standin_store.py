@@ -112,6 +112,7 @@ class LocalStore:
             raise Fail(f"state file {path} is corrupt: {e}")
         self.rv = int(data.get("resourceVersion", 0))
         self.objects = data.get("objects", {})
+        self.watchers = []  # called (key, object or None) on each change (standin_etcd_write)
 
     @staticmethod
     def key(group, plural, ns, name):
@@ -134,16 +135,22 @@ class LocalStore:
         with self.lock:
             self.rv += 1
             obj["metadata"]["resourceVersion"] = str(self.rv)
-            self.objects[self.key(group, plural, ns, name)] = copy.deepcopy(obj)
+            key = self.key(group, plural, ns, name)
+            self.objects[key] = copy.deepcopy(obj)
             self.save()
+            for w in self.watchers:
+                w(key, obj)
             return obj
 
     def delete(self, group, plural, ns, name):
         with self.lock:
-            obj = self.objects.pop(self.key(group, plural, ns, name), None)
+            key = self.key(group, plural, ns, name)
+            obj = self.objects.pop(key, None)
             if obj is not None:
                 self.rv += 1
                 self.save()
+                for w in self.watchers:
+                    w(key, None)
             return copy.deepcopy(obj)
 
     def save(self):

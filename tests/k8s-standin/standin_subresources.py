@@ -31,6 +31,7 @@ SUBRESOURCES = {
     **{p: [("scale", "autoscaling", "v1", "Scale", ["get", "patch", "update"])]
        for p in SCALABLE},
     "pods": [("eviction", "policy", "v1", "Eviction", ["create"]),
+             ("exec", "", "v1", "PodExecOptions", ["create", "get"]),
              ("log", "", "v1", "Pod", ["get"])],
     "serviceaccounts": [("token", "authentication.k8s.io", "v1", "TokenRequest", ["create"])],
 }

@@ -92,18 +92,18 @@ enum Cmd {
     Stopp { id: String },
     /// Pull an image (PullImage); prints {"image_ref": ...}
     Pull { image: String },
-    /// Run a command in a running container and wait (ExecSync, as the kubelet's exec
-    /// probes); prints {"exit_code", "stdout", "stderr"}
-    Exec {
-        id: String,
-        /// seconds before the runtime gives up (0: none)
-        #[arg(long = "exec-timeout", default_value_t = 1)]
-        exec_timeout: i64,
-        #[arg(trailing_var_arg = true, required = true)]
-        cmd: Vec<String>,
-    },
     /// Remove a sandbox and its containers
     Rmp { id: String },
+    /// Run a command in a running container and wait for it (CRI ExecSync); prints
+    /// {"stdout": [bytes], "stderr": [bytes], "exit_code": N}
+    Exec {
+        id: String,
+        /// seconds before the runtime kills the command (0: no limit)
+        #[arg(long = "exec-timeout", default_value_t = 0)]
+        exec_timeout: i64,
+        #[arg(last = true, required = true)]
+        cmd: Vec<String>,
+    },
 }
 
 #[derive(Debug)]
@@ -297,21 +297,14 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             id,
             exec_timeout,
             cmd,
-        } => {
-            let r = rt
-                .exec_sync(cri::ExecSyncRequest {
-                    container_id: id,
-                    cmd,
-                    timeout: exec_timeout,
-                })
-                .await?
-                .into_inner();
-            out(&serde_json::json!({
-                "exit_code": r.exit_code,
-                "stdout": String::from_utf8_lossy(&r.stdout),
-                "stderr": String::from_utf8_lossy(&r.stderr),
-            }))
-        }
+        } => out(&rt
+            .exec_sync(cri::ExecSyncRequest {
+                container_id: id,
+                cmd,
+                timeout: exec_timeout,
+            })
+            .await?
+            .into_inner()),
         Cmd::Rmp { id } => out(&rt
             .remove_pod_sandbox(cri::RemovePodSandboxRequest { pod_sandbox_id: id })
             .await?
