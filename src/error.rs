@@ -65,6 +65,9 @@ pub enum Error {
     #[error("{0}")]
     Failure(#[from] crate::failure::Failure),
 
+    #[error("{0}")]
+    Live(#[from] crate::live::LiveError),
+
     /// A signal ended a command that had nothing to undo.
     #[error("{0}")]
     Cancelled(#[from] Cancelled),
@@ -125,6 +128,7 @@ impl Error {
             Error::Prepare(e) => e.is_bad_input(),
             Error::Create(e) => e.is_bad_input(),
             Error::Kubectl(e) => e.is_bad_input(),
+            Error::Live(e) => e.is_bad_input(),
             Error::Provider(_) | Error::Failure(_) | Error::Cancelled(_) | Error::Output(_) => {
                 false
             }

@@ -7,6 +7,7 @@ mod cluster;
 mod create;
 mod machine;
 mod tour;
+mod web;
 
 pub(crate) use build::{BuildCommand, BuildNodeImageArgs};
 pub(crate) use bundle::{
@@ -19,6 +20,7 @@ pub(crate) use cluster::{
 pub(crate) use create::{CreateArgs, DeleteArgs, StartArgs, StopArgs};
 pub(crate) use machine::{DoctorArgs, InitArgs};
 pub(crate) use tour::{LangArg, TourArgs};
+pub(crate) use web::UiArgs;
 
 use std::time::Duration;
 
@@ -91,6 +93,8 @@ pub enum Command {
     Doctor(DoctorArgs),
     /// Learn Kubernetes on your cluster: a guided tour, step by step (English, Korean)
     Tour(TourArgs),
+    /// See the cluster live in the browser: nodes, pods and what just happened (English, Korean)
+    Ui(UiArgs),
     /// Run the cluster's own kubectl (no kubectl needed here): minik kubectl -- get nodes
     Kubectl(KubectlArgs),
     /// Print minik's version

@@ -126,6 +126,9 @@ fn own_hint(e: &(dyn StdError + 'static)) -> Option<String> {
     if let Some(e) = e.downcast_ref::<KubectlError>() {
         return e.hint();
     }
+    if let Some(e) = e.downcast_ref::<crate::live::LiveError>() {
+        return e.hint();
+    }
     e.downcast_ref::<TourError>().and_then(Hint::hint)
 }
 
