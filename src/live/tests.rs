@@ -384,3 +384,35 @@ fn the_lines_are_bounded() {
     assert_eq!(s.lines().count(), LINES);
     assert_eq!(s.lines().last().unwrap().seq, (LINES * 3) as u64);
 }
+
+#[test]
+fn a_service_is_drawn_to_the_pods_its_selector_matches() {
+    use super::view::ServiceView;
+    let mut s = State::new("lab", Lang::En, vec!["lab-worker".into()]);
+    let svc = ServiceView {
+        namespace: "default".into(),
+        name: "hello".into(),
+        kind: "ClusterIP".into(),
+        cluster_ip: "10.96.0.20".into(),
+        selector: [("app".to_string(), "hello".to_string())].into(),
+    };
+    let headless = ServiceView {
+        name: "no-selector".into(),
+        selector: Default::default(),
+        ..svc.clone()
+    };
+    s.service(Ev::Apply(svc));
+    s.service(Ev::Apply(headless));
+    s.pod(Ev::Apply(pod("a", "lab-worker", "")));
+    let mut other = pod("b", "lab-worker", "");
+    other.labels.clear();
+    s.pod(Ev::Apply(other));
+    let mut elsewhere = pod("c", "lab-worker", "");
+    elsewhere.namespace = "other".into();
+    s.pod(Ev::Apply(elsewhere));
+    let json = serde_json::to_value(s.snapshot()).unwrap();
+    assert_eq!(json["services"][0]["name"], "hello");
+    assert_eq!(json["services"][0]["pods"], json!(["a"]));
+    assert_eq!(json["services"][1]["pods"], json!([]));
+    assert_eq!(json["nodes"], json!([]));
+}

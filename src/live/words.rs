@@ -93,13 +93,13 @@ fn korean(change: &Change) -> String {
         Change::Unschedulable { pod, reason } => {
             format!("스케줄러가 {pod} 파드를 배치할 노드를 찾지 못했습니다: {reason}")
         }
-        Change::Ready { pod } => format!("{pod} 파드가 준비되었습니다(Ready)."),
+        Change::Ready { pod } => format!("{pod} 파드가 준비 상태(Ready)가 되었습니다."),
         Change::NotReady { pod } => format!("{pod} 파드가 더 이상 준비 상태(Ready)가 아닙니다."),
         Change::Restarted { pod, restarts } => format!(
-            "kubelet이 {pod} 파드의 컨테이너를 같은 파드 안에서 다시 시작했습니다(재시작 {restarts}회)."
+            "kubelet이 {pod} 파드의 컨테이너를 같은 파드 안에서 다시 시작했습니다. 재시작은 모두 {restarts}회입니다."
         ),
-        Change::Finished { pod, phase } => format!("{pod} 파드가 끝났습니다(상태: {phase})."),
-        Change::Terminating { pod } => format!("{pod} 파드를 삭제하는 중입니다(Terminating)."),
+        Change::Finished { pod, phase } => format!("{pod} 파드가 {phase} 상태로 끝났습니다."),
+        Change::Terminating { pod } => format!("{pod} 파드가 Terminating 상태가 되었습니다. 삭제되는 중입니다."),
         Change::PodDeleted { pod } => format!("{pod} 파드가 삭제되었습니다."),
         Change::NodeJoined { node } => format!("{node} 노드가 클러스터에 합류했습니다."),
         Change::NodeRemoved { node } => format!("{node} 노드가 클러스터에서 삭제되었습니다."),
