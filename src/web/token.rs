@@ -2,7 +2,7 @@
 //! every URL (`?token=`). Anyone on this machine can connect to a port on 127.0.0.1; only who
 //! has the URL minik printed sees the cluster.
 
-use super::super::live::LiveError;
+use crate::live::LiveError;
 
 #[derive(Clone)]
 pub(crate) struct Token(String);

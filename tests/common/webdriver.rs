@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-/// One HTTP/1.0 request (so the answer is never chunked) to `at`; the status and the body.
+/// One HTTP/1.1 request to `at` on its own connection (`Connection: close`); the status and
+/// the body (chunked answers decoded).
 pub(crate) fn http(
     at: SocketAddr,
     method: &str,
@@ -20,23 +21,68 @@ pub(crate) fn http(
     s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
     let body = body.map(Value::to_string).unwrap_or_default();
     let req = format!(
-        "{method} {path} HTTP/1.0\r\nHost: {at}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        "{method} {path} HTTP/1.1\r\nHost: {at}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
     );
     s.write_all(req.as_bytes()).unwrap();
+    // chromedriver keeps the connection open whatever the request says: read what the
+    // headers announce (Content-Length, or chunks up to the last one), not to the end.
     let mut raw = Vec::new();
-    let _ = s.read_to_end(&mut raw);
-    let raw = String::from_utf8_lossy(&raw).to_string();
-    let status = raw
+    let mut buf = [0u8; 65536];
+    loop {
+        if let Some(done) = complete(&raw) {
+            return done;
+        }
+        match s.read(&mut buf) {
+            Ok(0) | Err(_) => return complete(&raw).unwrap_or((0, String::new())),
+            Ok(n) => raw.extend_from_slice(&buf[..n]),
+        }
+    }
+}
+
+/// The status and body once `raw` holds a whole answer.
+fn complete(raw: &[u8]) -> Option<(u16, String)> {
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n")?;
+    let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
+    let body = &raw[split + 4..];
+    let status = head
         .split(' ')
         .nth(1)
         .and_then(|c| c.parse().ok())
         .unwrap_or(0);
-    let body = raw
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_string())
-        .unwrap_or_default();
-    (status, body)
+    let length = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .and_then(|v| v.trim().parse::<usize>().ok());
+    let body = if head.contains("transfer-encoding: chunked") {
+        if !body.ends_with(b"0\r\n\r\n") {
+            return None;
+        }
+        dechunk(body)
+    } else {
+        let n = length.unwrap_or(0);
+        if body.len() < n {
+            return None;
+        }
+        body[..n].to_vec()
+    };
+    Some((status, String::from_utf8_lossy(&body).to_string()))
+}
+
+/// The bytes of a chunked body (sizes in hex, each line ended by CRLF).
+fn dechunk(mut rest: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(eol) = rest.windows(2).position(|w| w == b"\r\n") {
+        let size = String::from_utf8_lossy(&rest[..eol]).trim().to_string();
+        let n = usize::from_str_radix(&size, 16).unwrap_or(0);
+        let data = &rest[eol + 2..];
+        if n == 0 || data.len() < n {
+            break;
+        }
+        out.extend_from_slice(&data[..n]);
+        rest = data[n..].strip_prefix(b"\r\n").unwrap_or(&data[n..]);
+    }
+    out
 }
 
 fn free_port() -> u16 {
@@ -85,7 +131,12 @@ impl Browser {
             }
         }}});
         let (code, body) = http(at, "POST", "/session", Some(&caps));
-        assert_eq!(code, 200, "new session: {body}");
+        if code != 200 {
+            let mut driver = driver;
+            let _ = driver.kill();
+            let _ = driver.wait();
+            panic!("new session: {code} {body}");
+        }
         let v: Value = serde_json::from_str(&body).unwrap();
         let session = v["value"]["sessionId"].as_str().unwrap().to_string();
         Browser {
