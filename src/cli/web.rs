@@ -15,8 +15,8 @@ pub struct UiArgs {
     #[arg(long, value_name = "IP", default_value = "127.0.0.1")]
     pub address: IpAddr,
     /// Port to listen on [default: one the system chooses]
-    #[arg(long, value_name = "PORT", default_value_t = 0)]
-    pub port: u16,
+    #[arg(long, value_name = "PORT")]
+    pub port: Option<u16>,
     /// Print the URL only; do not open a browser
     #[arg(long)]
     pub no_open: bool,

@@ -17,7 +17,7 @@ pub(super) async fn run(ctx: &Ctx, args: UiArgs) -> Result<(), Error> {
     let token = Token::new()?;
     let provider = engine::connect(ctx).await?;
     let target = live::connect(&*provider, &args.cluster.name).await?;
-    let listener = web::bind(args.address, args.port).await?;
+    let listener = web::bind(args.address, args.port.unwrap_or(0)).await?;
     let at = listener.local_addr().map_err(live::LiveError::Serve)?;
     let url = web::url(at, &token);
     let cluster = target.cluster.clone();

@@ -345,7 +345,7 @@ impl State {
                 .values()
                 .map(|n| NodeOut {
                     node: n,
-                    container: self.containers.iter().any(|c| *c == n.name),
+                    container: self.containers.contains(&n.name),
                 })
                 .collect(),
             pods: self.pods.items.values().collect(),

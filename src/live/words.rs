@@ -151,6 +151,8 @@ pub(crate) fn page(lang: Lang) -> Value {
             "owner_none": "no controller",
             "ready": "ready",
             "not_ready": "not ready",
+            "kinds": {"ReplicaSet": "ReplicaSet", "DaemonSet": "DaemonSet", "StatefulSet": "StatefulSet",
+                "Job": "Job", "Node": "Node"},
         }),
         Lang::Ko => json!({
             "title": "minik: 실시간 클러스터",
@@ -178,6 +180,8 @@ pub(crate) fn page(lang: Lang) -> Value {
             "owner_none": "컨트롤러 없음",
             "ready": "준비됨",
             "not_ready": "준비 안 됨",
+            "kinds": {"ReplicaSet": "레플리카셋", "DaemonSet": "데몬셋", "StatefulSet": "스테이트풀셋",
+                "Job": "잡", "Node": "노드"},
         }),
     }
 }

@@ -68,6 +68,12 @@ class Stream(threading.Thread):
         self.cond = threading.Condition()
 
     def run(self):
+        try:
+            self.read()
+        except (OSError, ValueError, AttributeError):  # closed by close(): the bench is over
+            pass
+
+    def read(self):
         for raw in self.resp:
             line = raw.decode()
             if line.startswith("data: "):
@@ -108,6 +114,7 @@ def main():
         stream.start()
         stream.wait_for(lambda s: s.get("api", {}).get("state") == "live" and s.get("nodes"))
         time.sleep(2)
+        report("without", latency(stream, "before"))
         before = rss_kib(ui.pid)
 
         manifest = {"apiVersion": "apps/v1", "kind": "Deployment",
@@ -123,23 +130,11 @@ def main():
         time.sleep(3)
         with_pods = rss_kib(ui.pid)
 
-        lat = []
-        for i in range(RUNS):
-            pod = {"apiVersion": "v1", "kind": "Pod",
-                   "metadata": {"name": f"lat-{i}", "namespace": "default"},
-                   "spec": {"nodeSelector": {"minik.bench/none": "x"},
-                            "containers": [{"name": "c", "image": "none"}]}}
-            kubectl("apply", "-f", "-", stdin=json.dumps(pod))
-            stored = time.monotonic()
-            at = stream.wait_for(lambda s, n=f"lat-{i}": any(p["name"] == n for p in s.get("pods", [])))
-            lat.append((at - stored) * 1000)
-        lat.sort()
+        lat = latency(stream, "with")
         stream.close()
         time.sleep(2)
         after_close = rss_kib(ui.pid)
-        p95 = lat[min(len(lat) - 1, int(len(lat) * 0.95))]
-        print(f"API change -> page update, {RUNS} runs with {PODS} pods: "
-              f"median {statistics.median(lat):.0f} ms, p95 {p95:.0f} ms, max {lat[-1]:.0f} ms")
+        report("with", lat)
         print(f"server memory (VmRSS): {before / 1024:.1f} MiB with the system pods, "
               f"{with_pods / 1024:.1f} MiB with {PODS + RUNS} more pods, "
               f"{after_close / 1024:.1f} MiB after the page closed")
@@ -149,6 +144,30 @@ def main():
             ui.wait()
         subprocess.run([minik, "delete", "--name", CLUSTER], env=ENV, stdout=subprocess.DEVNULL,
                        stderr=subprocess.DEVNULL)
+
+
+def report(label, lat):
+    p95 = lat[min(len(lat) - 1, int(len(lat) * 0.95))]
+    print(f"API change -> page update, {len(lat)} runs {label} {PODS} pods: "
+          f"median {statistics.median(lat):.0f} ms, p95 {p95:.0f} ms, max {lat[-1]:.0f} ms",
+          flush=True)
+
+
+def latency(stream, prefix):
+    """RUNS bare pods, one at a time: ms from kubectl returning to the page holding it."""
+    lat = []
+    for i in range(RUNS):
+        name = f"{prefix}-{i}"
+        pod = {"apiVersion": "v1", "kind": "Pod",
+               "metadata": {"name": name, "namespace": "default"},
+               "spec": {"nodeSelector": {"minik.bench/none": "x"},
+                        "containers": [{"name": "c", "image": "none"}]}}
+        kubectl("apply", "-f", "-", stdin=json.dumps(pod))
+        stored = time.monotonic()
+        at = stream.wait_for(lambda s, n=name: any(p["name"] == n for p in s.get("pods", [])))
+        lat.append((at - stored) * 1000)
+    lat.sort()
+    return lat
 
 
 if __name__ == "__main__":

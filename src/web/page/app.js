@@ -88,7 +88,8 @@
     const byNs = new Map();
     for (const p of pods) {
       if (!byNs.has(p.namespace)) byNs.set(p.namespace, new Map());
-      const owner = p.owner ? p.owner_kind + " " + p.owner : words.owner_none;
+      const kind = words.kinds[p.owner_kind] || p.owner_kind;
+      const owner = p.owner ? kind + " " + p.owner : words.owner_none;
       const m = byNs.get(p.namespace);
       if (!m.has(owner)) m.set(owner, []);
       m.get(owner).push(p);
