@@ -1,6 +1,8 @@
 //! Values echoed back to the user (from files, flags, the engine) are shown through [`quoted`]:
 //! a file or flag can hold terminal escape sequences, newlines or megabytes, and none of that may
-//! reach the terminal as is.
+//! reach the terminal as is. Prose is fitted to the terminal's width by [`wrap`].
+
+pub(crate) mod wrap;
 
 use std::fmt::Write;
 

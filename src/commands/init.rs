@@ -9,6 +9,7 @@ use super::{create, engine, Ctx};
 use crate::cli::InitArgs;
 use crate::error::Error;
 use crate::init::{self, equivalent_command, Flags};
+use crate::text::wrap;
 
 pub(super) async fn run(ctx: &Ctx, args: InitArgs) -> Result<(), Error> {
     let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
@@ -25,9 +26,16 @@ pub(super) async fn run(ctx: &Ctx, args: InitArgs) -> Result<(), Error> {
         }
     } else {
         let reply = given.resolve(&offer, |p: &Path| p.exists());
+        // Broken between words with continuations, so that it pastes as one command.
+        let command = wrap::command(
+            &equivalent_command(&reply.answers, &reply.output, reply.create),
+            wrap::width(),
+            "  ",
+            wrap::CONTINUATION,
+        );
         ctx.events.info(format!(
-            "No terminal, so no questions: minik init took every default. The same, as flags:\n  {}",
-            equivalent_command(&reply.answers, &reply.output, reply.create)
+            "No terminal, so no questions: minik init took every default. The same, as flags:\n{}",
+            command.join("\n")
         ));
         if crate::platform::is_blocking(&look.checks) {
             ctx.events

@@ -1,6 +1,8 @@
 //! Evaluating a lab's checks on API objects (`kubectl get ... -o json` lists), with no I/O:
 //! the outcome says what was expected and what was found, in words a learner can act on.
 
+use std::collections::BTreeMap;
+
 use serde_json::Value;
 
 use super::fields::Path;
@@ -135,8 +137,39 @@ fn listing(objs: &[&Value], mut word: impl FnMut(&Value) -> String) -> String {
     format!("{}: {}", objs.len(), shown.join(", "))
 }
 
+/// Pods' logs by namespace and name, as `kubectl logs` printed them (or why it could not).
+pub(crate) type Logs = BTreeMap<(String, String), Result<String, String>>;
+
+/// The pods whose logs a `logContains` check reads: the ones it selects in `list`.
+pub(crate) fn log_targets(check: &Check, list: &Value) -> Vec<(String, String)> {
+    if !matches!(check.expect, Expect::LogContains(_)) {
+        return Vec::new();
+    }
+    select(check, list)
+        .into_iter()
+        .map(|o| {
+            let ns = o["metadata"]["namespace"]
+                .as_str()
+                .or(check.namespace.as_deref())
+                .unwrap_or("default");
+            (ns.to_string(), name(o).to_string())
+        })
+        .collect()
+}
+
 /// Evaluates `check` (placeholders filled) on `list`, with `nodes` for roles.
+#[cfg(test)]
 pub(crate) fn evaluate(check: &Check, list: &Value, nodes: &Value) -> Outcome {
+    evaluate_with_logs(check, list, nodes, &Logs::new())
+}
+
+/// [`evaluate`], with the logs of the pods a `logContains` check selects.
+pub(crate) fn evaluate_with_logs(
+    check: &Check,
+    list: &Value,
+    nodes: &Value,
+    logs: &Logs,
+) -> Outcome {
     let what = describe(check);
     let objs = select(check, list);
     let n = objs.len() as u64;
@@ -187,12 +220,46 @@ pub(crate) fn evaluate(check: &Check, list: &Value, nodes: &Value) -> Outcome {
                 listing(&objs, plain),
             )
         }
+        Expect::LogContains(text) => log_contains(check, &objs, &what, text, logs),
     };
     Outcome {
         ok,
         expected,
         found,
     }
+}
+
+/// Every pod's log holds `text`; the found text quotes each log's last line.
+fn log_contains(
+    check: &Check,
+    objs: &[&Value],
+    what: &str,
+    text: &str,
+    logs: &Logs,
+) -> (bool, String, String) {
+    let log_of = |o: &Value| {
+        let ns = o["metadata"]["namespace"]
+            .as_str()
+            .or(check.namespace.as_deref())
+            .unwrap_or("default");
+        logs.get(&(ns.to_string(), name(o).to_string()))
+    };
+    let holds = |o: &Value| matches!(log_of(o), Some(Ok(l)) if l.contains(text));
+    let ok = !objs.is_empty() && objs.iter().all(|o| holds(o));
+    let found = listing(objs, |o| match log_of(o) {
+        Some(Ok(l)) if l.trim().is_empty() => format!("{} has an empty log", name(o)),
+        Some(Ok(l)) => {
+            let last = l.trim_end().lines().last().unwrap_or_default();
+            format!("{}'s log ends with {}", name(o), crate::text::quoted(last))
+        }
+        Some(Err(e)) => format!("{}'s log could not be read: {e}", name(o)),
+        None => format!("{}'s log was not read", name(o)),
+    });
+    (
+        ok,
+        format!("{what} with {} in the log", crate::text::quoted(text)),
+        found,
+    )
 }
 
 /// Every object has `path` equal to `value`.

@@ -122,6 +122,9 @@ pub enum Expect {
     RunningOn(Role),
     /// Every selected pod (at least one) is Running, none on this node.
     Avoids(String),
+    /// Every selected pod (at least one) has this text in its log (`kubectl logs`): what a
+    /// container read back, e.g. from a volume, shown where the learner can read it too.
+    LogContains(String),
 }
 
 /// One declarative check: which objects (`kubectl get` terms) and what must hold of them.

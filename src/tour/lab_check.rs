@@ -6,7 +6,7 @@ use crate::config::decode::Decoder;
 use crate::config::yaml::Node;
 use crate::text::quoted;
 
-const CHECK_FIELDS: [&str; 13] = [
+const CHECK_FIELDS: [&str; 14] = [
     "kind",
     "namespace",
     "name",
@@ -20,9 +20,18 @@ const CHECK_FIELDS: [&str; 13] = [
     "equalsField",
     "runningOn",
     "avoids",
+    "logContains",
 ];
 /// The assertions; a check has exactly one (`equals`/`equalsField` go with `field`).
-const ASSERTIONS: [&str; 6] = ["exists", "count", "atLeast", "field", "runningOn", "avoids"];
+const ASSERTIONS: [&str; 7] = [
+    "exists",
+    "count",
+    "atLeast",
+    "field",
+    "runningOn",
+    "avoids",
+    "logContains",
+];
 
 pub(super) fn decode(d: &mut Decoder, node: &Node, path: &str) -> Option<Check> {
     let fields = d.fields(node, path, "a check", &CHECK_FIELDS);
@@ -89,6 +98,7 @@ pub(super) fn decode(d: &mut Decoder, node: &Node, path: &str) -> Option<Check> 
             Expect::RunningOn(ROLES[d.choice(value, p, &names, false)?].1)
         }
         "avoids" => Expect::Avoids(d.string(value, p, "avoids: \"{worker}\"")?),
+        "logContains" => log_contains(d, value, p, &check.kind)?,
         _ => field_expect(d, value, p, equals.take(), equals_field.take())?,
     };
     if let Some((v, _)) = equals.or(equals_field) {
@@ -100,6 +110,29 @@ pub(super) fn decode(d: &mut Decoder, node: &Node, path: &str) -> Option<Check> 
         return None;
     }
     Some(check)
+}
+
+/// `logContains:` reads pods' logs: only for `kind: pods`, and never empty (it would hold for
+/// any pod).
+fn log_contains(d: &mut Decoder, value: &Node, p: &str, kind: &str) -> Option<Expect> {
+    let text = d.string(value, p, "logContains: \"written by\"")?;
+    if kind != "pods" && kind != "pod" && kind != "po" {
+        d.error(
+            value.at,
+            format!("logContains reads pods' logs, and this check is about {kind}"),
+            "use kind: pods with logContains",
+        );
+        return None;
+    }
+    if text.trim().is_empty() {
+        d.error(
+            value.at,
+            "logContains is empty, so any pod would pass".into(),
+            "write the text the pod's log must hold, e.g. logContains: \"written by\"",
+        );
+        return None;
+    }
+    Some(Expect::LogContains(text))
 }
 
 /// The kind goes into kubectl's arguments: a resource name, never a flag or a file.

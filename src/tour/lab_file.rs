@@ -391,7 +391,7 @@ fn placeholders_of(step: &Step) -> Vec<String> {
     texts.extend(step.manifest.as_deref());
     for c in &step.checks {
         texts.extend(c.name.as_deref());
-        if let Expect::Avoids(n) = &c.expect {
+        if let Expect::Avoids(n) | Expect::LogContains(n) = &c.expect {
             texts.push(n);
         }
     }

@@ -36,6 +36,8 @@ pub(crate) use error::TourError;
 pub(crate) use lab::{Lab, Lang, ListedStep};
 pub(crate) use messages::{of as messages, Messages};
 pub(crate) use run::{check_skips, Choice, Guide, Options, Presented, Summary, Tour};
+#[cfg(test)]
+pub(crate) use step::presented;
 pub(crate) use step::{Status, StepReport};
 
 use crate::config::{ConfigError, ConfigErrors};

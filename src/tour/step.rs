@@ -6,12 +6,36 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::check::{evaluate, Outcome};
+use super::check::{evaluate_with_logs, log_targets, Logs, Outcome};
 use super::command::{display, fill};
-use super::lab::{Check, Step};
+use super::lab::{Check, Lab, Lang, Step};
 use super::run::{Choice, Guide, Options, Presented, Tour};
 use super::views::{get_json, show, Shown};
 use super::TourError;
+
+/// Step `i` of `lab` as it is put in front of the learner: in `lang`, with `vars` filled in,
+/// the command as it is typed (with its manifest as a here-document).
+pub(crate) fn presented(
+    lab: &Lab,
+    i: usize,
+    lang: Lang,
+    vars: &BTreeMap<&str, String>,
+) -> Presented {
+    let step = &lab.steps[i];
+    let manifest = step.manifest.as_deref().map(|s| fill(s, vars));
+    Presented {
+        number: i + 1,
+        total: lab.steps.len(),
+        id: step.id.clone(),
+        title: step.title.get(lang).to_string(),
+        text: fill(step.text.get(lang), vars),
+        command: step.command.as_ref().map(|c| {
+            let args: Vec<String> = c.0.iter().map(|a| fill(a, vars)).collect();
+            display(&args, manifest.as_deref())
+        }),
+        more: step.more.iter().map(|s| fill(s, vars)).collect(),
+    }
+}
 
 /// How long "I ran it: check" waits at most for things to settle.
 const CHECK_PATIENCE: Duration = Duration::from_secs(30);
@@ -49,8 +73,12 @@ fn fill_check(c: &Check, vars: &BTreeMap<&str, String>) -> Check {
     c.namespace = f(&c.namespace);
     c.name = f(&c.name);
     c.selector = f(&c.selector);
-    if let super::lab::Expect::Avoids(n) = &c.expect {
-        c.expect = super::lab::Expect::Avoids(fill(n, vars));
+    match &c.expect {
+        super::lab::Expect::Avoids(n) => c.expect = super::lab::Expect::Avoids(fill(n, vars)),
+        super::lab::Expect::LogContains(t) => {
+            c.expect = super::lab::Expect::LogContains(fill(t, vars))
+        }
+        _ => {}
     }
     c
 }
@@ -77,7 +105,7 @@ fn uses(step: &Step, p: &str) -> bool {
         .any(|c| c.0.iter().any(|a| a.contains(&needle)))
         || step.checks.iter().any(|c| {
             let avoids = match &c.expect {
-                super::lab::Expect::Avoids(n) => Some(n),
+                super::lab::Expect::Avoids(n) | super::lab::Expect::LogContains(n) => Some(n),
                 _ => None,
             };
             [
@@ -138,15 +166,7 @@ impl Tour<'_> {
             .as_ref()
             .map(|c| c.0.iter().map(|a| fill(a, &vars)).collect());
         let manifest = step.manifest.as_deref().map(|s| fill(s, &vars));
-        let presented = Presented {
-            number: i + 1,
-            total: self.lab.steps.len(),
-            id: step.id.clone(),
-            title: step.title.get(self.lang).to_string(),
-            text: fill(step.text.get(self.lang), &vars),
-            command: args.as_ref().map(|a| display(a, manifest.as_deref())),
-            more: step.more.iter().map(|s| fill(s, &vars)).collect(),
-        };
+        let presented = presented(self.lab, i, self.lang, &vars);
         guide.present(&presented);
         self.owe(
             &step.id,
@@ -320,10 +340,11 @@ impl Tour<'_> {
             .and_then(|l| l.as_ref().ok())
             .cloned()
             .unwrap_or(Value::Null);
+        let logs = self.logs(&checks, &lists).await?;
         Ok(checks
             .iter()
             .map(|c| match &lists[&list_key(c)] {
-                Ok(list) => evaluate(c, list, &nodes),
+                Ok(list) => evaluate_with_logs(c, list, &nodes, &logs),
                 Err(e) => Outcome {
                     ok: false,
                     expected: super::check::describe(c),
@@ -331,6 +352,36 @@ impl Tour<'_> {
                 },
             })
             .collect())
+    }
+
+    /// The logs `logContains` checks read, each pod's once (as the lab's identity).
+    async fn logs(
+        &self,
+        checks: &[Check],
+        lists: &BTreeMap<ListKey, Result<Value, String>>,
+    ) -> Result<Logs, TourError> {
+        let mut logs = Logs::new();
+        for c in checks {
+            let Some(Ok(list)) = lists.get(&list_key(c)) else {
+                continue;
+            };
+            for (ns, pod) in log_targets(c, list) {
+                if logs.contains_key(&(ns.clone(), pod.clone())) {
+                    continue;
+                }
+                let args: Vec<String> = ["logs", &pod, "-n", &ns, "--tail=200"]
+                    .map(String::from)
+                    .to_vec();
+                let got = self.access.lab_kubectl(&args, None).await?;
+                let log = if got.exit_code == 0 {
+                    Ok(String::from_utf8_lossy(&got.stdout).to_string())
+                } else {
+                    Err(got.combined().trim().to_string())
+                };
+                logs.insert((ns, pod), log);
+            }
+        }
+        Ok(logs)
     }
 
     /// A Running pod of the tour's namespace that `selector` matches (the first by name).

@@ -49,6 +49,16 @@ pub(crate) fn created_text(
             done.server,
             done.kubeconfig.display()
         ),
-        format!("Try it with:\n\n    {try_it}\n\nDelete it with:  minik delete{name_flag}"),
+        format!(
+            "Try it with:\n\n{}\n\nDelete it with:  minik delete{name_flag}",
+            pasteable(&try_it)
+        ),
     ]
+}
+
+/// A command indented under "Try it with:", broken between words with continuations when the
+/// terminal is too narrow for it (a long context name, a kubeconfig deep in a folder).
+fn pasteable(command: &str) -> String {
+    use crate::text::wrap;
+    wrap::command(command, wrap::width(), "    ", wrap::CONTINUATION).join("\n")
 }

@@ -5,32 +5,44 @@
 
 use crate::platform::{Check, Status};
 use crate::text::escape_controls;
+use crate::text::wrap::{self, columns};
 
 pub(crate) fn doctor_text(checks: &[Check]) -> String {
-    let width = checks
-        .iter()
-        .map(|c| c.title.chars().count())
-        .max()
-        .unwrap_or(0);
-    let mut out = String::new();
+    doctor_text_at(checks, wrap::width())
+}
+
+/// [`doctor_text`] wrapped to `width` columns: what a check found continues under the found
+/// column, `why:` and `fix:` under their own text.
+pub(crate) fn doctor_text_at(checks: &[Check], width: usize) -> String {
+    let titles = checks.iter().map(|c| columns(&c.title)).max().unwrap_or(0);
+    // The found column, unless it would leave too little room: then under the title.
+    let column = if titles + 4 > width / 2 {
+        4
+    } else {
+        titles + 4
+    };
+    let indent = " ".repeat(column);
+    let under = " ".repeat(column + 5);
+    let mut lines = Vec::new();
     for c in checks {
-        let pad = width - c.title.chars().count();
-        out.push_str(&format!(
-            "{} {}{}  {}\n",
+        let pad = " ".repeat(titles - columns(&c.title));
+        let row = format!(
+            "{} {}{pad}  {}",
             c.status.symbol(),
             c.title,
-            " ".repeat(pad),
             escape_controls(&c.found)
-        ));
+        );
+        lines.extend(wrap::hanging(&row, width, "", &indent));
         if c.status != Status::Ok {
-            let indent = " ".repeat(width + 4);
-            out.push_str(&format!("{indent}why: {}\n", escape_controls(&c.why)));
+            let why = format!("why: {}", escape_controls(&c.why));
+            lines.extend(wrap::hanging(&why, width, &indent, &under));
             if let Some(fix) = &c.fix {
-                out.push_str(&format!("{indent}fix: {}\n", escape_controls(fix)));
+                let fix = format!("fix: {}", escape_controls(fix));
+                lines.extend(wrap::hanging(&fix, width, &indent, &under));
             }
         }
     }
-    out
+    lines.iter().map(|l| format!("{l}\n")).collect()
 }
 
 #[cfg(test)]
@@ -42,7 +54,7 @@ mod tests {
     fn renders_rows_with_why_and_fix_for_problems_only() {
         let rows = sample_rows();
         assert_eq!(
-            doctor_text(&rows),
+            doctor_text_at(&rows, 80),
             "✓ Engine  Docker 27\n✗ Memory  1.9 GiB\n          why: too small\n          fix: raise it\n"
         );
     }
@@ -51,7 +63,7 @@ mod tests {
     fn what_the_engine_reports_cannot_drive_the_terminal() {
         let mut rows = sample_rows();
         rows[0].found = "Docker 27\u{1b}[2J\n✓ fake".into();
-        let text = doctor_text(&rows);
+        let text = doctor_text_at(&rows, 80);
         assert!(
             text.starts_with("✓ Engine  Docker 27\\u{1b}[2J\\u{a}✓ fake\n"),
             "{text}"

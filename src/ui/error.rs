@@ -17,49 +17,57 @@ use crate::hint::Hint;
 use crate::input::InputError;
 use crate::nodeimage::NodeImageError;
 use crate::provider::ProviderError;
+use crate::text::wrap;
 use crate::tour::TourError;
 
 /// At most this many lines of output: the end of a long output is where the cause usually is.
 const DETAIL_LINES: usize = 25;
 
 pub(crate) fn render_error(err: &Error, color: bool) -> String {
+    render_error_at(err, color, wrap::width())
+}
+
+/// [`render_error`] wrapped to `width` columns: the message's first line and each hint under
+/// their own text, the message's other lines under their own indent; output (a command's, a
+/// log's) is shown as it came.
+pub(crate) fn render_error_at(err: &Error, color: bool, width: usize) -> String {
     let clean = |text: &str| {
         text.lines()
             .map(crate::text::clean_line)
             .collect::<Vec<_>>()
             .join("\n")
     };
-    let mut out = format!(
-        "{} {}\n",
-        Paint::Error.apply("error:", color),
-        clean(&err.to_string())
-    );
+    let message = clean(&err.to_string());
+    let (first, others) = message.split_once('\n').unwrap_or((&message, ""));
+    let label = format!("{} ", Paint::Error.apply("error:", color));
+    let mut lines = wrap::hanging(first, width, &label, "       ");
+    lines.extend(wrap::indented(others, width));
     if let Some(details) = details(err) {
-        let lines: Vec<&str> = details.lines().collect();
-        let start = lines.len().saturating_sub(DETAIL_LINES);
+        let all: Vec<&str> = details.lines().collect();
+        let start = all.len().saturating_sub(DETAIL_LINES);
         let label = if engine_looked(err).is_some() {
-            "  looked at:\n"
+            "  looked at:"
         } else {
-            "  output:\n"
+            "  output:"
         };
-        out.push_str(&Paint::Dim.apply(label, color));
-        for l in &lines[start..] {
-            out.push_str(&format!("    {}\n", crate::text::clean_line(l)));
+        lines.push(Paint::Dim.apply(label, color));
+        for l in &all[start..] {
+            lines.push(format!("    {}", crate::text::clean_line(l)));
         }
     }
     let details = details(err).unwrap_or_default();
+    let label = format!("{} ", Paint::Hint.apply("hint:", color));
     for hint in hints_for_error(err) {
         // A hint already shown as the error's output is not repeated.
         if details.contains(&hint) {
             continue;
         }
-        out.push_str(&format!(
-            "{} {}\n",
-            Paint::Hint.apply("hint:", color),
-            clean(&hint)
-        ));
+        let hint = clean(&hint);
+        let (first, others) = hint.split_once('\n').unwrap_or((&hint, ""));
+        lines.extend(wrap::hanging(first, width, &label, "      "));
+        lines.extend(wrap::indented(others, width));
     }
-    out
+    lines.iter().map(|l| format!("{l}\n")).collect()
 }
 
 /// Where minik looked for an engine that did not answer.
@@ -138,11 +146,12 @@ mod tests {
     use crate::cluster::load::LoadError;
     use crate::cluster::ClusterError;
     use crate::provider::ProviderError;
+    use crate::text::wrap::columns;
 
     #[test]
     fn the_first_line_names_the_problem() {
         let e = Error::from(ClusterError::AlreadyExists("lab".into()));
-        let text = render_error(&e, false);
+        let text = render_error_at(&e, false, 80);
         let first = text.lines().next().unwrap_or_default();
         assert_eq!(first, "error: a cluster named \"lab\" already exists");
         assert!(text.contains("hint: choose another name"));
@@ -157,7 +166,7 @@ mod tests {
             })
             .in_step("Preparing nodes"),
         );
-        assert!(render_error(&e, false).contains("hint: start Docker"));
+        assert!(render_error_at(&e, false, 80).contains("hint: start Docker"));
     }
 
     #[test]
@@ -168,7 +177,7 @@ mod tests {
             exit_code: 1,
             output: "line1\n[ERROR] boom".into(),
         }));
-        let text = render_error(&e, false);
+        let text = render_error_at(&e, false, 80);
         assert!(text.contains("    [ERROR] boom"), "{text}");
     }
 
@@ -179,7 +188,7 @@ mod tests {
             state: crate::provider::NodeState::Stopped,
             cluster: "lab".into(),
         });
-        let text = render_error(&e, false);
+        let text = render_error_at(&e, false, 80);
         assert!(
             text.ends_with("hint: start the cluster first: minik start --name lab\n"),
             "{text}"
@@ -189,7 +198,7 @@ mod tests {
     #[test]
     fn colour_wraps_only_the_labels() {
         let e = Error::from(crate::input::InputError::Zero { flag: "--nodes" });
-        let text = render_error(&e, true);
+        let text = render_error_at(&e, true, 80);
         assert!(text.contains("\u{1b}["), "{text:?}");
         assert!(text.contains(" --nodes must be at least 1\n"), "{text:?}");
         assert!(
@@ -205,8 +214,82 @@ mod tests {
             action: "stopped",
             message: "timeout".into(),
         });
-        let text = render_error(&e, false);
+        let text = render_error_at(&e, false, 80);
         assert_eq!(text.matches("THAWED").count(), 1, "{text}");
         assert!(text.contains("hint: a cgroup inside it is probably still frozen"));
+    }
+
+    /// Issue #22: errors fit 80 and 100 columns, no word split, and a line wider than that is
+    /// one word that may not be cut (a backquoted command, a path).
+    #[test]
+    fn errors_fit_the_terminal_without_splitting_words() {
+        let errors = [
+            Error::from(ClusterError::NotFound("minik".into())),
+            Error::from(crate::input::InputError::TourNeedsTerminal),
+            Error::from(ProviderError::Unkillable {
+                node: "workshop-seoul-2026-room-b-worker2".into(),
+                action: "stopped",
+                message: "timeout".into(),
+            }),
+            Error::from(TourError::UnknownStep {
+                id: "volumes".into(),
+                known: [
+                    "nodes",
+                    "control-plane",
+                    "node-agents",
+                    "namespace",
+                    "deployment",
+                    "scale",
+                    "self-healing",
+                    "worker-away",
+                    "service",
+                    "volume",
+                ]
+                .map(String::from)
+                .to_vec(),
+            }),
+            Error::from(TourError::NamespaceInUse("minik-tour".into())),
+            Error::from(crate::config::ConfigErrors(vec![
+                crate::config::ConfigError::new(
+                    "workshop/cluster.yaml",
+                    None,
+                    "unknown field \"nodez\" in the cluster configuration file you gave",
+                    "the fields are name, nodes, controlPlanes, kubernetesVersion, image, \
+                     ports and mounts; did you mean nodes?",
+                ),
+            ])),
+            Error::from(ProviderError::ExecFailed {
+                node: "lab-control-plane".into(),
+                command: "kubeadm init --config /kind/kubeadm.conf --skip-phases=preflight".into(),
+                exit_code: 1,
+                output: "[ERROR] a line of kubeadm's own output that is long and stays as it came from the node".into(),
+            }),
+        ];
+        for e in &errors {
+            let source = format!("{}\n{}", e, hints_for_error(e).join("\n"));
+            for width in [80, 100] {
+                let text = render_error_at(e, false, width);
+                let lines: Vec<&str> = text.lines().collect();
+                for l in &lines {
+                    let output = l.starts_with("    [ERROR]");
+                    let one_word = l.trim().starts_with('`') && l.trim().ends_with('`')
+                        || !l.trim().contains(' ');
+                    assert!(
+                        columns(l) <= width || one_word || output,
+                        "{} > {width}: {l}\n{text}",
+                        columns(l)
+                    );
+                }
+                let label = |w: &&str| !["error:", "hint:", "output:"].contains(w);
+                let shown: Vec<&str> = text.split_whitespace().filter(label).collect();
+                for part in source.lines() {
+                    let want: Vec<&str> = part.split_whitespace().filter(label).collect();
+                    assert!(
+                        want.is_empty() || shown.windows(want.len()).any(|w| w == want),
+                        "split or lost: {part}\n{text}"
+                    );
+                }
+            }
+        }
     }
 }

@@ -66,7 +66,7 @@ pub(crate) fn ask(given: &Given, offer: &Offer, doctor: &str) -> Result<Option<R
         None => q.output(&answers.name, given.force)?,
     };
     q.say(&format!("\n{}:\n", output.display()))?;
-    q.say(&render(&answers, &output))?;
+    q.show(&render(&answers, &output))?;
     let create = match given.create {
         Some(c) => c,
         None => q.confirm(
@@ -88,7 +88,19 @@ struct Questions {
 }
 
 impl Questions {
+    /// Prose wrapped to the terminal (lines starting with whitespace, and the doctor's table
+    /// already wrapped, are kept as they are).
     fn say(&self, s: &str) -> Result<(), Error> {
+        let width = crate::text::wrap::width();
+        let mut text = crate::text::wrap::wrap(s, width).join("\n");
+        if s.ends_with('\n') {
+            text.push('\n');
+        }
+        self.term.write_line(&text).map_err(Error::from)
+    }
+
+    /// Text shown exactly as it is (the config file about to be written).
+    fn show(&self, s: &str) -> Result<(), Error> {
         self.term.write_line(s).map_err(Error::from)
     }
 

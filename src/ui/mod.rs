@@ -20,12 +20,16 @@ pub(crate) use bundle::{
 pub(crate) use create::created_text;
 pub(crate) use doctor::doctor_text;
 #[cfg(test)]
+pub(crate) use doctor::doctor_text_at;
+#[cfg(test)]
 pub(crate) use error::hints_for_error;
 pub(crate) use error::render_error;
 pub(crate) use status::Terminal;
 pub(crate) use table::{clusters_table, nodes_table};
 pub(crate) use tour::{can_ask, steps_text, TourGuide};
 pub(crate) use workshop::workshop_text;
+#[cfg(test)]
+pub(crate) use workshop::workshop_text_at;
 
 use std::io::IsTerminal;
 

@@ -15,6 +15,8 @@ pub(crate) struct Terminal {
     mode: Mode,
     verbose: u8,
     color: bool,
+    /// The columns notes and warnings are wrapped to.
+    width: usize,
     multi: MultiProgress,
     state: Mutex<State>,
 }
@@ -35,6 +37,7 @@ impl Terminal {
             mode,
             verbose,
             color: super::use_color(),
+            width: crate::text::wrap::width(),
             multi: MultiProgress::with_draw_target(target),
             state: Mutex::new(State::default()),
         }
@@ -61,6 +64,22 @@ fn clean(s: &str) -> String {
         .map(crate::text::escape_controls)
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// A note or warning wrapped to `width`: its first line after `label` and under it, its other
+/// lines (a command to paste, a table such as the doctor's) kept as [`wrap`] keeps them.
+///
+/// [`wrap`]: crate::text::wrap::wrap
+fn labelled(label: &str, text: &str, width: usize) -> Vec<String> {
+    use crate::text::wrap::{columns, hanging, wrap};
+    let (first, rest) = match text.split_once('\n') {
+        Some((first, rest)) => (first, Some(rest)),
+        None => (text, None),
+    };
+    let under = " ".repeat(columns(label));
+    let mut lines = hanging(first, width, label, &under);
+    lines.extend(rest.map(|r| wrap(r, width)).unwrap_or_default());
+    lines
 }
 
 fn seconds(d: Duration) -> String {
@@ -133,13 +152,13 @@ impl Reporter for Terminal {
             }
             Event::Info(s) => {
                 if self.mode != Mode::Quiet {
-                    self.line(&clean(&s));
+                    self.line(&labelled("", &clean(&s), self.width).join("\n"));
                 }
             }
             Event::Warn(s) => {
                 if self.mode != Mode::Quiet {
-                    let s = clean(&s);
-                    self.line(&format!("{} {s}", self.paint(Paint::Warning, "warning:")));
+                    let label = format!("{} ", self.paint(Paint::Warning, "warning:"));
+                    self.line(&labelled(&label, &clean(&s), self.width).join("\n"));
                 }
             }
             Event::Debug(s) => {
@@ -156,6 +175,25 @@ impl Reporter for Terminal {
 #[cfg(test)]
 mod tests {
     use super::clean;
+
+    #[test]
+    fn notes_wrap_after_their_label_and_keep_their_lines() {
+        use super::labelled;
+        assert_eq!(labelled("", "\nTry it with:", 80), ["", "Try it with:"]);
+        assert_eq!(
+            labelled(
+                "warning: ",
+                "the checks found problems here\n    why: x",
+                30
+            ),
+            [
+                "warning: the checks found",
+                "         problems here",
+                "    why: x"
+            ]
+        );
+        assert_eq!(labelled("", "one line", 80), ["one line"]);
+    }
 
     #[test]
     fn event_text_from_nodes_cannot_drive_the_terminal() {

@@ -5,7 +5,9 @@
 use std::io::{IsTerminal, Write};
 
 use super::style::Paint;
-use crate::text::clean_line;
+use crate::text::wrap::{self, columns, CONTINUATION};
+use crate::text::{clean_line, escape_controls};
+use crate::tour::check::Outcome;
 use crate::tour::{Choice, Guide, ListedStep, Messages, Presented, Status, StepReport, Summary};
 
 pub(crate) struct TourGuide {
@@ -13,6 +15,8 @@ pub(crate) struct TourGuide {
     /// The steps' text goes to stdout (off for `-o json`).
     text: bool,
     color: bool,
+    /// The columns lines are wrapped to.
+    width: usize,
 }
 
 /// Can the tour ask questions (both ends a terminal)?
@@ -22,17 +26,145 @@ pub(crate) fn can_ask() -> bool {
 
 /// `minik tour --list`: the lab's title, then each step numbered, with its command under it.
 pub(crate) fn steps_text(title: &str, steps: &[ListedStep]) -> String {
+    steps_text_at(title, steps, wrap::width())
+}
+
+/// [`steps_text`] wrapped to `width` columns.
+fn steps_text_at(title: &str, steps: &[ListedStep], width: usize) -> String {
     // Lab files are refused with control characters in them; cleaned here all the same, so
     // that the list shows exactly what would run.
-    let mut text = format!("{}\n", clean_line(title));
+    let mut lines = wrap::wrap(&clean_line(title), width);
+    let under = " ".repeat(20);
     for (i, s) in steps.iter().enumerate() {
-        let line = format!("{:>3}. {:<14} {}", i + 1, s.id, s.title);
-        text.push_str(&format!("{}\n", clean_line(&line)));
+        let line = clean_line(&format!("{:>3}. {:<14} {}", i + 1, s.id, s.title));
+        lines.extend(wrap::hanging(&line, width, "", &under));
         if let Some(c) = &s.command {
-            text.push_str(&format!("{:>20}{}\n", "", clean_line(c)));
+            lines.extend(wrap::command(&clean_line(c), width, &under, CONTINUATION));
         }
     }
-    text
+    lines.iter().map(|l| format!("{l}\n")).collect()
+}
+
+/// A command block exactly as it is pasted: one command line indented under "Try it", broken
+/// between words with continuations when it is wider than the terminal; a command with a
+/// here-document (a PowerShell here-string on Windows) flush left, since the shell finds the
+/// closing `EOF` (`'@`) only at the start of a line, and a copied indented one would leave the
+/// shell waiting at `>`. The manifest's own lines are never wrapped: YAML, cut, is other YAML.
+fn command_block(command: &str, width: usize) -> Vec<String> {
+    let lines: Vec<&str> = command.lines().collect();
+    if lines.len() <= 1 {
+        return wrap::command(command, width, "    ", CONTINUATION);
+    }
+    let shell_line = if cfg!(windows) { lines.len() - 1 } else { 0 };
+    lines
+        .iter()
+        .enumerate()
+        .flat_map(|(i, l)| {
+            if i == shell_line {
+                wrap::command(l, width, "", CONTINUATION)
+            } else {
+                vec![l.to_string()]
+            }
+        })
+        .collect()
+}
+
+/// A step as the tour shows it, `width` columns wide: its heading, its text in paragraphs, the
+/// command to try and the others worth a look.
+pub(crate) fn step_lines(m: &Messages, p: &Presented, width: usize, color: bool) -> Vec<String> {
+    let rule = "─".repeat(4);
+    let title = clean_line(&p.title);
+    let label = format!("{rule} {} {}/{}: ", m.step, p.number, p.total);
+    let mut out = vec![String::new()];
+    if columns(&format!("{label}{title} {rule}")) <= width {
+        out.push(format!("{label}{} {rule}", Paint::Ok.apply(&title, color)));
+    } else {
+        out.extend(wrap::hanging(
+            &format!("{label}{title}"),
+            width,
+            "",
+            "     ",
+        ));
+    }
+    out.push(String::new());
+    // A lab file's text is shown, never interpreted: no escape sequences reach the terminal.
+    let text: Vec<_> = p.text.lines().map(escape_controls).collect();
+    out.extend(wrap::paragraphs(&text.join("\n"), width, ""));
+    if let Some(cmd) = &p.command {
+        out.push(String::new());
+        out.extend(wrap::wrap(&format!("{}:", m.try_this), width));
+        let cmd: Vec<_> = cmd.lines().map(escape_controls).collect();
+        for line in command_block(&cmd.join("\n"), width) {
+            out.push(Paint::Hint.apply(&line, color));
+        }
+    }
+    if !p.more.is_empty() {
+        out.extend(wrap::wrap(&format!("{}:", m.also), width));
+        for c in &p.more {
+            for line in wrap::command(&escape_controls(c), width, "    ", CONTINUATION) {
+                out.push(Paint::Dim.apply(&line, color));
+            }
+        }
+    }
+    out
+}
+
+/// The checks that did not pass: what was expected and what was found, each wrapped under its
+/// mark.
+fn failure_lines(m: &Messages, failed: &[Outcome], width: usize, color: bool) -> Vec<String> {
+    let mark = format!("  {} ", Paint::Failed.apply("✗", color));
+    let mut out = Vec::new();
+    for o in failed.iter().filter(|o| !o.ok) {
+        let expected = format!("{}: {}", m.expected, clean_line(&o.expected));
+        out.extend(wrap::hanging(&expected, width, &mark, "      "));
+        let found = format!("{}: {}", m.found, clean_line(&o.found));
+        out.extend(wrap::hanging(&found, width, "    ", "      "));
+    }
+    out
+}
+
+/// A step's result: what minik showed of the cluster (each view's commands, its lines wrapped
+/// under their own indent), then the mark, the step's title and any note.
+fn report_lines(m: &Messages, r: &StepReport, width: usize, color: bool) -> Vec<String> {
+    let (mark, word) = match r.status {
+        Status::Passed => (Paint::Ok.apply("✓", color), m.passed),
+        Status::Failed => (Paint::Failed.apply("✗", color), m.not_yet),
+        Status::Skipped => ("-".to_string(), m.skipped),
+        Status::NotApplicable => ("-".to_string(), m.not_here),
+        Status::Stopped => return Vec::new(),
+    };
+    let mut out = Vec::new();
+    if !r.shown.is_empty() {
+        out.push(String::new());
+        out.extend(wrap::wrap(&format!("{}:", m.on_your_cluster), width));
+        for view in &r.shown {
+            // A view may read several commands' output ("a + b"): one `$` line each.
+            for c in clean_line(&view.heading).split(" + ") {
+                for line in wrap::command(c, width, "  $ ", CONTINUATION) {
+                    out.push(Paint::Dim.apply(&line, color));
+                }
+            }
+            for line in &view.lines {
+                let line = escape_controls(line);
+                let own = &line[..line.len() - line.trim_start().len()];
+                let first = format!("  {own}");
+                let rest = format!("{first}    ");
+                out.extend(wrap::hanging(line.trim_start(), width, &first, &rest));
+            }
+        }
+    }
+    let note = r
+        .note
+        .as_deref()
+        .map(|n| format!(" ({n})"))
+        .unwrap_or_default();
+    out.push(String::new());
+    let line = format!("{mark} {word}: {}{note}", clean_line(&r.title));
+    out.extend(wrap::hanging(&line, width, "", "  "));
+    if r.status == Status::Failed {
+        out.extend(failure_lines(m, &r.checks, width, color));
+    }
+    out
 }
 
 impl TourGuide {
@@ -43,6 +175,7 @@ impl TourGuide {
             color: text
                 && std::io::stdout().is_terminal()
                 && std::env::var_os("NO_COLOR").is_none(),
+            width: wrap::width(),
         }
     }
 
@@ -52,24 +185,13 @@ impl TourGuide {
         }
     }
 
-    fn paint(&self, p: Paint, s: &str) -> String {
-        p.apply(s, self.color)
-    }
-
-    fn failures(&self, failed: &[crate::tour::check::Outcome]) -> String {
-        let mut s = String::new();
-        for o in failed.iter().filter(|o| !o.ok) {
-            s.push_str(&format!(
-                "  {} {}: {}\n  {} {}: {}\n",
-                self.paint(Paint::Failed, "✗"),
-                self.m.expected,
-                clean_line(&o.expected),
-                " ",
-                self.m.found,
-                clean_line(&o.found)
-            ));
+    fn out_lines(&self, lines: &[String]) {
+        if self.text {
+            let mut stdout = std::io::stdout().lock();
+            for l in lines {
+                let _ = writeln!(stdout, "{l}");
+            }
         }
-        s
     }
 
     /// The closing line of a tour that ran to its end or was stopped.
@@ -81,7 +203,8 @@ impl TourGuide {
         } else {
             self.m.stopped
         };
-        self.out(&format!("\n{line}"));
+        self.out("");
+        self.out_lines(&wrap::wrap(line, self.width));
     }
 }
 
@@ -99,36 +222,7 @@ fn ask(items: Vec<&'static str>, prompt: String) -> Option<usize> {
 #[async_trait::async_trait]
 impl Guide for TourGuide {
     fn present(&self, p: &Presented) {
-        let rule = "─".repeat(4);
-        self.out(&format!(
-            "\n{rule} {} {}/{}: {} {rule}\n",
-            self.m.step,
-            p.number,
-            p.total,
-            self.paint(Paint::Ok, &clean_line(&p.title))
-        ));
-        // A lab file's text is shown, never interpreted: no escape sequences reach the terminal.
-        for line in p.text.trim_end().lines() {
-            self.out(&clean_line(line));
-        }
-        if let Some(cmd) = &p.command {
-            self.out(&format!("\n{}:", self.m.try_this));
-            for line in cmd.lines() {
-                self.out(&format!(
-                    "    {}",
-                    self.paint(Paint::Hint, &clean_line(line))
-                ));
-            }
-        }
-        if !p.more.is_empty() {
-            self.out(&format!("{}:", self.m.also));
-            for line in &p.more {
-                self.out(&format!(
-                    "    {}",
-                    self.paint(Paint::Dim, &clean_line(line))
-                ));
-            }
-        }
+        self.out_lines(&step_lines(self.m, p, self.width, self.color));
     }
 
     async fn choose(
@@ -137,12 +231,9 @@ impl Guide for TourGuide {
         failed: Option<&[crate::tour::check::Outcome]>,
     ) -> Choice {
         if let Some(f) = failed {
-            let _ = write!(
-                std::io::stderr(),
-                "{}:\n{}",
-                self.m.not_yet,
-                self.failures(f)
-            );
+            let mut lines = wrap::wrap(&format!("{}:", self.m.not_yet), self.width);
+            lines.extend(failure_lines(self.m, f, self.width, self.color));
+            let _ = writeln!(std::io::stderr(), "{}", lines.join("\n"));
         }
         let mut items = vec![self.m.choice_check];
         let mut choices = vec![Choice::Check];
@@ -166,48 +257,26 @@ impl Guide for TourGuide {
     }
 
     fn command_output(&self, command: &str, output: &str) {
-        self.out(&format!("\n  $ {}", self.paint(Paint::Hint, command)));
+        self.out("");
+        for line in wrap::command(&clean_line(command), self.width, "  $ ", CONTINUATION) {
+            self.out(&Paint::Hint.apply(&line, self.color));
+        }
+        // kubectl's own output: shown as it came (a table cut at the terminal's edge reads
+        // better than one wrapped into another shape).
         for line in output.trim_end().lines() {
             self.out(&format!(
                 "    {}",
-                self.paint(Paint::Dim, &clean_line(line))
+                Paint::Dim.apply(&clean_line(line), self.color)
             ));
         }
     }
 
     fn report(&self, r: &StepReport) {
-        let (mark, word) = match r.status {
-            Status::Passed => (self.paint(Paint::Ok, "✓"), self.m.passed),
-            Status::Failed => (self.paint(Paint::Failed, "✗"), self.m.not_yet),
-            Status::Skipped => ("-".to_string(), self.m.skipped),
-            Status::NotApplicable => ("-".to_string(), self.m.not_here),
-            Status::Stopped => return,
-        };
-        if !r.shown.is_empty() {
-            self.out(&format!("\n{}:", self.m.on_your_cluster));
-            for view in &r.shown {
-                self.out(&format!(
-                    "  {}",
-                    self.paint(Paint::Dim, &format!("$ {}", view.heading))
-                ));
-                for line in &view.lines {
-                    self.out(&format!("  {}", clean_line(line)));
-                }
-            }
-        }
-        let note = r
-            .note
-            .as_deref()
-            .map(|n| format!(" ({n})"))
-            .unwrap_or_default();
-        self.out(&format!("\n{mark} {word}: {}{note}", clean_line(&r.title)));
-        if r.status == Status::Failed {
-            self.out(self.failures(&r.checks).trim_end());
-        }
+        self.out_lines(&report_lines(self.m, r, self.width, self.color));
     }
 
     fn note(&self, text: &str) {
-        self.out(&clean_line(text));
+        self.out_lines(&wrap::wrap(&clean_line(text), self.width));
     }
 }
 
@@ -232,3 +301,7 @@ mod tests {
         assert!(text.contains("\\u{1b}[2K"), "{text}");
     }
 }
+
+#[cfg(all(test, unix))]
+#[path = "tour_fit_tests.rs"]
+mod fit_tests;

@@ -4,8 +4,15 @@
 
 use crate::doctor::workshop::WorkshopReport;
 use crate::platform::Status;
+use crate::text::wrap::{self, columns};
 
 pub(crate) fn workshop_text(r: &WorkshopReport) -> String {
+    workshop_text_at(r, wrap::width())
+}
+
+/// [`workshop_text`] wrapped to `width` columns: what an item found continues under the found
+/// column, its fix under the fix's text.
+pub(crate) fn workshop_text_at(r: &WorkshopReport, width: usize) -> String {
     let p = &r.plan;
     let ports = if p.ports.is_empty() {
         "no ports".to_string()
@@ -17,8 +24,8 @@ pub(crate) fn workshop_text(r: &WorkshopReport) -> String {
             .collect();
         format!("ports {}", list.join(", "))
     };
-    let mut out = format!(
-        "Workshop check: {} node(s) ({} control plane(s)), {ports}\nminik {} on {} with {}\n\n",
+    let heading = format!(
+        "Workshop check: {} node(s) ({} control plane(s)), {ports}\nminik {} on {} with {}",
         p.nodes,
         p.control_planes,
         r.machine.minik_version,
@@ -28,44 +35,61 @@ pub(crate) fn workshop_text(r: &WorkshopReport) -> String {
             .unwrap_or_default(),
         r.machine.runtime,
     );
-    let width = r
+    let mut lines = wrap::wrap(&heading, width);
+    lines.push(String::new());
+    let titles = r
         .checks
         .iter()
-        .map(|c| c.title.chars().count())
+        .map(|c| columns(&c.title))
         .max()
         .unwrap_or(0);
+    // The found column, unless it would leave too little room: then under the title.
+    let column = if titles + 8 > width / 2 {
+        6
+    } else {
+        titles + 8
+    };
+    let indent = " ".repeat(column);
     for c in &r.checks {
         let word = match c.status {
             Status::Ok => "PASS",
             Status::Warn => "WARN",
             Status::Fail => "FAIL",
         };
-        let pad = " ".repeat(width - c.title.chars().count());
-        out.push_str(&format!("{word}  {}{pad}  {}\n", c.title, c.found));
+        let pad = " ".repeat(titles - columns(&c.title));
+        let row = format!("{word}  {}{pad}  {}", c.title, c.found);
+        lines.extend(wrap::hanging(&row, width, "", &indent));
         if c.status != Status::Ok {
             if let Some(fix) = &c.fix {
-                out.push_str(&format!("{}fix: {fix}\n", " ".repeat(width + 8)));
+                let under = " ".repeat(column + 5);
+                lines.extend(wrap::hanging(
+                    &format!("fix: {fix}"),
+                    width,
+                    &indent,
+                    &under,
+                ));
             }
         }
     }
     let count = |s: Status| r.checks.iter().filter(|c| c.status == s).count();
     let warns = count(Status::Warn);
-    out.push('\n');
-    if r.ready {
-        out.push_str("READY: this laptop can run the workshop's cluster");
+    lines.push(String::new());
+    let verdict = if r.ready {
+        let mut v = "READY: this laptop can run the workshop's cluster".to_string();
         if warns > 0 {
-            out.push_str(&format!(
+            v.push_str(&format!(
                 " ({warns} WARN item(s) are worth fixing but do not block)"
             ));
         }
+        v
     } else {
-        out.push_str(&format!(
+        format!(
             "NOT READY: fix the {} FAIL item(s), then run `minik doctor --workshop` again",
             count(Status::Fail)
-        ));
-    }
-    out.push('\n');
-    out
+        )
+    };
+    lines.extend(wrap::hanging(&verdict, width, "", "  "));
+    lines.iter().map(|l| format!("{l}\n")).collect()
 }
 
 #[cfg(test)]
@@ -100,32 +124,35 @@ mod tests {
 
     #[test]
     fn reads_as_pass_or_fail_with_the_fix_and_a_verdict() {
-        let text = workshop_text(&report(vec![
-            row(
-                "engine",
-                "Engine reachable",
-                Status::Ok,
-                "Colima 27.1",
-                "why",
-                None,
-            ),
-            row(
-                "memory",
-                "Memory",
-                Status::Fail,
-                "1.9 GiB",
-                "why",
-                Some("colima start --memory 5".into()),
-            ),
-            row(
-                "proxy",
-                "Proxy",
-                Status::Warn,
-                "set",
-                "why",
-                Some("export NO_PROXY".into()),
-            ),
-        ]));
+        let text = workshop_text_at(
+            &report(vec![
+                row(
+                    "engine",
+                    "Engine reachable",
+                    Status::Ok,
+                    "Colima 27.1",
+                    "why",
+                    None,
+                ),
+                row(
+                    "memory",
+                    "Memory",
+                    Status::Fail,
+                    "1.9 GiB",
+                    "why",
+                    Some("colima start --memory 5".into()),
+                ),
+                row(
+                    "proxy",
+                    "Proxy",
+                    Status::Warn,
+                    "set",
+                    "why",
+                    Some("export NO_PROXY".into()),
+                ),
+            ]),
+            100,
+        );
         assert_eq!(
             text,
             "Workshop check: 3 node(s) (1 control plane(s)), ports 127.0.0.1:80\n\
@@ -137,7 +164,10 @@ mod tests {
              \x20                       fix: export NO_PROXY\n\n\
              NOT READY: fix the 1 FAIL item(s), then run `minik doctor --workshop` again\n"
         );
-        let ok = workshop_text(&report(vec![row("a", "A", Status::Warn, "x", "y", None)]));
+        let ok = workshop_text_at(
+            &report(vec![row("a", "A", Status::Warn, "x", "y", None)]),
+            200,
+        );
         assert!(ok.ends_with("READY: this laptop can run the workshop's cluster (1 WARN item(s) are worth fixing but do not block)\n"), "{ok}");
     }
 }

@@ -16,6 +16,12 @@ use std::process::{Command, Output};
 use minik::provider::docker::DockerProvider;
 use minik::provider::ImageStore;
 
+/// `text` with every run of whitespace one space: minik wraps prose to the terminal's width (80
+/// columns without one), so a message is looked for with its line breaks as spaces.
+pub(crate) fn squashed(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// The node image the tests use: `MINIK_TEST_NODE_IMAGE` (as tests/e2e/prepare.sh names it),
 /// else `minik/node:test`, so work trees can test their own images side by side.
 pub(crate) static TEST_IMAGE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {

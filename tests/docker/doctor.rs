@@ -74,11 +74,12 @@ fn an_unreachable_engine_is_explained() {
     for args in [&["doctor"][..], &["create", "--name", "nowhere"]] {
         let o = minik(args, &[("DOCKER_HOST", "unix:///nonexistent/docker.sock")]);
         assert!(!o.status.success(), "{args:?}: {}", text(&o));
-        let all = format!(
-            "{}{}",
+        // Wrapped at 80 columns: read with line breaks as spaces.
+        let all = crate::common::squashed(&format!(
+            "{}\n{}",
             String::from_utf8_lossy(&o.stdout),
             String::from_utf8_lossy(&o.stderr)
-        );
+        ));
         assert!(
             all.contains("cannot reach the container engine at unix:///nonexistent/docker.sock"),
             "{all}"

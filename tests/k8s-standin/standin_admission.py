@@ -27,6 +27,7 @@ import uuid
 import standin_auth
 import standin_pki
 import standin_podsecurity
+import standin_volumes
 from standin_common import (
     ADMIN_GROUPS, b64, dig, log_error, NODE_GRACE_SECONDS, now_ts, parse_ts, read_file, TOKEN_RE,
     unb64)
@@ -224,6 +225,10 @@ class ApiAdmission:
             self.allocate_pod_cidrs(obj)
         elif res.plural == "services":
             self.allocate_cluster_ip(obj)
+        elif res.plural == "persistentvolumeclaims":
+            standin_volumes.admit_claim(self.store, obj)
+        elif res.plural == "persistentvolumes":
+            standin_volumes.admit_volume(obj)
         elif res.plural == "certificatesigningrequests":
             spec = obj.setdefault("spec", {})
             if user:

@@ -8,9 +8,12 @@ kube-controller-manager/kube-scheduler health) by its caller.
   node.kubernetes.io/unschedulable and not-ready/unreachable, as the controller adds them).
 - Deployment -> ReplicaSet -> pods (pkg/controller/deployment, replicaset): one ReplicaSet per
   pod-template hash, old ones scaled to zero (Recreate-like); deleted pods are replaced.
-- Scheduler (pkg/scheduler, reduced to NodeUnschedulable, NodeSelector, TaintToleration and
-  fewest-pods spreading): binds pods without nodeName; otherwise PodScheduled=False with the
-  scheduler's "0/N nodes are available" message.
+- Scheduler (pkg/scheduler, reduced to NodeUnschedulable, NodeSelector, TaintToleration,
+  VolumeBinding (standin_volumes.Binding) and fewest-pods spreading): binds pods without
+  nodeName; otherwise PodScheduled=False with the scheduler's "0/N nodes are available" message
+  and a FailedScheduling event.
+- Claims and volumes: the PersistentVolume controller and local-path-provisioner
+  (standin_volumes.Provisioner).
 """
 import copy
 import hashlib
@@ -18,6 +21,8 @@ import json
 import random
 import string
 import time
+
+import standin_volumes
 
 DAEMON_TOLERATIONS = [
     {"key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": "NoExecute"},
@@ -275,30 +280,50 @@ class Controllers:
             n = (p.get("spec") or {}).get("nodeName")
             if n:
                 load[n] = load.get(n, 0) + 1
+        volumes = standin_volumes.Binding(self.api)
         for p in self.pods():
             spec = p.get("spec") or {}
             if spec.get("nodeName") or spec.get("schedulerName", "default-scheduler") != \
                     "default-scheduler":
                 continue
+            unresolvable = volumes.prefilter(p)
             reasons, fits = [], []
-            for n in nodes:
-                r = unfit_reason(spec, n)
+            for n in nodes if unresolvable is None else []:
+                r = unfit_reason(spec, n) or volumes.node_reason(p, n)
                 (reasons.append(r) if r else fits.append(n["metadata"]["name"]))
-            ns, name = p["metadata"]["namespace"], p["metadata"]["name"]
+            assumed = volumes.assumed_node(p)
+            if assumed is not None:  # an earlier pass chose it; PreBind waits for the claims
+                fits = [n for n in fits if n == assumed]
             if not fits:
-                cond = {"type": "PodScheduled", "status": "False", "reason": "Unschedulable",
-                        "message": unschedulable_message(reasons, len(nodes)),
-                        "lastProbeTime": None,
-                        "lastTransitionTime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
-                old = [c for c in (p.get("status") or {}).get("conditions") or []
-                       if c.get("type") == "PodScheduled"]
-                if not old or old[0].get("message") != cond["message"]:
-                    self.set_status(self.pods_res, p, {"phase": "Pending", "conditions": [cond]})
+                message = unschedulable_message(reasons, len(nodes)) if unresolvable is None \
+                    else prefilter_message(unresolvable, len(nodes))
+                self.unschedulable(p, message)
                 continue
             node = min(fits, key=lambda n: (load.get(n, 0), n))
+            if not volumes.prebind(p, node):
+                continue  # the claims are being provisioned on `node`
             load[node] = load.get(node, 0) + 1
             p["spec"]["nodeName"] = node  # the binding subresource's effect
-            self.api.update_obj(self.pods_res, ns, name, p, None)
+            self.api.update_obj(self.pods_res, p["metadata"]["namespace"],
+                                p["metadata"]["name"], p, None)
+
+    def unschedulable(self, p, message):
+        cond = {"type": "PodScheduled", "status": "False", "reason": "Unschedulable",
+                "message": message, "lastProbeTime": None,
+                "lastTransitionTime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+        old = [c for c in (p.get("status") or {}).get("conditions") or []
+               if c.get("type") == "PodScheduled"]
+        if not old or old[0].get("message") != cond["message"]:
+            self.set_status(self.pods_res, p, {"phase": "Pending", "conditions": [cond]})
+            standin_volumes.Provisioner(self.api).event(
+                p, "Pod", "FailedScheduling", message, "Warning", "default-scheduler")
+
+
+def prefilter_message(reason, total):
+    """The FitError text when a PreFilter plugin rejects the pod (pkg/scheduler/framework
+    FitError.Error: the PreFilter message, then the PostFilter (preemption) one)."""
+    return f"0/{total} nodes are available: {reason}. preemption: 0/{total} nodes are " \
+           f"available: {total} Preemption is not helpful for scheduling."
 
 
 def is_ready(pod):
@@ -313,4 +338,5 @@ def reconcile(api):
     c.daemonsets(nodes)
     c.deployments()
     c.replicasets()
+    standin_volumes.reconcile(api)
     c.schedule(nodes)

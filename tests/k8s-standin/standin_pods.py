@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 import standin_controllers
 import standin_cri as cri_mod
 import standin_ipfamily
+import standin_volumes
 from standin_cri import CriError
 
 LOG_ROOT = "/var/log/pods"
@@ -291,6 +292,8 @@ class PodWorker:
 
     def sync_pod(self, uid, pod, sandboxes, containers):
         spec = pod.get("spec") or {}
+        if not sandboxes and any("standinUnmounted" in v for v in spec.get("volumes") or []):
+            return self.pending(pod, "ContainerCreating", None)
         hostnet = bool(spec.get("hostNetwork"))
         if not hostnet and not self.network_ready():
             # pod_workers: "network is not ready" keeps non-host-network pods waiting
@@ -448,7 +451,7 @@ class KubeletPods:
                 for p in items.get("items") or []:
                     meta = p.get("metadata") or {}
                     if MIRROR not in (meta.get("annotations") or {}):
-                        pods[meta["uid"]] = p
+                        pods[meta["uid"]] = self.with_volumes(client, p)
                 listed = True
             except Exception as e:
                 k.log_change("pods-list", f"listing this node's pods: {e}")
@@ -473,6 +476,21 @@ class KubeletPods:
                 self.posted[key] = blob
             except Exception as e:
                 k.log_change("pod-status", f"pod status {key}: {e}")
+
+
+    def with_volumes(self, client, pod):
+        """The pod with its claims as their volumes' paths; while a claim is not usable, the
+        volume is marked and the pod waits in ContainerCreating (the volume manager's wait)."""
+        try:
+            return standin_volumes.resolve_claims(pod, client.get)
+        except ValueError as e:
+            self.kubelet.log_change(f"mount-{pod['metadata'].get('uid')}",
+                                    f"unable to attach or mount volumes: {e}")
+            pod = copy.deepcopy(pod)
+            for v in pod["spec"].get("volumes") or []:
+                if "persistentVolumeClaim" in v:
+                    v["standinUnmounted"] = str(e)
+            return pod
 
 
 NODES_FILE = "/etc/cni/net.d/.standin-nodes"

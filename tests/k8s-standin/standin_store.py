@@ -78,7 +78,8 @@ BUILTIN_RESOURCES = [
 ]
 del R
 STATUS_SUBRESOURCE = {"nodes", "pods", "namespaces", "daemonsets", "deployments", "replicasets",
-                      "statefulsets", "certificatesigningrequests", "services", "jobs"}
+                      "statefulsets", "certificatesigningrequests", "services", "jobs",
+                      "persistentvolumeclaims", "persistentvolumes"}
 ALL_CATEGORY = {"pods", "services", "daemonsets", "deployments", "replicasets", "statefulsets",
                 "jobs", "cronjobs"}
 VERBS = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]

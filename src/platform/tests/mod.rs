@@ -3,6 +3,7 @@
 mod cases_desktop;
 mod cases_linux;
 mod endpoint_store;
+mod fits;
 mod fixtures;
 mod probing;
 mod workshop;

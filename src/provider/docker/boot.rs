@@ -21,10 +21,12 @@ const LABEL_PROBE: &str = "io.minik.probe";
 /// some rootless setups): runc then fails with "unable to apply caps".
 pub(super) async fn probe_privileged(p: &DockerProvider, image: &str) -> Result<bool> {
     remove_stale_probes(p).await;
-    // Spawned, so the probe runs to its end (its container removed) even when the caller stops
-    // waiting for it: a Ctrl-C during `minik create` would otherwise leave the container behind.
-    let (p, image) = (p.clone(), image.to_string());
-    tokio::spawn(async move { probe(&p, &image).await })
+    // Spawned and counted, so the probe runs to its end (its container removed) even when the
+    // caller stops waiting for it, and the cleanup after a signal waits for that end: without
+    // the count minik exited while the probe task was still creating its container, leaving it.
+    let this = p.clone();
+    let image = image.to_string();
+    p.spawn_counted(async move { probe(&this, &image).await })
         .await
         .map_err(|e| ProviderError::Api {
             call: EngineCall::ContainerStart,

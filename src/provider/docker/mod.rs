@@ -53,6 +53,21 @@ pub struct DockerProvider {
 }
 
 impl DockerProvider {
+    /// Runs `work` as its own task, so it finishes even when its caller is dropped (a signal),
+    /// and counts it for `settle`, so the cleanup after a signal waits for what it leaves.
+    fn spawn_counted<T: Send + 'static>(
+        &self,
+        work: impl std::future::Future<Output = T> + Send + 'static,
+    ) -> tokio::task::JoinHandle<T> {
+        self.creating.send_modify(|n| *n += 1);
+        let creating = Arc::clone(&self.creating);
+        tokio::spawn(async move {
+            let out = work.await;
+            creating.send_modify(|n| *n -= 1);
+            out
+        })
+    }
+
     async fn list_names(&self, cluster: Option<&str>) -> Result<Vec<String>> {
         let opts = ListContainersOptions {
             all: true,
@@ -223,12 +238,7 @@ impl Provider for DockerProvider {
         // run it as its own task so it always finishes, and count it for `settle`.
         let this = self.clone();
         let spec = spec.clone();
-        self.creating.send_modify(|n| *n += 1);
-        let task = tokio::spawn(async move {
-            let result = this.create_node_now(&spec).await;
-            this.creating.send_modify(|n| *n -= 1);
-            result
-        });
+        let task = self.spawn_counted(async move { this.create_node_now(&spec).await });
         task.await.map_err(|e| ProviderError::Api {
             call: EngineCall::ContainerCreate,
             target: "node".into(),

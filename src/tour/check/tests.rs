@@ -53,11 +53,7 @@ fn outcomes(step: &str, dir: &str) -> Vec<Outcome> {
 
 #[test]
 fn steps_the_test_cluster_cannot_show_pass_on_a_real_clusters_state() {
-    for (step, dir) in [
-        ("worker-away", "worker-away"),
-        ("service", "service"),
-        ("volume", "volume"),
-    ] {
+    for (step, dir) in [("worker-away", "worker-away"), ("service", "service")] {
         for o in outcomes(step, dir) {
             assert!(o.ok, "{step}: expected {}, found {}", o.expected, o.found);
         }
@@ -96,14 +92,52 @@ fn before_they_happen_the_checks_say_what_was_expected_and_found() {
         "endpointslices kubernetes.io/service-name=hello in minik-tour with endpoints[0].conditions.ready=true"
     );
     assert_eq!(o[1].found, "none");
+}
 
-    let o = outcomes("volume", "volume-not-yet");
-    assert_eq!(o[0].found, "1: notes has status.phase=Pending");
-    assert!(!o[1].ok);
+#[test]
+fn log_checks_read_the_selected_pods_logs() {
+    let pods = json!({"items": [
+        {"kind": "Pod", "metadata": {"name": "notes-2", "namespace": "t", "labels": {"app": "notes"}},
+         "spec": {"nodeName": "lab-worker", "containers": []}, "status": {"phase": "Running"}},
+        {"kind": "Pod", "metadata": {"name": "other", "namespace": "t", "labels": {"app": "x"}},
+         "spec": {"nodeName": "lab-worker", "containers": []}, "status": {"phase": "Running"}}
+    ]});
+    let mut c = check("pods", Expect::LogContains("written by notes-1".into()));
+    c.namespace = Some("t".into());
+    c.selector = Some("app=notes".into());
     assert_eq!(
-        o[1].expected,
-        "pods app=notes in minik-tour Running on a node"
+        log_targets(&c, &pods),
+        [("t".to_string(), "notes-2".to_string())]
     );
+    let key = ("t".to_string(), "notes-2".to_string());
+    let with = |log: Result<&str, &str>| {
+        let logs = Logs::from([(key.clone(), log.map(String::from).map_err(String::from))]);
+        evaluate_with_logs(&c, &pods, &Value::Null, &logs)
+    };
+    let o = with(Ok("written by notes-1\nwritten by notes-2\n"));
+    assert!(o.ok, "{o:?}");
+    assert_eq!(
+        o.expected,
+        "pods app=notes in t with \"written by notes-1\" in the log"
+    );
+    let o = with(Ok("written by notes-2\n"));
+    assert_eq!(
+        (o.ok, o.found.as_str()),
+        (false, "1: notes-2's log ends with \"written by notes-2\"")
+    );
+    assert!(!with(Ok("")).ok);
+    // A log is the node's text: shown quoted, never as terminal escapes.
+    let o = with(Ok("\u{1b}]0;owned\u{7}\n"));
+    assert!(!o.found.contains('\u{1b}'), "{o:?}");
+    let o = with(Err("pods \"notes-2\" is forbidden"));
+    assert!(!o.ok && o.found.contains("could not be read"), "{o:?}");
+    // No log read, or no pod selected, never passes.
+    assert!(!evaluate(&c, &pods, &Value::Null).ok);
+    c.selector = Some("app=none".into());
+    assert!(log_targets(&c, &pods).is_empty());
+    assert!(!evaluate(&c, &pods, &Value::Null).ok);
+    // Other checks read no logs.
+    assert!(log_targets(&check("pods", Expect::Exists(true)), &pods).is_empty());
 }
 
 fn check(kind: &str, expect: Expect) -> Check {
