@@ -65,6 +65,9 @@ pub enum Error {
     #[error("{0}")]
     Failure(#[from] crate::failure::Failure),
 
+    #[error("{0}")]
+    Live(#[from] crate::live::LiveError),
+
     /// A signal ended a command that had nothing to undo.
     #[error("{0}")]
     Cancelled(#[from] Cancelled),
@@ -78,7 +81,7 @@ crate::error_keys!(pub(crate) Error {
     Error::Cluster(_) | Error::Provider(_) | Error::NodeImage(_) | Error::Load(_)
         | Error::Bundle(_) | Error::Tour(_) | Error::Input(_) | Error::Config(_)
         | Error::Engine(_) | Error::Prepare(_) | Error::Create(_) | Error::Kubectl(_)
-        | Error::Failure(_) | Error::Cancelled(_) => "error.wrapped";
+        | Error::Failure(_) | Error::Cancelled(_) | Error::Live(_) => "error.wrapped";
 });
 
 pub(crate) const EXIT_FAILURE: u8 = 1;
@@ -133,6 +136,7 @@ impl Error {
             Error::Prepare(e) => e.is_bad_input(),
             Error::Create(e) => e.is_bad_input(),
             Error::Kubectl(e) => e.is_bad_input(),
+            Error::Live(e) => e.is_bad_input(),
             Error::Provider(_) | Error::Failure(_) | Error::Cancelled(_) | Error::Output(_) => {
                 false
             }

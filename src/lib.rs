@@ -29,6 +29,7 @@ pub(crate) mod input;
 pub(crate) mod k8s_version;
 pub(crate) mod kubeadm;
 pub(crate) mod kubeconfig;
+pub(crate) mod live;
 pub(crate) mod node;
 pub(crate) mod nodeimage;
 pub(crate) mod patch;
@@ -38,6 +39,7 @@ pub(crate) mod signals;
 pub(crate) mod text;
 pub(crate) mod tour;
 pub(crate) mod ui;
+pub(crate) mod web;
 
 pub use cli::Cli;
 

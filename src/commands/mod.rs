@@ -21,6 +21,7 @@ mod sudo;
 mod target;
 mod tour;
 mod version;
+mod web;
 
 pub(crate) use output::{json, out};
 

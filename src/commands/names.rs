@@ -20,6 +20,7 @@ pub(super) fn check(command: &Command) -> Result<(), Error> {
         Command::Node(NodeCommand::Add(a)) => (a.cluster.given.clone(), vec![]),
         Command::Tour(a) => (a.cluster.given.clone(), vec![]),
         Command::Kubectl(a) => (a.cluster.given.clone(), vec![]),
+        Command::Ui(a) => (a.cluster.given.clone(), vec![]),
         Command::Node(NodeCommand::Delete(a)) => (Some(a.cluster.name.clone()), vec![&a.node]),
         Command::Load(LoadCommand::DockerImage(a)) => (
             a.target.cluster.given.clone(),

@@ -20,6 +20,7 @@ pub(super) async fn fill(ctx: &Ctx, command: &mut Command) -> Result<(), Error> 
         // The step list and the lab list need no cluster (nor an engine).
         Command::Tour(a) => (&mut a.cluster, !a.list && !a.list_labs),
         Command::Kubectl(a) => (&mut a.cluster, true),
+        Command::Ui(a) => (&mut a.cluster, true),
         Command::Load(LoadCommand::DockerImage(a)) => (&mut a.target.cluster, true),
         Command::Load(LoadCommand::ImageArchive(a)) => (&mut a.target.cluster, true),
         _ => return Ok(()),

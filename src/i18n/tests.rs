@@ -18,6 +18,7 @@ fn every_key() -> Vec<(&'static str, &'static [&'static str])> {
         crate::tour::TourError::KEY_ARGS,
         crate::failure::Failure::KEY_ARGS,
         crate::signals::Cancelled::KEY_ARGS,
+        crate::live::LiveError::KEY_ARGS,
     ]
     .concat()
 }

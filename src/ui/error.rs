@@ -129,7 +129,8 @@ fn keyed(e: &(dyn StdError + 'static)) -> Option<(&'static str, Vec<(&'static st
         crate::create::CreateError,
         TourError,
         crate::failure::Failure,
-        crate::signals::Cancelled
+        crate::signals::Cancelled,
+        crate::live::LiveError
     );
     None
 }
@@ -245,6 +246,9 @@ fn own_hint(e: &(dyn StdError + 'static)) -> Option<String> {
         return e.hint();
     }
     if let Some(e) = e.downcast_ref::<KubectlError>() {
+        return e.hint();
+    }
+    if let Some(e) = e.downcast_ref::<crate::live::LiveError>() {
         return e.hint();
     }
     e.downcast_ref::<TourError>().and_then(Hint::hint)

@@ -6,6 +6,7 @@
 pub(crate) mod cluster;
 pub(crate) mod fake;
 pub(crate) mod network;
+pub(crate) mod webdriver;
 
 #[allow(unused_imports)] // only the docker binary makes clusters
 pub(crate) use cluster::TestCluster;
