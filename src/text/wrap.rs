@@ -18,8 +18,10 @@
 use textwrap::core::Word;
 use textwrap::{Options, WordSeparator, WordSplitter, WrapAlgorithm};
 
-/// The width when neither `COLUMNS` nor a terminal says.
-pub(crate) const FALLBACK: usize = 80;
+/// The width when neither `COLUMNS` nor a terminal says: output to a file or a pipe (a log, a
+/// script, CI) is not wrapped, so one message stays one line that grep finds whole. Not
+/// `usize::MAX`: the optimal-fit algorithm squares the width.
+pub(crate) const UNWRAPPED: usize = 1_000;
 /// Prose is never wider than this, however wide the terminal: longer lines are hard to read
 /// (clap's help, in the same binary, stops at 100 too).
 pub(crate) const WIDEST: usize = 100;
@@ -32,7 +34,7 @@ pub(crate) fn columns(s: &str) -> usize {
 }
 
 /// The width to wrap to: `COLUMNS` when it holds a number, else the terminal's (stdout's, else
-/// stderr's), else [`FALLBACK`]; kept within [`NARROWEST`]..=[`WIDEST`].
+/// stderr's), kept within [`NARROWEST`]..=[`WIDEST`]; else [`UNWRAPPED`].
 pub(crate) fn width() -> usize {
     let terminal = terminal_size::terminal_size()
         .or_else(|| terminal_size::terminal_size_of(std::io::stderr()))
@@ -45,8 +47,7 @@ fn width_from(columns: Option<&str>, terminal: Option<usize>) -> usize {
         .and_then(|c| c.trim().parse::<usize>().ok())
         .filter(|&c| c > 0)
         .or(terminal.filter(|&t| t > 0))
-        .unwrap_or(FALLBACK)
-        .clamp(NARROWEST, WIDEST)
+        .map_or(UNWRAPPED, |w| w.clamp(NARROWEST, WIDEST))
 }
 
 /// The spans of `line` a break may not fall in: a `backquoted command`, and a 'quoted' or

@@ -175,10 +175,10 @@ fn quoted_arguments_are_never_broken() {
 
 #[test]
 fn width_comes_from_columns_then_the_terminal() {
-    assert_eq!(width_from(None, None), 80);
+    assert_eq!(width_from(None, None), UNWRAPPED);
     assert_eq!(width_from(Some("72"), Some(120)), 72);
     assert_eq!(width_from(Some("junk"), Some(90)), 90);
-    assert_eq!(width_from(Some("0"), None), 80);
+    assert_eq!(width_from(Some("0"), None), UNWRAPPED);
     assert_eq!(width_from(None, Some(300)), WIDEST);
     assert_eq!(width_from(Some("5"), None), NARROWEST);
 }
