@@ -52,18 +52,23 @@ fn a_folder_without_kubeadms_pause_image_is_refused_naming_it() {
         .output()
         .unwrap();
     assert!(cp.status.success(), "{}", text(&cp));
-    // Every image the pipeline provides but kubeadm's pause image.
-    let names: Vec<String> = lines(&[
-        "images",
-        "--filter",
-        "label=io.minik.test.placeholder-for",
-        "--format",
-        "{{.Repository}}:{{.Tag}}",
-    ])
-    .into_iter()
-    // Re-tagged placeholders leave untagged ones behind (`<none>:<none>`).
-    .filter(|n| !n.contains("/pause:") && !n.contains("<none>"))
-    .collect();
+    // Every image the pipeline provides but kubeadm's pause image: the placeholders and the
+    // etcd image, which holds Debian's real etcd.
+    let labelled = |label: &str| {
+        lines(&[
+            "images",
+            "--filter",
+            &format!("label={label}"),
+            "--format",
+            "{{.Repository}}:{{.Tag}}",
+        ])
+    };
+    let names: Vec<String> = labelled("io.minik.test.placeholder-for")
+        .into_iter()
+        .chain(labelled("io.minik.test.debian-etcd-for"))
+        // Re-tagged placeholders leave untagged ones behind (`<none>:<none>`).
+        .filter(|n| !n.contains("/pause:") && !n.contains("<none>"))
+        .collect();
     std::fs::create_dir(dir.path().join("images")).unwrap();
     let tar = dir.path().join("images/all-but-pause.tar");
     let mut save = vec!["save", "-o", tar.to_str().unwrap()];
