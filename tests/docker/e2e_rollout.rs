@@ -107,7 +107,7 @@ fn assert_every_step_passed(report: &Value) -> String {
     );
     let last = found(9);
     assert!(
-        last.contains("client last logged") && last.contains(" failed=0\""),
+        last.contains("client's log ends with") && last.contains(" failed=0\""),
         "{last}"
     );
     steps
