@@ -12,6 +12,11 @@
 
 #[cfg(test)]
 pub(crate) mod glossary;
+mod keys;
+mod msg;
+
+pub(crate) use keys::Key;
+pub(crate) use msg::Msg;
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -92,6 +97,15 @@ const KO_DOCTOR: &str = include_str!("doctor.ko.yaml");
 pub(crate) fn ko_doctor() -> &'static DoctorWords {
     static WORDS: OnceLock<DoctorWords> = OnceLock::new();
     WORDS.get_or_init(|| serde_yaml::from_str(KO_DOCTOR).unwrap_or_default())
+}
+
+const KO_MESSAGES: &str = include_str!("messages.ko.yaml");
+
+/// The Korean of every keyed line ([`Key`]), by id, read once (English everywhere if it does
+/// not parse: the tests catch it).
+pub(crate) fn ko_messages() -> &'static BTreeMap<String, String> {
+    static WORDS: OnceLock<BTreeMap<String, String>> = OnceLock::new();
+    WORDS.get_or_init(|| serde_yaml::from_str(KO_MESSAGES).unwrap_or_default())
 }
 
 /// `template` with each `{name}` replaced by its value (`{{` and `}}` are literal braces);

@@ -64,6 +64,10 @@ pub(crate) struct Messages {
     pub(crate) images_missing: &'static str,
     /// `{nodes}`: after each image some nodes lack.
     pub(crate) missing_on: &'static str,
+    /// After a node action minik could not undo: `{node}`, `{command}` to run there.
+    pub(crate) by_hand: &'static str,
+    /// A journal entry of an action minik does not undo here: `{node}`, `{action}`.
+    pub(crate) journal_dropped: &'static str,
 }
 
 const EN: Messages = Messages {
@@ -123,6 +127,9 @@ const EN: Messages = Messages {
     images_missing: "Some nodes lack images this lab runs. A node that can reach the registry \
                      pulls them itself; otherwise load them first:",
     missing_on: "not on {nodes}",
+    by_hand: "on node {node}, run {command}",
+    journal_dropped: "dropped a tour's journal entry for node {node}: {action} is not an action \
+                      minik undoes on a node of this cluster",
 };
 
 const KO: Messages = Messages {
@@ -185,6 +192,9 @@ const KO: Messages = Messages {
                      레지스트리에 접속할 수 있는 노드는 이미지를 직접 받아 오지만, 그렇지 \
                      않다면 아래 명령으로 먼저 노드에 넣어 두세요:",
     missing_on: "없는 노드: {nodes}",
+    by_hand: "{node} 노드에서 직접 실행하세요: {command}",
+    journal_dropped: "{node} 노드에 대한 투어 기록 항목 하나를 버렸습니다. {action} 작업은 \
+                      minik이 이 클러스터의 노드에서 되돌리는 작업이 아닙니다",
 };
 
 impl Messages {
@@ -245,7 +255,9 @@ impl Messages {
             kubelet_stopped,
             kubelet_started,
             images_missing,
-            missing_on
+            missing_on,
+            by_hand,
+            journal_dropped
         )
     }
 

@@ -8,7 +8,7 @@ use std::error::Error as StdError;
 use super::style::Paint;
 use crate::bundle::BundleError;
 use crate::cluster::create::PrepareError;
-use crate::cluster::kubectl::KubectlError;
+use crate::cluster::kubectl::{KubectlError, KubectlInputError};
 use crate::cluster::load::LoadError;
 use crate::cluster::ClusterError;
 use crate::engine::EngineError;
@@ -130,7 +130,9 @@ fn keyed(e: &(dyn StdError + 'static)) -> Option<(&'static str, Vec<(&'static st
         TourError,
         crate::failure::Failure,
         crate::signals::Cancelled,
-        crate::live::LiveError
+        crate::live::LiveError,
+        KubectlError,
+        KubectlInputError
     );
     None
 }
@@ -185,7 +187,7 @@ fn ko_hint(e: &(dyn StdError + 'static)) -> Option<String> {
 }
 
 /// Where minik looked for an engine that did not answer.
-fn engine_looked(err: &Error) -> Option<&[String]> {
+fn engine_looked(err: &Error) -> Option<&[crate::i18n::Msg]> {
     err.find::<EngineError>().and_then(EngineError::looked)
 }
 
@@ -196,7 +198,8 @@ fn details(err: &Error) -> Option<String> {
         return e.details();
     }
     if let Some(looked) = engine_looked(err) {
-        return Some(looked.join("\n"));
+        let lines: Vec<&str> = looked.iter().map(|l| l.as_str()).collect();
+        return Some(lines.join("\n"));
     }
     err.find::<ProviderError>().and_then(ProviderError::details)
 }
@@ -245,7 +248,7 @@ fn own_hint(e: &(dyn StdError + 'static)) -> Option<String> {
     if let Some(e) = e.downcast_ref::<PrepareError>() {
         return e.hint();
     }
-    if let Some(e) = e.downcast_ref::<KubectlError>() {
+    if let Some(e) = e.downcast_ref::<KubectlInputError>() {
         return e.hint();
     }
     if let Some(e) = e.downcast_ref::<crate::live::LiveError>() {
