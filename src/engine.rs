@@ -30,9 +30,9 @@ pub enum EngineError {
     /// Nothing answered at the endpoint: where minik looked, and what to do.
     #[error("{headline}")]
     Unreachable {
-        headline: Msg,
+        headline: Box<Msg>,
         looked: Vec<Msg>,
-        fix: Msg,
+        fix: Box<Msg>,
     },
 
     #[error("{0}")]
@@ -104,9 +104,9 @@ pub(crate) async fn connect(flags: &EndpointFlags, events: &Events) -> Result<En
         Err(f) => {
             let nr = platform::not_reachable(&f.resolution, &f.host, &f.error);
             Err(EngineError::Unreachable {
-                headline: nr.headline,
+                headline: Box::new(nr.headline),
                 looked: nr.looked,
-                fix: nr.fix,
+                fix: Box::new(nr.fix),
             })
         }
     }

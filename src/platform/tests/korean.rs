@@ -93,6 +93,18 @@ fn variants(env: &Environment) -> Vec<Environment> {
             key: "default".into(),
         };
     });
+    out.extend(kernel_variants(env));
+    out
+}
+
+/// `env` with each kernel-side fact changed in turn.
+fn kernel_variants(env: &Environment) -> Vec<Environment> {
+    let mut out = Vec::new();
+    let mut with = |f: &dyn Fn(&mut Environment)| {
+        let mut e = env.clone();
+        f(&mut e);
+        out.push(e);
+    };
     with(&|e| e.inotify = None);
     for source in [InotifySource::Host, InotifySource::Engine] {
         with(&|e| {
@@ -127,12 +139,16 @@ fn facts_variants() -> Vec<WorkshopFacts> {
         f.kubectl = Some(kubectl(None));
     });
     with(&|f| {
-        f.disk.as_mut().map(|d| d.free_bytes = 5 << 30);
+        if let Some(d) = f.disk.as_mut() {
+            d.free_bytes = 5 << 30;
+        }
         f.ports_in_use.clear();
         f.kubectl = Some(kubectl(Some("v1.34.2")));
     });
     with(&|f| {
-        f.disk.as_mut().map(|d| d.free_bytes = 500 << 30);
+        if let Some(d) = f.disk.as_mut() {
+            d.free_bytes = 500 << 30;
+        }
         f.ports_in_use.clear();
         f.ports_unknown.clear();
         f.kubectl = Some(kubectl(Some("v1.30.0")));
