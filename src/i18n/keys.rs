@@ -132,6 +132,8 @@ message_keys! {
     InitCreateNow => "init.create-now", "Create the cluster now? (the file is written either way)";
     InitNoTerminal => "init.no-terminal", "No terminal, so no questions: minik init took every default. The same, as flags:\n{command}";
     InitProblems => "init.problems", "this machine's checks found problems:\n{doctor}";
+    NotAPort => "init.not-a-port", "{value} is not a port to publish: use PORT, HOST:CONTAINER or ADDRESS:HOST:CONTAINER (for example 80, 8080:80 or 0.0.0.0:80:80)";
+    NotAFolderHere => "init.not-a-folder", "{path} is not a folder on this machine";
     InitWrote => "init.wrote", "Wrote {path}. Make the cluster with: minik create --config {path}";
     // --- the engines, as minik names them ---
     FlavourDesktopHyperV => "flavour.desktop-hyperv", "Docker Desktop (Windows, Hyper-V backend)";

@@ -185,6 +185,9 @@ const ALLOWED: &[&str] = &[
     "DIGEST",
     "ID",
     "NODE",
+    "PORT",
+    "HOST",
+    "ADDRESS",
 ];
 
 fn is_hangul(c: char) -> bool {

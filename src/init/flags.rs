@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use super::{default_ports, render, suggest, version_choices, Given, LocalImage, Look, Offer};
 use super::{PublishPort, Reply};
 use crate::error::Error;
+use crate::i18n::{Key, Msg};
 use crate::input::InputError;
 use crate::nodeimage::NodeImageError;
 
@@ -110,12 +111,12 @@ impl Flags {
 }
 
 /// An existing folder, made absolute (node mounts need absolute paths).
-pub(crate) fn folder(s: &str) -> Result<PathBuf, String> {
-    let p = std::path::absolute(s.trim()).map_err(|e| format!("{s}: {e}"))?;
+pub(crate) fn folder(s: &str) -> Result<PathBuf, Msg> {
+    let p = std::path::absolute(s.trim()).map_err(|e| Msg::verbatim(format!("{s}: {e}")))?;
     if p.is_dir() {
         Ok(p)
     } else {
-        Err(format!("{} is not a folder on this machine", p.display()))
+        Err(crate::msg!(Key::NotAFolderHere, path = p.display()))
     }
 }
 

@@ -468,6 +468,18 @@ mod tests {
             InputError::TourNeedsTerminal,
             InputError::NodesOutOfRange { nodes: 0 },
             InputError::UnderSudo { user: "ann".into() },
+            InputError::Port {
+                reason: "x"
+                    .parse::<crate::init::PublishPort>()
+                    .err()
+                    .unwrap_or_default(),
+                example: "--port 80 --port 8443:443",
+            },
+            InputError::Mount {
+                reason: crate::init::folder("/no/such/folder")
+                    .err()
+                    .unwrap_or_default(),
+            },
         ];
         for e in samples {
             let text = render_error_at(&Error::from(e), false, 200, Lang::Ko);
@@ -503,5 +515,29 @@ mod tests {
         assert!(render_error_at(&lab, false, 200, Lang::Ko).contains(
             "minik create --nodes 2 --name lab 명령을 실행한 다음 minik tour --name lab 명령으로"
         ));
+    }
+}
+
+#[cfg(test)]
+mod kubectl_tests {
+    use super::*;
+
+    /// Issue #22: `minik kubectl`'s own errors read in Korean, each with its hint.
+    #[test]
+    fn kubectl_errors_read_in_korean() {
+        use crate::cluster::kubectl::KubectlInputError as K;
+        for e in [
+            K::Folder("manifests".into()),
+            K::TwoInputs("a.yaml".into(), "b.yaml".into()),
+            K::MissingValue,
+            K::Unreadable("app.yaml".into(), std::io::Error::other("gone")),
+        ] {
+            let e = Error::from(KubectlError::from(e));
+            let text = render_error_at(&e, false, 200, Lang::Ko);
+            let english = crate::i18n::leaks::english_words_but(&text, &["gone", "manifests"]);
+            assert!(english.is_empty(), "{english:?} in {text}");
+            assert!(text.contains("힌트:"), "{text}");
+            assert!(!text.contains("hint:"), "{text}");
+        }
     }
 }

@@ -163,7 +163,9 @@ impl Questions {
         let text = Input::<String>::with_theme(&self.theme)
             .with_prompt(self.text(&msg!(Key::InitPorts)))
             .default(ports_text(&offer.ports))
-            .validate_with(|s: &String| none_or(s, |s| parse_ports(s).map(drop)))
+            .validate_with(|s: &String| {
+                none_or(s, |s| parse_ports(s).map(drop).map_err(|e| self.text(&e)))
+            })
             .interact_on(&self.term)
             .map_err(prompt_error)?;
         Ok(if text.trim() == "-" {
@@ -177,7 +179,9 @@ impl Questions {
         let text = Input::<String>::with_theme(&self.theme)
             .with_prompt(self.text(&msg!(Key::InitMount, path = MOUNT_CONTAINER_PATH)))
             .default("-".into())
-            .validate_with(|s: &String| none_or(s, |s| folder(s).map(drop)))
+            .validate_with(|s: &String| {
+                none_or(s, |s| folder(s).map(drop).map_err(|e| self.text(&e)))
+            })
             .interact_on(&self.term)
             .map_err(prompt_error)?;
         Ok(if text.trim() == "-" {
@@ -270,6 +274,8 @@ pub(crate) fn every_line(offer: &Offer, lang: Lang) -> Vec<String> {
         msg!(Key::InitProblems, doctor = "✗ 엔진 연결  ..."),
         msg!(Key::InitWrote, path = "minik.yaml"),
     ];
+    lines.extend("eighty".parse::<crate::init::PublishPort>().err());
+    lines.extend(folder("/no/such/folder/here").err());
     lines.extend(offer.choices.iter().map(|c| c.label.clone()));
     let mut out: Vec<String> = lines.iter().map(|m| m.in_lang(lang)).collect();
     out.extend(in_range(9, 1, 3, lang).err());
