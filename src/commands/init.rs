@@ -45,7 +45,7 @@ pub(super) async fn run(ctx: &Ctx, args: InitArgs) -> Result<(), Error> {
         }
         reply
     };
-    init::write(&reply, given.force)?;
+    init::write(&reply, given.force, lang)?;
     let shown = reply.output.display();
     ctx.events
         .info(msg!(Key::InitWrote, path = shown).in_lang(lang));

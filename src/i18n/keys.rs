@@ -134,6 +134,12 @@ message_keys! {
     InitProblems => "init.problems", "this machine's checks found problems:\n{doctor}";
     NotAPort => "init.not-a-port", "{value} is not a port to publish: use PORT, HOST:CONTAINER or ADDRESS:HOST:CONTAINER (for example 80, 8080:80 or 0.0.0.0:80:80)";
     NotAFolderHere => "init.not-a-folder", "{path} is not a folder on this machine";
+    ConfigHeader => "init.file.header", "A minik cluster, written by `minik init`. Make it with:";
+    ConfigSettings => "init.file.settings", "Every setting: docs/config.md. Edit freely; minik checks it when it reads it.";
+    ConfigNodes => "init.file.nodes", "{nodes} node(s): {control_planes} control plane(s) run the API server, etcd and the scheduler;\nworkers run your pods.";
+    ConfigIngressLabel => "init.file.ingress-label", "Ingress controllers made for kind run on the node with this label.";
+    ConfigPorts => "init.file.ports", "This machine's ports, forwarded to the node (an ingress answers on 80/443).";
+    ConfigMount => "init.file.mount", "A folder of this machine, at {path} in the node (use a hostPath volume).";
     InitWrote => "init.wrote", "Wrote {path}. Make the cluster with: minik create --config {path}";
     // --- the engines, as minik names them ---
     FlavourDesktopHyperV => "flavour.desktop-hyperv", "Docker Desktop (Windows, Hyper-V backend)";

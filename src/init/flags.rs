@@ -4,10 +4,10 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use super::{default_ports, render, suggest, version_choices, Given, LocalImage, Look, Offer};
+use super::{default_ports, render_in, suggest, version_choices, Given, LocalImage, Look, Offer};
 use super::{PublishPort, Reply};
 use crate::error::Error;
-use crate::i18n::{Key, Msg};
+use crate::i18n::{Key, Lang, Msg};
 use crate::input::InputError;
 use crate::nodeimage::NodeImageError;
 
@@ -159,7 +159,7 @@ fn exists(out: &Path) -> Error {
 }
 
 /// The file, whole or not at all: a temporary file next to it, renamed over it.
-pub(crate) fn write(reply: &Reply, force: bool) -> Result<(), Error> {
+pub(crate) fn write(reply: &Reply, force: bool, lang: Lang) -> Result<(), Error> {
     let out = &reply.output;
     if out.exists() && !force {
         return Err(exists(out));
@@ -176,7 +176,7 @@ pub(crate) fn write(reply: &Reply, force: bool) -> Result<(), Error> {
         .into()
     };
     let mut tmp = tempfile::NamedTempFile::new_in(&dir).map_err(failed)?;
-    tmp.write_all(render(&reply.answers, out).as_bytes())
+    tmp.write_all(render_in(&reply.answers, out, lang).as_bytes())
         .map_err(failed)?;
     tmp.persist(out).map_err(|e| failed(e.error))?;
     Ok(())

@@ -10,7 +10,9 @@ mod versions;
 
 pub(crate) use flags::{folder, offer, write, Flags};
 pub(crate) use flow::{look, Given, Look, Offer, Reply};
+#[cfg(test)]
 pub(crate) use render::render;
+pub(crate) use render::render_in;
 pub(crate) use versions::{version_choices, LocalImage, VersionChoice};
 
 use std::fmt;

@@ -13,7 +13,7 @@ use crate::msg;
 use crate::error::Error;
 use crate::i18n::{Key, Lang, Msg};
 use crate::init::{
-    folder, parse_ports, ports_text, render, Answers, Given, Offer, PublishPort, Reply,
+    folder, parse_ports, ports_text, render_in, Answers, Given, Offer, PublishPort, Reply,
     MOUNT_CONTAINER_PATH,
 };
 
@@ -70,7 +70,7 @@ pub(crate) fn ask(
         None => q.output(&answers.name, given.force)?,
     };
     q.say(&format!("\n{}:\n", output.display()))?;
-    q.show(&render(&answers, &output))?;
+    q.show(&render_in(&answers, &output, lang))?;
     let create = match given.create {
         Some(c) => c,
         None => q.confirm(&msg!(Key::InitCreateNow), offer.can_create)?,

@@ -4,7 +4,7 @@
 //! native-cgroup-v2) on 127.0.0.2, which minik treats as another machine, so no row depends on
 //! the machine the tests run on. Every line of the output reads as Korean but for commands,
 //! names and values, and the whole output is the reviewed golden file
-//! tests/golden/ko/<name>.txt (`MINIK_UPDATE_GOLDEN=1` rewrites it). The locale alone
+//! tests/golden/ko/ (`MINIK_UPDATE_GOLDEN=1` rewrites it). The locale alone
 //! (LANG=ko_KR.UTF-8, no --lang) picks Korean too.
 
 #[path = "../../src/i18n/leaks.rs"]
@@ -140,7 +140,7 @@ fn leaks(text: &str) -> Vec<String> {
 }
 
 fn golden(name: &str, text: &str) {
-    let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/golden/ko/{name}.txt"));
+    let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/golden/ko/{name}"));
     if std::env::var_os("MINIK_UPDATE_GOLDEN").is_some_and(|v| v == "1") {
         std::fs::create_dir_all(golden.parent().unwrap()).unwrap();
         std::fs::write(&golden, text).unwrap();
@@ -168,8 +168,9 @@ fn init_speaks_korean_from_the_flag_and_from_the_locale() {
             "{how}:\n{}\n\n{stderr}",
             leaked.join("\n")
         );
-        assert!(dir.path().join("minik.yaml").exists(), "{how}");
-        golden("init", &stderr);
+        let file = std::fs::read_to_string(dir.path().join("minik.yaml")).unwrap_or_default();
+        golden("init.txt", &stderr);
+        golden("minik.yaml", &file);
     }
 }
 
@@ -197,7 +198,7 @@ fn doctor_workshop_speaks_korean_from_the_flag_and_from_the_locale() {
             "{how}:\n{}\n\n{stdout}",
             leaked.join("\n")
         );
-        golden("doctor-workshop", &stdout);
+        golden("doctor-workshop.txt", &stdout);
     }
 }
 
