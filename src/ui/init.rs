@@ -331,7 +331,9 @@ mod tests {
         );
         assert_eq!(
             nodes_prompt(&o).in_lang(Lang::Ko),
-            format!("전체 노드 수(이 컴퓨터에는 {most}개까지 알맞습니다. 엔진의 CPU 4개, 메모리 8.0 GiB)")
+            format!(
+                "전체 노드 수(이 컴퓨터에 알맞은 최대 수 {most}개: 엔진의 CPU 4개, 메모리 8.0 GiB)"
+            )
         );
     }
 }
