@@ -47,7 +47,7 @@ pub enum InputError {
 
     /// `minik init --name`: not a valid cluster name.
     #[error("{reason}")]
-    InitName { reason: String },
+    InitName { reason: Msg },
 
     /// `--port`: not `[HOST:]CONTAINER`; `example` shows ports that would do.
     #[error("{reason}")]
@@ -111,7 +111,7 @@ crate::error_keys!(pub InputError {
     InputError::NodesOutOfRange { nodes } => "input.nodes-out-of-range", nodes = nodes, max = MAX_NODES;
     InputError::NotAnAddress { flag, value } => "input.not-an-address", flag = flag, value = quoted(value);
     InputError::UnreachableApi(u) => "input.unreachable-api", reason = u;
-    InputError::InitName { reason } => "input.init-name", reason = reason;
+    InputError::InitName { reason } => "input.init-name", reason = reason.in_lang(Lang::Ko);
     InputError::Port { reason, example } => "input.port", reason = reason.in_lang(Lang::Ko),
         example = example;
     InputError::Mount { reason } => "input.mount", reason = reason.in_lang(Lang::Ko);

@@ -140,6 +140,9 @@ message_keys! {
     ConfigIngressLabel => "init.file.ingress-label", "Ingress controllers made for kind run on the node with this label.";
     ConfigPorts => "init.file.ports", "This machine's ports, forwarded to the node (an ingress answers on 80/443).";
     ConfigMount => "init.file.mount", "A folder of this machine, at {path} in the node (use a hostPath volume).";
+    NameEmpty => "init.name-empty", "cluster name is empty";
+    NameTooLong => "init.name-too-long", "cluster name {name} is {len} characters long; the limit is {max}";
+    NameInvalid => "init.name-invalid", "cluster name {name} is not valid: use lowercase letters, digits and '-', starting and ending with a letter or digit";
     InitWrote => "init.wrote", "Wrote {path}. Make the cluster with: minik create --config {path}";
     // --- the engines, as minik names them ---
     FlavourDesktopHyperV => "flavour.desktop-hyperv", "Docker Desktop (Windows, Hyper-V backend)";

@@ -32,9 +32,8 @@ impl Flags {
     /// The flags as answers, checked as bad input before the engine is contacted.
     pub(crate) fn given(&self) -> Result<Given, Error> {
         if let Some(name) = &self.name {
-            crate::config::name::validate_cluster_name(name).map_err(|e| InputError::InitName {
-                reason: e.to_string(),
-            })?;
+            crate::config::name::validate_cluster_name(name)
+                .map_err(|e| InputError::InitName { reason: e.msg() })?;
         }
         let ports = if self.no_ports {
             Some(Vec::new())

@@ -124,7 +124,7 @@ impl Questions {
             .with_prompt(self.text(&msg!(Key::InitName)))
             .default(offer.name.clone())
             .validate_with(|s: &String| {
-                crate::config::name::validate_cluster_name(s).map_err(|e| e.to_string())
+                crate::config::name::validate_cluster_name(s).map_err(|e| self.text(&e.msg()))
             })
             .interact_on(&self.term)
             .map_err(prompt_error)
@@ -276,6 +276,10 @@ pub(crate) fn every_line(offer: &Offer, lang: Lang) -> Vec<String> {
     ];
     lines.extend("eighty".parse::<crate::init::PublishPort>().err());
     lines.extend(folder("/no/such/folder/here").err());
+    for bad in ["", "Not A Name", "-lab", &"a".repeat(60)] {
+        let e = crate::config::name::validate_cluster_name(bad).err();
+        lines.extend(e.map(|e| e.msg()));
+    }
     lines.extend(offer.choices.iter().map(|c| c.label.clone()));
     let mut out: Vec<String> = lines.iter().map(|m| m.in_lang(lang)).collect();
     out.extend(in_range(9, 1, 3, lang).err());
@@ -317,6 +321,15 @@ mod tests {
                 assert_ne!(en, ko, "not translated");
                 let english = crate::i18n::leaks::english_words(ko);
                 assert!(english.is_empty(), "English {english:?} in {ko:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_refused_name_says_the_same_as_the_error_in_english() {
+        for bad in ["", "Not A Name", "-lab", &"a".repeat(60)] {
+            if let Err(e) = crate::config::name::validate_cluster_name(bad) {
+                assert_eq!(e.msg().to_string(), e.to_string());
             }
         }
     }
