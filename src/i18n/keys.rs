@@ -143,6 +143,9 @@ message_keys! {
     NameEmpty => "init.name-empty", "cluster name is empty";
     NameTooLong => "init.name-too-long", "cluster name {name} is {len} characters long; the limit is {max}";
     NameInvalid => "init.name-invalid", "cluster name {name} is not valid: use lowercase letters, digits and '-', starting and ending with a letter or digit";
+    PromptInitFallback => "prompt.init-fallback", "run `minik init --help` to give every answer as a flag";
+    PromptTourFallback => "prompt.tour-fallback", "run minik create --nodes 3, then minik tour";
+    PromptCreateFallback => "prompt.create-fallback", "pass --yes to create without asking";
     InitWrote => "init.wrote", "Wrote {path}. Make the cluster with: minik create --config {path}";
     // --- the engines, as minik names them ---
     FlavourDesktopHyperV => "flavour.desktop-hyperv", "Docker Desktop (Windows, Hyper-V backend)";

@@ -246,7 +246,7 @@ fn prompt_error(e: dialoguer::Error) -> Error {
     }
     crate::failure::Failure::Prompt {
         reason: io.to_string(),
-        fallback: "run `minik init --help` to give every answer as a flag",
+        fallback: msg!(Key::PromptInitFallback),
     }
     .into()
 }
