@@ -108,6 +108,24 @@ pub(crate) fn ko_messages() -> &'static BTreeMap<String, String> {
     WORDS.get_or_init(|| serde_yaml::from_str(KO_MESSAGES).unwrap_or_default())
 }
 
+/// An error's line in `lang`: its English (`Display`), or the catalog's Korean for its key
+/// filled with its values (English when the catalog lacks it). For errors that wrap none;
+/// `ui::render_error` renders whole chains.
+pub(crate) fn error_line(
+    key: &str,
+    args: &[(&'static str, String)],
+    english: String,
+    lang: Lang,
+) -> String {
+    match lang {
+        Lang::En => english,
+        Lang::Ko => ko_errors()
+            .get(key)
+            .and_then(|e| fill(&e.error, args))
+            .unwrap_or(english),
+    }
+}
+
 /// `template` with each `{name}` replaced by its value (`{{` and `}}` are literal braces);
 /// `None` when it names a value `args` lacks (the caller then shows the English text rather
 /// than a half-filled line).

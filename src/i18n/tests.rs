@@ -369,3 +369,23 @@ fn changing_particle_after_value(template: &str) -> Option<&'static str> {
     }
     None
 }
+
+#[test]
+fn an_error_line_in_korean_comes_from_the_catalog() {
+    let e = crate::tour::TourError::NodeAction {
+        node: "lab-worker".into(),
+        action: "stop-kubelet".into(),
+        undo: true,
+        reason: "exit 1".into(),
+        by_hand: "systemctl start kubelet".into(),
+    };
+    let ko = error_line(e.key(), &e.args(), e.to_string(), Lang::Ko);
+    assert_eq!(
+        ko,
+        "lab-worker 노드에서 stop-kubelet 되돌리기 작업을 하지 못했습니다: exit 1"
+    );
+    assert_eq!(
+        error_line(e.key(), &e.args(), e.to_string(), Lang::En),
+        e.to_string()
+    );
+}

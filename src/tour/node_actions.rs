@@ -240,6 +240,7 @@ impl Tour<'_> {
                     .by_hand
                     .replace("{node}", &entry.node)
                     .replace("{command}", &by_hand(action));
+                let e = crate::i18n::error_line(e.key(), &e.args(), e.to_string(), self.lang);
                 self.events.warn(format!("{e}; {by_hand}"));
                 left.insert(0, entry);
             }
