@@ -1,8 +1,12 @@
 //! The languages minik speaks to learners (the tour, `init`, `doctor`), and the Korean catalog
 //! of error messages and hints keyed by each error variant's stable key (`key()`, from
 //! [`crate::error_keys`]). English stays each error's `Display` text; `ui::render_error` picks
-//! the catalog's Korean when the learner's language is Korean. The glossary
-//! ([`glossary`]) holds the Korean Kubernetes docs' terms the catalog and the labs use.
+//! the catalog's Korean when the learner's language is Korean. Every other line `init`,
+//! `doctor` and `doctor --workshop` show is a [`Msg`]: a [`Key`] (keys.rs, with its English)
+//! and its values, whose Korean is in messages.ko.yaml, or a whole sentence the doctor's
+//! catalog (doctor.ko.yaml) translates by its English; the tests fail on a key or a sentence
+//! a rendered line uses without Korean. The glossary ([`glossary`]) holds the Korean
+//! Kubernetes docs' terms the catalogs and the labs use.
 //!
 //! A catalog template names the variant's values as `{name}` and the translated text of the
 //! error it wraps as `{source}`. Korean particles change with the sound before them (이/가,
