@@ -13,6 +13,7 @@ use crate::i18n::Lang;
 use crate::platform::checks::kubectl::KubectlFacts;
 use crate::platform::checks::ports::OwnedPort;
 use crate::platform::checks::workshop::*;
+use crate::platform::detect::{DesktopBackend, DesktopOs, Flavour};
 use crate::platform::environment::{CgroupVersion, InotifyReading, InotifySource};
 use crate::platform::proxy::ProxySource;
 use crate::platform::*;
@@ -94,6 +95,56 @@ fn variants(env: &Environment) -> Vec<Environment> {
         };
     });
     out.extend(kernel_variants(env));
+    out.extend(host_variants(env));
+    out
+}
+
+/// `env` on other hosts and engines: another architecture, Rosetta, an old Podman, a Docker
+/// Desktop with a known bug, WSL 1 and an old WSL 2 kernel.
+fn host_variants(env: &Environment) -> Vec<Environment> {
+    let mut out = Vec::new();
+    let mut with = |f: &dyn Fn(&mut Environment)| {
+        let mut e = env.clone();
+        f(&mut e);
+        out.push(e);
+    };
+    with(&|e| e.engine.arch = Arch::Other("s390x".into()));
+    with(&|e| {
+        e.host_os = HostOs::Macos;
+        e.host_arch = Arch::Amd64;
+        e.engine.arch = Arch::Arm64;
+        e.remote = false;
+    });
+    with(&|e| {
+        e.flavour = Flavour::Podman {
+            rootless: false,
+            machine: false,
+        };
+        e.engine.server_version = "3.4.4".into();
+    });
+    with(&|e| {
+        e.flavour = Flavour::DockerDesktop {
+            os: DesktopOs::Mac,
+            backend: DesktopBackend::Vm,
+        };
+        e.engine.desktop_version = Some("4.34.0".into());
+    });
+    with(&|e| {
+        e.wsl = Some(crate::platform::host::Wsl {
+            version: 1,
+            distro: Some("Ubuntu".into()),
+            systemd: false,
+        });
+        e.host_kernel = Some("4.4.0-19041-Microsoft".into());
+    });
+    with(&|e| {
+        e.wsl = Some(crate::platform::host::Wsl {
+            version: 2,
+            distro: Some("Ubuntu".into()),
+            systemd: true,
+        });
+        e.host_kernel = Some("5.10.16.3-microsoft-standard-WSL2".into());
+    });
     out
 }
 
