@@ -21,7 +21,7 @@ pub(super) async fn run(ctx: &Ctx, args: UiArgs) -> Result<(), Error> {
     let at = listener.local_addr().map_err(live::LiveError::Serve)?;
     let url = web::url(at, &token);
     let cluster = target.cluster.clone();
-    let live = Live::start(target, lang);
+    let live = Live::start(target, lang, provider.clone());
     if !args.address.is_loopback() {
         ctx.events.warn(format!(
             "listening on {}: anyone who can reach it and has the URL sees the cluster",
@@ -41,6 +41,7 @@ pub(super) async fn run(ctx: &Ctx, args: UiArgs) -> Result<(), Error> {
         lang,
         cluster,
         snapshots: live.subscribe(),
+        pods: live.details(),
     };
     web::serve(listener, page).await?;
     Ok(())

@@ -5,11 +5,15 @@
 //! page's data arrives as Server-Sent Events: one JSON snapshot per change, from
 //! `crate::live`; a closed tab drops its subscription.
 
+mod detail;
 mod token;
 
 #[cfg(test)]
+mod detail_tests;
+#[cfg(test)]
 mod tests;
 
+pub(crate) use detail::PodSource;
 pub(crate) use token::Token;
 
 use std::convert::Infallible;
@@ -45,6 +49,8 @@ pub(crate) struct Page {
     pub(crate) lang: Lang,
     pub(crate) cluster: String,
     pub(crate) snapshots: watch::Receiver<Arc<str>>,
+    /// What a pod opens to, fetched when the page asks (`/pod`).
+    pub(crate) pods: Arc<dyn PodSource>,
 }
 
 pub(crate) async fn bind(address: IpAddr, port: u16) -> Result<TcpListener, LiveError> {
@@ -97,6 +103,7 @@ async fn answer(State(page): State<Page>, req: Request) -> Response {
         "/static/app.js" => file("text/javascript; charset=utf-8", SCRIPT.to_string()),
         "/static/app.css" => file("text/css; charset=utf-8", STYLE.to_string()),
         "/events" => secured(events(page.snapshots.clone()).into_response()),
+        "/pod" => secured(detail::answer(&*page.pods, req.uri().query()).await),
         _ => plain(StatusCode::NOT_FOUND, "not found\n"),
     }
 }
