@@ -139,12 +139,19 @@ fn open(b: &Browser, pod: &str, enter: bool) -> (Value, Duration) {
 
 /// The talker's panel: its container as containerd lists it, and its log's last lines.
 fn check_talker(t: &TestCluster, page: &Value) {
-    let status = kubectl_json(t, &["get", "pod", "talker", "-n", "default"]);
-    let id = status["status"]["containerStatuses"][0]["containerID"]
-        .as_str()
-        .unwrap()
-        .trim_start_matches("containerd://")
-        .to_string();
+    // The kubelet posts the status after it started the container: wait for it.
+    let started = Instant::now();
+    let id = loop {
+        let status = kubectl_json(t, &["get", "pod", "talker", "-n", "default"]);
+        if let Some(id) = status["status"]["containerStatuses"][0]["containerID"].as_str() {
+            break id.trim_start_matches("containerd://").to_string();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the talker's containerID: {status:#}"
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    };
     let c = &page["panel"]["containers"][0];
     assert_eq!(c["name"], "talk", "{page:#}");
     let rows = c["containerd"].as_array().unwrap();

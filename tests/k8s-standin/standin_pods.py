@@ -560,9 +560,6 @@ class KubeletPods:
             except Exception as e:
                 k.log_change("services", f"kube-proxy/DNS (stand-in): {e}")
         self.static_status = {static[u]: s for u, s in statuses.items() if u in static}
-        if listed:
-            self.record_events(client, pods, {u: s for u, s in statuses.items()
-                                              if u not in static})
         for uid, status in statuses.items():
             if uid in static:
                 continue
@@ -580,6 +577,9 @@ class KubeletPods:
                 self.posted[key] = blob
             except Exception as e:
                 k.log_change("pod-status", f"pod status {key}: {e}")
+        if listed:  # after the statuses: the real recorder writes events on its own goroutine
+            self.record_events(client, pods, {u: s for u, s in statuses.items()
+                                              if u not in static})
 
 
     def record_events(self, client, pods, statuses):
