@@ -231,7 +231,7 @@
     a.appendChild(el("h3", "container-name", c.name + (c.init ? " (" + words.init + ")" : "")));
     a.appendChild(facts([[words.image, c.image], [words.state, c.state || "-"],
       [words.ready, c.ready ? words.yes : words.no], [words.restarts, String(c.restarts)]]));
-    a.appendChild(el("h4", "", words.containerd.replace("{node}", detail.node)));
+    a.appendChild(el("h4", "", words.containerd.replace("{node}", () => detail.node)));
     const list = el("ul", "containerd");
     for (const r of c.containerd) {
       const li = el("li", "", r.id + "  " + r.image + "  " + r.task +
@@ -264,10 +264,9 @@
     status(words.loading, "loading");
     const q = "/pod?token=" + encodeURIComponent(token) + "&namespace=" +
       encodeURIComponent(want.namespace) + "&pod=" + encodeURIComponent(want.pod);
-    let answer, code;
+    let answer;
     try {
       const r = await fetch(q, { cache: "no-store" });
-      code = r.status;
       answer = await r.json();
     } catch (e) {
       answer = { error: "api" };
@@ -280,9 +279,8 @@
       return;
     }
     box.replaceChildren(...answer.containers.map((c) => containerBox(c, answer)));
-    status(words.on_node.replace("{node}", answer.node || "-"), "loaded");
+    status(words.on_node.replace("{node}", () => answer.node || "-"), "loaded");
     panel.dataset.loaded = String((Number(panel.dataset.loaded) || 0) + 1);
-    void code;
   }
 
   function open(pod) {
