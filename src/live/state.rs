@@ -14,6 +14,8 @@ use crate::tour::Lang;
 
 /// How many sentences the page keeps.
 pub(crate) const LINES: usize = 40;
+/// How many Warning events are remembered (for their counts).
+pub(crate) const EVENTS: usize = 2000;
 
 /// One watch event, on the views: as kube-rs's watcher reports them (`Init`..`InitDone` is a
 /// fresh list after a start or a reconnect).
@@ -208,6 +210,11 @@ impl State {
     }
 
     #[cfg(test)]
+    pub(crate) fn events_kept(&self) -> usize {
+        self.events.items.len()
+    }
+
+    #[cfg(test)]
     pub(crate) fn lines(&self) -> impl Iterator<Item = &Line> {
         self.lines.iter()
     }
@@ -265,6 +272,11 @@ impl State {
                 })
                 .collect()
         };
+        // Bounded: forgetting an event costs only a line said again at its next repeat (the
+        // line it had is replaced, as for any repeat).
+        while self.events.items.len() > EVENTS {
+            self.events.items.pop_first();
+        }
         for e in &said {
             let w = Warning::from(e);
             self.lines

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::detail_parse::{clean_line, containerd_rows, log_lines, status_text, tasks, LINE_CHARS};
 use super::names::{is_container_id, is_dns_label, is_dns_subdomain};
-use super::state::{Ev, State, LINES};
+use super::state::{Ev, State, EVENTS, LINES};
 use super::warn_words::warning;
 use super::warning::{clean, event_view, EventView, Warning, MESSAGE_LIMIT};
 use crate::tour::Lang;
@@ -225,6 +225,11 @@ fn many_events_keep_the_lines_bounded() {
     for i in 0..(LINES * 3) {
         s.warning(Ev::Apply(view(&format!("e{i}"), 1)));
     }
+    assert_eq!(texts(&s).len(), LINES);
+    for i in 0..(EVENTS + 500) {
+        s.warning(Ev::Apply(view(&format!("f{i}"), 1)));
+    }
+    assert_eq!(s.events_kept(), EVENTS);
     assert_eq!(texts(&s).len(), LINES);
 }
 

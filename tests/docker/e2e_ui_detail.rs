@@ -269,6 +269,17 @@ fn a_pod_opens_to_its_containers_and_warnings_are_lines() {
         1
     );
 
+    // Close puts the focus back on the pod.
+    assert!(b.click(&b.find("#pod-detail-close")));
+    let (ok, page, _) = b.wait_for(PAGE, Duration::from_secs(5), |p| {
+        p["panel"]["hidden"] == true
+    });
+    assert!(ok, "closed: {page:#}");
+    assert_eq!(
+        b.run("return document.activeElement.dataset.pod || ''"),
+        "talker"
+    );
+
     // Hostile objects through the real watch path.
     let big = "A".repeat(200 * 1024);
     let file = t.home().join("hostile.yaml");
