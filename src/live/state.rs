@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, VecDeque};
 use serde::Serialize;
 
 use super::change::{self, Change};
+use super::moves::{Move, Moves};
 use super::view::{NodeView, PodView, ServiceView};
 use super::words;
 use crate::tour::Lang;
@@ -80,6 +81,8 @@ pub(crate) struct State {
     replicasets: Set<ReplicaSetView>,
     /// Pods each ReplicaSet owes for pods deleted from under it (not by scaling down).
     owed: BTreeMap<(String, String), u32>,
+    /// Which replacement stands for which deleted pod, and where each went.
+    moves: Moves,
     lines: VecDeque<Line>,
     seq: u64,
 }
@@ -180,6 +183,7 @@ impl State {
             services: Set::default(),
             replicasets: Set::default(),
             owed: BTreeMap::new(),
+            moves: Moves::default(),
             lines: VecDeque::new(),
             seq: 0,
         }
@@ -254,6 +258,7 @@ impl State {
             }
         }
         self.owed.retain(|_, n| *n > 0);
+        self.moves.trim(&self.owed);
     }
 
     fn live_pods_of(&self, ns: &str, owner: &str) -> i32 {
@@ -270,8 +275,11 @@ impl State {
     pub(crate) fn pod(&mut self, ev: Ev<PodView>) {
         for (old, new) in self.pods.apply(ev) {
             let replacing = match (&old, &new) {
-                (Some(gone), None) if !gone.deleting => {
-                    self.note_deletion(gone);
+                (Some(gone), None) => {
+                    self.moves.gone(&gone.key());
+                    if !gone.deleting {
+                        self.note_deletion(gone);
+                    }
                     false
                 }
                 // Terminating counts as gone: the ReplicaSet replaces it right away.
@@ -285,6 +293,25 @@ impl State {
             for c in change::pod_changes(old.as_ref(), new.as_ref(), replacing) {
                 self.say(c);
             }
+            self.placed(old.as_ref(), new.as_ref());
+        }
+    }
+
+    /// A pod just placed on a node: said as a move when it replaces one from another node.
+    fn placed(&mut self, old: Option<&PodView>, new: Option<&PodView>) {
+        let Some(new) = new.filter(|n| !n.node.is_empty()) else {
+            return;
+        };
+        if old.is_some_and(|o| !o.node.is_empty()) {
+            return;
+        }
+        if let Some(m) = self.moves.placed(&new.key(), &new.node, self.seq + 1) {
+            self.say(Change::PodMoved {
+                pod: m.pod,
+                from_pod: m.from_pod,
+                from: m.from,
+                to: m.to,
+            });
         }
     }
 
@@ -302,7 +329,8 @@ impl State {
             .live_pods_of(&gone.namespace, &gone.owner)
             .saturating_add(1);
         if had <= rs.replicas {
-            *self.owed.entry(k).or_insert(0) += 1;
+            *self.owed.entry(k.clone()).or_insert(0) += 1;
+            self.moves.departed(k, &gone.name, &gone.node);
         }
     }
 
@@ -313,6 +341,8 @@ impl State {
         match self.owed.get_mut(&key(&made.namespace, &made.owner)) {
             Some(n) if *n > 0 => {
                 *n -= 1;
+                let rs = key(&made.namespace, &made.owner);
+                self.moves.replacing(&rs, made.key());
                 true
             }
             _ => false,
@@ -351,6 +381,7 @@ impl State {
             pods: self.pods.items.values().collect(),
             services,
             lines: self.lines.iter().collect(),
+            moves: self.moves.recent().collect(),
         }
     }
 }
@@ -379,4 +410,6 @@ pub(crate) struct Snapshot<'a> {
     pub(crate) pods: Vec<&'a PodView>,
     pub(crate) services: Vec<ServiceOut<'a>>,
     pub(crate) lines: Vec<&'a Line>,
+    /// The last pods that replaced one on another node (the page animates the new ones).
+    pub(crate) moves: Vec<&'a Move>,
 }
