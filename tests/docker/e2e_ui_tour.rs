@@ -29,7 +29,8 @@ return {
   nodes: [...document.querySelectorAll('#nodes .node')].map(n => ({
     name: n.dataset.node,
     pods: [...n.querySelectorAll('.pod')].map(p => ({
-      pod: p.dataset.namespace + '/' + p.dataset.pod, from: p.dataset.movedFrom || null}))})),
+      pod: p.dataset.namespace + '/' + p.dataset.pod, from: p.dataset.movedFrom || null,
+      label: p.getAttribute('aria-label')}))})),
   lines: [...document.querySelectorAll('#lines li')].map(l => ({key: l.dataset.key, text: l.textContent})),
   moves: Number(document.body.dataset.moves || 0),
   moving: document.querySelectorAll('#nodes .pod.moving').length,
@@ -176,8 +177,32 @@ fn drain_and_watch(t: &TestCluster, b: &Browser, lang: &str, from: &str, to: &st
         "the page played each move: {page:#}"
     );
     assert!(slid.get() > 0, "a pod was seen sliding (class moving)");
+    // A moved pod says so to a screen reader too, naming the node it came from.
+    let moved: Vec<&Value> = page["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|n| n["pods"].as_array().unwrap())
+        .filter(|p| p["from"] == from)
+        .collect();
+    assert!(
+        moved.len() >= moving
+            && moved.iter().all(|p| p["label"]
+                .as_str()
+                .unwrap()
+                .contains(&format!(", {}", says_from(lang, from)))),
+        "{moved:#?}"
+    );
     save_screenshot(b, &format!("drain-{lang}.png"));
     kubectl_ok(t, &["uncordon", from]);
+}
+
+/// How a moved pod's label names the node it came from.
+fn says_from(lang: &str, node: &str) -> String {
+    match lang {
+        "ko" => format!("{node} 노드에 있던 파드를 대신합니다"),
+        _ => format!("replaces a pod that was on {node}"),
+    }
 }
 
 fn tour_in_pty(t: &TestCluster, args: &[&str]) -> Session {

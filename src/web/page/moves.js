@@ -12,6 +12,7 @@
   const FADE = 700;
   const REMEMBER = 30000; // how long a pod's last place is kept once it is gone
   const reduce = window.matchMedia("(prefers-reduced-motion: reduce)");
+  const words = JSON.parse(document.body.dataset.words);
   const key = (ns, name) => ns + "/" + name;
   const last = new Map(); // "ns/pod" -> {rect, at}: where each pod was last drawn
   const nodes = new Map(); // node name -> rect
@@ -104,6 +105,10 @@
         "\"][data-pod=\"" + CSS.escape(m.pod) + "\"]");
       if (!box) continue;
       box.dataset.movedFrom = m.from;
+      // Said too, for a screen reader and a pointer's tooltip.
+      const said = words.moved_from.replace("{node}", m.from);
+      box.setAttribute("aria-label", box.getAttribute("aria-label") + ", " + said);
+      box.title += "\n" + said;
       // Moves made before the page opened are marked, not played.
       if (!started.has(m.seq)) {
         started.set(m.seq, draws > 0 ? { t0: now, from: origin(m) } : null);
