@@ -46,6 +46,11 @@ pub(crate) struct Moves {
     left: BTreeMap<Key, VecDeque<Departed>>,
     /// Replacements made and not yet placed, by (namespace, pod): what each replaces.
     arriving: BTreeMap<Key, Departed>,
+    /// Per ReplicaSet: pods it made while it had as many as it wants (as the watch tells it),
+    /// oldest first. The deletion they stand in for is still on its way: a watch that batches
+    /// its events (or a relist, in key order) can tell a replacement before the deletion it
+    /// answers. The state keeps these to the ReplicaSet's excess of pods.
+    ahead: BTreeMap<Key, VecDeque<Key>>,
     recent: VecDeque<Move>,
 }
 
@@ -68,6 +73,43 @@ impl Moves {
         }
         if queue.is_empty() {
             self.left.remove(rs);
+        }
+    }
+
+    /// The ReplicaSet `rs` made `pod` (namespace, name) while it had no debt and more pods
+    /// than it wants: it answers a deletion not yet seen.
+    pub(crate) fn ahead(&mut self, rs: Key, pod: Key) {
+        self.ahead.entry(rs).or_default().push_back(pod);
+    }
+
+    /// `pod` left `node` after the ReplicaSet `rs` already replaced it: the oldest pod made
+    /// ahead stands for it. That pod, to check whether it is placed already.
+    pub(crate) fn late(&mut self, rs: &Key, pod: &str, node: &str) -> Option<Key> {
+        let queue = self.ahead.get_mut(rs)?;
+        let new = queue.pop_front();
+        if queue.is_empty() {
+            self.ahead.remove(rs);
+        }
+        let new = new?;
+        self.arriving.insert(
+            new.clone(),
+            Departed {
+                pod: pod.to_string(),
+                node: node.to_string(),
+            },
+        );
+        Some(new)
+    }
+
+    /// Keeps at most `excess` pods made ahead for `rs` (the newest): its count caught up.
+    pub(crate) fn trim_ahead(&mut self, rs: &Key, excess: usize) {
+        if let Some(queue) = self.ahead.get_mut(rs) {
+            while queue.len() > excess {
+                queue.pop_front();
+            }
+            if queue.is_empty() {
+                self.ahead.remove(rs);
+            }
         }
     }
 
@@ -96,6 +138,10 @@ impl Moves {
     /// `pod` (namespace, name) is gone: it replaces nothing any more.
     pub(crate) fn gone(&mut self, pod: &Key) {
         self.arriving.remove(pod);
+        self.ahead.retain(|_, queue| {
+            queue.retain(|p| p != pod);
+            !queue.is_empty()
+        });
     }
 
     /// Keeps, per ReplicaSet, only as many debts as `owed` says it still has (the newest: the
@@ -116,8 +162,9 @@ impl Moves {
 
     #[cfg(test)]
     pub(crate) fn sizes(&self) -> (usize, usize, usize) {
-        let left = self.left.values().map(VecDeque::len).sum();
-        (left, self.arriving.len(), self.recent.len())
+        let left: usize = self.left.values().map(VecDeque::len).sum();
+        let ahead: usize = self.ahead.values().map(VecDeque::len).sum();
+        (left + ahead, self.arriving.len(), self.recent.len())
     }
 }
 
@@ -179,6 +226,27 @@ mod tests {
         m.gone(&k("n"));
         assert_eq!(m.sizes(), (0, 0, 0));
         assert_eq!(m.placed(&k("n"), "w2", 1), None);
+    }
+
+    #[test]
+    fn a_replacement_told_before_the_deletion_it_answers_still_moves() {
+        let mut m = Moves::default();
+        m.ahead(k("rs"), k("new"));
+        m.ahead(k("rs"), k("extra"));
+        // The count caught up for one of them: only the newest stays ahead.
+        m.trim_ahead(&k("rs"), 1);
+        assert_eq!(m.sizes(), (1, 0, 0));
+        assert_eq!(m.late(&k("rs"), "old", "w1"), Some(k("extra")));
+        assert_eq!(m.late(&k("rs"), "other", "w1"), None);
+        let moved = m.placed(&k("extra"), "w2", 3).unwrap();
+        assert_eq!(
+            (moved.from_pod.as_str(), moved.from.as_str()),
+            ("old", "w1")
+        );
+        // A pod made ahead that goes is forgotten.
+        m.ahead(k("rs"), k("x"));
+        m.gone(&k("x"));
+        assert_eq!(m.sizes(), (0, 0, 1));
     }
 
     #[test]

@@ -503,3 +503,37 @@ fn a_drained_nodes_pods_move_to_the_other_nodes_and_the_line_says_from_where_to_
          않으며, 레플리카셋이 만든 새 d 파드가 w2 노드에서 대신 실행됩니다."
     );
 }
+
+/// The stand-in's watch (and a relist, in key order) can tell a replacement before the
+/// deletion it answers; the move is said once both are known.
+#[test]
+fn a_replacement_told_before_its_eviction_is_still_a_move_and_a_lagging_scale_up_is_not() {
+    let mut s = State::new("lab", Lang::En, vec![]);
+    s.replicaset(Ev::Apply(rs("hello-6d9", 2)));
+    s.pod(Ev::Apply(pod("s", "w1", "hello-6d9")));
+    s.pod(Ev::Apply(pod("t", "w2", "hello-6d9")));
+    // drain w1: the ReplicaSet's new pod p is told, placed, before s is Terminating.
+    s.pod(Ev::Apply(pod("p", "", "hello-6d9")));
+    s.pod(Ev::Apply(pod("p", "w2", "hello-6d9")));
+    let mut going = pod("s", "w1", "hello-6d9");
+    going.deleting = true;
+    s.pod(Ev::Apply(going));
+    let said: Vec<String> = s.lines().map(|l| l.text.clone()).collect();
+    assert_eq!(
+        keys(&s)[4..],
+        ["pod_made", "scheduled", "terminating", "pod_moved"],
+        "{said:#?}"
+    );
+    assert!(said[7].starts_with("the work of s moved from w1 to w2: its replacement p"));
+    // A scale-up told before the ReplicaSet's new count: the pods it made are no moves, even
+    // when a pod is deleted afterwards.
+    s.pod(Ev::Apply(pod("q", "w1", "hello-6d9")));
+    s.replicaset(Ev::Apply(rs("hello-6d9", 3)));
+    s.replicaset(Ev::Apply(rs("hello-6d9", 2)));
+    s.pod(Ev::Delete(pod("t", "w2", "hello-6d9")));
+    assert!(
+        !keys(&s)[8..].contains(&"pod_moved".to_string()),
+        "{:?}",
+        keys(&s)
+    );
+}

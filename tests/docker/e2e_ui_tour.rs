@@ -2,7 +2,8 @@
 //! e2e_ui), on one 3-node cluster:
 //! - `kubectl drain` of a worker: the replacement pods are drawn on the other worker, the page
 //!   marked them as moved from the drained node (and animated the move), and the line says
-//!   from which node to which, in English and in Korean;
+//!   from which node to which, in English and in Korean; with the system's reduced motion
+//!   (emulated through DevTools) the same, and nothing slides or fades;
 //! - `minik tour --web`, driven on a real pseudo-terminal (expectrl): the terminal says where
 //!   the page is; the page shows the step the terminal shows (title, text with its placeholders
 //!   filled, the command as it is pasted, a copy button) in English and in Korean, and follows
@@ -120,11 +121,45 @@ fn drawn_on(page: &Value, node: &str) -> Vec<(String, Option<String>)> {
         .collect()
 }
 
+/// Whether the page draws every movers pod on `to`, `moving` of them marked as moved from
+/// `from` and each move said with `says`.
+fn all_moved(p: &Value, (from, to): (&str, &str), says: &str, moving: usize) -> bool {
+    let there = drawn_on(p, to);
+    let marked = there
+        .iter()
+        .filter(|(_, f)| f.as_deref() == Some(from))
+        .count();
+    let said = p["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["key"] == "pod_moved")
+        .filter_map(|l| l["text"].as_str())
+        // The drained node's other pods (local-path-provisioner) move too.
+        .filter(|l| l.contains(says) && l.contains(" movers-"))
+        .count();
+    drawn_on(p, from).is_empty() && there.len() == 4 && marked == moving && said == moving
+}
+
 /// Drains `from` (its movers pods go to `to`) with a page open in `lang`; the page marks each
 /// replacement as moved from `from`, plays the moves, and says `says` (from `from` to `to`).
 #[allow(clippy::print_stderr)] // the timing is the test's diagnostic
-fn drain_and_watch(t: &TestCluster, b: &Browser, lang: &str, from: &str, to: &str, says: &str) {
+/// `motion`: whether the page may move things (else the browser emulates the system's
+/// prefers-reduced-motion).
+fn drain_and_watch(
+    t: &TestCluster,
+    b: &Browser,
+    lang: &str,
+    (from, to): (&str, &str),
+    says: &str,
+    motion: bool,
+) {
     let ui = Ui::start(t, lang);
+    let reduce = if motion { "no-preference" } else { "reduce" };
+    b.devtools(
+        "Emulation.setEmulatedMedia",
+        serde_json::json!({"features": [{"name": "prefers-reduced-motion", "value": reduce}]}),
+    );
     b.goto(&ui.url);
     let (ok, page, _) = b.wait_for(PICTURE, Duration::from_secs(30), |p| {
         p["api"] == "live" && drawn_on(p, from).len() + drawn_on(p, to).len() == 4
@@ -135,6 +170,7 @@ fn drain_and_watch(t: &TestCluster, b: &Browser, lang: &str, from: &str, to: &st
     // The page is watched while kubectl drains (it returns once the pods are gone, by when
     // the slides are over).
     let slid = Cell::new(0);
+    let faded = Cell::new(0);
     let (ok, page, took) = std::thread::scope(|scope| {
         let drain = scope.spawn(|| {
             t.kubectl(&[
@@ -147,21 +183,8 @@ fn drain_and_watch(t: &TestCluster, b: &Browser, lang: &str, from: &str, to: &st
         });
         let seen = b.wait_for(PICTURE, Duration::from_secs(90), |p| {
             slid.set(slid.get().max(p["moving"].as_u64().unwrap_or(0)));
-            let there = drawn_on(p, to);
-            let marked = there
-                .iter()
-                .filter(|(_, f)| f.as_deref() == Some(from))
-                .count();
-            let said = p["lines"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .filter(|l| l["key"] == "pod_moved")
-                .filter_map(|l| l["text"].as_str())
-                // The drained node's other pods (local-path-provisioner) move too.
-                .filter(|l| l.contains(says) && l.contains(" movers-"))
-                .count();
-            drawn_on(p, from).is_empty() && there.len() == 4 && marked == moving && said == moving
+            faded.set(faded.get().max(p["ghosts"].as_u64().unwrap_or(0)));
+            all_moved(p, (from, to), says, moving)
         });
         let o = drain.join().unwrap();
         assert!(o.status.success(), "drain: {}", text(&o));
@@ -176,7 +199,16 @@ fn drain_and_watch(t: &TestCluster, b: &Browser, lang: &str, from: &str, to: &st
         page["moves"].as_u64().unwrap() >= moving as u64,
         "the page played each move: {page:#}"
     );
-    assert!(slid.get() > 0, "a pod was seen sliding (class moving)");
+    if motion {
+        assert!(slid.get() > 0, "a pod was seen sliding (class moving)");
+        assert!(faded.get() > 0, "a gone pod was seen fading out");
+    } else {
+        assert_eq!(
+            (slid.get(), faded.get()),
+            (0, 0),
+            "prefers-reduced-motion: nothing slides, nothing fades"
+        );
+    }
     // A moved pod says so to a screen reader too, naming the node it came from.
     let moved: Vec<&Value> = page["nodes"]
         .as_array()
@@ -193,7 +225,9 @@ fn drain_and_watch(t: &TestCluster, b: &Browser, lang: &str, from: &str, to: &st
                 .contains(&format!(", {}", says_from(lang, from)))),
         "{moved:#?}"
     );
-    save_screenshot(b, &format!("drain-{lang}.png"));
+    if motion {
+        save_screenshot(b, &format!("drain-{lang}.png"));
+    }
     kubectl_ok(t, &["uncordon", from]);
 }
 
@@ -365,16 +399,25 @@ fn a_drain_moves_pods_on_the_page_and_the_tour_is_beside_the_cluster() {
         &t,
         &b,
         "en",
-        &a,
-        &b_node,
+        (&a, &b_node),
         &format!("moved from {a} to {b_node}: its replacement movers-"),
+        true,
     );
     drain_and_watch(
         &t,
         &b,
         "ko",
-        &b_node,
-        &a,
+        (&b_node, &a),
         &format!("{b_node} 노드에서 {a} 노드로 옮겨 갔습니다."),
+        true,
+    );
+    // With the system's reduced motion: the moves are marked and said, and nothing moves.
+    drain_and_watch(
+        &t,
+        &b,
+        "en",
+        (&a, &b_node),
+        &format!("moved from {a} to {b_node}: its replacement movers-"),
+        false,
     );
 }
