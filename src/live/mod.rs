@@ -7,6 +7,7 @@ mod change;
 mod detail;
 mod detail_parse;
 mod detail_words;
+mod moves;
 pub(crate) mod names;
 mod state;
 mod view;

@@ -24,6 +24,7 @@ pub(super) fn page_with(cluster: &str, pods: Arc<dyn PodSource>) -> Page {
         cluster: cluster.to_string(),
         snapshots: rx,
         pods,
+        tour: None,
     }
 }
 
@@ -122,10 +123,12 @@ fn the_page_escapes_what_it_fills_in_and_loads_nothing_from_elsewhere() {
     assert!(html.contains("lab&quot;&gt;&lt;script&gt;"));
     assert!(html.contains("lang=\"ko\""));
     assert!(html.contains("노드"), "Korean words in the page");
-    for text in [INDEX, SCRIPT, STYLE] {
+    for text in [INDEX, SCRIPT, STYLE, TOUR_SCRIPT, MOVES_SCRIPT] {
         assert!(!text.contains("http://") && !text.contains("https://"));
         assert!(!text.contains("//cdn") && !text.contains("@import"));
     }
     // Names from the cluster are drawn as text only.
-    assert!(!SCRIPT.contains("innerHTML"));
+    for script in [SCRIPT, TOUR_SCRIPT, MOVES_SCRIPT] {
+        assert!(!script.contains("innerHTML") && !script.contains("insertAdjacentHTML"));
+    }
 }
