@@ -137,7 +137,7 @@ pub(super) async fn run(ctx: &Ctx, args: TourArgs) -> Result<(), Error> {
         workers,
     );
     let page = if args.web {
-        Some(super::web::for_tour(&*provider, &cluster.name, lang).await?)
+        Some(super::web::for_tour(&provider, &cluster.name, lang).await?)
     } else {
         None
     };
