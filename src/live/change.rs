@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use super::view::{NodeView, PodView, ServiceView};
+use super::warning::Warning;
 
 /// One thing that happened, with the names it mentions. Its `key` picks the sentence.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -29,6 +30,14 @@ pub(crate) enum Change {
     StaticPod {
         pod: String,
         node: String,
+    },
+    /// A replacement was placed on another node than the pod it replaces (a drain, or a
+    /// deleted pod): the page draws it as a move from `from` to `to`.
+    PodMoved {
+        pod: String,
+        from_pod: String,
+        from: String,
+        to: String,
     },
     /// The scheduler bound the pod to a node.
     Scheduled {
@@ -89,6 +98,8 @@ pub(crate) enum Change {
         reason: String,
     },
     ApiBack,
+    /// A Warning event (the kubelet, the scheduler or a controller reports a problem).
+    Warning(Warning),
 }
 
 /// What a pod's change means. `replacing`: its controller owes a pod for one that was deleted

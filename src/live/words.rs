@@ -9,7 +9,7 @@ use super::change::Change;
 use crate::tour::Lang;
 
 /// The owner's kind in the page's language, with the subject particle Korean needs after it.
-fn kind_subject(lang: Lang, kind: &str, name: &str) -> String {
+pub(super) fn kind_subject(lang: Lang, kind: &str, name: &str) -> String {
     match lang {
         Lang::En => format!("the {kind} {name}"),
         Lang::Ko => match kind {
@@ -42,6 +42,9 @@ fn english(change: &Change) -> String {
         Change::StaticPod { pod, node } => format!(
             "the kubelet on {node} runs the static pod {pod} from its manifest file (the API shows its mirror pod)"
         ),
+        Change::PodMoved { pod, from_pod, from, to } => format!(
+            "the work of {from_pod} moved from {from} to {to}: its replacement {pod} runs on {to} (a pod never moves; its ReplicaSet makes a new one)"
+        ),
         Change::Scheduled { pod, node } => format!("the scheduler placed {pod} on {node}"),
         Change::Unschedulable { pod, reason } => {
             format!("the scheduler found no node for {pod}: {reason}")
@@ -70,6 +73,7 @@ fn english(change: &Change) -> String {
             format!("the API server does not answer ({reason}); trying again")
         }
         Change::ApiBack => "the API server answers again".into(),
+        Change::Warning(w) => super::warn_words::warning(Lang::En, w),
     }
 }
 
@@ -86,6 +90,9 @@ fn korean(change: &Change) -> String {
         Change::PodCreated { pod } => format!("{pod} 파드가 만들어졌습니다."),
         Change::StaticPod { pod, node } => format!(
             "{node} 노드의 kubelet이 매니페스트 파일에 따라 {pod} 스태틱(static) 파드를 실행합니다. API 서버에는 그 미러 파드가 보입니다."
+        ),
+        Change::PodMoved { pod, from_pod, from, to } => format!(
+            "{from_pod} 파드가 하던 일이 {from} 노드에서 {to} 노드로 옮겨 갔습니다. 파드 자체는 옮겨지지 않으며, 레플리카셋이 만든 새 {pod} 파드가 {to} 노드에서 대신 실행됩니다."
         ),
         Change::Scheduled { pod, node } => {
             format!("스케줄러가 {pod} 파드를 {node} 노드에 배치했습니다.")
@@ -119,6 +126,7 @@ fn korean(change: &Change) -> String {
             format!("API 서버가 응답하지 않습니다({reason}). 다시 연결하는 중입니다.")
         }
         Change::ApiBack => "API 서버가 다시 응답합니다.".into(),
+        Change::Warning(w) => super::warn_words::warning(Lang::Ko, w),
     }
 }
 
@@ -151,6 +159,7 @@ pub(crate) fn page(lang: Lang) -> Value {
             "owner_none": "no controller",
             "ready": "ready",
             "not_ready": "not ready",
+            "moved_from": "replaces a pod that was on {node}",
             "kinds": {"ReplicaSet": "ReplicaSet", "DaemonSet": "DaemonSet", "StatefulSet": "StatefulSet",
                 "Job": "Job", "Node": "Node"},
         }),
@@ -180,6 +189,7 @@ pub(crate) fn page(lang: Lang) -> Value {
             "owner_none": "컨트롤러 없음",
             "ready": "준비됨",
             "not_ready": "준비 안 됨",
+            "moved_from": "{node} 노드에 있던 파드를 대신합니다",
             "kinds": {"ReplicaSet": "레플리카셋", "DaemonSet": "데몬셋", "StatefulSet": "스테이트풀셋",
                 "Job": "잡", "Node": "노드"},
         }),

@@ -68,6 +68,17 @@ pub(crate) struct Messages {
     pub(crate) by_hand: &'static str,
     /// A journal entry of an action minik does not undo here: `{node}`, `{action}`.
     pub(crate) journal_dropped: &'static str,
+    /// `minik tour --web`: the line before the page's URL.
+    pub(crate) web_page: &'static str,
+    /// Without `--web`, on a terminal: how to see the cluster beside the tour; `{command}` is
+    /// `minik ui` for this cluster.
+    pub(crate) web_hint: &'static str,
+    /// The page's tour panel: its heading, the copy button and what it says once it copied,
+    /// and what the panel says before the first step.
+    pub(crate) web_heading: &'static str,
+    pub(crate) web_copy: &'static str,
+    pub(crate) web_copied: &'static str,
+    pub(crate) web_waiting: &'static str,
 }
 
 const EN: Messages = Messages {
@@ -130,6 +141,12 @@ const EN: Messages = Messages {
     by_hand: "on node {node}, run {command}",
     journal_dropped: "dropped a tour's journal entry for node {node}: {action} is not an action \
                       minik undoes on a node of this cluster",
+    web_page: "This tour's page, the cluster live beside each step:",
+    web_hint: "See the cluster live beside each step: minik tour --web (or {command}).",
+    web_heading: "The tour",
+    web_copy: "Copy",
+    web_copied: "Copied",
+    web_waiting: "The tour has not shown a step yet.",
 };
 
 const KO: Messages = Messages {
@@ -195,6 +212,12 @@ const KO: Messages = Messages {
     by_hand: "{node} 노드에서 직접 실행하세요: {command}",
     journal_dropped: "{node} 노드에 대한 투어 기록 항목 하나를 버렸습니다. {action} 작업은 \
                       minik이 이 클러스터의 노드에서 되돌리는 작업이 아닙니다",
+    web_page: "이 투어의 페이지입니다. 단계 옆에 클러스터가 실시간으로 보입니다:",
+    web_hint: "클러스터를 실시간으로 함께 보려면: minik tour --web (또는 {command})",
+    web_heading: "투어",
+    web_copy: "복사",
+    web_copied: "복사했습니다",
+    web_waiting: "투어가 아직 단계를 보여 주지 않았습니다.",
 };
 
 impl Messages {
@@ -257,7 +280,13 @@ impl Messages {
             images_missing,
             missing_on,
             by_hand,
-            journal_dropped
+            journal_dropped,
+            web_page,
+            web_hint,
+            web_heading,
+            web_copy,
+            web_copied,
+            web_waiting
         )
     }
 

@@ -10,15 +10,21 @@ use tower::ServiceExt;
 use super::token::constant_time_eq;
 use super::*;
 
-const TOKEN: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+pub(super) const TOKEN: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
-fn page(cluster: &str) -> Page {
+pub(super) fn page(cluster: &str) -> Page {
+    page_with(cluster, Arc::new(super::detail_tests::Fixed::default()))
+}
+
+pub(super) fn page_with(cluster: &str, pods: Arc<dyn PodSource>) -> Page {
     let (_tx, rx) = watch::channel::<Arc<str>>(Arc::from("{}"));
     Page {
         token: Token::from_text(TOKEN),
         lang: Lang::Ko,
         cluster: cluster.to_string(),
         snapshots: rx,
+        pods,
+        tour: None,
     }
 }
 
@@ -73,6 +79,9 @@ async fn without_the_token_every_path_and_method_is_403() {
         "/?token=0123",
         "/events?token=x",
         "/static/app.js?tok=1",
+        "/pod",
+        "/pod?namespace=default&pod=x",
+        "/pod?namespace=default&pod=x&token=0",
     ] {
         for method in ["GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS"] {
             let (code, headers) = status(method, path).await;
@@ -114,10 +123,12 @@ fn the_page_escapes_what_it_fills_in_and_loads_nothing_from_elsewhere() {
     assert!(html.contains("lab&quot;&gt;&lt;script&gt;"));
     assert!(html.contains("lang=\"ko\""));
     assert!(html.contains("노드"), "Korean words in the page");
-    for text in [INDEX, SCRIPT, STYLE] {
+    for text in [INDEX, SCRIPT, STYLE, TOUR_SCRIPT, MOVES_SCRIPT] {
         assert!(!text.contains("http://") && !text.contains("https://"));
         assert!(!text.contains("//cdn") && !text.contains("@import"));
     }
     // Names from the cluster are drawn as text only.
-    assert!(!SCRIPT.contains("innerHTML"));
+    for script in [SCRIPT, TOUR_SCRIPT, MOVES_SCRIPT] {
+        assert!(!script.contains("innerHTML") && !script.contains("insertAdjacentHTML"));
+    }
 }
