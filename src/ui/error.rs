@@ -47,7 +47,7 @@ pub(crate) fn render_error_at(err: &Error, color: bool, width: usize, lang: Lang
     let label = format!("{} ", Paint::Error.apply(words.error, color));
     let mut lines = wrap::hanging(first, width, &label, &under(words.error));
     lines.extend(wrap::indented(others, width));
-    if let Some(details) = details(err) {
+    if let Some(details) = details(err, lang) {
         let all: Vec<&str> = details.lines().collect();
         let start = all.len().saturating_sub(DETAIL_LINES);
         let label = if engine_looked(err).is_some() {
@@ -60,7 +60,7 @@ pub(crate) fn render_error_at(err: &Error, color: bool, width: usize, lang: Lang
             lines.push(format!("    {}", crate::text::clean_line(l)));
         }
     }
-    let details = details(err).unwrap_or_default();
+    let details = details(err, lang).unwrap_or_default();
     let label = format!("{} ", Paint::Hint.apply(words.hint, color));
     for hint in hints_in(err, lang) {
         // A hint already shown as the error's output is not repeated.
@@ -193,12 +193,12 @@ fn engine_looked(err: &Error) -> Option<&[crate::i18n::Msg]> {
 
 /// Output worth showing under the message (a failed command's output, a node's log, where
 /// the engine was looked for).
-fn details(err: &Error) -> Option<String> {
+fn details(err: &Error, lang: Lang) -> Option<String> {
     if let Error::NodeImage(e) = err {
         return e.details();
     }
     if let Some(looked) = engine_looked(err) {
-        let lines: Vec<&str> = looked.iter().map(|l| l.as_str()).collect();
+        let lines: Vec<String> = looked.iter().map(|l| l.in_lang(lang)).collect();
         return Some(lines.join("\n"));
     }
     err.find::<ProviderError>().and_then(ProviderError::details)
@@ -539,5 +539,43 @@ mod kubectl_tests {
             assert!(text.contains("힌트:"), "{text}");
             assert!(!text.contains("hint:"), "{text}");
         }
+    }
+}
+
+#[cfg(test)]
+mod engine_tests {
+    use super::*;
+    use crate::i18n::Key;
+    use crate::msg;
+
+    /// Issue #22: no engine, the first error many learners see: its line, where minik looked
+    /// and the fix, all in Korean.
+    #[test]
+    fn an_engine_that_does_not_answer_reads_in_korean() {
+        let e = Error::from(EngineError::Unreachable {
+            headline: Box::new(
+                msg!(Key::UnreachableHeadline, host = "unix:///var/run/docker.sock";
+                detail => msg!(Key::UnreachableNoSocket)),
+            ),
+            looked: vec![
+                msg!(Key::LookedNotSet, variable = "DOCKER_HOST"),
+                msg!(Key::LookedChose, host = "unix:///var/run/docker.sock";
+                    via => msg!(Key::SourceDefault)),
+            ],
+            fix: Box::new(msg!(Key::UnreachableStartLinux)),
+        });
+        let text = render_error_at(&e, false, 200, Lang::Ko);
+        let english = crate::i18n::leaks::english_words(&text);
+        assert!(english.is_empty(), "{english:?} in {text}");
+        assert!(
+            text.contains("  찾아본 곳:\n    DOCKER_HOST 환경 변수가 설정되지 않음\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("힌트: 엔진을 시작하세요: sudo systemctl start docker"),
+            "{text}"
+        );
+        let en = render_error_at(&e, false, 200, Lang::En);
+        assert!(en.contains("    DOCKER_HOST is not set\n"), "{en}");
     }
 }
