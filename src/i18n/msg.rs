@@ -72,6 +72,7 @@ impl Msg {
         }
     }
 
+    #[cfg(test)]
     pub(crate) fn as_str(&self) -> &str {
         &self.english
     }
