@@ -29,13 +29,18 @@ pub(crate) struct NodeReach {
 
 impl NodeReach {
     /// `http://ADDRESS:PORT` that reaches `node_port` from this machine: a worker's (else the
-    /// control plane's) IPv4 address where nodes route, else a port published for
+    /// control plane's) IPv4 address (IPv6 on an IPv6-only cluster) where nodes route, else a port published for
     /// `node_port` on any node (`extraPortMappings`); `None` when nothing reaches it.
     pub(crate) fn node_port_url(&self, node_port: u16) -> Option<String> {
         if self.routable {
             let mut nodes: Vec<&NodeInfo> = self.nodes.iter().collect();
             nodes.sort_by_key(|n| (n.role != NodeRole::Worker, n.name.clone()));
-            if let Some(ip) = nodes.iter().find_map(|n| n.ipv4.as_deref()) {
+            let ip = nodes.iter().find_map(|n| {
+                n.ipv4
+                    .clone()
+                    .or_else(|| n.ipv6.as_ref().map(|v6| format!("[{v6}]")))
+            });
+            if let Some(ip) = ip {
                 return Some(format!("http://{ip}:{node_port}"));
             }
         }

@@ -50,6 +50,25 @@ fn routable_nodes_are_reached_at_a_workers_address() {
     );
 }
 
+#[test]
+fn an_ipv6_only_cluster_is_reached_at_a_bracketed_address() {
+    let mut nodes = cluster(vec![]);
+    for n in &mut nodes {
+        n.ipv6 = n
+            .ipv4
+            .take()
+            .map(|v4| format!("fc00:f853:ccd:e793::{}", &v4[9..]));
+    }
+    let reach = NodeReach {
+        routable: true,
+        nodes,
+    };
+    assert_eq!(
+        reach.node_port_url(30080).as_deref(),
+        Some("http://[fc00:f853:ccd:e793::3]:30080")
+    );
+}
+
 /// Docker Desktop, Colima, WSL2: only a port published for the node port reaches it.
 #[test]
 fn elsewhere_only_a_published_port_reaches_a_node_port() {
