@@ -66,6 +66,17 @@ pub(crate) struct Messages {
     pub(crate) images_missing: &'static str,
     /// `{nodes}`: after each image some nodes lack.
     pub(crate) missing_on: &'static str,
+    /// `minik tour --web`: the line before the page's URL.
+    pub(crate) web_page: &'static str,
+    /// Without `--web`, on a terminal: how to see the cluster beside the tour; `{command}` is
+    /// `minik ui` for this cluster.
+    pub(crate) web_hint: &'static str,
+    /// The page's tour panel: its heading, the copy button and what it says once it copied,
+    /// and what the panel says before the first step.
+    pub(crate) web_heading: &'static str,
+    pub(crate) web_copy: &'static str,
+    pub(crate) web_copied: &'static str,
+    pub(crate) web_waiting: &'static str,
 }
 
 const EN: Messages = Messages {
@@ -131,6 +142,12 @@ const EN: Messages = Messages {
     images_missing: "Some nodes lack images this lab runs. A node that can reach the registry \
                      pulls them itself; otherwise load them first:",
     missing_on: "not on {nodes}",
+    web_page: "This tour's page, the cluster live beside each step:",
+    web_hint: "See the cluster live beside each step: minik tour --web (or {command}).",
+    web_heading: "The tour",
+    web_copy: "Copy",
+    web_copied: "Copied",
+    web_waiting: "The tour has not shown a step yet.",
 };
 
 const KO: Messages = Messages {
@@ -199,6 +216,12 @@ const KO: Messages = Messages {
                      레지스트리에 접속할 수 있는 노드는 이미지를 직접 받아 오지만, 그렇지 \
                      않다면 아래 명령으로 먼저 노드에 넣어 두세요:",
     missing_on: "없는 노드: {nodes}",
+    web_page: "이 투어의 페이지입니다. 단계 옆에 클러스터가 실시간으로 보입니다:",
+    web_hint: "클러스터를 실시간으로 함께 보려면: minik tour --web (또는 {command})",
+    web_heading: "투어",
+    web_copy: "복사",
+    web_copied: "복사했습니다",
+    web_waiting: "투어가 아직 단계를 보여 주지 않았습니다.",
 };
 
 impl Messages {
@@ -260,7 +283,13 @@ impl Messages {
             kubelet_stopped,
             kubelet_started,
             images_missing,
-            missing_on
+            missing_on,
+            web_page,
+            web_hint,
+            web_heading,
+            web_copy,
+            web_copied,
+            web_waiting
         )
     }
 
