@@ -25,6 +25,7 @@ mod e2e_nodes;
 mod e2e_offline_images;
 mod e2e_parity;
 mod e2e_pods;
+mod e2e_reach;
 mod e2e_remote;
 mod e2e_rollout;
 mod e2e_scheduling;
