@@ -1,5 +1,6 @@
 //! Reaching the container engine the way the docker CLI would, and knowing what it runs on.
 
+use crate::i18n::{Lang, Msg};
 use std::sync::Arc;
 
 use crate::events::Events;
@@ -29,9 +30,9 @@ pub enum EngineError {
     /// Nothing answered at the endpoint: where minik looked, and what to do.
     #[error("{headline}")]
     Unreachable {
-        headline: String,
-        looked: Vec<String>,
-        fix: String,
+        headline: Box<Msg>,
+        looked: Vec<Msg>,
+        fix: Box<Msg>,
     },
 
     #[error("{0}")]
@@ -49,7 +50,7 @@ impl EngineError {
     }
 
     /// Where minik looked for the engine, shown under the message.
-    pub fn looked(&self) -> Option<&[String]> {
+    pub(crate) fn looked(&self) -> Option<&[Msg]> {
         match self {
             EngineError::Unreachable { looked, .. } if !looked.is_empty() => Some(looked),
             _ => None,
@@ -60,7 +61,8 @@ impl EngineError {
 crate::error_keys!(pub EngineError {
     EngineError::Endpoint { source, by_host_flag } => "engine.endpoint", reason = source;
     EngineError::NamedPipe { host } => "engine.named-pipe", host = quoted(host);
-    EngineError::Unreachable { headline, looked, fix } => "engine.unreachable", headline = headline, fix = fix;
+    EngineError::Unreachable { headline, looked, fix } => "engine.unreachable",
+        headline = headline.in_lang(Lang::Ko), fix = fix.in_lang(Lang::Ko);
     EngineError::Provider(_) => "engine.provider";
 });
 
@@ -74,7 +76,7 @@ impl Hint for EngineError {
             EngineError::NamedPipe { .. } => {
                 "use unix:///path/to/docker.sock or tcp://host:port".into()
             }
-            EngineError::Unreachable { fix, .. } => fix.clone(),
+            EngineError::Unreachable { fix, .. } => fix.to_string(),
             EngineError::Provider(_) => return None,
         })
     }
@@ -102,9 +104,9 @@ pub(crate) async fn connect(flags: &EndpointFlags, events: &Events) -> Result<En
         Err(f) => {
             let nr = platform::not_reachable(&f.resolution, &f.host, &f.error);
             Err(EngineError::Unreachable {
-                headline: nr.headline,
+                headline: Box::new(nr.headline),
                 looked: nr.looked,
-                fix: nr.fix,
+                fix: Box::new(nr.fix),
             })
         }
     }

@@ -177,9 +177,9 @@ mod tests {
         assert_eq!(e.exit_code(), EXIT_USAGE);
         assert!(hint(&e).is_some_and(|h| h.starts_with("for example: -H unix://")));
         let unreachable = EngineError::Unreachable {
-            headline: "no engine".into(),
+            headline: Box::new("no engine".into()),
             looked: vec!["unix:///var/run/docker.sock".into()],
-            fix: "start it".into(),
+            fix: Box::new("start it".into()),
         };
         assert_eq!(Error::from(unreachable).exit_code(), EXIT_UNREACHABLE);
         let refused = PrepareError::PlatformRefused {

@@ -12,7 +12,7 @@ pub enum Failure {
     #[error("could not ask on the terminal: {reason}")]
     Prompt {
         reason: String,
-        fallback: &'static str,
+        fallback: crate::i18n::Msg,
     },
 
     /// `minik init` could not write its config file.
@@ -47,7 +47,8 @@ pub enum Failure {
 }
 
 crate::error_keys!(pub Failure {
-    Failure::Prompt { reason, fallback } => "failure.prompt", reason = reason, fallback = fallback;
+    Failure::Prompt { reason, fallback } => "failure.prompt", reason = reason,
+        fallback = fallback.in_lang(crate::i18n::Lang::Ko);
     Failure::Write { path, reason } => "failure.write", path = path.display(), reason = reason;
     Failure::Report { path, reason } => "failure.report", path = path.display(), reason = reason;
     Failure::Json { reason } => "failure.json", reason = reason;
@@ -61,7 +62,7 @@ crate::error_keys!(pub Failure {
 impl Hint for Failure {
     fn hint(&self) -> Option<String> {
         Some(match self {
-            Failure::Prompt { fallback, .. } => (*fallback).to_string(),
+            Failure::Prompt { fallback, .. } => fallback.to_string(),
             Failure::Write { .. } => "choose a folder you can write to with -o".into(),
             Failure::Report { .. } => "choose another file with --report".into(),
             Failure::NoStoredConfig { .. } => "it was made by an older minik, or its create did \

@@ -2,6 +2,7 @@
 //! Every variant is bad input (exit 2), carries the values it names, and has its own hint and a
 //! stable message key ([`InputError::key`]), so a translation can key its words by variant.
 
+use crate::i18n::{Lang, Msg};
 use std::path::PathBuf;
 
 use crate::config::{MAX_NODES, MAX_NODES_WHY};
@@ -46,18 +47,15 @@ pub enum InputError {
 
     /// `minik init --name`: not a valid cluster name.
     #[error("{reason}")]
-    InitName { reason: String },
+    InitName { reason: Msg },
 
     /// `--port`: not `[HOST:]CONTAINER`; `example` shows ports that would do.
     #[error("{reason}")]
-    Port {
-        reason: String,
-        example: &'static str,
-    },
+    Port { reason: Msg, example: &'static str },
 
     /// `minik init --mount`: not a folder here.
     #[error("{reason}")]
-    Mount { reason: String },
+    Mount { reason: Msg },
 
     /// The file to write exists and `--force` was not given.
     #[error("{} exists", path.display())]
@@ -113,9 +111,10 @@ crate::error_keys!(pub InputError {
     InputError::NodesOutOfRange { nodes } => "input.nodes-out-of-range", nodes = nodes, max = MAX_NODES;
     InputError::NotAnAddress { flag, value } => "input.not-an-address", flag = flag, value = quoted(value);
     InputError::UnreachableApi(u) => "input.unreachable-api", reason = u;
-    InputError::InitName { reason } => "input.init-name", reason = reason;
-    InputError::Port { reason, example } => "input.port", reason = reason, example = example;
-    InputError::Mount { reason } => "input.mount", reason = reason;
+    InputError::InitName { reason } => "input.init-name", reason = reason.in_lang(Lang::Ko);
+    InputError::Port { reason, example } => "input.port", reason = reason.in_lang(Lang::Ko),
+        example = example;
+    InputError::Mount { reason } => "input.mount", reason = reason.in_lang(Lang::Ko);
     InputError::FileExists { path } => "input.file-exists", path = path.display();
     InputError::NotAFolder { flag, path } => "input.not-a-folder", flag = flag, path = path.display();
     InputError::UnsupportedArch { arch } => "input.unsupported-arch", arch = arch;

@@ -27,8 +27,22 @@ pub enum KubectlInputError {
     MissingValue,
 }
 
+crate::error_keys!(pub KubectlInputError {
+    KubectlInputError::Unreadable(path, e) => "kubectl.unreadable", path = path, reason = e;
+    KubectlInputError::Folder(path) => "kubectl.folder", path = path;
+    KubectlInputError::TwoInputs(first, second) => "kubectl.two-inputs",
+        first = first, second = second;
+    KubectlInputError::MissingValue => "kubectl.missing-value";
+});
+
+impl crate::hint::Hint for KubectlInputError {
+    fn hint(&self) -> Option<String> {
+        Some(self.hint_text())
+    }
+}
+
 impl KubectlInputError {
-    pub fn hint(&self) -> String {
+    fn hint_text(&self) -> String {
         match self {
             KubectlInputError::Unreadable(..) => "check the path (relative to this folder)".into(),
             KubectlInputError::Folder(d) => {
@@ -155,14 +169,9 @@ impl KubectlError {
     }
 }
 
-impl crate::hint::Hint for KubectlError {
-    fn hint(&self) -> Option<String> {
-        match self {
-            KubectlError::Input(i) => Some(i.hint()),
-            KubectlError::Cluster(_) => None,
-        }
-    }
-}
+crate::error_keys!(pub KubectlError {
+    KubectlError::Input(_) | KubectlError::Cluster(_) => "kubectl.wrapped";
+});
 
 /// Runs kubectl with `args` (as typed after `--`) in an answering control plane of `cluster`;
 /// any exit code of kubectl is returned with its output.

@@ -79,7 +79,7 @@ fn confirmed(ctx: &Ctx, args: &CreateArgs, lines: &[String]) -> Result<bool, Err
         }
         _ => crate::failure::Failure::Prompt {
             reason: e.to_string(),
-            fallback: "pass --yes to create without asking",
+            fallback: crate::msg!(crate::i18n::Key::PromptCreateFallback),
         }
         .into(),
     })

@@ -8,7 +8,9 @@ use std::path::Path;
 use super::{create, engine, Ctx};
 use crate::cli::InitArgs;
 use crate::error::Error;
+use crate::i18n::Key;
 use crate::init::{self, equivalent_command, Flags};
+use crate::msg;
 use crate::text::wrap;
 
 pub(super) async fn run(ctx: &Ctx, args: InitArgs) -> Result<(), Error> {
@@ -22,7 +24,7 @@ pub(super) async fn run(ctx: &Ctx, args: InitArgs) -> Result<(), Error> {
     let lang = crate::i18n::language(args_lang, |k| std::env::var(k).ok());
     let doctor = crate::ui::doctor_text_in(&look.checks, lang);
     let reply = if interactive {
-        match crate::ui::init::ask(&given, &offer, &doctor)? {
+        match crate::ui::init::ask(&given, &offer, &doctor, lang)? {
             Some(r) => r,
             None => return Ok(()),
         }
@@ -35,21 +37,18 @@ pub(super) async fn run(ctx: &Ctx, args: InitArgs) -> Result<(), Error> {
             "  ",
             wrap::CONTINUATION,
         );
-        ctx.events.info(format!(
-            "No terminal, so no questions: minik init took every default. The same, as flags:\n{}",
-            command.join("\n")
-        ));
+        let said = msg!(Key::InitNoTerminal, command = command.join("\n"));
+        ctx.events.info(said.in_lang(lang));
         if crate::platform::is_blocking(&look.checks) {
-            ctx.events
-                .warn(format!("this machine's checks found problems:\n{doctor}"));
+            let problems = msg!(Key::InitProblems, doctor = doctor);
+            ctx.events.warn(problems.in_lang(lang));
         }
         reply
     };
-    init::write(&reply, given.force)?;
+    init::write(&reply, given.force, lang)?;
     let shown = reply.output.display();
-    ctx.events.info(format!(
-        "Wrote {shown}. Make the cluster with: minik create --config {shown}"
-    ));
+    ctx.events
+        .info(msg!(Key::InitWrote, path = shown).in_lang(lang));
     let Some(request) = reply.create_request() else {
         return Ok(());
     };

@@ -68,7 +68,7 @@ async fn offer_cluster(ctx: &Ctx, args: &TourArgs, lab: &Lab, lang: Lang) -> Res
         Err(e) => {
             return Err(Failure::Prompt {
                 reason: e.to_string(),
-                fallback: "run minik create --nodes 3, then minik tour",
+                fallback: crate::msg!(crate::i18n::Key::PromptTourFallback),
             }
             .into())
         }

@@ -47,6 +47,19 @@ impl NameError {
         }
     }
 
+    /// The error as a line in every language minik speaks.
+    pub(crate) fn msg(&self) -> crate::i18n::Msg {
+        use crate::i18n::Key;
+        let name = crate::text::quoted(self.name());
+        match self {
+            NameError::Empty => crate::msg!(Key::NameEmpty),
+            NameError::TooLong { len, max, .. } => {
+                crate::msg!(Key::NameTooLong, name = name, len = len, max = max)
+            }
+            NameError::Invalid(..) => crate::msg!(Key::NameInvalid, name = name),
+        }
+    }
+
     /// The problem alone, for messages that name the cluster themselves (config files).
     pub fn problem(&self) -> String {
         match self {

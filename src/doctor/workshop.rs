@@ -11,7 +11,9 @@ use serde::Serialize;
 use crate::config::{tcp_port_state, PortState};
 use crate::engine::{ConnectFailure, Engine};
 use crate::error::Error;
+use crate::i18n::{Key, Msg};
 use crate::init::PublishPort;
+use crate::msg;
 use crate::platform::checks::ports::owned_ports;
 use crate::platform::checks::workshop::{
     nameservers, vpn_interfaces, workshop_checks, DiskSpace, PlannedPort, WorkshopFacts,
@@ -35,7 +37,7 @@ pub(crate) struct Machine {
     pub(crate) os: HostOs,
     pub(crate) arch: String,
     /// `Docker Desktop (macOS)`, `Colima`, ... or `unreachable`.
-    pub(crate) runtime: String,
+    pub(crate) runtime: Msg,
     pub(crate) engine: String,
     pub(crate) minik_version: &'static str,
 }
@@ -60,7 +62,11 @@ pub(crate) async fn report(
             let checks = platform::checks_unreachable(&f.resolution, &f.host, &f.error);
             return Ok(finish(
                 request.plan,
-                machine(&f.host, "unreachable", &f.resolution.endpoint.host),
+                machine(
+                    &f.host,
+                    msg!(Key::EngineUnreachable),
+                    &f.resolution.endpoint.host,
+                ),
                 checks,
             ));
         }
@@ -96,7 +102,7 @@ pub(crate) async fn report(
     if let Some(bundle) = &request.bundle {
         checks.push(bundle_platform(bundle, &*engine.provider).await);
     }
-    let m = machine(&engine.host, env.flavour.label(), &env.endpoint.host);
+    let m = machine(&engine.host, env.flavour.label_msg(), &env.endpoint.host);
     Ok(finish(request.plan, m, checks))
 }
 
@@ -126,12 +132,12 @@ async fn bundle_platform(path: &Path, provider: &dyn crate::provider::Provider) 
     let bundle = match crate::bundle::Bundle::open(path).await {
         Ok(b) => b,
         Err(e) => {
-            let fix = Some(format!("copy or fetch {} again", path.display()));
+            let fix = Some(msg!(Key::BundleFetchAgain, path = path.display()));
             return platform::checks::row(
                 "bundle-arch",
                 title,
                 Status::Fail,
-                e.to_string(),
+                Msg::verbatim(e.to_string()),
                 why,
                 fix,
             );
@@ -139,9 +145,9 @@ async fn bundle_platform(path: &Path, provider: &dyn crate::provider::Provider) 
     };
     let has: Vec<String> = platforms(&bundle.manifest).into_iter().collect();
     let has = if has.is_empty() {
-        "no recorded architecture (made by an older minik)".to_string()
+        Msg::from("no recorded architecture (made by an older minik)")
     } else {
-        has.join(" and ")
+        Msg::verbatim(has.join(", "))
     };
     let engine = match engine_platform(provider).await {
         Ok(p) => p,
@@ -150,7 +156,7 @@ async fn bundle_platform(path: &Path, provider: &dyn crate::provider::Provider) 
                 "bundle-arch",
                 title,
                 Status::Warn,
-                e.to_string(),
+                Msg::verbatim(e.to_string()),
                 why,
                 None,
             )
@@ -161,7 +167,7 @@ async fn bundle_platform(path: &Path, provider: &dyn crate::provider::Provider) 
             "bundle-arch",
             title,
             Status::Ok,
-            format!("the bundle carries {has}; this engine is {engine}"),
+            msg!(Key::BundleCarries, engine = engine; has => has),
             why,
             None,
         ),
@@ -169,12 +175,9 @@ async fn bundle_platform(path: &Path, provider: &dyn crate::provider::Provider) 
             "bundle-arch",
             title,
             Status::Fail,
-            e.to_string(),
+            Msg::verbatim(e.to_string()),
             why,
-            Some(format!(
-                "ask the organiser for a bundle made with --platform {engine} (or \
-                 --platform linux/amd64,linux/arm64)"
-            )),
+            Some(msg!(Key::BundleAskOrganiser, engine = engine)),
         ),
     }
 }
@@ -261,11 +264,11 @@ fn finish(plan: WorkshopPlan, machine: Machine, checks: Vec<Check>) -> WorkshopR
     }
 }
 
-fn machine(host: &HostFacts, runtime: &str, endpoint: &str) -> Machine {
+fn machine(host: &HostFacts, runtime: Msg, endpoint: &str) -> Machine {
     Machine {
         os: host.os,
         arch: host.arch.as_str().to_string(),
-        runtime: runtime.to_string(),
+        runtime,
         engine: endpoint.to_string(),
         minik_version: env!("CARGO_PKG_VERSION"),
     }

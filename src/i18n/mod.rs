@@ -1,8 +1,12 @@
 //! The languages minik speaks to learners (the tour, `init`, `doctor`), and the Korean catalog
 //! of error messages and hints keyed by each error variant's stable key (`key()`, from
 //! [`crate::error_keys`]). English stays each error's `Display` text; `ui::render_error` picks
-//! the catalog's Korean when the learner's language is Korean. The glossary
-//! ([`glossary`]) holds the Korean Kubernetes docs' terms the catalog and the labs use.
+//! the catalog's Korean when the learner's language is Korean. Every other line `init`,
+//! `doctor` and `doctor --workshop` show is a [`Msg`]: a [`Key`] (keys.rs, with its English)
+//! and its values, whose Korean is in messages.ko.yaml, or a whole sentence the doctor's
+//! catalog (doctor.ko.yaml) translates by its English; the tests fail on a key or a sentence
+//! a rendered line uses without Korean. The glossary ([`glossary`]) holds the Korean
+//! Kubernetes docs' terms the catalogs and the labs use.
 //!
 //! A catalog template names the variant's values as `{name}` and the translated text of the
 //! error it wraps as `{source}`. Korean particles change with the sound before them (이/가,
@@ -12,6 +16,11 @@
 
 #[cfg(test)]
 pub(crate) mod glossary;
+mod keys;
+mod msg;
+
+pub(crate) use keys::Key;
+pub(crate) use msg::Msg;
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -92,6 +101,33 @@ const KO_DOCTOR: &str = include_str!("doctor.ko.yaml");
 pub(crate) fn ko_doctor() -> &'static DoctorWords {
     static WORDS: OnceLock<DoctorWords> = OnceLock::new();
     WORDS.get_or_init(|| serde_yaml::from_str(KO_DOCTOR).unwrap_or_default())
+}
+
+const KO_MESSAGES: &str = include_str!("messages.ko.yaml");
+
+/// The Korean of every keyed line ([`Key`]), by id, read once (English everywhere if it does
+/// not parse: the tests catch it).
+pub(crate) fn ko_messages() -> &'static BTreeMap<String, String> {
+    static WORDS: OnceLock<BTreeMap<String, String>> = OnceLock::new();
+    WORDS.get_or_init(|| serde_yaml::from_str(KO_MESSAGES).unwrap_or_default())
+}
+
+/// An error's line in `lang`: its English (`Display`), or the catalog's Korean for its key
+/// filled with its values (English when the catalog lacks it). For errors that wrap none;
+/// `ui::render_error` renders whole chains.
+pub(crate) fn error_line(
+    key: &str,
+    args: &[(&'static str, String)],
+    english: String,
+    lang: Lang,
+) -> String {
+    match lang {
+        Lang::En => english,
+        Lang::Ko => ko_errors()
+            .get(key)
+            .and_then(|e| fill(&e.error, args))
+            .unwrap_or(english),
+    }
 }
 
 /// `template` with each `{name}` replaced by its value (`{{` and `}}` are literal braces);

@@ -19,6 +19,8 @@ fn every_key() -> Vec<(&'static str, &'static [&'static str])> {
         crate::failure::Failure::KEY_ARGS,
         crate::signals::Cancelled::KEY_ARGS,
         crate::live::LiveError::KEY_ARGS,
+        crate::cluster::kubectl::KubectlError::KEY_ARGS,
+        crate::cluster::kubectl::KubectlInputError::KEY_ARGS,
     ]
     .concat()
 }
@@ -252,6 +254,7 @@ fn the_doctors_korean_reads_as_korean_and_translates_sentences_the_checks_have()
         "platform/checks/kubectl.rs",
         "doctor/workshop.rs",
         "doctor/kubectl.rs",
+        "platform/adjust.rs",
     ];
     let sources: String = files
         .iter()
@@ -260,6 +263,15 @@ fn the_doctors_korean_reads_as_korean_and_translates_sentences_the_checks_have()
             std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
         })
         .collect();
+    // A literal the source breaks over lines (`\` at a line's end) is one literal.
+    let mut joined = String::new();
+    let mut rest = sources.as_str();
+    while let Some(at) = rest.find("\\\n") {
+        joined.push_str(&rest[..at]);
+        rest = rest[at + 2..].trim_start();
+    }
+    joined.push_str(rest);
+    let sources = joined;
     let words = ko_doctor();
     for (en, ko) in words.texts.iter().chain(&words.titles) {
         let english = leaks::english_words(ko);
@@ -270,4 +282,110 @@ fn the_doctors_korean_reads_as_korean_and_translates_sentences_the_checks_have()
             assert!(sources.contains(&literal), "no check says {literal}");
         }
     }
+}
+
+/// Issue #22: every keyed line has Korean that names the same values, reads as Korean, uses
+/// the glossary's terms and puts no sound-dependent particle right after a value.
+#[test]
+fn every_message_key_has_korean_with_the_same_values() {
+    let raw: Result<BTreeMap<String, String>, _> = serde_yaml::from_str(KO_MESSAGES);
+    assert!(raw.is_ok(), "{:?}", raw.err());
+    let catalog = ko_messages();
+    let mut problems = Vec::new();
+    for key in Key::ALL {
+        let Some(ko) = catalog.get(key.id()) else {
+            problems.push(format!("{}: no Korean", key.id()));
+            continue;
+        };
+        let set = |t: &str| placeholders(t).into_iter().collect::<BTreeSet<_>>();
+        if set(ko) != set(key.english()) {
+            problems.push(format!(
+                "{}: names {:?}, English {:?}",
+                key.id(),
+                set(ko),
+                set(key.english())
+            ));
+        }
+        let english = leaks::english_words(ko);
+        if !english.is_empty() {
+            problems.push(format!("{}: English {english:?} in {ko:?}", key.id()));
+        }
+        let bad = glossary::discouraged(ko, Lang::Ko);
+        if !bad.is_empty() {
+            problems.push(format!("{}: {bad:?}", key.id()));
+        }
+        if let Some(p) = changing_particle_after_value(ko) {
+            problems.push(format!("{}: {p:?} right after a value in {ko:?}", key.id()));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn the_message_catalog_has_no_id_no_key_has() {
+    let ids: BTreeSet<&str> = Key::ALL.iter().map(|k| k.id()).collect();
+    assert_eq!(ids.len(), Key::ALL.len(), "two keys share an id");
+    let stale: Vec<&String> = ko_messages()
+        .keys()
+        .filter(|k| !ids.contains(k.as_str()))
+        .collect();
+    assert!(stale.is_empty(), "Korean for ids no key has: {stale:?}");
+}
+
+#[test]
+fn a_line_renders_in_english_and_korean_with_its_inner_lines_translated() {
+    let inner = crate::msg!(Key::InotifyUnknownRemote);
+    let m = crate::msg!(Key::OnEnginesMachine; fix => inner);
+    assert_eq!(m, "on the engine's machine: unknown (remote engine)");
+    assert_eq!(
+        m.in_lang(Lang::Ko),
+        "엔진이 실행되는 컴퓨터에서: 알 수 없음(원격 엔진)"
+    );
+    assert!(m.untranslated().is_empty());
+    let json = serde_json::to_string(&m).unwrap_or_default();
+    assert_eq!(json, "\"on the engine's machine: unknown (remote engine)\"");
+    // A value shown as it came stays as it is; a sentence the catalog lacks is reported.
+    assert_eq!(Msg::verbatim("cgroup v2").in_lang(Lang::Ko), "cgroup v2");
+    assert_eq!(
+        Msg::from("no such sentence").untranslated(),
+        ["no such sentence"]
+    );
+}
+
+/// The sound-dependent particle right after a `{value}` in `template`, if there is one.
+fn changing_particle_after_value(template: &str) -> Option<&'static str> {
+    const CHANGING: &[&str] = &[
+        "이 ", "가 ", "을", "를", "은", "는", "과", "와", "으로", "로 ", "라는", "이라", "(이)",
+        "(으)", "이나", "나 ",
+    ];
+    for (i, _) in template.match_indices('}') {
+        if template[..i].ends_with('}') || template[i + 1..].starts_with('}') {
+            continue;
+        }
+        let after = &template[i + 1..];
+        if let Some(p) = CHANGING.iter().find(|p| after.starts_with(*p)) {
+            return Some(p);
+        }
+    }
+    None
+}
+
+#[test]
+fn an_error_line_in_korean_comes_from_the_catalog() {
+    let e = crate::tour::TourError::NodeAction {
+        node: "lab-worker".into(),
+        action: "stop-kubelet".into(),
+        undo: true,
+        reason: "exit 1".into(),
+        by_hand: "systemctl start kubelet".into(),
+    };
+    let ko = error_line(e.key(), &e.args(), e.to_string(), Lang::Ko);
+    assert_eq!(
+        ko,
+        "lab-worker 노드에서 stop-kubelet 되돌리기 작업을 하지 못했습니다: exit 1"
+    );
+    assert_eq!(
+        error_line(e.key(), &e.args(), e.to_string(), Lang::En),
+        e.to_string()
+    );
 }

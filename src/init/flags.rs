@@ -4,9 +4,10 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use super::{default_ports, render, suggest, version_choices, Given, LocalImage, Look, Offer};
+use super::{default_ports, render_in, suggest, version_choices, Given, LocalImage, Look, Offer};
 use super::{PublishPort, Reply};
 use crate::error::Error;
+use crate::i18n::{Key, Lang, Msg};
 use crate::input::InputError;
 use crate::nodeimage::NodeImageError;
 
@@ -31,9 +32,8 @@ impl Flags {
     /// The flags as answers, checked as bad input before the engine is contacted.
     pub(crate) fn given(&self) -> Result<Given, Error> {
         if let Some(name) = &self.name {
-            crate::config::name::validate_cluster_name(name).map_err(|e| InputError::InitName {
-                reason: e.to_string(),
-            })?;
+            crate::config::name::validate_cluster_name(name)
+                .map_err(|e| InputError::InitName { reason: e.msg() })?;
         }
         let ports = if self.no_ports {
             Some(Vec::new())
@@ -110,12 +110,12 @@ impl Flags {
 }
 
 /// An existing folder, made absolute (node mounts need absolute paths).
-pub(crate) fn folder(s: &str) -> Result<PathBuf, String> {
-    let p = std::path::absolute(s.trim()).map_err(|e| format!("{s}: {e}"))?;
+pub(crate) fn folder(s: &str) -> Result<PathBuf, Msg> {
+    let p = std::path::absolute(s.trim()).map_err(|e| Msg::verbatim(format!("{s}: {e}")))?;
     if p.is_dir() {
         Ok(p)
     } else {
-        Err(format!("{} is not a folder on this machine", p.display()))
+        Err(crate::msg!(Key::NotAFolderHere, path = p.display()))
     }
 }
 
@@ -158,7 +158,7 @@ fn exists(out: &Path) -> Error {
 }
 
 /// The file, whole or not at all: a temporary file next to it, renamed over it.
-pub(crate) fn write(reply: &Reply, force: bool) -> Result<(), Error> {
+pub(crate) fn write(reply: &Reply, force: bool, lang: Lang) -> Result<(), Error> {
     let out = &reply.output;
     if out.exists() && !force {
         return Err(exists(out));
@@ -175,7 +175,7 @@ pub(crate) fn write(reply: &Reply, force: bool) -> Result<(), Error> {
         .into()
     };
     let mut tmp = tempfile::NamedTempFile::new_in(&dir).map_err(failed)?;
-    tmp.write_all(render(&reply.answers, out).as_bytes())
+    tmp.write_all(render_in(&reply.answers, out, lang).as_bytes())
         .map_err(failed)?;
     tmp.persist(out).map_err(|e| failed(e.error))?;
     Ok(())

@@ -10,7 +10,9 @@ mod versions;
 
 pub(crate) use flags::{folder, offer, write, Flags};
 pub(crate) use flow::{look, Given, Look, Offer, Reply};
+#[cfg(test)]
 pub(crate) use render::render;
+pub(crate) use render::render_in;
 pub(crate) use versions::{version_choices, LocalImage, VersionChoice};
 
 use std::fmt;
@@ -18,6 +20,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use crate::config::{ClusterConfig, Mount, MountPropagation, PortMapping, Protocol, Role};
+use crate::i18n::{Key, Msg};
 
 /// The file `minik init` writes unless told otherwise.
 pub(crate) const DEFAULT_CONFIG_FILE: &str = "minik.yaml";
@@ -69,17 +72,12 @@ impl PublishPort {
 }
 
 impl FromStr for PublishPort {
-    type Err = String;
+    type Err = Msg;
 
     /// `PORT`, `HOST:CONTAINER`, `ADDR:HOST:CONTAINER` (IPv6 addresses in brackets).
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let s = s.trim();
-        let bad = || {
-            format!(
-                "{s:?} is not a port to publish: use PORT, HOST:CONTAINER or ADDRESS:HOST:CONTAINER \
-                 (for example 80, 8080:80 or 0.0.0.0:80:80)"
-            )
-        };
+        let bad = || crate::msg!(Key::NotAPort, value = format!("{s:?}"));
         let (listen, rest) = match s.strip_prefix('[') {
             Some(v6) => {
                 let (addr, rest) = v6.split_once("]:").ok_or_else(bad)?;
@@ -129,7 +127,7 @@ impl fmt::Display for PublishPort {
 }
 
 /// A comma-separated list of ports, as typed at the prompt; empty means none.
-pub(crate) fn parse_ports(s: &str) -> Result<Vec<PublishPort>, String> {
+pub(crate) fn parse_ports(s: &str) -> Result<Vec<PublishPort>, Msg> {
     s.split(',')
         .map(str::trim)
         .filter(|p| !p.is_empty())

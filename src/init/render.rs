@@ -8,9 +8,18 @@ use std::path::{Component, Path, PathBuf};
 
 use super::{to_config, Answers, MOUNT_CONTAINER_PATH};
 use crate::config::{minik_v1alpha1, ClusterConfig};
+use crate::i18n::{Key, Lang};
+use crate::msg;
 
-/// The file's text; `file` is where it will be written (named in the header's create command).
+/// The file's text, its comments in English; `file` is where it will be written (named in
+/// the header's create command).
+#[cfg(test)]
 pub(crate) fn render(a: &Answers, file: &Path) -> String {
+    render_in(a, file, Lang::En)
+}
+
+/// [`render`] with its comments in `lang`.
+pub(crate) fn render_in(a: &Answers, file: &Path, lang: Lang) -> String {
     let mut config = to_config(a);
     for node in &mut config.nodes {
         for m in &mut node.extra_mounts {
@@ -18,51 +27,42 @@ pub(crate) fn render(a: &Answers, file: &Path) -> String {
         }
     }
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "# A minik cluster, written by `minik init`. Make it with:"
-    );
+    let say = |m: crate::i18n::Msg| m.in_lang(lang);
+    let _ = writeln!(out, "# {}", say(msg!(Key::ConfigHeader)));
     let _ = writeln!(out, "#   minik create --config {}", file.display());
-    let _ = writeln!(
-        out,
-        "# Every setting: docs/config.md. Edit freely; minik checks it when it reads it."
-    );
+    let _ = writeln!(out, "# {}", say(msg!(Key::ConfigSettings)));
     let _ = writeln!(out, "kind: Cluster");
     let _ = writeln!(out, "apiVersion: {}", minik_v1alpha1::API_VERSION);
     let _ = writeln!(out, "name: {}", config.name);
-    let _ = writeln!(
-        out,
-        "# {} node(s): {} control plane(s) run the API server, etcd and the scheduler;",
-        config.nodes.len(),
-        config.control_planes()
+    let nodes = msg!(
+        Key::ConfigNodes,
+        nodes = config.nodes.len(),
+        control_planes = config.control_planes()
     );
-    let _ = writeln!(out, "# workers run your pods.");
+    for line in say(nodes).lines() {
+        let _ = writeln!(out, "# {line}");
+    }
     let _ = writeln!(out, "nodes:");
-    render_nodes(&mut out, &config);
+    render_nodes(&mut out, &config, lang);
     out
 }
 
-fn render_nodes(out: &mut String, config: &ClusterConfig) {
+fn render_nodes(out: &mut String, config: &ClusterConfig, lang: Lang) {
+    let say = |m: crate::i18n::Msg| m.in_lang(lang);
     for node in &config.nodes {
         let _ = writeln!(out, "- role: {}", node.role.as_str());
         if let Some(image) = &node.image {
             let _ = writeln!(out, "  image: {}", quoted(image));
         }
         if !node.labels.is_empty() {
-            let _ = writeln!(
-                out,
-                "  # Ingress controllers made for kind run on the node with this label."
-            );
+            let _ = writeln!(out, "  # {}", say(msg!(Key::ConfigIngressLabel)));
             let _ = writeln!(out, "  labels:");
             for (k, v) in &node.labels {
                 let _ = writeln!(out, "    {k}: {}", quoted(v));
             }
         }
         if !node.extra_port_mappings.is_empty() {
-            let _ = writeln!(
-                out,
-                "  # This machine's ports, forwarded to the node (an ingress answers on 80/443)."
-            );
+            let _ = writeln!(out, "  # {}", say(msg!(Key::ConfigPorts)));
             let _ = writeln!(out, "  extraPortMappings:");
             for p in &node.extra_port_mappings {
                 let _ = writeln!(out, "  - containerPort: {}", p.container_port);
@@ -71,10 +71,8 @@ fn render_nodes(out: &mut String, config: &ClusterConfig) {
             }
         }
         if !node.extra_mounts.is_empty() {
-            let _ = writeln!(
-                out,
-                "  # A folder of this machine, at {MOUNT_CONTAINER_PATH} in the node (use a hostPath volume)."
-            );
+            let mount = msg!(Key::ConfigMount, path = MOUNT_CONTAINER_PATH);
+            let _ = writeln!(out, "  # {}", say(mount));
             let _ = writeln!(out, "  extraMounts:");
             for m in &node.extra_mounts {
                 let _ = writeln!(

@@ -247,3 +247,30 @@ fn versions_offer_local_images_then_the_default() {
         (1, 0, None)
     );
 }
+
+/// Issue #22: with `--lang ko` the file's comments are Korean, and the file is the same
+/// cluster as the English one (only comments differ).
+#[test]
+fn the_files_comments_read_in_korean_and_the_cluster_is_the_same() {
+    use crate::i18n::Lang;
+    let a = answers();
+    let file = Path::new("minik.yaml");
+    let en = render(&a, file);
+    let ko = render_in(&a, file, Lang::Ko);
+    let settings = |t: &str| -> Vec<String> {
+        t.lines()
+            .filter(|l| !l.trim_start().starts_with('#'))
+            .map(String::from)
+            .collect()
+    };
+    assert_eq!(settings(&en), settings(&ko));
+    let comments: Vec<&str> = ko
+        .lines()
+        .filter(|l| l.trim_start().starts_with('#') && !l.contains("minik create --config"))
+        .collect();
+    assert!(comments.len() >= 6, "{ko}");
+    for c in comments {
+        let english = crate::i18n::leaks::english_words(c);
+        assert!(english.is_empty(), "English {english:?} in {c}");
+    }
+}

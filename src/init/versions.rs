@@ -2,7 +2,9 @@
 //! workshop room has no bandwidth for downloads), then versions a bundle carries, then minik's
 //! default, which `minik create` downloads.
 
+use crate::i18n::{Key, Msg};
 use crate::k8s_version::KubeVersion;
+use crate::msg;
 use crate::nodeimage::DEFAULT_KUBERNETES_VERSION;
 
 /// A node image in the engine, with the Kubernetes version it carries when known (from its tag,
@@ -32,7 +34,7 @@ impl LocalImage {
 /// One line of the version question.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct VersionChoice {
-    pub(crate) label: String,
+    pub(crate) label: Msg,
     /// The image the config names; `None` leaves the choice to `minik create` (its default).
     pub(crate) image: Option<String>,
 }
@@ -45,8 +47,8 @@ pub(crate) fn version_choices(local: &[LocalImage]) -> (Vec<VersionChoice>, usiz
         .iter()
         .map(|i| VersionChoice {
             label: match &i.version {
-                Some(v) => format!("{v}  ({}, already here)", i.reference),
-                None => format!("{}  (already here)", i.reference),
+                Some(v) => msg!(Key::InitVersionHere, version = v, image = i.reference),
+                None => msg!(Key::InitImageHere, image = i.reference),
             },
             image: Some(i.reference.clone()),
         })
@@ -56,7 +58,10 @@ pub(crate) fn version_choices(local: &[LocalImage]) -> (Vec<VersionChoice>, usiz
         .position(|i| i.version.as_deref() == Some(DEFAULT_KUBERNETES_VERSION));
     if default_here.is_none() {
         choices.push(VersionChoice {
-            label: format!("{DEFAULT_KUBERNETES_VERSION}  (minik's default; downloaded when the cluster is made)"),
+            label: msg!(
+                Key::InitVersionDefault,
+                version = DEFAULT_KUBERNETES_VERSION
+            ),
             image: None,
         });
     }

@@ -7,6 +7,7 @@ use super::environment::{CgroupVersion, Environment, LimitSupport};
 use super::host::InotifyLimits;
 use super::proxy::{node_proxy_env, NoProxyInputs};
 use crate::config::{DEFAULT_POD_SUBNET, DEFAULT_SERVICE_SUBNET};
+use crate::i18n::Msg;
 
 /// What the user asked for, as far as platform decisions go.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -374,15 +375,15 @@ pub(crate) fn blocking_problems(env: &Environment) -> Vec<Problem> {
         let (message, fix) = rootless_problem(env);
         out.push(Problem {
             id: "rootless",
-            message,
-            fix,
+            message: message.to_string(),
+            fix: fix.to_string(),
         });
     }
     out
 }
 
 /// Why a rootless engine cannot run nodes, and the fix.
-pub(crate) fn rootless_problem(env: &Environment) -> (String, String) {
+pub(crate) fn rootless_problem(env: &Environment) -> (Msg, Msg) {
     if env.cgroup.version != CgroupVersion::V2 {
         return (
             "a rootless engine needs cgroup v2; this one uses cgroup v1".into(),
@@ -402,9 +403,9 @@ pub(crate) fn rootless_problem(env: &Environment) -> (String, String) {
     .map(|(_, c)| c)
     .collect();
     (
-        format!(
-            "a rootless engine needs the {} cgroup controller(s) delegated to your user",
-            missing.join(", ")
+        crate::msg!(
+            crate::i18n::Key::RootlessControllers,
+            controllers = missing.join(", ")
         ),
         "sudo mkdir -p /etc/systemd/system/user@.service.d && printf '[Service]\\nDelegate=cpu \
          cpuset io memory pids\\n' | sudo tee /etc/systemd/system/user@.service.d/delegate.conf \

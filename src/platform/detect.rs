@@ -89,6 +89,31 @@ impl Flavour {
         }
     }
 
+    /// [`Flavour::label`] as a line in every language: the words around the product's name
+    /// are translated, the name is not.
+    pub(crate) fn label_msg(&self) -> crate::i18n::Msg {
+        use crate::i18n::{Key, Msg};
+        let key = match self {
+            Flavour::DockerDesktop {
+                os: DesktopOs::Windows,
+                backend: DesktopBackend::HyperV,
+            } => Key::FlavourDesktopHyperV,
+            Flavour::DockerDesktop {
+                os: DesktopOs::Windows,
+                ..
+            } => Key::FlavourDesktopWsl2,
+            Flavour::Podman {
+                machine: false,
+                rootless: true,
+                ..
+            } => Key::FlavourPodmanRootless,
+            Flavour::RootlessDocker => Key::FlavourRootlessDocker,
+            Flavour::DockerCeInWsl2 => Key::FlavourDockerInWsl2,
+            _ => return Msg::verbatim(self.label()),
+        };
+        crate::msg!(key)
+    }
+
     /// The engine runs in a VM that a desktop app or tool manages (limits, inotify and node IPs
     /// belong to that VM, not to this host).
     pub(crate) fn runs_in_vm(&self) -> bool {

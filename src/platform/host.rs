@@ -19,6 +19,16 @@ pub(crate) enum HostOs {
 }
 
 impl HostOs {
+    /// The OS's own name, as its maker writes it (the same in every language).
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            HostOs::Linux => "Linux",
+            HostOs::Macos => "macOS",
+            HostOs::Windows => "Windows",
+            HostOs::Other => "?",
+        }
+    }
+
     /// The OS this binary was built for (and so runs on).
     pub(crate) fn current() -> Self {
         Self::parse(std::env::consts::OS)

@@ -51,7 +51,7 @@ pub enum TourError {
         action: String,
         undo: bool,
         reason: String,
-        /// What to run by hand to put the node back.
+        /// The command to run by hand on the node to put it back.
         by_hand: String,
     },
     /// No cluster to tour, and none was made (no terminal to ask on, --yes, or declined).
@@ -139,8 +139,9 @@ impl Hint for TourError {
             TourError::Refused { .. } => {
                 Some("the lab file asks for more than a lab may do; tell its author".into())
             }
-            TourError::NodeAction { by_hand, .. } => Some(format!(
-                "{by_hand}; the next minik tour on this cluster tries again first"
+            TourError::NodeAction { node, by_hand, .. } => Some(format!(
+                "on node {node}, run {by_hand}; the next minik tour on this cluster tries again \
+                 first"
             )),
             TourError::NoCluster { name, nodes } => {
                 let flag = crate::config::name_flag(name);

@@ -66,6 +66,10 @@ pub(crate) struct Messages {
     pub(crate) images_missing: &'static str,
     /// `{nodes}`: after each image some nodes lack.
     pub(crate) missing_on: &'static str,
+    /// After a node action minik could not undo: `{node}`, `{command}` to run there.
+    pub(crate) by_hand: &'static str,
+    /// A journal entry of an action minik does not undo here: `{node}`, `{action}`.
+    pub(crate) journal_dropped: &'static str,
     /// `minik tour --web`: the line before the page's URL.
     pub(crate) web_page: &'static str,
     /// Without `--web`, on a terminal: how to see the cluster beside the tour; `{command}` is
@@ -142,6 +146,9 @@ const EN: Messages = Messages {
     images_missing: "Some nodes lack images this lab runs. A node that can reach the registry \
                      pulls them itself; otherwise load them first:",
     missing_on: "not on {nodes}",
+    by_hand: "on node {node}, run {command}",
+    journal_dropped: "dropped a tour's journal entry for node {node}: {action} is not an action \
+                      minik undoes on a node of this cluster",
     web_page: "This tour's page, the cluster live beside each step:",
     web_hint: "See the cluster live beside each step: minik tour --web (or {command}).",
     web_heading: "The tour",
@@ -216,6 +223,9 @@ const KO: Messages = Messages {
                      레지스트리에 접속할 수 있는 노드는 이미지를 직접 받아 오지만, 그렇지 \
                      않다면 아래 명령으로 먼저 노드에 넣어 두세요:",
     missing_on: "없는 노드: {nodes}",
+    by_hand: "{node} 노드에서 직접 실행하세요: {command}",
+    journal_dropped: "{node} 노드에 대한 투어 기록 항목 하나를 버렸습니다. {action} 작업은 \
+                      minik이 이 클러스터의 노드에서 되돌리는 작업이 아닙니다",
     web_page: "이 투어의 페이지입니다. 단계 옆에 클러스터가 실시간으로 보입니다:",
     web_hint: "클러스터를 실시간으로 함께 보려면: minik tour --web (또는 {command})",
     web_heading: "투어",
@@ -284,6 +294,8 @@ impl Messages {
             kubelet_started,
             images_missing,
             missing_on,
+            by_hand,
+            journal_dropped,
             web_page,
             web_hint,
             web_heading,

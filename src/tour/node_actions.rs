@@ -101,13 +101,11 @@ pub(crate) fn argv(action: NodeAction, undo: bool) -> Vec<String> {
     v
 }
 
-/// What to run by hand, on the node, when minik could not undo `action`.
-pub(crate) fn by_hand(action: NodeAction, node: &str) -> String {
+/// The command to run by hand, on the node, when minik could not undo `action`.
+pub(crate) fn by_hand(action: NodeAction) -> String {
     match action {
-        NodeAction::MoveStaticPodManifest(c) => {
-            format!("on node {node}, move {} back to {}", held(c), manifest(c))
-        }
-        NodeAction::StopKubelet => format!("on node {node}, run systemctl start kubelet"),
+        NodeAction::MoveStaticPodManifest(c) => format!("mv {} {}", held(c), manifest(c)),
+        NodeAction::StopKubelet => "systemctl start kubelet".to_string(),
     }
 }
 
@@ -125,7 +123,7 @@ impl Tour<'_> {
             action: action.name().to_string(),
             undo,
             reason: out.combined().trim().to_string(),
-            by_hand: by_hand(action, node),
+            by_hand: by_hand(action),
         })
     }
 
@@ -237,8 +235,13 @@ impl Tour<'_> {
                 continue;
             };
             if let Err(e) = self.perform(action, &entry.node, true).await {
-                self.events
-                    .warn(format!("{e}; {}", by_hand(action, &entry.node)));
+                let by_hand = self
+                    .m()
+                    .by_hand
+                    .replace("{node}", &entry.node)
+                    .replace("{command}", &by_hand(action));
+                let e = crate::i18n::error_line(e.key(), &e.args(), e.to_string(), self.lang);
+                self.events.warn(format!("{e}; {by_hand}"));
                 left.insert(0, entry);
             }
         }
@@ -283,11 +286,12 @@ impl Tour<'_> {
                     self.perform(action, &entry.node, true).await?;
                     self.events.info(self.told(action, &entry.node, true));
                 }
-                _ => self.events.warn(format!(
-                    "dropped a tour's journal entry for node {}: {} is not an action minik \
-                     undoes on a node of this cluster",
-                    entry.node, entry.action
-                )),
+                _ => self.events.warn(
+                    self.m()
+                        .journal_dropped
+                        .replace("{node}", &entry.node)
+                        .replace("{action}", &entry.action),
+                ),
             }
             p.node_actions.pop();
         }

@@ -8,14 +8,13 @@ use crate::platform::{Check, Status};
 use crate::text::escape_controls;
 use crate::text::wrap::{self, columns};
 
-/// The checks in `lang`: each title by its id, and what a check found, why and its fix where
-/// the catalog has that sentence (a sentence made of numbers and names stays English).
+/// The checks in `lang`: each title by its id, and what a check found, why and its fix.
 pub(crate) fn localized(checks: &[Check], lang: Lang) -> Vec<Check> {
     if lang == Lang::En {
         return checks.to_vec();
     }
     let words = crate::i18n::ko_doctor();
-    let text = |s: &str| words.texts.get(s).cloned().unwrap_or_else(|| s.to_string());
+    let text = |m: &crate::i18n::Msg| crate::i18n::Msg::verbatim(m.in_lang(lang));
     checks
         .iter()
         .map(|c| Check {
@@ -26,7 +25,7 @@ pub(crate) fn localized(checks: &[Check], lang: Lang) -> Vec<Check> {
                 .unwrap_or_else(|| c.title.clone()),
             found: text(&c.found),
             why: text(&c.why),
-            fix: c.fix.as_deref().map(text),
+            fix: c.fix.as_ref().map(text),
             ..c.clone()
         })
         .collect()

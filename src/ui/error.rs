@@ -8,7 +8,7 @@ use std::error::Error as StdError;
 use super::style::Paint;
 use crate::bundle::BundleError;
 use crate::cluster::create::PrepareError;
-use crate::cluster::kubectl::KubectlError;
+use crate::cluster::kubectl::{KubectlError, KubectlInputError};
 use crate::cluster::load::LoadError;
 use crate::cluster::ClusterError;
 use crate::engine::EngineError;
@@ -47,7 +47,7 @@ pub(crate) fn render_error_at(err: &Error, color: bool, width: usize, lang: Lang
     let label = format!("{} ", Paint::Error.apply(words.error, color));
     let mut lines = wrap::hanging(first, width, &label, &under(words.error));
     lines.extend(wrap::indented(others, width));
-    if let Some(details) = details(err) {
+    if let Some(details) = details(err, lang) {
         let all: Vec<&str> = details.lines().collect();
         let start = all.len().saturating_sub(DETAIL_LINES);
         let label = if engine_looked(err).is_some() {
@@ -60,7 +60,7 @@ pub(crate) fn render_error_at(err: &Error, color: bool, width: usize, lang: Lang
             lines.push(format!("    {}", crate::text::clean_line(l)));
         }
     }
-    let details = details(err).unwrap_or_default();
+    let details = details(err, lang).unwrap_or_default();
     let label = format!("{} ", Paint::Hint.apply(words.hint, color));
     for hint in hints_in(err, lang) {
         // A hint already shown as the error's output is not repeated.
@@ -130,7 +130,9 @@ fn keyed(e: &(dyn StdError + 'static)) -> Option<(&'static str, Vec<(&'static st
         TourError,
         crate::failure::Failure,
         crate::signals::Cancelled,
-        crate::live::LiveError
+        crate::live::LiveError,
+        KubectlError,
+        KubectlInputError
     );
     None
 }
@@ -185,18 +187,19 @@ fn ko_hint(e: &(dyn StdError + 'static)) -> Option<String> {
 }
 
 /// Where minik looked for an engine that did not answer.
-fn engine_looked(err: &Error) -> Option<&[String]> {
+fn engine_looked(err: &Error) -> Option<&[crate::i18n::Msg]> {
     err.find::<EngineError>().and_then(EngineError::looked)
 }
 
 /// Output worth showing under the message (a failed command's output, a node's log, where
 /// the engine was looked for).
-fn details(err: &Error) -> Option<String> {
+fn details(err: &Error, lang: Lang) -> Option<String> {
     if let Error::NodeImage(e) = err {
         return e.details();
     }
     if let Some(looked) = engine_looked(err) {
-        return Some(looked.join("\n"));
+        let lines: Vec<String> = looked.iter().map(|l| l.in_lang(lang)).collect();
+        return Some(lines.join("\n"));
     }
     err.find::<ProviderError>().and_then(ProviderError::details)
 }
@@ -245,7 +248,7 @@ fn own_hint(e: &(dyn StdError + 'static)) -> Option<String> {
     if let Some(e) = e.downcast_ref::<PrepareError>() {
         return e.hint();
     }
-    if let Some(e) = e.downcast_ref::<KubectlError>() {
+    if let Some(e) = e.downcast_ref::<KubectlInputError>() {
         return e.hint();
     }
     if let Some(e) = e.downcast_ref::<crate::live::LiveError>() {
@@ -465,6 +468,18 @@ mod tests {
             InputError::TourNeedsTerminal,
             InputError::NodesOutOfRange { nodes: 0 },
             InputError::UnderSudo { user: "ann".into() },
+            InputError::Port {
+                reason: "x"
+                    .parse::<crate::init::PublishPort>()
+                    .err()
+                    .unwrap_or_default(),
+                example: "--port 80 --port 8443:443",
+            },
+            InputError::Mount {
+                reason: crate::init::folder("/no/such/folder")
+                    .err()
+                    .unwrap_or_default(),
+            },
         ];
         for e in samples {
             let text = render_error_at(&Error::from(e), false, 200, Lang::Ko);
@@ -500,5 +515,67 @@ mod tests {
         assert!(render_error_at(&lab, false, 200, Lang::Ko).contains(
             "minik create --nodes 2 --name lab 명령을 실행한 다음 minik tour --name lab 명령으로"
         ));
+    }
+}
+
+#[cfg(test)]
+mod kubectl_tests {
+    use super::*;
+
+    /// Issue #22: `minik kubectl`'s own errors read in Korean, each with its hint.
+    #[test]
+    fn kubectl_errors_read_in_korean() {
+        use crate::cluster::kubectl::KubectlInputError as K;
+        for e in [
+            K::Folder("manifests".into()),
+            K::TwoInputs("a.yaml".into(), "b.yaml".into()),
+            K::MissingValue,
+            K::Unreadable("app.yaml".into(), std::io::Error::other("gone")),
+        ] {
+            let e = Error::from(KubectlError::from(e));
+            let text = render_error_at(&e, false, 200, Lang::Ko);
+            let english = crate::i18n::leaks::english_words_but(&text, &["gone", "manifests"]);
+            assert!(english.is_empty(), "{english:?} in {text}");
+            assert!(text.contains("힌트:"), "{text}");
+            assert!(!text.contains("hint:"), "{text}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod engine_tests {
+    use super::*;
+    use crate::i18n::Key;
+    use crate::msg;
+
+    /// Issue #22: no engine, the first error many learners see: its line, where minik looked
+    /// and the fix, all in Korean.
+    #[test]
+    fn an_engine_that_does_not_answer_reads_in_korean() {
+        let e = Error::from(EngineError::Unreachable {
+            headline: Box::new(
+                msg!(Key::UnreachableHeadline, host = "unix:///var/run/docker.sock";
+                detail => msg!(Key::UnreachableNoSocket)),
+            ),
+            looked: vec![
+                msg!(Key::LookedNotSet, variable = "DOCKER_HOST"),
+                msg!(Key::LookedChose, host = "unix:///var/run/docker.sock";
+                    via => msg!(Key::SourceDefault)),
+            ],
+            fix: Box::new(msg!(Key::UnreachableStartLinux)),
+        });
+        let text = render_error_at(&e, false, 200, Lang::Ko);
+        let english = crate::i18n::leaks::english_words(&text);
+        assert!(english.is_empty(), "{english:?} in {text}");
+        assert!(
+            text.contains("  찾아본 곳:\n    DOCKER_HOST 환경 변수가 설정되지 않음\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("힌트: 엔진을 시작하세요: sudo systemctl start docker"),
+            "{text}"
+        );
+        let en = render_error_at(&e, false, 200, Lang::En);
+        assert!(en.contains("    DOCKER_HOST is not set\n"), "{en}");
     }
 }

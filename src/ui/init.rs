@@ -8,27 +8,31 @@ use console::Term;
 use dialoguer::theme::ColorfulTheme;
 use dialoguer::{Confirm, Input, Select};
 
+use crate::msg;
+
 use crate::error::Error;
+use crate::i18n::{Key, Lang, Msg};
 use crate::init::{
-    folder, parse_ports, ports_text, render, Answers, Given, Offer, PublishPort, Reply,
+    folder, parse_ports, ports_text, render_in, Answers, Given, Offer, PublishPort, Reply,
     MOUNT_CONTAINER_PATH,
 };
 
 /// Asks what `given` leaves open. `doctor` is the doctor's text for this machine, shown first;
 /// `None` back means the person chose not to go on after failed checks.
-pub(crate) fn ask(given: &Given, offer: &Offer, doctor: &str) -> Result<Option<Reply>, Error> {
+pub(crate) fn ask(
+    given: &Given,
+    offer: &Offer,
+    doctor: &str,
+    lang: Lang,
+) -> Result<Option<Reply>, Error> {
     let q = Questions {
         term: Term::stderr(),
         theme: ColorfulTheme::default(),
+        lang,
     };
-    q.say("Checking this machine first (the same checks as `minik doctor`):\n")?;
+    q.say(&format!("{}\n", q.text(&msg!(Key::InitChecking))))?;
     q.say(doctor)?;
-    if !offer.can_create
-        && !q.confirm(
-            "Some checks failed (each says how to fix it). Write a config anyway?",
-            true,
-        )?
-    {
+    if !offer.can_create && !q.confirm(&msg!(Key::InitWriteAnyway), true)? {
         return Ok(None);
     }
     let name = match &given.name {
@@ -66,13 +70,10 @@ pub(crate) fn ask(given: &Given, offer: &Offer, doctor: &str) -> Result<Option<R
         None => q.output(&answers.name, given.force)?,
     };
     q.say(&format!("\n{}:\n", output.display()))?;
-    q.show(&render(&answers, &output))?;
+    q.show(&render_in(&answers, &output, lang))?;
     let create = match given.create {
         Some(c) => c,
-        None => q.confirm(
-            "Create the cluster now? (the file is written either way)",
-            offer.can_create,
-        )?,
+        None => q.confirm(&msg!(Key::InitCreateNow), offer.can_create)?,
     };
     Ok(Some(Reply {
         answers,
@@ -85,9 +86,15 @@ pub(crate) fn ask(given: &Given, offer: &Offer, doctor: &str) -> Result<Option<R
 struct Questions {
     term: Term,
     theme: ColorfulTheme,
+    lang: Lang,
 }
 
 impl Questions {
+    /// A line in the person's language.
+    fn text(&self, m: &Msg) -> String {
+        m.in_lang(self.lang)
+    }
+
     /// Prose wrapped to the terminal (lines starting with whitespace, and the doctor's table
     /// already wrapped, are kept as they are).
     fn say(&self, s: &str) -> Result<(), Error> {
@@ -104,9 +111,9 @@ impl Questions {
         self.term.write_line(s).map_err(Error::from)
     }
 
-    fn confirm(&self, prompt: &str, default: bool) -> Result<bool, Error> {
+    fn confirm(&self, prompt: &Msg, default: bool) -> Result<bool, Error> {
         Confirm::with_theme(&self.theme)
-            .with_prompt(prompt)
+            .with_prompt(self.text(prompt))
             .default(default)
             .interact_on(&self.term)
             .map_err(prompt_error)
@@ -114,45 +121,37 @@ impl Questions {
 
     fn name(&self, offer: &Offer) -> Result<String, Error> {
         Input::<String>::with_theme(&self.theme)
-            .with_prompt("Cluster name")
+            .with_prompt(self.text(&msg!(Key::InitName)))
             .default(offer.name.clone())
             .validate_with(|s: &String| {
-                crate::config::name::validate_cluster_name(s).map_err(|e| e.to_string())
+                crate::config::name::validate_cluster_name(s).map_err(|e| self.text(&e.msg()))
             })
             .interact_on(&self.term)
             .map_err(prompt_error)
     }
 
     fn nodes(&self, offer: &Offer) -> Result<u32, Error> {
-        let most = offer.suggestion.most;
-        let room = match offer.capacity {
-            Some((cpus, mem)) => format!(
-                " (this machine holds {most}: {cpus} CPUs, {:.1} GiB in the engine)",
-                mem as f64 / (1u64 << 30) as f64
-            ),
-            None => String::new(),
-        };
         Input::<u32>::with_theme(&self.theme)
-            .with_prompt(format!("Nodes in all{room}"))
+            .with_prompt(self.text(&nodes_prompt(offer)))
             .default(offer.suggestion.nodes)
-            .validate_with(|n: &u32| in_range(*n, 1, crate::config::MAX_NODES as u32))
+            .validate_with(|n: &u32| in_range(*n, 1, crate::config::MAX_NODES as u32, self.lang))
             .interact_on(&self.term)
             .map_err(prompt_error)
     }
 
     fn control_planes(&self, nodes: u32) -> Result<u32, Error> {
         Input::<u32>::with_theme(&self.theme)
-            .with_prompt("Control planes among them (3 makes the control plane highly available)")
+            .with_prompt(self.text(&msg!(Key::InitControlPlanes)))
             .default(1)
-            .validate_with(|n: &u32| in_range(*n, 1, nodes))
+            .validate_with(|n: &u32| in_range(*n, 1, nodes, self.lang))
             .interact_on(&self.term)
             .map_err(prompt_error)
     }
 
     fn image(&self, offer: &Offer) -> Result<Option<String>, Error> {
-        let labels: Vec<&str> = offer.choices.iter().map(|c| c.label.as_str()).collect();
+        let labels: Vec<String> = offer.choices.iter().map(|c| self.text(&c.label)).collect();
         let i = Select::with_theme(&self.theme)
-            .with_prompt("Kubernetes version")
+            .with_prompt(self.text(&msg!(Key::InitVersion)))
             .items(&labels)
             .default(offer.default_choice)
             .interact_on(&self.term)
@@ -162,11 +161,11 @@ impl Questions {
 
     fn ports(&self, offer: &Offer) -> Result<Vec<PublishPort>, Error> {
         let text = Input::<String>::with_theme(&self.theme)
-            .with_prompt(
-                "Ports to publish for an ingress (HOST:CONTAINER, comma-separated; - for none)",
-            )
+            .with_prompt(self.text(&msg!(Key::InitPorts)))
             .default(ports_text(&offer.ports))
-            .validate_with(|s: &String| none_or(s, |s| parse_ports(s).map(drop)))
+            .validate_with(|s: &String| {
+                none_or(s, |s| parse_ports(s).map(drop).map_err(|e| self.text(&e)))
+            })
             .interact_on(&self.term)
             .map_err(prompt_error)?;
         Ok(if text.trim() == "-" {
@@ -178,11 +177,11 @@ impl Questions {
 
     fn mount(&self) -> Result<Option<PathBuf>, Error> {
         let text = Input::<String>::with_theme(&self.theme)
-            .with_prompt(format!(
-                "A folder to mount at {MOUNT_CONTAINER_PATH} in the nodes (- for none)"
-            ))
+            .with_prompt(self.text(&msg!(Key::InitMount, path = MOUNT_CONTAINER_PATH)))
             .default("-".into())
-            .validate_with(|s: &String| none_or(s, |s| folder(s).map(drop)))
+            .validate_with(|s: &String| {
+                none_or(s, |s| folder(s).map(drop).map_err(|e| self.text(&e)))
+            })
             .interact_on(&self.term)
             .map_err(prompt_error)?;
         Ok(if text.trim() == "-" {
@@ -195,13 +194,11 @@ impl Questions {
     fn output(&self, name: &str, force: bool) -> Result<PathBuf, Error> {
         let suggested = crate::init::default_output(name, |p| p.exists());
         let text = Input::<String>::with_theme(&self.theme)
-            .with_prompt("Write the config to")
+            .with_prompt(self.text(&msg!(Key::InitOutput)))
             .default(suggested.display().to_string())
             .validate_with(move |s: &String| {
                 if Path::new(s).exists() && !force {
-                    Err(format!(
-                        "{s} exists: type another name (or rerun with --force to replace it)"
-                    ))
+                    Err(self.text(&msg!(Key::InitOutputExists, path = s)))
                 } else {
                     Ok(())
                 }
@@ -212,11 +209,24 @@ impl Questions {
     }
 }
 
-fn in_range(n: u32, low: u32, high: u32) -> Result<(), String> {
+/// The node question, with what this machine holds when the engine said.
+pub(crate) fn nodes_prompt(offer: &Offer) -> Msg {
+    match offer.capacity {
+        Some((cpus, mem)) => msg!(
+            Key::InitNodesRoom,
+            most = offer.suggestion.most,
+            cpus = cpus,
+            mem = crate::platform::checks::gib(mem)
+        ),
+        None => msg!(Key::InitNodes),
+    }
+}
+
+fn in_range(n: u32, low: u32, high: u32, lang: Lang) -> Result<(), String> {
     if (low..=high).contains(&n) {
         Ok(())
     } else {
-        Err(format!("type a number from {low} to {high}"))
+        Err(msg!(Key::InitRange, low = low, high = high).in_lang(lang))
     }
 }
 
@@ -236,7 +246,107 @@ fn prompt_error(e: dialoguer::Error) -> Error {
     }
     crate::failure::Failure::Prompt {
         reason: io.to_string(),
-        fallback: "run `minik init --help` to give every answer as a flag",
+        fallback: msg!(Key::PromptInitFallback),
     }
     .into()
+}
+
+/// Every line `minik init` shows around its questions, and the questions, in `lang` (for the
+/// tests: each is what a branch of [`ask`] or the command prints).
+#[cfg(test)]
+pub(crate) fn every_line(offer: &Offer, lang: Lang) -> Vec<String> {
+    let mut lines: Vec<Msg> = vec![
+        msg!(Key::InitChecking),
+        msg!(Key::InitWriteAnyway),
+        msg!(Key::InitName),
+        nodes_prompt(offer),
+        msg!(Key::InitControlPlanes),
+        msg!(Key::InitVersion),
+        msg!(Key::InitPorts),
+        msg!(Key::InitMount, path = MOUNT_CONTAINER_PATH),
+        msg!(Key::InitOutput),
+        msg!(Key::InitOutputExists, path = "minik.yaml"),
+        msg!(Key::InitCreateNow),
+        msg!(
+            Key::InitNoTerminal,
+            command = "minik init --name lab --nodes 3 --no-create"
+        ),
+        msg!(Key::InitProblems, doctor = "✗ 엔진 연결  ..."),
+        msg!(Key::InitWrote, path = "minik.yaml"),
+    ];
+    lines.extend("eighty".parse::<crate::init::PublishPort>().err());
+    lines.extend(folder("/no/such/folder/here").err());
+    for bad in ["", "Not A Name", "-lab", &"a".repeat(60)] {
+        let e = crate::config::name::validate_cluster_name(bad).err();
+        lines.extend(e.map(|e| e.msg()));
+    }
+    lines.extend(offer.choices.iter().map(|c| c.label.clone()));
+    let mut out: Vec<String> = lines.iter().map(|m| m.in_lang(lang)).collect();
+    out.extend(in_range(9, 1, 3, lang).err());
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::init::{suggest, version_choices, LocalImage};
+
+    fn offer(capacity: Option<(u64, u64)>, local: &[LocalImage]) -> Offer {
+        let (choices, default_choice) = version_choices(local);
+        Offer {
+            name: "minik".into(),
+            suggestion: suggest(capacity),
+            capacity,
+            choices,
+            default_choice,
+            ports: Vec::new(),
+            can_create: true,
+        }
+    }
+
+    /// Issue #22: every question and line of `minik init` in Korean, with each branch's
+    /// values (an engine that answered or not, node images here or not), and no English but
+    /// commands, names and values.
+    #[test]
+    fn every_question_and_line_reads_in_korean() {
+        let here = [
+            LocalImage::new("minik/node:v1.36.1", None),
+            LocalImage::new("registry.local/node-image:latest", None),
+        ];
+        for o in [offer(Some((8, 16 << 30)), &here), offer(None, &[])] {
+            let en = every_line(&o, Lang::En);
+            let ko = every_line(&o, Lang::Ko);
+            assert_eq!(en.len(), ko.len());
+            for (en, ko) in en.iter().zip(&ko) {
+                assert_ne!(en, ko, "not translated");
+                let english = crate::i18n::leaks::english_words(ko);
+                assert!(english.is_empty(), "English {english:?} in {ko:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_refused_name_says_the_same_as_the_error_in_english() {
+        for bad in ["", "Not A Name", "-lab", &"a".repeat(60)] {
+            if let Err(e) = crate::config::name::validate_cluster_name(bad) {
+                assert_eq!(e.msg().to_string(), e.to_string());
+            }
+        }
+    }
+
+    #[test]
+    fn the_node_question_says_what_this_machine_holds_in_both_languages() {
+        let o = offer(Some((4, 8 << 30)), &[]);
+        let most = o.suggestion.most;
+        assert_eq!(
+            nodes_prompt(&o).to_string(),
+            format!("Nodes in all (this machine holds {most}: 4 CPUs, 8.0 GiB in the engine)")
+        );
+        assert_eq!(
+            nodes_prompt(&o).in_lang(Lang::Ko),
+            format!(
+                "전체 노드 수(이 컴퓨터에 알맞은 최대 수 {most}개: 엔진의 CPU 4개, 메모리 8.0 GiB)"
+            )
+        );
+    }
 }

@@ -22,6 +22,8 @@ pub(crate) use create::created_text;
 pub(crate) use doctor::doctor_text;
 #[cfg(test)]
 pub(crate) use doctor::doctor_text_at;
+#[cfg(test)]
+pub(crate) use doctor::doctor_text_at_in;
 pub(crate) use doctor::doctor_text_in;
 #[cfg(test)]
 pub(crate) use error::hints_for_error;
@@ -31,6 +33,8 @@ pub(crate) use table::{clusters_table, nodes_table};
 pub(crate) use tour::{can_ask, confirm_create, labs_text, steps_text, TourGuide};
 #[cfg(test)]
 pub(crate) use workshop::workshop_text_at;
+#[cfg(test)]
+pub(crate) use workshop::workshop_text_at_in;
 pub(crate) use workshop::workshop_text_in;
 
 use std::io::IsTerminal;

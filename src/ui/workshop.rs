@@ -75,10 +75,7 @@ pub(crate) fn workshop_text_at_in(r: &WorkshopReport, width: usize, lang: Lang) 
             .collect();
         w.ports.replace("{ports}", &list.join(", "))
     };
-    let os = serde_json::to_value(r.machine.os)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default();
+    let os = r.machine.os.name();
     let heading = format!(
         "{}\n{}",
         w.heading
@@ -87,8 +84,8 @@ pub(crate) fn workshop_text_at_in(r: &WorkshopReport, width: usize, lang: Lang) 
             .replace("{ports}", &ports),
         w.machine
             .replace("{version}", r.machine.minik_version)
-            .replace("{os}", &os)
-            .replace("{runtime}", &r.machine.runtime),
+            .replace("{os}", os)
+            .replace("{runtime}", &r.machine.runtime.in_lang(lang)),
     );
     let checks = super::doctor::localized(&r.checks, lang);
     let mut lines = wrap::wrap(&heading, width);
@@ -203,7 +200,7 @@ mod tests {
         assert_eq!(
             text,
             "Workshop check: 3 node(s) (1 control plane(s)), ports 127.0.0.1:80\n\
-             minik 0.1.0 on macos with Colima\n\n\
+             minik 0.1.0 on macOS with Colima\n\n\
              PASS  Engine reachable  Colima 27.1\n\
              FAIL  Memory            1.9 GiB\n\
              \x20                       fix: colima start --memory 5\n\

@@ -14,6 +14,7 @@ mod create_pipeline;
 mod engine_flows;
 mod hostile_input;
 mod init_file;
+mod korean_output;
 mod load_flow;
 mod ssh_children;
 mod tour_labs;

@@ -39,7 +39,7 @@ pub(crate) async fn node_settings(
         let fixes: Vec<String> = checks
             .iter()
             .filter(|c| c.status == Status::Fail)
-            .filter_map(|c| c.fix.clone())
+            .filter_map(|c| c.fix.as_ref().map(ToString::to_string))
             .collect();
         return Err(PrepareError::PlatformRefused {
             problems: failed.join("; "),

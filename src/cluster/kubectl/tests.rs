@@ -86,7 +86,7 @@ fn inputs_that_cannot_reach_the_node_are_bad_input() {
 
     let e = plan(&strings(&["apply", "-f", &d])).unwrap_err();
     assert!(matches!(e, KubectlInputError::Folder(_)), "{e}");
-    assert!(e.hint().contains("apply -f -"), "{}", e.hint());
+    assert!(e.hint_text().contains("apply -f -"), "{}", e.hint_text());
 
     let e = plan(&strings(&["apply", "-f", "/no/such/file.yaml"])).unwrap_err();
     assert!(matches!(e, KubectlInputError::Unreadable(..)), "{e}");

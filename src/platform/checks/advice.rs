@@ -1,5 +1,7 @@
 //! Where each runtime keeps its resource settings, and the numbers minik asks for.
 
+use crate::i18n::{Key, Msg};
+use crate::msg;
 use crate::platform::detect::{DesktopBackend, Flavour};
 use crate::platform::environment::Environment;
 use crate::platform::host::{HostOs, InotifyLimits};
@@ -48,28 +50,20 @@ pub(super) fn uses_wslconfig(env: &Environment) -> bool {
 
 /// Where to change the engine's memory and CPUs, for this runtime; `None` when the engine has
 /// the whole machine (native Linux), where nothing can be raised.
-pub(super) fn resource_fix(env: &Environment, mem_gb: u64, cpus: u64) -> Option<String> {
+pub(super) fn resource_fix(env: &Environment, mem_gb: u64, cpus: u64) -> Option<Msg> {
     if env.remote {
-        return Some(format!(
-            "give the engine's machine at least {mem_gb} GB and {cpus} CPUs, or create fewer nodes"
-        ));
+        return Some(msg!(Key::ResourcesRemote, mem = mem_gb, cpus = cpus));
     }
     if uses_wslconfig(env) {
-        let restart = if env.flavour.is_docker_desktop() {
-            " and restart Docker Desktop"
+        let key = if env.flavour.is_docker_desktop() {
+            Key::ResourcesWslconfigDesktop
         } else {
-            ""
+            Key::ResourcesWslconfig
         };
-        return Some(format!(
-            "in %UserProfile%\\.wslconfig under [wsl2] set memory={mem_gb}GB and processors={cpus}, \
-             then run `wsl --shutdown` in PowerShell{restart}"
-        ));
+        return Some(msg!(key, mem = mem_gb, cpus = cpus));
     }
     let fix = match env.flavour {
-        Flavour::DockerDesktop { .. } => format!(
-            "Docker Desktop → Settings → Resources → Advanced: set Memory limit to at least {mem_gb} GB \
-             and CPU limit to at least {cpus}, then Apply & restart"
-        ),
+        Flavour::DockerDesktop { .. } => msg!(Key::ResourcesDesktop, mem = mem_gb, cpus = cpus),
         Flavour::Colima => {
             let profile = env
                 .endpoint
@@ -80,20 +74,16 @@ pub(super) fn resource_fix(env: &Environment, mem_gb: u64, cpus: u64) -> Option<
                 .filter(|p| *p != "default" && !p.ends_with(".sock"))
                 .map(|p| format!(" --profile {p}"))
                 .unwrap_or_default();
-            format!("colima stop{profile} && colima start{profile} --cpu {cpus} --memory {mem_gb}")
+            Msg::verbatim(format!(
+                "colima stop{profile} && colima start{profile} --cpu {cpus} --memory {mem_gb}"
+            ))
         }
-        Flavour::RancherDesktop => format!(
-            "Rancher Desktop → Preferences → Virtual Machine: set Memory to at least {mem_gb} GB and \
-             CPUs to at least {cpus}"
-        ),
-        Flavour::OrbStack => format!(
-            "OrbStack → Settings → System: raise the memory limit to at least {mem_gb} GB and the CPU \
-             limit to at least {cpus}"
-        ),
-        Flavour::Podman { machine: true, .. } => format!(
+        Flavour::RancherDesktop => msg!(Key::ResourcesRancher, mem = mem_gb, cpus = cpus),
+        Flavour::OrbStack => msg!(Key::ResourcesOrbStack, mem = mem_gb, cpus = cpus),
+        Flavour::Podman { machine: true, .. } => Msg::verbatim(format!(
             "podman machine stop && podman machine set --cpus {cpus} --memory {} && podman machine start",
             mem_gb * 1024
-        ),
+        )),
         _ => return None,
     };
     Some(fix)
@@ -121,23 +111,16 @@ pub(crate) fn recommended_cpus(nodes: usize) -> u64 {
     }
 }
 
-pub(super) fn sysctl_fix(current: InotifyLimits, wsl: bool) -> String {
+pub(super) fn sysctl_fix(current: InotifyLimits, wsl: bool) -> Msg {
     let r = InotifyLimits::RECOMMENDED;
     let w = current.max_user_watches.max(r.max_user_watches);
     let i = current.max_user_instances.max(r.max_user_instances);
-    let mut fix = format!(
-        "sudo sysctl -w fs.inotify.max_user_watches={w} fs.inotify.max_user_instances={i}; to keep \
-         it after reboot: printf 'fs.inotify.max_user_watches = {w}\\nfs.inotify.max_user_instances = \
-         {i}\\n' | sudo tee /etc/sysctl.d/99-minik-inotify.conf"
-    );
-    if wsl {
-        fix.push_str(&format!(
-            " (WSL applies /etc/sysctl.d only with systemd enabled; otherwise add under [wsl2] in \
-             %UserProfile%\\.wslconfig: kernelCommandLine = sysctl.fs.inotify.max_user_watches={w} \
-             sysctl.fs.inotify.max_user_instances={i})"
-        ));
-    }
-    fix
+    let key = if wsl {
+        Key::InotifySysctlWsl
+    } else {
+        Key::InotifySysctl
+    };
+    msg!(key, watches = w, instances = i)
 }
 
 #[cfg(test)]

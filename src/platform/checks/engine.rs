@@ -2,28 +2,35 @@
 //! privileged mode.
 
 use super::{row, Check, Status};
+use crate::i18n::{Key, Msg};
+use crate::msg;
 use crate::platform::detect::{DesktopOs, Flavour};
+use crate::platform::endpoint::EndpointSource;
 use crate::platform::environment::Environment;
 use crate::platform::host::{Arch, HostOs};
 use crate::platform::info::parse_version;
 
 pub(super) fn engine(env: &Environment) -> Check {
     let e = &env.engine;
-    let mut found = match &e.desktop_version {
-        Some(dd) => format!("Docker Desktop {dd} (Engine {}", e.server_version),
-        None => format!("{} {}", env.flavour.label(), e.server_version),
+    let product = match (&e.desktop_version, &e.api_version) {
+        (Some(dd), Some(api)) => Msg::verbatim(format!(
+            "Docker Desktop {dd} (Engine {}, API {api})",
+            e.server_version
+        )),
+        (Some(dd), None) => {
+            Msg::verbatim(format!("Docker Desktop {dd} (Engine {})", e.server_version))
+        }
+        (None, api) => {
+            let api = api
+                .as_ref()
+                .map(|a| format!(" (API {a})"))
+                .unwrap_or_default();
+            msg!(Key::EngineProduct, version = format!("{}{api}", e.server_version);
+                runtime => env.flavour.label_msg())
+        }
     };
-    match (&e.desktop_version, &e.api_version) {
-        (Some(_), Some(api)) => found.push_str(&format!(", API {api})")),
-        (Some(_), None) => found.push(')'),
-        (None, Some(api)) => found.push_str(&format!(" (API {api})")),
-        (None, None) => {}
-    }
-    found.push_str(&format!(
-        " at {} ({})",
-        env.endpoint.host,
-        env.endpoint.source.short()
-    ));
+    let found = msg!(Key::EngineFound, host = env.endpoint.host;
+        product => product, source => source(&env.endpoint.source));
     let why = "minik creates nodes through this engine";
 
     let is_mac = matches!(
@@ -82,6 +89,15 @@ pub(super) fn engine(env: &Environment) -> Check {
     row("engine", "Engine reachable", Status::Ok, found, why, None)
 }
 
+/// Where the engine's address came from: the flag or variable as typed, else in words.
+fn source(s: &EndpointSource) -> Msg {
+    match s {
+        EndpointSource::Default => msg!(Key::EndpointDefault),
+        EndpointSource::Probed { runtime } => msg!(Key::EndpointProbed, runtime = runtime),
+        other => Msg::verbatim(other.short()),
+    }
+}
+
 pub(super) fn os_type(env: &Environment) -> Check {
     if env.windows_containers() {
         return row("os-type", "Linux containers", Status::Fail,
@@ -89,16 +105,16 @@ pub(super) fn os_type(env: &Environment) -> Check {
             "Kubernetes nodes are Linux containers",
             Some("right-click the Docker Desktop tray icon and choose \"Switch to Linux containers...\"".into()));
     }
-    let os = if env.engine.os_type.is_empty() {
-        "linux (assumed)"
+    let found = if env.engine.os_type.is_empty() {
+        msg!(Key::OsTypeAssumed)
     } else {
-        &env.engine.os_type
+        Msg::verbatim(format!("OSType {}", env.engine.os_type))
     };
     row(
         "os-type",
         "Linux containers",
         Status::Ok,
-        format!("OSType {os}"),
+        found,
         "Kubernetes nodes are Linux containers",
         None,
     )
@@ -111,12 +127,12 @@ pub(super) fn arch(env: &Environment) -> Check {
             "arch",
             "Architecture",
             Status::Fail,
-            format!("engine architecture {}", engine.as_str()),
+            msg!(Key::ArchEngineOnly, arch = engine.as_str()),
             "node images exist for amd64 and arm64 only",
             Some("use an amd64 or arm64 machine".into()),
         );
     };
-    let found = format!("engine {}; node image linux/{node}", engine.as_str());
+    let found = msg!(Key::ArchFound, engine = engine.as_str(), node = node);
     let rosetta = env.host_os == HostOs::Macos
         && !env.remote
         && env.host_arch == Arch::Amd64
@@ -126,7 +142,7 @@ pub(super) fn arch(env: &Environment) -> Check {
             "arch",
             "Architecture",
             Status::Warn,
-            format!("{found}; this minik binary is amd64 (running under Rosetta)"),
+            msg!(Key::ArchRosetta; found => found),
             "an amd64 minik on Apple Silicon picks wrong defaults for image loading and is slower",
             Some("install the arm64 (Apple Silicon) build of minik".into()),
         );
@@ -164,12 +180,12 @@ pub(super) fn userns(env: &Environment) -> Check {
 
 pub(super) fn storage(env: &Environment) -> Check {
     let s = &env.storage;
-    let mut found = s.driver.clone();
-    if let Some(b) = &s.backing_fs {
-        found.push_str(&format!(" on {b}"));
-    }
+    let mut found = match &s.backing_fs {
+        Some(b) => msg!(Key::StorageOn, driver = s.driver, fs = b),
+        None => Msg::verbatim(&s.driver),
+    };
     if s.containerd_snapshotter {
-        found.push_str(" (containerd image store)");
+        found = msg!(Key::StorageSnapshotter; found => found);
     }
     let backing = s.backing_fs.as_deref().unwrap_or("");
     if s.driver == "vfs" {
@@ -241,12 +257,9 @@ pub(super) fn proxy(env: &Environment) -> Check {
                 "proxy",
                 "Proxy",
                 Status::Warn,
-                format!("the engine uses proxy {engine_proxy}, but none is set here"),
+                msg!(Key::ProxyEngineOnly, proxy = engine_proxy),
                 "nodes pull images themselves and get no proxy unless one is set in this shell",
-                Some(format!(
-                    "export HTTPS_PROXY={engine_proxy} HTTP_PROXY={engine_proxy} \
-                              NO_PROXY=localhost,127.0.0.1 before minik create"
-                )),
+                Some(msg!(Key::ProxyExport, proxy = engine_proxy)),
             );
         }
         return row(
@@ -260,19 +273,20 @@ pub(super) fn proxy(env: &Environment) -> Check {
     }
     let from = match &p.source {
         crate::platform::proxy::ProxySource::DockerConfig { key } => {
-            format!("proxies.{key} in the docker config.json")
+            msg!(Key::ProxyFromDockerConfig, key = key)
         }
-        _ => "the environment".to_string(),
+        _ => msg!(Key::ProxyFromEnvironment),
     };
     let shown = p
         .https_proxy
         .as_deref()
         .or(p.http_proxy.as_deref())
         .unwrap_or("");
-    let found = format!(
-        "{shown} (from {from}); NO_PROXY: {}",
-        p.no_proxy.as_deref().unwrap_or("(unset)")
-    );
+    let no_proxy = match p.no_proxy.as_deref() {
+        Some(n) => Msg::verbatim(n),
+        None => msg!(Key::Unset),
+    };
+    let found = msg!(Key::ProxyFound, proxy = shown; from => from, no_proxy => no_proxy);
     let no = p.no_proxy.as_deref().unwrap_or("");
     let covers_loopback = no
         .split(',')

@@ -1,6 +1,8 @@
 //! Rows about the kernel side: cgroups, rootless requirements, the WSL kernel.
 
 use super::{row, Check, Status};
+use crate::i18n::{Key, Msg};
+use crate::msg;
 use crate::platform::adjust::rootless_problem;
 use crate::platform::detect::{DesktopBackend, DesktopOs, Flavour};
 use crate::platform::environment::{CgroupVersion, Environment};
@@ -10,15 +12,13 @@ use crate::platform::info::parse_version;
 pub(super) fn cgroup(env: &Environment) -> Check {
     let c = &env.cgroup;
     let mut found = match c.version {
-        CgroupVersion::V2 => "cgroup v2".to_string(),
-        CgroupVersion::Hybrid => {
-            "hybrid: cgroup v1 controllers plus cgroup2 at /sys/fs/cgroup/unified".to_string()
-        }
-        CgroupVersion::V1 => "cgroup v1".to_string(),
-        CgroupVersion::Unknown => "not reported by the engine".to_string(),
+        CgroupVersion::V2 => Msg::verbatim("cgroup v2"),
+        CgroupVersion::Hybrid => msg!(Key::CgroupHybrid),
+        CgroupVersion::V1 => Msg::verbatim("cgroup v1"),
+        CgroupVersion::Unknown => Msg::from("not reported by the engine"),
     };
     if !c.driver.is_empty() {
-        found.push_str(&format!(", driver {}", c.driver));
+        found = msg!(Key::CgroupDriver, driver = c.driver; found => found);
     }
     let missing: Vec<&str> = [(c.limits.cpus, "--cpus"), (c.limits.memory, "--memory")]
         .into_iter()
@@ -26,7 +26,7 @@ pub(super) fn cgroup(env: &Environment) -> Check {
         .map(|(_, f)| f)
         .collect();
     if !missing.is_empty() {
-        found.push_str(&format!("; the engine cannot apply {}", missing.join(", ")));
+        found = msg!(Key::CgroupCannotApply, flags = missing.join(", "); found => found);
     }
     match c.version {
         CgroupVersion::V2 => row(
@@ -41,15 +41,12 @@ pub(super) fn cgroup(env: &Environment) -> Check {
             let fix = if env.flavour == Flavour::DockerCeInWsl2 || env.wsl.is_some() {
                 "enable systemd in the distro ([boot] systemd=true in /etc/wsl.conf) and add \
                  kernelCommandLine = cgroup_no_v1=all under [wsl2] in %UserProfile%\\.wslconfig, then \
-                 run `wsl --shutdown`".to_string()
+                 run `wsl --shutdown`".into()
             } else if env.flavour.runs_in_vm() {
-                format!(
-                    "update {}; current versions use cgroup v2",
-                    env.flavour.label()
-                )
+                msg!(Key::CgroupUpdateVm; vm => env.flavour.label_msg())
             } else {
                 "boot with cgroup v2: add systemd.unified_cgroup_hierarchy=1 to GRUB_CMDLINE_LINUX in \
-                 /etc/default/grub, run sudo update-grub and reboot".to_string()
+                 /etc/default/grub, run sudo update-grub and reboot".into()
             };
             // The kubelet asks whether /sys/fs/cgroup is a cgroup2 mount, so hybrid is v1 to it.
             row(
@@ -95,14 +92,11 @@ pub(super) fn rootless(env: &Environment) -> Check {
     let (message, fix) = rootless_problem(env);
     let mut found = message;
     if let Some(d) = &env.cgroup.delegated {
-        found.push_str(&format!(
-            " (delegated now: {})",
-            if d.is_empty() {
-                "none".into()
-            } else {
-                d.join(" ")
-            }
-        ));
+        found = if d.is_empty() {
+            msg!(Key::RootlessDelegatedNone; found => found)
+        } else {
+            msg!(Key::RootlessDelegated, controllers = d.join(" "); found => found)
+        };
     }
     row(
         "rootless",
@@ -120,14 +114,14 @@ fn wsl_kernel_row(kernel: &str, wsl_version: u8) -> Check {
             "wsl-kernel",
             "WSL kernel",
             Status::Fail,
-            format!("WSL 1 ({kernel})"),
+            Msg::verbatim(format!("WSL 1 ({kernel})")),
             "Docker and Kubernetes need WSL 2's real Linux kernel",
             Some(
                 "in PowerShell: wsl --set-version <distro> 2 (list distros with wsl -l -v)".into(),
             ),
         );
     }
-    let found = format!("WSL 2 kernel {kernel}");
+    let found = msg!(Key::WslKernel, kernel = kernel);
     if parse_version(kernel).is_some_and(|v| v < (5, 15, 0)) {
         return row(
             "wsl-kernel",

@@ -5,7 +5,9 @@
 //! points to `minik kubectl --`, which needs no download at all.
 
 use super::{row, Check, Status};
+use crate::i18n::{Key, Msg};
 use crate::k8s_version::KubeVersion;
+use crate::msg;
 use crate::platform::environment::Environment;
 use crate::platform::host::HostOs;
 
@@ -27,33 +29,26 @@ pub(crate) fn within_skew(client: &KubeVersion, server: &KubeVersion) -> bool {
 }
 
 /// The line that installs kubectl `v` on this OS (kubernetes.io/docs/tasks/tools).
-pub(crate) fn install_line(env: &Environment, v: &KubeVersion) -> String {
+pub(crate) fn install_line(env: &Environment, v: &KubeVersion) -> Msg {
     let arch = env.host_arch.as_str();
     let v = format!("v{}.{}.{}", v.major, v.minor, v.patch);
     let url =
         |os: &str, file: &str| format!("https://dl.k8s.io/release/{v}/bin/{os}/{arch}/{file}");
     match env.host_os {
-        HostOs::Windows => format!(
-            "`curl.exe -LO {}` and put kubectl.exe in a folder on your PATH (or `winget install \
-             -e --id Kubernetes.kubectl` for the newest)",
-            url("windows", "kubectl.exe")
+        HostOs::Windows => msg!(
+            Key::KubectlInstallWindows,
+            url = url("windows", "kubectl.exe")
         ),
-        HostOs::Macos => format!(
-            "`curl -LO {}; chmod +x kubectl; sudo mkdir -p /usr/local/bin; sudo mv kubectl \
-             /usr/local/bin/` (or `brew install kubectl` for the newest)",
-            url("darwin", "kubectl")
-        ),
-        _ => format!(
+        HostOs::Macos => msg!(Key::KubectlInstallMacos, url = url("darwin", "kubectl")),
+        _ => Msg::verbatim(format!(
             "`curl -LO {}; sudo install -m 0755 kubectl /usr/local/bin/kubectl`",
             url("linux", "kubectl")
-        ),
+        )),
     }
 }
 
 pub(crate) fn kubectl(env: &Environment, facts: &KubectlFacts) -> Check {
     let server = &facts.server;
-    let offline = "without the internet, `minik kubectl -- get nodes` runs the cluster's own \
-                   kubectl (any kubectl command after `--`)";
     let install = install_line(env, server);
     let Some(client) = &facts.client else {
         return row(
@@ -62,7 +57,7 @@ pub(crate) fn kubectl(env: &Environment, facts: &KubectlFacts) -> Check {
             Status::Warn,
             "not found on PATH",
             WHY,
-            Some(format!("install it: {install}; {offline}")),
+            Some(msg!(Key::KubectlInstall; install => install)),
         );
     };
     match client.parse::<KubeVersion>() {
@@ -70,7 +65,7 @@ pub(crate) fn kubectl(env: &Environment, facts: &KubectlFacts) -> Check {
             "kubectl",
             "kubectl",
             Status::Ok,
-            format!("{client}, within one minor version of the cluster's {server}"),
+            msg!(Key::KubectlWithin, client = client, server = server),
             WHY,
             None,
         ),
@@ -78,19 +73,17 @@ pub(crate) fn kubectl(env: &Environment, facts: &KubectlFacts) -> Check {
             "kubectl",
             "kubectl",
             Status::Warn,
-            format!("{client}, more than one minor version from the cluster's {server}"),
+            msg!(Key::KubectlSkewed, client = client, server = server),
             WHY,
-            Some(format!("install kubectl {server}: {install}; {offline}")),
+            Some(msg!(Key::KubectlInstallVersion, server = server; install => install)),
         ),
         Err(_) => row(
             "kubectl",
             "kubectl",
             Status::Warn,
-            format!("{client} (not a version minik can compare with {server})"),
+            msg!(Key::KubectlUnknownVersion, client = client, server = server),
             WHY,
-            Some(format!(
-                "if kubectl misbehaves, install {server}: {install}; {offline}"
-            )),
+            Some(msg!(Key::KubectlIfMisbehaves, server = server; install => install)),
         ),
     }
 }

@@ -17,6 +17,8 @@ pub(crate) use advice::most_nodes;
 
 use serde::Serialize;
 
+use crate::i18n::Msg;
+
 use super::adjust::Request;
 use super::endpoint::Resolution;
 use super::environment::Environment;
@@ -49,11 +51,11 @@ pub(crate) struct Check {
     pub(crate) title: String,
     pub(crate) status: Status,
     /// What was found, with the numbers.
-    pub(crate) found: String,
+    pub(crate) found: Msg,
     /// Why it matters.
-    pub(crate) why: String,
+    pub(crate) why: Msg,
     /// What to do (for Warn/Fail; sometimes a hint for Ok).
-    pub(crate) fix: Option<String>,
+    pub(crate) fix: Option<Msg>,
 }
 
 /// Every check id a row can have: each has a title in every language (`i18n`'s doctor
@@ -84,9 +86,9 @@ pub(crate) fn row(
     id: &'static str,
     title: &str,
     status: Status,
-    found: impl Into<String>,
-    why: impl Into<String>,
-    fix: Option<String>,
+    found: impl Into<Msg>,
+    why: impl Into<Msg>,
+    fix: Option<Msg>,
 ) -> Check {
     #[cfg(test)]
     assert!(CHECK_IDS.contains(&id), "check id {id} is not in CHECK_IDS");
@@ -132,11 +134,21 @@ pub(crate) fn checks_unreachable(
         "Engine reachable",
         Status::Fail,
         n.headline,
-        n.looked.join("; "),
+        joined(n.looked),
         Some(n.fix),
     )];
     out.extend(kernel::host_wsl_kernel(host));
     out
+}
+
+/// Lines one after another, as one.
+fn joined(lines: Vec<Msg>) -> Msg {
+    let mut lines = lines.into_iter().rev();
+    let last = lines.next().unwrap_or_else(|| Msg::verbatim(""));
+    lines.fold(
+        last,
+        |rest, first| crate::msg!(crate::i18n::Key::Then; first => first, rest => rest),
+    )
 }
 
 /// Whether any check failed (so `create` must not go on).

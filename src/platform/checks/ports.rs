@@ -7,6 +7,8 @@ use serde::Serialize;
 
 use super::workshop::{PlannedPort, WorkshopFacts, WorkshopPlan};
 use super::{row, Check, Status};
+use crate::i18n::Key;
+use crate::msg;
 use crate::platform::environment::Environment;
 use crate::platform::host::HostOs;
 
@@ -70,22 +72,16 @@ pub(crate) fn ports(env: &Environment, plan: &WorkshopPlan, facts: &WorkshopFact
             "ports",
             "Ports",
             Status::Fail,
-            format!("{} already in use", list(foreign.iter().copied())),
+            msg!(Key::PortsInUse, ports = list(foreign.iter().copied())),
             WHY,
-            Some(format!(
-                "stop what listens there (`{who}` names it; often a local web server or another \
-                 cluster: `minik get clusters`), or ask the organiser for other ports"
-            )),
+            Some(msg!(Key::PortsStopListener, who = who)),
         );
     }
     if let Some(first) = facts.ports_owned.first() {
         return owned_row(&facts.ports_owned, &first.cluster);
     }
     if env.remote {
-        let found = format!(
-            "{} (on the engine's machine: checked when the cluster is created)",
-            list(&plan.ports)
-        );
+        let found = msg!(Key::PortsRemote, ports = list(&plan.ports));
         return row("ports", "Ports", Status::Ok, found, WHY, None);
     }
     if let Some(r) = rootless_row(env, plan, facts) {
@@ -96,19 +92,15 @@ pub(crate) fn ports(env: &Environment, plan: &WorkshopPlan, facts: &WorkshopFact
             "ports",
             "Ports",
             Status::Warn,
-            format!(
-                "{}: not known (this user may not bind ports below 1024, and a connect got no \
-                 answer)",
-                list(&facts.ports_unknown)
-            ),
+            msg!(Key::PortsUnknown, ports = list(&facts.ports_unknown)),
             WHY,
-            Some(format!(
-                "`{}` shows whether something listens there; stop it if so",
-                who_listens(env.host_os, first.port)
+            Some(msg!(
+                Key::PortsLookUp,
+                who = who_listens(env.host_os, first.port)
             )),
         );
     }
-    let found = format!("{} free", list(&plan.ports));
+    let found = msg!(Key::PortsFree, ports = list(&plan.ports));
     row("ports", "Ports", Status::Ok, found, WHY, None)
 }
 
@@ -124,10 +116,11 @@ fn owned_row(owned: &[OwnedPort], cluster: &str) -> Check {
         "ports",
         "Ports",
         Status::Ok,
-        format!(
-            "{} held by your minik cluster `{cluster}`: this is your cluster (to make the \
-             workshop's cluster again, run `{delete}` first)",
-            list(owned.iter().map(|o| &o.port))
+        msg!(
+            Key::PortsOwned,
+            ports = list(owned.iter().map(|o| &o.port)),
+            cluster = cluster,
+            delete = delete
         ),
         WHY,
         None,
@@ -147,16 +140,9 @@ fn rootless_row(env: &Environment, plan: &WorkshopPlan, facts: &WorkshopFacts) -
         "ports",
         "Ports",
         Status::Fail,
-        format!(
-            "{} free, but a rootless engine cannot publish ports below {start}",
-            list(&plan.ports)
-        ),
+        msg!(Key::PortsRootless, ports = list(&plan.ports), start = start),
         WHY,
-        Some(format!(
-            "sudo sysctl net.ipv4.ip_unprivileged_port_start={lowest}; to keep it: echo \
-             'net.ipv4.ip_unprivileged_port_start = {lowest}' | sudo tee \
-             /etc/sysctl.d/99-minik-ports.conf"
-        )),
+        Some(msg!(Key::PortsRootlessFix, lowest = lowest)),
     ))
 }
 

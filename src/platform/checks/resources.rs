@@ -5,6 +5,8 @@ use super::advice::{
     below, memory_need, recommended_cpus, resource_fix, sysctl_fix, uses_wslconfig,
 };
 use super::{gib, row, Check, Status};
+use crate::i18n::{Key, Msg};
+use crate::msg;
 use crate::platform::environment::{Environment, InotifyReading, InotifySource};
 use crate::platform::host::InotifyLimits;
 
@@ -18,28 +20,24 @@ pub(super) fn memory(env: &Environment, nodes: usize) -> Check {
     let have = env.engine.mem_total;
     let rec_gb = need.recommended_bytes.div_ceil(1 << 30);
     let cpus = recommended_cpus(nodes).max(env.engine.ncpu);
-    let found = format!(
-        "{} in the engine; {nodes} node(s) need {} (2 GiB + 1 GiB per node)",
-        gib(have),
-        gib(need.recommended_bytes)
+    let found = msg!(
+        Key::MemoryFound,
+        have = gib(have),
+        nodes = nodes,
+        need = gib(need.recommended_bytes)
     );
     let why = "every node runs systemd, containerd and kubelet; the control plane adds etcd and \
                the API server";
-    let short = |status, why: String| {
+    let short = |status, why: Msg| {
         let fix = resource_fix(env, rec_gb, cpus).unwrap_or_else(|| WHOLE_MACHINE_MEMORY.into());
         row("memory", "Memory", status, found.clone(), why, Some(fix))
     };
     if below(have, need.minimum_bytes) {
-        return short(
-            Status::Fail,
-            format!(
-                "{why}; below {} nodes get killed or never become Ready",
-                gib(need.minimum_bytes)
-            ),
-        );
+        let why = msg!(Key::MemoryTooLittle, min = gib(need.minimum_bytes); why => why);
+        return short(Status::Fail, why);
     }
     if below(have, need.recommended_bytes) {
-        return short(Status::Warn, format!("{why}; the cluster will be tight"));
+        return short(Status::Warn, msg!(Key::MemoryTight; why => why));
     }
     row("memory", "Memory", Status::Ok, found, why, None)
 }
@@ -47,9 +45,9 @@ pub(super) fn memory(env: &Environment, nodes: usize) -> Check {
 pub(super) fn cpus(env: &Environment, nodes: usize) -> Check {
     let have = env.engine.ncpu;
     let rec = recommended_cpus(nodes);
-    let found = format!("{have} CPU(s) in the engine; {nodes} node(s) want {rec}");
+    let found = msg!(Key::CpusFound, have = have, nodes = nodes, want = rec);
     let mem_gb = memory_need(nodes).recommended_bytes.div_ceil(1 << 30);
-    let short = |status, why: &str| {
+    let short = |status, why: &'static str| {
         let fix = resource_fix(env, mem_gb, rec).unwrap_or_else(|| WHOLE_MACHINE_CPUS.into());
         row("cpus", "CPUs", status, found.clone(), why, Some(fix))
     };
@@ -77,17 +75,17 @@ pub(super) fn cpus(env: &Environment, nodes: usize) -> Check {
 
 pub(super) fn inotify(env: &Environment, nodes: usize) -> Check {
     let r = InotifyLimits::RECOMMENDED;
-    let why = format!(
-        "every node's kubelet and containerd watch files and the limits are shared by all {nodes} \
-         node(s); below {} watches / {} instances multi-node clusters fail with \"too many open \
-         files\"",
-        r.max_user_watches, r.max_user_instances
+    let why = msg!(
+        Key::InotifyWhy,
+        nodes = nodes,
+        watches = r.max_user_watches,
+        instances = r.max_user_instances
     );
     let wslconfig_hint = uses_wslconfig(env).then(|| {
-        format!(
-            "to make it permanent: add under [wsl2] in %UserProfile%\\.wslconfig: kernelCommandLine = \
-             sysctl.fs.inotify.max_user_watches={} sysctl.fs.inotify.max_user_instances={}",
-            r.max_user_watches, r.max_user_instances
+        msg!(
+            Key::InotifyWslconfig,
+            watches = r.max_user_watches,
+            instances = r.max_user_instances
         )
     });
     let vm_raise = env.flavour.runs_in_vm() && !env.remote;
@@ -97,12 +95,8 @@ pub(super) fn inotify(env: &Environment, nodes: usize) -> Check {
             "inotify",
             "inotify limits",
             Status::Ok,
-            format!(
-                "inside the {} VM: minik raises them to {} / {} before creating nodes",
-                env.flavour.label(),
-                r.max_user_watches,
-                r.max_user_instances
-            ),
+            msg!(Key::InotifyVmRaises, watches = r.max_user_watches,
+                instances = r.max_user_instances; vm => env.flavour.label_msg()),
             why,
             wslconfig_hint,
         ),
@@ -111,21 +105,18 @@ pub(super) fn inotify(env: &Environment, nodes: usize) -> Check {
             "inotify limits",
             Status::Warn,
             if env.remote {
-                "unknown (remote engine)".to_string()
+                msg!(Key::InotifyUnknownRemote)
             } else {
-                "unknown (could not read /proc/sys/fs/inotify)".to_string()
+                msg!(Key::InotifyUnreadable)
             },
             why,
-            Some(format!(
-                "on the engine's machine: {}",
-                sysctl_fix(
-                    InotifyLimits {
-                        max_user_watches: 0,
-                        max_user_instances: 0
-                    },
-                    false
-                )
-            )),
+            Some(msg!(Key::OnEnginesMachine; fix => sysctl_fix(
+                InotifyLimits {
+                    max_user_watches: 0,
+                    max_user_instances: 0
+                },
+                false
+            ))),
         ),
     }
 }
@@ -134,15 +125,15 @@ pub(super) fn inotify(env: &Environment, nodes: usize) -> Check {
 fn inotify_read(
     env: &Environment,
     reading: InotifyReading,
-    why: String,
-    wslconfig_hint: Option<String>,
+    why: Msg,
+    wslconfig_hint: Option<Msg>,
 ) -> Check {
     let vm_raise = env.flavour.runs_in_vm() && !env.remote;
     let l = reading.limits;
-    let found = format!(
+    let found = Msg::verbatim(format!(
         "max_user_watches={}, max_user_instances={}",
         l.max_user_watches, l.max_user_instances
-    );
+    ));
     if l.is_enough() {
         return row("inotify", "inotify limits", Status::Ok, found, why, None);
     }
@@ -151,19 +142,16 @@ fn inotify_read(
             "inotify",
             "inotify limits",
             Status::Ok,
-            format!(
-                "{found} in the {} VM; minik raises them before creating nodes",
-                env.flavour.label()
-            ),
+            msg!(Key::InotifyInVm; vm => env.flavour.label_msg(), found => found),
             why,
             wslconfig_hint,
         );
     }
-    let wsl = env.wsl.is_some();
-    let place = if reading.source == InotifySource::Engine {
-        " on the engine's machine"
+    let fix = sysctl_fix(l, env.wsl.is_some());
+    let fix = if reading.source == InotifySource::Engine {
+        msg!(Key::OnEnginesMachine; fix => fix)
     } else {
-        ""
+        fix
     };
     row(
         "inotify",
@@ -171,6 +159,6 @@ fn inotify_read(
         Status::Warn,
         found,
         why,
-        Some(format!("{}{place}", sysctl_fix(l, wsl))),
+        Some(fix),
     )
 }

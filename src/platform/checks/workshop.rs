@@ -6,6 +6,8 @@
 use serde::Serialize;
 
 use super::{engine, gib, kernel, resources, row, Check, Status};
+use crate::i18n::{Key, Msg};
+use crate::msg;
 use crate::platform::detect::Flavour;
 use crate::platform::environment::Environment;
 use crate::platform::host::HostOs;
@@ -114,50 +116,35 @@ pub(crate) fn workshop_checks(
 
 fn disk(env: &Environment, plan: &WorkshopPlan, facts: &WorkshopFacts) -> Check {
     let (min, rec) = disk_need(plan, facts.image_bytes_to_load);
-    let why = format!(
-        "{} for the node image still to load, {} per node, {} for the exercises' images",
-        gib(facts.image_bytes_to_load),
-        gib(PER_NODE_DISK_BYTES),
-        gib(EXERCISE_DISK_BYTES)
+    let why = msg!(
+        Key::DiskWhy,
+        image = gib(facts.image_bytes_to_load),
+        node = gib(PER_NODE_DISK_BYTES),
+        exercises = gib(EXERCISE_DISK_BYTES)
     );
     let Some(d) = &facts.disk else {
         return row(
             "disk",
             "Free disk",
             Status::Warn,
-            format!(
-                "not measured (the engine is on another machine); needs {}",
-                gib(rec)
-            ),
+            msg!(Key::DiskNotMeasured, need = gib(rec)),
             why,
-            Some(format!(
-                "make sure the engine's machine has {} free",
-                gib(rec)
-            )),
+            Some(msg!(Key::DiskRemoteFix, need = gib(rec))),
         );
     };
-    let found = format!(
-        "{} free at {}; needs {}",
-        gib(d.free_bytes),
-        d.path,
-        gib(rec)
+    let found = msg!(
+        Key::DiskFound,
+        free = gib(d.free_bytes),
+        path = d.path,
+        need = gib(rec)
     );
     let fix = || {
-        let prune = "remove unused images and stopped containers (`docker system df` shows what \
-                     takes the space; `docker image prune` removes dangling images)";
-        let vm = if env.flavour.runs_in_vm() && !env.remote {
-            format!(
-                ", or raise the disk limit of {} (its settings)",
-                env.flavour.label()
-            )
+        let free = gib(rec.saturating_sub(d.free_bytes));
+        Some(if env.flavour.runs_in_vm() && !env.remote {
+            msg!(Key::DiskFixVm, free = free, path = d.path; vm => env.flavour.label_msg())
         } else {
-            String::new()
-        };
-        Some(format!(
-            "free {} at {}: {prune}{vm}",
-            gib(rec.saturating_sub(d.free_bytes)),
-            d.path
-        ))
+            msg!(Key::DiskFix, free = free, path = d.path)
+        })
     };
     if d.free_bytes < min {
         return row("disk", "Free disk", Status::Fail, found, why, fix());
@@ -176,15 +163,12 @@ fn vpn_dns(env: &Environment, facts: &WorkshopFacts) -> Check {
             env.flavour,
             Flavour::DockerDesktop { .. } | Flavour::DockerCeInWsl2 | Flavour::RancherDesktop
         ) && env.host_os == HostOs::Windows;
-    let disconnect = "disconnect the VPN for the workshop (or ask its admin to allow local \
-                      networks), then create the cluster again";
-    let fix = if wsl {
-        format!(
-            "{disconnect}; under WSL 2 also set networkingMode=mirrored and dnsTunneling=true \
-             under [wsl2] in %UserProfile%\\.wslconfig, then run `wsl --shutdown`"
-        )
+    let fix: Msg = if wsl {
+        msg!(Key::VpnDisconnectWsl)
     } else {
-        disconnect.to_string()
+        "disconnect the VPN for the workshop (or ask its admin to allow local networks), then \
+         create the cluster again"
+            .into()
     };
     if facts.nameservers.as_ref().is_some_and(|n| n.is_empty()) {
         return row(
@@ -196,17 +180,16 @@ fn vpn_dns(env: &Environment, facts: &WorkshopFacts) -> Check {
             Some("connect to a network (or restart the network manager) so /etc/resolv.conf gets a nameserver".into()),
         );
     }
-    let servers = facts
-        .nameservers
-        .as_ref()
-        .map(|n| format!("; DNS {}", n.join(", ")))
-        .unwrap_or_default();
+    let dns = |found: Msg| match &facts.nameservers {
+        Some(n) => msg!(Key::VpnDns, servers = n.join(", "); found => found),
+        None => found,
+    };
     match &facts.vpn_interfaces {
         Some(v) if !v.is_empty() => row(
             "vpn-dns",
             "VPN and DNS",
             Status::Warn,
-            format!("VPN interface(s) up: {}{servers}", v.join(", ")),
+            dns(msg!(Key::VpnUp, interfaces = v.join(", "))),
             why,
             Some(fix),
         ),
@@ -214,7 +197,7 @@ fn vpn_dns(env: &Environment, facts: &WorkshopFacts) -> Check {
             "vpn-dns",
             "VPN and DNS",
             Status::Ok,
-            format!("no VPN interface up{servers}"),
+            dns(msg!(Key::VpnNone)),
             why,
             None,
         ),

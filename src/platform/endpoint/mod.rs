@@ -58,20 +58,27 @@ pub enum EndpointSource {
 
 impl EndpointSource {
     /// A short phrase for messages: "the DOCKER_CONTEXT context \"colima\"".
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> crate::i18n::Msg {
+        use crate::i18n::{Key, Msg};
+        use crate::msg;
         match self {
-            EndpointSource::ContextFlag { name } => format!("context \"{name}\" from --context"),
-            EndpointSource::HostFlag => "--host".to_string(),
-            EndpointSource::DockerHostEnv => "DOCKER_HOST".to_string(),
-            EndpointSource::DockerContextEnv { name } => {
-                format!("context \"{name}\" from DOCKER_CONTEXT")
+            EndpointSource::ContextFlag { name } => {
+                msg!(Key::SourceContext, name = name, from = "--context")
             }
-            EndpointSource::CurrentContext { name, config_file } => format!(
-                "context \"{name}\" (currentContext in {})",
-                config_file.display()
-            ),
-            EndpointSource::Default => "the default endpoint".to_string(),
-            EndpointSource::Probed { runtime } => format!("the {runtime} socket (probed)"),
+            EndpointSource::HostFlag => Msg::verbatim("--host"),
+            EndpointSource::DockerHostEnv => Msg::verbatim("DOCKER_HOST"),
+            EndpointSource::DockerContextEnv { name } => {
+                msg!(Key::SourceContext, name = name, from = "DOCKER_CONTEXT")
+            }
+            EndpointSource::CurrentContext { name, config_file } => {
+                msg!(
+                    Key::SourceCurrentContext,
+                    name = name,
+                    path = config_file.display()
+                )
+            }
+            EndpointSource::Default => msg!(Key::SourceDefault),
+            EndpointSource::Probed { runtime } => msg!(Key::SourceProbed, runtime = runtime),
         }
     }
 
@@ -167,7 +174,7 @@ pub(crate) struct Resolution {
     /// When the chosen socket does not exist: other engines' sockets that do.
     pub(crate) alternatives: Vec<Candidate>,
     /// One line per rule looked at, for the "not reachable" message.
-    pub(crate) trail: Vec<String>,
+    pub(crate) trail: Vec<crate::i18n::Msg>,
     /// Non-fatal problems (an unreadable config.json).
     pub(crate) warnings: Vec<String>,
 }

@@ -4,6 +4,8 @@ use std::path::{Path, PathBuf};
 
 use super::{parse_host, Endpoint, EndpointError, EndpointFlags, EndpointSource, Resolution};
 use super::{DEFAULT_NPIPE_HOST, DEFAULT_UNIX_HOST};
+use crate::i18n::{Key, Msg};
+use crate::msg;
 use crate::platform::context_store::{self, ContextLookup, TlsFiles};
 use crate::platform::host::{HostFacts, HostOs};
 use crate::platform::hostfs::env_get;
@@ -25,12 +27,12 @@ pub(crate) fn resolve_endpoint(
     let docker_host = env_get(env, "DOCKER_HOST");
     let docker_context = env_get(env, "DOCKER_CONTEXT");
     trail.push(match docker_host {
-        Some(h) => format!("DOCKER_HOST={h}"),
-        None => "DOCKER_HOST is not set".to_string(),
+        Some(h) => Msg::verbatim(format!("DOCKER_HOST={h}")),
+        None => msg!(Key::LookedNotSet, variable = "DOCKER_HOST"),
     });
     trail.push(match docker_context {
-        Some(c) => format!("DOCKER_CONTEXT={c}"),
-        None => "DOCKER_CONTEXT is not set".to_string(),
+        Some(c) => Msg::verbatim(format!("DOCKER_CONTEXT={c}")),
+        None => msg!(Key::LookedNotSet, variable = "DOCKER_CONTEXT"),
     });
 
     let config = match &config_dir {
@@ -53,11 +55,7 @@ pub(crate) fn resolve_endpoint(
         &mut trail,
     );
     let endpoint = choose_endpoint(host, flags, named, docker_host.is_some(), &config_dir)?;
-    trail.push(format!(
-        "chose {} via {}",
-        endpoint.host,
-        endpoint.source.describe()
-    ));
+    trail.push(msg!(Key::LookedChose, host = endpoint.host; via => endpoint.source.describe()));
 
     let mut resolution = Resolution {
         endpoint,
@@ -80,7 +78,7 @@ fn pick_context(
     docker_context: Option<&str>,
     config: Option<&context_store::DockerConfig>,
     config_dir: &Option<PathBuf>,
-    trail: &mut Vec<String>,
+    trail: &mut Vec<Msg>,
 ) -> Option<(String, EndpointSource, &'static str)> {
     if let Some(name) = &flags.context {
         Some((
@@ -98,9 +96,10 @@ fn pick_context(
     } else {
         match config.and_then(|c| c.current_context.clone().map(|n| (n, c))) {
             Some((name, c)) => {
-                trail.push(format!(
-                    "currentContext is \"{name}\" in {}",
-                    c.path.display()
+                trail.push(msg!(
+                    Key::LookedCurrentContext,
+                    name = name,
+                    path = c.path.display()
                 ));
                 let source = EndpointSource::CurrentContext {
                     name: name.clone(),
@@ -110,8 +109,11 @@ fn pick_context(
             }
             None => {
                 trail.push(match config_dir {
-                    Some(d) => format!("no currentContext in {}", d.join("config.json").display()),
-                    None => "no docker config folder (HOME is not set)".to_string(),
+                    Some(d) => msg!(
+                        Key::LookedNoCurrentContext,
+                        path = d.join("config.json").display()
+                    ),
+                    None => msg!(Key::LookedNoConfigFolder),
                 });
                 None
             }

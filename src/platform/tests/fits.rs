@@ -8,7 +8,7 @@ use crate::platform::checks::workshop::*;
 use crate::platform::*;
 use crate::text::wrap::columns;
 
-const CASES: [&str; 14] = [
+pub(super) const CASES: [&str; 14] = [
     "btrfs",
     "colima",
     "dd-mac-arm64",
@@ -25,7 +25,7 @@ const CASES: [&str; 14] = [
     "wsl-docker-ce",
 ];
 
-fn plan() -> WorkshopPlan {
+pub(super) fn plan() -> WorkshopPlan {
     WorkshopPlan {
         nodes: 3,
         control_planes: 1,
@@ -39,7 +39,7 @@ fn plan() -> WorkshopPlan {
 }
 
 /// A laptop with most of what can go wrong: a port taken, one unknown, a VPN, little disk.
-fn troubled() -> WorkshopFacts {
+pub(super) fn troubled() -> WorkshopFacts {
     let p = plan().ports;
     WorkshopFacts {
         disk: Some(DiskSpace {
@@ -95,7 +95,7 @@ fn doctor_and_the_workshop_check_fit_80_and_100_columns() {
             machine: Machine {
                 os: HostOs::Linux,
                 arch: "amd64".into(),
-                runtime: env.flavour.label().to_string(),
+                runtime: env.flavour.label_msg(),
                 engine: "unix:///var/run/docker.sock".into(),
                 minik_version: "0.1.0",
             },

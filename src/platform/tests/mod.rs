@@ -5,6 +5,7 @@ mod cases_linux;
 mod endpoint_store;
 mod fits;
 mod fixtures;
+mod korean;
 mod probing;
 mod workshop;
 
