@@ -64,6 +64,10 @@ pub(crate) struct Messages {
     pub(crate) images_missing: &'static str,
     /// `{nodes}`: after each image some nodes lack.
     pub(crate) missing_on: &'static str,
+    /// etcd holds no such key: `{key}`.
+    pub(crate) etcd_no_key: &'static str,
+    /// The snapshot file shown was removed: `{path}`.
+    pub(crate) etcd_snapshot_removed: &'static str,
 }
 
 const EN: Messages = Messages {
@@ -123,6 +127,9 @@ const EN: Messages = Messages {
     images_missing: "Some nodes lack images this lab runs. A node that can reach the registry \
                      pulls them itself; otherwise load them first:",
     missing_on: "not on {nodes}",
+    etcd_no_key: "etcd holds no key {key}",
+    etcd_snapshot_removed: "minik removed {path} from the node: a snapshot holds every \
+                            Secret of the cluster.",
 };
 
 const KO: Messages = Messages {
@@ -185,6 +192,9 @@ const KO: Messages = Messages {
                      레지스트리에 접속할 수 있는 노드는 이미지를 직접 받아 오지만, 그렇지 \
                      않다면 아래 명령으로 먼저 노드에 넣어 두세요:",
     missing_on: "없는 노드: {nodes}",
+    etcd_no_key: "etcd에 {key} 키가 없습니다",
+    etcd_snapshot_removed: "minik이 노드에서 {path} 파일을 지웠습니다. 스냅샷에는 \
+                            클러스터의 모든 시크릿이 들어 있기 때문입니다.",
 };
 
 impl Messages {
@@ -245,7 +255,9 @@ impl Messages {
             kubelet_stopped,
             kubelet_started,
             images_missing,
-            missing_on
+            missing_on,
+            etcd_no_key,
+            etcd_snapshot_removed
         )
     }
 

@@ -430,8 +430,13 @@ class Kubelet:
                 self.pod_runner.static_status.get(name)
             if cri_status and running:  # the real container state, once the stand-in's is ok
                 status = cri_status
+            # A static pod tolerates every NoExecute taint (pkg/kubelet/config/common.go
+            # applyDefaults), so taint eviction never deletes its mirror pod.
+            spec = dict(pod.get("spec") or {}, nodeName=self.node_name)
+            spec["tolerations"] = list(spec.get("tolerations") or []) + [
+                {"operator": "Exists", "effect": "NoExecute"}]
             want[meta["name"]] = {"apiVersion": "v1", "kind": "Pod", "metadata": meta,
-                                  "spec": dict(pod.get("spec") or {}, nodeName=self.node_name),
+                                  "spec": spec,
                                   "status": status}
         for name, pod in want.items():
             blob = json.dumps(pod, sort_keys=True)
