@@ -52,8 +52,7 @@ kubeadmConfigPatches:
   kind: ClusterConfiguration
   controllerManager:
     extraArgs:
-    - name: node-monitor-grace-period
-      value: 20s
+      node-monitor-grace-period: 20s
 ";
 
 /// The lab's image under its real name. An image already there (another lab's test made it
