@@ -34,6 +34,8 @@ const SYSTEM_NAMESPACES: [&str; 4] = ["kube-system", "kube-public", "kube-node-l
 /// Text shown per line of a value, and the most lines shown.
 const CHUNK: usize = 64;
 const MAX_LINES: usize = 80;
+/// A text line longer than this is cut as a value is.
+const TEXT_CHUNK: usize = 200;
 
 /// Decodes `etcd: {...}`; `None` (with errors recorded) when it is not one minik has.
 pub(super) fn decode(d: &mut Decoder, node: &Node, path: &str) -> Option<Etcd> {
@@ -161,6 +163,10 @@ pub(crate) fn etcdctl(control_plane: &str, args: &[&str]) -> Vec<String> {
 /// etcdctl's output for a reader: text as it is, every other byte as a dot (protobuf's binary,
 /// and nothing that could drive the terminal), cut into lines that fit beside the view's indent.
 pub(crate) fn printable(bytes: &[u8]) -> Vec<String> {
+    chunked(bytes, CHUNK)
+}
+
+fn chunked(bytes: &[u8], chunk: usize) -> Vec<String> {
     let text: String = bytes
         .iter()
         .map(|&b| {
@@ -173,23 +179,25 @@ pub(crate) fn printable(bytes: &[u8]) -> Vec<String> {
         .collect();
     let chars: Vec<char> = text.chars().collect();
     let mut lines: Vec<String> = chars
-        .chunks(CHUNK)
+        .chunks(chunk)
         .map(|c| c.iter().collect::<String>())
         .collect();
     if lines.len() > MAX_LINES {
-        let more = chars.len() - MAX_LINES * CHUNK;
+        let more = chars.len() - MAX_LINES * chunk;
         lines.truncate(MAX_LINES);
         lines.push(format!("... (+{more})"));
     }
     lines
 }
 
-/// Lines of text (etcdctl's messages, `ls -l`), each made printable and cut to fit.
+/// Lines of text (etcdctl's messages, `ls -l`), each made printable; the view wraps them at
+/// their spaces, so only a line longer than any terminal is cut.
 pub(crate) fn text_lines(bytes: &[u8]) -> Vec<String> {
     bytes
         .split(|&b| b == b'\n')
         .filter(|l| !l.is_empty())
-        .flat_map(printable)
+        .flat_map(|l| chunked(l, TEXT_CHUNK))
+        .take(MAX_LINES)
         .collect()
 }
 

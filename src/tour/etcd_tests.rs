@@ -129,3 +129,13 @@ fn what_etcd_holds_reaches_the_terminal_as_text() {
     // Hangul (UTF-8) is not text etcd's protobuf holds as such: dots, never half a character.
     assert_eq!(printable("노드".as_bytes()), ["......"]);
 }
+
+#[test]
+fn text_lines_stay_whole_for_the_view_to_wrap() {
+    let out = b"Snapshot saved at /var/lib/etcd/minik-tour-snapshot.db\n\
+                -rw------- 1 root root 1040416 Dec  7 14:10 /var/lib/etcd/minik-tour-snapshot.db\n";
+    let lines = text_lines(out);
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(lines[1].ends_with(" /var/lib/etcd/minik-tour-snapshot.db"));
+    assert_eq!(text_lines(b"a\x1b[2Jb\n"), ["a.[2Jb"]);
+}

@@ -457,8 +457,13 @@ class Kubelet:
                         content_type="application/merge-patch+json")
             self.mirrors[name] = blob
         for name in [n for n in self.mirrors if n not in want]:
+            # At once: pkg/kubelet/pod/mirror_client.go DeleteMirrorPod deletes with
+            # gracePeriodSeconds 0 (a bound pod's default grace would leave it Terminating,
+            # with no kubelet sync to finish it: mirror pods are never the status manager's).
             try:
-                client.call("DELETE", f"/api/v1/namespaces/kube-system/pods/{name}")
+                client.call("DELETE", f"/api/v1/namespaces/kube-system/pods/{name}",
+                            {"kind": "DeleteOptions", "apiVersion": "v1",
+                             "gracePeriodSeconds": 0})
             except ApiError:
                 pass
             self.mirrors.pop(name)
