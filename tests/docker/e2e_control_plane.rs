@@ -179,6 +179,10 @@ fn assert_every_step_passed(report: &Value) -> String {
     let want: Vec<(&str, &str)> = STEPS.iter().map(|s| (*s, "passed")).collect();
     assert_eq!(got, want, "{report:#}");
     let shown = |step: usize| steps[step]["shown"].to_string();
+    // The scheduler's mirror pod is gone from the view (the kubelet deletes it at once), and
+    // the evicted pods on the stopped worker read Terminating.
+    assert!(!shown(2).contains("kube-scheduler-"), "{}", shown(2));
+    assert!(shown(6).contains(" Terminating on "), "{}", shown(6));
     let etcd = shown(8);
     for want in [
         "etcdctl --endpoints=https://127.0.0.1:2379",
