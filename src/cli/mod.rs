@@ -309,10 +309,21 @@ mod tests {
             panic!("not tour")
         };
         assert_eq!(t.lang, Some(LangArg::Ko));
-        assert!(t.yes && !t.list);
+        assert!(t.yes && !t.list && !t.web);
         assert_eq!(t.skip, vec!["service", "volume"]);
         assert_eq!(t.out.output, OutputFormat::Json);
         assert!(Cli::try_parse_from(["minik", "tour", "--lang", "fr"]).is_err());
+        let Command::Tour(t) = Cli::try_parse_from(["minik", "tour", "--web"])
+            .unwrap()
+            .command
+        else {
+            panic!("not tour")
+        };
+        assert!(t.web);
+        // A page follows a running tour: nothing to follow with --list or --list-labs.
+        for other in ["--list", "--list-labs"] {
+            assert!(Cli::try_parse_from(["minik", "tour", "--web", other]).is_err());
+        }
     }
 
     #[test]

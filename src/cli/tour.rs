@@ -45,6 +45,10 @@ pub struct TourArgs {
     /// Start again at the first step instead of where the last tour stopped
     #[arg(long)]
     pub restart: bool,
+    /// Also serve the cluster's live page (as minik ui) with the current step beside it; the
+    /// page follows this tour. Its URL is printed; the browser opens when there is a display
+    #[arg(long, conflicts_with_all = ["list", "list_labs"])]
+    pub web: bool,
     /// Steps to skip (comma-separated ids, as --list shows them)
     #[arg(long, value_name = "STEP,...", value_delimiter = ',')]
     pub skip: Vec<String>,

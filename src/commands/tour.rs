@@ -7,8 +7,9 @@ use crate::cluster::create::{CreateRequest, DEFAULT_WAIT};
 use crate::cluster::ClusterError;
 use crate::error::Error;
 use crate::failure::Failure;
-use crate::tour::{self, Lab, Lang, Options, Summary, Tour, TourError};
+use crate::tour::{self, Guide, Lab, Lang, Options, Summary, Tour, TourError};
 use crate::ui::{can_ask, confirm_create, labs_text, steps_text, TourGuide};
+use crate::web::WebGuide;
 
 fn lab(args: &TourArgs) -> Result<Lab, Error> {
     Ok(match &args.lab {
@@ -81,6 +82,27 @@ async fn offer_cluster(ctx: &Ctx, args: &TourArgs, lab: &Lab, lang: Lang) -> Res
     super::create::make(ctx, request, None, false).await
 }
 
+/// One line about the live page: with `--web`, its URL; else, to a learner at a terminal, how
+/// to have it (`-o json` keeps stdout for the report: the URL goes to stderr then).
+fn say_page(ctx: &Ctx, args: &TourArgs, lang: Lang, url: Option<&str>, guide: &dyn Guide) {
+    let m = tour::messages(lang);
+    match url {
+        Some(url) if args.out.output == OutputFormat::Json => {
+            ctx.events.info(format!("{} {url}", m.web_page));
+        }
+        Some(url) => {
+            guide.note(m.web_page);
+            // On a line of its own, indented: kept whole, never wrapped.
+            guide.note(&format!("  {url}"));
+        }
+        None if !args.yes && args.out.output == OutputFormat::Text => {
+            let command = format!("minik ui{}", crate::config::name_flag(&args.cluster.name));
+            guide.note(&m.web_hint.replace("{command}", &command));
+        }
+        None => {}
+    }
+}
+
 pub(super) async fn run(ctx: &Ctx, args: TourArgs) -> Result<(), Error> {
     let lang = tour::language(args.lang.map(Lang::from), |k| std::env::var(k).ok());
     if args.list_labs {
@@ -114,14 +136,33 @@ pub(super) async fn run(ctx: &Ctx, args: TourArgs) -> Result<(), Error> {
         &cluster.control_plane,
         workers,
     );
+    let page = if args.web {
+        Some(super::web::for_tour(&*provider, &cluster.name, lang).await?)
+    } else {
+        None
+    };
     let guide = TourGuide::new(tour::messages(lang), !as_json);
+    let web_guide = page
+        .as_ref()
+        .map(|p| WebGuide::new(&guide, lab.title.get(lang), lang, p.panel.clone()));
+    let shown: &dyn Guide = match &web_guide {
+        Some(w) => w,
+        None => &guide,
+    };
+    say_page(
+        ctx,
+        &args,
+        lang,
+        page.as_ref().map(|p| p.url.as_str()),
+        shown,
+    );
     let opts = Options {
         unattended: args.yes,
         restart: args.restart,
         skip: args.skip.clone(),
     };
     let mut summary = Summary::new(&lab, lang);
-    let ended = tour.run_to_end(&guide, &opts, &mut summary).await;
+    let ended = tour.run_to_end(shown, &opts, &mut summary).await;
     if as_json {
         json(&summary)?;
     } else if !ended.failed() {

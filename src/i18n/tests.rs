@@ -206,9 +206,19 @@ fn languages_from_flag_then_locale_then_english() {
     );
     assert_eq!(language(None, env(&[("LANG", "ko_KR.UTF-8")])), Lang::Ko);
     assert_eq!(
+        language(Some(Lang::Ko), env(&[("LANG", "en_US.UTF-8")])),
+        Lang::Ko
+    );
+    assert_eq!(
         language(None, env(&[("LC_ALL", "C"), ("LANG", "ko_KR.UTF-8")])),
         Lang::En
     );
+    // An empty LC_ALL is unset, as POSIX reads it.
+    assert_eq!(
+        language(None, env(&[("LC_ALL", ""), ("LANG", "ko_KR")])),
+        Lang::Ko
+    );
+    assert_eq!(language(None, env(&[("LANG", "fr_FR.UTF-8")])), Lang::En);
     assert_eq!(language(None, env(&[])), Lang::En);
 }
 

@@ -30,6 +30,14 @@ pub(crate) enum Change {
         pod: String,
         node: String,
     },
+    /// A replacement was placed on another node than the pod it replaces (a drain, or a
+    /// deleted pod): the page draws it as a move from `from` to `to`.
+    PodMoved {
+        pod: String,
+        from_pod: String,
+        from: String,
+        to: String,
+    },
     /// The scheduler bound the pod to a node.
     Scheduled {
         pod: String,

@@ -4,6 +4,7 @@
 //! (`change.rs`, `words.rs`). The web server (`crate::web`) only sends what this publishes.
 
 mod change;
+mod moves;
 mod state;
 mod view;
 mod watch;

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, VecDeque};
 use serde::Serialize;
 
 use super::change::{self, Change};
+use super::moves::{Move, Moves};
 use super::view::{NodeView, PodView, ServiceView};
 use super::words;
 use crate::tour::Lang;
@@ -80,6 +81,8 @@ pub(crate) struct State {
     replicasets: Set<ReplicaSetView>,
     /// Pods each ReplicaSet owes for pods deleted from under it (not by scaling down).
     owed: BTreeMap<(String, String), u32>,
+    /// Which replacement stands for which deleted pod, and where each went.
+    moves: Moves,
     lines: VecDeque<Line>,
     seq: u64,
 }
@@ -180,6 +183,7 @@ impl State {
             services: Set::default(),
             replicasets: Set::default(),
             owed: BTreeMap::new(),
+            moves: Moves::default(),
             lines: VecDeque::new(),
             seq: 0,
         }
@@ -245,15 +249,20 @@ impl State {
                     if let Some(owed) = self.owed.get_mut(&rs.key()) {
                         *owed = (*owed).min(room);
                     }
+                    // Pods made ahead of a deletion: no more than it has beyond what it wants.
+                    let excess = usize::try_from(have.saturating_sub(rs.replicas)).unwrap_or(0);
+                    self.moves.trim_ahead(&rs.key(), excess);
                 }
                 None => {
                     if let Some(rs) = old {
                         self.owed.remove(&rs.key());
+                        self.moves.trim_ahead(&rs.key(), 0);
                     }
                 }
             }
         }
         self.owed.retain(|_, n| *n > 0);
+        self.moves.trim(&self.owed);
     }
 
     fn live_pods_of(&self, ns: &str, owner: &str) -> i32 {
@@ -269,40 +278,98 @@ impl State {
 
     pub(crate) fn pod(&mut self, ev: Ev<PodView>) {
         for (old, new) in self.pods.apply(ev) {
+            // A replacement told before the deletion it answers: its move, said last.
+            let mut late = None;
             let replacing = match (&old, &new) {
-                (Some(gone), None) if !gone.deleting => {
-                    self.note_deletion(gone);
+                (Some(gone), None) => {
+                    self.moves.gone(&gone.key());
+                    if !gone.deleting {
+                        late = self.note_deletion(gone);
+                    }
                     false
                 }
                 // Terminating counts as gone: the ReplicaSet replaces it right away.
                 (Some(was), Some(now)) if !was.deleting && now.deleting => {
-                    self.note_deletion(now);
+                    late = self.note_deletion(now);
                     false
                 }
-                (None, Some(made)) => self.take_owed(made),
+                (None, Some(made)) => {
+                    let replacing = self.take_owed(made);
+                    if !replacing {
+                        self.note_ahead(made);
+                    }
+                    replacing
+                }
                 _ => false,
             };
             for c in change::pod_changes(old.as_ref(), new.as_ref(), replacing) {
                 self.say(c);
             }
+            self.placed(old.as_ref(), new.as_ref());
+            if let Some((pod, node)) = late {
+                self.moved(&pod, &node);
+            }
+        }
+    }
+
+    /// A pod just placed on a node: said as a move when it replaces one from another node.
+    fn placed(&mut self, old: Option<&PodView>, new: Option<&PodView>) {
+        let Some(new) = new.filter(|n| !n.node.is_empty()) else {
+            return;
+        };
+        if old.is_some_and(|o| !o.node.is_empty()) {
+            return;
+        }
+        self.moved(&new.key(), &new.node);
+    }
+
+    /// `pod` is on `node`: said as a move when it replaces a pod from another node.
+    fn moved(&mut self, pod: &(String, String), node: &str) {
+        if let Some(m) = self.moves.placed(pod, node, self.seq + 1) {
+            self.say(Change::PodMoved {
+                pod: m.pod,
+                from_pod: m.from_pod,
+                from: m.from,
+                to: m.to,
+            });
         }
     }
 
     /// A ReplicaSet's pod is gone: unless the ReplicaSet wants fewer than it had, it owes one.
-    fn note_deletion(&mut self, gone: &PodView) {
+    /// When its replacement was told first and is placed: that pod and its node.
+    fn note_deletion(&mut self, gone: &PodView) -> Option<((String, String), String)> {
         if gone.owner_kind != "ReplicaSet" {
-            return;
+            return None;
         }
         let k = key(&gone.namespace, &gone.owner);
-        let Some(rs) = self.replicasets.items.get(&k) else {
-            return;
-        };
+        let rs = self.replicasets.items.get(&k)?;
         // `gone` no longer counts as live: those left plus it is what the ReplicaSet had.
         let had = self
             .live_pods_of(&gone.namespace, &gone.owner)
             .saturating_add(1);
         if had <= rs.replicas {
-            *self.owed.entry(k).or_insert(0) += 1;
+            *self.owed.entry(k.clone()).or_insert(0) += 1;
+            self.moves.departed(k, &gone.name, &gone.node);
+            return None;
+        }
+        // Its replacement came first; placed already, it moved now.
+        let new = self.moves.late(&k, &gone.name, &gone.node)?;
+        let node = self.pods.items.get(&new).map(|p| p.node.clone())?;
+        (!node.is_empty()).then_some((new, node))
+    }
+
+    /// A ReplicaSet's new pod that pays no debt, while the ReplicaSet has more pods than it
+    /// wants: it stands for a deletion the watch has not told yet.
+    fn note_ahead(&mut self, made: &PodView) {
+        if made.owner_kind != "ReplicaSet" {
+            return;
+        }
+        let k = key(&made.namespace, &made.owner);
+        let Some(rs) = self.replicasets.items.get(&k) else {
+            return;
+        };
+        if self.live_pods_of(&made.namespace, &made.owner) > rs.replicas {
+            self.moves.ahead(k, made.key());
         }
     }
 
@@ -313,6 +380,8 @@ impl State {
         match self.owed.get_mut(&key(&made.namespace, &made.owner)) {
             Some(n) if *n > 0 => {
                 *n -= 1;
+                let rs = key(&made.namespace, &made.owner);
+                self.moves.replacing(&rs, made.key());
                 true
             }
             _ => false,
@@ -351,6 +420,7 @@ impl State {
             pods: self.pods.items.values().collect(),
             services,
             lines: self.lines.iter().collect(),
+            moves: self.moves.recent().collect(),
         }
     }
 }
@@ -379,4 +449,6 @@ pub(crate) struct Snapshot<'a> {
     pub(crate) pods: Vec<&'a PodView>,
     pub(crate) services: Vec<ServiceOut<'a>>,
     pub(crate) lines: Vec<&'a Line>,
+    /// The last pods that replaced one on another node (the page animates the new ones).
+    pub(crate) moves: Vec<&'a Move>,
 }

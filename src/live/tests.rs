@@ -416,3 +416,124 @@ fn a_service_is_drawn_to_the_pods_its_selector_matches() {
     assert_eq!(json["services"][1]["pods"], json!([]));
     assert_eq!(json["nodes"], json!([]));
 }
+
+#[test]
+fn a_drained_nodes_pods_move_to_the_other_nodes_and_the_line_says_from_where_to_where() {
+    let mut s = State::new("lab", Lang::En, vec![]);
+    s.replicaset(Ev::Apply(rs("hello-6d9", 3)));
+    s.pod(Ev::Init);
+    for (p, n) in [("a", "w1"), ("b", "w1"), ("c", "w2")] {
+        s.pod(Ev::InitApply(pod(p, n, "hello-6d9")));
+    }
+    s.pod(Ev::InitDone);
+    // kubectl drain w1: both evicted (Terminating), replaced, placed on w2.
+    for (gone, new) in [("a", "d"), ("b", "e")] {
+        let mut going = pod(gone, "w1", "hello-6d9");
+        going.deleting = true;
+        s.pod(Ev::Apply(going.clone()));
+        s.pod(Ev::Apply(pod(new, "", "hello-6d9")));
+        s.pod(Ev::Apply(pod(new, "w2", "hello-6d9")));
+        s.pod(Ev::Delete(going));
+    }
+    assert_eq!(
+        keys(&s),
+        [
+            "terminating",
+            "pod_replaced",
+            "scheduled",
+            "pod_moved",
+            "pod_deleted"
+        ]
+        .repeat(2)
+    );
+    let moved: Vec<&str> = s
+        .lines()
+        .filter(|l| matches!(l.change, Change::PodMoved { .. }))
+        .map(|l| l.text.as_str())
+        .collect();
+    assert_eq!(
+        moved[0],
+        "the work of a moved from w1 to w2: its replacement d runs on w2 \
+         (a pod never moves; its ReplicaSet makes a new one)"
+    );
+    let json = serde_json::to_value(s.snapshot()).unwrap();
+    let moves = json["moves"].as_array().unwrap();
+    assert_eq!(moves.len(), 2);
+    assert_eq!(
+        (
+            &moves[1]["pod"],
+            &moves[1]["from_pod"],
+            &moves[1]["from"],
+            &moves[1]["to"]
+        ),
+        (&json!("e"), &json!("b"), &json!("w1"), &json!("w2"))
+    );
+    // The move's number is its line's: the page animates each once.
+    let line = s.lines().find(|l| l.seq == moves[1]["seq"]).unwrap();
+    assert!(line.text.contains("replacement e"), "{}", line.text);
+
+    // A deleted pod replaced on its own node did not move; a scale-up is no move either.
+    s.pod(Ev::Delete(pod("c", "w2", "hello-6d9")));
+    s.pod(Ev::Apply(pod("f", "", "hello-6d9")));
+    s.pod(Ev::Apply(pod("f", "w2", "hello-6d9")));
+    s.replicaset(Ev::Apply(rs("hello-6d9", 4)));
+    s.pod(Ev::Apply(pod("g", "w1", "hello-6d9")));
+    assert_eq!(
+        keys(&s)[10..],
+        [
+            "pod_deleted",
+            "pod_replaced",
+            "scheduled",
+            "pod_made",
+            "scheduled"
+        ]
+    );
+    let ko = sentence(
+        Lang::Ko,
+        &Change::PodMoved {
+            pod: "d".into(),
+            from_pod: "a".into(),
+            from: "w1".into(),
+            to: "w2".into(),
+        },
+    );
+    assert_eq!(
+        ko,
+        "a 파드가 하던 일이 w1 노드에서 w2 노드로 옮겨 갔습니다. 파드 자체는 옮겨지지 \
+         않으며, 레플리카셋이 만든 새 d 파드가 w2 노드에서 대신 실행됩니다."
+    );
+}
+
+/// The stand-in's watch (and a relist, in key order) can tell a replacement before the
+/// deletion it answers; the move is said once both are known.
+#[test]
+fn a_replacement_told_before_its_eviction_is_still_a_move_and_a_lagging_scale_up_is_not() {
+    let mut s = State::new("lab", Lang::En, vec![]);
+    s.replicaset(Ev::Apply(rs("hello-6d9", 2)));
+    s.pod(Ev::Apply(pod("s", "w1", "hello-6d9")));
+    s.pod(Ev::Apply(pod("t", "w2", "hello-6d9")));
+    // drain w1: the ReplicaSet's new pod p is told, placed, before s is Terminating.
+    s.pod(Ev::Apply(pod("p", "", "hello-6d9")));
+    s.pod(Ev::Apply(pod("p", "w2", "hello-6d9")));
+    let mut going = pod("s", "w1", "hello-6d9");
+    going.deleting = true;
+    s.pod(Ev::Apply(going));
+    let said: Vec<String> = s.lines().map(|l| l.text.clone()).collect();
+    assert_eq!(
+        keys(&s)[4..],
+        ["pod_made", "scheduled", "terminating", "pod_moved"],
+        "{said:#?}"
+    );
+    assert!(said[7].starts_with("the work of s moved from w1 to w2: its replacement p"));
+    // A scale-up told before the ReplicaSet's new count: the pods it made are no moves, even
+    // when a pod is deleted afterwards.
+    s.pod(Ev::Apply(pod("q", "w1", "hello-6d9")));
+    s.replicaset(Ev::Apply(rs("hello-6d9", 3)));
+    s.replicaset(Ev::Apply(rs("hello-6d9", 2)));
+    s.pod(Ev::Delete(pod("t", "w2", "hello-6d9")));
+    assert!(
+        !keys(&s)[8..].contains(&"pod_moved".to_string()),
+        "{:?}",
+        keys(&s)
+    );
+}

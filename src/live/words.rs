@@ -42,6 +42,9 @@ fn english(change: &Change) -> String {
         Change::StaticPod { pod, node } => format!(
             "the kubelet on {node} runs the static pod {pod} from its manifest file (the API shows its mirror pod)"
         ),
+        Change::PodMoved { pod, from_pod, from, to } => format!(
+            "the work of {from_pod} moved from {from} to {to}: its replacement {pod} runs on {to} (a pod never moves; its ReplicaSet makes a new one)"
+        ),
         Change::Scheduled { pod, node } => format!("the scheduler placed {pod} on {node}"),
         Change::Unschedulable { pod, reason } => {
             format!("the scheduler found no node for {pod}: {reason}")
@@ -86,6 +89,9 @@ fn korean(change: &Change) -> String {
         Change::PodCreated { pod } => format!("{pod} 파드가 만들어졌습니다."),
         Change::StaticPod { pod, node } => format!(
             "{node} 노드의 kubelet이 매니페스트 파일에 따라 {pod} 스태틱(static) 파드를 실행합니다. API 서버에는 그 미러 파드가 보입니다."
+        ),
+        Change::PodMoved { pod, from_pod, from, to } => format!(
+            "{from_pod} 파드가 하던 일이 {from} 노드에서 {to} 노드로 옮겨 갔습니다. 파드 자체는 옮겨지지 않으며, 레플리카셋이 만든 새 {pod} 파드가 {to} 노드에서 대신 실행됩니다."
         ),
         Change::Scheduled { pod, node } => {
             format!("스케줄러가 {pod} 파드를 {node} 노드에 배치했습니다.")
@@ -151,6 +157,7 @@ pub(crate) fn page(lang: Lang) -> Value {
             "owner_none": "no controller",
             "ready": "ready",
             "not_ready": "not ready",
+            "moved_from": "replaces a pod that was on {node}",
             "kinds": {"ReplicaSet": "ReplicaSet", "DaemonSet": "DaemonSet", "StatefulSet": "StatefulSet",
                 "Job": "Job", "Node": "Node"},
         }),
@@ -180,6 +187,7 @@ pub(crate) fn page(lang: Lang) -> Value {
             "owner_none": "컨트롤러 없음",
             "ready": "준비됨",
             "not_ready": "준비 안 됨",
+            "moved_from": "{node} 노드에 있던 파드를 대신합니다",
             "kinds": {"ReplicaSet": "레플리카셋", "DaemonSet": "데몬셋", "StatefulSet": "스테이트풀셋",
                 "Job": "잡", "Node": "노드"},
         }),

@@ -64,6 +64,17 @@ pub(crate) struct Messages {
     pub(crate) images_missing: &'static str,
     /// `{nodes}`: after each image some nodes lack.
     pub(crate) missing_on: &'static str,
+    /// `minik tour --web`: the line before the page's URL.
+    pub(crate) web_page: &'static str,
+    /// Without `--web`, on a terminal: how to see the cluster beside the tour; `{command}` is
+    /// `minik ui` for this cluster.
+    pub(crate) web_hint: &'static str,
+    /// The page's tour panel: its heading, the copy button and what it says once it copied,
+    /// and what the panel says before the first step.
+    pub(crate) web_heading: &'static str,
+    pub(crate) web_copy: &'static str,
+    pub(crate) web_copied: &'static str,
+    pub(crate) web_waiting: &'static str,
     /// etcd holds no such key: `{key}`.
     pub(crate) etcd_no_key: &'static str,
     /// The snapshot file shown was removed: `{path}`.
@@ -127,6 +138,12 @@ const EN: Messages = Messages {
     images_missing: "Some nodes lack images this lab runs. A node that can reach the registry \
                      pulls them itself; otherwise load them first:",
     missing_on: "not on {nodes}",
+    web_page: "This tour's page, the cluster live beside each step:",
+    web_hint: "See the cluster live beside each step: minik tour --web (or {command}).",
+    web_heading: "The tour",
+    web_copy: "Copy",
+    web_copied: "Copied",
+    web_waiting: "The tour has not shown a step yet.",
     etcd_no_key: "etcd holds no key {key}",
     etcd_snapshot_removed: "minik removed {path} from the node: a snapshot holds every \
                             Secret of the cluster.",
@@ -192,6 +209,12 @@ const KO: Messages = Messages {
                      레지스트리에 접속할 수 있는 노드는 이미지를 직접 받아 오지만, 그렇지 \
                      않다면 아래 명령으로 먼저 노드에 넣어 두세요:",
     missing_on: "없는 노드: {nodes}",
+    web_page: "이 투어의 페이지입니다. 단계 옆에 클러스터가 실시간으로 보입니다:",
+    web_hint: "클러스터를 실시간으로 함께 보려면: minik tour --web (또는 {command})",
+    web_heading: "투어",
+    web_copy: "복사",
+    web_copied: "복사했습니다",
+    web_waiting: "투어가 아직 단계를 보여 주지 않았습니다.",
     etcd_no_key: "etcd에 {key} 키가 없습니다",
     etcd_snapshot_removed: "minik이 노드에서 {path} 파일을 지웠습니다. 스냅샷에는 \
                             클러스터의 모든 시크릿이 들어 있기 때문입니다.",
@@ -256,6 +279,12 @@ impl Messages {
             kubelet_started,
             images_missing,
             missing_on,
+            web_page,
+            web_hint,
+            web_heading,
+            web_copy,
+            web_copied,
+            web_waiting,
             etcd_no_key,
             etcd_snapshot_removed
         )

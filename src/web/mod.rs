@@ -6,11 +6,13 @@
 //! `crate::live`; a closed tab drops its subscription.
 
 mod token;
+mod tour;
 
 #[cfg(test)]
 mod tests;
 
 pub(crate) use token::Token;
+pub(crate) use tour::{channel as tour_channel, WebGuide};
 
 use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr};
@@ -32,6 +34,9 @@ use crate::tour::Lang;
 const INDEX: &str = include_str!("page/index.html");
 const SCRIPT: &str = include_str!("page/app.js");
 const STYLE: &str = include_str!("page/app.css");
+/// The tour's panel (`minik tour --web`) and the moves' animation: scripts of their own.
+const TOUR_SCRIPT: &str = include_str!("page/tour.js");
+const MOVES_SCRIPT: &str = include_str!("page/moves.js");
 
 /// Nothing but this server: no other origin, no inline script, no framing.
 const POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
@@ -45,6 +50,8 @@ pub(crate) struct Page {
     pub(crate) lang: Lang,
     pub(crate) cluster: String,
     pub(crate) snapshots: watch::Receiver<Arc<str>>,
+    /// The tour's current step, when the page is `minik tour --web`'s (`/tour`).
+    pub(crate) tour: Option<watch::Receiver<Arc<str>>>,
 }
 
 pub(crate) async fn bind(address: IpAddr, port: u16) -> Result<TcpListener, LiveError> {
@@ -97,6 +104,12 @@ async fn answer(State(page): State<Page>, req: Request) -> Response {
         "/static/app.js" => file("text/javascript; charset=utf-8", SCRIPT.to_string()),
         "/static/app.css" => file("text/css; charset=utf-8", STYLE.to_string()),
         "/events" => secured(events(page.snapshots.clone()).into_response()),
+        "/static/tour.js" => file("text/javascript; charset=utf-8", TOUR_SCRIPT.to_string()),
+        "/static/moves.js" => file("text/javascript; charset=utf-8", MOVES_SCRIPT.to_string()),
+        "/tour" => match &page.tour {
+            Some(steps) => secured(events(steps.clone()).into_response()),
+            None => plain(StatusCode::NOT_FOUND, "not found\n"),
+        },
         _ => plain(StatusCode::NOT_FOUND, "not found\n"),
     }
 }
@@ -146,6 +159,7 @@ pub(crate) fn index(page: &Page) -> String {
         .replace("{{CLUSTER}}", &html_escape(&page.cluster))
         .replace("{{TOKEN}}", &html_escape(page.token.as_str()))
         .replace("{{WORDS}}", &html_escape(&words))
+        .replace("{{TOUR}}", if page.tour.is_some() { "on" } else { "" })
 }
 
 fn html_escape(text: &str) -> String {

@@ -19,6 +19,7 @@ fn page(cluster: &str) -> Page {
         lang: Lang::Ko,
         cluster: cluster.to_string(),
         snapshots: rx,
+        tour: None,
     }
 }
 
@@ -114,10 +115,12 @@ fn the_page_escapes_what_it_fills_in_and_loads_nothing_from_elsewhere() {
     assert!(html.contains("lab&quot;&gt;&lt;script&gt;"));
     assert!(html.contains("lang=\"ko\""));
     assert!(html.contains("노드"), "Korean words in the page");
-    for text in [INDEX, SCRIPT, STYLE] {
+    for text in [INDEX, SCRIPT, STYLE, TOUR_SCRIPT, MOVES_SCRIPT] {
         assert!(!text.contains("http://") && !text.contains("https://"));
         assert!(!text.contains("//cdn") && !text.contains("@import"));
     }
     // Names from the cluster are drawn as text only.
-    assert!(!SCRIPT.contains("innerHTML"));
+    for script in [SCRIPT, TOUR_SCRIPT, MOVES_SCRIPT] {
+        assert!(!script.contains("innerHTML") && !script.contains("insertAdjacentHTML"));
+    }
 }

@@ -5,6 +5,7 @@
 
 pub(crate) mod cluster;
 pub(crate) mod fake;
+pub(crate) mod lab;
 pub(crate) mod network;
 pub(crate) mod webdriver;
 

@@ -167,6 +167,16 @@ impl Browser {
         )
     }
 
+    /// A Chrome DevTools command through chromedriver (`goog/cdp/execute`), e.g. to emulate
+    /// the system's `prefers-reduced-motion`.
+    pub(crate) fn devtools(&self, cmd: &str, params: Value) -> Value {
+        self.call(
+            "POST",
+            "goog/cdp/execute",
+            Some(&json!({ "cmd": cmd, "params": params })),
+        )
+    }
+
     /// The page as PNG bytes.
     pub(crate) fn screenshot(&self) -> Vec<u8> {
         let b64 = self.call("GET", "screenshot", None);

@@ -10,8 +10,8 @@ use crate::common;
 
 use std::time::{Duration, Instant};
 
-use common::{create, docker, kubectl, minik, text, unique, Cleanup};
-use serde_json::Value;
+use common::lab::{assert_contains_all, LabCluster};
+use common::{docker, text};
 
 /// The image the lab's pods run, as a real cluster pulls it; on the test cluster the busybox
 /// image tests/e2e/prepare.sh builds, under that name (nothing can be pulled).
@@ -73,60 +73,13 @@ fn assert_no_files_left(cluster: &str) {
     }
 }
 
-fn assert_namespace_gone(kc: &std::path::Path) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let o = kubectl(kc, &["get", "namespaces", "-o", "name"]);
-        assert!(o.status.success(), "{}", text(&o));
-        if !String::from_utf8_lossy(&o.stdout).contains("namespace/minik-config") {
-            return;
-        }
-        assert!(Instant::now() < deadline, "{}", text(&o));
-        std::thread::sleep(Duration::from_secs(1));
-    }
-}
-
 #[test]
 fn config_lab_runs_in_both_languages_and_leaves_nothing() {
-    let home = tempfile::tempdir().unwrap();
-    let kc = home.path().join("config");
-    let state = home.path().join("state");
-    let env = [
-        ("KUBECONFIG", kc.to_str().unwrap()),
-        ("HOME", home.path().to_str().unwrap()),
-        ("XDG_STATE_HOME", state.to_str().unwrap()),
-    ];
-    let cluster = unique("e2ecfg");
-    let _guard = Cleanup(cluster.clone());
     ensure_image();
-    let o = create(&cluster, &["--nodes", "3"], &env);
-    assert!(o.status.success(), "create: {}", text(&o));
-    let o = minik(&["load", "docker-image", IMAGE, "--name", &cluster], &env);
-    assert!(o.status.success(), "load: {}", text(&o));
+    let lab = LabCluster::create("e2ecfg");
+    lab.load_images(&[IMAGE]);
 
-    let started = Instant::now();
-    let o = minik(
-        &[
-            "tour", "-n", &cluster, "--lab", "config", "--yes", "--lang", "en", "-o", "json",
-        ],
-        &env,
-    );
-    assert!(o.status.success(), "tour en: {}", text(&o));
-    eprintln!(
-        "config lab (en, {} steps) took {:.1}s",
-        STEPS.len(),
-        started.elapsed().as_secs_f64()
-    );
-    let report: Value = serde_json::from_slice(&o.stdout).expect("JSON report");
-    assert_eq!(report["finished"], true, "{report:#}");
-    let got: Vec<(&str, &str)> = report["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| (s["id"].as_str().unwrap(), s["status"].as_str().unwrap()))
-        .collect();
-    let want: Vec<(&str, &str)> = STEPS.iter().map(|s| (*s, "passed")).collect();
-    assert_eq!(got, want, "{report:#}");
+    let report = lab.run_en("config", &STEPS);
     // The decode step shows the Secret as the control plane's real etcd holds it, readable.
     let decode = report["steps"][5]["shown"].to_string();
     for want in [
@@ -136,36 +89,22 @@ fn config_lab_runs_in_both_languages_and_leaves_nothing() {
     ] {
         assert!(decode.contains(want), "no {want:?} in {decode}");
     }
-    assert_namespace_gone(&kc);
-    assert_no_files_left(&cluster);
+    lab.wait_namespace_gone("minik-config");
+    assert_no_files_left(&lab.name);
 
-    let started = Instant::now();
-    let o = minik(
-        &[
-            "tour", "-n", &cluster, "--lab", "config", "--yes", "--lang", "ko",
-        ],
-        &env,
-    );
-    assert!(o.status.success(), "tour ko: {}", text(&o));
-    eprintln!(
-        "config lab (ko) took {:.1}s",
-        started.elapsed().as_secs_f64()
-    );
-    let out = common::squashed(&String::from_utf8_lossy(&o.stdout));
-    for step in [
+    let out = lab.run_ko("config");
+    let done: Vec<String> = [
         "환경 변수와 파일로 쓰는 컨피그맵",
         "컨피그맵 바꾸기",
         "재시작해야 바뀌는 환경 변수",
         "인코딩일 뿐 암호화가 아닌 시크릿",
         "base64는 암호화가 아닙니다",
         "파일이 된 시크릿, 노드에서 보기",
-    ] {
-        assert!(
-            out.contains(&format!("✓ 완료: {step}")),
-            "no {step:?} in:\n{out}"
-        );
-    }
-    assert!(!out.contains("Step "), "English in the Korean tour:\n{out}");
-    assert_namespace_gone(&kc);
-    assert_no_files_left(&cluster);
+    ]
+    .iter()
+    .map(|step| format!("✓ 완료: {step}"))
+    .collect();
+    assert_contains_all(&out, &done.iter().map(String::as_str).collect::<Vec<_>>());
+    lab.wait_namespace_gone("minik-config");
+    assert_no_files_left(&lab.name);
 }

@@ -55,14 +55,14 @@ spec:
 ";
 
 /// `minik ui` running until dropped.
-struct Ui {
+pub(crate) struct Ui {
     child: Child,
-    url: String,
+    pub(crate) url: String,
     at: SocketAddr,
 }
 
 impl Ui {
-    fn start(t: &TestCluster, lang: &str) -> Ui {
+    pub(crate) fn start(t: &TestCluster, lang: &str) -> Ui {
         let mut child = Command::new(env!("CARGO_BIN_EXE_minik"))
             .args(["ui", "--name", &t.name, "--no-open", "--lang", lang])
             .envs(t.env())
@@ -98,7 +98,7 @@ impl Drop for Ui {
     }
 }
 
-fn kubectl_json(t: &TestCluster, args: &[&str]) -> Value {
+pub(crate) fn kubectl_json(t: &TestCluster, args: &[&str]) -> Value {
     let mut all = args.to_vec();
     all.extend(["-o", "json"]);
     let o = t.kubectl(&all);
@@ -106,7 +106,7 @@ fn kubectl_json(t: &TestCluster, args: &[&str]) -> Value {
     serde_json::from_slice(&o.stdout).unwrap()
 }
 
-fn kubectl_ok(t: &TestCluster, args: &[&str]) {
+pub(crate) fn kubectl_ok(t: &TestCluster, args: &[&str]) {
     let o = t.kubectl(args);
     assert!(o.status.success(), "kubectl {args:?}: {}", text(&o));
 }
@@ -159,7 +159,7 @@ fn hello_pods(t: &TestCluster) -> Vec<String> {
         .collect()
 }
 
-fn save_screenshot(b: &Browser, name: &str) {
+pub(crate) fn save_screenshot(b: &Browser, name: &str) {
     let png = b.screenshot();
     assert!(png.starts_with(b"\x89PNG"), "a PNG screenshot");
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("e2e-ui");

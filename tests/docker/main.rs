@@ -34,5 +34,6 @@ mod e2e_state;
 mod e2e_tour;
 mod e2e_tour_node_actions;
 mod e2e_ui;
+mod e2e_ui_tour;
 mod e2e_versions;
 mod init;

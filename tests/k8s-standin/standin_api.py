@@ -390,19 +390,27 @@ class Api(ApiAdmission):
 
         first = True
         while time.time() < deadline:
-            cur = snapshot()
+            cur, batch = snapshot(), []
             for k, o in cur.items():
                 blob = json.dumps(o, sort_keys=True)
                 if k not in seen:
                     if not first or since == 0 or initial or \
                             int(o["metadata"]["resourceVersion"]) > since:
-                        yield {"type": "ADDED", "object": o}
+                        batch.append({"type": "ADDED", "object": o})
                 elif seen[k] != blob:
-                    yield {"type": "MODIFIED", "object": o}
+                    batch.append({"type": "MODIFIED", "object": o})
                 seen[k] = blob
             for k in [k for k in seen if k not in cur]:
                 gone = json.loads(seen.pop(k))
-                yield {"type": "DELETED", "object": gone}
+                # The deletion's own resourceVersion, as the real DELETED event carries: not
+                # known to a poll, so the newest, which orders it after what it saw change.
+                gone["metadata"]["resourceVersion"] = str(self.store.rv)
+                batch.append({"type": "DELETED", "object": gone})
+            # A real watch delivers changes in resourceVersion order (the watch cache replays
+            # etcd's revisions in order); a poll finds them by name, so it sorts them back.
+            # Clients that pair a deletion with its replacement (minik ui's moves) rely on it.
+            batch.sort(key=lambda e: int(e["object"]["metadata"]["resourceVersion"]))
+            yield from batch
             if first and initial:
                 yield {"type": "BOOKMARK", "object": {
                     "kind": res.kind, "apiVersion": res.gv, "metadata": {

@@ -89,6 +89,28 @@ fn one_image(tags: &[&str], listed: &'static [&'static str]) -> Vec<u8> {
     )
 }
 
+/// A forged bundle of a node image (`image`) and a cluster config, `edit` applied to its
+/// manifest.
+fn node_and_config(image: &str, config: &str, edit: impl Fn(&mut Manifest)) -> Vec<u8> {
+    forge(
+        &[
+            (
+                "images/01-node.tar",
+                PartKind::NodeImage,
+                image_archive(&[image]),
+                &[image],
+            ),
+            (
+                "config.yaml",
+                PartKind::Config,
+                config.as_bytes().to_vec(),
+                &[],
+            ),
+        ],
+        edit,
+    )
+}
+
 pub(crate) fn digest_of(file: &[u8]) -> BundleDigest {
     BundleDigest::of_slot(&file[BLOCK as usize..(BLOCK + MANIFEST_SLOT) as usize])
 }
@@ -205,23 +227,7 @@ fn oversized_declared_sizes_are_refused_without_a_panic() {
         ("twice", Box::new(|m| m.parts.push(m.parts[0].clone()))),
     ];
     for (name, edit) in cases {
-        let bytes = forge(
-            &[
-                (
-                    "images/01-node.tar",
-                    PartKind::NodeImage,
-                    image_archive(&["a:1"]),
-                    &["a:1"],
-                ),
-                (
-                    "config.yaml",
-                    PartKind::Config,
-                    b"kind: Cluster\n".to_vec(),
-                    &[],
-                ),
-            ],
-            edit,
-        );
+        let bytes = node_and_config("a:1", "kind: Cluster\n", edit);
         let file = write(dir.path(), &format!("{name}.minik"), &bytes);
         let o = minik(&["bundle", "load", file.to_str().unwrap()]);
         let err = stderr(&o);
@@ -331,23 +337,7 @@ fn create_from_a_bundle_whose_config_reaches_the_host_needs_a_yes() {
     let plain = "kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnodes:\n- role: \
                  control-plane\n  extraPortMappings:\n  - containerPort: 80\n    hostPort: 18080\n";
     let bundle_of = |name: &str, config: &str| {
-        let bytes = forge(
-            &[
-                (
-                    "images/01-node.tar",
-                    PartKind::NodeImage,
-                    image_archive(&["n:1"]),
-                    &["n:1"],
-                ),
-                (
-                    "config.yaml",
-                    PartKind::Config,
-                    config.as_bytes().to_vec(),
-                    &[],
-                ),
-            ],
-            |_| {},
-        );
+        let bytes = node_and_config("n:1", config, |_| {});
         write(dir.path(), name, &bytes)
     };
     let evil = bundle_of("evil.minik", evil);
@@ -379,23 +369,7 @@ fn a_bundle_config_is_read_where_the_bundle_is() {
     let config = "kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnodes:\n- role: \
                   control-plane\n  extraMounts:\n  - hostPath: data/in-bundle-folder\n    \
                   containerPath: /data\n";
-    let bytes = forge(
-        &[
-            (
-                "images/01-node.tar",
-                PartKind::NodeImage,
-                image_archive(&["n:1"]),
-                &["n:1"],
-            ),
-            (
-                "config.yaml",
-                PartKind::Config,
-                config.as_bytes().to_vec(),
-                &[],
-            ),
-        ],
-        |_| {},
-    );
+    let bytes = node_and_config("n:1", config, |_| {});
     let bundle = write(dir.path(), "room.minik", &bytes);
     let o = minik(&["create", "--bundle", bundle.to_str().unwrap(), "--yes"]);
     let err = stderr(&o);

@@ -140,6 +140,8 @@
   }
 
   function draw(snap) {
+    // moves.js remembers where each pod was, and animates what moved once it is drawn.
+    document.dispatchEvent(new CustomEvent("minik:before-draw"));
     api(snap.api);
     const onNode = new Map(snap.nodes.map((n) => [n.name, []]));
     const pending = [];
@@ -183,6 +185,7 @@
       if (again) again.focus();
     }
     first = false;
+    document.dispatchEvent(new CustomEvent("minik:drawn", { detail: snap }));
     body.dataset.drawn = String((Number(body.dataset.drawn) || 0) + 1);
   }
 
