@@ -117,15 +117,22 @@ pub(super) async fn run(ctx: &Ctx, args: TourArgs) -> Result<(), Error> {
         return Err(crate::input::InputError::TourNeedsTerminal.into());
     }
     let as_json = args.out.output == OutputFormat::Json;
-    let provider = engine::connect(ctx).await?;
+    let engine = engine::connect_engine(ctx).await?;
+    let provider = engine.provider.clone();
     let name = &args.cluster.name;
-    let cluster = match tour::ClusterAccess::connect(&*provider, name).await {
+    let mut cluster = match tour::ClusterAccess::connect(&*provider, name).await {
         Err(ClusterError::NotFound(_)) => {
             offer_cluster(ctx, &args, &lab, lang).await?;
             tour::ClusterAccess::connect(&*provider, name).await?
         }
         found => found?,
     };
+    // Whether node addresses route from here decides the URL a node port is shown at; an
+    // engine that cannot say counts as no (published ports are then the way in).
+    cluster.reach.routable = engine
+        .environment(None)
+        .await
+        .is_ok_and(|env| env.node_ips_reachable());
     let workers = cluster.workers.clone();
     let tour = Tour::new(
         &cluster,
@@ -137,7 +144,7 @@ pub(super) async fn run(ctx: &Ctx, args: TourArgs) -> Result<(), Error> {
         workers,
     );
     let page = if args.web {
-        Some(super::web::for_tour(&*provider, &cluster.name, lang).await?)
+        Some(super::web::for_tour(&provider, &cluster.name, lang).await?)
     } else {
         None
     };

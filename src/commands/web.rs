@@ -27,24 +27,25 @@ struct Prepared {
 }
 
 async fn prepare(
-    provider: &dyn Provider,
+    provider: &Arc<dyn Provider>,
     cluster: &str,
     lang: Lang,
     (address, port): (IpAddr, u16),
     tour: Option<watch::Receiver<Arc<str>>>,
 ) -> Result<Prepared, Error> {
     let token = Token::new()?;
-    let target = live::connect(provider, cluster).await?;
+    let target = live::connect(&**provider, cluster).await?;
     let listener = web::bind(address, port).await?;
     let at = listener.local_addr().map_err(live::LiveError::Serve)?;
     let url = web::url(at, &token);
     let cluster = target.cluster.clone();
-    let live = Live::start(target, lang);
+    let live = Live::start(target, lang, provider.clone());
     let page = Page {
         token,
         lang,
         cluster,
         snapshots: live.subscribe(),
+        pods: live.details(),
         tour,
     };
     Ok(Prepared {
@@ -63,7 +64,7 @@ pub(super) async fn run(ctx: &Ctx, args: UiArgs) -> Result<(), Error> {
     let lang = tour::language(flag, |k| std::env::var(k).ok());
     let provider = engine::connect(ctx).await?;
     let at = (args.address, args.port.unwrap_or(0));
-    let p = prepare(&*provider, &args.cluster.name, lang, at, None).await?;
+    let p = prepare(&provider, &args.cluster.name, lang, at, None).await?;
     if !args.address.is_loopback() {
         ctx.events.warn(format!(
             "listening on {}: anyone who can reach it and has the URL sees the cluster",
@@ -102,7 +103,7 @@ impl Drop for TourPage {
 /// Serves the page of `cluster` with a tour panel, and opens the browser when there is a
 /// display.
 pub(super) async fn for_tour(
-    provider: &dyn Provider,
+    provider: &Arc<dyn Provider>,
     cluster: &str,
     lang: Lang,
 ) -> Result<TourPage, Error> {

@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use super::view::{NodeView, PodView, ServiceView};
+use super::warning::Warning;
 
 /// One thing that happened, with the names it mentions. Its `key` picks the sentence.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -97,6 +98,8 @@ pub(crate) enum Change {
         reason: String,
     },
     ApiBack,
+    /// A Warning event (the kubelet, the scheduler or a controller reports a problem).
+    Warning(Warning),
 }
 
 /// What a pod's change means. `replacing`: its controller owes a pod for one that was deleted

@@ -4,19 +4,35 @@
 //! (`change.rs`, `words.rs`). The web server (`crate::web`) only sends what this publishes.
 
 mod change;
+mod detail;
+mod detail_parse;
+mod detail_words;
 mod moves;
+pub(crate) mod names;
 mod state;
 mod view;
+mod warn_words;
+mod warning;
 mod watch;
 mod words;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod warning_tests;
 
+pub(crate) use detail::{DetailError, Details, PodDetail};
 pub(crate) use watch::{connect, Live};
-pub(crate) use words::page as page_words;
 
 use crate::cluster::ClusterError;
+use crate::tour::Lang;
+
+/// The words the page draws: the picture's, and its pod detail panel's under `detail`.
+pub(crate) fn page_words(lang: Lang) -> serde_json::Value {
+    let mut words = words::page(lang);
+    words["detail"] = detail_words::words(lang);
+    words
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum LiveError {

@@ -9,11 +9,14 @@ use serde::Serialize;
 use super::change::{self, Change};
 use super::moves::{Move, Moves};
 use super::view::{NodeView, PodView, ServiceView};
+use super::warning::{EventView, Warning};
 use super::words;
 use crate::tour::Lang;
 
 /// How many sentences the page keeps.
 pub(crate) const LINES: usize = 40;
+/// How many Warning events are remembered (for their counts).
+pub(crate) const EVENTS: usize = 2000;
 
 /// One watch event, on the views: as kube-rs's watcher reports them (`Init`..`InitDone` is a
 /// fresh list after a start or a reconnect).
@@ -79,6 +82,8 @@ pub(crate) struct State {
     pods: Set<PodView>,
     services: Set<ServiceView>,
     replicasets: Set<ReplicaSetView>,
+    /// Warning events, for their counts: a repeat replaces its line, never adds one.
+    events: Set<EventView>,
     /// Pods each ReplicaSet owes for pods deleted from under it (not by scaling down).
     owed: BTreeMap<(String, String), u32>,
     /// Which replacement stands for which deleted pod, and where each went.
@@ -106,6 +111,11 @@ impl Keyed for PodView {
     }
 }
 impl Keyed for ServiceView {
+    fn key(&self) -> (String, String) {
+        key(&self.namespace, &self.name)
+    }
+}
+impl Keyed for EventView {
     fn key(&self) -> (String, String) {
         key(&self.namespace, &self.name)
     }
@@ -182,6 +192,7 @@ impl State {
             pods: Set::default(),
             services: Set::default(),
             replicasets: Set::default(),
+            events: Set::default(),
             owed: BTreeMap::new(),
             moves: Moves::default(),
             lines: VecDeque::new(),
@@ -200,6 +211,11 @@ impl State {
         while self.lines.len() > LINES {
             self.lines.pop_front();
         }
+    }
+
+    #[cfg(test)]
+    pub(crate) fn events_kept(&self) -> usize {
+        self.events.items.len()
     }
 
     #[cfg(test)]
@@ -236,6 +252,40 @@ impl State {
             for c in change::service_changes(old.as_ref(), new.as_ref()) {
                 self.say(c);
             }
+        }
+    }
+
+    /// A Warning event: a line when it is new or happened again (its count grew), in place of
+    /// the line it had. The first list says the warnings there are already, oldest first as
+    /// the API lists them, the lines' bound keeping the last.
+    pub(crate) fn warning(&mut self, ev: Ev<EventView>) {
+        if matches!(&ev, Ev::InitApply(e) | Ev::Apply(e) if !e.warning) {
+            return;
+        }
+        let first = !self.events.listed && matches!(ev, Ev::InitDone);
+        let diff = self.events.apply(ev);
+        let said: Vec<EventView> = if first {
+            self.events.items.values().cloned().collect()
+        } else {
+            diff.into_iter()
+                .filter_map(|(old, new)| match (old, new) {
+                    (old, Some(new)) if old.as_ref().is_none_or(|o| o.count != new.count) => {
+                        Some(new)
+                    }
+                    _ => None,
+                })
+                .collect()
+        };
+        // Bounded: forgetting an event costs only a line said again at its next repeat (the
+        // line it had is replaced, as for any repeat).
+        while self.events.items.len() > EVENTS {
+            self.events.items.pop_first();
+        }
+        for e in &said {
+            let w = Warning::from(e);
+            self.lines
+                .retain(|l| !matches!(&l.change, Change::Warning(x) if x.event == w.event));
+            self.say(Change::Warning(w));
         }
     }
 

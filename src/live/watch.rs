@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use k8s_openapi::api::apps::v1::ReplicaSet;
-use k8s_openapi::api::core::v1::{Node, Pod, Service};
+use k8s_openapi::api::core::v1::{Event, Node, Pod, Service};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::runtime::{watcher, WatchStreamExt};
 use kube::{Api, Client, Config, Resource};
@@ -18,6 +18,7 @@ use tokio::task::JoinHandle;
 
 use super::state::{Ev, ReplicaSetView, State};
 use super::view::{node_view, pod_view, service_view};
+use super::warning::event_view;
 use super::LiveError;
 use crate::cluster::{self, Cluster, ClusterError};
 use crate::provider::Provider;
@@ -25,6 +26,9 @@ use crate::tour::Lang;
 
 /// Changes that arrive together (a Deployment scaled to 500) reach the page as one snapshot.
 const COALESCE: Duration = Duration::from_millis(50);
+/// Only Warning events are watched (the API server's field selector on `type`, which
+/// core/v1 Events support: pkg/registry/core/event/strategy.go ToSelectableFields).
+const WARNINGS: &str = "type=Warning";
 /// A failure's text on the page is cut here: an API server's error can be long.
 const REASON_LIMIT: usize = 200;
 
@@ -69,6 +73,7 @@ pub(crate) async fn connect(provider: &dyn Provider, name: &str) -> Result<Targe
 pub(crate) struct Live {
     snapshots: channel::Receiver<Arc<str>>,
     tasks: Vec<JoinHandle<()>>,
+    details: Arc<super::detail::Details>,
 }
 
 impl Drop for Live {
@@ -87,7 +92,12 @@ fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
 }
 
 impl Live {
-    pub(crate) fn start(target: Target, lang: Lang) -> Live {
+    pub(crate) fn start(target: Target, lang: Lang, provider: Arc<dyn Provider>) -> Live {
+        let details = Arc::new(super::detail::Details::new(
+            target.client.clone(),
+            provider,
+            target.containers.clone(),
+        ));
         let state = Arc::new(Mutex::new(State::new(
             &target.cluster,
             lang,
@@ -110,19 +120,34 @@ impl Live {
                 State::service,
             ),
             feed.spawn(
-                Api::<ReplicaSet>::all(client),
+                Api::<ReplicaSet>::all(client.clone()),
                 replicaset_view,
                 State::replicaset,
             ),
+            feed.spawn_with(
+                Api::<Event>::all(client.clone()),
+                watcher::Config::default().fields(WARNINGS),
+                event_view,
+                State::warning,
+            ),
             tokio::spawn(publish(state, changed, tx)),
         ];
-        Live { snapshots, tasks }
+        Live {
+            snapshots,
+            tasks,
+            details,
+        }
     }
 
     /// A page's subscription: the current snapshot, then each new one. Dropping it (a closed
     /// tab) leaves nothing behind.
     pub(crate) fn subscribe(&self) -> channel::Receiver<Arc<str>> {
         self.snapshots.clone()
+    }
+
+    /// What a pod opens to (its containers and their logs), fetched when asked.
+    pub(crate) fn details(&self) -> Arc<super::detail::Details> {
+        self.details.clone()
     }
 }
 
@@ -152,11 +177,24 @@ impl Feed {
         K::DynamicType: Default,
         V: Send + 'static,
     {
+        self.spawn_with(api, watcher::Config::default(), view, apply)
+    }
+
+    fn spawn_with<K, V>(
+        &self,
+        api: Api<K>,
+        config: watcher::Config,
+        view: fn(&K) -> V,
+        apply: fn(&mut State, Ev<V>),
+    ) -> JoinHandle<()>
+    where
+        K: Resource + Clone + DeserializeOwned + Debug + Send + 'static,
+        K::DynamicType: Default,
+        V: Send + 'static,
+    {
         let feed = self.clone();
         tokio::spawn(async move {
-            let mut events = watcher(api, watcher::Config::default())
-                .default_backoff()
-                .boxed();
+            let mut events = watcher(api, config).default_backoff().boxed();
             while let Some(item) = events.next().await {
                 {
                     let mut state = lock(&feed.state);

@@ -9,7 +9,7 @@ use super::change::Change;
 use crate::tour::Lang;
 
 /// The owner's kind in the page's language, with the subject particle Korean needs after it.
-fn kind_subject(lang: Lang, kind: &str, name: &str) -> String {
+pub(super) fn kind_subject(lang: Lang, kind: &str, name: &str) -> String {
     match lang {
         Lang::En => format!("the {kind} {name}"),
         Lang::Ko => match kind {
@@ -73,6 +73,7 @@ fn english(change: &Change) -> String {
             format!("the API server does not answer ({reason}); trying again")
         }
         Change::ApiBack => "the API server answers again".into(),
+        Change::Warning(w) => super::warn_words::warning(Lang::En, w),
     }
 }
 
@@ -125,6 +126,7 @@ fn korean(change: &Change) -> String {
             format!("API 서버가 응답하지 않습니다({reason}). 다시 연결하는 중입니다.")
         }
         Change::ApiBack => "API 서버가 다시 응답합니다.".into(),
+        Change::Warning(w) => super::warn_words::warning(Lang::Ko, w),
     }
 }
 

@@ -167,6 +167,16 @@ pub trait Provider: ImageStore + Send + Sync {
     /// callers decide (see [`ExecOutput::check`]).
     async fn exec(&self, node: &str, cmd: &[String], stdin: ExecInput) -> Result<ExecOutput>;
 
+    /// As [`Provider::exec`] with no input, keeping at most `limit` bytes of output (stdout
+    /// and stderr together): what a node answers stays bounded in memory however much it
+    /// writes. Output cut at the limit is not waited for further (the exit code is then -1).
+    async fn exec_limited(&self, node: &str, cmd: &[String], limit: usize) -> Result<ExecOutput> {
+        let mut out = self.exec(node, cmd, ExecInput::None).await?;
+        out.stdout.truncate(limit);
+        out.stderr.truncate(limit.saturating_sub(out.stdout.len()));
+        Ok(out)
+    }
+
     /// Unpack a tar archive into `dir` inside the node.
     async fn copy_tar_to(&self, node: &str, dir: &str, tar: bytes::Bytes) -> Result<()>;
 

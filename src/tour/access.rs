@@ -5,6 +5,7 @@
 //! (the learner's commands, the checks) runs with the lab's own ServiceAccount token instead,
 //! so that the API server limits it (see `super::identity`).
 
+use super::reach::NodeReach;
 use crate::cluster::{Cluster, ClusterError};
 use crate::node::paths::ADMIN_CONF;
 use crate::provider::{ExecInput, ExecOutput, NodeRole, NodeState, Provider};
@@ -30,6 +31,24 @@ pub(crate) trait Access: Send + Sync {
     async fn put_file(&self, path: &str, text: &str) -> Result<(), ClusterError>;
     /// The kubeconfig (a path where kubectl runs) [`Access::lab_kubectl`] uses from now on.
     fn use_lab_kubeconfig(&self, path: Option<String>);
+    /// How this machine reaches the nodes (for node ports).
+    fn reach(&self) -> NodeReach {
+        NodeReach::default()
+    }
+    /// One GET of `path` through `kubectl port-forward -n NAMESPACE TARGET :PORT`, run as the
+    /// lab's identity where kubectl runs (see [`super::reach::FORWARD_SCRIPT`]).
+    async fn forward_get(
+        &self,
+        namespace: &str,
+        target: &str,
+        port: u16,
+        path: &str,
+    ) -> Result<ExecOutput, ClusterError> {
+        let _ = (namespace, target, port, path);
+        Err(ClusterError::NodeRuntime(
+            "kubectl port-forward is not available here".into(),
+        ))
+    }
 }
 
 /// A running cluster, reached through one of its control planes.
@@ -41,6 +60,8 @@ pub(crate) struct ClusterAccess<'p> {
     /// Running workers, sorted by name.
     pub(crate) workers: Vec<String>,
     lab_kubeconfig: std::sync::Mutex<Option<String>>,
+    /// The running Kubernetes nodes as this machine reaches them.
+    pub(crate) reach: NodeReach,
 }
 
 impl<'p> ClusterAccess<'p> {
@@ -50,11 +71,15 @@ impl<'p> ClusterAccess<'p> {
     ) -> Result<Self, ClusterError> {
         let cluster = Cluster::read(provider, name).await?;
         let control_plane = cluster.answering(provider, None).await?.name.clone();
-        let mut workers: Vec<String> = cluster
+        let running: Vec<_> = cluster
             .kubernetes_nodes()?
             .into_iter()
-            .filter(|n| n.role == NodeRole::Worker && n.state == NodeState::Running)
-            .map(|n| n.name)
+            .filter(|n| n.state == NodeState::Running)
+            .collect();
+        let mut workers: Vec<String> = running
+            .iter()
+            .filter(|n| n.role == NodeRole::Worker)
+            .map(|n| n.name.clone())
             .collect();
         workers.sort();
         Ok(ClusterAccess {
@@ -63,6 +88,10 @@ impl<'p> ClusterAccess<'p> {
             control_plane,
             workers,
             lab_kubeconfig: std::sync::Mutex::new(None),
+            reach: NodeReach {
+                routable: false,
+                nodes: running,
+            },
         })
     }
 }
@@ -127,5 +156,25 @@ impl Access for ClusterAccess<'_> {
         if let Ok(mut k) = self.lab_kubeconfig.lock() {
             *k = path;
         }
+    }
+
+    fn reach(&self) -> NodeReach {
+        self.reach.clone()
+    }
+
+    async fn forward_get(
+        &self,
+        namespace: &str,
+        target: &str,
+        port: u16,
+        path: &str,
+    ) -> Result<ExecOutput, ClusterError> {
+        let kubeconfig = self.lab_kubeconfig.lock().ok().and_then(|k| k.clone());
+        let kubeconfig = kubeconfig.unwrap_or_else(|| ADMIN_CONF.to_string());
+        let argv = super::reach::forward_argv(&kubeconfig, namespace, target, port, path);
+        Ok(self
+            .provider
+            .exec(&self.control_plane, &argv, ExecInput::None)
+            .await?)
     }
 }

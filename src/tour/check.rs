@@ -154,7 +154,7 @@ fn ko_kind(kind: &str) -> String {
 
 /// The objects of `list` the check is about. Objects being deleted count as gone, as a
 /// learner reading `kubectl get` (Terminating) thinks of them.
-fn select<'v>(check: &Check, list: &'v Value) -> Vec<&'v Value> {
+pub(super) fn select<'v>(check: &Check, list: &'v Value) -> Vec<&'v Value> {
     items(list)
         .into_iter()
         .filter(|o| o["metadata"]["deletionTimestamp"].is_null())
@@ -295,7 +295,7 @@ fn listing(objs: &[&Value], lang: Lang, mut word: impl FnMut(&Value) -> String) 
 }
 
 /// What a check expects, in `lang`; `what` is [`describe_in`]'s.
-fn expectation(expect: &Expect, what: &str, lang: Lang) -> String {
+pub(super) fn expectation(expect: &Expect, what: &str, lang: Lang) -> String {
     let role = |r: &Role| super::messages::of(lang).role(*r);
     match (expect, lang) {
         (Expect::Exists(true), Lang::En) => format!("{what} to exist"),
@@ -318,6 +318,20 @@ fn expectation(expect: &Expect, what: &str, lang: Lang) -> String {
         (Expect::LogLastWord(word), Lang::En) => format!("{what} with a log ending in {word}"),
         (Expect::LogLastWord(word), Lang::Ko) => {
             format!("{what}, 로그의 마지막 단어가 {word}")
+        }
+        (Expect::HttpGet { path, via }, Lang::En) => {
+            let how = match via {
+                super::lab::Via::NodePort => "at its node port from this machine",
+                super::lab::Via::PortForward => "through kubectl port-forward",
+            };
+            format!("{what} answering GET {path} {how} with HTTP 200")
+        }
+        (Expect::HttpGet { path, via }, Lang::Ko) => {
+            let how = match via {
+                super::lab::Via::NodePort => "이 컴퓨터에서 노드 포트로",
+                super::lab::Via::PortForward => "kubectl port-forward를 거쳐",
+            };
+            format!("{what}, {how} 보낸 GET {path}에 HTTP 200으로 응답")
         }
         (Expect::Exists(true), Lang::Ko) => format!("{what} 1개 이상"),
         (Expect::Exists(false), Lang::Ko) => format!("{what} 없음"),
@@ -452,6 +466,8 @@ pub(crate) fn evaluate_in(
             };
             n > 0 && objs.iter().all(|o| ends(o))
         }
+        // Fetched by the step (it needs the network); see super::reach.
+        Expect::HttpGet { .. } => false,
     };
     let found = match &check.expect {
         Expect::LogContains(_) | Expect::LogLastWord(_) => logs_found(check, &objs, logs, lang),

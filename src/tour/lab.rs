@@ -41,13 +41,16 @@ pub enum View {
     NodeAgents,
     /// The pods of the tour's namespace and the nodes they run on.
     Pods,
+    /// The NAT rules kube-proxy wrote on a node for the namespace's Services.
+    ServiceRules,
 }
 
-pub(crate) const VIEWS: [(&str, View); 4] = [
+pub(crate) const VIEWS: [(&str, View); 5] = [
     ("nodes", View::Nodes),
     ("control-plane", View::ControlPlane),
     ("node-agents", View::NodeAgents),
     ("pods", View::Pods),
+    ("service-rules", View::ServiceRules),
 ];
 
 /// A node role as the checks name it.
@@ -190,7 +193,27 @@ pub enum Expect {
     /// Every selected pod (at least one) has a log whose last word is this text: a client's
     /// running count at its latest, e.g. `failed=0`.
     LogLastWord(String),
+    /// The selected Service answers an HTTP GET of `path` with 200, reached `via` a node port
+    /// from this machine or `kubectl port-forward` (see [`super::reach`]).
+    HttpGet {
+        path: String,
+        via: Via,
+    },
 }
+
+/// How an `httpGet` check reaches a Service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    /// Its first port's nodePort, at the URL this machine reaches it at (minik fetches it).
+    NodePort,
+    /// `kubectl port-forward service/NAME` to its first port, run as the lab for one request.
+    PortForward,
+}
+
+pub(crate) const VIAS: [(&str, Via); 2] = [
+    ("nodePort", Via::NodePort),
+    ("portForward", Via::PortForward),
+];
 
 /// The entries of a list field counted by a check, and the fields they must have.
 #[derive(Debug, Clone, PartialEq, Eq)]

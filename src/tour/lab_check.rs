@@ -6,7 +6,7 @@ use crate::config::decode::Decoder;
 use crate::config::yaml::Node;
 use crate::text::quoted;
 
-const CHECK_FIELDS: [&str; 18] = [
+const CHECK_FIELDS: [&str; 20] = [
     "kind",
     "namespace",
     "name",
@@ -25,9 +25,11 @@ const CHECK_FIELDS: [&str; 18] = [
     "avoids",
     "logContains",
     "logLastWord",
+    "httpGet",
+    "via",
 ];
 /// The assertions; a check has exactly one (`equals`/`equalsField` go with `field`).
-const ASSERTIONS: [&str; 8] = [
+const ASSERTIONS: [&str; 9] = [
     "exists",
     "count",
     "atLeast",
@@ -36,6 +38,7 @@ const ASSERTIONS: [&str; 8] = [
     "avoids",
     "logContains",
     "logLastWord",
+    "httpGet",
 ];
 
 pub(super) fn decode(d: &mut Decoder, node: &Node, path: &str) -> Option<Check> {
@@ -55,6 +58,7 @@ pub(super) fn decode(d: &mut Decoder, node: &Node, path: &str) -> Option<Check> 
     let mut assertions: Vec<(&str, &Node, String)> = Vec::new();
     let (mut equals, mut equals_field) = (None, None);
     let (mut entries, mut entries_where) = (None, None);
+    let mut via = None;
     for (field, p, value) in fields {
         match field {
             "kind" => kind = d.string(value, &p, "kind: pods"),
@@ -69,6 +73,7 @@ pub(super) fn decode(d: &mut Decoder, node: &Node, path: &str) -> Option<Check> 
             }
             "equals" => equals = Some((value, p)),
             "equalsField" => equals_field = Some((value, p)),
+            "via" => via = Some((value, p)),
             a => assertions.push((a, value, p)),
         }
     }
@@ -99,18 +104,35 @@ pub(super) fn decode(d: &mut Decoder, node: &Node, path: &str) -> Option<Check> 
         "avoids" => Expect::Avoids(d.string(value, p, "avoids: \"{worker}\"")?),
         "logContains" => log_contains(d, value, p, &check.kind)?,
         "logLastWord" => log_last_word(d, value, p, &check.kind)?,
+        "httpGet" => super::lab_http::decode(d, value, p, &check, via.take(), node)?,
         _ => field_expect(d, value, p, equals.take(), equals_field.take())?,
     };
     check.entries = decode_entries(d, entries, entries_where, &check.expect)?;
-    if let Some((v, _)) = equals.or(equals_field) {
-        d.error(
-            v.at,
-            "equals and equalsField go with field".into(),
-            "add field: with the path to compare, or remove this",
-        );
-        return None;
-    }
+    no_strays(d, via, equals.or(equals_field))?;
     Some(check)
+}
+
+/// A modifier its assertion did not take (`via` without `httpGet`, `equals` without `field`).
+fn no_strays(
+    d: &mut Decoder,
+    via: Option<(&Node, String)>,
+    equals: Option<(&Node, String)>,
+) -> Option<()> {
+    let (v, message, hint) = match (via, equals) {
+        (Some((v, _)), _) => (
+            v,
+            "via goes with httpGet",
+            "add httpGet: with the path to fetch, or remove this",
+        ),
+        (None, Some((v, _))) => (
+            v,
+            "equals and equalsField go with field",
+            "add field: with the path to compare, or remove this",
+        ),
+        (None, None) => return Some(()),
+    };
+    d.error(v.at, message.into(), hint);
+    None
 }
 
 /// `logContains:` reads pods' logs: only for `kind: pods`, and never empty (it would hold for

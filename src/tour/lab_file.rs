@@ -389,6 +389,19 @@ fn check_placeholders(d: &mut Decoder, step: &mut Step, at: Location) {
             ),
         );
     }
+    for text in step.text.0.values() {
+        let marked = text
+            .matches(&format!("{{{}", super::reach_check::NODE_PORT_URL))
+            .count();
+        if marked != super::reach_check::node_ports(text).len() {
+            d.error(
+                at,
+                "a {nodePortUrl:PORT} placeholder needs a port number".into(),
+                "write the Service's nodePort, e.g. {nodePortUrl:30080}",
+            );
+            break;
+        }
+    }
     if all.iter().any(|p| p == "pod") && step.pick.is_none() {
         d.error(
             at,

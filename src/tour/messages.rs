@@ -23,6 +23,8 @@ pub(crate) struct Messages {
     /// `{need}` workers needed, `{have}` there, `{nodes}` for `minik create --nodes`.
     pub(crate) needs_workers: &'static str,
     pub(crate) no_kube_proxy: &'static str,
+    /// This machine reaches node port `{port}` nowhere (a Desktop engine, nothing published).
+    pub(crate) no_node_port_url: &'static str,
     /// `{n}` is the step's number out of the total (`6/10`).
     pub(crate) resuming: &'static str,
     pub(crate) restoring: &'static str,
@@ -103,6 +105,12 @@ const EN: Messages = Messages {
     no_kube_proxy: "this cluster runs without kube-proxy (kubeProxyMode: none): no pod \
                     programs the nodes' Service rules; the kubelet and containerd still run \
                     on every node",
+    no_node_port_url: "this machine cannot reach node port {port}: Docker Desktop, Colima, \
+                       WSL2, rootless and remote engines do not route to the nodes' \
+                       addresses, and no node publishes that port. To try it, make a cluster \
+                       whose config gives a node extraPortMappings with containerPort {port} \
+                       and hostPort {port} (minik create --config FILE); the port-forward \
+                       step works on any engine",
     resuming: "Resuming at step {n}",
     restoring: "Restoring what the earlier steps made",
     cleaning: "Removing what the tour made",
@@ -171,6 +179,12 @@ const KO: Messages = Messages {
     no_kube_proxy: "이 클러스터는 kube-proxy 없이(`kubeProxyMode: none`) 실행 중이라 노드의 \
                     서비스 규칙을 설정하는 파드가 없습니다. kubelet과 containerd는 모든 \
                     노드에서 그대로 실행됩니다",
+    no_node_port_url: "이 컴퓨터에서는 노드 포트 {port}에 닿을 수 없습니다. Docker Desktop, \
+                       Colima, WSL2, 루트리스(rootless) 엔진과 원격 엔진은 노드 주소로 \
+                       연결해 주지 않고, 이 포트를 게시한 노드도 없습니다. 해 보려면 노드에 \
+                       `extraPortMappings`(containerPort {port}, hostPort {port})를 둔 설정 \
+                       파일로 클러스터를 만드세요(minik create --config FILE). port-forward \
+                       단계는 어떤 엔진에서나 됩니다",
     resuming: "{n} 단계부터 이어서 진행합니다",
     restoring: "앞 단계에서 만든 것을 다시 만드는 중",
     cleaning: "투어가 만든 것을 지우는 중",
@@ -250,6 +264,7 @@ impl Messages {
             not_here,
             needs_workers,
             no_kube_proxy,
+            no_node_port_url,
             resuming,
             restoring,
             cleaning,

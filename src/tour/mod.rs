@@ -20,12 +20,16 @@ mod kinds;
 pub(crate) mod lab;
 mod lab_check;
 pub(crate) mod lab_file;
+mod lab_http;
 mod lab_node;
 mod manifest;
 mod messages;
 mod node_actions;
 mod ownership;
 pub(crate) mod progress;
+mod reach;
+mod reach_check;
+mod rules_view;
 mod run;
 mod sandbox;
 mod step;
@@ -54,8 +58,14 @@ static LABS: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/src/tour/labs");
 
 /// The built-in labs, in the order `minik tour --list-labs` shows them. Adding a lab is adding
 /// its file to src/tour/labs (`ID.yaml`) and its id here; a test fails while the two differ.
-pub(crate) const BUILTIN_LABS: &[&str] =
-    &["basics", "rollout", "scheduling", "control-plane", "config"];
+pub(crate) const BUILTIN_LABS: &[&str] = &[
+    "basics",
+    "rollout",
+    "reach",
+    "scheduling",
+    "control-plane",
+    "config",
+];
 
 /// The lab `minik tour` runs without `--lab`.
 pub(crate) const DEFAULT_LAB: &str = "basics";

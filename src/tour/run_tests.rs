@@ -24,6 +24,8 @@ struct FakeCluster {
     pods: AtomicUsize,
     /// Whether kube-system has kube-proxy's DaemonSet (not with `kubeProxyMode: none`).
     kube_proxy: AtomicBool,
+    /// How this machine reaches the nodes (none by default, as on Docker Desktop unpublished).
+    reach: Mutex<crate::tour::reach::NodeReach>,
 }
 
 fn reply(stdout: String) -> ExecOutput {
@@ -131,6 +133,10 @@ impl Access for FakeCluster {
 
     fn use_lab_kubeconfig(&self, path: Option<String>) {
         *self.lab_kubeconfig.lock().unwrap() = path;
+    }
+
+    fn reach(&self) -> crate::tour::reach::NodeReach {
+        self.reach.lock().unwrap().clone()
     }
 }
 
@@ -359,3 +365,79 @@ async fn a_kube_proxy_step_is_not_applicable_without_kube_proxy() {
 
 #[path = "run_safety_tests.rs"]
 mod safety;
+
+/// A step whose text shows a node port's URL runs where this machine reaches the port, and is
+/// set aside, saying how to publish it, where nothing does (Docker Desktop without
+/// extraPortMappings).
+#[tokio::test]
+async fn a_node_port_nothing_here_reaches_sets_its_step_aside_with_how_to_publish_it() {
+    const NODE_PORT_LAB: &str = r#"
+apiVersion: minik.dev/v1alpha1
+kind: Lab
+id: t
+namespace: t
+steps:
+  - id: ns
+    title: Namespace
+    try: kubectl create namespace {namespace}
+    timeout: 1s
+    checks: [{kind: namespaces, name: "{namespace}", exists: true}]
+  - id: from-here
+    title: From here
+    text: "open {nodePortUrl:30080}/hostname"
+    try: kubectl get namespaces
+    timeout: 1s
+    checks: [{kind: namespaces, name: "{namespace}", exists: true}]
+"#;
+    let lab = lab_file::parse(NODE_PORT_LAB, "t.yaml").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let events = Events::silent();
+    let opts = Options {
+        unattended: true,
+        ..Options::default()
+    };
+    let cluster = FakeCluster::default();
+    let t = tour(&cluster, &lab, &events, &dir.path().join("a.json"));
+    let mut summary = Summary::new(&lab, Lang::En);
+    t.run(&Quiet, &opts, &mut summary).await.unwrap();
+    let step = &summary.steps[1];
+    assert_eq!(step.status, Status::NotApplicable);
+    let note = step.note.clone().unwrap_or_default();
+    assert!(
+        note.contains("node port 30080") && note.contains("containerPort 30080"),
+        "{note}"
+    );
+    t.clean_up().await.unwrap();
+
+    let cluster = FakeCluster::default();
+    *cluster.reach.lock().unwrap() = crate::tour::reach::NodeReach {
+        routable: false,
+        nodes: vec![crate::provider::NodeInfo {
+            name: "lab-control-plane".into(),
+            cluster: "lab".into(),
+            role: crate::provider::NodeRole::ControlPlane,
+            state: crate::provider::NodeState::Running,
+            image: String::new(),
+            ipv4: Some("172.18.0.2".into()),
+            ipv6: None,
+            api_server: None,
+            ports: vec![crate::provider::PortMapping {
+                listen_address: "127.0.0.1".into(),
+                host_port: 30080,
+                container_port: 30080,
+                protocol: "tcp".into(),
+            }],
+            labels: Default::default(),
+        }],
+    };
+    let t = tour(&cluster, &lab, &events, &dir.path().join("b.json"));
+    let mut summary = Summary::new(&lab, Lang::En);
+    t.run(&Quiet, &opts, &mut summary).await.unwrap();
+    assert_eq!(
+        summary.steps[1].status,
+        Status::Passed,
+        "{:?}",
+        summary.steps[1]
+    );
+    t.clean_up().await.unwrap();
+}

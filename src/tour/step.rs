@@ -136,7 +136,7 @@ fn uses(step: &Step, p: &str) -> bool {
 }
 
 impl Tour<'_> {
-    fn report(&self, step: &Step, status: Status, started: Instant) -> StepReport {
+    pub(super) fn report(&self, step: &Step, status: Status, started: Instant) -> StepReport {
         StepReport {
             id: step.id.clone(),
             title: step.title.get(self.lang).to_string(),
@@ -165,11 +165,17 @@ impl Tour<'_> {
             r.note = Some(self.m().no_kube_proxy.to_string());
             return Ok(r);
         }
+        let urls = match self.node_port_urls(step, started) {
+            Ok(urls) => urls,
+            Err(set_aside) => return Ok(*set_aside),
+        };
         // Skipping never runs the step's command: the learner chose not to.
         if opts.skip.contains(&step.id) {
             return Ok(self.report(step, Status::Skipped, started));
         }
-        let mut vars = self.vars.clone();
+        let mut vars: BTreeMap<&str, String> =
+            self.vars.iter().map(|(k, v)| (*k, v.clone())).collect();
+        vars.extend(urls.iter().map(|(k, v)| (k.as_str(), v.clone())));
         let stops_kubelet = step
             .node_action
             .is_some_and(|n| n.action == super::lab::NodeAction::StopKubelet && !n.undo);
@@ -369,6 +375,11 @@ impl Tour<'_> {
         let named = self.logs_for(&checks).await?;
         let mut outcomes = Vec::new();
         for c in &checks {
+            if let super::lab::Expect::HttpGet { path, via } = &c.expect {
+                let outcome = self.http_check(c, path, *via, &lists[&list_key(c)]).await;
+                outcomes.push(outcome);
+                continue;
+            }
             let failed = |e: &str| Outcome {
                 ok: false,
                 expected: super::check::describe_in(c, self.lang),

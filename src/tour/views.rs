@@ -61,6 +61,7 @@ pub(super) async fn show(
         }),
         View::ControlPlane => control_plane(access, m).await,
         View::NodeAgents => node_agents(access, &nodes, m).await,
+        View::ServiceRules => super::rules_view::service_rules(access, &nodes, namespace).await,
         View::Pods => {
             let pods = get_json(access, &["pods", "-n", namespace]).await?;
             let mut lines = pod_lines(&pods, &nodes, m);

@@ -38,6 +38,11 @@ fn vars(lab: &Lab, cluster: &str) -> BTreeMap<&'static str, String> {
         ("controlPlane", format!("{cluster}-control-plane")),
         ("worker", format!("{cluster}-worker2")),
         ("pod", "hello-7c5ddbdf54-8x2kq".to_string()),
+        // The reach lab's URL as a routed node shows it (the longest of its forms).
+        (
+            "nodePortUrl:30080",
+            "http://172.18.255.254:30080".to_string(),
+        ),
     ])
 }
 

@@ -5,12 +5,16 @@
 //! page's data arrives as Server-Sent Events: one JSON snapshot per change, from
 //! `crate::live`; a closed tab drops its subscription.
 
+mod detail;
 mod token;
 mod tour;
 
 #[cfg(test)]
+mod detail_tests;
+#[cfg(test)]
 mod tests;
 
+pub(crate) use detail::PodSource;
 pub(crate) use token::Token;
 pub(crate) use tour::{channel as tour_channel, WebGuide};
 
@@ -50,6 +54,8 @@ pub(crate) struct Page {
     pub(crate) lang: Lang,
     pub(crate) cluster: String,
     pub(crate) snapshots: watch::Receiver<Arc<str>>,
+    /// What a pod opens to, fetched when the page asks (`/pod`).
+    pub(crate) pods: Arc<dyn PodSource>,
     /// The tour's current step, when the page is `minik tour --web`'s (`/tour`).
     pub(crate) tour: Option<watch::Receiver<Arc<str>>>,
 }
@@ -104,6 +110,7 @@ async fn answer(State(page): State<Page>, req: Request) -> Response {
         "/static/app.js" => file("text/javascript; charset=utf-8", SCRIPT.to_string()),
         "/static/app.css" => file("text/css; charset=utf-8", STYLE.to_string()),
         "/events" => secured(events(page.snapshots.clone()).into_response()),
+        "/pod" => secured(detail::answer(&*page.pods, req.uri().query()).await),
         "/static/tour.js" => file("text/javascript; charset=utf-8", TOUR_SCRIPT.to_string()),
         "/static/moves.js" => file("text/javascript; charset=utf-8", MOVES_SCRIPT.to_string()),
         "/tour" => match &page.tour {

@@ -10,15 +10,20 @@ use tower::ServiceExt;
 use super::token::constant_time_eq;
 use super::*;
 
-const TOKEN: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+pub(super) const TOKEN: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
-fn page(cluster: &str) -> Page {
+pub(super) fn page(cluster: &str) -> Page {
+    page_with(cluster, Arc::new(super::detail_tests::Fixed::default()))
+}
+
+pub(super) fn page_with(cluster: &str, pods: Arc<dyn PodSource>) -> Page {
     let (_tx, rx) = watch::channel::<Arc<str>>(Arc::from("{}"));
     Page {
         token: Token::from_text(TOKEN),
         lang: Lang::Ko,
         cluster: cluster.to_string(),
         snapshots: rx,
+        pods,
         tour: None,
     }
 }
@@ -74,6 +79,9 @@ async fn without_the_token_every_path_and_method_is_403() {
         "/?token=0123",
         "/events?token=x",
         "/static/app.js?tok=1",
+        "/pod",
+        "/pod?namespace=default&pod=x",
+        "/pod?namespace=default&pod=x&token=0",
     ] {
         for method in ["GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS"] {
             let (code, headers) = status(method, path).await;

@@ -145,6 +145,7 @@ fn page(tour: Option<watch::Receiver<Arc<str>>>) -> Page {
         lang: Lang::En,
         cluster: "lab".into(),
         snapshots: rx,
+        pods: Arc::new(crate::web::detail_tests::Fixed::default()),
         tour,
     }
 }

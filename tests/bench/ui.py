@@ -11,7 +11,10 @@ is created with kubectl, RUNS times; the time is from kubectl returning (the API
 stored the pod) to the first snapshot that holds it. Memory: the server's resident set size
 (VmRSS, /proc) before the pods, with PODS pods (a Deployment whose pods no node fits, so they
 stay Pending: the API holds PODS pods without PODS containers on a laptop), and after a
-subscriber left. The cluster is deleted at the end, whatever happens."""
+subscriber left. Pod detail: RUNS requests of /pod (the API server's static pod: containerd's
+listing in the node, the API's log tail), their time and size, before and with the pods (each
+Pending pod also brings the scheduler's FailedScheduling Warning event, so the server holds
+PODS Warning events too). The cluster is deleted at the end, whatever happens."""
 
 import http.client
 import json
@@ -115,6 +118,7 @@ def main():
         stream.wait_for(lambda s: s.get("api", {}).get("state") == "live" and s.get("nodes"))
         time.sleep(2)
         report("without", latency(stream, "before"))
+        detail(url, stream, "without")
         before = rss_kib(ui.pid)
 
         manifest = {"apiVersion": "apps/v1", "kind": "Deployment",
@@ -131,6 +135,7 @@ def main():
         with_pods = rss_kib(ui.pid)
 
         lat = latency(stream, "with")
+        detail(url, stream, "with")
         stream.close()
         time.sleep(2)
         after_close = rss_kib(ui.pid)
@@ -150,6 +155,29 @@ def report(label, lat):
     p95 = lat[min(len(lat) - 1, int(len(lat) * 0.95))]
     print(f"API change -> page update, {len(lat)} runs {label} {PODS} pods: "
           f"median {statistics.median(lat):.0f} ms, p95 {p95:.0f} ms, max {lat[-1]:.0f} ms",
+          flush=True)
+
+
+def detail(url, stream, label):
+    """RUNS times the page's pod detail (/pod) of the API server's static pod: its containers
+    from the node's containerd and its log's last 20 lines; ms and bytes."""
+    snap = stream.latest[1]
+    pod = next(p for p in snap["pods"] if p["name"].startswith("kube-apiserver-"))
+    path = (f"/pod?{url.query}&namespace=kube-system&pod={pod['name']}")
+    times, size = [], 0
+    for _ in range(RUNS):
+        conn = http.client.HTTPConnection(url.hostname, url.port)
+        started = time.monotonic()
+        conn.request("GET", path)
+        resp = conn.getresponse()
+        body = resp.read()
+        times.append((time.monotonic() - started) * 1000)
+        assert resp.status == 200, (resp.status, body[:200])
+        size = len(body)
+        conn.close()
+    times.sort()
+    print(f"pod detail (/pod {pod['name']}), {RUNS} runs {label} {PODS} pods: "
+          f"median {statistics.median(times):.0f} ms, max {times[-1]:.0f} ms, {size} bytes",
           flush=True)
 
 

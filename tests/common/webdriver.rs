@@ -122,6 +122,7 @@ impl Browser {
         let profile = tempfile::tempdir().unwrap();
         let caps = json!({"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
+            "goog:loggingPrefs": {"browser": "ALL"},
             "goog:chromeOptions": {
                 "binary": "/usr/bin/chromium",
                 "args": ["--headless=new", "--no-sandbox", "--disable-gpu",
@@ -165,6 +166,48 @@ impl Browser {
             "execute/sync",
             Some(&json!({"script": script, "args": []})),
         )
+    }
+
+    /// The first element `css` matches, as WebDriver's element reference.
+    pub(crate) fn find(&self, css: &str) -> Value {
+        self.call(
+            "POST",
+            "element",
+            Some(&json!({"using": "css selector", "value": css})),
+        )
+    }
+
+    /// The ID in a web element reference (`{"element-6066-…": ID}`, W3C WebDriver).
+    fn element_id(element: &Value) -> String {
+        element
+            .as_object()
+            .and_then(|o| o.iter().find(|(k, _)| k.starts_with("element-6066")))
+            .and_then(|(_, v)| v.as_str())
+            .unwrap_or_else(|| panic!("an element reference: {element}"))
+            .to_string()
+    }
+
+    /// A real click (the browser's own pointer events) on an element from [`Browser::find`];
+    /// `false` when the element went stale (the page redrew it) or could not be clicked.
+    pub(crate) fn click(&self, element: &Value) -> bool {
+        let id = Self::element_id(element);
+        let path = format!("/session/{}/element/{id}/click", self.session);
+        http(self.at, "POST", &path, Some(&json!({}))).0 == 200
+    }
+
+    /// Keys typed into an element (WebDriver's key codes: `\u{E007}` is Enter); `false` as
+    /// for [`Browser::click`].
+    pub(crate) fn keys(&self, element: &Value, text: &str) -> bool {
+        let id = Self::element_id(element);
+        let path = format!("/session/{}/element/{id}/value", self.session);
+        http(self.at, "POST", &path, Some(&json!({ "text": text }))).0 == 200
+    }
+
+    /// The browser console's entries since the last call (chromedriver's log endpoint), each
+    /// `{level, message}`.
+    pub(crate) fn console(&self) -> Vec<Value> {
+        let v = self.call("POST", "se/log", Some(&json!({"type": "browser"})));
+        v.as_array().cloned().unwrap_or_default()
     }
 
     /// A Chrome DevTools command through chromedriver (`goog/cdp/execute`), e.g. to emulate

@@ -58,7 +58,7 @@ spec:
 pub(crate) struct Ui {
     child: Child,
     pub(crate) url: String,
-    at: SocketAddr,
+    pub(crate) at: SocketAddr,
 }
 
 impl Ui {

@@ -20,6 +20,7 @@ import standin_common
 import standin_etcd
 import standin_etcd_write
 import standin_exec
+import standin_portforward
 import standin_ipfamily
 from standin_admission import ANONYMOUS, User
 from standin_api import Api, PUBLIC_PATHS, Request, version_info
@@ -130,13 +131,18 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
         path = url.path.rstrip("/") or "/"
         try:
             user = self.authenticate()
-            if standin_exec.is_exec_path(path) and self.server.api is not None:
+            streaming = standin_exec.is_exec_path(path) or \
+                standin_portforward.is_portforward_path(path)
+            if streaming and self.server.api is not None:
                 # Every stacked-etcd member holds the pods: exec is served where it arrives.
                 if user is None:
                     user = self.server.api.token_user(
                         self.headers.get("Authorization", "")[7:].strip())
                     if user is None:
                         raise api_error(401, "Unauthorized", "Unauthorized")
+                if standin_portforward.is_portforward_path(path):
+                    return standin_portforward.api_portforward(self, self.server.api, user,
+                                                               method)
                 return standin_exec.api_exec(self, self.server.api, user, method)
             etcd = getattr(self.server, "etcd", None)
             if etcd is not None and standin_etcd.route(self, etcd, method, path, body, user):

@@ -18,6 +18,7 @@ import threading
 import urllib.parse
 
 import standin_exec
+import standin_portforward
 
 from standin_common import join_host_port, log_error, P, write_file
 from standin_pki import cert_pem, key_pem, load_crypto, new_ca
@@ -84,11 +85,20 @@ def serving_context(node_name, client_ca):
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
-    cri = None  # standin_cri.Cri of this node's runtime, for /exec
+    cri = None  # standin_cri.Cri of this node's runtime, for /exec and /portForward
+    dialer = None  # (sandbox id, port) -> socket in the pod; the CRI's when None
 
     def exec_request(self):
         url = urllib.parse.urlsplit(self.path)
         m = standin_exec.KUBELET_PATH.match(url.path)
+        pf = standin_portforward.KUBELET_PATH.match(url.path)
+        if pf:
+            if not all(NAME_RE.match(urllib.parse.unquote(g)) for g in pf.groups()):
+                standin_exec.plain(self, 400, f"invalid name in {url.path}\n")
+            else:
+                dialer = self.dialer or standin_portforward.cri_dialer(self.cri)
+                standin_portforward.kubelet_portforward(self, self.cri, dialer)
+            return True
         if not m:
             return False
         if not all(NAME_RE.match(urllib.parse.unquote(g)) for g in m.groups()):

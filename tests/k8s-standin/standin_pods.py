@@ -25,6 +25,7 @@ import time
 from datetime import datetime, timezone
 
 import standin_controllers
+import standin_events
 import standin_cri as cri_mod
 import standin_ipfamily
 import standin_node_services
@@ -486,6 +487,7 @@ class KubeletPods:
         self.posted = {}  # "ns/name" -> last posted status JSON
         self.problems = {}
         self.services = standin_node_services.NodeServices(kubelet, worker)
+        self.recorder = standin_events.Recorder(getattr(kubelet, "node_name", ""))
 
     def runtime_problems(self):
         return self.worker.runtime_problems() if self.worker else []
@@ -578,7 +580,23 @@ class KubeletPods:
                 self.posted[key] = blob
             except Exception as e:
                 k.log_change("pod-status", f"pod status {key}: {e}")
+        if listed:  # after the statuses: the real recorder writes events on its own goroutine
+            self.record_events(client, pods, {u: s for u, s in statuses.items()
+                                              if u not in static})
 
+
+    def record_events(self, client, pods, statuses):
+        """The events a real kubelet records for containers that wait (standin_events)."""
+        for uid, status in statuses.items():
+            for cs in status.get("containerStatuses") or []:
+                w = (cs.get("state") or {}).get("waiting") or {}
+                for type_, reason, message in standin_events.container_events(
+                        (w.get("reason"), w.get("message")), cs.get("image"), cs.get("name"),
+                        pods[uid]):
+                    ev = self.recorder.container_event(pods[uid], cs.get("name"), type_,
+                                                       reason, message)
+                    if ev is not None:
+                        standin_events.send(client, self.recorder, ev)
 
     def with_sources(self, client, pod):
         """The pod with the ConfigMaps and Secrets it names, read now (standin_podconfig);

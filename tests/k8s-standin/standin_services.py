@@ -13,6 +13,12 @@ here:
   of valid ports is 30000-32767", one already taken by another Service with "provided port is
   already allocated". The errors come back as the API's 422 Invalid:
   `Service "x" is invalid: spec.ports[0].nodePort: Invalid value: 40000: ...`.
+- pkg/apis/core/v1/defaults.go SetDefaults_Service: a NodePort or LoadBalancer Service gets
+  externalTrafficPolicy Cluster, a LoadBalancer one allocateLoadBalancerNodePorts true (false
+  means no node ports are allocated, storage/alloc.go); every Service's status carries an
+  empty loadBalancer until a load-balancer implementation (a cloud provider's service
+  controller, MetalLB, cloud-provider-kind) writes an ingress there, which nothing here does:
+  EXTERNAL-IP stays <pending>.
 Not modelled: the range flag itself (always the default), healthCheckNodePort, dual-stack
 policy fields, mixed-protocol rules.
 """
@@ -60,7 +66,13 @@ def admit(store, svc, ns):
         if not isinstance(port, int) or not 1 <= port <= 65535:
             errors.append(f"spec.ports[{i}].port: Invalid value: {port}: must be between 1 and "
                           f"65535, inclusive")
-    wants_node_ports = kind in ("NodePort", "LoadBalancer")
+    if kind in ("NodePort", "LoadBalancer"):
+        spec.setdefault("externalTrafficPolicy", "Cluster")
+    if kind == "LoadBalancer":
+        spec.setdefault("allocateLoadBalancerNodePorts", True)
+    svc.setdefault("status", {}).setdefault("loadBalancer", {})
+    wants_node_ports = kind == "NodePort" or (
+        kind == "LoadBalancer" and spec.get("allocateLoadBalancerNodePorts") is not False)
     used = used_node_ports(store, ns, name) if wants_node_ports else set()
     lo, hi = NODE_PORT_RANGE
     for i, p in enumerate(ports):

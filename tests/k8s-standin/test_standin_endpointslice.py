@@ -173,6 +173,17 @@ class ServiceAdmissionTest(unittest.TestCase):
         lb = standin_tables.service_row(self.create("lb", type="LoadBalancer"))
         self.assertEqual(lb[3], "<pending>")
 
+    def test_a_load_balancer_without_an_implementation_stays_pending(self):
+        lb = self.create("lb", type="LoadBalancer")
+        self.assertTrue(30000 <= lb["spec"]["ports"][0]["nodePort"] <= 32767)
+        self.assertEqual(lb["spec"]["allocateLoadBalancerNodePorts"], True)
+        self.assertEqual(lb["spec"]["externalTrafficPolicy"], "Cluster")
+        self.assertEqual(lb["status"], {"loadBalancer": {}})
+        self.assertEqual(standin_tables.service_row(lb)[3], "<pending>")
+        bare = self.create("bare", type="LoadBalancer", allocateLoadBalancerNodePorts=False)
+        self.assertNotIn("nodePort", bare["spec"]["ports"][0])
+        self.assertEqual(self.create("plain")["status"], {"loadBalancer": {}})
+
     def test_node_port_outside_the_range_is_refused(self):
         msg = self.refused("bad", type="NodePort", ports=[{"port": 80, "nodePort": 40000}])
         self.assertEqual(msg, 'Service "bad" is invalid: spec.ports[0].nodePort: Invalid value: '

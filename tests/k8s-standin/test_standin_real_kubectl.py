@@ -189,6 +189,53 @@ class RealKubectlTest(unittest.TestCase):
                       self.kubectl("uncordon", "kind-control-plane").stdout)
         self.kubectl("delete", "namespace", ns)
 
+    def test_port_forward_refusals_reach_the_real_kubectl(self):
+        """kubectl port-forward (WebSocket-tunneled SPDY, then its SPDY fallback): a refused
+        upgrade reaches kubectl as upstream's does, and a ServiceAccount that may read pods but
+        not create pods/portforward gets the API server's 403."""
+        ns = "pf-test"
+        self.kubectl("create", "namespace", ns)
+        self.kubectl("apply", "-n", ns, "-f", "-", stdin=(
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec:\n  nodeName: "
+            "kind-control-plane\n  containers: [{name: c, image: example.test/c:1}]\n"))
+        self.kubectl("patch", "pod", "web", "-n", ns, "--subresource=status", "--type=merge",
+                     "-p", '{"status":{"phase":"Running"}}')
+        # As admin it reaches the kubelet at the node's 10250 (which serves no such pod here:
+        # the kubelet's 404; port 10250 on this host may be another test's kubelet, so only
+        # the path is asserted: the WebSocket refused, the SPDY fallback refused the same way).
+        gone = self.kubectl("port-forward", "pod/web", "-n", ns, ":8080", check=False)
+        self.assertNotEqual(gone.returncode, 0)
+        self.assertIn("error upgrading connection: ", gone.stderr)
+        self.kubectl("create", "serviceaccount", "lab", "-n", ns)
+        self.kubectl("apply", "-n", ns, "-f", "-", stdin=(
+            "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: read}\n"
+            "rules: [{apiGroups: [''], resources: [pods], verbs: [get, list]}]\n---\n"
+            "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\n"
+            "metadata: {name: read}\nroleRef: {apiGroup: rbac.authorization.k8s.io, "
+            "kind: Role, name: read}\nsubjects: [{kind: ServiceAccount, name: lab}]\n"))
+        token = self.kubectl("create", "token", "lab", "-n", ns).stdout.strip()
+        # The lab's own kubeconfig: the cluster and the token, no client certificate (which
+        # the API server would take first).
+        import yaml
+        with open(self.cp.path("/etc/kubernetes/admin.conf")) as f:
+            admin = yaml.safe_load(f)
+        lab_conf = os.path.join(self.tmp, "lab.conf")
+        with open(lab_conf, "w") as f:
+            yaml.safe_dump({"apiVersion": "v1", "kind": "Config", "clusters": admin["clusters"],
+                            "users": [{"name": "lab", "user": {"token": token}}],
+                            "contexts": [{"name": "lab", "context": {
+                                "cluster": admin["clusters"][0]["name"], "user": "lab"}}],
+                            "current-context": "lab"}, f)
+        refused = subprocess.run(
+            [self.exe, f"--kubeconfig={lab_conf}", "--request-timeout=10s", "port-forward",
+             "pod/web", "-n", ns, ":8080"], env=dict(os.environ, HOME=self.tmp),
+            capture_output=True, text=True, timeout=60)
+        self.assertNotEqual(refused.returncode, 0)
+        self.assertIn(f'User "system:serviceaccount:{ns}:lab" cannot create resource '
+                      f'"pods/portforward" in API group "" in the namespace "{ns}"',
+                      refused.stderr)
+        self.kubectl("delete", "namespace", ns)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -16,6 +16,7 @@ pub(super) async fn exec(
     node: &str,
     cmd: &[String],
     stdin: ExecInput,
+    limit: usize,
 ) -> Result<ExecOutput> {
     let docker = p.client();
     let with_stdin = !matches!(stdin, ExecInput::None);
@@ -54,7 +55,7 @@ pub(super) async fn exec(
 
     // Feed stdin while collecting output, so a command that writes a lot before reading all its
     // input cannot deadlock against us.
-    let (fed, collected) = tokio::join!(feed(stdin, input), collect(&mut output, node));
+    let (fed, collected) = tokio::join!(feed(stdin, input), collect(&mut output, node, limit));
     let (stdout, stderr) = collected?;
     let inspect = docker
         .inspect_exec(&created.id)
@@ -94,8 +95,9 @@ async fn feed(
     input.shutdown().await
 }
 
-/// The command's stdout and stderr, each whole.
-async fn collect<S>(output: &mut S, node: &str) -> Result<(Vec<u8>, Vec<u8>)>
+/// The command's stdout and stderr, each whole, or together up to `limit` bytes (then the
+/// rest is not read: dropping the stream closes the attachment).
+async fn collect<S>(output: &mut S, node: &str, limit: usize) -> Result<(Vec<u8>, Vec<u8>)>
 where
     S: futures_util::Stream<Item = std::result::Result<LogOutput, bollard::errors::Error>> + Unpin,
 {
@@ -107,6 +109,14 @@ where
             }
             LogOutput::StdErr { message } => stderr.extend_from_slice(&message),
             LogOutput::StdIn { .. } => {}
+        }
+        let have = stdout.len().saturating_add(stderr.len());
+        if have >= limit {
+            let over = have - limit;
+            let cut = over.min(stderr.len());
+            stderr.truncate(stderr.len() - cut);
+            stdout.truncate(stdout.len() - (over - cut));
+            break;
         }
     }
     Ok((stdout, stderr))

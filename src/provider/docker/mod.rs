@@ -261,7 +261,16 @@ impl Provider for DockerProvider {
         cmd: &[String],
         stdin: super::ExecInput,
     ) -> Result<super::ExecOutput> {
-        exec::exec(self, node, cmd, stdin).await
+        exec::exec(self, node, cmd, stdin, usize::MAX).await
+    }
+
+    async fn exec_limited(
+        &self,
+        node: &str,
+        cmd: &[String],
+        limit: usize,
+    ) -> Result<super::ExecOutput> {
+        exec::exec(self, node, cmd, super::ExecInput::None, limit).await
     }
 
     async fn copy_tar_to(&self, node: &str, dir: &str, tar: bytes::Bytes) -> Result<()> {

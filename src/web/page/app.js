@@ -197,3 +197,126 @@
     p.textContent = words.page_lost;
   };
 })();
+
+// --- A pod's detail (its containers as its node's containerd lists them, and the last lines
+// of their logs): opened by clicking a pod or pressing Enter on it, fetched from /pod when
+// opened. Everything is drawn as text (textContent), never as HTML.
+(function () {
+  const body = document.body;
+  const token = body.dataset.token;
+  const words = JSON.parse(body.dataset.words).detail;
+  const $ = (id) => document.getElementById(id);
+  const panel = $("pod-detail");
+  let shown = null; // {namespace, pod, from}
+
+  function el(tag, cls, text) {
+    const e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+
+  $("pod-detail-close").textContent = words.close;
+  $("pod-detail-refresh").textContent = words.refresh;
+
+  function facts(pairs) {
+    const dl = el("dl", "facts");
+    for (const [k, v] of pairs) {
+      dl.appendChild(el("dt", "", k));
+      dl.appendChild(el("dd", "", v));
+    }
+    return dl;
+  }
+
+  function containerBox(c, detail) {
+    const a = el("article", "container");
+    a.dataset.container = c.name;
+    a.appendChild(el("h3", "container-name", c.name + (c.init ? " (" + words.init + ")" : "")));
+    a.appendChild(facts([[words.image, c.image], [words.state, c.state || "-"],
+      [words.ready, c.ready ? words.yes : words.no], [words.restarts, String(c.restarts)]]));
+    a.appendChild(el("h4", "", words.containerd.replace("{node}", () => detail.node)));
+    const list = el("ul", "containerd");
+    for (const r of c.containerd) {
+      const li = el("li", "", r.id + "  " + r.image + "  " + r.task +
+        (r.current ? "  (" + words.current + ")" : ""));
+      li.dataset.id = r.id;
+      li.dataset.task = r.task;
+      list.appendChild(li);
+    }
+    if (!c.containerd.length) {
+      list.appendChild(el("li", "empty", detail.node_container
+        ? (detail.containerd_error || words.containerd_none) : words.no_node_container));
+    }
+    a.appendChild(list);
+    a.appendChild(el("h4", "", words.log));
+    const pre = el("pre", "log", c.log.length ? c.log.join("\n") : (c.log_error || words.no_log));
+    pre.tabIndex = 0;
+    a.appendChild(pre);
+    if (c.log_cut) a.appendChild(el("p", "empty", words.log_cut));
+    return a;
+  }
+
+  function status(text, state) {
+    const p = $("pod-detail-status");
+    p.textContent = text;
+    p.dataset.state = state;
+  }
+
+  async function load() {
+    const want = shown;
+    status(words.loading, "loading");
+    const q = "/pod?token=" + encodeURIComponent(token) + "&namespace=" +
+      encodeURIComponent(want.namespace) + "&pod=" + encodeURIComponent(want.pod);
+    let answer;
+    try {
+      const r = await fetch(q, { cache: "no-store" });
+      answer = await r.json();
+    } catch (e) {
+      answer = { error: "api" };
+    }
+    if (shown !== want) return;
+    const box = $("pod-detail-body");
+    if (answer.error) {
+      box.replaceChildren();
+      status(words.errors[answer.error] || words.errors.api, "error");
+      return;
+    }
+    box.replaceChildren(...answer.containers.map((c) => containerBox(c, answer)));
+    status(words.on_node.replace("{node}", () => answer.node || "-"), "loaded");
+    panel.dataset.loaded = String((Number(panel.dataset.loaded) || 0) + 1);
+  }
+
+  function open(pod) {
+    shown = { namespace: pod.dataset.namespace, pod: pod.dataset.pod };
+    $("pod-detail-title").textContent = words.title + " " + shown.namespace + "/" + shown.pod;
+    panel.dataset.namespace = shown.namespace;
+    panel.dataset.pod = shown.pod;
+    $("pod-detail-body").replaceChildren();
+    panel.hidden = false;
+    $("pod-detail-close").focus();
+    load();
+  }
+
+  function close() {
+    const was = shown;
+    shown = null;
+    panel.hidden = true;
+    if (was) {
+      const again = document.querySelector('.pod[data-namespace="' + CSS.escape(was.namespace) +
+        '"][data-pod="' + CSS.escape(was.pod) + '"]');
+      if (again) again.focus();
+    }
+  }
+
+  document.addEventListener("click", (e) => {
+    const pod = e.target.closest && e.target.closest(".pod");
+    if (pod && !panel.contains(pod)) open(pod);
+  });
+  document.addEventListener("keydown", (e) => {
+    if (e.key === "Escape" && !panel.hidden) { close(); return; }
+    const pod = e.target.closest && e.target.closest(".pod");
+    if (pod && (e.key === "Enter" || e.key === " ")) { e.preventDefault(); open(pod); }
+  });
+  $("pod-detail-close").addEventListener("click", close);
+  $("pod-detail-refresh").addEventListener("click", () => { if (shown) load(); });
+})();
