@@ -124,6 +124,41 @@ impl NodeAction {
     }
 }
 
+/// A kind of object a lab may read from etcd (its own namespace's only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EtcdResource {
+    Deployments,
+    ReplicaSets,
+    Pods,
+    Services,
+    ConfigMaps,
+    Secrets,
+}
+
+/// The kinds `etcd: {get: KIND/NAME}` takes, with the key prefix the API server stores them
+/// under (`/registry/PREFIX/NAMESPACE/NAME`; Services' registry picked `services/specs`:
+/// pkg/registry/core/service/storage/storage.go).
+pub(crate) const ETCD_RESOURCES: [(&str, &str, EtcdResource); 6] = [
+    ("deployments", "deployments", EtcdResource::Deployments),
+    ("replicasets", "replicasets", EtcdResource::ReplicaSets),
+    ("pods", "pods", EtcdResource::Pods),
+    ("services", "services/specs", EtcdResource::Services),
+    ("configmaps", "configmaps", EtcdResource::ConfigMaps),
+    ("secrets", "secrets", EtcdResource::Secrets),
+];
+
+/// What minik shows from etcd after a step's checks pass (see `super::etcd`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Etcd {
+    /// One object of the lab's namespace, as etcd stores it.
+    Get {
+        resource: EtcdResource,
+        name: String,
+    },
+    /// `etcdctl snapshot save` on the tour's control plane (the file removed once shown).
+    Snapshot,
+}
+
 /// A step's node action: do it as the step starts, or undo one an earlier step did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NodeStep {
@@ -235,6 +270,8 @@ pub struct Step {
     /// A change minik makes on a node as the step starts (undone when the tour ends, or by a
     /// later step's `undo`).
     pub node_action: Option<NodeStep>,
+    /// What minik reads from etcd and shows once the checks pass.
+    pub etcd: Option<Etcd>,
     /// How long the checks may take to come true.
     pub timeout: Duration,
     pub checks: Vec<Check>,

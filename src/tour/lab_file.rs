@@ -25,7 +25,7 @@ const LAB_FIELDS: [&str; 7] = [
     "images",
     "steps",
 ];
-const STEP_FIELDS: [&str; 15] = [
+const STEP_FIELDS: [&str; 16] = [
     "id",
     "title",
     "text",
@@ -39,6 +39,7 @@ const STEP_FIELDS: [&str; 15] = [
     "replay",
     "cleanup",
     "nodeAction",
+    "etcd",
     "timeout",
     "checks",
 ];
@@ -268,6 +269,7 @@ fn decode_step(d: &mut Decoder, node: &Node, path: &str) -> Option<Step> {
         replay: false,
         cleanup: Vec::new(),
         node_action: None,
+        etcd: None,
         timeout: DEFAULT_TIMEOUT,
         checks: Vec::new(),
     };
@@ -321,6 +323,7 @@ fn step_field(d: &mut Decoder, step: &mut Step, field: &str, p: &str, value: &No
             }
         }
         "nodeAction" => step.node_action = super::lab_node::decode(d, value, p),
+        "etcd" => step.etcd = super::etcd::decode(d, value, p),
         "timeout" => {
             let s = d.string(value, p, "timeout: 90s").unwrap_or_default();
             match humantime::parse_duration(&s) {

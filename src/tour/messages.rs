@@ -81,6 +81,10 @@ pub(crate) struct Messages {
     pub(crate) web_copy: &'static str,
     pub(crate) web_copied: &'static str,
     pub(crate) web_waiting: &'static str,
+    /// etcd holds no such key: `{key}`.
+    pub(crate) etcd_no_key: &'static str,
+    /// The snapshot file shown was removed: `{path}`.
+    pub(crate) etcd_snapshot_removed: &'static str,
 }
 
 const EN: Messages = Messages {
@@ -155,6 +159,9 @@ const EN: Messages = Messages {
     web_copy: "Copy",
     web_copied: "Copied",
     web_waiting: "The tour has not shown a step yet.",
+    etcd_no_key: "etcd holds no key {key}",
+    etcd_snapshot_removed: "minik removed {path} from the node: a snapshot holds every \
+                            Secret of the cluster.",
 };
 
 const KO: Messages = Messages {
@@ -232,6 +239,9 @@ const KO: Messages = Messages {
     web_copy: "복사",
     web_copied: "복사했습니다",
     web_waiting: "투어가 아직 단계를 보여 주지 않았습니다.",
+    etcd_no_key: "etcd에 {key} 키가 없습니다",
+    etcd_snapshot_removed: "minik이 노드에서 {path} 파일을 지웠습니다. 스냅샷에는 \
+                            클러스터의 모든 시크릿이 들어 있기 때문입니다.",
 };
 
 impl Messages {
@@ -301,7 +311,9 @@ impl Messages {
             web_heading,
             web_copy,
             web_copied,
-            web_waiting
+            web_waiting,
+            etcd_no_key,
+            etcd_snapshot_removed
         )
     }
 

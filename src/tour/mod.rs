@@ -10,6 +10,8 @@ pub(crate) mod catalog;
 pub(crate) mod check;
 pub(crate) mod command;
 mod error;
+mod etcd;
+mod etcd_view;
 mod fields;
 mod identity;
 mod images;
@@ -34,6 +36,7 @@ mod step;
 mod to_end;
 mod verbs;
 mod views;
+mod worker;
 
 use std::path::Path;
 
@@ -55,7 +58,14 @@ static LABS: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/src/tour/labs");
 
 /// The built-in labs, in the order `minik tour --list-labs` shows them. Adding a lab is adding
 /// its file to src/tour/labs (`ID.yaml`) and its id here; a test fails while the two differ.
-pub(crate) const BUILTIN_LABS: &[&str] = &["basics", "rollout", "reach", "scheduling", "config"];
+pub(crate) const BUILTIN_LABS: &[&str] = &[
+    "basics",
+    "rollout",
+    "reach",
+    "scheduling",
+    "control-plane",
+    "config",
+];
 
 /// The lab `minik tour` runs without `--lab`.
 pub(crate) const DEFAULT_LAB: &str = "basics";

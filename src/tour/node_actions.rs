@@ -151,7 +151,7 @@ impl Tour<'_> {
             NodeAction::MoveStaticPodManifest(_) => self.control_plane(),
             NodeAction::StopKubelet => match vars.get("worker") {
                 Some(w) => w.clone(),
-                None => self.busiest_worker().await?,
+                None => self.worker(step_id).await?,
             },
         };
         // Journaled first: if minik is killed while it runs, the next tour undoes it.

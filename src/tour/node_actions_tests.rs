@@ -448,6 +448,7 @@ async fn hostile_journal_entries_are_never_run() {
         step: "never".into(),
         cleanup: Vec::new(),
         node_actions: hostile,
+        worker: None,
     };
     progress::save(&file, &p).unwrap();
     let (events, nodes) = (Events::silent(), Nodes::default());

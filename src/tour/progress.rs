@@ -17,6 +17,11 @@ pub(crate) struct Progress {
     /// that a tour killed outright has them undone by the next `minik tour` on the cluster.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) node_actions: Vec<super::node_actions::Applied>,
+    /// The worker `{worker}` names for this run of the lab, chosen once (the first step that
+    /// needs it) so that a node action, its undo and the checks all mean the same node, a
+    /// resumed tour included.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) worker: Option<String>,
 }
 
 impl Progress {
@@ -103,6 +108,7 @@ mod tests {
             step: "scale".into(),
             cleanup: vec![vec!["uncordon".into(), "lab-worker2".into()]],
             node_actions: Vec::new(),
+            worker: Some("lab-worker2".into()),
         };
         save(&path, &p).unwrap();
         assert_eq!(load(&path), Some(p));

@@ -81,6 +81,8 @@ pub(crate) struct Tour<'a> {
     owns_namespace: AtomicBool,
     /// Whether the lab's identity was granted the namespace (as it exists now).
     pub(super) granted: AtomicBool,
+    /// The worker `{worker}` names in this run, once a step needed one (see [`Tour::worker`]).
+    pub(super) worker: Mutex<Option<String>>,
 }
 
 /// How a run ended.
@@ -149,6 +151,7 @@ impl<'a> Tour<'a> {
             owed: Mutex::new(Vec::new()),
             owns_namespace: AtomicBool::new(false),
             granted: AtomicBool::new(false),
+            worker: Mutex::new(None),
         }
     }
 
@@ -179,6 +182,7 @@ impl<'a> Tour<'a> {
             step: step.to_string(),
             cleanup,
             node_actions,
+            worker: self.chosen_worker(),
         });
     }
 
@@ -200,6 +204,7 @@ impl<'a> Tour<'a> {
             step: saved.step,
             cleanup,
             node_actions,
+            worker: self.chosen_worker().or(saved.worker),
         });
     }
 
@@ -257,6 +262,9 @@ impl<'a> Tour<'a> {
             if let Ok(mut o) = self.owed.lock() {
                 o.extend(p.cleanup.iter().cloned());
             }
+            if !opts.restart {
+                self.keep_worker(p.worker.as_deref());
+            }
         }
         let start = match (&saved, opts.restart) {
             (Some(p), false) => self
@@ -298,7 +306,9 @@ impl<'a> Tour<'a> {
             }
         }
         summary.finished = true;
-        // Nothing to resume; what is still owed stays saved until the cleanup has run.
+        // Nothing to resume (a next run chooses its worker afresh); what is still owed stays
+        // saved until the cleanup has run.
+        self.keep_worker(None);
         self.save("");
         Ok(())
     }

@@ -53,6 +53,7 @@ async fn saved_progress_never_takes_over_an_unlabelled_namespace() {
         step: "last".into(),
         cleanup: Vec::new(),
         node_actions: Vec::new(),
+        worker: None,
     };
     progress::save(&file, &saved).unwrap();
     let events = Events::silent();

@@ -180,7 +180,7 @@ impl Tour<'_> {
             .node_action
             .is_some_and(|n| n.action == super::lab::NodeAction::StopKubelet && !n.undo);
         if uses(step, "worker") || stops_kubelet {
-            vars.insert("worker", self.busiest_worker().await?);
+            vars.insert("worker", self.worker(&step.id).await?);
         }
 
         if let Some(selector) = &step.pick {
@@ -267,6 +267,9 @@ impl Tour<'_> {
             for view in &step.show {
                 r.shown
                     .push(show(self.access, *view, &self.lab.namespace, self.m()).await?);
+            }
+            if let Some(e) = &step.etcd {
+                r.shown.push(self.etcd_view(step, e).await?);
             }
         }
         Ok(r)

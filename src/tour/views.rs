@@ -109,11 +109,22 @@ pub(super) fn pod_lines(pods: &Value, nodes: &Value, m: &Messages) -> Vec<String
             let node = s(p, &["spec", "nodeName"]);
             m.pod_line
                 .replace("{pod}", s(p, &["metadata", "name"]))
-                .replace("{phase}", s(p, &["status", "phase"]))
+                .replace("{phase}", phase(p))
                 .replace("{node}", node)
                 .replace("{role}", role_word(m, role_of(nodes, node)))
         })
         .collect()
+}
+
+/// The pod's phase as kubectl's STATUS column words it for a pod being deleted: Terminating
+/// (its phase stays Running until its kubelet stops it, which may be never while that kubelet
+/// is down).
+fn phase(p: &Value) -> &str {
+    if p["metadata"]["deletionTimestamp"].is_string() {
+        "Terminating"
+    } else {
+        s(p, &["status", "phase"])
+    }
 }
 
 /// containerd's containers on `node` (CRI's `k8s.io` namespace): id → image.
@@ -182,7 +193,7 @@ async fn control_plane(access: &dyn Access, m: &Messages) -> Result<Shown, Clust
                 lines.push(format!(
                     "  {} {}: {where_}",
                     s(p, &["metadata", "name"]),
-                    s(p, &["status", "phase"])
+                    phase(p)
                 ));
             }
         }
@@ -267,5 +278,19 @@ mod tests {
         assert_eq!(en, vec!["hello-1 Running on lab-worker (worker)"]);
         let ko = pod_lines(&pods, &nodes, crate::tour::messages::of(Lang::Ko));
         assert_eq!(ko, vec!["hello-1: lab-worker(워커)에서 Running"]);
+    }
+
+    /// A pod being deleted reads Terminating, as in kubectl's STATUS column, though its phase
+    /// is still Running (its kubelet has not stopped it: on a node whose kubelet is down, never).
+    #[test]
+    fn a_pod_being_deleted_reads_terminating() {
+        let nodes = json!({"items": [{"metadata": {"name": "w2", "labels": {}}}]});
+        let pods = json!({"items": [{
+            "metadata": {"name": "hello-2", "deletionTimestamp": "2026-12-07T14:00:00Z"},
+            "spec": {"nodeName": "w2"},
+            "status": {"phase": "Running"},
+        }]});
+        let en = pod_lines(&pods, &nodes, crate::tour::messages::of(Lang::En));
+        assert_eq!(en, vec!["hello-2 Terminating on w2 (worker)"]);
     }
 }

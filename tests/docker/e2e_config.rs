@@ -2,7 +2,8 @@
 //! then Korean (text) on the same cluster: every step passes on the stand-in kubelet's
 //! ConfigMap and Secret volumes and environment (the file follows an edited ConfigMap within
 //! the test nodes' 5 s sync period, the environment only after `rollout restart`; the Secret is
-//! a decoded file on a tmpfs on the pod's node), and afterwards the cluster holds nothing of
+//! a decoded file on a tmpfs on the pod's node; minik shows it read straight from etcd, with
+//! the password readable), and afterwards the cluster holds nothing of
 //! the lab: no namespace, and no ConfigMap or Secret files left on any node.
 
 use crate::common;
@@ -78,7 +79,16 @@ fn config_lab_runs_in_both_languages_and_leaves_nothing() {
     let lab = LabCluster::create("e2ecfg");
     lab.load_images(&[IMAGE]);
 
-    lab.run_en("config", &STEPS);
+    let report = lab.run_en("config", &STEPS);
+    // The decode step shows the Secret as the control plane's real etcd holds it, readable.
+    let decode = report["steps"][5]["shown"].to_string();
+    for want in [
+        "etcdctl --endpoints=https://127.0.0.1:2379",
+        "get /registry/secrets/minik-config/db",
+        "s3cr3t",
+    ] {
+        assert!(decode.contains(want), "no {want:?} in {decode}");
+    }
     lab.wait_namespace_gone("minik-config");
     assert_no_files_left(&lab.name);
 

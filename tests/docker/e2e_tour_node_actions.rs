@@ -19,31 +19,36 @@ const LAB: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/tests/fixtures/tour/labs/node-actions.yaml"
 );
-const MANIFEST: &str = "/etc/kubernetes/manifests/kube-scheduler.yaml";
-const HELD: &str = "/var/lib/minik/tour-held/kube-scheduler.yaml";
+pub(crate) const MANIFEST: &str = "/etc/kubernetes/manifests/kube-scheduler.yaml";
+pub(crate) const HELD: &str = "/var/lib/minik/tour-held/kube-scheduler.yaml";
 
 /// Whether `path` exists in `node`.
-fn exists(node: &str, path: &str) -> bool {
+pub(crate) fn exists(node: &str, path: &str) -> bool {
     docker(&["exec", node, "test", "-e", path]).status.success()
 }
 
 /// `systemctl is-active kubelet` in `node`.
-fn kubelet(node: &str) -> String {
+pub(crate) fn kubelet(node: &str) -> String {
     let o = docker(&["exec", node, "systemctl", "is-active", "kubelet"]);
     String::from_utf8_lossy(&o.stdout).trim().to_string()
 }
 
 /// Both node actions done: the manifest held by minik, the worker's kubelet stopped.
 fn assert_broken(cp: &str, worker: &str, seen: &str) {
+    assert_manifest_held(cp, seen);
+    assert_eq!(kubelet(worker), "inactive", "{seen}");
+}
+
+/// The scheduler's manifest moved by minik: not in the kubelet's folder, in minik's.
+pub(crate) fn assert_manifest_held(cp: &str, seen: &str) {
     assert!(
         !exists(cp, MANIFEST) && exists(cp, HELD),
         "manifest not moved\n{seen}"
     );
-    assert_eq!(kubelet(worker), "inactive", "{seen}");
 }
 
 /// Both undone: the manifest in place (minik's copy gone), the kubelet active.
-fn assert_repaired(cp: &str, worker: &str, seen: &str) {
+pub(crate) fn assert_repaired(cp: &str, worker: &str, seen: &str) {
     assert!(exists(cp, MANIFEST), "manifest not back\n{seen}");
     assert!(!exists(cp, HELD), "{seen}");
     assert_eq!(kubelet(worker), "active", "{seen}");
@@ -56,8 +61,31 @@ fn interrupt(cluster: &str, env: &[(&str, &str)], signal: i32) -> (Option<i32>, 
         format!("{cluster}-control-plane"),
         format!("{cluster}-worker"),
     );
+    let args = ["--lang", "en", "--lab", LAB];
+    interrupt_at(
+        cluster,
+        env,
+        &args,
+        "Step 3/3: Waiting to be interrupted",
+        signal,
+        |seen| assert_broken(&cp, &worker, seen),
+    )
+}
+
+/// Runs `minik tour -n CLUSTER --yes ARGS` until a line of its output holds `at`, calls
+/// `check` with what it printed so far, then sends `signal`; the exit code and what the tour
+/// printed.
+pub(crate) fn interrupt_at(
+    cluster: &str,
+    env: &[(&str, &str)],
+    args: &[&str],
+    at: &str,
+    signal: i32,
+    check: impl Fn(&str),
+) -> (Option<i32>, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_minik"))
-        .args(["tour", "-n", cluster, "--yes", "--lang", "en", "--lab", LAB])
+        .args(["tour", "-n", cluster, "--yes"])
+        .args(args)
         .envs(env.iter().copied())
         .env("CI", "true")
         .stdout(Stdio::piped())
@@ -69,8 +97,8 @@ fn interrupt(cluster: &str, env: &[(&str, &str)], signal: i32) -> (Option<i32>, 
         let line = line.unwrap();
         seen.push_str(&line);
         seen.push('\n');
-        if line.contains("Step 3/3: Waiting to be interrupted") {
-            assert_broken(&cp, &worker, &seen);
+        if line.contains(at) {
+            check(&seen);
             // SAFETY: kill(2) on our own child's pid.
             assert_eq!(unsafe { libc::kill(child.id() as i32, signal) }, 0);
         }
@@ -80,7 +108,7 @@ fn interrupt(cluster: &str, env: &[(&str, &str)], signal: i32) -> (Option<i32>, 
     (o.status.code(), seen)
 }
 
-fn journal(progress: &Path) -> Vec<Value> {
+pub(crate) fn journal(progress: &Path) -> Vec<Value> {
     std::fs::read(progress)
         .ok()
         .and_then(|b| serde_json::from_slice::<Value>(&b).ok())

@@ -13,6 +13,7 @@ mod e2e_bundle_arch;
 mod e2e_cluster;
 mod e2e_config;
 mod e2e_containerd;
+mod e2e_control_plane;
 mod e2e_docs;
 mod e2e_frozen;
 mod e2e_ha;

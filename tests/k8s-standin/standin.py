@@ -12,7 +12,8 @@ a JSON file. See README.md next to this file for what is real, what is faked, an
 
 Needs Python 3.11 + PyYAML + cryptography (Debian bookworm: python3-yaml, python3-cryptography).
 Env knobs (tests only): STANDIN_ROOT (prefix for every absolute path; systemctl is emulated),
-STANDIN_HEARTBEAT_SECONDS (default 2), STANDIN_NODE_GRACE_SECONDS (default 15),
+STANDIN_HEARTBEAT_SECONDS (default 2), STANDIN_NODE_GRACE_SECONDS (default: kube-controller-manager's
+--node-monitor-grace-period, 50 s),
 STANDIN_WAIT_TIMEOUT (kubeadm waits, default 120), STANDIN_HEALTHZ_PORT (kubelet healthz override).
 """
 import os

@@ -14,7 +14,6 @@ are stored. Mirrors upstream kube-apiserver (learned from it, written here):
 """
 import base64
 import copy
-import datetime
 import hashlib
 import hmac
 import ipaddress
@@ -26,13 +25,14 @@ import uuid
 
 import standin_auth
 import standin_deployment
+import standin_nodelifecycle
 import standin_pki
 import standin_podconfig
 import standin_podsecurity
 import standin_services
 import standin_volumes
 from standin_common import (
-    ADMIN_GROUPS, b64, dig, log_error, NODE_GRACE_SECONDS, now_ts, parse_ts, read_file, TOKEN_RE,
+    ADMIN_GROUPS, b64, dig, log_error, now_ts, parse_ts, read_file, TOKEN_RE,
     unb64)
 from standin_pki import cert_pem, cert_subject, load_cert, load_key, sign_cert
 from standin_store import api_error, not_found, STATUS_SUBRESOURCE
@@ -164,20 +164,9 @@ class ApiAdmission:
         return obj
 
     def node_view(self, node):
-        """Node lifecycle controller: stale heartbeats turn every condition Unknown."""
-        conds = dig(node, "status", "conditions", default=[]) or []
-        ready = next((c for c in conds if c.get("type") == "Ready"), None)
-        if not ready or ready.get("status") == "Unknown":
-            return node
-        last = parse_ts(ready.get("lastHeartbeatTime"))
-        if time.time() - last <= NODE_GRACE_SECONDS:
-            return node
-        since = datetime.datetime.fromtimestamp(last + NODE_GRACE_SECONDS, datetime.timezone.utc)
-        for c in conds:
-            c.update(status="Unknown", reason="NodeStatusUnknown",
-                     message="Kubelet stopped posting node status.",
-                     lastTransitionTime=since.strftime("%Y-%m-%dT%H:%M:%SZ"))
-        return node
+        """Node lifecycle controller: stale heartbeats turn every condition Unknown, and the
+        Ready condition's taints (standin_nodelifecycle)."""
+        return standin_nodelifecycle.view(node)
 
     def cluster_info_view(self, cm):
         """Bootstrap signer: a JWS of the kubeconfig for each signing token."""
@@ -252,6 +241,12 @@ class ApiAdmission:
                 "kubernetes.io/metadata.name"] = obj["metadata"]["name"]
         elif res.plural == "nodes":
             self.allocate_pod_cidrs(obj)
+        elif res.plural == "pods" and not res.group:
+            standin_nodelifecycle.default_tolerations(obj)
+            # pkg/registry/core/pod/strategy.go PrepareForCreate: a new pod is Pending (the
+            # kubelet that runs it reports the rest); a mirror pod posts its own status.
+            if not (obj.get("status") or {}).get("phase"):
+                obj["status"] = {"phase": "Pending"}
         elif res.plural == "services":
             standin_services.admit(self.store, obj, obj["metadata"].get("namespace"))
             self.allocate_cluster_ip(obj)

@@ -23,7 +23,6 @@ VERSION = "v1.35.0"  # make-kubernetes-dir.sh --version rewrites this line
 KUSTOMIZE_VERSION = "v5.7.1"
 ROOT = os.environ.get("STANDIN_ROOT", "").rstrip("/")
 HEARTBEAT_SECONDS = float(os.environ.get("STANDIN_HEARTBEAT_SECONDS", "2"))
-NODE_GRACE_SECONDS = float(os.environ.get("STANDIN_NODE_GRACE_SECONDS", "15"))
 WAIT_TIMEOUT = float(os.environ.get("STANDIN_WAIT_TIMEOUT", "120"))
 
 # Real kubeadm paths (resolved under STANDIN_ROOT by P()).

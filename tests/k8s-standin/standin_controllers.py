@@ -27,6 +27,7 @@ import time
 
 import standin_deployment as dep
 import standin_endpointslice
+import standin_nodelifecycle
 import standin_scheduler
 import standin_volumes
 
@@ -268,6 +269,36 @@ class Controllers:
             self.set_status(self.rs_res, rs, {k: v for k, v in status.items()
                                               if v or k == "replicas"})
 
+    # -- taint eviction (standin_nodelifecycle) ---------------------------------------------
+    def taint_eviction(self, nodes):
+        """pkg/controller/tainteviction: pods on a node with NoExecute taints they do not
+        tolerate (or no longer: tolerationSeconds passed) are marked DisruptionTarget and
+        deleted, gracefully (they stay Terminating until their kubelet confirms)."""
+        by_name = {n["metadata"]["name"]: n for n in nodes}
+        now = time.time()
+        for p in self.pods():
+            node = by_name.get((p.get("spec") or {}).get("nodeName"))
+            if node is None or p["metadata"].get("deletionTimestamp"):
+                continue
+            when = standin_nodelifecycle.eviction_time(p, node)
+            if when is None or when > now:
+                continue
+            ns, name = p["metadata"]["namespace"], p["metadata"]["name"]
+            self.event(p, "Normal", "TaintManagerEviction", f"Marking for deletion Pod {ns}/{name}",
+                       component="taint-eviction-controller")
+            status = copy.deepcopy(p.get("status") or {})
+            conds = [c for c in status.get("conditions") or [] if c.get("type") != "DisruptionTarget"]
+            conds.append({"type": "DisruptionTarget", "status": "True",
+                          "reason": "DeletionByTaintManager",
+                          "message": "Taint manager: deleting due to NoExecute taint",
+                          "lastTransitionTime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
+            status["conditions"] = conds
+            try:
+                self.set_status(self.pods_res, p, status)
+            except Exception:  # the pod went meanwhile
+                continue
+            self.delete_pod(p)
+
     # -- scheduler -------------------------------------------------------------------------
     def schedule(self, nodes):
         pods = self.pods()
@@ -317,16 +348,17 @@ class Controllers:
         self.set_status(self.pods_res, p, {"phase": "Pending", "conditions": [cond]})
         self.event(p, "Warning", "FailedScheduling", message)
 
-    def event(self, pod, kind, reason, message):
-        """An event as the scheduler's recorder writes it (core/v1 view of events.k8s.io)."""
+    def event(self, pod, kind, reason, message, component="default-scheduler"):
+        """An event as the scheduler's (or `component`'s) recorder writes it (core/v1 view of
+        events.k8s.io)."""
         meta = pod["metadata"]
         now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         ev = {"metadata": {"generateName": meta["name"] + "."},
               "involvedObject": {"apiVersion": "v1", "kind": "Pod", "name": meta["name"],
                                  "namespace": meta["namespace"], "uid": meta.get("uid")},
               "reason": reason, "type": kind, "message": message, "action": "Scheduling"
-              if kind == "Warning" else "Binding", "source": {"component": "default-scheduler"},
-              "reportingComponent": "default-scheduler", "reportingInstance": "default-scheduler",
+              if kind == "Warning" else "Binding", "source": {"component": component},
+              "reportingComponent": component, "reportingInstance": component,
               "firstTimestamp": now, "lastTimestamp": now, "eventTime": None, "count": 1}
         try:
             self.api.create_obj(self.api.find("", "v1", "events"), meta["namespace"], ev, None)
@@ -346,13 +378,21 @@ def is_ready(pod):
                for c in (pod.get("status") or {}).get("conditions") or [])
 
 
-def reconcile(api):
-    """One pass of every controller over the state owned by `api` (standin.Api)."""
+def reconcile(api, controllers=True, scheduler=True):
+    """One pass over the state owned by `api` (standin.Api): kube-controller-manager's
+    controllers when `controllers` (it runs), the scheduler when `scheduler` (it runs): each
+    works without the other, as the two components do."""
     c = Controllers(api)
     nodes = api.store.list("", "nodes")
-    c.daemonsets(nodes)
-    c.deployments()
-    c.replicasets()
-    standin_volumes.reconcile(api)
-    c.schedule(nodes)
-    standin_endpointslice.reconcile(api)
+    # The nodes as the node lifecycle controller keeps them (conditions and taints).
+    seen = [standin_nodelifecycle.view(n) for n in api.store.list("", "nodes")]
+    if controllers:
+        c.daemonsets(nodes)
+        c.taint_eviction(seen)
+        c.deployments()
+        c.replicasets()
+        standin_volumes.reconcile(api)
+    if scheduler:
+        c.schedule(seen)
+    if controllers:
+        standin_endpointslice.reconcile(api)

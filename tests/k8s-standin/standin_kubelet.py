@@ -430,8 +430,13 @@ class Kubelet:
                 self.pod_runner.static_status.get(name)
             if cri_status and running:  # the real container state, once the stand-in's is ok
                 status = cri_status
+            # A static pod tolerates every NoExecute taint (pkg/kubelet/config/common.go
+            # applyDefaults), so taint eviction never deletes its mirror pod.
+            spec = dict(pod.get("spec") or {}, nodeName=self.node_name)
+            spec["tolerations"] = list(spec.get("tolerations") or []) + [
+                {"operator": "Exists", "effect": "NoExecute"}]
             want[meta["name"]] = {"apiVersion": "v1", "kind": "Pod", "metadata": meta,
-                                  "spec": dict(pod.get("spec") or {}, nodeName=self.node_name),
+                                  "spec": spec,
                                   "status": status}
         for name, pod in want.items():
             blob = json.dumps(pod, sort_keys=True)
@@ -452,8 +457,13 @@ class Kubelet:
                         content_type="application/merge-patch+json")
             self.mirrors[name] = blob
         for name in [n for n in self.mirrors if n not in want]:
+            # At once: pkg/kubelet/pod/mirror_client.go DeleteMirrorPod deletes with
+            # gracePeriodSeconds 0 (a bound pod's default grace would leave it Terminating,
+            # with no kubelet sync to finish it: mirror pods are never the status manager's).
             try:
-                client.call("DELETE", f"/api/v1/namespaces/kube-system/pods/{name}")
+                client.call("DELETE", f"/api/v1/namespaces/kube-system/pods/{name}",
+                            {"kind": "DeleteOptions", "apiVersion": "v1",
+                             "gracePeriodSeconds": 0})
             except ApiError:
                 pass
             self.mirrors.pop(name)

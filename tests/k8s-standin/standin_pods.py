@@ -497,9 +497,11 @@ class KubeletPods:
         while not k.stop.wait(1.0):
             srv = getattr(k.apiserver, "server", None) if k.apiserver else None
             api = getattr(srv, "api", None)
-            if api is not None and self.controllers_may_run(srv):
+            running = self.controllers_may_run(srv) if api is not None else set()
+            if running:
                 try:
-                    standin_controllers.reconcile(api)
+                    standin_controllers.reconcile(api, "kube-controller-manager" in running,
+                                                  "kube-scheduler" in running)
                 except Exception as e:
                     k.log_change("controllers", f"controllers: {e}")
             try:
@@ -508,15 +510,16 @@ class KubeletPods:
                 k.log_change("pods", f"pod sync: {e}")
 
     def controllers_may_run(self, srv):
-        """As in a real cluster, controllers and the scheduler act only while this control
-        plane's kube-controller-manager and kube-scheduler are healthy, and (with stacked etcd)
-        only on the member that leads, so one control plane reconciles at a time."""
+        """Which of kube-controller-manager and kube-scheduler act: as in a real cluster, each
+        only while this control plane's runs healthy (the other may be away: the scheduler's
+        manifest moved, say), and (with stacked etcd) only on the member that leads, so one
+        control plane reconciles at a time."""
         etcd = getattr(srv, "etcd", None)
         if etcd is not None and not etcd.is_leader():
-            return False
+            return set()
         comps = getattr(self.kubelet, "components", {})
-        return all(getattr(comps.get(b), "error", "not running") is None
-                   for b in ("kube-controller-manager", "kube-scheduler"))
+        return {b for b in ("kube-controller-manager", "kube-scheduler")
+                if getattr(comps.get(b), "error", "not running") is None}
 
     def publish_nodes(self, client):
         # Stand-in only: the test kindnetd image reads the Nodes from this file (the real
