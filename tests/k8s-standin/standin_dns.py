@@ -214,18 +214,23 @@ def forward_udp(query, servers=None, timeout=2.0):
 
 
 # -- serving inside a pod's network namespace ------------------------------------------------
-def sockets_in_netns(ns_path, port=53):
-    """UDP and TCP sockets bound to every address of the network namespace at ns_path. A
-    thread enters it (setns affects only the calling thread), binds, and leaves; the sockets
-    stay in that namespace."""
+def in_netns(ns_path, fn, name="netns"):
+    """fn() called by a thread inside the network namespace at ns_path (setns affects only the
+    calling thread, which enters, calls and leaves); sockets fn makes stay in that namespace.
+    Returns what fn returns, or raises the OSError it (or entering) raised."""
     out = {}
 
     def run():
         own = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
-        target = os.open(ns_path, os.O_RDONLY)
+        try:
+            target = os.open(ns_path, os.O_RDONLY)
+        except OSError as e:
+            os.close(own)
+            out["error"] = e
+            return
         try:
             setns(target)
-            out["socks"] = bind_both(port)
+            out["value"] = fn()
         except OSError as e:
             out["error"] = e
         finally:
@@ -235,12 +240,17 @@ def sockets_in_netns(ns_path, port=53):
                 os.close(own)
                 os.close(target)
 
-    t = threading.Thread(target=run, name="dns-bind")
+    t = threading.Thread(target=run, name=name)
     t.start()
     t.join()
     if "error" in out:
         raise out["error"]
-    return out["socks"]
+    return out["value"]
+
+
+def sockets_in_netns(ns_path, port=53):
+    """UDP and TCP sockets bound to every address of the network namespace at ns_path."""
+    return in_netns(ns_path, lambda: bind_both(port), "dns-bind")
 
 
 def bind_both(port):

@@ -371,45 +371,26 @@ def cri_dialer(cri):
 def dial_in_netns(ns_path, sandbox_id, port, timeout=5):
     """containerd's portForward: tcp4 then tcp6 to localhost inside the namespace; the socket
     stays in that namespace after the thread leaves it."""
-    from standin_dns import setns
-    out = {}
+    from standin_dns import in_netns
 
-    def run():
-        own = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
-        target = os.open(ns_path, os.O_RDONLY)
-        try:
-            setns(target)
-            errors = []
-            for family, host in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")):
-                s = socket.socket(family, socket.SOCK_STREAM)
-                s.settimeout(timeout)
-                try:
-                    s.connect((host, port))
-                    s.settimeout(None)
-                    out["sock"] = s
-                    return
-                except OSError as e:
-                    s.close()
-                    fam = "tcp4" if family == socket.AF_INET else "tcp6"
-                    why = os.strerror(e.errno).lower() if e.errno else str(e)
-                    errors.append(f"dial {fam} {join_host_port(host, port)}: connect: {why}")
-            out["error"] = OSError(
-                errno.ECONNREFUSED,
-                f'failed to execute portforward in network namespace "{ns_path}": failed to '
-                f'connect to localhost:{port} inside namespace "{sandbox_id}", IPv4: '
-                f"{errors[0]} IPv6 {errors[1]} ")
-        except OSError as e:
-            out["error"] = e
-        finally:
+    def connect():
+        errors = []
+        for family, host in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")):
+            s = socket.socket(family, socket.SOCK_STREAM)
+            s.settimeout(timeout)
             try:
-                setns(own)
-            finally:
-                os.close(own)
-                os.close(target)
+                s.connect((host, port))
+                s.settimeout(None)
+                return s
+            except OSError as e:
+                s.close()
+                fam = "tcp4" if family == socket.AF_INET else "tcp6"
+                why = os.strerror(e.errno).lower() if e.errno else str(e)
+                errors.append(f"dial {fam} {join_host_port(host, port)}: connect: {why}")
+        raise OSError(
+            errno.ECONNREFUSED,
+            f'failed to execute portforward in network namespace "{ns_path}": failed to '
+            f'connect to localhost:{port} inside namespace "{sandbox_id}", IPv4: '
+            f"{errors[0]} IPv6 {errors[1]} ")
 
-    t = threading.Thread(target=run, name="portforward-dial")
-    t.start()
-    t.join()
-    if "error" in out:
-        raise out["error"]
-    return out["sock"]
+    return in_netns(ns_path, connect, "portforward-dial")

@@ -127,6 +127,28 @@ class ApiServerTest(unittest.TestCase):
         self.assertEqual(self.loc("web", user)[0], "10.0.0.7")
 
 
+class DialTest(unittest.TestCase):
+    """The runtime's dial into a sandbox's network namespace (here this process's own)."""
+
+    def test_connects_to_localhost_and_says_why_not_as_containerd_does(self):
+        with socket.socket() as listener:
+            listener.bind(("127.0.0.1", 0))
+            listener.listen()
+            port = listener.getsockname()[1]
+            with pf.dial_in_netns("/proc/self/ns/net", "sb1", port) as s:
+                self.assertEqual(s.getpeername(), ("127.0.0.1", port))
+        with self.assertRaises(OSError) as e:
+            pf.dial_in_netns("/proc/self/ns/net", "sb1", port)
+        self.assertIn('failed to connect to localhost:%d inside namespace "sb1"' % port,
+                      str(e.exception))
+        self.assertIn("dial tcp4 127.0.0.1:%d: connect: connection refused" % port,
+                      str(e.exception))
+
+    def test_a_namespace_that_is_gone_is_an_error_not_a_hang(self):
+        with self.assertRaises(FileNotFoundError):
+            pf.dial_in_netns("/proc/self/ns/no-such", "sb1", 80)
+
+
 class FakeCri:
     def sandboxes(self):
         return [{"id": "s1", "metadata": {"name": "web", "namespace": "app"}, "state": 0},
