@@ -46,9 +46,19 @@ pub(super) async fn run(ctx: &Ctx, args: InitArgs) -> Result<(), Error> {
         reply
     };
     init::write(&reply, given.force, lang)?;
-    let shown = reply.output.display();
-    ctx.events
-        .info(msg!(Key::InitWrote, path = shown).in_lang(lang));
+    // The command on lines of its own, broken only between words: it pastes as one command.
+    let command = wrap::command(
+        &init::create_command(&reply.output),
+        wrap::width(),
+        "  ",
+        wrap::CONTINUATION,
+    );
+    let wrote = msg!(
+        Key::InitWrote,
+        path = reply.output.display(),
+        command = command.join("\n")
+    );
+    ctx.events.info(wrote.in_lang(lang));
     let Some(request) = reply.create_request() else {
         return Ok(());
     };

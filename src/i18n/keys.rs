@@ -146,7 +146,7 @@ message_keys! {
     PromptInitFallback => "prompt.init-fallback", "run `minik init --help` to give every answer as a flag";
     PromptTourFallback => "prompt.tour-fallback", "run minik create --nodes 3, then minik tour";
     PromptCreateFallback => "prompt.create-fallback", "pass --yes to create without asking";
-    InitWrote => "init.wrote", "Wrote {path}. Make the cluster with: minik create --config {path}";
+    InitWrote => "init.wrote", "Wrote {path}. Make the cluster with:\n{command}";
     // --- the engines, as minik names them ---
     FlavourDesktopHyperV => "flavour.desktop-hyperv", "Docker Desktop (Windows, Hyper-V backend)";
     FlavourDesktopWsl2 => "flavour.desktop-wsl2", "Docker Desktop (Windows, WSL 2 backend)";

@@ -253,6 +253,14 @@ pub(crate) fn equivalent_command(a: &Answers, output: &Path, create: bool) -> St
     parts.join(" ")
 }
 
+/// The command that makes the cluster from the file `init` wrote, as it must be pasted.
+pub(crate) fn create_command(output: &Path) -> String {
+    format!(
+        "minik create --config {}",
+        shell_word(&output.display().to_string())
+    )
+}
+
 fn shell_word(s: &str) -> String {
     if s.chars()
         .all(|c| c.is_ascii_alphanumeric() || "/._-:\\".contains(c))

@@ -272,7 +272,11 @@ pub(crate) fn every_line(offer: &Offer, lang: Lang) -> Vec<String> {
             command = "minik init --name lab --nodes 3 --no-create"
         ),
         msg!(Key::InitProblems, doctor = "✗ 엔진 연결  ..."),
-        msg!(Key::InitWrote, path = "minik.yaml"),
+        msg!(
+            Key::InitWrote,
+            path = "minik.yaml",
+            command = "  minik create --config minik.yaml"
+        ),
     ];
     lines.extend("eighty".parse::<crate::init::PublishPort>().err());
     lines.extend(folder("/no/such/folder/here").err());
