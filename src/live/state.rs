@@ -259,7 +259,7 @@ impl State {
     /// the line it had. The first list says the warnings there are already, oldest first as
     /// the API lists them, the lines' bound keeping the last.
     pub(crate) fn warning(&mut self, ev: Ev<EventView>) {
-        if matches!(&ev, Ev::InitApply(e) | Ev::Apply(e) if !e.warning) {
+        if matches!(&ev, Ev::InitApply(e) | Ev::Apply(e) if !e.warning || said_by_pod(e)) {
             return;
         }
         let first = !self.events.listed && matches!(ev, Ev::InitDone);
@@ -501,4 +501,11 @@ pub(crate) struct Snapshot<'a> {
     pub(crate) lines: Vec<&'a Line>,
     /// The last pods that replaced one on another node (the page animates the new ones).
     pub(crate) moves: Vec<&'a Move>,
+}
+
+/// The scheduler records FailedScheduling and writes the same message into the pod's
+/// PodScheduled condition (pkg/scheduler/schedule_one.go, handleSchedulingFailure), which the
+/// pod's own line already says ("found no node for ..."): one fact, one line.
+fn said_by_pod(e: &EventView) -> bool {
+    e.kind == "Pod" && e.reason == "FailedScheduling"
 }

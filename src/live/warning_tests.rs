@@ -311,3 +311,21 @@ fn log_lines_are_the_last_ones_cleaned_and_cut() {
         LINE_CHARS + 1
     );
 }
+
+/// A pod the scheduler can't place has one line (its PodScheduled condition's, said by the pod
+/// watch), not a second from the FailedScheduling event with the same message.
+#[test]
+fn failed_scheduling_is_said_once_by_the_pod_not_again_by_its_event() {
+    let mut s = State::new("lab", Lang::En, Vec::new());
+    s.warning(Ev::Init);
+    s.warning(Ev::InitDone);
+    let pending = event_view(&event("web-1.b", "FailedScheduling", "0/3 nodes", 1));
+    s.warning(Ev::Apply(pending.clone()));
+    s.warning(Ev::Apply(EventView {
+        count: 4,
+        ..pending
+    }));
+    assert!(texts(&s).is_empty(), "{:?}", texts(&s));
+    s.warning(Ev::Apply(view("web-1.c", 1)));
+    assert_eq!(texts(&s).len(), 1, "other warnings still are lines");
+}
