@@ -198,24 +198,51 @@ fn journal(file: &Path) -> Vec<Applied> {
         .unwrap_or_default()
 }
 
+/// A learner who answers every step (unattended, it is never asked).
+const ANSWERS: Learner = Learner {
+    never_answers: false,
+};
+
+/// A lab on fresh nodes, its progress file `lab.t.json` in a folder of its own.
+struct Fixture {
+    lab: Lab,
+    nodes: Nodes,
+    events: Events,
+    file: std::path::PathBuf,
+    dir: tempfile::TempDir,
+}
+
+impl Fixture {
+    fn new(lab: &str) -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        Fixture {
+            lab: lab_file::parse(lab, "t.yaml").unwrap(),
+            nodes: Nodes::default(),
+            events: Events::silent(),
+            file: dir.path().join("lab.t.json"),
+            dir,
+        }
+    }
+
+    fn tour(&self) -> Tour<'_> {
+        tour(&self.nodes, &self.lab, &self.events, &self.file)
+    }
+
+    /// Runs `t` unattended, answering every step, with no clean-up after.
+    async fn run(&self, t: &Tour<'_>) -> Result<Summary, TourError> {
+        let mut summary = Summary::new(&self.lab, Lang::En);
+        t.run(&ANSWERS, &unattended(), &mut summary).await?;
+        Ok(summary)
+    }
+}
+
 #[tokio::test]
 async fn a_failed_step_ends_the_tour_and_every_node_action_is_undone() {
-    let lab = lab_file::parse(LAB, "t.yaml").unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("lab.t.json");
-    let (events, nodes) = (Events::silent(), Nodes::default());
-    let t = tour(&nodes, &lab, &events, &file);
-    let mut summary = Summary::new(&lab, Lang::En);
-    let opts = unattended();
-    let run = t.run(
-        &Learner {
-            never_answers: false,
-        },
-        &opts,
-        &mut summary,
-    );
+    let f = Fixture::new(LAB);
+    let (nodes, file) = (&f.nodes, f.file.clone());
+    let t = f.tour();
     // The first two steps pass (no nodes in the double); the third fails.
-    assert!(run.await.is_err());
+    assert!(f.run(&t).await.is_err());
     assert!(!nodes.healthy());
     assert_eq!(
         journal(&file),
@@ -245,12 +272,10 @@ async fn a_failed_step_ends_the_tour_and_every_node_action_is_undone() {
 
 #[tokio::test]
 async fn a_signal_mid_step_still_undoes_what_the_step_did() {
-    let lab = lab_file::parse(LAB, "t.yaml").unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("lab.t.json");
-    let (events, nodes) = (Events::silent(), Nodes::default());
-    let t = tour(&nodes, &lab, &events, &file);
-    let mut summary = Summary::new(&lab, Lang::En);
+    let f = Fixture::new(LAB);
+    let (nodes, file) = (&f.nodes, f.file.clone());
+    let t = f.tour();
+    let mut summary = Summary::new(&f.lab, Lang::En);
     let learner = Learner {
         never_answers: true,
     };
@@ -274,24 +299,13 @@ async fn a_signal_mid_step_still_undoes_what_the_step_did() {
 
 #[tokio::test]
 async fn the_labs_own_undo_step_puts_things_back_and_nothing_is_undone_twice() {
-    let lab = lab_file::parse(
-        &LAB.replace(
-            "  - id: never\n    title: Never passes\n    timeout: 1s\n    checks: [{kind: pods, atLeast: 1}]",
-            "  - id: back\n    title: Back\n    nodeAction: {undo: stop-kubelet}\n    timeout: 1s\n    checks: [{kind: nodes, count: 0}]",
-        ),
-        "t.yaml",
-    )
-    .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("lab.t.json");
-    let (events, nodes) = (Events::silent(), Nodes::default());
-    let t = tour(&nodes, &lab, &events, &file);
-    let mut summary = Summary::new(&lab, Lang::En);
-    let learner = Learner {
-        never_answers: false,
-    };
-    t.run(&learner, &unattended(), &mut summary).await.unwrap();
-    assert!(summary.finished);
+    let f = Fixture::new(&LAB.replace(
+        "  - id: never\n    title: Never passes\n    timeout: 1s\n    checks: [{kind: pods, atLeast: 1}]",
+        "  - id: back\n    title: Back\n    nodeAction: {undo: stop-kubelet}\n    timeout: 1s\n    checks: [{kind: nodes, count: 0}]",
+    ));
+    let (nodes, file) = (&f.nodes, f.file.clone());
+    let t = f.tour();
+    assert!(f.run(&t).await.unwrap().finished);
     assert!(nodes.kubelet_active.load(Ordering::SeqCst));
     assert_eq!(journal(&file).len(), 1, "the manifest is still away");
     t.clean_up().await.unwrap();
@@ -309,28 +323,13 @@ async fn the_labs_own_undo_step_puts_things_back_and_nothing_is_undone_twice() {
 /// the journals list before anything else, and takes it out of them.
 #[tokio::test]
 async fn after_a_kill_the_next_tour_undoes_the_journal_first() {
-    let lab = lab_file::parse(LAB, "t.yaml").unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("lab.t.json");
-    let (events, nodes) = (Events::silent(), Nodes::default());
-    {
-        let t = tour(&nodes, &lab, &events, &file);
-        let mut summary = Summary::new(&lab, Lang::En);
-        let _ = t
-            .run(
-                &Learner {
-                    never_answers: false,
-                },
-                &unattended(),
-                &mut summary,
-            )
-            .await;
-        // Killed: no clean_up.
-    }
+    let f = Fixture::new(LAB);
+    let (nodes, file, events) = (&f.nodes, f.file.clone(), &f.events);
+    let _ = f.run(&f.tour()).await; // Killed: no clean_up.
     assert!(!nodes.healthy());
     assert_eq!(journal(&file).len(), 2);
     // Another cluster's journal is not this one's.
-    let other = dir.path().join("lab2.t.json");
+    let other = f.dir.path().join("lab2.t.json");
     std::fs::copy(&file, &other).unwrap();
 
     let basics = lab_file::parse(
@@ -340,7 +339,7 @@ async fn after_a_kill_the_next_tour_undoes_the_journal_first() {
     )
     .unwrap();
     let before = nodes.ran.lock().unwrap().len();
-    let t = tour(&nodes, &basics, &events, &dir.path().join("lab.other.json"));
+    let t = tour(nodes, &basics, events, &f.dir.path().join("lab.other.json"));
     let mut summary = Summary::new(&basics, Lang::En);
     let opts = Options {
         skip: vec![
@@ -350,15 +349,7 @@ async fn after_a_kill_the_next_tour_undoes_the_journal_first() {
         ],
         ..unattended()
     };
-    t.run(
-        &Learner {
-            never_answers: false,
-        },
-        &opts,
-        &mut summary,
-    )
-    .await
-    .unwrap();
+    t.run(&ANSWERS, &opts, &mut summary).await.unwrap();
     assert!(nodes.healthy());
     let ran = nodes.ran.lock().unwrap()[before..].to_vec();
     assert_eq!(ran[0], "w1: systemctl start kubelet", "{ran:#?}");
@@ -372,38 +363,17 @@ async fn after_a_kill_the_next_tour_undoes_the_journal_first() {
 
 #[tokio::test]
 async fn an_undo_that_fails_stops_the_next_tour_and_stays_in_the_journal() {
-    let lab = lab_file::parse(LAB, "t.yaml").unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("lab.t.json");
-    let (events, nodes) = (Events::silent(), Nodes::default());
-    let t = tour(&nodes, &lab, &events, &file);
-    let mut summary = Summary::new(&lab, Lang::En);
-    let _ = t
-        .run(
-            &Learner {
-                never_answers: false,
-            },
-            &unattended(),
-            &mut summary,
-        )
-        .await;
+    let f = Fixture::new(LAB);
+    let (nodes, file) = (&f.nodes, f.file.clone());
+    let t = f.tour();
+    let _ = f.run(&t).await;
     nodes.refuse_undo.store(true, Ordering::SeqCst);
     // The end of the tour reports it and keeps it.
     t.clean_up().await.unwrap();
     assert_eq!(journal(&file).len(), 2);
     // The next tour stops before anything else, saying what to run by hand.
     let before = nodes.ran.lock().unwrap().len();
-    let t = tour(&nodes, &lab, &events, &file);
-    let err = t
-        .run(
-            &Learner {
-                never_answers: false,
-            },
-            &unattended(),
-            &mut summary,
-        )
-        .await
-        .unwrap_err();
+    let err = f.run(&f.tour()).await.unwrap_err();
     assert!(
         matches!(&err, TourError::NodeAction { node, undo: true, .. } if node == "w1"),
         "{err}"
@@ -413,8 +383,7 @@ async fn an_undo_that_fails_stops_the_next_tour_and_stays_in_the_journal() {
     assert_eq!(nodes.ran.lock().unwrap().len(), before + 1);
     assert_eq!(journal(&file).len(), 2);
     nodes.refuse_undo.store(false, Ordering::SeqCst);
-    let t = tour(&nodes, &lab, &events, &file);
-    t.recover_node_actions().await.unwrap();
+    f.tour().recover_node_actions().await.unwrap();
     assert!(nodes.healthy());
     assert!(journal(&file).is_empty());
 }
@@ -423,9 +392,7 @@ async fn an_undo_that_fails_stops_the_next_tour_and_stays_in_the_journal() {
 /// what it takes, on a node of this cluster, is dropped and nothing runs for it.
 #[tokio::test]
 async fn hostile_journal_entries_are_never_run() {
-    let lab = lab_file::parse(LAB, "t.yaml").unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("lab.t.json");
+    let f = Fixture::new(LAB);
     let entry = |action: &str, component: Option<&str>, node: &str| Applied {
         action: action.into(),
         component: component.map(String::from),
@@ -450,11 +417,9 @@ async fn hostile_journal_entries_are_never_run() {
         node_actions: hostile,
         worker: None,
     };
-    progress::save(&file, &p).unwrap();
-    let (events, nodes) = (Events::silent(), Nodes::default());
-    let t = tour(&nodes, &lab, &events, &file);
-    t.recover_node_actions().await.unwrap();
-    assert!(nodes.ran.lock().unwrap().is_empty(), "{:?}", nodes.ran);
-    assert!(journal(&file).is_empty());
-    assert_eq!(progress::load(&file).unwrap().step, "never");
+    progress::save(&f.file, &p).unwrap();
+    f.tour().recover_node_actions().await.unwrap();
+    assert!(f.nodes.ran.lock().unwrap().is_empty(), "{:?}", f.nodes.ran);
+    assert!(journal(&f.file).is_empty());
+    assert_eq!(progress::load(&f.file).unwrap().step, "never");
 }
