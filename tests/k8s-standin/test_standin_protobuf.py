@@ -39,7 +39,7 @@ class ProtobufTest(unittest.TestCase):
         raw = field(1, meta) + field(2, b"") + field(3, b"")
         self.assertEqual(pb.decode(envelope("v1", "Namespace", raw)), {
             "apiVersion": "v1", "kind": "Namespace",
-            "metadata": {"name": "tour", "labels": {"team": "a"}}, "spec": {}, "status": {}})
+            "metadata": {"name": "tour", "creationTimestamp": None, "labels": {"team": "a"}}, "spec": {}, "status": {}})
 
     def test_secret_bytes_become_base64_and_pointer_false_is_kept(self):
         raw = (field(1, field(1, "pw")) + field(2, entry("pw", b"s3cret")) + field(3, "Opaque") +
@@ -61,7 +61,7 @@ class ProtobufTest(unittest.TestCase):
         with self.assertRaisesRegex(ValueError, "truncated"):
             pb.decode(pb.PREFIX + b"\x0a")
         with self.assertRaises(pb.Unsupported):
-            pb.decode(envelope("apps/v1", "Deployment", b""))
+            pb.decode(envelope("apps/v1", "DaemonSet", b""))
         with self.assertRaisesRegex(ValueError, "field 99 of Namespace is not modelled"):
             pb.decode(envelope("v1", "Namespace", field(99, "x")))
         with self.assertRaisesRegex(ValueError, "wire type"):

@@ -236,6 +236,74 @@ class RealKubectlTest(unittest.TestCase):
                       refused.stderr)
         self.kubectl("delete", "namespace", ns)
 
+    def created_both_ways(self, ns, kind, name, *args):
+        """`kubectl create KIND NAME ARGS` (a typed client: protobuf) and the same object from
+        `--dry-run=client -o json` sent by `kubectl create -f -` (JSON) as NAME-json: the
+        stand-in must store the same object either way. Returns (protobuf's, JSON's)."""
+        out = self.kubectl("create", *kind.split(), name, "-n", ns, *args).stdout
+        self.assertTrue(out.endswith(f"/{name} created\n"), out)
+        obj = json.loads(self.kubectl("create", *kind.split(), name, "-n", ns,
+                                      "--dry-run=client", "-o", "json", *args).stdout)
+        obj["metadata"]["name"] = f"{name}-json"
+        self.kubectl("create", "-n", ns, "-f", "-", stdin=json.dumps(obj))
+        res = {"role": "role", "rolebinding": "rolebinding", "clusterrole": "clusterrole",
+               "clusterrolebinding": "clusterrolebinding", "priorityclass": "priorityclass",
+               "quota": "resourcequota"}.get(kind, kind.split()[0])
+        got = [json.loads(self.kubectl("get", res, n, "-n", ns, "-o", "json").stdout)
+               for n in (name, f"{name}-json")]
+        for o in got:
+            for k in ("name", "uid", "resourceVersion", "creationTimestamp", "managedFields"):
+                o["metadata"].pop(k, None)
+            o.pop("status", None)
+            spec = o.get("spec", {})  # what the API server allocates: addresses, node ports
+            if o["kind"] == "Service":
+                self.assertTrue(spec.pop("clusterIP") and spec.pop("clusterIPs"), spec)
+                for port in spec.get("ports", []):
+                    self.assertTrue(port.pop("nodePort", None) or spec["type"] == "ClusterIP")
+            # the deployment controller's revision: on the first one already, maybe not yet on
+            # the second
+            o["metadata"].get("annotations", {}).pop("deployment.kubernetes.io/revision", None)
+            o["metadata"].pop("annotations", None) if not o["metadata"].get("annotations") \
+                else None
+        self.maxDiff = None
+        self.assertEqual(got[0], got[1])
+        return got[0]
+
+    def test_create_subcommands_send_protobuf_the_stand_in_decodes(self):
+        """kubectl create deployment/role/rolebinding/...: typed clients that POST protobuf,
+        which the stand-in decodes to the object the JSON path stores."""
+        ns = "create-test"
+        self.kubectl("create", "namespace", ns)
+        d = self.created_both_ways(ns, "deployment", "hello", "--replicas=2", "--port=8080",
+                                   "--image=registry.k8s.io/e2e-test-images/agnhost:2.53")
+        self.assertEqual(d["metadata"]["labels"], {"app": "hello"})
+        self.assertEqual(d["spec"]["replicas"], 2)
+        self.assertEqual(d["spec"]["selector"], {"matchLabels": {"app": "hello"}})
+        self.assertEqual(d["spec"]["template"]["metadata"],  # Go's zero Time: null, as upstream
+                         {"creationTimestamp": None, "labels": {"app": "hello"}})
+        self.assertEqual(d["spec"]["template"]["spec"]["containers"][0]["ports"],
+                         [{"containerPort": 8080}])
+        r = self.created_both_ways(ns, "role", "pod-reader", "--verb=get", "--verb=list",
+                                   "--resource=pods")
+        self.assertEqual(r["rules"], [{"verbs": ["get", "list"], "apiGroups": [""],
+                                       "resources": ["pods"]}])
+        rb = self.created_both_ways(ns, "rolebinding", "read", "--role=pod-reader",
+                                    "--user=alice", f"--serviceaccount={ns}:lab")
+        self.assertEqual(rb["roleRef"], {"apiGroup": "rbac.authorization.k8s.io",
+                                         "kind": "Role", "name": "pod-reader"})
+        self.assertEqual(rb["subjects"], [
+            {"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "alice"},
+            {"kind": "ServiceAccount", "name": "lab", "namespace": ns}])
+        s = self.created_both_ways(ns, "service nodeport", "web", "--tcp=80:8080")
+        self.assertEqual((s["spec"]["type"], s["spec"]["selector"], s["spec"]["ports"]), (
+            "NodePort", {"app": "web"},
+            [{"name": "80-8080", "port": 80, "protocol": "TCP", "targetPort": 8080}]))
+        j = self.created_both_ways(ns, "job", "once", "--image=example.test/c:1", "--", "true")
+        self.assertEqual(j["spec"]["template"]["spec"], {"restartPolicy": "Never", "containers": [
+            {"name": "once", "image": "example.test/c:1", "command": ["true"],
+             "resources": {}}]})
+        self.kubectl("delete", "namespace", ns)
+
 
 if __name__ == "__main__":
     unittest.main()
