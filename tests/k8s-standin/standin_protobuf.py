@@ -71,8 +71,9 @@ MESSAGES = {
 }
 for _name, _schema in standin_protobuf_kinds.MESSAGES.items():
     assert MESSAGES.setdefault(_name, _schema) == _schema, _name  # one message, one table
-KINDS = standin_protobuf_kinds.KINDS | {("v1", "Namespace"), ("v1", "ConfigMap"), ("v1", "Secret"), ("v1", "ServiceAccount"),
-         ("authentication.k8s.io/v1", "TokenRequest"), ("policy/v1", "Eviction")}
+KINDS = standin_protobuf_kinds.KINDS | {
+    ("v1", "Namespace"), ("v1", "ConfigMap"), ("v1", "Secret"), ("v1", "ServiceAccount"),
+    ("authentication.k8s.io/v1", "TokenRequest"), ("policy/v1", "Eviction")}
 EMPTY = ("", 0, False)
 
 

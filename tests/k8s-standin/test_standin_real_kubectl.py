@@ -246,9 +246,7 @@ class RealKubectlTest(unittest.TestCase):
                                       "--dry-run=client", "-o", "json", *args).stdout)
         obj["metadata"]["name"] = f"{name}-json"
         self.kubectl("create", "-n", ns, "-f", "-", stdin=json.dumps(obj))
-        res = {"role": "role", "rolebinding": "rolebinding", "clusterrole": "clusterrole",
-               "clusterrolebinding": "clusterrolebinding", "priorityclass": "priorityclass",
-               "quota": "resourcequota"}.get(kind, kind.split()[0])
+        res = kind.split()[0]
         got = [json.loads(self.kubectl("get", res, n, "-n", ns, "-o", "json").stdout)
                for n in (name, f"{name}-json")]
         for o in got:
@@ -303,6 +301,39 @@ class RealKubectlTest(unittest.TestCase):
             {"name": "once", "image": "example.test/c:1", "command": ["true"],
              "resources": {}}]})
         self.kubectl("delete", "namespace", ns)
+
+    def test_create_subcommands_for_cluster_and_batch_kinds(self):
+        """The other typed create subcommands: cluster-scoped RBAC and PriorityClass, CronJob,
+        PodDisruptionBudget, a ClusterIP Service. (Not quota: the stand-in serves no
+        resourcequotas, as it enforces none; test_standin_protobuf decodes one.)"""
+        ns = "create-more"
+        self.kubectl("create", "namespace", ns)
+        cr = self.created_both_ways(ns, "clusterrole", "node-reader", "--verb=get,list",
+                                    "--resource=nodes")
+        self.assertEqual(cr["rules"], [{"verbs": ["get", "list"], "apiGroups": [""],
+                                        "resources": ["nodes"]}])
+        crb = self.created_both_ways(ns, "clusterrolebinding", "read-nodes",
+                                     "--clusterrole=node-reader", "--group=tour")
+        self.assertEqual(crb["subjects"], [{"apiGroup": "rbac.authorization.k8s.io",
+                                            "kind": "Group", "name": "tour"}])
+        self.assertEqual(crb["roleRef"]["kind"], "ClusterRole")
+        pc = self.created_both_ways(ns, "priorityclass", "high", "--value=1000",
+                                    "--description=tour", "--preemption-policy=Never")
+        self.assertEqual((pc["value"], pc["description"], pc["preemptionPolicy"]),
+                         (1000, "tour", "Never"))
+        pdb = self.created_both_ways(ns, "poddisruptionbudget", "keep", "--selector=app=hello",
+                                     "--min-available=50%")
+        self.assertEqual((pdb["spec"]["minAvailable"], pdb["spec"]["selector"]),
+                         ("50%", {"matchLabels": {"app": "hello"}}))
+        cj = self.created_both_ways(ns, "cronjob", "tick", "--image=example.test/c:1",
+                                    "--schedule=*/5 * * * *")
+        self.assertEqual(cj["spec"]["schedule"], "*/5 * * * *")
+        svc = self.created_both_ways(ns, "service clusterip", "inner", "--tcp=5678:8080")
+        self.assertEqual(svc["spec"]["ports"][0]["targetPort"], 8080)
+        self.kubectl("delete", "namespace", ns)
+        for kind, name in (("clusterrole", "node-reader"), ("clusterrolebinding", "read-nodes"),
+                           ("priorityclass", "high")):
+            self.kubectl("delete", kind, name, f"{name}-json")
 
 
 if __name__ == "__main__":
