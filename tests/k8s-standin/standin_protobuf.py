@@ -92,6 +92,8 @@ def varint(buf, i):
         if not b & 0x80:
             return out, i
         shift += 7
+        if shift >= 70:  # at most 10 bytes, as gogo's generated Unmarshal ("integer overflow")
+            raise ValueError("proto: integer overflow")
 
 
 def fields(buf):

@@ -336,5 +336,36 @@ class RealKubectlTest(unittest.TestCase):
             self.kubectl("delete", kind, name, f"{name}-json")
 
 
+    def test_hostile_protobuf_bodies_get_400_and_the_server_lives_on(self):
+        """Bodies a broken or hostile client could send in kubectl's content type, over the
+        stand-in's real HTTPS listener: each the real API server's 400 (415 for a kind it does
+        not decode), nothing stored, and the server still answering."""
+        from standin_client import ApiClient
+        from test_standin_protobuf import envelope, field, varint
+        api = ApiClient.from_kubeconfig(self.cp.path("/etc/kubernetes/admin.conf"))
+        path = "/apis/apps/v1/namespaces/default/deployments"
+        post = lambda body: api.request("POST", path, body, {
+            "Content-Type": "application/vnd.kubernetes.protobuf"})[0]
+        dep = lambda raw: envelope("apps/v1", "Deployment", field(1, field(1, "evil")) + raw)
+        for why, body in [
+                ("truncated varint", dep(field(2, b"\x08\xff"))),
+                ("wrong wire type", dep(field(2, 5))),
+                ("unknown field number", dep(field(2, field(99, "x")))),
+                ("length past the end", dep(b"\x12" + varint(1 << 40) + b"x")),
+                ("no magic prefix", b"\x0a\x00"),
+                ("truncated envelope", b"k8s\x00\x0a\xff\xff")]:
+            with self.subTest(why=why):
+                self.assertEqual(post(body), 400)
+        self.assertEqual(post(envelope("apps/v1", "DaemonSet", b"")), 415)
+        # the control: the same path takes a well-formed body
+        sel = field(11, field(1, "app") + field(2, "ok"))
+        self.assertEqual(post(envelope("apps/v1", "Deployment", field(1, field(1, "fine")) + field(
+            2, field(1, 0) + field(2, field(1, field(1, "app") + field(2, "ok"))) + field(
+                3, field(1, sel) + field(2, field(2, field(1, "c") + field(2, "c:1"))))))), 201)
+        self.kubectl("delete", "deployment", "fine", "-n", "default")
+        self.assertEqual(api.request("GET", "/readyz")[0], 200)
+        self.assertIn("not found", self.kubectl("get", "deployment", "evil", "-n", "default",
+                                                check=False).stderr)
+
 if __name__ == "__main__":
     unittest.main()
