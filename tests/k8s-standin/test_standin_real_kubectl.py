@@ -330,6 +330,21 @@ class RealKubectlTest(unittest.TestCase):
         self.assertEqual(cj["spec"]["schedule"], "*/5 * * * *")
         svc = self.created_both_ways(ns, "service clusterip", "inner", "--tcp=5678:8080")
         self.assertEqual(svc["spec"]["ports"][0]["targetPort"], 8080)
+        # a Job from the CronJob: its ownerReference (controller: true) and annotation
+        self.kubectl("create", "job", "by-hand", "-n", ns, "--from=cronjob/tick")
+        job = json.loads(self.kubectl("get", "job", "by-hand", "-n", ns, "-o", "json").stdout)
+        self.assertEqual(job["metadata"]["annotations"], {
+            "cronjob.kubernetes.io/instantiate": "manual"})
+        self.assertEqual([(r["kind"], r["name"], r["controller"]) for r in
+                          job["metadata"]["ownerReferences"]], [("CronJob", "tick", True)])
+        two = self.created_both_ways(ns, "deployment", "two", "--image=example.test/a:1",
+                                     "--image=example.test/b:1")
+        self.assertEqual([c["name"] for c in two["spec"]["template"]["spec"]["containers"]],
+                         ["a", "b"])
+        self.assertIn("pod/one created", self.kubectl("run", "one", "-n", ns,
+                                                      "--image=example.test/a:1").stdout)
+        self.assertIn("service/two exposed", self.kubectl("expose", "deployment", "two", "-n", ns,
+                                                          "--port=80").stdout)
         self.kubectl("delete", "namespace", ns)
         for kind, name in (("clusterrole", "node-reader"), ("clusterrolebinding", "read-nodes"),
                            ("priorityclass", "high")):
