@@ -70,11 +70,13 @@ MESSAGES = {
     TIME: {1: ("seconds", INT), 2: ("nanos", INT)},
 }
 for _name, _schema in standin_protobuf_kinds.MESSAGES.items():
-    assert MESSAGES.setdefault(_name, _schema) == _schema, _name  # one message, one table
+    if MESSAGES.setdefault(_name, _schema) != _schema:  # one message, one table
+        raise AssertionError(f"two tables for {_name}")
 KINDS = standin_protobuf_kinds.KINDS | {
     ("v1", "Namespace"), ("v1", "ConfigMap"), ("v1", "Secret"), ("v1", "ServiceAccount"),
     ("authentication.k8s.io/v1", "TokenRequest"), ("policy/v1", "Eviction")}
 EMPTY = ("", 0, False)
+EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
 
 
 class Unsupported(ValueError):
@@ -185,8 +187,11 @@ def value(typ, val, wire):
         t = message(TIME, val)  # (kept: a Time gogo wrote is non-pointer or set, and Go's JSON
         if not t:               # writes both as null, as a pod template's creationTimestamp)
             return None
-        return datetime.datetime.fromtimestamp(t.get("seconds", 0), datetime.timezone.utc) \
-            .strftime("%Y-%m-%dT%H:%M:%SZ")
+        try:  # Go's Time.MarshalJSON refuses a year past 9999 (Python's datetime too)
+            at = EPOCH + datetime.timedelta(seconds=t.get("seconds", 0))
+        except OverflowError:
+            raise ValueError("Time.MarshalJSON: year outside of range [0,9999]") from None
+        return at.strftime("%Y-%m-%dT%H:%M:%SZ")
     if typ in MESSAGES:
         return message(typ, val)
     return scalar(typ, val, wire)

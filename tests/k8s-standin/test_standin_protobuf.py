@@ -119,7 +119,8 @@ class ProtobufTest(unittest.TestCase):
         self.assertEqual(binding["subjects"][0]["name"], "alice")
 
     def test_hostile_deployments_are_refused(self):
-        """Each as the API server's 400 (a ValueError), never an IndexError or a hang."""
+        """Each as the API server's 400 (a ValueError), never an IndexError, an OSError or a
+        hang."""
         dep = lambda raw: pb.decode(envelope("apps/v1", "Deployment", raw))
         container = lambda extra: field(2, field(3, field(2, field(2, field(1, "c") + extra))))
         cases = [
@@ -135,6 +136,9 @@ class ProtobufTest(unittest.TestCase):
             ("field 3 of a map entry", field(2, field(2, field(1, entry("a", "b") +
                                                                    field(3, "c"))))),
             ("wire type 5", field(2, b"\x0d\x00\x00\x00\x00")),
+            ("year outside of range", field(1, field(8, field(1, 1 << 62)))),
+            ("year outside of range", field(1, field(8, field(1, (1 << 64) - (1 << 62))))),
+            ("invalid start byte", field(1, field(1, b"\xff"))),
         ]
         for why, raw in cases:
             with self.subTest(why=why), self.assertRaisesRegex(ValueError, why):

@@ -367,6 +367,8 @@ class RealKubectlTest(unittest.TestCase):
                 ("wrong wire type", dep(field(2, 5))),
                 ("unknown field number", dep(field(2, field(99, "x")))),
                 ("length past the end", dep(b"\x12" + varint(1 << 40) + b"x")),
+                ("a time past the year 9999", envelope("apps/v1", "Deployment", field(
+                    1, field(1, "evil") + field(8, field(1, 1 << 62))))),
                 ("no magic prefix", b"\x0a\x00"),
                 ("truncated envelope", b"k8s\x00\x0a\xff\xff")]:
             with self.subTest(why=why):
