@@ -128,7 +128,9 @@ def scalar(typ, val, wire):
         return bool(val)
     if typ == B:
         return base64.b64encode(val).decode()
-    return val.decode("utf-8")
+    # gogo's Unmarshal takes a proto2 string's bytes as they are; Go's encoding/json then
+    # writes invalid UTF-8 as U+FFFD, so the JSON the API server serves has the replacement
+    return val.decode("utf-8", errors="replace")
 
 
 def message(name, buf):
