@@ -3,8 +3,9 @@
 priorityclass, quota, poddisruptionbudget), used by standin_protobuf.decode.
 
 Every number is the one in the upstream generated.proto files: k8s.io/api apps/v1, core/v1,
-rbac/v1, batch/v1, scheduling/v1, policy/v1 (generated.proto, read at kubernetes/api HEAD; field
-numbers never change once released), k8s.io/apimachinery pkg/util/intstr and pkg/api/resource.
+rbac/v1, batch/v1, scheduling/v1, policy/v1 (generated.proto at kubernetes/api 10b39a39b; a
+released field's number never changes, so they are those of kubectl 1.32's), k8s.io/apimachinery
+pkg/util/intstr and pkg/api/resource (at eed236ce).
 Pointer-ness (PINT, PBOOL, PS: kept even when empty, as gogo writes them only when set) is the
 Go field's in the same packages' types.go. The JSON names are the proto names (they match).
 
