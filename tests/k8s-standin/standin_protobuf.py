@@ -12,16 +12,18 @@ command the stand-in does not model fails visibly instead of storing half an obj
 import base64
 import datetime
 
+import standin_protobuf_kinds
+from standin_protobuf_types import S, B, INT, BOOL, PINT, PBOOL, PS, TIME, META
+
 PREFIX = b"k8s\x00"
 CONTENT_TYPE = "application/vnd.kubernetes.protobuf"
 
-# message -> {field number: (JSON name, type)}; type is a scalar, a message name,
-# ("list", type) for repeated fields, or ("map", value type) for map<string, value>. Every field
-# of each message is listed: gogo-protobuf writes non-pointer fields even when empty. Empty
-# strings, zero numbers and false (INT, BOOL) are dropped as JSON's omitempty drops them; the
-# pointer kinds (PINT, PBOOL: *int64, *bool in Go) are written only when set, so they are kept.
-S, B, INT, BOOL, PINT, PBOOL, TIME = "string", "bytes", "int", "bool", "*int", "*bool", "Time"
-META = "ObjectMeta"
+# message -> {field number: (JSON name, type)}; type is a scalar (standin_protobuf_types), a
+# message name, ("list", type) for repeated fields, or ("map", value type) for map<string, value>.
+# Every field of each message is listed: gogo-protobuf writes non-pointer fields even when empty.
+# Empty strings, zero numbers and false (S, INT, BOOL) are dropped as JSON's omitempty drops them;
+# the pointer kinds (PINT, PBOOL, PS: *int64, *bool, *string in Go) are written only when set, so
+# they are kept. The kinds kubectl's `create` subcommands send are in standin_protobuf_kinds.
 MESSAGES = {
     "Unknown": {1: ("typeMeta", "TypeMeta"), 2: ("raw", B), 3: ("contentEncoding", S),
                 4: ("contentType", S)},
@@ -67,9 +69,14 @@ MESSAGES = {
     "Preconditions": {1: ("uid", S), 2: ("resourceVersion", S)},
     TIME: {1: ("seconds", INT), 2: ("nanos", INT)},
 }
-KINDS = {("v1", "Namespace"), ("v1", "ConfigMap"), ("v1", "Secret"), ("v1", "ServiceAccount"),
-         ("authentication.k8s.io/v1", "TokenRequest"), ("policy/v1", "Eviction")}
+for _name, _schema in standin_protobuf_kinds.MESSAGES.items():
+    if MESSAGES.setdefault(_name, _schema) != _schema:  # one message, one table
+        raise AssertionError(f"two tables for {_name}")
+KINDS = standin_protobuf_kinds.KINDS | {
+    ("v1", "Namespace"), ("v1", "ConfigMap"), ("v1", "Secret"), ("v1", "ServiceAccount"),
+    ("authentication.k8s.io/v1", "TokenRequest"), ("policy/v1", "Eviction")}
 EMPTY = ("", 0, False)
+EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
 
 
 class Unsupported(ValueError):
@@ -87,6 +94,8 @@ def varint(buf, i):
         if not b & 0x80:
             return out, i
         shift += 7
+        if shift >= 70:  # at most 10 bytes, as gogo's generated Unmarshal ("integer overflow")
+            raise ValueError("proto: integer overflow")
 
 
 def fields(buf):
@@ -109,6 +118,8 @@ def fields(buf):
 
 def scalar(typ, val, wire):
     want = 0 if typ in (INT, BOOL, PINT, PBOOL) else 2
+    if typ not in (S, B, INT, BOOL, PINT, PBOOL, PS):
+        raise ValueError(f"a {typ} is not a scalar")
     if wire != want:
         raise ValueError(f"wire type {wire} for a {typ}")
     if typ in (INT, PINT):
@@ -117,7 +128,9 @@ def scalar(typ, val, wire):
         return bool(val)
     if typ == B:
         return base64.b64encode(val).decode()
-    return val.decode("utf-8")
+    # gogo's Unmarshal takes a proto2 string's bytes as they are; Go's encoding/json then
+    # writes invalid UTF-8 as U+FFFD, so the JSON the API server serves has the replacement
+    return val.decode("utf-8", errors="replace")
 
 
 def message(name, buf):
@@ -127,29 +140,61 @@ def message(name, buf):
             raise ValueError(f"field {num} of {name} is not modelled by the stand-in")
         key, typ = schema[num]
         if isinstance(typ, tuple) and typ[0] == "map":
-            entry = dict((n, v) for n, _, v in fields(val))
-            k = entry.get(1, b"").decode("utf-8")
-            out.setdefault(key, {})[k] = scalar(typ[1], entry.get(2, b""), 2 if typ[1] in (S, B)
-                                                else 0)
+            k, v = map_entry(typ[1], val, wire)
+            out.setdefault(key, {})[k] = v
         elif isinstance(typ, tuple):
             out.setdefault(key, []).append(value(typ[1], val, wire))
         else:
             v = value(typ, val, wire)
-            if typ in (PINT, PBOOL) or v not in EMPTY:
+            if typ in (PINT, PBOOL, PS) or v not in EMPTY:
                 out[key] = v
     return out
 
 
+def map_entry(typ, buf, wire):
+    """One map<string, typ> entry: a message of key (1) and value (2); either may be absent
+    (gogo writes both, but a missing one is the zero value, as gogo's Unmarshal reads it)."""
+    if wire != 2:
+        raise ValueError(f"wire type {wire} for a map entry")
+    entry = {}
+    for n, w, v in fields(buf):
+        if n not in (1, 2):
+            raise ValueError(f"field {n} of a map entry")
+        entry[n] = (w, v)
+    zero = (2, b"") if typ in (S, B) or typ in MESSAGES else (0, 0)
+    kw, kv = entry.get(1, (2, b""))
+    vw, vv = entry.get(2, zero)
+    return scalar(S, kv, kw), value(typ, vv, vw)
+
+
+def int_or_string(buf):
+    """intstr.IntOrString: type 0 is intVal (a JSON number), type 1 strVal (a JSON string);
+    any other type cannot be written as JSON (upstream MarshalJSON: "impossible
+    IntOrString.Type")."""
+    m = message("IntOrString", buf)
+    kind = m.get("type", 0)
+    if kind not in (0, 1):
+        raise ValueError(f"IntOrString type {kind}")
+    return m.get("strVal", "") if kind else m.get("intVal", 0)
+
+
 def value(typ, val, wire):
+    if typ in MESSAGES and wire != 2:
+        raise ValueError(f"wire type {wire} for a {typ}")
+    if typ == "IntOrString":
+        return int_or_string(val)
+    if typ == "Quantity":  # resource.Quantity is its string form in JSON
+        return message("Quantity", val).get("string", "")
     if typ == TIME:  # metav1.Time: RFC 3339 in JSON, seconds only; the zero time is null
-        t = message(TIME, val)
-        if not t:
-            return ""
-        return datetime.datetime.fromtimestamp(t.get("seconds", 0), datetime.timezone.utc) \
-            .strftime("%Y-%m-%dT%H:%M:%SZ")
+        t = message(TIME, val)  # (kept: a Time gogo wrote is non-pointer or set, and Go's JSON
+        if not t:               # writes both as null, as a pod template's creationTimestamp)
+            return None
+        try:  # Go's Time.MarshalJSON refuses a year past 9999 (Python's datetime too)
+            at = EPOCH + datetime.timedelta(seconds=t.get("seconds", 0))
+        except OverflowError:
+            raise ValueError("Time.MarshalJSON: year outside of range [0,9999]") from None
+        return at.strftime("%Y-%m-%dT%H:%M:%SZ")
     if typ in MESSAGES:
-        if wire != 2:
-            raise ValueError(f"wire type {wire} for a {typ}")
         return message(typ, val)
     return scalar(typ, val, wire)
 
