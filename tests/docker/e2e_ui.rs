@@ -253,8 +253,6 @@ fn the_page_shows_the_cluster_live_in_both_languages() {
     }
 
     // A Deployment of 2, scaled to 4: the new pods are on the page within 3 s.
-    // (a file: the real kubectl's `create deployment` sends protobuf, which the stand-in
-    // does not decode)
     let manifest = t.home().join("hello.yaml");
     std::fs::write(&manifest, HELLO).unwrap();
     kubectl_ok(&t, &["apply", "-f", manifest.to_str().unwrap()]);
