@@ -24,6 +24,15 @@ pub(crate) struct LabCluster {
 impl LabCluster {
     /// Creates the cluster (`prefix-<unique>`, 3 nodes) or fails the test with minik's output.
     pub(crate) fn create(prefix: &str) -> LabCluster {
+        Self::create_with(prefix, |_| vec!["--nodes".into(), "3".into()])
+    }
+
+    /// Creates the cluster with the `create` flags `flags` gives for its private HOME (a
+    /// `--config` file written there, say).
+    pub(crate) fn create_with(
+        prefix: &str,
+        flags: impl FnOnce(&Path) -> Vec<String>,
+    ) -> LabCluster {
         let home = tempfile::tempdir().expect("temp HOME");
         let name = unique(prefix);
         let lab = LabCluster {
@@ -33,7 +42,9 @@ impl LabCluster {
             name,
             home,
         };
-        let o = create(&lab.name, &["--nodes", "3"], &lab.env());
+        let flags = flags(lab.home());
+        let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+        let o = create(&lab.name, &flags, &lab.env());
         assert!(o.status.success(), "create: {}", text(&o));
         lab
     }

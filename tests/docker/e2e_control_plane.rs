@@ -23,7 +23,8 @@ use crate::e2e_tour_node_actions::{
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::{create, docker, kubectl, minik, text, unique, Cleanup};
+use common::lab::LabCluster;
+use common::{docker, kubectl, minik, text};
 use serde_json::Value;
 
 /// The lab's image as a real cluster pulls it; on the test cluster the busybox image
@@ -209,26 +210,19 @@ fn assert_every_step_passed(report: &Value) -> String {
 
 #[test]
 fn control_plane_lab_breaks_repairs_and_undoes_on_signals() {
-    let home = tempfile::tempdir().unwrap();
-    let kc = home.path().join("config");
-    let state = home.path().join("state");
-    let env = [
-        ("KUBECONFIG", kc.to_str().unwrap()),
-        ("HOME", home.path().to_str().unwrap()),
-        ("XDG_STATE_HOME", state.to_str().unwrap()),
-    ];
-    let cluster = unique("e2ecplane");
-    let _guard = Cleanup(cluster.clone());
     ensure_image();
-    let config = home.path().join("cluster.yaml");
-    std::fs::write(&config, CONFIG).unwrap();
     let started = Instant::now();
-    let o = create(&cluster, &["--config", config.to_str().unwrap()], &env);
-    assert!(o.status.success(), "create: {}", text(&o));
+    let lab = LabCluster::create_with("e2ecplane", |home| {
+        let config = home.join("cluster.yaml");
+        std::fs::write(&config, CONFIG).unwrap();
+        vec!["--config".into(), config.to_str().unwrap().into()]
+    });
     eprintln!("create took {:.1}s", started.elapsed().as_secs_f64());
-    let o = minik(&["load", "docker-image", IMAGE, "--name", &cluster], &env);
-    assert!(o.status.success(), "load: {}", text(&o));
-    let progress = state.join(format!("minik/tour/{cluster}.control-plane.json"));
+    lab.load_images(&[IMAGE]);
+    let (cluster, kc, env) = (lab.name.clone(), lab.kubeconfig.clone(), lab.env());
+    let progress = lab
+        .home()
+        .join(format!("state/minik/tour/{cluster}.control-plane.json"));
 
     interrupted(&cluster, &env, &progress);
     assert_nothing_left(&cluster, &kc);
