@@ -175,14 +175,21 @@ def truthy(query, name):
     return (query.get(name) or [""])[-1] in ("1", "true", "True")
 
 
-def exec_location(api, user, path, query):
-    """The kubelet URL path for a pods/exec request, or the API error the real server gives."""
-    ns, name = (urllib.parse.unquote(g) for g in API_PATH.match(path).groups())
+def authorized_pod(api, user, pattern, path, subresource):
+    """(namespace, name, pod) of a pods/SUBRESOURCE request at `path` (matched by `pattern`),
+    after the real server's checks: `create` on the subresource (RBAC), then the pod exists."""
+    ns, name = (urllib.parse.unquote(g) for g in pattern.match(path).groups())
     res = api.find("", "v1", "pods")
-    api.authorize(user, "create", res, "exec", ns, name)
+    api.authorize(user, "create", res, subresource, ns, name)
     pod = api.store.get("", "pods", ns, name)
     if pod is None:
         raise not_found(res, name)
+    return ns, name, pod
+
+
+def exec_location(api, user, path, query):
+    """The kubelet URL path for a pods/exec request, or the API error the real server gives."""
+    ns, name, pod = authorized_pod(api, user, API_PATH, path, "exec")
     spec = pod.get("spec") or {}
     names = [c.get("name") for c in spec.get("containers") or []]
     container = (query.get("container") or [""])[-1]

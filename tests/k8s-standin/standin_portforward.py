@@ -46,9 +46,9 @@ import urllib.parse
 
 import standin_spdy as spdy
 from standin_common import join_host_port
-from standin_exec import (accept_key, frame, is_websocket, offered, pending, plain, read_body,
-                          read_frame, read_head, relay)
-from standin_store import api_error, not_found
+from standin_exec import (accept_key, authorized_pod, frame, is_websocket, offered, pending,
+                          plain, read_body, read_frame, read_head, relay)
+from standin_store import api_error
 
 PROTOCOL = "portforward.k8s.io"
 TUNNEL = "SPDY/3.1+"  # k8s.io/apimachinery/pkg/util/portforward WebsocketsSPDYTunnelingPrefix
@@ -64,12 +64,7 @@ def is_portforward_path(path):
 # -- API server: pods/portforward -----------------------------------------------------------------
 def portforward_location(api, user, path, query):
     """(kubelet address, path) for a pods/portforward request, or the real API error."""
-    ns, name = (urllib.parse.unquote(g) for g in API_PATH.match(path).groups())
-    res = api.find("", "v1", "pods")
-    api.authorize(user, "create", res, "portforward", ns, name)
-    pod = api.store.get("", "pods", ns, name)
-    if pod is None:
-        raise not_found(res, name)
+    ns, name, pod = authorized_pod(api, user, API_PATH, path, "portforward")
     for value in query.get("ports") or []:
         if not (value.isdigit() and 0 < int(value) < 65536):
             raise api_error(400, "BadRequest", f'invalid port "{value}": must be 1-65535')
